@@ -1,0 +1,153 @@
+# holofs — one Makefile for the library, the three tools, tests, benchmarks and the demo.
+#
+#   make            build bin/holo, bin/holofs, bin/holonet
+#   make check      install missing packages, build normally and with ASan+UBSan, run every test
+#   make demo       install, build, and run the sample job
+#   make bench      print the benchmark tables
+#   make fuzz       build the libFuzzer targets (clang) into build/fuzz/
+#   make install PREFIX=/usr/local
+#
+# Objects go to $(BUILD); SAN=1 switches to build-san/ with the sanitizers.
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+PKGS     = zlib libpng libjpeg sndfile jansson fftw3
+FUSE_PKG = fuse3
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+BINDIR  ?= build-san/bin
+OPT      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   ?= build
+BINDIR  ?= bin
+OPT      = -O2 -g
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+FUSE_CFLAGS := $(shell pkg-config --cflags $(FUSE_PKG) 2>/dev/null)
+FUSE_LIBS   := $(shell pkg-config --libs $(FUSE_PKG) 2>/dev/null)
+
+# -ffp-contract=off and no -ffast-math: the v1/v2 formats need bit-exact double arithmetic.
+CFLAGS  ?=
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -ffp-contract=off -pthread $(OPT) $(PKG_CFLAGS)
+LDFLAGS += -pthread $(filter -fsanitize%,$(OPT))
+LDLIBS   = $(PKG_LIBS) -lm
+
+LIB_SRC  = $(filter-out codec/holo_cli.c,$(wildcard codec/*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/libholo.a
+FS_SRC   = $(wildcard fs/*.c)
+NET_SRC  = $(wildcard net/*.c)
+TEST_SRC = $(wildcard tests/t_*.c)
+TOOL_SRC = $(wildcard tests/tools/*.c)
+BENCH_SRC = $(wildcard bench/*.c)
+
+TOOLS    = $(BINDIR)/holo $(if $(FS_SRC),$(BINDIR)/holofs) $(if $(NET_SRC),$(BINDIR)/holonet)
+TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.t)
+TESTTOOLS = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps check check-normal check-san test demo bench fuzz install clean
+all: $(TOOLS)
+
+$(BUILD)/%.o: %.c $(wildcard codec/*.h fs/*.h net/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(if $(filter fs/% tests/t_fs_%,$<),$(FUSE_CFLAGS)) -Icodec -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BINDIR)/holo: $(BUILD)/codec/holo_cli.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BINDIR)/holofs: $(FS_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(FUSE_LIBS) $(LDLIBS) -o $@
+
+$(BINDIR)/holonet: $(NET_SRC:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# net/main.c and fs/main.c hold main(); the rest of net/ and fs/ can be linked into unit tests.
+NET_OBJ_NOMAIN = $(filter-out $(BUILD)/net/main.o,$(NET_SRC:%.c=$(BUILD)/%.o))
+FS_OBJ_NOMAIN  = $(filter-out $(BUILD)/fs/main.o,$(FS_SRC:%.c=$(BUILD)/%.o))
+
+$(BUILD)/tests/t_net_%.t: $(BUILD)/tests/t_net_%.o $(BUILD)/tests/tap.o $(NET_OBJ_NOMAIN) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/t_fs_%.t: $(BUILD)/tests/t_fs_%.o $(BUILD)/tests/tap.o $(FS_OBJ_NOMAIN) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(FUSE_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%.t: $(BUILD)/tests/%.o $(BUILD)/tests/tap.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Packages: installed only when pkg-config (or the command) says something is missing.
+deps:
+	@missing=""; \
+	for p in zlib:zlib1g-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev sndfile:libsndfile1-dev \
+	         jansson:libjansson-dev fftw3:libfftw3-dev fuse3:libfuse3-dev; do \
+	  pkg-config --exists $${p%%:*} 2>/dev/null || missing="$$missing $${p#*:}"; \
+	done; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
+	command -v prove >/dev/null || missing="$$missing perl"; \
+	command -v cc >/dev/null || missing="$$missing gcc make"; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (or install:$$missing)" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# Everything the test suite runs: tools, C unit tests, helper programs.
+test-build: $(TOOLS) $(TESTS) $(TESTTOOLS)
+
+# Run the suite against one build. HOLO_BIN and HOLO_TOOLS tell the shell tests where to look.
+test: test-build
+	HOLO_BIN=$(abspath $(BINDIR)) HOLO_TOOLS=$(abspath $(BUILD)/tools) \
+	HOLO_VECTORS=$(abspath ../shared/vectors) HOLO_SAN=$(SAN) \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	prove -j2 $(abspath $(TESTS)) $(sort $(wildcard tests/*.t))
+
+check: deps
+	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory SAN=1 test
+
+demo: deps
+	$(MAKE) --no-print-directory all $(TESTTOOLS)
+	HOLO_BIN=$(abspath $(BINDIR)) HOLO_TOOLS=$(abspath $(BUILD)/tools) sh demo/demo.sh
+
+bench: deps
+	$(MAKE) --no-print-directory all $(TESTTOOLS) $(BENCHES)
+	HOLO_BIN=$(abspath $(BINDIR)) HOLO_TOOLS=$(abspath $(BUILD)/tools) \
+	HOLO_BENCH=$(abspath $(BUILD)/bench) sh bench/run.sh
+
+# fuzz/X.c -> build/fuzz/X, linked with the library and net/ (without main).
+FUZZ_SRC = $(wildcard fuzz/*.c)
+fuzz:
+	@mkdir -p build/fuzz
+	for f in $(FUZZ_SRC); do \
+	  clang -g -O1 -std=c11 -D_GNU_SOURCE -ffp-contract=off -fsanitize=fuzzer,address,undefined \
+	    -Icodec -Inet $(PKG_CFLAGS) $$f $(LIB_SRC) $(filter-out net/main.c,$(NET_SRC)) \
+	    $(PKG_LIBS) -lm -lpthread -o build/fuzz/$$(basename $$f .c) || exit 1; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+
+clean:
+	rm -rf build build-san bin

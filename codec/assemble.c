@@ -1,0 +1,240 @@
+/* assemble.c — the generic decode driver: read the candidate chunks, pick the reference,
+ * drop what disagrees with it, inflate the residual slices in parallel and place them. */
+#include "internal.h"
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    uint8_t *file;          /* whole chunk file, NULL if not accepted */
+    size_t len;
+    holo_chunk_hdr h;
+    uint8_t *raw;           /* inflated slice */
+    size_t raw_len;
+    int ok;                 /* inflated and usable */
+} cand;
+
+typedef struct {
+    const holo_chunklist *l;
+    const holo_kind_ops *ops;
+    const holo_decode_opts *o;
+    holo_assembly *a;
+    cand *c;
+    size_t nc;
+    int32_t *winner;        /* per block id: index of the last usable candidate, -1 */
+    atomic_size_t next;
+    int golden;
+    uint64_t cap;           /* inflate cap per slice in bytes */
+} ctx;
+
+static void *inflate_worker(void *arg)
+{
+    ctx *x = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&x->next, 1);
+        if (i >= x->nc) break;
+        cand *c = &x->c[i];
+        if (!c->file) continue;
+        holo_err e;
+        if (holo_inflate(c->file + c->h.resid_off, c->h.resid_len, x->cap, &c->raw, &c->raw_len,
+                         &e, x->l->files[i].name) == 0) {
+            if (x->ops->elem_size == 2 && (c->raw_len & 1)) {
+                snprintf(e.msg, sizeof e.msg, "%s: residual has an odd number of bytes", x->l->files[i].name);
+            } else {
+                c->ok = 1;
+                continue;
+            }
+        }
+        holo_warnf(x->o, "%s/%s: skipped: %s", x->l->dir, x->l->files[i].name, e.msg);
+        free(c->raw);
+        c->raw = NULL;
+    }
+    return NULL;
+}
+
+static void *place_worker(void *arg)
+{
+    ctx *x = arg;
+    holo_assembly *a = x->a;
+    uint32_t B = a->ref.block_count;
+    for (;;) {
+        size_t b = atomic_fetch_add(&x->next, 1);
+        if (b >= B) break;
+        if (x->winner[b] < 0) continue;
+        cand *c = &x->c[x->winner[b]];
+        if (x->ops->elem_size == 2) {
+            uint64_t m = c->raw_len / 2;
+            uint64_t want = holo_slice_len(a->n, B, (uint32_t)b);
+            if (m > want) m = want;
+            int16_t *v = malloc(m ? m * 2 : 2);
+            if (!v) continue;   /* leave the slice missing rather than fail the decode */
+            for (uint64_t k = 0; k < m; k++)
+                v[k] = (int16_t)(uint16_t)(c->raw[2 * k] | c->raw[2 * k + 1] << 8);
+            holo_slice_scatter_i16(a->resid, a->n, B, (uint32_t)b, x->golden, v, m);
+            free(v);
+        } else {
+            holo_slice_scatter_u8(a->resid, a->n, B, (uint32_t)b, x->golden, c->raw, c->raw_len);
+        }
+        a->present[b] = 1;
+    }
+    return NULL;
+}
+
+static void run_workers(ctx *x, void *(*fn)(void *), int threads)
+{
+    atomic_store(&x->next, 0);
+    pthread_t tid[64];
+    int started = 0;
+    for (int i = 1; i < threads; i++)
+        if (pthread_create(&tid[started], NULL, fn, x) == 0) started++;
+    fn(x);
+    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+}
+
+/* Phase 1, sequential: read, parse and select the candidates. */
+static int select_candidates(ctx *x, holo_err *err)
+{
+    const holo_chunklist *l = x->l;
+    const holo_kind_ops *ops = x->ops;
+    holo_assembly *a = x->a;
+    int have_ref = 0;
+    char path[PATH_MAX];
+    for (size_t i = 0; i < l->n; i++) {
+        cand *c = &x->c[i];
+        const char *name = l->files[i].name;
+        holo_err e;
+        a->n_files++;
+        if (holo_path_join(path, sizeof path, l->dir, name) < 0) continue;
+        if (holo_read_file(path, HOLO_MAX_CHUNK_FILE, &c->file, &c->len, &e)) {
+            holo_warnf(x->o, "%s: skipped: %s", path, e.msg);
+            a->n_bad++;
+            continue;
+        }
+        int rc = holo_chunk_parse(c->file, c->len, name, &c->h, &e);
+        const char *why = rc ? e.msg : NULL;
+        char buf[256];
+        if (!rc && c->h.kind != ops->kind) {
+            snprintf(buf, sizeof buf, "%s: a %s chunk among %s chunks", name,
+                     holo_kind_name(c->h.kind), holo_kind_name(ops->kind));
+            why = buf;
+        } else if (!rc && !ops->accept_version(c->h.version)) {
+            /* another generation of the same kind (v3 beside v1/v2): skipped silently (§5.4) */
+            free(c->file); c->file = NULL;
+            continue;
+        } else if (!rc && have_ref && !holo_chunk_same_set(&a->ref, &c->h)) {
+            snprintf(buf, sizeof buf, "%s: geometry or block count differs from the first chunk", name);
+            why = buf;
+        } else if (!rc && !have_ref) {
+            if (ops->set_reference(ops->ctx, &c->h, c->file + c->h.coarse_off, c->h.coarse_len)) {
+                snprintf(buf, sizeof buf, "%s: coarse data does not decode", name);
+                why = buf;
+            } else {
+                a->ref = c->h;
+                have_ref = 1;
+            }
+        }
+        if (why) {
+            holo_warnf(x->o, "%s/%s: skipped: %s", l->dir, name, why);
+            a->n_bad++;
+            free(c->file);
+            c->file = NULL;
+            continue;
+        }
+        if (l->files[i].mtime_ns > a->newest_mtime_ns) a->newest_mtime_ns = l->files[i].mtime_ns;
+        a->chunk_bytes += c->len;
+    }
+    if (!have_ref)
+        return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid %s chunk", l->dir, holo_kind_name(ops->kind));
+    return 0;
+}
+
+int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_decode_opts *o,
+                  holo_assembly *a, holo_err *err)
+{
+    memset(a, 0, sizeof *a);
+    ctx x = { .l = l, .ops = ops, .o = o, .a = a, .nc = l->n };
+    x.c = calloc(l->n ? l->n : 1, sizeof *x.c);
+    if (!x.c) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
+    int rc = select_candidates(&x, err);
+    if (rc) goto out;
+
+    uint32_t B = a->ref.block_count;
+    a->n = ops->residual_len ? ops->residual_len(ops->ctx, &a->ref) : holo_chunk_residual_len(&a->ref);
+    uint64_t bytes = a->n * (uint64_t)ops->elem_size;
+    x.golden = ops->golden_from_v2 ? a->ref.version >= 2 : 1;
+    /* A slice may carry surplus values (ignored, §2.4); allow some but never a bomb. */
+    x.cap = holo_slice_len(a->n, B, 0) * (uint64_t)ops->elem_size * 2 + 4096;
+    a->resid = calloc(bytes ? bytes : 1, 1);
+    a->present = calloc(B, 1);
+    x.winner = malloc(B * sizeof *x.winner);
+    if (ops->keep_slices) {
+        a->slices = calloc(B, sizeof *a->slices);
+        a->slice_bytes = calloc(B, sizeof *a->slice_bytes);
+    }
+    if (!a->resid || !a->present || !x.winner || (ops->keep_slices && (!a->slices || !a->slice_bytes))) {
+        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory for %llu residual bytes", l->dir,
+                         (unsigned long long)bytes);
+        goto out;
+    }
+    int threads = holo_thread_count(o ? o->threads : 0);
+    run_workers(&x, inflate_worker, threads);
+
+    for (uint32_t b = 0; b < B; b++) x.winner[b] = -1;
+    for (size_t i = 0; i < x.nc; i++) {
+        cand *c = &x.c[i];
+        if (!c->ok) { if (c->file) a->n_bad++; continue; }
+        x.winner[c->h.block_id] = (int32_t)i;          /* the later file overwrites (§2.4) */
+        a->audio_flags_or |= c->h.flags;
+        if (ops->keep_slices && !a->slices[c->h.block_id]) {   /* recovery: the first wins (Q14) */
+            uint8_t *copy = malloc(c->raw_len ? c->raw_len : 1);
+            if (!copy) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir); goto out; }
+            memcpy(copy, c->raw, c->raw_len);
+            a->slices[c->h.block_id] = copy;
+            a->slice_bytes[c->h.block_id] = c->raw_len;
+        }
+    }
+    run_workers(&x, place_worker, threads);
+    for (uint32_t b = 0; b < B; b++) a->n_present += a->present[b];
+    if (a->n_present == 0 && a->n > 0 && o && o->strict)
+        rc = holo_seterr(err, HOLO_ENOCHUNKS, "%s: no residual slice could be read", l->dir);
+out:
+    for (size_t i = 0; i < x.nc; i++) { free(x.c[i].file); free(x.c[i].raw); }
+    free(x.c);
+    free(x.winner);
+    if (rc) holo_assembly_free(a);
+    return rc;
+}
+
+void holo_assembly_free(holo_assembly *a)
+{
+    free(a->resid);
+    free(a->present);
+    if (a->slices)
+        for (uint32_t b = 0; b < a->ref.block_count; b++) free(a->slices[b]);
+    free(a->slices);
+    free(a->slice_bytes);
+    memset(a, 0, sizeof *a);
+}
+
+void holo_assembly_info(const holo_assembly *a, holo_info *info)
+{
+    memset(info, 0, sizeof *info);
+    const holo_chunk_hdr *h = &a->ref;
+    info->kind = h->kind;
+    info->version = h->version;
+    info->block_count = h->block_count;
+    info->width = h->width;
+    info->height = h->height;
+    info->channels = h->kind == HOLO_KIND_IMAGE ? 3 : h->channels;
+    info->sample_rate = h->sample_rate;
+    info->frames = h->frames;
+    info->length = h->length;
+    info->chunks_present = a->n_present;
+    info->chunks_bad = a->n_bad;
+    info->chunk_files = a->n_files;
+    info->exact = a->n_present == h->block_count && !(h->kind == HOLO_KIND_AUDIO && a->audio_flags_or & 1);
+    info->newest_mtime_ns = a->newest_mtime_ns;
+    info->chunk_bytes = a->chunk_bytes;
+}

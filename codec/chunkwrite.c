@@ -1,0 +1,140 @@
+/* chunkwrite.c — the encode back end: slice, deflate and write every chunk, in parallel. */
+#include "internal.h"
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int holo_thread_count(int requested)
+{
+    if (requested > 0) return requested;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+typedef struct {
+    const char *dir;
+    const holo_enc_plan *p;
+    atomic_uint next;
+    double *scores;
+    pthread_mutex_t lock;
+    int rc;
+    holo_err err;
+} job;
+
+static void fail(job *j, int rc, const holo_err *e)
+{
+    pthread_mutex_lock(&j->lock);
+    if (!j->rc) { j->rc = rc; j->err = *e; }
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* Slice b serialised as i16le (or bytes) plus its score. */
+static uint8_t *slice_bytes(const holo_enc_plan *p, uint32_t b, size_t *len, double *score)
+{
+    uint64_t m = holo_slice_len(p->n, p->hdr.block_count, b);
+    size_t esz = p->resid16 ? 2 : 1;
+    uint8_t *out = malloc(m > 0 ? m * esz : 1);
+    if (!out) return NULL;
+    double s = 0;
+    if (p->resid16) {
+        int16_t *v = malloc(m ? m * 2 : 1);
+        if (!v) { free(out); return NULL; }
+        holo_slice_gather_i16(p->resid16, p->n, p->hdr.block_count, b, p->golden, v);
+        for (uint64_t k = 0; k < m; k++) {
+            out[2 * k] = (uint8_t)v[k];
+            out[2 * k + 1] = (uint8_t)((uint16_t)v[k] >> 8);
+            if (p->write_scores == 1) s += abs(v[k]);
+            else if (p->write_scores == 2) s += (double)v[k] * v[k];
+        }
+        free(v);
+    } else {
+        holo_slice_gather_u8(p->resid8, p->n, p->hdr.block_count, b, p->golden, out);
+    }
+    *len = m * esz;
+    *score = s;
+    return out;
+}
+
+static int write_one(job *j, uint32_t b, holo_err *e)
+{
+    const holo_enc_plan *p = j->p;
+    size_t raw_len, z_len;
+    double score;
+    uint8_t *raw = slice_bytes(p, b, &raw_len, &score);
+    if (!raw) return holo_seterr(e, HOLO_ENOMEM, "%s: out of memory", j->dir);
+    uint8_t *z;
+    int rc = holo_zlib(raw, raw_len, p->zlib_level ? p->zlib_level : 9, &z, &z_len, e);
+    free(raw);
+    if (rc) return rc;
+    holo_chunk_hdr h = p->hdr;
+    h.block_id = b;
+    h.coarse_len = (uint32_t)p->coarse_len;
+    h.resid_len = (uint32_t)z_len;
+    uint8_t head[64];
+    size_t hl = holo_chunk_emit(&h, head);
+    size_t total = hl + p->coarse_len + z_len;
+    uint8_t *file = malloc(total);
+    if (!file) { free(z); return holo_seterr(e, HOLO_ENOMEM, "%s: out of memory", j->dir); }
+    memcpy(file, head, hl);
+    if (p->coarse_len) memcpy(file + hl, p->coarse, p->coarse_len);
+    memcpy(file + hl + p->coarse_len, z, z_len);
+    free(z);
+    char name[64], path[PATH_MAX];
+    snprintf(name, sizeof name, "chunk_%04u.holo", b);
+    if (holo_path_join(path, sizeof path, j->dir, name) < 0) {
+        free(file);
+        return holo_seterr(e, HOLO_EINVAL, "%s: path too long", j->dir);
+    }
+    rc = holo_write_file_atomic(path, file, total, e);
+    free(file);
+    if (!rc && p->write_scores) {
+        j->scores[b] = score;
+        rc = holo_write_meta(j->dir, name, score, e);
+    }
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    holo_err e = {0};
+    for (;;) {
+        unsigned b = atomic_fetch_add(&j->next, 1);
+        if (b >= j->p->hdr.block_count || j->rc) break;
+        int rc = write_one(j, b, &e);
+        if (rc) { fail(j, rc, &e); break; }
+    }
+    return NULL;
+}
+
+int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo_err *err)
+{
+    if (p->coarse_len > UINT32_MAX - 64)
+        return holo_seterr(err, HOLO_EINVAL, "%s: coarse payload too large", dir);
+    job j = { .dir = dir, .p = p, .rc = 0 };
+    atomic_init(&j.next, 0);
+    pthread_mutex_init(&j.lock, NULL);
+    uint32_t B = p->hdr.block_count;
+    if (p->write_scores && !(j.scores = calloc(B, sizeof *j.scores))) {
+        pthread_mutex_destroy(&j.lock);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir);
+    }
+    int nt = holo_thread_count(threads);
+    if ((uint32_t)nt > B) nt = (int)B;
+    pthread_t tid[64];
+    int started = 0;
+    for (int i = 1; i < nt; i++)
+        if (pthread_create(&tid[started], NULL, worker, &j) == 0) started++;
+    worker(&j);
+    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    int rc = j.rc;
+    if (rc && err) *err = j.err;
+    if (!rc && p->write_scores)
+        rc = holo_write_manifest(dir, p->base_kind, p->hdr.version, B, j.scores, err);
+    free(j.scores);
+    pthread_mutex_destroy(&j.lock);
+    return rc;
+}

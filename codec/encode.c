@@ -1,0 +1,103 @@
+/* encode.c — holo_encode_file: pick the mode and codec, encode into a temporary directory,
+ * then swap it in under the final name. */
+#include "internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void holo_encode_opts_init(holo_encode_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->codec_version = 2;
+    o->coarse_side = 16;
+    o->coarse_frames = 2048;
+    o->quality = 50;
+    o->block_size = 8;
+    o->n_fft = 512;
+}
+
+static holo_kind mode_from_ext(const char *path)
+{
+    static const char *const image[] = { ".png", ".jpg", ".jpeg", ".jpe", ".ppm", ".pgm", ".pnm", NULL };
+    static const char *const audio[] = { ".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg",
+                                         ".oga", ".au", ".snd", ".caf", ".w64", NULL };
+    char ext[16];
+    holo_path_ext(path, ext);
+    for (int i = 0; image[i]; i++) if (!strcmp(ext, image[i])) return HOLO_KIND_IMAGE;
+    for (int i = 0; audio[i]; i++) if (!strcmp(ext, audio[i])) return HOLO_KIND_AUDIO;
+    return HOLO_KIND_NONE;
+}
+
+static holo_kind mode_from_magic(const uint8_t *m, size_t n)
+{
+    if (n >= 8 && !memcmp(m, "\x89PNG\r\n\x1a\n", 8)) return HOLO_KIND_IMAGE;
+    if (n >= 3 && m[0] == 0xFF && m[1] == 0xD8 && m[2] == 0xFF) return HOLO_KIND_IMAGE;
+    if (n >= 3 && m[0] == 'P' && (m[1] == '5' || m[1] == '6') &&
+        (m[2] == ' ' || m[2] == '\n' || m[2] == '\r' || m[2] == '\t')) return HOLO_KIND_IMAGE;
+    if (n >= 12 && !memcmp(m, "RIFF", 4) && !memcmp(m + 8, "WAVE", 4)) return HOLO_KIND_AUDIO;
+    if (n >= 4 && !memcmp(m, "fLaC", 4)) return HOLO_KIND_AUDIO;
+    if (n >= 12 && !memcmp(m, "FORM", 4) && (!memcmp(m + 8, "AIFF", 4) || !memcmp(m + 8, "AIFC", 4)))
+        return HOLO_KIND_AUDIO;
+    return HOLO_KIND_NONE;
+}
+
+static holo_kind detect(const char *path, const char *name_hint)
+{
+    holo_kind k = mode_from_ext(name_hint ? name_hint : path);
+    if (k) return k;
+    uint8_t m[16];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return HOLO_KIND_BINARY;
+    ssize_t n = read(fd, m, sizeof m);
+    close(fd);
+    k = n > 0 ? mode_from_magic(m, (size_t)n) : HOLO_KIND_NONE;
+    return k ? k : HOLO_KIND_BINARY;
+}
+
+holo_kind holo_detect_mode(const char *path)
+{
+    return detect(path, NULL);
+}
+
+static int encode_into(const char *input, const char *tmp, holo_kind mode,
+                       const holo_encode_opts *o, holo_err *err)
+{
+    int v = o->codec_version;
+    if (mode == HOLO_KIND_BINARY) return holo_binary_encode(input, tmp, o, err);
+    if (v == 3) return holo_v3_encode(input, tmp, mode, o, err);
+    if (mode == HOLO_KIND_IMAGE) {
+        if (v == 4) return holo_v4_encode(input, tmp, o, err);
+        return holo_image12_encode(input, tmp, o, err);
+    }
+    if (v == 4)   /* v4 is an image codec: audio keeps the reference's lossless v2 */
+        v = 2;
+    holo_encode_opts o2 = *o;
+    o2.codec_version = v;
+    return holo_audio12_encode(input, tmp, &o2, err);
+}
+
+int holo_encode_file(const char *input, const char *outdir, const holo_encode_opts *opts,
+                     holo_err *err)
+{
+    holo_encode_opts defaults;
+    if (!opts) { holo_encode_opts_init(&defaults); opts = &defaults; }
+    if (opts->codec_version < 1 || opts->codec_version > 4)
+        return holo_seterr(err, HOLO_EINVAL, "%s: codec version %d does not exist (1-4)", input,
+                           opts->codec_version);
+    struct stat st;
+    if (stat(input, &st) < 0) return holo_seterr_sys(err, errno, "%s", input);
+    if (S_ISDIR(st.st_mode)) return holo_seterr(err, HOLO_EINVAL, "%s: is a directory", input);
+    if (st.st_size == 0) return holo_seterr(err, HOLO_EINVAL, "%s: file is empty, nothing to encode", input);
+    holo_kind mode = opts->mode ? opts->mode : detect(input, opts->name_hint);
+
+    char tmp[PATH_MAX];
+    int rc = holo_tmpdir_begin(outdir, tmp, sizeof tmp, err);
+    if (rc) return rc;
+    rc = encode_into(input, tmp, mode, opts, err);
+    if (!rc) rc = holo_tmpdir_commit(tmp, outdir, err);
+    if (rc) holo_rmtree(tmp);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* err.c — error and warning messages: one line, naming the file and the problem. */
+#include "internal.h"
+#include <errno.h>
+#include <string.h>
+
+int holo_seterr(holo_err *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+        err->sys_errno = 0;
+    }
+    return code;
+}
+
+int holo_seterr_sys(holo_err *err, int sys_errno, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < sizeof err->msg)
+            snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(sys_errno));
+        err->code = sys_errno == ENOMEM ? HOLO_ENOMEM : HOLO_EIO;
+        err->sys_errno = sys_errno;
+        return err->code;
+    }
+    return sys_errno == ENOMEM ? HOLO_ENOMEM : HOLO_EIO;
+}
+
+void holo_warnf(const holo_decode_opts *o, const char *fmt, ...)
+{
+    if (!o || !o->warn) return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    o->warn(o->warn_ctx, buf);
+}
+
+const char *holo_kind_name(holo_kind k)
+{
+    switch (k) {
+    case HOLO_KIND_IMAGE: return "image";
+    case HOLO_KIND_AUDIO: return "audio";
+    case HOLO_KIND_BINARY: return "binary";
+    default: return "none";
+    }
+}

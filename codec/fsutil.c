@@ -1,0 +1,149 @@
+/* fsutil.c — whole-file reads, atomic writes and temporary directories. */
+#include "internal.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int holo_path_join(char *out, size_t outsz, const char *dir, const char *name)
+{
+    int n = snprintf(out, outsz, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+void holo_path_ext(const char *path, char ext[16])
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    ext[0] = 0;
+    if (!dot || dot == base || strlen(dot) >= 16) return;
+    size_t i = 0;
+    for (; dot[i]; i++) ext[i] = (char)(dot[i] >= 'A' && dot[i] <= 'Z' ? dot[i] + 32 : dot[i]);
+    ext[i] = 0;
+}
+
+int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
+    struct stat st;
+    if (fstat(fd, &st) < 0) { int e = errno; close(fd); return holo_seterr_sys(err, e, "%s", path); }
+    if (!S_ISREG(st.st_mode)) { close(fd); return holo_seterr(err, HOLO_EINVAL, "%s: not a regular file", path); }
+    if ((uint64_t)st.st_size > cap) {
+        close(fd);
+        return holo_seterr(err, HOLO_EINVAL, "%s: file too large (%lld bytes)", path, (long long)st.st_size);
+    }
+    size_t size = (size_t)st.st_size;
+    uint8_t *b = malloc(size ? size : 1);
+    if (!b) { close(fd); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", path); }
+    size_t have = 0;
+    while (have < size) {
+        ssize_t r = read(fd, b + have, size - have);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            int e = errno; free(b); close(fd);
+            return holo_seterr_sys(err, e, "%s", path);
+        }
+        if (r == 0) break;   /* file shrank while reading: take what is there */
+        have += (size_t)r;
+    }
+    close(fd);
+    *buf = b;
+    *len = have;
+    return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) { if (errno == EINTR) continue; return -1; }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_err *err)
+{
+    char tmp[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    int n = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.tmpXXXXXX", (int)(slash - path), path, slash + 1)
+                  : snprintf(tmp, sizeof tmp, ".%s.tmpXXXXXX", path);
+    if (n < 0 || (size_t)n >= sizeof tmp) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
+    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return holo_seterr_sys(err, e, "%s", path);
+    }
+    fchmod(fd, 0644 & ~0022u);
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return holo_seterr_sys(err, e, "%s", path);
+    }
+    return 0;
+}
+
+int holo_tmpdir_begin(const char *final_dir, char *tmp, size_t tmpsz, holo_err *err)
+{
+    size_t len = strlen(final_dir);
+    while (len > 1 && final_dir[len - 1] == '/') len--;
+    const char *slash = memrchr(final_dir, '/', len);
+    int n = slash ? snprintf(tmp, tmpsz, "%.*s/.%.*s.tmpXXXXXX", (int)(slash - final_dir), final_dir,
+                             (int)(len - (size_t)(slash + 1 - final_dir)), slash + 1)
+                  : snprintf(tmp, tmpsz, ".%.*s.tmpXXXXXX", (int)len, final_dir);
+    if (n < 0 || (size_t)n >= tmpsz) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", final_dir);
+    if (!mkdtemp(tmp)) return holo_seterr_sys(err, errno, "%s: cannot create temporary directory", final_dir);
+    chmod(tmp, 0755);
+    return 0;
+}
+
+void holo_rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        char sub[PATH_MAX];
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            if (holo_path_join(sub, sizeof sub, path, e->d_name) < 0) continue;
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) holo_rmtree(sub);
+            else unlink(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err)
+{
+    /* rename() cannot replace a non-empty directory: move the old one aside first, so at every
+     * moment either the old or the new complete set is under the final name or beside it. */
+    if (rename(tmp, final_dir) == 0) return 0;
+    if (errno != ENOTEMPTY && errno != EEXIST)
+        return holo_seterr_sys(err, errno, "%s", final_dir);
+    char old[PATH_MAX];
+    int n = snprintf(old, sizeof old, "%s.oldXXXXXX", tmp);
+    if (n < 0 || (size_t)n >= sizeof old) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", final_dir);
+    if (!mkdtemp(old)) return holo_seterr_sys(err, errno, "%s", final_dir);
+    rmdir(old);
+    if (rename(final_dir, old) < 0) return holo_seterr_sys(err, errno, "%s", final_dir);
+    if (rename(tmp, final_dir) < 0) {
+        int e = errno;
+        rename(old, final_dir);
+        return holo_seterr_sys(err, e, "%s", final_dir);
+    }
+    holo_rmtree(old);
+    return 0;
+}

@@ -1,0 +1,194 @@
+/* holo.h — public interface of libholo, the holographic chunk codec.
+ *
+ * A file is encoded into a directory NAME.holo/ of chunk files. Every chunk holds the same
+ * coarse view of the whole file plus a golden-ratio-spread slice of the residual detail, so any
+ * non-empty subset of chunks decodes to a coherent, degraded version and the full set gives the
+ * original back exactly (formats v1/v2; see holo(5)).
+ *
+ *   holo_encode_opts eo;  holo_encode_opts_init(&eo);
+ *   holo_encode_file("photo.png", "photo.png.holo", &eo, &err);
+ *
+ *   holo_decoded d;       holo_decode_opts dopts; holo_decode_opts_init(&dopts);
+ *   holo_decode_dir("photo.png.holo", &dopts, &d, &err);   ... d.pixels ...
+ *   holo_decoded_free(&d);
+ *
+ * Every function that can fail returns 0 or a negative HOLO_E* code and, when `err` is not NULL,
+ * fills it with the code and a one-line message naming the file and the problem.
+ * The library never prints; warnings (skipped chunks) go to the optional callback in the options.
+ */
+#ifndef HOLO_H
+#define HOLO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ---------------------------------------------------------------------------- */
+enum {
+    HOLO_OK = 0,
+    HOLO_ENOMEM = -1,      /* allocation failed or a size cap was exceeded */
+    HOLO_EIO = -2,         /* read/write/rename failed (errno in holo_err.sys_errno) */
+    HOLO_EINVAL = -3,      /* corrupt, truncated or hostile data; bad argument */
+    HOLO_EUNSUPPORTED = -4,/* valid but not something we handle (format, sample width...) */
+    HOLO_ENOCHUNKS = -5,   /* no valid chunk in a directory */
+    HOLO_EINCOMPLETE = -6, /* --strict decode and some block is missing */
+};
+
+typedef struct holo_err {
+    int code;              /* HOLO_E* */
+    int sys_errno;         /* errno for HOLO_EIO, else 0 */
+    char msg[768];         /* "FILE: problem" */
+} holo_err;
+
+/* ---- kinds and chunk headers ----------------------------------------------------------- */
+typedef enum { HOLO_KIND_NONE = 0, HOLO_KIND_IMAGE, HOLO_KIND_AUDIO, HOLO_KIND_BINARY } holo_kind;
+
+const char *holo_kind_name(holo_kind k);   /* "image", "audio", "binary", "none" */
+
+/* A parsed chunk header (HOCH, HOAU or HOBI). All offsets are checked against the buffer. */
+typedef struct holo_chunk_hdr {
+    holo_kind kind;
+    int version;              /* 1, 2 or 3 */
+    uint32_t block_count;     /* B >= 1 */
+    uint32_t block_id;        /* b < B */
+    /* image (HOCH) */
+    uint32_t height, width, channels;   /* audio uses channels too */
+    /* audio (HOAU) */
+    uint32_t sample_rate;
+    uint32_t frames;          /* n, samples per channel */
+    uint32_t coarse_frames;   /* L */
+    uint8_t sample_width, flags;
+    /* binary (HOBI) */
+    uint64_t length;          /* L, total file length */
+    uint32_t prefix_len;      /* Cp */
+    /* payload placement inside the chunk */
+    uint32_t header_len;      /* 30, 36 or 33 */
+    uint32_t coarse_off, coarse_len;
+    uint32_t resid_off, resid_len;
+} holo_chunk_hdr;
+
+/* Parse the header of a chunk held in buf[0..len). Checks magic, version, B >= 1, b < B, sizes
+ * against caps and payload lengths against len. `name` is used for the error message. */
+int holo_chunk_parse(const uint8_t *buf, size_t len, const char *name, holo_chunk_hdr *h,
+                     holo_err *err);
+
+/* 1 when two chunks belong to the same encoding (same kind, version, geometry, block count). */
+int holo_chunk_same_set(const holo_chunk_hdr *a, const holo_chunk_hdr *b);
+
+/* Number of residual elements N the header implies (3*H*W, n*ch, L-Cp). */
+uint64_t holo_chunk_residual_len(const holo_chunk_hdr *h);
+
+/* ---- encoding -------------------------------------------------------------------------- */
+typedef struct holo_encode_opts {
+    holo_kind mode;           /* HOLO_KIND_NONE = from extension, then magic bytes */
+    int codec_version;        /* 1 or 2 (default 2) */
+    uint32_t block_count;     /* 0 = default (image 32, audio 16, binary 32) or from chunk_kb */
+    long chunk_kb;            /* > 0: derive B from a target chunk size (formats.md §3) */
+    uint32_t coarse_side;     /* image thumbnail max side, default 16 */
+    uint32_t coarse_frames;   /* audio coarse frames, default 2048 */
+    int threads;              /* 0 = one per core */
+    int zlib_level;           /* residual deflate level, 0 = default (9: byte-exact with the
+                                 reference's chunks) */
+    const char *name_hint;    /* file name used for mode detection instead of the input path */
+    /* v3 (formats.md §8-10) */
+    int quality;              /* 1..100, default 50 */
+    int block_size;           /* DCT block side, default 8 */
+    const char *coarse_model; /* "downsample" (default), "latent_lowfreq", "ae_latent" */
+    int n_fft, hop;           /* audio STFT, default 512 / n_fft/2 */
+    double recovery;          /* > 0: write ceil(B*recovery) HORC recovery chunks */
+    /* v4 (holo4.md) */
+    int lossy;                /* 0 = lossless profile */
+    double target_psnr;       /* > 0: lossy, smallest size reaching this PSNR */
+    uint64_t target_bytes;    /* > 0: lossy, best PSNR within this many bytes */
+} holo_encode_opts;
+
+void holo_encode_opts_init(holo_encode_opts *o);
+
+/* Encode `input` into the directory `outdir` atomically: chunks are written into a hidden
+ * temporary directory beside outdir which then replaces outdir. On failure nothing changes. */
+int holo_encode_file(const char *input, const char *outdir, const holo_encode_opts *o,
+                     holo_err *err);
+
+/* Mode that holo_encode_file would pick for `path` (extension, then magic; binary fallback). */
+holo_kind holo_detect_mode(const char *path);
+
+/* ---- directory inspection -------------------------------------------------------------- */
+typedef struct holo_info {
+    holo_kind kind;
+    int version;
+    uint32_t block_count;
+    uint32_t width, height;            /* image */
+    uint32_t channels, sample_rate;    /* audio */
+    uint32_t frames;                   /* audio */
+    uint64_t length;                   /* binary: file length */
+    uint32_t chunks_present;           /* distinct valid block ids */
+    uint32_t chunks_bad;               /* files that failed to parse or disagree */
+    uint32_t chunk_files;              /* chunk_*.holo files seen */
+    int exact;                         /* 1 when a full decode gives the original exactly */
+    int64_t newest_mtime_ns;           /* newest chunk file mtime */
+    uint64_t chunk_bytes;              /* total bytes of valid chunk files */
+} holo_info;
+
+/* Read only the chunk headers of `dir` (no residual is inflated). Cheap: for stat/ls. */
+int holo_info_dir(const char *dir, holo_info *info, holo_err *err);
+
+/* ---- decoding -------------------------------------------------------------------------- */
+typedef void (*holo_warn_fn)(void *ctx, const char *msg);
+
+typedef struct holo_decode_opts {
+    int strict;               /* fail with HOLO_EINCOMPLETE unless every block is present */
+    uint32_t max_chunks;      /* 0 = all; else use the first N names (formats.md §4.5) */
+    int prefer_gain;          /* order chunks by manifest/score before max_chunks */
+    int threads;              /* 0 = one per core */
+    int no_recovery;          /* ignore recovery_*.holo */
+    holo_warn_fn warn;        /* called once per skipped chunk, may be NULL */
+    void *warn_ctx;
+} holo_decode_opts;
+
+void holo_decode_opts_init(holo_decode_opts *o);
+
+typedef struct holo_decoded {
+    holo_info info;           /* geometry plus which chunks were used */
+    uint8_t *pixels;          /* image: H*W*3 RGB8, row-major */
+    int16_t *samples;         /* audio: frames*channels, interleaved */
+    uint8_t *bytes;           /* binary: info.length bytes */
+} holo_decoded;
+
+int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *out,
+                    holo_err *err);
+void holo_decoded_free(holo_decoded *d);
+
+/* ---- output views ---------------------------------------------------------------------- */
+/* How a decoded file is serialised. FAST_PNG is a compressed PNG tuned for speed (holo decode);
+ * STORED_PNG uses stored deflate blocks so its size follows from the geometry alone (holofs). */
+typedef enum {
+    HOLO_VIEW_AUTO = 0,   /* from the output name: .png .jpg/.jpeg .ppm .wav; PNG otherwise */
+    HOLO_VIEW_PNG,
+    HOLO_VIEW_STORED_PNG,
+    HOLO_VIEW_JPEG,
+    HOLO_VIEW_PPM,
+    HOLO_VIEW_WAV,
+    HOLO_VIEW_RAW,        /* binaries: the bytes themselves */
+} holo_view;
+
+/* Pick the view for an output name and kind (audio is always WAV, binary always RAW). */
+holo_view holo_view_for_name(const char *name, holo_kind kind);
+
+/* Exact size in bytes of the view of a file with this geometry, or 0 if it is not known
+ * without encoding (PNG, JPEG). Valid for STORED_PNG, PPM, WAV, RAW. */
+uint64_t holo_view_size(const holo_info *info, holo_view v);
+
+/* Serialise a decoded file into a malloc'd buffer. */
+int holo_view_render(const holo_decoded *d, holo_view v, uint8_t **buf, size_t *len,
+                     holo_err *err);
+
+/* Serialise into `path` atomically (temporary name in the same directory, then rename). */
+int holo_view_write(const holo_decoded *d, holo_view v, const char *path, holo_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

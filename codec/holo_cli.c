@@ -1,0 +1,287 @@
+/* holo_cli.c — the `holo` command: encode, decode and inspect holographic chunk directories.
+ *
+ *   holo encode photo.png            -> photo.png.holo/
+ *   holo decode photo.png.holo       -> photo_recon.png (from whatever chunks are present)
+ *   holo info photo.png.holo         -> kind, geometry, chunks present/missing
+ *
+ * Exit status: 0 ok, 1 failure (one line on stderr naming the file), 2 usage. */
+#include "holo.h"
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *usage_text =
+    "usage: holo encode [-b BLOCKS | -k KB] [--codec-version 1|2|3|4] [--mode auto|image|audio|binary]\n"
+    "                   [--coarse-side N] [--coarse-frames N] [-j THREADS] [-o DIR] INPUT\n"
+    "       holo decode [-o OUTPUT] [--strict] [--max-chunks N] [--prefer-gain] [-j THREADS] DIR\n"
+    "       holo info [--json] DIR\n"
+    "       holo FILE [KB]        (encode)      holo DIR.holo      (decode)\n"
+    "See holo(1).\n";
+
+static int usage(const char *msg)
+{
+    if (msg) fprintf(stderr, "holo: %s\n", msg);
+    fputs(usage_text, stderr);
+    return 2;
+}
+
+static int fail(const holo_err *e)
+{
+    fprintf(stderr, "holo: %s\n", e->msg);
+    return 1;
+}
+
+static void warn_cb(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "holo: warning: %s\n", msg);
+}
+
+/* Parse a non-negative integer option; -1 on junk. */
+static long num(const char *s, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > max) return -1;
+    return v;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The error for a DIR argument that is not a directory. */
+static int not_a_dir(const char *dir)
+{
+    struct stat st;
+    fprintf(stderr, "holo: %s: %s\n", dir, stat(dir, &st) < 0 ? "no such directory" : "not a chunk directory");
+    return 1;
+}
+
+/* ---- encode ------------------------------------------------------------------------------ */
+enum { O_CV = 256, O_MODE, O_SIDE, O_FRAMES, O_QUALITY, O_BLOCKSIZE, O_MODEL, O_NFFT, O_HOP,
+       O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON };
+
+static int cmd_encode(int argc, char **argv)
+{
+    holo_encode_opts o;
+    holo_encode_opts_init(&o);
+    const char *out = NULL;
+    static const struct option lo[] = {
+        { "blocks", required_argument, 0, 'b' }, { "chunk-kb", required_argument, 0, 'k' },
+        { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
+        { "codec-version", required_argument, 0, O_CV }, { "mode", required_argument, 0, O_MODE },
+        { "coarse-side", required_argument, 0, O_SIDE }, { "coarse-frames", required_argument, 0, O_FRAMES },
+        { "quality", required_argument, 0, O_QUALITY }, { "block-size", required_argument, 0, O_BLOCKSIZE },
+        { "coarse-model", required_argument, 0, O_MODEL }, { "n-fft", required_argument, 0, O_NFFT },
+        { "hop", required_argument, 0, O_HOP }, { "recovery", required_argument, 0, O_RECOVERY },
+        { "lossy", no_argument, 0, O_LOSSY }, { "psnr", required_argument, 0, O_PSNR },
+        { "bytes", required_argument, 0, O_BYTES }, { "zlib-level", required_argument, 0, O_ZLEVEL },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o.block_count = (uint32_t)v; break;
+        case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o.chunk_kb = v; break;
+        case 'o': out = optarg; break;
+        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
+        case O_CV: if ((v = num(optarg, 4)) < 1) return usage("--codec-version must be 1, 2, 3 or 4"); o.codec_version = (int)v; break;
+        case O_MODE:
+            if (!strcmp(optarg, "auto")) o.mode = HOLO_KIND_NONE;
+            else if (!strcmp(optarg, "image")) o.mode = HOLO_KIND_IMAGE;
+            else if (!strcmp(optarg, "audio")) o.mode = HOLO_KIND_AUDIO;
+            else if (!strcmp(optarg, "binary")) o.mode = HOLO_KIND_BINARY;
+            else return usage("--mode must be auto, image, audio or binary");
+            break;
+        case O_SIDE: if ((v = num(optarg, 65535)) < 1) return usage("--coarse-side needs a positive size"); o.coarse_side = (uint32_t)v; break;
+        case O_FRAMES: if ((v = num(optarg, 1L << 30)) < 2) return usage("--coarse-frames needs at least 2"); o.coarse_frames = (uint32_t)v; break;
+        case O_QUALITY: if ((v = num(optarg, 100)) < 1) return usage("--quality must be 1-100"); o.quality = (int)v; break;
+        case O_BLOCKSIZE: if ((v = num(optarg, 255)) < 1) return usage("--block-size must be 1-255"); o.block_size = (int)v; break;
+        case O_MODEL: o.coarse_model = optarg; break;
+        case O_NFFT: if ((v = num(optarg, 1 << 20)) < 1) return usage("--n-fft must be positive"); o.n_fft = (int)v; break;
+        case O_HOP: if ((v = num(optarg, 1 << 20)) < 1) return usage("--hop must be positive"); o.hop = (int)v; break;
+        case O_RECOVERY: o.recovery = strtod(optarg, NULL); if (o.recovery < 0 || o.recovery > 10) return usage("--recovery must be 0-10"); break;
+        case O_LOSSY: o.lossy = 1; break;
+        case O_PSNR: o.target_psnr = strtod(optarg, NULL); o.lossy = 1; if (o.target_psnr <= 0) return usage("--psnr needs dB > 0"); break;
+        case O_BYTES: if ((v = num(optarg, LONG_MAX)) < 1) return usage("--bytes needs a size"); o.target_bytes = (uint64_t)v; o.lossy = 1; break;
+        case O_ZLEVEL: if ((v = num(optarg, 9)) < 1) return usage("--zlib-level must be 1-9"); o.zlib_level = (int)v; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return usage(NULL);
+        }
+    }
+    if (optind != argc - 1) return usage("encode needs exactly one INPUT");
+    const char *in = argv[optind];
+    char def[PATH_MAX];
+    if (!out) {
+        size_t n = strlen(in);
+        while (n > 1 && in[n - 1] == '/') n--;
+        if (snprintf(def, sizeof def, "%.*s.holo", (int)n, in) >= (int)sizeof def) return usage("path too long");
+        out = def;
+    }
+    holo_err e;
+    if (holo_encode_file(in, out, &o, &e)) return fail(&e);
+    return 0;
+}
+
+/* ---- decode ------------------------------------------------------------------------------ */
+/* The reference's default name: strip ".holo", insert "_recon" before the extension (images
+ * without one get .png, audio always .wav), beside the directory. */
+static int default_output(const char *dir, holo_kind kind, char *out, size_t outsz)
+{
+    char base[PATH_MAX];
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    if (n >= sizeof base) return -1;
+    memcpy(base, dir, n);
+    base[n] = 0;
+    if (n > 5 && !strcmp(base + n - 5, ".holo")) base[n -= 5] = 0;
+    char *slash = strrchr(base, '/');
+    char *dot = strrchr(slash ? slash + 1 : base, '.');
+    if (dot == (slash ? slash + 1 : base)) dot = NULL;   /* ".hidden" has no extension */
+    char ext[64] = "";
+    if (dot && strlen(dot) < sizeof ext) { strcpy(ext, dot); *dot = 0; }
+    if (kind == HOLO_KIND_AUDIO) strcpy(ext, ".wav");
+    else if (kind == HOLO_KIND_IMAGE && !ext[0]) strcpy(ext, ".png");
+    int w = snprintf(out, outsz, "%s_recon%s", base, ext);
+    return w < 0 || (size_t)w >= outsz ? -1 : 0;
+}
+
+static int cmd_decode(int argc, char **argv)
+{
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    o.warn = warn_cb;
+    const char *out = NULL;
+    static const struct option lo[] = {
+        { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
+        { "strict", no_argument, 0, O_STRICT }, { "max-chunks", required_argument, 0, O_MAX },
+        { "prefer-gain", no_argument, 0, O_GAIN }, { "no-recovery", no_argument, 0, O_NOREC },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:j:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
+        case O_STRICT: o.strict = 1; break;
+        case O_MAX: if ((v = num(optarg, 1L << 30)) < 1) return usage("--max-chunks needs a positive count"); o.max_chunks = (uint32_t)v; break;
+        case O_GAIN: o.prefer_gain = 1; break;
+        case O_NOREC: o.no_recovery = 1; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return usage(NULL);
+        }
+    }
+    if (optind != argc - 1) return usage("decode needs exactly one DIR");
+    const char *dir = argv[optind];
+    holo_err e;
+    if (!is_dir(dir)) return not_a_dir(dir);
+    holo_decoded d;
+    if (holo_decode_dir(dir, &o, &d, &e)) return fail(&e);
+    char def[PATH_MAX];
+    if (!out) {
+        if (default_output(dir, d.info.kind, def, sizeof def) < 0) {
+            holo_decoded_free(&d);
+            fprintf(stderr, "holo: %s: path too long\n", dir);
+            return 1;
+        }
+        out = def;
+    }
+    int rc = holo_view_write(&d, holo_view_for_name(out, d.info.kind), out, &e);
+    holo_decoded_free(&d);
+    if (rc) return fail(&e);
+    return 0;
+}
+
+/* ---- info -------------------------------------------------------------------------------- */
+static int cmd_info(int argc, char **argv)
+{
+    int json = 0;
+    static const struct option lo[] = { { "json", no_argument, 0, O_JSON }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c == O_JSON) json = 1;
+        else if (c == 'h') { fputs(usage_text, stdout); return 0; }
+        else return usage(NULL);
+    }
+    if (optind != argc - 1) return usage("info needs exactly one DIR");
+    const char *dir = argv[optind];
+    holo_info in;
+    holo_err e;
+    if (!is_dir(dir)) return not_a_dir(dir);
+    if (holo_info_dir(dir, &in, &e)) return fail(&e);
+    uint32_t missing = in.block_count - in.chunks_present;
+    if (json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "dir", json_string(dir));
+        json_object_set_new(j, "kind", json_string(holo_kind_name(in.kind)));
+        json_object_set_new(j, "codec_version", json_integer(in.version));
+        json_object_set_new(j, "block_count", json_integer(in.block_count));
+        json_object_set_new(j, "chunks_present", json_integer(in.chunks_present));
+        json_object_set_new(j, "chunks_missing", json_integer(missing));
+        json_object_set_new(j, "chunks_bad", json_integer(in.chunks_bad));
+        json_object_set_new(j, "chunk_bytes", json_integer((json_int_t)in.chunk_bytes));
+        json_object_set_new(j, "exact", json_boolean(in.exact));
+        if (in.kind == HOLO_KIND_IMAGE) {
+            json_object_set_new(j, "width", json_integer(in.width));
+            json_object_set_new(j, "height", json_integer(in.height));
+        } else if (in.kind == HOLO_KIND_AUDIO) {
+            json_object_set_new(j, "channels", json_integer(in.channels));
+            json_object_set_new(j, "sample_rate", json_integer(in.sample_rate));
+            json_object_set_new(j, "frames", json_integer(in.frames));
+        } else {
+            json_object_set_new(j, "length", json_integer((json_int_t)in.length));
+        }
+        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s) puts(s);
+        free(s);
+        json_decref(j);
+        return 0;
+    }
+    printf("%s: %s, codec v%d, ", dir, holo_kind_name(in.kind), in.version);
+    if (in.kind == HOLO_KIND_IMAGE) printf("%ux%u RGB", in.width, in.height);
+    else if (in.kind == HOLO_KIND_AUDIO) printf("%u frames, %u Hz, %u channel%s", in.frames, in.sample_rate, in.channels, in.channels == 1 ? "" : "s");
+    else printf("%llu bytes", (unsigned long long)in.length);
+    printf(", %u blocks\n", in.block_count);
+    printf("chunks: %u present, %u missing, %u bad (%llu bytes)\n", in.chunks_present, missing,
+           in.chunks_bad, (unsigned long long)in.chunk_bytes);
+    printf("exact: %s\n", in.exact ? "yes, a full decode gives the original back"
+                                    : missing ? "no, missing chunks decode to a coarser version"
+                                              : "no, this encoding is lossy");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return usage(NULL);
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "encode")) return cmd_encode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "decode")) return cmd_decode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
+    /* The reference's short forms: `holo DIR.holo` decodes, `holo FILE [KB]` encodes. */
+    if (argc <= 3 && cmd[0] != '-') {
+        if (is_dir(cmd) && argc == 2) {
+            char *av[] = { "decode", (char *)cmd, NULL };
+            return cmd_decode(2, av);
+        }
+        if (argc == 3) {
+            char *av[] = { "encode", "-k", argv[2], (char *)cmd, NULL };
+            return cmd_encode(4, av);
+        }
+        char *av[] = { "encode", (char *)cmd, NULL };
+        return cmd_encode(2, av);
+    }
+    return usage("unknown command");
+}

@@ -1,0 +1,201 @@
+/* internal.h — shared internals of libholo (not installed). One section per source file. */
+#ifndef HOLO_INTERNAL_H
+#define HOLO_INTERNAL_H
+
+#include "holo.h"
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Caps on untrusted sizes, checked before any allocation. */
+#define HOLO_MAX_PIXELS     (1ull << 28)      /* 268 M pixels (16384 x 16384) */
+#define HOLO_MAX_DIM        65535u
+#define HOLO_MAX_FRAMES     (1ull << 31)
+#define HOLO_MAX_CHANNELS   64u
+#define HOLO_MAX_BINARY     (1ull << 36)      /* 64 GiB */
+#define HOLO_MAX_CHUNK_FILE (1ull << 31)
+#define HOLO_MAX_BLOCKS     (1u << 20)
+
+/* ---- err.c ------------------------------------------------------------------------------ */
+/* Fill err (may be NULL) with code and printf-style message; returns code. */
+int holo_seterr(holo_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same, appending ": strerror(errno)" and recording errno. */
+int holo_seterr_sys(holo_err *err, int sys_errno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void holo_warnf(const holo_decode_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- golden.c: permutation, slicing, block counts (formats.md §2-3) ---------------------- */
+uint64_t holo_golden_step(uint64_t n);
+/* Elements in slice b of n over B blocks: ceil((n-b)/B), 0 when b >= n. */
+uint64_t holo_slice_len(uint64_t n, uint32_t B, uint32_t b);
+/* Golden layout is used when golden != 0 and B > 1; strided otherwise. */
+void holo_slice_gather_i16(const int16_t *R, uint64_t n, uint32_t B, uint32_t b, int golden,
+                           int16_t *out);
+void holo_slice_scatter_i16(int16_t *R, uint64_t n, uint32_t B, uint32_t b, int golden,
+                            const int16_t *v, uint64_t m);
+void holo_slice_gather_u8(const uint8_t *R, uint64_t n, uint32_t B, uint32_t b, int golden,
+                          uint8_t *out);
+void holo_slice_scatter_u8(uint8_t *R, uint64_t n, uint32_t B, uint32_t b, int golden,
+                           const uint8_t *v, uint64_t m);
+/* Index list (for tests and recovery): out[k] = element index of the k-th slice value. */
+void holo_slice_indices(uint64_t n, uint32_t B, uint32_t b, int golden, uint64_t *out);
+/* Block counts from a target chunk size (holographix rules, not clamped). */
+uint64_t holo_block_count_kb(uint64_t resid_bytes, uint64_t coarse_bytes, long kb);
+uint64_t holo_block_count_bytes(uint64_t resid_bytes, uint64_t coarse_bytes, long max_bytes);
+
+/* ---- zio.c: zlib helpers ---------------------------------------------------------------- */
+/* zlib9 exactly as compress2(level 9). *out is malloc'd. */
+int holo_zlib9(const void *src, size_t len, uint8_t **out, size_t *outlen, holo_err *err);
+/* Same at another level (1..9). */
+int holo_zlib(const void *src, size_t len, int level, uint8_t **out, size_t *outlen, holo_err *err);
+/* Inflate a zlib stream into a malloc'd buffer of at most `cap` bytes (bomb guard). */
+int holo_inflate(const uint8_t *src, size_t len, size_t cap, uint8_t **out, size_t *outlen,
+                 holo_err *err, const char *name);
+
+/* ---- fsutil.c: files and atomic writes -------------------------------------------------- */
+/* Read a whole file (at most cap bytes) into a malloc'd buffer. */
+int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err);
+/* Write data to path atomically (path.tmpXXXXXX in the same directory, fsync, rename). */
+int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_err *err);
+/* Create a hidden temporary directory beside `final_dir` (".NAME.tmpXXXXXX"); path in tmp. */
+int holo_tmpdir_begin(const char *final_dir, char *tmp, size_t tmpsz, holo_err *err);
+/* Replace final_dir by tmp (old directory removed afterwards). */
+int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err);
+/* Remove tmp and everything in it (best effort). */
+void holo_rmtree(const char *path);
+/* "a/b" from dir + name into out; returns -1 if it does not fit. */
+int holo_path_join(char *out, size_t outsz, const char *dir, const char *name);
+/* Lower-case extension of path including the dot ("" if none), into ext[16]. */
+void holo_path_ext(const char *path, char ext[16]);
+
+/* ---- chunkhdr.c: emit headers (parse is public) ----------------------------------------- */
+/* Write the fixed header of h (with its coarse_len/resid_len) into out; returns its length. */
+size_t holo_chunk_emit(const holo_chunk_hdr *h, uint8_t out[64]);
+static inline uint32_t holo_rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void holo_wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+/* ---- chunkset.c: scan a directory, order candidates (formats.md §4.5) ------------------- */
+typedef struct holo_chunkfile {
+    char name[64];            /* chunk_NNNN.holo */
+    double score;             /* from .meta, 0 if none */
+    int64_t mtime_ns;
+} holo_chunkfile;
+
+typedef struct holo_chunklist {
+    char dir[4096];
+    holo_chunkfile *files;    /* in processing order */
+    size_t n;
+    size_t n_all;             /* chunk files in the directory before max_chunks */
+} holo_chunklist;
+
+/* List chunk_*.holo in dir sorted byte-wise; apply prefer_gain and max_chunks from o. */
+int holo_chunklist_scan(const char *dir, const holo_decode_opts *o, holo_chunklist *l,
+                        holo_err *err);
+void holo_chunklist_free(holo_chunklist *l);
+
+/* ---- assemble.c: the generic decode driver ---------------------------------------------- */
+/* Kind-specific hooks for the driver. */
+typedef struct holo_kind_ops {
+    holo_kind kind;
+    /* Is this version decoded by this family (e.g. {1,2})? */
+    int (*accept_version)(int version);
+    /* Decode the coarse payload of a candidate reference chunk; 0 on success. The hook keeps
+     * what it needs (thumbnail, coarse frames) in ctx. */
+    int (*set_reference)(void *ctx, const holo_chunk_hdr *h, const uint8_t *coarse,
+                         size_t coarse_len);
+    /* Residual length N for the reference (NULL: holo_chunk_residual_len). */
+    uint64_t (*residual_len)(void *ctx, const holo_chunk_hdr *ref);
+    void *ctx;
+    int elem_size;            /* 2 = int16 residual, 1 = bytes */
+    int golden_from_v2;       /* golden layout when version >= 2 and B > 1 (else strided) */
+    int keep_slices;          /* keep each block's raw inflated slice (for recovery) */
+} holo_kind_ops;
+
+typedef struct holo_assembly {
+    holo_chunk_hdr ref;       /* reference chunk header */
+    void *resid;              /* int16_t[n] or uint8_t[n], zero where slices are missing */
+    uint64_t n;
+    uint8_t *present;         /* present[b] = 1 when slice b was placed */
+    uint32_t n_present, n_bad, n_files;
+    int64_t newest_mtime_ns;
+    uint64_t chunk_bytes;
+    uint8_t audio_flags_or;   /* OR of HOAU flags of placed chunks */
+    uint8_t **slices;         /* keep_slices: slices[b] = raw slice bytes of the first file, */
+    size_t *slice_bytes;      /* or NULL; slice_bytes[b] its length */
+} holo_assembly;
+
+/* Read, validate and place every candidate chunk of l. Zero accepted chunks -> ENOCHUNKS. */
+int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_decode_opts *o,
+                  holo_assembly *a, holo_err *err);
+void holo_assembly_free(holo_assembly *a);
+/* Fill the common fields of info from an assembly. */
+void holo_assembly_info(const holo_assembly *a, holo_info *info);
+
+/* ---- chunkwrite.c: the generic encode back end ------------------------------------------ */
+typedef struct holo_enc_plan {
+    holo_chunk_hdr hdr;       /* template: kind, version, geometry, block_count */
+    const uint8_t *coarse;    /* coarse payload stored in every chunk */
+    size_t coarse_len;
+    const int16_t *resid16;   /* exactly one of resid16 / resid8 */
+    const uint8_t *resid8;
+    uint64_t n;
+    int golden;               /* version >= 2 */
+    int write_scores;         /* 0: none; 1: L1 score (v1/v2 images); 2: sum of squares (v3):
+                                 .meta per chunk + manifest.json */
+    int zlib_level;           /* 0 = 9 */
+    const char *base_kind;    /* "image" / "audio" for the manifest */
+} holo_enc_plan;
+
+/* Write every chunk of the plan into dir (an empty temporary directory), in parallel. */
+int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo_err *err);
+/* Threads to use: o->threads or the number of online CPUs. */
+int holo_thread_count(int requested);
+
+/* ---- manifest.c: .meta and manifest.json (jansson for reading) -------------------------- */
+/* Python repr() of a double, as formats.md §4.4. */
+void holo_repr_double(double x, char out[40]);
+int holo_write_meta(const char *dir, const char *chunk_name, double score, holo_err *err);
+int holo_write_manifest(const char *dir, const char *base_kind, int version, uint32_t B,
+                        const double *scores, holo_err *err);
+/* Read ordered_chunks of a chunk manifest (NULL-terminated malloc'd array) or NULL. */
+char **holo_read_manifest_order(const char *dir);
+
+/* ---- per-kind codecs -------------------------------------------------------------------- */
+/* Each encoder writes its chunks into tmpdir (an empty directory). */
+int holo_image12_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                        holo_err *err);
+int holo_image12_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_decoded *out,
+                        holo_err *err);
+int holo_audio12_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                        holo_err *err);
+int holo_audio12_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_decoded *out,
+                        holo_err *err);
+int holo_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                       holo_err *err);
+int holo_binary_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_decoded *out,
+                       holo_err *err);
+
+
+/* Later format generations, dispatched by version/magic. Each returns HOLO_EUNSUPPORTED until
+ * implemented. kind is HOLO_KIND_IMAGE or HOLO_KIND_AUDIO. */
+int holo_v3_encode(const char *input, const char *tmpdir, holo_kind kind,
+                   const holo_encode_opts *o, holo_err *err);
+int holo_v3_decode(const holo_chunklist *l, holo_kind kind, const holo_decode_opts *o,
+                   holo_decoded *out, holo_err *err);
+/* v4 chunks carry their own magic; holo_v4_probe says whether buf starts a v4 chunk. */
+int holo_v4_probe(const uint8_t *buf, size_t len);
+int holo_v4_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                   holo_err *err);
+int holo_v4_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_decoded *out,
+                   holo_err *err);
+int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err);
+
+#endif

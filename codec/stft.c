@@ -1,0 +1,155 @@
+/* stft.c — STFT analysis/synthesis for HOAU v3 (formats.md §9.4-9.5). FFTW3 in double; the
+ * float32 roundings are placed exactly where the reference stores float32 values. */
+#include "stft.h"
+#include "holo.h"
+#include <fftw3.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* FFTW's planner is not thread-safe. */
+static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+
+uint64_t holo_stft_frames(uint64_t n, int n_fft, int hop)
+{
+    if (hop < 1) hop = 1;
+    double f = ceil(((double)n - (double)n_fft) / (double)hop) + 1.0;
+    if (!(f >= 1.0)) return 1;
+    return (uint64_t)f;
+}
+
+void holo_stft_window(int n_fft, float *w)
+{
+    if (n_fft == 1) { w[0] = 1.0f; return; }
+    const double pi = 3.14159265358979323846;
+    for (int m = 0; m < n_fft; m++) {
+        double x = (double)(2 * m + 1 - n_fft);
+        w[m] = (float)sqrt(0.5 + 0.5 * cos(pi * x / (double)(n_fft - 1)));
+    }
+    w[0] = w[n_fft - 1] = 0.0f;
+}
+
+void holo_stft_steps(int n_fft, int q, float *step)
+{
+    if (q < 1) q = 1;
+    if (q > 100) q = 100;
+    int bins = n_fft / 2 + 1;
+    double base = (120.0 - q) / 20.0;
+    if (base < 1) base = 1;
+    double D = bins - 1 > 1 ? bins - 1 : 1;
+    float b = (float)(base / (double)n_fft);
+    for (int k = 0; k < bins; k++) {
+        float r = (float)((double)k / D);
+        float one = 1.0f + r;
+        step[k] = b * one;
+    }
+}
+
+int holo_stft_init(holo_stft *s, int n_fft, int hop, int q)
+{
+    memset(s, 0, sizeof *s);
+    if (n_fft < 1 || n_fft > (1 << 20)) return HOLO_EINVAL;
+    s->n_fft = n_fft;
+    s->hop = hop < 1 ? 1 : hop;
+    s->bins = n_fft / 2 + 1;
+    s->w = malloc((size_t)n_fft * sizeof *s->w);
+    s->step = malloc((size_t)s->bins * sizeof *s->step);
+    s->tbuf = fftw_malloc((size_t)n_fft * sizeof(double));
+    s->fbuf = fftw_malloc((size_t)s->bins * sizeof(fftw_complex));
+    if (!s->w || !s->step || !s->tbuf || !s->fbuf) { holo_stft_free(s); return HOLO_ENOMEM; }
+    holo_stft_window(n_fft, s->w);
+    holo_stft_steps(n_fft, q, s->step);
+    pthread_mutex_lock(&plan_lock);
+    s->plan_fwd = fftw_plan_dft_r2c_1d(n_fft, s->tbuf, s->fbuf, FFTW_ESTIMATE);
+    s->plan_inv = fftw_plan_dft_c2r_1d(n_fft, s->fbuf, s->tbuf, FFTW_ESTIMATE);
+    pthread_mutex_unlock(&plan_lock);
+    if (!s->plan_fwd || !s->plan_inv) { holo_stft_free(s); return HOLO_ENOMEM; }
+    return 0;
+}
+
+void holo_stft_free(holo_stft *s)
+{
+    pthread_mutex_lock(&plan_lock);
+    if (s->plan_fwd) fftw_destroy_plan(s->plan_fwd);
+    if (s->plan_inv) fftw_destroy_plan(s->plan_inv);
+    pthread_mutex_unlock(&plan_lock);
+    free(s->w);
+    free(s->step);
+    fftw_free(s->tbuf);
+    fftw_free(s->fbuf);
+    memset(s, 0, sizeof *s);
+}
+
+static int16_t quant(float v, float step, int *clipped)
+{
+    float q = nearbyintf(v / step);
+    if (q > 32767.0f) { *clipped = 1; return 32767; }
+    if (q < -32768.0f) { *clipped = 1; return -32768; }
+    if (q != q) { *clipped = 1; return 0; }
+    return (int16_t)q;
+}
+
+int holo_stft_analyse(holo_stft *s, const float *x, uint64_t n, uint64_t F, int keep,
+                      int16_t *out)
+{
+    const int N = s->n_fft;
+    fftw_complex *X = s->fbuf;
+    const float inv_n = (float)(1.0 / (double)N);   /* f32(1/n_fft), as numpy's complex64 / int */
+    if (keep > s->bins) keep = s->bins;
+    int clipped = 0;
+    for (uint64_t i = 0; i < F; i++) {
+        uint64_t off = i * (uint64_t)s->hop;
+        for (int m = 0; m < N; m++) {
+            float v = off + (uint64_t)m < n ? x[off + (uint64_t)m] : 0.0f;
+            s->tbuf[m] = (double)(v * s->w[m]);
+        }
+        fftw_execute(s->plan_fwd);
+        int16_t *o = out + i * (uint64_t)keep * 2;
+        for (int k = 0; k < keep; k++) {
+            float re = (float)X[k][0] * inv_n, im = (float)X[k][1] * inv_n;
+            o[2 * k] = quant(re, s->step[k], &clipped);
+            o[2 * k + 1] = quant(im, s->step[k], &clipped);
+        }
+    }
+    return clipped;
+}
+
+void holo_stft_synth(holo_stft *s, const int16_t *in, uint64_t F, int keep, uint64_t n,
+                     double *acc, double *norm, double *out)
+{
+    const int N = s->n_fft;
+    const uint64_t P = (uint64_t)N + (F - 1) * (uint64_t)s->hop;
+    fftw_complex *X = s->fbuf;
+    const float fn = (float)N;
+    const double inv = 1.0 / (double)N;
+    if (keep > s->bins) keep = s->bins;
+    memset(acc, 0, P * sizeof *acc);
+    memset(norm, 0, P * sizeof *norm);
+    for (uint64_t i = 0; i < F; i++) {
+        const int16_t *c = in + i * (uint64_t)keep * 2;
+        for (int k = 0; k < s->bins; k++) {
+            if (k < keep) {
+                float re = (float)c[2 * k] * s->step[k], im = (float)c[2 * k + 1] * s->step[k];
+                X[k][0] = (double)(re * fn);
+                X[k][1] = (double)(im * fn);
+            } else {
+                X[k][0] = X[k][1] = 0.0;
+            }
+        }
+        X[0][1] = 0.0;                                   /* ignored by the inverse real DFT */
+        if (N % 2 == 0) X[s->bins - 1][1] = 0.0;
+        fftw_execute(s->plan_inv);
+        uint64_t off = i * (uint64_t)s->hop;
+        for (int m = 0; m < N; m++) {
+            double y = s->tbuf[m] * inv;    /* pocketfft scales by the factor 1/n */
+            acc[off + (uint64_t)m] += y * (double)s->w[m];
+            norm[off + (uint64_t)m] += (double)(s->w[m] * s->w[m]);
+        }
+    }
+    for (uint64_t t = 0; t < n && t < P; t++) {
+        double d = norm[t] > 1e-8 ? norm[t] : 1e-8;
+        out[t] = acc[t] / d;
+    }
+    for (uint64_t t = P; t < n; t++) out[t] = 0.0;
+}

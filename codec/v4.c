@@ -1,0 +1,945 @@
+/* v4.c — the v4 layered wavelet codec: encoder (shift choice, tiers, RS spreading, chunk
+ * files) and decoder (grouping by content id, RS recovery, tier and U decoding).
+ * Design: spec/holo4.md; bitstream: holo(5) "HOV4"; parts in v4_*.c. */
+#include "internal.h"
+#include "imageio.h"
+#include "v4_codec.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS (V4_MAX_SHIFT + 2)   /* shift values 0..28; 28 = nothing known */
+
+int holo_v4_probe(const uint8_t *buf, size_t len)
+{
+    return len >= 4 && memcmp(buf, V4_MAGIC, 4) == 0;
+}
+
+static double psnr_of(double mse)
+{
+    return mse <= 1e-12 ? 99.0 : 10.0 * log10(255.0 * 255.0 / mse);
+}
+
+static double psnr_rgb(const uint8_t *a, const uint8_t *b, size_t npix)
+{
+    uint64_t se = 0;
+    for (size_t i = 0; i < npix * 3; i++) {
+        int d = (int)a[i] - b[i];
+        se += (uint64_t)(d * d);
+    }
+    return psnr_of((double)se / (3.0 * npix));
+}
+
+/* ---- encoder statistics: squared error per (chunk, band, shift) and bit-length histograms */
+typedef struct v4_stat {
+    int ngb;
+    uint32_t B;
+    double *E;                 /* [B][ngb][NS]: error when the band is known down to shift s */
+    double *Et;                /* [ngb][NS]: sum over chunks */
+    uint64_t *hist;            /* [ngb][32] bit lengths of |c| */
+    uint64_t npix;
+} v4_stat;
+
+static inline int bitlen32(uint32_t v) { return v ? 32 - __builtin_clz(v) : 0; }
+
+static int stat_build(const v4_image *im, v4_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->ngb = im->ncomp * im->nbands;
+    st->B = im->B;
+    st->npix = (uint64_t)im->w * im->h;
+    size_t ne = (size_t)im->B * st->ngb * NS;
+    st->E = calloc(ne, sizeof(double));
+    double *Z = calloc(ne, sizeof(double));
+    st->Et = calloc((size_t)st->ngb * NS, sizeof(double));
+    st->hist = calloc((size_t)st->ngb * 32, sizeof(uint64_t));
+    if (!st->E || !Z || !st->Et || !st->hist) {
+        free(Z);
+        return -1;
+    }
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++) {
+            const v4_band *bd = &im->bands[b];
+            int gb = c * im->nbands + b, l = bd->level, tl = im->tile_log2;
+            uint64_t *hg = st->hist + (size_t)gb * 32;
+            for (uint32_t y = 0; y < bd->h; y++) {
+                uint32_t ty = (uint32_t)(((uint64_t)y << l) >> tl);
+                const int32_t *row = im->coef[c] + (size_t)(bd->y0 + y) * im->w + bd->x0;
+                for (uint32_t x = 0; x < bd->w; x++) {
+                    uint32_t tx = (uint32_t)(((uint64_t)x << l) >> tl);
+                    size_t off = ((size_t)v4_tile_chunk(im, tx, ty) * st->ngb + gb) * NS;
+                    uint32_t a = (uint32_t)(row[x] < 0 ? -row[x] : row[x]);
+                    int bl = bitlen32(a);
+                    hg[bl]++;
+                    for (int s = 1; s < bl; s++) {
+                        int64_t r = ((int64_t)(a >> s) << s) + ((3ll << s) >> 3);
+                        double d = (double)a - (double)r;
+                        st->E[off + s] += d * d;
+                    }
+                    if (bl < NS)       /* s >= bl: nothing known, error a^2 */
+                        Z[off + bl] += (double)a * a;
+                }
+            }
+        }
+    for (size_t k = 0; k < (size_t)im->B * st->ngb; k++) {
+        double acc = 0;
+        for (int s = 0; s < NS; s++) {
+            acc += Z[k * NS + s];
+            st->E[k * NS + s] += acc;
+            st->Et[(k % st->ngb) * NS + s] += st->E[k * NS + s];
+        }
+    }
+    free(Z);
+    return 0;
+}
+
+static void stat_free(v4_stat *st)
+{
+    free(st->E); free(st->Et); free(st->hist);
+}
+
+/* Zero-order cost estimate (bytes) of coding |c| >> s for every band (bit-length entropy,
+ * mantissa and sign bits). Used to size T0 and to estimate the lossless total. */
+static double est_bytes(const v4_stat *st, const uint8_t *s_of_gb /* NULL = 0 */, int stride)
+{
+    double bits = 0;
+    for (int gb = 0; gb < st->ngb; gb++) {
+        const uint64_t *h = st->hist + (size_t)gb * 32;
+        int s = s_of_gb ? s_of_gb[gb * stride] : 0;
+        uint64_t cnt[33] = { 0 }, n = 0;
+        for (int bl = 0; bl < 32; bl++) {
+            int nbl = bl > s ? bl - s : 0;
+            cnt[nbl] += h[bl];
+            n += h[bl];
+        }
+        for (int k = 0; k < 33; k++) {
+            if (!cnt[k])
+                continue;
+            double p = (double)cnt[k] / (double)n;
+            bits += (double)cnt[k] * (-log2(p) + (k > 1 ? k - 1 : 0) + (k > 0 ? 1 : 0));
+        }
+    }
+    return bits / 8.0;
+}
+
+static uint8_t shift_for(double D, double w)
+{
+    double s = floor(log2(D / sqrt(w)) + 0.5);
+    return (uint8_t)(s < 0 ? 0 : s > V4_MAX_SHIFT ? V4_MAX_SHIFT : s);
+}
+
+/* Model MSE (per RGB sample) when band gb is known down to s[gb]. */
+static double model_mse(const v4_image *im, const v4_stat *st, const uint8_t *s, int stride)
+{
+    double acc = 0;
+    for (int gb = 0; gb < st->ngb; gb++)
+        acc += im->weight[gb] * st->Et[(size_t)gb * NS + s[gb * stride]];
+    return acc / (3.0 * (double)st->npix);
+}
+
+/* Per-chunk MSE reduction when its U is present (T2 known down to s2, U down to sU). */
+static void chunk_gains(const v4_image *im, const v4_stat *st, double *gain)
+{
+    for (uint32_t c = 0; c < st->B; c++) {
+        double g = 0;
+        for (int gb = 0; gb < st->ngb; gb++) {
+            const double *e = st->E + ((size_t)c * st->ngb + gb) * NS;
+            g += im->weight[gb] * (e[im->shift[gb][2]] - e[im->shift[gb][3]]);
+        }
+        gain[c] = g / (3.0 * (double)st->npix);
+    }
+}
+
+static int cmp_gain(const void *a, const void *b, void *ctx)
+{
+    const double *g = ctx;
+    double x = g[*(const uint32_t *)a], y = g[*(const uint32_t *)b];
+    return x < y ? -1 : x > y;
+}
+
+/* The m chunks whose U helps least: the worst subset of m chunks for the T2 guarantee. */
+static void worst_subset(const double *gain, uint32_t B, uint32_t m, uint32_t *ids)
+{
+    uint32_t *ord = malloc(B * sizeof *ord);
+    if (!ord) {
+        for (uint32_t i = 0; i < m; i++)
+            ids[i] = i;
+        return;
+    }
+    for (uint32_t i = 0; i < B; i++)
+        ord[i] = i;
+    qsort_r(ord, B, sizeof *ord, cmp_gain, (void *)gain);
+    memcpy(ids, ord, m * sizeof *ids);
+    free(ord);
+}
+
+static double model_worst_mse(const v4_image *im, const v4_stat *st, uint32_t m2, double *gain)
+{
+    uint8_t s2[V4_MAX_BANDS];
+    for (int gb = 0; gb < st->ngb; gb++)
+        s2[gb] = im->shift[gb][2];
+    double mse = model_mse(im, st, s2, 1);
+    chunk_gains(im, st, gain);
+    uint32_t *ids = malloc(m2 * sizeof *ids + 1);
+    if (!ids)
+        return mse;
+    worst_subset(gain, st->B, m2, ids);
+    for (uint32_t i = 0; i < m2; i++)
+        mse -= gain[ids[i]];
+    free(ids);
+    return mse;
+}
+
+/* Encoder targets (dB) and their margins over the model. */
+typedef struct v4_targets {
+    double t1, t2;             /* any m1 / worst m2 chunks */
+    double full;               /* lossy: all chunks; 0 = lossless */
+    double m1, m2;             /* margins added to the model targets (grow on retries) */
+} v4_targets;
+
+/* Choose every shift from the statistics. */
+static void choose_shifts(v4_image *im, const v4_stat *st, const v4_targets *tg, double du)
+{
+    int ngb = st->ngb;
+    uint8_t sv[V4_MAX_BANDS];
+    /* U: lossless, or the step du (lossy). */
+    for (int gb = 0; gb < ngb; gb++)
+        im->shift[gb][3] = du > 0 ? shift_for(du, im->weight[gb]) : 0;
+    /* T0: the finest step whose B copies stay within 1% of the estimated lossless size. */
+    double total = est_bytes(st, NULL, 1);
+    double d0 = 1 << 14;
+    for (double ld = 14; ld >= 0; ld -= 0.25) {
+        for (int gb = 0; gb < ngb; gb++)
+            sv[gb] = shift_for(pow(2, ld), im->weight[gb]);
+        if (est_bytes(st, sv, 1) * im->B > 0.01 * total)
+            break;
+        d0 = pow(2, ld);
+    }
+    for (int gb = 0; gb < ngb; gb++)
+        im->shift[gb][0] = shift_for(d0, im->weight[gb]);
+    /* T1: the coarsest step giving t1 from T0+T1. */
+    double d1 = 0.25;
+    for (double ld = 14; ld >= -2; ld -= 0.125) {
+        for (int gb = 0; gb < ngb; gb++) {
+            sv[gb] = shift_for(pow(2, ld), im->weight[gb]);
+            if (sv[gb] > im->shift[gb][0])
+                sv[gb] = im->shift[gb][0];
+        }
+        if (psnr_of(model_mse(im, st, sv, 1)) >= tg->t1 + tg->m1) {
+            d1 = pow(2, ld);
+            break;
+        }
+    }
+    for (int gb = 0; gb < ngb; gb++) {
+        uint8_t s = shift_for(d1, im->weight[gb]);
+        im->shift[gb][1] = s > im->shift[gb][0] ? im->shift[gb][0] : s;
+    }
+    /* T2: the coarsest step giving t2 on the worst subset of m2 chunks. */
+    double *gain = malloc(im->B * sizeof *gain);
+    uint32_t m2 = v4_m2_for(im->B);
+    for (double ld = 14; ld >= -2; ld -= 0.125) {
+        for (int gb = 0; gb < ngb; gb++) {
+            uint8_t s = shift_for(pow(2, ld), im->weight[gb]);
+            s = s > im->shift[gb][1] ? im->shift[gb][1] : s;
+            im->shift[gb][2] = s < im->shift[gb][3] ? im->shift[gb][3] : s;
+        }
+        if (!gain || psnr_of(model_worst_mse(im, st, m2, gain)) >= tg->t2 + tg->m2)
+            break;
+    }
+    free(gain);
+    /* Keep the order s0 >= s1 >= s2 >= sU. */
+    for (int gb = 0; gb < ngb; gb++)
+        for (int t = 2; t >= 0; t--)
+            if (im->shift[gb][t] < im->shift[gb][t + 1])
+                im->shift[gb][t] = im->shift[gb][t + 1];
+}
+
+/* ---- encoding ------------------------------------------------------------------------ */
+typedef struct u_job {
+    v4_image *im;
+    v4_enc *enc;               /* [B] */
+    int decode;                /* decoder: streams below instead */
+    const uint8_t *const *buf; /* [B] or NULL entries */
+    const size_t *len;
+    atomic_uint next;
+    atomic_int fail;
+} u_job;
+
+static void *u_worker(void *arg)
+{
+    u_job *j = arg;
+    v4_model *model = malloc((size_t)j->im->ncomp * j->im->nbands * sizeof *model);
+    if (!model) {
+        atomic_store(&j->fail, 1);
+        return NULL;
+    }
+    for (;;) {
+        unsigned c = atomic_fetch_add(&j->next, 1);
+        if (c >= j->im->B)
+            break;
+        if (j->decode) {
+            if (j->buf[c])
+                v4_decode_u(j->im, c, model, j->buf[c], j->len[c]);
+        } else {
+            v4_enc_init(&j->enc[c]);
+            if (v4_code_u(j->im, c, model, &j->enc[c]))
+                atomic_store(&j->fail, 1);
+        }
+    }
+    free(model);
+    return NULL;
+}
+
+static int run_u(u_job *j, int threads)
+{
+    pthread_t th[8];
+    int nt = threads < 1 ? 1 : threads > 8 ? 8 : threads, started = 0;
+    atomic_init(&j->next, 0);
+    atomic_init(&j->fail, 0);
+    for (int i = 1; i < nt; i++)
+        if (pthread_create(&th[started], NULL, u_worker, j) == 0)
+            started++;
+    u_worker(j);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    return atomic_load(&j->fail) ? -1 : 0;
+}
+
+static void fwd_planes(v4_image *im, const uint8_t *rgb)
+{
+    size_t n = (size_t)im->w * im->h;
+    if (im->ncomp == 3) {
+        v4_ycocg_fwd(rgb, n, im->coef[0], im->coef[1], im->coef[2]);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            im->coef[0][i] = rgb[3 * i];
+    }
+}
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Streams of one encode. */
+typedef struct v4_streams {
+    v4_enc t[3];
+    v4_enc *u;                 /* [B] */
+} v4_streams;
+
+static void streams_free(v4_streams *s, uint32_t B)
+{
+    for (int t = 0; t < 3; t++)
+        v4_enc_free(&s->t[t]);
+    if (s->u)
+        for (uint32_t c = 0; c < B; c++)
+            v4_enc_free(&s->u[c]);
+    free(s->u);
+    s->u = NULL;
+}
+
+static int encode_streams(v4_image *im, v4_streams *s, int threads)
+{
+    v4_image_reset(im);
+    for (int t = 0; t < 3; t++) {
+        v4_enc_init(&s->t[t]);
+        if (v4_code_tier(im, t, &s->t[t]))
+            return -1;
+    }
+    s->u = calloc(im->B, sizeof *s->u);
+    if (!s->u)
+        return -1;
+    u_job j = { .im = im, .enc = s->u };
+    return run_u(&j, threads);
+}
+
+static uint64_t streams_total(const v4_streams *s, uint32_t B)
+{
+    uint64_t tot = (uint64_t)B * (V4_HDR_LEN + s->t[0].len) +
+                   (uint64_t)B * v4_rs_rowlen(s->t[1].len, v4_m1_for(B)) +
+                   (uint64_t)B * v4_rs_rowlen(s->t[2].len, v4_m2_for(B));
+    for (uint32_t c = 0; c < B; c++)
+        tot += s->u[c].len;
+    return tot;
+}
+
+/* Measure the PSNR from T0..T`have` plus the U of the chunks in ids[0..n). */
+static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
+                      const uint32_t *ids, uint32_t n, int threads)
+{
+    memset(im->tile_u, 0, (size_t)im->tiles_x * im->tiles_y);
+    for (uint32_t ty = 0; ty < im->tiles_y; ty++)
+        for (uint32_t tx = 0; tx < im->tiles_x; tx++) {
+            uint32_t ch = v4_tile_chunk(im, tx, ty);
+            for (uint32_t k = 0; k < n; k++)
+                if (ids[k] == ch)
+                    im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
+        }
+    v4_dequant(im, have, 2);
+    if (v4_reconstruct(im, tmp, threads))
+        return 0;
+    return psnr_rgb(rgb, tmp, (size_t)im->w * im->h);
+}
+
+int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
+                       const holo_encode_opts *o, const char *name, v4_stats *stats,
+                       holo_err *err)
+{
+    uint32_t B = o && o->block_count ? o->block_count : 32;
+    int threads = holo_thread_count(o ? o->threads : 0);
+    if (B > 255)
+        return holo_seterr(err, HOLO_EINVAL, "%s: v4 supports 1 to 255 chunks, not %u", name, B);
+    if (w == 0 || h == 0 || w > HOLO_MAX_DIM || h > HOLO_MAX_DIM ||
+        (uint64_t)w * h > HOLO_MAX_PIXELS)
+        return holo_seterr(err, HOLO_EINVAL, "%s: bad image size %ux%u", name, w, h);
+    int lossy = o && (o->lossy || o->target_psnr > 0 || o->target_bytes > 0);
+    size_t npix = (size_t)w * h;
+    v4_image im;
+    v4_stat st = { 0 };
+    v4_streams s = { 0 };
+    uint8_t *tmp = NULL, *chunk = NULL;
+    uint32_t *ids = NULL;
+    int rc = HOLO_ENOMEM;
+    if (v4_image_alloc(&im, w, h, grey ? 1 : 3, B, 1))
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory (%ux%u)", name, w, h);
+    fwd_planes(&im, rgb);
+    for (int c = 0; c < im.ncomp; c++)
+        if (v4_dwt_fwd(im.coef[c], w, h, im.levels))
+            goto fail;
+    if (stat_build(&im, &st) || !(tmp = malloc(npix * 3)) || !(ids = malloc(B * sizeof *ids)))
+        goto fail;
+
+    v4_targets tg = { 28.0, 35.0, 0, 0.15, 0.15 };
+    double du = 0;
+    if (lossy) {
+        tg.full = o->target_psnr > 0 ? o->target_psnr : 25.0 + 0.3 * (o->quality ? o->quality : 50);
+        if (tg.t1 > tg.full - 12) tg.t1 = tg.full - 12;
+        if (tg.t2 > tg.full - 8) tg.t2 = tg.full - 8;
+        /* U step: the coarsest giving the full-set target in the model. */
+        uint8_t sv[V4_MAX_BANDS];
+        du = 0.5;
+        for (double ld = 14; ld >= -1; ld -= 0.0625) {
+            for (int gb = 0; gb < st.ngb; gb++)
+                sv[gb] = shift_for(pow(2, ld), im.weight[gb]);
+            if (psnr_of(model_mse(&im, &st, sv, 1)) >= tg.full + 0.05) {
+                du = pow(2, ld);
+                break;
+            }
+        }
+    }
+    uint32_t m1 = v4_m1_for(B), m2 = v4_m2_for(B);
+    double p1 = 0, p2 = 0, pall = 99;
+    double lo_du = 0, hi_du = 0;
+    for (int attempt = 0; attempt < 12; attempt++) {
+        choose_shifts(&im, &st, &tg, du);
+        streams_free(&s, B);
+        if (encode_streams(&im, &s, threads))
+            goto fail;
+        /* Signs are needed for the measurements (the encoder's pass does not store them). */
+        for (int c = 0; c < im.ncomp; c++)
+            for (size_t i = 0; i < npix; i++)
+                im.sign[c][i] = im.coef[c][i] < 0;
+        p1 = measure(&im, rgb, tmp, 1, NULL, 0, threads);
+        double *gain = malloc(B * sizeof *gain);
+        if (!gain)
+            goto fail;
+        chunk_gains(&im, &st, gain);
+        worst_subset(gain, B, m2, ids);
+        free(gain);
+        p2 = measure(&im, rgb, tmp, 2, ids, m2, threads);
+        if (lossy) {
+            for (uint32_t c = 0; c < B; c++)
+                ids[c] = c;
+            pall = measure(&im, rgb, tmp, 2, ids, B, threads);
+        }
+        int retry = 0;
+        if (p1 < tg.t1 && tg.m1 < 6) {
+            tg.m1 += 0.25 + (tg.t1 - p1);
+            retry = 1;
+        }
+        if (p2 < tg.t2 && tg.m2 < 6) {
+            tg.m2 += 0.1 + (tg.t2 - p2);
+            retry = 1;
+        }
+        if (lossy && o->target_bytes > 0 && !retry) {
+            /* Bisection on the U step for the byte budget. */
+            uint64_t tot = streams_total(&s, B);
+            if (tot > o->target_bytes)
+                lo_du = du;          /* too big: coarser */
+            else
+                hi_du = du;          /* fits: try finer */
+            if (attempt >= 11 || (lo_du > 0 && hi_du > 0 && hi_du / lo_du > 0.97 &&
+                                  hi_du == du))
+                break;
+            double nd = lo_du == 0 ? hi_du / 1.6 : hi_du == 0 ? lo_du * 1.6
+                                                              : sqrt(lo_du * hi_du);
+            if (attempt >= 10 && hi_du > 0)
+                nd = hi_du;          /* last try: the best that fitted */
+            du = nd;
+            continue;
+        } else if (lossy && !retry && pall < tg.full && o->target_bytes == 0 && du > 0.3) {
+            du /= pow(2, (tg.full - pall) / 6.0 + 0.02);
+            continue;
+        }
+        if (!retry)
+            break;
+    }
+
+    /* Content id: the stream bytes and the geometry tie the chunks of this encode together. */
+    uint64_t cid = 0xcbf29ce484222325ull;
+    uint32_t geo[4] = { w, h, B, (uint32_t)lossy };
+    cid = fnv1a(cid, geo, sizeof geo);
+    for (int t = 0; t < 3; t++)
+        cid = fnv1a(cid, s.t[t].buf ? s.t[t].buf : (const uint8_t *)"", s.t[t].len);
+    for (uint32_t c = 0; c < B; c++)
+        cid = fnv1a(cid, s.u[c].buf ? s.u[c].buf : (const uint8_t *)"", s.u[c].len);
+
+    if (s.t[0].len > UINT32_MAX || s.t[1].len > UINT32_MAX || s.t[2].len > UINT32_MAX)
+        goto fail;
+    v4_hdr hd = { 0 };
+    hd.version = 1;
+    hd.flags = (uint8_t)((lossy ? V4_FLAG_LOSSY : 0) | (grey ? V4_FLAG_GREY : 0));
+    hd.width = w; hd.height = h; hd.B = (uint16_t)B;
+    hd.levels = (uint8_t)im.levels; hd.tile_log2 = (uint8_t)im.tile_log2;
+    hd.lattice = (uint8_t)im.lattice; hd.ncomp = (uint8_t)im.ncomp;
+    hd.content_id = cid;
+    hd.m1 = (uint8_t)m1; hd.m2 = (uint8_t)m2;
+    hd.s0_len = (uint32_t)s.t[0].len; hd.s1_len = (uint32_t)s.t[1].len;
+    hd.s2_len = (uint32_t)s.t[2].len;
+    /* Guarantees in centi-dB, rounded down so they never overstate. */
+    hd.psnr1 = (uint16_t)(p1 >= 99 ? 9900 : floor(p1 * 100));
+    hd.psnr2 = (uint16_t)(p2 >= 99 ? 9900 : floor(p2 * 100));
+    hd.psnr_all = lossy ? (uint16_t)(pall >= 99 ? 9900 : floor(pall * 100)) : 0xFFFF;
+    size_t r1 = v4_rs_rowlen(s.t[1].len, m1), r2 = v4_rs_rowlen(s.t[2].len, m2);
+    size_t maxu = 0;
+    for (uint32_t c = 0; c < B; c++)
+        maxu = s.u[c].len > maxu ? s.u[c].len : maxu;
+    chunk = malloc(V4_HDR_LEN + s.t[0].len + r1 + r2 + maxu + 1);
+    if (!chunk)
+        goto fail;
+    uint64_t total = 0;
+    for (uint32_t c = 0; c < B; c++) {
+        hd.id = (uint16_t)c;
+        hd.u_len = (uint32_t)s.u[c].len;
+        v4_hdr_emit(&hd, chunk);
+        size_t off = V4_HDR_LEN;
+        if (s.t[0].len)
+            memcpy(chunk + off, s.t[0].buf, s.t[0].len);
+        off += s.t[0].len;
+        v4_rs_encode_row(s.t[1].buf, s.t[1].len, m1, c, chunk + off);
+        off += r1;
+        v4_rs_encode_row(s.t[2].buf, s.t[2].len, m2, c, chunk + off);
+        off += r2;
+        if (s.u[c].len)
+            memcpy(chunk + off, s.u[c].buf, s.u[c].len);
+        off += s.u[c].len;
+        v4_hdr_seal(chunk, off);
+        total += off;
+        if (tmpdir) {
+            char path[4200], nm[32];
+            snprintf(nm, sizeof nm, "chunk_%04u.holo", c);
+            if (holo_path_join(path, sizeof path, tmpdir, nm)) {
+                rc = holo_seterr(err, HOLO_EINVAL, "%s: path too long", tmpdir);
+                goto out;
+            }
+            if ((rc = holo_write_file_atomic(path, chunk, off, err)))
+                goto out;
+        }
+    }
+    if (stats) {
+        stats->total_bytes = total;
+        stats->t0 = s.t[0].len; stats->t1 = s.t[1].len; stats->t2 = s.t[2].len;
+        stats->u = 0;
+        for (uint32_t c = 0; c < B; c++)
+            stats->u += s.u[c].len;
+        stats->psnr1 = p1; stats->psnr2 = p2; stats->psnr_all = lossy ? pall : 99.0;
+    }
+    rc = 0;
+    goto out;
+fail:
+    rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory while encoding v4", name);
+out:
+    free(chunk); free(tmp); free(ids);
+    streams_free(&s, B);
+    stat_free(&st);
+    v4_image_free(&im);
+    return rc;
+}
+
+int holo_v4_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                   holo_err *err)
+{
+    holo_image img = { 0 };
+    int rc = holo_image_read(input, &img, err);
+    if (rc)
+        return rc;
+    size_t n = (size_t)img.w * img.h;
+    int grey = 1;
+    for (size_t i = 0; i < n && grey; i++)
+        grey = img.rgb[3 * i] == img.rgb[3 * i + 1] && img.rgb[3 * i] == img.rgb[3 * i + 2];
+    rc = holo_v4_encode_rgb(img.rgb, img.w, img.h, grey, tmpdir, o, input, NULL, err);
+    holo_image_free(&img);
+    return rc;
+}
+
+/* ---- decoding ------------------------------------------------------------------------ */
+typedef struct v4_set {
+    v4_hdr ref;
+    const uint8_t **chunk;     /* [B] by chunk id, NULL if absent */
+    uint32_t present, bad, files;
+    uint64_t bytes;
+} v4_set;
+
+/* Validate every chunk, keep the content id with the most chunks. */
+static int group_chunks(const uint8_t *const *chunks, const size_t *lens, size_t n,
+                        const char *const *names, const holo_decode_opts *o, v4_set *set,
+                        holo_err *err)
+{
+    memset(set, 0, sizeof *set);
+    v4_hdr *hs = calloc(n + 1, sizeof *hs);
+    int *okc = calloc(n + 1, sizeof *okc);
+    if (!hs || !okc) {
+        free(hs); free(okc);
+        return holo_seterr(err, HOLO_ENOMEM, "v4: out of memory");
+    }
+    holo_err first = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        if (!chunks[i])
+            continue;
+        set->files++;
+        holo_err e = { 0 };
+        if (v4_hdr_parse(chunks[i], lens[i], names ? names[i] : "chunk", &hs[i], &e) == 0) {
+            okc[i] = 1;
+        } else {
+            set->bad++;
+            if (!first.code)
+                first = e;
+            if (o)
+                holo_warnf(o, "%s", e.msg);
+        }
+    }
+    /* The content id with the most valid chunks wins; the others are reported. */
+    size_t best = n;
+    uint32_t best_cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!okc[i])
+            continue;
+        uint32_t cnt = 0;
+        for (size_t j = 0; j < n; j++)
+            cnt += okc[j] && hs[j].content_id == hs[i].content_id;
+        if (cnt > best_cnt) {
+            best_cnt = cnt;
+            best = i;
+        }
+    }
+    if (best == n) {
+        free(hs); free(okc);
+        if (first.code) {
+            if (err)
+                *err = first;
+            return holo_seterr(err, HOLO_ENOCHUNKS, "%s (no valid v4 chunk)", first.msg);
+        }
+        return holo_seterr(err, HOLO_ENOCHUNKS, "v4: no valid chunk");
+    }
+    set->ref = hs[best];
+    set->chunk = calloc(set->ref.B, sizeof *set->chunk);
+    if (!set->chunk) {
+        free(hs); free(okc);
+        return holo_seterr(err, HOLO_ENOMEM, "v4: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!okc[i])
+            continue;
+        const char *nm = names ? names[i] : "chunk";
+        if (hs[i].content_id != set->ref.content_id) {
+            set->bad++;
+            if (o)
+                holo_warnf(o, "%s: belongs to another v4 encode (content id %016llx, "
+                           "using %016llx)", nm, (unsigned long long)hs[i].content_id,
+                           (unsigned long long)set->ref.content_id);
+            continue;
+        }
+        /* Same content id must mean the same stream layout. */
+        if (hs[i].s0_len != set->ref.s0_len || hs[i].s1_len != set->ref.s1_len ||
+            hs[i].s2_len != set->ref.s2_len || hs[i].width != set->ref.width ||
+            hs[i].height != set->ref.height || hs[i].B != set->ref.B ||
+            hs[i].flags != set->ref.flags || hs[i].ncomp != set->ref.ncomp ||
+            memcmp(chunks[i] + V4_HDR_LEN, chunks[best] + V4_HDR_LEN, hs[i].s0_len) != 0) {
+            set->bad++;
+            if (o)
+                holo_warnf(o, "%s: disagrees with the other chunks of its v4 encode", nm);
+            continue;
+        }
+        if (set->chunk[hs[i].id]) {
+            if (o)
+                holo_warnf(o, "%s: duplicate v4 chunk id %u ignored", nm, hs[i].id);
+            continue;
+        }
+        set->chunk[hs[i].id] = chunks[i];
+        set->present++;
+        set->bytes += lens[i];
+    }
+    free(hs); free(okc);
+    return 0;
+}
+
+/* Recover the stream of protected tier t (1 or 2) from any m present rows. */
+static int recover_tier(const v4_set *set, int t, uint8_t **out)
+{
+    const v4_hdr *h = &set->ref;
+    unsigned m = t == 1 ? h->m1 : h->m2;
+    size_t S = t == 1 ? h->s1_len : h->s2_len;
+    size_t off = V4_HDR_LEN + h->s0_len + (t == 2 ? v4_rs_rowlen(h->s1_len, h->m1) : 0);
+    *out = malloc(S + 1);
+    if (!*out)
+        return -2;
+    if (S == 0)
+        return 0;
+    const uint8_t **rows = malloc(m * sizeof *rows);
+    unsigned *ids = malloc(m * sizeof *ids), k = 0;
+    if (!rows || !ids) {
+        free(rows); free(ids);
+        return -2;
+    }
+    /* Data rows first (no arithmetic), then parity rows. */
+    for (int pass = 0; pass < 2 && k < m; pass++)
+        for (unsigned i = 0; i < h->B && k < m; i++)
+            if (set->chunk[i] && ((i < m) == (pass == 0))) {
+                rows[k] = set->chunk[i] + off;
+                ids[k++] = i;
+            }
+    int rc = k < m ? -1 : v4_rs_recover(rows, ids, m, S, *out);
+    free(rows); free(ids);
+    return rc;
+}
+
+int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
+                       const char *const *names, const holo_decode_opts *o, holo_decoded *out,
+                       holo_err *err)
+{
+    v4_set set;
+    int rc = group_chunks(chunks, lens, n, names, o, &set, err);
+    if (rc)
+        return rc;
+    const v4_hdr *h = &set.ref;
+    const char *nm = names && n ? names[0] : "v4";
+    if (o && o->strict && set.present < h->B) {
+        free(set.chunk);
+        return holo_seterr(err, HOLO_EINCOMPLETE, "%s: %u of %u v4 chunks present", nm,
+                           set.present, h->B);
+    }
+    v4_image im;
+    if (v4_image_alloc(&im, h->width, h->height, h->ncomp, h->B, 0)) {
+        free(set.chunk);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory (%ux%u)", nm, h->width,
+                           h->height);
+    }
+    uint8_t *streams[3] = { NULL, NULL, NULL }, *rgb = NULL;
+    int have = -1;
+    rc = 0;
+    if (im.tile_log2 != h->tile_log2 || im.lattice != h->lattice) {
+        rc = holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 tile geometry", nm);
+        goto out;
+    }
+    const uint8_t *any = NULL;
+    for (unsigned i = 0; i < h->B && !any; i++)
+        any = set.chunk[i];
+    if (v4_decode_tier(&im, 0, any + V4_HDR_LEN, h->s0_len)) {
+        rc = holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 T0 stream (bad shift table)", nm);
+        goto out;
+    }
+    have = 0;
+    for (int t = 1; t <= 2; t++) {
+        int r = recover_tier(&set, t, &streams[t]);
+        if (r == -2) {
+            rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
+            goto out;
+        }
+        if (r)
+            break;
+        v4_decode_tier(&im, t, streams[t], t == 1 ? h->s1_len : h->s2_len);
+        have = t;
+    }
+    if (have == 2) {
+        const uint8_t **ub = calloc(h->B, sizeof *ub);
+        size_t *ul = calloc(h->B, sizeof *ul);
+        if (!ub || !ul) {
+            free(ub); free(ul);
+            rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
+            goto out;
+        }
+        size_t uoff = V4_HDR_LEN + h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) +
+                      v4_rs_rowlen(h->s2_len, h->m2);
+        for (unsigned i = 0; i < h->B; i++)
+            if (set.chunk[i]) {
+                ub[i] = set.chunk[i] + uoff;
+                ul[i] = holo_rd32(set.chunk[i] + 48);
+            }
+        u_job j = { .im = &im, .decode = 1, .buf = ub, .len = ul };
+        int ur = run_u(&j, holo_thread_count(o ? o->threads : 0));
+        free(ub); free(ul);
+        if (ur) {
+            rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
+            goto out;
+        }
+    }
+    v4_dequant(&im, have, have);
+    rgb = malloc((size_t)h->width * h->height * 3);
+    if (!rgb || v4_reconstruct(&im, rgb, holo_thread_count(o ? o->threads : 0))) {
+        free(rgb);
+        rgb = NULL;
+        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
+        goto out;
+    }
+    memset(out, 0, sizeof *out);
+    out->pixels = rgb;
+    out->info.kind = HOLO_KIND_IMAGE;
+    out->info.version = 4;
+    out->info.block_count = h->B;
+    out->info.width = h->width;
+    out->info.height = h->height;
+    out->info.channels = 3;
+    out->info.chunks_present = set.present;
+    out->info.chunks_bad = set.bad;
+    out->info.chunk_files = set.files;
+    out->info.chunk_bytes = set.bytes;
+    out->info.exact = set.present == h->B && !(h->flags & V4_FLAG_LOSSY);
+out:
+    for (int t = 0; t < 3; t++)
+        free(streams[t]);
+    v4_image_free(&im);
+    free(set.chunk);
+    return rc;
+}
+
+/* Read every listed chunk file into memory. */
+static int read_list(const holo_chunklist *l, uint8_t ***bufs, size_t **lens, char ***names,
+                     const holo_decode_opts *o)
+{
+    *bufs = calloc(l->n + 1, sizeof **bufs);
+    *lens = calloc(l->n + 1, sizeof **lens);
+    *names = calloc(l->n + 1, sizeof **names);
+    if (!*bufs || !*lens || !*names)
+        return -1;
+    for (size_t i = 0; i < l->n; i++) {
+        char path[4200];
+        holo_err e = { 0 };
+        (*names)[i] = l->files[i].name;
+        if (holo_path_join(path, sizeof path, l->dir, l->files[i].name) ||
+            holo_read_file(path, HOLO_MAX_CHUNK_FILE, &(*bufs)[i], &(*lens)[i], &e)) {
+            (*bufs)[i] = NULL;
+            if (o)
+                holo_warnf(o, "%s", e.code ? e.msg : "v4: path too long");
+        }
+    }
+    return 0;
+}
+
+static void free_list(const holo_chunklist *l, uint8_t **bufs, size_t *lens, char **names)
+{
+    if (bufs)
+        for (size_t i = 0; i < l->n; i++)
+            free(bufs[i]);
+    free(bufs); free(lens); free(names);
+}
+
+int holo_v4_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_decoded *out,
+                   holo_err *err)
+{
+    uint8_t **bufs;
+    size_t *lens;
+    char **names;
+    int rc;
+    if (read_list(l, &bufs, &lens, &names, o))
+        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
+    else
+        rc = holo_v4_decode_mem((const uint8_t *const *)bufs, lens, l->n,
+                                (const char *const *)names, o, out, err);
+    if (!rc)
+        out->info.chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
+    free_list(l, bufs, lens, names);
+    return rc;
+}
+
+static int info_set(const holo_chunklist *l, v4_set *set, uint8_t ***bufs, size_t **lens,
+                    char ***names, holo_err *err)
+{
+    if (read_list(l, bufs, lens, names, NULL))
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
+    return group_chunks((const uint8_t *const *)*bufs, *lens, l->n, (const char *const *)*names,
+                        NULL, set, err);
+}
+
+int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
+{
+    uint8_t **bufs = NULL;
+    size_t *lens = NULL;
+    char **names = NULL;
+    v4_set set;
+    int rc = info_set(l, &set, &bufs, &lens, &names, err);
+    if (!rc) {
+        memset(info, 0, sizeof *info);
+        info->kind = HOLO_KIND_IMAGE;
+        info->version = 4;
+        info->block_count = set.ref.B;
+        info->width = set.ref.width;
+        info->height = set.ref.height;
+        info->channels = 3;
+        info->chunks_present = set.present;
+        info->chunks_bad = set.bad;
+        info->chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
+        info->chunk_bytes = set.bytes;
+        info->exact = set.present == set.ref.B && !(set.ref.flags & V4_FLAG_LOSSY);
+        free(set.chunk);
+    }
+    free_list(l, bufs, lens, names);
+    return rc;
+}
+
+int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err)
+{
+    holo_chunklist l;
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    int rc = holo_chunklist_scan(dir, &o, &l, err);
+    if (rc)
+        return rc;
+    uint8_t **bufs = NULL;
+    size_t *lens = NULL;
+    char **names = NULL;
+    v4_set set;
+    rc = info_set(&l, &set, &bufs, &lens, &names, err);
+    if (!rc) {
+        const v4_hdr *h = &set.ref;
+        unsigned p = set.present;
+        int t1 = h->s1_len == 0 || p >= h->m1, t2 = t1 && (h->s2_len == 0 || p >= h->m2);
+        size_t k = 0;
+#define ADD(...) do { int w_ = snprintf(out + k, k < outsz ? outsz - k : 0, __VA_ARGS__); \
+                      if (w_ > 0) k += (size_t)w_; } while (0)
+        ADD("v4 %s, %ux%u %s, B=%u (m1=%u, m2=%u), %u/%u chunks present, content id %016llx\n",
+            h->flags & V4_FLAG_LOSSY ? "lossy" : "lossless", h->width, h->height,
+            h->ncomp == 1 ? "grey" : "RGB", h->B, h->m1, h->m2, p, h->B,
+            (unsigned long long)h->content_id);
+        ADD("T0: %u bytes in every chunk: recoverable\n", h->s0_len);
+        ADD("T1: %u bytes, any %u chunks: %s; any %u chunks >= %.2f dB\n", h->s1_len, h->m1,
+            t1 ? "recoverable" : "NOT recoverable", h->m1, h->psnr1 / 100.0);
+        ADD("T2: %u bytes, any %u chunks: %s; any %u chunks >= %.2f dB (measured worst subset)\n",
+            h->s2_len, h->m2, t2 ? "recoverable" : "NOT recoverable", h->m2, h->psnr2 / 100.0);
+        if (h->psnr_all == 0xFFFF)
+            ADD("U: %u/%u chunk shares%s; all chunks: lossless\n", t2 ? p : 0, h->B,
+                t2 ? "" : " (need T2)");
+        else
+            ADD("U: %u/%u chunk shares%s; all chunks: %.2f dB\n", t2 ? p : 0, h->B,
+                t2 ? "" : " (need T2)", h->psnr_all / 100.0);
+#undef ADD
+        free(set.chunk);
+    }
+    free_list(&l, bufs, lens, names);
+    holo_chunklist_free(&l);
+    return rc;
+}

@@ -1,0 +1,187 @@
+/* v4_codec.h — internals of the v4 layered wavelet codec (spec/holo4.md, holo(5) "HOV4").
+ * One section per v4_*.c file. */
+#ifndef HOLO_V4_CODEC_H
+#define HOLO_V4_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "holo.h"
+
+/* ---- v4_dwt.c: YCoCg-R and reversible LeGall 5/3 (bit-exact, every size >= 1x1) ---------- */
+#define V4_MAX_LEVELS 16
+#define V4_MAX_BANDS (3 * (1 + 3 * V4_MAX_LEVELS))
+
+/* Levels L: smallest L with max(W,H) / 2^L <= 16. */
+int v4_levels(uint32_t w, uint32_t h);
+/* rgb (H*W*3) -> three planes Y, Co, Cg of int32 (H*W each). */
+void v4_ycocg_fwd(const uint8_t *rgb, size_t npix, int32_t *y, int32_t *co, int32_t *cg);
+/* Inverse with clamping to 0..255 (partial reconstructions can leave the range). */
+void v4_ycocg_inv(const int32_t *y, const int32_t *co, const int32_t *cg, size_t npix,
+                  uint8_t *rgb);
+/* In-place L-level 2-D transform of a w x h plane (Mallat layout: LL top-left).
+ * Returns 0 or -1 when the scratch buffer cannot be allocated. */
+int v4_dwt_fwd(int32_t *p, uint32_t w, uint32_t h, int levels);
+int v4_dwt_inv(int32_t *p, uint32_t w, uint32_t h, int levels);
+
+/* A subband: rectangle of the Mallat plane. Order: LL_L, then per level L..1: HL, LH, HH. */
+typedef struct v4_band {
+    uint32_t x0, y0, w, h;    /* rectangle in the plane */
+    int level;                /* 1..L (LL: L; L = 0 means the untransformed plane) */
+    int orient;               /* 0 LL, 1 HL, 2 LH, 3 HH */
+} v4_band;
+/* Fill bands[] for one component; returns the count 1 + 3L. */
+int v4_bands(uint32_t w, uint32_t h, int levels, v4_band *bands);
+/* Synthesis energy (pixel-domain sum of squares per unit coefficient) of each band of one
+ * component, measured on the integer transform itself. */
+void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
+
+/* ---- v4_rc.c: binary adaptive range coder (LZMA-style carry-less renormalisation) --------- */
+typedef uint16_t v4_prob;     /* P(bit = 0) in 1/4096 */
+#define V4_PROB_INIT 2048
+
+typedef struct v4_enc {
+    uint8_t *buf;
+    size_t len, cap;
+    uint64_t low;
+    uint32_t range;
+    uint8_t cache;
+    uint64_t cache_size;
+    int oom;
+} v4_enc;
+
+typedef struct v4_dec {
+    const uint8_t *buf;
+    size_t len, pos;
+    uint32_t range, code;
+} v4_dec;
+
+void v4_enc_init(v4_enc *e);
+void v4_enc_bit(v4_enc *e, v4_prob *p, int bit);
+void v4_enc_raw(v4_enc *e, uint32_t v, int nbits);
+/* Flush; returns 0 or -1 on allocation failure. The stream is e->buf[0..e->len). */
+int v4_enc_finish(v4_enc *e);
+void v4_enc_free(v4_enc *e);
+
+void v4_dec_init(v4_dec *d, const uint8_t *buf, size_t len);
+int v4_dec_bit(v4_dec *d, v4_prob *p);
+uint32_t v4_dec_raw(v4_dec *d, int nbits);
+
+/* ---- v4_rs.c: GF(2^8) (poly 0x11D) systematic Cauchy Reed-Solomon ------------------------- */
+/* Coefficient of row i (m <= i < B) on data row j: 1 / (i XOR j), as ISA-L's
+ * gf_gen_cauchy1_matrix. */
+uint8_t v4_gf_mul(uint8_t a, uint8_t b);
+uint8_t v4_gf_inv(uint8_t a);
+uint8_t v4_rs_coef(unsigned i, unsigned j);
+/* Row `id` (0 <= id < B <= 255) of a stream of S bytes split into m rows of R = ceil(S/m)
+ * bytes (zero padded). out holds R bytes. */
+void v4_rs_encode_row(const uint8_t *stream, size_t S, unsigned m, unsigned id, uint8_t *out);
+/* Recover the stream (S bytes) from m rows with distinct ids. Returns 0, or -1 if the ids are
+ * not distinct / out of range. */
+int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, size_t S,
+                  uint8_t *stream);
+size_t v4_rs_rowlen(size_t S, unsigned m);
+
+/* ---- v4_format.c: the HOV4 chunk header -------------------------------------------------- */
+#define V4_MAGIC "HOV4"
+#define V4_HDR_LEN 64
+#define V4_FLAG_LOSSY 1u
+#define V4_FLAG_GREY 2u
+
+typedef struct v4_hdr {
+    uint8_t version;          /* 1 (bitstream revision) */
+    uint8_t flags;
+    uint32_t width, height;
+    uint16_t B, id;
+    uint8_t levels, tile_log2, lattice, ncomp;
+    uint64_t content_id;
+    uint8_t m1, m2;
+    uint32_t s0_len, s1_len, s2_len, u_len;
+    uint16_t psnr1, psnr2, psnr_all;  /* centi-dB guarantees measured by the encoder;
+                                         psnr_all 0xFFFF = lossless */
+    uint32_t crc;
+} v4_hdr;
+
+/* Serialise h (crc is computed over header+payload by v4_hdr_seal). */
+void v4_hdr_emit(const v4_hdr *h, uint8_t out[V4_HDR_LEN]);
+/* Compute the CRC-32 of a whole chunk (crc field taken as zero) and store it. */
+void v4_hdr_seal(uint8_t *chunk, size_t len);
+/* Parse and validate a whole chunk buffer; checks sizes, caps and CRC. */
+int v4_hdr_parse(const uint8_t *buf, size_t len, const char *name, v4_hdr *h, holo_err *err);
+/* Expected sizes. */
+unsigned v4_m1_for(unsigned B);
+unsigned v4_m2_for(unsigned B);
+unsigned v4_lattice_for(unsigned B);
+/* Bytes of T1/T2 row in each chunk. */
+size_t v4_chunk_payload(const v4_hdr *h);
+
+/* ---- v4_tiers.c: bit-plane tiers and their entropy coding -------------------------------- */
+#define V4_TIERS 4            /* T0, T1, T2, U */
+#define V4_MAX_SHIFT 27       /* coefficient magnitudes stay below 2^28 */
+#define V4_NCTX 12            /* 9 significance classes + 3 refinement classes */
+
+typedef struct v4_model {     /* adaptive binary models of one (band, tier) */
+    v4_prob e[V4_NCTX][32];   /* unary bit-length decisions */
+    v4_prob m[V4_NCTX][32];   /* first bit below the leading one, per bit length */
+} v4_model;
+
+/* Coefficient state shared by the encoder and the decoder. */
+typedef struct v4_image {
+    uint32_t w, h;
+    int levels, ncomp, nbands;        /* nbands per component; global band gb = c*nbands+b */
+    v4_band bands[1 + 3 * V4_MAX_LEVELS];
+    double weight[V4_MAX_BANDS];      /* synthesis energy incl. colour weight */
+    uint8_t shift[V4_MAX_BANDS][V4_TIERS]; /* s0 >= s1 >= s2 >= sU */
+    int32_t *coef[3];                 /* encoder: exact coefficients (NULL in the decoder) */
+    int32_t *known[3];                /* |c| >> s_t for the tiers T0..T2 coded so far */
+    int32_t *fine[3];                 /* |c| >> sU in tiles whose U was coded */
+    uint8_t *sign[3];                 /* 1 = negative, valid once the magnitude is non-zero */
+    int32_t *rec[3];                  /* dequantised / reconstructed planes */
+    v4_model *models;                 /* [gb][3] for T0..T2 */
+    uint32_t B, lattice;
+    int tile_log2;
+    uint32_t tiles_x, tiles_y;
+    uint8_t *tile_u;                  /* 1 when the tile's U is in fine[] */
+} v4_image;
+
+int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, int enc);
+void v4_image_free(v4_image *im);
+/* Reset known/fine/sign/tile_u and models (before a new coding pass over the same image). */
+void v4_image_reset(v4_image *im);
+/* log2 of the tile side: 16 px, smaller until there are at least B tiles (down to 1 px). */
+int v4_tile_log2_for(uint32_t w, uint32_t h, uint32_t B);
+static inline uint32_t v4_tile_chunk(const v4_image *im, uint32_t tx, uint32_t ty)
+{
+    return (uint32_t)(((uint64_t)tx + (uint64_t)im->lattice * ty) % im->B);
+}
+
+/* Tier t (0..2) of the whole image. T0 starts with the shift table. */
+int v4_code_tier(v4_image *im, int t, v4_enc *e);
+int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len);
+/* U stream of one chunk: every tile mapped to `chunk`, tiles in raster order. model holds
+ * nbands*ncomp v4_model (scratch, reset here). */
+int v4_code_u(v4_image *im, uint32_t chunk, v4_model *model, v4_enc *e);
+int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *buf, size_t len);
+/* Dequantise into rec[] from what is known: tiles with tile_u from fine[] at sU (when
+ * have == 2), the rest from known[] truncated to tier `have` (-1 = nothing known);
+ * known[] holds tier known_tier >= have. */
+void v4_dequant(v4_image *im, int have, int known_tier);
+/* Inverse DWT of rec[] and inverse colour transform into rgb (H*W*3); `threads` workers. */
+int v4_reconstruct(v4_image *im, uint8_t *rgb, int threads);
+
+/* ---- v4.c: encoder entry from pixels (for tools and tests) ------------------------------- */
+typedef struct v4_stats {
+    uint64_t total_bytes;
+    uint64_t t0, t1, t2, u;           /* stream sizes (T1/T2 before RS spreading) */
+    double psnr1, psnr2, psnr_all;    /* measured guarantees */
+} v4_stats;
+
+int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
+                       const holo_encode_opts *o, const char *name, v4_stats *st, holo_err *err);
+/* Decode from in-memory chunks (NULL entries are missing). Used by holo_v4_decode and tools. */
+int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
+                       const char *const *names, const holo_decode_opts *o, holo_decoded *out,
+                       holo_err *err);
+/* Describe tiers and guarantees of a chunk directory in text (for holo info). */
+int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err);
+
+#endif

@@ -1,0 +1,144 @@
+/* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 64 bytes, big-endian.
+ *
+ *   0 magic "HOV4"      4 format revision (1)   5 flags (bit0 lossy, bit1 grey)
+ *   6 u16 header length (64)   8 u32 width   12 u32 height   16 u16 B   18 u16 chunk id
+ *  20 levels L   21 log2 tile side   22 lattice multiplier   23 components (1 or 3)
+ *  24 u64 content id           32 m1   33 m2   34 u16 PSNR of any m1 chunks (centi-dB)
+ *  36 u32 T0 length   40 u32 T1 length   44 u32 T2 length   48 u32 this chunk's U length
+ *  52 u16 PSNR of any m2 chunks   54 u16 PSNR of all chunks (0xFFFF = lossless)
+ *  56 u32 reserved (0)   60 u32 CRC-32 of the whole chunk with this field zero
+ * Payload: T0 | T1 row (ceil(S1/m1) bytes) | T2 row (ceil(S2/m2)) | U. */
+#include "internal.h"
+#include "v4_codec.h"
+#include <string.h>
+#include <zlib.h>
+
+unsigned v4_m1_for(unsigned B) { return (B + 7) / 8; }
+unsigned v4_m2_for(unsigned B) { return (B + 1) / 2; }
+
+/* Multiplier a maximising the shortest non-zero vector of {(dx,dy): dx + a*dy = 0 mod B}:
+ * tiles that share a chunk are as far apart as possible (7 for B = 32). */
+unsigned v4_lattice_for(unsigned B)
+{
+    if (B <= 2)
+        return B == 2 ? 1 : 0;
+    unsigned best = 1;
+    long best_d = -1;
+    for (unsigned a = 1; a < B; a++) {
+        long dmin = (long)B * B;
+        for (unsigned dy = 1; dy < B; dy++) {
+            long dx = (long)((B - (a * dy) % B) % B);
+            if (dx > (long)B / 2)
+                dx -= B;
+            long d = dx * dx + (long)dy * dy;
+            if (d < dmin)
+                dmin = d;
+        }
+        if (dmin > best_d) {
+            best_d = dmin;
+            best = a;
+        }
+    }
+    return best;
+}
+
+static void wr16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static unsigned rd16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+
+void v4_hdr_emit(const v4_hdr *h, uint8_t o[V4_HDR_LEN])
+{
+    memset(o, 0, V4_HDR_LEN);
+    memcpy(o, V4_MAGIC, 4);
+    o[4] = h->version;
+    o[5] = h->flags;
+    wr16(o + 6, V4_HDR_LEN);
+    holo_wr32(o + 8, h->width);
+    holo_wr32(o + 12, h->height);
+    wr16(o + 16, h->B);
+    wr16(o + 18, h->id);
+    o[20] = h->levels; o[21] = h->tile_log2; o[22] = h->lattice; o[23] = h->ncomp;
+    holo_wr32(o + 24, (uint32_t)(h->content_id >> 32));
+    holo_wr32(o + 28, (uint32_t)h->content_id);
+    o[32] = h->m1; o[33] = h->m2;
+    wr16(o + 34, h->psnr1);
+    holo_wr32(o + 36, h->s0_len);
+    holo_wr32(o + 40, h->s1_len);
+    holo_wr32(o + 44, h->s2_len);
+    holo_wr32(o + 48, h->u_len);
+    wr16(o + 52, h->psnr2);
+    wr16(o + 54, h->psnr_all);
+}
+
+static uint32_t chunk_crc(const uint8_t *c, size_t len)
+{
+    static const uint8_t zero[4] = { 0 };
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = crc32(crc, c, 60);
+    crc = crc32(crc, zero, 4);
+    for (size_t off = V4_HDR_LEN; off < len;) {      /* crc32 takes uInt lengths */
+        size_t n = len - off > (1u << 30) ? (1u << 30) : len - off;
+        crc = crc32(crc, c + off, (uInt)n);
+        off += n;
+    }
+    return (uint32_t)crc;
+}
+
+void v4_hdr_seal(uint8_t *chunk, size_t len)
+{
+    holo_wr32(chunk + 60, chunk_crc(chunk, len));
+}
+
+size_t v4_chunk_payload(const v4_hdr *h)
+{
+    return (size_t)h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) + v4_rs_rowlen(h->s2_len, h->m2) +
+           h->u_len;
+}
+
+int v4_hdr_parse(const uint8_t *b, size_t len, const char *name, v4_hdr *h, holo_err *err)
+{
+    if (len < V4_HDR_LEN || memcmp(b, V4_MAGIC, 4) != 0)
+        return holo_seterr(err, HOLO_EINVAL, "%s: not a v4 chunk (%s)", name,
+                           len < V4_HDR_LEN ? "shorter than its header" : "bad magic");
+    memset(h, 0, sizeof *h);
+    h->version = b[4];
+    h->flags = b[5];
+    if (h->version != 1)
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: v4 format revision %u not supported",
+                           name, h->version);
+    if (rd16(b + 6) != V4_HDR_LEN || (h->flags & ~3u) || holo_rd32(b + 56) != 0)
+        return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has unknown fields", name);
+    h->width = holo_rd32(b + 8);
+    h->height = holo_rd32(b + 12);
+    h->B = (uint16_t)rd16(b + 16);
+    h->id = (uint16_t)rd16(b + 18);
+    h->levels = b[20]; h->tile_log2 = b[21]; h->lattice = b[22]; h->ncomp = b[23];
+    h->content_id = (uint64_t)holo_rd32(b + 24) << 32 | holo_rd32(b + 28);
+    h->m1 = b[32]; h->m2 = b[33];
+    h->psnr1 = (uint16_t)rd16(b + 34);
+    h->s0_len = holo_rd32(b + 36);
+    h->s1_len = holo_rd32(b + 40);
+    h->s2_len = holo_rd32(b + 44);
+    h->u_len = holo_rd32(b + 48);
+    h->psnr2 = (uint16_t)rd16(b + 52);
+    h->psnr_all = (uint16_t)rd16(b + 54);
+    h->crc = holo_rd32(b + 60);
+    if (h->width == 0 || h->height == 0 || h->width > HOLO_MAX_DIM || h->height > HOLO_MAX_DIM ||
+        (uint64_t)h->width * h->height > HOLO_MAX_PIXELS)
+        return holo_seterr(err, HOLO_EINVAL, "%s: bad image size %ux%u", name, h->width,
+                           h->height);
+    if (h->B < 1 || h->B > 255 || h->id >= h->B)
+        return holo_seterr(err, HOLO_EINVAL, "%s: bad chunk id %u of %u", name, h->id, h->B);
+    if (h->levels != v4_levels(h->width, h->height) || h->tile_log2 > 15 ||
+        (h->ncomp != 1 && h->ncomp != 3) || h->lattice != v4_lattice_for(h->B) ||
+        h->m1 != v4_m1_for(h->B) || h->m2 != v4_m2_for(h->B))
+        return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 geometry", name);
+    uint64_t need = (uint64_t)V4_HDR_LEN + h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) +
+                    v4_rs_rowlen(h->s2_len, h->m2) + h->u_len;
+    if (need != len)
+        return holo_seterr(err, HOLO_EINVAL, "%s: truncated or padded v4 chunk (%llu bytes, "
+                           "header says %llu)", name, (unsigned long long)len,
+                           (unsigned long long)need);
+    if (chunk_crc(b, len) != h->crc)
+        return holo_seterr(err, HOLO_EINVAL, "%s: v4 chunk CRC mismatch (corrupted)", name);
+    return 0;
+}

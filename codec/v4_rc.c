@@ -1,0 +1,151 @@
+/* v4_rc.c — binary adaptive range coder (12-bit probabilities, adaptation shift 5), with
+ * carry propagation through a cached byte. The leading byte of such a coder is always 0
+ * (the interval starts inside [0, 2^32)), so it is not stored. Reading past the end of a
+ * stream yields zero bytes: hostile streams decode to garbage values, never out of bounds. */
+#include "v4_codec.h"
+#include <stdlib.h>
+
+#define TOP (1u << 24)
+#define PBITS 12
+#define ADAPT 5
+
+void v4_enc_init(v4_enc *e)
+{
+    e->buf = NULL; e->len = e->cap = 0;
+    e->low = 0; e->range = 0xFFFFFFFFu;
+    e->cache = 0; e->cache_size = 1; e->oom = 0;
+}
+
+static void put(v4_enc *e, uint8_t b)
+{
+    if (e->len == e->cap) {
+        size_t nc = e->cap ? e->cap * 2 : 4096;
+        uint8_t *nb = realloc(e->buf, nc);
+        if (!nb) {
+            e->oom = 1;
+            return;
+        }
+        e->buf = nb; e->cap = nc;
+    }
+    e->buf[e->len++] = b;
+}
+
+static void shift_low(v4_enc *e)
+{
+    if ((uint32_t)e->low < 0xFF000000u || (e->low >> 32) != 0) {
+        uint8_t carry = (uint8_t)(e->low >> 32);
+        uint8_t temp = e->cache;
+        do {
+            put(e, (uint8_t)(temp + carry));
+            temp = 0xFF;
+        } while (--e->cache_size != 0);
+        e->cache = (uint8_t)(e->low >> 24);
+    }
+    e->cache_size++;
+    e->low = (e->low & 0x00FFFFFFu) << 8;
+}
+
+void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
+{
+    uint32_t bound = (e->range >> PBITS) * *p;
+    if (!bit) {
+        e->range = bound;
+        *p += ((1u << PBITS) - *p) >> ADAPT;
+    } else {
+        e->low += bound;
+        e->range -= bound;
+        *p -= *p >> ADAPT;
+    }
+    while (e->range < TOP) {
+        e->range <<= 8;
+        shift_low(e);
+    }
+}
+
+void v4_enc_raw(v4_enc *e, uint32_t v, int nbits)
+{
+    while (nbits-- > 0) {
+        e->range >>= 1;
+        if ((v >> nbits) & 1)
+            e->low += e->range;
+        while (e->range < TOP) {
+            e->range <<= 8;
+            shift_low(e);
+        }
+    }
+}
+
+int v4_enc_finish(v4_enc *e)
+{
+    for (int i = 0; i < 5; i++)
+        shift_low(e);
+    if (e->oom)
+        return -1;
+    /* Drop the implicit leading zero byte. */
+    if (e->len > 0) {
+        for (size_t i = 1; i < e->len; i++)
+            e->buf[i - 1] = e->buf[i];
+        e->len--;
+    }
+    /* Trailing zero bytes are implied by the decoder too. */
+    while (e->len > 0 && e->buf[e->len - 1] == 0)
+        e->len--;
+    return 0;
+}
+
+void v4_enc_free(v4_enc *e)
+{
+    free(e->buf);
+    e->buf = NULL; e->len = e->cap = 0;
+}
+
+static inline uint8_t next(v4_dec *d)
+{
+    return d->pos < d->len ? d->buf[d->pos++] : 0;
+}
+
+void v4_dec_init(v4_dec *d, const uint8_t *buf, size_t len)
+{
+    d->buf = buf; d->len = len; d->pos = 0;
+    d->range = 0xFFFFFFFFu; d->code = 0;
+    for (int i = 0; i < 4; i++)
+        d->code = d->code << 8 | next(d);
+}
+
+int v4_dec_bit(v4_dec *d, v4_prob *p)
+{
+    uint32_t bound = (d->range >> PBITS) * *p;
+    int bit;
+    if (d->code < bound) {
+        d->range = bound;
+        *p += ((1u << PBITS) - *p) >> ADAPT;
+        bit = 0;
+    } else {
+        d->code -= bound;
+        d->range -= bound;
+        *p -= *p >> ADAPT;
+        bit = 1;
+    }
+    while (d->range < TOP) {
+        d->range <<= 8;
+        d->code = d->code << 8 | next(d);
+    }
+    return bit;
+}
+
+uint32_t v4_dec_raw(v4_dec *d, int nbits)
+{
+    uint32_t v = 0;
+    while (nbits-- > 0) {
+        d->range >>= 1;
+        uint32_t b = d->code >= d->range;
+        if (b)
+            d->code -= d->range;
+        v = v << 1 | b;
+        while (d->range < TOP) {
+            d->range <<= 8;
+            d->code = d->code << 8 | next(d);
+        }
+    }
+    return v;
+}

@@ -1,0 +1,384 @@
+/* v4_tiers.c — bit-plane tiers of the wavelet coefficients and their context coding
+ * (holo4.md §2-4).
+ *
+ * A band's magnitudes a are cut by shifts s0 >= s1 >= s2 >= sU: tier t carries the bits
+ * [s_t, s_{t-1}) of a (T0: everything above s0). Each value is coded by the binary range
+ * coder as an adaptive unary bit length, one adaptive bit below the leading one and raw low
+ * bits; the sign follows raw when the coefficient first becomes non-zero. The context is the
+ * coefficient's magnitude known from earlier tiers (refinement) or, when that is zero, the
+ * log2 of the activity of its neighbours: W, N, NW, NE at this tier's precision when already
+ * coded in the same stream, everything else at the previous tier's precision.
+ *
+ * The encoder and the decoder run the same code (`dec` selects), so their contexts cannot
+ * diverge. T0..T2 cover whole bands; U covers one 2^tile_log2 pixel tile at a time and only
+ * reads neighbours outside the tile at T2 precision, so chunks decode independently. */
+#include "v4_codec.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double colour_weight[3] = { 3.0, 0.5, 0.75 };
+
+int v4_tile_log2_for(uint32_t w, uint32_t h, uint32_t B)
+{
+    int tl = 4;
+    while (tl > 0) {
+        uint64_t tx = ((uint64_t)w + (1u << tl) - 1) >> tl, ty = ((uint64_t)h + (1u << tl) - 1) >> tl;
+        if (tx * ty >= B)
+            break;
+        tl--;
+    }
+    return tl;
+}
+
+static void models_init(v4_model *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (int c = 0; c < V4_NCTX; c++)
+            for (int k = 0; k < 32; k++)
+                m[i].e[c][k] = m[i].m[c][k] = V4_PROB_INIT;
+    }
+}
+
+void v4_image_reset(v4_image *im)
+{
+    size_t n = (size_t)im->w * im->h;
+    for (int c = 0; c < im->ncomp; c++) {
+        memset(im->known[c], 0, n * sizeof(int32_t));
+        memset(im->fine[c], 0, n * sizeof(int32_t));
+        memset(im->sign[c], 0, n);
+    }
+    memset(im->tile_u, 0, (size_t)im->tiles_x * im->tiles_y);
+    models_init(im->models, (size_t)im->ncomp * im->nbands * 3);
+}
+
+int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, int enc)
+{
+    memset(im, 0, sizeof *im);
+    im->w = w; im->h = h; im->ncomp = ncomp; im->B = B;
+    im->levels = v4_levels(w, h);
+    im->nbands = v4_bands(w, h, im->levels, im->bands);
+    double bw[1 + 3 * V4_MAX_LEVELS];
+    v4_band_weights(w, h, im->levels, bw);
+    for (int c = 0; c < ncomp; c++)
+        for (int b = 0; b < im->nbands; b++)
+            im->weight[c * im->nbands + b] = bw[b] * colour_weight[c];
+    im->lattice = v4_lattice_for(B);
+    im->tile_log2 = v4_tile_log2_for(w, h, B);
+    im->tiles_x = (w + (1u << im->tile_log2) - 1) >> im->tile_log2;
+    im->tiles_y = (h + (1u << im->tile_log2) - 1) >> im->tile_log2;
+    size_t n = (size_t)w * h;
+    for (int c = 0; c < ncomp; c++) {
+        if (enc && !(im->coef[c] = malloc(n * sizeof(int32_t))))
+            goto oom;
+        if (!(im->known[c] = malloc(n * sizeof(int32_t))) ||
+            !(im->fine[c] = malloc(n * sizeof(int32_t))) || !(im->sign[c] = malloc(n)) ||
+            !(im->rec[c] = malloc(n * sizeof(int32_t))))
+            goto oom;
+    }
+    im->tile_u = malloc((size_t)im->tiles_x * im->tiles_y);
+    im->models = malloc((size_t)ncomp * im->nbands * 3 * sizeof(v4_model));
+    if (!im->tile_u || !im->models)
+        goto oom;
+    v4_image_reset(im);
+    return 0;
+oom:
+    v4_image_free(im);
+    return -1;
+}
+
+void v4_image_free(v4_image *im)
+{
+    for (int c = 0; c < 3; c++) {
+        free(im->coef[c]); free(im->known[c]); free(im->fine[c]); free(im->sign[c]);
+        free(im->rec[c]);
+        im->coef[c] = im->known[c] = im->fine[c] = im->rec[c] = NULL;
+        im->sign[c] = NULL;
+    }
+    free(im->tile_u); free(im->models);
+    im->tile_u = NULL; im->models = NULL;
+}
+
+static inline int bitlen(uint32_t v) { return v ? 32 - __builtin_clz(v) : 0; }
+
+/* One coder, two directions. */
+typedef struct coder {
+    v4_enc *e;
+    v4_dec *d;
+} coder;
+
+static inline uint32_t code_value(coder *k, v4_model *md, int ctx, uint32_t v, int emax)
+{
+    v4_prob *pe = md->e[ctx];
+    int n = 0;
+    if (k->d) {
+        while (n < emax && v4_dec_bit(k->d, &pe[n]))
+            n++;
+        if (n == 0)
+            return 0;
+        if (n == 1)
+            return 1;
+        uint32_t top = 2u | (uint32_t)v4_dec_bit(k->d, &md->m[ctx][n]);
+        return top << (n - 2) | v4_dec_raw(k->d, n - 2);
+    }
+    int len = bitlen(v);
+    for (n = 0; n < emax; n++) {
+        v4_enc_bit(k->e, &pe[n], len > n);
+        if (len <= n)
+            break;
+    }
+    if (len >= 2) {
+        v4_enc_bit(k->e, &md->m[ctx][len], (v >> (len - 2)) & 1);
+        v4_enc_raw(k->e, v, len - 2);
+    }
+    return v;
+}
+
+/* Code the rectangle [rx0,rx1) x [ry0,ry1) (band-relative) of band b of component c for
+ * tier t. cur receives the new values; prev holds the previous tier's (for T0..T2 both are
+ * known[c]; for U, cur = fine[c] and prev = known[c]). */
+static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0,
+                      uint32_t rx1, uint32_t ry1, int32_t *cur, const int32_t *prev,
+                      v4_model *md, coder *k)
+{
+    const v4_band *bd = &im->bands[b];
+    int gb = c * im->nbands + b;
+    int s = im->shift[gb][t], sp = t ? im->shift[gb][t - 1] : V4_MAX_SHIFT + 1;
+    int nb = sp - s, emax = nb;
+    const size_t W = im->w;
+    if (rx0 >= rx1 || ry0 >= ry1)
+        return;
+    if (nb <= 0) {              /* nothing coded: the tier adds no bits */
+        if (cur != prev)
+            for (uint32_t y = ry0; y < ry1; y++) {
+                size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
+                memcpy(cur + row + rx0, prev + row + rx0, (rx1 - rx0) * sizeof *cur);
+            }
+        return;
+    }
+    const int32_t *exact = im->coef[c];
+    uint8_t *sg = im->sign[c];
+    uint32_t mask = nb >= 32 ? 0xFFFFFFFFu : (1u << nb) - 1;
+    for (uint32_t y = ry0; y < ry1; y++) {
+        size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
+        for (uint32_t x = rx0; x < rx1; x++) {
+            size_t i = row + x;
+            uint32_t p = (uint32_t)prev[i];
+            int ctx;
+            if (p) {
+                ctx = 9 + (p >= 2) + (p >= 4);
+            } else {
+                uint32_t act = 0;
+                int hasw = x > rx0, hasn = y > ry0;
+                if (hasw)
+                    act += 2u * (uint32_t)cur[i - 1];
+                else if (x > 0)
+                    act += 2u * ((uint32_t)prev[i - 1] << nb);
+                if (hasn)
+                    act += 2u * (uint32_t)cur[i - W];
+                else if (y > 0)
+                    act += 2u * ((uint32_t)prev[i - W] << nb);
+                if (y > 0) {
+                    if (x > 0)
+                        act += hasw && hasn ? (uint32_t)cur[i - W - 1]
+                                            : (uint32_t)prev[i - W - 1] << nb;
+                    if (x + 1 < bd->w)
+                        act += x + 1 < rx1 && hasn ? (uint32_t)cur[i - W + 1]
+                                                   : (uint32_t)prev[i - W + 1] << nb;
+                }
+                if (x + 1 < bd->w)
+                    act += (uint32_t)prev[i + 1] << nb;
+                if (y + 1 < bd->h)
+                    act += (uint32_t)prev[i + W] << nb;
+                ctx = bitlen(act);
+                if (ctx > 8)
+                    ctx = 8;
+            }
+            uint32_t v = 0;
+            if (!k->d) {
+                uint32_t a = (uint32_t)(exact[i] < 0 ? -exact[i] : exact[i]);
+                v = (a >> s) & mask;
+            }
+            v = code_value(k, md, ctx, v, emax);
+            if (!p && v) {
+                if (k->d)
+                    sg[i] = (uint8_t)v4_dec_raw(k->d, 1);
+                else
+                    v4_enc_raw(k->e, exact[i] < 0, 1);
+            }
+            cur[i] = (int32_t)(p << nb | v);
+        }
+    }
+}
+
+static int tier_pass(v4_image *im, int t, coder *k)
+{
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++) {
+            const v4_band *bd = &im->bands[b];
+            code_rect(im, c, b, t, 0, 0, bd->w, bd->h, im->known[c], im->known[c],
+                      &im->models[(c * im->nbands + b) * 3 + t], k);
+        }
+    return 0;
+}
+
+int v4_code_tier(v4_image *im, int t, v4_enc *e)
+{
+    coder k = { e, NULL };
+    if (t == 0)
+        for (int gb = 0; gb < im->ncomp * im->nbands; gb++)
+            for (int j = 0; j < V4_TIERS; j++)
+                v4_enc_raw(e, im->shift[gb][j], 5);
+    tier_pass(im, t, &k);
+    return v4_enc_finish(e);
+}
+
+int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len)
+{
+    v4_dec d;
+    v4_dec_init(&d, buf, len);
+    coder k = { NULL, &d };
+    if (t == 0)
+        for (int gb = 0; gb < im->ncomp * im->nbands; gb++) {
+            for (int j = 0; j < V4_TIERS; j++) {
+                im->shift[gb][j] = (uint8_t)v4_dec_raw(&d, 5);
+                if (im->shift[gb][j] > V4_MAX_SHIFT || (j && im->shift[gb][j] > im->shift[gb][j - 1]))
+                    return -1;
+            }
+        }
+    return tier_pass(im, t, &k);
+}
+
+/* Band-relative range of coordinates [lo, hi) of a level-l band that fall in tile index
+ * ti along an axis (tile side 2^tl, band length n). */
+static void tile_span(uint32_t ti, int tl, int l, uint32_t n, uint32_t *lo, uint32_t *hi)
+{
+    uint64_t a = (uint64_t)ti << tl, z = (uint64_t)(ti + 1) << tl;
+    uint64_t r = ((uint64_t)1 << l) - 1;
+    uint64_t l0 = (a + r) >> l, l1 = (z + r) >> l;
+    *lo = (uint32_t)(l0 < n ? l0 : n);
+    *hi = (uint32_t)(l1 < n ? l1 : n);
+}
+
+static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k)
+{
+    size_t nm = (size_t)im->ncomp * im->nbands;
+    models_init(model, nm);
+    for (uint32_t ty = 0; ty < im->tiles_y; ty++)
+        for (uint32_t tx = 0; tx < im->tiles_x; tx++) {
+            if (v4_tile_chunk(im, tx, ty) != chunk)
+                continue;
+            for (int c = 0; c < im->ncomp; c++)
+                for (int b = 0; b < im->nbands; b++) {
+                    const v4_band *bd = &im->bands[b];
+                    uint32_t x0, x1, y0, y1;
+                    tile_span(tx, im->tile_log2, bd->level, bd->w, &x0, &x1);
+                    tile_span(ty, im->tile_log2, bd->level, bd->h, &y0, &y1);
+                    code_rect(im, c, b, 3, x0, y0, x1, y1, im->fine[c], im->known[c],
+                              &model[c * im->nbands + b], k);
+                }
+            im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
+        }
+    return 0;
+}
+
+int v4_code_u(v4_image *im, uint32_t chunk, v4_model *model, v4_enc *e)
+{
+    coder k = { e, NULL };
+    u_pass(im, chunk, model, &k);
+    return v4_enc_finish(e);
+}
+
+int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *buf, size_t len)
+{
+    v4_dec d;
+    v4_dec_init(&d, buf, len);
+    coder k = { NULL, &d };
+    return u_pass(im, chunk, model, &k);
+}
+
+/* Known magnitude q at shift s -> reconstruction point inside [q 2^s, (q+1) 2^s): a bit
+ * below the middle, as wavelet magnitudes fall off inside each step. */
+static inline int32_t recon(uint32_t q, int s, int neg)
+{
+    if (!q)
+        return 0;
+    int64_t m = ((int64_t)q << s) + (((int64_t)3 << s) >> 3);
+    if (m > (1 << 24))
+        m = 1 << 24;
+    return (int32_t)(neg ? -m : m);
+}
+
+void v4_dequant(v4_image *im, int have, int known_tier)
+{
+    const size_t W = im->w;
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++) {
+            const v4_band *bd = &im->bands[b];
+            int gb = c * im->nbands + b;
+            int sk = have >= 0 ? im->shift[gb][have] : 0, su = im->shift[gb][3];
+            /* known[] may hold a finer tier than `have` (encoder measurements) */
+            int drop = have >= 0 && known_tier > have ? sk - im->shift[gb][known_tier] : 0;
+            int tl = im->tile_log2, l = bd->level;
+            for (uint32_t y = 0; y < bd->h; y++) {
+                size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
+                const uint8_t *tu = im->tile_u + (size_t)(((uint64_t)y << l) >> tl) * im->tiles_x;
+                for (uint32_t x = 0; x < bd->w; x++) {
+                    size_t i = row + x;
+                    uint32_t tx = (uint32_t)(((uint64_t)x << l) >> tl);
+                    if (have >= 2 && tu[tx])
+                        im->rec[c][i] = recon((uint32_t)im->fine[c][i], su, im->sign[c][i]);
+                    else if (have >= 0)
+                        im->rec[c][i] = recon((uint32_t)im->known[c][i] >> drop, sk,
+                                              im->sign[c][i]);
+                    else
+                        im->rec[c][i] = 0;
+                }
+            }
+        }
+}
+
+typedef struct inv_job {
+    v4_image *im;
+    int c, rc;
+} inv_job;
+
+static void *inv_worker(void *arg)
+{
+    inv_job *j = arg;
+    j->rc = v4_dwt_inv(j->im->rec[j->c], j->im->w, j->im->h, j->im->levels);
+    return NULL;
+}
+
+int v4_reconstruct(v4_image *im, uint8_t *rgb, int threads)
+{
+    inv_job jobs[3];
+    pthread_t th[3];
+    int started[3] = { 0 }, rc = 0;
+    /* Components 1..2 on worker threads, component 0 on this one. */
+    for (int c = im->ncomp - 1; c >= 0; c--) {
+        jobs[c] = (inv_job){ im, c, 0 };
+        if (threads > 1 && c > 0 && pthread_create(&th[c], NULL, inv_worker, &jobs[c]) == 0)
+            started[c] = 1;
+        else
+            inv_worker(&jobs[c]);
+    }
+    for (int c = 0; c < im->ncomp; c++) {
+        if (started[c])
+            pthread_join(th[c], NULL);
+        rc |= jobs[c].rc;
+    }
+    if (rc)
+        return -1;
+    size_t n = (size_t)im->w * im->h;
+    if (im->ncomp == 3) {
+        v4_ycocg_inv(im->rec[0], im->rec[1], im->rec[2], n, rgb);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            int32_t v = im->rec[0][i];
+            uint8_t g = v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,172 @@
+/* main.c — holofs: mount a holo store, showing every X.holo/ chunk directory as a file X.
+ *
+ *   holofs [-f] [-d] [-o ro,cache_mb=N,chunk_kb=N,codec_version=N,allow_other] STORE MNT
+ *
+ *   $ holo encode -o store photo.png          # store/photo.png.holo/chunk_*.holo
+ *   $ holofs store mnt && ls -l mnt           # -rw-r--r-- ... photo.png
+ *   $ getfattr -d mnt/photo.png               # user.holo.chunks="32/32" ...
+ *   $ fusermount3 -u mnt
+ *
+ * Setup order follows fuse_main(): parse, new, mount, daemonize, signals; then the watcher
+ * thread (threads do not survive the daemon fork), the multithreaded loop, and teardown in
+ * reverse order.
+ */
+#include "ops.h"
+#include "ns.h"
+
+#include <fuse_lowlevel.h>   /* fuse_parse_cmdline */
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct cli {
+    unsigned cache_mb;
+    long chunk_kb;
+    int codec_version;
+    int ro;
+    char *store;
+    int nonopt;
+};
+
+enum { KEY_RO, KEY_HELP, KEY_VERSION };
+
+static const struct fuse_opt cli_opts[] = {
+    {"cache_mb=%u", offsetof(struct cli, cache_mb), 0},
+    {"chunk_kb=%ld", offsetof(struct cli, chunk_kb), 0},
+    {"codec_version=%d", offsetof(struct cli, codec_version), 0},
+    FUSE_OPT_KEY("ro", KEY_RO),
+    FUSE_OPT_KEY("-h", KEY_HELP),
+    FUSE_OPT_KEY("--help", KEY_HELP),
+    FUSE_OPT_KEY("-V", KEY_VERSION),
+    FUSE_OPT_KEY("--version", KEY_VERSION),
+    FUSE_OPT_END
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: holofs [-f] [-d] [-o OPTIONS] STORE MNT\n"
+        "  -f                 stay in the foreground (log lines go to stderr)\n"
+        "  -d                 debug: FUSE trace plus decode/encode/watch log lines\n"
+        "  -o ro              read-only mount\n"
+        "  -o cache_mb=N      decoded-output cache bound in MiB (default 256)\n"
+        "  -o chunk_kb=N      target chunk size for files written through the mount\n"
+        "  -o codec_version=N codec version for files written through the mount (1 or 2)\n"
+        "  -o allow_other     let other users see the mount (needs user_allow_other)\n"
+        "unmount with: fusermount3 -u MNT (or SIGINT/SIGTERM to holofs)\n");
+}
+
+static int cli_proc(void *data, const char *arg, int key, struct fuse_args *out)
+{
+    (void)out;
+    struct cli *c = data;
+    switch (key) {
+    case FUSE_OPT_KEY_NONOPT:
+        if (c->nonopt++ == 0) {
+            c->store = strdup(arg);
+            return 0;          /* STORE is ours; MNT goes on to fuse_parse_cmdline */
+        }
+        return 1;
+    case KEY_RO:
+        c->ro = 1;
+        return 1;              /* also a mount option */
+    case KEY_HELP:
+        usage(stdout);
+        exit(0);
+    case KEY_VERSION:
+        printf("holofs 1.0 (libfuse %d)\n", fuse_version());
+        exit(0);
+    default:
+        return 1;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    struct cli c = {.cache_mb = 256};
+    struct fuse_cmdline_opts fo;
+    static holofs fs;
+    int rc = 1;
+
+    if (fuse_opt_parse(&args, &c, cli_opts, cli_proc) < 0)
+        goto err_args;
+    if (fuse_parse_cmdline(&args, &fo) != 0)
+        goto err_args;
+    if (!c.store || !fo.mountpoint) {
+        usage(stderr);
+        goto err_cmdline;
+    }
+    if (c.codec_version < 0 || c.codec_version > 4 || c.chunk_kb < 0 || c.cache_mb < 1) {
+        fprintf(stderr, "holofs: bad option value (cache_mb >= 1, chunk_kb >= 0, "
+                        "codec_version 1..4)\n");
+        goto err_cmdline;
+    }
+    char real[PATH_MAX];
+    struct stat st;
+    if (!realpath(c.store, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "holofs: %s: not a directory\n", c.store);
+        goto err_cmdline;
+    }
+    snprintf(fs.store, sizeof fs.store, "%s", strcmp(real, "/") == 0 ? "" : real);
+    fs.cache_mb = c.cache_mb;
+    fs.chunk_kb = c.chunk_kb;
+    fs.codec_version = c.codec_version;
+    fs.ro = c.ro;
+    fs.debug = fo.debug;
+    fs.foreground = fo.foreground;
+    if (!fs.ro) {
+        char tmp[PATH_MAX + 16];
+        snprintf(tmp, sizeof tmp, "%s/%s", fs.store, NS_TMPDIR);
+        /* leftovers of a crash (temp files of unfinished writes) are dropped */
+        ns_rmtree(tmp);
+        if (mkdir(tmp, 0700) < 0) {
+            fprintf(stderr, "holofs: %s: cannot create: %s\n", tmp, strerror(errno));
+            goto err_cmdline;
+        }
+    }
+    if (holofs_init(&fs) < 0) {
+        fprintf(stderr, "holofs: out of memory\n");
+        goto err_cmdline;
+    }
+    struct fuse *f = fuse_new(&args, &holofs_ops, sizeof holofs_ops, &fs);
+    if (!f)
+        goto err_init;
+    if (fuse_mount(f, fo.mountpoint) != 0)
+        goto err_new;
+    if (fuse_daemonize(fo.foreground) != 0)
+        goto err_mount;
+    struct fuse_session *se = fuse_get_session(f);
+    if (fuse_set_signal_handlers(se) != 0)
+        goto err_mount;
+    fs.fuse = f;
+    fs.watch = fs_watch_start(fs.store, holofs_changed, &fs);
+    if (!fs.watch)
+        holofs_log(&fs, "%s: cannot watch the store (%s); live updates are off", fs.store,
+                   strerror(errno));
+    struct fuse_loop_config lc = {.clone_fd = fo.clone_fd,
+                                  .max_idle_threads = fo.max_idle_threads};
+    rc = fo.singlethread ? fuse_loop(f) : fuse_loop_mt(f, &lc);
+    rc = rc != 0;
+    fs_watch_stop(fs.watch);
+    fs.fuse = NULL;
+    fuse_remove_signal_handlers(se);
+err_mount:
+    fuse_unmount(f);
+err_new:
+    fuse_destroy(f);
+err_init:
+    holofs_fini(&fs);
+err_cmdline:
+    free(fo.mountpoint);
+err_args:
+    free(c.store);
+    fuse_opt_free_args(&args);
+    return rc;
+}

@@ -1,0 +1,176 @@
+/* ns.c — mount path <-> store path rules (see ns.h). */
+#include "ns.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int ns_is_hidden(const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(name, ".holofs-", 8) == 0 || strncmp(name, ".fuse_hidden", 12) == 0)
+        return 1;
+    /* libholo's atomic writes: "path.tmpXXXXXX" files and ".NAME.tmpXXXXXX" directories */
+    if (n >= 10 && memcmp(name + n - 10, ".tmp", 4) == 0) {
+        for (size_t i = n - 6; i < n; i++)
+            if (!isalnum((unsigned char)name[i]))
+                return 0;
+        return 1;
+    }
+    return 0;
+}
+
+int ns_strip_suffix(const char *name, char *out, size_t outsz)
+{
+    size_t n = strlen(name), s = strlen(NS_SUFFIX);
+    if (n <= s || strcmp(name + n - s, NS_SUFFIX) != 0 || n - s >= outsz)
+        return 0;
+    memcpy(out, name, n - s);
+    out[n - s] = 0;
+    return !ns_is_hidden(out);
+}
+
+int ns_path_invalid(const char *path)
+{
+    char comp[256];
+    const char *p = path;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 0)
+            break;
+        if (n >= sizeof comp)
+            return 1;
+        memcpy(comp, p, n);
+        comp[n] = 0;
+        if (ns_is_hidden(comp))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+int ns_join(char *out, size_t outsz, const char *store, const char *path, const char *suffix)
+{
+    int n = snprintf(out, outsz, "%s%s%s%s", store, path[0] == '/' ? "" : "/",
+                     strcmp(path, "/") == 0 ? "" : path, suffix ? suffix : "");
+    if (n < 0 || (size_t)n >= outsz)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+const char *ns_basename(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* 1 when an intermediate directory of `path` is a chunk directory in the store. */
+static int ns_parent_is_chunkdir(const char *store, const char *path)
+{
+    char buf[4096];
+    const char *p = path;
+    for (;;) {
+        const char *e = strchr(p + 1, '/');
+        if (!e)
+            return 0;
+        size_t n = (size_t)(e - path);
+        if (n >= 5 && memcmp(e - 5, NS_SUFFIX, 5) == 0) {
+            struct stat st;
+            if (strlen(store) + n + 1 >= sizeof buf)
+                return 1;
+            snprintf(buf, sizeof buf, "%s%.*s", store, (int)n, path);
+            if (lstat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+                return 1;
+        }
+        p = e;
+    }
+}
+
+ns_type ns_resolve(const char *store, const char *path, char *spath, size_t spathsz,
+                   struct stat *st, int *shadowed)
+{
+    char plain[4096];
+    struct stat pst;
+    *shadowed = 0;
+    if (strcmp(path, "/") == 0) {
+        if (ns_join(spath, spathsz, store, "", NULL) < 0 || lstat(spath, st) < 0)
+            return NS_NONE;
+        return NS_DIR;
+    }
+    if (ns_path_invalid(path) || ns_parent_is_chunkdir(store, path))
+        return NS_NONE;
+    if (ns_join(plain, sizeof plain, store, path, NULL) < 0 ||
+        ns_join(spath, spathsz, store, path, NS_SUFFIX) < 0)
+        return NS_NONE;
+    if (lstat(spath, st) == 0 && S_ISDIR(st->st_mode)) {
+        *shadowed = lstat(plain, &pst) == 0;
+        return NS_ENCODED;
+    }
+    if (lstat(plain, st) < 0)
+        return NS_NONE;
+    snprintf(spath, spathsz, "%s", plain);
+    if (S_ISDIR(st->st_mode)) {
+        /* a chunk directory reached under its own name is not a directory of the mount */
+        size_t n = strlen(path);
+        if (n > 5 && strcmp(path + n - 5, NS_SUFFIX) == 0)
+            return NS_NONE;
+        return NS_DIR;
+    }
+    return S_ISREG(st->st_mode) ? NS_PLAIN : NS_OTHER;
+}
+
+holo_view ns_view(const char *name, holo_kind kind)
+{
+    size_t n = strlen(name);
+    switch (kind) {
+    case HOLO_KIND_IMAGE:
+        if (n >= 4 && strcasecmp(name + n - 4, ".ppm") == 0)
+            return HOLO_VIEW_PPM;
+        return HOLO_VIEW_STORED_PNG;
+    case HOLO_KIND_AUDIO:
+        return HOLO_VIEW_WAV;
+    default:
+        return HOLO_VIEW_RAW;
+    }
+}
+
+static int rmtree_at(int dfd, const char *name)
+{
+    int rc = 0;
+    if (unlinkat(dfd, name, 0) == 0)
+        return 0;
+    if (errno != EISDIR && errno != EPERM)
+        return errno == ENOENT ? 0 : -errno;
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -errno;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        int r = rmtree_at(fd, e->d_name);
+        if (r < 0)
+            rc = r;
+    }
+    closedir(d);
+    if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        rc = -errno;
+    return rc;
+}
+
+int ns_rmtree(const char *path)
+{
+    return rmtree_at(AT_FDCWD, path);
+}

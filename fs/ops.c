@@ -1,0 +1,1271 @@
+/* ops.c — FUSE operations of holofs (see ops.h for why the high-level API).
+ *
+ * Per-path state (fs_node): cached holo_info for stat, and which decoded generation may sit in
+ * the kernel page cache. File handles (fs_fh): a refcounted decoded snapshot (reads), a plain
+ * fd (pass-through files) or a pending write (a temp file in STORE/.holofs-tmp/ that is encoded
+ * into X.holo/ on flush/fsync/release).
+ */
+#include "ops.h"
+#include "ns.h"
+#include "holo.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define NODE_BUCKETS 4096u
+
+struct fs_node {
+    char *path;
+    fs_node *next;
+    /* stat cache */
+    int info_valid, info_err;
+    uint64_t epoch;           /* bumped by every invalidation, so a stale fill is not kept */
+    holo_info info;
+    /* page cache bookkeeping */
+    unsigned open_pc;         /* open handles that read through the kernel page cache */
+    uint64_t pc_gen;          /* generation those handles (and the page cache) hold */
+    int warned;               /* "X and X.holo/ both exist" said once */
+};
+
+struct fs_pend {
+    char *path;               /* mount path the data will be encoded to */
+    char tmp[PATH_MAX];       /* STORE/.holofs-tmp/wXXXXXX */
+    int fd;
+    int dirty, unlinked;
+    unsigned refs;
+    pthread_mutex_t mu;       /* serialises encodes of this file */
+    fs_pend *next;
+};
+
+enum { FH_SNAP, FH_PLAIN, FH_WRITE };
+
+typedef struct fs_fh {
+    int type;
+    char *path;
+    fs_snap *snap;            /* FH_SNAP */
+    int pc;                   /* FH_SNAP: counted in the node's open_pc */
+    int fd;                   /* FH_PLAIN */
+    fs_pend *pend;            /* FH_WRITE */
+} fs_fh;
+
+static holofs *ctx_fs(void)
+{
+    return fuse_get_context()->private_data;
+}
+
+void holofs_log(const holofs *fs, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (!fs || fs->foreground)
+        fprintf(stderr, "holofs: %s\n", line);
+    else
+        syslog(LOG_WARNING, "holofs: %s", line);
+}
+
+/* ---- per-path nodes ------------------------------------------------------------------- */
+static unsigned phash(const char *s)
+{
+    unsigned h = 2166136261u;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 16777619u;
+    return h % NODE_BUCKETS;
+}
+
+/* Find or create the node of path (fs->mu held). NULL only when out of memory. */
+static fs_node *node_get(holofs *fs, const char *path)
+{
+    unsigned h = phash(path);
+    for (fs_node *n = fs->nodes[h]; n; n = n->next)
+        if (strcmp(n->path, path) == 0)
+            return n;
+    fs_node *n = calloc(1, sizeof *n);
+    if (!n || !(n->path = strdup(path))) {
+        free(n);
+        return NULL;
+    }
+    n->next = fs->nodes[h];
+    fs->nodes[h] = n;
+    return n;
+}
+
+static int under(const char *path, const char *top)
+{
+    size_t n = strlen(top);
+    if (strcmp(top, "/") == 0)
+        return 1;
+    return strncmp(path, top, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+/* Forget cached state of path (or the tree below it); collect open paths for notification. */
+static void forget(holofs *fs, const char *path, int tree, char ***open_paths, size_t *nopen)
+{
+    if (tree)
+        fs_cache_drop_tree(fs->cache, path);
+    else
+        fs_cache_drop(fs->cache, path);
+    pthread_mutex_lock(&fs->mu);
+    for (unsigned h = tree ? 0 : phash(path); h < NODE_BUCKETS; h++) {
+        for (fs_node *n = fs->nodes[h]; n; n = n->next) {
+            if (tree ? !under(n->path, path) : strcmp(n->path, path) != 0)
+                continue;
+            n->info_valid = 0;
+            n->epoch++;
+            if (n->open_pc && open_paths) {
+                char **p = realloc(*open_paths, (*nopen + 1) * sizeof *p);
+                if (p) {
+                    *open_paths = p;
+                    if ((p[*nopen] = strdup(n->path)) != NULL)
+                        (*nopen)++;
+                }
+            }
+        }
+        if (!tree)
+            break;
+    }
+    pthread_mutex_unlock(&fs->mu);
+}
+
+void holofs_changed(void *ctx, const char *mpath, int flags)
+{
+    holofs *fs = ctx;
+    char **open_paths = NULL;
+    size_t nopen = 0;
+    forget(fs, (flags & FSW_ALL) ? "/" : mpath, (flags & (FSW_ALL | FSW_TREE)) != 0,
+           &open_paths, &nopen);
+    /* Kernel notification only for open files (others are revalidated by the short attribute
+     * timeout and by keep_cache=0 on their next open); this runs on the watcher thread. */
+    for (size_t i = 0; i < nopen; i++) {
+        if (fs->fuse)
+            fuse_invalidate_path(fs->fuse, open_paths[i]);
+        free(open_paths[i]);
+    }
+    free(open_paths);
+    if (fs->debug)
+        holofs_log(fs, "store changed: %s%s", mpath, (flags & FSW_TREE) ? "/..." : "");
+}
+
+/* ---- decoding (the cache's loader) ------------------------------------------------------ */
+static void warn_cb(void *ctx, const char *msg)
+{
+    holofs_log(ctx, "%s", msg);
+}
+
+static int holo_to_errno(const holo_err *e)
+{
+    switch (e->code) {
+    case HOLO_ENOMEM: return ENOMEM;
+    case HOLO_EIO: return e->sys_errno ? e->sys_errno : EIO;
+    case HOLO_EUNSUPPORTED: return EOPNOTSUPP;
+    case HOLO_EINVAL: return EINVAL;
+    default: return EIO;
+    }
+}
+
+static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
+{
+    holofs *fs = ctx;
+    char dir[PATH_MAX];
+    holo_decode_opts o;
+    holo_decoded d;
+    holo_err err = {0};
+    if (ns_join(dir, sizeof dir, fs->store, path, NS_SUFFIX) < 0)
+        return -ENAMETOOLONG;
+    holo_decode_opts_init(&o);
+    o.warn = warn_cb;
+    o.warn_ctx = fs;
+    memset(&d, 0, sizeof d);
+    int rc = holo_decode_dir(dir, &o, &d, &err);
+    if (rc < 0) {
+        holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
+        return -EIO;           /* no valid chunk, corrupt set: the reader sees EIO */
+    }
+    holo_view v = ns_view(ns_basename(path), d.info.kind);
+    rc = holo_view_render(&d, v, buf, len, &err);
+    if (rc < 0) {
+        holofs_log(fs, "%s: cannot serialise: %s", path, err.msg);
+        holo_decoded_free(&d);
+        return rc == HOLO_ENOMEM ? -ENOMEM : -EIO;
+    }
+    if (fs->debug)
+        holofs_log(fs, "decoded %s: %u/%u chunks, %zu bytes", path, d.info.chunks_present,
+                   d.info.block_count, *len);
+    holo_decoded_free(&d);
+    return 0;
+}
+
+/* ---- stat ------------------------------------------------------------------------------- */
+/* Cached holo_info of an encoded file; 0 or the (cached) failure. */
+static int enc_info(holofs *fs, const char *path, const char *spath, holo_info *info)
+{
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_get(fs, path);
+    if (!n) {
+        pthread_mutex_unlock(&fs->mu);
+        return -ENOMEM;
+    }
+    if (n->info_valid) {
+        *info = n->info;
+        int e = n->info_err;
+        pthread_mutex_unlock(&fs->mu);
+        return e;
+    }
+    uint64_t epoch = n->epoch;
+    pthread_mutex_unlock(&fs->mu);
+
+    holo_err err = {0};
+    memset(info, 0, sizeof *info);
+    int rc = holo_info_dir(spath, info, &err) < 0 ? -EIO : 0;
+
+    pthread_mutex_lock(&fs->mu);
+    n = node_get(fs, path);
+    if (n && n->epoch == epoch) {   /* nothing changed meanwhile: keep it */
+        n->info = *info;
+        n->info_err = rc;
+        n->info_valid = 1;
+    }
+    pthread_mutex_unlock(&fs->mu);
+    return rc;
+}
+
+static void warn_shadow(holofs *fs, const char *path)
+{
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_get(fs, path);
+    int say = n && !n->warned;
+    if (n)
+        n->warned = 1;
+    pthread_mutex_unlock(&fs->mu);
+    if (say)
+        holofs_log(fs, "%s: both %s and %s%s exist in the store; serving the encoded %s%s",
+                   path, ns_basename(path), ns_basename(path), NS_SUFFIX, ns_basename(path),
+                   NS_SUFFIX);
+}
+
+static uint64_t info_size(const holo_info *info, const char *path)
+{
+    if (info->kind == HOLO_KIND_NONE)
+        return 0;
+    return holo_view_size(info, ns_view(ns_basename(path), info->kind));
+}
+
+/* Turn the chunk directory's stat into the stat of the file it holds. */
+static void enc_stat(holofs *fs, const char *path, const char *spath, struct stat *st)
+{
+    holo_info info;
+    int rc = enc_info(fs, path, spath, &info);
+    st->st_mode = S_IFREG | (st->st_mode & 0666);
+    st->st_nlink = 1;
+    st->st_blksize = 65536;
+    if (rc == 0) {
+        st->st_size = (off_t)info_size(&info, path);
+        st->st_blocks = (blkcnt_t)((info.chunk_bytes + 511) / 512);
+        if (info.newest_mtime_ns > 0) {
+            st->st_mtim.tv_sec = (time_t)(info.newest_mtime_ns / 1000000000);
+            st->st_mtim.tv_nsec = (long)(info.newest_mtime_ns % 1000000000);
+            if (st->st_ctim.tv_sec < st->st_mtim.tv_sec)
+                st->st_ctim = st->st_mtim;
+        }
+    } else {
+        st->st_size = 0;
+        st->st_blocks = 0;
+    }
+}
+
+static fs_pend *pend_find(holofs *fs, const char *path)
+{
+    for (fs_pend *p = fs->pend; p; p = p->next)
+        if (!p->unlinked && strcmp(p->path, path) == 0)
+            return p;
+    return NULL;
+}
+
+/* stat of a file being written that is not yet in the store; -ENOENT if none. */
+static int pend_stat(holofs *fs, const char *path, struct stat *st)
+{
+    int rc = -ENOENT;
+    pthread_mutex_lock(&fs->mu);
+    fs_pend *p = pend_find(fs, path);
+    if (p)
+        rc = fstat(p->fd, st) < 0 ? -errno : 0;
+    pthread_mutex_unlock(&fs->mu);
+    return rc;
+}
+
+static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    int shadowed;
+    if (fi && fi->fh) {
+        fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+        if (h->type == FH_WRITE)
+            return fstat(h->pend->fd, st) < 0 ? -errno : 0;
+        if (h->type == FH_PLAIN)
+            return fstat(h->fd, st) < 0 ? -errno : 0;
+    }
+    if (!path)
+        return -ENOENT;
+    if (pend_stat(fs, path, st) == 0)
+        return 0;
+    switch (ns_resolve(fs->store, path, spath, sizeof spath, st, &shadowed)) {
+    case NS_NONE:
+        return -ENOENT;
+    case NS_ENCODED:
+        if (shadowed)
+            warn_shadow(fs, path);
+        enc_stat(fs, path, spath, st);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* ---- directories ------------------------------------------------------------------------ */
+static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
+                      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+    (void)off;
+    (void)fi;
+    holofs *fs = ctx_fs();
+    char dpath[PATH_MAX], mpath[PATH_MAX], x[NAME_MAX + 1];
+    struct stat st;
+    int shadowed;
+    if (ns_resolve(fs->store, path, dpath, sizeof dpath, &st, &shadowed) != NS_DIR)
+        return -ENOTDIR;
+    DIR *d = opendir(dpath);
+    if (!d)
+        return -errno;
+    int plus = (flags & FUSE_READDIR_PLUS) != 0;
+    fill(buf, ".", NULL, 0, 0);
+    fill(buf, "..", NULL, 0, 0);
+    const char *sep = strcmp(path, "/") == 0 ? "" : "/";
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || ns_is_hidden(name))
+            continue;
+        /* X.holo/ is shown as X; a plain X beside it is hidden by it */
+        const char *shown = name;
+        if (ns_strip_suffix(name, x, sizeof x)) {
+            struct stat cst;
+            char cpath[PATH_MAX];
+            if (snprintf(cpath, sizeof cpath, "%s/%s", dpath, name) < (int)sizeof cpath &&
+                lstat(cpath, &cst) == 0 && S_ISDIR(cst.st_mode))
+                shown = x;
+        } else {
+            char cpath[PATH_MAX];
+            struct stat cst;
+            if (snprintf(cpath, sizeof cpath, "%s/%s%s", dpath, name, NS_SUFFIX) <
+                    (int)sizeof cpath && lstat(cpath, &cst) == 0 && S_ISDIR(cst.st_mode))
+                continue;
+        }
+        if (snprintf(mpath, sizeof mpath, "%s%s%s", path, sep, shown) >= (int)sizeof mpath)
+            continue;
+        if (plus && fs_getattr(mpath, &st, NULL) == 0) {
+            if (fill(buf, shown, &st, 0, FUSE_FILL_DIR_PLUS))
+                break;
+        } else {
+            memset(&st, 0, sizeof st);
+            st.st_mode = (shown == x) ? S_IFREG : DTTOIF(e->d_type);
+            if (fill(buf, shown, &st, 0, 0))
+                break;
+        }
+    }
+    closedir(d);
+    /* files being written through the mount and not yet encoded show as well */
+    pthread_mutex_lock(&fs->mu);
+    for (fs_pend *p = fs->pend; p; p = p->next) {
+        const char *slash = strrchr(p->path, '/');
+        size_t plen = (size_t)(slash - p->path);
+        if (p->unlinked || !slash || plen != (strcmp(path, "/") == 0 ? 0 : strlen(path)) ||
+            strncmp(p->path, path, plen) != 0)
+            continue;
+        char sp[PATH_MAX];
+        int sh;
+        struct stat pst;
+        if (ns_resolve(fs->store, p->path, sp, sizeof sp, &pst, &sh) != NS_NONE)
+            continue;
+        if (fstat(p->fd, &pst) == 0)
+            fill(buf, slash + 1, &pst, 0, plus ? FUSE_FILL_DIR_PLUS : 0);
+    }
+    pthread_mutex_unlock(&fs->mu);
+    return 0;
+}
+
+static int fs_mkdir(const char *path, mode_t mode)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX], x[NAME_MAX + 1];
+    if (fs->ro)
+        return -EROFS;
+    if (ns_path_invalid(path))
+        return -EPERM;
+    if (ns_strip_suffix(ns_basename(path), x, sizeof x))
+        return -EINVAL;       /* STORE/X.holo/ would be an encoded file, not a directory */
+    if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
+        return -ENAMETOOLONG;
+    struct stat st;
+    char enc[PATH_MAX];
+    if (ns_join(enc, sizeof enc, fs->store, path, NS_SUFFIX) == 0 && lstat(enc, &st) == 0)
+        return -EEXIST;
+    return mkdir(spath, mode) < 0 ? -errno : 0;
+}
+
+static int fs_rmdir(const char *path)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
+    case NS_DIR: break;
+    case NS_NONE: return -ENOENT;
+    default: return -ENOTDIR;
+    }
+    return rmdir(spath) < 0 ? -errno : 0;
+}
+
+/* ---- removing and renaming ------------------------------------------------------------ */
+/* Take a chunk directory out of the namespace at once (rename into the scratch dir), then
+ * delete it. */
+static int remove_chunkdir(holofs *fs, const char *dir)
+{
+    char trash[PATH_MAX];
+    if (snprintf(trash, sizeof trash, "%s/%s/rmXXXXXX", fs->store, NS_TMPDIR) >=
+        (int)sizeof trash)
+        return -ENAMETOOLONG;
+    if (!mkdtemp(trash))
+        return -errno;
+    char dst[PATH_MAX + 2];
+    snprintf(dst, sizeof dst, "%s/d", trash);
+    int rc = 0;
+    if (rename(dir, dst) < 0)
+        rc = -errno;
+    ns_rmtree(trash);
+    return rc;
+}
+
+static int fs_unlink(const char *path)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh, rc;
+    if (fs->ro)
+        return -EROFS;
+    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
+    case NS_ENCODED:
+        rc = remove_chunkdir(fs, spath);
+        break;
+    case NS_PLAIN:
+    case NS_OTHER:
+        rc = unlink(spath) < 0 ? -errno : 0;
+        break;
+    case NS_DIR:
+        return -EISDIR;
+    default:
+        rc = -ENOENT;
+    }
+    /* a file still being written is forgotten: its close will not encode it */
+    pthread_mutex_lock(&fs->mu);
+    fs_pend *p = pend_find(fs, path);
+    if (p) {
+        p->unlinked = 1;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&fs->mu);
+    forget(fs, path, 0, NULL, NULL);
+    return rc;
+}
+
+static int fs_rename(const char *from, const char *to, unsigned int flags)
+{
+    holofs *fs = ctx_fs();
+    char sfrom[PATH_MAX], sto[PATH_MAX], dst[PATH_MAX];
+    struct stat fst, tst;
+    int sh, rc;
+    if (fs->ro)
+        return -EROFS;
+    if (flags & ~RENAME_NOREPLACE)
+        return -EINVAL;
+    if (ns_path_invalid(to))
+        return -EPERM;
+    ns_type tf = ns_resolve(fs->store, from, sfrom, sizeof sfrom, &fst, &sh);
+    ns_type tt = ns_resolve(fs->store, to, sto, sizeof sto, &tst, &sh);
+    if (tf == NS_NONE) {
+        /* renaming a file that is still being written: it will be encoded under the new name */
+        pthread_mutex_lock(&fs->mu);
+        fs_pend *p = pend_find(fs, from);
+        char *np = p ? strdup(to) : NULL;
+        if (np) {
+            free(p->path);
+            p->path = np;
+        }
+        pthread_mutex_unlock(&fs->mu);
+        return p ? (np ? 0 : -ENOMEM) : -ENOENT;
+    }
+    if (tt != NS_NONE && (flags & RENAME_NOREPLACE))
+        return -EEXIST;
+    if (tf == NS_DIR && tt != NS_NONE && tt != NS_DIR)
+        return -ENOTDIR;
+    if (tf != NS_DIR && tt == NS_DIR)
+        return -EISDIR;
+    if (tf == NS_DIR) {
+        char x[NAME_MAX + 1];
+        if (ns_strip_suffix(ns_basename(to), x, sizeof x))
+            return -EINVAL;
+    }
+    if (ns_join(dst, sizeof dst, fs->store, to, tf == NS_ENCODED ? NS_SUFFIX : NULL) < 0)
+        return -ENAMETOOLONG;
+    /* replace what the target name shows now (an encoded file or a plain one) */
+    if (tt == NS_ENCODED && (rc = remove_chunkdir(fs, sto)) < 0)
+        return rc;
+    if ((tt == NS_PLAIN || tt == NS_OTHER) && tf == NS_ENCODED && unlink(sto) < 0)
+        return -errno;
+    rc = rename(sfrom, dst) < 0 ? -errno : 0;
+    forget(fs, from, tf == NS_DIR, NULL, NULL);
+    forget(fs, to, 1, NULL, NULL);
+    return rc;
+}
+
+/* ---- pending writes ------------------------------------------------------------------- */
+static fs_pend *pend_new(holofs *fs, const char *path, mode_t mode, int *rc)
+{
+    fs_pend *p = calloc(1, sizeof *p);
+    if (!p || !(p->path = strdup(path))) {
+        free(p);
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    if (snprintf(p->tmp, sizeof p->tmp, "%s/%s/wXXXXXX", fs->store, NS_TMPDIR) >=
+        (int)sizeof p->tmp)
+        p->fd = -1, errno = ENAMETOOLONG;
+    else
+        p->fd = mkostemp(p->tmp, O_CLOEXEC);
+    if (p->fd < 0) {
+        *rc = -errno;
+        free(p->path);
+        free(p);
+        return NULL;
+    }
+    if (fchmod(p->fd, mode & 07777) < 0) { /* best effort: mode shown while writing */ }
+    pthread_mutex_init(&p->mu, NULL);
+    p->refs = 1;
+    pthread_mutex_lock(&fs->mu);
+    p->next = fs->pend;
+    fs->pend = p;
+    pthread_mutex_unlock(&fs->mu);
+    return p;
+}
+
+static void pend_put(holofs *fs, fs_pend *p)
+{
+    pthread_mutex_lock(&fs->mu);
+    int last = --p->refs == 0;
+    if (last) {
+        fs_pend **pp = &fs->pend;
+        while (*pp && *pp != p)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = p->next;
+    }
+    pthread_mutex_unlock(&fs->mu);
+    if (!last)
+        return;
+    close(p->fd);
+    unlink(p->tmp);
+    pthread_mutex_destroy(&p->mu);
+    free(p->path);
+    free(p);
+}
+
+/* Encode the pending data into STORE/path.holo/ (atomically: libholo writes a temporary
+ * directory and renames it). On failure the previous version stays. 0 or -errno. */
+static int pend_commit(holofs *fs, fs_pend *p)
+{
+    int rc = 0;
+    pthread_mutex_lock(&p->mu);
+    pthread_mutex_lock(&fs->mu);
+    char *path = strdup(p->path);
+    int todo = p->dirty && !p->unlinked;
+    pthread_mutex_unlock(&fs->mu);
+    if (!path) {
+        pthread_mutex_unlock(&p->mu);
+        return -ENOMEM;
+    }
+    if (todo) {
+        char out[PATH_MAX];
+        holo_encode_opts o;
+        holo_err err = {0};
+        holo_encode_opts_init(&o);
+        o.name_hint = ns_basename(path);
+        if (fs->chunk_kb > 0)
+            o.chunk_kb = fs->chunk_kb;
+        if (fs->codec_version > 0)
+            o.codec_version = fs->codec_version;
+        char plain[PATH_MAX];
+        struct stat st, pst;
+        if (ns_join(out, sizeof out, fs->store, path, NS_SUFFIX) < 0 ||
+            ns_join(plain, sizeof plain, fs->store, path, NULL) < 0) {
+            rc = -ENAMETOOLONG;
+        } else if (fstat(p->fd, &st) < 0) {
+            rc = -errno;
+        } else if (st.st_size == 0) {
+            /* nothing to encode (the codec refuses empty input): an empty plain file */
+            int fd = open(plain, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0666);
+            if (fd < 0) {
+                rc = -errno;
+            } else {
+                close(fd);
+                if (lstat(out, &pst) == 0 && S_ISDIR(pst.st_mode))
+                    rc = remove_chunkdir(fs, out);
+                if (rc == 0)
+                    p->dirty = 0;
+            }
+        } else if (holo_encode_file(p->tmp, out, &o, &err) < 0) {
+            rc = -holo_to_errno(&err);
+            holofs_log(fs, "%s: encode failed, previous version kept: %s", path, err.msg);
+        } else {
+            p->dirty = 0;
+            /* an empty plain placeholder (touch, then write) gives way to the encoded file */
+            if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)
+                unlink(plain);
+            if (fs->debug)
+                holofs_log(fs, "encoded %s", path);
+        }
+        forget(fs, path, 0, NULL, NULL);
+        pthread_mutex_lock(&fs->mu);
+        fs_node *n = node_get(fs, path);
+        if (n)
+            n->pc_gen = 0;    /* written bytes may sit in the page cache: never keep it */
+        pthread_mutex_unlock(&fs->mu);
+    }
+    free(path);
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* Copy the current bytes of an encoded file into p (for O_RDWR/O_WRONLY without O_TRUNC and
+ * for truncate). */
+static int pend_fill(holofs *fs, fs_pend *p, const char *path)
+{
+    fs_snap *s;
+    int rc = fs_cache_get(fs->cache, path, &s);
+    if (rc < 0)
+        return rc;
+    size_t done = 0;
+    while (done < s->len) {
+        ssize_t w = pwrite(p->fd, s->buf + done, s->len - done, (off_t)done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            break;
+        }
+        done += (size_t)w;
+    }
+    fs_snap_put(fs->cache, s);
+    return rc;
+}
+
+/* ---- open / read / write / close -------------------------------------------------------- */
+static int fh_new(fs_fh **h, int type, const char *path)
+{
+    *h = calloc(1, sizeof **h);
+    if (!*h || !((*h)->path = strdup(path))) {
+        free(*h);
+        return -ENOMEM;
+    }
+    (*h)->type = type;
+    (*h)->fd = -1;
+    return 0;
+}
+
+static void fh_free(fs_fh *h)
+{
+    free(h->path);
+    free(h);
+}
+
+static int open_write(holofs *fs, const char *path, int flags, mode_t mode, int fill,
+                      struct fuse_file_info *fi)
+{
+    fs_fh *h;
+    int rc = fh_new(&h, FH_WRITE, path);
+    if (rc < 0)
+        return rc;
+    h->pend = pend_new(fs, path, mode, &rc);
+    if (!h->pend) {
+        fh_free(h);
+        return rc;
+    }
+    if (fill && (rc = pend_fill(fs, h->pend, path)) < 0) {
+        pend_put(fs, h->pend);
+        fh_free(h);
+        return rc;
+    }
+    h->pend->dirty = (flags & O_TRUNC) || !fill;
+    fi->direct_io = 1;     /* written bytes are not what a later read serves */
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
+static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    if (ns_path_invalid(path))
+        return -EPERM;
+    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
+    if (t == NS_PLAIN) {
+        /* an existing pass-through file stays one */
+        fs_fh *h;
+        int rc = fh_new(&h, FH_PLAIN, path);
+        if (rc < 0)
+            return rc;
+        if ((h->fd = open(spath, fi->flags | O_CLOEXEC, mode)) < 0) {
+            rc = -errno;
+            fh_free(h);
+            return rc;
+        }
+        fi->fh = (uint64_t)(uintptr_t)h;
+        return 0;
+    }
+    if (t == NS_DIR)
+        return -EISDIR;
+    return open_write(fs, path, fi->flags, mode, 0, fi);
+}
+
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh, rc;
+    int wr = (fi->flags & O_ACCMODE) != O_RDONLY;
+    if (fs->ro && (wr || (fi->flags & O_TRUNC)))
+        return -EROFS;
+    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
+    fs_fh *h;
+    if (t == NS_NONE) {
+        /* a second open of a file still being written shares its temp file */
+        pthread_mutex_lock(&fs->mu);
+        fs_pend *p = pend_find(fs, path);
+        if (p)
+            p->refs++;
+        pthread_mutex_unlock(&fs->mu);
+        if (!p)
+            return -ENOENT;
+        if ((rc = fh_new(&h, FH_WRITE, path)) < 0) {
+            pend_put(fs, p);
+            return rc;
+        }
+        h->pend = p;
+        if (fi->flags & O_TRUNC) {
+            if (ftruncate(p->fd, 0) == 0)
+                p->dirty = 1;
+        }
+        fi->direct_io = 1;
+        fi->fh = (uint64_t)(uintptr_t)h;
+        return 0;
+    }
+    if (t == NS_DIR)
+        return -EISDIR;
+    if (t == NS_PLAIN && wr && st.st_size == 0)   /* empty placeholder: write encodes */
+        return open_write(fs, path, fi->flags | O_TRUNC, st.st_mode & 0666, 0, fi);
+    if (t == NS_PLAIN || t == NS_OTHER) {
+        if ((rc = fh_new(&h, FH_PLAIN, path)) < 0)
+            return rc;
+        if ((h->fd = open(spath, (fi->flags & ~O_CREAT) | O_CLOEXEC)) < 0) {
+            rc = -errno;
+            fh_free(h);
+            return rc;
+        }
+        fi->fh = (uint64_t)(uintptr_t)h;
+        return 0;
+    }
+    /* encoded */
+    if (wr || (fi->flags & O_TRUNC))
+        return open_write(fs, path, fi->flags, st.st_mode & 0666, !(fi->flags & O_TRUNC), fi);
+    if ((rc = fh_new(&h, FH_SNAP, path)) < 0)
+        return rc;
+    if ((rc = fs_cache_get(fs->cache, path, &h->snap)) < 0) {
+        fh_free(h);
+        return rc;
+    }
+    /* The kernel page cache is per inode, a snapshot per handle. A handle whose generation
+     * differs from other open handles reads direct; otherwise it may use the page cache, kept
+     * only when it already holds this generation. */
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_get(fs, path);
+    uint64_t g = h->snap->gen;
+    if (!n || (n->open_pc > 0 && n->pc_gen != g)) {
+        fi->direct_io = 1;
+    } else {
+        fi->keep_cache = n->pc_gen == g;
+        n->pc_gen = g;
+        n->open_pc++;
+        h->pc = 1;
+    }
+    pthread_mutex_unlock(&fs->mu);
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
+static int fs_read(const char *path, char *buf, size_t size, off_t off,
+                   struct fuse_file_info *fi)
+{
+    (void)path;
+    fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+    if (off < 0)
+        return -EINVAL;
+    if (h->type == FH_SNAP) {
+        const fs_snap *s = h->snap;
+        if ((uint64_t)off >= s->len)
+            return 0;
+        size_t n = s->len - (size_t)off;
+        if (n > size)
+            n = size;
+        memcpy(buf, s->buf + off, n);
+        return (int)n;
+    }
+    int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
+    ssize_t n = pread(fd, buf, size, off);
+    return n < 0 ? -errno : (int)n;
+}
+
+static int fs_write(const char *path, const char *buf, size_t size, off_t off,
+                    struct fuse_file_info *fi)
+{
+    (void)path;
+    fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+    if (h->type == FH_SNAP)
+        return -EBADF;
+    int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
+    ssize_t n = pwrite(fd, buf, size, off);
+    if (n < 0)
+        return -errno;
+    if (h->type == FH_WRITE)
+        h->pend->dirty = 1;
+    return (int)n;
+}
+
+static int fs_flush(const char *path, struct fuse_file_info *fi)
+{
+    (void)path;
+    fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+    /* close() reports a failed encode: this is where the writer hears about it */
+    if (h->type == FH_WRITE)
+        return pend_commit(ctx_fs(), h->pend);
+    return 0;
+}
+
+static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+    (void)path;
+    fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+    if (h->type == FH_WRITE)
+        return pend_commit(ctx_fs(), h->pend);
+    if (h->type == FH_PLAIN)
+        return (datasync ? fdatasync(h->fd) : fsync(h->fd)) < 0 ? -errno : 0;
+    return 0;
+}
+
+static int fs_release(const char *path, struct fuse_file_info *fi)
+{
+    (void)path;
+    holofs *fs = ctx_fs();
+    fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+    switch (h->type) {
+    case FH_SNAP:
+        if (h->pc) {
+            pthread_mutex_lock(&fs->mu);
+            fs_node *n = node_get(fs, h->path);
+            if (n && n->open_pc)
+                n->open_pc--;
+            pthread_mutex_unlock(&fs->mu);
+        }
+        fs_snap_put(fs->cache, h->snap);
+        break;
+    case FH_PLAIN:
+        close(h->fd);
+        break;
+    case FH_WRITE:
+        if (pend_commit(fs, h->pend) < 0) { /* already logged; nobody left to tell */ }
+        pend_put(fs, h->pend);
+        break;
+    }
+    fh_free(h);
+    return 0;
+}
+
+/* ---- attributes ------------------------------------------------------------------------- */
+static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh, rc;
+    if (fs->ro)
+        return -EROFS;
+    if (size < 0)
+        return -EINVAL;
+    if (fi && fi->fh) {
+        fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+        if (h->type == FH_SNAP)
+            return -EBADF;
+        int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
+        if (ftruncate(fd, size) < 0)
+            return -errno;
+        if (h->type == FH_WRITE)
+            h->pend->dirty = 1;
+        return 0;
+    }
+    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
+    if (t == NS_PLAIN)
+        return truncate(spath, size) < 0 ? -errno : 0;
+    if (t == NS_DIR)
+        return -EISDIR;
+    if (t == NS_NONE) {
+        pthread_mutex_lock(&fs->mu);
+        fs_pend *p = pend_find(fs, path);
+        rc = p ? (ftruncate(p->fd, size) < 0 ? -errno : 0) : -ENOENT;
+        if (p && rc == 0)
+            p->dirty = 1;
+        pthread_mutex_unlock(&fs->mu);
+        return rc;
+    }
+    if (t != NS_ENCODED)
+        return -EINVAL;
+    enc_stat(fs, path, spath, &st);
+    if (st.st_size == size)
+        return 0;
+    /* decode, cut or extend, encode again */
+    fs_pend *p = pend_new(fs, path, st.st_mode, &rc);
+    if (!p)
+        return rc;
+    if ((rc = pend_fill(fs, p, path)) == 0) {
+        if (ftruncate(p->fd, size) < 0) {
+            rc = -errno;
+        } else {
+            p->dirty = 1;
+            rc = pend_commit(fs, p);
+        }
+    }
+    pend_put(fs, p);
+    return rc;
+}
+
+static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    (void)fi;
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
+    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
+    case NS_ENCODED: return 0;   /* the mode of an encoded file follows its directory */
+    default: return chmod(spath, mode) < 0 ? -errno : 0;
+    }
+}
+
+static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+    (void)fi;
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
+    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
+    case NS_ENCODED: return lchown(spath, uid, gid) < 0 ? -errno : 0;
+    default: return lchown(spath, uid, gid) < 0 ? -errno : 0;
+    }
+}
+
+static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+    (void)fi;
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
+    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
+    case NS_ENCODED: return 0;   /* mtime is the newest chunk's, by definition */
+    default: return utimensat(AT_FDCWD, spath, tv, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+    }
+}
+
+static int fs_statfs(const char *path, struct statvfs *sv)
+{
+    (void)path;
+    return statvfs(ctx_fs()->store, sv) < 0 ? -errno : 0;
+}
+
+static int fs_readlink(const char *path, char *buf, size_t size)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh) != NS_OTHER ||
+        !S_ISLNK(st.st_mode))
+        return -EINVAL;
+    ssize_t n = readlink(spath, buf, size - 1);
+    if (n < 0)
+        return -errno;
+    buf[n] = 0;
+    return 0;
+}
+
+static int fs_symlink(const char *target, const char *path)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    if (fs->ro)
+        return -EROFS;
+    if (ns_path_invalid(path))
+        return -EPERM;
+    if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
+        return -ENAMETOOLONG;
+    return symlink(target, spath) < 0 ? -errno : 0;
+}
+
+/* ---- extended attributes ---------------------------------------------------------------- */
+static const char *const xnames[] = {
+    "user.holo.kind", "user.holo.version", "user.holo.chunks", "user.holo.exact",
+    "user.holo.size", "user.holo.decodes",
+};
+
+static int xattr_reply(const char *val, char *buf, size_t size)
+{
+    size_t n = strlen(val);
+    if (size == 0)
+        return (int)n;
+    if (size < n)
+        return -ERANGE;
+    memcpy(buf, val, n);
+    return (int)n;
+}
+
+static int fs_getxattr(const char *path, const char *name, char *buf, size_t size)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX], val[128];
+    struct stat st;
+    int sh;
+    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
+    if (t == NS_NONE)
+        return pend_stat(fs, path, &st) == 0 ? -ENODATA : -ENOENT;
+    if (t != NS_ENCODED) {
+        ssize_t n = lgetxattr(spath, name, buf, size);
+        return n < 0 ? -errno : (int)n;
+    }
+    if (strcmp(name, "user.holo.decodes") == 0) {
+        snprintf(val, sizeof val, "%llu", (unsigned long long)fs_cache_loads(fs->cache, path));
+        return xattr_reply(val, buf, size);
+    }
+    holo_info info;
+    if (strncmp(name, "user.holo.", 10) != 0)
+        return -ENODATA;
+    if (enc_info(fs, path, spath, &info) < 0) {
+        if (strcmp(name, "user.holo.chunks") != 0)
+            return -ENODATA;
+        snprintf(val, sizeof val, "0/0");
+        return xattr_reply(val, buf, size);
+    }
+    if (strcmp(name, "user.holo.kind") == 0)
+        snprintf(val, sizeof val, "%s", holo_kind_name(info.kind));
+    else if (strcmp(name, "user.holo.version") == 0)
+        snprintf(val, sizeof val, "%d", info.version);
+    else if (strcmp(name, "user.holo.chunks") == 0)
+        snprintf(val, sizeof val, "%u/%u", info.chunks_present, info.block_count);
+    else if (strcmp(name, "user.holo.exact") == 0)
+        snprintf(val, sizeof val, "%d", info.exact ? 1 : 0);
+    else if (strcmp(name, "user.holo.size") == 0) {
+        if (info.kind == HOLO_KIND_IMAGE)
+            snprintf(val, sizeof val, "%ux%u", info.width, info.height);
+        else if (info.kind == HOLO_KIND_AUDIO)
+            snprintf(val, sizeof val, "%u/%u/%u", info.frames, info.sample_rate,
+                     info.channels);
+        else
+            snprintf(val, sizeof val, "%llu", (unsigned long long)info.length);
+    } else
+        return -ENODATA;
+    return xattr_reply(val, buf, size);
+}
+
+static int fs_listxattr(const char *path, char *buf, size_t size)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
+    if (t == NS_NONE)
+        return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
+    if (t != NS_ENCODED) {
+        ssize_t n = llistxattr(spath, buf, size);
+        return n < 0 ? -errno : (int)n;
+    }
+    size_t need = 0;
+    for (size_t i = 0; i < sizeof xnames / sizeof *xnames; i++)
+        need += strlen(xnames[i]) + 1;
+    if (size == 0)
+        return (int)need;
+    if (size < need)
+        return -ERANGE;
+    char *p = buf;
+    for (size_t i = 0; i < sizeof xnames / sizeof *xnames; i++) {
+        size_t n = strlen(xnames[i]) + 1;
+        memcpy(p, xnames[i], n);
+        p += n;
+    }
+    return (int)need;
+}
+
+static int fs_setxattr(const char *path, const char *name, const char *val, size_t size,
+                       int flags)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
+    if (t == NS_NONE)
+        return -ENOENT;
+    if (t == NS_ENCODED)
+        return -ENOTSUP;
+    return lsetxattr(spath, name, val, size, flags) < 0 ? -errno : 0;
+}
+
+static int fs_removexattr(const char *path, const char *name)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
+    if (t == NS_NONE)
+        return -ENOENT;
+    if (t == NS_ENCODED)
+        return -ENOTSUP;
+    return lremovexattr(spath, name) < 0 ? -errno : 0;
+}
+
+/* ---- init ------------------------------------------------------------------------------- */
+static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+    holofs *fs = fuse_get_context()->private_data;
+    /* O_TRUNC arrives with open, so an overwrite is one encode, not "encode empty" first */
+    if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+        conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+    conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+    cfg->hard_remove = 1;      /* no .fuse_hidden files: open handles hold their own data */
+    cfg->use_ino = 0;
+    cfg->kernel_cache = 0;
+    cfg->auto_cache = 0;       /* page cache reuse is decided per open (fs_open) */
+    cfg->attr_timeout = 0.5;   /* stat sees a landed chunk within a second */
+    cfg->entry_timeout = 0.5;
+    cfg->negative_timeout = 0; /* a file appearing behind the mount shows at once */
+    return fs;
+}
+
+const struct fuse_operations holofs_ops = {
+    .init = fs_init,
+    .getattr = fs_getattr,
+    .readdir = fs_readdir,
+    .mkdir = fs_mkdir,
+    .rmdir = fs_rmdir,
+    .unlink = fs_unlink,
+    .rename = fs_rename,
+    .create = fs_create,
+    .open = fs_open,
+    .read = fs_read,
+    .write = fs_write,
+    .flush = fs_flush,
+    .fsync = fs_fsync,
+    .release = fs_release,
+    .truncate = fs_truncate,
+    .chmod = fs_chmod,
+    .chown = fs_chown,
+    .utimens = fs_utimens,
+    .statfs = fs_statfs,
+    .readlink = fs_readlink,
+    .symlink = fs_symlink,
+    .getxattr = fs_getxattr,
+    .listxattr = fs_listxattr,
+    .setxattr = fs_setxattr,
+    .removexattr = fs_removexattr,
+};
+
+int holofs_init(holofs *fs)
+{
+    pthread_mutex_init(&fs->mu, NULL);
+    fs->nodes = calloc(NODE_BUCKETS, sizeof *fs->nodes);
+    if (!fs->nodes)
+        return -ENOMEM;
+    fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, load, fs);
+    if (!fs->cache) {
+        free(fs->nodes);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void holofs_fini(holofs *fs)
+{
+    fs_cache_free(fs->cache);
+    for (unsigned h = 0; fs->nodes && h < NODE_BUCKETS; h++) {
+        fs_node *n = fs->nodes[h];
+        while (n) {
+            fs_node *next = n->next;
+            free(n->path);
+            free(n);
+            n = next;
+        }
+    }
+    free(fs->nodes);
+    while (fs->pend) {        /* only after an unclean unmount */
+        fs_pend *p = fs->pend;
+        fs->pend = p->next;
+        close(p->fd);
+        unlink(p->tmp);
+        free(p->path);
+        free(p);
+    }
+    pthread_mutex_destroy(&fs->mu);
+}

@@ -1,0 +1,49 @@
+/* ops.h — the FUSE operations of holofs and the state they share.
+ *
+ * We use the libfuse 3 high-level (path) API: every rule of the namespace is about names
+ * (X <-> X.holo/), the watcher reports names, and fuse_invalidate_path gives us inode
+ * invalidation by name without keeping our own inode table. The multithreaded loop runs
+ * requests in parallel, so one long decode never blocks ls or reads of other files.
+ */
+#ifndef HOLOFS_OPS_H
+#define HOLOFS_OPS_H
+
+#define FUSE_USE_VERSION 35
+#include <fuse.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "cache.h"
+#include "watch.h"
+
+typedef struct fs_node fs_node;
+typedef struct fs_pend fs_pend;
+
+typedef struct holofs {
+    /* options */
+    char store[4096];         /* absolute store path, no trailing slash */
+    unsigned cache_mb;        /* decoded-output cache bound, default 256 */
+    long chunk_kb;            /* encode: target chunk size (0 = codec default) */
+    int codec_version;        /* encode: 1 or 2 (0 = codec default) */
+    int ro;
+    int debug, foreground;
+    /* runtime */
+    struct fuse *fuse;        /* set before the watcher starts; used only by the watcher */
+    fs_cache *cache;
+    fs_watch *watch;
+    pthread_mutex_t mu;       /* guards nodes, pend and the warned flags */
+    fs_node **nodes;          /* hash table of per-path state */
+    fs_pend *pend;            /* files being written through the mount */
+} holofs;
+
+extern const struct fuse_operations holofs_ops;
+
+/* Set up cache and tables (options must be filled). 0 or -errno. */
+int holofs_init(holofs *fs);
+void holofs_fini(holofs *fs);
+/* The watcher callback: drop cached state for mpath and notify the kernel for open files. */
+void holofs_changed(void *ctx, const char *mpath, int flags);
+/* One log line ("holofs: ...") to stderr in the foreground, syslog otherwise. */
+void holofs_log(const holofs *fs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,601 @@
+/* store.c — validate and land completed chunks, name and adopt transfer directories, finalise
+ * transfers (see store.h). All file operations are relative to one directory handle on the
+ * receive root; nothing that existed before is ever replaced or deleted. */
+#include "store.h"
+#include "imageio.h"
+#include "internal.h"
+#include "netutil.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MARKER ".holonet"
+#define MAX_CANDIDATES 100
+
+struct net_store {
+    char base[4096];
+    int basefd;
+    net_mode mode;
+    int do_fsync;
+    net_store_stats st;
+};
+
+typedef struct xstate {
+    net_store *s;
+    int dirfd;                /* -1 until the first chunk lands */
+    char dir[300];            /* directory name inside base */
+    int named;                /* dir carries the META name */
+    int owned;                /* created by us for this transfer: may be removed after decode */
+    int have_ref;
+    holo_chunk_hdr ref;       /* first validated chunk: the transfer's geometry */
+    uint8_t coarse[32];       /* sha256 of its coarse payload */
+    uint32_t stored;          /* chunk files in dir */
+    int finalised;
+} xstate;
+
+/* ---- small file helpers ---------------------------------------------------------------- */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -errno;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_at(int dirfd, const char *name, size_t cap, uint8_t **out, size_t *len)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > cap) {
+        close(fd);
+        return -EINVAL;
+    }
+    uint8_t *b = malloc(st.st_size ? (size_t)st.st_size : 1);
+    size_t n = 0;
+    while (b && n < (size_t)st.st_size) {
+        ssize_t r = read(fd, b + n, (size_t)st.st_size - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (!b || n != (size_t)st.st_size) {
+        free(b);
+        return -EIO;
+    }
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+/* Write buf under `final` in dirfd without replacing anything: temporary name, then
+ * renameat2(RENAME_NOREPLACE) (or link+unlink where that is unsupported).
+ * 0 = written, 1 = `final` already exists (nothing written), < 0 = -errno. */
+static int write_noreplace(int dirfd, const char *final, const uint8_t *buf, size_t len,
+                           int do_fsync)
+{
+    char tmp[320];
+    uint8_t rnd[6];
+    net_random(rnd, sizeof rnd);
+    snprintf(tmp, sizeof tmp, ".%.255s.tmp%02x%02x%02x%02x%02x%02x", final, rnd[0], rnd[1], rnd[2],
+             rnd[3], rnd[4], rnd[5]);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return -errno;
+    int e = write_all(fd, buf, len);
+    if (!e && do_fsync && fsync(fd)) e = -errno;
+    if (close(fd) && !e) e = -errno;
+    if (!e) {
+        if (renameat2(dirfd, tmp, dirfd, final, RENAME_NOREPLACE) == 0) return 0;
+        e = -errno;
+        if (e == -EINVAL || e == -ENOSYS) {   /* filesystem without RENAME_NOREPLACE */
+            e = linkat(dirfd, tmp, dirfd, final, 0) ? -errno : 0;
+        }
+    }
+    unlinkat(dirfd, tmp, 0);
+    return e == -EEXIST ? 1 : e;
+}
+
+static void marker_write(xstate *x, const hnet_transfer *t)
+{
+    char m[512];
+    int n = snprintf(m, sizeof m, "holonet 1\nid %u\ntotal %u\nname %s\n", (unsigned)t->id,
+                     (unsigned)t->total, t->name);
+    /* our own file in our own directory: plain temp + rename (replacing) is fine */
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s.tmp%d", MARKER, (int)getpid());
+    int fd = openat(x->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    int e = write_all(fd, (const uint8_t *)m, (size_t)n);
+    close(fd);
+    if (e || renameat(x->dirfd, tmp, x->dirfd, MARKER)) unlinkat(x->dirfd, tmp, 0);
+}
+
+/* Transfer id recorded in BASE/dir/.holonet, or -1 when there is no marker. */
+static int64_t marker_id(int basefd, const char *dir)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", dir, MARKER);
+    uint8_t *b;
+    size_t n;
+    if (read_at(basefd, path, 4096, &b, &n)) return -1;
+    int64_t id = -1;
+    char txt[4097];
+    memcpy(txt, b, n);
+    txt[n] = 0;
+    free(b);
+    const char *p = strstr(txt, "\nid ");
+    if (!strncmp(txt, "holonet 1\n", 10) && p) id = strtoll(p + 4, NULL, 10);
+    return id;
+}
+
+/* ---- validation ----------------------------------------------------------------------- */
+static void coarse_digest(const holo_chunk_hdr *h, const uint8_t *buf, uint8_t out[32])
+{
+    sha256(buf + h->coarse_off, h->coarse_len, out);
+}
+
+/* A zlib stream that must inflate to exactly `want` bytes (bounded). */
+static int inflate_exact(const uint8_t *p, size_t n, uint64_t want, const char *what, char *why,
+                         size_t whysz)
+{
+    holo_err err = { 0 };
+    uint8_t *out = NULL;
+    size_t outlen = 0;
+    int bad = want > HOLO_MAX_CHUNK_FILE ||
+              holo_inflate(p, n, (size_t)want, &out, &outlen, &err, what) || outlen != want;
+    free(out);
+    if (bad)
+        snprintf(why, whysz, "%s does not inflate to %llu bytes%s%s", what,
+                 (unsigned long long)want, err.msg[0] ? ": " : "", err.msg);
+    return bad ? -1 : 0;
+}
+
+/* Chunk-format checks before a chunk may land (transport.md A.6 item 5). 0 or -1 with why. */
+static int validate(const hnet_transfer *t, const uint8_t *buf, size_t len, holo_chunk_hdr *h,
+                    char *why, size_t whysz)
+{
+    holo_err err = { 0 };
+    if (holo_chunk_parse(buf, len, "chunk", h, &err)) {
+        snprintf(why, whysz, "%s", err.msg);
+        return -1;
+    }
+    if (h->block_count != t->total) {
+        snprintf(why, whysz, "block count %u differs from total_chunks %u", h->block_count, t->total);
+        return -1;
+    }
+    if (h->version <= 2) {   /* v1/v2: the coarse view and the slice must decode exactly */
+        uint64_t n = holo_chunk_residual_len(h);
+        uint64_t want = holo_slice_len(n, h->block_count, h->block_id) *
+                        (h->kind == HOLO_KIND_BINARY ? 1 : 2);
+        if (inflate_exact(buf + h->resid_off, h->resid_len, want, "residual slice", why, whysz))
+            return -1;
+        if (h->kind == HOLO_KIND_AUDIO &&
+            inflate_exact(buf + h->coarse_off, h->coarse_len,
+                          (uint64_t)h->coarse_frames * h->channels * 2, "coarse signal", why, whysz))
+            return -1;
+        if (h->kind == HOLO_KIND_BINARY &&
+            inflate_exact(buf + h->coarse_off, h->coarse_len, h->prefix_len, "prefix", why, whysz))
+            return -1;
+        if (h->kind == HOLO_KIND_IMAGE) {   /* the thumbnail must decode (PNG CRCs, zlib) */
+            holo_image im = { 0 };
+            int e = holo_image_decode(buf + h->coarse_off, h->coarse_len, "thumbnail", &im, &err);
+            holo_image_free(&im);
+            if (e) {
+                snprintf(why, whysz, "%s", err.msg);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Does the chunk (h, coarse digest) belong with the reference of x? */
+static int consistent(const xstate *x, const holo_chunk_hdr *h, const uint8_t coarse[32])
+{
+    if (!holo_chunk_same_set(&x->ref, h)) return 0;
+    if (h->version <= 2 && memcmp(coarse, x->coarse, 32) != 0) return 0;
+    return 1;
+}
+
+/* Scan BASE/dir: count the chunk files, take the first parseable one as reference. */
+static void load_existing(net_store *s, xstate *x, const char *dir)
+{
+    int fd = openat(s->basefd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    struct dirent *e;
+    x->stored = 0;
+    x->have_ref = 0;
+    while ((e = readdir(d))) {
+        uint32_t id;
+        if (hnet_chunk_name_parse(e->d_name, &id)) continue;
+        uint8_t *b;
+        size_t n;
+        holo_chunk_hdr h;
+        if (read_at(dirfd(d), e->d_name, HOLO_MAX_CHUNK_FILE, &b, &n)) continue;
+        if (holo_chunk_parse(b, n, e->d_name, &h, NULL) == 0) {
+            x->stored++;
+            if (!x->have_ref) {
+                x->ref = h;
+                coarse_digest(&h, b, x->coarse);
+                x->have_ref = 1;
+            }
+        }
+        free(b);
+    }
+    closedir(d);
+}
+
+/* ---- directories ---------------------------------------------------------------------- */
+/* Candidate i for a stem: i = 0 "photo.png", then "photo-2.png", "photo-3.png"... */
+static int candidate(char *out, size_t outsz, const char *stem, int i, const char *suffix)
+{
+    int n;
+    if (i == 0) {
+        n = snprintf(out, outsz, "%s%s", stem, suffix);
+    } else {
+        const char *dot = strrchr(stem, '.');
+        if (!dot || dot == stem) dot = stem + strlen(stem);
+        n = snprintf(out, outsz, "%.*s-%d%s%s", (int)(dot - stem), stem, i + 1, dot, suffix);
+    }
+    return n > 0 && (size_t)n < outsz && n <= 255 ? 0 : -1;
+}
+
+static void stem_of(const hnet_transfer *t, char *stem, size_t sz)
+{
+    /* a name whose directory would not fit NAME_MAX falls back to transfer_<id> */
+    if (t->name[0] && strlen(t->name) + 9 <= 255) snprintf(stem, sz, "%s", t->name);
+    else snprintf(stem, sz, "transfer_%u", (unsigned)t->id);
+}
+
+static int open_dirfd(xstate *x, const char *dir)
+{
+    int fd = openat(x->s->basefd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    x->dirfd = fd;
+    snprintf(x->dir, sizeof x->dir, "%s", dir);
+    return 0;
+}
+
+/* Adopt an existing directory if it holds no chunk or chunks of the same encoding. */
+static int try_adopt(xstate *x, const char *dir, const holo_chunk_hdr *h, const uint8_t *coarse)
+{
+    xstate probe = *x;
+    load_existing(x->s, &probe, dir);
+    if (probe.have_ref && !consistent(&probe, h, coarse)) return -1;
+    if (open_dirfd(x, dir)) return -1;
+    x->stored = probe.stored;
+    return 0;
+}
+
+/* Choose the directory when the first chunk of a transfer lands:
+ * 1. a directory whose marker names this transfer id (rx restarted mid-transfer);
+ * 2. the first free name among <stem>.holo, <stem>-2.holo, ... (created here), where an
+ *    existing holonet directory holding the same encoding (same geometry and coarse view) is
+ *    joined instead: a repeated send of the same file fills the same store.
+ * Directories without a marker (user data, `holo encode` output) are never touched. */
+static int ensure_dir(xstate *x, hnet_transfer *t, const holo_chunk_hdr *h, const uint8_t *coarse)
+{
+    net_store *s = x->s;
+    if (x->dirfd >= 0) return 0;
+    int fd = dup(s->basefd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d) {
+        struct dirent *e;
+        int found = 0;
+        while (!found && (e = readdir(d))) {
+            size_t n = strlen(e->d_name);
+            if (n < 6 || strcmp(e->d_name + n - 5, ".holo") || e->d_name[0] == '.') continue;
+            if (marker_id(s->basefd, e->d_name) == (int64_t)t->id &&
+                try_adopt(x, e->d_name, h, coarse) == 0)
+                found = 1;
+        }
+        closedir(d);
+        if (found) {
+            x->owned = 1;   /* created by holonet for this very transfer */
+            x->named = strncmp(x->dir, "transfer_", 9) != 0;
+            net_log("transfer %u: resuming in %s (%u chunks already stored)", (unsigned)t->id,
+                    x->dir, (unsigned)x->stored);
+            return 0;
+        }
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    char stem[300], dir[300];
+    stem_of(t, stem, sizeof stem);
+    for (int i = 0; i < MAX_CANDIDATES; i++) {
+        if (candidate(dir, sizeof dir, stem, i, ".holo")) break;
+        if (mkdirat(s->basefd, dir, 0755) == 0) {
+            if (open_dirfd(x, dir)) {
+                unlinkat(s->basefd, dir, AT_REMOVEDIR);
+                return -1;
+            }
+            x->owned = 1;
+            x->stored = 0;
+            x->named = t->name[0] != 0 && strcmp(stem, t->name) == 0;
+            marker_write(x, t);
+            return 0;
+        }
+        if (errno != EEXIST) {
+            net_log("transfer %u: cannot create %s/%s: %s", (unsigned)t->id, s->base, dir,
+                    strerror(errno));
+            return -1;
+        }
+        if (marker_id(s->basefd, dir) >= 0 && try_adopt(x, dir, h, coarse) == 0) {
+            x->owned = 0;   /* another transfer's store: add to it, never remove it */
+            x->named = t->name[0] != 0;
+            marker_write(x, t);
+            net_log("transfer %u: joining %s (same encoding, %u chunks already stored)",
+                    (unsigned)t->id, x->dir, (unsigned)x->stored);
+            return 0;
+        }
+    }
+    net_log("transfer %u: no free directory name for %s", (unsigned)t->id, stem);
+    return -1;
+}
+
+/* The name arrived after the directory was created as transfer_<id>.holo: rename it. */
+static void rename_to_name(xstate *x, hnet_transfer *t)
+{
+    char dir[300];
+    if (x->dirfd < 0 || x->named || !t->name[0] || strlen(t->name) + 9 > 255) return;
+    for (int i = 0; i < MAX_CANDIDATES; i++) {
+        if (candidate(dir, sizeof dir, t->name, i, ".holo")) return;
+        if (renameat2(x->s->basefd, x->dir, x->s->basefd, dir, RENAME_NOREPLACE) == 0) {
+            net_log("transfer %u: %s -> %s", (unsigned)t->id, x->dir, dir);
+            snprintf(x->dir, sizeof x->dir, "%s", dir);
+            x->named = 1;
+            marker_write(x, t);
+            return;
+        }
+        if (errno != EEXIST) return;
+    }
+}
+
+/* Remove our chunk directory after a decode: only files we know, then the directory. */
+static void remove_store(xstate *x)
+{
+    int fd = dup(x->dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0) close(fd);
+        return;
+    }
+    struct dirent *e;
+    uint32_t id;
+    while ((e = readdir(d)))
+        if (!hnet_chunk_name_parse(e->d_name, &id) || !strcmp(e->d_name, MARKER) ||
+            (e->d_name[0] == '.' && strstr(e->d_name, ".tmp")))
+            unlinkat(x->dirfd, e->d_name, 0);
+    closedir(d);
+    if (unlinkat(x->s->basefd, x->dir, AT_REMOVEDIR) == 0) x->dir[0] = 0;
+}
+
+/* ---- finalisation (best / strict) ------------------------------------------------------ */
+static void finalise(xstate *x, hnet_transfer *t)
+{
+    net_store *s = x->s;
+    if (x->finalised || s->mode == NET_MODE_NONE) return;
+    x->finalised = 1;
+    t->finished = 1;
+    if (x->dirfd < 0) {
+        net_log("transfer %u: no valid chunk received, nothing to decode", (unsigned)t->id);
+        return;
+    }
+    if (s->mode == NET_MODE_STRICT && x->stored < t->total) {
+        net_log("transfer %u: strict mode: %u/%u chunks present, not decoded; kept %s/%s",
+                (unsigned)t->id, (unsigned)x->stored, (unsigned)t->total, s->base, x->dir);
+        s->st.kept++;
+        return;
+    }
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", s->base, x->dir);
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    o.strict = s->mode == NET_MODE_STRICT;
+    holo_decoded d;
+    holo_err err = { 0 };
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    memset(&d, 0, sizeof d);
+    int e = holo_decode_dir(path, &o, &d, &err);
+    char stem[300], out[300];
+    if (!e) {
+        if (t->name[0]) snprintf(stem, sizeof stem, "%s", t->name);
+        else snprintf(stem, sizeof stem, "transfer_%u%s", (unsigned)t->id,
+                      d.info.kind == HOLO_KIND_IMAGE ? ".png" :
+                      d.info.kind == HOLO_KIND_AUDIO ? ".wav" : ".bin");
+        e = holo_view_render(&d, holo_view_for_name(stem, d.info.kind), &buf, &len, &err);
+    }
+    holo_decoded_free(&d);
+    if (e) {
+        net_log("transfer %u: decode failed: %s; kept %s/%s", (unsigned)t->id, err.msg, s->base,
+                x->dir);
+        s->st.decode_failed++;
+        return;
+    }
+    int w = 1;
+    for (int i = 0; i < MAX_CANDIDATES && w == 1; i++) {
+        if (candidate(out, sizeof out, stem, i, "")) break;
+        w = write_noreplace(s->basefd, out, buf, len, 1);
+    }
+    free(buf);
+    if (w != 0) {
+        net_log("transfer %u: cannot write the decoded file in %s: %s; kept %s", (unsigned)t->id,
+                s->base, w == 1 ? "no free name" : strerror(-w), x->dir);
+        s->st.decode_failed++;
+        return;
+    }
+    s->st.decoded++;
+    net_log("transfer %u: decoded %u/%u chunks into %s/%s", (unsigned)t->id, (unsigned)x->stored,
+            (unsigned)t->total, s->base, out);
+    if (x->owned) remove_store(x);
+}
+
+/* ---- sink callbacks ------------------------------------------------------------------- */
+static void on_start(void *ctx, hnet_transfer *t)
+{
+    xstate *x = calloc(1, sizeof *x);
+    if (!x) return;   /* without state every chunk of t is rejected (and counted) */
+    x->s = ctx;
+    x->dirfd = -1;
+    t->user = x;
+}
+
+static void on_name(void *ctx, hnet_transfer *t)
+{
+    (void)ctx;
+    xstate *x = t->user;
+    net_log("transfer %u: name \"%s\", %u chunks", (unsigned)t->id, t->name, (unsigned)t->total);
+    if (x) rename_to_name(x, t);
+}
+
+static int on_chunk(void *ctx, hnet_transfer *t, uint32_t index, const uint8_t *buf, size_t len)
+{
+    net_store *s = ctx;
+    xstate *x = t->user;
+    holo_chunk_hdr h;
+    char why[900];
+    uint8_t coarse[32];
+    if (!x) return -1;
+    if (validate(t, buf, len, &h, why, sizeof why)) {
+        s->st.invalid++;
+        net_log("transfer %u: chunk %u rejected: %s", (unsigned)t->id, (unsigned)index, why);
+        return -1;
+    }
+    coarse_digest(&h, buf, coarse);
+    if (x->dirfd < 0 && ensure_dir(x, t, &h, coarse)) {
+        s->st.io_errors++;
+        return -1;
+    }
+    if (!x->have_ref) {
+        x->ref = h;
+        memcpy(x->coarse, coarse, 32);
+        x->have_ref = 1;
+    } else if (!consistent(x, &h, coarse)) {
+        s->st.invalid++;
+        net_log("transfer %u: chunk %u rejected: not from the same encoding as its siblings",
+                (unsigned)t->id, (unsigned)index);
+        return -1;
+    }
+    char name[32];
+    hnet_chunk_name(name, h.block_id);
+    int w = write_noreplace(x->dirfd, name, buf, len, s->do_fsync);
+    if (w < 0) {
+        s->st.io_errors++;
+        net_log("transfer %u: %s/%s/%s: %s", (unsigned)t->id, s->base, x->dir, name, strerror(-w));
+        return -1;
+    }
+    if (w == 1) {   /* that block id is already stored: fine if identical, else a conflict */
+        uint8_t *old = NULL;
+        size_t olen = 0;
+        int same = read_at(x->dirfd, name, HOLO_MAX_CHUNK_FILE, &old, &olen) == 0 &&
+                   olen == len && memcmp(old, buf, len) == 0;
+        free(old);
+        if (!same) {
+            s->st.conflicts++;
+            net_log("transfer %u: chunk %u: a different %s is already stored; kept the old one",
+                    (unsigned)t->id, (unsigned)index, name);
+            return -1;
+        }
+        s->st.identical++;
+    } else {
+        s->st.landed++;
+        x->stored++;
+    }
+    if (x->stored >= t->total) {
+        if (s->mode == NET_MODE_NONE) {
+            if (w == 0)
+                net_log("transfer %u: complete, %u/%u chunks in %s/%s", (unsigned)t->id,
+                        (unsigned)x->stored, (unsigned)t->total, s->base, x->dir);
+        } else {
+            finalise(x, t);
+        }
+    }
+    return w;
+}
+
+static void on_end(void *ctx, hnet_transfer *t, int why)
+{
+    (void)ctx;
+    xstate *x = t->user;
+    if (!x) return;
+    if (why == HNET_END_EVICTED)
+        net_log("transfer %u: evicted (too many concurrent transfers)", (unsigned)t->id);
+    if (x->s->mode != NET_MODE_NONE) finalise(x, t);
+    else if (x->dirfd >= 0 && x->stored < t->total)
+        net_log("transfer %u: idle with %u/%u chunks in %s/%s", (unsigned)t->id,
+                (unsigned)x->stored, (unsigned)t->total, x->s->base, x->dir);
+    if (x->dirfd >= 0) close(x->dirfd);
+    free(x);
+    t->user = NULL;
+}
+
+/* ---- public --------------------------------------------------------------------------- */
+net_store *net_store_open(const char *base, net_mode mode, int do_fsync, char *msg, size_t msgsz)
+{
+    net_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(msg, msgsz, "out of memory");
+        return NULL;
+    }
+    if (strlen(base) >= sizeof s->base) {
+        snprintf(msg, msgsz, "%s: path too long", base);
+        free(s);
+        return NULL;
+    }
+    snprintf(s->base, sizeof s->base, "%s", base);
+    s->basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->basefd < 0) {
+        snprintf(msg, msgsz, "%s: %s", base, strerror(errno));
+        free(s);
+        return NULL;
+    }
+    s->mode = mode;
+    s->do_fsync = do_fsync;
+    return s;
+}
+
+void net_store_sink(net_store *s, hnet_sink *k)
+{
+    memset(k, 0, sizeof *k);
+    k->ctx = s;
+    k->on_start = on_start;
+    k->on_name = on_name;
+    k->on_chunk = on_chunk;
+    k->on_end = on_end;
+}
+
+const net_store_stats *net_store_get_stats(const net_store *s) { return &s->st; }
+
+uint32_t net_store_stored(const hnet_transfer *t)
+{
+    const xstate *x = t->user;
+    return x ? x->stored : 0;
+}
+
+const char *net_store_dir(const hnet_transfer *t)
+{
+    const xstate *x = t->user;
+    return x && x->dirfd >= 0 ? x->dir : "";
+}
+
+void net_store_close(net_store *s)
+{
+    if (!s) return;
+    close(s->basefd);
+    free(s);
+}

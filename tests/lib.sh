@@ -1,0 +1,18 @@
+# lib.sh — TAP helpers for the shell tests: plan, ok, is, like, skip_all, run.
+# Sets T to a fresh temporary directory, removed on exit.
+: "${HOLO_BIN:=$(cd "$(dirname "$0")/.." && pwd)/bin}"
+: "${HOLO_TOOLS:=$(cd "$(dirname "$0")/.." && pwd)/build/tools}"
+: "${HOLO_VECTORS:=$(cd "$(dirname "$0")/../.." && pwd)/shared/vectors}"
+export HOLO_BIN HOLO_TOOLS HOLO_VECTORS
+T=$(mktemp -d "${TMPDIR:-/tmp}/holo-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+_n=0
+_failed=0
+plan() { echo "1..$1"; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+ok() { _n=$((_n + 1)); if [ "$1" = 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi; }
+is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got '$1', want '$2'"; fi; }
+like() { case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; echo "#   '$1' does not contain '$2'" ;; esac; }
+skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
+# run CMD...: sets rc, out (stdout) and err (stderr).
+run() { "$@" > "$T/.out" 2> "$T/.err"; rc=$?; out=$(cat "$T/.out"); err=$(cat "$T/.err"); rm -f "$T/.out" "$T/.err"; }

@@ -1,0 +1,124 @@
+/* tap.c — see tap.h. */
+#include "tap.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int t_run, t_failed, t_planned;
+
+void plan(int n)
+{
+    t_planned = n;
+    if (n > 0) printf("1..%d\n", n);
+    fflush(stdout);
+}
+
+static int report(int cond, const char *fmt, va_list ap)
+{
+    t_run++;
+    printf("%sok %d - ", cond ? "" : "not ", t_run);
+    vprintf(fmt, ap);
+    printf("\n");
+    fflush(stdout);
+    if (!cond) t_failed++;
+    return cond;
+}
+
+int ok(int cond, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = report(cond, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int is_int(long long got, long long want, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = report(got == want, fmt, ap);
+    va_end(ap);
+    if (!r) diag("  got %lld, want %lld", got, want);
+    return r;
+}
+
+int is_str(const char *got, const char *want, const char *fmt, ...)
+{
+    int same = got && want && strcmp(got, want) == 0;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = report(same, fmt, ap);
+    va_end(ap);
+    if (!r) diag("  got '%s', want '%s'", got ? got : "(null)", want ? want : "(null)");
+    return r;
+}
+
+int is_bytes(const void *got, size_t glen, const void *want, size_t wlen, const char *fmt, ...)
+{
+    int same = glen == wlen && (glen == 0 || (got && want && memcmp(got, want, glen) == 0));
+    va_list ap;
+    va_start(ap, fmt);
+    int r = report(same, fmt, ap);
+    va_end(ap);
+    if (!r) {
+        size_t i = 0, m = glen < wlen ? glen : wlen;
+        const unsigned char *g = got, *w = want;
+        while (g && w && i < m && g[i] == w[i]) i++;
+        diag("  lengths %zu vs %zu, first difference at byte %zu", glen, wlen, i);
+    }
+    return r;
+}
+
+void skip(int n, const char *why)
+{
+    for (int i = 0; i < n; i++) {
+        t_run++;
+        printf("ok %d # SKIP %s\n", t_run, why);
+    }
+    fflush(stdout);
+}
+
+void diag(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "# ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+}
+
+int done_testing(void)
+{
+    if (t_planned <= 0) printf("1..%d\n", t_run);
+    fflush(stdout);
+    return t_failed || (t_planned > 0 && t_run != t_planned) ? 1 : 0;
+}
+
+const char *tap_vectors(void)
+{
+    const char *v = getenv("HOLO_VECTORS");
+    return v && *v ? v : "../shared/vectors";
+}
+
+uint8_t *tap_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            uint8_t *nb = realloc(buf, cap *= 2);
+            if (!nb) { free(buf); buf = NULL; }
+            else buf = nb;
+        }
+    }
+    fclose(f);
+    if (buf) *len = n;
+    return buf;
+}

@@ -1,0 +1,24 @@
+/* tap.h — a tiny TAP producer for the C unit tests (run by prove). */
+#ifndef HOLO_TAP_H
+#define HOLO_TAP_H
+#include <stddef.h>
+#include <stdint.h>
+
+void plan(int n);                       /* "1..n"; plan(0) = no plan, done_testing() prints it */
+int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int is_int(long long got, long long want, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int is_str(const char *got, const char *want, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Byte comparison; on mismatch reports the first differing offset. */
+int is_bytes(const void *got, size_t glen, const void *want, size_t wlen, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void skip(int n, const char *why);
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int done_testing(void);                 /* exit status: 0 when every test passed */
+
+/* Directory of the reference vectors (HOLO_VECTORS or ../shared/vectors). */
+const char *tap_vectors(void);
+/* Read a whole file; returns malloc'd buffer or NULL. */
+uint8_t *tap_slurp(const char *path, size_t *len);
+#endif
