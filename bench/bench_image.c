@@ -109,6 +109,7 @@ static void row(const char *what, int threads, double mb, double secs, double ba
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* rows appear as they are measured */
     uint32_t side = argc > 1 ? (uint32_t)atoi(argv[1]) : 3600;
     const char *tmp = argc > 2 ? argv[2] : "/tmp";
     char dir[4096], png[4200], ppm[4200], holo[4200];

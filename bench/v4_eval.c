@@ -199,6 +199,7 @@ int main(int argc, char **argv)
             continue;
         }
         double tenc = now() - t0;
+        { extern double v4_dbg_raw, v4_dbg_bits; fprintf(stderr, "raw %.0f bytes, modelled %.0f bytes\n", v4_dbg_raw/8, v4_dbg_bits/8); v4_dbg_raw = v4_dbg_bits = 0; }
         uint8_t *bufs[256] = { 0 };
         size_t lens[256] = { 0 };
         char names[256][32];
@@ -258,6 +259,12 @@ int main(int argc, char **argv)
         for (int ki = 0; ki < NK; ki++)
             printf(" | %6.2f / %6.2f  ", mean[ki], worst[ki]);
         printf(" | %5.2f %5.2f\n", st.psnr1, st.psnr2);
+        if (getenv("V4_EVAL_PARTS") && pngb)
+            printf("  parts/PNG: T0x%u %.3f  T1x%.0f %.3f  T2x%.0f %.3f  U %.3f  hdr %.3f\n", B,
+                   (double)st.t0 * B / pngb, (double)B / v4_m1_for(B),
+                   (double)st.t1 * B / v4_m1_for(B) / pngb, (double)B / v4_m2_for(B),
+                   (double)st.t2 * B / v4_m2_for(B) / pngb, (double)st.u / pngb,
+                   64.0 * B / pngb);
         fflush(stdout);
         med_ratio[nimg] = pngb ? (double)st.total_bytes / pngb : 0;
         med_enc[nimg] = tenc;

@@ -264,7 +264,7 @@ static int write_manifest(const char *dir, uint32_t B, const uint32_t *ord, cons
 
 /* Chunks ranked by score (§9.4 step 11): file chunk_<rank> holds block ord[rank]. */
 static int write_chunks(const char *dir, holo_chunk_hdr hdr, const uint8_t *blob, size_t blen,
-                        const int16_t *V, uint64_t N, holo_err *err)
+                        const int16_t *V, uint64_t N, int level, holo_err *err)
 {
     const uint32_t B = hdr.block_count;
     double *score = calloc(B, sizeof *score);
@@ -292,7 +292,7 @@ static int write_chunks(const char *dir, holo_chunk_hdr hdr, const uint8_t *blob
         size_t rl, zl;
         uint8_t *raw = holo_v3_slice_bytes(V, N, B, b, &rl), *z = NULL;
         if (!raw) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); break; }
-        rc = holo_zlib9(raw, rl, &z, &zl, err);
+        rc = holo_zlib(raw, rl, level ? level : 9, &z, &zl, err);
         free(raw);
         if (rc) break;
         holo_chunk_hdr h = hdr;
@@ -457,7 +457,7 @@ int holo_audio3_encode(const char *input, const char *tmpdir, const holo_encode_
     /* 10-12. Block count, ranked chunks, recovery. */
     hdr.flags = (uint8_t)flags;
     hdr.block_count = holo_v3_block_count(o, 16, N, blen);
-    rc = write_chunks(tmpdir, hdr, blob, blen, V, N, err);
+    rc = write_chunks(tmpdir, hdr, blob, blen, V, N, o->zlib_level, err);
     if (!rc && o->recovery > 0)
         rc = holo_v3_write_recovery(tmpdir, 2, V, N, hdr.block_count, o->recovery, err);
 out:

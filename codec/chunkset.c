@@ -86,7 +86,7 @@ int holo_chunklist_scan(const char *dir, const holo_decode_opts *o, holo_chunkli
         }
         holo_chunkfile *f = &l->files[l->n++];
         memset(f, 0, sizeof *f);
-        snprintf(f->name, sizeof f->name, "%s", e->d_name);
+        memcpy(f->name, e->d_name, strlen(e->d_name) + 1);   /* is_chunk_name: < 64 bytes */
     }
     closedir(d);
     qsort(l->files, l->n, sizeof *l->files, cmp_name);

@@ -148,12 +148,25 @@ void holo_dct_inverse(holo_dct *d, const int16_t *in, int have, float *spatial)
     double *t = d->tmp;
     float *X = spatial;      /* dequantized coefficients staged in the output buffer */
     for (int i = 0; i < nn; i++) X[i] = 0.0f;
-    for (int i = 0; i < have && i < nn; i++) X[d->zz[i]] = (float)in[i] * d->Q[d->zz[i]];
+    /* rowmask: which rows of X hold a nonzero coefficient. Zero terms only add ±0 to the sums,
+     * so skipping them changes nothing but speed (residual blocks are sparse). */
+    uint8_t rowmask[HOLO_DCT_MAX];
+    memset(rowmask, 0, (size_t)n);
+    int any = 0;
+    for (int i = 0; i < have && i < nn; i++)
+        if (in[i]) {
+            uint32_t p = d->zz[i];
+            X[p] = (float)in[i] * d->Q[p];
+            rowmask[p / (uint32_t)n] = 1;
+            any = 1;
+        }
+    if (!any) return;        /* all zero: spatial is already zero */
     /* A = Tᵀ · X (float32), then spatial = A · T. */
     for (int r = 0; r < n; r++)
         for (int c = 0; c < n; c++) {
             double s = 0;
-            for (int k = 0; k < n; k++) s += (double)T[k * n + r] * (double)X[k * n + c];
+            for (int k = 0; k < n; k++)
+                if (rowmask[k]) s += (double)T[k * n + r] * (double)X[k * n + c];
             t[r * n + c] = (float)s;
         }
     for (int r = 0; r < n; r++)

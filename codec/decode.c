@@ -1,6 +1,7 @@
 /* decode.c — holo_decode_dir and holo_info_dir: find which family a directory holds and hand
  * it to that codec. */
 #include "internal.h"
+#include "hopk.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -66,6 +67,9 @@ static family detect_family(const holo_chunklist *plain)
 static int open_lists(const char *dir, const holo_decode_opts *o, holo_chunklist *l, family *fam,
                       holo_err *err)
 {
+    if (holo_pack_probe(dir))
+        return holo_seterr(err, HOLO_EUNSUPPORTED,
+                           "%s: a HOPK container of several objects: use holo unpack", dir);
     holo_chunklist plain;
     int rc = holo_chunklist_scan(dir, NULL, &plain, err);
     if (rc) return rc;

@@ -6,6 +6,7 @@
  *
  * Exit status: 0 ok, 1 failure (one line on stderr naming the file), 2 usage. */
 #include "holo.h"
+#include "hopk.h"
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -20,6 +21,8 @@ static const char *usage_text =
     "                   [--coarse-side N] [--coarse-frames N] [-j THREADS] [-o DIR] INPUT\n"
     "       holo decode [-o OUTPUT] [--strict] [--max-chunks N] [--prefer-gain] [-j THREADS] DIR\n"
     "       holo info [--json] DIR\n"
+    "       holo pack [-b BLOCKS | -k KB] [--coarse-side N] [--coarse-frames N] -o OUT.holo FILE...\n"
+    "       holo unpack [-o DIR] [--max-chunks N] IN.holo\n"
     "       holo FILE [KB]        (encode)      holo DIR.holo      (decode)\n"
     "See holo(1).\n";
 
@@ -203,6 +206,108 @@ static int cmd_decode(int argc, char **argv)
     return 0;
 }
 
+/* ---- containers -------------------------------------------------------------------------- */
+static int cmd_pack(int argc, char **argv)
+{
+    holo_encode_opts o;
+    holo_encode_opts_init(&o);
+    const char *out = NULL;
+    static const struct option lo[] = {
+        { "blocks", required_argument, 0, 'b' }, { "chunk-kb", required_argument, 0, 'k' },
+        { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
+        { "coarse-side", required_argument, 0, O_SIDE }, { "coarse-frames", required_argument, 0, O_FRAMES },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o.block_count = (uint32_t)v; break;
+        case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o.chunk_kb = v; break;
+        case 'o': out = optarg; break;
+        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
+        case O_SIDE: if ((v = num(optarg, 65535)) < 1) return usage("--coarse-side needs a positive size"); o.coarse_side = (uint32_t)v; break;
+        case O_FRAMES: if ((v = num(optarg, 1L << 30)) < 2) return usage("--coarse-frames needs at least 2"); o.coarse_frames = (uint32_t)v; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return usage(NULL);
+        }
+    }
+    if (!out) return usage("pack needs -o OUT.holo");
+    if (optind >= argc) return usage("pack needs at least one FILE");
+    holo_err e;
+    if (holo_pack((const char *const *)argv + optind, (size_t)(argc - optind), out, &o, &e)) return fail(&e);
+    return 0;
+}
+
+static int cmd_unpack(int argc, char **argv)
+{
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    o.warn = warn_cb;
+    const char *outdir = NULL;
+    static const struct option lo[] = {
+        { "output", required_argument, 0, 'o' }, { "max-chunks", required_argument, 0, O_MAX },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'o': outdir = optarg; break;
+        case O_MAX: if ((v = num(optarg, 1L << 30)) < 1) return usage("--max-chunks needs a positive count"); o.max_chunks = (uint32_t)v; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return usage(NULL);
+        }
+    }
+    if (optind != argc - 1) return usage("unpack needs exactly one IN.holo");
+    const char *dir = argv[optind];
+    if (!is_dir(dir)) return not_a_dir(dir);
+    holo_err e;
+    holo_pack_index idx;
+    if (holo_pack_read_index(dir, &idx, &e)) return fail(&e);
+    /* Objects are named by position: obj_0000.png, obj_0001.wav, ... in OUTDIR (default: the
+     * container's parent directory). */
+    char defdir[PATH_MAX];
+    if (!outdir) {
+        snprintf(defdir, sizeof defdir, "%s", dir);
+        char *slash = strrchr(defdir, '/');
+        if (slash && slash != defdir) *slash = 0; else strcpy(defdir, ".");
+        outdir = defdir;
+    } else if (!is_dir(outdir)) {
+        holo_pack_index_free(&idx);
+        return not_a_dir(outdir);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < idx.n_objects && !rc; i++) {
+        holo_decoded d;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/obj_%04zu.%s", outdir, i, idx.objects[i].kind == HOLO_KIND_AUDIO ? "wav" : "png");
+        if (holo_unpack(dir, i, &o, &d, &e) || holo_view_write(&d, holo_view_for_name(path, d.info.kind), path, &e))
+            rc = fail(&e);
+        else
+            printf("%s\n", path);
+        holo_decoded_free(&d);
+    }
+    holo_pack_index_free(&idx);
+    return rc;
+}
+
+static int info_container(const char *dir)
+{
+    holo_pack_index idx;
+    holo_err e;
+    if (holo_pack_read_index(dir, &idx, &e)) return fail(&e);
+    printf("%s: HOPK container, %zu objects, %u blocks, %llu residual elements\n", dir, idx.n_objects,
+           idx.block_count, (unsigned long long)idx.total_residual);
+    for (size_t i = 0; i < idx.n_objects; i++) {
+        const holo_pack_object *ob = &idx.objects[i];
+        if (ob->kind == HOLO_KIND_IMAGE) printf("  %zu: image %ux%u\n", i, ob->w, ob->h);
+        else printf("  %zu: audio %u frames, %u Hz, %u channels\n", i, ob->frames, ob->sample_rate, ob->channels);
+    }
+    holo_pack_index_free(&idx);
+    return 0;
+}
+
 /* ---- info -------------------------------------------------------------------------------- */
 static int cmd_info(int argc, char **argv)
 {
@@ -220,6 +325,7 @@ static int cmd_info(int argc, char **argv)
     holo_info in;
     holo_err e;
     if (!is_dir(dir)) return not_a_dir(dir);
+    if (!json && holo_pack_probe(dir)) return info_container(dir);
     if (holo_info_dir(dir, &in, &e)) return fail(&e);
     uint32_t missing = in.block_count - in.chunks_present;
     if (json) {
@@ -269,6 +375,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "encode")) return cmd_encode(argc - 1, argv + 1);
     if (!strcmp(cmd, "decode")) return cmd_decode(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "pack")) return cmd_pack(argc - 1, argv + 1);
+    if (!strcmp(cmd, "unpack")) return cmd_unpack(argc - 1, argv + 1);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
     /* The reference's short forms: `holo DIR.holo` decodes, `holo FILE [KB]` encodes. */
     if (argc <= 3 && cmd[0] != '-') {

@@ -255,3 +255,20 @@ done:
     free(miss); free(rowsrc); free(order); free(m); free(a); free(inv); free(rhs);
     return rc;
 }
+
+int holo_rlnc_verify(uint32_t B, size_t S, const uint8_t *const *slices, const size_t *lens,
+                     const holo_horc *rec, size_t nrec)
+{
+    uint8_t *acc = malloc(S ? S : 1);
+    if (!acc) return HOLO_ENOMEM;
+    int bad = 0;
+    for (size_t i = 0; i < nrec; i++) {
+        memcpy(acc, rec[i].payload, S);
+        for (uint32_t b = 0; b < B; b++)
+            holo_gf_muladd(acc, slices[b], rec[i].coeffs[b], lens[b] < S ? lens[b] : S);
+        for (size_t k = 0; k < S; k++)
+            if (acc[k]) { bad++; break; }
+    }
+    free(acc);
+    return bad;
+}

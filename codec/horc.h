@@ -48,4 +48,10 @@ int holo_horc_build(uint8_t base_kind, uint32_t B, uint32_t coded_id, const uint
 int holo_rlnc_recover(uint32_t B, size_t S, const uint8_t *const *known, const size_t *known_len,
                       const holo_horc *rec, size_t nrec, uint8_t **out, holo_err *err);
 
+/* Check every equation against a complete slice set (slices[b], lens[b] <= S used): returns the
+ * number of recovery chunks whose payload disagrees (quirk Q16: a corrupted recovery chunk would
+ * otherwise yield wrong slices silently), or HOLO_ENOMEM. */
+int holo_rlnc_verify(uint32_t B, size_t S, const uint8_t *const *slices, const size_t *lens,
+                     const holo_horc *rec, size_t nrec);
+
 #endif

@@ -6,6 +6,8 @@
 #include "pngthumb.h"
 #include "resample.h"
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +110,91 @@ static void plane_inverse(holo_dct *d, const int16_t *in, uint32_t bh, uint32_t 
 }
 
 static uint32_t pad_for(uint32_t v, int n) { return (uint32_t)((n - (int)(v % (uint32_t)n)) % n); }
+
+/* The residual transform of a whole image, spread over threads by block rows (channel c,
+ * block row by): encode reads img - up and writes V; decode reads V and writes
+ * pix = trunc(clamp(up + spatial)). Each thread owns its holo_dct scratch. */
+typedef struct rows_job {
+    int n, q, encode;
+    uint32_t H, W, bh, bw;
+    const uint8_t *img, *up;
+    int16_t *V;
+    uint8_t *pix;
+    atomic_uint next;
+    atomic_int clipped, fail;
+} rows_job;
+
+static void *rows_worker(void *arg)
+{
+    rows_job *j = arg;
+    const int n = j->n, nn = n * n;
+    holo_dct d;
+    float *blk = malloc((size_t)nn * sizeof *blk);
+    if (!blk || holo_dct_init(&d, n, j->q)) {
+        free(blk);
+        atomic_store(&j->fail, 1);
+        return NULL;
+    }
+    int clipped = 0;
+    for (;;) {
+        unsigned row = atomic_fetch_add(&j->next, 1);
+        if (row >= 3 * j->bh || atomic_load(&j->fail)) break;
+        uint32_t c = row / j->bh, by = row % j->bh;
+        for (uint32_t bx = 0; bx < j->bw; bx++) {
+            int16_t *coef = j->V + (((uint64_t)c * j->bh + by) * j->bw + bx) * (uint64_t)nn;
+            if (j->encode) {
+                for (int r = 0; r < n; r++) {
+                    uint64_t y = (uint64_t)by * n + r;
+                    if (y >= j->H) y = j->H - 1;            /* replicate the last row ... */
+                    for (int cc = 0; cc < n; cc++) {
+                        uint64_t x = (uint64_t)bx * n + cc;
+                        if (x >= j->W) x = j->W - 1;        /* ... and the last column */
+                        uint64_t i = (y * j->W + x) * 3 + c;
+                        blk[r * n + cc] = (float)((int)j->img[i] - (int)j->up[i]);
+                    }
+                }
+                clipped |= holo_dct_forward(&d, blk, coef, nn);
+            } else {
+                holo_dct_inverse(&d, coef, nn, blk);
+                for (int r = 0; r < n; r++) {
+                    uint64_t y = (uint64_t)by * n + r;
+                    if (y >= j->H) break;
+                    for (int cc = 0; cc < n; cc++) {
+                        uint64_t x = (uint64_t)bx * n + cc;
+                        if (x >= j->W) break;
+                        uint64_t i = (y * j->W + x) * 3 + c;
+                        /* float32 sum, clamp, then truncation toward zero (quirk Q8). */
+                        float v = (float)j->up[i] + blk[r * n + cc];
+                        j->pix[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+                    }
+                }
+            }
+        }
+    }
+    if (clipped) atomic_store(&j->clipped, 1);
+    holo_dct_free(&d);
+    free(blk);
+    return NULL;
+}
+
+/* Returns 0, or HOLO_ENOMEM; *clipped gets the encoder's clip flag. */
+static int run_rows(rows_job *j, int threads, int *clipped)
+{
+    atomic_init(&j->next, 0);
+    atomic_init(&j->clipped, 0);
+    atomic_init(&j->fail, 0);
+    int nt = holo_thread_count(threads);
+    if ((uint32_t)nt > 3 * j->bh) nt = (int)(3 * j->bh);
+    if (nt > 64) nt = 64;
+    pthread_t tid[64];
+    int started = 0;
+    for (int i = 1; i < nt; i++)
+        if (pthread_create(&tid[started], NULL, rows_worker, j) == 0) started++;
+    rows_worker(j);
+    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    if (clipped) *clipped = atomic_load(&j->clipped);
+    return atomic_load(&j->fail) ? HOLO_ENOMEM : 0;
+}
 
 /* ---- coarse models --------------------------------------------------------------------- */
 
@@ -236,32 +323,18 @@ int holo_image3_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_
     int rc = holo_v3_collect(l, &ops, o, &s, err);
     if (rc) { free(x.up); free(x.blob); return rc; }
     const uint32_t H = s.ref.height, W = s.ref.width;
-    const int n = x.meta.n, nn = n * n;
     uint8_t *pix = malloc((size_t)H * W * 3);
-    float *plane = malloc((size_t)H * W * sizeof *plane);
-    float *blk = malloc((size_t)nn * sizeof *blk);
-    holo_dct d;
-    int drc = holo_dct_init(&d, n, x.meta.q);
-    if (!pix || !plane || !blk || drc) {
+    rows_job j = { .n = x.meta.n, .q = x.meta.q, .encode = 0, .H = H, .W = W, .bh = x.bh,
+                   .bw = x.bw, .up = x.up, .V = s.V, .pix = pix };
+    if (!pix || run_rows(&j, o ? o->threads : 0, NULL)) {
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
         free(pix);
         goto out;
-    }
-    for (int c = 0; c < 3; c++) {
-        plane_inverse(&d, s.V + (uint64_t)c * x.bh * x.bw * nn, x.bh, x.bw, nn, nn, plane, H, W, blk);
-        for (uint64_t i = 0; i < (uint64_t)H * W; i++) {
-            /* float32 sum, clamp, then truncation toward zero (quirk Q8). */
-            float v = (float)x.up[i * 3 + c] + plane[i];
-            pix[i * 3 + c] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
-        }
     }
     memset(out, 0, sizeof *out);
     holo_v3_info(&s, &out->info);
     out->pixels = pix;
 out:
-    holo_dct_free(&d);
-    free(plane);
-    free(blk);
     free(x.up);
     free(x.blob);
     holo_v3_set_free(&s);
@@ -373,7 +446,6 @@ int holo_image3_encode(const char *input, const char *tmpdir, const holo_encode_
     const uint32_t H = im.h, W = im.w;
     uint8_t *payload = NULL, *blob = NULL, *up = NULL;
     int16_t *V = NULL;
-    float *plane = NULL, *blk = NULL;
     size_t plen = 0, blen = 0;
     holo_dct d;
     if (holo_dct_init(&d, n, q)) { holo_image_free(&im); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input); }
@@ -412,15 +484,11 @@ int holo_image3_encode(const char *input, const char *tmpdir, const holo_encode_
     uint32_t bh = (H + pad_h) / (uint32_t)n, bw = (W + pad_w) / (uint32_t)n;
     uint64_t nn = (uint64_t)n * n, N = 3ull * bh * bw * nn;
     V = malloc(N * sizeof *V);
-    plane = malloc((size_t)H * W * sizeof *plane);
-    blk = malloc(nn * sizeof *blk);
-    if (!V || !plane || !blk) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input); goto out; }
+    if (!V) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input); goto out; }
     int flags = 0;
-    for (int c = 0; c < 3; c++) {
-        for (uint64_t i = 0; i < (uint64_t)H * W; i++)
-            plane[i] = (float)((int)im.rgb[i * 3 + c] - (int)up[i * 3 + c]);
-        flags |= plane_forward(&d, plane, H, W, bh, bw, (int)nn, V + (uint64_t)c * bh * bw * nn, blk);
-    }
+    rows_job j = { .n = n, .q = q, .encode = 1, .H = H, .W = W, .bh = bh, .bw = bw,
+                   .img = im.rgb, .up = up, .V = V };
+    if (run_rows(&j, o->threads, &flags)) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input); goto out; }
 
     /* 9-11. OLOI blob, block count, chunks with scores and manifest. */
     if ((rc = oloi_build(n, q, flags, pad_h, pad_w, model, payload, plen, &blob, &blen, err, input)))
@@ -439,6 +507,7 @@ int holo_image3_encode(const char *input, const char *tmpdir, const holo_encode_
     p.n = N;
     p.golden = 1;
     p.write_scores = 2;
+    p.zlib_level = o->zlib_level;   /* 0 = 9, byte-exact with the reference */
     p.base_kind = "image";
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);
     /* 12. Recovery chunks. */
@@ -446,6 +515,6 @@ int holo_image3_encode(const char *input, const char *tmpdir, const holo_encode_
 out:
     holo_dct_free(&d);
     holo_image_free(&im);
-    free(payload); free(blob); free(up); free(V); free(plane); free(blk);
+    free(payload); free(blob); free(up); free(V);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <jpeglib.h>
+#include <jerror.h>
 #include <png.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,7 +21,8 @@ void holo_image_free(holo_image *im)
 static int check_dims(uint64_t w, uint64_t h, const char *name, holo_err *err)
 {
     if (!w || !h) return holo_seterr(err, HOLO_EINVAL, "%s: image has zero size", name);
-    if (w > 0x7fffffffu || h > 0x7fffffffu || w * h > HOLO_MAX_PIXELS)
+    /* The same caps as a chunk header (chunkhdr.c), so whatever we encode can be decoded. */
+    if (w > HOLO_MAX_DIM || h > HOLO_MAX_DIM || w * h > HOLO_MAX_PIXELS)
         return holo_seterr(err, HOLO_ENOMEM, "%s: image too large (%llux%llu)", name,
                            (unsigned long long)w, (unsigned long long)h);
     return 0;
@@ -160,6 +162,7 @@ out:
 typedef struct jerr {
     struct jpeg_error_mgr pub;
     jmp_buf jb;
+    int truncated;            /* libjpeg warned "premature end of data" */
 } jerr;
 
 static void jpeg_on_error(j_common_ptr c)
@@ -172,6 +175,13 @@ static void jpeg_silent(j_common_ptr c)
     (void)c;
 }
 
+/* libjpeg pads a truncated stream with grey and only warns; Pillow refuses such a file. */
+static void jpeg_on_message(j_common_ptr c, int level)
+{
+    jerr *e = (jerr *)c->err;
+    if (level < 0 && e->pub.msg_code == JWRN_JPEG_EOF) e->truncated = 1;
+}
+
 static int jpeg_decode(const uint8_t *buf, size_t len, const char *name, holo_image *im,
                        holo_err *err)
 {
@@ -182,6 +192,8 @@ static int jpeg_decode(const uint8_t *buf, size_t len, const char *name, holo_im
     cinfo.err = jpeg_std_error(&je.pub);
     je.pub.error_exit = jpeg_on_error;
     je.pub.output_message = jpeg_silent;
+    je.pub.emit_message = jpeg_on_message;
+    je.truncated = 0;
     if (setjmp(je.jb)) {
         char msg[JMSG_LENGTH_MAX];
         je.pub.format_message((j_common_ptr)&cinfo, msg);
@@ -213,6 +225,10 @@ static int jpeg_decode(const uint8_t *buf, size_t len, const char *name, holo_im
         jpeg_read_scanlines(&cinfo, &row, 1);
     }
     jpeg_finish_decompress(&cinfo);
+    if (je.truncated) {
+        rc = holo_seterr(err, HOLO_EINVAL, "%s: bad JPEG: truncated data", name);
+        goto out;
+    }
     im->w = cinfo.output_width;
     im->h = cinfo.output_height;
     im->rgb = rgb;

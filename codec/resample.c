@@ -71,18 +71,6 @@ static void window(const axis_geom *g, uint32_t n_in, uint32_t o, int32_t *plo, 
     *pn = n;
 }
 
-double holo_rs_weight(uint32_t n_in, uint32_t n_out, uint32_t o, uint32_t i)
-{
-    axis_geom g = geom(n_in, n_out);
-    double *w = malloc(g.ksize * sizeof *w);
-    if (!w) return NAN;
-    int32_t lo, n;
-    window(&g, n_in, o, &lo, &n, w);
-    double r = (int32_t)i < n ? w[i] : 0.0;
-    free(w);
-    return r;
-}
-
 int holo_rs_axis_init(holo_rs_axis *a, uint32_t n_in, uint32_t n_out)
 {
     memset(a, 0, sizeof *a);

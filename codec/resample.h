@@ -21,8 +21,6 @@ typedef struct holo_rs_axis {
 /* 0 or HOLO_ENOMEM. n_in, n_out >= 1. */
 int holo_rs_axis_init(holo_rs_axis *a, uint32_t n_in, uint32_t n_out);
 void holo_rs_axis_free(holo_rs_axis *a);
-/* The normalised double weight (before fixed point) of tap i of output o; for tests. */
-double holo_rs_weight(uint32_t n_in, uint32_t n_out, uint32_t o, uint32_t i);
 
 /* Resize src (W x H, packed RGB, row-major) into dst (W2 x H2), exactly as
  * Image.resize((W2, H2), BICUBIC): horizontal pass first into an 8-bit intermediate, each pass

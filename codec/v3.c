@@ -210,6 +210,27 @@ static int recover(holo_v3_set *s, const char *dir, char **names, size_t nnames,
         holo_warnf(o, "%s: recovery chunks cannot restore the missing blocks", dir);
         goto done;
     }
+    /* Surplus equations must agree with the solution; a corrupted recovery chunk must not
+     * place wrong slices silently (quirk Q16): then nothing is recovered. */
+    if ((size_t)n < nrec) {
+        const uint8_t **all = malloc(B * sizeof *all);
+        size_t *alen = malloc(B * sizeof *alen);
+        int bad = HOLO_ENOMEM;
+        if (all && alen) {
+            for (uint32_t b = 0; b < B; b++) {
+                all[b] = out[b] ? out[b] : raw[b];
+                alen[b] = out[b] ? (size_t)S : rawlen[b];
+            }
+            bad = holo_rlnc_verify(B, (size_t)S, all, alen, rec, nrec);
+        }
+        free(all);
+        free(alen);
+        if (bad < 0) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); goto done; }
+        if (bad > 0) {
+            holo_warnf(o, "%s: %d recovery chunk(s) contradict the others; nothing recovered", dir, bad);
+            goto done;
+        }
+    }
     for (uint32_t b = 0; b < B; b++) {
         if (!out[b]) continue;
         place(s, b, out[b], (size_t)(2 * holo_slice_len(s->N, B, b)));

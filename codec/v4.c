@@ -200,60 +200,125 @@ typedef struct v4_targets {
 } v4_targets;
 
 /* Choose every shift from the statistics. */
+/* Zero-order rate (bytes) of band gb known down to shift s, for every s. */
+static void band_rates(const v4_stat *st, int gb, double *R)
+{
+    for (int s = 0; s < NS; s++) {
+        uint8_t sv[V4_MAX_BANDS] = { 0 };
+        sv[0] = (uint8_t)s;
+        v4_stat one = *st;
+        one.ngb = 1;
+        one.hist = st->hist + (size_t)gb * 32;
+        R[s] = est_bytes(&one, sv, 1);
+    }
+}
+
+/* Shifts minimising D + lambda R per band inside [lo, hi]. */
+static void lagrange(const v4_image *im, const v4_stat *st, const double *R, double lambda,
+                     const uint8_t *lo, const uint8_t *hi, uint8_t *out)
+{
+    for (int gb = 0; gb < st->ngb; gb++) {
+        double best = 0;
+        int bs = hi[gb];
+        for (int s = lo[gb]; s <= hi[gb]; s++) {
+            double j = im->weight[gb] * st->Et[(size_t)gb * NS + s] + lambda * R[gb * NS + s];
+            if (s == lo[gb] || j < best) {
+                best = j;
+                bs = s;
+            }
+        }
+        out[gb] = (uint8_t)bs;
+    }
+}
+
+/* T0 bytes of the shifts currently in im->shift[.][0] (a real trial encode). */
+static size_t t0_bytes(v4_image *im)
+{
+    v4_enc e;
+    v4_enc_init(&e);
+    v4_image_reset(im);
+    v4_code_tier(im, 0, &e);
+    size_t n = e.len;
+    v4_enc_free(&e);
+    return n;
+}
+
+/* Choose every shift from the statistics (holo4.md §2, encoder choice). */
 static void choose_shifts(v4_image *im, const v4_stat *st, const v4_targets *tg, double du)
 {
     int ngb = st->ngb;
-    uint8_t sv[V4_MAX_BANDS];
+    uint8_t lo[V4_MAX_BANDS], hi[V4_MAX_BANDS], sv[V4_MAX_BANDS];
+    double *R = malloc((size_t)ngb * NS * sizeof *R);
+    double *gain = malloc(im->B * sizeof *gain);
+    uint32_t m2 = v4_m2_for(im->B);
+    if (!R || !gain) {
+        free(R); free(gain);
+        memset(im->shift, 0, sizeof im->shift);
+        return;
+    }
+    for (int gb = 0; gb < ngb; gb++)
+        band_rates(st, gb, R + (size_t)gb * NS);
     /* U: lossless, or the step du (lossy). */
     for (int gb = 0; gb < ngb; gb++)
         im->shift[gb][3] = du > 0 ? shift_for(du, im->weight[gb]) : 0;
-    /* T0: the finest step whose B copies stay within 1% of the estimated lossless size. */
+    /* T0: the finest uniform step whose B copies stay within 1% of the estimated lossless
+     * size, measured by trial encodes (bisection on log2 of the step). */
     double total = est_bytes(st, NULL, 1);
-    double d0 = 1 << 14;
-    for (double ld = 14; ld >= 0; ld -= 0.25) {
+    double lo_ld = 0, hi_ld = 15;
+    for (int it = 0; it < 7; it++) {
+        double mid = 0.5 * (lo_ld + hi_ld);
         for (int gb = 0; gb < ngb; gb++)
-            sv[gb] = shift_for(pow(2, ld), im->weight[gb]);
-        if (est_bytes(st, sv, 1) * im->B > 0.01 * total)
-            break;
-        d0 = pow(2, ld);
-    }
-    for (int gb = 0; gb < ngb; gb++)
-        im->shift[gb][0] = shift_for(d0, im->weight[gb]);
-    /* T1: the coarsest step giving t1 from T0+T1. */
-    double d1 = 0.25;
-    for (double ld = 14; ld >= -2; ld -= 0.125) {
-        for (int gb = 0; gb < ngb; gb++) {
-            sv[gb] = shift_for(pow(2, ld), im->weight[gb]);
-            if (sv[gb] > im->shift[gb][0])
-                sv[gb] = im->shift[gb][0];
-        }
-        if (psnr_of(model_mse(im, st, sv, 1)) >= tg->t1 + tg->m1) {
-            d1 = pow(2, ld);
-            break;
-        }
+            im->shift[gb][0] = shift_for(pow(2, mid), im->weight[gb]);
+        if ((double)t0_bytes(im) * im->B > 0.01 * total)
+            lo_ld = mid;
+        else
+            hi_ld = mid;
     }
     for (int gb = 0; gb < ngb; gb++) {
-        uint8_t s = shift_for(d1, im->weight[gb]);
-        im->shift[gb][1] = s > im->shift[gb][0] ? im->shift[gb][0] : s;
+        im->shift[gb][0] = shift_for(pow(2, hi_ld), im->weight[gb]);
+        if (im->shift[gb][0] < im->shift[gb][3])
+            im->shift[gb][0] = im->shift[gb][3];
     }
-    /* T2: the coarsest step giving t2 on the worst subset of m2 chunks. */
-    double *gain = malloc(im->B * sizeof *gain);
-    uint32_t m2 = v4_m2_for(im->B);
-    for (double ld = 14; ld >= -2; ld -= 0.125) {
-        for (int gb = 0; gb < ngb; gb++) {
-            uint8_t s = shift_for(pow(2, ld), im->weight[gb]);
-            s = s > im->shift[gb][1] ? im->shift[gb][1] : s;
-            im->shift[gb][2] = s < im->shift[gb][3] ? im->shift[gb][3] : s;
-        }
-        if (!gain || psnr_of(model_worst_mse(im, st, m2, gain)) >= tg->t2 + tg->m2)
-            break;
+    /* T1: the largest lambda whose shifts give t1 from T0+T1 in the model. */
+    for (int gb = 0; gb < ngb; gb++) {
+        lo[gb] = im->shift[gb][3];
+        hi[gb] = im->shift[gb][0];
     }
-    free(gain);
+    double l_lo = -20, l_hi = 30;         /* log2 lambda */
+    for (int it = 0; it < 40; it++) {
+        double mid = 0.5 * (l_lo + l_hi);
+        lagrange(im, st, R, pow(2, mid), lo, hi, sv);
+        if (psnr_of(model_mse(im, st, sv, 1)) >= tg->t1 + tg->m1)
+            l_lo = mid;
+        else
+            l_hi = mid;
+    }
+    lagrange(im, st, R, pow(2, l_lo), lo, hi, sv);
+    for (int gb = 0; gb < ngb; gb++)
+        im->shift[gb][1] = sv[gb];
+    /* T2: the largest lambda giving t2 on the worst subset of m2 chunks. */
+    for (int gb = 0; gb < ngb; gb++)
+        hi[gb] = im->shift[gb][1];
+    l_lo = -20; l_hi = 30;
+    for (int it = 0; it < 40; it++) {
+        double mid = 0.5 * (l_lo + l_hi);
+        lagrange(im, st, R, pow(2, mid), lo, hi, sv);
+        for (int gb = 0; gb < ngb; gb++)
+            im->shift[gb][2] = sv[gb];
+        if (psnr_of(model_worst_mse(im, st, m2, gain)) >= tg->t2 + tg->m2)
+            l_lo = mid;
+        else
+            l_hi = mid;
+    }
+    lagrange(im, st, R, pow(2, l_lo), lo, hi, sv);
+    for (int gb = 0; gb < ngb; gb++)
+        im->shift[gb][2] = sv[gb];
     /* Keep the order s0 >= s1 >= s2 >= sU. */
     for (int gb = 0; gb < ngb; gb++)
         for (int t = 2; t >= 0; t--)
             if (im->shift[gb][t] < im->shift[gb][t + 1])
                 im->shift[gb][t] = im->shift[gb][t + 1];
+    free(R); free(gain);
 }
 
 /* ---- encoding ------------------------------------------------------------------------ */
@@ -440,6 +505,9 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
         streams_free(&s, B);
         if (encode_streams(&im, &s, threads))
             goto fail;
+        if (getenv("V4_DEBUG"))
+            fprintf(stderr, "attempt %d T0 %zu T1 %zu T2 %zu\n", attempt, s.t[0].len, s.t[1].len,
+                    s.t[2].len);
         /* Signs are needed for the measurements (the encoder's pass does not store them). */
         for (int c = 0; c < im.ncomp; c++)
             for (size_t i = 0; i < npix; i++)

@@ -36,8 +36,8 @@ int v4_bands(uint32_t w, uint32_t h, int levels, v4_band *bands);
 void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
 
 /* ---- v4_rc.c: binary adaptive range coder (LZMA-style carry-less renormalisation) --------- */
-typedef uint16_t v4_prob;     /* P(bit = 0) in 1/4096 */
-#define V4_PROB_INIT 2048
+typedef uint16_t v4_prob;     /* P(bit = 0) in 1/65536 */
+#define V4_PROB_INIT 32768
 
 typedef struct v4_enc {
     uint8_t *buf;
@@ -117,12 +117,17 @@ size_t v4_chunk_payload(const v4_hdr *h);
 /* ---- v4_tiers.c: bit-plane tiers and their entropy coding -------------------------------- */
 #define V4_TIERS 4            /* T0, T1, T2, U */
 #define V4_MAX_SHIFT 27       /* coefficient magnitudes stay below 2^28 */
-#define V4_NCTX 12            /* 9 significance classes + 3 refinement classes */
+#define V4_NCTX 21            /* 9 activity classes x parent (0 / significant) + 3 refinement */
 
 typedef struct v4_model {     /* adaptive binary models of one (band, tier) */
     v4_prob e[V4_NCTX][32];   /* unary bit-length decisions */
     v4_prob m[V4_NCTX][32];   /* first bit below the leading one, per bit length */
 } v4_model;
+
+typedef struct v4_counts {   /* decision counts of one band (encoder, U table) */
+    uint32_t e[V4_NCTX][32][2];
+    uint32_t m[V4_NCTX][32][2];
+} v4_counts;
 
 /* Coefficient state shared by the encoder and the decoder. */
 typedef struct v4_image {
@@ -137,6 +142,7 @@ typedef struct v4_image {
     uint8_t *sign[3];                 /* 1 = negative, valid once the magnitude is non-zero */
     int32_t *rec[3];                  /* dequantised / reconstructed planes */
     v4_model *models;                 /* [gb][3] for T0..T2 */
+    v4_model *uinit;                  /* [gb] initial U models (table at the end of T2) */
     uint32_t B, lattice;
     int tile_log2;
     uint32_t tiles_x, tiles_y;

@@ -1,12 +1,14 @@
-/* v4_rc.c — binary adaptive range coder (12-bit probabilities, adaptation shift 5), with
+/* v4_rc.c — binary adaptive range coder (16-bit probabilities, adaptation shift 5), with
  * carry propagation through a cached byte. The leading byte of such a coder is always 0
  * (the interval starts inside [0, 2^32)), so it is not stored. Reading past the end of a
  * stream yields zero bytes: hostile streams decode to garbage values, never out of bounds. */
 #include "v4_codec.h"
 #include <stdlib.h>
+#include <math.h>
+double v4_dbg_raw, v4_dbg_bits;
 
 #define TOP (1u << 24)
-#define PBITS 12
+#define PBITS 16
 #define ADAPT 5
 
 void v4_enc_init(v4_enc *e)
@@ -47,6 +49,7 @@ static void shift_low(v4_enc *e)
 
 void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
 {
+    v4_dbg_bits += -log2(bit ? 1 - *p / 65536.0 : *p / 65536.0);
     uint32_t bound = (e->range >> PBITS) * *p;
     if (!bit) {
         e->range = bound;
@@ -64,6 +67,7 @@ void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
 
 void v4_enc_raw(v4_enc *e, uint32_t v, int nbits)
 {
+    v4_dbg_raw += nbits;
     while (nbits-- > 0) {
         e->range >>= 1;
         if ((v >> nbits) & 1)

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 static const double colour_weight[3] = { 3.0, 0.5, 0.75 };
 
@@ -50,6 +51,7 @@ void v4_image_reset(v4_image *im)
     }
     memset(im->tile_u, 0, (size_t)im->tiles_x * im->tiles_y);
     models_init(im->models, (size_t)im->ncomp * im->nbands * 3);
+    models_init(im->uinit, (size_t)im->ncomp * im->nbands);
 }
 
 int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, int enc)
@@ -78,7 +80,8 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
     }
     im->tile_u = malloc((size_t)im->tiles_x * im->tiles_y);
     im->models = malloc((size_t)ncomp * im->nbands * 3 * sizeof(v4_model));
-    if (!im->tile_u || !im->models)
+    im->uinit = malloc((size_t)ncomp * im->nbands * sizeof(v4_model));
+    if (!im->tile_u || !im->models || !im->uinit)
         goto oom;
     v4_image_reset(im);
     return 0;
@@ -95,8 +98,8 @@ void v4_image_free(v4_image *im)
         im->coef[c] = im->known[c] = im->fine[c] = im->rec[c] = NULL;
         im->sign[c] = NULL;
     }
-    free(im->tile_u); free(im->models);
-    im->tile_u = NULL; im->models = NULL;
+    free(im->tile_u); free(im->models); free(im->uinit);
+    im->tile_u = NULL; im->models = NULL; im->uinit = NULL;
 }
 
 static inline int bitlen(uint32_t v) { return v ? 32 - __builtin_clz(v) : 0; }
@@ -105,6 +108,7 @@ static inline int bitlen(uint32_t v) { return v ? 32 - __builtin_clz(v) : 0; }
 typedef struct coder {
     v4_enc *e;
     v4_dec *d;
+    v4_counts *cnt;           /* counting pass (encoder, U statistics): no output */
 } coder;
 
 static inline uint32_t code_value(coder *k, v4_model *md, int ctx, uint32_t v, int emax)
@@ -122,6 +126,16 @@ static inline uint32_t code_value(coder *k, v4_model *md, int ctx, uint32_t v, i
         return top << (n - 2) | v4_dec_raw(k->d, n - 2);
     }
     int len = bitlen(v);
+    if (k->cnt) {
+        for (n = 0; n < emax; n++) {
+            k->cnt->e[ctx][n][len > n]++;
+            if (len <= n)
+                break;
+        }
+        if (len >= 2)
+            k->cnt->m[ctx][len][(v >> (len - 2)) & 1]++;
+        return v;
+    }
     for (n = 0; n < emax; n++) {
         v4_enc_bit(k->e, &pe[n], len > n);
         if (len <= n)
@@ -159,6 +173,16 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
     const int32_t *exact = im->coef[c];
     uint8_t *sg = im->sign[c];
     uint32_t mask = nb >= 32 ? 0xFFFFFFFFu : (1u << nb) - 1;
+    /* Parent: same orientation one level up, known at this tier (T0..T2, coded earlier in
+     * the same pass) or at T2 (U). */
+    const int32_t *par = NULL;
+    const v4_band *pb = NULL;
+    int plev = 0;
+    if (bd->orient && bd->level < im->levels && im->bands[b - 3].w && im->bands[b - 3].h) {
+        pb = &im->bands[b - 3];
+        par = im->known[c];
+        plev = im->shift[gb - 3][t < 3 ? t : 2];
+    }
     for (uint32_t y = ry0; y < ry1; y++) {
         size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
         for (uint32_t x = rx0; x < rx1; x++) {
@@ -166,7 +190,7 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
             uint32_t p = (uint32_t)prev[i];
             int ctx;
             if (p) {
-                ctx = 9 + (p >= 2) + (p >= 4);
+                ctx = 18 + (p >= 2) + (p >= 4);
             } else {
                 uint32_t act = 0;
                 int hasw = x > rx0, hasn = y > ry0;
@@ -193,6 +217,13 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
                 ctx = bitlen(act);
                 if (ctx > 8)
                     ctx = 8;
+                if (par && par[((size_t)(pb->y0 + (y >> 1 < pb->h ? y >> 1 : pb->h - 1)) * W +
+                                pb->x0 + (x >> 1 < pb->w ? x >> 1 : pb->w - 1))] != 0) {
+                    uint32_t pv = (uint32_t)par[(size_t)(pb->y0 + (y >> 1 < pb->h ? y >> 1 : pb->h - 1)) * W +
+                                                pb->x0 + (x >> 1 < pb->w ? x >> 1 : pb->w - 1)];
+                    if (((uint64_t)pv << plev) >= ((uint64_t)1 << s))
+                        ctx += 9;
+                }
             }
             uint32_t v = 0;
             if (!k->d) {
@@ -200,7 +231,7 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
                 v = (a >> s) & mask;
             }
             v = code_value(k, md, ctx, v, emax);
-            if (!p && v) {
+            if (!p && v && !k->cnt) {
                 if (k->d)
                     sg[i] = (uint8_t)v4_dec_raw(k->d, 1);
                 else
@@ -222,33 +253,6 @@ static int tier_pass(v4_image *im, int t, coder *k)
     return 0;
 }
 
-int v4_code_tier(v4_image *im, int t, v4_enc *e)
-{
-    coder k = { e, NULL };
-    if (t == 0)
-        for (int gb = 0; gb < im->ncomp * im->nbands; gb++)
-            for (int j = 0; j < V4_TIERS; j++)
-                v4_enc_raw(e, im->shift[gb][j], 5);
-    tier_pass(im, t, &k);
-    return v4_enc_finish(e);
-}
-
-int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len)
-{
-    v4_dec d;
-    v4_dec_init(&d, buf, len);
-    coder k = { NULL, &d };
-    if (t == 0)
-        for (int gb = 0; gb < im->ncomp * im->nbands; gb++) {
-            for (int j = 0; j < V4_TIERS; j++) {
-                im->shift[gb][j] = (uint8_t)v4_dec_raw(&d, 5);
-                if (im->shift[gb][j] > V4_MAX_SHIFT || (j && im->shift[gb][j] > im->shift[gb][j - 1]))
-                    return -1;
-            }
-        }
-    return tier_pass(im, t, &k);
-}
-
 /* Band-relative range of coordinates [lo, hi) of a level-l band that fall in tile index
  * ti along an axis (tile side 2^tl, band length n). */
 static void tile_span(uint32_t ti, int tl, int l, uint32_t n, uint32_t *lo, uint32_t *hi)
@@ -260,13 +264,15 @@ static void tile_span(uint32_t ti, int tl, int l, uint32_t n, uint32_t *lo, uint
     *hi = (uint32_t)(l1 < n ? l1 : n);
 }
 
-static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k)
+/* U of the tiles of `chunk` (all tiles when chunk == UINT32_MAX: the counting pass). */
+static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_counts *cnts)
 {
     size_t nm = (size_t)im->ncomp * im->nbands;
-    models_init(model, nm);
+    if (model)
+        memcpy(model, im->uinit, nm * sizeof *model);   /* initial state sent in T2 */
     for (uint32_t ty = 0; ty < im->tiles_y; ty++)
         for (uint32_t tx = 0; tx < im->tiles_x; tx++) {
-            if (v4_tile_chunk(im, tx, ty) != chunk)
+            if (chunk != UINT32_MAX && v4_tile_chunk(im, tx, ty) != chunk)
                 continue;
             for (int c = 0; c < im->ncomp; c++)
                 for (int b = 0; b < im->nbands; b++) {
@@ -274,18 +280,21 @@ static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k)
                     uint32_t x0, x1, y0, y1;
                     tile_span(tx, im->tile_log2, bd->level, bd->w, &x0, &x1);
                     tile_span(ty, im->tile_log2, bd->level, bd->h, &y0, &y1);
+                    if (cnts)
+                        k->cnt = &cnts[c * im->nbands + b];
                     code_rect(im, c, b, 3, x0, y0, x1, y1, im->fine[c], im->known[c],
-                              &model[c * im->nbands + b], k);
+                              model ? &model[c * im->nbands + b] : NULL, k);
                 }
-            im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
+            if (!cnts)
+                im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
         }
     return 0;
 }
 
 int v4_code_u(v4_image *im, uint32_t chunk, v4_model *model, v4_enc *e)
 {
-    coder k = { e, NULL };
-    u_pass(im, chunk, model, &k);
+    coder k = { e, NULL, NULL };
+    u_pass(im, chunk, model, &k, NULL);
     return v4_enc_finish(e);
 }
 
@@ -293,8 +302,103 @@ int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *bu
 {
     v4_dec d;
     v4_dec_init(&d, buf, len);
-    coder k = { NULL, &d };
-    return u_pass(im, chunk, model, &k);
+    coder k = { NULL, &d, NULL };
+    return u_pass(im, chunk, model, &k, NULL);
+}
+
+/* ---- the U initial-probability table, sent at the end of T2 (holo4.md §4: U learns
+ * nothing per chunk from scratch). For each band with U bits, each context and each binary
+ * decision (bit-length steps e[k], k < nb; first mantissa bit m[n], 2 <= n <= nb): a flag,
+ * then 6 bits q giving P(0) = q/64 when the decision occurred often enough. */
+#define UT_MIN 12
+
+static int u_nb(const v4_image *im, int gb) { return im->shift[gb][2] - im->shift[gb][3]; }
+
+static uint16_t q_to_prob(unsigned q) { return (uint16_t)(q << 10); }
+
+static unsigned counts_to_q(const uint32_t c[2])
+{
+    double p0 = (c[0] + 0.5) / (c[0] + c[1] + 1.0);
+    long q = lround(p0 * 64);
+    return (unsigned)(q < 1 ? 1 : q > 63 ? 63 : q);
+}
+
+static void table_io(v4_image *im, coder *k, const v4_counts *cnts)
+{
+    v4_prob flag = V4_PROB_INIT;
+    int ngb = im->ncomp * im->nbands;
+    models_init(im->uinit, (size_t)ngb);
+    for (int gb = 0; gb < ngb; gb++) {
+        int nb = u_nb(im, gb);
+        if (nb <= 0)
+            continue;
+        for (int ctx = 0; ctx < V4_NCTX; ctx++)
+            for (int j = 0; j < 2 * nb; j++) {
+                /* j < nb: e[j]; else m[n] with n = j - nb + 1 (n = 1 is never used) */
+                int isE = j < nb, idx = isE ? j : j - nb + 1;
+                if (!isE && idx < 2)
+                    continue;
+                v4_prob *dst = isE ? &im->uinit[gb].e[ctx][idx] : &im->uinit[gb].m[ctx][idx];
+                int have;
+                unsigned q = 0;
+                if (k->d) {
+                    have = v4_dec_bit(k->d, &flag);
+                    if (have)
+                        q = v4_dec_raw(k->d, 6);
+                } else {
+                    const uint32_t *c = isE ? cnts[gb].e[ctx][idx] : cnts[gb].m[ctx][idx];
+                    have = c[0] + c[1] >= UT_MIN;
+                    v4_enc_bit(k->e, &flag, have);
+                    if (have) {
+                        q = counts_to_q(c);
+                        v4_enc_raw(k->e, q, 6);
+                    }
+                }
+                if (have)
+                    *dst = q_to_prob(q ? q : 1);
+            }
+    }
+}
+
+int v4_code_tier(v4_image *im, int t, v4_enc *e)
+{
+    coder k = { e, NULL, NULL };
+    if (t == 0)
+        for (int gb = 0; gb < im->ncomp * im->nbands; gb++)
+            for (int j = 0; j < V4_TIERS; j++)
+                v4_enc_raw(e, im->shift[gb][j], 5);
+    tier_pass(im, t, &k);
+    if (t == 2) {
+        /* Count the U decisions of the whole image, then send the table. */
+        int ngb = im->ncomp * im->nbands;
+        v4_counts *cnts = calloc((size_t)ngb, sizeof *cnts);
+        if (!cnts)
+            return -1;
+        coder kc = { NULL, NULL, NULL };
+        u_pass(im, UINT32_MAX, NULL, &kc, cnts);
+        table_io(im, &k, cnts);
+        free(cnts);
+    }
+    return v4_enc_finish(e);
+}
+
+int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len)
+{
+    v4_dec d;
+    v4_dec_init(&d, buf, len);
+    coder k = { NULL, &d, NULL };
+    if (t == 0)
+        for (int gb = 0; gb < im->ncomp * im->nbands; gb++) {
+            for (int j = 0; j < V4_TIERS; j++) {
+                im->shift[gb][j] = (uint8_t)v4_dec_raw(&d, 5);
+                if (im->shift[gb][j] > V4_MAX_SHIFT || (j && im->shift[gb][j] > im->shift[gb][j - 1]))
+                    return -1;
+            }
+        }
+    tier_pass(im, t, &k);
+    if (t == 2)
+        table_io(im, &k, NULL);
+    return 0;
 }
 
 /* Known magnitude q at shift s -> reconstruction point inside [q 2^s, (q+1) 2^s): a bit

@@ -153,7 +153,7 @@ int main(int argc, char **argv)
     struct fuse_loop_config lc = {.clone_fd = fo.clone_fd,
                                   .max_idle_threads = fo.max_idle_threads};
     rc = fo.singlethread ? fuse_loop(f) : fuse_loop_mt(f, &lc);
-    rc = rc != 0;
+    rc = rc < 0;               /* > 0 is the signal that ended the loop: a clean stop */
     fs_watch_stop(fs.watch);
     fs.fuse = NULL;
     fuse_remove_signal_handlers(se);

@@ -9,19 +9,27 @@
 #include <string.h>
 #include <unistd.h>
 
+/* 1 when name[0..n) ends in TAG followed by six mkstemp characters. */
+static int ends_tag6(const char *name, size_t n, const char *tag)
+{
+    if (n < 10 || memcmp(name + n - 10, tag, 4) != 0)
+        return 0;
+    for (size_t i = n - 6; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+            return 0;
+    return 1;
+}
+
 int ns_is_hidden(const char *name)
 {
     size_t n = strlen(name);
     if (strncmp(name, ".holofs-", 8) == 0 || strncmp(name, ".fuse_hidden", 12) == 0)
         return 1;
-    /* libholo's atomic writes: "path.tmpXXXXXX" files and ".NAME.tmpXXXXXX" directories */
-    if (n >= 10 && memcmp(name + n - 10, ".tmp", 4) == 0) {
-        for (size_t i = n - 6; i < n; i++)
-            if (!isalnum((unsigned char)name[i]))
-                return 0;
-        return 1;
-    }
-    return 0;
+    /* libholo's atomic writes: "path.tmpXXXXXX" files, ".NAME.tmpXXXXXX" directories and,
+     * while a directory is replaced, the old one moved aside as ".NAME.tmpXXXXXX.oldYYYYYY" */
+    if (ends_tag6(name, n, ".old"))
+        n -= 10;
+    return ends_tag6(name, n, ".tmp");
 }
 
 int ns_strip_suffix(const char *name, char *out, size_t outsz)

@@ -389,6 +389,7 @@ int hnet_rx_feed(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms)
     /* only valid datagrams of this transfer refresh its clock */
     t->last_ms = now_ms;
     t->datagrams++;
+    t->bytes += len;
     if (r->head != t) {
         unlink_t(r, t);
         push_front(r, t);

@@ -42,7 +42,7 @@ typedef struct hnet_transfer {
     uint8_t *done;                  /* total bits: chunk_index landed */
     int finished;                   /* set by the sink: ignore further data */
     int64_t first_ms, last_ms;
-    uint64_t datagrams, segments, dups, drops, mem;
+    uint64_t datagrams, bytes, segments, dups, drops, mem;
     void *user;                     /* the sink's per-transfer state */
     /* private */
     struct hnet_asm **tab;

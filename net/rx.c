@@ -22,7 +22,7 @@
 #define RXBUF 65536
 
 typedef struct rx_opts {
-    const char *bind, *base, *replay, *keyfile, *iface;
+    const char *bind, *base, *replay, *keyfile, *iface, *capture;
     unsigned port;
     double idle;
     uint64_t payload;
@@ -34,7 +34,9 @@ typedef struct rx_opts {
 typedef struct rx_ctx {
     hnet_sink store_sink;     /* wrapped */
     uint64_t kernel_drops;
+    FILE *capture;            /* --capture: every datagram received, as a hex line */
     int seen;
+    int replay;               /* virtual clock: no rates */
     /* per transfer progress step already reported (non-terminal) */
 } rx_ctx;
 
@@ -43,7 +45,8 @@ static void usage(FILE *f)
     fputs("usage: holonet rx [--bind ADDR] [--port 5000] [--base-dir DIR] [--idle-timeout 30]\n"
           "                  [--payload 65507] [--decode-mode best|strict|none] [--key FILE]\n"
           "                  [--max-mem BYTES] [--max-transfers N] [--max-chunk BYTES]\n"
-          "                  [--iface NAME] [--fsync] [--replay CAPTURE.hex]\n", f);
+          "                  [--iface NAME] [--fsync] [--replay CAPTURE.hex]\n"
+          "                  [--capture OUT.hex]\n", f);
 }
 
 /* ---- sink wrapper: progress lines and per-transfer summaries --------------------------- */
@@ -78,10 +81,15 @@ static void w_end(void *ctx, hnet_transfer *t, int why)
 {
     rx_ctx *c = ctx;
     uint32_t stored = net_store_stored(t);
-    net_log("transfer %u %s: %u/%u chunks, %llu datagrams, %llu duplicates, %llu rejected%s",
+    double secs = (double)(t->last_ms - t->first_ms) / 1000.0;
+    char rate[96] = "";
+    if (secs > 0 && !c->replay)
+        snprintf(rate, sizeof rate, " in %.3f s (%.0f datagrams/s, %.2f MB/s)", secs,
+                 (double)t->datagrams / secs, (double)t->bytes / secs / 1e6);
+    net_log("transfer %u %s: %u/%u chunks, %llu datagrams%s, %llu duplicates, %llu rejected%s",
             (unsigned)t->id, t->name[0] ? t->name : "(no name)", (unsigned)stored,
-            (unsigned)t->total, (unsigned long long)t->datagrams, (unsigned long long)t->dups,
-            (unsigned long long)t->drops,
+            (unsigned)t->total, (unsigned long long)t->datagrams, rate,
+            (unsigned long long)t->dups, (unsigned long long)t->drops,
             why == HNET_END_IDLE ? "" : why == HNET_END_EVICTED ? " (evicted)" : " (shutdown)");
     c->store_sink.on_end(c->store_sink.ctx, t, why);
 }
@@ -166,7 +174,7 @@ static int open_socket(const rx_opts *o, char *msg, size_t msgsz)
         snprintf(msg, msgsz, "socket: %s", strerror(errno));
         return -1;
     }
-    int one = 1, big = 16 << 20;
+    int one = 1, big = 64 << 20;
     if (mcast) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     /* a large receive queue absorbs bursts; FORCE works as root, the plain one up to rmem_max */
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big))
@@ -236,6 +244,11 @@ static int serve(hnet_rx *r, rx_ctx *c, const rx_opts *o)
                         c->kernel_drops += v - last_ovfl;
                         last_ovfl = v;
                     }
+                if (c->capture) {
+                    for (unsigned k = 0; k < mm[i].msg_len; k++)
+                        fprintf(c->capture, "%02x", bufs[i][k]);
+                    fputc('\n', c->capture);
+                }
                 if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || mm[i].msg_len > o->payload)
                     hnet_rx_count_drop(r, HNET_DROP_TRUNC);
                 else
@@ -264,7 +277,8 @@ int holonet_rx_main(int argc, char **argv)
         { "idle-timeout", 1, 0, 'i' }, { "payload", 1, 0, 'P' }, { "decode-mode", 1, 0, 'm' },
         { "key", 1, 0, 'k' }, { "max-mem", 1, 0, 'M' }, { "max-transfers", 1, 0, 'T' },
         { "max-chunk", 1, 0, 'C' }, { "fsync", 0, 0, 'f' }, { "replay", 1, 0, 'r' },
-        { "iface", 1, 0, 'I' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+        { "iface", 1, 0, 'I' }, { "capture", 1, 0, 'c' }, { "help", 0, 0, 'h' },
+        { 0, 0, 0, 0 } };
     int ch;
     uint64_t v;
     optind = 1;
@@ -289,6 +303,7 @@ int holonet_rx_main(int argc, char **argv)
         case 'f': o.do_fsync = 1; break;
         case 'r': o.replay = optarg; break;
         case 'I': o.iface = optarg; break;
+        case 'c': o.capture = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -308,10 +323,17 @@ int holonet_rx_main(int argc, char **argv)
         return 1;
     }
     rx_ctx c = { 0 };
+    c.replay = o.replay != NULL;
+    if (o.capture && !(c.capture = fopen(o.capture, "a"))) {
+        net_log("%s: %s", o.capture, strerror(errno));
+        net_store_close(s);
+        return 1;
+    }
     net_store_sink(s, &c.store_sink);
     hnet_sink sink = { &c, w_start, w_name, w_chunk, w_end };
     hnet_rx *r = hnet_rx_new(&o.lim, &sink, o.keyfile ? &key : NULL);
     if (!r) {
+        if (c.capture) fclose(c.capture);
         net_store_close(s);
         net_log("out of memory");
         return 1;
@@ -323,10 +345,10 @@ int holonet_rx_main(int argc, char **argv)
     summary(r, s, &c);
     hnet_rx_free(r);
     net_store_close(s);
+    if (c.capture) fclose(c.capture);
     return e ? 1 : 0;
 bad:
-    fprintf(stderr, "holonet rx: bad value for --%s: %s\n", lo[0].name ? argv[optind - 1] : "",
-            optarg);
+    fprintf(stderr, "holonet rx: bad option value: %s\n", optarg);
     return 2;
 bad_arg:
     usage(stderr);

@@ -87,7 +87,7 @@ if ! mount_fs; then
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
     fi
 fi
-plan 41
+plan 42
 mounted; ok $? "holofs mounts the store"
 
 # ---- namespace ----------------------------------------------------------------------------
@@ -163,8 +163,9 @@ grep -q 'empty.bin: cannot decode' "$T/holofs.log"
 ok $? "... with a log line naming the file"
 
 # ---- 8 parallel readers share one decode ----------------------------------------------------
-for i in 1 2 3 4 5 6 7 8; do tcat "$M/large.bin" > "par$i.bin" & done
-wait
+pids=
+for i in 1 2 3 4 5 6 7 8; do tcat "$M/large.bin" > "par$i.bin" & pids="$pids $!"; done
+for p in $pids; do wait "$p"; done
 same=0
 for i in 1 2 3 4 5 6 7 8; do cmp -s "par$i.bin" large.bin || same=1; done
 ok $same "8 parallel readers get identical, exact bytes"

@@ -98,6 +98,14 @@ static void unpack_all(json_t *cj)
     holo_decoded d;
     holo_err e;
     is_int(holo_unpack(src, 3, NULL, &d, &e), HOLO_EINVAL, "object 3 does not exist");
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    o.max_chunks = 2;
+    if (is_int(holo_unpack(src, 1, &o, &d, &e), 0, "unpack with max_chunks 2")) {
+        is_int(d.info.chunks_present, 2, "only the first 2 chunk names used");
+        ok(!d.info.exact, "not exact with 2 of 6 chunks");
+        holo_decoded_free(&d);
+    }
     holo_rmtree(tmp);
 }
 

@@ -172,6 +172,17 @@ static void solver(void)
        "solution exact");
     free(out[1]); free(out[4]);
     holo_horc_free(&zr);
+
+    /* Surplus-row verification (quirk Q16). */
+    const uint8_t *all[B];
+    for (int b = 0; b < B; b++) all[b] = data[b];
+    is_int(holo_rlnc_verify(B, S, all, lens, rec, R), 0, "consistent equations verify");
+    rec[1].coeffs[0] ^= 0x5A;
+    is_int(holo_rlnc_verify(B, S, all, lens, rec, R), 1, "a corrupted coefficient is caught");
+    rec[1].coeffs[0] ^= 0x5A;
+    rec[2].payload[3] ^= 1;
+    is_int(holo_rlnc_verify(B, S, all, lens, rec, R), 1, "a corrupted payload byte is caught");
+    rec[2].payload[3] ^= 1;
     for (int k = 0; k < R; k++) holo_horc_free(&rec[k]);
 }
 

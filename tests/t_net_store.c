@@ -278,6 +278,43 @@ int main(void)
     }
     ok(four, "second transfer: its 4 chunks land in sample-2.png.holo");
 
+    /* 7. more than 10000 chunks from a reference sender: chunk_index is the position in the
+     * byte-sorted file list (chunk_10000.holo sorts at 1001), so files are named by the block id
+     * read from the validated chunk instead (transport.md C.1). */
+    mkbase(base, sizeof base, "many");
+    start(&u, base, NET_MODE_NONE);
+    uint8_t prefix[1024], *zc = NULL, *zr = NULL;
+    size_t zcl = 0, zrl = 0;
+    for (int i = 0; i < 1024; i++) prefix[i] = (uint8_t)(i * 31);
+    holo_zlib9(prefix, sizeof prefix, &zc, &zcl, NULL);
+    holo_zlib9("", 0, &zr, &zrl, NULL);
+    const uint32_t blocks[3] = { 9999, 10000, 10001 }, index[3] = { 10001, 1001, 1002 };
+    int named = 1;
+    for (int i = 0; i < 3 && zc && zr; i++) {
+        holo_chunk_hdr ch = { .kind = HOLO_KIND_BINARY, .version = 2, .length = 1025,
+                              .block_count = 10002, .block_id = blocks[i], .prefix_len = 1024,
+                              .coarse_len = (uint32_t)zcl, .resid_len = (uint32_t)zrl };
+        uint8_t cb[64], *c = dg + HNET_HDR;
+        size_t hl = holo_chunk_emit(&ch, cb);
+        memcpy(c, cb, hl);
+        memcpy(c + hl, zc, zcl);
+        memcpy(c + hl + zcl, zr, zrl);
+        size_t cl = hl + zcl + zrl;
+        hnet_hdr d = { 1, HNET_DATA, 777, 10002, index[i], 0, 1 };
+        hnet_pack(dg, &d);
+        hnet_rx_feed(u.r, dg, HNET_HDR + cl, i);
+        snprintf(p, sizeof p, "%s/transfer_777.holo/chunk_%04u.holo", base, (unsigned)blocks[i]);
+        size_t fl;
+        uint8_t *fb = tap_slurp(p, &fl);
+        named &= fb && fl == cl && !memcmp(fb, c, cl);
+        free(fb);
+    }
+    stop(&u);
+    ok(named, "blocks 9999, 10000, 10001 sent as indices 10001, 1001, 1002 land as chunk_9999.holo, "
+              "chunk_10000.holo, chunk_10001.holo");
+    free(zc);
+    free(zr);
+
     holo_rmtree(root);
     return done_testing();
 }

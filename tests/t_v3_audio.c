@@ -155,6 +155,26 @@ static void encode_cases(void)
         is_int(bad, 0, "%s: rank names, headers, OLOA blob and slice lengths identical", cases[i]);
         ok(n > 0 && big == 0 && diff * 100 < n, "%s: coefficients within ±1, %ld of %ld differ", cases[i], diff, n);
         if (same) diag("%s: every chunk byte-identical to the reference", cases[i]);
+        char want[8704];
+        snprintf(want, sizeof want, "%s/%s", dir,
+                 json_string_value(json_object_get(json_object_get(cj, "outputs"), "decoded_all")));
+        holo_wav src, refd;
+        holo_decoded d;
+        holo_decode_opts dopt;
+        holo_decode_opts_init(&dopt);
+        if (!holo_wav_read(in, &src, &e) && !holo_wav_read(want, &refd, &e) &&
+            !holo_decode_dir(out, &dopt, &d, &e)) {
+            size_t ns = src.frames * src.channels;
+            double po = tu_psnr16(d.samples, src.samples, ns), pr = tu_psnr16(refd.samples, src.samples, ns);
+            size_t bo = tu_chunk_bytes(out), br = tu_chunk_bytes(ref);
+            ok(po >= pr - 0.3, "%s: PSNR %.3f dB vs reference %.3f dB", cases[i], po, pr);
+            ok(bo * 100 <= br * 103, "%s: %zu chunk bytes vs reference %zu", cases[i], bo, br);
+            holo_decoded_free(&d);
+            holo_wav_free(&src);
+            holo_wav_free(&refd);
+        } else {
+            ok(0, "%s: quality parity inputs (%s)", cases[i], e.msg);
+        }
         char p1[8704], p2[8704];
         snprintf(p1, sizeof p1, "%s/manifest.json", ref);
         snprintf(p2, sizeof p2, "%s/manifest.json", out);

@@ -179,6 +179,27 @@ static void encode_cases(void)
         int bad = tu_compare_v3(ref, out, &n, &diff, &big, &same);
         is_int(bad, 0, "%s: names, headers, OLOI blob and slice lengths identical", cases[i]);
         ok(n > 0 && big == 0 && diff * 100 < n, "%s: coefficients within ±1, %ld of %ld differ", cases[i], diff, n);
+        /* Quality parity: PSNR of our full decode within 0.3 dB of the reference's, <= 3% bytes. */
+        char want[8704];
+        snprintf(want, sizeof want, "%s/%s", dir,
+                 json_string_value(json_object_get(json_object_get(cj, "outputs"), "decoded_all")));
+        holo_image src, refd;
+        holo_decoded d;
+        holo_decode_opts dopt;
+        holo_decode_opts_init(&dopt);
+        if (!holo_image_read(in, &src, &e) && !holo_image_read(want, &refd, &e) &&
+            !holo_decode_dir(out, &dopt, &d, &e)) {
+            size_t np = (size_t)src.w * src.h * 3;
+            double po = tu_psnr8(d.pixels, src.rgb, np), pr = tu_psnr8(refd.rgb, src.rgb, np);
+            size_t bo = tu_chunk_bytes(out), br = tu_chunk_bytes(ref);
+            ok(po >= pr - 0.3, "%s: PSNR %.3f dB vs reference %.3f dB", cases[i], po, pr);
+            ok(bo * 100 <= br * 103, "%s: %zu chunk bytes vs reference %zu", cases[i], bo, br);
+            holo_decoded_free(&d);
+            holo_image_free(&src);
+            holo_image_free(&refd);
+        } else {
+            ok(0, "%s: quality parity inputs (%s)", cases[i], e.msg);
+        }
         char p[400];
         snprintf(p, sizeof p, "%s/manifest.json", out);
         ok(access(p, F_OK) == 0, "%s: manifest.json written", cases[i]);
@@ -221,6 +242,7 @@ static void own_recovery(void)
     ok(full.pixels && part.pixels && !memcmp(full.pixels, part.pixels, 37 * 23 * 3),
        "3 lost chunks recovered exactly");
     holo_decoded_free(&part);
+
     snprintf(p, sizeof p, "%s/chunk_0000.holo", out);
     unlink(p);
     is_int(holo_decode_dir(out, &o, &part, &e), 0, "decode with 4 chunks lost");
@@ -228,6 +250,68 @@ static void own_recovery(void)
     ok(memcmp(full.pixels, part.pixels, 37 * 23 * 3) != 0, "output degraded, not wrong-recovered");
     holo_decoded_free(&part);
     holo_decoded_free(&full);
+    holo_rmtree(tmp);
+}
+
+/* Lose 2 of 7 with 4 recovery chunks, one of which lies (its coefficient for a block that is
+ * present was changed): the surplus equations contradict the solution, so nothing is recovered
+ * rather than wrong slices placed (quirk Q16). */
+static void lying_recovery(void)
+{
+    char in[4300], tmp[256], out[300], p[400];
+    snprintf(in, sizeof in, "%s/formats/inputs/img_37x23.png", tap_vectors());
+    tu_tmpdir(tmp);
+    snprintf(out, sizeof out, "%s/x.holo", tmp);
+    holo_encode_opts eo;
+    holo_encode_opts_init(&eo);
+    eo.codec_version = 3;
+    eo.block_count = 7;
+    eo.recovery = 0.5;          /* 4 recovery chunks */
+    holo_err e;
+    is_int(holo_encode_file(in, out, &eo, &e), 0, "encode B=7 with recovery 0.5");
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    holo_decoded full, part;
+    is_int(holo_decode_dir(out, &o, &full, &e), 0, "full decode");
+    for (int k = 1; k <= 2; k++) {
+        snprintf(p, sizeof p, "%s/chunk_%04d.holo", out, k);
+        unlink(p);
+    }
+    is_int(holo_decode_dir(out, &o, &part, &e), 0, "2 lost, 4 honest recovery chunks");
+    ok(part.info.chunks_present == 7 && !memcmp(full.pixels, part.pixels, 37 * 23 * 3),
+       "recovered exactly, surplus equations agree");
+    holo_decoded_free(&part);
+    snprintf(p, sizeof p, "%s/recovery_0002.holo", out);
+    size_t rl;
+    uint8_t *r = tap_slurp(p, &rl);
+    r[28 + 0] ^= 0x33;                 /* coefficient of block 0, which is present */
+    FILE *f = fopen(p, "wb");
+    fwrite(r, 1, rl, f);
+    fclose(f);
+    free(r);
+    is_int(holo_decode_dir(out, &o, &part, &e), 0, "decode with a lying recovery chunk");
+    is_int(part.info.chunks_present, 5, "contradicting recovery chunks: nothing recovered");
+    holo_decoded_free(&part);
+    holo_decoded_free(&full);
+    holo_rmtree(tmp);
+}
+
+/* Block count from a chunk size target (formats.md §3, tables/block_count.json end_to_end). */
+static void block_count_kb(void)
+{
+    char in[4300], tmp[256], out[300];
+    snprintf(in, sizeof in, "%s/formats/inputs/img_64x64.png", tap_vectors());
+    tu_tmpdir(tmp);
+    snprintf(out, sizeof out, "%s/x.holo", tmp);
+    holo_encode_opts eo;
+    holo_encode_opts_init(&eo);
+    eo.codec_version = 3;
+    eo.chunk_kb = 2;
+    holo_err e;
+    holo_info info;
+    is_int(holo_encode_file(in, out, &eo, &e), 0, "encode with target_chunk_kb 2");
+    is_int(holo_info_dir(out, &info, &e), 0, "info");
+    is_int(info.block_count, 22, "B = 22 as the reference (C = 794-byte OLOI blob, RB = 2*12288)");
     holo_rmtree(tmp);
 }
 
@@ -317,6 +401,8 @@ int main(void)
     recovery_cases();
     encode_cases();
     own_recovery();
+    lying_recovery();
+    block_count_kb();
     hostile_oloi();
     return done_testing();
 }

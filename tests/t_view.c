@@ -66,6 +66,9 @@ static void image_view(uint32_t w, uint32_t h, holo_view v, const char *label)
             }
             double psnr = 10 * log10(255.0 * 255.0 / (se / ((double)w * h * 3) + 1e-12));
             ok(psnr > 30, "%s: PSNR %.1f dB > 30", label, psnr);
+            holo_image cut;
+            is_int(holo_image_decode(buf, len * 2 / 3, "cut.jpg", &cut, &err), HOLO_EINVAL,
+                   "truncated JPEG rejected");
         } else {
             is_bytes(back.rgb, (size_t)back.w * back.h * 3, px, (size_t)w * h * 3,
                      "%s %ux%u: same pixels", label, w, h);

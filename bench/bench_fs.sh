@@ -1,0 +1,73 @@
+#!/bin/sh
+# bench_fs.sh — holofs through a real FUSE mount:
+#   1. cold open+read of a 12 MP image (every open decodes: -o cache_mb=1 keeps nothing)
+#      beside `holo decode` of the same directory to PPM and PNG   target: FUSE adds < 10 %
+#   2. warm sequential read of the cached file beside reading the same bytes from a plain
+#      (page-cached) file                                            target: >= 1 GB/s
+#   3. ls -l of 1,000 encoded 12 MP images (hard-linked copies of one chunk set), first
+#      listing after the mount and a second one                     target: well under 1 s
+# Sizes: BENCH_FS_W x BENCH_FS_H (default 4000x3000), BENCH_FS_FILES (default 1000).
+w=${BENCH_FS_W:-4000}; h=${BENCH_FS_H:-3000}; nfiles=${BENCH_FS_FILES:-1000}
+holo=$HOLO_BIN/holo; holofs=$HOLO_BIN/holofs; mkimage=$HOLO_TOOLS/mkimage
+[ -x "$holo" ] && [ -x "$holofs" ] && [ -x "$mkimage" ] || { echo "bench_fs: holo, holofs or mkimage not built" >&2; exit 1; }
+[ -c /dev/fuse ] && command -v fusermount3 > /dev/null || { echo "bench_fs: no FUSE here, skipped"; exit 0; }
+tmp=$(mktemp -d /tmp/bench_fs.XXXXXX) || exit 1
+S=$tmp/store; M=$tmp/mnt; pid=
+mkdir -p "$S" "$M"
+trap 'grep -q " $M fuse" /proc/mounts && fusermount3 -uz "$M"; [ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+
+now() { date +%s.%N; }
+secs_of() { s=$(now); "$@" > /dev/null 2>&1 || echo "failed: $*" >&2; e=$(now); echo "$s $e" | awk '{printf "%.4f", $2 - $1}'; }
+# best of 3 runs
+best3() { b=999999; for i in 1 2 3; do t=$(secs_of "$@"); b=$(echo "$b $t" | awk '{ print ($2 < $1) ? $2 : $1 }'); done; echo "$b"; }
+mount_fs() {
+    "$holofs" "$@" "$S" "$M" || return 1
+    pid=$(pgrep -n -f "holofs.* $S $M") || pid=
+}
+umount_fs() { fusermount3 -u "$M"; i=0; while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; pid=; }
+
+"$mkimage" "$tmp/img.png" "$w" "$h" 7 || exit 1
+"$holo" encode -o "$S/img.png.holo" "$tmp/img.png" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
+mp=$(awk -v w="$w" -v h="$h" 'BEGIN{printf "%.1f", w * h / 1e6}')
+
+# 1. cold open+read
+mount_fs -o cache_mb=1 || exit 1
+t_fuse=$(best3 cat "$M/img.png")
+umount_fs
+t_ppm=$(best3 "$holo" decode -o "$tmp/out.ppm" "$S/img.png.holo")
+t_png=$(best3 "$holo" decode -o "$tmp/out.png" "$S/img.png.holo")
+printf '%-44s %10s %10s\n' "cold open+read, $mp MP image" "seconds" "ratio"
+printf '%-44s %10s %10s\n' "  holofs: cat MNT/img.png (stored PNG)" "$t_fuse" "1.00"
+printf '%-44s %10s %10s\n' "  baseline: holo decode -o out.ppm" "$t_ppm" "$(echo "$t_fuse $t_ppm" | awk '{printf "%.2f", $1 / $2}')"
+printf '%-44s %10s %10s\n' "  baseline: holo decode -o out.png" "$t_png" "$(echo "$t_fuse $t_png" | awk '{printf "%.2f", $1 / $2}')"
+echo "  (ratio = holofs time / baseline time; target < 1.10)"
+
+# 2. warm sequential read
+mount_fs || exit 1
+cat "$M/img.png" > "$tmp/plain.png"
+bytes=$(wc -c < "$tmp/plain.png")
+cat "$tmp/plain.png" > /dev/null
+t_warm=$(best3 dd if="$M/img.png" of=/dev/null bs=1M)
+t_plain=$(best3 dd if="$tmp/plain.png" of=/dev/null bs=1M)
+gbs() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f GB/s", $1 / 1e9 / $2; else print "-" }'; }
+printf '\n%-44s %12s\n' "warm sequential read ($((bytes / 1000000)) MB, dd bs=1M)" "throughput"
+printf '%-44s %12s\n' "  holofs (cached decode)" "$(gbs "$bytes" "$t_warm")"
+printf '%-44s %12s\n' "  baseline: plain file in the page cache" "$(gbs "$bytes" "$t_plain")"
+echo "  (target: holofs >= 1 GB/s)"
+umount_fs
+
+# 3. ls -l of many encoded images: hard links keep the store small
+i=1
+while [ $i -le "$nfiles" ]; do
+    mkdir "$S/p$i.png.holo" && ln "$S"/img.png.holo/* "$S/p$i.png.holo/" || exit 1
+    i=$((i + 1))
+done
+mount_fs || exit 1
+t_ls1=$(secs_of ls -l "$M")
+t_ls2=$(secs_of ls -l "$M")
+n=$(ls "$M" | wc -l)
+printf '\n%-44s %10s\n' "ls -l of $n encoded $mp MP images" "seconds"
+printf '%-44s %10s\n' "  first listing after mount" "$t_ls1"
+printf '%-44s %10s\n' "  second listing" "$t_ls2"
+echo "  (target: well under 1 s)"
+umount_fs

@@ -1,0 +1,156 @@
+#!/bin/sh
+# fs_write.t — holofs writing: cp in encodes into STORE/X.holo/ (binary, image, audio) and
+# reads back exact; overwrite, rm, mv, mkdir/rmdir, truncate, fsync, statfs; a failed encode
+# reports the error to close() and keeps the previous version; mount options (chunk_kb,
+# codec_version, ro); no temporary file is left behind. Every wait is bounded.
+. "$(dirname "$0")/lib.sh"
+
+holo="$HOLO_BIN/holo"
+holofs="$HOLO_BIN/holofs"
+psnr="$HOLO_TOOLS/psnr"
+[ -x "$holofs" ] || skip_all "holofs is not built"
+[ -c /dev/fuse ] || skip_all "/dev/fuse is absent"
+command -v fusermount3 > /dev/null || skip_all "fusermount3 is absent"
+
+S="$T/store"; M="$T/mnt"
+mkdir -p "$S" "$M"
+fspid=
+cleanup() {
+    if grep -q " $M fuse" /proc/mounts 2> /dev/null; then fusermount3 -uz "$M" 2> /dev/null; fi
+    [ -n "$fspid" ] && kill "$fspid" 2> /dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+if [ "$HOLO_SAN" = 1 ]; then wait_steps=300; else wait_steps=100; fi
+mounted() { grep -q " $M fuse" /proc/mounts; }
+mount_fs() {
+    "$holofs" -f "$@" "$S" "$M" 2>> "$T/holofs.log" &
+    fspid=$!
+    i=0
+    while [ $i -lt $wait_steps ]; do
+        mounted && return 0
+        kill -0 "$fspid" 2> /dev/null || return 1
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
+umount_fs() {
+    fusermount3 -u "$M"
+    i=0
+    while kill -0 "$fspid" 2> /dev/null && [ $i -lt $wait_steps ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 "$fspid" 2> /dev/null; then fsrc=timeout; kill -9 "$fspid"; else wait "$fspid"; fsrc=$?; fi
+    fspid=
+}
+xattr() {
+    if command -v getfattr > /dev/null; then getfattr --only-values -n "$2" "$1" 2> /dev/null
+    else python3 -c 'import os,sys; sys.stdout.write(os.getxattr(sys.argv[1], sys.argv[2]).decode())' "$1" "$2" 2> /dev/null; fi
+}
+tcat() { timeout 60 cat "$@"; }
+t() { timeout 60 "$@"; }
+nchunks() { ls "$1" 2> /dev/null | grep -c '^chunk_.*\.holo$'; }
+
+cd "$T"
+head -c 40000 /dev/urandom > a.bin
+head -c 30000 /dev/urandom > b.bin
+"$HOLO_TOOLS/mkimage" pic.png 48 32 5
+"$HOLO_TOOLS/mkwav" tone.wav 4000 8000 1
+echo "plain" > "$S/plain.txt"
+
+if ! mount_fs; then
+    grep -qi "permission\|device not found\|not permitted" "$T/holofs.log" &&
+        skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
+fi
+plan 36
+mounted; ok $? "holofs mounts an empty store"
+
+# ---- cp in, read back -----------------------------------------------------------------------
+t cp a.bin "$M/a.bin"
+ok $? "cp a binary into the mount"
+[ "$(nchunks "$S/a.bin.holo")" -gt 0 ] && [ ! -e "$S/a.bin" ]
+ok $? "... it is encoded into STORE/a.bin.holo/"
+tcat "$M/a.bin" | cmp -s - a.bin
+ok $? "... and reads back exact"
+"$holo" decode -o a_dec.bin "$S/a.bin.holo" > /dev/null 2>&1
+cmp -s a_dec.bin a.bin
+ok $? "... holo decode of the store gives it back too"
+is "$(stat -c %s "$M/a.bin")" 40000 "... st_size is exact"
+t cp pic.png "$M/pic.png"
+is "$(xattr "$M/pic.png" user.holo.kind)" image "a .png is encoded as an image"
+tcat "$M/pic.png" > pic_back.png
+is "$("$psnr" pic_back.png pic.png)" inf "... and reads back pixel-exact"
+t cp tone.wav "$M/tone.wav"
+is "$(xattr "$M/tone.wav" user.holo.kind)" audio "a .wav is encoded as audio"
+"$holo" decode -o tone_dec.wav "$S/tone.wav.holo" > /dev/null 2>&1
+tcat "$M/tone.wav" | cmp -s - tone_dec.wav
+ok $? "... and reads back as holo decode's WAV"
+mkdir "$M/sub"
+t cp a.bin "$M/sub/nested.bin"
+tcat "$M/sub/nested.bin" | cmp -s - a.bin
+ok $? "cp into a new subdirectory"
+
+# ---- overwrite, truncate, fsync -------------------------------------------------------------
+t cp b.bin "$M/a.bin"
+tcat "$M/a.bin" | cmp -s - b.bin
+ok $? "overwriting X re-encodes it"
+t truncate -s 1000 "$M/a.bin"
+is "$(stat -c %s "$M/a.bin")" 1000 "truncate sets the size"
+head -c 1000 b.bin > b1000.bin
+tcat "$M/a.bin" | cmp -s - b1000.bin
+ok $? "... and keeps the head of the file"
+t dd if=a.bin of="$M/synced.bin" bs=8192 conv=fsync status=none
+ok $? "dd conv=fsync succeeds"
+tcat "$M/synced.bin" | cmp -s - a.bin
+ok $? "... and the data is there"
+echo "more" >> "$M/plain.txt"
+is "$(cat "$S/plain.txt" | tr '\n' ' ')" "plain more " "plain files are written through unchanged"
+: > "$M/empty.txt"
+is "$(stat -c %s "$M/empty.txt")" 0 "an empty file can be created"
+printf 'now with data' > "$M/empty.txt"
+is "$(tcat "$M/empty.txt")" "now with data" "... and filled later (then encoded)"
+[ -d "$S/empty.txt.holo" ] && [ ! -e "$S/empty.txt" ]
+ok $? "... the placeholder gave way to the encoded file"
+
+# ---- a failed encode keeps the previous version ---------------------------------------------
+printf 'this is not a png' > fake.png
+run t cp fake.png "$M/pic.png"
+ok $((rc == 0)) "a failed encode is reported to the writer (cp fails)"
+tcat "$M/pic.png" > pic_after.png
+is "$("$psnr" pic_after.png pic.png)" inf "... and the previous version is intact"
+grep -q 'pic.png: encode failed' "$T/holofs.log"
+ok $? "... with a log line"
+
+# ---- rm, mv, mkdir, rmdir, statfs -----------------------------------------------------------
+mv "$M/synced.bin" "$M/moved.bin"
+[ -d "$S/moved.bin.holo" ] && [ ! -e "$S/synced.bin.holo" ] && tcat "$M/moved.bin" | cmp -s - a.bin
+ok $? "mv renames X.holo/"
+mv "$M/moved.bin" "$M/sub/"
+[ -d "$S/sub/moved.bin.holo" ] && [ ! -e "$M/moved.bin" ]
+ok $? "mv into a subdirectory"
+rm "$M/sub/moved.bin"
+[ ! -e "$S/sub/moved.bin.holo" ] && [ ! -e "$M/sub/moved.bin" ]
+ok $? "rm X removes X.holo/"
+mkdir "$M/d1" && [ -d "$S/d1" ] && rmdir "$M/d1" && [ ! -e "$S/d1" ]
+ok $? "mkdir and rmdir"
+run mkdir "$M/bad.holo"
+ok $((rc == 0)) "mkdir NAME.holo is refused (it would be an encoded file)"
+is "$(stat -f -c %b "$M")" "$(stat -f -c %b "$S")" "statfs reports the store's file system"
+is "$(ls -A "$S/.holofs-tmp" | wc -l)" 0 "no temporary file is left in the scratch directory"
+is "$(ls -A "$M" | tr '\n' ' ')" "a.bin empty.txt pic.png plain.txt sub tone.wav " "the mount shows exactly the files written"
+umount_fs
+is "$fsrc" 0 "unmount: holofs exits with status 0"
+
+# ---- mount options --------------------------------------------------------------------------
+mount_fs -o chunk_kb=4,codec_version=1
+t cp a.bin "$M/opt.bin"
+t cp pic.png "$M/opt.png"
+is "$(xattr "$M/opt.png" user.holo.version)" 1 "-o codec_version=1 is used for writes"
+n=$(nchunks "$S/opt.bin.holo")
+[ "$n" -gt 1 ] && [ "$n" != 32 ] && [ "$(xattr "$M/opt.bin" user.holo.chunks)" = "$n/$n" ]
+ok $? "-o chunk_kb=4 sets the chunk count ($n)"
+umount_fs
+mount_fs -o ro
+run t cp a.bin "$M/ro.bin"
+like "$err" "Read-only file system" "-o ro: writes fail with EROFS"
+tcat "$M/a.bin" | cmp -s - b1000.bin
+ok $? "-o ro: reads work"
+umount_fs

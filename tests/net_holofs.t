@@ -1,0 +1,74 @@
+#!/bin/sh
+# net_holofs.t — holofs mounted on a running `holonet rx` store: the chunks of a photo arrive in
+# four batches (each batch a separate tx of a partial chunk directory, so later transfers join
+# the same store), and reading the image through the mount after each batch gives a
+# non-decreasing PSNR and finally the exact original.
+BIN=${HOLO_BIN:-bin}; TOOLS=${HOLO_TOOLS:-build/tools}
+H="$BIN/holonet"
+n=0; fail=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+[ -x "$BIN/holofs" ] || { echo "1..0 # SKIP bin/holofs not built"; exit 0; }
+[ -c /dev/fuse ] || { echo "1..0 # SKIP /dev/fuse missing"; exit 0; }
+command -v fusermount3 >/dev/null || { echo "1..0 # SKIP fusermount3 missing"; exit 0; }
+[ -x "$H" ] && [ -x "$TOOLS/mkimage" ] && [ -x "$TOOLS/psnr" ] || { echo "1..0 # SKIP holonet or tools not built"; exit 0; }
+T=$(mktemp -d /tmp/net_holofs.XXXXXX)
+PIDS=""; MOUNTED=""
+cleanup() {
+  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  [ -n "$MOUNTED" ] && fusermount3 -u "$T/mnt" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+rport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 )); }
+wait_for() {
+  i=0
+  while [ $i -lt 100 ]; do
+    grep -q "$1" "$2" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.05; i=$((i+1))
+  done; return 1
+}
+
+mkdir "$T/store" "$T/mnt" "$T/src"
+"$TOOLS/mkimage" "$T/photo.png" 192 128 11
+"$BIN/holo" encode -b 16 -o "$T/src/photo.png.holo" "$T/photo.png" >/dev/null 2>&1
+if ! timeout 20 "$BIN/holofs" "$T/store" "$T/mnt" 2>"$T/fs.log"; then
+  echo "1..0 # SKIP cannot mount holofs here: $(head -1 "$T/fs.log")"; exit 0
+fi
+MOUNTED=1
+echo "1..9"
+for try in 1 2 3 4 5 6; do
+  P=$(rport)
+  timeout 120 "$H" rx --bind 127.0.0.1 --port "$P" --base-dir "$T/store" --decode-mode none \
+    --idle-timeout 5 2>"$T/rx.log" &
+  RX=$!; PIDS="$PIDS $RX"
+  wait_for "listening on" "$T/rx.log" "$RX" && break
+done
+
+prev=0; mono=0; last=""
+for batch in 1 2 3 4; do
+  # chunks 0..4*batch-1 of 16, spread: block b goes in batch (b*5 mod 16)/4 + 1
+  rm -rf "$T/part"; mkdir -p "$T/part/photo.png.holo"
+  for b in $(seq 0 15); do
+    [ $(( (b * 5 % 16) / 4 + 1 )) -le $batch ] && cp "$T/src/photo.png.holo/$(printf 'chunk_%04d.holo' $b)" "$T/part/photo.png.holo/"
+  done
+  want=$(ls "$T/part/photo.png.holo" | wc -l)
+  timeout 30 "$H" tx "$T/part/photo.png.holo" 127.0.0.1 --port "$P" --loops 2 --delay 0 2>/dev/null
+  i=0
+  while [ $i -lt 100 ] && [ "$(ls "$T/store/photo.png.holo" 2>/dev/null | wc -l)" -lt "$want" ]; do sleep 0.05; i=$((i+1)); done
+  # the mount notices store changes asynchronously: allow it a moment to drop its cache
+  i=0; p=""
+  while [ $i -lt 40 ]; do
+    p=$("$TOOLS/psnr" "$T/photo.png" "$T/mnt/photo.png" 2>/dev/null)
+    [ -n "$p" ] && [ "$p" != "$last" ] && break
+    sleep 0.1; i=$((i+1))
+  done
+  last=$p
+  ok "$( [ -n "$p" ]; echo $?)" "batch $batch: $want/16 chunks in the store, image read through the mount: PSNR $p dB"
+  ok "$(awk -v a="$p" -v b="$prev" 'BEGIN { exit !(a == "inf" || (b != "inf" && a + 0 >= b + 0)) }'; echo $?)" \
+     "batch $batch: PSNR did not decrease ($prev -> $p)"
+  prev=$p
+done
+ok "$( [ "$last" = inf ]; echo $?)" "the final read through the mount is the exact original"
+kill "$RX" 2>/dev/null
+exit $fail
