@@ -199,7 +199,6 @@ int main(int argc, char **argv)
             continue;
         }
         double tenc = now() - t0;
-        { extern double v4_dbg_raw, v4_dbg_bits; fprintf(stderr, "raw %.0f bytes, modelled %.0f bytes\n", v4_dbg_raw/8, v4_dbg_bits/8); v4_dbg_raw = v4_dbg_bits = 0; }
         uint8_t *bufs[256] = { 0 };
         size_t lens[256] = { 0 };
         char names[256][32];

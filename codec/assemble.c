@@ -1,6 +1,8 @@
 /* assemble.c — the generic decode driver: read the candidate chunks, pick the reference,
- * drop what disagrees with it, inflate the residual slices in parallel and place them. */
+ * drop what disagrees with it, inflate the residual slices in parallel, solve for missing
+ * blocks from recovery_*.holo when there are some, and place everything. */
 #include "internal.h"
+#include "recovery.h"
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,6 +26,7 @@ typedef struct {
     cand *c;
     size_t nc;
     int32_t *winner;        /* per block id: index of the last usable candidate, -1 */
+    uint8_t **recovered;    /* per block id: slice solved from recovery chunks, or NULL */
     atomic_size_t next;
     int golden;
     uint64_t cap;           /* inflate cap per slice in bytes */
@@ -62,20 +65,29 @@ static void *place_worker(void *arg)
     for (;;) {
         size_t b = atomic_fetch_add(&x->next, 1);
         if (b >= B) break;
-        if (x->winner[b] < 0) continue;
-        cand *c = &x->c[x->winner[b]];
+        const uint8_t *raw;
+        size_t raw_len;
+        uint64_t want = holo_slice_len(a->n, B, (uint32_t)b);
+        if (x->winner[b] >= 0) {
+            raw = x->c[x->winner[b]].raw;
+            raw_len = x->c[x->winner[b]].raw_len;
+        } else if (x->recovered && x->recovered[b]) {
+            raw = x->recovered[b];
+            raw_len = (size_t)want * (size_t)x->ops->elem_size;
+        } else {
+            continue;
+        }
         if (x->ops->elem_size == 2) {
-            uint64_t m = c->raw_len / 2;
-            uint64_t want = holo_slice_len(a->n, B, (uint32_t)b);
+            uint64_t m = raw_len / 2;
             if (m > want) m = want;
             int16_t *v = malloc(m ? m * 2 : 2);
             if (!v) continue;   /* leave the slice missing rather than fail the decode */
             for (uint64_t k = 0; k < m; k++)
-                v[k] = (int16_t)(uint16_t)(c->raw[2 * k] | c->raw[2 * k + 1] << 8);
+                v[k] = (int16_t)(uint16_t)(raw[2 * k] | raw[2 * k + 1] << 8);
             holo_slice_scatter_i16(a->resid, a->n, B, (uint32_t)b, x->golden, v, m);
             free(v);
         } else {
-            holo_slice_scatter_u8(a->resid, a->n, B, (uint32_t)b, x->golden, c->raw, c->raw_len);
+            holo_slice_scatter_u8(a->resid, a->n, B, (uint32_t)b, x->golden, raw, raw_len);
         }
         a->present[b] = 1;
     }
@@ -150,6 +162,50 @@ static int select_candidates(ctx *x, holo_err *err)
     return 0;
 }
 
+/* Blocks with a non-empty slice that no accepted file carries: solve them from the recovery
+ * chunks (formats.md §10.4; base_kind from the family, base_codec_version = the chunk version).
+ * Known slices are the first accepted file's bytes per block (quirk Q14). */
+static int recover_missing(ctx *x, holo_err *err)
+{
+    holo_assembly *a = x->a;
+    const uint32_t B = a->ref.block_count;
+    size_t missing = 0;
+    for (uint32_t b = 0; b < B; b++)
+        missing += x->winner[b] < 0 && holo_slice_len(a->n, B, b) > 0;
+    size_t nnames = 0;
+    char **names = missing ? holo_recovery_list(x->l->dir, &nnames) : NULL;
+    if (!names) return 0;
+    int rc = 0;
+    const uint8_t **known = calloc(B, sizeof *known);
+    size_t *known_len = calloc(B, sizeof *known_len);
+    x->recovered = calloc(B, sizeof *x->recovered);
+    if (!known || !known_len || !x->recovered) {
+        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", x->l->dir);
+        goto out;
+    }
+    static const uint8_t empty[1];
+    for (uint32_t b = 0; b < B; b++)
+        if (holo_slice_len(a->n, B, b) == 0) known[b] = empty;   /* nothing to recover */
+    for (size_t i = 0; i < x->nc; i++) {
+        cand *c = &x->c[i];
+        if (c->ok && !known[c->h.block_id]) {
+            known[c->h.block_id] = c->raw;
+            known_len[c->h.block_id] = c->raw_len;
+        }
+    }
+    size_t S = (size_t)holo_slice_len(a->n, B, 0) * (size_t)x->ops->elem_size;
+    int n = holo_recovery_solve(x->l->dir, names, nnames, holo_recovery_kind(x->ops->kind),
+                                a->ref.version, B, S, known, known_len, x->o, x->recovered,
+                                &a->n_recovery, err);
+    if (n < 0) rc = n;
+    else a->n_recovered = (uint32_t)n;
+out:
+    free(known);
+    free(known_len);
+    holo_recovery_list_free(names);
+    return rc;
+}
+
 int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_decode_opts *o,
                   holo_assembly *a, holo_err *err)
 {
@@ -195,6 +251,10 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
             a->slice_bytes[c->h.block_id] = c->raw_len;
         }
     }
+    if (!o || !o->no_recovery) {
+        rc = recover_missing(&x, err);
+        if (rc) goto out;
+    }
     run_workers(&x, place_worker, threads);
     for (uint32_t b = 0; b < B; b++) a->n_present += a->present[b];
     if (a->n_present == 0 && a->n > 0 && o && o->strict)
@@ -203,6 +263,9 @@ out:
     for (size_t i = 0; i < x.nc; i++) { free(x.c[i].file); free(x.c[i].raw); }
     free(x.c);
     free(x.winner);
+    if (x.recovered)
+        for (uint32_t b = 0; b < a->ref.block_count; b++) free(x.recovered[b]);
+    free(x.recovered);
     if (rc) holo_assembly_free(a);
     return rc;
 }
@@ -237,4 +300,7 @@ void holo_assembly_info(const holo_assembly *a, holo_info *info)
     info->exact = a->n_present == h->block_count && !(h->kind == HOLO_KIND_AUDIO && a->audio_flags_or & 1);
     info->newest_mtime_ns = a->newest_mtime_ns;
     info->chunk_bytes = a->chunk_bytes;
+    info->recovery_chunks = a->n_recovery;
+    info->chunks_recovered = a->n_recovered;
+    info->recoverable = a->n_recovered > 0;
 }

@@ -103,6 +103,7 @@ int holo_audio12_encode(const char *input, const char *tmpdir, const holo_encode
     p.resid16 = resid;
     p.n = N;
     p.golden = version >= 2;
+    p.zlib_level = o->zlib_level;
     p.write_scores = 0;
     p.base_kind = "audio";
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);

@@ -292,7 +292,7 @@ static int write_chunks(const char *dir, holo_chunk_hdr hdr, const uint8_t *blob
         size_t rl, zl;
         uint8_t *raw = holo_v3_slice_bytes(V, N, B, b, &rl), *z = NULL;
         if (!raw) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); break; }
-        rc = holo_zlib(raw, rl, level ? level : 9, &z, &zl, err);
+        rc = holo_zlib(raw, rl, holo_zlevel(level), &z, &zl, err);
         free(raw);
         if (rc) break;
         holo_chunk_hdr h = hdr;

@@ -63,6 +63,7 @@ int holo_binary_encode(const char *input, const char *tmpdir, const holo_encode_
     p.resid8 = buf + Cp;
     p.n = N;
     p.golden = 1;
+    p.zlib_level = o->zlib_level;
     p.write_scores = 0;
     p.base_kind = "binary";
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);

@@ -1,5 +1,7 @@
-/* chunkwrite.c — the encode back end: slice, deflate and write every chunk, in parallel. */
+/* chunkwrite.c — the encode back end: slice, deflate and write every chunk, in parallel, then
+ * the HORC recovery chunks over the same uncompressed slices when the plan asks for them. */
 #include "internal.h"
+#include "recovery.h"
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,6 +21,8 @@ typedef struct {
     const holo_enc_plan *p;
     atomic_uint next;
     double *scores;
+    uint8_t **keep;           /* recovery: raw slice bytes per block, else NULL */
+    size_t *keep_len;
     pthread_mutex_t lock;
     int rc;
     holo_err err;
@@ -66,7 +70,7 @@ static int write_one(job *j, uint32_t b, holo_err *e)
     uint8_t *raw = slice_bytes(p, b, &raw_len, &score);
     if (!raw) return holo_seterr(e, HOLO_ENOMEM, "%s: out of memory", j->dir);
     uint8_t *z;
-    int rc = holo_zlib(raw, raw_len, p->zlib_level ? p->zlib_level : 9, &z, &z_len, e);
+    int rc = holo_zlib(raw, raw_len, holo_zlevel(p->zlib_level), &z, &z_len, e);
     free(raw);
     if (rc) return rc;
     holo_chunk_hdr h = p->hdr;
@@ -118,7 +122,16 @@ int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo
     atomic_init(&j.next, 0);
     pthread_mutex_init(&j.lock, NULL);
     uint32_t B = p->hdr.block_count;
-    if (p->write_scores && !(j.scores = calloc(B, sizeof *j.scores))) {
+    uint32_t R = p->n > 0 ? holo_horc_count(B, p->recovery) : 0;
+    uint64_t S = (p->resid16 ? 2 : 1) * holo_slice_len(p->n, B, 0);
+    if (R && S > UINT32_MAX) {
+        pthread_mutex_destroy(&j.lock);
+        return holo_seterr(err, HOLO_EINVAL, "%s: slices of %llu bytes are too large for recovery "
+                           "chunks (use more blocks)", dir, (unsigned long long)S);
+    }
+    if ((p->write_scores && !(j.scores = calloc(B, sizeof *j.scores))) ||
+        (R && (!(j.keep = calloc(B, sizeof *j.keep)) || !(j.keep_len = calloc(B, sizeof *j.keep_len))))) {
+        free(j.scores); free(j.keep);
         pthread_mutex_destroy(&j.lock);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir);
     }
@@ -134,6 +147,14 @@ int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo
     if (rc && err) *err = j.err;
     if (!rc && p->write_scores)
         rc = holo_write_manifest(dir, p->base_kind, p->hdr.version, B, j.scores, err);
+    if (!rc && R)
+        rc = holo_recovery_write(dir, holo_recovery_kind(p->hdr.kind), p->hdr.version, B,
+                                 (const uint8_t *const *)j.keep, j.keep_len, (size_t)S, R,
+                                 0x484f524376313200ull ^ p->n ^ ((uint64_t)B << 40), threads, err);
+    if (j.keep)
+        for (uint32_t b = 0; b < B; b++) free(j.keep[b]);
+    free(j.keep);
+    free(j.keep_len);
     free(j.scores);
     pthread_mutex_destroy(&j.lock);
     return rc;

@@ -90,8 +90,8 @@ typedef struct holo_encode_opts {
     uint32_t coarse_side;     /* image thumbnail max side, default 16 */
     uint32_t coarse_frames;   /* audio coarse frames, default 2048 */
     int threads;              /* 0 = one per core */
-    int zlib_level;           /* residual deflate level, 0 = default (9: byte-exact with the
-                                 reference's chunks) */
+    int zlib_level;           /* residual deflate level 1-9; 0 = default (4: within 0.5% of
+                                 level 9, 3-4x faster); 9 gives the reference's exact bytes */
     const char *name_hint;    /* file name used for mode detection instead of the input path */
     /* v3 (formats.md §8-10) */
     int quality;              /* 1..100, default 50 */
@@ -130,6 +130,10 @@ typedef struct holo_info {
     int exact;                         /* 1 when a full decode gives the original exactly */
     int64_t newest_mtime_ns;           /* newest chunk file mtime */
     uint64_t chunk_bytes;              /* total bytes of valid chunk files */
+    /* recovery chunks (HORC, holo(5)); added for v1/v2 images, audio and binaries */
+    uint32_t recovery_chunks;          /* recovery_*.holo whose header matches this encoding */
+    int recoverable;                   /* blocks are missing and recovery_chunks >= missing */
+    uint32_t chunks_recovered;         /* decode: blocks solved from recovery chunks */
 } holo_info;
 
 /* Read only the chunk headers of `dir` (no residual is inflated). Cheap: for stat/ls. */

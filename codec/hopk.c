@@ -164,7 +164,7 @@ static int write_in(const char *dir, const char *name, const void *data, size_t 
 }
 
 static int write_pack(const char *dir, obj *objs, size_t n, const int16_t *R, uint64_t total,
-                      uint32_t B, holo_err *err)
+                      uint32_t B, int zlevel, holo_err *err)
 {
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++)
@@ -182,7 +182,7 @@ static int write_pack(const char *dir, obj *objs, size_t n, const int16_t *R, ui
         uint8_t *le = le16(v, m), *z = NULL, *file = NULL;
         size_t zl = 0;
         if (!le) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); break; }
-        rc = holo_zlib9(le, (size_t)m * 2, &z, &zl, err);
+        rc = holo_zlib(le, (size_t)m * 2, zlevel, &z, &zl, err);
         free(le);
         if (rc) break;
         if (zl > UINT32_MAX || !(file = malloc(HOLO_HOPK_HDR + zl))) {
@@ -243,7 +243,7 @@ int holo_pack(const char *const *inputs, size_t n, const char *outdir, const hol
         char tmp[PATH_MAX];
         rc = holo_tmpdir_begin(outdir, tmp, sizeof tmp, err);
         if (!rc) {
-            rc = write_pack(tmp, objs, n, R, total, (uint32_t)B, err);
+            rc = write_pack(tmp, objs, n, R, total, (uint32_t)B, holo_zlevel(o->zlib_level), err);
             if (!rc) rc = holo_tmpdir_commit(tmp, outdir, err);
             if (rc) holo_rmtree(tmp);
         }

@@ -69,6 +69,7 @@ int holo_image12_encode(const char *input, const char *tmpdir, const holo_encode
     p.resid16 = resid;
     p.n = N;
     p.golden = version >= 2;
+    p.zlib_level = o->zlib_level;
     p.write_scores = 1;
     p.base_kind = "image";
     /* The input buffers are no longer needed: free them before the chunk writer's peak. */

@@ -507,7 +507,7 @@ int holo_image3_encode(const char *input, const char *tmpdir, const holo_encode_
     p.n = N;
     p.golden = 1;
     p.write_scores = 2;
-    p.zlib_level = o->zlib_level;   /* 0 = 9, byte-exact with the reference */
+    p.zlib_level = o->zlib_level;
     p.base_kind = "image";
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);
     /* 12. Recovery chunks. */

@@ -451,6 +451,35 @@ static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
     return psnr_rgb(rgb, tmp, (size_t)im->w * im->h);
 }
 
+/* The three guarantees of the current streams: any m1 (T0+T1), the worst m2 subset by the
+ * additive model (T0..T2 + their U), and all chunks (lossy only). */
+static int measure_all(v4_image *im, const v4_stat *st, const uint8_t *rgb, uint8_t *tmp,
+                       uint32_t *ids, int lossy, int threads, double *p1, double *p2,
+                       double *pall)
+{
+    size_t npix = (size_t)im->w * im->h;
+    uint32_t B = im->B, m2 = v4_m2_for(B);
+    /* Signs are needed for the measurements (the encoder's pass does not store them). */
+    for (int c = 0; c < im->ncomp; c++)
+        for (size_t i = 0; i < npix; i++)
+            im->sign[c][i] = im->coef[c][i] < 0;
+    *p1 = measure(im, rgb, tmp, 1, NULL, 0, threads);
+    double *gain = malloc(B * sizeof *gain);
+    if (!gain)
+        return -1;
+    chunk_gains(im, st, gain);
+    worst_subset(gain, B, m2, ids);
+    free(gain);
+    *p2 = measure(im, rgb, tmp, 2, ids, m2, threads);
+    *pall = 99.0;
+    if (lossy) {
+        for (uint32_t c = 0; c < B; c++)
+            ids[c] = c;
+        *pall = measure(im, rgb, tmp, 2, ids, B, threads);
+    }
+    return 0;
+}
+
 int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
                        const holo_encode_opts *o, const char *name, v4_stats *stats,
                        holo_err *err)
@@ -500,62 +529,76 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     uint32_t m1 = v4_m1_for(B), m2 = v4_m2_for(B);
     double p1 = 0, p2 = 0, pall = 99;
     double lo_du = 0, hi_du = 0;
-    for (int attempt = 0; attempt < 12; attempt++) {
+    uint64_t budget = lossy ? o->target_bytes : 0;
+    uint8_t saved[V4_MAX_BANDS][V4_TIERS];
+    int have_saved = 0, saved_current = 0;
+    uint64_t saved_tot = 0;
+    int max_att = budget ? 14 : lossy ? 8 : 5;
+    for (int attempt = 0; attempt < max_att; attempt++) {
         choose_shifts(&im, &st, &tg, du);
         streams_free(&s, B);
         if (encode_streams(&im, &s, threads))
             goto fail;
-        if (getenv("V4_DEBUG"))
-            fprintf(stderr, "attempt %d T0 %zu T1 %zu T2 %zu\n", attempt, s.t[0].len, s.t[1].len,
-                    s.t[2].len);
-        /* Signs are needed for the measurements (the encoder's pass does not store them). */
-        for (int c = 0; c < im.ncomp; c++)
-            for (size_t i = 0; i < npix; i++)
-                im.sign[c][i] = im.coef[c][i] < 0;
-        p1 = measure(&im, rgb, tmp, 1, NULL, 0, threads);
-        double *gain = malloc(B * sizeof *gain);
-        if (!gain)
+        if (measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
             goto fail;
-        chunk_gains(&im, &st, gain);
-        worst_subset(gain, B, m2, ids);
-        free(gain);
-        p2 = measure(&im, rgb, tmp, 2, ids, m2, threads);
-        if (lossy) {
-            for (uint32_t c = 0; c < B; c++)
-                ids[c] = c;
-            pall = measure(&im, rgb, tmp, 2, ids, B, threads);
+        uint64_t tot = streams_total(&s, B);
+        int ok1 = p1 >= tg.t1, ok2 = p2 >= tg.t2;
+        int okf = !lossy || budget || pall >= tg.full, okb = !budget || tot <= budget;
+        saved_current = 0;
+        if (ok1 && ok2 && okf && okb && (!have_saved || tot < saved_tot || budget)) {
+            memcpy(saved, im.shift, sizeof saved);
+            saved_tot = tot;
+            have_saved = saved_current = 1;
         }
-        int retry = 0;
-        if (p1 < tg.t1 && tg.m1 < 6) {
-            tg.m1 += 0.25 + (tg.t1 - p1);
-            retry = 1;
+        if (getenv("V4_DEBUG"))
+            fprintf(stderr, "attempt %d: T0 %zu T1 %zu T2 %zu total %llu p1 %.2f p2 %.2f all %.2f "
+                    "du %.3f\n", attempt, s.t[0].len, s.t[1].len, s.t[2].len,
+                    (unsigned long long)tot, p1, p2, pall, du);
+        /* Calibrate the model margins on the measurements: too low -> finer, too high ->
+         * coarser (an overshoot costs bytes). */
+        int changed = 0;
+        if (!ok1) {
+            tg.m1 += tg.t1 - p1 + 0.1;
+            changed = 1;
+        } else if (p1 > tg.t1 + 0.15 && attempt < 3) {
+            tg.m1 -= p1 - tg.t1 - 0.05;
+            changed = 1;
         }
-        if (p2 < tg.t2 && tg.m2 < 6) {
-            tg.m2 += 0.1 + (tg.t2 - p2);
-            retry = 1;
+        if (!ok2) {
+            tg.m2 += tg.t2 - p2 + 0.05;
+            changed = 1;
+        } else if (p2 > tg.t2 + 0.15 && attempt < 3) {
+            tg.m2 -= p2 - tg.t2 - 0.05;
+            changed = 1;
         }
-        if (lossy && o->target_bytes > 0 && !retry) {
+        if (lossy && !budget) {
+            if (!okf) {
+                du /= pow(2, (tg.full - pall) / 6.0 + 0.02);
+                changed = 1;
+            } else if (pall > tg.full + 0.15 && attempt < 3) {
+                du *= pow(2, (pall - tg.full - 0.05) / 6.0);
+                changed = 1;
+            }
+        } else if (budget && !changed) {
             /* Bisection on the U step for the byte budget. */
-            uint64_t tot = streams_total(&s, B);
-            if (tot > o->target_bytes)
+            if (!okb)
                 lo_du = du;          /* too big: coarser */
             else
                 hi_du = du;          /* fits: try finer */
-            if (attempt >= 11 || (lo_du > 0 && hi_du > 0 && hi_du / lo_du > 0.97 &&
-                                  hi_du == du))
-                break;
-            double nd = lo_du == 0 ? hi_du / 1.6 : hi_du == 0 ? lo_du * 1.6
-                                                              : sqrt(lo_du * hi_du);
-            if (attempt >= 10 && hi_du > 0)
-                nd = hi_du;          /* last try: the best that fitted */
-            du = nd;
-            continue;
-        } else if (lossy && !retry && pall < tg.full && o->target_bytes == 0 && du > 0.3) {
-            du /= pow(2, (tg.full - pall) / 6.0 + 0.02);
-            continue;
+            if (!(lo_du > 0 && hi_du > 0 && hi_du / lo_du > 0.97)) {
+                du = lo_du == 0 ? hi_du / 1.5 : hi_du == 0 ? lo_du * 1.5 : sqrt(lo_du * hi_du);
+                changed = 1;
+            }
         }
-        if (!retry)
+        if (!changed)
             break;
+    }
+    if (have_saved && !saved_current) {
+        memcpy(im.shift, saved, sizeof saved);
+        streams_free(&s, B);
+        if (encode_streams(&im, &s, threads) ||
+            measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
+            goto fail;
     }
 
     /* Content id: the stream bytes and the geometry tie the chunks of this encode together. */

@@ -36,8 +36,11 @@ int v4_bands(uint32_t w, uint32_t h, int levels, v4_band *bands);
 void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
 
 /* ---- v4_rc.c: binary adaptive range coder (LZMA-style carry-less renormalisation) --------- */
-typedef uint16_t v4_prob;     /* P(bit = 0) in 1/65536 */
-#define V4_PROB_INIT 32768
+/* P(bit = 0) in 1/65536 as the mean of a fast (shift 4) and a slow (shift 7) estimate. */
+typedef struct v4_prob {
+    uint16_t fast, slow;
+} v4_prob;
+#define V4_PROB_INIT ((v4_prob){ 32768, 32768 })
 
 typedef struct v4_enc {
     uint8_t *buf;

@@ -1,15 +1,27 @@
-/* v4_rc.c — binary adaptive range coder (16-bit probabilities, adaptation shift 5), with
+/* v4_rc.c — binary adaptive range coder (16-bit probabilities, two adaptation rates), with
  * carry propagation through a cached byte. The leading byte of such a coder is always 0
  * (the interval starts inside [0, 2^32)), so it is not stored. Reading past the end of a
  * stream yields zero bytes: hostile streams decode to garbage values, never out of bounds. */
 #include "v4_codec.h"
 #include <stdlib.h>
-#include <math.h>
-double v4_dbg_raw, v4_dbg_bits;
 
 #define TOP (1u << 24)
 #define PBITS 16
-#define ADAPT 5
+#define FAST 4
+#define SLOW 7
+
+static inline uint32_t prob(const v4_prob *p) { return ((uint32_t)p->fast + p->slow) >> 1; }
+
+static inline void adapt(v4_prob *p, int bit)
+{
+    if (bit) {
+        p->fast -= p->fast >> FAST;
+        p->slow -= p->slow >> SLOW;
+    } else {
+        p->fast += (uint16_t)((65536u - p->fast) >> FAST);
+        p->slow += (uint16_t)((65536u - p->slow) >> SLOW);
+    }
+}
 
 void v4_enc_init(v4_enc *e)
 {
@@ -49,16 +61,14 @@ static void shift_low(v4_enc *e)
 
 void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
 {
-    v4_dbg_bits += -log2(bit ? 1 - *p / 65536.0 : *p / 65536.0);
-    uint32_t bound = (e->range >> PBITS) * *p;
+    uint32_t bound = (e->range >> PBITS) * prob(p);
     if (!bit) {
         e->range = bound;
-        *p += ((1u << PBITS) - *p) >> ADAPT;
     } else {
         e->low += bound;
         e->range -= bound;
-        *p -= *p >> ADAPT;
     }
+    adapt(p, bit);
     while (e->range < TOP) {
         e->range <<= 8;
         shift_low(e);
@@ -67,7 +77,6 @@ void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
 
 void v4_enc_raw(v4_enc *e, uint32_t v, int nbits)
 {
-    v4_dbg_raw += nbits;
     while (nbits-- > 0) {
         e->range >>= 1;
         if ((v >> nbits) & 1)
@@ -118,18 +127,17 @@ void v4_dec_init(v4_dec *d, const uint8_t *buf, size_t len)
 
 int v4_dec_bit(v4_dec *d, v4_prob *p)
 {
-    uint32_t bound = (d->range >> PBITS) * *p;
+    uint32_t bound = (d->range >> PBITS) * prob(p);
     int bit;
     if (d->code < bound) {
         d->range = bound;
-        *p += ((1u << PBITS) - *p) >> ADAPT;
         bit = 0;
     } else {
         d->code -= bound;
         d->range -= bound;
-        *p -= *p >> ADAPT;
         bit = 1;
     }
+    adapt(p, bit);
     while (d->range < TOP) {
         d->range <<= 8;
         d->code = d->code << 8 | next(d);

@@ -22,7 +22,7 @@ static const double colour_weight[3] = { 3.0, 0.5, 0.75 };
 
 int v4_tile_log2_for(uint32_t w, uint32_t h, uint32_t B)
 {
-    int tl = 4;
+    int tl = getenv("V4_TL") ? atoi(getenv("V4_TL")) : 4;
     while (tl > 0) {
         uint64_t tx = ((uint64_t)w + (1u << tl) - 1) >> tl, ty = ((uint64_t)h + (1u << tl) - 1) >> tl;
         if (tx * ty >= B)
@@ -314,7 +314,7 @@ int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *bu
 
 static int u_nb(const v4_image *im, int gb) { return im->shift[gb][2] - im->shift[gb][3]; }
 
-static uint16_t q_to_prob(unsigned q) { return (uint16_t)(q << 10); }
+static v4_prob q_to_prob(unsigned q) { return (v4_prob){ (uint16_t)(q << 10), (uint16_t)(q << 10) }; }
 
 static unsigned counts_to_q(const uint32_t c[2])
 {

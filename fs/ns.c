@@ -112,11 +112,27 @@ ns_type ns_resolve(const char *store, const char *path, char *spath, size_t spat
             return NS_NONE;
         return NS_DIR;
     }
-    if (ns_path_invalid(path) || ns_parent_is_chunkdir(store, path))
+    const char *base = ns_basename(path);
+    size_t dirlen = (size_t)(base - path);
+    char parent[4096];
+    if (dirlen >= sizeof parent)
+        return NS_NONE;
+    memcpy(parent, path, dirlen);
+    parent[dirlen] = 0;
+    if (ns_path_invalid(parent) || ns_parent_is_chunkdir(store, path))
         return NS_NONE;
     if (ns_join(plain, sizeof plain, store, path, NULL) < 0 ||
         ns_join(spath, spathsz, store, path, NS_SUFFIX) < 0)
         return NS_NONE;
+    if (ns_is_hidden(base)) {
+        /* a temporary name (NAME.tmpXXXXXX) reaches a plain file by its exact name, so the
+         * write-then-rename pattern works through the mount; it is never listed */
+        if (strncmp(base, ".holofs-", 8) == 0 || strncmp(base, ".fuse_hidden", 12) == 0 ||
+            lstat(plain, st) < 0 || !S_ISREG(st->st_mode))
+            return NS_NONE;
+        snprintf(spath, spathsz, "%s", plain);
+        return NS_PLAIN;
+    }
     if (lstat(spath, st) == 0 && S_ISDIR(st->st_mode)) {
         *shadowed = lstat(plain, &pst) == 0;
         return NS_ENCODED;

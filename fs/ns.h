@@ -31,7 +31,8 @@ int ns_path_invalid(const char *path);
 /* out = store + path + suffix (suffix may be NULL). -ENAMETOOLONG when it does not fit. */
 int ns_join(char *out, size_t outsz, const char *store, const char *path, const char *suffix);
 
-/* Resolve mount path `path`. spath gets the store path of what was found (X.holo for encoded
+/* Resolve mount path `path`. A hidden last component only resolves to a plain regular file
+ * (temporary files of atomic writes through the mount); it is never listed. spath gets the store path of what was found (X.holo for encoded
  * files) and st its lstat. *shadowed is set to 1 when both X and X.holo/ exist (encoded wins).
  * Returns the type, NS_NONE when nothing is there (or the path is invalid). */
 ns_type ns_resolve(const char *store, const char *path, char *spath, size_t spathsz,

@@ -393,7 +393,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         const char *slash = strrchr(p->path, '/');
         size_t plen = (size_t)(slash - p->path);
         if (p->unlinked || !slash || plen != (strcmp(path, "/") == 0 ? 0 : strlen(path)) ||
-            strncmp(p->path, path, plen) != 0)
+            strncmp(p->path, path, plen) != 0 || ns_is_hidden(slash + 1))
             continue;
         char sp[PATH_MAX];
         int sh;
@@ -495,6 +495,30 @@ static int fs_unlink(const char *path)
     return rc;
 }
 
+/* The end of an atomic write through the mount (write NAME.tmpXXXXXX, rename to NAME):
+ * encode the temporary file into NAME.holo/, then remove it. */
+static int rename_encode(holofs *fs, const char *sfrom, const char *to)
+{
+    char out[PATH_MAX];
+    holo_encode_opts o;
+    holo_err err = {0};
+    if (ns_join(out, sizeof out, fs->store, to, NS_SUFFIX) < 0)
+        return -ENAMETOOLONG;
+    holo_encode_opts_init(&o);
+    o.name_hint = ns_basename(to);
+    if (fs->chunk_kb > 0)
+        o.chunk_kb = fs->chunk_kb;
+    if (fs->codec_version > 0)
+        o.codec_version = fs->codec_version;
+    if (holo_encode_file(sfrom, out, &o, &err) < 0) {
+        holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
+        return -holo_to_errno(&err);
+    }
+    unlink(sfrom);
+    forget(fs, to, 0, NULL, NULL);
+    return 0;
+}
+
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
     holofs *fs = ctx_fs();
@@ -523,6 +547,8 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
     }
     if (tt != NS_NONE && (flags & RENAME_NOREPLACE))
         return -EEXIST;
+    if (tf == NS_PLAIN && tt != NS_PLAIN && tt != NS_DIR && ns_is_hidden(ns_basename(from)))
+        return rename_encode(fs, sfrom, to);
     if (tf == NS_DIR && tt != NS_NONE && tt != NS_DIR)
         return -ENOTDIR;
     if (tf != NS_DIR && tt == NS_DIR)
@@ -596,6 +622,39 @@ static void pend_put(holofs *fs, fs_pend *p)
     free(p);
 }
 
+/* Copy the whole of fd into `path` (a hidden name: nobody reads it half-written). */
+static int copy_out(int fd, const char *path, mode_t mode)
+{
+    char buf[65536];
+    int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (out < 0)
+        return -errno;
+    off_t off = 0;
+    int rc = 0;
+    while (rc == 0) {
+        ssize_t n = pread(fd, buf, sizeof buf, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -errno : 0;
+            break;
+        }
+        for (ssize_t done = 0; done < n && rc == 0;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            if (w < 0 && errno != EINTR)
+                rc = -errno;
+            else if (w > 0)
+                done += w;
+        }
+        off += n;
+    }
+    if (close(out) < 0 && rc == 0)
+        rc = -errno;
+    if (rc < 0)
+        unlink(path);
+    return rc;
+}
+
 /* Encode the pending data into STORE/path.holo/ (atomically: libholo writes a temporary
  * directory and renames it). On failure the previous version stays. 0 or -errno. */
 static int pend_commit(holofs *fs, fs_pend *p)
@@ -627,6 +686,11 @@ static int pend_commit(holofs *fs, fs_pend *p)
             rc = -ENAMETOOLONG;
         } else if (fstat(p->fd, &st) < 0) {
             rc = -errno;
+        } else if (ns_is_hidden(ns_basename(path))) {
+            /* a temporary name: keep the bytes as they are, encode when it is renamed */
+            rc = copy_out(p->fd, plain, st.st_mode & 0666);
+            if (rc == 0)
+                p->dirty = 0;
         } else if (st.st_size == 0) {
             /* nothing to encode (the codec refuses empty input): an empty plain file */
             int fd = open(plain, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0666);
@@ -735,7 +799,10 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     int sh;
     if (fs->ro)
         return -EROFS;
-    if (ns_path_invalid(path))
+    /* Temporary names (NAME.tmpXXXXXX) may be created: they live as pending writes only and
+     * are encoded under whatever name they are renamed to. holofs's own names may not. */
+    const char *base = ns_basename(path);
+    if (strncmp(base, ".holofs-", 8) == 0 || strncmp(base, ".fuse_hidden", 12) == 0)
         return -EPERM;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_PLAIN) {

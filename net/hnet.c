@@ -19,7 +19,7 @@ const char *hnet_drop_name(int code)
 {
     static const char *n[HNET_DROP_NCODES] = {
         "ok", "short", "magic", "version", "type", "fields", "range", "auth", "total",
-        "segments", "cap", "truncated", "name" };
+        "segments", "cap", "truncated", "name", "source" };
     return code <= 0 && -code < HNET_DROP_NCODES ? n[-code] : "?";
 }
 

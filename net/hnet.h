@@ -40,7 +40,8 @@ enum {
     HNET_DROP_CAP = -10,      /* a memory / count cap would be exceeded */
     HNET_DROP_TRUNC = -11,    /* truncated by the socket (MSG_TRUNC) */
     HNET_DROP_NAME = -12,     /* META name rejected (transfer still known, name not used) */
-    HNET_DROP_NCODES = 13
+    HNET_DROP_SOURCE = -13,   /* from another address than the transfer's first (--pin-source) */
+    HNET_DROP_NCODES = 14
 };
 const char *hnet_drop_name(int code);
 

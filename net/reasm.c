@@ -373,6 +373,12 @@ static int on_data(hnet_rx *r, hnet_transfer *t, const hnet_hdr *h, const uint8_
 
 int hnet_rx_feed(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms)
 {
+    return hnet_rx_feed_from(r, buf, len, now_ms, NULL, 0);
+}
+
+int hnet_rx_feed_from(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms,
+                      const void *src, size_t srclen)
+{
     hnet_hdr h;
     r->st.datagrams++;
     r->st.bytes += len;
@@ -384,8 +390,16 @@ int hnet_rx_feed(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms)
     int e = hnet_parse(buf, len, &h);
     if (e) return drop(r, NULL, e);
     hnet_transfer *t = find(r, h.transfer_id);
+    if (srclen > sizeof t->src) srclen = sizeof t->src;
+    if (t && r->lim.pin_source && t->srclen &&
+        (srclen != t->srclen || memcmp(src, t->src, srclen) != 0))
+        return drop(r, t, HNET_DROP_SOURCE);
     if (t && h.total_chunks != t->total) return drop(r, t, HNET_DROP_TOTAL);
-    if (!t && !(t = create(r, &h, now_ms))) return drop(r, NULL, HNET_DROP_CAP);
+    if (!t) {
+        if (!(t = create(r, &h, now_ms))) return drop(r, NULL, HNET_DROP_CAP);
+        if (srclen) memcpy(t->src, src, srclen);
+        t->srclen = (uint8_t)srclen;
+    }
     /* only valid datagrams of this transfer refresh its clock */
     t->last_ms = now_ms;
     t->datagrams++;

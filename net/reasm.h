@@ -18,6 +18,7 @@ typedef struct hnet_limits {
     uint64_t max_chunk;        /* bytes of one chunk (default 16 MiB) */
     uint32_t max_transfers;    /* concurrent transfers (default 16) */
     uint32_t max_chunks;       /* total_chunks of one transfer (default 1 << 20) */
+    int pin_source;            /* drop datagrams of a transfer from other source addresses */
 } hnet_limits;
 void hnet_limits_default(hnet_limits *l);
 
@@ -44,6 +45,8 @@ typedef struct hnet_transfer {
     int64_t first_ms, last_ms;
     uint64_t datagrams, bytes, segments, dups, drops, mem;
     void *user;                     /* the sink's per-transfer state */
+    uint8_t src[32];                /* source address of its first valid datagram */
+    uint8_t srclen;
     /* private */
     struct hnet_asm **tab;
     uint32_t tab_size, n_asm;
@@ -69,6 +72,11 @@ hnet_rx *hnet_rx_new(const hnet_limits *l, const hnet_sink *s, const hmac_sha256
 /* One datagram; returns 0 when it changed or confirmed state, 1 for a harmless repeat, or a
  * negative HNET_DROP_* code. */
 int hnet_rx_feed(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms);
+/* The same with the sender's address (opaque bytes, e.g. a sockaddr; at most 32 are kept): the
+ * first valid datagram of a transfer records it, and with limits.pin_source datagrams of that
+ * transfer from any other address are dropped (HNET_DROP_SOURCE). */
+int hnet_rx_feed_from(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms,
+                      const void *src, size_t srclen);
 /* Count a datagram dropped before parsing (e.g. truncated by the socket). */
 void hnet_rx_count_drop(hnet_rx *r, int code);
 /* End transfers idle for at least idle_ms. */

@@ -46,7 +46,7 @@ static void usage(FILE *f)
           "                  [--payload 65507] [--decode-mode best|strict|none] [--key FILE]\n"
           "                  [--max-mem BYTES] [--max-transfers N] [--max-chunk BYTES]\n"
           "                  [--iface NAME] [--fsync] [--replay CAPTURE.hex]\n"
-          "                  [--capture OUT.hex]\n", f);
+          "                  [--capture OUT.hex] [--pin-source]\n", f);
 }
 
 /* ---- sink wrapper: progress lines and per-transfer summaries --------------------------- */
@@ -220,6 +220,7 @@ static int serve(hnet_rx *r, rx_ctx *c, const rx_opts *o)
     static char ctl[BATCH][CMSG_SPACE(sizeof(uint32_t))];
     struct mmsghdr mm[BATCH];
     struct iovec iov[BATCH];
+    struct sockaddr_storage from[BATCH];
     uint32_t last_ovfl = 0;
     int64_t idle_ms = (int64_t)(o->idle * 1000), last_tick = 0;
     while (!holonet_stop) {
@@ -229,7 +230,9 @@ static int serve(hnet_rx *r, rx_ctx *c, const rx_opts *o)
         if (pr > 0) {
             for (int i = 0; i < BATCH; i++) {
                 iov[i] = (struct iovec){ bufs[i], RXBUF };
-                mm[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1,
+                mm[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+                                                 .msg_namelen = sizeof from[i],
+                                                 .msg_iov = &iov[i], .msg_iovlen = 1,
                                                  .msg_control = ctl[i],
                                                  .msg_controllen = sizeof ctl[i] };
                 mm[i].msg_len = 0;
@@ -252,7 +255,8 @@ static int serve(hnet_rx *r, rx_ctx *c, const rx_opts *o)
                 if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || mm[i].msg_len > o->payload)
                     hnet_rx_count_drop(r, HNET_DROP_TRUNC);
                 else
-                    hnet_rx_feed(r, bufs[i], mm[i].msg_len, now);
+                    hnet_rx_feed_from(r, bufs[i], mm[i].msg_len, now, &from[i],
+                                      mm[i].msg_hdr.msg_namelen);
             }
             if (n < 0 && errno != EAGAIN && errno != EINTR) net_log("recv: %s", strerror(errno));
         }
@@ -277,7 +281,8 @@ int holonet_rx_main(int argc, char **argv)
         { "idle-timeout", 1, 0, 'i' }, { "payload", 1, 0, 'P' }, { "decode-mode", 1, 0, 'm' },
         { "key", 1, 0, 'k' }, { "max-mem", 1, 0, 'M' }, { "max-transfers", 1, 0, 'T' },
         { "max-chunk", 1, 0, 'C' }, { "fsync", 0, 0, 'f' }, { "replay", 1, 0, 'r' },
-        { "iface", 1, 0, 'I' }, { "capture", 1, 0, 'c' }, { "help", 0, 0, 'h' },
+        { "iface", 1, 0, 'I' }, { "capture", 1, 0, 'c' }, { "pin-source", 0, 0, 'S' },
+        { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 } };
     int ch;
     uint64_t v;
@@ -304,6 +309,7 @@ int holonet_rx_main(int argc, char **argv)
         case 'r': o.replay = optarg; break;
         case 'I': o.iface = optarg; break;
         case 'c': o.capture = optarg; break;
+        case 'S': o.lim.pin_source = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -276,8 +276,15 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
     /* a partial directory still announces its full block count */
     for (size_t i = 0; i < n; i++) {
         holo_chunk_hdr h;
-        if (holo_chunk_parse(c[i].data, c[i].len, c[i].name, &h, NULL) == 0 && h.block_count > total)
-            total = h.block_count;
+        holo_err err = { 0 };
+        /* reference receivers decode only v1/v2 HOCH/HOAU/HOBI (transport.md A.6) */
+        if (holo_chunk_parse(c[i].data, c[i].len, c[i].name, &h, &err) || h.version > 2) {
+            net_log("%s/%s: %s; holonet sends only version 1/2 HOCH, HOAU and HOBI chunks",
+                    dir, c[i].name, err.msg[0] ? err.msg : "version 3 chunk");
+            free_chunks(c, n);
+            return -1;
+        }
+        if (h.block_count > total) total = h.block_count;
         uint64_t segs = c[i].len ? (c[i].len + seg - 1) / seg : 1;
         if (segs > 65535) {
             net_log("%s: %zu bytes need %llu segments of %zu bytes (at most 65535); raise "
@@ -392,7 +399,7 @@ int holonet_tx_main(int argc, char **argv)
         case 'd': if (net_parse_double(optarg, &o.delay) || o.delay < 0 || o.delay > 60) goto bad;
             break;
         case 'r': if (net_parse_u64(optarg, &o.rate)) goto bad; break;
-        case 'V': if (net_parse_u64(optarg, &v) || v < 1 || v > 4) goto bad;
+        case 'V': if (net_parse_u64(optarg, &v) || v < 1 || v > 2) goto bad;
             o.codec_version = (int)v; break;
         case 'g': o.prefer_gain = 1; break;
         case 't': if (net_parse_u64(optarg, &v) || v > 255) goto bad; o.ttl = (int)v; break;

@@ -60,7 +60,7 @@ if ! mount_fs; then
     grep -qi "permission\|device not found\|not permitted" "$T/holofs.log" &&
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 fi
-plan 36
+plan 39
 mounted; ok $? "holofs mounts an empty store"
 
 # ---- cp in, read back -----------------------------------------------------------------------
@@ -110,6 +110,13 @@ is "$(tcat "$M/empty.txt")" "now with data" "... and filled later (then encoded)
 [ -d "$S/empty.txt.holo" ] && [ ! -e "$S/empty.txt" ]
 ok $? "... the placeholder gave way to the encoded file"
 
+# ---- atomic writes through the mount (write NAME.tmpXXXXXX, rename to NAME) -----------------
+run t "$holo" decode -o "$M/decoded.png" "$S/pic.png.holo"
+is "$rc" 0 "holo decode -o MNT/X (temp file + rename) works through the mount"
+is "$("$psnr" "$M/decoded.png" pic.png)" inf "... the result is encoded and reads back exact"
+[ -d "$S/decoded.png.holo" ] && [ -z "$(ls -A "$S" | grep "\.tmp")" ]
+ok $? "... and no temporary name is left in the store"
+
 # ---- a failed encode keeps the previous version ---------------------------------------------
 printf 'this is not a png' > fake.png
 run t cp fake.png "$M/pic.png"
@@ -135,7 +142,7 @@ run mkdir "$M/bad.holo"
 ok $((rc == 0)) "mkdir NAME.holo is refused (it would be an encoded file)"
 is "$(stat -f -c %b "$M")" "$(stat -f -c %b "$S")" "statfs reports the store's file system"
 is "$(ls -A "$S/.holofs-tmp" | wc -l)" 0 "no temporary file is left in the scratch directory"
-is "$(ls -A "$M" | tr '\n' ' ')" "a.bin empty.txt pic.png plain.txt sub tone.wav " "the mount shows exactly the files written"
+is "$(ls -A "$M" | tr '\n' ' ')" "a.bin decoded.png empty.txt pic.png plain.txt sub tone.wav " "the mount shows exactly the files written"
 umount_fs
 is "$fsrc" 0 "unmount: holofs exits with status 0"
 

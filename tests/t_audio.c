@@ -173,6 +173,7 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
     if (!args) return;
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     json_t *v;
     if ((v = json_object_get(args, "block_count"))) eo.block_count = (uint32_t)json_integer_value(v);
     if ((v = json_object_get(args, "version"))) eo.codec_version = (int)json_integer_value(v);
@@ -240,6 +241,7 @@ static void kb_cases(void)
         if (!kb) continue;
         holo_encode_opts eo;
         holo_encode_opts_init(&eo);
+        eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
         eo.chunk_kb = (long)json_integer_value(kb);
         char in[4096], out[4096], c0[4096];
         pathf(in, sizeof in, "%s/formats/%s", tap_vectors(), json_string_value(json_object_get(e, "input")));
@@ -311,6 +313,7 @@ static void round_trip(const char *in, const char *what, const int16_t *want, ui
     fresh_dir(out, sizeof out, "rt");
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.codec_version = version;
     eo.block_count = B;
     eo.coarse_frames = 64;
@@ -492,6 +495,7 @@ static void public_api(void)
     pathf(out, sizeof out, "%s/api.wav.holo", scratch);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     holo_err err = {0};
     int rc = holo_encode_file(in, out, &eo, &err);
     if (!is_int(rc, 0, "holo_encode_file(.wav)")) diag("%s", err.msg);
@@ -518,6 +522,7 @@ static void expect_fail(const char *path, const char *needle, const char *what)
     fresh_dir(out, sizeof out, "bad");
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     int rc = holo_audio12_encode(path, out, &eo, &err);
     ok(rc < 0 && strstr(err.msg, path) && strstr(err.msg, needle) && !strchr(err.msg, '\n'),
        "%s: fails with one line naming the file and '%s'", what, needle);

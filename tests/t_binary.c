@@ -154,6 +154,7 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
     if (!args || !enc || strncmp(json_string_value(enc), "Holo.Codec", 10)) return;  /* v1: synthetic */
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.block_count = (uint32_t)json_integer_value(json_object_get(args, "block_count"));
     eo.threads = 2;
     char in[4096], out[4096], chunks[4096];
@@ -247,6 +248,7 @@ static void sizes(void)
         fresh_dir(out, sizeof out, "sz");
         holo_encode_opts eo;
         holo_encode_opts_init(&eo);      /* default B = 32 */
+        eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
         holo_err err = {0};
         snprintf(what, sizeof what, "L=%zu", L[i]);
         int rc = holo_binary_encode(in, out, &eo, &err);
@@ -284,6 +286,7 @@ static void kb_and_errors(void)
     make_file(in, 100000, 5);
     fresh_dir(out, sizeof out, "kb");
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.chunk_kb = 8;
     int rc = holo_binary_encode(in, out, &eo, &err);
     char c0[4096];
@@ -305,6 +308,7 @@ static void kb_and_errors(void)
     write_bytes(in, "", 0);
     fresh_dir(out, sizeof out, "empty");
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     rc = holo_binary_encode(in, out, &eo, &err);
     ok(rc == HOLO_EINVAL && strstr(err.msg, in) && strstr(err.msg, "empty") && !strchr(err.msg, '\n'),
        "empty file rejected: %s", err.msg);
@@ -320,6 +324,7 @@ static void kb_and_errors(void)
     fresh_dir(da, sizeof da, "mixA");
     fresh_dir(db, sizeof db, "mixB");
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.block_count = 4;
     rc = holo_binary_encode(a, da, &eo, &err) | holo_binary_encode(bb, db, &eo, &err);
     pathf(src, sizeof src, "%s/chunk_0002.holo", db);
@@ -354,6 +359,7 @@ static void public_api(void)
     pathf(out, sizeof out, "%s/api.dat.holo", scratch);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     holo_err err = {0};
     int rc = holo_encode_file(in, out, &eo, &err);
     if (!is_int(rc, 0, "holo_encode_file(.dat)")) diag("%s", err.msg);

@@ -40,6 +40,7 @@ static void pack_exact(json_t *cj)
     snprintf(out, sizeof out, "%s/p.holo", tmp);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.block_count = 6;
     holo_err e;
     is_int(holo_pack(in, 3, out, &eo, &e), 0, "pack 3 objects, B=6");

@@ -173,6 +173,7 @@ static void run_case(const char *name)
     if (args && input && !strncmp(name, "image_", 6)) {
         holo_encode_opts eo;
         holo_encode_opts_init(&eo);
+        eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
         eo.block_count = (uint32_t)json_integer_value(json_object_get(args, "block_count"));
         eo.codec_version = (int)json_integer_value(json_object_get(args, "version"));
         if (json_object_get(args, "coarse_max_side"))
@@ -209,6 +210,7 @@ static void block_count_kb(void)
         if (strcmp(json_string_value(json_object_get(e, "codec")), "image v2") || !kb) continue;
         holo_encode_opts eo;
         holo_encode_opts_init(&eo);
+        eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
         eo.chunk_kb = (long)json_integer_value(kb);
         eo.threads = 2;
         char in[4096], edir[2048], chunk[2200];
@@ -256,6 +258,7 @@ static void round_trip(uint32_t w, uint32_t h, int version, uint32_t B)
     free(ppm);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.mode = HOLO_KIND_IMAGE;
     eo.codec_version = version;
     eo.block_count = B;
@@ -490,6 +493,7 @@ static void bad_input(void)
     mkdir(edir, 0700);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     holo_err err;
     int rc = holo_image12_encode(in, edir, &eo, &err);
     is_int(rc, HOLO_EINVAL, "corrupt PNG input is HOLO_EINVAL");

@@ -363,6 +363,27 @@ static void test_segments(void)
     msink_free(&m);
 }
 
+static void test_pin(void)
+{
+    msink m;
+    hnet_limits l;
+    hnet_limits_default(&l);
+    l.pin_source = 1;
+    hnet_rx *r = mk(&m, &l, NULL);
+    uint8_t b[64];
+    memset(b + HNET_HDR, 'z', 10);
+    put(b, 9, 4, 0, 0, 2);
+    is_int(hnet_rx_feed_from(r, b, HNET_HDR + 10, 0, "A", 1), 0, "pin-source: first datagram records A");
+    put(b, 9, 4, 0, 1, 2);
+    is_int(hnet_rx_feed_from(r, b, HNET_HDR + 5, 1, "B", 1), HNET_DROP_SOURCE,
+           "pin-source: the same transfer from B is dropped");
+    ok(m.landed[0] == 0, "pin-source: nothing landed from B");
+    is_int(hnet_rx_feed_from(r, b, HNET_HDR + 5, 2, "A", 1), 0, "pin-source: A completes the chunk");
+    ok(m.landed[0] == 1, "pin-source: chunk landed");
+    hnet_rx_free(r);
+    msink_free(&m);
+}
+
 int main(void)
 {
     snprintf(cap_path, sizeof cap_path, "%s/transport/hnet/capture.hex", tap_vectors());
@@ -383,5 +404,6 @@ int main(void)
     test_auth();
     test_reject_then_accept();
     test_segments();
+    test_pin();
     return done_testing();
 }

@@ -134,6 +134,7 @@ static void encode_cases(void)
         json_t *a = json_object_get(cj, "encoder_args");
         holo_encode_opts eo;
         holo_encode_opts_init(&eo);
+        eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
         eo.codec_version = 3;
         eo.block_count = (uint32_t)json_integer_value(json_object_get(a, "block_count"));
         if (json_object_get(a, "quality")) eo.quality = (int)json_integer_value(json_object_get(a, "quality"));

@@ -160,6 +160,7 @@ static void encode_cases(void)
         json_t *a = json_object_get(cj, "encoder_args");
         holo_encode_opts eo;
         holo_encode_opts_init(&eo);
+        eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
         eo.codec_version = 3;
         eo.block_count = (uint32_t)json_integer_value(json_object_get(a, "block_count"));
         if (json_object_get(a, "quality")) eo.quality = (int)json_integer_value(json_object_get(a, "quality"));
@@ -221,6 +222,7 @@ static void own_recovery(void)
     snprintf(out, sizeof out, "%s/x.holo", tmp);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.codec_version = 3;
     eo.block_count = 7;
     eo.recovery = 0.3;          /* ceil(2.1) = 3 recovery chunks */
@@ -264,6 +266,7 @@ static void lying_recovery(void)
     snprintf(out, sizeof out, "%s/x.holo", tmp);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.codec_version = 3;
     eo.block_count = 7;
     eo.recovery = 0.5;          /* 4 recovery chunks */
@@ -305,6 +308,7 @@ static void block_count_kb(void)
     snprintf(out, sizeof out, "%s/x.holo", tmp);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
+    eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.codec_version = 3;
     eo.chunk_kb = 2;
     holo_err e;
