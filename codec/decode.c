@@ -2,6 +2,7 @@
  * it to that codec. */
 #include "internal.h"
 #include "hopk.h"
+#include "recovery.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -107,6 +108,33 @@ int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *ou
     return rc;
 }
 
+/* Headers only: how many recovery_*.holo belong to this encoding, and whether they are enough
+ * for the blocks no chunk carries (v3: the coefficient count is in the blob, so the slice
+ * length is not checked). Solving can still fail on a singular system or a corrupt payload. */
+static void count_recovery(const char *dir, const holo_chunk_hdr *ref, const uint8_t *seen,
+                           holo_info *info)
+{
+    size_t nn = 0;
+    char **names = holo_recovery_list(dir, &nn);
+    if (!names) return;
+    uint32_t B = ref->block_count;
+    uint64_t N = holo_chunk_residual_len(ref), S = 0, missing = 0;
+    if (ref->version < 3) S = holo_slice_len(N, B, 0) * (ref->kind == HOLO_KIND_BINARY ? 1 : 2);
+    for (uint32_t b = 0; b < B; b++)
+        missing += !seen[b] && (ref->version >= 3 || holo_slice_len(N, B, b) > 0);
+    for (size_t i = 0; i < nn; i++) {
+        uint8_t h[HOLO_HORC_HDR];
+        uint64_t size = 0;
+        ssize_t n = peek(dir, names[i], h, sizeof h, &size);
+        if (n == (ssize_t)sizeof h &&
+            holo_recovery_hdr_match(h, sizeof h, size, holo_recovery_kind(ref->kind), ref->version,
+                                    B, S))
+            info->recovery_chunks++;
+    }
+    holo_recovery_list_free(names);
+    info->recoverable = missing > 0 && info->recovery_chunks >= missing;
+}
+
 /* Headers only: the reference is the first parseable chunk of the family; others must agree. */
 int holo_info_dir(const char *dir, holo_info *info, holo_err *err)
 {
@@ -146,8 +174,9 @@ int holo_info_dir(const char *dir, holo_info *info, holo_err *err)
         if (l.files[i].mtime_ns > info->newest_mtime_ns) info->newest_mtime_ns = l.files[i].mtime_ns;
     }
     holo_chunklist_free(&l);
+    if (!have_ref) { free(seen); return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid chunk found", dir); }
+    count_recovery(dir, &ref, seen, info);
     free(seen);
-    if (!have_ref) return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid chunk found", dir);
     info->kind = ref.kind;
     info->version = ref.version;
     info->block_count = ref.block_count;

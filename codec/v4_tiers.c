@@ -22,7 +22,7 @@ static const double colour_weight[3] = { 3.0, 0.5, 0.75 };
 
 int v4_tile_log2_for(uint32_t w, uint32_t h, uint32_t B)
 {
-    int tl = getenv("V4_TL") ? atoi(getenv("V4_TL")) : 4;
+    int tl = 5;
     while (tl > 0) {
         uint64_t tx = ((uint64_t)w + (1u << tl) - 1) >> tl, ty = ((uint64_t)h + (1u << tl) - 1) >> tl;
         if (tx * ty >= B)
@@ -214,9 +214,16 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
                     act += (uint32_t)prev[i + 1] << nb;
                 if (y + 1 < bd->h)
                     act += (uint32_t)prev[i + W] << nb;
+                static int cm = -1; if (cm < 0) cm = getenv("V4_CM") ? atoi(getenv("V4_CM")) : 0;
+                if (cm == 0) {
                 ctx = bitlen(act);
                 if (ctx > 8)
                     ctx = 8;
+                } else if (cm == 1) {
+                    ctx = act < 3 ? (int)act : act < 5 ? 3 : act < 8 ? 4 : act < 14 ? 5 : act < 24 ? 6 : act < 48 ? 7 : 8;
+                } else {
+                    ctx = act < 2 ? (int)act : act < 4 ? 2 : act < 7 ? 3 : act < 12 ? 4 : act < 20 ? 5 : act < 36 ? 6 : act < 64 ? 7 : 8;
+                }
                 if (par && par[((size_t)(pb->y0 + (y >> 1 < pb->h ? y >> 1 : pb->h - 1)) * W +
                                 pb->x0 + (x >> 1 < pb->w ? x >> 1 : pb->w - 1))] != 0) {
                     uint32_t pv = (uint32_t)par[(size_t)(pb->y0 + (y >> 1 < pb->h ? y >> 1 : pb->h - 1)) * W +

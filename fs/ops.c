@@ -1092,6 +1092,24 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
     }
 }
 
+static int fs_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi)
+{
+    (void)datasync;
+    (void)fi;
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh) != NS_DIR)
+        return -ENOTDIR;
+    int fd = open(spath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) < 0 ? -errno : 0;
+    close(fd);
+    return rc;
+}
+
 static int fs_statfs(const char *path, struct statvfs *sv)
 {
     (void)path;
@@ -1290,6 +1308,7 @@ const struct fuse_operations holofs_ops = {
     .chmod = fs_chmod,
     .chown = fs_chown,
     .utimens = fs_utimens,
+    .fsyncdir = fs_fsyncdir,
     .statfs = fs_statfs,
     .readlink = fs_readlink,
     .symlink = fs_symlink,

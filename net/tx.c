@@ -49,7 +49,8 @@ typedef struct tx_sock {
     uint8_t *bufs;            /* BATCH x payload */
     size_t lens[BATCH];
     int n;
-    uint64_t sent, bytes;
+    uint64_t sent, bytes;     /* flushed */
+    uint64_t queued;          /* bytes in the batch, not yet flushed */
     double start;
 } tx_sock;
 
@@ -180,6 +181,7 @@ static void flush(tx_sock *s, size_t payload)
         done += r;
     }
     s->n = 0;
+    s->queued = 0;
 }
 
 static void sleep_s(double s)
@@ -202,9 +204,11 @@ static void emit(tx_sock *s, const tx_opts *o, const hmac_sha256_key *key, const
         len += HNET_TAG;
     }
     s->lens[s->n++] = len;
+    s->queued += len;
     int is_data = h->type == HNET_DATA;
-    if (o->rate) {
-        double due = s->start + (double)(s->bytes + len) / (double)o->rate, now = net_now_s();
+    if (o->rate) {   /* a datagram may leave once the bytes before it fit the rate */
+        double due = s->start + (double)(s->bytes + s->queued - len) / (double)o->rate;
+        double now = net_now_s();
         if (due > now) {
             flush(s, o->payload);
             sleep_s(due - now);
