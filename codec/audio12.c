@@ -106,6 +106,7 @@ int holo_audio12_encode(const char *input, const char *tmpdir, const holo_encode
     p.zlib_level = o->zlib_level;
     p.write_scores = 0;
     p.base_kind = "audio";
+    p.recovery = o->recovery;
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);
 out:
     free(tmp);

@@ -66,6 +66,7 @@ int holo_binary_encode(const char *input, const char *tmpdir, const holo_encode_
     p.zlib_level = o->zlib_level;
     p.write_scores = 0;
     p.base_kind = "binary";
+    p.recovery = o->recovery;
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);
     free(cz);
     free(buf);

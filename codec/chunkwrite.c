@@ -71,7 +71,12 @@ static int write_one(job *j, uint32_t b, holo_err *e)
     if (!raw) return holo_seterr(e, HOLO_ENOMEM, "%s: out of memory", j->dir);
     uint8_t *z;
     int rc = holo_zlib(raw, raw_len, holo_zlevel(p->zlib_level), &z, &z_len, e);
-    free(raw);
+    if (j->keep) {            /* each block is written by one worker: no lock needed */
+        j->keep[b] = raw;
+        j->keep_len[b] = raw_len;
+    } else {
+        free(raw);
+    }
     if (rc) return rc;
     holo_chunk_hdr h = p->hdr;
     h.block_id = b;

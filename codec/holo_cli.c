@@ -7,6 +7,7 @@
  * Exit status: 0 ok, 1 failure (one line on stderr naming the file), 2 usage. */
 #include "holo.h"
 #include "hopk.h"
+#include "stack.h"
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -23,6 +24,8 @@ static const char *usage_text =
     "       holo info [--json] DIR\n"
     "       holo pack [-b BLOCKS | -k KB] [--coarse-side N] [--coarse-frames N] -o OUT.holo FILE...\n"
     "       holo unpack [-o DIR] [--max-chunks N] IN.holo\n"
+    "       holo stack [-b BLOCKS | -k KB] -o OUT.holo FRAME...\n"
+    "       holo stack --holo -o OUTPUT DIR...\n"
     "       holo FILE [KB]        (encode)      holo DIR.holo      (decode)\n"
     "See holo(1).\n";
 
@@ -292,6 +295,52 @@ static int cmd_unpack(int argc, char **argv)
     return rc;
 }
 
+/* ---- stacking ---------------------------------------------------------------------------- */
+enum { O_HOLO = 400 };
+
+static int cmd_stack(int argc, char **argv)
+{
+    holo_encode_opts o;
+    holo_encode_opts_init(&o);
+    const char *out = NULL;
+    int holo_dirs = 0;
+    static const struct option lo[] = {
+        { "blocks", required_argument, 0, 'b' }, { "chunk-kb", required_argument, 0, 'k' },
+        { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
+        { "codec-version", required_argument, 0, O_CV }, { "holo", no_argument, 0, O_HOLO },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o.block_count = (uint32_t)v; break;
+        case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o.chunk_kb = v; break;
+        case 'o': out = optarg; break;
+        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
+        case O_CV: if ((v = num(optarg, 4)) < 1) return usage("--codec-version must be 1, 2, 3 or 4"); o.codec_version = (int)v; break;
+        case O_HOLO: holo_dirs = 1; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        default: return usage(NULL);
+        }
+    }
+    if (!out) return usage("stack needs -o OUT");
+    if (optind >= argc) return usage("stack needs at least one input");
+    const char *const *in = (const char *const *)argv + optind;
+    size_t n = (size_t)(argc - optind);
+    holo_err e;
+    if (!holo_dirs) return holo_stack_frames(in, n, out, &o, &e) ? fail(&e) : 0;
+    holo_decode_opts dopts;
+    holo_decode_opts_init(&dopts);
+    dopts.warn = warn_cb;
+    dopts.threads = o.threads;
+    holo_decoded d;
+    if (holo_stack_holo(in, n, &dopts, &d, &e)) return fail(&e);
+    int rc = holo_view_write(&d, holo_view_for_name(out, d.info.kind), out, &e);
+    holo_decoded_free(&d);
+    return rc ? fail(&e) : 0;
+}
+
 static int info_container(const char *dir)
 {
     holo_pack_index idx;
@@ -339,6 +388,8 @@ static int cmd_info(int argc, char **argv)
         json_object_set_new(j, "chunks_bad", json_integer(in.chunks_bad));
         json_object_set_new(j, "chunk_bytes", json_integer((json_int_t)in.chunk_bytes));
         json_object_set_new(j, "exact", json_boolean(in.exact));
+        json_object_set_new(j, "recovery_chunks", json_integer(in.recovery_chunks));
+        json_object_set_new(j, "recoverable", json_boolean(in.recoverable));
         if (in.kind == HOLO_KIND_IMAGE) {
             json_object_set_new(j, "width", json_integer(in.width));
             json_object_set_new(j, "height", json_integer(in.height));
@@ -362,9 +413,15 @@ static int cmd_info(int argc, char **argv)
     printf(", %u blocks\n", in.block_count);
     printf("chunks: %u present, %u missing, %u bad (%llu bytes)\n", in.chunks_present, missing,
            in.chunks_bad, (unsigned long long)in.chunk_bytes);
-    printf("exact: %s\n", in.exact ? "yes, a full decode gives the original back"
-                                    : missing ? "no, missing chunks decode to a coarser version"
-                                              : "no, this encoding is lossy");
+    if (in.recovery_chunks)
+        printf("recovery: %u recovery chunk%s, %s\n", in.recovery_chunks, in.recovery_chunks == 1 ? "" : "s",
+               !missing ? "none needed" : in.recoverable ? "enough to rebuild the missing chunks"
+                                                        : "not enough to rebuild the missing chunks");
+    const char *exact = in.exact ? "yes, a full decode gives the original back"
+                      : in.recoverable && in.version < 3 ? "yes, after recovery rebuilds the missing chunks"
+                      : missing ? "no, missing chunks decode to a coarser version"
+                                : "no, this encoding is lossy";
+    printf("exact: %s\n", exact);
     return 0;
 }
 
@@ -377,6 +434,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "pack")) return cmd_pack(argc - 1, argv + 1);
     if (!strcmp(cmd, "unpack")) return cmd_unpack(argc - 1, argv + 1);
+    if (!strcmp(cmd, "stack")) return cmd_stack(argc - 1, argv + 1);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
     /* The reference's short forms: `holo DIR.holo` decodes, `holo FILE [KB]` encodes. */
     if (argc <= 3 && cmd[0] != '-') {

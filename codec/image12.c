@@ -76,6 +76,7 @@ int holo_image12_encode(const char *input, const char *tmpdir, const holo_encode
     holo_image_free(&im);
     free(up);
     up = NULL;
+    p.recovery = o->recovery;
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);
 out:
     free(png);

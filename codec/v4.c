@@ -197,6 +197,7 @@ typedef struct v4_targets {
     double t1, t2;             /* any m1 / worst m2 chunks */
     double full;               /* lossy: all chunks; 0 = lossless */
     double m1, m2;             /* margins added to the model targets (grow on retries) */
+    double d0_log2;            /* T0 step once chosen (0 = not yet) */
 } v4_targets;
 
 /* Choose every shift from the statistics. */
@@ -244,7 +245,7 @@ static size_t t0_bytes(v4_image *im)
 }
 
 /* Choose every shift from the statistics (holo4.md §2, encoder choice). */
-static void choose_shifts(v4_image *im, const v4_stat *st, const v4_targets *tg, double du)
+static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, double du)
 {
     int ngb = st->ngb;
     uint8_t lo[V4_MAX_BANDS], hi[V4_MAX_BANDS], sv[V4_MAX_BANDS];
@@ -265,7 +266,10 @@ static void choose_shifts(v4_image *im, const v4_stat *st, const v4_targets *tg,
      * size, measured by trial encodes (bisection on log2 of the step). */
     double total = est_bytes(st, NULL, 1);
     double lo_ld = 0, hi_ld = 15;
-    for (int it = 0; it < 7; it++) {
+    if (tg->d0_log2 > 0) {
+        lo_ld = hi_ld = tg->d0_log2;     /* chosen on the first attempt */
+    }
+    for (int it = 0; it < 7 && lo_ld < hi_ld; it++) {
         double mid = 0.5 * (lo_ld + hi_ld);
         for (int gb = 0; gb < ngb; gb++)
             im->shift[gb][0] = shift_for(pow(2, mid), im->weight[gb]);
@@ -274,6 +278,7 @@ static void choose_shifts(v4_image *im, const v4_stat *st, const v4_targets *tg,
         else
             hi_ld = mid;
     }
+    tg->d0_log2 = hi_ld;
     for (int gb = 0; gb < ngb; gb++) {
         im->shift[gb][0] = shift_for(pow(2, hi_ld), im->weight[gb]);
         if (im->shift[gb][0] < im->shift[gb][3])
@@ -451,18 +456,41 @@ static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
     return psnr_rgb(rgb, tmp, (size_t)im->w * im->h);
 }
 
+/* Zero-order estimate of the total bytes of the current shifts (tiers weighted by how many
+ * times they are stored), to compare attempts without entropy coding them. */
+static uint64_t proxy_total(const v4_image *im, const v4_stat *st)
+{
+    double e[V4_TIERS];
+    for (int t = 0; t < V4_TIERS; t++)
+        e[t] = est_bytes(st, &im->shift[0][t], V4_TIERS);
+    double B = im->B;
+    return (uint64_t)(B * e[0] + B / v4_m1_for(im->B) * (e[1] - e[0]) +
+                      B / v4_m2_for(im->B) * (e[2] - e[1]) + (e[3] - e[2]));
+}
+
 /* The three guarantees of the current streams: any m1 (T0+T1), the worst m2 subset by the
  * additive model (T0..T2 + their U), and all chunks (lossy only). */
 static int measure_all(v4_image *im, const v4_stat *st, const uint8_t *rgb, uint8_t *tmp,
                        uint32_t *ids, int lossy, int threads, double *p1, double *p2,
                        double *pall)
 {
-    size_t npix = (size_t)im->w * im->h;
     uint32_t B = im->B, m2 = v4_m2_for(B);
-    /* Signs are needed for the measurements (the encoder's pass does not store them). */
+    /* What a decoder knows, straight from the exact coefficients (no entropy coding). */
     for (int c = 0; c < im->ncomp; c++)
-        for (size_t i = 0; i < npix; i++)
-            im->sign[c][i] = im->coef[c][i] < 0;
+        for (int b = 0; b < im->nbands; b++) {
+            const v4_band *bd = &im->bands[b];
+            int gb = c * im->nbands + b, s2 = im->shift[gb][2], su = im->shift[gb][3];
+            for (uint32_t y = 0; y < bd->h; y++) {
+                size_t row = (size_t)(bd->y0 + y) * im->w + bd->x0;
+                for (uint32_t x = 0; x < bd->w; x++) {
+                    int32_t v = im->coef[c][row + x];
+                    uint32_t a = (uint32_t)(v < 0 ? -v : v);
+                    im->known[c][row + x] = (int32_t)(a >> s2);
+                    im->fine[c][row + x] = (int32_t)(a >> su);
+                    im->sign[c][row + x] = v < 0;
+                }
+            }
+        }
     *p1 = measure(im, rgb, tmp, 1, NULL, 0, threads);
     double *gain = malloc(B * sizeof *gain);
     if (!gain)
@@ -508,7 +536,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     if (stat_build(&im, &st) || !(tmp = malloc(npix * 3)) || !(ids = malloc(B * sizeof *ids)))
         goto fail;
 
-    v4_targets tg = { 28.0, 35.0, 0, 0.15, 0.15 };
+    v4_targets tg = { 28.0, 35.0, 0, 0.15, 0.15, 0 };
     double du = 0;
     if (lossy) {
         tg.full = o->target_psnr > 0 ? o->target_psnr : 25.0 + 0.3 * (o->quality ? o->quality : 50);
@@ -536,12 +564,16 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     int max_att = budget ? 14 : lossy ? 8 : 5;
     for (int attempt = 0; attempt < max_att; attempt++) {
         choose_shifts(&im, &st, &tg, du);
-        streams_free(&s, B);
-        if (encode_streams(&im, &s, threads))
-            goto fail;
+        /* Streams are only needed here to meet a byte budget. */
+        uint64_t tot = proxy_total(&im, &st);
+        if (budget) {
+            streams_free(&s, B);
+            if (encode_streams(&im, &s, threads))
+                goto fail;
+            tot = streams_total(&s, B);
+        }
         if (measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
             goto fail;
-        uint64_t tot = streams_total(&s, B);
         int ok1 = p1 >= tg.t1, ok2 = p2 >= tg.t2;
         int okf = !lossy || budget || pall >= tg.full, okb = !budget || tot <= budget;
         saved_current = 0;
@@ -551,8 +583,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
             have_saved = saved_current = 1;
         }
         if (getenv("V4_DEBUG"))
-            fprintf(stderr, "attempt %d: T0 %zu T1 %zu T2 %zu total %llu p1 %.2f p2 %.2f all %.2f "
-                    "du %.3f\n", attempt, s.t[0].len, s.t[1].len, s.t[2].len,
+            fprintf(stderr, "attempt %d: total %llu p1 %.2f p2 %.2f all %.2f du %.3f\n", attempt,
                     (unsigned long long)tot, p1, p2, pall, du);
         /* Calibrate the model margins on the measurements: too low -> finer, too high ->
          * coarser (an overshoot costs bytes). */
@@ -595,9 +626,13 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     }
     if (have_saved && !saved_current) {
         memcpy(im.shift, saved, sizeof saved);
+        if (measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
+            goto fail;
+        saved_current = 0;
+    }
+    if (!budget || !saved_current) {
         streams_free(&s, B);
-        if (encode_streams(&im, &s, threads) ||
-            measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
+        if (encode_streams(&im, &s, threads))
             goto fail;
     }
 

@@ -120,11 +120,13 @@ size_t v4_chunk_payload(const v4_hdr *h);
 /* ---- v4_tiers.c: bit-plane tiers and their entropy coding -------------------------------- */
 #define V4_TIERS 4            /* T0, T1, T2, U */
 #define V4_MAX_SHIFT 27       /* coefficient magnitudes stay below 2^28 */
+#define V4_SEG 32             /* row segment of one zero flag */
 #define V4_NCTX 21            /* 9 activity classes x parent (0 / significant) + 3 refinement */
 
 typedef struct v4_model {     /* adaptive binary models of one (band, tier) */
     v4_prob e[V4_NCTX][32];   /* unary bit-length decisions */
     v4_prob m[V4_NCTX][32];   /* first bit below the leading one, per bit length */
+    v4_prob z[8];             /* row segment has a non-zero value (3 context bits) */
 } v4_model;
 
 typedef struct v4_counts {   /* decision counts of one band (encoder, U table) */
@@ -156,7 +158,7 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
 void v4_image_free(v4_image *im);
 /* Reset known/fine/sign/tile_u and models (before a new coding pass over the same image). */
 void v4_image_reset(v4_image *im);
-/* log2 of the tile side: 16 px, smaller until there are at least B tiles (down to 1 px). */
+/* log2 of the tile side: 32 px, smaller until there are at least B tiles (down to 1 px). */
 int v4_tile_log2_for(uint32_t w, uint32_t h, uint32_t B);
 static inline uint32_t v4_tile_chunk(const v4_image *im, uint32_t tx, uint32_t ty)
 {

@@ -22,7 +22,7 @@ static const double colour_weight[3] = { 3.0, 0.5, 0.75 };
 
 int v4_tile_log2_for(uint32_t w, uint32_t h, uint32_t B)
 {
-    int tl = 5;
+    int tl = 5;               /* 32 px: better U contexts than 16 px (-0.5% bytes) */
     while (tl > 0) {
         uint64_t tx = ((uint64_t)w + (1u << tl) - 1) >> tl, ty = ((uint64_t)h + (1u << tl) - 1) >> tl;
         if (tx * ty >= B)
@@ -38,6 +38,8 @@ static void models_init(v4_model *m, size_t n)
         for (int c = 0; c < V4_NCTX; c++)
             for (int k = 0; k < 32; k++)
                 m[i].e[c][k] = m[i].m[c][k] = V4_PROB_INIT;
+        for (int c = 0; c < 8; c++)
+            m[i].z[c] = V4_PROB_INIT;
     }
 }
 
@@ -185,7 +187,39 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
     }
     for (uint32_t y = ry0; y < ry1; y++) {
         size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
-        for (uint32_t x = rx0; x < rx1; x++) {
+        int left_nz = 0;
+        for (uint32_t xs = rx0; xs < rx1; xs += V4_SEG) {
+        uint32_t xe = xs + V4_SEG < rx1 ? xs + V4_SEG : rx1;
+        /* Segment flag: does any value of this tier in [xs, xe) differ from zero? */
+        int anyp = 0, anyv = 0, above = 0;
+        for (uint32_t x = xs; x < xe && t < 3; x++) {
+            anyp |= prev[row + x] != 0;
+            if (!k->d) {
+                uint32_t a = (uint32_t)(exact[row + x] < 0 ? -exact[row + x] : exact[row + x]);
+                anyv |= ((a >> s) & mask) != 0;
+            }
+        }
+        if (y > 0 && t < 3) {
+            uint32_t a0 = xs > 0 ? xs - 1 : 0, a1 = xe + 1 < bd->w ? xe + 1 : bd->w;
+            for (uint32_t x = a0; x < a1 && !above; x++) {
+                int inside = y > ry0 && x >= rx0 && x < rx1;
+                above = (inside ? cur : prev)[row - W + x] != 0;
+            }
+        }
+        int fctx = left_nz + 2 * above + 4 * anyp;
+        if (t == 3)
+            anyv = 1;               /* U: dense, flags would cost more than they save */
+        else if (k->d)
+            anyv = v4_dec_bit(k->d, &md->z[fctx]);
+        else if (!k->cnt)
+            v4_enc_bit(k->e, &md->z[fctx], anyv);
+        left_nz = anyv;
+        if (!anyv) {
+            for (uint32_t x = xs; x < xe; x++)
+                cur[row + x] = (int32_t)((uint32_t)prev[row + x] << nb);
+            continue;
+        }
+        for (uint32_t x = xs; x < xe; x++) {
             size_t i = row + x;
             uint32_t p = (uint32_t)prev[i];
             int ctx;
@@ -214,16 +248,9 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
                     act += (uint32_t)prev[i + 1] << nb;
                 if (y + 1 < bd->h)
                     act += (uint32_t)prev[i + W] << nb;
-                static int cm = -1; if (cm < 0) cm = getenv("V4_CM") ? atoi(getenv("V4_CM")) : 0;
-                if (cm == 0) {
                 ctx = bitlen(act);
                 if (ctx > 8)
                     ctx = 8;
-                } else if (cm == 1) {
-                    ctx = act < 3 ? (int)act : act < 5 ? 3 : act < 8 ? 4 : act < 14 ? 5 : act < 24 ? 6 : act < 48 ? 7 : 8;
-                } else {
-                    ctx = act < 2 ? (int)act : act < 4 ? 2 : act < 7 ? 3 : act < 12 ? 4 : act < 20 ? 5 : act < 36 ? 6 : act < 64 ? 7 : 8;
-                }
                 if (par && par[((size_t)(pb->y0 + (y >> 1 < pb->h ? y >> 1 : pb->h - 1)) * W +
                                 pb->x0 + (x >> 1 < pb->w ? x >> 1 : pb->w - 1))] != 0) {
                     uint32_t pv = (uint32_t)par[(size_t)(pb->y0 + (y >> 1 < pb->h ? y >> 1 : pb->h - 1)) * W +
@@ -245,6 +272,7 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
                     v4_enc_raw(k->e, exact[i] < 0, 1);
             }
             cur[i] = (int32_t)(p << nb | v);
+        }
         }
     }
 }

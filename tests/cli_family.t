@@ -2,7 +2,7 @@
 # cli_family.t — the rest of the format family through the holo tool: v3 with recovery chunks,
 # HOPK containers (pack/unpack), prefer-gain ordering.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 20
 
 holo="$HOLO_BIN/holo"
 cd "$T"
@@ -51,3 +51,22 @@ run "$holo" decode --max-chunks 4 -o plain.png g.holo
 pp=$("$HOLO_TOOLS/psnr" img.png plain.png)
 awk -v a="$pg" -v b="$pp" 'BEGIN { exit !(a >= b) }'
 ok $? "prefer-gain with 4 chunks is at least as good as name order ($pg vs $pp dB)"
+
+# --- recovery for v2 images and binaries (our extension), reported by info
+run "$holo" encode -b 8 --recovery 0.25 -o r.holo img.png
+rm r.holo/chunk_0001.holo r.holo/chunk_0006.holo
+run "$holo" info r.holo
+like "$out" "enough to rebuild the missing chunks" "info says recovery can fill two missing chunks"
+run "$holo" decode -o r.png r.holo
+is "$("$HOLO_TOOLS/psnr" img.png r.png)" "inf" "v2 image rebuilt exactly from recovery chunks"
+
+# --- stacking
+for i in 1 2 3; do "$HOLO_TOOLS/mkimage" "f$i.png" 40 30 "$i"; done
+run "$holo" stack -b 4 -o st.holo f1.png f2.png f3.png
+is "$rc" 0 "stack three frames into one encoding"
+run "$holo" stack --holo -o mean.png st.holo r.holo
+like "$err" "cannot" "stacking captures of different geometry is refused"
+run "$holo" stack -o bad.holo f1.png img.png
+like "$err" "img.png: frame is 64x64 but f1.png is 40x30" "a frame of another size is named in the error"
+[ ! -e bad.holo ]
+ok $? "a failed stack leaves no output"

@@ -60,7 +60,7 @@ if ! mount_fs; then
     grep -qi "permission\|device not found\|not permitted" "$T/holofs.log" &&
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 fi
-plan 39
+plan 40
 mounted; ok $? "holofs mounts an empty store"
 
 # ---- cp in, read back -----------------------------------------------------------------------
@@ -130,8 +130,12 @@ ok $? "... with a log line"
 mv "$M/synced.bin" "$M/moved.bin"
 [ -d "$S/moved.bin.holo" ] && [ ! -e "$S/synced.bin.holo" ] && tcat "$M/moved.bin" | cmp -s - a.bin
 ok $? "mv renames X.holo/"
+t cp b.bin "$M/over.bin"
+mv "$M/over.bin" "$M/moved.bin"
+[ ! -e "$S/over.bin.holo" ] && tcat "$M/moved.bin" | cmp -s - b.bin
+ok $? "mv over an existing encoded file replaces it"
 mv "$M/moved.bin" "$M/sub/"
-[ -d "$S/sub/moved.bin.holo" ] && [ ! -e "$M/moved.bin" ]
+[ -d "$S/sub/moved.bin.holo" ] && [ ! -e "$M/moved.bin" ] && tcat "$M/sub/moved.bin" | cmp -s - b.bin
 ok $? "mv into a subdirectory"
 rm "$M/sub/moved.bin"
 [ ! -e "$S/sub/moved.bin.holo" ] && [ ! -e "$M/sub/moved.bin" ]

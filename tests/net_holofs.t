@@ -14,15 +14,29 @@ command -v fusermount3 >/dev/null || { echo "1..0 # SKIP fusermount3 missing"; e
 T=$(mktemp -d /tmp/net_holofs.XXXXXX)
 PIDS=""; MOUNTED=""
 cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  for p in $PIDS; do stop "$p" 5; done
   [ -n "$MOUNTED" ] && fusermount3 -u "$T/mnt" 2>/dev/null
-  wait 2>/dev/null; rm -rf "$T"
+  rm -rf "$T"
 }
+# waitpid PID [SECONDS]: bounded wait for a background job; on expiry SIGKILL it (and the child of
+# its timeout wrapper) and return 124. Never a second SIGTERM: a signal that arrives during
+# LeakSanitizer's exit scan can hang the sanitizer build.
+waitpid() {
+  i=0; lim=$(( ${2:-30} * 20 ))
+  while kill -0 "$1" 2>/dev/null && [ $i -lt $lim ]; do sleep 0.05; i=$((i+1)); done
+  if kill -0 "$1" 2>/dev/null; then
+    for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
+    kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 124
+  fi
+  wait "$1"
+}
+# stop PID [SECONDS]: one SIGTERM, then a bounded wait; returns the exit status
+stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-20}"; }
 trap cleanup EXIT INT TERM
 rport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 )); }
 wait_for() {
   i=0
-  while [ $i -lt 100 ]; do
+  while [ $i -lt 200 ]; do
     grep -q "$1" "$2" 2>/dev/null && return 0
     kill -0 "$3" 2>/dev/null || return 1
     sleep 0.05; i=$((i+1))
@@ -39,10 +53,11 @@ MOUNTED=1
 echo "1..9"
 for try in 1 2 3 4 5 6; do
   P=$(rport)
-  timeout 120 "$H" rx --bind 127.0.0.1 --port "$P" --base-dir "$T/store" --decode-mode none \
+  timeout -k 5 120 "$H" rx --bind 127.0.0.1 --port "$P" --base-dir "$T/store" --decode-mode none \
     --idle-timeout 5 2>"$T/rx.log" &
   RX=$!; PIDS="$PIDS $RX"
   wait_for "listening on" "$T/rx.log" "$RX" && break
+  stop "$RX" 5
 done
 
 prev=0; mono=0; last=""
@@ -53,7 +68,7 @@ for batch in 1 2 3 4; do
     [ $(( (b * 5 % 16) / 4 + 1 )) -le $batch ] && cp "$T/src/photo.png.holo/$(printf 'chunk_%04d.holo' $b)" "$T/part/photo.png.holo/"
   done
   want=$(ls "$T/part/photo.png.holo" | wc -l)
-  timeout 30 "$H" tx "$T/part/photo.png.holo" 127.0.0.1 --port "$P" --loops 2 --delay 0 2>/dev/null
+  timeout -k 5 30 "$H" tx "$T/part/photo.png.holo" 127.0.0.1 --port "$P" --loops 2 --delay 0 2>/dev/null
   i=0
   while [ $i -lt 100 ] && [ "$(ls "$T/store/photo.png.holo" 2>/dev/null | wc -l)" -lt "$want" ]; do sleep 0.05; i=$((i+1)); done
   # the mount notices store changes asynchronously: allow it a moment to drop its cache
@@ -70,5 +85,5 @@ for batch in 1 2 3 4; do
   prev=$p
 done
 ok "$( [ "$last" = inf ]; echo $?)" "the final read through the mount is the exact original"
-kill "$RX" 2>/dev/null
+stop "$RX"
 exit $fail

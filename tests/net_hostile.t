@@ -12,24 +12,32 @@ if [ ! -x "$H" ] || [ ! -x "$BIN/holo" ] || [ ! -f "$V/capture.hex" ]; then
 echo "1..12"
 T=$(mktemp -d /tmp/net_hostile.XXXXXX)
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ -n "$KEEP" ] || rm -rf "$T"; }
+cleanup() { for p in $PIDS; do stop "$p" 5; done; [ -n "$KEEP" ] || rm -rf "$T"; }
 trap cleanup EXIT INT TERM
 rport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 )); }
 wait_for() {
   i=0
-  while [ $i -lt 100 ]; do
+  while [ $i -lt 200 ]; do
     grep -q "$1" "$2" 2>/dev/null && return 0
     kill -0 "$3" 2>/dev/null || return 1
     sleep 0.05; i=$((i+1))
   done; return 1
 }
+# waitpid PID [SECONDS]: bounded wait for a background job; on expiry SIGKILL it (and the child of
+# its timeout wrapper) and return 124. Never a second SIGTERM: a signal that arrives during
+# LeakSanitizer's exit scan can hang the sanitizer build.
 waitpid() {
   i=0; lim=$(( ${2:-30} * 20 ))
   while kill -0 "$1" 2>/dev/null && [ $i -lt $lim ]; do sleep 0.05; i=$((i+1)); done
-  kill -0 "$1" 2>/dev/null && { kill "$1"; wait "$1" 2>/dev/null; return 124; }
+  if kill -0 "$1" 2>/dev/null; then
+    for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
+    kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 124
+  fi
   wait "$1"
 }
-inject() { timeout 60 "$H" inject "127.0.0.1:$RXPORT" "$@" 2>/dev/null; }
+# stop PID [SECONDS]: one SIGTERM, then a bounded wait; returns the exit status
+stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-20}"; }
+inject() { timeout -k 5 60 "$H" inject "127.0.0.1:$RXPORT" "$@" 2>/dev/null; }
 # hdr TYPE ID TOTAL INDEX SEG NSEG: an HNET header in hex
 hdr() { printf '484e455401%02x%08x%08x%08x%04x%04x' "$1" "$2" "$3" "$4" "$5" "$6"; }
 hexs() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
@@ -42,7 +50,7 @@ CH=$(od -An -v -tx1 "$T/one.bin.holo/chunk_0000.holo" | tr -d ' \n')
 
 for try in 1 2 3 4 5 6; do
   RXPORT=$(rport)
-  timeout 120 "$H" rx --bind 127.0.0.1 --port "$RXPORT" --base-dir "$T/base" --decode-mode none \
+  timeout -k 5 120 "$H" rx --bind 127.0.0.1 --port "$RXPORT" --base-dir "$T/base" --decode-mode none \
     --idle-timeout 0 --max-mem 4M --max-transfers 8 --payload 20000 2>"$T/rx.log" &
   RXPID=$!; PIDS="$PIDS $RXPID"
   wait_for "listening on" "$T/rx.log" "$RXPID" && break
@@ -91,7 +99,7 @@ for f in "$V"/rx_full/sample.png.holo/chunk_*.holo; do
   cmp -s "$f" "$T/base/sample.png.holo/$(basename "$f")" || same=1
 done
 ok $same "after the attack the capture still lands: 9 reference chunks in sample.png.holo"
-kill "$RXPID"; waitpid "$RXPID" 20; ok $? "rx exits 0 on SIGTERM"
+stop "$RXPID"; ok $? "rx exits 0 on SIGTERM"
 
 # containment
 ok "$( [ "$(ls -A "$T" | sort | tr '\n' ' ')" = "bad.hex base edge.hex flood.hex names.hex one.bin one.bin.holo rx.log " ]; echo $?)" \

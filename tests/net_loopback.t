@@ -2,7 +2,8 @@
 # net_loopback.t — holonet tx -> relay -> rx end to end on 127.0.0.1 (fixed relay seeds):
 # 0% loss gives the exact file; 25% loss with one-datagram chunks and enough loops gives the
 # exact file; 60% loss in one loop gives a partial image that decodes; reordering, duplication,
-# the HMAC tag and IPv6 are harmless. Every process is bounded by timeout and killed on exit.
+# the HMAC tag and IPv6 are harmless. Every process is bounded by timeout, every wait is
+# bounded, and everything still running is stopped on exit.
 BIN=${HOLO_BIN:-bin}; TOOLS=${HOLO_TOOLS:-build/tools}
 H="$BIN/holonet"
 n=0; fail=0
@@ -12,14 +13,14 @@ if [ ! -x "$H" ] || [ ! -x "$TOOLS/mkimage" ] || [ ! -x "$TOOLS/psnr" ]; then
 echo "1..26"
 T=$(mktemp -d /tmp/net_loopback.XXXXXX)
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+cleanup() { for p in $PIDS; do stop "$p" 5; done; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
 
 rport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 )); }
-# wait_for TEXT FILE PID: until FILE contains TEXT (5 s at most, or until PID exits)
+# wait_for TEXT FILE PID: until FILE contains TEXT (10 s at most, or until PID exits)
 wait_for() {
   i=0
-  while [ $i -lt 100 ]; do
+  while [ $i -lt 200 ]; do
     grep -q "$1" "$2" 2>/dev/null && return 0
     kill -0 "$3" 2>/dev/null || return 1
     sleep 0.05; i=$((i+1))
@@ -30,10 +31,10 @@ start_rx() {
   log=$1; shift
   for try in 1 2 3 4 5 6; do
     RXPORT=$(rport)
-    timeout 60 "$H" rx --bind "${RXBIND:-127.0.0.1}" --port "$RXPORT" "$@" 2>"$log" &
+    timeout -k 5 60 "$H" rx --bind "${RXBIND:-127.0.0.1}" --port "$RXPORT" "$@" 2>"$log" &
     RXPID=$!; PIDS="$PIDS $RXPID"
     wait_for "listening on" "$log" "$RXPID" && return 0
-    wait "$RXPID" 2>/dev/null
+    stop "$RXPID" 5
   done; return 1
 }
 # start_relay LOG ARGS...: relay to the rx port; sets RLPID RLPORT
@@ -41,20 +42,27 @@ start_relay() {
   log=$1; shift
   for try in 1 2 3 4 5 6; do
     RLPORT=$(rport)
-    timeout 60 "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
+    timeout -k 5 60 "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
     RLPID=$!; PIDS="$PIDS $RLPID"
     wait_for "seed" "$log" "$RLPID" && return 0
-    wait "$RLPID" 2>/dev/null
+    stop "$RLPID" 5
   done; return 1
 }
-# bounded wait for a pid (default 30 s); returns its status, 124 if it had to be killed
+# waitpid PID [SECONDS]: bounded wait for a background job; on expiry SIGKILL it (and the child of
+# its timeout wrapper) and return 124. Never a second SIGTERM: a signal that arrives during
+# LeakSanitizer's exit scan can hang the sanitizer build.
 waitpid() {
   i=0; lim=$(( ${2:-30} * 20 ))
   while kill -0 "$1" 2>/dev/null && [ $i -lt $lim ]; do sleep 0.05; i=$((i+1)); done
-  kill -0 "$1" 2>/dev/null && { kill "$1"; wait "$1" 2>/dev/null; return 124; }
+  if kill -0 "$1" 2>/dev/null; then
+    for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
+    kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 124
+  fi
   wait "$1"
 }
-tx() { timeout 60 "$H" tx "$@" 2>>"$T/tx.log"; }
+# stop PID [SECONDS]: one SIGTERM, then a bounded wait; returns the exit status
+stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-20}"; }
+tx() { timeout -k 5 60 "$H" tx "$@" 2>>"$T/tx.log"; }
 
 head -c 20000 /dev/urandom > "$T/blob.bin"
 "$TOOLS/mkimage" "$T/photo.png" 96 64 5
@@ -67,7 +75,7 @@ tx "$T/blob.bin" 127.0.0.1 --port "$RLPORT" --loops 1 --delay 0 --chunk-kb 4
 ok $? "tx of a 20 kB binary exits 0"
 waitpid "$RXPID"; ok $? "rx (best mode) exits 0 after its idle timeout"
 cmp -s "$T/blob.bin" "$T/r1/blob.bin"; ok $? "0% loss: binary received byte for byte"
-kill "$RLPID"; waitpid "$RLPID" 5
+stop "$RLPID"
 
 mkdir "$T/r2"
 start_rx "$T/rx2.log" --base-dir "$T/r2" --idle-timeout 1
@@ -76,7 +84,7 @@ tx "$T/photo.png" 127.0.0.1 --port "$RLPORT" --loops 1 --delay 0
 waitpid "$RXPID"
 ok "$( [ "$("$TOOLS/psnr" "$T/photo.png" "$T/r2/photo.png" 2>/dev/null)" = inf ]; echo $?)" \
    "0% loss: image pixels exact"
-kill "$RLPID"; waitpid "$RLPID" 5
+stop "$RLPID"
 
 # --- 2. 25% loss, one-datagram chunks -----------------------------------------------------
 # With B chunks of one datagram each and independent loss p = 0.25, a chunk is missing after
@@ -94,7 +102,7 @@ ok "$( [ -n "$chunks" ] && [ "$dpl" = $((chunks + 1)) ]; echo $?)" \
 waitpid "$RXPID"
 ok "$( [ "$("$TOOLS/psnr" "$T/photo.png" "$T/r3/photo.png" 2>/dev/null)" = inf ]; echo $?)" \
    "25% loss, 12 loops: image exact"
-kill "$RLPID"; waitpid "$RLPID" 5
+stop "$RLPID"
 lost=$(sed -n 's/.* \([0-9]*\) lost.*/\1/p' "$T/rl3.log")
 ok "$( [ "${lost:-0}" -gt 0 ]; echo $?)" "the relay really dropped datagrams ($lost)"
 
@@ -110,7 +118,7 @@ ok "$( [ -n "$out" ] && [ -n "$got" ] && [ "$got" -lt "$chunks" ]; echo $?)" \
    "60% loss: partial set ($got of $chunks chunks) decoded into $out"
 p=$("$TOOLS/psnr" "$T/photo.png" "$T/r4/$out" 2>/dev/null)
 ok "$(echo "$p" | awk '{exit !($1 != "inf" && $1 > 12)}'; echo $?)" "partial image PSNR $p dB (finite, > 12)"
-kill "$RLPID"; waitpid "$RLPID" 5
+stop "$RLPID"
 
 # --- 4. reordering and duplication are harmless -------------------------------------------
 mkdir "$T/r5"
@@ -119,7 +127,7 @@ start_relay "$T/rl5.log" --reorder 0.3 --dup 0.3 --seed 9
 tx "$T/blob.bin" 127.0.0.1 --port "$RLPORT" --loops 1 --delay 0 --payload 300 --chunk-kb 4
 waitpid "$RXPID"
 cmp -s "$T/blob.bin" "$T/r5/blob.bin"; ok $? "reorder 30% + dup 30%, 300-byte datagrams: binary exact"
-kill "$RLPID"; waitpid "$RLPID" 5
+stop "$RLPID"
 ok "$(grep -q 'summary:.* [1-9][0-9]* duplicated, [1-9][0-9]* reordered' "$T/rl5.log"; echo $?)" \
    "the relay duplicated and reordered"
 ok "$(grep -q 'summary:.* [1-9][0-9]* duplicates, 0 rejects' "$T/rx5.log"; echo $?)" \
@@ -137,7 +145,7 @@ start_rx "$T/rx7.log" --base-dir "$T/r7" --idle-timeout 1 --key "$T/key"
 tx "$T/blob.bin" 127.0.0.1 --port "$RXPORT" --loops 1 --delay 0
 printf 'wrong key' > "$T/key2"
 tx "$T/blob.bin" 127.0.0.1 --port "$RXPORT" --loops 1 --delay 0 --key "$T/key2"
-sleep 0.3; kill "$RXPID"; waitpid "$RXPID" 10
+sleep 0.3; stop "$RXPID"
 ok $? "keyed rx stops cleanly on SIGTERM"
 ok "$( [ -z "$(ls -A "$T/r7")" ]; echo $?)" "untagged and forged datagrams land nothing"
 ok "$(grep -q 'summary: 0 transfers.*(short [0-9]*, auth [1-9]' "$T/rx7.log" || grep -q 'summary: 0 transfers.*auth [1-9]' "$T/rx7.log"; echo $?)" \
@@ -159,7 +167,7 @@ start_rx "$T/rx9.log" --base-dir "$T/r9" --decode-mode none --idle-timeout 1
 tx "$T/photo.png" 127.0.0.1 --port "$RXPORT" --loops 1 --delay 0
 sleep 1.5
 ok "$(kill -0 "$RXPID"; echo $?)" "store mode is still running after the transfer went idle"
-kill "$RXPID"; waitpid "$RXPID" 10; ok $? "store mode exits 0 on SIGTERM"
+stop "$RXPID"; ok $? "store mode exits 0 on SIGTERM"
 ok "$( [ -d "$T/r9/photo.png.holo" ] && [ ! -e "$T/r9/photo.png" ] && \
        [ "$(ls "$T/r9/photo.png.holo" | wc -l)" -gt 1 ]; echo $?)" "store mode: photo.png.holo kept, never decoded"
 ok "$(grep -q 'summary: 1 transfers' "$T/rx9.log"; echo $?)" "store mode prints the final summary"
@@ -203,7 +211,7 @@ if command -v xxd >/dev/null; then
   start_rx "$T/rx12.log" --base-dir "$T/r12" --decode-mode none --capture "$T/many.hex"
   tx "$T/many/x.holo" 127.0.0.1 --port "$RXPORT" --loops 1 --delay 0
   i=0; while [ $i -lt 200 ] && [ "$(ls "$T/r12/x.holo" 2>/dev/null | wc -l)" -lt 10002 ]; do sleep 0.05; i=$((i+1)); done
-  kill "$RXPID"; waitpid "$RXPID" 10
+  stop "$RXPID"
   res=$(awk '/^484e45540101/ { d++; if (substr($0, 79, 8) != substr($0, 29, 8) || substr($0, 21, 8) != "00002712") bad++ }
         END { printf "%d %d", d, bad + 0 }' "$T/many.hex")
   ok "$( [ "$res" = "10002 0" ]; echo $?)" "10002 chunks: every chunk_index equals the block id, total 10002 ($res)"
