@@ -30,17 +30,31 @@ umount_fs() { fusermount3 -u "$M"; i=0; while [ -n "$pid" ] && kill -0 "$pid" 2>
 "$holo" encode -o "$S/img.png.holo" "$tmp/img.png" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
 mp=$(awk -v w="$w" -v h="$h" 'BEGIN{printf "%.1f", w * h / 1e6}')
 
-# 1. cold open+read
+# 1. cold open+read; then ls -l and a read of another file while a cold decode runs
+"$mkimage" "$tmp/other.png" 256 256 3 && "$holo" encode -o "$S/other.png.holo" "$tmp/other.png" > /dev/null 2>&1
 mount_fs -o cache_mb=1 || exit 1
-t_fuse=$(best3 cat "$M/img.png")
+# interleaved rounds, best of each: the machine may be shared, this keeps the comparison fair
+t_fuse=999999; t_ppm=999999; t_png=999999
+min() { echo "$1 $2" | awk '{ print ($2 < $1) ? $2 : $1 }'; }
+for r in 1 2 3 4 5; do
+    t_fuse=$(min "$t_fuse" "$(secs_of cat "$M/img.png")")
+    t_ppm=$(min "$t_ppm" "$(secs_of "$holo" decode -o "$tmp/out.ppm" "$S/img.png.holo")")
+    t_png=$(min "$t_png" "$(secs_of "$holo" decode -o "$tmp/out.png" "$S/img.png.holo")")
+done
+cat "$M/img.png" > /dev/null & bg=$!
+sleep 0.2
+t_lsbusy=$(secs_of ls -l "$M")
+t_otherbusy=$(secs_of cat "$M/other.png")
+wait $bg
 umount_fs
-t_ppm=$(best3 "$holo" decode -o "$tmp/out.ppm" "$S/img.png.holo")
-t_png=$(best3 "$holo" decode -o "$tmp/out.png" "$S/img.png.holo")
+rm -r "$S/other.png.holo"
 printf '%-44s %10s %10s\n' "cold open+read, $mp MP image" "seconds" "ratio"
 printf '%-44s %10s %10s\n' "  holofs: cat MNT/img.png (stored PNG)" "$t_fuse" "1.00"
 printf '%-44s %10s %10s\n' "  baseline: holo decode -o out.ppm" "$t_ppm" "$(echo "$t_fuse $t_ppm" | awk '{printf "%.2f", $1 / $2}')"
 printf '%-44s %10s %10s\n' "  baseline: holo decode -o out.png" "$t_png" "$(echo "$t_fuse $t_png" | awk '{printf "%.2f", $1 / $2}')"
 echo "  (ratio = holofs time / baseline time; target < 1.10)"
+printf '%-44s %10s\n' "  ls -l while that decode runs" "$t_lsbusy"
+printf '%-44s %10s\n' "  read of another encoded file meanwhile" "$t_otherbusy"
 
 # 2. warm sequential read
 mount_fs || exit 1

@@ -133,6 +133,7 @@ int main(int argc, char **argv)
     unsigned B = 32, nsub = 8;
     double bytes_ratio = 0;
     int no_png = 0, threads = 2;
+    unsigned mos_w = 0, mos_h = 0;
     rng = 12345;
     int a = 1;
     for (; a < argc && argv[a][0] == '-'; a++) {
@@ -145,6 +146,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[a], "--psnr") && a + 1 < argc) eo.target_psnr = atof(argv[++a]);
         else if (!strcmp(argv[a], "--bytes-ratio") && a + 1 < argc) bytes_ratio = atof(argv[++a]);
         else if (!strcmp(argv[a], "--no-png")) no_png = 1;
+        else if (!strcmp(argv[a], "--mosaic") && a + 1 < argc) {
+            if (sscanf(argv[++a], "%ux%u", &mos_w, &mos_h) != 2) mos_w = mos_h = 0;
+        }
         else {
             fprintf(stderr, "usage: v4_eval [-b B] [-n N] [-s SEED] [-t T] [--lossy] "
                             "[--quality Q] [--psnr DB] [--bytes-ratio R] IMAGE...\n");
@@ -175,6 +179,30 @@ int main(int argc, char **argv)
         if (holo_image_read(argv[a], &img, &err)) {
             fprintf(stderr, "%s\n", err.msg);
             continue;
+        }
+        if (mos_w && mos_h) {
+            /* A large test photo: the given photos tiled (mirrored) over mos_w x mos_h. */
+            uint8_t *big = malloc((size_t)mos_w * mos_h * 3);
+            holo_image extra[8];
+            int ne = 0;
+            extra[ne++] = img;
+            for (int b = a + 1; b < argc && ne < 8; b++)
+                if (!holo_image_read(argv[b], &extra[ne], &err))
+                    ne++;
+            uint32_t cw = 1000, ch = 1000;
+            for (uint32_t y = 0; y < mos_h; y++)
+                for (uint32_t x = 0; x < mos_w; x++) {
+                    const holo_image *src = &extra[((y / ch) * 5 + x / cw) % ne];
+                    uint32_t sx = x % cw, sy = y % ch;
+                    sx = sx % (2 * src->w); if (sx >= src->w) sx = 2 * src->w - 1 - sx;
+                    sy = sy % (2 * src->h); if (sy >= src->h) sy = 2 * src->h - 1 - sy;
+                    memcpy(big + ((size_t)y * mos_w + x) * 3, src->rgb + ((size_t)sy * src->w + sx) * 3, 3);
+                }
+            for (int e2 = 1; e2 < ne; e2++)
+                holo_image_free(&extra[e2]);
+            holo_image_free(&img);
+            img.rgb = big; img.w = mos_w; img.h = mos_h;
+            a = argc - 1;
         }
         size_t n = (size_t)img.w * img.h;
         int grey = 1;

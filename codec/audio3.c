@@ -257,7 +257,7 @@ static int write_manifest(const char *dir, uint32_t B, const uint32_t *ord, cons
     char path[PATH_MAX];
     int rc = holo_path_join(path, sizeof path, dir, "manifest.json") < 0
                  ? holo_seterr(err, HOLO_EINVAL, "%s: path too long", dir)
-                 : holo_write_file_atomic(path, j, k, err);
+                 : holo_write_file_tmp(path, j, k, err);
     free(j);
     return rc;
 }
@@ -311,7 +311,7 @@ static int write_chunks(const char *dir, holo_chunk_hdr hdr, const uint8_t *blob
         snprintf(name, sizeof name, "chunk_%04u.holo", r);
         if (holo_path_join(path, sizeof path, dir, name) < 0)
             rc = holo_seterr(err, HOLO_EINVAL, "%s: path too long", dir);
-        else if (!(rc = holo_write_file_atomic(path, file, hl + blen + zl, err)))
+        else if (!(rc = holo_write_file_tmp(path, file, hl + blen + zl, err)))
             rc = holo_write_meta(dir, name, score[b], err);
         free(file);
     }

@@ -97,7 +97,7 @@ static int write_one(job *j, uint32_t b, holo_err *e)
         free(file);
         return holo_seterr(e, HOLO_EINVAL, "%s: path too long", j->dir);
     }
-    rc = holo_write_file_atomic(path, file, total, e);
+    rc = holo_write_file_tmp(path, file, total, e);
     free(file);
     if (!rc && p->write_scores) {
         j->scores[b] = score;

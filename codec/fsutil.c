@@ -85,12 +85,26 @@ int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_
         unlink(tmp);
         return holo_seterr_sys(err, e, "%s", path);
     }
-    fchmod(fd, 0644 & ~0022u);
+    fchmod(fd, 0644);   /* mkostemp creates 0600; outputs are ordinary readable files */
     if (close(fd) < 0 || rename(tmp, path) < 0) {
         int e = errno;
         unlink(tmp);
         return holo_seterr_sys(err, e, "%s", path);
     }
+    return 0;
+}
+
+int holo_write_file_tmp(const char *path, const void *data, size_t len, holo_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
+    if (write_all(fd, data, len) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return holo_seterr_sys(err, e, "%s", path);
+    }
+    if (close(fd) < 0) { int e = errno; unlink(path); return holo_seterr_sys(err, e, "%s", path); }
     return 0;
 }
 
@@ -130,6 +144,13 @@ int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err)
 {
     /* rename() cannot replace a non-empty directory: move the old one aside first, so at every
      * moment either the old or the new complete set is under the final name or beside it. */
+    /* One syncfs makes every chunk durable before the directory appears under its name. */
+    int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return holo_seterr_sys(err, errno, "%s", tmp);
+    int synced = syncfs(dfd);
+    int sync_errno = errno;
+    close(dfd);
+    if (synced < 0) return holo_seterr_sys(err, sync_errno, "%s", final_dir);
     if (rename(tmp, final_dir) == 0) return 0;
     if (errno != ENOTEMPTY && errno != EEXIST)
         return holo_seterr_sys(err, errno, "%s", final_dir);

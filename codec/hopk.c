@@ -160,7 +160,7 @@ static int write_in(const char *dir, const char *name, const void *data, size_t 
     char path[PATH_MAX];
     if (holo_path_join(path, sizeof path, dir, name) < 0)
         return holo_seterr(err, HOLO_EINVAL, "%s: path too long", dir);
-    return holo_write_file_atomic(path, data, len, err);
+    return holo_write_file_tmp(path, data, len, err);
 }
 
 static int write_pack(const char *dir, obj *objs, size_t n, const int16_t *R, uint64_t total,

@@ -52,7 +52,7 @@ int holo_write_meta(const char *dir, const char *chunk_name, double score, holo_
     if (holo_path_join(path, sizeof path, dir, name) < 0)
         return holo_seterr(err, HOLO_EINVAL, "%s: path too long", dir);
     int n = snprintf(text, sizeof text, "%.6f", score);
-    return holo_write_file_atomic(path, text, (size_t)n, err);
+    return holo_write_file_tmp(path, text, (size_t)n, err);
 }
 
 /* Growable string for the manifest text. */
@@ -109,7 +109,7 @@ int holo_write_manifest(const char *dir, const char *base_kind, int version, uin
     char path[PATH_MAX];
     int rc = holo_path_join(path, sizeof path, dir, "manifest.json") < 0
                  ? holo_seterr(err, HOLO_EINVAL, "%s: path too long", dir)
-                 : holo_write_file_atomic(path, b.p, b.n, err);
+                 : holo_write_file_tmp(path, b.p, b.n, err);
     free(b.p);
     return rc;
 }

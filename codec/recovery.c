@@ -107,7 +107,7 @@ static int write_one(wjob *j, uint32_t r, holo_err *e)
     if (holo_path_join(path, sizeof path, j->dir, name) < 0)
         rc = holo_seterr(e, HOLO_EINVAL, "%s: path too long", j->dir);
     else
-        rc = holo_write_file_atomic(path, buf, bl, e);
+        rc = holo_write_file_tmp(path, buf, bl, e);
     free(buf);
     return rc;
 }

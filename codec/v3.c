@@ -96,7 +96,7 @@ int holo_v3_write_recovery(const char *dir, uint8_t base_kind, const int16_t *V,
         if (holo_path_join(path, sizeof path, dir, name) < 0)
             rc = holo_seterr(err, HOLO_EINVAL, "%s: path too long", dir);
         else
-            rc = holo_write_file_atomic(path, buf, bl, err);
+            rc = holo_write_file_tmp(path, buf, bl, err);
         free(buf);
     }
 out:

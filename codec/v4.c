@@ -693,7 +693,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
                 rc = holo_seterr(err, HOLO_EINVAL, "%s: path too long", tmpdir);
                 goto out;
             }
-            if ((rc = holo_write_file_atomic(path, chunk, off, err)))
+            if ((rc = holo_write_file_tmp(path, chunk, off, err)))
                 goto out;
         }
     }

@@ -16,6 +16,10 @@ PIDS=""; MOUNTED=""
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
     [ -n "$MOUNTED" ] && fusermount3 -u "$N/mnt" 2>/dev/null
+    for p in $PIDS; do   # bounded wait, then SIGKILL
+        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        kill -KILL "$p" 2>/dev/null
+    done
     wait 2>/dev/null
 }
 trap cleanup EXIT INT TERM

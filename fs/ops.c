@@ -212,6 +212,8 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
 /* Cached holo_info of an encoded file; 0 or the (cached) failure. */
 static int enc_info(holofs *fs, const char *path, const char *spath, holo_info *info)
 {
+    if (!fs->watch)            /* no watcher: nothing tells us about changes, cache nothing */
+        forget(fs, path, 0, NULL, NULL);
     pthread_mutex_lock(&fs->mu);
     fs_node *n = node_get(fs, path);
     if (!n) {
@@ -877,6 +879,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
         return open_write(fs, path, fi->flags, st.st_mode & 0666, !(fi->flags & O_TRUNC), fi);
     if ((rc = fh_new(&h, FH_SNAP, path)) < 0)
         return rc;
+    if (!fs->watch)
+        fs_cache_drop(fs->cache, path);
     if ((rc = fs_cache_get(fs->cache, path, &h->snap)) < 0) {
         fh_free(h);
         return rc;
@@ -1195,7 +1199,11 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
     else if (strcmp(name, "user.holo.chunks") == 0)
         snprintf(val, sizeof val, "%u/%u", info.chunks_present, info.block_count);
     else if (strcmp(name, "user.holo.exact") == 0)
-        snprintf(val, sizeof val, "%d", info.exact ? 1 : 0);
+        /* recovery chunks that cover every missing block give the original back too (v1/v2;
+         * audio may carry a clipping flag that info.exact alone knows about) */
+        snprintf(val, sizeof val, "%d",
+                 info.exact || (info.recoverable && info.version < 3 &&
+                                info.kind != HOLO_KIND_AUDIO));
     else if (strcmp(name, "user.holo.size") == 0) {
         if (info.kind == HOLO_KIND_IMAGE)
             snprintf(val, sizeof val, "%ux%u", info.width, info.height);
