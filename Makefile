@@ -102,6 +102,7 @@ deps:
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
 	command -v prove >/dev/null || missing="$$missing perl"; \
+	command -v getfattr >/dev/null || missing="$$missing attr"; \
 	command -v cc >/dev/null || missing="$$missing gcc make"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \

@@ -238,7 +238,10 @@ int main(int argc, char **argv)
             snprintf(path, sizeof path, "%s/%s", dir, names[c]);
             holo_read_file(path, HOLO_MAX_CHUNK_FILE, &bufs[c], &lens[c], NULL);
         }
-        holo_rmtree(dir);
+        if (getenv("V4_EVAL_KEEP"))
+            fprintf(stderr, "kept chunks in %s\n", dir);
+        else
+            holo_rmtree(dir);
         holo_decode_opts dopt;
         holo_decode_opts_init(&dopt);
         dopt.threads = threads;
@@ -265,7 +268,7 @@ int main(int argc, char **argv)
                 }
                 holo_decoded d;
                 double t1 = now();
-                int rc = holo_v4_decode_mem(sub, sl, B, np, &dopt, &d, &err);
+                int rc = holo_v4_decode_mem(sub, sl, B, np, &dopt, &d, NULL, &err);
                 double dt = now() - t1;
                 if (k == B)
                     tdec = dt;

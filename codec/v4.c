@@ -9,12 +9,20 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NS (V4_MAX_SHIFT + 2)   /* shift values 0..28; 28 = nothing known */
 
 int holo_v4_probe(const uint8_t *buf, size_t len)
 {
     return len >= 4 && memcmp(buf, V4_MAGIC, 4) == 0;
+}
+
+static double dbg_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static double psnr_of(double mse)
@@ -194,10 +202,12 @@ static double model_worst_mse(const v4_image *im, const v4_stat *st, uint32_t m2
 
 /* Encoder targets (dB) and their margins over the model. */
 typedef struct v4_targets {
+    double t0;                 /* one chunk (lossy profile; 0 = T0 sized by bytes) */
     double t1, t2;             /* any m1 / worst m2 chunks */
     double full;               /* lossy: all chunks; 0 = lossless */
     double m1, m2;             /* margins added to the model targets (grow on retries) */
     double d0_log2;            /* T0 step once chosen (0 = not yet) */
+    double m0;                 /* margin of t0 */
 } v4_targets;
 
 /* Choose every shift from the statistics. */
@@ -266,6 +276,26 @@ static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, doubl
      * size, measured by trial encodes (bisection on log2 of the step). */
     double total = est_bytes(st, NULL, 1);
     double lo_ld = 0, hi_ld = 15;
+    if (tg->t0 > 0) {
+        /* Lossy profile: T0 alone must reach t0 (one chunk gives a usable picture). */
+        for (int gb = 0; gb < ngb; gb++) {
+            lo[gb] = im->shift[gb][3];
+            hi[gb] = V4_MAX_SHIFT;
+        }
+        double a = -20, z = 30;
+        for (int it = 0; it < 40; it++) {
+            double mid = 0.5 * (a + z);
+            lagrange(im, st, R, pow(2, mid), lo, hi, sv);
+            if (psnr_of(model_mse(im, st, sv, 1)) >= tg->t0 + tg->m0)
+                a = mid;
+            else
+                z = mid;
+        }
+        lagrange(im, st, R, pow(2, a), lo, hi, sv);
+        for (int gb = 0; gb < ngb; gb++)
+            im->shift[gb][0] = sv[gb];
+        lo_ld = hi_ld = -1;
+    }
     if (tg->d0_log2 > 0) {
         lo_ld = hi_ld = tg->d0_log2;     /* chosen on the first attempt */
     }
@@ -278,12 +308,14 @@ static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, doubl
         else
             hi_ld = mid;
     }
-    tg->d0_log2 = hi_ld;
-    for (int gb = 0; gb < ngb; gb++) {
-        im->shift[gb][0] = shift_for(pow(2, hi_ld), im->weight[gb]);
+    if (hi_ld >= 0) {
+        tg->d0_log2 = hi_ld;
+        for (int gb = 0; gb < ngb; gb++)
+            im->shift[gb][0] = shift_for(pow(2, hi_ld), im->weight[gb]);
+    }
+    for (int gb = 0; gb < ngb; gb++)
         if (im->shift[gb][0] < im->shift[gb][3])
             im->shift[gb][0] = im->shift[gb][3];
-    }
     /* T1: the largest lambda whose shifts give t1 from T0+T1 in the model. */
     for (int gb = 0; gb < ngb; gb++) {
         lo[gb] = im->shift[gb][3];
@@ -536,12 +568,15 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     if (stat_build(&im, &st) || !(tmp = malloc(npix * 3)) || !(ids = malloc(B * sizeof *ids)))
         goto fail;
 
-    v4_targets tg = { 28.0, 35.0, 0, 0.15, 0.15, 0 };
+    v4_targets tg = { 0, 28.0, 35.0, 0, 0.15, 0.15, 0, 0.15 };
     double du = 0;
     if (lossy) {
         tg.full = o->target_psnr > 0 ? o->target_psnr : 25.0 + 0.3 * (o->quality ? o->quality : 50);
-        if (tg.t1 > tg.full - 12) tg.t1 = tg.full - 12;
-        if (tg.t2 > tg.full - 8) tg.t2 = tg.full - 8;
+        /* Lossy profile: a usable single chunk and lower protected tiers (holo4.md table:
+         * 24 / 27 / 31 dB at v3's bytes), each below the full-set target. */
+        tg.t2 = tg.full - 9 < 28.5 ? tg.full - 9 : 28.5;
+        tg.t1 = tg.t2 - 3 < 25.5 ? tg.t2 - 3 : 25.5;
+        tg.t0 = tg.t1 - 2.5 < 23.0 ? tg.t1 - 2.5 : 23.0;
         /* U step: the coarsest giving the full-set target in the model. */
         uint8_t sv[V4_MAX_BANDS];
         du = 0.5;
@@ -561,7 +596,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     uint8_t saved[V4_MAX_BANDS][V4_TIERS];
     int have_saved = 0, saved_current = 0;
     uint64_t saved_tot = 0;
-    int max_att = budget ? 14 : lossy ? 8 : 5;
+    int max_att = budget ? 14 : lossy ? 8 : 6, failed1 = 0, failed2 = 0;
     for (int attempt = 0; attempt < max_att; attempt++) {
         choose_shifts(&im, &st, &tg, du);
         /* Streams are only needed here to meet a byte budget. */
@@ -574,31 +609,40 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
         }
         if (measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
             goto fail;
+        double p0 = lossy ? measure(&im, rgb, tmp, 0, NULL, 0, threads) : 99;
+        int ok0 = p0 >= tg.t0;
         int ok1 = p1 >= tg.t1, ok2 = p2 >= tg.t2;
         int okf = !lossy || budget || pall >= tg.full, okb = !budget || tot <= budget;
         saved_current = 0;
-        if (ok1 && ok2 && okf && okb && (!have_saved || tot < saved_tot || budget)) {
+        /* Keep the smallest valid encode, or with a budget the largest that fits. */
+        if (ok0 && ok1 && ok2 && okf && okb &&
+            (!have_saved || (budget ? tot > saved_tot : tot < saved_tot))) {
             memcpy(saved, im.shift, sizeof saved);
             saved_tot = tot;
             have_saved = saved_current = 1;
         }
         if (getenv("V4_DEBUG"))
-            fprintf(stderr, "attempt %d: total %llu p1 %.2f p2 %.2f all %.2f du %.3f\n", attempt,
-                    (unsigned long long)tot, p1, p2, pall, du);
+            fprintf(stderr, "attempt %d: total %llu p0 %.2f p1 %.2f p2 %.2f all %.2f du %.3f\n",
+                    attempt, (unsigned long long)tot, p0, p1, p2, pall, du);
         /* Calibrate the model margins on the measurements: too low -> finer, too high ->
          * coarser (an overshoot costs bytes). */
+        /* (Only lower a margin while that tier has never failed: no oscillation.) */
         int changed = 0;
-        if (!ok1) {
-            tg.m1 += tg.t1 - p1 + 0.1;
+        if (!ok0) {
+            tg.m0 += tg.t0 - p0 + 0.05 * (1 + attempt);
             changed = 1;
-        } else if (p1 > tg.t1 + 0.15 && attempt < 3) {
+        }
+        if (!ok1) {
+            tg.m1 += tg.t1 - p1 + 0.05 * (1 + attempt);
+            failed1 = changed = 1;
+        } else if (p1 > tg.t1 + 0.15 && !failed1 && attempt < 3) {
             tg.m1 -= p1 - tg.t1 - 0.05;
             changed = 1;
         }
         if (!ok2) {
-            tg.m2 += tg.t2 - p2 + 0.05;
-            changed = 1;
-        } else if (p2 > tg.t2 + 0.15 && attempt < 3) {
+            tg.m2 += tg.t2 - p2 + 0.05 * (1 + attempt);
+            failed2 = changed = 1;
+        } else if (p2 > tg.t2 + 0.15 && !failed2 && attempt < 3) {
             tg.m2 -= p2 - tg.t2 - 0.05;
             changed = 1;
         }
@@ -616,7 +660,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
                 lo_du = du;          /* too big: coarser */
             else
                 hi_du = du;          /* fits: try finer */
-            if (!(lo_du > 0 && hi_du > 0 && hi_du / lo_du > 0.97)) {
+            if (!(lo_du > 0 && hi_du > 0 && lo_du / hi_du > 0.97)) {
                 du = lo_du == 0 ? hi_du / 1.5 : hi_du == 0 ? lo_du * 1.5 : sqrt(lo_du * hi_du);
                 changed = 1;
             }
@@ -866,7 +910,7 @@ static int recover_tier(const v4_set *set, int t, uint8_t **out)
 
 int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
                        const char *const *names, const holo_decode_opts *o, holo_decoded *out,
-                       holo_err *err)
+                       int *tiers, holo_err *err)
 {
     v4_set set;
     int rc = group_chunks(chunks, lens, n, names, o, &set, err);
@@ -900,6 +944,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         goto out;
     }
     have = 0;
+    double tm0 = dbg_now();
     for (int t = 1; t <= 2; t++) {
         int r = recover_tier(&set, t, &streams[t]);
         if (r == -2) {
@@ -911,6 +956,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         v4_decode_tier(&im, t, streams[t], t == 1 ? h->s1_len : h->s2_len);
         have = t;
     }
+    double tm1 = dbg_now();
     if (have == 2) {
         const uint8_t **ub = calloc(h->B, sizeof *ub);
         size_t *ul = calloc(h->B, sizeof *ul);
@@ -934,6 +980,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
             goto out;
         }
     }
+    double tm2 = dbg_now();
     v4_dequant(&im, have, have);
     rgb = malloc((size_t)h->width * h->height * 3);
     if (!rgb || v4_reconstruct(&im, rgb, holo_thread_count(o ? o->threads : 0))) {
@@ -942,8 +989,13 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
         goto out;
     }
+    if (getenv("V4_DEBUG"))
+        fprintf(stderr, "v4 decode: T1+T2 %.3f s, U %.3f s, reconstruct %.3f s\n", tm1 - tm0,
+                tm2 - tm1, dbg_now() - tm2);
     memset(out, 0, sizeof *out);
     out->pixels = rgb;
+    if (tiers)
+        *tiers = have;
     out->info.kind = HOLO_KIND_IMAGE;
     out->info.version = 4;
     out->info.block_count = h->B;
@@ -1005,7 +1057,7 @@ int holo_v4_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_deco
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
     else
         rc = holo_v4_decode_mem((const uint8_t *const *)bufs, lens, l->n,
-                                (const char *const *)names, o, out, err);
+                                (const char *const *)names, o, out, NULL, err);
     if (!rc)
         out->info.chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
     free_list(l, bufs, lens, names);

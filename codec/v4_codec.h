@@ -145,7 +145,8 @@ typedef struct v4_image {
     int32_t *known[3];                /* |c| >> s_t for the tiers T0..T2 coded so far */
     int32_t *fine[3];                 /* |c| >> sU in tiles whose U was coded */
     uint8_t *sign[3];                 /* 1 = negative, valid once the magnitude is non-zero */
-    int32_t *rec[3];                  /* dequantised / reconstructed planes */
+    int32_t *rec[3];                  /* dequantised / reconstructed planes (decoder: fine[]) */
+    int shared_rec;
     v4_model *models;                 /* [gb][3] for T0..T2 */
     v4_model *uinit;                  /* [gb] initial U models (table at the end of T2) */
     uint32_t B, lattice;
@@ -188,10 +189,11 @@ typedef struct v4_stats {
 
 int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
                        const holo_encode_opts *o, const char *name, v4_stats *st, holo_err *err);
-/* Decode from in-memory chunks (NULL entries are missing). Used by holo_v4_decode and tools. */
+/* Decode from in-memory chunks (NULL entries are missing). Used by holo_v4_decode and tools.
+ * tiers (may be NULL) receives the highest protected tier decoded: 0 (T0), 1 or 2 (+U). */
 int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
                        const char *const *names, const holo_decode_opts *o, holo_decoded *out,
-                       holo_err *err);
+                       int *tiers, holo_err *err);
 /* Describe tiers and guarantees of a chunk directory in text (for holo info). */
 int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err);
 

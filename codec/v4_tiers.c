@@ -76,8 +76,13 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
         if (enc && !(im->coef[c] = malloc(n * sizeof(int32_t))))
             goto oom;
         if (!(im->known[c] = malloc(n * sizeof(int32_t))) ||
-            !(im->fine[c] = malloc(n * sizeof(int32_t))) || !(im->sign[c] = malloc(n)) ||
-            !(im->rec[c] = malloc(n * sizeof(int32_t))))
+            !(im->fine[c] = malloc(n * sizeof(int32_t))) || !(im->sign[c] = malloc(n)))
+            goto oom;
+        /* The decoder dequantises in place (fine[] is read once per coefficient, then
+         * replaced); the encoder measures several times and keeps fine[]. */
+        if (!enc)
+            im->rec[c] = im->fine[c];
+        else if (!(im->rec[c] = malloc(n * sizeof(int32_t))))
             goto oom;
     }
     im->tile_u = malloc((size_t)im->tiles_x * im->tiles_y);
@@ -85,7 +90,16 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
     im->uinit = malloc((size_t)ncomp * im->nbands * sizeof(v4_model));
     if (!im->tile_u || !im->models || !im->uinit)
         goto oom;
-    v4_image_reset(im);
+    im->shared_rec = !enc;
+    /* The decoder writes every known[] value in T0 and reads fine[] / sign[] only where
+     * they were written, so only the encoder needs cleared planes. */
+    if (enc)
+        v4_image_reset(im);
+    else {
+        memset(im->tile_u, 0, (size_t)im->tiles_x * im->tiles_y);
+        models_init(im->models, (size_t)ncomp * im->nbands * 3);
+        models_init(im->uinit, (size_t)ncomp * im->nbands);
+    }
     return 0;
 oom:
     v4_image_free(im);
@@ -95,8 +109,10 @@ oom:
 void v4_image_free(v4_image *im)
 {
     for (int c = 0; c < 3; c++) {
-        free(im->coef[c]); free(im->known[c]); free(im->fine[c]); free(im->sign[c]);
-        free(im->rec[c]);
+        free(im->coef[c]); free(im->known[c]); free(im->sign[c]);
+        if (im->rec[c] != im->fine[c])
+            free(im->rec[c]);
+        free(im->fine[c]);
         im->coef[c] = im->known[c] = im->fine[c] = im->rec[c] = NULL;
         im->sign[c] = NULL;
     }

@@ -338,6 +338,71 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 }
 
 /* ---- directories ------------------------------------------------------------------------ */
+/* ls -l of a directory of many encoded files: read their chunk headers on a few threads
+ * before the (sequential) listing, which then finds every holo_info cached. */
+typedef struct prefetch {
+    holofs *fs;
+    char (*paths)[2][PATH_MAX];   /* mount path, store path of X.holo */
+    size_t n;
+    size_t next;
+    pthread_mutex_t mu;
+} prefetch;
+
+static void *prefetch_run(void *arg)
+{
+    prefetch *pf = arg;
+    for (;;) {
+        pthread_mutex_lock(&pf->mu);
+        size_t i = pf->next++;
+        pthread_mutex_unlock(&pf->mu);
+        if (i >= pf->n)
+            return NULL;
+        holo_info info;
+        enc_info(pf->fs, pf->paths[i][0], pf->paths[i][1], &info);
+    }
+}
+
+static void prefetch_dir(holofs *fs, const char *path, const char *dpath, DIR *d)
+{
+    enum { MIN_FILES = 32, THREADS = 4 };
+    prefetch pf = {.fs = fs};
+    size_t cap = 0;
+    const char *sep = strcmp(path, "/") == 0 ? "" : "/";
+    struct dirent *e;
+    char x[NAME_MAX + 1];
+    while ((e = readdir(d)) != NULL) {
+        if ((e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+            !ns_strip_suffix(e->d_name, x, sizeof x))
+            continue;
+        if (pf.n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            void *np = realloc(pf.paths, nc * sizeof *pf.paths);
+            if (!np)
+                break;
+            pf.paths = np;
+            cap = nc;
+        }
+        if (snprintf(pf.paths[pf.n][0], PATH_MAX, "%s%s%s", path, sep, x) >= PATH_MAX ||
+            snprintf(pf.paths[pf.n][1], PATH_MAX, "%s/%s", dpath, e->d_name) >= PATH_MAX)
+            continue;
+        pf.n++;
+    }
+    rewinddir(d);
+    if (pf.n >= MIN_FILES) {
+        pthread_t th[THREADS];
+        int started = 0;
+        pthread_mutex_init(&pf.mu, NULL);
+        for (int i = 0; i < THREADS; i++)
+            if (pthread_create(&th[started], NULL, prefetch_run, &pf) == 0)
+                started++;
+        prefetch_run(&pf);
+        for (int i = 0; i < started; i++)
+            pthread_join(th[i], NULL);
+        pthread_mutex_destroy(&pf.mu);
+    }
+    free(pf.paths);
+}
+
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
                       struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
@@ -353,6 +418,8 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     if (!d)
         return -errno;
     int plus = (flags & FUSE_READDIR_PLUS) != 0;
+    if (plus)
+        prefetch_dir(fs, path, dpath, d);
     fill(buf, ".", NULL, 0, 0);
     fill(buf, "..", NULL, 0, 0);
     const char *sep = strcmp(path, "/") == 0 ? "" : "/";

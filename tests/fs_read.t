@@ -42,6 +42,7 @@ wait_gone() {
     i=0
     while kill -0 "$fspid" 2> /dev/null && [ $i -lt $wait_steps ]; do sleep 0.1; i=$((i + 1)); done
     if kill -0 "$fspid" 2> /dev/null; then fsrc=timeout; kill -9 "$fspid"; else wait "$fspid"; fsrc=$?; fi
+    [ "$fsrc" = 0 ] || tail -20 "$T/holofs.log" | sed 's/^/#   log: /'
     fspid=
 }
 xattr() { # FILE NAME -> value
@@ -77,6 +78,9 @@ cp -r "$S/data.bin.holo" "$S/corrupt.bin.holo"
 printf 'garbage' > "$S/corrupt.bin.holo/chunk_0003.holo"
 mkdir "$S/empty.bin.holo"
 printf 'garbage' > "$S/empty.bin.holo/chunk_0000.holo"
+# a directory of many encoded files (hard links: cheap), listed with prefetching threads
+mkdir "$S/many"
+i=1; while [ $i -le 40 ]; do mkdir "$S/many/f$i.bin.holo"; ln "$S"/data.bin.holo/chunk_* "$S/many/f$i.bin.holo/"; i=$((i + 1)); done
 # bookkeeping that must never show
 mkdir "$S/.x.holo.tmpAbC123"; : > "$S/y.bin.tmpXyZ789"
 [ -s "$S/img.png.holo/chunk_0000.holo" ] && [ -s "$S/snd.wav.holo/chunk_0000.holo" ] ||
@@ -87,16 +91,18 @@ if ! mount_fs; then
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
     fi
 fi
-plan 42
+plan 43
 mounted; ok $? "holofs mounts the store"
 
 # ---- namespace ----------------------------------------------------------------------------
-is "$(ls "$M" | tr '\n' ' ')" "a corrupt.bin data.bin dup.bin empty.bin img.png large.bin part.bin part.png plain.txt snd.wav view.ppm " \
+is "$(ls "$M" | tr '\n' ' ')" "a corrupt.bin data.bin dup.bin empty.bin img.png large.bin many part.bin part.png plain.txt snd.wav view.ppm " \
     "X.holo/ shows as X; hidden bookkeeping never shows"
 is "$(ls -A "$M/a/b")" "deep.bin" "nested directories are mirrored"
 run ls -l "$M"
 is "$rc" 0 "ls -l works"
 is "$(xattr "$M/img.png" user.holo.decodes)" 0 "ls -l decodes nothing"
+is "$(ls -l "$M/many" | awk 'NR > 1 { print $1, $5 }' | sort | uniq -c | tr -s ' ')" " 40 -rw-r--r-- 50000" \
+    "ls -l of 40 encoded files: every one a regular file of exact size"
 [ -f "$M/data.bin" ] && [ -d "$M/a" ]
 ok $? "encoded files are regular files, directories are directories"
 [ ! -e "$M/data.bin.holo" ] && [ ! -e "$M/.holofs-tmp" ]

@@ -39,6 +39,7 @@ umount_fs() {
     i=0
     while kill -0 "$fspid" 2> /dev/null && [ $i -lt $wait_steps ]; do sleep 0.1; i=$((i + 1)); done
     if kill -0 "$fspid" 2> /dev/null; then fsrc=timeout; kill -9 "$fspid"; else wait "$fspid"; fsrc=$?; fi
+    [ "$fsrc" = 0 ] || tail -20 "$T/holofs.log" | sed 's/^/#   log: /'
     fspid=
 }
 xattr() {
