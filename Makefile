@@ -49,6 +49,9 @@ TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.t)
 TESTTOOLS = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
+# Keep objects of tests and tools: make would otherwise delete them as intermediates.
+.SECONDARY:
+
 .PHONY: all deps check check-normal check-san test demo bench fuzz install clean
 all: $(TOOLS)
 
