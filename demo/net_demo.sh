@@ -26,7 +26,7 @@ trap cleanup EXIT INT TERM
 port() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 )); }
 ready() { i=0; while [ $i -lt 100 ] && ! grep -q "$1" "$2" 2>/dev/null; do sleep 0.05; i=$((i+1)); done; }
 
-echo "3. send the photo over a lossy UDP link (30% of datagrams lost) and watch it arrive"
+echo "4. send the photo over a lossy UDP link (30% of datagrams lost) and watch it arrive"
 RX=$(port); RL=$((RX + 1))
 "$H" rx --bind 127.0.0.1 --port $RX --base-dir "$N/store" --decode-mode none --idle-timeout 0 \
     2>"$N/rx.log" & PIDS="$PIDS $!"
