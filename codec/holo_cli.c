@@ -76,6 +76,22 @@ static int not_a_dir(const char *dir)
 enum { O_CV = 256, O_MODE, O_SIDE, O_FRAMES, O_QUALITY, O_BLOCKSIZE, O_MODEL, O_NFFT, O_HOP,
        O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON };
 
+/* Options shared by encode, pack and stack. Returns 1 when c was one of them, 0 when it is not,
+ * 2 (a usage error, already reported) when its argument is bad. */
+static int encode_option(int c, holo_encode_opts *o)
+{
+    long v;
+    switch (c) {
+    case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o->block_count = (uint32_t)v; return 1;
+    case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o->chunk_kb = v; return 1;
+    case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o->threads = (int)v; return 1;
+    case O_CV: if ((v = num(optarg, 4)) < 1) return usage("--codec-version must be 1, 2, 3 or 4"); o->codec_version = (int)v; return 1;
+    case O_SIDE: if ((v = num(optarg, 65535)) < 1) return usage("--coarse-side needs a positive size"); o->coarse_side = (uint32_t)v; return 1;
+    case O_FRAMES: if ((v = num(optarg, 1L << 30)) < 2) return usage("--coarse-frames needs at least 2"); o->coarse_frames = (uint32_t)v; return 1;
+    default: return 0;
+    }
+}
+
 static int cmd_encode(int argc, char **argv)
 {
     holo_encode_opts o;
@@ -97,11 +113,7 @@ static int cmd_encode(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
         switch (c) {
-        case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o.block_count = (uint32_t)v; break;
-        case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o.chunk_kb = v; break;
         case 'o': out = optarg; break;
-        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
-        case O_CV: if ((v = num(optarg, 4)) < 1) return usage("--codec-version must be 1, 2, 3 or 4"); o.codec_version = (int)v; break;
         case O_MODE:
             if (!strcmp(optarg, "auto")) o.mode = HOLO_KIND_NONE;
             else if (!strcmp(optarg, "image")) o.mode = HOLO_KIND_IMAGE;
@@ -109,8 +121,6 @@ static int cmd_encode(int argc, char **argv)
             else if (!strcmp(optarg, "binary")) o.mode = HOLO_KIND_BINARY;
             else return usage("--mode must be auto, image, audio or binary");
             break;
-        case O_SIDE: if ((v = num(optarg, 65535)) < 1) return usage("--coarse-side needs a positive size"); o.coarse_side = (uint32_t)v; break;
-        case O_FRAMES: if ((v = num(optarg, 1L << 30)) < 2) return usage("--coarse-frames needs at least 2"); o.coarse_frames = (uint32_t)v; break;
         case O_QUALITY: if ((v = num(optarg, 100)) < 1) return usage("--quality must be 1-100"); o.quality = (int)v; break;
         case O_BLOCKSIZE: if ((v = num(optarg, 255)) < 1) return usage("--block-size must be 1-255"); o.block_size = (int)v; break;
         case O_MODEL: o.coarse_model = optarg; break;
@@ -122,7 +132,11 @@ static int cmd_encode(int argc, char **argv)
         case O_BYTES: if ((v = num(optarg, LONG_MAX)) < 1) return usage("--bytes needs a size"); o.target_bytes = (uint64_t)v; o.lossy = 1; break;
         case O_ZLEVEL: if ((v = num(optarg, 9)) < 1) return usage("--zlib-level must be 1-9"); o.zlib_level = (int)v; break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return usage(NULL);
+        default: {
+            int r = encode_option(c, &o);
+            if (r == 1) break;
+            return r == 2 ? 2 : usage(NULL);
+        }
         }
     }
     if (optind != argc - 1) return usage("encode needs exactly one INPUT");
@@ -179,12 +193,12 @@ static int cmd_decode(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:j:h", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
-        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
         case O_STRICT: o.strict = 1; break;
         case O_MAX: if ((v = num(optarg, 1L << 30)) < 1) return usage("--max-chunks needs a positive count"); o.max_chunks = (uint32_t)v; break;
         case O_GAIN: o.prefer_gain = 1; break;
         case O_NOREC: o.no_recovery = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
+        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
         default: return usage(NULL);
         }
     }
@@ -221,18 +235,16 @@ static int cmd_pack(int argc, char **argv)
         { "coarse-side", required_argument, 0, O_SIDE }, { "coarse-frames", required_argument, 0, O_FRAMES },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
-    long v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
         switch (c) {
-        case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o.block_count = (uint32_t)v; break;
-        case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o.chunk_kb = v; break;
         case 'o': out = optarg; break;
-        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
-        case O_SIDE: if ((v = num(optarg, 65535)) < 1) return usage("--coarse-side needs a positive size"); o.coarse_side = (uint32_t)v; break;
-        case O_FRAMES: if ((v = num(optarg, 1L << 30)) < 2) return usage("--coarse-frames needs at least 2"); o.coarse_frames = (uint32_t)v; break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return usage(NULL);
+        default: {
+            int r = encode_option(c, &o);
+            if (r == 1) break;
+            return r == 2 ? 2 : usage(NULL);
+        }
         }
     }
     if (!out) return usage("pack needs -o OUT.holo");
@@ -310,18 +322,17 @@ static int cmd_stack(int argc, char **argv)
         { "codec-version", required_argument, 0, O_CV }, { "holo", no_argument, 0, O_HOLO },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
-    long v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
         switch (c) {
-        case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o.block_count = (uint32_t)v; break;
-        case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o.chunk_kb = v; break;
         case 'o': out = optarg; break;
-        case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o.threads = (int)v; break;
-        case O_CV: if ((v = num(optarg, 4)) < 1) return usage("--codec-version must be 1, 2, 3 or 4"); o.codec_version = (int)v; break;
         case O_HOLO: holo_dirs = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
-        default: return usage(NULL);
+        default: {
+            int r = encode_option(c, &o);
+            if (r == 1) break;
+            return r == 2 ? 2 : usage(NULL);
+        }
         }
     }
     if (!out) return usage("stack needs -o OUT");

@@ -2,6 +2,7 @@
  * and audio (slices + HORC recovery), and the recovery writer. */
 #include "v3.h"
 #include "horc.h"
+#include "recovery.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -107,53 +108,6 @@ out:
 }
 
 /* ---- decoding ------------------------------------------------------------------------- */
-
-static int is_recovery_name(const char *s)
-{
-    size_t n = strlen(s);
-    return n > 14 && n < 64 && !strncmp(s, "recovery_", 9) && !strcmp(s + n - 5, ".holo");
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* recovery_*.holo names of dir, sorted byte-wise; NULL-terminated (NULL when none). */
-static char **list_recovery(const char *dir, size_t *count)
-{
-    *count = 0;
-    DIR *d = opendir(dir);
-    if (!d) return NULL;
-    char **v = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!is_recovery_name(e->d_name)) continue;
-        if (n + 1 >= cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            char **nv = realloc(v, nc * sizeof *nv);
-            if (!nv) break;
-            v = nv;
-            cap = nc;
-        }
-        if (!(v[n] = strdup(e->d_name))) break;
-        n++;
-    }
-    closedir(d);
-    if (!n) { free(v); return NULL; }
-    v[n] = NULL;
-    qsort(v, n, sizeof *v, cmp_str);
-    *count = n;
-    return v;
-}
-
-static void free_list(char **v)
-{
-    if (!v) return;
-    for (size_t i = 0; v[i]; i++) free(v[i]);
-    free(v);
-}
 
 /* Place i16le bytes as slice b. */
 static void place(holo_v3_set *s, uint32_t b, const uint8_t *raw, size_t len)
@@ -261,7 +215,7 @@ int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_
 {
     memset(s, 0, sizeof *s);
     size_t nrecf = 0;
-    char **recnames = (o && o->no_recovery) ? NULL : list_recovery(l->dir, &nrecf);
+    char **recnames = (o && o->no_recovery) ? NULL : holo_recovery_list(l->dir, &nrecf);
     uint8_t **raw = NULL;      /* first file's inflated bytes per block, only for recovery */
     size_t *rawlen = NULL;
     int have_ref = 0, rc = 0;
@@ -356,7 +310,7 @@ out:
         for (uint32_t b = 0; b < s->ref.block_count; b++) free(raw[b]);
     free(raw);
     free(rawlen);
-    free_list(recnames);
+    holo_recovery_list_free(recnames);
     if (rc) holo_v3_set_free(s);
     return rc;
 }
