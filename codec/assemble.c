@@ -1,6 +1,11 @@
 /* assemble.c — the generic decode driver: read the candidate chunks, pick the reference,
  * drop what disagrees with it, inflate the residual slices in parallel, solve for missing
- * blocks from recovery_*.holo when there are some, and place everything. */
+ * blocks from recovery_*.holo when there are some, and place everything.
+ *
+ * With a place_slice hook (images) the inflate and the placement are fused per block: a worker
+ * inflates a block's candidates into its own reusable buffer and places the winner at once, so
+ * no slice-sized intermediate of the whole set is ever built. Slices are inflated a second time
+ * only when recovery chunks are actually needed (they want the raw known slices). */
 #include "internal.h"
 #include "recovery.h"
 #include <limits.h>
@@ -8,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 typedef struct {
     uint8_t *file;          /* whole chunk file, NULL if not accepted */
@@ -16,6 +22,8 @@ typedef struct {
     uint8_t *raw;           /* inflated slice */
     size_t raw_len;
     int ok;                 /* inflated and usable */
+    int32_t next;           /* fused path: next candidate of the same block in file order, -1 */
+    int read_rc;            /* phase 0: 0 read, < 0 failed (read_err), > 0 no path */
 } cand;
 
 typedef struct {
@@ -30,7 +38,125 @@ typedef struct {
     atomic_size_t next;
     int golden;
     uint64_t cap;           /* inflate cap per slice in bytes */
+    int32_t *head;          /* fused path: first candidate of each block, -1 */
+    holo_err *read_err;     /* phase 0: per candidate */
 } ctx;
+
+/* ---- fused inflate + placement ------------------------------------------------------------ */
+typedef struct { uint8_t *p; size_t size; } wbuf;
+
+/* Inflate into a worker buffer that grows up to cap and is reused from block to block. Same
+ * outcomes and messages as holo_inflate (zio.c), which allocates a fresh buffer per slice. */
+static int inflate_into(const uint8_t *src, size_t len, size_t cap, size_t hint, wbuf *w,
+                        size_t *outlen, holo_err *err, const char *name)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit(&zs) != Z_OK) return holo_seterr(err, HOLO_ENOMEM, "%s: zlib init failed", name);
+    if (hint > cap) hint = cap;
+    if (hint == 0) hint = 1;
+    if (w->size < hint) {
+        uint8_t *nb = realloc(w->p, hint);
+        if (!nb) { inflateEnd(&zs); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name); }
+        w->p = nb;
+        w->size = hint;
+    }
+    size_t size = w->size < cap ? w->size : cap, have = 0;
+    zs.next_in = (Bytef *)src;
+    zs.avail_in = (uInt)len;
+    for (;;) {
+        zs.next_out = w->p + have;
+        zs.avail_out = (uInt)(size - have);
+        int rc = inflate(&zs, Z_FINISH);
+        have = size - zs.avail_out;
+        if (rc == Z_STREAM_END) break;
+        if (rc == Z_BUF_ERROR && zs.avail_out == 0) {
+            if (size >= cap) {
+                inflateEnd(&zs);
+                return holo_seterr(err, HOLO_EINVAL, "%s: residual inflates beyond %zu bytes", name, cap);
+            }
+            size_t ns = size * 2 > cap ? cap : size * 2;
+            if (ns > w->size) {
+                uint8_t *nb = realloc(w->p, ns);
+                if (!nb) { inflateEnd(&zs); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name); }
+                w->p = nb;
+                w->size = ns;
+            }
+            size = ns;
+            continue;
+        }
+        inflateEnd(&zs);
+        return holo_seterr(err, HOLO_EINVAL, "%s: corrupt zlib stream", name);
+    }
+    inflateEnd(&zs);
+    *outlen = have;
+    return 0;
+}
+
+/* Per block: inflate every candidate in file order (each failure is warned about, as in the
+ * unfused path), keep the last usable one (§2.4) and place it. Two buffers, so a later corrupt
+ * duplicate never spoils an earlier good slice. */
+static void *fused_worker(void *arg)
+{
+    ctx *x = arg;
+    holo_assembly *a = x->a;
+    const holo_kind_ops *ops = x->ops;
+    uint32_t B = a->ref.block_count;
+    wbuf w[2] = {{0}};
+    int cur = 0;
+    for (;;) {
+        size_t b = atomic_fetch_add(&x->next, 1);
+        if (b >= B) break;
+        uint64_t want = holo_slice_len(a->n, B, (uint32_t)b);
+        size_t hint = (size_t)want * (size_t)ops->elem_size + 4096;
+        int have = -1;
+        size_t have_len = 0;
+        for (int32_t i = x->head[b]; i >= 0; i = x->c[i].next) {
+            cand *c = &x->c[i];
+            holo_err e;
+            size_t len = 0;
+            if (inflate_into(c->file + c->h.resid_off, c->h.resid_len, x->cap, hint, &w[cur], &len,
+                             &e, x->l->files[i].name) == 0) {
+                if (ops->elem_size == 2 && (len & 1)) {
+                    snprintf(e.msg, sizeof e.msg, "%s: residual has an odd number of bytes",
+                             x->l->files[i].name);
+                } else {
+                    c->ok = 1;
+                    x->winner[b] = i;
+                    have = cur;
+                    have_len = len;
+                    cur ^= 1;
+                    continue;
+                }
+            }
+            holo_warnf(x->o, "%s/%s: skipped: %s", x->l->dir, x->l->files[i].name, e.msg);
+        }
+        if (have < 0) continue;
+        uint64_t m = have_len / (size_t)ops->elem_size;
+        if (m > want) m = want;
+        ops->place_slice(ops->ctx, a->n, B, (uint32_t)b, x->golden, w[have].p, m);
+        a->present[b] = 1;
+    }
+    free(w[0].p);
+    free(w[1].p);
+    return NULL;
+}
+
+/* Recovery wants the raw bytes of the known slices: inflate the usable candidates again. */
+static void *reinflate_worker(void *arg)
+{
+    ctx *x = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&x->next, 1);
+        if (i >= x->nc) break;
+        cand *c = &x->c[i];
+        holo_err e;
+        if (c->ok && holo_inflate(c->file + c->h.resid_off, c->h.resid_len, x->cap, &c->raw,
+                                  &c->raw_len, &e, x->l->files[i].name))
+            c->ok = 0;   /* out of memory: the slice is then unknown to the solver */
+    }
+    return NULL;
+}
 
 static void *inflate_worker(void *arg)
 {
@@ -105,7 +231,25 @@ static void run_workers(ctx *x, void *(*fn)(void *), int threads)
     for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
 }
 
-/* Phase 1, sequential: read, parse and select the candidates. */
+/* Phase 0, parallel: read the chunk files (the outcome is reported in order by phase 1). */
+static void *read_worker(void *arg)
+{
+    ctx *x = arg;
+    char path[PATH_MAX];
+    for (;;) {
+        size_t i = atomic_fetch_add(&x->next, 1);
+        if (i >= x->nc) break;
+        cand *c = &x->c[i];
+        if (holo_path_join(path, sizeof path, x->l->dir, x->l->files[i].name) < 0) {
+            c->read_rc = 1;   /* silently not a candidate */
+            continue;
+        }
+        c->read_rc = holo_read_file(path, HOLO_MAX_CHUNK_FILE, &c->file, &c->len, &x->read_err[i]);
+    }
+    return NULL;
+}
+
+/* Phase 1, sequential: parse and select the candidates. */
 static int select_candidates(ctx *x, holo_err *err)
 {
     const holo_chunklist *l = x->l;
@@ -118,9 +262,10 @@ static int select_candidates(ctx *x, holo_err *err)
         const char *name = l->files[i].name;
         holo_err e;
         a->n_files++;
-        if (holo_path_join(path, sizeof path, l->dir, name) < 0) continue;
-        if (holo_read_file(path, HOLO_MAX_CHUNK_FILE, &c->file, &c->len, &e)) {
-            holo_warnf(x->o, "%s: skipped: %s", path, e.msg);
+        if (c->read_rc > 0) continue;
+        if (c->read_rc < 0) {
+            holo_path_join(path, sizeof path, l->dir, name);
+            holo_warnf(x->o, "%s: skipped: %s", path, x->read_err[i].msg);
             a->n_bad++;
             continue;
         }
@@ -165,15 +310,22 @@ static int select_candidates(ctx *x, holo_err *err)
 /* Blocks with a non-empty slice that no accepted file carries: solve them from the recovery
  * chunks (formats.md §10.4; base_kind from the family, base_codec_version = the chunk version).
  * Known slices are the first accepted file's bytes per block (quirk Q14). */
-static int recover_missing(ctx *x, holo_err *err)
+static char **recovery_names(ctx *x, size_t *nnames)
 {
     holo_assembly *a = x->a;
     const uint32_t B = a->ref.block_count;
     size_t missing = 0;
     for (uint32_t b = 0; b < B; b++)
         missing += x->winner[b] < 0 && holo_slice_len(a->n, B, b) > 0;
-    size_t nnames = 0;
-    char **names = missing ? holo_recovery_list(x->l->dir, &nnames) : NULL;
+    *nnames = 0;
+    return missing ? holo_recovery_list(x->l->dir, nnames) : NULL;
+}
+
+/* names from recovery_names (freed here). */
+static int recover_missing(ctx *x, char **names, size_t nnames, holo_err *err)
+{
+    holo_assembly *a = x->a;
+    const uint32_t B = a->ref.block_count;
     if (!names) return 0;
     int rc = 0;
     const uint8_t **known = calloc(B, sizeof *known);
@@ -206,14 +358,74 @@ out:
     return rc;
 }
 
+/* The fused path (ops->place_slice): inflate and place per block, then recover if needed. */
+static int assemble_fused(ctx *x, int threads, holo_err *err)
+{
+    holo_assembly *a = x->a;
+    const holo_kind_ops *ops = x->ops;
+    uint32_t B = a->ref.block_count;
+    x->head = malloc(B * sizeof *x->head);
+    int32_t *tail = malloc(B * sizeof *tail);
+    int rc = 0;
+    if (!x->head || !tail) {
+        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", x->l->dir);
+        goto out;
+    }
+    for (uint32_t b = 0; b < B; b++) x->head[b] = tail[b] = -1;
+    for (size_t i = 0; i < x->nc; i++) {
+        cand *c = &x->c[i];
+        c->next = -1;
+        if (!c->file) continue;
+        uint32_t b = c->h.block_id;
+        if (tail[b] < 0) x->head[b] = (int32_t)i;
+        else x->c[tail[b]].next = (int32_t)i;
+        tail[b] = (int32_t)i;
+    }
+    if ((rc = ops->place_begin(ops->ctx, &a->ref, a->n, threads))) {
+        rc = holo_seterr(err, rc, "%s: out of memory for %llu residual values", x->l->dir,
+                         (unsigned long long)a->n);
+        goto out;
+    }
+    run_workers(x, fused_worker, threads);
+    for (size_t i = 0; i < x->nc; i++) {
+        cand *c = &x->c[i];
+        if (!c->ok) { if (c->file) a->n_bad++; continue; }
+        a->audio_flags_or |= c->h.flags;
+    }
+    if (x->o && x->o->no_recovery) goto out;
+    size_t nnames;
+    char **names = recovery_names(x, &nnames);
+    if (!names) goto out;
+    run_workers(x, reinflate_worker, threads);
+    if ((rc = recover_missing(x, names, nnames, err))) goto out;
+    for (uint32_t b = 0; b < B && x->recovered; b++)
+        if (x->winner[b] < 0 && x->recovered[b]) {
+            ops->place_slice(ops->ctx, a->n, B, b, x->golden, x->recovered[b],
+                             holo_slice_len(a->n, B, b));
+            a->present[b] = 1;
+        }
+out:
+    free(tail);
+    return rc;
+}
+
 int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_decode_opts *o,
                   holo_assembly *a, holo_err *err)
 {
     memset(a, 0, sizeof *a);
     ctx x = { .l = l, .ops = ops, .o = o, .a = a, .nc = l->n };
     x.c = calloc(l->n ? l->n : 1, sizeof *x.c);
-    if (!x.c) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
+    x.read_err = malloc((l->n ? l->n : 1) * sizeof *x.read_err);
+    if (!x.c || !x.read_err) {
+        free(x.c);
+        free(x.read_err);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
+    }
+    int threads = holo_thread_count(o ? o->threads : 0);
+    run_workers(&x, read_worker, threads);
     int rc = select_candidates(&x, err);
+    free(x.read_err);
+    x.read_err = NULL;
     if (rc) goto out;
 
     uint32_t B = a->ref.block_count;
@@ -222,22 +434,28 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
     x.golden = ops->golden_from_v2 ? a->ref.version >= 2 : 1;
     /* A slice may carry surplus values (ignored, §2.4); allow some but never a bomb. */
     x.cap = holo_slice_len(a->n, B, 0) * (uint64_t)ops->elem_size * 2 + 4096;
-    a->resid = calloc(bytes ? bytes : 1, 1);
+    int fused = ops->place_slice && ops->place_begin && !ops->keep_slices;
+    if (!fused) a->resid = calloc(bytes ? bytes : 1, 1);
     a->present = calloc(B, 1);
     x.winner = malloc(B * sizeof *x.winner);
     if (ops->keep_slices) {
         a->slices = calloc(B, sizeof *a->slices);
         a->slice_bytes = calloc(B, sizeof *a->slice_bytes);
     }
-    if (!a->resid || !a->present || !x.winner || (ops->keep_slices && (!a->slices || !a->slice_bytes))) {
+    if ((!fused && !a->resid) || !a->present || !x.winner ||
+        (ops->keep_slices && (!a->slices || !a->slice_bytes))) {
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory for %llu residual bytes", l->dir,
                          (unsigned long long)bytes);
         goto out;
     }
-    int threads = holo_thread_count(o ? o->threads : 0);
+    for (uint32_t b = 0; b < B; b++) x.winner[b] = -1;
+    if (fused) {
+        rc = assemble_fused(&x, threads, err);
+        if (rc) goto out;
+        goto count;
+    }
     run_workers(&x, inflate_worker, threads);
 
-    for (uint32_t b = 0; b < B; b++) x.winner[b] = -1;
     for (size_t i = 0; i < x.nc; i++) {
         cand *c = &x.c[i];
         if (!c->ok) { if (c->file) a->n_bad++; continue; }
@@ -252,10 +470,13 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
         }
     }
     if (!o || !o->no_recovery) {
-        rc = recover_missing(&x, err);
+        size_t nnames;
+        char **names = recovery_names(&x, &nnames);
+        rc = recover_missing(&x, names, nnames, err);
         if (rc) goto out;
     }
     run_workers(&x, place_worker, threads);
+count:
     for (uint32_t b = 0; b < B; b++) a->n_present += a->present[b];
     if (a->n_present == 0 && a->n > 0 && o && o->strict)
         rc = holo_seterr(err, HOLO_ENOCHUNKS, "%s: no residual slice could be read", l->dir);
@@ -263,6 +484,7 @@ out:
     for (size_t i = 0; i < x.nc; i++) { free(x.c[i].file); free(x.c[i].raw); }
     free(x.c);
     free(x.winner);
+    free(x.head);
     if (x.recovered)
         for (uint32_t b = 0; b < a->ref.block_count; b++) free(x.recovered[b]);
     free(x.recovered);

@@ -518,6 +518,40 @@ out:
     return NULL;
 }
 
+/* One contiguous piece of the zlib stream, and a job writing IDAT chunks [c0, c1) of it. */
+typedef struct idat_piece { const uint8_t *p; size_t len; } idat_piece;
+typedef struct idat_job {
+    const idat_piece *pieces;
+    size_t np, zlen, c0, c1;
+    uint8_t *out;          /* where chunk 0 starts */
+} idat_job;
+
+/* Chunk c holds stream bytes [c * IDAT_MAX, ...) at out + c * (IDAT_MAX + 12): the same layout
+ * as idat_sink writes sequentially. */
+static void *idat_main(void *p)
+{
+    idat_job *j = p;
+    for (size_t c = j->c0; c < j->c1; c++) {
+        size_t s0 = c * IDAT_MAX, n = j->zlen - s0 < IDAT_MAX ? j->zlen - s0 : IDAT_MAX;
+        uint8_t *o = j->out + c * (IDAT_MAX + 12);
+        holo_wr32(o, (uint32_t)n);
+        memcpy(o + 4, "IDAT", 4);
+        size_t pos = 0, done = 0;   /* stream offset of the current piece; bytes copied */
+        for (size_t i = 0; i < j->np && done < n; i++) {
+            const idat_piece *pc = &j->pieces[i];
+            if (pos + pc->len > s0 + done) {
+                size_t off = s0 + done - pos, k = pc->len - off;
+                if (k > n - done) k = n - done;
+                memcpy(o + 8 + done, pc->p + off, k);
+                done += k;
+            }
+            pos += pc->len;
+        }
+        holo_wr32(o + 8 + n, (uint32_t)crc32(0L, o + 4, (uInt)(n + 4)));
+    }
+    return NULL;
+}
+
 int holo_png_encode_ex(const uint8_t *rgb, uint32_t w, uint32_t h, int level, int filter,
                        int threads, uint8_t **out, size_t *outlen, holo_err *err)
 {
@@ -564,19 +598,37 @@ int holo_png_encode_zs(const uint8_t *rgb, uint32_t w, uint32_t h, int level, in
         if (t) adler = adler32_combine(adler, job[t].adler,
                                        (z_off_t)((job[t].y1 - job[t].y0) * rowlen));
     }
-    size_t total = 8 + 25 + idat_count(zlen) * 12 + zlen + 12;
+    size_t nchunks = (size_t)idat_count(zlen);
+    size_t total = 8 + 25 + nchunks * 12 + zlen + 12;
     uint8_t *png = malloc(total);
     if (!png) { rc = holo_seterr(err, HOLO_ENOMEM, "png: out of memory"); goto out; }
-    idat_sink s = { .p = png_head(png, w, h), .remaining = zlen };
+    uint8_t *idat = png_head(png, w, h);
     int flevel = level <= 1 ? 0 : level <= 5 ? 1 : level == 6 ? 2 : 3;
     uint8_t zh[2] = { 0x78, (uint8_t)(flevel << 6) };
     zh[1] = (uint8_t)(zh[1] + 31 - (0x7800 + zh[1]) % 31);
-    sink_put(&s, zh, 2);
-    for (int t = 0; t < threads; t++) sink_put(&s, job[t].z, job[t].zlen);
     uint8_t a[4];
     holo_wr32(a, (uint32_t)adler);
-    sink_put(&s, a, 4);
-    uint8_t *end = png_tail(s.p);
+    /* The zlib stream is header + segments + Adler-32: cut it into IDAT chunks, copying and
+     * CRC-ing ranges of chunks in parallel (each chunk's CRC covers only its own bytes). */
+    idat_piece pieces[16 + 2];
+    size_t np = 0;
+    pieces[np++] = (idat_piece){ zh, 2 };
+    for (int t = 0; t < threads; t++) pieces[np++] = (idat_piece){ job[t].z, job[t].zlen };
+    pieces[np++] = (idat_piece){ a, 4 };
+    idat_job ij[16];
+    pthread_t itid[16];
+    int istarted[16] = {0};
+    int ithreads = nchunks < (size_t)threads ? (int)nchunks : threads;
+    for (int t = 0; t < ithreads; t++) {
+        ij[t] = (idat_job){ .pieces = pieces, .np = np, .out = idat, .zlen = zlen,
+                            .c0 = nchunks * t / ithreads, .c1 = nchunks * (t + 1) / ithreads };
+        if (t > 0) istarted[t] = pthread_create(&itid[t], NULL, idat_main, &ij[t]) == 0;
+    }
+    for (int t = 0; t < ithreads; t++)
+        if (!istarted[t]) idat_main(&ij[t]);
+    for (int t = 1; t < ithreads; t++)
+        if (istarted[t]) pthread_join(itid[t], NULL);
+    uint8_t *end = png_tail(idat + nchunks * 12 + zlen);
     *out = png;
     *outlen = (size_t)(end - png);
 out:

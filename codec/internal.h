@@ -129,6 +129,14 @@ typedef struct holo_kind_ops {
     int elem_size;            /* 2 = int16 residual, 1 = bytes */
     int golden_from_v2;       /* golden layout when version >= 2 and B > 1 (else strided) */
     int keep_slices;          /* keep each block's raw inflated slice (for recovery) */
+    /* Optional fused placement (images; perf). When place_slice is set (and keep_slices is
+     * not), the driver allocates no resid: it calls place_begin once with the reference and N,
+     * then inflates each block in a worker and hands the winning slice's raw little-endian
+     * bytes (m values) to place_slice at once, concurrently for distinct blocks. Recovered
+     * blocks are handed over the same way. place_begin returns 0 or a negative HOLO_E*. */
+    int (*place_begin)(void *ctx, const holo_chunk_hdr *ref, uint64_t n, int threads);
+    void (*place_slice)(void *ctx, uint64_t n, uint32_t B, uint32_t b, int golden,
+                        const uint8_t *raw, uint64_t m);
 } holo_kind_ops;
 
 typedef struct holo_assembly {

@@ -154,8 +154,14 @@ static void hpass_rows(const pass_job *j)
  * a known trip count) handles the inner loops; the tail of the row is done the same way with
  * a shorter count. With `add`, the result is clamp(resampled + add) (the decoder's residual). */
 #define VT 64
-static inline void vtile(const uint8_t *base, size_t stride, const int32_t *q, int32_t n,
-                         size_t len, const int16_t *restrict add, uint8_t *restrict out)
+/* vtile computes every byte of the decoder's upscale: on x86-64 GCC also builds an AVX2 clone
+ * (picked at load time), for the 32-bit vector multiply the SSE2 baseline lacks. Integer code,
+ * so both clones give the same bytes. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))   /* ifunc: glibc picks at load time */
+#endif
+static void vtile(const uint8_t *base, size_t stride, const int32_t *q, int32_t n, size_t len,
+                  const int16_t *restrict add, uint8_t *restrict out)
 {
     int32_t acc[VT];
     for (size_t x = 0; x < VT; x++) acc[x] = 1 << (PREC - 1);
