@@ -247,6 +247,8 @@ int main(int argc, char **argv)
         dopt.threads = threads;
         double tdec = 0;
         const char *base = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
+        if (mos_w && mos_h)
+            base = "mosaic (12 MP)";
         printf("%-22.22s %6.3f %6.2f", base, pngb ? (double)st.total_bytes / pngb : 0, tenc);
         double mean[NK], worst[NK];
         for (int ki = 0; ki < NK; ki++) {

@@ -8,6 +8,7 @@
 #include "holo.h"
 #include "hopk.h"
 #include "stack.h"
+#include "v4_codec.h"
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -428,6 +429,10 @@ static int cmd_info(int argc, char **argv)
         printf("recovery: %u recovery chunk%s, %s\n", in.recovery_chunks, in.recovery_chunks == 1 ? "" : "s",
                !missing ? "none needed" : in.recoverable ? "enough to rebuild the missing chunks"
                                                         : "not enough to rebuild the missing chunks");
+    if (in.version == 4) {   /* tiers, recoverability and the encoder's PSNR guarantees */
+        char text[2048];
+        if (holo_v4_describe(dir, text, sizeof text, &e) == 0) fputs(text, stdout);
+    }
     const char *exact = in.exact ? "yes, a full decode gives the original back"
                       : in.recoverable && in.version < 3 ? "yes, after recovery rebuilds the missing chunks"
                       : missing ? "no, missing chunks decode to a coarser version"

@@ -9,20 +9,15 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define NS (V4_MAX_SHIFT + 2)   /* shift values 0..28; 28 = nothing known */
+#ifndef V4_T0_SHARE
+#define V4_T0_SHARE 0.01        /* B copies of T0 cost this share of the lossless estimate */
+#endif
 
 int holo_v4_probe(const uint8_t *buf, size_t len)
 {
     return len >= 4 && memcmp(buf, V4_MAGIC, 4) == 0;
-}
-
-static double dbg_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static double psnr_of(double mse)
@@ -82,7 +77,7 @@ static int stat_build(const v4_image *im, v4_stat *st)
                     int bl = bitlen32(a);
                     hg[bl]++;
                     for (int s = 1; s < bl; s++) {
-                        int64_t r = ((int64_t)(a >> s) << s) + ((3ll << s) >> 3);
+                        int64_t r = ((int64_t)(a >> s) << s) + ((V4_RECON_NUM * (1ll << s)) >> 4);
                         double d = (double)a - (double)r;
                         st->E[off + s] += d * d;
                     }
@@ -242,13 +237,57 @@ static void lagrange(const v4_image *im, const v4_stat *st, const double *R, dou
     }
 }
 
+/* Model PSNR of tier t's guarantee: T0+T1 alone (t = 1) or the worst m2 subset (t = 2). */
+static double tier_psnr(v4_image *im, const v4_stat *st, int t, double *gain)
+{
+    if (t == 1) {
+        uint8_t sv[V4_MAX_BANDS];
+        for (int gb = 0; gb < st->ngb; gb++)
+            sv[gb] = im->shift[gb][1];
+        return psnr_of(model_mse(im, st, sv, 1));
+    }
+    return psnr_of(model_worst_mse(im, st, v4_m2_for(im->B), gain));
+}
+
+/* Integer shifts leave slack above the target: coarsen single bands, most bytes saved per
+ * unit of distortion first, while the model still meets the target. */
+static void fill_slack(v4_image *im, const v4_stat *st, const double *R, int t, double target,
+                       double *gain)
+{
+    for (int iter = 0; iter < 4 * st->ngb; iter++) {
+        int best = -1;
+        double best_ratio = 0;
+        for (int gb = 0; gb < st->ngb; gb++) {
+            int s = im->shift[gb][t];
+            if (s >= im->shift[gb][t - 1])
+                continue;
+            double dr = R[(size_t)gb * NS + s] - R[(size_t)gb * NS + s + 1];
+            double dd = im->weight[gb] * (st->Et[(size_t)gb * NS + s + 1] - st->Et[(size_t)gb * NS + s]);
+            if (dr <= 0)
+                continue;
+            double ratio = dr / (dd > 1e-9 ? dd : 1e-9);
+            if (ratio <= best_ratio)
+                continue;
+            im->shift[gb][t]++;
+            if (tier_psnr(im, st, t, gain) >= target) {
+                best = gb;
+                best_ratio = ratio;
+            }
+            im->shift[gb][t]--;
+        }
+        if (best < 0)
+            break;
+        im->shift[best][t]++;
+    }
+}
+
 /* T0 bytes of the shifts currently in im->shift[.][0] (a real trial encode). */
 static size_t t0_bytes(v4_image *im)
 {
     v4_enc e;
     v4_enc_init(&e);
     v4_image_reset(im);
-    v4_code_tier(im, 0, &e);
+    v4_code_tier(im, 0, &e, 2);
     size_t n = e.len;
     v4_enc_free(&e);
     return n;
@@ -303,7 +342,7 @@ static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, doubl
         double mid = 0.5 * (lo_ld + hi_ld);
         for (int gb = 0; gb < ngb; gb++)
             im->shift[gb][0] = shift_for(pow(2, mid), im->weight[gb]);
-        if ((double)t0_bytes(im) * im->B > 0.01 * total)
+        if ((double)t0_bytes(im) * im->B > V4_T0_SHARE * total)
             lo_ld = mid;
         else
             hi_ld = mid;
@@ -333,6 +372,7 @@ static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, doubl
     lagrange(im, st, R, pow(2, l_lo), lo, hi, sv);
     for (int gb = 0; gb < ngb; gb++)
         im->shift[gb][1] = sv[gb];
+    fill_slack(im, st, R, 1, tg->t1 + tg->m1, gain);
     /* T2: the largest lambda giving t2 on the worst subset of m2 chunks. */
     for (int gb = 0; gb < ngb; gb++)
         hi[gb] = im->shift[gb][1];
@@ -350,6 +390,7 @@ static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, doubl
     lagrange(im, st, R, pow(2, l_lo), lo, hi, sv);
     for (int gb = 0; gb < ngb; gb++)
         im->shift[gb][2] = sv[gb];
+    fill_slack(im, st, R, 2, tg->t2 + tg->m2, gain);
     /* Keep the order s0 >= s1 >= s2 >= sU. */
     for (int gb = 0; gb < ngb; gb++)
         for (int t = 2; t >= 0; t--)
@@ -450,7 +491,7 @@ static int encode_streams(v4_image *im, v4_streams *s, int threads)
     v4_image_reset(im);
     for (int t = 0; t < 3; t++) {
         v4_enc_init(&s->t[t]);
-        if (v4_code_tier(im, t, &s->t[t]))
+        if (v4_code_tier(im, t, &s->t[t], threads))
             return -1;
     }
     s->u = calloc(im->B, sizeof *s->u);
@@ -470,6 +511,14 @@ static uint64_t streams_total(const v4_streams *s, uint32_t B)
     return tot;
 }
 
+/* Bytes of the protected tiers and headers over all chunks (no U). */
+static double prot_bytes(const v4_streams *s, uint32_t B)
+{
+    return (double)B * (V4_HDR_LEN + s->t[0].len) +
+           (double)B * v4_rs_rowlen(s->t[1].len, v4_m1_for(B)) +
+           (double)B * v4_rs_rowlen(s->t[2].len, v4_m2_for(B));
+}
+
 /* Measure the PSNR from T0..T`have` plus the U of the chunks in ids[0..n). */
 static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
                       const uint32_t *ids, uint32_t n, int threads)
@@ -482,8 +531,7 @@ static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
                 if (ids[k] == ch)
                     im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
         }
-    v4_dequant(im, have, 2);
-    if (v4_reconstruct(im, tmp, threads))
+    if (v4_reconstruct(im, have, 2, tmp, threads))
         return 0;
     return psnr_rgb(rgb, tmp, (size_t)im->w * im->h);
 }
@@ -548,7 +596,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     int threads = holo_thread_count(o ? o->threads : 0);
     if (B > 255)
         return holo_seterr(err, HOLO_EINVAL, "%s: v4 supports 1 to 255 chunks, not %u", name, B);
-    if (w == 0 || h == 0 || w > HOLO_MAX_DIM || h > HOLO_MAX_DIM ||
+    if (w == 0 || h == 0 || w > 65535 || h > 65535 ||
         (uint64_t)w * h > HOLO_MAX_PIXELS)
         return holo_seterr(err, HOLO_EINVAL, "%s: bad image size %ux%u", name, w, h);
     int lossy = o && (o->lossy || o->target_psnr > 0 || o->target_bytes > 0);
@@ -621,9 +669,6 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
             saved_tot = tot;
             have_saved = saved_current = 1;
         }
-        if (getenv("V4_DEBUG"))
-            fprintf(stderr, "attempt %d: total %llu p0 %.2f p1 %.2f p2 %.2f all %.2f du %.3f\n",
-                    attempt, (unsigned long long)tot, p0, p1, p2, pall, du);
         /* Calibrate the model margins on the measurements: too low -> finer, too high ->
          * coarser (an overshoot costs bytes). */
         /* (Only lower a margin while that tier has never failed: no oscillation.) */
@@ -654,6 +699,12 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
                 du *= pow(2, (pall - tg.full - 0.05) / 6.0);
                 changed = 1;
             }
+        } else if (budget && !okb && prot_bytes(&s, B) > 0.85 * budget) {
+            /* The protected tiers alone exceed the budget: lower their targets. */
+            tg.t0 -= 1.5; tg.t1 -= 1.5; tg.t2 -= 1.5;
+            tg.d0_log2 = 0;
+            lo_du = hi_du = 0;
+            changed = 1;
         } else if (budget && !changed) {
             /* Bisection on the U step for the byte budget. */
             if (!okb)
@@ -939,12 +990,12 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
     const uint8_t *any = NULL;
     for (unsigned i = 0; i < h->B && !any; i++)
         any = set.chunk[i];
-    if (v4_decode_tier(&im, 0, any + V4_HDR_LEN, h->s0_len)) {
+    int nthreads = holo_thread_count(o ? o->threads : 0);
+    if (v4_decode_tier(&im, 0, any + V4_HDR_LEN, h->s0_len, nthreads)) {
         rc = holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 T0 stream (bad shift table)", nm);
         goto out;
     }
     have = 0;
-    double tm0 = dbg_now();
     for (int t = 1; t <= 2; t++) {
         int r = recover_tier(&set, t, &streams[t]);
         if (r == -2) {
@@ -953,10 +1004,10 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         }
         if (r)
             break;
-        v4_decode_tier(&im, t, streams[t], t == 1 ? h->s1_len : h->s2_len);
+        if (v4_decode_tier(&im, t, streams[t], t == 1 ? h->s1_len : h->s2_len, nthreads))
+            break;           /* damaged component lengths: stay at the previous tier */
         have = t;
     }
-    double tm1 = dbg_now();
     if (have == 2) {
         const uint8_t **ub = calloc(h->B, sizeof *ub);
         size_t *ul = calloc(h->B, sizeof *ul);
@@ -970,7 +1021,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         for (unsigned i = 0; i < h->B; i++)
             if (set.chunk[i]) {
                 ub[i] = set.chunk[i] + uoff;
-                ul[i] = holo_rd32(set.chunk[i] + 48);
+                ul[i] = holo_rd32(set.chunk[i] + 36);
             }
         u_job j = { .im = &im, .decode = 1, .buf = ub, .len = ul };
         int ur = run_u(&j, holo_thread_count(o ? o->threads : 0));
@@ -980,18 +1031,13 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
             goto out;
         }
     }
-    double tm2 = dbg_now();
-    v4_dequant(&im, have, have);
     rgb = malloc((size_t)h->width * h->height * 3);
-    if (!rgb || v4_reconstruct(&im, rgb, holo_thread_count(o ? o->threads : 0))) {
+    if (!rgb || v4_reconstruct(&im, have, have, rgb, holo_thread_count(o ? o->threads : 0))) {
         free(rgb);
         rgb = NULL;
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
         goto out;
     }
-    if (getenv("V4_DEBUG"))
-        fprintf(stderr, "v4 decode: T1+T2 %.3f s, U %.3f s, reconstruct %.3f s\n", tm1 - tm0,
-                tm2 - tm1, dbg_now() - tm2);
     memset(out, 0, sizeof *out);
     out->pixels = rgb;
     if (tiers)

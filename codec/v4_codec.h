@@ -36,7 +36,7 @@ int v4_bands(uint32_t w, uint32_t h, int levels, v4_band *bands);
 void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
 
 /* ---- v4_rc.c: binary adaptive range coder (LZMA-style carry-less renormalisation) --------- */
-/* P(bit = 0) in 1/65536 as the mean of a fast (shift 4) and a slow (shift 7) estimate. */
+/* P(bit = 0) in 1/65536 as the mean of a fast (shift 4) and a slow (shift 6) estimate. */
 typedef struct v4_prob {
     uint16_t fast, slow;
 } v4_prob;
@@ -86,7 +86,8 @@ size_t v4_rs_rowlen(size_t S, unsigned m);
 
 /* ---- v4_format.c: the HOV4 chunk header -------------------------------------------------- */
 #define V4_MAGIC "HOV4"
-#define V4_HDR_LEN 64
+#define V4_HDR_LEN 50
+#define V4_CRC_OFF 46
 #define V4_FLAG_LOSSY 1u
 #define V4_FLAG_GREY 2u
 
@@ -120,6 +121,9 @@ size_t v4_chunk_payload(const v4_hdr *h);
 /* ---- v4_tiers.c: bit-plane tiers and their entropy coding -------------------------------- */
 #define V4_TIERS 4            /* T0, T1, T2, U */
 #define V4_MAX_SHIFT 27       /* coefficient magnitudes stay below 2^28 */
+#ifndef V4_RECON_NUM
+#define V4_RECON_NUM 6        /* dequantise q to q 2^s + (6/16) 2^s: wavelet magnitudes fall off */
+#endif
 #define V4_SEG 32             /* row segment of one zero flag */
 #define V4_NCTX 21            /* 9 activity classes x parent (0 / significant) + 3 refinement */
 
@@ -127,6 +131,7 @@ typedef struct v4_model {     /* adaptive binary models of one (band, tier) */
     v4_prob e[V4_NCTX][32];   /* unary bit-length decisions */
     v4_prob m[V4_NCTX][32];   /* first bit below the leading one, per bit length */
     v4_prob z[8];             /* row segment has a non-zero value (3 context bits) */
+    v4_prob sgn[9];           /* sign, by the signs of the W and N neighbours */
 } v4_model;
 
 typedef struct v4_counts {   /* decision counts of one band (encoder, U table) */
@@ -166,9 +171,11 @@ static inline uint32_t v4_tile_chunk(const v4_image *im, uint32_t tx, uint32_t t
     return (uint32_t)(((uint64_t)tx + (uint64_t)im->lattice * ty) % im->B);
 }
 
-/* Tier t (0..2) of the whole image. T0 starts with the shift table. */
-int v4_code_tier(v4_image *im, int t, v4_enc *e);
-int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len);
+/* Tier t (0..2) of the whole image, one sub-stream per component (coded in parallel when
+ * threads > 1). Each T0 sub-stream starts with its shift table; T2 ends with the U table.
+ * v4_code_tier fills e->buf/e->len (e need not be initialised). */
+int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads);
+int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len, int threads);
 /* U stream of one chunk: every tile mapped to `chunk`, tiles in raster order. model holds
  * nbands*ncomp v4_model (scratch, reset here). */
 int v4_code_u(v4_image *im, uint32_t chunk, v4_model *model, v4_enc *e);
@@ -177,8 +184,9 @@ int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *bu
  * have == 2), the rest from known[] truncated to tier `have` (-1 = nothing known);
  * known[] holds tier known_tier >= have. */
 void v4_dequant(v4_image *im, int have, int known_tier);
-/* Inverse DWT of rec[] and inverse colour transform into rgb (H*W*3); `threads` workers. */
-int v4_reconstruct(v4_image *im, uint8_t *rgb, int threads);
+/* v4_dequant (have, known_tier), inverse DWT and inverse colour transform into rgb (H*W*3),
+ * one thread per component when threads > 1. */
+int v4_reconstruct(v4_image *im, int have, int known_tier, uint8_t *rgb, int threads);
 
 /* ---- v4.c: encoder entry from pixels (for tools and tests) ------------------------------- */
 typedef struct v4_stats {

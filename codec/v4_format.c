@@ -1,13 +1,19 @@
-/* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 64 bytes, big-endian.
+/* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 50 bytes, big-endian.
  *
- *   0 magic "HOV4"      4 format revision (1)   5 flags (bit0 lossy, bit1 grey)
- *   6 u16 header length (64)   8 u32 width   12 u32 height   16 u16 B   18 u16 chunk id
- *  20 levels L   21 log2 tile side   22 lattice multiplier   23 components (1 or 3)
- *  24 u64 content id           32 m1   33 m2   34 u16 PSNR of any m1 chunks (centi-dB)
- *  36 u32 T0 length   40 u32 T1 length   44 u32 T2 length   48 u32 this chunk's U length
- *  52 u16 PSNR of any m2 chunks   54 u16 PSNR of all chunks (0xFFFF = lossless)
- *  56 u32 reserved (0)   60 u32 CRC-32 of the whole chunk with this field zero
- * Payload: T0 | T1 row (ceil(S1/m1) bytes) | T2 row (ceil(S2/m2)) | U. */
+ *   0 magic "HOV4"   4 format revision (1)   5 flags (bit0 lossy, bit1 grey, others 0)
+ *   6 u16 width      8 u16 height           10 B (1..255)   11 chunk id (< B)
+ *  12 levels L (= the smallest L with max(W,H) <= 16 * 2^L)   13 log2 tile side
+ *  14 lattice multiplier a   15 components (1 grey, 3 YCoCg)
+ *  16 u64 content id (FNV-1a 64 of geometry, B, lossy flag and every stream)
+ *  24 u32 T0 length S0   28 u32 T1 length S1   32 u32 T2 length S2   36 u32 this chunk's U
+ *  40 u16 PSNR of any m1 chunks   42 u16 PSNR of the worst m2 chunks (centi-dB, rounded
+ *     down, measured by the encoder)   44 u16 PSNR of all chunks (0xFFFF = lossless)
+ *  46 u32 CRC-32 (zlib) of the whole chunk with this field taken as zero
+ * m1 = ceil(B/8), m2 = ceil(B/2) are implied by B.
+ * Payload: T0 (S0 bytes, identical in every chunk) | T1 row (ceil(S1/m1) bytes) |
+ *          T2 row (ceil(S2/m2)) | U. Row i < m is data row i of the zero-padded stream,
+ *          row i >= m is sum_j (1 / (i XOR j)) * row_j over GF(2^8), polynomial 0x11D.
+ * Tier and U stream contents: v4_tiers.c. */
 #include "internal.h"
 #include "v4_codec.h"
 #include <string.h>
@@ -51,29 +57,26 @@ void v4_hdr_emit(const v4_hdr *h, uint8_t o[V4_HDR_LEN])
     memcpy(o, V4_MAGIC, 4);
     o[4] = h->version;
     o[5] = h->flags;
-    wr16(o + 6, V4_HDR_LEN);
-    holo_wr32(o + 8, h->width);
-    holo_wr32(o + 12, h->height);
-    wr16(o + 16, h->B);
-    wr16(o + 18, h->id);
-    o[20] = h->levels; o[21] = h->tile_log2; o[22] = h->lattice; o[23] = h->ncomp;
-    holo_wr32(o + 24, (uint32_t)(h->content_id >> 32));
-    holo_wr32(o + 28, (uint32_t)h->content_id);
-    o[32] = h->m1; o[33] = h->m2;
-    wr16(o + 34, h->psnr1);
-    holo_wr32(o + 36, h->s0_len);
-    holo_wr32(o + 40, h->s1_len);
-    holo_wr32(o + 44, h->s2_len);
-    holo_wr32(o + 48, h->u_len);
-    wr16(o + 52, h->psnr2);
-    wr16(o + 54, h->psnr_all);
+    wr16(o + 6, h->width);
+    wr16(o + 8, h->height);
+    o[10] = (uint8_t)h->B; o[11] = (uint8_t)h->id;
+    o[12] = h->levels; o[13] = h->tile_log2; o[14] = h->lattice; o[15] = h->ncomp;
+    holo_wr32(o + 16, (uint32_t)(h->content_id >> 32));
+    holo_wr32(o + 20, (uint32_t)h->content_id);
+    holo_wr32(o + 24, h->s0_len);
+    holo_wr32(o + 28, h->s1_len);
+    holo_wr32(o + 32, h->s2_len);
+    holo_wr32(o + 36, h->u_len);
+    wr16(o + 40, h->psnr1);
+    wr16(o + 42, h->psnr2);
+    wr16(o + 44, h->psnr_all);
 }
 
 static uint32_t chunk_crc(const uint8_t *c, size_t len)
 {
     static const uint8_t zero[4] = { 0 };
     uLong crc = crc32(0L, Z_NULL, 0);
-    crc = crc32(crc, c, 60);
+    crc = crc32(crc, c, V4_CRC_OFF);
     crc = crc32(crc, zero, 4);
     for (size_t off = V4_HDR_LEN; off < len;) {      /* crc32 takes uInt lengths */
         size_t n = len - off > (1u << 30) ? (1u << 30) : len - off;
@@ -85,7 +88,7 @@ static uint32_t chunk_crc(const uint8_t *c, size_t len)
 
 void v4_hdr_seal(uint8_t *chunk, size_t len)
 {
-    holo_wr32(chunk + 60, chunk_crc(chunk, len));
+    holo_wr32(chunk + V4_CRC_OFF, chunk_crc(chunk, len));
 }
 
 size_t v4_chunk_payload(const v4_hdr *h)
@@ -105,23 +108,23 @@ int v4_hdr_parse(const uint8_t *b, size_t len, const char *name, v4_hdr *h, holo
     if (h->version != 1)
         return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: v4 format revision %u not supported",
                            name, h->version);
-    if (rd16(b + 6) != V4_HDR_LEN || (h->flags & ~3u) || holo_rd32(b + 56) != 0)
-        return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has unknown fields", name);
-    h->width = holo_rd32(b + 8);
-    h->height = holo_rd32(b + 12);
-    h->B = (uint16_t)rd16(b + 16);
-    h->id = (uint16_t)rd16(b + 18);
-    h->levels = b[20]; h->tile_log2 = b[21]; h->lattice = b[22]; h->ncomp = b[23];
-    h->content_id = (uint64_t)holo_rd32(b + 24) << 32 | holo_rd32(b + 28);
-    h->m1 = b[32]; h->m2 = b[33];
-    h->psnr1 = (uint16_t)rd16(b + 34);
-    h->s0_len = holo_rd32(b + 36);
-    h->s1_len = holo_rd32(b + 40);
-    h->s2_len = holo_rd32(b + 44);
-    h->u_len = holo_rd32(b + 48);
-    h->psnr2 = (uint16_t)rd16(b + 52);
-    h->psnr_all = (uint16_t)rd16(b + 54);
-    h->crc = holo_rd32(b + 60);
+    if (h->flags & ~3u)
+        return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has unknown flags", name);
+    h->width = rd16(b + 6);
+    h->height = rd16(b + 8);
+    h->B = b[10];
+    h->id = b[11];
+    h->levels = b[12]; h->tile_log2 = b[13]; h->lattice = b[14]; h->ncomp = b[15];
+    h->content_id = (uint64_t)holo_rd32(b + 16) << 32 | holo_rd32(b + 20);
+    h->m1 = (uint8_t)v4_m1_for(h->B); h->m2 = (uint8_t)v4_m2_for(h->B);
+    h->s0_len = holo_rd32(b + 24);
+    h->s1_len = holo_rd32(b + 28);
+    h->s2_len = holo_rd32(b + 32);
+    h->u_len = holo_rd32(b + 36);
+    h->psnr1 = (uint16_t)rd16(b + 40);
+    h->psnr2 = (uint16_t)rd16(b + 42);
+    h->psnr_all = (uint16_t)rd16(b + 44);
+    h->crc = holo_rd32(b + V4_CRC_OFF);
     if (h->width == 0 || h->height == 0 || h->width > HOLO_MAX_DIM || h->height > HOLO_MAX_DIM ||
         (uint64_t)h->width * h->height > HOLO_MAX_PIXELS)
         return holo_seterr(err, HOLO_EINVAL, "%s: bad image size %ux%u", name, h->width,
@@ -129,8 +132,7 @@ int v4_hdr_parse(const uint8_t *b, size_t len, const char *name, v4_hdr *h, holo
     if (h->B < 1 || h->B > 255 || h->id >= h->B)
         return holo_seterr(err, HOLO_EINVAL, "%s: bad chunk id %u of %u", name, h->id, h->B);
     if (h->levels != v4_levels(h->width, h->height) || h->tile_log2 > 15 ||
-        (h->ncomp != 1 && h->ncomp != 3) || h->lattice != v4_lattice_for(h->B) ||
-        h->m1 != v4_m1_for(h->B) || h->m2 != v4_m2_for(h->B))
+        (h->ncomp != 1 && h->ncomp != 3) || h->lattice != v4_lattice_for(h->B))
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 geometry", name);
     uint64_t need = (uint64_t)V4_HDR_LEN + h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) +
                     v4_rs_rowlen(h->s2_len, h->m2) + h->u_len;

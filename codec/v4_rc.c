@@ -1,4 +1,4 @@
-/* v4_rc.c — binary adaptive range coder (16-bit probabilities, two adaptation rates), with
+/* v4_rc.c — binary adaptive range coder (16-bit probabilities, mean of two adaptation rates: shifts 4 and 6), with
  * carry propagation through a cached byte. The leading byte of such a coder is always 0
  * (the interval starts inside [0, 2^32)), so it is not stored. Reading past the end of a
  * stream yields zero bytes: hostile streams decode to garbage values, never out of bounds. */
@@ -7,8 +7,12 @@
 
 #define TOP (1u << 24)
 #define PBITS 16
+#ifndef FAST
 #define FAST 4
-#define SLOW 7
+#endif
+#ifndef SLOW
+#define SLOW 6
+#endif
 
 static inline uint32_t prob(const v4_prob *p) { return ((uint32_t)p->fast + p->slow) >> 1; }
 
@@ -75,12 +79,14 @@ void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
     }
 }
 
+/* Raw bits, up to 16 at a time: the range is split into 2^k equal parts. */
 void v4_enc_raw(v4_enc *e, uint32_t v, int nbits)
 {
-    while (nbits-- > 0) {
-        e->range >>= 1;
-        if ((v >> nbits) & 1)
-            e->low += e->range;
+    while (nbits > 0) {
+        int k = nbits > 16 ? 16 : nbits;
+        nbits -= k;
+        e->range >>= k;
+        e->low += (uint64_t)((v >> nbits) & ((1u << k) - 1)) * e->range;
         while (e->range < TOP) {
             e->range <<= 8;
             shift_low(e);
@@ -90,6 +96,16 @@ void v4_enc_raw(v4_enc *e, uint32_t v, int nbits)
 
 int v4_enc_finish(v4_enc *e)
 {
+    /* Any value in [low, low + range) ends the stream: take the one with the most trailing
+     * zero bits, as trailing zero bytes are not stored. */
+    uint64_t hi = e->low + e->range - 1;
+    for (int k = 32; k >= 0; k--) {
+        uint64_t m = ((uint64_t)1 << k) - 1, v = (e->low + m) & ~m;
+        if (v <= hi) {
+            e->low = v;
+            break;
+        }
+    }
     for (int i = 0; i < 5; i++)
         shift_low(e);
     if (e->oom)
@@ -148,12 +164,15 @@ int v4_dec_bit(v4_dec *d, v4_prob *p)
 uint32_t v4_dec_raw(v4_dec *d, int nbits)
 {
     uint32_t v = 0;
-    while (nbits-- > 0) {
-        d->range >>= 1;
-        uint32_t b = d->code >= d->range;
-        if (b)
-            d->code -= d->range;
-        v = v << 1 | b;
+    while (nbits > 0) {
+        int k = nbits > 16 ? 16 : nbits;
+        nbits -= k;
+        d->range >>= k;
+        uint32_t q = d->code / d->range;
+        if (q >> k)                   /* only in damaged streams */
+            q = (1u << k) - 1;
+        d->code -= q * d->range;
+        v = v << k | q;
         while (d->range < TOP) {
             d->range <<= 8;
             d->code = d->code << 8 | next(d);

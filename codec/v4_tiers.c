@@ -1,17 +1,25 @@
 /* v4_tiers.c — bit-plane tiers of the wavelet coefficients and their context coding
- * (holo4.md §2-4).
+ * (holo4.md §2-4; holo(5) "HOV4 streams").
  *
  * A band's magnitudes a are cut by shifts s0 >= s1 >= s2 >= sU: tier t carries the bits
- * [s_t, s_{t-1}) of a (T0: everything above s0). Each value is coded by the binary range
- * coder as an adaptive unary bit length, one adaptive bit below the leading one and raw low
- * bits; the sign follows raw when the coefficient first becomes non-zero. The context is the
- * coefficient's magnitude known from earlier tiers (refinement) or, when that is zero, the
- * log2 of the activity of its neighbours: W, N, NW, NE at this tier's precision when already
- * coded in the same stream, everything else at the previous tier's precision.
+ * [s_t, s_{t-1}) of a (T0: everything above s0, at most 28 - s0 bits). A tier stream holds
+ * one binary range-coded sub-stream per component (3 components: u32 length of Y, u32 length
+ * of Co, then Y, Co, Cg), so components code and decode in parallel. T0 sub-streams start
+ * with the component's shift table (5 raw bits per shift, bands in order), T2 sub-streams end
+ * with the component's U table (initial probabilities of the U models).
+ *
+ * A band pass walks rows in runs of 32 coefficients. In T0 each run starts with a flag
+ * "some value is non-zero" (context: previous run's flag, non-zero above, known magnitudes
+ * in the run). A value whose magnitude p is already non-zero is refined: top bit modelled,
+ * the rest raw. Otherwise its context is min(8, bitlen(2W + 2N + NW + NE + E + S)) plus 9
+ * when the parent (same orientation, one level up) is significant at this step; the value
+ * is coded as a unary bit length, one modelled bit below the leading one and raw low bits,
+ * then its sign, modelled by the W and N signs. W, N, NW, NE are read at this tier's
+ * precision when already coded in the same stream, everything else at the previous tier's.
  *
  * The encoder and the decoder run the same code (`dec` selects), so their contexts cannot
- * diverge. T0..T2 cover whole bands; U covers one 2^tile_log2 pixel tile at a time and only
- * reads neighbours outside the tile at T2 precision, so chunks decode independently. */
+ * diverge. T0..T2 cover whole bands; U covers one tile at a time and reads neighbours
+ * outside the tile at T2 precision, so chunks decode independently. */
 #include "v4_codec.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -40,6 +48,8 @@ static void models_init(v4_model *m, size_t n)
                 m[i].e[c][k] = m[i].m[c][k] = V4_PROB_INIT;
         for (int c = 0; c < 8; c++)
             m[i].z[c] = V4_PROB_INIT;
+        for (int c = 0; c < 9; c++)
+            m[i].sgn[c] = V4_PROB_INIT;
     }
 }
 
@@ -91,11 +101,13 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
     if (!im->tile_u || !im->models || !im->uinit)
         goto oom;
     im->shared_rec = !enc;
-    /* The decoder writes every known[] value in T0 and reads fine[] / sign[] only where
-     * they were written, so only the encoder needs cleared planes. */
+    /* T0 reads known[] as its (zero) previous tier; the decoder reads fine[] / sign[] only
+     * where they were written, so only the encoder needs them cleared. */
     if (enc)
         v4_image_reset(im);
     else {
+        for (int c = 0; c < ncomp; c++)
+            memset(im->known[c], 0, n * sizeof(int32_t));
         memset(im->tile_u, 0, (size_t)im->tiles_x * im->tiles_y);
         models_init(im->models, (size_t)ncomp * im->nbands * 3);
         models_init(im->uinit, (size_t)ncomp * im->nbands);
@@ -131,8 +143,23 @@ typedef struct coder {
 
 static inline uint32_t code_value(coder *k, v4_model *md, int ctx, uint32_t v, int emax)
 {
-    v4_prob *pe = md->e[ctx];
+    v4_prob *pe = md ? md->e[ctx] : NULL;     /* NULL in the counting pass */
     int n = 0;
+    if (ctx >= 18 && emax <= 24) {
+        /* Refinement of a non-zero magnitude: nearly uniform bits; the top one is
+         * modelled, the rest are raw. */
+        if (k->cnt) {
+            k->cnt->m[ctx][0][(v >> (emax - 1)) & 1]++;
+            return v;
+        }
+        if (k->d) {
+            uint32_t top = (uint32_t)v4_dec_bit(k->d, &md->m[ctx][0]);
+            return top << (emax - 1) | v4_dec_raw(k->d, emax - 1);
+        }
+        v4_enc_bit(k->e, &md->m[ctx][0], (v >> (emax - 1)) & 1);
+        v4_enc_raw(k->e, v, emax - 1);
+        return v;
+    }
     if (k->d) {
         while (n < emax && v4_dec_bit(k->d, &pe[n]))
             n++;
@@ -204,18 +231,27 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
     for (uint32_t y = ry0; y < ry1; y++) {
         size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
         int left_nz = 0;
+        /* Tile rows are short and far apart: fetch the rows two ahead (their memory is
+         * otherwise touched cold, one cache miss and TLB miss per array per row). */
+        if (y + 2 < bd->h)
+            for (uint32_t x = rx0; x < rx1 + 16; x += 16) {
+                size_t j = row + 2 * W + (x < rx1 ? x : rx1 - 1);
+                __builtin_prefetch(prev + j);
+                __builtin_prefetch(cur + j, 1);
+                __builtin_prefetch(sg + j, 1);
+            }
         for (uint32_t xs = rx0; xs < rx1; xs += V4_SEG) {
         uint32_t xe = xs + V4_SEG < rx1 ? xs + V4_SEG : rx1;
         /* Segment flag: does any value of this tier in [xs, xe) differ from zero? */
         int anyp = 0, anyv = 0, above = 0;
-        for (uint32_t x = xs; x < xe && t < 3; x++) {
+        for (uint32_t x = xs; x < xe && t < 1; x++) {
             anyp |= prev[row + x] != 0;
             if (!k->d) {
                 uint32_t a = (uint32_t)(exact[row + x] < 0 ? -exact[row + x] : exact[row + x]);
                 anyv |= ((a >> s) & mask) != 0;
             }
         }
-        if (y > 0 && t < 3) {
+        if (y > 0 && t < 1) {
             uint32_t a0 = xs > 0 ? xs - 1 : 0, a1 = xe + 1 < bd->w ? xe + 1 : bd->w;
             for (uint32_t x = a0; x < a1 && !above; x++) {
                 int inside = y > ry0 && x >= rx0 && x < rx1;
@@ -223,8 +259,8 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
             }
         }
         int fctx = left_nz + 2 * above + 4 * anyp;
-        if (t == 3)
-            anyv = 1;               /* U: dense, flags would cost more than they save */
+        if (t >= 1)
+            anyv = 1;               /* T1, T2, U: denser, flags cost more than they save */
         else if (k->d)
             anyv = v4_dec_bit(k->d, &md->z[fctx]);
         else if (!k->cnt)
@@ -282,26 +318,24 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
             }
             v = code_value(k, md, ctx, v, emax);
             if (!p && v && !k->cnt) {
+                /* Sign context: signs of the W and N neighbours when they are known
+                 * non-zero (same values the magnitude context read). */
+                int sc = 0;
+                int32_t wv = x > rx0 ? cur[i - 1] : x > 0 ? prev[i - 1] : 0;
+                int32_t nv = y > ry0 ? cur[i - W] : y > 0 ? prev[i - W] : 0;
+                if (wv)
+                    sc += 1 + (k->d ? sg[i - 1] : exact[i - 1] < 0);
+                if (nv)
+                    sc += 3 * (1 + (k->d ? sg[i - W] : exact[i - W] < 0));
                 if (k->d)
-                    sg[i] = (uint8_t)v4_dec_raw(k->d, 1);
+                    sg[i] = (uint8_t)v4_dec_bit(k->d, &md->sgn[sc]);
                 else
-                    v4_enc_raw(k->e, exact[i] < 0, 1);
+                    v4_enc_bit(k->e, &md->sgn[sc], exact[i] < 0);
             }
             cur[i] = (int32_t)(p << nb | v);
         }
         }
     }
-}
-
-static int tier_pass(v4_image *im, int t, coder *k)
-{
-    for (int c = 0; c < im->ncomp; c++)
-        for (int b = 0; b < im->nbands; b++) {
-            const v4_band *bd = &im->bands[b];
-            code_rect(im, c, b, t, 0, 0, bd->w, bd->h, im->known[c], im->known[c],
-                      &im->models[(c * im->nbands + b) * 3 + t], k);
-        }
-    return 0;
 }
 
 /* Band-relative range of coordinates [lo, hi) of a level-l band that fall in tile index
@@ -316,7 +350,8 @@ static void tile_span(uint32_t ti, int tl, int l, uint32_t n, uint32_t *lo, uint
 }
 
 /* U of the tiles of `chunk` (all tiles when chunk == UINT32_MAX: the counting pass). */
-static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_counts *cnts)
+static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_counts *cnts,
+                  int only_c)
 {
     size_t nm = (size_t)im->ncomp * im->nbands;
     if (model)
@@ -327,6 +362,8 @@ static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_co
                 continue;
             for (int c = 0; c < im->ncomp; c++)
                 for (int b = 0; b < im->nbands; b++) {
+                    if (only_c >= 0 && c != only_c)
+                        break;
                     const v4_band *bd = &im->bands[b];
                     uint32_t x0, x1, y0, y1;
                     tile_span(tx, im->tile_log2, bd->level, bd->w, &x0, &x1);
@@ -345,7 +382,7 @@ static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_co
 int v4_code_u(v4_image *im, uint32_t chunk, v4_model *model, v4_enc *e)
 {
     coder k = { e, NULL, NULL };
-    u_pass(im, chunk, model, &k, NULL);
+    u_pass(im, chunk, model, &k, NULL, -1);
     return v4_enc_finish(e);
 }
 
@@ -354,14 +391,16 @@ int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *bu
     v4_dec d;
     v4_dec_init(&d, buf, len);
     coder k = { NULL, &d, NULL };
-    return u_pass(im, chunk, model, &k, NULL);
+    return u_pass(im, chunk, model, &k, NULL, -1);
 }
 
 /* ---- the U initial-probability table, sent at the end of T2 (holo4.md §4: U learns
  * nothing per chunk from scratch). For each band with U bits, each context and each binary
  * decision (bit-length steps e[k], k < nb; first mantissa bit m[n], 2 <= n <= nb): a flag,
  * then 6 bits q giving P(0) = q/64 when the decision occurred often enough. */
-#define UT_MIN 12
+#ifndef UT_MIN
+#define UT_MIN 64             /* rarer decisions learn faster than their table entry costs */
+#endif
 
 static int u_nb(const v4_image *im, int gb) { return im->shift[gb][2] - im->shift[gb][3]; }
 
@@ -374,12 +413,11 @@ static unsigned counts_to_q(const uint32_t c[2])
     return (unsigned)(q < 1 ? 1 : q > 63 ? 63 : q);
 }
 
-static void table_io(v4_image *im, coder *k, const v4_counts *cnts)
+static void table_io(v4_image *im, int c0, coder *k, const v4_counts *cnts)
 {
     v4_prob flag = V4_PROB_INIT;
-    int ngb = im->ncomp * im->nbands;
-    models_init(im->uinit, (size_t)ngb);
-    for (int gb = 0; gb < ngb; gb++) {
+    models_init(im->uinit + c0 * im->nbands, (size_t)im->nbands);
+    for (int gb = c0 * im->nbands; gb < (c0 + 1) * im->nbands; gb++) {
         int nb = u_nb(im, gb);
         if (nb <= 0)
             continue;
@@ -387,8 +425,10 @@ static void table_io(v4_image *im, coder *k, const v4_counts *cnts)
             for (int j = 0; j < 2 * nb; j++) {
                 /* j < nb: e[j]; else m[n] with n = j - nb + 1 (n = 1 is never used) */
                 int isE = j < nb, idx = isE ? j : j - nb + 1;
-                if (!isE && idx < 2)
+                if (!isE && idx < 2 && !(idx == 1 && ctx >= 18))
                     continue;
+                if (!isE && idx == 1)
+                    idx = 0;          /* refinement top bit */
                 v4_prob *dst = isE ? &im->uinit[gb].e[ctx][idx] : &im->uinit[gb].m[ctx][idx];
                 int have;
                 unsigned q = 0;
@@ -411,44 +451,155 @@ static void table_io(v4_image *im, coder *k, const v4_counts *cnts)
     }
 }
 
-int v4_code_tier(v4_image *im, int t, v4_enc *e)
+/* One component of tier t: (T0) its shift table, the pass over its bands, (T2) its part of
+ * the U table. Components are independent streams so they code in parallel. */
+static int comp_tier(v4_image *im, int c, int t, coder *k)
 {
-    coder k = { e, NULL, NULL };
     if (t == 0)
-        for (int gb = 0; gb < im->ncomp * im->nbands; gb++)
-            for (int j = 0; j < V4_TIERS; j++)
-                v4_enc_raw(e, im->shift[gb][j], 5);
-    tier_pass(im, t, &k);
-    if (t == 2) {
-        /* Count the U decisions of the whole image, then send the table. */
-        int ngb = im->ncomp * im->nbands;
-        v4_counts *cnts = calloc((size_t)ngb, sizeof *cnts);
-        if (!cnts)
-            return -1;
-        coder kc = { NULL, NULL, NULL };
-        u_pass(im, UINT32_MAX, NULL, &kc, cnts);
-        table_io(im, &k, cnts);
-        free(cnts);
-    }
-    return v4_enc_finish(e);
-}
-
-int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len)
-{
-    v4_dec d;
-    v4_dec_init(&d, buf, len);
-    coder k = { NULL, &d, NULL };
-    if (t == 0)
-        for (int gb = 0; gb < im->ncomp * im->nbands; gb++) {
+        for (int gb = c * im->nbands; gb < (c + 1) * im->nbands; gb++)
             for (int j = 0; j < V4_TIERS; j++) {
-                im->shift[gb][j] = (uint8_t)v4_dec_raw(&d, 5);
-                if (im->shift[gb][j] > V4_MAX_SHIFT || (j && im->shift[gb][j] > im->shift[gb][j - 1]))
+                if (!k->d) {
+                    v4_enc_raw(k->e, im->shift[gb][j], 5);
+                    continue;
+                }
+                im->shift[gb][j] = (uint8_t)v4_dec_raw(k->d, 5);
+                if (im->shift[gb][j] > V4_MAX_SHIFT ||
+                    (j && im->shift[gb][j] > im->shift[gb][j - 1]))
                     return -1;
             }
+    for (int b = 0; b < im->nbands; b++) {
+        const v4_band *bd = &im->bands[b];
+        code_rect(im, c, b, t, 0, 0, bd->w, bd->h, im->known[c], im->known[c],
+                  &im->models[(c * im->nbands + b) * 3 + t], k);
+    }
+    if (t == 2) {
+        v4_counts *cnts = NULL;
+        if (!k->d) {
+            /* Count this component's U decisions over the whole image first. */
+            cnts = calloc((size_t)im->ncomp * im->nbands, sizeof *cnts);
+            if (!cnts)
+                return -2;
+            coder kc = { NULL, NULL, NULL };
+            u_pass(im, UINT32_MAX, NULL, &kc, cnts, c);
         }
-    tier_pass(im, t, &k);
-    if (t == 2)
-        table_io(im, &k, NULL);
+        table_io(im, c, k, cnts);
+        free(cnts);
+    }
+    return 0;
+}
+
+typedef struct tier_job {
+    v4_image *im;
+    int c, t, rc;
+    v4_enc e;
+    v4_dec d;
+} tier_job;
+
+static void *tier_worker(void *arg)
+{
+    tier_job *j = arg;
+    coder k = { j->d.buf ? NULL : &j->e, j->d.buf ? &j->d : NULL, NULL };
+    j->rc = comp_tier(j->im, j->c, j->t, &k);
+    if (!j->d.buf && !j->rc && v4_enc_finish(&j->e))
+        j->rc = -2;
+    return NULL;
+}
+
+static void *tier_helper(void *arg)
+{
+    tier_job *jobs = arg;
+    for (int c = 1; c < jobs[0].im->ncomp; c++)
+        tier_worker(&jobs[c]);
+    return NULL;
+}
+
+/* Components 1.. on a second thread, component 0 here. */
+static void run_tier_jobs(tier_job *jobs, int ncomp, int threads)
+{
+    pthread_t th;
+    int started = 0;
+    if (threads > 1 && ncomp > 1) {
+        /* one helper thread takes components 1 and 2 in turn */
+        started = pthread_create(&th, NULL, tier_helper, jobs) == 0;
+    }
+    tier_worker(&jobs[0]);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        for (int c = 1; c < ncomp; c++)
+            tier_worker(&jobs[c]);
+}
+
+/* Stream of a tier: ncomp == 3 -> u32 length of component 0, u32 length of component 1
+ * (big-endian), then the three component streams; ncomp == 1 -> the one stream. */
+int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
+{
+    tier_job jobs[3];
+    for (int c = 0; c < im->ncomp; c++) {
+        jobs[c] = (tier_job){ .im = im, .c = c, .t = t };
+        v4_enc_init(&jobs[c].e);
+    }
+    run_tier_jobs(jobs, im->ncomp, threads);
+    int rc = 0;
+    for (int c = 0; c < im->ncomp; c++)
+        rc = rc ? rc : jobs[c].rc;
+    if (!rc) {
+        size_t tot = (im->ncomp == 3 ? 8 : 0);
+        for (int c = 0; c < im->ncomp; c++)
+            tot += jobs[c].e.len;
+        e->buf = malloc(tot + 1);
+        e->len = e->cap = 0;
+        if (!e->buf || jobs[0].e.len > UINT32_MAX || (im->ncomp == 3 && jobs[1].e.len > UINT32_MAX))
+            rc = -2;
+        else {
+            uint8_t *p = e->buf;
+            if (im->ncomp == 3)
+                for (int c = 0; c < 2; c++) {
+                    size_t l = jobs[c].e.len;
+                    p[0] = (uint8_t)(l >> 24); p[1] = (uint8_t)(l >> 16);
+                    p[2] = (uint8_t)(l >> 8); p[3] = (uint8_t)l;
+                    p += 4;
+                }
+            for (int c = 0; c < im->ncomp; c++) {
+                if (jobs[c].e.len)
+                    memcpy(p, jobs[c].e.buf, jobs[c].e.len);
+                p += jobs[c].e.len;
+            }
+            e->len = e->cap = tot;
+        }
+    }
+    for (int c = 0; c < im->ncomp; c++)
+        v4_enc_free(&jobs[c].e);
+    return rc ? -1 : 0;
+}
+
+int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len, int threads)
+{
+    static const uint8_t none[1] = { 0 };
+    tier_job jobs[3];
+    size_t off[3] = { 0 }, l[3] = { len, 0, 0 };
+    if (im->ncomp == 3) {
+        /* A missing or short length header decodes as empty streams (all zero). */
+        uint64_t l0 = len >= 8 ? (uint64_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3] : 0;
+        uint64_t l1 = len >= 8 ? (uint64_t)buf[4] << 24 | buf[5] << 16 | buf[6] << 8 | buf[7] : 0;
+        if (len >= 8 && l0 + l1 > len - 8)
+            return -1;
+        off[0] = 8; l[0] = l0;
+        off[1] = 8 + l0; l[1] = l1;
+        off[2] = 8 + l0 + l1; l[2] = len >= 8 ? len - 8 - l0 - l1 : 0;
+        if (len < 8)
+            l[0] = 0;
+    }
+    for (int c = 0; c < im->ncomp; c++) {
+        jobs[c] = (tier_job){ .im = im, .c = c, .t = t };
+        v4_dec_init(&jobs[c].d, l[c] && off[c] < len ? buf + off[c] : none, l[c]);
+        if (!jobs[c].d.buf)
+            jobs[c].d.buf = none;
+    }
+    run_tier_jobs(jobs, im->ncomp, threads);
+    for (int c = 0; c < im->ncomp; c++)
+        if (jobs[c].rc)
+            return -1;
     return 0;
 }
 
@@ -458,17 +609,16 @@ static inline int32_t recon(uint32_t q, int s, int neg)
 {
     if (!q)
         return 0;
-    int64_t m = ((int64_t)q << s) + (((int64_t)3 << s) >> 3);
+    int64_t m = ((int64_t)q << s) + ((V4_RECON_NUM * ((int64_t)1 << s)) >> 4);
     if (m > (1 << 24))
         m = 1 << 24;
     return (int32_t)(neg ? -m : m);
 }
 
-void v4_dequant(v4_image *im, int have, int known_tier)
+static void dequant_comp(v4_image *im, int c, int have, int known_tier)
 {
     const size_t W = im->w;
-    for (int c = 0; c < im->ncomp; c++)
-        for (int b = 0; b < im->nbands; b++) {
+    for (int b = 0; b < im->nbands; b++) {
             const v4_band *bd = &im->bands[b];
             int gb = c * im->nbands + b;
             int sk = have >= 0 ? im->shift[gb][have] : 0, su = im->shift[gb][3];
@@ -493,26 +643,52 @@ void v4_dequant(v4_image *im, int have, int known_tier)
         }
 }
 
+void v4_dequant(v4_image *im, int have, int known_tier)
+{
+    for (int c = 0; c < im->ncomp; c++)
+        dequant_comp(im, c, have, known_tier);
+}
+
 typedef struct inv_job {
     v4_image *im;
-    int c, rc;
+    int c, rc, have, known_tier;
+    uint8_t *rgb;
+    size_t from, to;
 } inv_job;
 
 static void *inv_worker(void *arg)
 {
     inv_job *j = arg;
+    dequant_comp(j->im, j->c, j->have, j->known_tier);
     j->rc = v4_dwt_inv(j->im->rec[j->c], j->im->w, j->im->h, j->im->levels);
     return NULL;
 }
 
-int v4_reconstruct(v4_image *im, uint8_t *rgb, int threads)
+static void *colour_worker(void *arg)
+{
+    inv_job *j = arg;
+    v4_image *im = j->im;
+    if (im->ncomp == 3) {
+        v4_ycocg_inv(im->rec[0] + j->from, im->rec[1] + j->from, im->rec[2] + j->from,
+                     j->to - j->from, j->rgb + 3 * j->from);
+    } else {
+        for (size_t i = j->from; i < j->to; i++) {
+            int32_t v = im->rec[0][i];
+            uint8_t g = v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+            j->rgb[3 * i] = j->rgb[3 * i + 1] = j->rgb[3 * i + 2] = g;
+        }
+    }
+    return NULL;
+}
+
+int v4_reconstruct(v4_image *im, int have, int known_tier, uint8_t *rgb, int threads)
 {
     inv_job jobs[3];
     pthread_t th[3];
     int started[3] = { 0 }, rc = 0;
     /* Components 1..2 on worker threads, component 0 on this one. */
     for (int c = im->ncomp - 1; c >= 0; c--) {
-        jobs[c] = (inv_job){ im, c, 0 };
+        jobs[c] = (inv_job){ .im = im, .c = c, .have = have, .known_tier = known_tier };
         if (threads > 1 && c > 0 && pthread_create(&th[c], NULL, inv_worker, &jobs[c]) == 0)
             started[c] = 1;
         else
@@ -525,15 +701,16 @@ int v4_reconstruct(v4_image *im, uint8_t *rgb, int threads)
     }
     if (rc)
         return -1;
+    /* Colour transform in two halves. */
     size_t n = (size_t)im->w * im->h;
-    if (im->ncomp == 3) {
-        v4_ycocg_inv(im->rec[0], im->rec[1], im->rec[2], n, rgb);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            int32_t v = im->rec[0][i];
-            uint8_t g = v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
-            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g;
-        }
-    }
+    inv_job cj[2] = { { .im = im, .rgb = rgb, .from = 0, .to = n / 2 },
+                      { .im = im, .rgb = rgb, .from = n / 2, .to = n } };
+    pthread_t ct;
+    int cstarted = threads > 1 && pthread_create(&ct, NULL, colour_worker, &cj[1]) == 0;
+    colour_worker(&cj[0]);
+    if (cstarted)
+        pthread_join(ct, NULL);
+    else
+        colour_worker(&cj[1]);
     return 0;
 }

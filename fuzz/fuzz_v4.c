@@ -19,7 +19,7 @@ static void try_decode(uint8_t **c, size_t *l, size_t n)
         if (l[i] >= V4_HDR_LEN && v4_hdr_parse(c[i], l[i], "f", &h, NULL) == 0 &&
             (uint64_t)h.width * h.height > (1u << 16))
             return;
-        if (l[i] >= 16 && (uint64_t)holo_rd32(c[i] + 8) * holo_rd32(c[i] + 12) > (1u << 16))
+        if (l[i] >= 10 && (uint64_t)(c[i][6] << 8 | c[i][7]) * (c[i][8] << 8 | c[i][9]) > (1u << 16))
             return;
     }
     holo_decode_opts o;

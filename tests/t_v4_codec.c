@@ -318,7 +318,7 @@ int main(void)
         uint8_t hdr[V4_HDR_LEN];
         memcpy(hdr, e.buf[0], V4_HDR_LEN);
         v4_hdr h;
-        e.buf[0][17] = 0;   /* B = 0 */
+        e.buf[0][10] = 0;   /* B = 0 */
         ok(v4_hdr_parse(e.buf[0], e.len[0], "x", &h, &err) == HOLO_EINVAL &&
            strstr(err.msg, "bad chunk id"), "B = 0 rejected: %s", err.msg);
         memcpy(e.buf[0], hdr, V4_HDR_LEN);
@@ -326,8 +326,8 @@ int main(void)
         ok(v4_hdr_parse(e.buf[0], e.len[0], "x", &h, &err) == HOLO_EUNSUPPORTED,
            "unknown revision rejected: %s", err.msg);
         memcpy(e.buf[0], hdr, V4_HDR_LEN);
-        e.buf[0][9] = 0xFF; e.buf[0][8] = 0xFF;   /* width huge */
-        ok(v4_hdr_parse(e.buf[0], e.len[0], "x", &h, &err) == HOLO_EINVAL, "bad size rejected: %s",
+        e.buf[0][6] = 0; e.buf[0][7] = 0;   /* width 0 */
+        ok(v4_hdr_parse(e.buf[0], e.len[0], "x", &h, &err) == HOLO_EINVAL, "zero width rejected: %s",
            err.msg);
         memcpy(e.buf[0], hdr, V4_HDR_LEN);
         ok(v4_hdr_parse(e.buf[0], e.len[0], "x", &h, &err) == 0, "restored header parses");
@@ -349,7 +349,7 @@ int main(void)
 
         /* damaged T1/T2 rows behind a valid CRC: decodes to something, no crash */
         for (unsigned c = 0; c < 8; c++) {
-            size_t off = V4_HDR_LEN + holo_rd32(e.buf[c] + 36);
+            size_t off = V4_HDR_LEN + holo_rd32(e.buf[c] + 24);
             for (size_t i = off; i < e.len[c]; i += 3)
                 e.buf[c][i] ^= (uint8_t)(0x5A + i);
             reseal(e.buf[c], e.len[c]);
@@ -404,6 +404,43 @@ int main(void)
            (unsigned long long)e.st.total_bytes);
         enc_free(&e);
         enc_free(&full);
+        free(rgb);
+    }
+    /* Directory interface: decode, info and the tier description used by holo info. */
+    {
+        uint8_t *rgb = make(90, 70, 3);
+        holo_encode_opts o = opts(8);
+        char dir[] = "/tmp/t_v4_dir_XXXXXX";
+        holo_err err = { 0 };
+        v4_stats st;
+        ok(mkdtemp(dir) && holo_v4_encode_rgb(rgb, 90, 70, 0, dir, &o, "dir", &st, &err) == 0,
+           "encode into a directory");
+        char path[256];
+        snprintf(path, sizeof path, "%s/chunk_0002.holo", dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/chunk_0005.holo", dir);
+        unlink(path);
+        holo_decode_opts dop;
+        holo_decode_opts_init(&dop);
+        holo_chunklist l;
+        holo_decoded d;
+        holo_info info;
+        if (holo_chunklist_scan(dir, &dop, &l, &err) == 0) {
+            ok(holo_v4_info(&l, &info, &err) == 0 && info.version == 4 && info.width == 90 &&
+               info.chunks_present == 6 && !info.exact, "info: v4 90x70, 6 of 8 present");
+            ok(holo_v4_decode(&l, &dop, &d, &err) == 0 &&
+               psnr(d.pixels, rgb, 90 * 70 * 3) >= st.psnr2 - 0.5, "decode of 6 of 8 chunks");
+            holo_decoded_free(&d);
+            holo_chunklist_free(&l);
+        } else {
+            ok(0, "scan: %s", err.msg);
+        }
+        char text[2048];
+        ok(holo_v4_describe(dir, text, sizeof text, &err) == 0, "describe");
+        ok(strstr(text, "6/8 chunks present") && strstr(text, "T1:") &&
+           strstr(text, "any 1 chunks: recoverable") && strstr(text, "any 4 chunks: recoverable") &&
+           strstr(text, "lossless"), "describe text:\n%s", text);
+        holo_rmtree(dir);
         free(rgb);
     }
     return done_testing();
