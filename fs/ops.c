@@ -6,6 +6,7 @@
  * into X.holo/ on flush/fsync/release).
  */
 #include "ops.h"
+#include "pack.h"
 #include "ns.h"
 #include "holo.h"
 
@@ -143,8 +144,12 @@ static void forget(holofs *fs, const char *path, int tree, char ***open_paths, s
 void holofs_changed(void *ctx, const char *mpath, int flags)
 {
     holofs *fs = ctx;
-    char **open_paths = NULL;
+    char **open_paths = NULL, cdir[PATH_MAX];
     size_t nopen = 0;
+    /* a change inside a container X.holo/ concerns every object file below /X */
+    if (!(flags & FSW_ALL) && ns_join(cdir, sizeof cdir, fs->store, mpath, NS_SUFFIX) == 0 &&
+        pk_is_container(cdir))
+        flags |= FSW_TREE;
     forget(fs, (flags & FSW_ALL) ? "/" : mpath, (flags & (FSW_ALL | FSW_TREE)) != 0,
            &open_paths, &nopen);
     /* Kernel notification only for open files (others are revalidated by the short attribute
@@ -183,6 +188,13 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
     holo_decode_opts o;
     holo_decoded d;
     holo_err err = {0};
+    size_t oi;
+    if (pk_resolve(fs->store, path, dir, sizeof dir, &oi) == PK_OBJECT) {   /* container object */
+        int rc = pk_load(dir, oi, buf, len, &err);
+        if (rc < 0)
+            holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
+        return rc;
+    }
     if (ns_join(dir, sizeof dir, fs->store, path, NS_SUFFIX) < 0)
         return -ENAMETOOLONG;
     holo_decode_opts_init(&o);
@@ -308,6 +320,63 @@ static int pend_stat(holofs *fs, const char *path, struct stat *st)
     return rc;
 }
 
+/* ---- HOPK containers: read-only directories of objects (pack.h) ------------------------ */
+/* stat of a container path: 0 (filled), -errno, or 1 when path is not in a container. */
+static int pk_stat(holofs *fs, const char *path, struct stat *st)
+{
+    char cdir[PATH_MAX];
+    size_t oi;
+    pk_type t = pk_resolve(fs->store, path, cdir, sizeof cdir, &oi);
+    if (t == PK_NONE)
+        return 1;
+    if (t == PK_INSIDE || lstat(cdir, st) < 0)
+        return -ENOENT;
+    if (t == PK_ROOT) {
+        st->st_mode = S_IFDIR | (st->st_mode & 0555);
+        st->st_nlink = 2;
+        return 0;
+    }
+    holo_pack_index idx;
+    if (holo_pack_read_index(cdir, &idx, NULL) < 0 || oi >= idx.n_objects)
+        return -EIO;
+    st->st_mode = S_IFREG | (st->st_mode & 0444);
+    st->st_nlink = 1;
+    st->st_size = (off_t)pk_size(&idx, oi);
+    st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
+    holo_pack_index_free(&idx);
+    return 0;
+}
+
+/* Containers are read-only: -EROFS for any change at or inside one, else 0. */
+static int pk_ro(holofs *fs, const char *path)
+{
+    char cdir[PATH_MAX];
+    size_t oi;
+    return path && pk_resolve(fs->store, path, cdir, sizeof cdir, &oi) != PK_NONE ? -EROFS : 0;
+}
+
+static int pk_readdir(holofs *fs, const char *path, void *buf, fuse_fill_dir_t fill)
+{
+    char cdir[PATH_MAX], name[64];
+    size_t oi;
+    if (pk_resolve(fs->store, path, cdir, sizeof cdir, &oi) != PK_ROOT)
+        return 1;
+    holo_pack_index idx;
+    if (holo_pack_read_index(cdir, &idx, NULL) < 0)
+        return -EIO;
+    fill(buf, ".", NULL, 0, 0);
+    fill(buf, "..", NULL, 0, 0);
+    for (size_t i = 0; i < idx.n_objects; i++) {
+        struct stat st = { .st_mode = S_IFREG | 0444 };
+        st.st_size = (off_t)pk_size(&idx, i);
+        pk_name(&idx, i, name, sizeof name);
+        if (fill(buf, name, &st, 0, 0))
+            break;
+    }
+    holo_pack_index_free(&idx);
+    return 0;
+}
+
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
     holofs *fs = ctx_fs();
@@ -324,6 +393,9 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
         return -ENOENT;
     if (pend_stat(fs, path, st) == 0)
         return 0;
+    int pk = pk_stat(fs, path, st);
+    if (pk != 1)
+        return pk;
     switch (ns_resolve(fs->store, path, spath, sizeof spath, st, &shadowed)) {
     case NS_NONE:
         return -ENOENT;
@@ -412,6 +484,9 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     char dpath[PATH_MAX], mpath[PATH_MAX], x[NAME_MAX + 1];
     struct stat st;
     int shadowed;
+    int pk = pk_readdir(fs, path, buf, fill);
+    if (pk != 1)
+        return pk;
     if (ns_resolve(fs->store, path, dpath, sizeof dpath, &st, &shadowed) != NS_DIR)
         return -ENOTDIR;
     DIR *d = opendir(dpath);
@@ -430,12 +505,16 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
             continue;
         /* X.holo/ is shown as X; a plain X beside it is hidden by it */
         const char *shown = name;
+        int container = 0;
         if (ns_strip_suffix(name, x, sizeof x)) {
             struct stat cst;
             char cpath[PATH_MAX];
             if (snprintf(cpath, sizeof cpath, "%s/%s", dpath, name) < (int)sizeof cpath &&
-                lstat(cpath, &cst) == 0 && S_ISDIR(cst.st_mode))
+                lstat(cpath, &cst) == 0 && S_ISDIR(cst.st_mode)) {
                 shown = x;
+                if (pk_is_container(cpath))
+                    container = 1;
+            }
         } else {
             char cpath[PATH_MAX];
             struct stat cst;
@@ -450,7 +529,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
                 break;
         } else {
             memset(&st, 0, sizeof st);
-            st.st_mode = (shown == x) ? S_IFREG : DTTOIF(e->d_type);
+            st.st_mode = container ? S_IFDIR : (shown == x) ? S_IFREG : DTTOIF(e->d_type);
             if (fill(buf, shown, &st, 0, 0))
                 break;
         }
@@ -479,6 +558,9 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 static int fs_mkdir(const char *path, mode_t mode)
 {
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX], x[NAME_MAX + 1];
     if (fs->ro)
         return -EROFS;
@@ -498,6 +580,9 @@ static int fs_mkdir(const char *path, mode_t mode)
 static int fs_rmdir(const char *path)
 {
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh;
@@ -534,6 +619,9 @@ static int remove_chunkdir(holofs *fs, const char *dir)
 static int fs_unlink(const char *path)
 {
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh, rc;
@@ -591,6 +679,9 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
     holofs *fs = ctx_fs();
+    int rc_pk;   /* containers are read-only */
+    if ((rc_pk = pk_ro(fs, from)) < 0 || (rc_pk = pk_ro(fs, to)) < 0)
+        return rc_pk;
     char sfrom[PATH_MAX], sto[PATH_MAX], dst[PATH_MAX];
     struct stat fst, tst;
     int sh, rc;
@@ -863,6 +954,9 @@ static int open_write(holofs *fs, const char *path, int flags, mode_t mode, int 
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh;
@@ -902,8 +996,29 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     int wr = (fi->flags & O_ACCMODE) != O_RDONLY;
     if (fs->ro && (wr || (fi->flags & O_TRUNC)))
         return -EROFS;
-    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     fs_fh *h;
+    size_t oi;
+    pk_type pt = pk_resolve(fs->store, path, spath, sizeof spath, &oi);
+    if (pt == PK_INSIDE)
+        return -ENOENT;
+    if (pt == PK_ROOT)
+        return -EISDIR;
+    if (pt == PK_OBJECT) {   /* a container object: read-only, decoded through the cache */
+        if (wr || (fi->flags & O_TRUNC))
+            return -EROFS;
+        if ((rc = fh_new(&h, FH_SNAP, path)) < 0)
+            return rc;
+        if (!fs->watch)
+            fs_cache_drop(fs->cache, path);
+        if ((rc = fs_cache_get(fs->cache, path, &h->snap)) < 0) {
+            fh_free(h);
+            return rc;
+        }
+        fi->direct_io = 1;
+        fi->fh = (uint64_t)(uintptr_t)h;
+        return 0;
+    }
+    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_NONE) {
         /* a second open of a file still being written shares its temp file */
         pthread_mutex_lock(&fs->mu);
@@ -1062,6 +1177,9 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh, rc;
@@ -1119,6 +1237,9 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
     (void)fi;
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh;
@@ -1135,6 +1256,9 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 {
     (void)fi;
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh;
@@ -1151,6 +1275,9 @@ static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse
 {
     (void)fi;
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh;
@@ -1206,6 +1333,9 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 static int fs_symlink(const char *target, const char *path)
 {
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     if (fs->ro)
         return -EROFS;
@@ -1219,7 +1349,7 @@ static int fs_symlink(const char *target, const char *path)
 /* ---- extended attributes ---------------------------------------------------------------- */
 static const char *const xnames[] = {
     "user.holo.kind", "user.holo.version", "user.holo.chunks", "user.holo.exact",
-    "user.holo.size", "user.holo.decodes",
+    "user.holo.size", "user.holo.decodes", "user.holo.recoverable",
 };
 
 static int xattr_reply(const char *val, char *buf, size_t size)
@@ -1239,6 +1369,9 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
     char spath[PATH_MAX], val[128];
     struct stat st;
     int sh;
+    int pk = pk_stat(fs, path, &st);
+    if (pk != 1)
+        return pk < 0 ? pk : -ENODATA;   /* container paths carry no attributes */
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_NONE)
         return pend_stat(fs, path, &st) == 0 ? -ENODATA : -ENOENT;
@@ -1271,6 +1404,9 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
         snprintf(val, sizeof val, "%d",
                  info.exact || (info.recoverable && info.version < 3 &&
                                 info.kind != HOLO_KIND_AUDIO));
+    else if (strcmp(name, "user.holo.recoverable") == 0)
+        /* chunks are missing and the recovery chunks present cover them */
+        snprintf(val, sizeof val, "%d", info.recoverable);
     else if (strcmp(name, "user.holo.size") == 0) {
         if (info.kind == HOLO_KIND_IMAGE)
             snprintf(val, sizeof val, "%ux%u", info.width, info.height);
@@ -1290,6 +1426,9 @@ static int fs_listxattr(const char *path, char *buf, size_t size)
     char spath[PATH_MAX];
     struct stat st;
     int sh;
+    int pk = pk_stat(fs, path, &st);
+    if (pk != 1)
+        return pk < 0 ? pk : 0;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_NONE)
         return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
@@ -1317,6 +1456,9 @@ static int fs_setxattr(const char *path, const char *name, const char *val, size
                        int flags)
 {
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh;
@@ -1333,6 +1475,9 @@ static int fs_setxattr(const char *path, const char *name, const char *val, size
 static int fs_removexattr(const char *path, const char *name)
 {
     holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
     char spath[PATH_MAX];
     struct stat st;
     int sh;

@@ -55,8 +55,15 @@ int hnet_parse(const uint8_t *buf, size_t len, hnet_hdr *h)
         return 0;
     }
     if (h->seg_total == 0) return HNET_DROP_FIELDS;
-    if (h->chunk_index >= h->total_chunks || h->seg_index >= h->seg_total) return HNET_DROP_RANGE;
+    if ((h->chunk_index >= h->total_chunks && !hnet_is_recovery(h->chunk_index, h->total_chunks)) ||
+        h->seg_index >= h->seg_total)
+        return HNET_DROP_RANGE;
     return 0;
+}
+
+int hnet_is_recovery(uint32_t index, uint32_t total)
+{
+    return total <= HNET_REC_BASE && index >= HNET_REC_BASE && index - HNET_REC_BASE < HNET_REC_MAX;
 }
 
 void hnet_name_trim(const uint8_t **p, size_t *len)

@@ -19,6 +19,11 @@
 #define HNET_TAG        32
 #define HNET_MAX_DGRAM  65507u      /* largest UDP/IPv4 payload */
 #define HNET_NAME_MAX   255
+/* Recovery chunks (HORC) travel as chunk_index HNET_REC_BASE + coded_id (transport.md B.7's
+ * numbering, a holofs extension of HNET): outside [0, total_chunks), so they never collide with
+ * a block id. A reference receiver would store them as chunk_1000000.holo and skip them. */
+#define HNET_REC_BASE   1000000u
+#define HNET_REC_MAX    65536u
 
 typedef struct hnet_hdr {
     uint8_t version, type;
@@ -47,7 +52,8 @@ const char *hnet_drop_name(int code);
 
 /* Write the 22-byte header. */
 void hnet_pack(uint8_t out[HNET_HDR], const hnet_hdr *h);
-/* Parse and fully validate one datagram (no tag). On success the payload is buf+22. */
+/* Parse and fully validate one datagram (no tag). On success the payload is buf+22.
+ * chunk_index must be < total_chunks, or a recovery index (hnet_is_recovery). */
 int hnet_parse(const uint8_t *buf, size_t len, hnet_hdr *h);
 
 /* 1 when the META name is acceptable as a single file name (A.6 item 1); the caller has
@@ -64,6 +70,9 @@ int hnet_tag_check(const hmac_sha256_key *k, const uint8_t *buf, size_t len);
 /* Read a key file (any bytes, 1..4096; a trailing newline is part of the key). 0 or -1 with
  * a message in msg. */
 int hnet_key_load(const char *path, hmac_sha256_key *k, char *msg, size_t msgsz);
+
+/* 1 when a DATA chunk_index of a transfer of `total` chunks is a recovery chunk. */
+int hnet_is_recovery(uint32_t index, uint32_t total);
 
 /* Chunk file name for a block id: "chunk_%04u.holo" (at least 4 digits, more above 9999). */
 void hnet_chunk_name(char out[32], uint32_t id);

@@ -170,7 +170,15 @@ static void transfer_end(hnet_rx *r, hnet_transfer *t, int why)
     refund(r, NULL, t->mem);   /* table, bitmap and struct */
     free(t->tab);
     free(t->done);
+    free(t->rdone);
     free(t);
+}
+
+/* Landed bits: block ids in t->done, recovery indices in t->rdone (made on first use). */
+static int is_done(const hnet_transfer *t, uint32_t ci)
+{
+    if (ci < t->total) return BIT(t->done, ci);
+    return t->rdone && BIT(t->rdone, ci - HNET_REC_BASE);
 }
 
 static hnet_transfer *find(hnet_rx *r, uint32_t id)
@@ -242,7 +250,14 @@ static int deliver(hnet_rx *r, hnet_transfer *t, uint32_t index, const uint8_t *
         r->st.chunks_rejected++;
         return 0;
     }
-    SETBIT(t->done, index);
+    if (index < t->total) {
+        SETBIT(t->done, index);
+    } else {
+        if (!t->rdone && charge(r, t, HNET_REC_MAX / 8) == 0 &&
+            !(t->rdone = calloc(HNET_REC_MAX / 8, 1)))
+            refund(r, t, HNET_REC_MAX / 8);
+        if (t->rdone) SETBIT(t->rdone, index - HNET_REC_BASE);   /* else: landed again later */
+    }
     t->landed++;
     r->st.chunks_landed++;
     return 0;
@@ -271,7 +286,7 @@ static int on_data(hnet_rx *r, hnet_transfer *t, const hnet_hdr *h, const uint8_
 {
     uint32_t ci = h->chunk_index;
     uint16_t si = h->seg_index, ns = h->seg_total;
-    if (t->finished || BIT(t->done, ci)) {
+    if (t->finished || is_done(t, ci)) {
         r->st.late++;
         t->dups++;
         return 1;

@@ -41,6 +41,7 @@ typedef struct hnet_transfer {
     char name[HNET_NAME_MAX + 1];   /* validated META name, "" until known */
     uint32_t landed;                /* chunks accepted by the sink */
     uint8_t *done;                  /* total bits: chunk_index landed */
+    uint8_t *rdone;                 /* HNET_REC_MAX bits: recovery chunk landed (lazy) */
     int finished;                   /* set by the sink: ignore further data */
     int64_t first_ms, last_ms;
     uint64_t datagrams, bytes, segments, dups, drops, mem;

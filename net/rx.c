@@ -125,11 +125,11 @@ static void summary(hnet_rx *r, net_store *s, rx_ctx *c)
                                     hnet_drop_name(-i), (unsigned long long)st->drops[i]);
     if (off) snprintf(why + off, sizeof why - off, ")");
     net_bar_clear();
-    net_log("summary: %llu transfers, %llu chunks landed (%llu already stored, %llu invalid, "
+    net_log("summary: %llu transfers, %llu chunks landed (%llu recovery, %llu already stored, %llu invalid, "
             "%llu conflicting), %llu datagrams (%llu bytes), %llu segments, %llu duplicates, "
             "%llu rejects%s, %llu kernel drops, peak memory %llu bytes",
             (unsigned long long)st->transfers, (unsigned long long)ss->landed,
-            (unsigned long long)ss->identical, (unsigned long long)ss->invalid,
+            (unsigned long long)ss->recovery, (unsigned long long)ss->identical, (unsigned long long)ss->invalid,
             (unsigned long long)ss->conflicts, (unsigned long long)st->datagrams,
             (unsigned long long)st->bytes, (unsigned long long)st->segments,
             (unsigned long long)(st->dup_segments + st->late), (unsigned long long)st->dropped,

@@ -5,6 +5,7 @@
 #include "imageio.h"
 #include "internal.h"
 #include "netutil.h"
+#include "recovery.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -365,6 +366,16 @@ static void rename_to_name(xstate *x, hnet_transfer *t)
     }
 }
 
+/* "recovery_N.holo" as written by land_recovery. */
+static int is_recovery_name(const char *n)
+{
+    size_t l = strlen(n);
+    if (l < 15 || l > 30 || strncmp(n, "recovery_", 9) || strcmp(n + l - 5, ".holo")) return 0;
+    for (size_t i = 9; i < l - 5; i++)
+        if (n[i] < '0' || n[i] > '9') return 0;
+    return 1;
+}
+
 /* Remove our chunk directory after a decode: only files we know, then the directory. */
 static void remove_store(xstate *x)
 {
@@ -377,7 +388,8 @@ static void remove_store(xstate *x)
     struct dirent *e;
     uint32_t id;
     while ((e = readdir(d)))
-        if (!hnet_chunk_name_parse(e->d_name, &id) || !strcmp(e->d_name, MARKER) ||
+        if (!hnet_chunk_name_parse(e->d_name, &id) || is_recovery_name(e->d_name) ||
+            !strcmp(e->d_name, MARKER) ||
             (e->d_name[0] == '.' && strstr(e->d_name, ".tmp")))
             unlinkat(x->dirfd, e->d_name, 0);
     closedir(d);
@@ -463,6 +475,85 @@ static void on_name(void *ctx, hnet_transfer *t)
     if (x) rename_to_name(x, t);
 }
 
+/* Store `buf` as `name` in x's directory without replacing: 0 landed, 1 identical copy already
+ * there, < 0 rejected (I/O error or a different file under that name). */
+static int land_file(net_store *s, xstate *x, hnet_transfer *t, uint32_t index, const char *name,
+                     const uint8_t *buf, size_t len)
+{
+    int w = write_noreplace(x->dirfd, name, buf, len, s->do_fsync);
+    if (w < 0) {
+        s->st.io_errors++;
+        net_log("transfer %u: %s/%s/%s: %s", (unsigned)t->id, s->base, x->dir, name, strerror(-w));
+        return -1;
+    }
+    if (w == 1) {   /* already stored: fine if identical, else a conflict */
+        uint8_t *old = NULL;
+        size_t olen = 0;
+        int same = read_at(x->dirfd, name, HOLO_MAX_CHUNK_FILE, &old, &olen) == 0 &&
+                   olen == len && memcmp(old, buf, len) == 0;
+        free(old);
+        if (!same) {
+            s->st.conflicts++;
+            net_log("transfer %u: chunk %u: a different %s is already stored; kept the old one",
+                    (unsigned)t->id, (unsigned)index, name);
+            return -1;
+        }
+        s->st.identical++;
+    } else {
+        s->st.landed++;
+    }
+    return w;
+}
+
+/* A HORC recovery chunk (transport index HNET_REC_BASE + coded_id). It must parse completely
+ * (magic, lengths, coefficients, payload inflating to S), carry the coded id of its index and
+ * describe the encoding of the data chunks already landed (kind, version, B and, for v1/v2, the
+ * slice length S = elem * ceil(N/B)). Until a data chunk has landed there is nothing to check
+ * it against: it is refused, and a later loop brings it again. Stored as recovery_%04u.holo. */
+static int land_recovery(net_store *s, xstate *x, hnet_transfer *t, uint32_t index,
+                         const uint8_t *buf, size_t len)
+{
+    char why[900] = "";
+    holo_horc r;
+    holo_err err = { 0 };
+    uint64_t S = 0;
+    memset(&r, 0, sizeof r);
+    if (!hnet_is_recovery(index, t->total)) {
+        snprintf(why, sizeof why, "a recovery chunk sent as block %u", (unsigned)index);
+    } else if (!x->have_ref || x->dirfd < 0) {
+        snprintf(why, sizeof why, "recovery chunk before any data chunk (kept for a later loop)");
+    } else {
+        if (x->ref.version <= 2) {
+            uint64_t N = holo_chunk_residual_len(&x->ref), B = x->ref.block_count;
+            S = (N + B - 1) / B * (x->ref.kind == HOLO_KIND_BINARY ? 1 : 2);
+        }
+        if (S > UINT32_MAX) {
+            snprintf(why, sizeof why, "slice length out of range");
+        } else if (!holo_recovery_hdr_match(buf, len, len, holo_recovery_kind(x->ref.kind),
+                                            x->ref.version, x->ref.block_count, S)) {
+            snprintf(why, sizeof why, "HORC header does not match the transfer (%s v%d, %u blocks)",
+                     holo_kind_name(x->ref.kind), x->ref.version, (unsigned)x->ref.block_count);
+        } else if (holo_horc_parse(buf, len, S ? (size_t)S : 0, "recovery chunk", &r, &err)) {
+            snprintf(why, sizeof why, "%s", err.msg);
+        } else if (r.coded_id != index - HNET_REC_BASE) {
+            snprintf(why, sizeof why, "coded_id %u does not match transport index %u",
+                     (unsigned)r.coded_id, (unsigned)index);
+        }
+    }
+    uint32_t coded = r.coded_id;
+    holo_horc_free(&r);
+    if (why[0]) {
+        s->st.invalid++;
+        net_log("transfer %u: chunk %u rejected: %s", (unsigned)t->id, (unsigned)index, why);
+        return -1;
+    }
+    char name[40];
+    snprintf(name, sizeof name, "recovery_%04u.holo", (unsigned)coded);
+    int w = land_file(s, x, t, index, name, buf, len);
+    if (w == 0) s->st.recovery++;
+    return w;
+}
+
 static int on_chunk(void *ctx, hnet_transfer *t, uint32_t index, const uint8_t *buf, size_t len)
 {
     net_store *s = ctx;
@@ -471,6 +562,8 @@ static int on_chunk(void *ctx, hnet_transfer *t, uint32_t index, const uint8_t *
     char why[900];
     uint8_t coarse[32];
     if (!x) return -1;
+    if (index >= t->total || (len >= 4 && memcmp(buf, "HORC", 4) == 0))
+        return land_recovery(s, x, t, index, buf, len);
     if (validate(t, buf, len, &h, why, sizeof why)) {
         s->st.invalid++;
         net_log("transfer %u: chunk %u rejected: %s", (unsigned)t->id, (unsigned)index, why);
@@ -493,29 +586,9 @@ static int on_chunk(void *ctx, hnet_transfer *t, uint32_t index, const uint8_t *
     }
     char name[32];
     hnet_chunk_name(name, h.block_id);
-    int w = write_noreplace(x->dirfd, name, buf, len, s->do_fsync);
-    if (w < 0) {
-        s->st.io_errors++;
-        net_log("transfer %u: %s/%s/%s: %s", (unsigned)t->id, s->base, x->dir, name, strerror(-w));
-        return -1;
-    }
-    if (w == 1) {   /* that block id is already stored: fine if identical, else a conflict */
-        uint8_t *old = NULL;
-        size_t olen = 0;
-        int same = read_at(x->dirfd, name, HOLO_MAX_CHUNK_FILE, &old, &olen) == 0 &&
-                   olen == len && memcmp(old, buf, len) == 0;
-        free(old);
-        if (!same) {
-            s->st.conflicts++;
-            net_log("transfer %u: chunk %u: a different %s is already stored; kept the old one",
-                    (unsigned)t->id, (unsigned)index, name);
-            return -1;
-        }
-        s->st.identical++;
-    } else {
-        s->st.landed++;
-        x->stored++;
-    }
+    int w = land_file(s, x, t, index, name, buf, len);
+    if (w < 0) return -1;
+    if (w == 0) x->stored++;
     if (x->stored >= t->total) {
         if (s->mode == NET_MODE_NONE) {
             if (w == 0)

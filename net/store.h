@@ -17,7 +17,8 @@
 typedef enum { NET_MODE_BEST = 0, NET_MODE_STRICT, NET_MODE_NONE } net_mode;
 
 typedef struct net_store_stats {
-    uint64_t landed;          /* chunk files written */
+    uint64_t landed;          /* chunk and recovery files written */
+    uint64_t recovery;        /* ...of which recovery_*.holo (HORC) */
     uint64_t identical;       /* chunk already stored with the same bytes */
     uint64_t invalid;         /* failed validation */
     uint64_t conflicts;       /* a different chunk already stored under that block id */

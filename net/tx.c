@@ -6,11 +6,14 @@
  * Each loop: one META, then every chunk in a fresh random order (or gain order with
  * --prefer-gain), each chunk as segments of --payload bytes. chunk_index = block id (the number
  * in chunk_NNNN.holo, ordered numerically), so indices stay right beyond 10000 chunks.
+ * Recovery chunks (recovery_NNNN.holo, HORC) follow the data chunks in every loop, in coded_id
+ * order, as chunk_index HNET_REC_BASE + coded_id.
  */
 #include "holonet.h"
 #include "hnet.h"
 #include "internal.h"
 #include "netutil.h"
+#include "recovery.h"
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -38,7 +41,7 @@ typedef struct tx_opts {
     unsigned port;
     long chunk_kb;
     uint64_t loops, payload, rate;
-    double delay;
+    double delay, recovery;
     int codec_version, prefer_gain, ttl;
 } tx_opts;
 
@@ -58,8 +61,8 @@ static void usage(FILE *f)
 {
     fputs("usage: holonet tx FILE|DIR.holo HOST [--port 5000] [--chunk-kb 32] [--loops 3]\n"
           "                  [--payload 1400] [--delay 0.0005 | --rate BYTES/S]\n"
-          "                  [--codec-version N] [--prefer-gain] [--ttl N] [--iface NAME]\n"
-          "                  [--key FILE]\n", f);
+          "                  [--codec-version N] [--recovery R] [--prefer-gain] [--ttl N]\n"
+          "                  [--iface NAME] [--key FILE]\n", f);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -124,6 +127,59 @@ static int load_chunks(const char *dir, tx_chunk **out, size_t *count)
             free_chunks(c, n);
             return -1;
         }
+    *out = c;
+    *count = n;
+    return 0;
+}
+
+/* Load dir's recovery_*.holo whose header matches the data chunks (ref): id = HNET_REC_BASE +
+ * coded_id. Others are skipped with a warning. *count may be 0. */
+static int load_recovery(const char *dir, const holo_chunk_hdr *ref, tx_chunk **out,
+                         size_t *count)
+{
+    size_t nn = 0, n = 0;
+    char **names = holo_recovery_list(dir, &nn);
+    *out = NULL;
+    *count = 0;
+    if (!names) return 0;
+    tx_chunk *c = calloc(nn, sizeof *c);
+    if (!c) {
+        holo_recovery_list_free(names);
+        return -1;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        char path[4400];
+        holo_err err = { 0 };
+        tx_chunk *k = &c[n];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(k->name, sizeof k->name, "%.63s", names[i]);
+        if (holo_read_file(path, HOLO_MAX_CHUNK_FILE, &k->data, &k->len, &err)) {
+            net_log("warning: %s; not sent", err.msg);
+            continue;
+        }
+        if (!holo_recovery_hdr_match(k->data, k->len, k->len, holo_recovery_kind(ref->kind),
+                                     ref->version, ref->block_count, 0) ||
+            holo_rd32(k->data + 12) >= HNET_REC_MAX) {
+            net_log("warning: %s: not a recovery chunk of this encoding; not sent", path);
+            free(k->data);
+            k->data = NULL;
+            continue;
+        }
+        k->id = HNET_REC_BASE + holo_rd32(k->data + 12);
+        n++;
+    }
+    holo_recovery_list_free(names);
+    qsort(c, n, sizeof *c, cmp_id);
+    for (size_t i = 1; i < n; i++)
+        if (c[i].id == c[i - 1].id) {
+            net_log("%s: %s and %s have the same coded_id", dir, c[i - 1].name, c[i].name);
+            free_chunks(c, n);
+            return -1;
+        }
+    if (!n) {
+        free(c);
+        c = NULL;
+    }
     *out = c;
     *count = n;
     return 0;
@@ -272,8 +328,9 @@ static int open_socket(tx_sock *s, const tx_opts *o)
 static int send_transfer(const tx_opts *o, const char *dir, const char *name,
                          const hmac_sha256_key *key)
 {
-    tx_chunk *c;
-    size_t n;
+    tx_chunk *c, *rc = NULL;
+    size_t n, nr = 0;
+    holo_chunk_hdr ref;
     if (load_chunks(dir, &c, &n)) return -1;
     size_t seg = o->payload - HNET_HDR - (key ? HNET_TAG : 0);
     uint64_t total = c[n - 1].id + 1ull, bytes = 0, dgrams = 0;
@@ -281,10 +338,16 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
     for (size_t i = 0; i < n; i++) {
         holo_chunk_hdr h;
         holo_err err = { 0 };
-        /* reference receivers decode only v1/v2 HOCH/HOAU/HOBI (transport.md A.6) */
-        if (holo_chunk_parse(c[i].data, c[i].len, c[i].name, &h, &err) || h.version > 2) {
-            net_log("%s/%s: %s; holonet sends only version 1/2 HOCH, HOAU and HOBI chunks",
-                    dir, c[i].name, err.msg[0] ? err.msg : "version 3 chunk");
+        /* v1/v2/v3 HOCH, HOAU and HOBI (reference receivers decode only v1/v2) */
+        if (holo_chunk_parse(c[i].data, c[i].len, c[i].name, &h, &err)) {
+            net_log("%s/%s: %s; holonet sends only version 1-3 HOCH, HOAU and HOBI chunks",
+                    dir, c[i].name, err.msg);
+            free_chunks(c, n);
+            return -1;
+        }
+        if (i == 0) ref = h;
+        else if (!holo_chunk_same_set(&ref, &h)) {
+            net_log("%s: %s and %s are not from the same encoding", dir, c[0].name, c[i].name);
             free_chunks(c, n);
             return -1;
         }
@@ -300,10 +363,26 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
         bytes += c[i].len;
         dgrams += segs;
     }
-    if (total > UINT32_MAX) {
+    if (total >= HNET_REC_BASE) {
         net_log("%s: too many chunks", dir);
         free_chunks(c, n);
         return -1;
+    }
+    if (load_recovery(dir, &ref, &rc, &nr)) {
+        free_chunks(c, n);
+        return -1;
+    }
+    for (size_t i = 0; i < nr; i++) {
+        uint64_t segs = rc[i].len ? (rc[i].len + seg - 1) / seg : 1;
+        if (segs > 65535) {
+            net_log("%s: %zu bytes need more than 65535 segments; raise --payload", rc[i].name,
+                    rc[i].len);
+            free_chunks(c, n);
+            free_chunks(rc, nr);
+            return -1;
+        }
+        bytes += rc[i].len;
+        dgrams += segs;
     }
     size_t nlen = strlen(name);
     if (HNET_HDR + nlen + (key ? HNET_TAG : 0) > o->payload || nlen > HNET_NAME_MAX) {
@@ -322,16 +401,16 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
     tx_sock s = { .fd = -1 };
     size_t *ord = malloc(n * sizeof *ord);
     s.bufs = malloc((size_t)BATCH * o->payload);
-    int rc = 0;
+    int ret = 0;
     if (!ord || !s.bufs || open_socket(&s, o)) {
-        rc = -1;
+        ret = -1;
         goto out;
     }
     char to[128];
     net_addr_str((struct sockaddr *)&s.to, to, sizeof to);
-    net_log("sending \"%s\" to %s: transfer_id=%u, %zu chunks (total %llu), %llu bytes, "
-            "%llu datagrams per loop, payload %llu, loops %llu", name, to, (unsigned)id, n,
-            (unsigned long long)total, (unsigned long long)bytes, (unsigned long long)dgrams + 1,
+    net_log("sending \"%s\" to %s: transfer_id=%u, %zu chunks (total %llu) + %zu recovery, "
+            "%llu bytes, %llu datagrams per loop, payload %llu, loops %llu", name, to,
+            (unsigned)id, n, (unsigned long long)total, nr, (unsigned long long)bytes, (unsigned long long)dgrams + 1,
             (unsigned long long)o->payload, (unsigned long long)o->loops);
     s.start = net_now_s();
     for (uint64_t loop = 0; loop < o->loops && !holonet_stop; loop++) {
@@ -347,8 +426,8 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
                 ord[j] = t;
             }
         }
-        for (size_t k = 0; k < n && !holonet_stop; k++) {
-            const tx_chunk *ck = &c[ord[k]];
+        for (size_t k = 0; k < n + nr && !holonet_stop; k++) {
+            const tx_chunk *ck = k < n ? &c[ord[k]] : &rc[k - n];   /* recovery last */
             size_t segs = ck->len ? (ck->len + seg - 1) / seg : 1;
             for (size_t i = 0; i < segs && !holonet_stop; i++) {
                 size_t off = i * seg, len = ck->len - off < seg ? ck->len - off : seg;
@@ -358,7 +437,7 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
             }
             if (net_log_tty())
                 net_bar("loop %llu/%llu  %zu/%zu chunks  %llu datagrams",
-                        (unsigned long long)loop + 1, (unsigned long long)o->loops, k + 1, n,
+                        (unsigned long long)loop + 1, (unsigned long long)o->loops, k + 1, n + nr,
                         (unsigned long long)s.sent + (unsigned long long)s.n);
         }
         flush(&s, o->payload);
@@ -370,14 +449,15 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
             holonet_stop ? "interrupted" : "done", (unsigned long long)s.sent,
             (unsigned long long)s.bytes, el, el > 0 ? (double)s.sent / el : 0,
             el > 0 ? (double)s.bytes / el / 1e6 : 0);
-    if (holonet_stop) rc = -1;
+    if (holonet_stop) ret = -1;
 out:
     if (s.fd >= 0) close(s.fd);
     free(s.bufs);
     free(ord);
     free(gain);
     free_chunks(c, n);
-    return rc;
+    free_chunks(rc, nr);
+    return ret;
 }
 
 int holonet_tx_main(int argc, char **argv)
@@ -387,7 +467,7 @@ int holonet_tx_main(int argc, char **argv)
     static const struct option lo[] = {
         { "port", 1, 0, 'p' }, { "chunk-kb", 1, 0, 'c' }, { "loops", 1, 0, 'l' },
         { "payload", 1, 0, 'P' }, { "delay", 1, 0, 'd' }, { "rate", 1, 0, 'r' },
-        { "codec-version", 1, 0, 'V' }, { "prefer-gain", 0, 0, 'g' }, { "ttl", 1, 0, 't' },
+        { "codec-version", 1, 0, 'V' }, { "recovery", 1, 0, 'R' }, { "prefer-gain", 0, 0, 'g' }, { "ttl", 1, 0, 't' },
         { "iface", 1, 0, 'I' }, { "key", 1, 0, 'k' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
     int ch;
     uint64_t v;
@@ -403,8 +483,11 @@ int holonet_tx_main(int argc, char **argv)
         case 'd': if (net_parse_double(optarg, &o.delay) || o.delay < 0 || o.delay > 60) goto bad;
             break;
         case 'r': if (net_parse_u64(optarg, &o.rate)) goto bad; break;
-        case 'V': if (net_parse_u64(optarg, &v) || v < 1 || v > 2) goto bad;
+        case 'V': if (net_parse_u64(optarg, &v) || v < 1 || v > 3) goto bad;
             o.codec_version = (int)v; break;
+        case 'R': if (net_parse_double(optarg, &o.recovery) || !(o.recovery >= 0) ||
+                      o.recovery > 16) goto bad;
+            break;
         case 'g': o.prefer_gain = 1; break;
         case 't': if (net_parse_u64(optarg, &v) || v > 255) goto bad; o.ttl = (int)v; break;
         case 'I': o.iface = optarg; break;
@@ -462,6 +545,7 @@ int holonet_tx_main(int argc, char **argv)
         holo_encode_opts_init(&eo);
         eo.chunk_kb = o.chunk_kb;
         eo.codec_version = o.codec_version;
+        eo.recovery = o.recovery;
         holo_err err = { 0 };
         double t0 = net_now_s();
         rc = holo_encode_file(o.input, out, &eo, &err);

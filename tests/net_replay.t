@@ -69,6 +69,6 @@ ok "$( [ "$(ls -A "$T/nometa")" = transfer_507248631.png ]; echo $?)" "no META: 
 
 # 6. a second replay into the same store changes nothing and reports the chunks as already stored
 rx --replay "$V/capture.hex" --base-dir "$T/full" --decode-mode none 2>"$T/again.log"
-grep -q "0 chunks landed (9 already stored" "$T/again.log" && [ "$(ls -A "$T/full")" = sample.png.holo ]
+grep -q "0 chunks landed (0 recovery, 9 already stored" "$T/again.log" && [ "$(ls -A "$T/full")" = sample.png.holo ]
 ok $? "replaying again: resumes the same store, 9 already stored, no new directory"
 exit $fail

@@ -22,7 +22,7 @@ static int name_ok(const char *s, size_t n)
 
 int main(void)
 {
-    plan(44);
+    plan(49);
     hnet_hdr h;
     /* the first META of the capture (vectors/transport/README.md) */
     is_int(parse_hex("484e455401001e3bfff7000000090000000000000000"
@@ -87,6 +87,16 @@ int main(void)
     memset(longn, 'x', sizeof longn);
     ok(name_ok(longn, 255), "255 bytes");
     ok(!name_ok(longn, 256), "256 bytes");
+
+    /* recovery chunk indices: 1000000 + coded_id, outside [0, total), coded_id < 65536 */
+    ok(hnet_is_recovery(1000000, 8) && hnet_is_recovery(1000000 + 65535, 8), "recovery range");
+    ok(!hnet_is_recovery(999999, 8) && !hnet_is_recovery(1000000 + 65536, 8),
+       "outside the recovery range");
+    ok(!hnet_is_recovery(1000000, 1000001), "no recovery range when total reaches it");
+    is_int(parse_hex("484e455401010102030400000008000f424000000001", &h), 0,
+           "DATA at index 1000000 of an 8-chunk transfer parses");
+    is_int(parse_hex("484e4554010101020304000000080010424000000001", &h), HNET_DROP_RANGE,
+           "DATA at index 1000000 + 65536 is out of range");
 
     /* chunk file names: at least 4 digits, never truncated, parse back */
     char nm[32];
