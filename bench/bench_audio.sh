@@ -17,14 +17,16 @@ trap 'rm -rf "$tmp"' EXIT
 secs_of() { s=$(date +%s.%N); "$@" >/dev/null 2>&1 || echo "failed: $*" >&2; e=$(date +%s.%N)
             echo "$s $e" | awk '{printf "%.4f", $2 - $1}'; }
 mbs() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%7.1f MB/s", b / 1e6 / s; else print "-" }'; }
-printf '\n%-34s %10s %12s %12s\n' "CLI (holo, whole process)" "threads" "encode" "decode"
+printf '\n%-34s %10s %12s %12s %14s\n' "CLI (holo, whole process)" "threads" "encode" "decode" "chunk bytes"
 for f in in.wav in.bin; do
     size=$(wc -c < "$tmp/$f")
     for j in 1 2; do
         rm -rf "$tmp/$f.holo" "$tmp/out"
         te=$(secs_of "$holo" encode -j $j -o "$tmp/$f.holo" "$tmp/$f")
         td=$(secs_of "$holo" decode -j $j -o "$tmp/out" "$tmp/$f.holo")
-        printf '%-34s %10s %12s %12s\n' "$f ($((size / 1000000)) MB)" $j "$(mbs "$size" "$te")" "$(mbs "$size" "$td")"
+        cb=$(cat "$tmp/$f.holo"/chunk_*.holo | wc -c)
+        printf '%-34s %10s %12s %12s %14s\n' "$f ($((size / 1000000)) MB)" $j "$(mbs "$size" "$te")" "$(mbs "$size" "$td")" \
+            "$cb ($(awk -v c="$cb" -v s="$size" 'BEGIN { printf "%.2fx", c / s }'))"
     done
     tc=$(secs_of cp "$tmp/$f" "$tmp/copy")
     printf '%-34s %10s %12s\n' "  baseline: cp" 1 "$(mbs "$size" "$tc")"
