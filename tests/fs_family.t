@@ -5,41 +5,7 @@
 # st_size = bytes read; a HOPK container X.holo/ is the read-only directory X/ of obj_0000.png,
 # obj_0001.wav with exact sizes, read back exact, still readable with a chunk removed.
 . "$(dirname "$0")/lib.sh"
-
-holo="$HOLO_BIN/holo"
-holofs="$HOLO_BIN/holofs"
-psnr="$HOLO_TOOLS/psnr"
-[ -x "$holofs" ] || skip_all "holofs is not built"
-[ -c /dev/fuse ] || skip_all "/dev/fuse is absent"
-command -v fusermount3 > /dev/null || skip_all "fusermount3 is absent"
-
-S="$T/store"; M="$T/mnt"
-mkdir -p "$S" "$M"
-fspid=
-cleanup() {
-    if grep -q " $M fuse" /proc/mounts 2> /dev/null; then fusermount3 -uz "$M" 2> /dev/null; fi
-    [ -n "$fspid" ] && kill "$fspid" 2> /dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-if [ "$HOLO_SAN" = 1 ]; then wait_steps=300; else wait_steps=100; fi
-mounted() { grep -q " $M fuse" /proc/mounts; }
-mount_fs() {
-    "$holofs" -f "$@" "$S" "$M" 2>> "$T/holofs.log" &
-    fspid=$!
-    i=0
-    while [ $i -lt $wait_steps ]; do
-        mounted && return 0
-        kill -0 "$fspid" 2> /dev/null || return 1
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
-xattr() {
-    if command -v getfattr > /dev/null; then getfattr --only-values -n "$2" "$1" 2> /dev/null
-    else python3 -c 'import os,sys; sys.stdout.write(os.getxattr(sys.argv[1], sys.argv[2]).decode())' "$1" "$2" 2> /dev/null; fi
-}
-tcat() { timeout 60 cat "$@"; }
+. "$(dirname "$0")/fs_lib.sh"
 
 cd "$T"
 "$HOLO_TOOLS/mkimage" img.png 64 48 3

@@ -4,52 +4,8 @@
 # landing behind the mount (fresh reads improve, open handles keep their snapshot), clean
 # unmount by fusermount3 and by SIGTERM. Every wait is bounded; the mount is always undone.
 . "$(dirname "$0")/lib.sh"
-
-holo="$HOLO_BIN/holo"
-holofs="$HOLO_BIN/holofs"
-psnr="$HOLO_TOOLS/psnr"
-[ -x "$holofs" ] || skip_all "holofs is not built"
-[ -c /dev/fuse ] || skip_all "/dev/fuse is absent"
-command -v fusermount3 > /dev/null || skip_all "fusermount3 is absent"
-
-S="$T/store"; M="$T/mnt"
-mkdir -p "$S" "$M"
-fspid=
-cleanup() {
-    if grep -q " $M fuse" /proc/mounts 2> /dev/null; then fusermount3 -uz "$M" 2> /dev/null; fi
-    [ -n "$fspid" ] && kill "$fspid" 2> /dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-# Larger buffers and waits when the build is instrumented.
-if [ "$HOLO_SAN" = 1 ]; then big=300000; wait_steps=300; else big=2000000; wait_steps=100; fi
-
-mounted() { grep -q " $M fuse" /proc/mounts; }
-# mount_fs [OPTS...]: start holofs in the foreground (background job), wait for the mount.
-mount_fs() {
-    "$holofs" -f "$@" "$S" "$M" 2>> "$T/holofs.log" &
-    fspid=$!
-    i=0
-    while [ $i -lt $wait_steps ]; do
-        mounted && return 0
-        kill -0 "$fspid" 2> /dev/null || return 1
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
-# wait_gone: wait for the holofs process to exit; sets fsrc to its exit status.
-wait_gone() {
-    i=0
-    while kill -0 "$fspid" 2> /dev/null && [ $i -lt $wait_steps ]; do sleep 0.1; i=$((i + 1)); done
-    if kill -0 "$fspid" 2> /dev/null; then fsrc=timeout; kill -9 "$fspid"; else wait "$fspid"; fsrc=$?; fi
-    [ "$fsrc" = 0 ] || tail -20 "$T/holofs.log" | sed 's/^/#   log: /'
-    fspid=
-}
-xattr() { # FILE NAME -> value
-    if command -v getfattr > /dev/null; then getfattr --only-values -n "$2" "$1" 2> /dev/null
-    else python3 -c 'import os,sys; sys.stdout.write(os.getxattr(sys.argv[1], sys.argv[2]).decode())' "$1" "$2" 2> /dev/null; fi
-}
-tcat() { timeout 60 cat "$@"; }
+. "$(dirname "$0")/fs_lib.sh"
+if [ "$HOLO_SAN" = 1 ]; then big=300000; else big=2000000; fi
 newest_mtime() { stat -c %Y "$1"/chunk_*.holo | sort -n | tail -1; }
 
 # ---- the store ----------------------------------------------------------------------------
