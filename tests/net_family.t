@@ -16,46 +16,7 @@ PIDS=""
 cleanup() { for p in $PIDS; do stop "$p" 5; done; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
 
-rport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 )); }
-wait_for() {
-  i=0
-  while [ $i -lt 200 ]; do
-    grep -q "$1" "$2" 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || return 1
-    sleep 0.05; i=$((i+1))
-  done; return 1
-}
-start_rx() {
-  log=$1; shift
-  for try in 1 2 3 4 5 6; do
-    RXPORT=$(rport)
-    timeout -k 5 60 "$H" rx --bind 127.0.0.1 --port "$RXPORT" "$@" 2>"$log" &
-    RXPID=$!; PIDS="$PIDS $RXPID"
-    wait_for "listening on" "$log" "$RXPID" && return 0
-    stop "$RXPID" 5
-  done; return 1
-}
-start_relay() {
-  log=$1; shift
-  for try in 1 2 3 4 5 6; do
-    RLPORT=$(rport)
-    timeout -k 5 60 "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
-    RLPID=$!; PIDS="$PIDS $RLPID"
-    wait_for "seed" "$log" "$RLPID" && return 0
-    stop "$RLPID" 5
-  done; return 1
-}
-waitpid() {
-  i=0; lim=$(( ${2:-30} * 20 ))
-  while kill -0 "$1" 2>/dev/null && [ $i -lt $lim ]; do sleep 0.05; i=$((i+1)); done
-  if kill -0 "$1" 2>/dev/null; then
-    for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
-    kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 124
-  fi
-  wait "$1"
-}
-stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-20}"; }
-tx() { timeout -k 5 60 "$H" tx "$@" 2>>"$T/tx.log"; }
+. "$(dirname "$0")/net_lib.sh"
 # field HEXLINE: chunk_index of a captured datagram as 8 hex digits (bytes 14..17)
 idx() { cut -c29-36; }
 
