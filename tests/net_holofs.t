@@ -18,30 +18,8 @@ cleanup() {
   [ -n "$MOUNTED" ] && fusermount3 -u "$T/mnt" 2>/dev/null
   rm -rf "$T"
 }
-# waitpid PID [SECONDS]: bounded wait for a background job; on expiry SIGKILL it (and the child of
-# its timeout wrapper) and return 124. Never a second SIGTERM: a signal that arrives during
-# LeakSanitizer's exit scan can hang the sanitizer build.
-waitpid() {
-  i=0; lim=$(( ${2:-30} * 20 ))
-  while kill -0 "$1" 2>/dev/null && [ $i -lt $lim ]; do sleep 0.05; i=$((i+1)); done
-  if kill -0 "$1" 2>/dev/null; then
-    for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
-    kill -KILL "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 124
-  fi
-  wait "$1"
-}
-# stop PID [SECONDS]: one SIGTERM, then a bounded wait; returns the exit status
-stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-20}"; }
 trap cleanup EXIT INT TERM
-rport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 )); }
-wait_for() {
-  i=0
-  while [ $i -lt 200 ]; do
-    grep -q "$1" "$2" 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || return 1
-    sleep 0.05; i=$((i+1))
-  done; return 1
-}
+. "$(dirname "$0")/net_lib.sh"
 
 mkdir "$T/store" "$T/mnt" "$T/src"
 "$TOOLS/mkimage" "$T/photo.png" 192 128 11
