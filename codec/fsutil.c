@@ -154,6 +154,13 @@ int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err)
     if (rename(tmp, final_dir) == 0) return 0;
     if (errno != ENOTEMPTY && errno != EEXIST)
         return holo_seterr_sys(err, errno, "%s", final_dir);
+    /* Swap both names in one step, so readers (holofs) never see final_dir missing; the old
+     * set then sits under tmp and is removed. */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final_dir, RENAME_EXCHANGE) == 0) {
+        holo_rmtree(tmp);
+        return 0;
+    }
+    /* Filesystems without RENAME_EXCHANGE: move the old set aside first. */
     char old[PATH_MAX];
     int n = snprintf(old, sizeof old, "%s.oldXXXXXX", tmp);
     if (n < 0 || (size_t)n >= sizeof old) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", final_dir);
