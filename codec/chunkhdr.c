@@ -1,5 +1,6 @@
 /* chunkhdr.c — parse and emit the fixed chunk headers: HOCH (30), HOAU (36), HOBI (33). */
 #include "internal.h"
+#include "v4_codec.h"
 #include <string.h>
 
 static uint64_t rd64(const uint8_t *p)
@@ -91,6 +92,22 @@ int holo_chunk_parse(const uint8_t *buf, size_t len, const char *name, holo_chun
         if (h->length == 0 || h->length > HOLO_MAX_BINARY || h->prefix_len > h->length)
             return holo_seterr(err, HOLO_EINVAL, "%s: bad binary length %llu (prefix %u)", name,
                                (unsigned long long)h->length, h->prefix_len);
+    } else if (!memcmp(buf, V4_MAGIC, 4)) {
+        v4_hdr v;
+        int rc = v4_hdr_parse(buf, len, name, &v, err);
+        if (rc) return rc;
+        h->kind = HOLO_KIND_IMAGE;
+        h->version = 4;
+        h->width = v.width;
+        h->height = v.height;
+        h->channels = 3;
+        h->block_count = v.B;
+        h->block_id = v.id;
+        h->header_len = V4_HDR_LEN;
+        h->coarse_off = h->resid_off = V4_HDR_LEN;
+        h->resid_len = (uint32_t)(len - V4_HDR_LEN);   /* tiers and U share: opaque here */
+        h->content_id = v.content_id;
+        return 0;
     } else {
         return holo_seterr(err, HOLO_EINVAL, "%s: not a holo chunk (bad magic)", name);
     }
@@ -110,7 +127,7 @@ int holo_chunk_same_set(const holo_chunk_hdr *a, const holo_chunk_hdr *b)
     switch (a->kind) {
     case HOLO_KIND_IMAGE:
         return a->version == b->version && a->width == b->width && a->height == b->height &&
-               a->channels == b->channels;
+               a->channels == b->channels && a->content_id == b->content_id;
     case HOLO_KIND_AUDIO:
         return a->version == b->version && a->sample_rate == b->sample_rate &&
                a->channels == b->channels && a->frames == b->frames &&
@@ -126,7 +143,7 @@ int holo_chunk_same_set(const holo_chunk_hdr *a, const holo_chunk_hdr *b)
 uint64_t holo_chunk_residual_len(const holo_chunk_hdr *h)
 {
     switch (h->kind) {
-    case HOLO_KIND_IMAGE: return h->version == 3 ? 0 : 3ull * h->width * h->height;
+    case HOLO_KIND_IMAGE: return h->version >= 3 ? 0 : 3ull * h->width * h->height;
     case HOLO_KIND_AUDIO: return h->version == 3 ? 0 : (uint64_t)h->frames * h->channels;
     case HOLO_KIND_BINARY: return h->length - h->prefix_len;
     default: return 0;

@@ -48,7 +48,8 @@ typedef enum { HOLO_KIND_NONE = 0, HOLO_KIND_IMAGE, HOLO_KIND_AUDIO, HOLO_KIND_B
 
 const char *holo_kind_name(holo_kind k);   /* "image", "audio", "binary", "none" */
 
-/* A parsed chunk header (HOCH, HOAU or HOBI). All offsets are checked against the buffer. */
+/* A parsed chunk header (HOCH, HOAU, HOBI or HOV4). All offsets are checked against the buffer;
+ * a HOV4 chunk (version 4) is checked whole, CRC included. */
 typedef struct holo_chunk_hdr {
     holo_kind kind;
     int version;              /* 1, 2 or 3 */
@@ -68,6 +69,7 @@ typedef struct holo_chunk_hdr {
     uint32_t header_len;      /* 30, 36 or 33 */
     uint32_t coarse_off, coarse_len;
     uint32_t resid_off, resid_len;
+    uint64_t content_id;      /* v4: identifies one encoding (0 for the other formats) */
 } holo_chunk_hdr;
 
 /* Parse the header of a chunk held in buf[0..len). Checks magic, version, B >= 1, b < B, sizes

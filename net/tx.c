@@ -338,9 +338,9 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
     for (size_t i = 0; i < n; i++) {
         holo_chunk_hdr h;
         holo_err err = { 0 };
-        /* v1/v2/v3 HOCH, HOAU and HOBI (reference receivers decode only v1/v2) */
+        /* v1-v3 HOCH, HOAU, HOBI and our HOV4 (reference receivers decode only v1/v2) */
         if (holo_chunk_parse(c[i].data, c[i].len, c[i].name, &h, &err)) {
-            net_log("%s/%s: %s; holonet sends only version 1-3 HOCH, HOAU and HOBI chunks",
+            net_log("%s/%s: %s; holonet sends only HOCH, HOAU, HOBI and HOV4 chunks",
                     dir, c[i].name, err.msg);
             free_chunks(c, n);
             return -1;
@@ -483,7 +483,7 @@ int holonet_tx_main(int argc, char **argv)
         case 'd': if (net_parse_double(optarg, &o.delay) || o.delay < 0 || o.delay > 60) goto bad;
             break;
         case 'r': if (net_parse_u64(optarg, &o.rate)) goto bad; break;
-        case 'V': if (net_parse_u64(optarg, &v) || v < 1 || v > 3) goto bad;
+        case 'V': if (net_parse_u64(optarg, &v) || v < 1 || v > 4) goto bad;
             o.codec_version = (int)v; break;
         case 'R': if (net_parse_double(optarg, &o.recovery) || !(o.recovery >= 0) ||
                       o.recovery > 16) goto bad;

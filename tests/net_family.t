@@ -10,7 +10,7 @@ n=0; fail=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 if [ ! -x "$H" ] || [ ! -x "$TOOLS/mkimage" ] || [ ! -x "$TOOLS/psnr" ]; then
   echo "1..0 # SKIP holonet or test tools not built"; exit 0; fi
-echo "1..20"
+echo "1..23"
 T=$(mktemp -d /tmp/net_family.XXXXXX)
 PIDS=""
 cleanup() { for p in $PIDS; do stop "$p" 5; done; rm -rf "$T"; }
@@ -93,6 +93,18 @@ tx "$T/p.png" 127.0.0.1 --port "$RXPORT" --loops 1 --delay 0 --codec-version 3
 ok $? "tx --codec-version 3 encodes and sends"
 waitpid "$RXPID"
 "$BIN/holo" info "$T/r7/p.png.holo" 2>&1 | grep -q "codec v3"; ok $? "the store holds v3 chunks"
+
+# --- 5. v4 (HOV4) directories travel unchanged ------------------------------------------------
+"$BIN/holo" encode --codec-version 4 -b 8 -o "$T/v4.png.holo" "$T/p.png" >/dev/null 2>&1
+mkdir "$T/r40"
+start_rx "$T/rx40.log" --base-dir "$T/r40" --idle-timeout 1 --decode-mode none
+tx "$T/v4.png.holo" 127.0.0.1 --port "$RXPORT" --loops 1 --delay 0
+ok $? "tx accepts a v4 image directory"
+waitpid "$RXPID"
+ok "$(cd "$T/v4.png.holo" && for f in chunk_*.holo; do cmp -s "$f" "$T/r40/v4.png.holo/$f" || echo x; done | wc -l)" \
+   "v4: every chunk lands byte-identical"
+"$BIN/holo" decode -o "$T/v4.png" "$T/r40/v4.png.holo" >/dev/null 2>&1
+[ "$("$TOOLS/psnr" "$T/p.png" "$T/v4.png")" = inf ]; ok $? "v4: the received store decodes to the original"
 
 # --- 5. --prefer-gain: the first loop follows manifest.json --------------------------------
 mkdir "$T/r8"

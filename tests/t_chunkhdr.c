@@ -1,7 +1,9 @@
 /* t_chunkhdr.c — chunk header parse/emit round trips and hostile headers. */
 #include "../codec/internal.h"
 #include "tap.h"
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int roundtrip(const holo_chunk_hdr *h)
 {
@@ -79,5 +81,37 @@ int main(void)
     ok(holo_chunk_same_set(&img, &other), "another block of the same set matches");
     is_int((long long)holo_chunk_residual_len(&img), 3 * 23 * 37, "image residual length");
     is_int((long long)holo_chunk_residual_len(&bin), 5000 - 1024, "binary residual length");
+
+    /* HOV4: the public parser checks the whole chunk (CRC included) and tells encodings apart */
+    char tmpl[] = "/tmp/t_chunkhdr.XXXXXX", in[4200], dir[4200], p0[4300], p1[4300];
+    if (!mkdtemp(tmpl)) return done_testing();
+    snprintf(in, sizeof in, "%s/formats/inputs/img_37x23.png", tap_vectors());
+    snprintf(dir, sizeof dir, "%s/v4.holo", tmpl);
+    holo_encode_opts eo;
+    holo_encode_opts_init(&eo);
+    eo.codec_version = 4;
+    eo.block_count = 4;
+    holo_err e = {0};
+    ok(holo_encode_file(in, dir, &eo, &e) == 0, "encode a v4 image (%s)", e.msg);
+    snprintf(p0, sizeof p0, "%s/chunk_0000.holo", dir);
+    snprintf(p1, sizeof p1, "%s/chunk_0001.holo", dir);
+    size_t l0 = 0, l1 = 0;
+    uint8_t *c0 = tap_slurp(p0, &l0), *c1 = tap_slurp(p1, &l1);
+    holo_chunk_hdr h0, h1;
+    ok(c0 && holo_chunk_parse(c0, l0, "chunk_0000.holo", &h0, &e) == 0 && h0.version == 4 &&
+       h0.width == 37 && h0.height == 23 && h0.block_count == 4 && h0.block_id == 0,
+       "HOV4 header parses: version 4, 37x23, B=4");
+    ok(c1 && holo_chunk_parse(c1, l1, "chunk_0001.holo", &h1, &e) == 0 && holo_chunk_same_set(&h0, &h1),
+       "two chunks of one v4 encoding are the same set");
+    h1.content_id ^= 1;
+    ok(!holo_chunk_same_set(&h0, &h1), "another content id is another encoding");
+    if (c0) {
+        c0[l0 - 1] ^= 0x40;
+        rejects(c0, l0, HOLO_EINVAL, "a HOV4 chunk with a flipped payload bit");
+        rejects(c0, l0 - 1, HOLO_EINVAL, "a truncated HOV4 chunk");
+    }
+    free(c0);
+    free(c1);
+    holo_rmtree(tmpl);
     return done_testing();
 }
