@@ -987,6 +987,24 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     return open_write(fs, path, fi->flags, mode, 0, fi);
 }
 
+/* A read handle holding the current decoded snapshot of path (decoded now if not cached). Without
+ * the watcher nothing else notices new chunks, so the cached decode is dropped first. */
+static int open_snapshot(holofs *fs, const char *path, fs_fh **out)
+{
+    fs_fh *h;
+    int rc = fh_new(&h, FH_SNAP, path);
+    if (rc < 0)
+        return rc;
+    if (!fs->watch)
+        fs_cache_drop(fs->cache, path);
+    if ((rc = fs_cache_get(fs->cache, path, &h->snap)) < 0) {
+        fh_free(h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
     holofs *fs = ctx_fs();
@@ -1006,14 +1024,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     if (pt == PK_OBJECT) {   /* a container object: read-only, decoded through the cache */
         if (wr || (fi->flags & O_TRUNC))
             return -EROFS;
-        if ((rc = fh_new(&h, FH_SNAP, path)) < 0)
+        if ((rc = open_snapshot(fs, path, &h)) < 0)
             return rc;
-        if (!fs->watch)
-            fs_cache_drop(fs->cache, path);
-        if ((rc = fs_cache_get(fs->cache, path, &h->snap)) < 0) {
-            fh_free(h);
-            return rc;
-        }
         fi->direct_io = 1;
         fi->fh = (uint64_t)(uintptr_t)h;
         return 0;
@@ -1059,14 +1071,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     /* encoded */
     if (wr || (fi->flags & O_TRUNC))
         return open_write(fs, path, fi->flags, st.st_mode & 0666, !(fi->flags & O_TRUNC), fi);
-    if ((rc = fh_new(&h, FH_SNAP, path)) < 0)
+    if ((rc = open_snapshot(fs, path, &h)) < 0)
         return rc;
-    if (!fs->watch)
-        fs_cache_drop(fs->cache, path);
-    if ((rc = fs_cache_get(fs->cache, path, &h->snap)) < 0) {
-        fh_free(h);
-        return rc;
-    }
     /* The kernel page cache is per inode, a snapshot per handle. A handle whose generation
      * differs from other open handles reads direct; otherwise it may use the page cache, kept
      * only when it already holds this generation. */
