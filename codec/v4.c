@@ -294,6 +294,23 @@ static size_t t0_bytes(v4_image *im)
 }
 
 /* Choose every shift from the statistics (holo4.md §2, encoder choice). */
+/* The largest Lagrange multiplier (bisected in log2 over [-20, 30]) whose shifts, bounded by
+ * lo..hi, still give `target` dB from the tiers so far in the model; its shifts end in sv. */
+static void fit_lambda(const v4_image *im, const v4_stat *st, const double *R, const uint8_t *lo,
+                       const uint8_t *hi, uint8_t *sv, double target)
+{
+    double a = -20, z = 30;
+    for (int it = 0; it < 40; it++) {
+        double mid = 0.5 * (a + z);
+        lagrange(im, st, R, pow(2, mid), lo, hi, sv);
+        if (psnr_of(model_mse(im, st, sv, 1)) >= target)
+            a = mid;
+        else
+            z = mid;
+    }
+    lagrange(im, st, R, pow(2, a), lo, hi, sv);
+}
+
 static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, double du)
 {
     int ngb = st->ngb;
@@ -321,16 +338,7 @@ static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, doubl
             lo[gb] = im->shift[gb][3];
             hi[gb] = V4_MAX_SHIFT;
         }
-        double a = -20, z = 30;
-        for (int it = 0; it < 40; it++) {
-            double mid = 0.5 * (a + z);
-            lagrange(im, st, R, pow(2, mid), lo, hi, sv);
-            if (psnr_of(model_mse(im, st, sv, 1)) >= tg->t0 + tg->m0)
-                a = mid;
-            else
-                z = mid;
-        }
-        lagrange(im, st, R, pow(2, a), lo, hi, sv);
+        fit_lambda(im, st, R, lo, hi, sv, tg->t0 + tg->m0);
         for (int gb = 0; gb < ngb; gb++)
             im->shift[gb][0] = sv[gb];
         lo_ld = hi_ld = -1;
@@ -360,23 +368,14 @@ static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, doubl
         lo[gb] = im->shift[gb][3];
         hi[gb] = im->shift[gb][0];
     }
-    double l_lo = -20, l_hi = 30;         /* log2 lambda */
-    for (int it = 0; it < 40; it++) {
-        double mid = 0.5 * (l_lo + l_hi);
-        lagrange(im, st, R, pow(2, mid), lo, hi, sv);
-        if (psnr_of(model_mse(im, st, sv, 1)) >= tg->t1 + tg->m1)
-            l_lo = mid;
-        else
-            l_hi = mid;
-    }
-    lagrange(im, st, R, pow(2, l_lo), lo, hi, sv);
+    fit_lambda(im, st, R, lo, hi, sv, tg->t1 + tg->m1);
     for (int gb = 0; gb < ngb; gb++)
         im->shift[gb][1] = sv[gb];
     fill_slack(im, st, R, 1, tg->t1 + tg->m1, gain);
     /* T2: the largest lambda giving t2 on the worst subset of m2 chunks. */
     for (int gb = 0; gb < ngb; gb++)
         hi[gb] = im->shift[gb][1];
-    l_lo = -20; l_hi = 30;
+    double l_lo = -20, l_hi = 30;         /* log2 lambda */
     for (int it = 0; it < 40; it++) {
         double mid = 0.5 * (l_lo + l_hi);
         lagrange(im, st, R, pow(2, mid), lo, hi, sv);
