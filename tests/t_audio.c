@@ -21,40 +21,10 @@
 
 static char scratch[4096];
 
-/* snprintf without -Wformat-truncation noise: test paths are short. */
-static void pathf(char *out, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void pathf(char *out, size_t sz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, sz, fmt, ap);
-    va_end(ap);
-}
-
-static int write_bytes(const char *path, const void *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    size_t w = fwrite(p, 1, n, f);
-    return fclose(f) == 0 && w == n ? 0 : -1;
-}
-
-static void rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[4096];
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') { pathf(p, sizeof p, "%s/%s", dir, e->d_name); unlink(p); }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void fresh_dir(char *out, size_t sz, const char *name)
 {
-    pathf(out, sz, "%s/%s", scratch, name);
-    rm_dir(out);
+    tap_pathf(out, sz, "%s/%s", scratch, name);
+    holo_rmtree(out);
     mkdir(out, 0700);
 }
 
@@ -93,14 +63,14 @@ static void compare_wav(const holo_decoded *d, const char *want_path, const char
 static void decode_case(const char *cdir, json_t *c, const char *id)
 {
     char chunks[4096], p[4096];
-    pathf(chunks, sizeof chunks, "%s/chunks", cdir);
+    tap_pathf(chunks, sizeof chunks, "%s/chunks", cdir);
     json_t *outs = json_object_get(c, "outputs");
     holo_decoded d;
     holo_err err = {0};
     warnings = 0;
     int rc = decode_dir(chunks, &d, &err);
     if (!is_int(rc, 0, "%s: decode all chunks", id)) { diag("%s", err.msg); return; }
-    pathf(p, sizeof p, "%s/%s", cdir, json_string_value(json_object_get(outs, "decoded_all")));
+    tap_pathf(p, sizeof p, "%s/%s", cdir, json_string_value(json_object_get(outs, "decoded_all")));
     compare_wav(&d, p, id);
     json_t *applied = json_object_get(c, "expected_blocks_applied");
     if (applied) {
@@ -123,20 +93,20 @@ static void decode_case(const char *cdir, json_t *c, const char *id)
     json_array_foreach(subset, i, f) {
         char src[4096], dst[4096];
         size_t n = 0;
-        pathf(src, sizeof src, "%s/%s", chunks, json_string_value(f));
-        pathf(dst, sizeof dst, "%s/%s", sub, json_string_value(f));
+        tap_pathf(src, sizeof src, "%s/%s", chunks, json_string_value(f));
+        tap_pathf(dst, sizeof dst, "%s/%s", sub, json_string_value(f));
         uint8_t *b = tap_slurp(src, &n);
-        if (b) write_bytes(dst, b, n);
+        if (b) tap_spew(dst, b, n);
         free(b);
     }
     rc = decode_dir(sub, &d, &err);
-    if (!is_int(rc, 0, "%s: decode subset", id)) { diag("%s", err.msg); rm_dir(sub); return; }
-    pathf(p, sizeof p, "%s/%s", cdir, json_string_value(dsub));
+    if (!is_int(rc, 0, "%s: decode subset", id)) { diag("%s", err.msg); holo_rmtree(sub); return; }
+    tap_pathf(p, sizeof p, "%s/%s", cdir, json_string_value(dsub));
     compare_wav(&d, p, id);
     is_int(d.info.chunks_present, (long long)json_array_size(subset), "%s: subset blocks", id);
     ok(!d.info.exact || json_array_size(subset) == d.info.block_count, "%s: subset exact flag", id);
     holo_decoded_free(&d);
-    rm_dir(sub);
+    holo_rmtree(sub);
 }
 
 /* Every file of `want` exists in `got` with the same bytes, and `got` has nothing else. */
@@ -149,8 +119,8 @@ static void compare_dirs(const char *got, const char *want, const char *id)
         if (e->d_name[0] == '.') continue;
         char a[4096], b[4096];
         size_t la = 0, lb = 0;
-        pathf(a, sizeof a, "%s/%s", got, e->d_name);
-        pathf(b, sizeof b, "%s/%s", want, e->d_name);
+        tap_pathf(a, sizeof a, "%s/%s", got, e->d_name);
+        tap_pathf(b, sizeof b, "%s/%s", want, e->d_name);
         uint8_t *ba = tap_slurp(a, &la), *bb = tap_slurp(b, &lb);
         files++;
         if (ba && bb && la == lb && memcmp(ba, bb, la) == 0) same++;
@@ -181,24 +151,24 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
         eo.coarse_frames = (uint32_t)json_integer_value(v);
     eo.threads = 2;
     char in[4096], out[4096], chunks[4096];
-    pathf(in, sizeof in, "%s/formats/%s", tap_vectors(),
+    tap_pathf(in, sizeof in, "%s/formats/%s", tap_vectors(),
              json_string_value(json_object_get(c, "input")));
     fresh_dir(out, sizeof out, "enc");
     holo_err err = {0};
     int rc = holo_audio12_encode(in, out, &eo, &err);
     if (is_int(rc, 0, "%s: encode %s", id, in)) {
-        pathf(chunks, sizeof chunks, "%s/chunks", cdir);
+        tap_pathf(chunks, sizeof chunks, "%s/chunks", cdir);
         compare_dirs(out, chunks, id);
     } else {
         diag("%s", err.msg);
     }
-    rm_dir(out);
+    holo_rmtree(out);
 }
 
 static void vector_cases(void)
 {
     char cases[4096];
-    pathf(cases, sizeof cases, "%s/formats/cases", tap_vectors());
+    tap_pathf(cases, sizeof cases, "%s/formats/cases", tap_vectors());
     struct dirent **names;
     int n = scandir(cases, &names, NULL, alphasort);
     if (!ok(n > 0, "vector cases in %s", cases)) return;
@@ -208,8 +178,8 @@ static void vector_cases(void)
         if (!strncmp(id, "audio_v1_", 9) || !strncmp(id, "audio_v2_", 9) ||
             !strncmp(id, "robust_audio_", 13)) {
             char cdir[4096], cj[4096];
-            pathf(cdir, sizeof cdir, "%s/%s", cases, id);
-            pathf(cj, sizeof cj, "%s/case.json", cdir);
+            tap_pathf(cdir, sizeof cdir, "%s/%s", cases, id);
+            tap_pathf(cj, sizeof cj, "%s/case.json", cdir);
             json_error_t je;
             json_t *c = json_load_file(cj, 0, &je);
             if (ok(c != NULL, "%s: case.json", id)) {
@@ -229,7 +199,7 @@ static void vector_cases(void)
 static void kb_cases(void)
 {
     char p[4096];
-    pathf(p, sizeof p, "%s/formats/tables/block_count.json", tap_vectors());
+    tap_pathf(p, sizeof p, "%s/formats/tables/block_count.json", tap_vectors());
     json_t *root = json_load_file(p, 0, NULL);
     json_t *rows = json_object_get(root, "end_to_end");
     size_t i;
@@ -244,11 +214,11 @@ static void kb_cases(void)
         eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
         eo.chunk_kb = (long)json_integer_value(kb);
         char in[4096], out[4096], c0[4096];
-        pathf(in, sizeof in, "%s/formats/%s", tap_vectors(), json_string_value(json_object_get(e, "input")));
+        tap_pathf(in, sizeof in, "%s/formats/%s", tap_vectors(), json_string_value(json_object_get(e, "input")));
         fresh_dir(out, sizeof out, "kb");
         holo_err err = {0};
         int rc = holo_audio12_encode(in, out, &eo, &err);
-        pathf(c0, sizeof c0, "%s/chunk_0000.holo", out);
+        tap_pathf(c0, sizeof c0, "%s/chunk_0000.holo", out);
         size_t len = 0;
         uint8_t *b = tap_slurp(c0, &len);
         long long want = json_integer_value(json_object_get(e, "chosen_block_count"));
@@ -256,7 +226,7 @@ static void kb_cases(void)
            json_integer_value(json_object_get(e, "coarse_size")),
            "%s kb=%ld: B = %lld", in, eo.chunk_kb, want);
         free(b);
-        rm_dir(out);
+        holo_rmtree(out);
         seen++;
     }
     ok(seen == 2, "audio kb rows checked (%d)", seen);
@@ -288,7 +258,7 @@ static void make_wav(const char *path, unsigned ch, unsigned rate, unsigned bits
     memcpy(p, "LIST", 4); put32(p + 4, 3); memcpy(p + 8, "abc", 3); p += 12;   /* + pad byte */
     memcpy(p, "data", 4); put32(p + 4, (uint32_t)dlen); p += 8;
     memcpy(p, data, dlen);
-    write_bytes(path, b, total);
+    tap_spew(path, b, total);
     free(b);
 }
 
@@ -319,8 +289,8 @@ static void round_trip(const char *in, const char *what, const int16_t *want, ui
     eo.coarse_frames = 64;
     holo_err err = {0};
     int rc = holo_audio12_encode(in, out, &eo, &err);
-    if (!is_int(rc, 0, "%s: encode", what)) { diag("%s", err.msg); rm_dir(out); return; }
-    pathf(c0, sizeof c0, "%s/chunk_0000.holo", out);
+    if (!is_int(rc, 0, "%s: encode", what)) { diag("%s", err.msg); holo_rmtree(out); return; }
+    tap_pathf(c0, sizeof c0, "%s/chunk_0000.holo", out);
     size_t clen = 0;
     uint8_t *cb = tap_slurp(c0, &clen);
     if (ok(cb && clen > 36 && !memcmp(cb, "HOAU", 4), "%s: chunk_0000 is HOAU", what)) {
@@ -346,7 +316,7 @@ static void round_trip(const char *in, const char *what, const int16_t *want, ui
     } else {
         diag("%s", err.msg);
     }
-    rm_dir(out);
+    holo_rmtree(out);
 }
 
 static void generated(void)
@@ -357,7 +327,7 @@ static void generated(void)
     /* 16-bit mono and stereo, v1 and v2. */
     uint64_t n = 3001;
     int16_t *mono = gen_signal(n, 1, 7, 20000);
-    pathf(p, sizeof p, "%s/mono.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/mono.wav", scratch);
     make_wav(p, 1, 22050, 16, 0, (uint8_t *)mono, n * 2);
     round_trip(p, "mono16 v2", mono, n, 1, 22050, 2, 8, 0);
     round_trip(p, "mono16 v1", mono, n, 1, 22050, 1, 5, 0);
@@ -365,7 +335,7 @@ static void generated(void)
     free(mono);
 
     int16_t *st = gen_signal(n, 2, 9, 30000);
-    pathf(p, sizeof p, "%s/stereo.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/stereo.wav", scratch);
     uint8_t *stp = malloc(n * 4 + 3);                          /* + a partial trailing frame */
     memcpy(stp, st, n * 4);
     memcpy(stp + n * 4, "\x01\x02\x03", 3);
@@ -376,7 +346,7 @@ static void generated(void)
     holo_wav_free(&w);
     round_trip(p, "stereo16 v2", st, n, 2, 44100, 2, 16, 0);
     /* Extensible PCM 16-bit: same samples. */
-    pathf(p, sizeof p, "%s/ext16.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/ext16.wav", scratch);
     make_wav(p, 2, 44100, 16, 1, (uint8_t *)st, n * 4);
     int rc = holo_wav_read(p, &w, &err);
     ok(rc == 0 && w.frames == n && !w.converted && !memcmp(w.samples, st, n * 4),
@@ -396,7 +366,7 @@ static void generated(void)
         e24[j] = j < 10 ? w16[j] : (int16_t)(v >> 8);
     }
     for (int ext = 0; ext < 2; ext++) {
-        pathf(p, sizeof p, "%s/pcm24_%d.wav", scratch, ext);
+        tap_pathf(p, sizeof p, "%s/pcm24_%d.wav", scratch, ext);
         make_wav(p, 1, 8000, 24, ext, d24, n24 * 3);
         rc = holo_wav_read(p, &w, &err);
         ok(rc == 0 && w.frames == n24 && w.src_bits == 24 && !memcmp(w.samples, e24, n24 * 2),
@@ -404,7 +374,7 @@ static void generated(void)
         holo_wav_free(&w);
     }
     /* 24-bit noise against 64 coarse frames: residuals beyond int16, so the flag is set. */
-    pathf(p, sizeof p, "%s/pcm24_0.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/pcm24_0.wav", scratch);
     round_trip(p, "mono24 noise v2", e24, n24, 1, 8000, 2, 4, 1);
     /* A smooth 24-bit triangle: flags = 0 and the decode equals the floor(v/256) samples. */
     for (uint64_t j = 0; j < n24; j++) {
@@ -412,7 +382,7 @@ static void generated(void)
         d24[3 * j] = (uint8_t)v; d24[3 * j + 1] = (uint8_t)(v >> 8); d24[3 * j + 2] = (uint8_t)(v >> 16);
         e24[j] = (int16_t)(v >> 8);
     }
-    pathf(p, sizeof p, "%s/tri24.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/tri24.wav", scratch);
     make_wav(p, 1, 8000, 24, 1, d24, n24 * 3);
     round_trip(p, "mono24 triangle v2", e24, n24, 1, 8000, 2, 4, 0);
     free(d24);
@@ -422,7 +392,7 @@ static void generated(void)
     uint64_t nc = 1000;
     int16_t *clip = malloc(nc * 2);
     for (uint64_t j = 0; j < nc; j++) clip[j] = (j % 2 || j % 7 == 0) ? 32767 : -32768;
-    pathf(p, sizeof p, "%s/clip.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/clip.wav", scratch);
     make_wav(p, 1, 8000, 16, 0, (uint8_t *)clip, nc * 2);
     round_trip(p, "clip", clip, nc, 1, 8000, 2, 8, 1);
     free(clip);
@@ -432,7 +402,7 @@ static void generated(void)
     uint8_t *d8 = malloc(n8);
     int16_t *e8 = malloc(n8 * 2);
     for (uint64_t j = 0; j < n8; j++) { d8[j] = (uint8_t)(128 + (j % 50) - 25); e8[j] = (int16_t)(((int)d8[j] - 128) * 256); }
-    pathf(p, sizeof p, "%s/u8.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/u8.wav", scratch);
     make_wav(p, 1, 8000, 8, 0, d8, n8);
     rc = holo_wav_read(p, &w, &err);
     ok(rc == 0 && w.converted && w.src_bits == 8 && w.frames == n8 && !memcmp(w.samples, e8, n8 * 2),
@@ -445,7 +415,7 @@ static void generated(void)
 
     /* Float through libsndfile: floor(x * 32768), clipped. */
     SF_INFO si = {.samplerate = 16000, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
-    pathf(p, sizeof p, "%s/float.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/float.wav", scratch);
     SNDFILE *sf = sf_open(p, SFM_WRITE, &si);
     float fl[8] = {0.5f, -0.5f, 1.0f, -1.0f, 1.5f, -2.0f, 0.3f, -0.3f};
     static const int16_t fwant[8] = {16384, -16384, 32767, -32768, 32767, -32768, 9830, -9831};
@@ -464,7 +434,7 @@ static void generated(void)
 
     /* 32-bit PCM through libsndfile: the top 16 bits (v >> 16, floor). */
     SF_INFO i32 = {.samplerate = 48000, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_32};
-    pathf(p, sizeof p, "%s/pcm32.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/pcm32.wav", scratch);
     static const int pv[6] = {-1, 65536, -65537, 2147483647, -2147483647 - 1, 123456789};
     static const int16_t pw[6] = {-1, 1, -2, 32767, -32768, (int16_t)(123456789 >> 16)};
     sf = sf_open(p, SFM_WRITE, &i32);
@@ -476,7 +446,7 @@ static void generated(void)
 
     /* AIFF through libsndfile. */
     SF_INFO ai = {.samplerate = 11025, .channels = 1, .format = SF_FORMAT_AIFF | SF_FORMAT_PCM_16};
-    pathf(p, sizeof p, "%s/tone.aiff", scratch);
+    tap_pathf(p, sizeof p, "%s/tone.aiff", scratch);
     int16_t *ad = gen_signal(800, 1, 3, 10000);
     sf = sf_open(p, SFM_WRITE, &ai);
     if (sf) { sf_writef_short(sf, ad, 800); sf_close(sf); }
@@ -490,9 +460,9 @@ static void public_api(void)
     char in[4096], out[4096];
     uint64_t n = 2500;
     int16_t *st = gen_signal(n, 2, 11, 12000);
-    pathf(in, sizeof in, "%s/api.wav", scratch);
+    tap_pathf(in, sizeof in, "%s/api.wav", scratch);
     make_wav(in, 2, 32000, 16, 0, (uint8_t *)st, n * 4);
-    pathf(out, sizeof out, "%s/api.wav.holo", scratch);
+    tap_pathf(out, sizeof out, "%s/api.wav.holo", scratch);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
     eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
@@ -511,7 +481,7 @@ static void public_api(void)
     } else {
         diag("%s", err.msg);
     }
-    rm_dir(out);
+    holo_rmtree(out);
     free(st);
 }
 
@@ -527,30 +497,30 @@ static void expect_fail(const char *path, const char *needle, const char *what)
     ok(rc < 0 && strstr(err.msg, path) && strstr(err.msg, needle) && !strchr(err.msg, '\n'),
        "%s: fails with one line naming the file and '%s'", what, needle);
     diag("message: %s", err.msg);
-    rm_dir(out);
+    holo_rmtree(out);
 }
 
 static void bad_inputs(void)
 {
     char p[4096];
     int16_t one = 5;
-    pathf(p, sizeof p, "%s/one.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/one.wav", scratch);
     make_wav(p, 1, 8000, 16, 0, (uint8_t *)&one, 2);
     expect_fail(p, "at least 2", "1-frame WAV");
-    pathf(p, sizeof p, "%s/zero.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/zero.wav", scratch);
     make_wav(p, 2, 8000, 16, 0, (uint8_t *)&one, 2);       /* half a frame */
     expect_fail(p, "at least 2", "0-frame WAV");
-    pathf(p, sizeof p, "%s/text.wav", scratch);
-    write_bytes(p, "hello, this is not audio at all\n", 32);
+    tap_pathf(p, sizeof p, "%s/text.wav", scratch);
+    tap_spew(p, "hello, this is not audio at all\n", 32);
     expect_fail(p, "not a readable audio file", "text file");
-    pathf(p, sizeof p, "%s/empty.wav", scratch);
-    write_bytes(p, "", 0);
+    tap_pathf(p, sizeof p, "%s/empty.wav", scratch);
+    tap_spew(p, "", 0);
     expect_fail(p, "not a readable audio file", "empty file");
-    pathf(p, sizeof p, "%s/nodata.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/nodata.wav", scratch);
     uint8_t h[36] = "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0";
-    write_bytes(p, h, 36);
+    tap_spew(p, h, 36);
     expect_fail(p, "no data chunk", "WAV without data chunk");
-    pathf(p, sizeof p, "%s/missing.wav", scratch);
+    tap_pathf(p, sizeof p, "%s/missing.wav", scratch);
     expect_fail(p, "No such file", "missing file");
 
     /* A chunk whose coarse does not inflate to L*ch*2 bytes cannot be the reference. */
@@ -560,19 +530,19 @@ static void bad_inputs(void)
     fresh_dir(dir, sizeof dir, "nochunks");
     int rc = decode_dir(dir, &d, &err);
     ok(rc == HOLO_ENOCHUNKS, "empty directory: HOLO_ENOCHUNKS (%d: %s)", rc, err.msg);
-    rm_dir(dir);
+    holo_rmtree(dir);
 }
 
 int main(void)
 {
     plan(0);
-    pathf(scratch, sizeof scratch, "/tmp/t_audio.XXXXXX");
+    tap_pathf(scratch, sizeof scratch, "/tmp/t_audio.XXXXXX");
     if (!mkdtemp(scratch)) { ok(0, "mkdtemp"); return done_testing(); }
     vector_cases();
     kb_cases();
     generated();
     public_api();
     bad_inputs();
-    rm_dir(scratch);
+    holo_rmtree(scratch);
     return done_testing();
 }

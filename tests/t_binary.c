@@ -19,48 +19,10 @@
 
 static char scratch[4096];
 
-/* snprintf without -Wformat-truncation noise: test paths are short. */
-static void pathf(char *out, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void pathf(char *out, size_t sz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, sz, fmt, ap);
-    va_end(ap);
-}
-
-static int write_bytes(const char *path, const void *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    size_t w = fwrite(p, 1, n, f);
-    return fclose(f) == 0 && w == n ? 0 : -1;
-}
-
-static void copy_file(const char *src, const char *dst)
-{
-    size_t n = 0;
-    uint8_t *b = tap_slurp(src, &n);
-    if (b) write_bytes(dst, b, n);
-    free(b);
-}
-
-static void rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char p[4096];
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') { pathf(p, sizeof p, "%s/%s", dir, e->d_name); unlink(p); }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void fresh_dir(char *out, size_t sz, const char *name)
 {
-    pathf(out, sz, "%s/%s", scratch, name);
-    rm_dir(out);
+    tap_pathf(out, sz, "%s/%s", scratch, name);
+    holo_rmtree(out);
     mkdir(out, 0700);
 }
 
@@ -124,8 +86,8 @@ static void decode_case(const char *cdir, json_t *c, const char *id)
 {
     char chunks[4096], p[4096], sub[4096];
     json_t *outs = json_object_get(c, "outputs");
-    pathf(chunks, sizeof chunks, "%s/chunks", cdir);
-    pathf(p, sizeof p, "%s/%s", cdir, output(outs, "decoded_all"));
+    tap_pathf(chunks, sizeof chunks, "%s/chunks", cdir);
+    tap_pathf(p, sizeof p, "%s/%s", cdir, output(outs, "decoded_all"));
     check_decode(chunks, p, id, 1);
 
     json_t *subset = json_object_get(c, "subset_files");
@@ -136,15 +98,15 @@ static void decode_case(const char *cdir, json_t *c, const char *id)
     json_t *f;
     json_array_foreach(subset, i, f) {
         char src[4096], dst[4096];
-        pathf(src, sizeof src, "%s/%s", chunks, json_string_value(f));
-        pathf(dst, sizeof dst, "%s/%s", sub, json_string_value(f));
-        copy_file(src, dst);
+        tap_pathf(src, sizeof src, "%s/%s", chunks, json_string_value(f));
+        tap_pathf(dst, sizeof dst, "%s/%s", sub, json_string_value(f));
+        tap_copy(src, dst);
     }
     char what[512];
     snprintf(what, sizeof what, "%s subset", id);
-    pathf(p, sizeof p, "%s/%s", cdir, ds);
+    tap_pathf(p, sizeof p, "%s/%s", cdir, ds);
     check_decode(sub, p, what, -1);
-    rm_dir(sub);
+    holo_rmtree(sub);
 }
 
 static void encode_case(const char *cdir, json_t *c, const char *id)
@@ -158,12 +120,12 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
     eo.block_count = (uint32_t)json_integer_value(json_object_get(args, "block_count"));
     eo.threads = 2;
     char in[4096], out[4096], chunks[4096];
-    pathf(in, sizeof in, "%s/formats/%s", tap_vectors(), json_string_value(json_object_get(c, "input")));
-    pathf(chunks, sizeof chunks, "%s/chunks", cdir);
+    tap_pathf(in, sizeof in, "%s/formats/%s", tap_vectors(), json_string_value(json_object_get(c, "input")));
+    tap_pathf(chunks, sizeof chunks, "%s/chunks", cdir);
     fresh_dir(out, sizeof out, "enc");
     holo_err err = {0};
     int rc = holo_binary_encode(in, out, &eo, &err);
-    if (!is_int(rc, 0, "%s: encode", id)) { diag("%s", err.msg); rm_dir(out); return; }
+    if (!is_int(rc, 0, "%s: encode", id)) { diag("%s", err.msg); holo_rmtree(out); return; }
     struct stat st;
     stat(in, &st);
     uint64_t N = st.st_size > 1024 ? (uint64_t)st.st_size - 1024 : 0;
@@ -174,8 +136,8 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
         int same = 0;
         for (uint32_t b = 0; b < B; b++) {
             char a[4096], r[4096];
-            pathf(a, sizeof a, "%s/chunk_%04u.holo", out, b);
-            pathf(r, sizeof r, "%s/chunk_%04u.holo", chunks, b);
+            tap_pathf(a, sizeof a, "%s/chunk_%04u.holo", out, b);
+            tap_pathf(r, sizeof r, "%s/chunk_%04u.holo", chunks, b);
             size_t la = 0, lr = 0;
             uint8_t *ba = tap_slurp(a, &la), *br = tap_slurp(r, &lr);
             same += ba && br && la == lr && !memcmp(ba, br, la);
@@ -185,7 +147,7 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
         is_int(same, (long long)B, "%s: chunk files byte-identical to Holo.Codec", id);
     } else {
         char a[4096];
-        pathf(a, sizeof a, "%s/chunk_0000.holo", out);
+        tap_pathf(a, sizeof a, "%s/chunk_0000.holo", out);
         size_t la = 0;
         uint8_t *ba = tap_slurp(a, &la);
         ok(ba && la >= 33 && !memcmp(ba, "HOBI", 4) && ba[4] == 2 && holo_rd32(ba + 13) == 1,
@@ -193,13 +155,13 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
         free(ba);
     }
     check_decode(out, in, id, 1);
-    rm_dir(out);
+    holo_rmtree(out);
 }
 
 static void vector_cases(void)
 {
     char cases[4096];
-    pathf(cases, sizeof cases, "%s/formats/cases", tap_vectors());
+    tap_pathf(cases, sizeof cases, "%s/formats/cases", tap_vectors());
     struct dirent **names;
     int n = scandir(cases, &names, NULL, alphasort);
     if (!ok(n > 0, "vector cases in %s", cases)) return;
@@ -208,8 +170,8 @@ static void vector_cases(void)
         const char *id = names[i]->d_name;
         if (!strncmp(id, "binary_", 7)) {
             char cdir[4096], cj[4096];
-            pathf(cdir, sizeof cdir, "%s/%s", cases, id);
-            pathf(cj, sizeof cj, "%s/case.json", cdir);
+            tap_pathf(cdir, sizeof cdir, "%s/%s", cases, id);
+            tap_pathf(cj, sizeof cj, "%s/case.json", cdir);
             json_t *c = json_load_file(cj, 0, NULL);
             if (ok(c != NULL, "%s: case.json", id)) {
                 decode_case(cdir, c, id);
@@ -234,7 +196,7 @@ static void make_file(const char *path, size_t n, uint32_t seed)
         x = x * 1664525u + 1013904223u;
         b[i] = i % 3 ? (uint8_t)(x >> 24) : (uint8_t)(i & 0x3F);
     }
-    write_bytes(path, b, n);
+    tap_spew(path, b, n);
     free(b);
 }
 
@@ -243,7 +205,7 @@ static void sizes(void)
     static const size_t L[] = {1, 1023, 1024, 1025, 1056, 5000};
     for (size_t i = 0; i < sizeof L / sizeof *L; i++) {
         char in[4096], out[4096], what[64];
-        pathf(in, sizeof in, "%s/f%zu.bin", scratch, L[i]);
+        tap_pathf(in, sizeof in, "%s/f%zu.bin", scratch, L[i]);
         make_file(in, L[i], (uint32_t)L[i]);
         fresh_dir(out, sizeof out, "sz");
         holo_encode_opts eo;
@@ -260,7 +222,7 @@ static void sizes(void)
         /* Lose one chunk: still decodes, not exact, prefix intact. */
         if (B > 1) {
             char c1[4096];
-            pathf(c1, sizeof c1, "%s/chunk_0001.holo", out);
+            tap_pathf(c1, sizeof c1, "%s/chunk_0001.holo", out);
             unlink(c1);
             holo_decoded d;
             rc = decode_dir(out, &d, &err);
@@ -272,7 +234,7 @@ static void sizes(void)
             free(orig);
             if (rc == 0) holo_decoded_free(&d);
         }
-        rm_dir(out);
+        holo_rmtree(out);
     }
 }
 
@@ -282,7 +244,7 @@ static void kb_and_errors(void)
     holo_err err = {0};
     holo_encode_opts eo;
     /* Holo.Codec kb rule: 100000 bytes, kb = 8: T = 8192, O = C + 64, B = ceil(N / (T - O)). */
-    pathf(in, sizeof in, "%s/kb.bin", scratch);
+    tap_pathf(in, sizeof in, "%s/kb.bin", scratch);
     make_file(in, 100000, 5);
     fresh_dir(out, sizeof out, "kb");
     holo_encode_opts_init(&eo);
@@ -290,7 +252,7 @@ static void kb_and_errors(void)
     eo.chunk_kb = 8;
     int rc = holo_binary_encode(in, out, &eo, &err);
     char c0[4096];
-    pathf(c0, sizeof c0, "%s/chunk_0000.holo", out);
+    tap_pathf(c0, sizeof c0, "%s/chunk_0000.holo", out);
     size_t len = 0;
     uint8_t *b = tap_slurp(c0, &len);
     if (ok(rc == 0 && b && len > 33, "kb=8: encoded")) {
@@ -301,11 +263,11 @@ static void kb_and_errors(void)
     }
     free(b);
     check_decode(out, in, "kb=8", 1);
-    rm_dir(out);
+    holo_rmtree(out);
 
     /* Empty file: rejected, one line naming it. */
-    pathf(in, sizeof in, "%s/empty.bin", scratch);
-    write_bytes(in, "", 0);
+    tap_pathf(in, sizeof in, "%s/empty.bin", scratch);
+    tap_spew(in, "", 0);
     fresh_dir(out, sizeof out, "empty");
     holo_encode_opts_init(&eo);
     eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
@@ -313,12 +275,12 @@ static void kb_and_errors(void)
     ok(rc == HOLO_EINVAL && strstr(err.msg, in) && strstr(err.msg, "empty") && !strchr(err.msg, '\n'),
        "empty file rejected: %s", err.msg);
     is_int(count_files(out), 0, "empty file: no chunk written");
-    rm_dir(out);
+    holo_rmtree(out);
 
     /* A chunk of another encoding among the set is skipped with a warning, not fatal (Q2). */
     char a[4096], bb[4096], da[4096], db[4096], src[4096], dst[4096];
-    pathf(a, sizeof a, "%s/a.bin", scratch);
-    pathf(bb, sizeof bb, "%s/b.bin", scratch);
+    tap_pathf(a, sizeof a, "%s/a.bin", scratch);
+    tap_pathf(bb, sizeof bb, "%s/b.bin", scratch);
     make_file(a, 3000, 1);
     make_file(bb, 3100, 2);
     fresh_dir(da, sizeof da, "mixA");
@@ -327,11 +289,11 @@ static void kb_and_errors(void)
     eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
     eo.block_count = 4;
     rc = holo_binary_encode(a, da, &eo, &err) | holo_binary_encode(bb, db, &eo, &err);
-    pathf(src, sizeof src, "%s/chunk_0002.holo", db);
-    pathf(dst, sizeof dst, "%s/chunk_0009.holo", da);
-    copy_file(src, dst);
-    pathf(dst, sizeof dst, "%s/chunk_0010.holo", da);
-    write_bytes(dst, "HOBI\x02garbage", 12);
+    tap_pathf(src, sizeof src, "%s/chunk_0002.holo", db);
+    tap_pathf(dst, sizeof dst, "%s/chunk_0009.holo", da);
+    tap_copy(src, dst);
+    tap_pathf(dst, sizeof dst, "%s/chunk_0010.holo", da);
+    tap_spew(dst, "HOBI\x02garbage", 12);
     holo_decoded d;
     rc = rc ? rc : decode_dir(da, &d, &err);
     size_t alen = 0;
@@ -346,17 +308,17 @@ static void kb_and_errors(void)
         diag("%s", err.msg);
     }
     free(orig);
-    rm_dir(da);
-    rm_dir(db);
+    holo_rmtree(da);
+    holo_rmtree(db);
 }
 
 /* The public entry points: an unknown extension is a binary; the directory decodes by magic. */
 static void public_api(void)
 {
     char in[4096], out[4096];
-    pathf(in, sizeof in, "%s/api.dat", scratch);
+    tap_pathf(in, sizeof in, "%s/api.dat", scratch);
     make_file(in, 4000, 77);
-    pathf(out, sizeof out, "%s/api.dat.holo", scratch);
+    tap_pathf(out, sizeof out, "%s/api.dat.holo", scratch);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
     eo.zlib_level = 9;   /* the reference's level: byte-exact chunks */
@@ -378,7 +340,7 @@ static void public_api(void)
         diag("%s", err.msg);
     }
     free(orig);
-    rm_dir(out);
+    holo_rmtree(out);
 }
 
 int main(void)
@@ -390,6 +352,6 @@ int main(void)
     sizes();
     kb_and_errors();
     public_api();
-    rm_dir(scratch);
+    holo_rmtree(scratch);
     return done_testing();
 }

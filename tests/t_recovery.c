@@ -21,15 +21,6 @@
 
 static char scratch[256];
 
-static void pathf(char *out, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void pathf(char *out, size_t sz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, sz, fmt, ap);
-    va_end(ap);
-}
-
 static int warnings;
 static char last_warning[1024];
 static void count_warn(void *ctx, const char *msg)
@@ -83,8 +74,8 @@ static int decode(const char *dir, int no_recovery, holo_decoded *d, holo_err *e
 static void hide(const subject *s, uint32_t b, int back)
 {
     char a[1024], h[1024];
-    pathf(a, sizeof a, "%s/chunk_%04u.holo", s->dir, b);
-    pathf(h, sizeof h, "%s/hidden_%04u", scratch, b);
+    tap_pathf(a, sizeof a, "%s/chunk_%04u.holo", s->dir, b);
+    tap_pathf(h, sizeof h, "%s/hidden_%04u", scratch, b);
     if (back) rename(h, a);
     else rename(a, h);
 }
@@ -104,7 +95,7 @@ static void make_subject(subject *s)
         s->len = 12000;                       /* N = 10976 residual bytes */
         s->bytes = malloc(s->len);
         for (size_t i = 0; i < s->len; i++) s->bytes[i] = (uint8_t)rnd();
-        pathf(s->input, sizeof s->input, "%s/%s.bin", scratch, s->what);
+        tap_pathf(s->input, sizeof s->input, "%s/%s.bin", scratch, s->what);
         write_file(s->input, s->bytes, s->len);
         return;
     }
@@ -121,7 +112,7 @@ static void make_subject(subject *s)
         d.info.height = H;
         d.info.channels = 3;
         d.pixels = s->pixels;
-        pathf(s->input, sizeof s->input, "%s/%s.png", scratch, s->what);
+        tap_pathf(s->input, sizeof s->input, "%s/%s.png", scratch, s->what);
         if (holo_view_write(&d, HOLO_VIEW_PNG, s->input, &err)) diag("%s", err.msg);
         return;
     }
@@ -136,13 +127,13 @@ static void make_subject(subject *s)
     d.info.sample_rate = 8000;
     d.info.frames = frames;
     d.samples = s->samples;
-    pathf(s->input, sizeof s->input, "%s/%s.wav", scratch, s->what);
+    tap_pathf(s->input, sizeof s->input, "%s/%s.wav", scratch, s->what);
     if (holo_view_write(&d, HOLO_VIEW_WAV, s->input, &err)) diag("%s", err.msg);
 }
 
 static uint8_t *slurp_rec(const subject *s, uint32_t r, size_t *len, char *path, size_t psz)
 {
-    pathf(path, psz, "%s/recovery_%04u.holo", s->dir, r);
+    tap_pathf(path, psz, "%s/recovery_%04u.holo", s->dir, r);
     return tap_slurp(path, len);
 }
 
@@ -150,7 +141,7 @@ static void run(subject *s)
 {
     holo_err err = {0};
     make_subject(s);
-    pathf(s->dir, sizeof s->dir, "%s/%s.holo", scratch, s->what);
+    tap_pathf(s->dir, sizeof s->dir, "%s/%s.holo", scratch, s->what);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
     eo.codec_version = s->version;
@@ -301,9 +292,9 @@ int main(void)
     holo_encode_opts_init(&eo);
     eo.block_count = B;
     char dir[512], rp[1024];
-    pathf(dir, sizeof dir, "%s/plain.holo", scratch);
+    tap_pathf(dir, sizeof dir, "%s/plain.holo", scratch);
     int rc = holo_encode_file(subs[0].input, dir, &eo, &err);
-    pathf(rp, sizeof rp, "%s/recovery_0000.holo", dir);
+    tap_pathf(rp, sizeof rp, "%s/recovery_0000.holo", dir);
     ok(rc == 0 && access(rp, F_OK) != 0, "no recovery chunks unless asked");
     holo_rmtree(scratch);
     return done_testing();

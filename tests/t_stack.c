@@ -24,15 +24,6 @@
 
 static char scratch[256];
 
-static void pathf(char *out, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void pathf(char *out, size_t sz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, sz, fmt, ap);
-    va_end(ap);
-}
-
 static uint32_t rng_state = 777;
 static uint32_t rnd(void)
 {
@@ -98,7 +89,7 @@ static void test_frames(void)
             int v = clean[i] + (int)(rnd() % 61) - 30;
             frame[f][i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
         }
-        pathf(paths[f], sizeof paths[f], "%s/frame%d.png", scratch, f);
+        tap_pathf(paths[f], sizeof paths[f], "%s/frame%d.png", scratch, f);
         write_png(paths[f], frame[f], W, H);
         list[f] = paths[f];
         double p = psnr(frame[f], clean, NPIX);
@@ -108,7 +99,7 @@ static void test_frames(void)
         want[i] = (uint8_t)rne_div(frame[0][i] + frame[1][i] + frame[2][i], 3);
 
     char out[512];
-    pathf(out, sizeof out, "%s/stack.holo", scratch);
+    tap_pathf(out, sizeof out, "%s/stack.holo", scratch);
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
     eo.block_count = 8;
@@ -127,9 +118,9 @@ static void test_frames(void)
     /* Halves round to even: means 0.5 -> 0, 1.5 -> 2, 2.5 -> 2. */
     uint8_t a[12] = {0, 1, 2, 9, 9, 9, 9, 9, 9, 9, 9, 9}, b[12] = {1, 2, 3, 9, 9, 9, 9, 9, 9, 9, 9, 10};
     char pa[512], pb[512], po[512];
-    pathf(pa, sizeof pa, "%s/half_a.png", scratch);
-    pathf(pb, sizeof pb, "%s/half_b.png", scratch);
-    pathf(po, sizeof po, "%s/half.holo", scratch);
+    tap_pathf(pa, sizeof pa, "%s/half_a.png", scratch);
+    tap_pathf(pb, sizeof pb, "%s/half_b.png", scratch);
+    tap_pathf(po, sizeof po, "%s/half.holo", scratch);
     write_png(pa, a, 2, 2);
     write_png(pb, b, 2, 2);
     const char *hl[2] = {pa, pb};
@@ -145,7 +136,7 @@ static void test_frames(void)
     static uint8_t small[(W - 8) * H * 3];
     memset(small, 100, sizeof small);
     char ps2[512];
-    pathf(ps2, sizeof ps2, "%s/small.png", scratch);
+    tap_pathf(ps2, sizeof ps2, "%s/small.png", scratch);
     write_png(ps2, small, W - 8, H);
     const char *bad[3] = {paths[0], ps2, paths[2]};
     memset(&err, 0, sizeof err);
@@ -155,8 +146,8 @@ static void test_frames(void)
     ok(decode_pixels(out, got, NULL) == 0 && !memcmp(got, want, NPIX), "previous output unchanged");
 
     char none[512], fresh[512];
-    pathf(none, sizeof none, "%s/missing.png", scratch);
-    pathf(fresh, sizeof fresh, "%s/fresh.holo", scratch);
+    tap_pathf(none, sizeof none, "%s/missing.png", scratch);
+    tap_pathf(fresh, sizeof fresh, "%s/fresh.holo", scratch);
     const char *miss[2] = {paths[0], none};
     rc = holo_stack_frames(miss, 2, fresh, NULL, &err);
     ok(rc < 0 && strstr(err.msg, none) && access(fresh, F_OK) != 0,
@@ -175,7 +166,7 @@ static void test_frames(void)
 static void drop_chunk(const char *dir, uint32_t b)
 {
     char p[1024];
-    pathf(p, sizeof p, "%s/chunk_%04u.holo", dir, b);
+    tap_pathf(p, sizeof p, "%s/chunk_%04u.holo", dir, b);
     unlink(p);
 }
 
@@ -188,10 +179,10 @@ static void test_holo_image(void)
         img2[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
     char p1[512], p2[512], c1[512], c2[512];
-    pathf(p1, sizeof p1, "%s/cap1.png", scratch);
-    pathf(p2, sizeof p2, "%s/cap2.png", scratch);
-    pathf(c1, sizeof c1, "%s/cap1.holo", scratch);
-    pathf(c2, sizeof c2, "%s/cap2.holo", scratch);
+    tap_pathf(p1, sizeof p1, "%s/cap1.png", scratch);
+    tap_pathf(p2, sizeof p2, "%s/cap2.png", scratch);
+    tap_pathf(c1, sizeof c1, "%s/cap1.holo", scratch);
+    tap_pathf(c2, sizeof c2, "%s/cap2.holo", scratch);
     write_png(p1, img1, W, H);
     write_png(p2, img2, W, H);
     holo_encode_opts eo;
@@ -227,8 +218,8 @@ static void test_holo_image(void)
     /* Different geometry: rejected naming the directory. */
     static uint8_t other[(W / 2) * H * 3];
     char p3[512], c3[512];
-    pathf(p3, sizeof p3, "%s/cap3.png", scratch);
-    pathf(c3, sizeof c3, "%s/cap3.holo", scratch);
+    tap_pathf(p3, sizeof p3, "%s/cap3.png", scratch);
+    tap_pathf(c3, sizeof c3, "%s/cap3.holo", scratch);
     write_png(p3, other, W / 2, H);
     holo_encode_file(p3, c3, &eo, &err);
     const char *mixed[2] = {c1, c3};
@@ -260,8 +251,8 @@ static void test_holo_audio(void)
         d.info.sample_rate = 8000;
         d.info.frames = FR;
         d.samples = src[k];
-        pathf(p[k], sizeof p[k], "%s/aud%d.wav", scratch, k);
-        pathf(c[k], sizeof c[k], "%s/aud%d.holo", scratch, k);
+        tap_pathf(p[k], sizeof p[k], "%s/aud%d.wav", scratch, k);
+        tap_pathf(c[k], sizeof c[k], "%s/aud%d.holo", scratch, k);
         holo_view_write(&d, HOLO_VIEW_WAV, p[k], &err);
         holo_encode_file(p[k], c[k], &eo, &err);
     }
@@ -290,7 +281,7 @@ static void test_holo_audio(void)
 
     /* An image capture among audio ones: rejected. */
     char img[512];
-    pathf(img, sizeof img, "%s/cap1.holo", scratch);
+    tap_pathf(img, sizeof img, "%s/cap1.holo", scratch);
     const char *mixed[2] = {c[0], img};
     rc = holo_stack_holo(mixed, 2, NULL, &d, &err);
     ok(rc == HOLO_EINVAL && strstr(err.msg, img), "image among audio captures rejected: %s", err.msg);

@@ -122,3 +122,27 @@ uint8_t *tap_slurp(const char *path, size_t *len)
     if (buf) *len = n;
     return buf;
 }
+
+int tap_spew(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = fwrite(p, 1, n, f);
+    return fclose(f) == 0 && w == n ? 0 : -1;
+}
+
+void tap_copy(const char *src, const char *dst)
+{
+    size_t n = 0;
+    uint8_t *b = tap_slurp(src, &n);
+    if (b) tap_spew(dst, b, n);
+    free(b);
+}
+
+void tap_pathf(char *out, size_t sz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, sz, fmt, ap);
+    va_end(ap);
+}

@@ -21,4 +21,9 @@ int done_testing(void);                 /* exit status: 0 when every test passed
 const char *tap_vectors(void);
 /* Read a whole file; returns malloc'd buffer or NULL. */
 uint8_t *tap_slurp(const char *path, size_t *len);
+/* Write n bytes to path (0 or -1); copy a file (best effort). */
+int tap_spew(const char *path, const void *p, size_t n);
+void tap_copy(const char *src, const char *dst);
+/* snprintf into a path buffer (test paths are short; no truncation warnings). */
+void tap_pathf(char *out, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #endif
