@@ -990,11 +990,10 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
     for (unsigned i = 0; i < h->B && !any; i++)
         any = set.chunk[i];
     int nthreads = holo_thread_count(o ? o->threads : 0);
-    if (v4_decode_tier(&im, 0, any + V4_HDR_LEN, h->s0_len, nthreads)) {
-        rc = holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 T0 stream (bad shift table)", nm);
-        goto out;
-    }
-    have = 0;
+    /* Recover the protected tiers that have enough chunks, then decode all in one go. */
+    const uint8_t *tb[3] = { any + V4_HDR_LEN, NULL, NULL };
+    size_t tl[3] = { h->s0_len, h->s1_len, h->s2_len };
+    int upto = 0;
     for (int t = 1; t <= 2; t++) {
         int r = recover_tier(&set, t, &streams[t]);
         if (r == -2) {
@@ -1003,10 +1002,16 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         }
         if (r)
             break;
-        if (v4_decode_tier(&im, t, streams[t], t == 1 ? h->s1_len : h->s2_len, nthreads))
-            break;           /* damaged component lengths: stay at the previous tier */
-        have = t;
+        tb[t] = streams[t];
+        upto = t;
     }
+    /* A damaged component layout in T1 or T2 lowers upto: the picture stays at the
+     * previous tier. */
+    if (v4_decode_tiers(&im, tb, tl, &upto, nthreads)) {
+        rc = holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 T0 stream (bad shift table)", nm);
+        goto out;
+    }
+    have = upto;
     if (have == 2) {
         const uint8_t **ub = calloc(h->B, sizeof *ub);
         size_t *ul = calloc(h->B, sizeof *ul);

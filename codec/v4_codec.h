@@ -66,8 +66,53 @@ int v4_enc_finish(v4_enc *e);
 void v4_enc_free(v4_enc *e);
 
 void v4_dec_init(v4_dec *d, const uint8_t *buf, size_t len);
-int v4_dec_bit(v4_dec *d, v4_prob *p);
-uint32_t v4_dec_raw(v4_dec *d, int nbits);
+
+#define V4_RC_TOP (1u << 24)
+static inline uint32_t v4_prob_p0(const v4_prob *p) { return ((uint32_t)p->fast + p->slow) >> 1; }
+static inline void v4_prob_adapt(v4_prob *p, int bit)
+{
+    /* both candidates computed, one selected: the bit is unpredictable, a branch is not */
+    uint16_t f0 = (uint16_t)(p->fast + ((65536u - p->fast) >> 4)), f1 = (uint16_t)(p->fast - (p->fast >> 4));
+    uint16_t s0 = (uint16_t)(p->slow + ((65536u - p->slow) >> 6)), s1 = (uint16_t)(p->slow - (p->slow >> 6));
+    p->fast = bit ? f1 : f0;
+    p->slow = bit ? s1 : s0;
+}
+/* Reading past the end yields zero bytes: hostile streams decode to garbage, never out of
+ * bounds. */
+static inline uint8_t v4_dec_next(v4_dec *d) { return d->pos < d->len ? d->buf[d->pos++] : 0; }
+static inline int v4_dec_bit(v4_dec *d, v4_prob *p)
+{
+    uint32_t bound = (d->range >> 16) * v4_prob_p0(p);
+    int bit = d->code >= bound;
+    d->code -= bit ? bound : 0;
+    d->range = bit ? d->range - bound : bound;
+    v4_prob_adapt(p, bit);
+    while (d->range < V4_RC_TOP) {
+        d->range <<= 8;
+        d->code = d->code << 8 | v4_dec_next(d);
+    }
+    return bit;
+}
+/* Raw bits, up to 16 at a time: the range is split into 2^k equal parts. */
+static inline uint32_t v4_dec_raw(v4_dec *d, int nbits)
+{
+    uint32_t v = 0;
+    while (nbits > 0) {
+        int k = nbits > 16 ? 16 : nbits;
+        nbits -= k;
+        d->range >>= k;
+        uint32_t q = d->code / d->range;
+        if (q >> k)                   /* only in damaged streams */
+            q = (1u << k) - 1;
+        d->code -= q * d->range;
+        v = v << k | q;
+        while (d->range < V4_RC_TOP) {
+            d->range <<= 8;
+            d->code = d->code << 8 | v4_dec_next(d);
+        }
+    }
+    return v;
+}
 
 /* ---- v4_rs.c: GF(2^8) (poly 0x11D) systematic Cauchy Reed-Solomon ------------------------- */
 /* Coefficient of row i (m <= i < B) on data row j: 1 / (i XOR j), as ISA-L's
@@ -175,7 +220,11 @@ static inline uint32_t v4_tile_chunk(const v4_image *im, uint32_t tx, uint32_t t
  * threads > 1). Each T0 sub-stream starts with its shift table; T2 ends with the U table.
  * v4_code_tier fills e->buf/e->len (e need not be initialised). */
 int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads);
-int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len, int threads);
+/* Decode tiers 0..*upto (bufs[t]: the tier's whole stream, NULL when not recovered), each
+ * component's tiers in sequence on its own thread. *upto is lowered to the last tier whose
+ * stream layout is sound; -1 when T0 is unusable (bad layout or shift table). */
+int v4_decode_tiers(v4_image *im, const uint8_t *const *bufs, const size_t *lens, int *upto,
+                    int threads);
 /* U stream of one chunk: every tile mapped to `chunk`, tiles in raster order. model holds
  * nbands*ncomp v4_model (scratch, reset here). */
 int v4_code_u(v4_image *im, uint32_t chunk, v4_model *model, v4_enc *e);

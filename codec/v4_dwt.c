@@ -72,32 +72,38 @@ static void inv_row(int32_t *x, uint32_t n, int32_t *t)
     memcpy(x, t, n * sizeof *x);
 }
 
-/* Vertical lifting done row by row (cache friendly): rows of the rw x rh region at stride. */
+/* Vertical lifting of the rw x rh region (rows at `stride`), in strips of COLS columns:
+ * one strip's rows fit in L2, and each level reads and writes the plane once. The result
+ * of a strip is built in tmp (rh x COLS) and copied back. */
+#define COLS 64u
+#define ROW(k) (p + (size_t)(k) * stride + x0)
+
 static void fwd_cols(int32_t *p, uint32_t rw, uint32_t rh, size_t stride, int32_t *tmp)
 {
     if (rh < 2)
         return;
     uint32_t nh = rh / 2, nl = rh - nh;
-#define ROW(k) (p + (size_t)(k) * stride)
-    for (uint32_t i = 0; i < nh; i++) {
-        int32_t *o = ROW(2 * i + 1);
-        const int32_t *a = ROW(2 * i), *b = ROW(2 * i + 2 < rh ? 2 * i + 2 : 2 * i);
-        for (uint32_t x = 0; x < rw; x++)
-            o[x] -= (a[x] + b[x]) >> 1;
+    for (uint32_t x0 = 0; x0 < rw; x0 += COLS) {
+        uint32_t sw = rw - x0 < COLS ? rw - x0 : COLS;
+        int32_t *d = tmp + (size_t)nl * COLS;           /* high rows: tmp rows nl.. */
+        for (uint32_t i = 0; i < nh; i++) {
+            const int32_t *o = ROW(2 * i + 1), *a = ROW(2 * i);
+            const int32_t *b = ROW(2 * i + 2 < rh ? 2 * i + 2 : 2 * i);
+            int32_t *di = d + (size_t)i * COLS;
+            for (uint32_t x = 0; x < sw; x++)
+                di[x] = o[x] - ((a[x] + b[x]) >> 1);
+        }
+        for (uint32_t i = 0; i < nl; i++) {
+            const int32_t *e = ROW(2 * i);
+            const int32_t *dl = d + (size_t)(i > 0 ? i - 1 : 0) * COLS;
+            const int32_t *dr = d + (size_t)(i < nh ? i : i - 1) * COLS;
+            int32_t *si = tmp + (size_t)i * COLS;
+            for (uint32_t x = 0; x < sw; x++)
+                si[x] = e[x] + ((dl[x] + dr[x] + 2) >> 2);
+        }
+        for (uint32_t k = 0; k < rh; k++)
+            memcpy(ROW(k), tmp + (size_t)k * COLS, sw * sizeof *tmp);
     }
-    for (uint32_t i = 0; i < nl; i++) {
-        int32_t *e = ROW(2 * i);
-        const int32_t *dl = ROW(i > 0 ? 2 * i - 1 : 1);
-        const int32_t *dr = ROW(i < nh ? 2 * i + 1 : 2 * i - 1);
-        for (uint32_t x = 0; x < rw; x++)
-            e[x] += (dl[x] + dr[x] + 2) >> 2;
-    }
-    for (uint32_t k = 0; k < rh; k++) {
-        uint32_t dst = (k & 1) ? nl + k / 2 : k / 2;
-        memcpy(tmp + (size_t)dst * rw, ROW(k), rw * sizeof *tmp);
-    }
-    for (uint32_t k = 0; k < rh; k++)
-        memcpy(ROW(k), tmp + (size_t)k * rw, rw * sizeof *tmp);
 }
 
 static void inv_cols(int32_t *p, uint32_t rw, uint32_t rh, size_t stride, int32_t *tmp)
@@ -105,33 +111,42 @@ static void inv_cols(int32_t *p, uint32_t rw, uint32_t rh, size_t stride, int32_
     if (rh < 2)
         return;
     uint32_t nh = rh / 2, nl = rh - nh;
-    for (uint32_t k = 0; k < rh; k++) {
-        uint32_t src = (k & 1) ? nl + k / 2 : k / 2;
-        memcpy(tmp + (size_t)k * rw, ROW(src), rw * sizeof *tmp);
+    for (uint32_t x0 = 0; x0 < rw; x0 += COLS) {
+        uint32_t sw = rw - x0 < COLS ? rw - x0 : COLS;
+        for (uint32_t i = 0; i < nl; i++) {             /* even rows from L and H */
+            const int32_t *s = ROW(i);
+            const int32_t *dl = ROW(nl + (i > 0 ? i - 1 : 0));
+            const int32_t *dr = ROW(nl + (i < nh ? i : i - 1));
+            int32_t *e = tmp + (size_t)(2 * i) * COLS;
+            for (uint32_t x = 0; x < sw; x++)
+                e[x] = s[x] - ((dl[x] + dr[x] + 2) >> 2);
+        }
+        for (uint32_t i = 0; i < nh; i++) {             /* odd rows from H and the evens */
+            const int32_t *d = ROW(nl + i);
+            const int32_t *a = tmp + (size_t)(2 * i) * COLS;
+            const int32_t *b = tmp + (size_t)(2 * i + 2 < rh ? 2 * i + 2 : 2 * i) * COLS;
+            int32_t *o = tmp + (size_t)(2 * i + 1) * COLS;
+            for (uint32_t x = 0; x < sw; x++)
+                o[x] = d[x] + ((a[x] + b[x]) >> 1);
+        }
+        for (uint32_t k = 0; k < rh; k++)
+            memcpy(ROW(k), tmp + (size_t)k * COLS, sw * sizeof *tmp);
     }
-    for (uint32_t k = 0; k < rh; k++)
-        memcpy(ROW(k), tmp + (size_t)k * rw, rw * sizeof *tmp);
-    for (uint32_t i = 0; i < nl; i++) {
-        int32_t *e = ROW(2 * i);
-        const int32_t *dl = ROW(i > 0 ? 2 * i - 1 : 1);
-        const int32_t *dr = ROW(i < nh ? 2 * i + 1 : 2 * i - 1);
-        for (uint32_t x = 0; x < rw; x++)
-            e[x] -= (dl[x] + dr[x] + 2) >> 2;
-    }
-    for (uint32_t i = 0; i < nh; i++) {
-        int32_t *o = ROW(2 * i + 1);
-        const int32_t *a = ROW(2 * i), *b = ROW(2 * i + 2 < rh ? 2 * i + 2 : 2 * i);
-        for (uint32_t x = 0; x < rw; x++)
-            o[x] += (a[x] + b[x]) >> 1;
-    }
+}
 #undef ROW
+
+/* Scratch for one plane: a row (w) or a strip of columns (COLS x h). */
+static int32_t *scratch(uint32_t w, uint32_t h)
+{
+    size_t n = (size_t)COLS * h > w ? (size_t)COLS * h : w;
+    return malloc((n + 2) * sizeof(int32_t));
 }
 
 int v4_dwt_fwd(int32_t *p, uint32_t w, uint32_t h, int levels)
 {
     if (levels <= 0 || (uint64_t)w * h == 0)
         return 0;
-    int32_t *tmp = malloc(((size_t)w * h + w + h) * sizeof *tmp);
+    int32_t *tmp = scratch(w, h);
     if (!tmp)
         return -1;
     uint32_t rw = w, rh = h;
@@ -149,7 +164,7 @@ int v4_dwt_inv(int32_t *p, uint32_t w, uint32_t h, int levels)
 {
     if (levels <= 0 || (uint64_t)w * h == 0)
         return 0;
-    int32_t *tmp = malloc(((size_t)w * h + w + h) * sizeof *tmp);
+    int32_t *tmp = scratch(w, h);
     if (!tmp)
         return -1;
     uint32_t rws[V4_MAX_LEVELS + 1], rhs[V4_MAX_LEVELS + 1];

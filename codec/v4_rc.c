@@ -1,31 +1,16 @@
-/* v4_rc.c — binary adaptive range coder (16-bit probabilities, mean of two adaptation rates: shifts 4 and 6), with
- * carry propagation through a cached byte. The leading byte of such a coder is always 0
+/* v4_rc.c — binary adaptive range coder (16-bit probabilities, mean of two adaptation rates:
+ * shifts 4 and 6), with carry propagation through a cached byte. The decoder's per-bit
+ * functions are inline in v4_codec.h (they are the inner loop of every v4 decode). The leading byte of such a coder is always 0
  * (the interval starts inside [0, 2^32)), so it is not stored. Reading past the end of a
  * stream yields zero bytes: hostile streams decode to garbage values, never out of bounds. */
 #include "v4_codec.h"
 #include <stdlib.h>
 
-#define TOP (1u << 24)
+#define TOP V4_RC_TOP
 #define PBITS 16
-#ifndef FAST
-#define FAST 4
-#endif
-#ifndef SLOW
-#define SLOW 6
-#endif
 
-static inline uint32_t prob(const v4_prob *p) { return ((uint32_t)p->fast + p->slow) >> 1; }
-
-static inline void adapt(v4_prob *p, int bit)
-{
-    if (bit) {
-        p->fast -= p->fast >> FAST;
-        p->slow -= p->slow >> SLOW;
-    } else {
-        p->fast += (uint16_t)((65536u - p->fast) >> FAST);
-        p->slow += (uint16_t)((65536u - p->slow) >> SLOW);
-    }
-}
+#define prob v4_prob_p0
+#define adapt v4_prob_adapt
 
 void v4_enc_init(v4_enc *e)
 {
@@ -128,55 +113,10 @@ void v4_enc_free(v4_enc *e)
     e->buf = NULL; e->len = e->cap = 0;
 }
 
-static inline uint8_t next(v4_dec *d)
-{
-    return d->pos < d->len ? d->buf[d->pos++] : 0;
-}
-
 void v4_dec_init(v4_dec *d, const uint8_t *buf, size_t len)
 {
     d->buf = buf; d->len = len; d->pos = 0;
     d->range = 0xFFFFFFFFu; d->code = 0;
     for (int i = 0; i < 4; i++)
-        d->code = d->code << 8 | next(d);
-}
-
-int v4_dec_bit(v4_dec *d, v4_prob *p)
-{
-    uint32_t bound = (d->range >> PBITS) * prob(p);
-    int bit;
-    if (d->code < bound) {
-        d->range = bound;
-        bit = 0;
-    } else {
-        d->code -= bound;
-        d->range -= bound;
-        bit = 1;
-    }
-    adapt(p, bit);
-    while (d->range < TOP) {
-        d->range <<= 8;
-        d->code = d->code << 8 | next(d);
-    }
-    return bit;
-}
-
-uint32_t v4_dec_raw(v4_dec *d, int nbits)
-{
-    uint32_t v = 0;
-    while (nbits > 0) {
-        int k = nbits > 16 ? 16 : nbits;
-        nbits -= k;
-        d->range >>= k;
-        uint32_t q = d->code / d->range;
-        if (q >> k)                   /* only in damaged streams */
-            q = (1u << k) - 1;
-        d->code -= q * d->range;
-        v = v << k | q;
-        while (d->range < TOP) {
-            d->range <<= 8;
-            d->code = d->code << 8 | next(d);
-        }
-    }
-    return v;
+        d->code = d->code << 8 | v4_dec_next(d);
 }

@@ -22,6 +22,7 @@
  * outside the tile at T2 precision, so chunks decode independently. */
 #include "v4_codec.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -102,12 +103,11 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
         goto oom;
     im->shared_rec = !enc;
     /* T0 reads known[] as its (zero) previous tier; the decoder reads fine[] / sign[] only
-     * where they were written, so only the encoder needs them cleared. */
+     * where they were written. */
     if (enc)
         v4_image_reset(im);
     else {
-        for (int c = 0; c < ncomp; c++)
-            memset(im->known[c], 0, n * sizeof(int32_t));
+        /* known[] is cleared by v4_decode_tiers, one component per thread */
         memset(im->tile_u, 0, (size_t)im->tiles_x * im->tiles_y);
         models_init(im->models, (size_t)ncomp * im->nbands * 3);
         models_init(im->uinit, (size_t)ncomp * im->nbands);
@@ -141,37 +141,40 @@ typedef struct coder {
     v4_counts *cnt;           /* counting pass (encoder, U statistics): no output */
 } coder;
 
-static inline uint32_t code_value(coder *k, v4_model *md, int ctx, uint32_t v, int emax)
+enum { M_ENC, M_DEC, M_CNT };   /* code_rect instantiations: encode, decode, count */
+
+static inline __attribute__((always_inline)) uint32_t
+code_value(coder *k, v4_dec *dec, const int mode, v4_model *md, int ctx, uint32_t v, int emax)
 {
     v4_prob *pe = md ? md->e[ctx] : NULL;     /* NULL in the counting pass */
     int n = 0;
     if (ctx >= 18 && emax <= 24) {
         /* Refinement of a non-zero magnitude: nearly uniform bits; the top one is
          * modelled, the rest are raw. */
-        if (k->cnt) {
+        if (mode == M_CNT) {
             k->cnt->m[ctx][0][(v >> (emax - 1)) & 1]++;
             return v;
         }
-        if (k->d) {
-            uint32_t top = (uint32_t)v4_dec_bit(k->d, &md->m[ctx][0]);
-            return top << (emax - 1) | v4_dec_raw(k->d, emax - 1);
+        if (mode == M_DEC) {
+            uint32_t top = (uint32_t)v4_dec_bit(dec, &md->m[ctx][0]);
+            return top << (emax - 1) | v4_dec_raw(dec, emax - 1);
         }
         v4_enc_bit(k->e, &md->m[ctx][0], (v >> (emax - 1)) & 1);
         v4_enc_raw(k->e, v, emax - 1);
         return v;
     }
-    if (k->d) {
-        while (n < emax && v4_dec_bit(k->d, &pe[n]))
+    if (mode == M_DEC) {
+        while (n < emax && v4_dec_bit(dec, &pe[n]))
             n++;
         if (n == 0)
             return 0;
         if (n == 1)
             return 1;
-        uint32_t top = 2u | (uint32_t)v4_dec_bit(k->d, &md->m[ctx][n]);
-        return top << (n - 2) | v4_dec_raw(k->d, n - 2);
+        uint32_t top = 2u | (uint32_t)v4_dec_bit(dec, &md->m[ctx][n]);
+        return top << (n - 2) | v4_dec_raw(dec, n - 2);
     }
     int len = bitlen(v);
-    if (k->cnt) {
+    if (mode == M_CNT) {
         for (n = 0; n < emax; n++) {
             k->cnt->e[ctx][n][len > n]++;
             if (len <= n)
@@ -196,9 +199,10 @@ static inline uint32_t code_value(coder *k, v4_model *md, int ctx, uint32_t v, i
 /* Code the rectangle [rx0,rx1) x [ry0,ry1) (band-relative) of band b of component c for
  * tier t. cur receives the new values; prev holds the previous tier's (for T0..T2 both are
  * known[c]; for U, cur = fine[c] and prev = known[c]). */
-static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0,
-                      uint32_t rx1, uint32_t ry1, int32_t *cur, const int32_t *prev,
-                      v4_model *md, coder *k)
+static inline __attribute__((always_inline)) void
+code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint32_t rx1,
+             uint32_t ry1, int32_t *cur, const int32_t *prev, v4_model *md, coder *k,
+             const int mode)
 {
     const v4_band *bd = &im->bands[b];
     int gb = c * im->nbands + b;
@@ -216,24 +220,33 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
         return;
     }
     const int32_t *exact = im->coef[c];
+    /* The decoder state and the band geometry live in registers for the rectangle (stores
+     * to cur[] could otherwise alias them). */
+    v4_dec dloc, *dec = &dloc;
+    if (mode == M_DEC)
+        dloc = *k->d;
     uint8_t *sg = im->sign[c];
-    uint32_t mask = nb >= 32 ? 0xFFFFFFFFu : (1u << nb) - 1;
+    const uint32_t mask = nb >= 32 ? 0xFFFFFFFFu : (1u << nb) - 1;
+    const uint32_t bw = bd->w, bh = bd->h;
     /* Parent: same orientation one level up, known at this tier (T0..T2, coded earlier in
-     * the same pass) or at T2 (U). */
+     * the same pass) or at T2 (U). It is "significant" when its value reaches 2^s. */
     const int32_t *par = NULL;
-    const v4_band *pb = NULL;
-    int plev = 0;
+    uint32_t pw = 0, ph = 0, pthr = 1;
     if (bd->orient && bd->level < im->levels && im->bands[b - 3].w && im->bands[b - 3].h) {
-        pb = &im->bands[b - 3];
-        par = im->known[c];
-        plev = im->shift[gb - 3][t < 3 ? t : 2];
+        const v4_band *pb = &im->bands[b - 3];
+        int plev = im->shift[gb - 3][t < 3 ? t : 2];
+        par = im->known[c] + (size_t)pb->y0 * W + pb->x0;
+        pw = pb->w; ph = pb->h;
+        pthr = plev >= s ? 1u : 1u << (s - plev);
     }
     for (uint32_t y = ry0; y < ry1; y++) {
-        size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
+        const size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
+        const int32_t *prow = par ? par + (size_t)(y >> 1 < ph ? y >> 1 : ph - 1) * W : NULL;
+        const int hasn = y > ry0, top = y == 0, last = y + 1 >= bh;
         int left_nz = 0;
         /* Tile rows are short and far apart: fetch the rows two ahead (their memory is
-         * otherwise touched cold, one cache miss and TLB miss per array per row). */
-        if (y + 2 < bd->h)
+         * otherwise touched cold, one cache miss per array per row). */
+        if (y + 2 < bh)
             for (uint32_t x = rx0; x < rx1 + 16; x += 16) {
                 size_t j = row + 2 * W + (x < rx1 ? x : rx1 - 1);
                 __builtin_prefetch(prev + j);
@@ -242,93 +255,92 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
             }
         for (uint32_t xs = rx0; xs < rx1; xs += V4_SEG) {
         uint32_t xe = xs + V4_SEG < rx1 ? xs + V4_SEG : rx1;
-        /* Segment flag: does any value of this tier in [xs, xe) differ from zero? */
-        int anyp = 0, anyv = 0, above = 0;
-        for (uint32_t x = xs; x < xe && t < 1; x++) {
-            anyp |= prev[row + x] != 0;
-            if (!k->d) {
-                uint32_t a = (uint32_t)(exact[row + x] < 0 ? -exact[row + x] : exact[row + x]);
-                anyv |= ((a >> s) & mask) != 0;
+        /* Segment flag (T0 only): does any value of this tier in [xs, xe) differ from zero? */
+        int anyv = 1;
+        if (t < 1) {
+            int anyp = 0, above = 0;
+            anyv = 0;
+            for (uint32_t x = xs; x < xe; x++) {
+                anyp |= prev[row + x] != 0;
+                if (mode != M_DEC) {
+                    uint32_t a = (uint32_t)(exact[row + x] < 0 ? -exact[row + x] : exact[row + x]);
+                    anyv |= ((a >> s) & mask) != 0;
+                }
             }
-        }
-        if (y > 0 && t < 1) {
-            uint32_t a0 = xs > 0 ? xs - 1 : 0, a1 = xe + 1 < bd->w ? xe + 1 : bd->w;
-            for (uint32_t x = a0; x < a1 && !above; x++) {
-                int inside = y > ry0 && x >= rx0 && x < rx1;
-                above = (inside ? cur : prev)[row - W + x] != 0;
+            if (y > 0) {
+                uint32_t a0 = xs > 0 ? xs - 1 : 0, a1 = xe + 1 < bw ? xe + 1 : bw;
+                for (uint32_t x = a0; x < a1 && !above; x++) {
+                    int inside = y > ry0 && x >= rx0 && x < rx1;
+                    above = (inside ? cur : prev)[row - W + x] != 0;
+                }
             }
-        }
-        int fctx = left_nz + 2 * above + 4 * anyp;
-        if (t >= 1)
-            anyv = 1;               /* T1, T2, U: denser, flags cost more than they save */
-        else if (k->d)
-            anyv = v4_dec_bit(k->d, &md->z[fctx]);
-        else if (!k->cnt)
-            v4_enc_bit(k->e, &md->z[fctx], anyv);
-        left_nz = anyv;
-        if (!anyv) {
-            for (uint32_t x = xs; x < xe; x++)
-                cur[row + x] = (int32_t)((uint32_t)prev[row + x] << nb);
-            continue;
+            int fctx = left_nz + 2 * above + 4 * anyp;
+            if (mode == M_DEC)
+                anyv = v4_dec_bit(dec, &md->z[fctx]);
+            else if (mode == M_ENC)
+                v4_enc_bit(k->e, &md->z[fctx], anyv);
+            left_nz = anyv;
+            if (!anyv) {
+                for (uint32_t x = xs; x < xe; x++)
+                    cur[row + x] = (int32_t)((uint32_t)prev[row + x] << nb);
+                continue;
+            }
         }
         for (uint32_t x = xs; x < xe; x++) {
-            size_t i = row + x;
-            uint32_t p = (uint32_t)prev[i];
+            const size_t i = row + x;
+            const uint32_t p = (uint32_t)prev[i];
             int ctx;
             if (p) {
                 ctx = 18 + (p >= 2) + (p >= 4);
             } else {
+                /* activity: W, N twice; NW, NE, E, S once; this tier's values where already
+                 * coded in this rectangle, the previous tier's (scaled) elsewhere */
+                const int hasw = x > rx0, right = x + 1 < bw;
                 uint32_t act = 0;
-                int hasw = x > rx0, hasn = y > ry0;
                 if (hasw)
                     act += 2u * (uint32_t)cur[i - 1];
                 else if (x > 0)
                     act += 2u * ((uint32_t)prev[i - 1] << nb);
                 if (hasn)
                     act += 2u * (uint32_t)cur[i - W];
-                else if (y > 0)
+                else if (!top)
                     act += 2u * ((uint32_t)prev[i - W] << nb);
-                if (y > 0) {
+                if (!top) {
                     if (x > 0)
                         act += hasw && hasn ? (uint32_t)cur[i - W - 1]
                                             : (uint32_t)prev[i - W - 1] << nb;
-                    if (x + 1 < bd->w)
+                    if (right)
                         act += x + 1 < rx1 && hasn ? (uint32_t)cur[i - W + 1]
                                                    : (uint32_t)prev[i - W + 1] << nb;
                 }
-                if (x + 1 < bd->w)
+                if (right)
                     act += (uint32_t)prev[i + 1] << nb;
-                if (y + 1 < bd->h)
+                if (!last)
                     act += (uint32_t)prev[i + W] << nb;
                 ctx = bitlen(act);
                 if (ctx > 8)
                     ctx = 8;
-                if (par && par[((size_t)(pb->y0 + (y >> 1 < pb->h ? y >> 1 : pb->h - 1)) * W +
-                                pb->x0 + (x >> 1 < pb->w ? x >> 1 : pb->w - 1))] != 0) {
-                    uint32_t pv = (uint32_t)par[(size_t)(pb->y0 + (y >> 1 < pb->h ? y >> 1 : pb->h - 1)) * W +
-                                                pb->x0 + (x >> 1 < pb->w ? x >> 1 : pb->w - 1)];
-                    if (((uint64_t)pv << plev) >= ((uint64_t)1 << s))
-                        ctx += 9;
-                }
+                if (prow && (uint32_t)prow[x >> 1 < pw ? x >> 1 : pw - 1] >= pthr)
+                    ctx += 9;
             }
             uint32_t v = 0;
-            if (!k->d) {
+            if (mode != M_DEC) {
                 uint32_t a = (uint32_t)(exact[i] < 0 ? -exact[i] : exact[i]);
                 v = (a >> s) & mask;
             }
-            v = code_value(k, md, ctx, v, emax);
-            if (!p && v && !k->cnt) {
+            v = code_value(k, dec, mode, md, ctx, v, emax);
+            if (!p && v && mode != M_CNT) {
                 /* Sign context: signs of the W and N neighbours when they are known
                  * non-zero (same values the magnitude context read). */
                 int sc = 0;
                 int32_t wv = x > rx0 ? cur[i - 1] : x > 0 ? prev[i - 1] : 0;
-                int32_t nv = y > ry0 ? cur[i - W] : y > 0 ? prev[i - W] : 0;
+                int32_t nv = hasn ? cur[i - W] : !top ? prev[i - W] : 0;
                 if (wv)
-                    sc += 1 + (k->d ? sg[i - 1] : exact[i - 1] < 0);
+                    sc += 1 + (mode == M_DEC ? sg[i - 1] : exact[i - 1] < 0);
                 if (nv)
-                    sc += 3 * (1 + (k->d ? sg[i - W] : exact[i - W] < 0));
-                if (k->d)
-                    sg[i] = (uint8_t)v4_dec_bit(k->d, &md->sgn[sc]);
+                    sc += 3 * (1 + (mode == M_DEC ? sg[i - W] : exact[i - W] < 0));
+                if (mode == M_DEC)
+                    sg[i] = (uint8_t)v4_dec_bit(dec, &md->sgn[sc]);
                 else
                     v4_enc_bit(k->e, &md->sgn[sc], exact[i] < 0);
             }
@@ -336,6 +348,32 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
         }
         }
     }
+    if (mode == M_DEC)
+        *k->d = dloc;
+}
+
+static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0,
+                      uint32_t rx1, uint32_t ry1, int32_t *cur, const int32_t *prev,
+                      v4_model *md, coder *k)
+{
+    if (k->d)
+        code_rect_as(im, c, b, t, rx0, ry0, rx1, ry1, cur, prev, md, k, M_DEC);
+    else if (k->cnt)
+        code_rect_as(im, c, b, t, rx0, ry0, rx1, ry1, cur, prev, md, k, M_CNT);
+    else
+        code_rect_as(im, c, b, t, rx0, ry0, rx1, ry1, cur, prev, md, k, M_ENC);
+}
+
+/* Known magnitude q at shift s -> reconstruction point inside [q 2^s, (q+1) 2^s): a bit
+ * below the middle, as wavelet magnitudes fall off inside each step. */
+static inline int32_t recon(uint32_t q, int s, int neg)
+{
+    if (!q)
+        return 0;
+    int64_t m = ((int64_t)q << s) + ((V4_RECON_NUM * ((int64_t)1 << s)) >> 4);
+    if (m > (1 << 24))
+        m = 1 << 24;
+    return (int32_t)(neg ? -m : m);
 }
 
 /* Band-relative range of coordinates [lo, hi) of a level-l band that fall in tile index
@@ -373,8 +411,29 @@ static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_co
                     code_rect(im, c, b, 3, x0, y0, x1, y1, im->fine[c], im->known[c],
                               model ? &model[c * im->nbands + b] : NULL, k);
                 }
-            if (!cnts)
-                im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
+            if (cnts)
+                continue;
+            im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
+            if (k->d && im->shared_rec) {
+                /* Decoder: dequantise the tile now, while it is in cache (no other tile
+                 * reads this tile's fine[]; rec[] is fine[] in place). */
+                for (int c = 0; c < im->ncomp; c++)
+                    for (int b = 0; b < im->nbands; b++) {
+                        const v4_band *bd = &im->bands[b];
+                        int su = im->shift[c * im->nbands + b][3];
+                        uint32_t x0, x1, y0, y1;
+                        tile_span(tx, im->tile_log2, bd->level, bd->w, &x0, &x1);
+                        tile_span(ty, im->tile_log2, bd->level, bd->h, &y0, &y1);
+                        for (uint32_t y = y0; y < y1; y++) {
+                            size_t row = (size_t)(bd->y0 + y) * im->w + bd->x0;
+                            int32_t *f = im->fine[c] + row;
+                            const uint8_t *sg = im->sign[c] + row;
+                            for (uint32_t x = x0; x < x1; x++)
+                                f[x] = recon((uint32_t)f[x], su, sg[x]);
+                        }
+                    }
+                im->tile_u[(size_t)ty * im->tiles_x + tx] = 2;
+            }
         }
     return 0;
 }
@@ -573,74 +632,127 @@ int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
     return rc ? -1 : 0;
 }
 
-int v4_decode_tier(v4_image *im, int t, const uint8_t *buf, size_t len, int threads)
+/* Component sub-streams of a tier stream (layout above). A missing or short length header
+ * gives empty streams (all zero); -1 when the lengths do not fit. */
+static int split_tier(const v4_image *im, const uint8_t *buf, size_t len, const uint8_t **sub,
+                      size_t *sl)
 {
     static const uint8_t none[1] = { 0 };
-    tier_job jobs[3];
-    size_t off[3] = { 0 }, l[3] = { len, 0, 0 };
-    if (im->ncomp == 3) {
-        /* A missing or short length header decodes as empty streams (all zero). */
-        uint64_t l0 = len >= 8 ? (uint64_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3] : 0;
-        uint64_t l1 = len >= 8 ? (uint64_t)buf[4] << 24 | buf[5] << 16 | buf[6] << 8 | buf[7] : 0;
-        if (len >= 8 && l0 + l1 > len - 8)
-            return -1;
-        off[0] = 8; l[0] = l0;
-        off[1] = 8 + l0; l[1] = l1;
-        off[2] = 8 + l0 + l1; l[2] = len >= 8 ? len - 8 - l0 - l1 : 0;
-        if (len < 8)
-            l[0] = 0;
+    sub[0] = sub[1] = sub[2] = none;
+    sl[0] = sl[1] = sl[2] = 0;
+    if (im->ncomp != 3) {
+        if (len)
+            sub[0] = buf, sl[0] = len;
+        return 0;
     }
-    for (int c = 0; c < im->ncomp; c++) {
-        jobs[c] = (tier_job){ .im = im, .c = c, .t = t };
-        v4_dec_init(&jobs[c].d, l[c] && off[c] < len ? buf + off[c] : none, l[c]);
-        if (!jobs[c].d.buf)
-            jobs[c].d.buf = none;
+    if (len < 8)
+        return 0;
+    uint64_t l0 = (uint64_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
+    uint64_t l1 = (uint64_t)buf[4] << 24 | buf[5] << 16 | buf[6] << 8 | buf[7];
+    if (l0 + l1 > len - 8)
+        return -1;
+    size_t off[3] = { 8, 8 + l0, 8 + l0 + l1 }, l[3] = { l0, l1, len - 8 - l0 - l1 };
+    for (int c = 0; c < 3; c++)
+        if (l[c])
+            sub[c] = buf + off[c], sl[c] = l[c];
+    return 0;
+}
+
+typedef struct pipe_job {
+    v4_image *im;
+    const uint8_t *sub[3][3];         /* [tier][component] */
+    size_t sl[3][3];
+    int upto;
+    atomic_uint next;
+    int rc[3];
+} pipe_job;
+
+/* Components are independent through T0..T2 (contexts never cross them), so each one runs
+ * its tiers in a row: no barrier between tiers, and three jobs share two cores well. */
+static void *pipe_worker(void *arg)
+{
+    pipe_job *j = arg;
+    for (;;) {
+        unsigned c = atomic_fetch_add(&j->next, 1);
+        if (c >= (unsigned)j->im->ncomp)
+            break;
+        memset(j->im->known[c], 0, (size_t)j->im->w * j->im->h * sizeof(int32_t));
+        for (int t = 0; t <= j->upto; t++) {
+            v4_dec d;
+            v4_dec_init(&d, j->sub[t][c], j->sl[t][c]);
+            coder k = { NULL, &d, NULL };
+            if (comp_tier(j->im, (int)c, t, &k)) {
+                j->rc[c] = -1;
+                break;
+            }
+        }
     }
-    run_tier_jobs(jobs, im->ncomp, threads);
+    return NULL;
+}
+
+int v4_decode_tiers(v4_image *im, const uint8_t *const *bufs, const size_t *lens, int *upto,
+                    int threads)
+{
+    pipe_job j = { .im = im };
+    int top = -1;
+    for (int t = 0; t <= *upto; t++) {
+        if (!bufs[t] || split_tier(im, bufs[t], lens[t], j.sub[t], j.sl[t]))
+            break;
+        top = t;
+    }
+    if (top < 0)
+        return -1;
+    *upto = j.upto = top;
+    atomic_init(&j.next, 0);
+    pthread_t th[2];
+    int started = 0;
+    for (int i = 1; i < threads && i < im->ncomp; i++)
+        if (pthread_create(&th[started], NULL, pipe_worker, &j) == 0)
+            started++;
+    pipe_worker(&j);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
     for (int c = 0; c < im->ncomp; c++)
-        if (jobs[c].rc)
+        if (j.rc[c])
             return -1;
     return 0;
 }
 
-/* Known magnitude q at shift s -> reconstruction point inside [q 2^s, (q+1) 2^s): a bit
- * below the middle, as wavelet magnitudes fall off inside each step. */
-static inline int32_t recon(uint32_t q, int s, int neg)
-{
-    if (!q)
-        return 0;
-    int64_t m = ((int64_t)q << s) + ((V4_RECON_NUM * ((int64_t)1 << s)) >> 4);
-    if (m > (1 << 24))
-        m = 1 << 24;
-    return (int32_t)(neg ? -m : m);
-}
-
+/* tile_u: 0 = no U (dequantise from known[]), 1 = U in fine[], 2 = already dequantised in
+ * place by the decoder's U pass. Rows are walked tile span by tile span. */
 static void dequant_comp(v4_image *im, int c, int have, int known_tier)
 {
     const size_t W = im->w;
     for (int b = 0; b < im->nbands; b++) {
-            const v4_band *bd = &im->bands[b];
-            int gb = c * im->nbands + b;
-            int sk = have >= 0 ? im->shift[gb][have] : 0, su = im->shift[gb][3];
-            /* known[] may hold a finer tier than `have` (encoder measurements) */
-            int drop = have >= 0 && known_tier > have ? sk - im->shift[gb][known_tier] : 0;
-            int tl = im->tile_log2, l = bd->level;
-            for (uint32_t y = 0; y < bd->h; y++) {
-                size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
-                const uint8_t *tu = im->tile_u + (size_t)(((uint64_t)y << l) >> tl) * im->tiles_x;
-                for (uint32_t x = 0; x < bd->w; x++) {
-                    size_t i = row + x;
-                    uint32_t tx = (uint32_t)(((uint64_t)x << l) >> tl);
-                    if (have >= 2 && tu[tx])
-                        im->rec[c][i] = recon((uint32_t)im->fine[c][i], su, im->sign[c][i]);
-                    else if (have >= 0)
-                        im->rec[c][i] = recon((uint32_t)im->known[c][i] >> drop, sk,
-                                              im->sign[c][i]);
-                    else
-                        im->rec[c][i] = 0;
-                }
+        const v4_band *bd = &im->bands[b];
+        int gb = c * im->nbands + b;
+        int sk = have >= 0 ? im->shift[gb][have] : 0, su = im->shift[gb][3];
+        /* known[] may hold a finer tier than `have` (encoder measurements) */
+        int drop = have >= 0 && known_tier > have ? sk - im->shift[gb][known_tier] : 0;
+        int tl = im->tile_log2, l = bd->level;
+        int32_t *rec = im->rec[c], *fine = im->fine[c], *known = im->known[c];
+        const uint8_t *sign = im->sign[c];
+        for (uint32_t y = 0; y < bd->h; y++) {
+            size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
+            const uint8_t *tu = im->tile_u + (size_t)(((uint64_t)y << l) >> tl) * im->tiles_x;
+            for (uint32_t tx = 0, x0 = 0; x0 < bd->w; tx++) {
+                uint32_t lo, x1;
+                tile_span(tx, tl, l, bd->w, &lo, &x1);
+                if (x1 <= x0)
+                    continue;
+                int state = have >= 2 ? tu[tx] : 0;
+                if (state == 1)
+                    for (uint32_t x = x0; x < x1; x++)
+                        rec[row + x] = recon((uint32_t)fine[row + x], su, sign[row + x]);
+                else if (state == 0 && have >= 0)
+                    for (uint32_t x = x0; x < x1; x++)
+                        rec[row + x] = recon((uint32_t)known[row + x] >> drop, sk, sign[row + x]);
+                else if (state == 0)
+                    memset(rec + row + x0, 0, (x1 - x0) * sizeof *rec);
+                x0 = x1;
             }
         }
+    }
 }
 
 void v4_dequant(v4_image *im, int have, int known_tier)
