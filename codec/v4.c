@@ -3,6 +3,7 @@
  * Design: spec/holo4.md; bitstream: holo(5) "HOV4"; parts in v4_*.c. */
 #include "internal.h"
 #include "imageio.h"
+#include <zlib.h>
 #include "v4_codec.h"
 #include <math.h>
 #include <pthread.h>
@@ -587,6 +588,119 @@ static int measure_all(v4_image *im, const v4_stat *st, const uint8_t *rgb, uint
     return 0;
 }
 
+/* At least half the pixels repeat their left neighbour exactly: synthetic graphics (test
+ * cards, screenshots, logos). Photos, even with flat sky, stay far below (sensor noise). */
+static int looks_flat(const uint8_t *rgb, uint32_t w, uint32_t h)
+{
+    uint64_t same = 0;
+    for (uint32_t y = 0; y < h; y++) {
+        const uint8_t *r = rgb + (size_t)y * w * 3;
+        for (uint32_t x = 1; x < w; x++)
+            same += r[3 * x] == r[3 * x - 3] && r[3 * x + 1] == r[3 * x - 2] &&
+                    r[3 * x + 2] == r[3 * x - 1];
+    }
+    return w > 1 && 2 * same >= (uint64_t)(w - 1) * h;
+}
+
+/* The smallest PNG at zlib level 9 over the None, Sub, Up and Paeth filters and the default
+ * and filtered strategies. Large images choose on a band of rows, then encode once. */
+static int best_png(const uint8_t *rgb, uint32_t w, uint32_t h, int threads, uint8_t **out,
+                    size_t *outlen)
+{
+    static const int filters[] = { 0, 1, 2, 4 }, strategies[] = { Z_DEFAULT_STRATEGY, Z_FILTERED };
+    uint32_t sh = h, y0 = 0;
+    if ((uint64_t)w * h > (1u << 20)) {
+        sh = (uint32_t)((1u << 18) / w) + 1;          /* about 256 K pixels */
+        sh = sh < 8 ? 8 : sh > h ? h : sh;
+        y0 = (h - sh) / 2;
+    }
+    int best = -1;
+    *out = NULL;
+    *outlen = 0;
+    for (int f = 0; f < 8; f++) {
+        uint8_t *p = NULL;
+        size_t n = 0;
+        holo_err e = { 0 };
+        if (holo_png_encode_zs(rgb + (size_t)y0 * w * 3, w, sh, 9, filters[f / 2],
+                               strategies[f % 2], threads, &p, &n, &e)) {
+            free(*out);
+            *out = NULL;
+            return -1;
+        }
+        if (best < 0 || n < *outlen) {
+            free(*out);
+            *out = p;
+            *outlen = n;
+            best = f;
+        } else {
+            free(p);
+        }
+    }
+    if (sh == h)
+        return 0;
+    free(*out);
+    *out = NULL;
+    holo_err e = { 0 };
+    return holo_png_encode_zs(rgb, w, h, 9, filters[best / 2], strategies[best % 2], threads,
+                              out, outlen, &e) ? -1 : 0;
+}
+
+/* T0 of the graphics layout: the LL bands alone (a blurred but faithful preview; the photo
+ * T0's 1% budget leaves flat images black), at the finest step whose B copies cost at most
+ * one PNG more than an empty T0 (its zero flags). The cost falls as the step grows:
+ * bisection. */
+static long graphics_t0_len(v4_image *im, int sh, int threads)
+{
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++)
+            memset(im->shift[c * im->nbands + b], b == 0 ? sh : V4_MAX_SHIFT, V4_TIERS);
+    v4_enc e;
+    v4_image_reset(im);
+    if (v4_code_tier(im, 0, &e, threads))
+        return -1;
+    long len = (long)e.len;
+    v4_enc_free(&e);
+    return len;
+}
+
+static int graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads)
+{
+    long floor_len = graphics_t0_len(im, V4_MAX_SHIFT, threads);
+    if (floor_len < 0)
+        return -1;
+    int lo = 0, hi = 13;                      /* hi: fits (13 = nothing of LL) */
+    while (hi - lo > 1) {
+        int mid = (lo + hi) / 2;
+        long len = graphics_t0_len(im, mid, threads);
+        if (len < 0)
+            return -1;
+        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= pnglen)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    if (lo == 0) {                            /* lo = 0 was never tested: it may fit too */
+        long len = graphics_t0_len(im, 0, threads);
+        if (len < 0)
+            return -1;
+        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= pnglen)
+            hi = 0;
+    }
+    int best = hi > 12 ? V4_MAX_SHIFT : hi;
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++)
+            memset(im->shift[c * im->nbands + b], b == 0 ? best : V4_MAX_SHIFT, V4_TIERS);
+    v4_image_reset(im);
+    v4_enc_free(t0);
+    if (v4_code_tier(im, 0, t0, threads))
+        return -1;
+    /* known[] now holds T0; the signs are what a decoder learns with it */
+    for (int c = 0; c < im->ncomp; c++)
+        for (size_t i = 0, n = (size_t)im->w * im->h; i < n; i++)
+            im->sign[c][i] = im->coef[c][i] < 0;
+    return 0;
+}
+
 int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
                        const holo_encode_opts *o, const char *name, v4_stats *stats,
                        holo_err *err)
@@ -730,9 +844,37 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
             goto fail;
     }
 
+    /* Flat synthetic graphics (holo4.md §6): a wavelet coder loses to PNG there by 10-50x.
+     * When the image looks flat, try the graphics layout (T0 as chosen, T2 = the image as a
+     * PNG, any m2 chunks exact) and keep whichever is smaller. */
+    int graphics = 0;
+    if (!lossy && looks_flat(rgb, w, h)) {
+        uint8_t *png = NULL;
+        size_t pnglen = 0;
+        if (best_png(rgb, w, h, threads, &png, &pnglen))
+            goto fail;
+        uint64_t gtot = (uint64_t)B * (V4_HDR_LEN + s.t[0].len) +
+                        (uint64_t)B * v4_rs_rowlen(pnglen, m2);
+        if (gtot < streams_total(&s, B) && pnglen <= UINT32_MAX) {
+            graphics = 1;
+            if (graphics_t0(&im, &s.t[0], pnglen, threads))
+                goto fail;
+            p1 = measure(&im, rgb, tmp, 0, NULL, 0, threads);   /* below m2: T0 alone */
+            p2 = 99;
+            v4_enc_free(&s.t[1]);
+            v4_enc_free(&s.t[2]);
+            s.t[2].buf = png;
+            s.t[2].len = s.t[2].cap = pnglen;
+            for (uint32_t c = 0; c < B; c++)
+                v4_enc_free(&s.u[c]);
+        } else {
+            free(png);
+        }
+    }
+
     /* Content id: the stream bytes and the geometry tie the chunks of this encode together. */
     uint64_t cid = 0xcbf29ce484222325ull;
-    uint32_t geo[4] = { w, h, B, (uint32_t)lossy };
+    uint32_t geo[4] = { w, h, B, (uint32_t)lossy | (uint32_t)graphics << 1 };
     cid = fnv1a(cid, geo, sizeof geo);
     for (int t = 0; t < 3; t++)
         cid = fnv1a(cid, s.t[t].buf ? s.t[t].buf : (const uint8_t *)"", s.t[t].len);
@@ -743,7 +885,8 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
         goto fail;
     v4_hdr hd = { 0 };
     hd.version = 1;
-    hd.flags = (uint8_t)((lossy ? V4_FLAG_LOSSY : 0) | (grey ? V4_FLAG_GREY : 0));
+    hd.flags = (uint8_t)((lossy ? V4_FLAG_LOSSY : 0) | (grey ? V4_FLAG_GREY : 0) |
+                         (graphics ? V4_FLAG_GRAPHICS : 0));
     hd.width = w; hd.height = h; hd.B = (uint16_t)B;
     hd.levels = (uint8_t)im.levels; hd.tile_log2 = (uint8_t)im.tile_log2;
     hd.lattice = (uint8_t)im.lattice; hd.ncomp = (uint8_t)im.ncomp;
@@ -798,6 +941,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
         for (uint32_t c = 0; c < B; c++)
             stats->u += s.u[c].len;
         stats->psnr1 = p1; stats->psnr2 = p2; stats->psnr_all = lossy ? pall : 99.0;
+        stats->graphics = graphics;
     }
     rc = 0;
     goto out;
@@ -958,6 +1102,30 @@ static int recover_tier(const v4_set *set, int t, uint8_t **out)
     return rc;
 }
 
+/* Pixels of a graphics-layout T2 (a PNG of the whole image), or NULL (with a warning) when
+ * it is not a PNG of the header's size. */
+static uint8_t *graphics_pixels(const uint8_t *png, const v4_hdr *h, const char *nm,
+                                const holo_decode_opts *o)
+{
+    /* Check the size in IHDR before decoding: a hostile stream must not make us allocate. */
+    if (h->s2_len < 24 || !holo_is_png(png, h->s2_len) ||
+        holo_rd32(png + 16) != h->width || holo_rd32(png + 20) != h->height) {
+        holo_warnf(o, "%s: v4 graphics stream is not a %ux%u PNG; showing T0", nm, h->width,
+                   h->height);
+        return NULL;
+    }
+    holo_image img = { 0 };
+    holo_err e = { 0 };
+    if (holo_image_decode(png, h->s2_len, nm, &img, &e) || img.w != h->width ||
+        img.h != h->height) {
+        holo_warnf(o, "%s: v4 graphics stream: %s; showing T0", nm,
+                   e.code ? e.msg : "wrong size");
+        holo_image_free(&img);
+        return NULL;
+    }
+    return img.rgb;
+}
+
 int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
                        const char *const *names, const holo_decode_opts *o, holo_decoded *out,
                        int *tiers, holo_err *err)
@@ -994,7 +1162,19 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
     const uint8_t *tb[3] = { any + V4_HDR_LEN, NULL, NULL };
     size_t tl[3] = { h->s0_len, h->s1_len, h->s2_len };
     int upto = 0;
-    for (int t = 1; t <= 2; t++) {
+    if (h->flags & V4_FLAG_GRAPHICS) {
+        /* T2 is the PNG: any m2 chunks give the exact image, fewer the T0 picture. */
+        int r = recover_tier(&set, 2, &streams[2]);
+        if (r == -2) {
+            rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
+            goto out;
+        }
+        if (r == 0 && (rgb = graphics_pixels(streams[2], h, nm, o)) != NULL) {
+            have = 2;
+            goto done;
+        }
+    }
+    for (int t = 1; t <= 2 && !(h->flags & V4_FLAG_GRAPHICS); t++) {
         int r = recover_tier(&set, t, &streams[t]);
         if (r == -2) {
             rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
@@ -1042,6 +1222,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
         goto out;
     }
+done:
     memset(out, 0, sizeof *out);
     out->pixels = rgb;
     if (tiers)
@@ -1056,7 +1237,8 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
     out->info.chunks_bad = set.bad;
     out->info.chunk_files = set.files;
     out->info.chunk_bytes = set.bytes;
-    out->info.exact = set.present == h->B && !(h->flags & V4_FLAG_LOSSY);
+    out->info.exact = (h->flags & V4_FLAG_GRAPHICS) ? have == 2
+                      : set.present == h->B && !(h->flags & V4_FLAG_LOSSY);
 out:
     for (int t = 0; t < 3; t++)
         free(streams[t]);
@@ -1142,7 +1324,8 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
         info->chunks_bad = set.bad;
         info->chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
         info->chunk_bytes = set.bytes;
-        info->exact = set.present == set.ref.B && !(set.ref.flags & V4_FLAG_LOSSY);
+        info->exact = (set.ref.flags & V4_FLAG_GRAPHICS) ? set.present >= set.ref.m2
+                      : set.present == set.ref.B && !(set.ref.flags & V4_FLAG_LOSSY);
         free(set.chunk);
     }
     free_list(l, bufs, lens, names);
@@ -1174,6 +1357,14 @@ int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err)
             h->ncomp == 1 ? "grey" : "RGB", h->B, h->m1, h->m2, p, h->B,
             (unsigned long long)h->content_id);
         ADD("T0: %u bytes in every chunk: recoverable\n", h->s0_len);
+        if (h->flags & V4_FLAG_GRAPHICS) {
+            /* flat graphics: T2 is the image as PNG (holo(1) "Flat graphics") */
+            ADD("graphics layout: no T1, no U; fewer than %u chunks >= %.2f dB (T0)\n", h->m2,
+                h->psnr1 / 100.0);
+            ADD("T2: %u bytes of PNG, any %u chunks: %s; any %u chunks: lossless\n", h->s2_len,
+                h->m2, p >= h->m2 ? "recoverable" : "NOT recoverable", h->m2);
+            goto described;
+        }
         ADD("T1: %u bytes, any %u chunks: %s; any %u chunks >= %.2f dB\n", h->s1_len, h->m1,
             t1 ? "recoverable" : "NOT recoverable", h->m1, h->psnr1 / 100.0);
         ADD("T2: %u bytes, any %u chunks: %s; any %u chunks >= %.2f dB (measured worst subset)\n",
@@ -1184,6 +1375,7 @@ int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err)
         else
             ADD("U: %u/%u chunk shares%s; all chunks: %.2f dB\n", t2 ? p : 0, h->B,
                 t2 ? "" : " (need T2)", h->psnr_all / 100.0);
+described:
 #undef ADD
         free(set.chunk);
     }

@@ -135,6 +135,7 @@ size_t v4_rs_rowlen(size_t S, unsigned m);
 #define V4_CRC_OFF 46
 #define V4_FLAG_LOSSY 1u
 #define V4_FLAG_GREY 2u
+#define V4_FLAG_GRAPHICS 4u    /* T2 is a PNG of the whole image; no T1, no U (holo4.md §6) */
 
 typedef struct v4_hdr {
     uint8_t version;          /* 1 (bitstream revision) */
@@ -242,6 +243,7 @@ typedef struct v4_stats {
     uint64_t total_bytes;
     uint64_t t0, t1, t2, u;           /* stream sizes (T1/T2 before RS spreading) */
     double psnr1, psnr2, psnr_all;    /* measured guarantees */
+    int graphics;                     /* 1: the graphics layout (T2 = PNG) was chosen */
 } v4_stats;
 
 int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,

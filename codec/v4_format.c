@@ -1,6 +1,7 @@
 /* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 50 bytes, big-endian.
  *
- *   0 magic "HOV4"   4 format revision (1)   5 flags (bit0 lossy, bit1 grey, others 0)
+ *   0 magic "HOV4"   4 format revision (1)   5 flags (bit0 lossy, bit1 grey, bit2 graphics:
+ *     T2 is a PNG file of the whole image, S1 = 0, no U; others 0)
  *   6 u16 width      8 u16 height           10 B (1..255)   11 chunk id (< B)
  *  12 levels L (= the smallest L with max(W,H) <= 16 * 2^L)   13 log2 tile side
  *  14 lattice multiplier a   15 components (1 grey, 3 YCoCg)
@@ -108,7 +109,7 @@ int v4_hdr_parse(const uint8_t *b, size_t len, const char *name, v4_hdr *h, holo
     if (h->version != 1)
         return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: v4 format revision %u not supported",
                            name, h->version);
-    if (h->flags & ~3u)
+    if (h->flags & ~7u)
         return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has unknown flags", name);
     h->width = rd16(b + 6);
     h->height = rd16(b + 8);
@@ -134,6 +135,9 @@ int v4_hdr_parse(const uint8_t *b, size_t len, const char *name, v4_hdr *h, holo
     if (h->levels != v4_levels(h->width, h->height) || h->tile_log2 > 15 ||
         (h->ncomp != 1 && h->ncomp != 3) || h->lattice != v4_lattice_for(h->B))
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 geometry", name);
+    if ((h->flags & V4_FLAG_GRAPHICS) &&
+        ((h->flags & V4_FLAG_LOSSY) || h->s1_len || h->u_len || !h->s2_len))
+        return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 graphics chunk", name);
     uint64_t need = (uint64_t)V4_HDR_LEN + h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) +
                     v4_rs_rowlen(h->s2_len, h->m2) + h->u_len;
     if (need != len)

@@ -373,6 +373,95 @@ int main(void)
         free(rgb); free(rgb2);
     }
 
+    /* Flat synthetic graphics (holo(1) "Flat graphics"): T2 carries a PNG. */
+    {
+        const uint32_t w = 160, h = 120;
+        uint8_t *card = malloc((size_t)w * h * 3);
+        static const uint8_t bars[8][3] = { { 192, 192, 192 }, { 192, 192, 0 }, { 0, 192, 192 },
+                                             { 0, 192, 0 }, { 192, 0, 192 }, { 192, 0, 0 },
+                                             { 0, 0, 192 }, { 16, 16, 16 } };
+        for (uint32_t y = 0; y < h; y++)
+            for (uint32_t x = 0; x < w; x++) {
+                uint8_t *px = card + ((size_t)y * w + x) * 3;
+                if (y < 80)
+                    memcpy(px, bars[x * 8 / w], 3);
+                else
+                    memset(px, ((x / 10 + y / 10) & 1) ? 0 : 255, 3);
+            }
+        holo_encode_opts o = opts(8);
+        enc_out e;
+        holo_err err = { 0 };
+        int rc = encode(card, w, h, 0, &o, &e, &err);
+        ok(rc == 0 && e.st.graphics && e.st.total_bytes < (uint64_t)w * h * 3 / 8,
+           "test card: graphics layout, %llu bytes (raw %u)",
+           (unsigned long long)e.st.total_bytes, w * h * 3);
+        if (!rc) {
+            v4_hdr hd;
+            ok(v4_hdr_parse(e.buf[0], e.len[0], "x", &hd, &err) == 0 &&
+               (hd.flags & V4_FLAG_GRAPHICS) && hd.s1_len == 0 && hd.u_len == 0,
+               "graphics flag set, no T1, no U");
+            int exact_ok = 1, preview_ok = 1;
+            double worst = 99;
+            for (int r = 0; r < 16; r++) {
+                unsigned k = r < 8 ? 4 : 3, perm[8];      /* m2 = 4 of 8 */
+                uint8_t use[256] = { 0 };
+                for (unsigned i = 0; i < 8; i++)
+                    perm[i] = i;
+                for (unsigned i = 7; i > 0; i--) {
+                    unsigned j = rnd() % (i + 1), t = perm[i];
+                    perm[i] = perm[j]; perm[j] = t;
+                }
+                for (unsigned i = 0; i < k; i++)
+                    use[perm[i]] = 1;
+                holo_decoded d;
+                if (decode(&e, use, &d, &err)) {
+                    exact_ok = preview_ok = 0;
+                    continue;
+                }
+                double p = psnr(d.pixels, card, (size_t)w * h * 3);
+                if (k == 4)
+                    exact_ok &= p >= 99 && d.info.exact;
+                else {
+                    preview_ok &= p >= e.st.psnr1 - 0.01 && !d.info.exact;
+                    worst = p < worst ? p : worst;
+                }
+                holo_decoded_free(&d);
+            }
+            ok(exact_ok, "any 4 of 8 chunks give the card exactly");
+            ok(preview_ok && worst > 6.0, "3 of 8 chunks give the T0 preview (%.2f dB, encoder "
+               "says >= %.2f)", worst, e.st.psnr1);
+            /* A damaged PNG inside valid chunks: warned, the T0 picture instead. */
+            e.buf[0][V4_HDR_LEN + hd.s0_len + 1] ^= 0x20;
+            reseal(e.buf[0], e.len[0]);
+            uint8_t use[256];
+            memset(use, 1, sizeof use);
+            holo_decoded d;
+            warned[0] = 0;
+            rc = decode(&e, use, &d, &err);
+            ok(rc == 0 && strstr(warned, "graphics stream") && !d.info.exact,
+               "damaged graphics stream: T0 shown, warned: %s", warned);
+            if (!rc)
+                holo_decoded_free(&d);
+            /* Header rule: a graphics chunk has no T1. */
+            holo_wr32(e.buf[1] + 28, 5);
+            ok(v4_hdr_parse(e.buf[1], e.len[1], "x", &hd, &err) == HOLO_EINVAL &&
+               strstr(err.msg, "graphics"), "graphics chunk with a T1 refused: %s", err.msg);
+        }
+        enc_free(&e);
+        o.lossy = 1;
+        o.target_psnr = 40;
+        rc = encode(card, w, h, 0, &o, &e, &err);
+        ok(rc == 0 && !e.st.graphics, "lossy profile never uses the graphics layout");
+        enc_free(&e);
+        free(card);
+        uint8_t *photo = make(160, 120, 3);
+        o = opts(8);
+        rc = encode(photo, 160, 120, 0, &o, &e, &err);
+        ok(rc == 0 && !e.st.graphics, "photo-like image keeps the wavelet layout");
+        enc_free(&e);
+        free(photo);
+    }
+
     /* Lossy profile: PSNR target and byte budget. */
     {
         uint8_t *rgb = make(128, 96, 3);
