@@ -3,6 +3,7 @@
 #include "tap.h"
 #include "internal.h"
 #include "v4_codec.h"
+#include "imageio.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,7 @@ int main(void)
     for (size_t i = 0; i < sizeof Bs / sizeof Bs[0]; i++)
         ok(roundtrip(45, 38, 3, Bs[i]), "exact with B=%u", Bs[i]);
     ok(roundtrip(5, 3, 3, 255), "B=255 on a 5x3 image (fewer pixels than chunks)");
+    ok(roundtrip(4000, 3000, 3, 32), "exact 4000x3000 (12 MP) photo-like image");
 
     /* Every missing-chunk pattern at small B. */
     all_subsets(3, 60, 44);
@@ -227,10 +229,25 @@ int main(void)
     all_subsets(6, 70, 50);
     all_subsets(8, 72, 56);
 
-    /* Guarantees on photo-like images with random subsets (B = 32). */
-    for (int img = 0; img < 3; img++) {
+    /* Guarantees on photo-like images and a real photo (the reference's flower, from the
+     * vectors) with random subsets (B = 32). */
+    char flower[4200];
+    tap_pathf(flower, sizeof flower, "%s/formats/inputs/flower_320x320.png", tap_vectors());
+    holo_image fl = { 0 };
+    holo_err ferr = { 0 };
+    int have_flower = holo_image_read(flower, &fl, &ferr) == 0;
+    if (!have_flower)
+        skip(3, "no reference vectors (flower_320x320.png)");
+    for (int img = 0; img < 3 + have_flower; img++) {
         uint32_t w = 160 + 40 * img, h = 120 + 30 * img;
-        uint8_t *rgb = make(w, h, img == 2 ? 4 : 3);
+        uint8_t *rgb;
+        if (img == 3) {
+            w = fl.w; h = fl.h;
+            rgb = fl.rgb;
+            fl.rgb = NULL;
+        } else {
+            rgb = make(w, h, img == 2 ? 4 : 3);
+        }
         holo_encode_opts o = opts(32);
         enc_out e;
         holo_err err = { 0 };
