@@ -29,9 +29,13 @@
 
 static const double colour_weight[3] = { 3.0, 0.5, 0.75 };
 
+#ifndef V4_TILE_LOG2
+#define V4_TILE_LOG2 5
+#endif
+
 int v4_tile_log2_for(uint32_t w, uint32_t h, uint32_t B)
 {
-    int tl = 5;               /* 32 px: better U contexts than 16 px (-0.5% bytes) */
+    int tl = V4_TILE_LOG2;    /* 32 px: more context per U tile than 16 px */
     while (tl > 0) {
         uint64_t tx = ((uint64_t)w + (1u << tl) - 1) >> tl, ty = ((uint64_t)h + (1u << tl) - 1) >> tl;
         if (tx * ty >= B)
