@@ -1,7 +1,7 @@
 /* v4_eval.c — evaluation of the v4 codec on real photos.
  *
  *   v4_eval [-b B] [-n SUBSETS] [-s SEED] [-t THREADS] [--lossy] [--quality Q] [--psnr DB]
- *           [--bytes-ratio R] [--no-png] IMAGE...
+ *           [--bytes-ratio R] [--no-png] [--vs-v3] IMAGE...
  *
  * Per image: v4 bytes / PNG bytes (libpng, zlib level 9, best of the five filters and
  * adaptive filtering), encode and decode seconds, then the PSNR mean and worst over SUBSETS
@@ -10,6 +10,14 @@
  *
  *   build/bench/v4_eval /tmp/v4corpus/photos/ *.png
  *   image        ratio  enc s  dec s | k=1 mean/worst | k=4 ... | all   | g4    g16
+ *
+ * --vs-v3: the lossy profile against our own v3 encoder (codec_version 3, quality 50, zlib
+ * level 9 as the reference, B chunks). Per image: v3 bytes (sum of the chunk files), v4 lossy
+ * encoded with target_bytes = those bytes, then for each k the mean PSNR of v3 and of v4 over
+ * the same SUBSETS random k-subsets of chunk ids (v4 worst too; drawn from the seed and the
+ * file name, so independent of the other images given) and the delta v4 - v3. Last
+ * lines: medians, and where the delta is below the target +3.0 dB (holo4.md acceptance:
+ * ">= 3 dB above v3 q50 at every k"). The exit status does not depend on the target.
  */
 #include "imageio.h"
 #include "internal.h"
@@ -19,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +133,324 @@ static double median(double *v, int n)
 
 #define NK 7
 #define MAXIMG 64
+#define VS_TARGET 3.0   /* dB above v3 q50 at every k (holo4.md) */
+
+/* The random subsets of one image: for each k (ks[ki]) reps[ki] permutations of 0..B-1, the
+ * first k entries of each being the chunk ids received. Drawn in the order ki, then rep. */
+typedef struct subsets {
+    unsigned B, nsub, reps[NK];
+    unsigned *perm;           /* [NK][nsub][B] */
+} subsets;
+
+static unsigned *subset_perm(subsets *s, int ki, unsigned r)
+{
+    return s->perm + ((size_t)ki * s->nsub + r) * s->B;
+}
+
+static int draw_subsets(subsets *s, unsigned B, unsigned nsub, const unsigned *ks)
+{
+    s->B = B;
+    s->nsub = nsub ? nsub : 1;
+    s->perm = malloc(sizeof *s->perm * NK * s->nsub * B);
+    if (!s->perm)
+        return -1;
+    for (int ki = 0; ki < NK; ki++) {
+        s->reps[ki] = ks[ki] == B ? 1 : s->nsub;
+        for (unsigned r = 0; r < s->reps[ki]; r++) {
+            unsigned *perm = subset_perm(s, ki, r);
+            for (unsigned i = 0; i < B; i++)
+                perm[i] = i;
+            for (unsigned i = B - 1; i > 0; i--) {
+                unsigned j = rnd() % (i + 1), t = perm[i];
+                perm[i] = perm[j]; perm[j] = t;
+            }
+        }
+    }
+    return 0;
+}
+
+/* v4 chunks of one encoding, read into memory (names chunk_%04u.holo). */
+typedef struct v4_chunks {
+    unsigned B;
+    uint8_t *bufs[256];
+    size_t lens[256];
+    char names[256][32];
+    const char *np[256];
+    uint64_t bytes;           /* sum of the chunk file sizes */
+} v4_chunks;
+
+static void v4_chunks_load(v4_chunks *c, const char *dir, unsigned B)
+{
+    memset(c, 0, sizeof *c);
+    c->B = B;
+    for (unsigned i = 0; i < B; i++) {
+        char path[4200];
+        snprintf(c->names[i], sizeof c->names[i], "chunk_%04u.holo", i);
+        c->np[i] = c->names[i];
+        snprintf(path, sizeof path, "%s/%s", dir, c->names[i]);
+        holo_read_file(path, HOLO_MAX_CHUNK_FILE, &c->bufs[i], &c->lens[i], NULL);
+        c->bytes += c->lens[i];
+    }
+}
+
+static void v4_chunks_free(v4_chunks *c)
+{
+    for (unsigned i = 0; i < c->B; i++)
+        free(c->bufs[i]);
+}
+
+/* PSNR of the v4 decode of the chunks perm[0..k); *dt = decode seconds. 0 on error. */
+static double v4_subset_psnr(const v4_chunks *c, const unsigned *perm, unsigned k,
+                             const holo_decode_opts *dopt, const holo_image *img, double *dt)
+{
+    const uint8_t *sub[256] = { 0 };
+    size_t sl[256] = { 0 };
+    for (unsigned i = 0; i < k; i++) {
+        sub[perm[i]] = c->bufs[perm[i]];
+        sl[perm[i]] = c->lens[perm[i]];
+    }
+    holo_decoded d;
+    holo_err err = { 0 };
+    double t1 = now();
+    int rc = holo_v4_decode_mem(sub, sl, c->B, c->np, dopt, &d, NULL, &err);
+    if (dt)
+        *dt = now() - t1;
+    if (rc) {
+        fprintf(stderr, "v4 decode k=%u: %s\n", k, err.msg);
+        return 0;
+    }
+    double p = psnr(img->rgb, d.pixels, (size_t)img->w * img->h * 3);
+    holo_decoded_free(&d);
+    return p;
+}
+
+/* PSNR of the v3 decode of the chunk files perm[0..k) of v3dir: hard links (symlinks if
+ * that fails) in a fresh directory sub, decoded through the public holo_decode_dir.
+ * Returns -1 on error. */
+static double v3_subset_psnr(const char *v3dir, const char *sub, const unsigned *perm,
+                             unsigned k, const holo_decode_opts *dopt, const holo_image *img)
+{
+    holo_rmtree(sub);
+    if (mkdir(sub, 0700)) {
+        perror(sub);
+        return -1;
+    }
+    for (unsigned i = 0; i < k; i++) {
+        char from[4300], to[4300];
+        snprintf(from, sizeof from, "%s/chunk_%04u.holo", v3dir, perm[i]);
+        snprintf(to, sizeof to, "%s/chunk_%04u.holo", sub, perm[i]);
+        if (link(from, to) && symlink(from, to)) {
+            perror(to);
+            holo_rmtree(sub);
+            return -1;
+        }
+    }
+    holo_decoded d;
+    holo_err err = { 0 };
+    int rc = holo_decode_dir(sub, dopt, &d, &err);
+    holo_rmtree(sub);
+    if (rc) {
+        fprintf(stderr, "v3 decode k=%u: %s\n", k, err.msg);
+        return -1;
+    }
+    double p = -1;
+    if (d.info.width == img->w && d.info.height == img->h && d.pixels)
+        p = psnr(img->rgb, d.pixels, (size_t)img->w * img->h * 3);
+    else
+        fprintf(stderr, "v3 decode k=%u: %ux%u, expected %ux%u\n", k, d.info.width,
+                d.info.height, img->w, img->h);
+    holo_decoded_free(&d);
+    return p;
+}
+
+/* --vs-v3: see the header. Returns the exit status. */
+static int vs_v3(char **files, int nfiles, const holo_encode_opts *eo4, unsigned B,
+                 unsigned nsub, int threads, int no_png, const unsigned *ks)
+{
+    static double d_med[NK][MAXIMG], v3_med[NK][MAXIMG], v4_med[NK][MAXIMG], v4w_med[NK][MAXIMG],
+        ratio_med[MAXIMG], delta[MAXIMG][NK];
+    static char names[MAXIMG][64];
+    int nimg = 0, status = 0;
+    const uint64_t seed = rng;
+    holo_decode_opts dopt;
+    holo_decode_opts_init(&dopt);
+    dopt.threads = threads;
+    dopt.no_recovery = 1;
+    printf("%-20s %8s %8s %6s", "image", "v3_B", "v4_B", "v3/PNG");
+    for (int i = 0; i < NK; i++)
+        printf(" | k=%-2u   v3    v4 v4min  delta", ks[i]);
+    printf("\n");
+    for (int a = 0; a < nfiles && nimg < MAXIMG; a++) {
+        holo_image img = { 0 };
+        holo_err err = { 0 };
+        if (holo_image_read(files[a], &img, &err)) {
+            fprintf(stderr, "%s\n", err.msg);
+            status = 1;
+            continue;
+        }
+        size_t n = (size_t)img.w * img.h;
+        int grey = 1;
+        for (size_t i = 0; i < n && grey; i++)
+            grey = img.rgb[3 * i] == img.rgb[3 * i + 1] && img.rgb[3 * i] == img.rgb[3 * i + 2];
+        size_t pngb = no_png ? 0 : png_best(img.rgb, img.w, img.h, grey);
+        const char *base = strrchr(files[a], '/') ? strrchr(files[a], '/') + 1 : files[a];
+        /* Subsets seeded by the file name: an image's figures do not depend on the others. */
+        uint64_t hsh = 1469598103934665603ull;
+        for (const char *q = base; *q; q++)
+            hsh = (hsh ^ (uint8_t)*q) * 1099511628211ull;
+        rng = (seed ^ hsh) | 1;
+        subsets ss;
+        if (draw_subsets(&ss, B, nsub, ks)) {
+            holo_image_free(&img);
+            return 1;
+        }
+        const char *tbase = getenv("TMPDIR");
+        char dir[4096], ppm[4200], v3dir[4200], v4dir[4200], sub[4200];
+        snprintf(dir, sizeof dir, "%s/v4evalXXXXXX", tbase && *tbase ? tbase : "/tmp");
+        if (!mkdtemp(dir)) {
+            perror("mkdtemp");
+            free(ss.perm);
+            holo_image_free(&img);
+            return 1;
+        }
+        snprintf(ppm, sizeof ppm, "%s/image.ppm", dir);
+        snprintf(v3dir, sizeof v3dir, "%s/v3.holo", dir);
+        snprintf(v4dir, sizeof v4dir, "%s/v4", dir);
+        snprintf(sub, sizeof sub, "%s/sub", dir);
+        double m3[NK], m4[NK], w4[NK];
+        uint64_t v3bytes = 0;
+        v4_chunks c4;
+        memset(&c4, 0, sizeof c4);
+        int ok = 0;
+        /* (1) v3 q50 from the same pixels (a PPM, so both codecs see identical input). */
+        uint8_t *pbuf = NULL;
+        size_t plen = 0;
+        holo_encode_opts eo3;
+        holo_encode_opts_init(&eo3);
+        eo3.codec_version = 3;
+        eo3.quality = 50;
+        eo3.block_count = B;
+        eo3.zlib_level = 9;            /* the reference's bytes */
+        eo3.threads = threads;
+        eo3.mode = HOLO_KIND_IMAGE;
+        if (holo_ppm_encode(img.rgb, img.w, img.h, &pbuf, &plen, &err) ||
+            holo_write_file_atomic(ppm, pbuf, plen, &err) ||
+            holo_encode_file(ppm, v3dir, &eo3, &err)) {
+            fprintf(stderr, "%s: v3: %s\n", base, err.msg);
+            goto next;
+        }
+        for (unsigned c = 0; c < B; c++) {
+            char path[4300];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/chunk_%04u.holo", v3dir, c);
+            if (stat(path, &st)) {
+                fprintf(stderr, "%s: v3: %s missing (B = %u?)\n", base, path, B);
+                goto next;
+            }
+            v3bytes += (uint64_t)st.st_size;
+        }
+        /* (3) v4 lossy at v3's bytes. */
+        holo_encode_opts e4 = *eo4;
+        e4.lossy = 1;
+        e4.target_bytes = v3bytes;
+        e4.target_psnr = 0;
+        e4.block_count = B;
+        e4.threads = threads;
+        if (mkdir(v4dir, 0700)) {
+            perror(v4dir);
+            goto next;
+        }
+        v4_stats st4;
+        if (holo_v4_encode_rgb(img.rgb, img.w, img.h, grey, v4dir, &e4, files[a], &st4, &err)) {
+            fprintf(stderr, "%s: v4: %s\n", base, err.msg);
+            goto next;
+        }
+        v4_chunks_load(&c4, v4dir, B);
+        /* (2) and (3): the same subsets for both codecs. */
+        ok = 1;
+        for (int ki = 0; ki < NK && ok; ki++) {
+            double s3 = 0, s4 = 0, mn4 = 1e9;
+            for (unsigned r = 0; r < ss.reps[ki]; r++) {
+                const unsigned *perm = subset_perm(&ss, ki, r);
+                double p3 = v3_subset_psnr(v3dir, sub, perm, ks[ki], &dopt, &img);
+                double p4 = v4_subset_psnr(&c4, perm, ks[ki], &dopt, &img, NULL);
+                if (p3 < 0 || p4 <= 0) {
+                    ok = 0;
+                    break;
+                }
+                s3 += p3;
+                s4 += p4;
+                mn4 = p4 < mn4 ? p4 : mn4;
+            }
+            m3[ki] = s3 / ss.reps[ki];
+            m4[ki] = s4 / ss.reps[ki];
+            w4[ki] = mn4;
+        }
+    next:
+        free(pbuf);
+        v4_chunks_free(&c4);
+        holo_rmtree(dir);
+        free(ss.perm);
+        holo_image_free(&img);
+        if (!ok) {
+            fprintf(stderr, "%s: skipped\n", base);
+            status = 1;
+            continue;
+        }
+        printf("%-20.20s %8llu %8llu %6.3f", base, (unsigned long long)v3bytes,
+               (unsigned long long)c4.bytes, pngb ? (double)v3bytes / pngb : 0);
+        for (int ki = 0; ki < NK; ki++)
+            printf(" | %5s %5.2f %5.2f %5.2f %+6.2f", "", m3[ki], m4[ki], w4[ki], m4[ki] - m3[ki]);
+        printf("\n");
+        fflush(stdout);
+        snprintf(names[nimg], sizeof names[nimg], "%s", base);
+        ratio_med[nimg] = pngb ? (double)v3bytes / pngb : 0;
+        for (int ki = 0; ki < NK; ki++) {
+            v3_med[ki][nimg] = m3[ki];
+            v4_med[ki][nimg] = m4[ki];
+            v4w_med[ki][nimg] = w4[ki];
+            d_med[ki][nimg] = delta[nimg][ki] = m4[ki] - m3[ki];
+        }
+        nimg++;
+    }
+    if (!nimg)
+        return status;
+    double md[NK];
+    printf("%-20s %8s %8s %6.3f", "MEDIAN", "", "", median(ratio_med, nimg));
+    for (int ki = 0; ki < NK; ki++) {
+        /* medians taken independently per column */
+        double a3 = median(v3_med[ki], nimg), a4 = median(v4_med[ki], nimg),
+               aw = median(v4w_med[ki], nimg);
+        md[ki] = median(d_med[ki], nimg);
+        printf(" | %5s %5.2f %5.2f %5.2f %+6.2f", "", a3, a4, aw, md[ki]);
+    }
+    printf("\n");
+    int nbelow = 0;
+    printf("median delta below +%.1f dB at k =", VS_TARGET);
+    for (int ki = 0; ki < NK; ki++)
+        if (md[ki] < VS_TARGET) {
+            printf(" %u (%+.2f)", ks[ki], md[ki]);
+            nbelow++;
+        }
+    printf(nbelow ? "\n" : " none (target met at every k)\n");
+    int imgs_below = 0;
+    for (int i = 0; i < nimg; i++) {
+        int first = 1;
+        for (int ki = 0; ki < NK; ki++)
+            if (delta[i][ki] < VS_TARGET) {
+                if (first)
+                    printf("  below +%.1f dB: %-20s k =", VS_TARGET, names[i]);
+                printf(" %u (%+.2f)", ks[ki], delta[i][ki]);
+                first = 0;
+            }
+        if (!first) {
+            printf("\n");
+            imgs_below++;
+        }
+    }
+    printf("images with some k below +%.1f dB: %d of %d\n", VS_TARGET, imgs_below, nimg);
+    return status;
+}
 
 int main(int argc, char **argv)
 {
@@ -132,7 +459,7 @@ int main(int argc, char **argv)
     eo.codec_version = 4;
     unsigned B = 32, nsub = 8;
     double bytes_ratio = 0;
-    int no_png = 0, threads = 2;
+    int no_png = 0, threads = 2, vsv3 = 0;
     unsigned mos_w = 0, mos_h = 0;
     rng = 12345;
     int a = 1;
@@ -146,18 +473,24 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[a], "--psnr") && a + 1 < argc) eo.target_psnr = atof(argv[++a]);
         else if (!strcmp(argv[a], "--bytes-ratio") && a + 1 < argc) bytes_ratio = atof(argv[++a]);
         else if (!strcmp(argv[a], "--no-png")) no_png = 1;
+        else if (!strcmp(argv[a], "--vs-v3")) vsv3 = 1;
         else if (!strcmp(argv[a], "--mosaic") && a + 1 < argc) {
             if (sscanf(argv[++a], "%ux%u", &mos_w, &mos_h) != 2) mos_w = mos_h = 0;
         }
         else {
             fprintf(stderr, "usage: v4_eval [-b B] [-n N] [-s SEED] [-t T] [--lossy] "
-                            "[--quality Q] [--psnr DB] [--bytes-ratio R] IMAGE...\n");
+                            "[--quality Q] [--psnr DB] [--bytes-ratio R] [--no-png] "
+                            "[--mosaic WxH] [--vs-v3] IMAGE...\n");
             return 2;
         }
     }
     if (a >= argc) {
         printf("v4_eval: no images given (corpus absent?) - skipped\n");
         return 0;
+    }
+    if (B < 1 || B > 255) {
+        fprintf(stderr, "v4_eval: B must be 1..255\n");
+        return 2;
     }
     eo.block_count = B;
     eo.threads = threads;
@@ -166,6 +499,8 @@ int main(int argc, char **argv)
         unsigned k = (unsigned)lround(ks[i] * (double)B / 32.0);
         ks[i] = k < 1 ? 1 : k > B ? B : k;
     }
+    if (vsv3)
+        return vs_v3(argv + a, argc - a, &eo, B, nsub, threads, no_png, ks);
     static double med_ratio[MAXIMG], med_mean[NK][MAXIMG], med_worst[NK][MAXIMG], med_enc[MAXIMG],
         med_dec[MAXIMG], med_g1[MAXIMG], med_g2[MAXIMG];
     int nimg = 0;
@@ -227,17 +562,8 @@ int main(int argc, char **argv)
             continue;
         }
         double tenc = now() - t0;
-        uint8_t *bufs[256] = { 0 };
-        size_t lens[256] = { 0 };
-        char names[256][32];
-        const char *np[256];
-        for (unsigned c = 0; c < B; c++) {
-            char path[128];
-            snprintf(names[c], sizeof names[c], "chunk_%04u.holo", c);
-            np[c] = names[c];
-            snprintf(path, sizeof path, "%s/%s", dir, names[c]);
-            holo_read_file(path, HOLO_MAX_CHUNK_FILE, &bufs[c], &lens[c], NULL);
-        }
+        v4_chunks c4;
+        v4_chunks_load(&c4, dir, B);
         if (getenv("V4_EVAL_KEEP"))
             fprintf(stderr, "kept chunks in %s\n", dir);
         else
@@ -250,43 +576,26 @@ int main(int argc, char **argv)
         if (mos_w && mos_h)
             base = "mosaic (12 MP)";
         printf("%-22.22s %6.3f %6.2f", base, pngb ? (double)st.total_bytes / pngb : 0, tenc);
+        subsets ss;
+        if (draw_subsets(&ss, B, nsub, ks)) {
+            fprintf(stderr, "out of memory\n");
+            return 1;
+        }
         double mean[NK], worst[NK];
         for (int ki = 0; ki < NK; ki++) {
-            unsigned k = ks[ki], reps = k == B ? 1 : nsub;
             double sum = 0, mn = 1e9;
-            for (unsigned r = 0; r < reps; r++) {
-                unsigned perm[256];
-                for (unsigned i = 0; i < B; i++)
-                    perm[i] = i;
-                for (unsigned i = B - 1; i > 0; i--) {
-                    unsigned j = rnd() % (i + 1), t = perm[i];
-                    perm[i] = perm[j]; perm[j] = t;
-                }
-                const uint8_t *sub[256] = { 0 };
-                size_t sl[256] = { 0 };
-                for (unsigned i = 0; i < k; i++) {
-                    sub[perm[i]] = bufs[perm[i]];
-                    sl[perm[i]] = lens[perm[i]];
-                }
-                holo_decoded d;
-                double t1 = now();
-                int rc = holo_v4_decode_mem(sub, sl, B, np, &dopt, &d, NULL, &err);
-                double dt = now() - t1;
-                if (k == B)
+            for (unsigned r = 0; r < ss.reps[ki]; r++) {
+                double dt;
+                double p = v4_subset_psnr(&c4, subset_perm(&ss, ki, r), ks[ki], &dopt, &img, &dt);
+                if (ks[ki] == B)
                     tdec = dt;
-                double p = 0;
-                if (rc)
-                    fprintf(stderr, "decode k=%u: %s\n", k, err.msg);
-                else {
-                    p = psnr(img.rgb, d.pixels, n * 3);
-                    holo_decoded_free(&d);
-                }
                 sum += p;
                 mn = p < mn ? p : mn;
             }
-            mean[ki] = sum / reps;
+            mean[ki] = sum / ss.reps[ki];
             worst[ki] = mn;
         }
+        free(ss.perm);
         printf(" %6.2f", tdec);
         for (int ki = 0; ki < NK; ki++)
             printf(" | %6.2f / %6.2f  ", mean[ki], worst[ki]);
@@ -308,8 +617,7 @@ int main(int argc, char **argv)
             med_worst[ki][nimg] = worst[ki];
         }
         nimg++;
-        for (unsigned c = 0; c < B; c++)
-            free(bufs[c]);
+        v4_chunks_free(&c4);
         holo_image_free(&img);
     }
     if (nimg) {
