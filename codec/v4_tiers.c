@@ -293,14 +293,18 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
         for (uint32_t x = xs; x < xe; x++) {
             const size_t i = row + x;
             const uint32_t p = (uint32_t)prev[i];
-            int ctx;
-            if (p) {
-                ctx = 18 + (p >= 2) + (p >= 4);
+            /* activity: W, N twice; NW, NE, E, S once; this tier's values where already
+             * coded in this rectangle, the previous tier's (scaled) elsewhere. Computed for
+             * every coefficient and selected without a branch: whether p is zero is
+             * unpredictable, the interior test is not. */
+            uint32_t act;
+            if (x > rx0 && hasn && x + 1 < rx1 && x + 1 < bw && !last) {
+                act = 2u * (uint32_t)cur[i - 1] + 2u * (uint32_t)cur[i - W] +
+                      (uint32_t)cur[i - W - 1] + (uint32_t)cur[i - W + 1] +
+                      (((uint32_t)prev[i + 1] + (uint32_t)prev[i + W]) << nb);
             } else {
-                /* activity: W, N twice; NW, NE, E, S once; this tier's values where already
-                 * coded in this rectangle, the previous tier's (scaled) elsewhere */
                 const int hasw = x > rx0, right = x + 1 < bw;
-                uint32_t act = 0;
+                act = 0;
                 if (hasw)
                     act += 2u * (uint32_t)cur[i - 1];
                 else if (x > 0)
@@ -321,12 +325,12 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
                     act += (uint32_t)prev[i + 1] << nb;
                 if (!last)
                     act += (uint32_t)prev[i + W] << nb;
-                ctx = bitlen(act);
-                if (ctx > 8)
-                    ctx = 8;
-                if (prow && (uint32_t)prow[x >> 1 < pw ? x >> 1 : pw - 1] >= pthr)
-                    ctx += 9;
             }
+            int actx = bitlen(act);
+            actx = actx > 8 ? 8 : actx;
+            if (prow)
+                actx += (uint32_t)prow[x >> 1 < pw ? x >> 1 : pw - 1] >= pthr ? 9 : 0;
+            const int ctx = p ? 18 + (p >= 2) + (p >= 4) : actx;
             uint32_t v = 0;
             if (mode != M_DEC) {
                 uint32_t a = (uint32_t)(exact[i] < 0 ? -exact[i] : exact[i]);
