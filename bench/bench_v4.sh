@@ -9,7 +9,8 @@
 #      mean, v4 mean / worst, delta. target: delta >= +3.0 dB at every k (median over the
 #      photos; the lines after MEDIAN list every photo and k below it). Reference check: the
 #      spec's v3 medians (holo4.md) are 0.36x PNG, 19.7 20.4 21.5 23.6 26.2 32.4 34.4 dB
-#   3. a 4000x3000 mosaic of the photos: encode and decode seconds (2 threads)
+#   3. a 4000x3000 mosaic of the photos: encode and decode seconds (2 threads), then the
+#      best of 3 full decodes beside libpng decoding the same pixels (best of 3)
 #      targets: decode <= 1.5 s, encode <= 10 s
 # Corpus: $HOLO_V4_CORPUS (default /tmp/v4corpus/photos): the photos of Debian's
 # python3-skimage (skimage/data: astronaut camera chelsea coffee coins hubble_deep_field ihc
