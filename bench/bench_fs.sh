@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench_fs.sh — holofs through a real FUSE mount:
-#   1. cold open+read of a 12 MP image (every open decodes: -o cache_mb=1 keeps nothing)
+#   1. cold open+read of a 12 MP image encoded with the default (v4; every open decodes:
+#      -o cache_mb=1 keeps nothing)
 #      beside `holo decode` of the same directory to PPM and PNG   target: FUSE adds < 10 %
 #   2. warm sequential read of the cached file beside reading the same bytes from a plain
 #      (page-cached) file                                            target: >= 1 GB/s

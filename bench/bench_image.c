@@ -147,6 +147,7 @@ int main(int argc, char **argv)
         holo_encode_opts_init(&eo);
         eo.threads = threads;
         eo.mode = HOLO_KIND_IMAGE;
+        eo.codec_version = 2;          /* this bench is the v1/v2 codec (v4: bench_v4) */
         BEST(1, t, rc |= holo_encode_file(ppm, holo, &eo, &err));
         row("holo encode v2 B32 (from PPM)", threads, mb, t, t_penc);
         if (rc) { fprintf(stderr, "%s\n", err.msg); return 1; }

@@ -11,7 +11,7 @@
 void holo_encode_opts_init(holo_encode_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->codec_version = 2;
+    o->codec_version = 0;     /* automatic: see holo_encode_version() */
     o->coarse_side = 16;
     o->coarse_frames = 2048;
     o->quality = 50;
@@ -62,6 +62,21 @@ holo_kind holo_detect_mode(const char *path)
     return detect(path, NULL);
 }
 
+/* Settings that only the v1/v2 image format (and v3) honours; v4 ignores them. */
+static int has_v12_image_setting(const holo_encode_opts *o)
+{
+    return o->chunk_kb > 0 || o->zlib_level > 0 || o->recovery > 0 ||
+           (o->coarse_side && o->coarse_side != 16) || o->block_count > 255;
+}
+
+int holo_encode_version(const holo_encode_opts *o, holo_kind kind)
+{
+    if (o->codec_version) return o->codec_version;
+    if (kind != HOLO_KIND_IMAGE) return 2;
+    int v4_only = o->lossy || o->target_psnr > 0 || o->target_bytes > 0;
+    return !v4_only && has_v12_image_setting(o) ? 2 : 4;
+}
+
 static int encode_into(const char *input, const char *tmp, holo_kind mode,
                        const holo_encode_opts *o, holo_err *err)
 {
@@ -84,19 +99,22 @@ int holo_encode_file(const char *input, const char *outdir, const holo_encode_op
 {
     holo_encode_opts defaults;
     if (!opts) { holo_encode_opts_init(&defaults); opts = &defaults; }
-    if (opts->codec_version < 1 || opts->codec_version > 4)
-        return holo_seterr(err, HOLO_EINVAL, "%s: codec version %d does not exist (1-4)", input,
+    if (opts->codec_version < 0 || opts->codec_version > 4)
+        return holo_seterr(err, HOLO_EINVAL,
+                           "%s: codec version %d does not exist (1-4, 0 = automatic)", input,
                            opts->codec_version);
     struct stat st;
     if (stat(input, &st) < 0) return holo_seterr_sys(err, errno, "%s", input);
     if (S_ISDIR(st.st_mode)) return holo_seterr(err, HOLO_EINVAL, "%s: is a directory", input);
     if (st.st_size == 0) return holo_seterr(err, HOLO_EINVAL, "%s: file is empty, nothing to encode", input);
     holo_kind mode = opts->mode ? opts->mode : detect(input, opts->name_hint);
+    holo_encode_opts o = *opts;
+    o.codec_version = holo_encode_version(opts, mode);
 
     char tmp[PATH_MAX];
     int rc = holo_tmpdir_begin(outdir, tmp, sizeof tmp, err);
     if (rc) return rc;
-    rc = encode_into(input, tmp, mode, opts, err);
+    rc = encode_into(input, tmp, mode, &o, err);
     if (!rc) rc = holo_tmpdir_commit(tmp, outdir, err);
     if (rc) holo_rmtree(tmp);
     return rc;

@@ -3,7 +3,8 @@
  * A file is encoded into a directory NAME.holo/ of chunk files. Every chunk holds the same
  * coarse view of the whole file plus a golden-ratio-spread slice of the residual detail, so any
  * non-empty subset of chunks decodes to a coherent, degraded version and the full set gives the
- * original back exactly (formats v1/v2; see holo(5)).
+ * original back exactly (formats v1/v2/v4 lossless; see holo(5)). Images are written as v4 by
+ * default, audio and binaries as v2.
  *
  *   holo_encode_opts eo;  holo_encode_opts_init(&eo);
  *   holo_encode_file("photo.png", "photo.png.holo", &eo, &err);
@@ -52,7 +53,7 @@ const char *holo_kind_name(holo_kind k);   /* "image", "audio", "binary", "none"
  * a HOV4 chunk (version 4) is checked whole, CRC included. */
 typedef struct holo_chunk_hdr {
     holo_kind kind;
-    int version;              /* 1, 2 or 3 */
+    int version;              /* 1, 2, 3 or 4 */
     uint32_t block_count;     /* B >= 1 */
     uint32_t block_id;        /* b < B */
     /* image (HOCH) */
@@ -86,7 +87,9 @@ uint64_t holo_chunk_residual_len(const holo_chunk_hdr *h);
 /* ---- encoding -------------------------------------------------------------------------- */
 typedef struct holo_encode_opts {
     holo_kind mode;           /* HOLO_KIND_NONE = from extension, then magic bytes */
-    int codec_version;        /* 1 or 2 (default 2) */
+    int codec_version;        /* 0 = automatic (the default, see holo_encode_version); 1 or 2:
+                                 the reference's lossless formats; 3: lossy DCT/STFT; 4: HOV4
+                                 layered wavelet, images only (audio given 4 gets 2) */
     uint32_t block_count;     /* 0 = default (image 32, audio 16, binary 32) or from chunk_kb */
     long chunk_kb;            /* > 0: derive B from a target chunk size (formats.md §3) */
     uint32_t coarse_side;     /* image thumbnail max side, default 16 */
@@ -108,6 +111,14 @@ typedef struct holo_encode_opts {
 } holo_encode_opts;
 
 void holo_encode_opts_init(holo_encode_opts *o);
+
+/* The codec version holo_encode_file uses for a file of `kind`: o->codec_version when it is not
+ * 0, else automatic: audio and binaries 2; images 4, unless a setting only the v1/v2 image
+ * format honours is set (chunk_kb > 0, zlib_level > 0, recovery > 0, coarse_side other than
+ * 16, block_count > 255) and no v4-only one (lossy, target_psnr, target_bytes): then 2, so
+ * those settings keep their meaning. v4 ignores chunk_kb, zlib_level, recovery and coarse_side
+ * and refuses block_count > 255. Binaries are always written as HOBI version 2. */
+int holo_encode_version(const holo_encode_opts *o, holo_kind kind);
 
 /* Encode `input` into the directory `outdir` atomically: chunks are written into a hidden
  * temporary directory beside outdir which then replaces outdir. On failure nothing changes. */

@@ -21,11 +21,12 @@
 static const char *usage_text =
     "usage: holo encode [-b BLOCKS | -k KB] [--codec-version 1|2|3|4] [--mode auto|image|audio|binary]\n"
     "                   [--coarse-side N] [--coarse-frames N] [-j THREADS] [-o DIR] INPUT\n"
+    "                   (images default to v4; -k, --coarse-side, --zlib-level, --recovery select v2)\n"
     "       holo decode [-o OUTPUT] [--strict] [--max-chunks N] [--prefer-gain] [-j THREADS] DIR\n"
     "       holo info [--json] DIR\n"
     "       holo pack [-b BLOCKS | -k KB] [--coarse-side N] [--coarse-frames N] -o OUT.holo FILE...\n"
     "       holo unpack [-o DIR] [--max-chunks N] IN.holo\n"
-    "       holo stack [-b BLOCKS | -k KB] -o OUT.holo FRAME...\n"
+    "       holo stack [-b BLOCKS | -k KB] [--codec-version V] -o OUT.holo FRAME...\n"
     "       holo stack --holo -o OUTPUT DIR...\n"
     "       holo FILE [KB]        (encode)      holo DIR.holo      (decode)\n"
     "See holo(1).\n";
@@ -77,17 +78,81 @@ static int not_a_dir(const char *dir)
 enum { O_CV = 256, O_MODE, O_SIDE, O_FRAMES, O_QUALITY, O_BLOCKSIZE, O_MODEL, O_NFFT, O_HOP,
        O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON };
 
+/* Options that pick or need one image format. Under the automatic choice (no --codec-version)
+ * an image is written as v4, unless one of the V12 options is given: they only mean something
+ * to the v1/v2 image format, so they select v2 and keep the meaning they always had. An
+ * explicit version that cannot honour a given option is a usage error naming the option. */
+enum {
+    G_K = 1 << 0,        /* -k KB: v4 has no chunk-size formula, its chunk count is -b */
+    G_SIDE = 1 << 1,     /* --coarse-side: v4 stores no thumbnail */
+    G_ZLEVEL = 1 << 2,   /* --zlib-level: v4 does not deflate */
+    G_RECOVERY = 1 << 3, /* --recovery X > 0: HORC chunks are not written for v4 */
+    G_BIG_B = 1 << 4,    /* -b > 255: v4 holds at most 255 chunks */
+    G_V12 = G_K | G_SIDE | G_ZLEVEL | G_RECOVERY | G_BIG_B,
+    G_LOSSY = 1 << 5,    /* --lossy, --psnr, --bytes: the v4 lossy profile */
+    G_PSNR = 1 << 6,
+    G_BYTES = 1 << 7,
+    G_V4 = G_LOSSY | G_PSNR | G_BYTES,
+};
+
+static const struct { unsigned flag; const char *name, *why; } format_opts[] = {
+    { G_K, "-k", "v4 sets the chunk count with -b" },
+    { G_SIDE, "--coarse-side", "v4 stores no thumbnail" },
+    { G_ZLEVEL, "--zlib-level", "v4 does not use zlib" },
+    { G_RECOVERY, "--recovery", "v4 chunks carry their own Reed-Solomon protection" },
+    { G_BIG_B, "-b above 255", "v4 supports 1 to 255 chunks" },
+    { G_LOSSY, "--lossy", NULL },
+    { G_PSNR, "--psnr", NULL },
+    { G_BYTES, "--bytes", NULL },
+};
+
+static int first_format_opt(unsigned given, unsigned mask)
+{
+    for (size_t i = 0; i < sizeof format_opts / sizeof *format_opts; i++)
+        if (given & mask & format_opts[i].flag) return (int)i;
+    return -1;
+}
+
+/* Settle the codec version of an image encode from the options given (see above). Returns 0,
+ * or 2 after printing one line naming the offending option. */
+static int image_version(holo_encode_opts *o, unsigned given)
+{
+    int a = first_format_opt(given, G_V12), b = first_format_opt(given, G_V4);
+    if (o->codec_version == 0) {
+        if (a >= 0 && b >= 0) {
+            fprintf(stderr, "holo: %s needs the v1/v2 image format and %s the v4 one; drop one "
+                    "or give --codec-version\n", format_opts[a].name, format_opts[b].name);
+            return 2;
+        }
+        o->codec_version = a >= 0 ? 2 : 4;
+    } else if (o->codec_version == 4 && a >= 0) {
+        fprintf(stderr, "holo: %s has no meaning for --codec-version 4 (%s); use "
+                "--codec-version 2 for it\n", format_opts[a].name, format_opts[a].why);
+        return 2;
+    } else if (o->codec_version != 4 && b >= 0) {
+        fprintf(stderr, "holo: %s needs --codec-version 4 (images), not %d\n", format_opts[b].name,
+                o->codec_version);
+        return 2;
+    }
+    return 0;
+}
+
 /* Options shared by encode, pack and stack. Returns 1 when c was one of them, 0 when it is not,
- * 2 (a usage error, already reported) when its argument is bad. */
-static int encode_option(int c, holo_encode_opts *o)
+ * 2 (a usage error, already reported) when its argument is bad. Records format options in
+ * *given. */
+static int encode_option(int c, holo_encode_opts *o, unsigned *given)
 {
     long v;
     switch (c) {
-    case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o->block_count = (uint32_t)v; return 1;
-    case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o->chunk_kb = v; return 1;
+    case 'b': if ((v = num(optarg, 1 << 20)) < 1) return usage("-b needs a block count from 1 to 1048576"); o->block_count = (uint32_t)v;
+        if (v > 255) *given |= G_BIG_B; else *given &= ~(unsigned)G_BIG_B;
+        return 1;
+    case 'k': if ((v = num(optarg, 1 << 22)) < 0) return usage("-k needs a size in KB"); o->chunk_kb = v;
+        if (v > 0) *given |= G_K; else *given &= ~(unsigned)G_K;
+        return 1;
     case 'j': if ((v = num(optarg, 64)) < 1) return usage("-j needs a thread count from 1 to 64"); o->threads = (int)v; return 1;
     case O_CV: if ((v = num(optarg, 4)) < 1) return usage("--codec-version must be 1, 2, 3 or 4"); o->codec_version = (int)v; return 1;
-    case O_SIDE: if ((v = num(optarg, 65535)) < 1) return usage("--coarse-side needs a positive size"); o->coarse_side = (uint32_t)v; return 1;
+    case O_SIDE: if ((v = num(optarg, 65535)) < 1) return usage("--coarse-side needs a positive size"); o->coarse_side = (uint32_t)v; *given |= G_SIDE; return 1;
     case O_FRAMES: if ((v = num(optarg, 1L << 30)) < 2) return usage("--coarse-frames needs at least 2"); o->coarse_frames = (uint32_t)v; return 1;
     default: return 0;
     }
@@ -111,6 +176,7 @@ static int cmd_encode(int argc, char **argv)
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
     long v;
+    unsigned given = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
         switch (c) {
@@ -127,14 +193,16 @@ static int cmd_encode(int argc, char **argv)
         case O_MODEL: o.coarse_model = optarg; break;
         case O_NFFT: if ((v = num(optarg, 1 << 20)) < 1) return usage("--n-fft must be positive"); o.n_fft = (int)v; break;
         case O_HOP: if ((v = num(optarg, 1 << 20)) < 1) return usage("--hop must be positive"); o.hop = (int)v; break;
-        case O_RECOVERY: o.recovery = strtod(optarg, NULL); if (o.recovery < 0 || o.recovery > 10) return usage("--recovery must be 0-10"); break;
-        case O_LOSSY: o.lossy = 1; break;
-        case O_PSNR: o.target_psnr = strtod(optarg, NULL); o.lossy = 1; if (o.target_psnr <= 0) return usage("--psnr needs dB > 0"); break;
-        case O_BYTES: if ((v = num(optarg, LONG_MAX)) < 1) return usage("--bytes needs a size"); o.target_bytes = (uint64_t)v; o.lossy = 1; break;
-        case O_ZLEVEL: if ((v = num(optarg, 9)) < 1) return usage("--zlib-level must be 1-9"); o.zlib_level = (int)v; break;
+        case O_RECOVERY: o.recovery = strtod(optarg, NULL); if (o.recovery < 0 || o.recovery > 10) return usage("--recovery must be 0-10");
+            if (o.recovery > 0) given |= G_RECOVERY; else given &= ~(unsigned)G_RECOVERY;
+            break;
+        case O_LOSSY: o.lossy = 1; given |= G_LOSSY; break;
+        case O_PSNR: o.target_psnr = strtod(optarg, NULL); o.lossy = 1; if (o.target_psnr <= 0) return usage("--psnr needs dB > 0"); given |= G_PSNR; break;
+        case O_BYTES: if ((v = num(optarg, LONG_MAX)) < 1) return usage("--bytes needs a size"); o.target_bytes = (uint64_t)v; o.lossy = 1; given |= G_BYTES; break;
+        case O_ZLEVEL: if ((v = num(optarg, 9)) < 1) return usage("--zlib-level must be 1-9"); o.zlib_level = (int)v; given |= G_ZLEVEL; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: {
-            int r = encode_option(c, &o);
+            int r = encode_option(c, &o, &given);
             if (r == 1) break;
             return r == 2 ? 2 : usage(NULL);
         }
@@ -142,6 +210,8 @@ static int cmd_encode(int argc, char **argv)
     }
     if (optind != argc - 1) return usage("encode needs exactly one INPUT");
     const char *in = argv[optind];
+    if ((o.mode ? o.mode : holo_detect_mode(in)) == HOLO_KIND_IMAGE && image_version(&o, given))
+        return 2;
     char def[PATH_MAX];
     if (!out) {
         size_t n = strlen(in);
@@ -242,7 +312,8 @@ static int cmd_pack(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: {
-            int r = encode_option(c, &o);
+            unsigned given = 0;   /* a container has one format: HOPK */
+            int r = encode_option(c, &o, &given);
             if (r == 1) break;
             return r == 2 ? 2 : usage(NULL);
         }
@@ -317,6 +388,7 @@ static int cmd_stack(int argc, char **argv)
     holo_encode_opts_init(&o);
     const char *out = NULL;
     int holo_dirs = 0;
+    unsigned given = 0;
     static const struct option lo[] = {
         { "blocks", required_argument, 0, 'b' }, { "chunk-kb", required_argument, 0, 'k' },
         { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
@@ -330,7 +402,7 @@ static int cmd_stack(int argc, char **argv)
         case O_HOLO: holo_dirs = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: {
-            int r = encode_option(c, &o);
+            int r = encode_option(c, &o, &given);
             if (r == 1) break;
             return r == 2 ? 2 : usage(NULL);
         }
@@ -341,7 +413,10 @@ static int cmd_stack(int argc, char **argv)
     const char *const *in = (const char *const *)argv + optind;
     size_t n = (size_t)(argc - optind);
     holo_err e;
-    if (!holo_dirs) return holo_stack_frames(in, n, out, &o, &e) ? fail(&e) : 0;
+    if (!holo_dirs) {   /* the mean is an image: same version rule as encode */
+        if (image_version(&o, given)) return 2;
+        return holo_stack_frames(in, n, out, &o, &e) ? fail(&e) : 0;
+    }
     holo_decode_opts dopts;
     holo_decode_opts_init(&dopts);
     dopts.warn = warn_cb;

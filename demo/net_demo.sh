@@ -39,7 +39,8 @@ if [ -x "$HOLO_BIN/holofs" ] && [ -c /dev/fuse ] && "$HOLO_BIN/holofs" "$N/store
 fi
 echo "   rx (store mode) -> $N/store; image read back through $view"
 "$HOLO_BIN/holo" encode -b 64 -o "$N/photo.png.holo" "$D/photo.png" >/dev/null 2>&1
-echo "   tx: 64 chunks of about 35 kB, 1400-byte datagrams, 8 loops (segments of one transfer"
+kb=$(cat "$N"/photo.png.holo/chunk_*.holo | wc -c | awk '{ printf "%.0f", $1 / 64 / 1000 }')
+echo "   tx: 64 v4 chunks of about $kb kB, 1400-byte datagrams, 8 loops (segments of one transfer"
 echo "   combine across loops; each loop sends the chunks in a new random order)"
 "$H" tx "$N/photo.png.holo" 127.0.0.1 --port $RL --loops 8 --delay 0.0003 2>"$N/tx.log" &
 TX=$!; PIDS="$PIDS $TX"

@@ -57,7 +57,10 @@ static void usage(FILE *f)
         "  -o ro              read-only mount\n"
         "  -o cache_mb=N      decoded-output cache bound in MiB (default 256)\n"
         "  -o chunk_kb=N      target chunk size for files written through the mount\n"
-        "  -o codec_version=N codec version for files written through the mount (1 or 2)\n"
+        "                     (images: selects v2 unless codec_version is given)\n"
+        "  -o codec_version=N codec version for files written through the mount: 1, 2 (the\n"
+        "                     reference's), 3 (lossy) or 4 (images only); default automatic:\n"
+        "                     images 4, audio and binaries 2\n"
         "  -o allow_other     let other users see the mount (needs user_allow_other)\n"
         "unmount with: fusermount3 -u MNT (or SIGINT/SIGTERM to holofs)\n");
 }
@@ -105,9 +108,12 @@ int main(int argc, char **argv)
     }
     if (c.codec_version < 0 || c.codec_version > 4 || c.chunk_kb < 0 || c.cache_mb < 1) {
         fprintf(stderr, "holofs: bad option value (cache_mb >= 1, chunk_kb >= 0, "
-                        "codec_version 1..4)\n");
+                        "codec_version 0..4, 0 = automatic)\n");
         goto err_cmdline;
     }
+    if (c.codec_version == 4 && c.chunk_kb > 0)
+        fprintf(stderr, "holofs: note: chunk_kb applies to audio and binaries only with "
+                        "codec_version=4 (v4 images have 32 chunks)\n");
     char real[PATH_MAX];
     struct stat st;
     if (!realpath(c.store, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {

@@ -24,7 +24,7 @@ typedef struct holofs {
     char store[4096];         /* absolute store path, no trailing slash */
     unsigned cache_mb;        /* decoded-output cache bound, default 256 */
     long chunk_kb;            /* encode: target chunk size (0 = codec default) */
-    int codec_version;        /* encode: 1 or 2 (0 = codec default) */
+    int codec_version;        /* encode: 1..4 (0 = automatic: images 4, others 2) */
     int ro;
     int debug, foreground;
     /* runtime */

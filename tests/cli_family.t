@@ -43,8 +43,8 @@ is "$rc" 0 "unpack from a partial chunk set"
 run "$holo" decode set.holo
 like "$err" "use holo unpack" "decode points containers to unpack"
 
-# --- prefer-gain: the manifest's order picks the chunks with the most detail first
-run "$holo" encode -b 16 -o g.holo img.png
+# --- prefer-gain: the manifest's order picks the chunks with the most detail first (v2's scores)
+run "$holo" encode --codec-version 2 -b 16 -o g.holo img.png
 run "$holo" decode --prefer-gain --max-chunks 4 -o gain.png g.holo
 pg=$("$HOLO_TOOLS/psnr" img.png gain.png)
 run "$holo" decode --max-chunks 4 -o plain.png g.holo
@@ -53,7 +53,7 @@ awk -v a="$pg" -v b="$pp" 'BEGIN { exit !(a >= b) }'
 ok $? "prefer-gain with 4 chunks is at least as good as name order ($pg vs $pp dB)"
 
 # --- recovery for v2 images and binaries (our extension), reported by info
-run "$holo" encode -b 8 --recovery 0.25 -o r.holo img.png
+run "$holo" encode --codec-version 2 -b 8 --recovery 0.25 -o r.holo img.png
 rm r.holo/chunk_0001.holo r.holo/chunk_0006.holo
 run "$holo" info r.holo
 like "$out" "enough to rebuild the missing chunks" "info says recovery can fill two missing chunks"

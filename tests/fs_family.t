@@ -11,7 +11,7 @@ cd "$T"
 "$HOLO_TOOLS/mkimage" img.png 64 48 3
 "$HOLO_TOOLS/mkwav" snd.wav 3000 8000 2
 # recovery: 8 blocks, 4 recovery chunks, 2 data chunks gone; a second copy waits outside
-"$holo" encode -b 8 --recovery 0.5 -o "$S/rec.png.holo" img.png > /dev/null 2>&1
+"$holo" encode --codec-version 2 -b 8 --recovery 0.5 -o "$S/rec.png.holo" img.png > /dev/null 2>&1
 mkdir rec_spare && mv "$S/rec.png.holo"/recovery_* rec_spare/
 rm -f "$S/rec.png.holo/chunk_0002.holo" "$S/rec.png.holo/chunk_0005.holo"
 mv rec_spare/recovery_0000.holo "$S/rec.png.holo/"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # fs_read.t — holofs reading: namespace, exact sizes, views (PNG, PPM, WAV, raw) equal to
-# `holo decode`, xattrs, partial and corrupt chunk sets, 8 readers sharing one decode, chunks
-# landing behind the mount (fresh reads improve, open handles keep their snapshot), clean
-# unmount by fusermount3 and by SIGTERM. Every wait is bounded; the mount is always undone.
+# `holo decode`, xattrs, partial and corrupt chunk sets (v4 images, the default, and v2 ones),
+# 8 readers sharing one decode, chunks landing behind the mount (fresh reads improve, open
+# handles keep their snapshot), clean unmount by fusermount3 and by SIGTERM. Every wait is
+# bounded; the mount is always undone.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fs_lib.sh"
 if [ "$HOLO_SAN" = 1 ]; then big=300000; else big=2000000; fi
@@ -16,7 +17,7 @@ head -c 50000 /dev/urandom > data.bin
 head -c "$big" /dev/urandom > large.bin
 "$holo" encode -o "$S/data.bin.holo" data.bin > /dev/null 2>&1
 "$holo" encode -o "$S/img.png.holo" img.png > /dev/null 2>&1
-"$holo" encode -o "$S/view.ppm.holo" img.png > /dev/null 2>&1
+"$holo" encode --codec-version 2 -o "$S/view.ppm.holo" img.png > /dev/null 2>&1
 "$holo" encode -o "$S/snd.wav.holo" snd.wav > /dev/null 2>&1
 "$holo" encode -o "$S/large.bin.holo" large.bin > /dev/null 2>&1
 mkdir -p "$S/a/b"
@@ -25,10 +26,11 @@ echo "plain text" > "$S/plain.txt"
 # a plain file shadowed by an encoded one of the same name
 echo "shadowed" > "$S/dup.bin"
 "$holo" encode -o "$S/dup.bin.holo" data.bin > /dev/null 2>&1
-# partial sets: 5 of 32 binary chunks, 3 of 32 image chunks
-mkdir "$S/part.bin.holo" "$S/part.png.holo"
+# partial sets: 5 of 32 binary chunks, 3 of 32 v2 image chunks, 5 of 32 v4 image chunks
+mkdir "$S/part.bin.holo" "$S/part.png.holo" "$S/part4.png.holo"
 cp "$S"/data.bin.holo/chunk_000[0-4].holo "$S/part.bin.holo/"
-cp "$S"/img.png.holo/chunk_000[2-4].holo "$S/part.png.holo/"
+cp "$S"/view.ppm.holo/chunk_000[2-4].holo "$S/part.png.holo/"
+cp "$S"/img.png.holo/chunk_000[2-6].holo "$S/part4.png.holo/"
 # a corrupt chunk, and a set with no valid chunk at all
 cp -r "$S/data.bin.holo" "$S/corrupt.bin.holo"
 printf 'garbage' > "$S/corrupt.bin.holo/chunk_0003.holo"
@@ -47,11 +49,11 @@ if ! mount_fs; then
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
     fi
 fi
-plan 43
+plan 46
 mounted; ok $? "holofs mounts the store"
 
 # ---- namespace ----------------------------------------------------------------------------
-is "$(ls "$M" | tr '\n' ' ')" "a corrupt.bin data.bin dup.bin empty.bin img.png large.bin many part.bin part.png plain.txt snd.wav view.ppm " \
+is "$(ls "$M" | tr '\n' ' ')" "a corrupt.bin data.bin dup.bin empty.bin img.png large.bin many part.bin part.png part4.png plain.txt snd.wav view.ppm " \
     "X.holo/ shows as X; hidden bookkeeping never shows"
 is "$(ls -A "$M/a/b")" "deep.bin" "nested directories are mirrored"
 run ls -l "$M"
@@ -86,7 +88,7 @@ cmp -s got.wav dec.wav
 ok $? "audio: WAV bytes equal holo decode"
 is "$(head -c 4 got.wav)" RIFF "audio is served as WAV"
 sizes_ok=0
-for f in data.bin img.png view.ppm snd.wav a/b/deep.bin part.bin part.png corrupt.bin; do
+for f in data.bin img.png view.ppm snd.wav a/b/deep.bin part.bin part.png part4.png corrupt.bin; do
     s=$(stat -c %s "$M/$f"); n=$(tcat "$M/$f" | wc -c)
     [ "$s" = "$n" ] || { sizes_ok=1; echo "#   $f: st_size $s, read $n"; }
 done
@@ -95,7 +97,9 @@ is "$(stat -c %Y "$M/img.png")" "$(newest_mtime "$S/img.png.holo")" "st_mtime is
 is "$(tcat "$M/plain.txt")" "plain text" "plain files pass through"
 
 # ---- xattrs -------------------------------------------------------------------------------
-is "$(xattr "$M/img.png" user.holo.kind) $(xattr "$M/img.png" user.holo.version)" "image 2" "xattr kind, version"
+is "$(xattr "$M/img.png" user.holo.kind) $(xattr "$M/img.png" user.holo.version)" "image 4" "xattr kind, version (images default to v4)"
+is "$(xattr "$M/view.ppm" user.holo.kind) $(xattr "$M/view.ppm" user.holo.version)" "image 2" "xattr version of a v2 image"
+is "$(xattr "$M/snd.wav" user.holo.kind) $(xattr "$M/snd.wav" user.holo.version)" "audio 2" "xattr kind, version of audio"
 is "$(xattr "$M/img.png" user.holo.chunks) $(xattr "$M/img.png" user.holo.exact)" "32/32 1" "xattr chunks, exact"
 is "$(xattr "$M/img.png" user.holo.size)" 64x48 "xattr size of an image (WxH)"
 is "$(xattr "$M/snd.wav" user.holo.size)" 6000/8000/2 "xattr size of audio (frames/rate/channels)"
@@ -108,7 +112,12 @@ cmp -s got_part.bin dec_part.bin
 ok $? "partial binary set: same bytes as holo decode of the same subset"
 "$holo" decode -o dec_part.png "$S/part.png.holo" > /dev/null 2>&1
 tcat "$M/part.png" > got_part.png
-is "$("$psnr" got_part.png dec_part.png)" inf "partial image set: same pixels as holo decode"
+is "$("$psnr" got_part.png dec_part.png)" inf "partial v2 image set: same pixels as holo decode"
+"$holo" decode -o dec_part4.png "$S/part4.png.holo" > /dev/null 2>&1
+tcat "$M/part4.png" > got_part4.png
+p4=$("$psnr" got_part4.png img.png)
+[ "$("$psnr" got_part4.png dec_part4.png)" = inf ] && [ "$p4" != inf ]
+ok $? "partial v4 image set: same pixels as holo decode, degraded ($p4 dB)"
 tcat "$M/dup.bin" > got_dup.bin; stat "$M/dup.bin" > /dev/null
 cmp -s got_dup.bin data.bin
 ok $? "when X and X.holo/ both exist the encoded file wins"
@@ -134,7 +143,8 @@ ok $same "8 parallel readers get identical, exact bytes"
 is "$(xattr "$M/large.bin" user.holo.decodes)" 1 "... from one decode"
 
 # ---- live updates: chunks landing behind the mount ------------------------------------------
-mkdir enc && "$holo" encode -b 6 -o enc/live.png.holo img.png > /dev/null 2>&1
+# v2: every chunk adds detail (v4 improves by tiers, so not every chunk changes the image)
+mkdir enc && "$holo" encode --codec-version 2 -b 6 -o enc/live.png.holo img.png > /dev/null 2>&1
 mkdir "$S/live.png.holo"
 cp enc/live.png.holo/chunk_0000.holo "$S/live.png.holo/"
 # wait_change OLD: read live.png until its bytes differ from OLD (bounded), into cur.png

@@ -1,8 +1,10 @@
 #!/bin/sh
-# fs_write.t — holofs writing: cp in encodes into STORE/X.holo/ (binary, image, audio) and
-# reads back exact; overwrite, rm, mv, mkdir/rmdir, truncate, fsync, statfs; a failed encode
-# reports the error to close() and keeps the previous version; mount options (chunk_kb,
-# codec_version, ro); no temporary file is left behind. Every wait is bounded.
+# fs_write.t — holofs writing: cp in encodes into STORE/X.holo/ (binary, image, audio) with the
+# automatic codec version (images v4, the rest v2) and reads back exact; overwrite, rm, mv,
+# mkdir/rmdir, truncate, fsync, statfs; a failed encode reports the error to close() and keeps
+# the previous version; mount options (chunk_kb, which selects v2 for images unless
+# codec_version is given, codec_version, ro); no temporary file is left behind. Every wait is
+# bounded.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fs_lib.sh"
 t() { timeout 60 "$@"; }
@@ -19,7 +21,7 @@ if ! mount_fs; then
     grep -qi "permission\|device not found\|not permitted" "$T/holofs.log" &&
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 fi
-plan 40
+plan 53
 mounted; ok $? "holofs mounts an empty store"
 
 # ---- cp in, read back -----------------------------------------------------------------------
@@ -33,12 +35,18 @@ ok $? "... and reads back exact"
 cmp -s a_dec.bin a.bin
 ok $? "... holo decode of the store gives it back too"
 is "$(stat -c %s "$M/a.bin")" 40000 "... st_size is exact"
+is "$(xattr "$M/a.bin" user.holo.version)" 2 "... as version 2 (HOBI)"
 t cp pic.png "$M/pic.png"
 is "$(xattr "$M/pic.png" user.holo.kind)" image "a .png is encoded as an image"
 tcat "$M/pic.png" > pic_back.png
 is "$("$psnr" pic_back.png pic.png)" inf "... and reads back pixel-exact"
+is "$(xattr "$M/pic.png" user.holo.version)" 4 "... as v4, the default for images"
+is "$(head -c 4 "$S/pic.png.holo/chunk_0000.holo")" HOV4 "... the store holds HOV4 chunks"
+"$holo" decode -o pic_dec.png "$S/pic.png.holo" > /dev/null 2>&1
+is "$("$psnr" pic_dec.png pic.png)" inf "... which holo decode gives back exactly"
 t cp tone.wav "$M/tone.wav"
 is "$(xattr "$M/tone.wav" user.holo.kind)" audio "a .wav is encoded as audio"
+is "$(xattr "$M/tone.wav" user.holo.version)" 2 "... as v2, the default for audio"
 "$holo" decode -o tone_dec.wav "$S/tone.wav.holo" > /dev/null 2>&1
 tcat "$M/tone.wav" | cmp -s - tone_dec.wav
 ok $? "... and reads back as holo decode's WAV"
@@ -73,6 +81,7 @@ ok $? "... the placeholder gave way to the encoded file"
 run t "$holo" decode -o "$M/decoded.png" "$S/pic.png.holo"
 is "$rc" 0 "holo decode -o MNT/X (temp file + rename) works through the mount"
 is "$("$psnr" "$M/decoded.png" pic.png)" inf "... the result is encoded and reads back exact"
+is "$(xattr "$M/decoded.png" user.holo.version)" 4 "... as v4 (the rename path uses the same default)"
 [ -d "$S/decoded.png.holo" ] && [ -z "$(ls -A "$S" | grep "\.tmp")" ]
 ok $? "... and no temporary name is left in the store"
 
@@ -117,6 +126,27 @@ is "$(xattr "$M/opt.png" user.holo.version)" 1 "-o codec_version=1 is used for w
 n=$(nchunks "$S/opt.bin.holo")
 [ "$n" -gt 1 ] && [ "$n" != 32 ] && [ "$(xattr "$M/opt.bin" user.holo.chunks)" = "$n/$n" ]
 ok $? "-o chunk_kb=4 sets the chunk count ($n)"
+umount_fs
+mount_fs -o chunk_kb=4
+t cp pic.png "$M/kb.png"
+is "$(xattr "$M/kb.png" user.holo.version)" 2 "-o chunk_kb without codec_version: images are written as v2"
+n=$(nchunks "$S/kb.png.holo")
+[ "$n" -gt 1 ] && [ "$n" != 32 ]; ok $? "... so chunk_kb sets their chunk count ($n)"
+umount_fs
+mount_fs -o codec_version=2
+t cp pic.png "$M/v2.png"
+is "$(xattr "$M/v2.png" user.holo.version)" 2 "-o codec_version=2 writes images as v2"
+is "$("$psnr" "$M/v2.png" pic.png)" inf "... exact"
+umount_fs
+mount_fs -o codec_version=4,chunk_kb=4
+t cp pic.png "$M/v4.png"
+t cp a.bin "$M/v4.bin"
+is "$(xattr "$M/v4.png" user.holo.version) $(head -c 4 "$S/v4.png.holo/chunk_0000.holo")" "4 HOV4" \
+   "-o codec_version=4 writes images as v4"
+n=$(nchunks "$S/v4.bin.holo")
+[ "$n" -gt 1 ] && [ "$n" != 32 ]; ok $? "... chunk_kb=4 still sizes the binaries ($n chunks)"
+grep -q "chunk_kb applies to audio and binaries only" "$T/holofs.log"
+ok $? "... and holofs says at mount time that it does not apply to v4 images"
 umount_fs
 mount_fs -o ro
 run t cp a.bin "$M/ro.bin"

@@ -21,7 +21,7 @@ trap cleanup EXIT INT TERM
 idx() { cut -c29-36; }
 
 "$TOOLS/mkimage" "$T/p.png" 96 64 5
-"$BIN/holo" encode -b 8 --recovery 0.5 -o "$T/p.png.holo" "$T/p.png" >/dev/null 2>&1
+"$BIN/holo" encode --codec-version 2 -b 8 --recovery 0.5 -o "$T/p.png.holo" "$T/p.png" >/dev/null 2>&1
 
 # --- 1. recovery through a lossy relay ---------------------------------------------------
 # seed 2 at 25% loss drops three data chunks and no recovery chunk of this send order
