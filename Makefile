@@ -59,6 +59,9 @@ $(BUILD)/%.o: %.c $(wildcard codec/*.h fs/*.h net/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(if $(filter fs/% tests/t_fs_%,$<),$(FUSE_CFLAGS)) -Icodec -c $< -o $@
 
+# The v4 entropy coder and wavelet are the decode hot path: -O3 measured 3-4% faster there.
+$(BUILD)/codec/v4_tiers.o $(BUILD)/codec/v4_dwt.o: CFLAGS += -O3
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <sys/mman.h>
 
 static const double colour_weight[3] = { 3.0, 0.5, 0.75 };
 
@@ -71,6 +72,22 @@ void v4_image_reset(v4_image *im)
     models_init(im->uinit, (size_t)im->ncomp * im->nbands);
 }
 
+/* A coefficient plane. Large ones ask for transparent huge pages: a 12 MP decode touches
+ * 330 MB of fresh planes, and 2 MiB pages take 512 times fewer faults. free() releases it. */
+static void *plane_alloc(size_t bytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (bytes < 4 * huge)
+        return malloc(bytes);
+    void *p = NULL;
+    if (posix_memalign(&p, huge, bytes))
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);     /* advice: without it, ordinary pages */
+#endif
+    return p;
+}
+
 int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, int enc)
 {
     memset(im, 0, sizeof *im);
@@ -88,16 +105,16 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
     im->tiles_y = (h + (1u << im->tile_log2) - 1) >> im->tile_log2;
     size_t n = (size_t)w * h;
     for (int c = 0; c < ncomp; c++) {
-        if (enc && !(im->coef[c] = malloc(n * sizeof(int32_t))))
+        if (enc && !(im->coef[c] = plane_alloc(n * sizeof(int32_t))))
             goto oom;
-        if (!(im->known[c] = malloc(n * sizeof(int32_t))) ||
-            !(im->fine[c] = malloc(n * sizeof(int32_t))) || !(im->sign[c] = malloc(n)))
+        if (!(im->known[c] = plane_alloc(n * sizeof(int32_t))) ||
+            !(im->fine[c] = plane_alloc(n * sizeof(int32_t))) || !(im->sign[c] = plane_alloc(n)))
             goto oom;
         /* The decoder dequantises in place (fine[] is read once per coefficient, then
          * replaced); the encoder measures several times and keeps fine[]. */
         if (!enc)
             im->rec[c] = im->fine[c];
-        else if (!(im->rec[c] = malloc(n * sizeof(int32_t))))
+        else if (!(im->rec[c] = plane_alloc(n * sizeof(int32_t))))
             goto oom;
     }
     im->tile_u = malloc((size_t)im->tiles_x * im->tiles_y);
