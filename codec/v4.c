@@ -3,13 +3,16 @@
  * Design: spec/holo4.md; bitstream: holo(5) "HOV4"; parts in v4_*.c. */
 #include "internal.h"
 #include "imageio.h"
-#include <zlib.h>
 #include "v4_codec.h"
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #define NS (V4_MAX_SHIFT + 2)   /* shift values 0..28; 28 = nothing known */
 #ifndef V4_T0_SHARE
@@ -283,12 +286,44 @@ static void fill_slack(v4_image *im, const v4_stat *st, const double *R, int t, 
 }
 
 /* T0 bytes of the shifts currently in im->shift[.][0] (a real trial encode). */
+static void band_maxima(v4_image *im)
+{
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++) {
+            const v4_band *bd = &im->bands[b];
+            uint32_t m = 0;
+            for (uint32_t y = 0; y < bd->h; y++) {
+                const int32_t *r = im->coef[c] + (size_t)(bd->y0 + y) * im->w + bd->x0;
+                for (uint32_t x = 0; x < bd->w; x++) {
+                    uint32_t a = (uint32_t)(r[x] < 0 ? -r[x] : r[x]);
+                    m = a > m ? a : m;
+                }
+            }
+            im->amax[c * im->nbands + b] = m;
+        }
+}
+
+/* The shifts as coded: a tier that holds only zeros in a band (its largest magnitude is
+ * below 2^s_t) is marked empty, s0 = 28 or s_t = s_t-1, and costs nothing; every tier's
+ * values stay the same. The model keeps its own shifts: swap in, code, swap back. */
+static void coded_shifts(v4_image *im, uint8_t model[V4_MAX_BANDS][V4_TIERS])
+{
+    memcpy(model, im->shift, sizeof im->shift);
+    for (int gb = 0; gb < im->ncomp * im->nbands; gb++)
+        for (int t = 0; t < 3; t++)
+            if ((im->amax[gb] >> im->shift[gb][t]) == 0)
+                im->shift[gb][t] = t ? im->shift[gb][t - 1] : V4_EMPTY_SHIFT;
+}
+
 static size_t t0_bytes(v4_image *im)
 {
+    uint8_t model[V4_MAX_BANDS][V4_TIERS];
     v4_enc e;
     v4_enc_init(&e);
+    coded_shifts(im, model);
     v4_image_reset(im);
     v4_code_tier(im, 0, &e, 2);
+    memcpy(im->shift, model, sizeof model);
     size_t n = e.len;
     v4_enc_free(&e);
     return n;
@@ -488,17 +523,23 @@ static void streams_free(v4_streams *s, uint32_t B)
 
 static int encode_streams(v4_image *im, v4_streams *s, int threads)
 {
+    uint8_t model[V4_MAX_BANDS][V4_TIERS];
+    int rc = 0;
+    coded_shifts(im, model);
     v4_image_reset(im);
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < 3 && !rc; t++) {
         v4_enc_init(&s->t[t]);
         if (v4_code_tier(im, t, &s->t[t], threads))
-            return -1;
+            rc = -1;
     }
-    s->u = calloc(im->B, sizeof *s->u);
-    if (!s->u)
-        return -1;
-    u_job j = { .im = im, .enc = s->u };
-    return run_u(&j, threads);
+    if (!rc && !(s->u = calloc(im->B, sizeof *s->u)))
+        rc = -1;
+    if (!rc) {
+        u_job j = { .im = im, .enc = s->u };
+        rc = run_u(&j, threads);
+    }
+    memcpy(im->shift, model, sizeof model);
+    return rc;
 }
 
 static uint64_t streams_total(const v4_streams *s, uint32_t B)
@@ -711,16 +752,20 @@ static int best_png(const uint8_t *rgb, uint32_t w, uint32_t h, int threads, uin
 
 /* T0 of the graphics layout: the LL bands alone (a blurred but faithful preview; the photo
  * T0's 1% budget leaves flat images black), at the finest step whose B copies cost at most
- * one PNG more than an empty T0 (its zero flags). The cost falls as the step grows:
+ * one PNG (at least 256 bytes a chunk) more than an empty T0. The cost falls as the step grows:
  * bisection. */
 static long graphics_t0_len(v4_image *im, int sh, int threads)
 {
     for (int c = 0; c < im->ncomp; c++)
         for (int b = 0; b < im->nbands; b++)
             memset(im->shift[c * im->nbands + b], b == 0 ? sh : V4_MAX_SHIFT, V4_TIERS);
+    uint8_t model[V4_MAX_BANDS][V4_TIERS];
     v4_enc e;
+    coded_shifts(im, model);
     v4_image_reset(im);
-    if (v4_code_tier(im, 0, &e, threads))
+    int rc = v4_code_tier(im, 0, &e, threads);
+    memcpy(im->shift, model, sizeof model);
+    if (rc)
         return -1;
     long len = (long)e.len;
     v4_enc_free(&e);
@@ -729,6 +774,7 @@ static long graphics_t0_len(v4_image *im, int sh, int threads)
 
 static int graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads)
 {
+    uint64_t budget = pnglen > 256u * im->B ? pnglen : 256u * im->B;
     long floor_len = graphics_t0_len(im, V4_MAX_SHIFT, threads);
     if (floor_len < 0)
         return -1;
@@ -738,7 +784,7 @@ static int graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads)
         long len = graphics_t0_len(im, mid, threads);
         if (len < 0)
             return -1;
-        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= pnglen)
+        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= budget)
             hi = mid;
         else
             lo = mid;
@@ -747,16 +793,20 @@ static int graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads)
         long len = graphics_t0_len(im, 0, threads);
         if (len < 0)
             return -1;
-        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= pnglen)
+        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= budget)
             hi = 0;
     }
     int best = hi > 12 ? V4_MAX_SHIFT : hi;
     for (int c = 0; c < im->ncomp; c++)
         for (int b = 0; b < im->nbands; b++)
             memset(im->shift[c * im->nbands + b], b == 0 ? best : V4_MAX_SHIFT, V4_TIERS);
+    uint8_t model[V4_MAX_BANDS][V4_TIERS];
+    coded_shifts(im, model);
     v4_image_reset(im);
     v4_enc_free(t0);
-    if (v4_code_tier(im, 0, t0, threads))
+    int rc = v4_code_tier(im, 0, t0, threads);
+    memcpy(im->shift, model, sizeof model);
+    if (rc)
         return -1;
     /* known[] now holds T0; the signs are what a decoder learns with it */
     for (int c = 0; c < im->ncomp; c++)
@@ -790,6 +840,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     for (int c = 0; c < im.ncomp; c++)
         if (v4_dwt_fwd(im.coef[c], w, h, im.levels))
             goto fail;
+    band_maxima(&im);
     if (stat_build(&im, &st) || !(tmp = malloc(npix * 3)) || !(ids = malloc(B * sizeof *ids)))
         goto fail;
 
@@ -924,24 +975,30 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     if (!lossy && looks_flat(rgb, w, h)) {
         uint8_t *png = NULL;
         size_t pnglen = 0;
+        v4_enc gt0 = { 0 };
         if (best_png(rgb, w, h, threads, &png, &pnglen))
             goto fail;
-        uint64_t gtot = (uint64_t)B * (V4_HDR_LEN + s.t[0].len) +
+        if (graphics_t0(&im, &gt0, pnglen, threads)) {
+            free(png);
+            goto fail;
+        }
+        uint64_t gtot = (uint64_t)B * (V4_HDR_LEN + gt0.len) +
                         (uint64_t)B * v4_rs_rowlen(pnglen, m2);
-        if (gtot < streams_total(&s, B) && pnglen <= UINT32_MAX) {
+        if (gtot >= streams_total(&s, B) || pnglen > UINT32_MAX) {
+            free(png);
+            v4_enc_free(&gt0);
+        } else {
             graphics = 1;
-            if (graphics_t0(&im, &s.t[0], pnglen, threads))
-                goto fail;
             p1 = measure(&im, rgb, tmp, 0, NULL, 0, threads);   /* below m2: T0 alone */
             p2 = 99;
+            v4_enc_free(&s.t[0]);
+            s.t[0] = gt0;
             v4_enc_free(&s.t[1]);
             v4_enc_free(&s.t[2]);
             s.t[2].buf = png;
             s.t[2].len = s.t[2].cap = pnglen;
             for (uint32_t c = 0; c < B; c++)
                 v4_enc_free(&s.u[c]);
-        } else {
-            free(png);
         }
     }
 
@@ -1378,31 +1435,94 @@ static int info_set(const holo_chunklist *l, v4_set *set, uint8_t ***bufs, size_
                         NULL, set, err);
 }
 
+/* Headers only, like holo_info_dir for the other families (a listing must not read every
+ * chunk: `ls -l` of a store stats each file): the CRC is checked when decoding. */
 int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
 {
-    uint8_t **bufs = NULL;
-    size_t *lens = NULL;
-    char **names = NULL;
-    v4_set set;
-    int rc = info_set(l, &set, &bufs, &lens, &names, err);
-    if (!rc) {
-        memset(info, 0, sizeof *info);
-        info->kind = HOLO_KIND_IMAGE;
-        info->version = 4;
-        info->block_count = set.ref.B;
-        info->width = set.ref.width;
-        info->height = set.ref.height;
-        info->channels = 3;
-        info->chunks_present = set.present;
-        info->chunks_bad = set.bad;
-        info->chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
-        info->chunk_bytes = set.bytes;
-        info->exact = (set.ref.flags & V4_FLAG_GRAPHICS) ? set.present >= set.ref.m2
-                      : set.present == set.ref.B && !(set.ref.flags & V4_FLAG_LOSSY);
-        free(set.chunk);
+    v4_hdr *hs = calloc(l->n + 1, sizeof *hs);
+    uint64_t *sz = calloc(l->n + 1, sizeof *sz);
+    if (!hs || !sz) {
+        free(hs); free(sz);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
     }
-    free_list(l, bufs, lens, names);
-    return rc;
+    memset(info, 0, sizeof *info);
+    size_t best = l->n;
+    uint32_t best_cnt = 0;
+    holo_err first = { 0 };
+    for (size_t i = 0; i < l->n; i++) {
+        char path[4200];
+        uint8_t b[V4_HDR_LEN];
+        struct stat st;
+        holo_err e = { 0 };
+        int fd = holo_path_join(path, sizeof path, l->dir, l->files[i].name) ? -1
+                 : open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = -1;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            n = pread(fd, b, sizeof b, 0);
+            sz[i] = (uint64_t)st.st_size;
+        }
+        if (fd >= 0)
+            close(fd);
+        if (n < V4_HDR_LEN ||
+            v4_hdr_parse_head(b, (size_t)n, sz[i], l->files[i].name, &hs[i], &e)) {
+            sz[i] = 0;                       /* marks a bad chunk */
+            info->chunks_bad++;
+            if (!first.code)
+                first = e.code ? e : (holo_err){ .code = HOLO_EINVAL };
+            continue;
+        }
+        if (l->files[i].mtime_ns > info->newest_mtime_ns)
+            info->newest_mtime_ns = l->files[i].mtime_ns;
+    }
+    /* The content id with the most chunks wins, as in decoding. */
+    for (size_t i = 0; i < l->n; i++) {
+        uint32_t cnt = 0;
+        for (size_t j = 0; sz[i] && j < l->n; j++)
+            cnt += sz[j] && hs[j].content_id == hs[i].content_id;
+        if (cnt > best_cnt) {
+            best_cnt = cnt;
+            best = i;
+        }
+    }
+    if (best == l->n) {
+        free(hs); free(sz);
+        if (first.code == HOLO_EINVAL && first.msg[0])
+            return holo_seterr(err, HOLO_ENOCHUNKS, "%s (no valid v4 chunk)", first.msg);
+        return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid v4 chunk", l->dir);
+    }
+    const v4_hdr *ref = &hs[best];
+    uint8_t *seen = calloc(ref->B, 1);
+    if (!seen) {
+        free(hs); free(sz);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        if (!sz[i])
+            continue;
+        if (hs[i].content_id != ref->content_id || hs[i].s0_len != ref->s0_len ||
+            hs[i].s1_len != ref->s1_len || hs[i].s2_len != ref->s2_len ||
+            hs[i].width != ref->width || hs[i].height != ref->height || hs[i].B != ref->B ||
+            hs[i].flags != ref->flags || hs[i].ncomp != ref->ncomp) {
+            info->chunks_bad++;
+            continue;
+        }
+        if (seen[hs[i].id])
+            continue;
+        seen[hs[i].id] = 1;
+        info->chunks_present++;
+        info->chunk_bytes += sz[i];
+    }
+    info->kind = HOLO_KIND_IMAGE;
+    info->version = 4;
+    info->block_count = ref->B;
+    info->width = ref->width;
+    info->height = ref->height;
+    info->channels = 3;
+    info->chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
+    info->exact = (ref->flags & V4_FLAG_GRAPHICS) ? info->chunks_present >= ref->m2
+                  : info->chunks_present == ref->B && !(ref->flags & V4_FLAG_LOSSY);
+    free(seen); free(hs); free(sz);
+    return 0;
 }
 
 int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err)

@@ -157,6 +157,10 @@ void v4_hdr_emit(const v4_hdr *h, uint8_t out[V4_HDR_LEN]);
 void v4_hdr_seal(uint8_t *chunk, size_t len);
 /* Parse and validate a whole chunk buffer; checks sizes, caps and CRC. */
 int v4_hdr_parse(const uint8_t *buf, size_t len, const char *name, v4_hdr *h, holo_err *err);
+/* The same checks without the CRC, from the first len (>= V4_HDR_LEN) bytes of a chunk whose
+ * whole size is total (directory listings: headers only). */
+int v4_hdr_parse_head(const uint8_t *buf, size_t len, uint64_t total, const char *name,
+                      v4_hdr *h, holo_err *err);
 /* Expected sizes. */
 unsigned v4_m1_for(unsigned B);
 unsigned v4_m2_for(unsigned B);
@@ -167,6 +171,7 @@ size_t v4_chunk_payload(const v4_hdr *h);
 /* ---- v4_tiers.c: bit-plane tiers and their entropy coding -------------------------------- */
 #define V4_TIERS 4            /* T0, T1, T2, U */
 #define V4_MAX_SHIFT 27       /* coefficient magnitudes stay below 2^28 */
+#define V4_EMPTY_SHIFT 28     /* s0 of a band with nothing in T0 (s_t = s_t-1: tier t empty) */
 #ifndef V4_RECON_NUM
 #define V4_RECON_NUM 6        /* dequantise q to q 2^s + (6/16) 2^s: wavelet magnitudes fall off */
 #endif
@@ -204,6 +209,7 @@ typedef struct v4_image {
     int tile_log2;
     uint32_t tiles_x, tiles_y;
     uint8_t *tile_u;                  /* 1 when the tile's U is in fine[] */
+    uint32_t amax[V4_MAX_BANDS];      /* encoder: largest magnitude of each band */
 } v4_image;
 
 int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, int enc);

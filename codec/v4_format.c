@@ -100,6 +100,17 @@ size_t v4_chunk_payload(const v4_hdr *h)
 
 int v4_hdr_parse(const uint8_t *b, size_t len, const char *name, v4_hdr *h, holo_err *err)
 {
+    int rc = v4_hdr_parse_head(b, len, len, name, h, err);
+    if (rc)
+        return rc;
+    if (chunk_crc(b, len) != h->crc)
+        return holo_seterr(err, HOLO_EINVAL, "%s: v4 chunk CRC mismatch (corrupted)", name);
+    return 0;
+}
+
+int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *name,
+                      v4_hdr *h, holo_err *err)
+{
     if (len < V4_HDR_LEN || memcmp(b, V4_MAGIC, 4) != 0)
         return holo_seterr(err, HOLO_EINVAL, "%s: not a v4 chunk (%s)", name,
                            len < V4_HDR_LEN ? "shorter than its header" : "bad magic");
@@ -140,11 +151,9 @@ int v4_hdr_parse(const uint8_t *b, size_t len, const char *name, v4_hdr *h, holo
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 graphics chunk", name);
     uint64_t need = (uint64_t)V4_HDR_LEN + h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) +
                     v4_rs_rowlen(h->s2_len, h->m2) + h->u_len;
-    if (need != len)
+    if (need != total)
         return holo_seterr(err, HOLO_EINVAL, "%s: truncated or padded v4 chunk (%llu bytes, "
-                           "header says %llu)", name, (unsigned long long)len,
+                           "header says %llu)", name, (unsigned long long)total,
                            (unsigned long long)need);
-    if (chunk_crc(b, len) != h->crc)
-        return holo_seterr(err, HOLO_EINVAL, "%s: v4 chunk CRC mismatch (corrupted)", name);
     return 0;
 }

@@ -535,22 +535,45 @@ static void table_io(v4_image *im, int c0, coder *k, const v4_counts *cnts)
     }
 }
 
+/* The shift table of one component, at the head of its T0 stream (copied into every chunk,
+ * so it is coded tightly): for each band in order and each of s0, s1, s2, sU, the difference
+ * from the same shift of the previous band (of 0 for the first), zigzag-mapped (0, -1, 1,
+ * -2, ...) and coded in unary with adaptive models per shift and step (steps past 7 share
+ * one). The decoder checks 0 <= s <= 28 and s0 >= s1 >= s2 >= sU. */
+static int shift_table_io(v4_image *im, int c, coder *k)
+{
+    v4_prob pm[V4_TIERS][8];
+    for (int j = 0; j < V4_TIERS; j++)
+        for (int i = 0; i < 8; i++)
+            pm[j][i] = V4_PROB_INIT;
+    int prev[V4_TIERS] = { 0 };
+    for (int gb = c * im->nbands; gb < (c + 1) * im->nbands; gb++)
+        for (int j = 0; j < V4_TIERS; j++) {
+            unsigned z = 0;
+            if (k->d) {
+                while (z < 63 && v4_dec_bit(k->d, &pm[j][z < 7 ? z : 7]))
+                    z++;
+                int v = prev[j] + ((z & 1) ? -(int)((z + 1) / 2) : (int)(z / 2));
+                if (v < 0 || v > V4_EMPTY_SHIFT || (j && v > im->shift[gb][j - 1]))
+                    return -1;
+                im->shift[gb][j] = (uint8_t)v;
+            } else {
+                int d = im->shift[gb][j] - prev[j];
+                z = d >= 0 ? 2u * (unsigned)d : 2u * (unsigned)-d - 1;
+                for (unsigned i = 0; i <= z && i < 63; i++)
+                    v4_enc_bit(k->e, &pm[j][i < 7 ? i : 7], i < z);
+            }
+            prev[j] = im->shift[gb][j];
+        }
+    return 0;
+}
+
 /* One component of tier t: (T0) its shift table, the pass over its bands, (T2) its part of
  * the U table. Components are independent streams so they code in parallel. */
 static int comp_tier(v4_image *im, int c, int t, coder *k)
 {
-    if (t == 0)
-        for (int gb = c * im->nbands; gb < (c + 1) * im->nbands; gb++)
-            for (int j = 0; j < V4_TIERS; j++) {
-                if (!k->d) {
-                    v4_enc_raw(k->e, im->shift[gb][j], 5);
-                    continue;
-                }
-                im->shift[gb][j] = (uint8_t)v4_dec_raw(k->d, 5);
-                if (im->shift[gb][j] > V4_MAX_SHIFT ||
-                    (j && im->shift[gb][j] > im->shift[gb][j - 1]))
-                    return -1;
-            }
+    if (t == 0 && shift_table_io(im, c, k))
+        return -1;
     for (int b = 0; b < im->nbands; b++) {
         const v4_band *bd = &im->bands[b];
         code_rect(im, c, b, t, 0, 0, bd->w, bd->h, im->known[c], im->known[c],

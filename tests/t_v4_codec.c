@@ -546,6 +546,31 @@ int main(void)
         ok(strstr(text, "6/8 chunks present") && strstr(text, "T1:") &&
            strstr(text, "any 1 chunks: recoverable") && strstr(text, "any 4 chunks: recoverable") &&
            strstr(text, "lossless"), "describe text:\n%s", text);
+        /* info reads headers only (a listing of many files must stay cheap): a chunk of
+         * the wrong length is bad there, a flipped payload byte only when decoding. */
+        size_t l3 = 0, l4 = 0;
+        snprintf(path, sizeof path, "%s/chunk_0003.holo", dir);
+        uint8_t *c3 = tap_slurp(path, &l3);
+        snprintf(path, sizeof path, "%s/chunk_0004.holo", dir);
+        uint8_t *c4 = c3 ? tap_slurp(path, &l4) : NULL;
+        if (c4) {
+            tap_spew(path, c4, l4 - 1);
+            c3[l3 / 2] ^= 1;
+            snprintf(path, sizeof path, "%s/chunk_0003.holo", dir);
+            tap_spew(path, c3, l3);
+        }
+        if (c4 && holo_chunklist_scan(dir, &dop, &l, &err) == 0) {
+            ok(holo_v4_info(&l, &info, &err) == 0 && info.chunks_present == 5 &&
+               info.chunks_bad == 1, "info: the truncated chunk is bad, the flipped one "
+               "passes the header check (5 present, 1 bad)");
+            ok(holo_v4_decode(&l, &dop, &d, &err) == 0 && d.info.chunks_present == 4 &&
+               d.info.chunks_bad == 2, "decode: both rejected (4 present, 2 bad)");
+            holo_decoded_free(&d);
+            holo_chunklist_free(&l);
+        } else {
+            ok(0, "rewrite chunks 3 and 4");
+        }
+        free(c3); free(c4);
         holo_rmtree(dir);
         free(rgb);
     }
