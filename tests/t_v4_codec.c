@@ -43,6 +43,21 @@ static uint8_t *make(uint32_t w, uint32_t h, int content)
     return p;
 }
 
+/* use[0..255]: k of the first B chunks, chosen at random. */
+static void random_use(uint8_t *use, unsigned B, unsigned k)
+{
+    unsigned perm[256];
+    memset(use, 0, 256);
+    for (unsigned i = 0; i < B; i++)
+        perm[i] = i;
+    for (unsigned i = B - 1; i > 0; i--) {
+        unsigned j = rnd() % (i + 1), t = perm[i];
+        perm[i] = perm[j]; perm[j] = t;
+    }
+    for (unsigned i = 0; i < k && i < B; i++)
+        use[perm[i]] = 1;
+}
+
 typedef struct enc_out {
     uint8_t *buf[256];
     size_t len[256];
@@ -261,16 +276,8 @@ int main(void)
         double min4 = 99, min16 = 99;
         for (int r = 0; r < 12; r++) {
             for (int pass = 0; pass < 2; pass++) {
-                unsigned k = pass ? 16 : 4, perm[32];
-                uint8_t use[256] = { 0 };
-                for (unsigned i = 0; i < 32; i++)
-                    perm[i] = i;
-                for (unsigned i = 31; i > 0; i--) {
-                    unsigned j = rnd() % (i + 1), t = perm[i];
-                    perm[i] = perm[j]; perm[j] = t;
-                }
-                for (unsigned i = 0; i < k; i++)
-                    use[perm[i]] = 1;
+                uint8_t use[256];
+                random_use(use, 32, pass ? 16 : 4);
                 holo_decoded d;
                 if (decode(&e, use, &d, &err) == 0) {
                     double p = psnr(d.pixels, rgb, (size_t)w * h * 3);
@@ -420,16 +427,9 @@ int main(void)
             int exact_ok = 1, preview_ok = 1;
             double worst = 99;
             for (int r = 0; r < 16; r++) {
-                unsigned k = r < 8 ? 4 : 3, perm[8];      /* m2 = 4 of 8 */
-                uint8_t use[256] = { 0 };
-                for (unsigned i = 0; i < 8; i++)
-                    perm[i] = i;
-                for (unsigned i = 7; i > 0; i--) {
-                    unsigned j = rnd() % (i + 1), t = perm[i];
-                    perm[i] = perm[j]; perm[j] = t;
-                }
-                for (unsigned i = 0; i < k; i++)
-                    use[perm[i]] = 1;
+                unsigned k = r < 8 ? 4 : 3;                /* m2 = 4 of 8 */
+                uint8_t use[256];
+                random_use(use, 8, k);
                 holo_decoded d;
                 if (decode(&e, use, &d, &err)) {
                     exact_ok = preview_ok = 0;
