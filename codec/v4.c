@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define NS (V4_MAX_SHIFT + 2)   /* shift values 0..28; 28 = nothing known */
 #ifndef V4_T0_SHARE
@@ -286,41 +285,12 @@ static void fill_slack(v4_image *im, const v4_stat *st, const double *R, int t, 
 }
 
 /* T0 bytes of the shifts currently in im->shift[.][0] (a real trial encode). */
-static void band_maxima(v4_image *im)
-{
-    for (int c = 0; c < im->ncomp; c++)
-        for (int b = 0; b < im->nbands; b++) {
-            const v4_band *bd = &im->bands[b];
-            uint32_t m = 0;
-            for (uint32_t y = 0; y < bd->h; y++) {
-                const int32_t *r = im->coef[c] + (size_t)(bd->y0 + y) * im->w + bd->x0;
-                for (uint32_t x = 0; x < bd->w; x++) {
-                    uint32_t a = (uint32_t)(r[x] < 0 ? -r[x] : r[x]);
-                    m = a > m ? a : m;
-                }
-            }
-            im->amax[c * im->nbands + b] = m;
-        }
-}
-
-/* The shifts as coded: a tier that holds only zeros in a band (its largest magnitude is
- * below 2^s_t) is marked empty, s0 = 28 or s_t = s_t-1, and costs nothing; every tier's
- * values stay the same. The model keeps its own shifts: swap in, code, swap back. */
-static void coded_shifts(v4_image *im, uint8_t model[V4_MAX_BANDS][V4_TIERS])
-{
-    memcpy(model, im->shift, sizeof im->shift);
-    for (int gb = 0; gb < im->ncomp * im->nbands; gb++)
-        for (int t = 0; t < 3; t++)
-            if ((im->amax[gb] >> im->shift[gb][t]) == 0)
-                im->shift[gb][t] = t ? im->shift[gb][t - 1] : V4_EMPTY_SHIFT;
-}
-
 static size_t t0_bytes(v4_image *im)
 {
     uint8_t model[V4_MAX_BANDS][V4_TIERS];
     v4_enc e;
     v4_enc_init(&e);
-    coded_shifts(im, model);
+    v4_coded_shifts(im, model);
     v4_image_reset(im);
     v4_code_tier(im, 0, &e, 2);
     memcpy(im->shift, model, sizeof model);
@@ -525,7 +495,7 @@ static int encode_streams(v4_image *im, v4_streams *s, int threads)
 {
     uint8_t model[V4_MAX_BANDS][V4_TIERS];
     int rc = 0;
-    coded_shifts(im, model);
+    v4_coded_shifts(im, model);
     v4_image_reset(im);
     for (int t = 0; t < 3 && !rc; t++) {
         v4_enc_init(&s->t[t]);
@@ -693,128 +663,6 @@ static int fill_budget(v4_image *im, const v4_stat *st, v4_targets *tg, double f
     return 1;
 }
 
-/* At least half the pixels repeat their left neighbour exactly: synthetic graphics (test
- * cards, screenshots, logos). Photos, even with flat sky, stay far below (sensor noise). */
-static int looks_flat(const uint8_t *rgb, uint32_t w, uint32_t h)
-{
-    uint64_t same = 0;
-    for (uint32_t y = 0; y < h; y++) {
-        const uint8_t *r = rgb + (size_t)y * w * 3;
-        for (uint32_t x = 1; x < w; x++)
-            same += r[3 * x] == r[3 * x - 3] && r[3 * x + 1] == r[3 * x - 2] &&
-                    r[3 * x + 2] == r[3 * x - 1];
-    }
-    return w > 1 && 2 * same >= (uint64_t)(w - 1) * h;
-}
-
-/* The smallest PNG at zlib level 9 over the None, Sub, Up and Paeth filters and the default
- * and filtered strategies. Large images choose on a band of rows, then encode once. */
-static int best_png(const uint8_t *rgb, uint32_t w, uint32_t h, int threads, uint8_t **out,
-                    size_t *outlen)
-{
-    static const int filters[] = { 0, 1, 2, 4 }, strategies[] = { Z_DEFAULT_STRATEGY, Z_FILTERED };
-    uint32_t sh = h, y0 = 0;
-    if ((uint64_t)w * h > (1u << 20)) {
-        sh = (uint32_t)((1u << 18) / w) + 1;          /* about 256 K pixels */
-        sh = sh < 8 ? 8 : sh > h ? h : sh;
-        y0 = (h - sh) / 2;
-    }
-    int best = -1;
-    *out = NULL;
-    *outlen = 0;
-    for (int f = 0; f < 8; f++) {
-        uint8_t *p = NULL;
-        size_t n = 0;
-        holo_err e = { 0 };
-        if (holo_png_encode_zs(rgb + (size_t)y0 * w * 3, w, sh, 9, filters[f / 2],
-                               strategies[f % 2], threads, &p, &n, &e)) {
-            free(*out);
-            *out = NULL;
-            return -1;
-        }
-        if (best < 0 || n < *outlen) {
-            free(*out);
-            *out = p;
-            *outlen = n;
-            best = f;
-        } else {
-            free(p);
-        }
-    }
-    if (sh == h)
-        return 0;
-    free(*out);
-    *out = NULL;
-    holo_err e = { 0 };
-    return holo_png_encode_zs(rgb, w, h, 9, filters[best / 2], strategies[best % 2], threads,
-                              out, outlen, &e) ? -1 : 0;
-}
-
-/* T0 of the graphics layout: the LL bands alone (a blurred but faithful preview; the photo
- * T0's 1% budget leaves flat images black), at the finest step whose B copies cost at most
- * one PNG (at least 256 bytes a chunk) more than an empty T0. The cost falls as the step grows:
- * bisection. */
-static long graphics_t0_len(v4_image *im, int sh, int threads)
-{
-    for (int c = 0; c < im->ncomp; c++)
-        for (int b = 0; b < im->nbands; b++)
-            memset(im->shift[c * im->nbands + b], b == 0 ? sh : V4_MAX_SHIFT, V4_TIERS);
-    uint8_t model[V4_MAX_BANDS][V4_TIERS];
-    v4_enc e;
-    coded_shifts(im, model);
-    v4_image_reset(im);
-    int rc = v4_code_tier(im, 0, &e, threads);
-    memcpy(im->shift, model, sizeof model);
-    if (rc)
-        return -1;
-    long len = (long)e.len;
-    v4_enc_free(&e);
-    return len;
-}
-
-static int graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads)
-{
-    uint64_t budget = pnglen > 256u * im->B ? pnglen : 256u * im->B;
-    long floor_len = graphics_t0_len(im, V4_MAX_SHIFT, threads);
-    if (floor_len < 0)
-        return -1;
-    int lo = 0, hi = 13;                      /* hi: fits (13 = nothing of LL) */
-    while (hi - lo > 1) {
-        int mid = (lo + hi) / 2;
-        long len = graphics_t0_len(im, mid, threads);
-        if (len < 0)
-            return -1;
-        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= budget)
-            hi = mid;
-        else
-            lo = mid;
-    }
-    if (lo == 0) {                            /* lo = 0 was never tested: it may fit too */
-        long len = graphics_t0_len(im, 0, threads);
-        if (len < 0)
-            return -1;
-        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= budget)
-            hi = 0;
-    }
-    int best = hi > 12 ? V4_MAX_SHIFT : hi;
-    for (int c = 0; c < im->ncomp; c++)
-        for (int b = 0; b < im->nbands; b++)
-            memset(im->shift[c * im->nbands + b], b == 0 ? best : V4_MAX_SHIFT, V4_TIERS);
-    uint8_t model[V4_MAX_BANDS][V4_TIERS];
-    coded_shifts(im, model);
-    v4_image_reset(im);
-    v4_enc_free(t0);
-    int rc = v4_code_tier(im, 0, t0, threads);
-    memcpy(im->shift, model, sizeof model);
-    if (rc)
-        return -1;
-    /* known[] now holds T0; the signs are what a decoder learns with it */
-    for (int c = 0; c < im->ncomp; c++)
-        for (size_t i = 0, n = (size_t)im->w * im->h; i < n; i++)
-            im->sign[c][i] = im->coef[c][i] < 0;
-    return 0;
-}
-
 int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
                        const holo_encode_opts *o, const char *name, v4_stats *stats,
                        holo_err *err)
@@ -840,7 +688,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     for (int c = 0; c < im.ncomp; c++)
         if (v4_dwt_fwd(im.coef[c], w, h, im.levels))
             goto fail;
-    band_maxima(&im);
+    v4_band_maxima(&im);
     if (stat_build(&im, &st) || !(tmp = malloc(npix * 3)) || !(ids = malloc(B * sizeof *ids)))
         goto fail;
 
@@ -972,13 +820,13 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
      * When the image looks flat, try the graphics layout (T0 as chosen, T2 = the image as a
      * PNG, any m2 chunks exact) and keep whichever is smaller. */
     int graphics = 0;
-    if (!lossy && looks_flat(rgb, w, h)) {
+    if (!lossy && v4_looks_flat(rgb, w, h)) {
         uint8_t *png = NULL;
         size_t pnglen = 0;
         v4_enc gt0 = { 0 };
-        if (best_png(rgb, w, h, threads, &png, &pnglen))
+        if (v4_best_png(rgb, w, h, threads, &png, &pnglen))
             goto fail;
-        if (graphics_t0(&im, &gt0, pnglen, threads)) {
+        if (v4_graphics_t0(&im, &gt0, pnglen, threads)) {
             free(png);
             goto fail;
         }
@@ -1232,30 +1080,6 @@ static int recover_tier(const v4_set *set, int t, uint8_t **out)
     return rc;
 }
 
-/* Pixels of a graphics-layout T2 (a PNG of the whole image), or NULL (with a warning) when
- * it is not a PNG of the header's size. */
-static uint8_t *graphics_pixels(const uint8_t *png, const v4_hdr *h, const char *nm,
-                                const holo_decode_opts *o)
-{
-    /* Check the size in IHDR before decoding: a hostile stream must not make us allocate. */
-    if (h->s2_len < 24 || !holo_is_png(png, h->s2_len) ||
-        holo_rd32(png + 16) != h->width || holo_rd32(png + 20) != h->height) {
-        holo_warnf(o, "%s: v4 graphics stream is not a %ux%u PNG; showing T0", nm, h->width,
-                   h->height);
-        return NULL;
-    }
-    holo_image img = { 0 };
-    holo_err e = { 0 };
-    if (holo_image_decode(png, h->s2_len, nm, &img, &e) || img.w != h->width ||
-        img.h != h->height) {
-        holo_warnf(o, "%s: v4 graphics stream: %s; showing T0", nm,
-                   e.code ? e.msg : "wrong size");
-        holo_image_free(&img);
-        return NULL;
-    }
-    return img.rgb;
-}
-
 int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
                        const char *const *names, const holo_decode_opts *o, holo_decoded *out,
                        int *tiers, holo_err *err)
@@ -1299,7 +1123,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
             rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
             goto out;
         }
-        if (r == 0 && (rgb = graphics_pixels(streams[2], h, nm, o)) != NULL) {
+        if (r == 0 && (rgb = v4_graphics_pixels(streams[2], h, nm, o)) != NULL) {
             have = 2;
             goto done;
         }

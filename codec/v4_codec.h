@@ -244,6 +244,27 @@ void v4_dequant(v4_image *im, int have, int known_tier);
  * one thread per component when threads > 1. */
 int v4_reconstruct(v4_image *im, int have, int known_tier, uint8_t *rgb, int threads);
 
+/* Largest magnitude of every band into im->amax (encoder, after the forward transform). */
+void v4_band_maxima(v4_image *im);
+/* Swap in the shifts as coded: a tier holding only zeros in a band (amax below 2^s_t) is
+ * marked empty (s0 = 28, s_t = s_t-1) and costs nothing. model receives the shifts to put
+ * back (memcpy) after coding. */
+void v4_coded_shifts(v4_image *im, uint8_t model[V4_MAX_BANDS][V4_TIERS]);
+
+/* ---- v4_graphics.c: the graphics layout for flat synthetic images ----------------------- */
+/* 1 when at least half the pixels repeat their left neighbour exactly. */
+int v4_looks_flat(const uint8_t *rgb, uint32_t w, uint32_t h);
+/* The smallest PNG of the image over a few filters and zlib strategies (level 9). */
+int v4_best_png(const uint8_t *rgb, uint32_t w, uint32_t h, int threads, uint8_t **out,
+                size_t *outlen);
+/* T0 of the layout (LL bands only) into t0; leaves known[]/sign[] as a decoder of T0 has
+ * them, for measuring. 0 or -1 (out of memory). */
+int v4_graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads);
+/* Pixels from a recovered T2 (a PNG of the header's size; malloc'd), or NULL after a
+ * warning through o. */
+uint8_t *v4_graphics_pixels(const uint8_t *png, const v4_hdr *h, const char *nm,
+                            const holo_decode_opts *o);
+
 /* ---- v4.c: encoder entry from pixels (for tools and tests) ------------------------------- */
 typedef struct v4_stats {
     uint64_t total_bytes;

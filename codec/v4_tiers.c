@@ -874,3 +874,33 @@ int v4_reconstruct(v4_image *im, int have, int known_tier, uint8_t *rgb, int thr
         colour_worker(&cj[1]);
     return 0;
 }
+
+/* ---- the shifts as coded ------------------------------------------------------------- */
+void v4_band_maxima(v4_image *im)
+{
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++) {
+            const v4_band *bd = &im->bands[b];
+            uint32_t m = 0;
+            for (uint32_t y = 0; y < bd->h; y++) {
+                const int32_t *r = im->coef[c] + (size_t)(bd->y0 + y) * im->w + bd->x0;
+                for (uint32_t x = 0; x < bd->w; x++) {
+                    uint32_t a = (uint32_t)(r[x] < 0 ? -r[x] : r[x]);
+                    m = a > m ? a : m;
+                }
+            }
+            im->amax[c * im->nbands + b] = m;
+        }
+}
+
+/* The shifts as coded: a tier that holds only zeros in a band (its largest magnitude is
+ * below 2^s_t) is marked empty, s0 = 28 or s_t = s_t-1, and costs nothing; every tier's
+ * values stay the same. The model keeps its own shifts: swap in, code, swap back. */
+void v4_coded_shifts(v4_image *im, uint8_t model[V4_MAX_BANDS][V4_TIERS])
+{
+    memcpy(model, im->shift, sizeof im->shift);
+    for (int gb = 0; gb < im->ncomp * im->nbands; gb++)
+        for (int t = 0; t < 3; t++)
+            if ((im->amax[gb] >> im->shift[gb][t]) == 0)
+                im->shift[gb][t] = t ? im->shift[gb][t - 1] : V4_EMPTY_SHIFT;
+}
