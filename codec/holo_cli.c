@@ -368,7 +368,12 @@ static int cmd_unpack(int argc, char **argv)
     for (size_t i = 0; i < idx.n_objects && !rc; i++) {
         holo_decoded d;
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/obj_%04zu.%s", outdir, i, idx.objects[i].kind == HOLO_KIND_AUDIO ? "wav" : "png");
+        if (snprintf(path, sizeof path, "%s/obj_%04zu.%s", outdir, i,
+                     idx.objects[i].kind == HOLO_KIND_AUDIO ? "wav" : "png") >= (int)sizeof path) {
+            fprintf(stderr, "holo: %s: output path too long\n", outdir);
+            rc = 1;
+            break;
+        }
         if (holo_unpack(dir, i, &o, &d, &e) || holo_view_write(&d, holo_view_for_name(path, d.info.kind), path, &e))
             rc = fail(&e);
         else

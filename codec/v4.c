@@ -692,6 +692,27 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     if (stat_build(&im, &st) || !(tmp = malloc(npix * 3)) || !(ids = malloc(B * sizeof *ids)))
         goto fail;
 
+    /* Flat synthetic graphics (holo4.md §6): a wavelet coder loses to PNG there by 10-50x.
+     * When the image looks flat, build the graphics layout (T2 = the image as a PNG, any m2
+     * chunks exact; an LL-only T0 preview) and keep it if it is smaller than the wavelet
+     * encode; under half the model's lossless estimate, the wavelet search is skipped. */
+    uint8_t *gpng = NULL;
+    size_t gpnglen = 0;
+    v4_enc gt0 = { 0 };
+    uint64_t gtot = UINT64_MAX;
+    double gp1 = 0;
+    int flat = !lossy && v4_looks_flat(rgb, w, h), graphics = 0;
+    if (flat) {
+        if (v4_best_png(rgb, w, h, threads, &gpng, &gpnglen) ||
+            v4_graphics_t0(&im, &gt0, gpnglen, threads))
+            goto fail;
+        gp1 = measure(&im, rgb, tmp, 0, NULL, 0, threads);      /* below m2: T0 alone */
+        if (gpnglen <= UINT32_MAX)
+            gtot = (uint64_t)B * (V4_HDR_LEN + gt0.len) +
+                   (uint64_t)B * v4_rs_rowlen(gpnglen, v4_m2_for(B));
+        graphics = 2.0 * (double)gtot < (double)B * V4_HDR_LEN + est_bytes(&st, NULL, 1);
+    }
+
     v4_targets tg = { 0, 28.0, 35.0, 0, 0.15, 0.15, 0, 0.15 };
     double du = 0;
     if (lossy) {
@@ -722,7 +743,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     uint8_t saved[V4_MAX_BANDS][V4_TIERS];
     int have_saved = 0, saved_current = 0;
     uint64_t saved_tot = 0;
-    int max_att = budget ? 14 : lossy ? 8 : 6, failed1 = 0, failed2 = 0;
+    int max_att = graphics ? 0 : budget ? 14 : lossy ? 8 : 6, failed1 = 0, failed2 = 0;
     for (int attempt = 0; attempt < max_att; attempt++) {
         choose_shifts(&im, &st, &tg, du);
         /* Streams are only needed here to meet a byte budget. */
@@ -803,7 +824,10 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
             goto fail;
         saved_current = 0;
     }
-    if (!budget || !saved_current) {
+    if (graphics) {
+        if (!(s.u = calloc(B, sizeof *s.u)))
+            goto fail;
+    } else if (!budget || !saved_current) {
         streams_free(&s, B);
         if (encode_streams(&im, &s, threads))
             goto fail;
@@ -816,38 +840,18 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
             goto fail;
     }
 
-    /* Flat synthetic graphics (holo4.md §6): a wavelet coder loses to PNG there by 10-50x.
-     * When the image looks flat, try the graphics layout (T0 as chosen, T2 = the image as a
-     * PNG, any m2 chunks exact) and keep whichever is smaller. */
-    int graphics = 0;
-    if (!lossy && v4_looks_flat(rgb, w, h)) {
-        uint8_t *png = NULL;
-        size_t pnglen = 0;
-        v4_enc gt0 = { 0 };
-        if (v4_best_png(rgb, w, h, threads, &png, &pnglen))
+    if (flat && (graphics || gtot < streams_total(&s, B))) {
+        graphics = 1;
+        p1 = gp1;
+        p2 = 99;
+        streams_free(&s, B);
+        if (!(s.u = calloc(B, sizeof *s.u)))
             goto fail;
-        if (v4_graphics_t0(&im, &gt0, pnglen, threads)) {
-            free(png);
-            goto fail;
-        }
-        uint64_t gtot = (uint64_t)B * (V4_HDR_LEN + gt0.len) +
-                        (uint64_t)B * v4_rs_rowlen(pnglen, m2);
-        if (gtot >= streams_total(&s, B) || pnglen > UINT32_MAX) {
-            free(png);
-            v4_enc_free(&gt0);
-        } else {
-            graphics = 1;
-            p1 = measure(&im, rgb, tmp, 0, NULL, 0, threads);   /* below m2: T0 alone */
-            p2 = 99;
-            v4_enc_free(&s.t[0]);
-            s.t[0] = gt0;
-            v4_enc_free(&s.t[1]);
-            v4_enc_free(&s.t[2]);
-            s.t[2].buf = png;
-            s.t[2].len = s.t[2].cap = pnglen;
-            for (uint32_t c = 0; c < B; c++)
-                v4_enc_free(&s.u[c]);
-        }
+        s.t[0] = gt0;
+        s.t[2].buf = gpng;
+        s.t[2].len = s.t[2].cap = gpnglen;
+        gt0 = (v4_enc){ 0 };
+        gpng = NULL;
     }
 
     /* Content id: the stream bytes and the geometry tie the chunks of this encode together. */
@@ -926,7 +930,8 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
 fail:
     rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory while encoding v4", name);
 out:
-    free(chunk); free(tmp); free(ids);
+    free(chunk); free(tmp); free(ids); free(gpng);
+    v4_enc_free(&gt0);
     streams_free(&s, B);
     stat_free(&st);
     v4_image_free(&im);
