@@ -599,13 +599,6 @@ static int measure_all(v4_image *im, const v4_stat *st, const uint8_t *rgb, uint
     return 0;
 }
 
-static const v4_image *cmp_im;
-static int cmp_weight(const void *a, const void *b)
-{
-    double wa = cmp_im->weight[*(const int *)a], wb = cmp_im->weight[*(const int *)b];
-    return wa > wb ? -1 : wa < wb;
-}
-
 /* Byte budget: the U step is a power of two per band, so the bisection on it ends with a
  * finer step that overflows the budget and a coarser one that leaves up to a fifth of it
  * unused. Take the finer step's U shift in as many bands as fit, the bands whose errors
@@ -627,8 +620,12 @@ static int fill_budget(v4_image *im, const v4_stat *st, v4_targets *tg, double f
     memcpy(im->shift, base, sizeof base);
     if (n == 0)
         return 0;
-    cmp_im = im;
-    qsort(flip, (size_t)n, sizeof *flip, cmp_weight);
+    for (int i = 1; i < n; i++)              /* by weight, heaviest first (n <= 48) */
+        for (int j = i; j > 0 && im->weight[flip[j]] > im->weight[flip[j - 1]]; j--) {
+            int t = flip[j];
+            flip[j] = flip[j - 1];
+            flip[j - 1] = t;
+        }
     int lo = 0, hi = n + 1;                  /* lo bands fit (0: the current encode) */
     v4_streams best = *s, trial = { 0 };
     while (hi - lo > 1) {
