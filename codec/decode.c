@@ -24,23 +24,6 @@ void holo_decoded_free(holo_decoded *d)
     memset(d, 0, sizeof *d);
 }
 
-/* First bytes of a file, for dispatch; returns bytes read and the file size, or -1. */
-static ssize_t peek(const char *dir, const char *name, uint8_t *buf, size_t cap, uint64_t *size)
-{
-    char path[PATH_MAX];
-    if (holo_path_join(path, sizeof path, dir, name) < 0) return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct stat st;
-    ssize_t n = -1;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        n = pread(fd, buf, cap, 0);
-        *size = (uint64_t)st.st_size;
-    }
-    close(fd);
-    return n;
-}
-
 typedef enum { FAM_NONE, FAM_IMAGE12, FAM_AUDIO12, FAM_BINARY, FAM_IMAGE3, FAM_AUDIO3, FAM_V4 } family;
 
 static family family_of(const uint8_t *b, ssize_t n)
@@ -58,7 +41,7 @@ static family detect_family(const holo_chunklist *plain)
     for (size_t i = 0; i < plain->n; i++) {
         uint8_t b[64];
         uint64_t size;
-        ssize_t n = peek(plain->dir, plain->files[i].name, b, sizeof b, &size);
+        ssize_t n = holo_peek_file(plain->dir, plain->files[i].name, b, sizeof b, &size);
         family f = family_of(b, n);
         if (f != FAM_NONE) return f;
     }
@@ -125,7 +108,7 @@ static void count_recovery(const char *dir, const holo_chunk_hdr *ref, const uin
     for (size_t i = 0; i < nn; i++) {
         uint8_t h[HOLO_HORC_HDR];
         uint64_t size = 0;
-        ssize_t n = peek(dir, names[i], h, sizeof h, &size);
+        ssize_t n = holo_peek_file(dir, names[i], h, sizeof h, &size);
         if (n == (ssize_t)sizeof h &&
             holo_recovery_hdr_match(h, sizeof h, size, holo_recovery_kind(ref->kind), ref->version,
                                     B, S))
@@ -154,7 +137,7 @@ int holo_info_dir(const char *dir, holo_info *info, holo_err *err)
     for (size_t i = 0; i < l.n; i++) {
         uint8_t b[64];
         uint64_t size = 0;
-        ssize_t n = peek(dir, l.files[i].name, b, sizeof b, &size);
+        ssize_t n = holo_peek_file(dir, l.files[i].name, b, sizeof b, &size);
         info->chunk_files++;
         if (n < 0 || family_of(b, n) != fam ||
             holo_chunk_parse(b, (size_t)n < sizeof b ? (size_t)n : size, l.files[i].name, &h, NULL) ||

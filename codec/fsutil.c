@@ -175,3 +175,19 @@ int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err)
     holo_rmtree(old);
     return 0;
 }
+
+ssize_t holo_peek_file(const char *dir, const char *name, uint8_t *buf, size_t cap, uint64_t *size)
+{
+    char path[PATH_MAX];
+    if (holo_path_join(path, sizeof path, dir, name) < 0) return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st;
+    ssize_t n = -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        n = pread(fd, buf, cap, 0);
+        *size = (uint64_t)st.st_size;
+    }
+    close(fd);
+    return n;
+}

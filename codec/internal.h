@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Residual deflate level when the caller does not choose one (holo_encode_opts.zlib_level = 0).
  * Measured on real photos (astronaut, coffee, chelsea, motorcycle, camera): level 4 is within
@@ -79,6 +80,10 @@ int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err);
 void holo_rmtree(const char *path);
 /* "a/b" from dir + name into out; returns -1 if it does not fit. */
 int holo_path_join(char *out, size_t outsz, const char *dir, const char *name);
+/* The first cap bytes of dir/name (a regular file) and its size: bytes read, or -1. For
+ * header scans that must not read whole chunks. */
+ssize_t holo_peek_file(const char *dir, const char *name, uint8_t *buf, size_t cap,
+                       uint64_t *size);
 /* Lower-case extension of path including the dot ("" if none), into ext[16]. */
 void holo_path_ext(const char *path, char ext[16]);
 

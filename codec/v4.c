@@ -4,14 +4,11 @@
 #include "internal.h"
 #include "imageio.h"
 #include "v4_codec.h"
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define NS (V4_MAX_SHIFT + 2)   /* shift values 0..28; 28 = nothing known */
 #ifndef V4_T0_SHARE
@@ -287,13 +284,8 @@ static void fill_slack(v4_image *im, const v4_stat *st, const double *R, int t, 
 /* T0 bytes of the shifts currently in im->shift[.][0] (a real trial encode). */
 static size_t t0_bytes(v4_image *im)
 {
-    uint8_t model[V4_MAX_BANDS][V4_TIERS];
     v4_enc e;
-    v4_enc_init(&e);
-    v4_coded_shifts(im, model);
-    v4_image_reset(im);
-    v4_code_tier(im, 0, &e, 2);
-    memcpy(im->shift, model, sizeof model);
+    v4_code_t0(im, &e, 2);
     size_t n = e.len;
     v4_enc_free(&e);
     return n;
@@ -821,10 +813,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
             goto fail;
         saved_current = 0;
     }
-    if (graphics) {
-        if (!(s.u = calloc(B, sizeof *s.u)))
-            goto fail;
-    } else if (!budget || !saved_current) {
+    if (!graphics && (!budget || !saved_current)) {
         streams_free(&s, B);
         if (encode_streams(&im, &s, threads))
             goto fail;
@@ -959,7 +948,32 @@ typedef struct v4_set {
     uint64_t bytes;
 } v4_set;
 
-/* Validate every chunk, keep the content id with the most chunks. */
+/* Index of a valid chunk (ok[i]) whose content id the most valid chunks share, or n. */
+static size_t majority(const v4_hdr *hs, const int *ok, size_t n)
+{
+    size_t best = n;
+    uint32_t best_cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t cnt = 0;
+        for (size_t j = 0; ok[i] && j < n; j++)
+            cnt += ok[j] && hs[j].content_id == hs[i].content_id;
+        if (cnt > best_cnt) {
+            best_cnt = cnt;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Chunks of one encode (same content id) must agree on the stream layout. */
+static int same_layout(const v4_hdr *a, const v4_hdr *b)
+{
+    return a->s0_len == b->s0_len && a->s1_len == b->s1_len && a->s2_len == b->s2_len &&
+           a->width == b->width && a->height == b->height && a->B == b->B &&
+           a->flags == b->flags && a->ncomp == b->ncomp;
+}
+
+/* Validate every chunk, keep the content id with the most valid chunks. */
 static int group_chunks(const uint8_t *const *chunks, const size_t *lens, size_t n,
                         const char *const *names, const holo_decode_opts *o, v4_set *set,
                         holo_err *err)
@@ -988,19 +1002,7 @@ static int group_chunks(const uint8_t *const *chunks, const size_t *lens, size_t
         }
     }
     /* The content id with the most valid chunks wins; the others are reported. */
-    size_t best = n;
-    uint32_t best_cnt = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!okc[i])
-            continue;
-        uint32_t cnt = 0;
-        for (size_t j = 0; j < n; j++)
-            cnt += okc[j] && hs[j].content_id == hs[i].content_id;
-        if (cnt > best_cnt) {
-            best_cnt = cnt;
-            best = i;
-        }
-    }
+    size_t best = majority(hs, okc, n);
     if (best == n) {
         free(hs); free(okc);
         if (first.code) {
@@ -1029,10 +1031,7 @@ static int group_chunks(const uint8_t *const *chunks, const size_t *lens, size_t
             continue;
         }
         /* Same content id must mean the same stream layout. */
-        if (hs[i].s0_len != set->ref.s0_len || hs[i].s1_len != set->ref.s1_len ||
-            hs[i].s2_len != set->ref.s2_len || hs[i].width != set->ref.width ||
-            hs[i].height != set->ref.height || hs[i].B != set->ref.B ||
-            hs[i].flags != set->ref.flags || hs[i].ncomp != set->ref.ncomp ||
+        if (!same_layout(&hs[i], &set->ref) ||
             memcmp(chunks[i] + V4_HDR_LEN, chunks[best] + V4_HDR_LEN, hs[i].s0_len) != 0) {
             set->bad++;
             if (o)
@@ -1267,51 +1266,31 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
 {
     v4_hdr *hs = calloc(l->n + 1, sizeof *hs);
     uint64_t *sz = calloc(l->n + 1, sizeof *sz);
-    if (!hs || !sz) {
-        free(hs); free(sz);
+    int *ok = calloc(l->n + 1, sizeof *ok);
+    if (!hs || !sz || !ok) {
+        free(hs); free(sz); free(ok);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
     }
     memset(info, 0, sizeof *info);
-    size_t best = l->n;
-    uint32_t best_cnt = 0;
     holo_err first = { 0 };
     for (size_t i = 0; i < l->n; i++) {
-        char path[4200];
         uint8_t b[V4_HDR_LEN];
-        struct stat st;
         holo_err e = { 0 };
-        int fd = holo_path_join(path, sizeof path, l->dir, l->files[i].name) ? -1
-                 : open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n = -1;
-        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-            n = pread(fd, b, sizeof b, 0);
-            sz[i] = (uint64_t)st.st_size;
-        }
-        if (fd >= 0)
-            close(fd);
-        if (n < V4_HDR_LEN ||
-            v4_hdr_parse_head(b, (size_t)n, sz[i], l->files[i].name, &hs[i], &e)) {
-            sz[i] = 0;                       /* marks a bad chunk */
+        ssize_t n = holo_peek_file(l->dir, l->files[i].name, b, sizeof b, &sz[i]);
+        ok[i] = n == V4_HDR_LEN &&
+                !v4_hdr_parse_head(b, (size_t)n, sz[i], l->files[i].name, &hs[i], &e);
+        if (!ok[i]) {
             info->chunks_bad++;
             if (!first.code)
                 first = e.code ? e : (holo_err){ .code = HOLO_EINVAL };
-            continue;
-        }
-        if (l->files[i].mtime_ns > info->newest_mtime_ns)
+        } else if (l->files[i].mtime_ns > info->newest_mtime_ns) {
             info->newest_mtime_ns = l->files[i].mtime_ns;
+        }
     }
     /* The content id with the most chunks wins, as in decoding. */
-    for (size_t i = 0; i < l->n; i++) {
-        uint32_t cnt = 0;
-        for (size_t j = 0; sz[i] && j < l->n; j++)
-            cnt += sz[j] && hs[j].content_id == hs[i].content_id;
-        if (cnt > best_cnt) {
-            best_cnt = cnt;
-            best = i;
-        }
-    }
+    size_t best = majority(hs, ok, l->n);
     if (best == l->n) {
-        free(hs); free(sz);
+        free(hs); free(sz); free(ok);
         if (first.code == HOLO_EINVAL && first.msg[0])
             return holo_seterr(err, HOLO_ENOCHUNKS, "%s (no valid v4 chunk)", first.msg);
         return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid v4 chunk", l->dir);
@@ -1319,16 +1298,13 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
     const v4_hdr *ref = &hs[best];
     uint8_t *seen = calloc(ref->B, 1);
     if (!seen) {
-        free(hs); free(sz);
+        free(hs); free(sz); free(ok);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
     }
     for (size_t i = 0; i < l->n; i++) {
-        if (!sz[i])
+        if (!ok[i])
             continue;
-        if (hs[i].content_id != ref->content_id || hs[i].s0_len != ref->s0_len ||
-            hs[i].s1_len != ref->s1_len || hs[i].s2_len != ref->s2_len ||
-            hs[i].width != ref->width || hs[i].height != ref->height || hs[i].B != ref->B ||
-            hs[i].flags != ref->flags || hs[i].ncomp != ref->ncomp) {
+        if (hs[i].content_id != ref->content_id || !same_layout(&hs[i], ref)) {
             info->chunks_bad++;
             continue;
         }
@@ -1347,7 +1323,7 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
     info->chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
     info->exact = (ref->flags & V4_FLAG_GRAPHICS) ? info->chunks_present >= ref->m2
                   : info->chunks_present == ref->B && !(ref->flags & V4_FLAG_LOSSY);
-    free(seen); free(hs); free(sz);
+    free(seen); free(hs); free(sz); free(ok);
     return 0;
 }
 

@@ -250,6 +250,9 @@ void v4_band_maxima(v4_image *im);
  * marked empty (s0 = 28, s_t = s_t-1) and costs nothing. model receives the shifts to put
  * back (memcpy) after coding. */
 void v4_coded_shifts(v4_image *im, uint8_t model[V4_MAX_BANDS][V4_TIERS]);
+/* T0 alone at the current shifts, as coded (v4_coded_shifts around a reset and
+ * v4_code_tier): trial encodes of T0 and the graphics preview. e need not be initialised. */
+int v4_code_t0(v4_image *im, v4_enc *e, int threads);
 
 /* ---- v4_graphics.c: the graphics layout for flat synthetic images ----------------------- */
 /* 1 when at least half the pixels repeat their left neighbour exactly. */

@@ -70,18 +70,18 @@ int v4_best_png(const uint8_t *rgb, uint32_t w, uint32_t h, int threads, uint8_t
  * T0's 1% budget leaves flat images black), at the finest step whose B copies cost at most
  * one PNG (at least 256 bytes a chunk) more than an empty T0. The cost falls as the step grows:
  * bisection. */
-static long graphics_t0_len(v4_image *im, int sh, int threads)
+static int graphics_t0_code(v4_image *im, int sh, v4_enc *e, int threads)
 {
     for (int c = 0; c < im->ncomp; c++)
         for (int b = 0; b < im->nbands; b++)
             memset(im->shift[c * im->nbands + b], b == 0 ? sh : V4_MAX_SHIFT, V4_TIERS);
-    uint8_t model[V4_MAX_BANDS][V4_TIERS];
+    return v4_code_t0(im, e, threads);
+}
+
+static long graphics_t0_len(v4_image *im, int sh, int threads)
+{
     v4_enc e;
-    v4_coded_shifts(im, model);
-    v4_image_reset(im);
-    int rc = v4_code_tier(im, 0, &e, threads);
-    memcpy(im->shift, model, sizeof model);
-    if (rc)
+    if (graphics_t0_code(im, sh, &e, threads))
         return -1;
     long len = (long)e.len;
     v4_enc_free(&e);
@@ -94,7 +94,7 @@ int v4_graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads)
     long floor_len = graphics_t0_len(im, V4_MAX_SHIFT, threads);
     if (floor_len < 0)
         return -1;
-    int lo = 0, hi = 13;                      /* hi: fits (13 = nothing of LL) */
+    int lo = -1, hi = 13;                 /* lo: too costly, hi: fits (13: nothing of LL) */
     while (hi - lo > 1) {
         int mid = (lo + hi) / 2;
         long len = graphics_t0_len(im, mid, threads);
@@ -105,24 +105,8 @@ int v4_graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads)
         else
             lo = mid;
     }
-    if (lo == 0) {                            /* lo = 0 was never tested: it may fit too */
-        long len = graphics_t0_len(im, 0, threads);
-        if (len < 0)
-            return -1;
-        if ((uint64_t)(len > floor_len ? len - floor_len : 0) * im->B <= budget)
-            hi = 0;
-    }
-    int best = hi > 12 ? V4_MAX_SHIFT : hi;
-    for (int c = 0; c < im->ncomp; c++)
-        for (int b = 0; b < im->nbands; b++)
-            memset(im->shift[c * im->nbands + b], b == 0 ? best : V4_MAX_SHIFT, V4_TIERS);
-    uint8_t model[V4_MAX_BANDS][V4_TIERS];
-    v4_coded_shifts(im, model);
-    v4_image_reset(im);
     v4_enc_free(t0);
-    int rc = v4_code_tier(im, 0, t0, threads);
-    memcpy(im->shift, model, sizeof model);
-    if (rc)
+    if (graphics_t0_code(im, hi > 12 ? V4_MAX_SHIFT : hi, t0, threads))
         return -1;
     /* known[] now holds T0; the signs are what a decoder learns with it */
     for (int c = 0; c < im->ncomp; c++)

@@ -20,6 +20,7 @@
  * The encoder and the decoder run the same code (`dec` selects), so their contexts cannot
  * diverge. T0..T2 cover whole bands; U covers one tile at a time and reads neighbours
  * outside the tile at T2 precision, so chunks decode independently. */
+#include "internal.h"
 #include "v4_codec.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -401,6 +402,13 @@ static inline int32_t recon(uint32_t q, int s, int neg)
     return (int32_t)(neg ? -m : m);
 }
 
+/* U magnitudes q[0..n) at shift s (signs neg[]) -> reconstruction points; out may be q. */
+static void recon_span(int32_t *out, const int32_t *q, const uint8_t *neg, size_t n, int s)
+{
+    for (size_t x = 0; x < n; x++)
+        out[x] = recon((uint32_t)q[x], s, neg[x]);
+}
+
 /* Band-relative range of coordinates [lo, hi) of a level-l band that fall in tile index
  * ti along an axis (tile side 2^tl, band length n). */
 static void tile_span(uint32_t ti, int tl, int l, uint32_t n, uint32_t *lo, uint32_t *hi)
@@ -450,11 +458,9 @@ static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_co
                         tile_span(tx, im->tile_log2, bd->level, bd->w, &x0, &x1);
                         tile_span(ty, im->tile_log2, bd->level, bd->h, &y0, &y1);
                         for (uint32_t y = y0; y < y1; y++) {
-                            size_t row = (size_t)(bd->y0 + y) * im->w + bd->x0;
-                            int32_t *f = im->fine[c] + row;
-                            const uint8_t *sg = im->sign[c] + row;
-                            for (uint32_t x = x0; x < x1; x++)
-                                f[x] = recon((uint32_t)f[x], su, sg[x]);
+                            size_t i = (size_t)(bd->y0 + y) * im->w + bd->x0 + x0;
+                            recon_span(im->fine[c] + i, im->fine[c] + i, im->sign[c] + i,
+                                       x1 - x0, su);
                         }
                     }
                 im->tile_u[(size_t)ty * im->tiles_x + tx] = 2;
@@ -663,8 +669,7 @@ int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
             if (im->ncomp == 3)
                 for (int c = 0; c < 2; c++) {
                     size_t l = jobs[c].e.len;
-                    p[0] = (uint8_t)(l >> 24); p[1] = (uint8_t)(l >> 16);
-                    p[2] = (uint8_t)(l >> 8); p[3] = (uint8_t)l;
+                    holo_wr32(p, (uint32_t)l);
                     p += 4;
                 }
             for (int c = 0; c < im->ncomp; c++) {
@@ -695,8 +700,7 @@ static int split_tier(const v4_image *im, const uint8_t *buf, size_t len, const 
     }
     if (len < 8)
         return 0;
-    uint64_t l0 = (uint64_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
-    uint64_t l1 = (uint64_t)buf[4] << 24 | buf[5] << 16 | buf[6] << 8 | buf[7];
+    uint64_t l0 = holo_rd32(buf), l1 = holo_rd32(buf + 4);
     if (l0 + l1 > len - 8)
         return -1;
     size_t off[3] = { 8, 8 + l0, 8 + l0 + l1 }, l[3] = { l0, l1, len - 8 - l0 - l1 };
@@ -790,8 +794,7 @@ static void dequant_comp(v4_image *im, int c, int have, int known_tier)
                     continue;
                 int state = have >= 2 ? tu[tx] : 0;
                 if (state == 1)
-                    for (uint32_t x = x0; x < x1; x++)
-                        rec[row + x] = recon((uint32_t)fine[row + x], su, sign[row + x]);
+                    recon_span(rec + row + x0, fine + row + x0, sign + row + x0, x1 - x0, su);
                 else if (state == 0 && have >= 0)
                     for (uint32_t x = x0; x < x1; x++)
                         rec[row + x] = recon((uint32_t)known[row + x] >> drop, sk, sign[row + x]);
@@ -903,4 +906,15 @@ void v4_coded_shifts(v4_image *im, uint8_t model[V4_MAX_BANDS][V4_TIERS])
         for (int t = 0; t < 3; t++)
             if ((im->amax[gb] >> im->shift[gb][t]) == 0)
                 im->shift[gb][t] = t ? im->shift[gb][t - 1] : V4_EMPTY_SHIFT;
+}
+
+int v4_code_t0(v4_image *im, v4_enc *e, int threads)
+{
+    uint8_t model[V4_MAX_BANDS][V4_TIERS];
+    v4_enc_init(e);
+    v4_coded_shifts(im, model);
+    v4_image_reset(im);
+    int rc = v4_code_tier(im, 0, e, threads);
+    memcpy(im->shift, model, sizeof model);
+    return rc;
 }
