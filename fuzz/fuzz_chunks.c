@@ -4,7 +4,7 @@
  * scratch directory, which is then inspected (holo_info_dir) and decoded (holo_decode_dir),
  * both in plain order and with prefer-gain. Build: make fuzz; run: build/fuzz/fuzz_chunks DIR.
  * tests/t_corpus.c replays tests/corpus/chunks/ through the same function. */
-#include "../codec/internal.h"
+#include "internal.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>

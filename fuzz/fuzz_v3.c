@@ -6,8 +6,8 @@
  * is then part 6). The directory is decoded with and without recovery, and objects 0 and 1 are
  * unpacked. Seeds: join the files of a vectors/formats v3, horc_* or container case with
  * "\n--\n". Build: make fuzz; run: build/fuzz/fuzz_v3 CORPUS_DIR. */
-#include "../codec/internal.h"
-#include "../codec/hopk.h"
+#include "internal.h"
+#include "hopk.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* t_chunkhdr.c — chunk header parse/emit round trips and hostile headers. */
-#include "../codec/internal.h"
+#include "internal.h"
 #include "tap.h"
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* t_golden.c — golden steps, slice layouts and block counts against the reference tables. */
-#include "../codec/internal.h"
+#include "internal.h"
 #include "tap.h"
 #include <jansson.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* mkimage — write a deterministic photo-like test image (smooth gradients, soft blobs, hard
  * edges, fine texture and sensor-like noise) as PNG or PPM.
  *   mkimage OUT.png W H [SEED]        (.ppm for binary PPM) */
-#include "../../codec/imageio.h"
-#include "../../codec/internal.h"
+#include "imageio.h"
+#include "internal.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

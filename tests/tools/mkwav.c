@@ -1,7 +1,7 @@
 /* mkwav — write a deterministic test WAV: tones, a sweep and noise.
  *   mkwav OUT.wav FRAMES RATE CHANNELS [BITS=16|24] [SEED]
  * BITS 16 and 24 write PCM with the canonical header. */
-#include "../../codec/internal.h"
+#include "internal.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

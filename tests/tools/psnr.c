@@ -3,7 +3,7 @@
  *   psnr A B        prints e.g. "41.2873", or "inf" when the pixels are identical
  * Exit 0 on success, 2 on any error (unreadable file, different sizes), with a one-line
  * message naming the file. */
-#include "../../codec/imageio.h"
+#include "imageio.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

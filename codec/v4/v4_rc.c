@@ -3,7 +3,7 @@
  * functions are inline in v4_codec.h (they are the inner loop of every v4 decode). The leading byte of such a coder is always 0
  * (the interval starts inside [0, 2^32)), so it is not stored. Reading past the end of a
  * stream yields zero bytes: hostile streams decode to garbage values, never out of bounds. */
-#include "v4_codec.h"
+#include "v4_container.h"
 #include <stdlib.h>
 
 #define TOP V4_RC_TOP

@@ -3,7 +3,7 @@
  * C[i][j] = 1 / (i XOR j), the matrix ISA-L's gf_gen_cauchy1_matrix builds, so any m of the
  * B rows recover the data (every square submatrix of a Cauchy matrix is invertible).
  * Plain table multiplication: one 64 KiB product table, built once. */
-#include "v4_codec.h"
+#include "v4_container.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,12 @@
-/* v4_codec.h — internals of the v4 layered wavelet codec (spec/holo4.md, holo(5) "HOV4").
- * One section per v4_*.c file. */
+/* v4_codec.h — internals of the v4 layered wavelet image codec (spec/holo4.md, holo(5) "HOV4").
+ * One section per v4_*.c file; the pieces every v4 codec shares are in v4_container.h. */
 #ifndef HOLO_V4_CODEC_H
 #define HOLO_V4_CODEC_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "holo.h"
+#include "v4_container.h"
 
 /* ---- v4_dwt.c: YCoCg-R and reversible LeGall 5/3 (bit-exact, every size >= 1x1) ---------- */
 #define V4_MAX_LEVELS 16
@@ -34,100 +35,6 @@ int v4_bands(uint32_t w, uint32_t h, int levels, v4_band *bands);
 /* Synthesis energy (pixel-domain sum of squares per unit coefficient) of each band of one
  * component, measured on the integer transform itself. */
 void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
-
-/* ---- v4_rc.c: binary adaptive range coder (LZMA-style carry-less renormalisation) --------- */
-/* P(bit = 0) in 1/65536 as the mean of a fast (shift 4) and a slow (shift 6) estimate. */
-typedef struct v4_prob {
-    uint16_t fast, slow;
-} v4_prob;
-#define V4_PROB_INIT ((v4_prob){ 32768, 32768 })
-
-typedef struct v4_enc {
-    uint8_t *buf;
-    size_t len, cap;
-    uint64_t low;
-    uint32_t range;
-    uint8_t cache;
-    uint64_t cache_size;
-    int oom;
-} v4_enc;
-
-typedef struct v4_dec {
-    const uint8_t *buf;
-    size_t len, pos;
-    uint32_t range, code;
-} v4_dec;
-
-void v4_enc_init(v4_enc *e);
-void v4_enc_bit(v4_enc *e, v4_prob *p, int bit);
-void v4_enc_raw(v4_enc *e, uint32_t v, int nbits);
-/* Flush; returns 0 or -1 on allocation failure. The stream is e->buf[0..e->len). */
-int v4_enc_finish(v4_enc *e);
-void v4_enc_free(v4_enc *e);
-
-void v4_dec_init(v4_dec *d, const uint8_t *buf, size_t len);
-
-#define V4_RC_TOP (1u << 24)
-static inline uint32_t v4_prob_p0(const v4_prob *p) { return ((uint32_t)p->fast + p->slow) >> 1; }
-static inline void v4_prob_adapt(v4_prob *p, int bit)
-{
-    /* both candidates computed, one selected: the bit is unpredictable, a branch is not */
-    uint16_t f0 = (uint16_t)(p->fast + ((65536u - p->fast) >> 4)), f1 = (uint16_t)(p->fast - (p->fast >> 4));
-    uint16_t s0 = (uint16_t)(p->slow + ((65536u - p->slow) >> 6)), s1 = (uint16_t)(p->slow - (p->slow >> 6));
-    p->fast = bit ? f1 : f0;
-    p->slow = bit ? s1 : s0;
-}
-/* Reading past the end yields zero bytes: hostile streams decode to garbage, never out of
- * bounds. */
-static inline uint8_t v4_dec_next(v4_dec *d) { return d->pos < d->len ? d->buf[d->pos++] : 0; }
-static inline int v4_dec_bit(v4_dec *d, v4_prob *p)
-{
-    uint32_t bound = (d->range >> 16) * v4_prob_p0(p);
-    int bit = d->code >= bound;
-    d->code -= bit ? bound : 0;
-    d->range = bit ? d->range - bound : bound;
-    v4_prob_adapt(p, bit);
-    while (d->range < V4_RC_TOP) {
-        d->range <<= 8;
-        d->code = d->code << 8 | v4_dec_next(d);
-    }
-    return bit;
-}
-/* Raw bits, up to 16 at a time: the range is split into 2^k equal parts. */
-static inline uint32_t v4_dec_raw(v4_dec *d, int nbits)
-{
-    uint32_t v = 0;
-    while (nbits > 0) {
-        int k = nbits > 16 ? 16 : nbits;
-        nbits -= k;
-        d->range >>= k;
-        uint32_t q = d->code / d->range;
-        if (q >> k)                   /* only in damaged streams */
-            q = (1u << k) - 1;
-        d->code -= q * d->range;
-        v = v << k | q;
-        while (d->range < V4_RC_TOP) {
-            d->range <<= 8;
-            d->code = d->code << 8 | v4_dec_next(d);
-        }
-    }
-    return v;
-}
-
-/* ---- v4_rs.c: GF(2^8) (poly 0x11D) systematic Cauchy Reed-Solomon ------------------------- */
-/* Coefficient of row i (m <= i < B) on data row j: 1 / (i XOR j), as ISA-L's
- * gf_gen_cauchy1_matrix. */
-uint8_t v4_gf_mul(uint8_t a, uint8_t b);
-uint8_t v4_gf_inv(uint8_t a);
-uint8_t v4_rs_coef(unsigned i, unsigned j);
-/* Row `id` (0 <= id < B <= 255) of a stream of S bytes split into m rows of R = ceil(S/m)
- * bytes (zero padded). out holds R bytes. */
-void v4_rs_encode_row(const uint8_t *stream, size_t S, unsigned m, unsigned id, uint8_t *out);
-/* Recover the stream (S bytes) from m rows with distinct ids. Returns 0, or -1 if the ids are
- * not distinct / out of range. */
-int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, size_t S,
-                  uint8_t *stream);
-size_t v4_rs_rowlen(size_t S, unsigned m);
 
 /* ---- v4_format.c: the HOV4 chunk header -------------------------------------------------- */
 #define V4_MAGIC "HOV4"
