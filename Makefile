@@ -34,7 +34,8 @@ FUSE_LIBS   := $(shell pkg-config --libs $(FUSE_PKG) 2>/dev/null)
 # double arithmetic), C11 with GNU extensions, the pkg-config paths.
 CFLAGS  ?= $(OPT)
 INCDIRS  = -Icodec -Icodec/common -Icodec/ref -Icodec/v4
-REQ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -ffp-contract=off -pthread $(PKG_CFLAGS) $(INCDIRS)
+REQ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wvla \
+	     -ffp-contract=off -pthread $(PKG_CFLAGS) $(INCDIRS)
 SAN_FLAGS = $(filter -fsanitize% -fno-sanitize%,$(OPT))
 ALL_CFLAGS = $(REQ_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP
 LDFLAGS += -pthread $(filter -fsanitize%,$(OPT))

@@ -19,6 +19,8 @@ static void clear_scratch(void)
     mkdir(scratch, 0700);
 }
 
+/* Also called by tests/t_corpus.c to replay the corpus without libFuzzer. */
+int holo_fuzz_chunks_one(const uint8_t *data, size_t size);
 int holo_fuzz_chunks_one(const uint8_t *data, size_t size)
 {
     if (!scratch[0]) {

@@ -13,12 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static inline char *tu_path(char *buf, size_t n, const char *fmt, const char *a, const char *b)
-{
-    snprintf(buf, n, fmt, a, b);
-    return buf;
-}
-
 /* A fresh empty directory under TMPDIR; caller frees with holo_rmtree. */
 static inline void tu_tmpdir(char out[256])
 {
