@@ -40,7 +40,7 @@ typedef struct hnet_hdr {
 
 /* Why a datagram was dropped; negative so 0 can mean "accepted". */
 enum {
-    HNET_DROP_SHORT = -1,     /* < 22 bytes (or shorter than the tag) */
+    HNET_DROP_SHORT = -1,     /* < 22 bytes (keyed: < 22 + the 48-byte trailer) */
     HNET_DROP_MAGIC = -2,
     HNET_DROP_VERSION = -3,
     HNET_DROP_TYPE = -4,      /* pkt_type not 0/1 */

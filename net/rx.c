@@ -91,10 +91,10 @@ static void w_end(void *ctx, hnet_transfer *t, int why)
     /* a transfer that landed nothing may be one of a flood of forged ids */
     void (*say)(const char *, ...) = t->landed ? net_log : net_log_limited;
     say("transfer %u %s: %u/%u chunks, %llu datagrams%s, %llu duplicates, %llu rejected%s",
-            (unsigned)t->id, t->name[0] ? t->name : "(no name)", (unsigned)stored,
-            (unsigned)t->total, (unsigned long long)t->datagrams, rate,
-            (unsigned long long)t->dups, (unsigned long long)t->drops,
-            why == HNET_END_IDLE ? "" : why == HNET_END_EVICTED ? " (evicted)" : " (shutdown)");
+        (unsigned)t->id, t->name[0] ? t->name : "(no name)", (unsigned)stored, (unsigned)t->total,
+        (unsigned long long)t->datagrams, rate, (unsigned long long)t->dups,
+        (unsigned long long)t->drops,
+        why == HNET_END_IDLE ? "" : why == HNET_END_EVICTED ? " (evicted)" : " (shutdown)");
     c->store_sink.on_end(c->store_sink.ctx, t, why);
 }
 
