@@ -1,8 +1,9 @@
 /* t_net_fresh.c — the keyed replay window of the HNET receiver core: a captured authenticated
  * datagram fed again is dropped (while its transfer is live and after it went idle), reordering
  * inside the window is accepted, a seq older than the window or 0 is dropped, sent_ms beyond the
- * skew is dropped as stale, a changed trailer fails authentication, and the trailer is exactly
- * sent_ms | seq | tag after the unchanged reference datagram. */
+ * skew is dropped as stale, a changed trailer fails authentication, a datagram tagged the old
+ * way (raw key, no sent_ms/seq) is refused, and the trailer is exactly sent_ms | seq | tag after
+ * the unchanged reference datagram. */
 #include "tap.h"
 #include "../net/reasm.h"
 #include <stdio.h>
