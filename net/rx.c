@@ -123,7 +123,7 @@ static long max_rss_kib(void)
     return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 }
 
-/* Drop counts by reason as ", magic 12, short 3" (nothing when all are zero). */
+/* Drop counts by reason, "short 3, magic 12", counting from `since` (NULL: from zero). */
 static void drop_reasons(const uint64_t *drops, const uint64_t *since, char *out, size_t outsz)
 {
     size_t off = 0;
