@@ -19,7 +19,7 @@ const char *hnet_drop_name(int code)
 {
     static const char *n[HNET_DROP_NCODES] = {
         "ok", "short", "magic", "version", "type", "fields", "range", "auth", "total",
-        "segments", "cap", "truncated", "name", "source" };
+        "segments", "cap", "truncated", "name", "source", "replay", "stale" };
     return code <= 0 && -code < HNET_DROP_NCODES ? n[-code] : "?";
 }
 
@@ -125,6 +125,30 @@ int hnet_tag_check(const hmac_sha256_key *k, const uint8_t *buf, size_t len)
     return hmac_equal(tag, buf + len - HNET_TAG, HNET_TAG);
 }
 
+static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) << 32 | rd32(p + 4); }
+static void wr64(uint8_t *p, uint64_t v)
+{
+    wr32(p, (uint32_t)(v >> 32));
+    wr32(p + 4, (uint32_t)v);
+}
+
+void hnet_auth_append(const hmac_sha256_key *k, uint8_t *buf, size_t len, uint64_t sent_ms,
+                      uint64_t seq)
+{
+    wr64(buf + len, sent_ms);
+    wr64(buf + len + 8, seq);
+    hnet_tag_append(k, buf, len + HNET_FRESH);
+}
+
+int hnet_auth_check(const hmac_sha256_key *k, const uint8_t *buf, size_t len, uint64_t *sent_ms,
+                    uint64_t *seq)
+{
+    if (len < HNET_AUTH || !hnet_tag_check(k, buf, len)) return 0;
+    *sent_ms = rd64(buf + len - HNET_AUTH);
+    *seq = rd64(buf + len - HNET_AUTH + 8);
+    return 1;
+}
+
 int hnet_key_load(const char *path, hmac_sha256_key *k, char *msg, size_t msgsz)
 {
     uint8_t key[4097];
@@ -151,8 +175,17 @@ int hnet_key_load(const char *path, hmac_sha256_key *k, char *msg, size_t msgsz)
         snprintf(msg, msgsz, "%s: key must be 1 to 4096 bytes", path);
         return -1;
     }
-    hmac_sha256_init(k, key, n);
+    /* The tags are made with a key derived for this trailer layout, so a datagram tagged by
+     * an older holonet (tag only, no sent_ms/seq) never authenticates as a new one. */
+    static const char label[] = "holonet HNET trailer 2: sent_ms seq tag";
+    hmac_sha256_key raw;
+    uint8_t sub[32];
+    hmac_sha256_init(&raw, key, n);
+    hmac_sha256(&raw, label, sizeof label - 1, sub);
+    hmac_sha256_init(k, sub, sizeof sub);
     memset(key, 0, sizeof key);
+    memset(sub, 0, sizeof sub);
+    memset(&raw, 0, sizeof raw);
     return 0;
 }
 

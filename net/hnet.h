@@ -4,7 +4,12 @@
  *   14 chunk_index | 18 segment_index (u16) | 20 total_segments (u16) | 22 payload
  *
  * All integers big-endian. With a key (holofs extension, off by default) every datagram ends with
- * a 32-byte HMAC-SHA256 tag over everything before it; without a key the wire is the reference's.
+ * a 48-byte authenticated trailer; without a key the wire is the reference's:
+ *
+ *   payload | sent_ms (u64, sender's Unix time in ms) | seq (u64, 1, 2, ... per transfer) |
+ *   HMAC-SHA256 tag (32) over everything before it
+ *
+ * sent_ms and seq let the receiver drop replayed and stale captures (reasm.h).
  */
 #ifndef HOLONET_HNET_H
 #define HOLONET_HNET_H
@@ -17,6 +22,8 @@
 #define HNET_META       0
 #define HNET_DATA       1
 #define HNET_TAG        32
+#define HNET_FRESH      16          /* sent_ms + seq */
+#define HNET_AUTH       (HNET_FRESH + HNET_TAG)
 #define HNET_MAX_DGRAM  65507u      /* largest UDP/IPv4 payload */
 #define HNET_NAME_MAX   255
 /* Recovery chunks (HORC) travel as chunk_index HNET_REC_BASE + coded_id (transport.md B.7's
@@ -33,7 +40,7 @@ typedef struct hnet_hdr {
 
 /* Why a datagram was dropped; negative so 0 can mean "accepted". */
 enum {
-    HNET_DROP_SHORT = -1,     /* < 22 bytes (or shorter than the tag) */
+    HNET_DROP_SHORT = -1,     /* < 22 bytes (keyed: < 22 + the 48-byte trailer) */
     HNET_DROP_MAGIC = -2,
     HNET_DROP_VERSION = -3,
     HNET_DROP_TYPE = -4,      /* pkt_type not 0/1 */
@@ -46,7 +53,9 @@ enum {
     HNET_DROP_TRUNC = -11,    /* truncated by the socket (MSG_TRUNC) */
     HNET_DROP_NAME = -12,     /* META name rejected (transfer still known, name not used) */
     HNET_DROP_SOURCE = -13,   /* from another address than the transfer's first (--pin-source) */
-    HNET_DROP_NCODES = 14
+    HNET_DROP_REPLAY = -14,   /* keyed: seq already seen, older than the window, or 0 */
+    HNET_DROP_STALE = -15,    /* keyed: sent_ms further from the receiver's clock than the skew */
+    HNET_DROP_NCODES = 16
 };
 const char *hnet_drop_name(int code);
 
@@ -66,9 +75,16 @@ void hnet_name_trim(const uint8_t **p, size_t *len);
  * buf[0..len) are the tag of the rest. */
 void hnet_tag_append(const hmac_sha256_key *k, uint8_t *buf, size_t len);
 int hnet_tag_check(const hmac_sha256_key *k, const uint8_t *buf, size_t len);
+/* The keyed trailer: append writes HNET_AUTH bytes at buf+len (sent_ms, seq, tag); check returns
+ * 1 when buf[0..len) ends with a trailer whose tag is right, and gives its sent_ms and seq. */
+void hnet_auth_append(const hmac_sha256_key *k, uint8_t *buf, size_t len, uint64_t sent_ms,
+                      uint64_t seq);
+int hnet_auth_check(const hmac_sha256_key *k, const uint8_t *buf, size_t len, uint64_t *sent_ms,
+                    uint64_t *seq);
 
-/* Read a key file (any bytes, 1..4096; a trailing newline is part of the key). 0 or -1 with
- * a message in msg. */
+/* Read a key file (any bytes, 1..4096; a trailing newline is part of the key) and derive the
+ * tag key: HMAC-SHA256(file bytes, "holonet HNET trailer 2: sent_ms seq tag"). 0 or -1 with a
+ * message in msg. */
 int hnet_key_load(const char *path, hmac_sha256_key *k, char *msg, size_t msgsz);
 
 /* 1 when a DATA chunk_index of a transfer of `total` chunks is a recovery chunk. */

@@ -27,6 +27,13 @@ double net_now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+int64_t net_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void net_random(void *buf, size_t len)
 {
     uint8_t *p = buf;
@@ -171,18 +178,46 @@ void net_bar_clear(void)
     g_bar_shown = 0;
 }
 
-void net_log(const char *fmt, ...)
+static void log_v(const char *fmt, va_list ap)
 {
-    va_list ap;
     if (g_quiet) return;
     net_bar_clear();
     fprintf(stderr, "[%s] ", g_prog);
-    va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
-    va_end(ap);
     fputc('\n', stderr);
     fflush(stderr);
 }
+
+void net_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(fmt, ap);
+    va_end(ap);
+}
+
+/* Token bucket of NET_LOG_BURST lines refilled at one line per NET_LOG_EVERY_MS. */
+#define NET_LOG_BURST 10
+#define NET_LOG_EVERY_MS 1000
+static int64_t g_tokens_ms = -1;   /* time at which the bucket is empty again (burst ms ahead) */
+static uint64_t g_suppressed;
+
+void net_log_limited(const char *fmt, ...)
+{
+    int64_t now = net_now_ms(), cap = (int64_t)NET_LOG_BURST * NET_LOG_EVERY_MS;
+    if (g_tokens_ms < now) g_tokens_ms = now;   /* full bucket: nothing spent ahead */
+    if (g_tokens_ms - now + NET_LOG_EVERY_MS > cap) {
+        g_suppressed++;
+        return;
+    }
+    g_tokens_ms += NET_LOG_EVERY_MS;
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(fmt, ap);
+    va_end(ap);
+}
+
+uint64_t net_log_suppressed(void) { return g_suppressed; }
 
 void net_bar(const char *fmt, ...)
 {

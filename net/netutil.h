@@ -8,6 +8,7 @@
 
 int64_t net_now_ms(void);             /* monotonic */
 double net_now_s(void);
+int64_t net_wall_ms(void);            /* Unix time in ms (keyed datagrams' sent_ms) */
 /* Fill buf from the OS CSPRNG (getrandom). */
 void net_random(void *buf, size_t len);
 
@@ -30,6 +31,10 @@ int net_parse_port(const char *s, unsigned *port);
  * and redraw around; otherwise bars are suppressed and only event lines appear. */
 void net_log_init(const char *prog);
 void net_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* net_log for lines that unverified peers can cause (transfers that landed nothing, rejected
+ * chunks): at most 10 at once, then one per second; the rest are only counted. */
+void net_log_limited(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t net_log_suppressed(void);   /* lines net_log_limited did not print */
 void net_bar(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void net_bar_clear(void);
 int net_log_tty(void);

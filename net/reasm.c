@@ -24,6 +24,9 @@ struct hnet_rx {
     hnet_stats st;
     hnet_transfer *head, *tail;   /* most recently active first */
     size_t count;
+    int64_t wall_ms;              /* 0 = unknown: no sent_ms check */
+    struct ended { uint32_t id; uint64_t top; } *ended;   /* keyed: ring of ended transfers */
+    uint32_t ended_next;
 };
 
 #define BIT(m, i) ((m)[(i) >> 3] >> ((i) & 7) & 1)
@@ -37,6 +40,7 @@ void hnet_limits_default(hnet_limits *l)
     l->max_chunk = 16ull << 20;
     l->max_transfers = 16;
     l->max_chunks = 1u << 20;
+    l->max_skew_ms = 120000;
 }
 
 hnet_rx *hnet_rx_new(const hnet_limits *l, const hnet_sink *s, const hmac_sha256_key *key)
@@ -50,9 +54,15 @@ hnet_rx *hnet_rx_new(const hnet_limits *l, const hnet_sink *s, const hmac_sha256
     if (key) {
         r->keyed = 1;
         r->key = *key;
+        if (!(r->ended = calloc(HNET_SEQ_ENDED, sizeof *r->ended))) {
+            free(r);
+            return NULL;
+        }
     }
     return r;
 }
+
+void hnet_rx_set_wall_ms(hnet_rx *r, int64_t unix_ms) { r->wall_ms = unix_ms; }
 
 const hnet_stats *hnet_rx_stats(const hnet_rx *r) { return &r->st; }
 hnet_transfer *hnet_rx_transfers(const hnet_rx *r) { return r->head; }
@@ -159,6 +169,10 @@ static void push_front(hnet_rx *r, hnet_transfer *t)
 
 static void transfer_end(hnet_rx *r, hnet_transfer *t, int why)
 {
+    if (r->ended && t->seq_top) {   /* keyed: its seqs stay spent after the state goes */
+        r->ended[r->ended_next] = (struct ended){ t->id, t->seq_top };
+        r->ended_next = (r->ended_next + 1) % HNET_SEQ_ENDED;
+    }
     if (r->sink.on_end) r->sink.on_end(r->sink.ctx, t, why);
     unlink_t(r, t);
     r->count--;
@@ -228,6 +242,37 @@ static hnet_transfer *create(hnet_rx *r, const hnet_hdr *h, int64_t now)
     r->st.transfers++;
     if (r->sink.on_start) r->sink.on_start(r->sink.ctx, t);
     return t;
+}
+
+/* ---- keyed replay window --------------------------------------------------------------- */
+#define SEEN(t, q) ((t)->seq_seen[((q) % HNET_SEQ_WINDOW) / 64] >> ((q) % 64) & 1)
+#define MARK(t, q) ((t)->seq_seen[((q) % HNET_SEQ_WINDOW) / 64] |= 1ull << ((q) % 64))
+#define UNMARK(t, q) ((t)->seq_seen[((q) % HNET_SEQ_WINDOW) / 64] &= ~(1ull << ((q) % 64)))
+
+/* Highest seq of an ended transfer with this id (0 = none). */
+static uint64_t ended_top(const hnet_rx *r, uint32_t id)
+{
+    uint64_t top = 0;
+    for (uint32_t i = 0; r->ended && i < HNET_SEQ_ENDED; i++)
+        if (r->ended[i].id == id && r->ended[i].top > top) top = r->ended[i].top;
+    return top;
+}
+
+/* 0 when seq is new for t (and now marked), else HNET_DROP_REPLAY. */
+static int seq_accept(hnet_transfer *t, uint64_t seq)
+{
+    if (seq == 0) return HNET_DROP_REPLAY;
+    if (seq > t->seq_top) {
+        if (seq - t->seq_top >= HNET_SEQ_WINDOW) memset(t->seq_seen, 0, sizeof t->seq_seen);
+        else
+            for (uint64_t q = t->seq_top + 1; q < seq; q++) UNMARK(t, q);
+        t->seq_top = seq;
+        MARK(t, seq);
+        return 0;
+    }
+    if (t->seq_top - seq >= HNET_SEQ_WINDOW || SEEN(t, seq)) return HNET_DROP_REPLAY;
+    MARK(t, seq);
+    return 0;
 }
 
 /* ---- datagrams ----------------------------------------------------------------------- */
@@ -395,16 +440,25 @@ int hnet_rx_feed_from(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms
                       const void *src, size_t srclen)
 {
     hnet_hdr h;
+    uint64_t sent_ms = 0, seq = 0;
     r->st.datagrams++;
     r->st.bytes += len;
     if (r->keyed) {
-        if (len < HNET_HDR + HNET_TAG) return drop(r, NULL, HNET_DROP_SHORT);
-        if (!hnet_tag_check(&r->key, buf, len)) return drop(r, NULL, HNET_DROP_AUTH);
-        len -= HNET_TAG;
+        if (len < HNET_HDR + HNET_AUTH) return drop(r, NULL, HNET_DROP_SHORT);
+        if (!hnet_auth_check(&r->key, buf, len, &sent_ms, &seq)) return drop(r, NULL, HNET_DROP_AUTH);
+        len -= HNET_AUTH;
     }
     int e = hnet_parse(buf, len, &h);
     if (e) return drop(r, NULL, e);
     hnet_transfer *t = find(r, h.transfer_id);
+    if (r->keyed) {
+        if (r->wall_ms > 0 && r->lim.max_skew_ms > 0) {
+            uint64_t w = (uint64_t)r->wall_ms, lim = (uint64_t)r->lim.max_skew_ms;
+            if ((sent_ms < w ? w - sent_ms : sent_ms - w) > lim) return drop(r, t, HNET_DROP_STALE);
+        }
+        if (t ? seq_accept(t, seq) : seq == 0 || seq <= ended_top(r, h.transfer_id))
+            return drop(r, t, HNET_DROP_REPLAY);
+    }
     if (srclen > sizeof t->src) srclen = sizeof t->src;
     if (t && r->lim.pin_source && t->srclen &&
         (srclen != t->srclen || memcmp(src, t->src, srclen) != 0))
@@ -414,6 +468,14 @@ int hnet_rx_feed_from(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms
         if (!(t = create(r, &h, now_ms))) return drop(r, NULL, HNET_DROP_CAP);
         if (srclen) memcpy(t->src, src, srclen);
         t->srclen = (uint8_t)srclen;
+        if (r->keyed) {   /* resumed after its state went idle: every older seq is spent */
+            uint64_t top = ended_top(r, t->id);
+            if (top) {
+                t->seq_top = top;
+                memset(t->seq_seen, 0xff, sizeof t->seq_seen);
+            }
+            seq_accept(t, seq);
+        }
     }
     /* only valid datagrams of this transfer refresh its clock */
     t->last_ms = now_ms;
@@ -444,5 +506,6 @@ void hnet_rx_free(hnet_rx *r)
 {
     if (!r) return;
     hnet_rx_finish(r);
+    free(r->ended);
     free(r);
 }

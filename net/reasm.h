@@ -19,6 +19,8 @@ typedef struct hnet_limits {
     uint32_t max_transfers;    /* concurrent transfers (default 16) */
     uint32_t max_chunks;       /* total_chunks of one transfer (default 1 << 20) */
     int pin_source;            /* drop datagrams of a transfer from other source addresses */
+    int64_t max_skew_ms;       /* keyed: drop sent_ms further than this from the wall clock
+                                  given with hnet_rx_set_wall_ms (default 120 s; 0 = no check) */
 } hnet_limits;
 void hnet_limits_default(hnet_limits *l);
 
@@ -35,6 +37,12 @@ typedef struct hnet_stats {
     uint64_t mem, mem_peak;
 } hnet_stats;
 
+/* Keyed replay window: the last HNET_SEQ_WINDOW sequence numbers of a transfer are remembered,
+ * anything older is a replay; ended transfers keep their highest seq in a ring of
+ * HNET_SEQ_ENDED entries so a capture replayed after the transfer went idle is still caught. */
+#define HNET_SEQ_WINDOW 4096
+#define HNET_SEQ_ENDED  1024
+
 struct hnet_asm;
 typedef struct hnet_transfer {
     uint32_t id, total;
@@ -48,6 +56,8 @@ typedef struct hnet_transfer {
     void *user;                     /* the sink's per-transfer state */
     uint8_t src[32];                /* source address of its first valid datagram */
     uint8_t srclen;
+    uint64_t seq_top;               /* keyed: highest seq accepted */
+    uint64_t seq_seen[HNET_SEQ_WINDOW / 64];   /* bit seq % WINDOW: seq seen */
     /* private */
     struct hnet_asm **tab;
     uint32_t tab_size, n_asm;
@@ -78,6 +88,9 @@ int hnet_rx_feed(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms);
  * transfer from any other address are dropped (HNET_DROP_SOURCE). */
 int hnet_rx_feed_from(hnet_rx *r, const uint8_t *buf, size_t len, int64_t now_ms,
                       const void *src, size_t srclen);
+/* The receiver's wall clock (Unix ms) for the keyed sent_ms check; until it is set (e.g. when
+ * replaying a capture offline) sent_ms is not checked, only the replay window. */
+void hnet_rx_set_wall_ms(hnet_rx *r, int64_t unix_ms);
 /* Count a datagram dropped before parsing (e.g. truncated by the socket). */
 void hnet_rx_count_drop(hnet_rx *r, int code);
 /* End transfers idle for at least idle_ms. */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define BATCH 32
@@ -25,7 +26,7 @@ typedef struct rx_opts {
     const char *bind, *base, *replay, *keyfile, *iface, *capture;
     unsigned port;
     double idle;
-    uint64_t payload;
+    uint64_t payload, max_output;
     net_mode mode;
     int do_fsync;
     hnet_limits lim;
@@ -35,7 +36,7 @@ typedef struct rx_ctx {
     hnet_sink store_sink;     /* wrapped */
     uint64_t kernel_drops;
     FILE *capture;            /* --capture: every datagram received, as a hex line */
-    int seen;
+    int seen;                 /* a chunk has landed: best/strict exit once all are finalised */
     int replay;               /* virtual clock: no rates */
     /* per transfer progress step already reported (non-terminal) */
 } rx_ctx;
@@ -46,16 +47,16 @@ static void usage(FILE *f)
           "                  [--payload 65507] [--decode-mode best|strict|none] [--key FILE]\n"
           "                  [--max-mem BYTES] [--max-transfers N] [--max-chunk BYTES]\n"
           "                  [--iface NAME] [--fsync] [--replay CAPTURE.hex]\n"
-          "                  [--capture OUT.hex] [--pin-source]\n", f);
+          "                  [--capture OUT.hex] [--pin-source] [--max-output BYTES]\n"
+          "                  [--max-skew SECONDS]\n", f);
 }
 
 /* ---- sink wrapper: progress lines and per-transfer summaries --------------------------- */
 static void w_start(void *ctx, hnet_transfer *t)
 {
     rx_ctx *c = ctx;
-    c->seen = 1;
+    /* no line yet: any datagram starts a transfer; store.c says "started" when a chunk lands */
     c->store_sink.on_start(c->store_sink.ctx, t);
-    net_log("transfer %u: started, %u chunks", (unsigned)t->id, (unsigned)t->total);
 }
 
 static void w_name(void *ctx, hnet_transfer *t)
@@ -70,6 +71,7 @@ static int w_chunk(void *ctx, hnet_transfer *t, uint32_t i, const uint8_t *b, si
     uint32_t before = net_store_stored(t);
     int r = c->store_sink.on_chunk(c->store_sink.ctx, t, i, b, n);
     uint32_t now = net_store_stored(t);
+    if (r >= 0) c->seen = 1;   /* a forged datagram never lands, so it cannot end rx */
     /* one line per 10% step when stderr is not a terminal (the bar covers terminals) */
     if (!net_log_tty() && now != before && t->total &&
         (uint64_t)now * 10 / t->total != (uint64_t)before * 10 / t->total && now < t->total)
@@ -86,11 +88,13 @@ static void w_end(void *ctx, hnet_transfer *t, int why)
     if (secs > 0 && !c->replay)
         snprintf(rate, sizeof rate, " in %.3f s (%.0f datagrams/s, %.2f MB/s)", secs,
                  (double)t->datagrams / secs, (double)t->bytes / secs / 1e6);
-    net_log("transfer %u %s: %u/%u chunks, %llu datagrams%s, %llu duplicates, %llu rejected%s",
-            (unsigned)t->id, t->name[0] ? t->name : "(no name)", (unsigned)stored,
-            (unsigned)t->total, (unsigned long long)t->datagrams, rate,
-            (unsigned long long)t->dups, (unsigned long long)t->drops,
-            why == HNET_END_IDLE ? "" : why == HNET_END_EVICTED ? " (evicted)" : " (shutdown)");
+    /* a transfer that landed nothing may be one of a flood of forged ids */
+    void (*say)(const char *, ...) = t->landed ? net_log : net_log_limited;
+    say("transfer %u %s: %u/%u chunks, %llu datagrams%s, %llu duplicates, %llu rejected%s",
+        (unsigned)t->id, t->name[0] ? t->name : "(no name)", (unsigned)stored, (unsigned)t->total,
+        (unsigned long long)t->datagrams, rate, (unsigned long long)t->dups,
+        (unsigned long long)t->drops,
+        why == HNET_END_IDLE ? "" : why == HNET_END_EVICTED ? " (evicted)" : " (shutdown)");
     c->store_sink.on_end(c->store_sink.ctx, t, why);
 }
 
@@ -112,28 +116,70 @@ static void draw_bars(hnet_rx *r)
     if (off) net_bar("%s", line);
 }
 
+/* Peak resident set of this process (the kernel's VmHWM). */
+static long max_rss_kib(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
+}
+
+/* Drop counts by reason, "short 3, magic 12", counting from `since` (NULL: from zero). */
+static void drop_reasons(const uint64_t *drops, const uint64_t *since, char *out, size_t outsz)
+{
+    size_t off = 0;
+    out[0] = 0;
+    for (int i = 1; i < HNET_DROP_NCODES && off < outsz; i++)
+        if (drops[i] > (since ? since[i] : 0))
+            off += (size_t)snprintf(out + off, outsz - off, "%s%s %llu", off ? ", " : "",
+                                    hnet_drop_name(-i),
+                                    (unsigned long long)(drops[i] - (since ? since[i] : 0)));
+}
+
+/* Every REPORT_MS while datagrams are being dropped: one line with the reasons, instead of a
+ * line per bogus datagram or transfer. */
+#define REPORT_MS 10000
+typedef struct drop_report {
+    int64_t last_ms;
+    uint64_t drops[HNET_DROP_NCODES], dropped, suppressed;
+} drop_report;
+
+static void report_drops(hnet_rx *r, drop_report *d, int64_t now)
+{
+    const hnet_stats *st = hnet_rx_stats(r);
+    if (now - d->last_ms < REPORT_MS) return;
+    d->last_ms = now;
+    uint64_t sup = net_log_suppressed();
+    if (st->dropped == d->dropped && sup == d->suppressed) return;
+    char why[512];
+    drop_reasons(st->drops, d->drops, why, sizeof why);
+    net_log("last %d s: dropped %llu datagrams%s%s%s, %llu log lines suppressed", REPORT_MS / 1000,
+            (unsigned long long)(st->dropped - d->dropped), why[0] ? " (" : "", why,
+            why[0] ? ")" : "", (unsigned long long)(sup - d->suppressed));
+    memcpy(d->drops, st->drops, sizeof d->drops);
+    d->dropped = st->dropped;
+    d->suppressed = sup;
+}
+
 static void summary(hnet_rx *r, net_store *s, rx_ctx *c)
 {
     const hnet_stats *st = hnet_rx_stats(r);
     const net_store_stats *ss = net_store_get_stats(s);
-    char why[512];
-    size_t off = 0;
-    why[0] = 0;
-    for (int i = 1; i < HNET_DROP_NCODES; i++)
-        if (st->drops[i])
-            off += (size_t)snprintf(why + off, sizeof why - off, "%s%s %llu", off ? ", " : " (",
-                                    hnet_drop_name(-i), (unsigned long long)st->drops[i]);
-    if (off) snprintf(why + off, sizeof why - off, ")");
+    char reasons[480], why[512] = "";
+    drop_reasons(st->drops, NULL, reasons, sizeof reasons);
+    if (reasons[0]) snprintf(why, sizeof why, " (%s)", reasons);
     net_bar_clear();
     net_log("summary: %llu transfers, %llu chunks landed (%llu recovery, %llu already stored, %llu invalid, "
             "%llu conflicting), %llu datagrams (%llu bytes), %llu segments, %llu duplicates, "
-            "%llu rejects%s, %llu kernel drops, peak memory %llu bytes",
+            "%llu rejects%s, %llu kernel drops, %llu refused transfers, %llu log lines suppressed, "
+            "peak memory %llu bytes, max RSS %ld KiB",
             (unsigned long long)st->transfers, (unsigned long long)ss->landed,
             (unsigned long long)ss->recovery, (unsigned long long)ss->identical, (unsigned long long)ss->invalid,
             (unsigned long long)ss->conflicts, (unsigned long long)st->datagrams,
             (unsigned long long)st->bytes, (unsigned long long)st->segments,
             (unsigned long long)(st->dup_segments + st->late), (unsigned long long)st->dropped,
-            why, (unsigned long long)c->kernel_drops, (unsigned long long)st->mem_peak);
+            why, (unsigned long long)c->kernel_drops, (unsigned long long)ss->refused,
+            (unsigned long long)net_log_suppressed(), (unsigned long long)st->mem_peak,
+            max_rss_kib());
 }
 
 /* ---- sources ---------------------------------------------------------------------------- */
@@ -223,10 +269,12 @@ static int serve(hnet_rx *r, rx_ctx *c, const rx_opts *o)
     struct sockaddr_storage from[BATCH];
     uint32_t last_ovfl = 0;
     int64_t idle_ms = (int64_t)(o->idle * 1000), last_tick = 0;
+    drop_report rep = { .last_ms = net_now_ms() };
     while (!holonet_stop) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
         int pr = poll(&p, 1, 200);
         int64_t now = net_now_ms();
+        hnet_rx_set_wall_ms(r, net_wall_ms());   /* keyed: the sent_ms check */
         if (pr > 0) {
             for (int i = 0; i < BATCH; i++) {
                 iov[i] = (struct iovec){ bufs[i], RXBUF };
@@ -258,11 +306,13 @@ static int serve(hnet_rx *r, rx_ctx *c, const rx_opts *o)
                     hnet_rx_feed_from(r, bufs[i], mm[i].msg_len, now, &from[i],
                                       mm[i].msg_hdr.msg_namelen);
             }
+            if (n > 0 && c->capture) fflush(c->capture);   /* a capture is usable while rx runs */
             if (n < 0 && errno != EAGAIN && errno != EINTR) net_log("recv: %s", strerror(errno));
         }
         if (now - last_tick >= 200) {
             last_tick = now;
             if (idle_ms > 0) hnet_rx_expire(r, now, idle_ms);
+            report_drops(r, &rep, now);
             draw_bars(r);
             /* best/strict: the reference exits once its transfer is finalised */
             if (o->mode != NET_MODE_NONE && c->seen && hnet_rx_count(r) == 0) break;
@@ -274,7 +324,9 @@ static int serve(hnet_rx *r, rx_ctx *c, const rx_opts *o)
 
 int holonet_rx_main(int argc, char **argv)
 {
-    rx_opts o = { .bind = "0.0.0.0", .base = ".", .port = 5000, .idle = 30, .payload = 65507 };
+    rx_opts o = { .bind = "0.0.0.0", .base = ".", .port = 5000, .idle = 30, .payload = 65507,
+                  .max_output = NET_MAX_OUTPUT_DEFAULT };
+    double skew;
     hnet_limits_default(&o.lim);
     static const struct option lo[] = {
         { "bind", 1, 0, 'b' }, { "port", 1, 0, 'p' }, { "base-dir", 1, 0, 'd' },
@@ -282,7 +334,7 @@ int holonet_rx_main(int argc, char **argv)
         { "key", 1, 0, 'k' }, { "max-mem", 1, 0, 'M' }, { "max-transfers", 1, 0, 'T' },
         { "max-chunk", 1, 0, 'C' }, { "fsync", 0, 0, 'f' }, { "replay", 1, 0, 'r' },
         { "iface", 1, 0, 'I' }, { "capture", 1, 0, 'c' }, { "pin-source", 0, 0, 'S' },
-        { "help", 0, 0, 'h' },
+        { "max-output", 1, 0, 'O' }, { "max-skew", 1, 0, 'K' }, { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 } };
     int ch;
     uint64_t v;
@@ -310,6 +362,9 @@ int holonet_rx_main(int argc, char **argv)
         case 'I': o.iface = optarg; break;
         case 'c': o.capture = optarg; break;
         case 'S': o.lim.pin_source = 1; break;
+        case 'O': if (net_parse_u64(optarg, &o.max_output) || !o.max_output) goto bad; break;
+        case 'K': if (net_parse_double(optarg, &skew) || skew < 0 || skew > 1e9) goto bad;
+            o.lim.max_skew_ms = (int64_t)(skew * 1000); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -328,6 +383,7 @@ int holonet_rx_main(int argc, char **argv)
         net_log("%s", msg);
         return 1;
     }
+    net_store_set_max_output(s, o.max_output);
     rx_ctx c = { 0 };
     c.replay = o.replay != NULL;
     if (o.capture && !(c.capture = fopen(o.capture, "a"))) {

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,12 +17,14 @@
 
 #define MARKER ".holonet"
 #define MAX_CANDIDATES 100
+#define MAX_REJECT_LINES 10   /* per transfer that landed chunks; the rest are counted */
 
 struct net_store {
     char base[4096];
     int basefd;
     net_mode mode;
     int do_fsync;
+    uint64_t max_output;      /* largest decoded size a chunk header may claim */
     net_store_stats st;
 };
 
@@ -36,7 +39,30 @@ typedef struct xstate {
     uint8_t coarse[32];       /* sha256 of its coarse payload */
     uint32_t stored;          /* chunk files in dir */
     int finalised;
+    int refused;              /* its first chunk claimed more than max_output: ignore it */
+    uint32_t reject_lines;    /* reject lines logged (MAX_REJECT_LINES once it has landed) */
 } xstate;
+
+/* A line about a rejected chunk. Until a chunk of the transfer lands, anyone can cause it, so
+ * it goes under the shared log budget; afterwards MAX_REJECT_LINES per transfer. */
+static void __attribute__((format(printf, 3, 4)))
+reject_log(xstate *x, const hnet_transfer *t, const char *fmt, ...)
+{
+    char line[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (x->dirfd < 0) {
+        net_log_limited("transfer %u: %s", (unsigned)t->id, line);
+    } else if (x->reject_lines < MAX_REJECT_LINES) {
+        if (++x->reject_lines == MAX_REJECT_LINES)
+            net_log("transfer %u: %s (further rejects of this transfer are only counted)",
+                    (unsigned)t->id, line);
+        else
+            net_log("transfer %u: %s", (unsigned)t->id, line);
+    }
+}
 
 /* ---- small file helpers ---------------------------------------------------------------- */
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -160,14 +186,33 @@ static int inflate_exact(const uint8_t *p, size_t n, uint64_t want, const char *
     return bad ? -1 : 0;
 }
 
-/* Chunk-format checks before a chunk may land (transport.md A.6 item 5). 0 or -1 with why. */
-static int validate(const hnet_transfer *t, const uint8_t *buf, size_t len, holo_chunk_hdr *h,
-                    char *why, size_t whysz)
+/* Bytes of the decoded file a chunk header claims (what a decode would allocate). */
+static uint64_t claimed_bytes(const holo_chunk_hdr *h)
+{
+    switch (h->kind) {
+    case HOLO_KIND_IMAGE: return 3ull * h->width * h->height;
+    case HOLO_KIND_AUDIO: return (uint64_t)h->frames * h->channels * 2;
+    case HOLO_KIND_BINARY: return h->length;
+    default: return 0;
+    }
+}
+
+/* Chunk-format checks before a chunk may land (transport.md A.6 item 5). 0 or -1 with why;
+ * -2 when the header claims a decoded file larger than max_output (checked before any
+ * payload is inflated). */
+static int validate(const net_store *s, const hnet_transfer *t, const uint8_t *buf, size_t len,
+                    holo_chunk_hdr *h, char *why, size_t whysz)
 {
     holo_err err = { 0 };
     if (holo_chunk_parse(buf, len, "chunk", h, &err)) {
         snprintf(why, whysz, "%s", err.msg);
         return -1;
+    }
+    if (claimed_bytes(h) > s->max_output) {
+        snprintf(why, whysz, "its %s v%d header claims a %llu-byte file, more than --max-output %llu",
+                 holo_kind_name(h->kind), h->version, (unsigned long long)claimed_bytes(h),
+                 (unsigned long long)s->max_output);
+        return -2;
     }
     if (h->block_count != t->total) {
         snprintf(why, whysz, "block count %u differs from total_chunks %u", h->block_count, t->total);
@@ -262,6 +307,19 @@ static void stem_of(const hnet_transfer *t, char *stem, size_t sz)
     else snprintf(stem, sz, "transfer_%u", (unsigned)t->id);
 }
 
+/* holofs shows DIR X.holo as the file X: a store directory must not hide an entry X of any
+ * type, so a name whose X exists counts as taken. */
+static int shadows(const net_store *s, const char *dir)
+{
+    char plain[300];
+    size_t n = strlen(dir);
+    struct stat st;
+    if (n <= 5 || n - 5 >= sizeof plain) return 0;
+    memcpy(plain, dir, n - 5);
+    plain[n - 5] = 0;
+    return fstatat(s->basefd, plain, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
 static int open_dirfd(xstate *x, const char *dir)
 {
     int fd = openat(x->s->basefd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -300,7 +358,7 @@ static int ensure_dir(xstate *x, hnet_transfer *t, const holo_chunk_hdr *h, cons
         while (!found && (e = readdir(d))) {
             size_t n = strlen(e->d_name);
             if (n < 6 || strcmp(e->d_name + n - 5, ".holo") || e->d_name[0] == '.') continue;
-            if (marker_id(s->basefd, e->d_name) == (int64_t)t->id &&
+            if (marker_id(s->basefd, e->d_name) == (int64_t)t->id && !shadows(s, e->d_name) &&
                 try_adopt(x, e->d_name, h, coarse) == 0)
                 found = 1;
         }
@@ -319,6 +377,7 @@ static int ensure_dir(xstate *x, hnet_transfer *t, const holo_chunk_hdr *h, cons
     stem_of(t, stem, sizeof stem);
     for (int i = 0; i < MAX_CANDIDATES; i++) {
         if (candidate(dir, sizeof dir, stem, i, ".holo")) break;
+        if (shadows(s, dir)) continue;   /* taken by the user's X */
         if (mkdirat(s->basefd, dir, 0755) == 0) {
             if (open_dirfd(x, dir)) {
                 unlinkat(s->basefd, dir, AT_REMOVEDIR);
@@ -328,6 +387,8 @@ static int ensure_dir(xstate *x, hnet_transfer *t, const holo_chunk_hdr *h, cons
             x->stored = 0;
             x->named = t->name[0] != 0 && strcmp(stem, t->name) == 0;
             marker_write(x, t);
+            net_log("transfer %u: started, %u chunks, storing into %s/%s", (unsigned)t->id,
+                    (unsigned)t->total, s->base, dir);
             return 0;
         }
         if (errno != EEXIST) {
@@ -355,6 +416,7 @@ static void rename_to_name(xstate *x, hnet_transfer *t)
     if (x->dirfd < 0 || x->named || !t->name[0] || strlen(t->name) + 9 > 255) return;
     for (int i = 0; i < MAX_CANDIDATES; i++) {
         if (candidate(dir, sizeof dir, t->name, i, ".holo")) return;
+        if (shadows(x->s, dir)) continue;
         if (renameat2(x->s->basefd, x->dir, x->s->basefd, dir, RENAME_NOREPLACE) == 0) {
             net_log("transfer %u: %s -> %s", (unsigned)t->id, x->dir, dir);
             snprintf(x->dir, sizeof x->dir, "%s", dir);
@@ -404,7 +466,9 @@ static void finalise(xstate *x, hnet_transfer *t)
     x->finalised = 1;
     t->finished = 1;
     if (x->dirfd < 0) {
-        net_log("transfer %u: no valid chunk received, nothing to decode", (unsigned)t->id);
+        if (!x->refused)
+            net_log_limited("transfer %u: no valid chunk received, nothing to decode",
+                            (unsigned)t->id);
         return;
     }
     if (s->mode == NET_MODE_STRICT && x->stored < t->total) {
@@ -471,8 +535,10 @@ static void on_name(void *ctx, hnet_transfer *t)
 {
     (void)ctx;
     xstate *x = t->user;
+    /* before a chunk lands the name is anyone's claim: it shows in the "started" line */
+    if (!x || x->dirfd < 0) return;
     net_log("transfer %u: name \"%s\", %u chunks", (unsigned)t->id, t->name, (unsigned)t->total);
-    if (x) rename_to_name(x, t);
+    rename_to_name(x, t);
 }
 
 /* Store `buf` as `name` in x's directory without replacing: 0 landed, 1 identical copy already
@@ -494,8 +560,8 @@ static int land_file(net_store *s, xstate *x, hnet_transfer *t, uint32_t index, 
         free(old);
         if (!same) {
             s->st.conflicts++;
-            net_log("transfer %u: chunk %u: a different %s is already stored; kept the old one",
-                    (unsigned)t->id, (unsigned)index, name);
+            reject_log(x, t, "chunk %u: a different %s is already stored; kept the old one",
+                       (unsigned)index, name);
             return -1;
         }
         s->st.identical++;
@@ -544,7 +610,7 @@ static int land_recovery(net_store *s, xstate *x, hnet_transfer *t, uint32_t ind
     holo_horc_free(&r);
     if (why[0]) {
         s->st.invalid++;
-        net_log("transfer %u: chunk %u rejected: %s", (unsigned)t->id, (unsigned)index, why);
+        reject_log(x, t, "chunk %u rejected: %s", (unsigned)index, why);
         return -1;
     }
     char name[40];
@@ -562,11 +628,23 @@ static int on_chunk(void *ctx, hnet_transfer *t, uint32_t index, const uint8_t *
     char why[900];
     uint8_t coarse[32];
     if (!x) return -1;
+    if (x->refused) {
+        s->st.invalid++;
+        return -1;
+    }
     if (index >= t->total || (len >= 4 && memcmp(buf, "HORC", 4) == 0))
         return land_recovery(s, x, t, index, buf, len);
-    if (validate(t, buf, len, &h, why, sizeof why)) {
+    int v = validate(s, t, buf, len, &h, why, sizeof why);
+    if (v == -2 && x->dirfd < 0) {   /* nothing landed: refuse the whole transfer, one line */
+        x->refused = 1;
         s->st.invalid++;
-        net_log("transfer %u: chunk %u rejected: %s", (unsigned)t->id, (unsigned)index, why);
+        s->st.refused++;
+        net_log_limited("transfer %u: refused: chunk %u: %s", (unsigned)t->id, (unsigned)index, why);
+        return -1;
+    }
+    if (v) {
+        s->st.invalid++;
+        reject_log(x, t, "chunk %u rejected: %s", (unsigned)index, why);
         return -1;
     }
     coarse_digest(&h, buf, coarse);
@@ -580,8 +658,8 @@ static int on_chunk(void *ctx, hnet_transfer *t, uint32_t index, const uint8_t *
         x->have_ref = 1;
     } else if (!consistent(x, &h, coarse)) {
         s->st.invalid++;
-        net_log("transfer %u: chunk %u rejected: not from the same encoding as its siblings",
-                (unsigned)t->id, (unsigned)index);
+        reject_log(x, t, "chunk %u rejected: not from the same encoding as its siblings",
+                   (unsigned)index);
         return -1;
     }
     char name[32];
@@ -606,7 +684,7 @@ static void on_end(void *ctx, hnet_transfer *t, int why)
     (void)ctx;
     xstate *x = t->user;
     if (!x) return;
-    if (why == HNET_END_EVICTED)
+    if (why == HNET_END_EVICTED && x->dirfd >= 0)
         net_log("transfer %u: evicted (too many concurrent transfers)", (unsigned)t->id);
     if (x->s->mode != NET_MODE_NONE) finalise(x, t);
     else if (x->dirfd >= 0 && x->stored < t->total)
@@ -639,6 +717,7 @@ net_store *net_store_open(const char *base, net_mode mode, int do_fsync, char *m
     }
     s->mode = mode;
     s->do_fsync = do_fsync;
+    s->max_output = NET_MAX_OUTPUT_DEFAULT;
     return s;
 }
 
@@ -653,6 +732,8 @@ void net_store_sink(net_store *s, hnet_sink *k)
 }
 
 const net_store_stats *net_store_get_stats(const net_store *s) { return &s->st; }
+
+void net_store_set_max_output(net_store *s, uint64_t bytes) { s->max_output = bytes; }
 
 uint32_t net_store_stored(const hnet_transfer *t)
 {

@@ -24,12 +24,18 @@ typedef struct net_store_stats {
     uint64_t conflicts;       /* a different chunk already stored under that block id */
     uint64_t io_errors;
     uint64_t decoded, decode_failed, kept;
+    uint64_t refused;         /* transfers whose first chunk claimed more than max_output */
 } net_store_stats;
 
 typedef struct net_store net_store;
 
 /* base must exist. Returns NULL with msg on failure. */
 net_store *net_store_open(const char *base, net_mode mode, int do_fsync, char *msg, size_t msgsz);
+/* Largest decoded file (bytes) a chunk header may claim: image width*height*3, audio
+ * frames*channels*2, binary length. A transfer whose first chunk claims more is refused with
+ * one line and nothing of it lands (a later chunk claiming more is rejected as a chunk). */
+#define NET_MAX_OUTPUT_DEFAULT (64ull << 30)
+void net_store_set_max_output(net_store *s, uint64_t bytes);
 /* Callbacks for hnet_rx_new. */
 void net_store_sink(net_store *s, hnet_sink *sink);
 const net_store_stats *net_store_get_stats(const net_store *s);

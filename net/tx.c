@@ -55,6 +55,7 @@ typedef struct tx_sock {
     uint64_t sent, bytes;     /* flushed */
     uint64_t queued;          /* bytes in the batch, not yet flushed */
     double start;
+    uint64_t seq;             /* keyed: last sequence number of this transfer */
 } tx_sock;
 
 static void usage(FILE *f)
@@ -247,7 +248,7 @@ static void sleep_s(double s)
     while (nanosleep(&ts, &ts) && errno == EINTR && !holonet_stop) {}
 }
 
-/* Queue one datagram (header + payload + optional tag), then pace. */
+/* Queue one datagram (header + payload + the keyed trailer), then pace. */
 static void emit(tx_sock *s, const tx_opts *o, const hmac_sha256_key *key, const hnet_hdr *h,
                  const uint8_t *p, size_t n)
 {
@@ -256,8 +257,8 @@ static void emit(tx_sock *s, const tx_opts *o, const hmac_sha256_key *key, const
     if (n) memcpy(b + HNET_HDR, p, n);
     size_t len = HNET_HDR + n;
     if (key) {
-        hnet_tag_append(key, b, len);
-        len += HNET_TAG;
+        hnet_auth_append(key, b, len, (uint64_t)net_wall_ms(), ++s->seq);
+        len += HNET_AUTH;
     }
     s->lens[s->n++] = len;
     s->queued += len;
@@ -332,7 +333,7 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
     size_t n, nr = 0;
     holo_chunk_hdr ref;
     if (load_chunks(dir, &c, &n)) return -1;
-    size_t seg = o->payload - HNET_HDR - (key ? HNET_TAG : 0);
+    size_t seg = o->payload - HNET_HDR - (key ? HNET_AUTH : 0);
     uint64_t total = c[n - 1].id + 1ull, bytes = 0, dgrams = 0;
     /* a partial directory still announces its full block count */
     for (size_t i = 0; i < n; i++) {
@@ -385,7 +386,7 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
         dgrams += segs;
     }
     size_t nlen = strlen(name);
-    if (HNET_HDR + nlen + (key ? HNET_TAG : 0) > o->payload || nlen > HNET_NAME_MAX) {
+    if (HNET_HDR + nlen + (key ? HNET_AUTH : 0) > o->payload || nlen > HNET_NAME_MAX) {
         net_log("warning: the name \"%s\" does not fit in a %llu-byte META; sending it without "
                 "a name (receivers use transfer_<id>)", name, (unsigned long long)o->payload);
         nlen = 0;
@@ -503,9 +504,9 @@ int holonet_tx_main(int argc, char **argv)
     o.input = argv[optind];
     o.host = argv[optind + 1];
     net_log_init("tx");
-    if (o.payload <= HNET_HDR + (o.keyfile ? HNET_TAG : 0)) {
+    if (o.payload <= HNET_HDR + (o.keyfile ? HNET_AUTH : 0)) {
         net_log("--payload %llu leaves no room for data (header %d%s bytes)",
-                (unsigned long long)o.payload, HNET_HDR, o.keyfile ? " + tag 32" : "");
+                (unsigned long long)o.payload, HNET_HDR, o.keyfile ? " + keyed trailer 48" : "");
         return 2;
     }
     hmac_sha256_key key;

@@ -76,9 +76,9 @@ static long feed_file(hnet_rx *r, const char *path, const char *insert, long at,
             hex_decode(insert, strlen(insert), x);
             hnet_rx_feed(r, x, xl, k);
         }
-        if (tag) {
-            hnet_tag_append(tag, b, (size_t)n);
-            n += HNET_TAG;
+        if (tag) {   /* the keyed trailer: seq 1, 2, ... (no wall clock set: sent_ms unchecked) */
+            hnet_auth_append(tag, b, (size_t)n, 0, (uint64_t)k + 1);
+            n += HNET_AUTH;
         }
         hnet_rx_feed(r, b, (size_t)n, k++);
     }

@@ -315,6 +315,56 @@ int main(void)
     free(zc);
     free(zr);
 
+    /* 8. holofs shows X.holo as X: an existing entry X of any type makes X.holo taken, at the
+     * first chunk and when a late META renames transfer_<id>.holo */
+    mkbase(base, sizeof base, "shadow");
+    snprintf(p, sizeof p, "%s/sample.png", base);
+    tap_spew(p, "my own sample\n", 14);
+    start(&u, base, NET_MODE_NONE);
+    feed(u.r, drop_path, 0, 1000, NULL);   /* the first META is lost: renamed at loop 2 */
+    stop(&u);
+    v = tap_slurp(p, &n);
+    ok(v && n == 14 && !memcmp(v, "my own sample\n", 14) && !exists(base, "sample.png.holo") &&
+       !exists(base, "transfer_507248631.holo"),
+       "late META: the user's sample.png stays visible, no sample.png.holo");
+    free(v);
+    snprintf(dir, sizeof dir, "%s/sample-2.png.holo", base);
+    ok(chunks_are(dir, part, 7), "late META: renamed to sample-2.png.holo instead");
+    mkbase(base, sizeof base, "shadow_link");
+    snprintf(p, sizeof p, "%s/sample.png", base);
+    ok(symlink("/nonexistent/target", p) == 0, "a dangling symlink named sample.png");
+    start(&u, base, NET_MODE_NONE);
+    feed(u.r, cap_path, 0, 1000, NULL);
+    stop(&u);
+    snprintf(dir, sizeof dir, "%s/sample-2.png.holo", base);
+    ok(chunks_are(dir, all, 9) && !exists(base, "sample.png.holo"),
+       "META first: a dangling symlink counts as taken too (sample-2.png.holo)");
+
+    /* 9. --max-output: the image claims 128 x 96 x 3 = 36864 bytes */
+    mkbase(base, sizeof base, "claim_small");
+    start(&u, base, NET_MODE_BEST);
+    net_store_set_max_output(u.s, 36863);
+    feed(u.r, cap_path, 0, 1000, NULL);
+    ss = net_store_get_stats(u.s);
+    ok(ss->refused == 1 && ss->landed == 0 && ss->invalid == 18,
+       "one byte under the claim: transfer refused, 0 landed, all 18 completed chunks dropped "
+       "(refused %llu, landed %llu, invalid %llu)", (unsigned long long)ss->refused,
+       (unsigned long long)ss->landed, (unsigned long long)ss->invalid);
+    stop(&u);
+    DIR *dd = opendir(base);
+    int entries = 0;
+    struct dirent *de;
+    while (dd && (de = readdir(dd))) entries += de->d_name[0] != '.';
+    if (dd) closedir(dd);
+    is_int(entries, 0, "refused: nothing was created in the receive directory");
+    mkbase(base, sizeof base, "claim_exact");
+    start(&u, base, NET_MODE_NONE);
+    net_store_set_max_output(u.s, 36864);
+    feed(u.r, cap_path, 0, 1000, NULL);
+    stop(&u);
+    snprintf(dir, sizeof dir, "%s/sample.png.holo", base);
+    ok(chunks_are(dir, all, 9), "a claim equal to --max-output is accepted");
+
     holo_rmtree(root);
     return done_testing();
 }
