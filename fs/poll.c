@@ -62,6 +62,12 @@ static uint64_t mono_ms(void)
     return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
+/* Milliseconds from `then` to `t`; 0 when another thread stamped `then` after `t` was read. */
+static uint64_t age(uint64_t t, uint64_t then)
+{
+    return t > then ? t - then : 0;
+}
+
 static int64_t real_ns(void)
 {
     struct timespec t;
@@ -167,7 +173,7 @@ static int check_dir(const char *dir, const dirsig *old, dirsig *now, int want_l
     if (!now->exists)
         return 0;
     int moved = stat_moved(old, now);
-    if (!moved && !want_list && t - moved_ms >= SETTLE_MS && !near_now(now)) {
+    if (!moved && !want_list && age(t, moved_ms) >= SETTLE_MS && !near_now(now)) {
         now->have_list = old->have_list;
         now->list = old->list;
         return 0;
@@ -295,8 +301,8 @@ int fs_poll_touch(fs_poll *p, const char *chunkdir, int how)
     pdir *d = find(p, chunkdir, NULL);
     if (d) {
         d->touched_ms = t;
-        int due = !d->busy && (t - d->checked_ms >= p->interval_ms ||
-                               (how == FS_POLL_OPEN && t - d->listed_ms >= p->interval_ms));
+        int due = !d->busy && (age(t, d->checked_ms) >= p->interval_ms ||
+                               (how == FS_POLL_OPEN && age(t, d->listed_ms) >= p->interval_ms));
         if (!due) {
             pthread_mutex_unlock(&p->mu);
             return 0;
@@ -384,7 +390,7 @@ int fs_poll_scan(fs_poll *p)
                 l = &d->next;
                 continue;
             }
-            if (t - d->touched_ms >= p->recent_ms) {
+            if (age(t, d->touched_ms) >= p->recent_ms) {
                 /* unused for long: forget it, and drop what is cached of it (a later use
                  * records it afresh, so nothing from before is served) */
                 *l = d->next;
@@ -394,7 +400,7 @@ int fs_poll_scan(fs_poll *p)
                 pdir_free(d);
                 continue;
             }
-            if (t - d->checked_ms >= due_age) {
+            if (age(t, d->checked_ms) >= due_age) {
                 if (njobs == capjobs) {
                     size_t nc = capjobs ? capjobs * 2 : 64;
                     job *nj = realloc(jobs, nc * sizeof *nj);
