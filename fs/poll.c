@@ -14,10 +14,13 @@
 #include <unistd.h>
 
 #define BUCKETS 4096u
-/* A directory whose timestamps are this close to now (or which we saw change this recently)
- * may change again within the timestamp's granularity without its stat moving: compare its
- * listing too. */
+/* A directory may change again within its timestamp's granularity without its stat moving.
+ * So its listing is compared too while its timestamps are within SETTLE_MS of now, and for
+ * SETTLE_MS plus two intervals after we saw its stat move (at least one more check, whatever
+ * the clocks of the writing host say). A directory first used while its timestamps are within
+ * FRESH_MS of now counts as just moved. */
 #define SETTLE_MS 3000
+#define FRESH_MS (300 * 1000)
 #define MAX_LISTING 100000   /* entries hashed per directory: bounds a pathological one */
 
 typedef struct dirsig {
@@ -156,16 +159,16 @@ static int stat_moved(const dirsig *a, const dirsig *b)
            a->size != b->size || a->mtime_ns != b->mtime_ns || a->ctime_ns != b->ctime_ns;
 }
 
-static int near_now(const dirsig *s)
+static int near_now(const dirsig *s, int64_t within_ms)
 {
     int64_t d = real_ns() - (s->mtime_ns > s->ctime_ns ? s->mtime_ns : s->ctime_ns);
-    return d < (int64_t)SETTLE_MS * 1000000;   /* also true for timestamps in the future */
+    return d < within_ms * 1000000;   /* also true for timestamps in the future */
 }
 
 /* Check `dir` against the recorded signature `old`; `*now` gets the new one. `moved_ms` is
  * when we last saw its stat move. Returns 1 when the directory changed. */
-static int check_dir(const char *dir, const dirsig *old, dirsig *now, int want_list,
-                     uint64_t moved_ms, uint64_t t)
+static int check_dir(const fs_poll *p, const char *dir, const dirsig *old, dirsig *now,
+                     int want_list, uint64_t moved_ms, uint64_t t)
 {
     sig_stat(dir, now);
     if (now->exists != old->exists || (now->exists && now->ino != old->ino))
@@ -173,7 +176,8 @@ static int check_dir(const char *dir, const dirsig *old, dirsig *now, int want_l
     if (!now->exists)
         return 0;
     int moved = stat_moved(old, now);
-    if (!moved && !want_list && age(t, moved_ms) >= SETTLE_MS && !near_now(now)) {
+    uint64_t settle = SETTLE_MS + 2 * (uint64_t)p->interval_ms;
+    if (!moved && !want_list && age(t, moved_ms) >= settle && !near_now(now, SETTLE_MS)) {
         now->have_list = old->have_list;
         now->list = old->list;
         return 0;
@@ -313,7 +317,7 @@ int fs_poll_touch(fs_poll *p, const char *chunkdir, int how)
         p->checks++;
         pthread_mutex_unlock(&p->mu);
 
-        int changed = check_dir(chunkdir, &old, &now, how == FS_POLL_OPEN, moved, t);
+        int changed = check_dir(p, chunkdir, &old, &now, how == FS_POLL_OPEN, moved, t);
 
         pthread_mutex_lock(&p->mu);
         d->busy = 0;
@@ -338,9 +342,11 @@ int fs_poll_touch(fs_poll *p, const char *chunkdir, int how)
         return 0;
     }
     sig_stat(chunkdir, &nd->sig);
-    if (nd->sig.exists && (how == FS_POLL_OPEN || near_now(&nd->sig)))
+    int fresh = nd->sig.exists && near_now(&nd->sig, FRESH_MS);
+    if (nd->sig.exists && (how == FS_POLL_OPEN || fresh))
         sig_list(chunkdir, &nd->sig);
     nd->touched_ms = nd->checked_ms = t;
+    nd->moved_ms = fresh ? t : 0;
     if (nd->sig.have_list)
         nd->listed_ms = t;
 
@@ -419,7 +425,7 @@ int fs_poll_scan(fs_poll *p)
     pthread_mutex_unlock(&p->mu);
 
     for (size_t i = 0; i < njobs; i++)
-        jobs[i].changed = check_dir(jobs[i].d->dir, &jobs[i].old, &jobs[i].now, 0,
+        jobs[i].changed = check_dir(p, jobs[i].d->dir, &jobs[i].old, &jobs[i].now, 0,
                                     jobs[i].moved_ms, t);
 
     pthread_mutex_lock(&p->mu);
