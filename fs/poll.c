@@ -21,6 +21,10 @@
  * FRESH_MS of now counts as just moved. */
 #define SETTLE_MS 3000
 #define FRESH_MS (300 * 1000)
+/* A directory whose background checks find nothing is checked less often: its period doubles
+ * after each, up to 2^MAX_BACKOFF intervals. Requests still check it after one interval, and
+ * a change or an open resets it, so only the cost of idle directories shrinks. */
+#define MAX_BACKOFF 5
 #define MAX_LISTING 100000   /* entries hashed per directory: bounds a pathological one */
 
 typedef struct dirsig {
@@ -38,6 +42,7 @@ typedef struct pdir {
     dirsig sig;
     uint64_t touched_ms, checked_ms, listed_ms, moved_ms;
     int busy;                 /* a check is running outside the lock */
+    unsigned backoff;         /* background period = interval << backoff */
 } pdir;
 
 struct fs_poll {
@@ -55,6 +60,7 @@ struct fs_poll {
     size_t nqueue;            /* or evicted from a full table) */
     int running, stop, kick;
     pthread_t thread;
+    uint64_t (*clock_ms)(void);   /* monotonic milliseconds; tests substitute their own */
 };
 
 /* ---- clocks and hashes ------------------------------------------------------------------ */
@@ -230,6 +236,7 @@ fs_poll *fs_poll_new(const char *store, unsigned interval_ms, unsigned recent_ms
     p->recent_ms = recent_ms;
     p->fn = fn;
     p->ctx = ctx;
+    p->clock_ms = mono_ms;
     pthread_mutex_init(&p->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -298,13 +305,20 @@ static void evict_oldest(fs_poll *p)
     }
 }
 
+void fs_poll_set_clock(fs_poll *p, uint64_t (*clock_ms)(void))
+{
+    p->clock_ms = clock_ms ? clock_ms : mono_ms;
+}
+
 int fs_poll_touch(fs_poll *p, const char *chunkdir, int how)
 {
-    uint64_t t = mono_ms();
+    uint64_t t = p->clock_ms();
     pthread_mutex_lock(&p->mu);
     pdir *d = find(p, chunkdir, NULL);
     if (d) {
         d->touched_ms = t;
+        if (how == FS_POLL_OPEN)
+            d->backoff = 0;
         int due = !d->busy && (age(t, d->checked_ms) >= p->interval_ms ||
                                (how == FS_POLL_OPEN && age(t, d->listed_ms) >= p->interval_ms));
         if (!due) {
@@ -327,8 +341,10 @@ int fs_poll_touch(fs_poll *p, const char *chunkdir, int how)
         d->checked_ms = t;
         if (now.have_list)
             d->listed_ms = t;
-        if (changed)
+        if (changed) {
+            d->backoff = 0;
             queue_report(p, d->mpath);
+        }
         pthread_mutex_unlock(&p->mu);
         return changed;
     }
@@ -378,10 +394,7 @@ int fs_poll_scan(fs_poll *p)
     char **report = NULL;
     size_t nreport = 0, njobs = 0, capjobs = 0;
     job *jobs = NULL;
-    uint64_t t = mono_ms();
-    /* background checks at half the interval's age: a pass that starts a little early must
-     * not skip a directory for a whole interval */
-    uint64_t due_age = p->interval_ms / 2;
+    uint64_t t = p->clock_ms();
 
     pthread_mutex_lock(&p->mu);
     report = p->queue;        /* changes found by requests, evicted directories */
@@ -406,7 +419,9 @@ int fs_poll_scan(fs_poll *p)
                 pdir_free(d);
                 continue;
             }
-            if (age(t, d->checked_ms) >= due_age) {
+            /* due at half its period's age: a pass that starts a little early must not skip
+             * a directory for a whole period */
+            if (age(t, d->checked_ms) >= ((uint64_t)p->interval_ms << d->backoff) / 2) {
                 if (njobs == capjobs) {
                     size_t nc = capjobs ? capjobs * 2 : 64;
                     job *nj = realloc(jobs, nc * sizeof *nj);
@@ -438,7 +453,10 @@ int fs_poll_scan(fs_poll *p)
         d->checked_ms = t;
         if (jobs[i].now.have_list)
             d->listed_ms = t;
+        if (!jobs[i].changed && d->backoff < MAX_BACKOFF)
+            d->backoff++;
         if (jobs[i].changed) {
+            d->backoff = 0;
             char *m = strdup(d->mpath);
             if (m)
                 push(&report, &nreport, m);

@@ -9,7 +9,9 @@
  *
  * Cost stays bounded on large stores: only directories touched (stat-ed, opened) within
  * `recent_ms` are checked, each at most every `interval_ms`; a check is one lstat unless the
- * directory changed. A directory that falls out of the recent set is reported once more (its
+ * directory changed. In the background, a directory that keeps not changing is checked less
+ * often (up to every 32 intervals) until it changes or is opened; a stat or open still checks
+ * it once its last check is an interval old. A directory that falls out of the recent set is reported once more (its
  * cached state is dropped, so nothing stale is served when it is used again) and forgotten.
  *
  * No FUSE here: tests/t_fs_poll.c drives it without a thread (fs_poll_new + fs_poll_scan).
@@ -18,6 +20,7 @@
 #define HOLOFS_POLL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "watch.h"
 
@@ -50,6 +53,9 @@ int fs_poll_touch(fs_poll *p, const char *chunkdir, int how);
  * every change (and those touch found) through fn on the calling thread. Returns the number
  * of reports made. */
 int fs_poll_scan(fs_poll *p);
+
+/* Replace the monotonic millisecond clock (tests); NULL restores it. Before fs_poll_run. */
+void fs_poll_set_clock(fs_poll *p, uint64_t (*clock_ms)(void));
 
 /* Directories tracked now, and checks made so far (for tests and -d). */
 size_t fs_poll_count(fs_poll *p);

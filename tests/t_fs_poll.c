@@ -42,6 +42,11 @@ static void reset(void)
 }
 
 static char store[256];
+static uint64_t fake_ms;         /* the poller's clock where a test sets it */
+static uint64_t fake_clock(void)
+{
+    return fake_ms;
+}
 
 static void put(const char *rel, const char *text)
 {
@@ -59,7 +64,7 @@ static const char *dir_of(const char *rel)
 
 int main(void)
 {
-    plan(33);
+    plan(39);
 
     /* ---- which filesystems are polled ---- */
     is_str(fs_remote_type(0x6969), "nfs", "NFS needs polling");
@@ -141,13 +146,50 @@ int main(void)
     fs_poll_free(p);
 
     /* ---- directories unused for recent_ms are reported once more and forgotten ---- */
-    p = fs_poll_new(store, 0, 1, record, NULL);
+    p = fs_poll_new(store, 1000, 60000, record, NULL);
+    fs_poll_set_clock(p, fake_clock);
+    fake_ms = 100000;
     fs_poll_touch(p, dir_of("/sub/b.bin.holo"), FS_POLL_STAT);
-    usleep(20000);
+    fake_ms = 99990;   /* a pass that read the clock just before a request stamped the entry */
+    reset();
+    fs_poll_scan(p);
+    ok(fs_poll_count(p) == 1 && nreports == 0,
+       "a directory stamped after the pass read its clock is not expired");
+    fake_ms = 100000 + 59999;
+    reset();
+    fs_poll_scan(p);
+    ok(fs_poll_count(p) == 1 && nreports == 0, "... nor one used within recent_ms");
+    fake_ms = 100000 + 60000;
     reset();
     fs_poll_scan(p);
     ok(strcmp(reports, "/sub/b.bin;") == 0 && fs_poll_count(p) == 0,
        "an expired directory is reported (its cache dropped) and forgotten");
+    fs_poll_free(p);
+
+    /* ---- background checks of an idle directory back off; requests and changes do not ---- */
+    p = fs_poll_new(store, 1000, 3600 * 1000, record, NULL);
+    fs_poll_set_clock(p, fake_clock);
+    fake_ms = 1000;
+    fs_poll_touch(p, dir_of("/sub/b.bin.holo"), FS_POLL_STAT);
+    unsigned long c0 = fs_poll_checks(p);
+    for (fake_ms = 1100; fake_ms <= 100500; fake_ms += 100)
+        fs_poll_scan(p);
+    /* due at half the period: 1500, 2500, 4500, 8500, 16500, then every 16 s to 96500 */
+    is_int((long long)(fs_poll_checks(p) - c0), 10,
+           "an idle directory: 10 background checks in 100 s, not 200");
+    fake_ms = 100500 + 1000;
+    c0 = fs_poll_checks(p);
+    fs_poll_touch(p, dir_of("/sub/b.bin.holo"), FS_POLL_STAT);
+    is_int((long long)(fs_poll_checks(p) - c0), 1, "a stat still checks it after one interval");
+    put("/sub/b.bin.holo/chunk_0009.holo", "nine");
+    fake_ms = 101500 + 16000;   /* the stat above left its period at 32 s */
+    reset();
+    fs_poll_scan(p);
+    is_str(reports, "/sub/b.bin;", "a change is found at its next background check");
+    c0 = fs_poll_checks(p);
+    fake_ms += 500;
+    fs_poll_scan(p);
+    is_int((long long)(fs_poll_checks(p) - c0), 1, "... after which it is checked every interval");
     fs_poll_free(p);
 
     /* ---- a full table forgets the least recently used sixteenth, each reported ---- */
