@@ -233,6 +233,7 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
 /* Cached holo_info of an encoded file; 0 or the (cached) failure. */
 static int enc_info(holofs *fs, const char *path, const char *spath, holo_info *info)
 {
+    poll_touch(fs, path, spath, FS_POLL_STAT);
     if (!fs->watch)            /* no watcher: nothing tells us about changes, cache nothing */
         forget(fs, path, 0, NULL, NULL);
     pthread_mutex_lock(&fs->mu);
@@ -411,7 +412,6 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     case NS_ENCODED:
         if (shadowed)
             warn_shadow(fs, path);
-        poll_touch(fs, path, spath, FS_POLL_STAT);
         enc_stat(fs, path, spath, st);
         return 0;
     default:

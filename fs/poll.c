@@ -14,13 +14,11 @@
 #include <unistd.h>
 
 #define BUCKETS 4096u
-/* A directory may change again within its timestamp's granularity without its stat moving.
- * So its listing is compared too while its timestamps are within SETTLE_MS of now, and for
- * SETTLE_MS plus two intervals after we saw its stat move (at least one more check, whatever
- * the clocks of the writing host say). A directory first used while its timestamps are within
- * FRESH_MS of now counts as just moved. */
+/* A directory may change again within its timestamp's granularity (a jiffy, or a second on
+ * coarse filesystems) without its stat moving. So its listing is compared too while its
+ * timestamps are within SETTLE_MS of now, and for SETTLE_MS plus two intervals after we saw
+ * its stat move (at least one more check, whatever the writing host's clock says). */
 #define SETTLE_MS 3000
-#define FRESH_MS (300 * 1000)
 /* A directory whose background checks find nothing is checked less often: its period doubles
  * after each, up to 2^MAX_BACKOFF intervals. Requests still check it after one interval, and
  * a change or an open resets it, so only the cost of idle directories shrinks. */
@@ -165,10 +163,10 @@ static int stat_moved(const dirsig *a, const dirsig *b)
            a->size != b->size || a->mtime_ns != b->mtime_ns || a->ctime_ns != b->ctime_ns;
 }
 
-static int near_now(const dirsig *s, int64_t within_ms)
+static int near_now(const dirsig *s)
 {
     int64_t d = real_ns() - (s->mtime_ns > s->ctime_ns ? s->mtime_ns : s->ctime_ns);
-    return d < within_ms * 1000000;   /* also true for timestamps in the future */
+    return d < (int64_t)SETTLE_MS * 1000000;   /* also true for timestamps in the future */
 }
 
 /* Check `dir` against the recorded signature `old`; `*now` gets the new one. `moved_ms` is
@@ -183,7 +181,7 @@ static int check_dir(const fs_poll *p, const char *dir, const dirsig *old, dirsi
         return 0;
     int moved = stat_moved(old, now);
     uint64_t settle = SETTLE_MS + 2 * (uint64_t)p->interval_ms;
-    if (!moved && !want_list && age(t, moved_ms) >= settle && !near_now(now, SETTLE_MS)) {
+    if (!moved && !want_list && age(t, moved_ms) >= settle && !near_now(now)) {
         now->have_list = old->have_list;
         now->list = old->list;
         return 0;
@@ -358,7 +356,7 @@ int fs_poll_touch(fs_poll *p, const char *chunkdir, int how)
         return 0;
     }
     sig_stat(chunkdir, &nd->sig);
-    int fresh = nd->sig.exists && near_now(&nd->sig, FRESH_MS);
+    int fresh = nd->sig.exists && near_now(&nd->sig);
     if (nd->sig.exists && (how == FS_POLL_OPEN || fresh))
         sig_list(chunkdir, &nd->sig);
     nd->touched_ms = nd->checked_ms = t;
