@@ -109,7 +109,8 @@ static void start_poll(holofs *fs, const char *store, long poll_ms)
     if (poll_ms < 0)
         poll_ms = remote > 0 ? 1000 : 0;
     if (poll_ms > 0) {
-        fs->poll = fs_poll_new(fs->store, (unsigned)poll_ms, FS_POLL_RECENT_MS, holofs_changed, fs);
+        fs->poll = fs_poll_new(fs->store, (unsigned)poll_ms, FS_POLL_RECENT_MS, holofs_changed,
+                               fs);
         if (fs->poll && fs_poll_run(fs->poll) < 0) {
             fs_poll_free(fs->poll);
             fs->poll = NULL;

@@ -11,8 +11,9 @@
  * `recent_ms` are checked, each at most every `interval_ms`; a check is one lstat unless the
  * directory changed. In the background, a directory that keeps not changing is checked less
  * often (up to every 32 intervals) until it changes or is opened; a stat or open still checks
- * it once its last check is an interval old. A directory that falls out of the recent set is reported once more (its
- * cached state is dropped, so nothing stale is served when it is used again) and forgotten.
+ * it once its last check is an interval old. A directory that falls out of the recent set is
+ * reported once more (its cached state is dropped, so nothing stale is served when it is used
+ * again) and forgotten.
  *
  * No FUSE here: tests/t_fs_poll.c drives it without a thread (fs_poll_new + fs_poll_scan).
  */
