@@ -1,6 +1,6 @@
 /* main.c — holofs: mount a holo store, showing every X.holo/ chunk directory as a file X.
  *
- *   holofs [-f] [-d] [-o ro,cache_mb=N,chunk_kb=N,codec_version=N,allow_other] STORE MNT
+ *   holofs [-f] [-d] [-o ro,cache_mb=N,chunk_kb=N,codec_version=N,poll=SECS,allow_other] STORE MNT
  *
  *   $ holo encode -o store photo.png          # store/photo.png.holo/chunk_*.holo
  *   $ holofs store mnt && ls -l mnt           # -rw-r--r-- ... photo.png
@@ -8,11 +8,12 @@
  *   $ fusermount3 -u mnt
  *
  * Setup order follows fuse_main(): parse, new, mount, daemonize, signals; then the watcher
- * thread (threads do not survive the daemon fork), the multithreaded loop, and teardown in
- * reverse order.
+ * thread and, on shared stores, the poller thread (threads do not survive the daemon fork), the
+ * multithreaded loop, and teardown in reverse order.
  */
 #include "ops.h"
 #include "ns.h"
+#include "fstype.h"
 
 #include <fuse_lowlevel.h>   /* fuse_parse_cmdline */
 
@@ -30,6 +31,7 @@ struct cli {
     long chunk_kb;
     int codec_version;
     int ro;
+    char *poll;               /* -o poll=SECS as given; NULL = by filesystem type */
     char *store;
     int nonopt;
 };
@@ -40,6 +42,7 @@ static const struct fuse_opt cli_opts[] = {
     {"cache_mb=%u", offsetof(struct cli, cache_mb), 0},
     {"chunk_kb=%ld", offsetof(struct cli, chunk_kb), 0},
     {"codec_version=%d", offsetof(struct cli, codec_version), 0},
+    {"poll=%s", offsetof(struct cli, poll), 0},
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
@@ -61,6 +64,10 @@ static void usage(FILE *f)
         "  -o codec_version=N codec version for files written through the mount: 1, 2 (the\n"
         "                     reference's), 3 (lossy) or 4 (images only); default automatic:\n"
         "                     images 4, audio and binaries 2\n"
+        "  -o poll=SECS       revalidate chunk directories every SECS seconds (decimals allowed)\n"
+        "                     even where inotify works; poll=0: inotify only. Default: poll\n"
+        "                     every 1 s on network and FUSE stores (NFS, SMB, Ceph, GlusterFS,\n"
+        "                     ...), where inotify misses other hosts' writes\n"
         "  -o allow_other     let other users see the mount (needs user_allow_other)\n"
         "unmount with: fusermount3 -u MNT (or SIGINT/SIGTERM to holofs)\n");
 }
@@ -90,6 +97,36 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *out)
     }
 }
 
+/* Live updates: inotify always (it sees this host's writes); polling as well where inotify
+ * misses other hosts' (fstype.h) or when poll=SECS asks for it. One log line says which. */
+static void start_poll(holofs *fs, const char *store, long poll_ms)
+{
+    char type[32];
+    int remote = fs_store_remote(store, type, sizeof type);
+    if (remote < 0)
+        snprintf(type, sizeof type, "unknown");
+    const char *why = poll_ms > 0 ? "poll= option" : "inotify misses other hosts' writes there";
+    if (poll_ms < 0)
+        poll_ms = remote > 0 ? 1000 : 0;
+    if (poll_ms > 0) {
+        fs->poll = fs_poll_new(fs->store, (unsigned)poll_ms, FS_POLL_RECENT_MS, holofs_changed,
+                               fs);
+        if (fs->poll && fs_poll_run(fs->poll) < 0) {
+            fs_poll_free(fs->poll);
+            fs->poll = NULL;
+        }
+    }
+    if (fs->poll)
+        holofs_log(fs, "%s: %s filesystem: live updates by %spolling every %.3g s (%s)",
+                   store, type, fs->watch ? "inotify and " : "", poll_ms / 1000.0, why);
+    else if (poll_ms > 0)
+        holofs_log(fs, "%s: cannot start the poller; live updates by %s", store,
+                   fs->watch ? "inotify only" : "nothing");
+    else if (fs->watch)
+        holofs_log(fs, "%s: %s filesystem: live updates by inotify%s", store, type,
+                   remote > 0 ? " only (poll=0): other hosts' writes are not seen" : "");
+}
+
 int main(int argc, char **argv)
 {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -114,6 +151,19 @@ int main(int argc, char **argv)
     if (c.codec_version == 4 && c.chunk_kb > 0)
         fprintf(stderr, "holofs: note: chunk_kb applies to audio and binaries only with "
                         "codec_version=4 (v4 images have 32 chunks)\n");
+    long poll_ms = -1;         /* -1: decide by the store's filesystem */
+    if (c.poll) {
+        char *end;
+        double secs = strtod(c.poll, &end);
+        if (end == c.poll || *end || !(secs >= 0 && secs <= 3600)) {
+            fprintf(stderr, "holofs: poll=%s: not a number of seconds from 0 to 3600\n",
+                    c.poll);
+            goto err_cmdline;
+        }
+        poll_ms = (long)(secs * 1000 + 0.5);
+        if (secs > 0 && poll_ms < 10)
+            poll_ms = 10;      /* a busy loop helps nobody */
+    }
     char real[PATH_MAX];
     struct stat st;
     if (!realpath(c.store, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -156,10 +206,13 @@ int main(int argc, char **argv)
     if (!fs.watch)
         holofs_log(&fs, "%s: cannot watch the store (%s); live updates are off", fs.store,
                    strerror(errno));
+    start_poll(&fs, real, poll_ms);
     struct fuse_loop_config lc = {.clone_fd = fo.clone_fd,
                                   .max_idle_threads = fo.max_idle_threads};
     rc = fo.singlethread ? fuse_loop(f) : fuse_loop_mt(f, &lc);
     rc = rc < 0;               /* > 0 is the signal that ended the loop: a clean stop */
+    fs_poll_free(fs.poll);
+    fs.poll = NULL;
     fs_watch_stop(fs.watch);
     fs.fuse = NULL;
     fuse_remove_signal_handlers(se);
@@ -173,6 +226,7 @@ err_cmdline:
     free(fo.mountpoint);
 err_args:
     free(c.store);
+    free(c.poll);
     fuse_opt_free_args(&args);
     return rc;
 }

@@ -164,6 +164,15 @@ void holofs_changed(void *ctx, const char *mpath, int flags)
         holofs_log(fs, "store changed: %s%s", mpath, (flags & FSW_TREE) ? "/..." : "");
 }
 
+/* A request is about to use the cached state of path, held by chunk directory spath: on a
+ * polled store (poll.h) a change found now is dropped here; the kernel is told on the poller's
+ * thread, as for an inotify event. */
+static void poll_touch(holofs *fs, const char *path, const char *spath, int how)
+{
+    if (fs->poll && fs_poll_touch(fs->poll, spath, how))
+        forget(fs, path, 0, NULL, NULL);
+}
+
 /* ---- decoding (the cache's loader) ------------------------------------------------------ */
 static void warn_cb(void *ctx, const char *msg)
 {
@@ -224,6 +233,7 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
 /* Cached holo_info of an encoded file; 0 or the (cached) failure. */
 static int enc_info(holofs *fs, const char *path, const char *spath, holo_info *info)
 {
+    poll_touch(fs, path, spath, FS_POLL_STAT);
     if (!fs->watch)            /* no watcher: nothing tells us about changes, cache nothing */
         forget(fs, path, 0, NULL, NULL);
     pthread_mutex_lock(&fs->mu);
@@ -1024,6 +1034,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     if (pt == PK_OBJECT) {   /* a container object: read-only, decoded through the cache */
         if (wr || (fi->flags & O_TRUNC))
             return -EROFS;
+        poll_touch(fs, path, spath, FS_POLL_OPEN);
         if ((rc = open_snapshot(fs, path, &h)) < 0)
             return rc;
         fi->direct_io = 1;
@@ -1071,6 +1082,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     /* encoded */
     if (wr || (fi->flags & O_TRUNC))
         return open_write(fs, path, fi->flags, st.st_mode & 0666, !(fi->flags & O_TRUNC), fi);
+    poll_touch(fs, path, spath, FS_POLL_OPEN);
     if ((rc = open_snapshot(fs, path, &h)) < 0)
         return rc;
     /* The kernel page cache is per inode, a snapshot per handle. A handle whose generation

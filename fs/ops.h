@@ -15,6 +15,7 @@
 
 #include "cache.h"
 #include "watch.h"
+#include "poll.h"
 
 typedef struct fs_node fs_node;
 typedef struct fs_pend fs_pend;
@@ -31,6 +32,7 @@ typedef struct holofs {
     struct fuse *fuse;        /* set before the watcher starts; used only by the watcher */
     fs_cache *cache;
     fs_watch *watch;
+    fs_poll *poll;            /* shared stores (fstype.h): revalidation by polling, or NULL */
     pthread_mutex_t mu;       /* guards nodes, pend and the warned flags */
     fs_node **nodes;          /* hash table of per-path state */
     fs_pend *pend;            /* files being written through the mount */
