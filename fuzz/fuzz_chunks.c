@@ -3,7 +3,8 @@
  * The input is split at every "\n--\n" into up to 8 chunk files (chunk_0000.holo ...) in a
  * scratch directory, which is then inspected (holo_info_dir) and decoded (holo_decode_dir),
  * both in plain order and with prefer-gain. Build: make fuzz; run: build/fuzz/fuzz_chunks DIR.
- * tests/t_corpus.c replays tests/corpus/chunks/ through the same function. */
+ * tests/t_corpus.c replays tests/corpus/chunks/ through the same functions and checks each
+ * input's outcome against tests/corpus/expect. */
 #include "internal.h"
 #include <limits.h>
 #include <stdlib.h>
@@ -19,7 +20,8 @@ static void clear_scratch(void)
     mkdir(scratch, 0700);
 }
 
-int holo_fuzz_chunks_one(const uint8_t *data, size_t size)
+/* Split the input into chunk files of a fresh scratch directory; returns its path. */
+const char *holo_fuzz_chunks_write(const uint8_t *data, size_t size)
 {
     if (!scratch[0]) {
         snprintf(scratch, sizeof scratch, "%s/holo-fuzz.%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
@@ -38,6 +40,12 @@ int holo_fuzz_chunks_one(const uint8_t *data, size_t size)
         if (!sep) break;
         p = sep + 4;
     }
+    return scratch;
+}
+
+int holo_fuzz_chunks_one(const uint8_t *data, size_t size)
+{
+    holo_fuzz_chunks_write(data, size);
     holo_info info;
     holo_info_dir(scratch, &info, NULL);
     for (int gain = 0; gain < 2; gain++) {
