@@ -7,7 +7,7 @@
 H="$HOLO_BIN/holo"
 C="$(cd "$(dirname "$0")" && pwd)/corpus/chunks"
 [ -x "$H" ] || skip_all "no $H"
-plan 34
+plan 36
 
 # GNU time measures the peak RSS (kB, last line of its -o file); without it RSS is skipped.
 TIME=""; [ -x /usr/bin/time ] && TIME="/usr/bin/time -f %M -o $T/rss"
@@ -40,6 +40,11 @@ run "$H" info --max-pixels 1K "$T/p.png.holo"
 is "$rc" 1 "info --max-pixels 1K refuses"
 run "$H" decode --max-pixels 12Q "$T/p.png.holo"
 is "$rc" 2 "--max-pixels 12Q is a usage error"
+
+run "$H" encode --codec-version 3 -b 4 -o "$T/p3.holo" "$T/p.png"
+run "$H" decode --max-pixels 1K -o "$T/p5.png" "$T/p3.holo"
+is "$rc" 1 "v3: --max-pixels 1K refuses"
+like "$err" "over the limit of 1024" "v3: ... naming the limit"
 
 # exact / verified
 run "$H" info "$T/p.png.holo"

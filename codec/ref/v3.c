@@ -247,7 +247,8 @@ int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_
         }
         if (!have_ref) {
             uint64_t N = 0;
-            if (ops->set_reference(ops->ctx, &h, buf + h.coarse_off, h.coarse_len, name, &N, &e)) {
+            if (holo_check_limits(&h, o, name, &e) ||   /* before set_reference allocates */
+                ops->set_reference(ops->ctx, &h, buf + h.coarse_off, h.coarse_len, name, &N, &e)) {
                 holo_warnf(o, "%s", e.msg);
                 snprintf(last, sizeof last, "%s", e.msg);
                 s->n_bad++;
