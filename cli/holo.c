@@ -22,8 +22,9 @@ static const char *usage_text =
     "usage: holo encode [-b BLOCKS | -k KB] [--codec-version 1|2|3|4] [--mode auto|image|audio|binary]\n"
     "                   [--coarse-side N] [--coarse-frames N] [-j THREADS] [-o DIR] INPUT\n"
     "                   (images default to v4; -k, --coarse-side, --zlib-level, --recovery select v2)\n"
-    "       holo decode [-o OUTPUT] [--strict] [--max-chunks N] [--prefer-gain] [-j THREADS] DIR\n"
-    "       holo info [--json] DIR\n"
+    "       holo decode [-o OUTPUT] [--strict] [--max-chunks N] [--prefer-gain] [-j THREADS]\n"
+    "                   [--max-pixels N] [--max-output BYTES] DIR\n"
+    "       holo info [--json] [--max-pixels N] [--max-output BYTES] DIR\n"
     "       holo pack [-b BLOCKS | -k KB] [--coarse-side N] [--coarse-frames N] -o OUT.holo FILE...\n"
     "       holo unpack [-o DIR] [--max-chunks N] IN.holo\n"
     "       holo stack [-b BLOCKS | -k KB] [--codec-version V] -o OUT.holo FRAME...\n"
@@ -60,6 +61,22 @@ static long num(const char *s, long max)
     return v;
 }
 
+/* A byte or pixel count with an optional K, M or G suffix (powers of 1024); 0 on junk. */
+static uint64_t size_arg(const char *s)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9') return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    int shift = 0;
+    if (*end == 'K' || *end == 'k') shift = 10;
+    else if (*end == 'M' || *end == 'm') shift = 20;
+    else if (*end == 'G' || *end == 'g') shift = 30;
+    if (shift) end++;
+    if (errno || end == s || *end || v == 0 || v > (UINT64_MAX >> shift)) return 0;
+    return (uint64_t)v << shift;
+}
+
 static int is_dir(const char *p)
 {
     struct stat st;
@@ -76,7 +93,19 @@ static int not_a_dir(const char *dir)
 
 /* ---- encode ------------------------------------------------------------------------------ */
 enum { O_CV = 256, O_MODE, O_SIDE, O_FRAMES, O_QUALITY, O_BLOCKSIZE, O_MODEL, O_NFFT, O_HOP,
-       O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON };
+       O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON,
+       O_MAXPIX, O_MAXOUT };
+
+/* --max-pixels / --max-output, shared by decode and info; 2 (usage error) on a bad value. */
+static int limit_opt(int c, const char *arg, holo_decode_opts *o)
+{
+    uint64_t v = size_arg(arg);
+    if (!v) return usage(c == O_MAXPIX ? "--max-pixels needs a positive count (K, M, G suffixes)"
+                                       : "--max-output needs a positive size (K, M, G suffixes)");
+    if (c == O_MAXPIX) o->max_pixels = v;
+    else o->max_output = v;
+    return 0;
+}
 
 /* Options that pick or need one image format. Under the automatic choice (no --codec-version)
  * an image is written as v4, unless one of the V12 options is given: they only mean something
@@ -257,6 +286,7 @@ static int cmd_decode(int argc, char **argv)
         { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
         { "strict", no_argument, 0, O_STRICT }, { "max-chunks", required_argument, 0, O_MAX },
         { "prefer-gain", no_argument, 0, O_GAIN }, { "no-recovery", no_argument, 0, O_NOREC },
+        { "max-pixels", required_argument, 0, O_MAXPIX }, { "max-output", required_argument, 0, O_MAXOUT },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
     long v;
@@ -264,6 +294,7 @@ static int cmd_decode(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:j:h", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
+        case O_MAXPIX: case O_MAXOUT: if (limit_opt(c, optarg, &o)) return 2; break;
         case O_STRICT: o.strict = 1; break;
         case O_MAX: if ((v = num(optarg, 1L << 30)) < 1) return usage("--max-chunks needs a positive count"); o.max_chunks = (uint32_t)v; break;
         case O_GAIN: o.prefer_gain = 1; break;
@@ -453,11 +484,17 @@ static int info_container(const char *dir)
 static int cmd_info(int argc, char **argv)
 {
     int json = 0;
-    static const struct option lo[] = { { "json", no_argument, 0, O_JSON }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    o.verify_chunks = 1;   /* "exact" only when the chunk hashes prove it */
+    static const struct option lo[] = { { "json", no_argument, 0, O_JSON }, { "help", no_argument, 0, 'h' },
+        { "max-pixels", required_argument, 0, O_MAXPIX }, { "max-output", required_argument, 0, O_MAXOUT },
+        { 0, 0, 0, 0 } };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         if (c == O_JSON) json = 1;
+        else if (c == O_MAXPIX || c == O_MAXOUT) { if (limit_opt(c, optarg, &o)) return 2; }
         else if (c == 'h') { fputs(usage_text, stdout); return 0; }
         else return usage(NULL);
     }
@@ -467,7 +504,7 @@ static int cmd_info(int argc, char **argv)
     holo_err e;
     if (!is_dir(dir)) return not_a_dir(dir);
     if (!json && holo_pack_probe(dir)) return info_container(dir);
-    if (holo_info_dir(dir, &in, &e)) return fail(&e);
+    if (holo_info_dir_opts(dir, &o, &in, &e)) return fail(&e);
     uint32_t missing = in.block_count - in.chunks_present;
     if (json) {
         json_t *j = json_object();
@@ -480,6 +517,7 @@ static int cmd_info(int argc, char **argv)
         json_object_set_new(j, "chunks_bad", json_integer(in.chunks_bad));
         json_object_set_new(j, "chunk_bytes", json_integer((json_int_t)in.chunk_bytes));
         json_object_set_new(j, "exact", json_boolean(in.exact));
+        json_object_set_new(j, "verified", json_boolean(in.verified));
         json_object_set_new(j, "recovery_chunks", json_integer(in.recovery_chunks));
         json_object_set_new(j, "recoverable", json_boolean(in.recoverable));
         if (in.kind == HOLO_KIND_IMAGE) {
@@ -513,7 +551,10 @@ static int cmd_info(int argc, char **argv)
         char text[2048];
         if (holo_v4_describe(dir, text, sizeof text, &e) == 0) fputs(text, stdout);
     }
-    const char *exact = in.exact ? "yes, a full decode gives the original back"
+    /* v1/v2 chunks carry no checksum: only the set's holo.sum can prove the bytes right */
+    const char *exact = in.exact && in.verified ? "yes, every chunk matches holo.sum: a full decode gives the original back"
+                      : in.exact && in.version < 3 ? "unverified, every chunk is present but there is no holo.sum to check them against"
+                      : in.exact ? "yes, a full decode gives the original back"
                       : in.recoverable && in.version < 3 ? "yes, after recovery rebuilds the missing chunks"
                       : missing ? "no, missing chunks decode to a coarser version"
                                 : "no, this encoding is lossy";

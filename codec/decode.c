@@ -118,8 +118,67 @@ static void count_recovery(const char *dir, const holo_chunk_hdr *ref, const uin
     info->recoverable = missing > 0 && info->recovery_chunks >= missing;
 }
 
-/* Headers only: the reference is the first parseable chunk of the family; others must agree. */
+/* v4 sets: the limits on the geometry the majority of headers claims. */
+static int v4_info_limited(const holo_chunklist *l, const holo_decode_opts *o, holo_info *info,
+                           holo_err *err)
+{
+    int rc = holo_v4_info(l, info, err);
+    if (rc) return rc;
+    holo_chunk_hdr h = { .kind = HOLO_KIND_IMAGE, .width = info->width, .height = info->height };
+    return holo_check_limits(&h, o, l->dir, err);
+}
+
+typedef struct { holo_chunk_hdr h; uint64_t size; int ok; } peeked;
+
+/* The reference: the first parseable chunk whose claims pass the limits (as decoding picks
+ * it); 0 or the first refusal when none does. */
+static int pick_reference(const holo_chunklist *l, const peeked *p, const holo_decode_opts *o,
+                          size_t *ref, holo_err *err)
+{
+    holo_err first = {0};
+    for (size_t i = 0; i < l->n; i++) {
+        if (!p[i].ok) continue;
+        holo_err e;
+        uint64_t max_resid = 0, set_bytes = 0;
+        for (size_t j = 0; j < l->n; j++)
+            if (p[j].ok && holo_chunk_same_set(&p[i].h, &p[j].h)) {
+                if (p[j].h.resid_len > max_resid) max_resid = p[j].h.resid_len;
+                set_bytes += p[j].size;
+            }
+        if (!holo_check_limits(&p[i].h, o, l->files[i].name, &e) &&
+            !holo_check_plausible(&p[i].h, max_resid, set_bytes, l->files[i].name, &e)) {
+            *ref = i;
+            return 0;
+        }
+        if (!first.code) first = e;
+    }
+    *ref = l->n;
+    return first.code ? holo_seterr(err, first.code, "%s/%s", l->dir, first.msg) : 0;
+}
+
+/* Whether dir/name hashes to its holo.sum entry (reads the whole chunk). */
+static int chunk_matches(const char *dir, const char *name, const holo_sums *sums)
+{
+    char path[PATH_MAX];
+    uint8_t *buf;
+    size_t len;
+    if (holo_path_join(path, sizeof path, dir, name) < 0 ||
+        holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &buf, &len, NULL))
+        return 0;
+    int ok = holo_sums_match(sums, name, buf, len);
+    free(buf);
+    return ok;
+}
+
 int holo_info_dir(const char *dir, holo_info *info, holo_err *err)
+{
+    return holo_info_dir_opts(dir, NULL, info, err);
+}
+
+/* Headers only (plus, with o->verify_chunks, the chunk hashes): the reference is the first
+ * parseable chunk of the family within the limits; others must agree with it. */
+int holo_info_dir_opts(const char *dir, const holo_decode_opts *o, holo_info *info,
+                       holo_err *err)
 {
     memset(info, 0, sizeof *info);
     holo_chunklist l;
@@ -127,37 +186,49 @@ int holo_info_dir(const char *dir, holo_info *info, holo_err *err)
     int rc = open_lists(dir, NULL, &l, &fam, err);
     if (rc) return rc;
     if (fam == FAM_V4) {
-        rc = holo_v4_info(&l, info, err);
+        rc = v4_info_limited(&l, o, info, err);
         holo_chunklist_free(&l);
         return rc;
     }
-    holo_chunk_hdr ref = {0}, h;
-    int have_ref = 0;
-    uint8_t *seen = NULL, flags = 0;
+    peeked *p = calloc(l.n ? l.n : 1, sizeof *p);
+    if (!p) { holo_chunklist_free(&l); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); }
     for (size_t i = 0; i < l.n; i++) {
         uint8_t b[64];
-        uint64_t size = 0;
-        ssize_t n = holo_peek_file(dir, l.files[i].name, b, sizeof b, &size);
+        ssize_t n = holo_peek_file(dir, l.files[i].name, b, sizeof b, &p[i].size);
+        p[i].ok = n >= 0 && family_of(b, n) == fam &&
+                  !holo_chunk_parse(b, (size_t)n < sizeof b ? (size_t)n : p[i].size,
+                                    l.files[i].name, &p[i].h, NULL);
+    }
+    size_t r;
+    if ((rc = pick_reference(&l, p, o, &r, err)) || r == l.n) {
+        free(p);
+        holo_chunklist_free(&l);
+        return rc ? rc : holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid chunk found", dir);
+    }
+    const holo_chunk_hdr ref = p[r].h;
+    holo_sums sums = {0};
+    if (o && o->verify_chunks && ref.version < 3) holo_sums_load(dir, &sums);
+    uint8_t *seen = calloc(ref.block_count, 1), flags = 0;
+    if (!seen) {
+        free(p);
+        holo_chunklist_free(&l);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir);
+    }
+    for (size_t i = 0; i < l.n; i++) {
         info->chunk_files++;
-        if (n < 0 || family_of(b, n) != fam ||
-            holo_chunk_parse(b, (size_t)n < sizeof b ? (size_t)n : size, l.files[i].name, &h, NULL) ||
-            (have_ref && !holo_chunk_same_set(&ref, &h))) {
+        if (!p[i].ok || !holo_chunk_same_set(&ref, &p[i].h) ||
+            (sums.loaded && !chunk_matches(dir, l.files[i].name, &sums))) {
             info->chunks_bad++;
             continue;
         }
-        if (!have_ref) {
-            ref = h;
-            have_ref = 1;
-            seen = calloc(ref.block_count, 1);
-            if (!seen) { holo_chunklist_free(&l); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); }
-        }
-        if (!seen[h.block_id]) { seen[h.block_id] = 1; info->chunks_present++; }
-        flags |= h.flags;
-        info->chunk_bytes += size;
+        const holo_chunk_hdr *h = &p[i].h;
+        if (!seen[h->block_id]) { seen[h->block_id] = 1; info->chunks_present++; }
+        flags |= h->flags;
+        info->chunk_bytes += p[i].size;
         if (l.files[i].mtime_ns > info->newest_mtime_ns) info->newest_mtime_ns = l.files[i].mtime_ns;
     }
     holo_chunklist_free(&l);
-    if (!have_ref) { free(seen); return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid chunk found", dir); }
+    free(p);
     count_recovery(dir, &ref, seen, info);
     free(seen);
     info->kind = ref.kind;
@@ -171,5 +242,8 @@ int holo_info_dir(const char *dir, holo_info *info, holo_err *err)
     info->length = ref.length;
     info->exact = info->chunks_present == ref.block_count && ref.version < 3 &&
                   !(ref.kind == HOLO_KIND_AUDIO && (flags & 1));
+    /* every chunk present and equal to what the encoder wrote: the decode is the original */
+    info->verified = info->exact && sums.loaded;
+    holo_sums_free(&sums);
     return 0;
 }

@@ -36,6 +36,7 @@ enum {
     HOLO_EUNSUPPORTED = -4,/* valid but not something we handle (format, sample width...) */
     HOLO_ENOCHUNKS = -5,   /* no valid chunk in a directory */
     HOLO_EINCOMPLETE = -6, /* --strict decode and some block is missing */
+    HOLO_ETOOBIG = -7,     /* a header claims a size over max_pixels / max_output (EFBIG) */
 };
 
 typedef struct holo_err {
@@ -141,6 +142,10 @@ typedef struct holo_info {
     uint32_t chunks_bad;               /* files that failed to parse or disagree */
     uint32_t chunk_files;              /* chunk_*.holo files seen */
     int exact;                         /* 1 when a full decode gives the original exactly */
+    int verified;                      /* 1 when `exact` was proved by the hashes in the
+                                          set's holo.sum (holo(5)); 0: no holo.sum, not
+                                          checked (holo_info_dir reads headers only), or v4
+                                          (whose chunks carry their own CRC) */
     int64_t newest_mtime_ns;           /* newest chunk file mtime */
     uint64_t chunk_bytes;              /* total bytes of valid chunk files */
     /* recovery chunks (HORC, holo(5)); added for v1/v2 images, audio and binaries */
@@ -149,11 +154,17 @@ typedef struct holo_info {
     uint32_t chunks_recovered;         /* decode: blocks solved from recovery chunks */
 } holo_info;
 
-/* Read only the chunk headers of `dir` (no residual is inflated). Cheap: for stat/ls. */
+/* Read only the chunk headers of `dir` (no residual is inflated). Cheap: for stat/ls. Applies
+ * the default decode limits (max_pixels, max_output, plausibility), so a set that decoding
+ * would refuse is refused here too (HOLO_ETOOBIG or HOLO_EINVAL). */
 int holo_info_dir(const char *dir, holo_info *info, holo_err *err);
 
 /* ---- decoding -------------------------------------------------------------------------- */
 typedef void (*holo_warn_fn)(void *ctx, const char *msg);
+
+/* Defaults of the limits below: what a header may claim before anything is allocated. */
+#define HOLO_DEFAULT_MAX_PIXELS (1ull << 27)      /* 134 M pixels (e.g. 16384 x 8192) */
+#define HOLO_DEFAULT_MAX_OUTPUT (64ull << 30)     /* 64 GiB of decoded output */
 
 typedef struct holo_decode_opts {
     int strict;               /* fail with HOLO_EINCOMPLETE unless every block is present */
@@ -163,9 +174,19 @@ typedef struct holo_decode_opts {
     int no_recovery;          /* ignore recovery_*.holo */
     holo_warn_fn warn;        /* called once per skipped chunk, may be NULL */
     void *warn_ctx;
+    uint64_t max_pixels;      /* images: refuse W*H above this (HOLO_ETOOBIG); 0 = default */
+    uint64_t max_output;      /* refuse a decoded output (pixels*3, samples*2, binary length)
+                                 above this many bytes (HOLO_ETOOBIG); 0 = default */
+    int verify_chunks;        /* holo_info_dir_opts only: hash the chunks against holo.sum */
 } holo_decode_opts;
 
 void holo_decode_opts_init(holo_decode_opts *o);
+
+/* holo_info_dir with the limits of o (NULL = defaults). With o->verify_chunks it also hashes
+ * every chunk file against the set's holo.sum: a mismatching chunk counts as bad, and `exact`
+ * is verified (info->verified = 1) only when every chunk is present and matches. */
+int holo_info_dir_opts(const char *dir, const holo_decode_opts *o, holo_info *info,
+                       holo_err *err);
 
 typedef struct holo_decoded {
     holo_info info;           /* geometry plus which chunks were used */

@@ -26,6 +26,46 @@ static inline int holo_zlevel(int requested)
 #define HOLO_MAX_CHUNK_FILE (1ull << 31)
 #define HOLO_MAX_BLOCKS     (1u << 20)
 
+/* ---- limits.c: claims against the decode limits (holo_decode_opts) -------------------- */
+/* deflate codes at most 258 bytes in 2 bits; the slack covers the zlib header, adler32 and
+ * the block headers of tiny streams. */
+#define HOLO_ZLIB_MAX_RATIO 1032u
+#define HOLO_ZLIB_SLACK     64u
+uint64_t holo_limit_pixels(const holo_decode_opts *o);   /* o->max_pixels or the default */
+uint64_t holo_limit_output(const holo_decode_opts *o);   /* o->max_output or the default */
+/* Bytes of the decoded output a header claims (W*H*3, frames*ch*2, binary length). */
+uint64_t holo_claimed_output(const holo_chunk_hdr *h);
+/* HOLO_ETOOBIG naming `name` when h claims more pixels or output than o allows. */
+int holo_check_limits(const holo_chunk_hdr *h, const holo_decode_opts *o, const char *name,
+                      holo_err *err);
+/* v1/v2/HOBI: HOLO_EINVAL when the claimed residual (and coarse data) cannot come out of
+ * chunks whose largest residual stream is max_resid_len bytes; set_bytes is for the message. */
+int holo_check_plausible(const holo_chunk_hdr *ref, uint64_t max_resid_len, uint64_t set_bytes,
+                         const char *name, holo_err *err);
+
+/* ---- sumfile.c: the holo.sum sidecar (SHA-256 of chunks and of the decoded data) -------- */
+#define HOLO_SUM_NAME "holo.sum"
+typedef struct holo_sum_entry { char name[64]; uint8_t sha[32]; } holo_sum_entry;
+typedef struct holo_sums {
+    int loaded;               /* a holo.sum was found and parsed */
+    holo_sum_entry *e;        /* sorted by name */
+    size_t n;
+    int have_decoded;         /* the "# decoded-sha256" line was present */
+    uint8_t decoded[32];
+    uint64_t decoded_len;
+} holo_sums;
+/* Load dir/holo.sum (not followed if a symlink); s->loaded = 0 when absent or unusable. */
+void holo_sums_load(const char *dir, holo_sums *s);
+void holo_sums_free(holo_sums *s);
+/* 1 when buf hashes to the entry of `name`, 0 when it differs or name is not listed. */
+int holo_sums_match(const holo_sums *s, const char *name, const uint8_t *buf, size_t len);
+/* Write dir/holo.sum (inside an encoder's temporary directory): the SHA-256 of every
+ * chunk_*.holo and recovery_*.holo in dir and of the decoded data a complete decode gives. */
+int holo_sums_write(const char *dir, const uint8_t decoded[32], uint64_t decoded_len,
+                    holo_err *err);
+/* SHA-256 of int16 samples as little-endian bytes (the decoded audio's hashed form). */
+void holo_sha256_i16le(const int16_t *v, size_t count, uint8_t out[32]);
+
 /* ---- err.c ------------------------------------------------------------------------------ */
 /* Fill err (may be NULL) with code and printf-style message; returns code. */
 int holo_seterr(holo_err *err, int code, const char *fmt, ...)
@@ -67,6 +107,9 @@ int holo_inflate(const uint8_t *src, size_t len, size_t cap, uint8_t **out, size
 /* ---- fsutil.c: files and atomic writes -------------------------------------------------- */
 /* Read a whole file (at most cap bytes) into a malloc'd buffer. */
 int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err);
+/* Same for the files of a chunk directory (chunks, holo.sum): a symbolic link is refused
+ * (O_NOFOLLOW), so a planted link cannot make a decoder read some other file. */
+int holo_read_chunk(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err);
 /* Write data to path atomically (path.tmpXXXXXX in the same directory, fsync, rename). */
 int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_err *err);
 /* Write a file inside a private temporary directory (no fsync, no rename): the directory is made
@@ -80,8 +123,8 @@ int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err);
 void holo_rmtree(const char *path);
 /* "a/b" from dir + name into out; returns -1 if it does not fit. */
 int holo_path_join(char *out, size_t outsz, const char *dir, const char *name);
-/* The first cap bytes of dir/name (a regular file) and its size: bytes read, or -1. For
- * header scans that must not read whole chunks. */
+/* The first cap bytes of dir/name (a regular file, not a symlink) and its size: bytes read,
+ * or -1. For header scans that must not read whole chunks. */
 ssize_t holo_peek_file(const char *dir, const char *name, uint8_t *buf, size_t cap,
                        uint64_t *size);
 /* Lower-case extension of path including the dot ("" if none), into ext[16]. */
@@ -158,6 +201,7 @@ typedef struct holo_assembly {
     /* recovery (HORC, formats.md §10; added for v1/v2/HOBI) */
     uint32_t n_recovered;     /* blocks solved from recovery_*.holo (counted in n_present) */
     uint32_t n_recovery;      /* recovery chunks that matched this encoding */
+    holo_sums sums;           /* the set's holo.sum (chunks not matching it were skipped) */
 } holo_assembly;
 
 /* Read, validate and place every candidate chunk of l. Zero accepted chunks -> ENOCHUNKS. */
@@ -166,6 +210,11 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
 void holo_assembly_free(holo_assembly *a);
 /* Fill the common fields of info from an assembly. */
 void holo_assembly_info(const holo_assembly *a, holo_info *info);
+/* With info->exact set and a decoded hash in the set's holo.sum: hash the decoded data (i16:
+ * int16 samples, hashed little-endian; else bytes) and keep exact only when it matches
+ * (info->verified = 1); a mismatch clears exact with a warning. */
+void holo_assembly_verify(const holo_assembly *a, const holo_decode_opts *o, const char *dir,
+                          const void *data, uint64_t len, int i16, holo_info *info);
 
 /* ---- chunkwrite.c: the generic encode back end ------------------------------------------ */
 typedef struct holo_enc_plan {
@@ -182,6 +231,9 @@ typedef struct holo_enc_plan {
     const char *base_kind;    /* "image" / "audio" for the manifest */
     double recovery;          /* > 0: also write ceil(B*recovery) recovery_%04u.holo (HORC,
                                  base_kind from hdr.kind, version hdr.version); 0 = off */
+    int write_sums;           /* also write holo.sum with decoded_sha (lossless formats) */
+    uint8_t decoded_sha[32];  /* SHA-256 of what a complete decode gives */
+    uint64_t decoded_len;     /* its length in bytes */
 } holo_enc_plan;
 
 /* Write every chunk of the plan into dir (an empty temporary directory), in parallel. */

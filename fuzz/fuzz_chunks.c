@@ -3,7 +3,8 @@
  * The input is split at every "\n--\n" into up to 8 chunk files (chunk_0000.holo ...) in a
  * scratch directory, which is then inspected (holo_info_dir) and decoded (holo_decode_dir),
  * both in plain order and with prefer-gain. Build: make fuzz; run: build/fuzz/fuzz_chunks DIR.
- * tests/t_corpus.c replays tests/corpus/chunks/ through the same function. */
+ * tests/t_corpus.c replays tests/corpus/chunks/ through the same functions and checks each
+ * input's outcome against tests/corpus/expect. */
 #include "internal.h"
 #include <limits.h>
 #include <stdlib.h>
@@ -19,9 +20,10 @@ static void clear_scratch(void)
     mkdir(scratch, 0700);
 }
 
-/* Also called by tests/t_corpus.c to replay the corpus without libFuzzer. */
-int holo_fuzz_chunks_one(const uint8_t *data, size_t size);
-int holo_fuzz_chunks_one(const uint8_t *data, size_t size)
+/* Split the input into chunk files of a fresh scratch directory; returns its path.
+ * Also called by tests/t_corpus.c to replay the corpus without libFuzzer. */
+const char *holo_fuzz_chunks_write(const uint8_t *data, size_t size);
+const char *holo_fuzz_chunks_write(const uint8_t *data, size_t size)
 {
     if (!scratch[0]) {
         snprintf(scratch, sizeof scratch, "%s/holo-fuzz.%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
@@ -40,6 +42,13 @@ int holo_fuzz_chunks_one(const uint8_t *data, size_t size)
         if (!sep) break;
         p = sep + 4;
     }
+    return scratch;
+}
+
+int holo_fuzz_chunks_one(const uint8_t *data, size_t size);
+int holo_fuzz_chunks_one(const uint8_t *data, size_t size)
+{
+    holo_fuzz_chunks_write(data, size);
     holo_info info;
     holo_info_dir(scratch, &info, NULL);
     for (int gain = 0; gain < 2; gain++) {

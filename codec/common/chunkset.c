@@ -2,10 +2,12 @@
 #include "internal.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int is_chunk_name(const char *s)
 {
@@ -23,12 +25,12 @@ static double read_score(const char *dir, const char *name)
     char path[PATH_MAX], meta[80];
     snprintf(meta, sizeof meta, "%s.meta", name);
     if (holo_path_join(path, sizeof path, dir, meta) < 0) return 0.0;
-    FILE *f = fopen(path, "r");
-    if (!f) return 0.0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);   /* a planted link is no score */
+    if (fd < 0) return 0.0;
     char buf[64] = {0};
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
     char *end;
     double v = strtod(buf, &end);
     return end == buf ? 0.0 : v;
@@ -95,7 +97,7 @@ int holo_chunklist_scan(const char *dir, const holo_decode_opts *o, holo_chunkli
     char path[PATH_MAX];
     for (size_t i = 0; i < l->n; i++) {
         struct stat st;
-        if (holo_path_join(path, sizeof path, dir, l->files[i].name) == 0 && stat(path, &st) == 0)
+        if (holo_path_join(path, sizeof path, dir, l->files[i].name) == 0 && lstat(path, &st) == 0)
             l->files[i].mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     }
     if (o && o->prefer_gain) {

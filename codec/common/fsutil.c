@@ -27,9 +27,12 @@ void holo_path_ext(const char *path, char ext[16])
     ext[i] = 0;
 }
 
-int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err)
+static int read_whole(const char *path, int flags, size_t cap, uint8_t **buf, size_t *len,
+                      holo_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0 && errno == ELOOP && (flags & O_NOFOLLOW))
+        return holo_seterr(err, HOLO_EINVAL, "%s: a symbolic link (not followed)", path);
     if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
     struct stat st;
     if (fstat(fd, &st) < 0) { int e = errno; close(fd); return holo_seterr_sys(err, e, "%s", path); }
@@ -56,6 +59,16 @@ int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, hol
     *buf = b;
     *len = have;
     return 0;
+}
+
+int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err)
+{
+    return read_whole(path, 0, cap, buf, len, err);
+}
+
+int holo_read_chunk(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err)
+{
+    return read_whole(path, O_NOFOLLOW, cap, buf, len, err);
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -180,7 +193,7 @@ ssize_t holo_peek_file(const char *dir, const char *name, uint8_t *buf, size_t c
 {
     char path[PATH_MAX];
     if (holo_path_join(path, sizeof path, dir, name) < 0) return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return -1;
     struct stat st;
     ssize_t n = -1;

@@ -8,6 +8,7 @@
  * only when recovery chunks are actually needed (they want the raw known slices). */
 #include "internal.h"
 #include "recovery.h"
+#include "sha256.h"
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,6 +25,8 @@ typedef struct {
     int ok;                 /* inflated and usable */
     int32_t next;           /* fused path: next candidate of the same block in file order, -1 */
     int read_rc;            /* phase 0: 0 read, < 0 failed (read_err), > 0 no path */
+    int parse_rc;           /* phase 1: holo_chunk_parse (its message in read_err) */
+    int claim_refused;      /* phase 1: refused as a reference by check_claims (read_err) */
 } cand;
 
 typedef struct {
@@ -244,9 +247,34 @@ static void *read_worker(void *arg)
             c->read_rc = 1;   /* silently not a candidate */
             continue;
         }
-        c->read_rc = holo_read_file(path, HOLO_MAX_CHUNK_FILE, &c->file, &c->len, &x->read_err[i]);
+        c->read_rc = holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &c->file, &c->len, &x->read_err[i]);
+        if (c->read_rc == 0 && x->a->sums.loaded &&
+            !holo_sums_match(&x->a->sums, x->l->files[i].name, c->file, c->len)) {
+            /* a damaged chunk is a missing one: the set's holo.sum says what was written */
+            c->read_rc = holo_seterr(&x->read_err[i], HOLO_EINVAL, "%s: does not match its "
+                                     "SHA-256 in " HOLO_SUM_NAME, x->l->files[i].name);
+            free(c->file);
+            c->file = NULL;
+        }
     }
     return NULL;
+}
+
+/* A candidate reference's claims against the limits, before set_reference allocates
+ * anything: pixels and output size, then whether the chunks of its set (the parsed candidates
+ * that agree with it) could inflate to the residual it claims. */
+static int check_claims(const ctx *x, const cand *ref, const char *name, holo_err *e)
+{
+    int rc = holo_check_limits(&ref->h, x->o, name, e);
+    if (rc) return rc;
+    uint64_t max_resid = 0, set_bytes = 0;
+    for (size_t j = 0; j < x->nc; j++) {
+        const cand *c = &x->c[j];
+        if (!c->file || c->parse_rc || !holo_chunk_same_set(&ref->h, &c->h)) continue;
+        if (c->h.resid_len > max_resid) max_resid = c->h.resid_len;
+        set_bytes += c->len;
+    }
+    return holo_check_plausible(&ref->h, max_resid, set_bytes, name, e);
 }
 
 /* Phase 1, sequential: parse and select the candidates. */
@@ -257,10 +285,15 @@ static int select_candidates(ctx *x, holo_err *err)
     holo_assembly *a = x->a;
     int have_ref = 0;
     char path[PATH_MAX];
+    holo_err claim_err = {0};   /* the first reference refused for what it claims */
+    for (size_t i = 0; i < l->n; i++) {
+        cand *c = &x->c[i];
+        c->parse_rc = c->read_rc ? -1 : holo_chunk_parse(c->file, c->len, l->files[i].name, &c->h,
+                                                        &x->read_err[i]);
+    }
     for (size_t i = 0; i < l->n; i++) {
         cand *c = &x->c[i];
         const char *name = l->files[i].name;
-        holo_err e;
         a->n_files++;
         if (c->read_rc > 0) continue;
         if (c->read_rc < 0) {
@@ -269,8 +302,8 @@ static int select_candidates(ctx *x, holo_err *err)
             a->n_bad++;
             continue;
         }
-        int rc = holo_chunk_parse(c->file, c->len, name, &c->h, &e);
-        const char *why = rc ? e.msg : NULL;
+        int rc = c->parse_rc;
+        const char *why = rc ? x->read_err[i].msg : NULL;
         char buf[256];
         if (!rc && c->h.kind != ops->kind) {
             snprintf(buf, sizeof buf, "%s: a %s chunk among %s chunks", name,
@@ -283,6 +316,14 @@ static int select_candidates(ctx *x, holo_err *err)
         } else if (!rc && have_ref && !holo_chunk_same_set(&a->ref, &c->h)) {
             snprintf(buf, sizeof buf, "%s: geometry or block count differs from the first chunk", name);
             why = buf;
+        } else if (!rc && !have_ref && check_claims(x, c, name, &x->read_err[i])) {
+            /* warned about below, once a reference is found: else it is the error itself */
+            if (!claim_err.code) claim_err = x->read_err[i];
+            c->claim_refused = 1;
+            a->n_bad++;
+            free(c->file);
+            c->file = NULL;
+            continue;
         } else if (!rc && !have_ref) {
             if (ops->set_reference(ops->ctx, &c->h, c->file + c->h.coarse_off, c->h.coarse_len)) {
                 snprintf(buf, sizeof buf, "%s: coarse data does not decode", name);
@@ -302,6 +343,11 @@ static int select_candidates(ctx *x, holo_err *err)
         if (l->files[i].mtime_ns > a->newest_mtime_ns) a->newest_mtime_ns = l->files[i].mtime_ns;
         a->chunk_bytes += c->len;
     }
+    for (size_t i = 0; have_ref && i < l->n; i++)
+        if (x->c[i].claim_refused)
+            holo_warnf(x->o, "%s/%s: skipped: %s", l->dir, l->files[i].name, x->read_err[i].msg);
+    if (!have_ref && claim_err.code)
+        return holo_seterr(err, claim_err.code, "%s/%s", l->dir, claim_err.msg);
     if (!have_ref)
         return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid %s chunk", l->dir, holo_kind_name(ops->kind));
     return 0;
@@ -422,6 +468,7 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
     }
     int threads = holo_thread_count(o ? o->threads : 0);
+    holo_sums_load(l->dir, &a->sums);
     run_workers(&x, read_worker, threads);
     int rc = select_candidates(&x, err);
     free(x.read_err);
@@ -494,6 +541,7 @@ out:
 
 void holo_assembly_free(holo_assembly *a)
 {
+    holo_sums_free(&a->sums);
     free(a->resid);
     free(a->present);
     if (a->slices)
@@ -525,4 +573,20 @@ void holo_assembly_info(const holo_assembly *a, holo_info *info)
     info->recovery_chunks = a->n_recovery;
     info->chunks_recovered = a->n_recovered;
     info->recoverable = a->n_recovered > 0;
+}
+
+void holo_assembly_verify(const holo_assembly *a, const holo_decode_opts *o, const char *dir,
+                          const void *data, uint64_t len, int i16, holo_info *info)
+{
+    info->verified = 0;
+    if (!info->exact || !a->sums.have_decoded) return;
+    uint8_t sha[32];
+    if (i16) holo_sha256_i16le(data, (size_t)(len / 2), sha);
+    else sha256(data, (size_t)len, sha);
+    if (len == a->sums.decoded_len && !memcmp(sha, a->sums.decoded, 32)) {
+        info->verified = 1;
+        return;
+    }
+    info->exact = 0;
+    holo_warnf(o, "%s: the decoded data does not match %s: not exact", dir, HOLO_SUM_NAME);
 }

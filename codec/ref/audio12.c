@@ -107,6 +107,9 @@ int holo_audio12_encode(const char *input, const char *tmpdir, const holo_encode
     p.write_scores = 0;
     p.base_kind = "audio";
     p.recovery = o->recovery;
+    p.write_sums = 1;   /* checked only when nothing clipped: then a complete decode is w */
+    holo_sha256_i16le(w.samples, (size_t)N, p.decoded_sha);
+    p.decoded_len = 2 * N;
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);
 out:
     free(tmp);
@@ -186,6 +189,7 @@ int holo_audio12_decode(const holo_chunklist *l, const holo_decode_opts *o, holo
     out->info.frames = a.ref.frames;
     /* Lossless only with every block and no clipped residual (the flag is only advisory). */
     out->info.exact = a.n_present == a.ref.block_count && !(a.audio_flags_or & 1);
+    holo_assembly_verify(&a, o, l->dir, r.up, 2 * a.n, 1, &out->info);
     out->samples = r.up;
     holo_assembly_free(&a);
     return 0;

@@ -6,6 +6,7 @@
  * chunk; a residual-less directory written by Holo.Codec with B > 1 decodes to its prefix
  * (quirk Q1); chunks that disagree with the reference are skipped with a warning (Q2). */
 #include "internal.h"
+#include "sha256.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,9 @@ int holo_binary_encode(const char *input, const char *tmpdir, const holo_encode_
     p.write_scores = 0;
     p.base_kind = "binary";
     p.recovery = o->recovery;
+    p.write_sums = 1;
+    sha256(buf, L, p.decoded_sha);
+    p.decoded_len = L;
     rc = holo_write_chunks(tmpdir, &p, o->threads, err);
     free(cz);
     free(buf);
@@ -142,6 +146,7 @@ int holo_binary_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_
         for (uint64_t b = 0; b < a.n; b++) complete &= a.present[b];
     }
     out->info.exact = complete;
+    holo_assembly_verify(&a, o, l->dir, bytes, L, 0, &out->info);
     out->bytes = bytes;
     holo_assembly_free(&a);
     return 0;

@@ -156,6 +156,8 @@ int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo
         rc = holo_recovery_write(dir, holo_recovery_kind(p->hdr.kind), p->hdr.version, B,
                                  (const uint8_t *const *)j.keep, j.keep_len, (size_t)S, R,
                                  0x484f524376313200ull ^ p->n ^ ((uint64_t)B << 40), threads, err);
+    if (!rc && p->write_sums)   /* last: it hashes the chunk and recovery files written above */
+        rc = holo_sums_write(dir, p->decoded_sha, p->decoded_len, err);
     if (j.keep)
         for (uint32_t b = 0; b < B; b++) free(j.keep[b]);
     free(j.keep);

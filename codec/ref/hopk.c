@@ -295,7 +295,7 @@ int holo_pack_read_index(const char *dir, holo_pack_index *idx, holo_err *err)
         return holo_seterr(err, HOLO_EINVAL, "%s: path too long", dir);
     uint8_t *buf;
     size_t len;
-    int rc = holo_read_file(path, 64u << 20, &buf, &len, err);
+    int rc = holo_read_chunk(path, 64u << 20, &buf, &len, err);
     if (rc) return rc;
     json_error_t je;
     json_t *root = json_loadb((const char *)buf, len, 0, &je);
@@ -380,7 +380,7 @@ static int gather(const char *dir, const holo_pack_index *idx, const holo_decode
         holo_err e;
         info->chunk_files++;
         if (holo_path_join(path, sizeof path, dir, l.files[i].name) < 0 ||
-            holo_read_file(path, HOLO_MAX_CHUNK_FILE, &buf, &len, &e)) { info->chunks_bad++; continue; }
+            holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &buf, &len, &e)) { info->chunks_bad++; continue; }
         uint32_t rs = len >= HOLO_HOPK_HDR ? holo_rd32(buf + 21) : 0;
         uint64_t tot = len >= HOLO_HOPK_HDR ? (uint64_t)holo_rd32(buf + 13) << 32 | holo_rd32(buf + 17) : 0;
         uint32_t b = len >= HOLO_HOPK_HDR ? holo_rd32(buf + 9) : 0;
@@ -440,7 +440,7 @@ int holo_unpack(const char *dir, size_t index, const holo_decode_opts *o, holo_d
         rc = holo_seterr(err, HOLO_EINVAL, "%s: path too long", dir);
         goto out;
     }
-    if ((rc = holo_read_file(path, HOLO_MAX_CHUNK_FILE, &cbuf, &clen, err))) goto out;
+    if ((rc = holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &cbuf, &clen, err))) goto out;
     const int16_t *r = R + m->offset;
     info->block_count = idx.block_count;
     info->version = 1;

@@ -8,6 +8,7 @@
  */
 #include "imageio.h"
 #include "internal.h"
+#include "sha256.h"
 #include "pngthumb.h"
 #include "resample.h"
 
@@ -75,6 +76,9 @@ int holo_image12_encode(const char *input, const char *tmpdir, const holo_encode
     p.zlib_level = o->zlib_level;
     p.write_scores = 1;
     p.base_kind = "image";
+    p.write_sums = 1;                   /* a complete decode gives the input's pixels back */
+    sha256(im.rgb, (size_t)N, p.decoded_sha);
+    p.decoded_len = N;
     /* The input buffers are no longer needed: free them before the chunk writer's peak. */
     holo_image_free(&im);
     free(up);
@@ -392,6 +396,7 @@ int holo_image12_decode(const holo_chunklist *l, const holo_decode_opts *o, holo
     out->info.height = H;
     out->info.channels = 3;
     out->info.exact = a.n_present == a.ref.block_count;
+    holo_assembly_verify(&a, o, l->dir, pix, N, 0, &out->info);
     out->pixels = pix;
     pix = NULL;
 out:

@@ -117,8 +117,13 @@ int holo_write_manifest(const char *dir, const char *base_kind, int version, uin
 char **holo_read_manifest_order(const char *dir)
 {
     char path[PATH_MAX];
-    if (holo_path_join(path, sizeof path, dir, "manifest.json") < 0) return NULL;
-    json_t *root = json_load_file(path, 0, NULL);
+    uint8_t *buf;
+    size_t len;
+    if (holo_path_join(path, sizeof path, dir, "manifest.json") < 0 ||
+        holo_read_chunk(path, 64u << 20, &buf, &len, NULL))   /* a symlink is not followed */
+        return NULL;
+    json_t *root = json_loadb((const char *)buf, len, 0, NULL);
+    free(buf);
     if (!root) return NULL;
     char **out = NULL;
     json_t *list = json_object_get(root, "ordered_chunks");

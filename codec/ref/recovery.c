@@ -167,7 +167,7 @@ static int load_one(const char *dir, const char *name, uint8_t kind, int version
     if (holo_path_join(path, sizeof path, dir, name) < 0) return -1;
     /* A valid chunk is at most header + coefficients (B, a few spare) + S payload bytes. */
     uint64_t cap = HOLO_HORC_HDR + 2 * (uint64_t)B + S + 1024;
-    if (holo_read_file(path, cap > HOLO_MAX_CHUNK_FILE ? HOLO_MAX_CHUNK_FILE : (size_t)cap, &buf,
+    if (holo_read_chunk(path, cap > HOLO_MAX_CHUNK_FILE ? HOLO_MAX_CHUNK_FILE : (size_t)cap, &buf,
                        &len, &e)) {
         holo_warnf(o, "%s: recovery chunk skipped: %s", dir, e.msg);
         return -1;

@@ -142,7 +142,7 @@ static int recover(holo_v3_set *s, const char *dir, char **names, size_t nnames,
         if (holo_path_join(path, sizeof path, dir, names[i]) < 0) continue;
         /* A valid recovery chunk is at most header + B coefficients + S payload bytes. */
         size_t cap = HOLO_HORC_HDR + (size_t)B + (size_t)S + 1024;
-        if (holo_read_file(path, cap > HOLO_MAX_CHUNK_FILE ? HOLO_MAX_CHUNK_FILE : cap, &buf, &len, &e)) {
+        if (holo_read_chunk(path, cap > HOLO_MAX_CHUNK_FILE ? HOLO_MAX_CHUNK_FILE : cap, &buf, &len, &e)) {
             holo_warnf(o, "%s", e.msg);
             continue;
         }
@@ -228,7 +228,7 @@ int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_
         size_t len = 0;
         s->n_files++;
         if (holo_path_join(path, sizeof path, l->dir, name) < 0) { s->n_bad++; continue; }
-        if (holo_read_file(path, HOLO_MAX_CHUNK_FILE, &buf, &len, &e)) {
+        if (holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &buf, &len, &e)) {
             holo_warnf(o, "%s", e.msg);
             s->n_bad++;
             continue;
@@ -247,7 +247,8 @@ int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_
         }
         if (!have_ref) {
             uint64_t N = 0;
-            if (ops->set_reference(ops->ctx, &h, buf + h.coarse_off, h.coarse_len, name, &N, &e)) {
+            if (holo_check_limits(&h, o, name, &e) ||   /* before set_reference allocates */
+                ops->set_reference(ops->ctx, &h, buf + h.coarse_off, h.coarse_len, name, &N, &e)) {
                 holo_warnf(o, "%s", e.msg);
                 snprintf(last, sizeof last, "%s", e.msg);
                 s->n_bad++;

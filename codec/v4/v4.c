@@ -1091,6 +1091,11 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         return rc;
     const v4_hdr *h = &set.ref;
     const char *nm = names && n ? names[0] : "v4";
+    holo_chunk_hdr claim = { .kind = HOLO_KIND_IMAGE, .width = h->width, .height = h->height };
+    if ((rc = holo_check_limits(&claim, o, nm, err))) {   /* before the planes are allocated */
+        free(set.chunk);
+        return rc;
+    }
     if (o && o->strict && set.present < h->B) {
         free(set.chunk);
         return holo_seterr(err, HOLO_EINCOMPLETE, "%s: %u of %u v4 chunks present", nm,
@@ -1216,7 +1221,7 @@ static int read_list(const holo_chunklist *l, uint8_t ***bufs, size_t **lens, ch
         holo_err e = { 0 };
         (*names)[i] = l->files[i].name;
         if (holo_path_join(path, sizeof path, l->dir, l->files[i].name) ||
-            holo_read_file(path, HOLO_MAX_CHUNK_FILE, &(*bufs)[i], &(*lens)[i], &e)) {
+            holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &(*bufs)[i], &(*lens)[i], &e)) {
             (*bufs)[i] = NULL;
             if (o)
                 holo_warnf(o, "%s", e.code ? e.msg : "v4: path too long");
@@ -1247,6 +1252,10 @@ int holo_v4_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_deco
                                 (const char *const *)names, o, out, NULL, err);
     if (!rc)
         out->info.chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
+    if (rc == HOLO_ETOOBIG && err) {   /* the claim message names a chunk: add its directory */
+        holo_err e = *err;
+        holo_seterr(err, rc, "%s/%s", l->dir, e.msg);
+    }
     free_list(l, bufs, lens, names);
     return rc;
 }

@@ -1,0 +1,63 @@
+#!/bin/sh
+# cli_hostile.t — holo decode / holo info on hostile chunk sets: each bomb of
+# tests/corpus/chunks (a header claiming GiBs from a few bytes) is refused with one line naming
+# the file and its claim, exit 1, no output, in bounded memory; --max-pixels / --max-output;
+# "exact" in holo info is "yes" only when holo.sum proves it.
+. "$(dirname "$0")/lib.sh"
+H="$HOLO_BIN/holo"
+C="$(cd "$(dirname "$0")" && pwd)/corpus/chunks"
+[ -x "$H" ] || skip_all "no $H"
+plan 36
+
+# GNU time measures the peak RSS (kB, last line of its -o file); without it RSS is skipped.
+TIME=""; [ -x /usr/bin/time ] && TIME="/usr/bin/time -f %M -o $T/rss"
+
+for b in bomb_binary_3g bomb_audio_2g_frames bomb_image_16k bomb_v4_16k; do
+  D="$T/$b.holo"; mkdir -p "$D"; cp "$C/$b" "$D/chunk_0000.holo"
+  timeout -k 5 60 $TIME "$H" decode -o "$T/$b.out" "$D" > /dev/null 2> "$T/err"; rc=$?
+  is "$rc:$(wc -l < "$T/err")" "1:1" "$b: decode exits 1 with one line"
+  like "$(cat "$T/err")" "$D/chunk_0000.holo: claims " "$b: the line names the chunk and its claim"
+  ok "$( [ ! -e "$T/$b.out" ]; echo $?)" "$b: no output written"
+  if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
+    kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "$b: peak RSS $kb kB < 64 MiB"; fi
+  run "$H" info "$D"
+  is "$rc:$(printf '%s\n' "$err" | wc -l)" "1:1" "$b: info exits 1 with one line"
+done
+
+# limits on a real image: 40x30 v2 = 1200 pixels, 3600 bytes
+"$HOLO_TOOLS/mkimage" "$T/p.png" 40 30 2> /dev/null || printf 'P6\n40 30\n255\n%3600s' "" > "$T/p.png"
+"$H" encode --codec-version 2 -b 4 "$T/p.png" 2> /dev/null
+run "$H" decode --max-pixels 1199 -o "$T/p1.png" "$T/p.png.holo"
+is "$rc" 1 "--max-pixels below W*H: exit 1"
+like "$err" "1200 pixels, over the limit of 1199" "... naming the claim and the limit"
+run "$H" decode --max-pixels 1200 -o "$T/p2.png" "$T/p.png.holo"
+is "$rc" 0 "--max-pixels W*H decodes"
+run "$H" decode --max-output 3K -o "$T/p3.png" "$T/p.png.holo"
+is "$rc:$(printf '%s\n' "$err" | wc -l)" "1:1" "--max-output 3K (< 3600 bytes): exit 1, one line"
+run "$H" info --max-output 4K "$T/p.png.holo"
+is "$rc" 0 "info --max-output 4K passes"
+run "$H" info --max-pixels 1K "$T/p.png.holo"
+is "$rc" 1 "info --max-pixels 1K refuses"
+run "$H" decode --max-pixels 12Q "$T/p.png.holo"
+is "$rc" 2 "--max-pixels 12Q is a usage error"
+
+run "$H" encode --codec-version 3 -b 4 -o "$T/p3.holo" "$T/p.png"
+run "$H" decode --max-pixels 1K -o "$T/p5.png" "$T/p3.holo"
+is "$rc" 1 "v3: --max-pixels 1K refuses"
+like "$err" "over the limit of 1024" "v3: ... naming the limit"
+
+# exact / verified
+run "$H" info "$T/p.png.holo"
+like "$out" "exact: yes, every chunk matches holo.sum" "intact set with holo.sum: exact yes"
+(cd "$T/p.png.holo" && sha256sum -c --quiet holo.sum > /dev/null 2>&1); ok $? "sha256sum -c holo.sum accepts our sidecar"
+printf 'x' | dd of="$T/p.png.holo/chunk_0002.holo" bs=1 seek=40 conv=notrunc 2> /dev/null
+run "$H" info "$T/p.png.holo"
+like "$out" "1 bad" "a changed chunk is bad"
+like "$out" "exact: no" "... and the set not exact"
+run "$H" decode -o "$T/p4.png" "$T/p.png.holo"
+like "$err" "chunk_0002.holo" "decode warns about the changed chunk"
+rm "$T/p.png.holo/holo.sum"
+run "$H" info "$T/p.png.holo"
+like "$out" "exact: unverified" "without holo.sum, a complete set is unverified"
+run "$H" info --json "$T/p.png.holo"
+like "$out" '"verified": false' "--json reports verified"
