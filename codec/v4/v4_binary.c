@@ -194,6 +194,8 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     sha256_final(&sha, digest);
     if (!rc) {
         uint32_t k = o->block_count ? o->block_count : v4b_k_for(S);
+        if (k == 1 && S > V4B_BYTES_PER_CHUNK)   /* m = 1 rows are replicated and loaded whole */
+            k = 2;
         double par = o->recovery > 0 ? (double)k * o->recovery : 0;
         uint64_t parity = (uint64_t)par + ((double)(uint64_t)par < par);
         if (k + parity > V4C_MAX_CHUNKS) {
@@ -347,9 +349,9 @@ static uint64_t frame_crc_ok(const holo_stream *s, uint64_t f, const uint8_t *p,
     return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, n) == holo_rd32(s->x.entries + f * V4B_INDEX_ENTRY + 4);
 }
 
-/* Read frame f's stored bytes into s->stored and check its CRC. When the bytes read from data
- * rows fail, each data chunk the frame touches is distrusted in turn and its part rebuilt from
- * the others: a corrupt chunk is survived whenever enough others remain. */
+/* Read frame f's stored bytes into s->stored and check its CRC. When they fail, each present
+ * chunk is distrusted in turn and the frame rebuilt without it: one corrupt chunk (data or
+ * parity) is survived whenever k others remain. */
 static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
 {
     const char *dir = v4c_dir(s->r);
@@ -361,9 +363,9 @@ static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
     int rc = v4c_read(s->r, 1, off, s->stored, n, V4C_NO_AVOID, err);
     if (rc) return rc;
     if (frame_crc_ok(s, f, s->stored, n)) return 0;
-    uint64_t R = v4c_row_len(s->h, 1);
-    for (uint64_t j = off / R; j <= (off + n - 1) / R; j++) {
-        if (v4c_read(s->r, 1, off, s->stored, n, (unsigned)j, NULL) == 0 && frame_crc_ok(s, f, s->stored, n))
+    for (unsigned i = 0; i < s->h->n; i++) {
+        if (v4c_has(s->r, i) && v4c_read(s->r, 1, off, s->stored, n, i, NULL) == 0 &&
+            frame_crc_ok(s, f, s->stored, n))
             return 0;
     }
     return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu (bytes from %llu) fails its CRC: a chunk is corrupt",
