@@ -74,12 +74,12 @@ static int set_params(ZSTD_CCtx *c, int level, uint32_t frame_size)
     if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, zl))) return -1;
     ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);      /* the index carries a CRC */
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
-    if (level == HOLO_LEVEL_MAX) {
-        int wlog = 10;
-        while (wlog < 27 && (1u << wlog) < frame_size) wlog++;
-        ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
-        ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
-    }
+    /* Long-distance matching over a window the size of the frame: repeated files inside
+     * archives (licences, copyright notes) are found at any level (bench_binary4.sh). */
+    int wlog = 10;
+    while (wlog < 27 && (1u << wlog) < frame_size) wlog++;
+    ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
     return 0;
 }
 
@@ -144,7 +144,7 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         return holo_seterr(err, HOLO_EINVAL, "%s: %llu frames: index over the cap, use larger frames", input, (unsigned long long)nframes);
     }
     int nt = holo_thread_count(o->threads);
-    size_t batch = (size_t)nt * 2;
+    size_t batch = (size_t)nt;   /* one frame per thread in flight: memory 2 x F per thread */
     uint8_t *index = calloc(1, index_len), *raw = malloc(batch * F), *out = malloc(batch * ZSTD_compressBound(F));
     frame_job *jobs = calloc(batch, sizeof *jobs);
     worker *ws = calloc((size_t)nt, sizeof *ws);
@@ -273,7 +273,9 @@ uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f)
 }
 
 /* ---- holo_stream ------------------------------------------------------------------------ */
+/* Decoded frames kept for small reads: up to 4, at most ~32 MiB (1 for --level max frames). */
 #define CACHE_SLOTS 4
+#define CACHE_BUDGET (32u << 20)
 
 typedef struct cache_slot {
     uint64_t frame;           /* UINT64_MAX: empty */
@@ -290,6 +292,7 @@ struct holo_stream {
     uint8_t *stored;          /* one stored frame */
     cache_slot cache[CACHE_SLOTS];
     uint64_t tick;
+    int nslots;
     int verified;             /* 1 hash matched, -1 mismatch, 0 not yet */
     sha256_ctx seq;           /* reads from 0 onwards are hashed as they go */
     uint64_t seq_pos;
@@ -316,6 +319,8 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
     }
     pthread_mutex_init(&s->mu, NULL);
     for (int i = 0; i < CACHE_SLOTS; i++) s->cache[i].frame = UINT64_MAX;
+    s->nslots = (int)(CACHE_BUDGET / s->x.frame_size);
+    s->nslots = s->nslots < 1 ? 1 : s->nslots > CACHE_SLOTS ? CACHE_SLOTS : s->nslots;
     sha256_init(&s->seq);
     if (h->length == 0) {
         uint8_t d[32];
@@ -393,7 +398,7 @@ static int decode_frame(holo_stream *s, uint64_t f, uint8_t *dst, holo_err *err)
 static const uint8_t *cached_frame(holo_stream *s, uint64_t f, holo_err *err)
 {
     cache_slot *victim = &s->cache[0];
-    for (int i = 0; i < CACHE_SLOTS; i++) {
+    for (int i = 0; i < s->nslots; i++) {
         cache_slot *c = &s->cache[i];
         if (c->frame == f) { c->tick = ++s->tick; return c->buf; }
         if (c->tick < victim->tick) victim = c;
