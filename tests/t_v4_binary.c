@@ -172,6 +172,19 @@ static void test_overhead(void)
     tap_spew(in, small, sizeof small);
     ok(holo_encode_file(in, dir, &o, &e) == 0 && holo_info_dir(dir, &info, &e) == 0 && info.block_count == 1,
        "a 5.4 KB text file becomes one chunk (got %u)", info.block_count);
+
+    /* The generic header parser (holofs, holonet) knows HO4B. */
+    char p[600];
+    tap_pathf(p, sizeof p, "%s/chunk_0000.holo", dir);
+    size_t len;
+    uint8_t *c = tap_slurp(p, &len);
+    holo_chunk_hdr h;
+    ok(c && holo_chunk_parse(c, len, "c", &h, &e) == 0 && h.kind == HOLO_KIND_BINARY && h.version == 4 &&
+       h.length == sizeof small && h.block_count == 1 && h.block_id == 0 && h.content_id != 0,
+       "holo_chunk_parse: HO4B is binary v4 with the file's length");
+    ok(c && holo_chunk_parse(c, 100, "c", &h, &e) == HOLO_EINVAL && strstr(e.msg, "truncated"),
+       "holo_chunk_parse of a cut HO4B header: %s", e.msg);
+    free(c);
 }
 
 static unsigned popcount(unsigned x) { unsigned c = 0; for (; x; x &= x - 1) c++; return c; }
