@@ -267,6 +267,11 @@ static int decode_stream(const char *dir, const holo_decode_opts *o, const char 
     if (!s) return fail(&e);
     holo_stream_info si;
     holo_stream_stat(s, &si);
+    if (o->strict && si.chunks_present < si.n) {
+        fprintf(stderr, "holo: %s: %u of %u chunks missing (strict decode)\n", dir, si.n - si.chunks_present, si.n);
+        holo_stream_close(s);
+        return 1;
+    }
     if (si.hole_bytes && !partial) {
         holo_range first;
         holo_stream_holes(s, &first, 1);
