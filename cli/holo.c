@@ -221,8 +221,11 @@ static int cmd_encode(int argc, char **argv)
     }
     if (optind != argc - 1) return usage("encode needs exactly one INPUT");
     const char *in = argv[optind];
-    if ((o.mode ? o.mode : holo_detect_mode(in)) == HOLO_KIND_IMAGE && image_version(&o, given))
+    holo_kind kind = o.mode ? o.mode : holo_detect_mode(in);
+    if (kind == HOLO_KIND_IMAGE && image_version(&o, given))
         return 2;
+    if ((o.level || o.frame_size) && !(kind == HOLO_KIND_BINARY && o.codec_version == 4))
+        return usage("--level and --frame-kb apply to binary v4 only (--codec-version 4 on a non-image)");
     char def[PATH_MAX];
     if (!out) {
         size_t n = strlen(in);

@@ -5,7 +5,7 @@
 # with the holes zero-filled and lists them (exit 3); holo info shows the codec, k, n, frames,
 # holes and "exact: unverified" until --verify; a lying SHA-256 fails the decode.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 28
 
 holo="$HOLO_BIN/holo"
 cd "$T"
@@ -81,6 +81,11 @@ for f in $(find /usr/share /usr/lib -name '*.jpg' -size +50k 2>/dev/null | head 
     found=$((found + 1))
 done
 while [ "$found" -lt 2 ]; do skip "no JPEG or gzip of that size on this machine"; found=$((found + 1)); done
+
+run "$holo" encode --level max lib.bin
+like "$rc:$err" "2:holo: --level and --frame-kb apply to binary v4 only" "--level without --codec-version 4 is a usage error"
+[ ! -e lib.bin.holo.tmp ] && [ -z "$(ls -A | grep '^\.')" ]
+ok $? "... and writes nothing"
 
 # A recorded SHA-256 that does not match the bytes: flip one SHA byte in every header and
 # fix nothing else; the CRC-checked header then fails, so every chunk is skipped.
