@@ -36,7 +36,8 @@ static void block(uint32_t h[8], const uint8_t *p)
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
-/* Whole blocks: SHA-NI when the CPU has it (decided once; both paths give the same state). */
+/* Whole blocks: SHA-NI when the CPU has it, decided once (HOLO_SHA256_NO_NI=1 forces the C
+ * rounds, so tests and benchmarks can compare both paths). */
 static void blocks_c(uint32_t h[8], const uint8_t *p, size_t n)
 {
     for (; n; n--, p += 64) block(h, p);
