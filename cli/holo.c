@@ -551,6 +551,8 @@ static int info_binary4(const char *dir, int verify)
     printf("frames: %llu of %u bytes\n", (unsigned long long)si.frames, si.frame_size);
     size_t nh = holo_stream_holes(s, NULL, 0);
     printf("holes: %zu range%s, %llu bytes\n", nh, nh == 1 ? "" : "s", (unsigned long long)si.hole_bytes);
+    if (si.chunks_corrupt)
+        printf("corrupt: %u chunk%s (the file is rebuilt without them)\n", si.chunks_corrupt, si.chunks_corrupt == 1 ? "" : "s");
     printf("exact: %s\n", si.hole_bytes ? "no, bytes are missing"
                           : !verify ? "unverified (holo info --verify checks the SHA-256)"
                           : vrc == 0 ? "yes, verified against the SHA-256"

@@ -306,6 +306,14 @@ static void test_corruption(void)
     chunk_path(p, sizeof p, dir, 1);
     flip(p, row + R / 2);
     ok(read_all(dir, d, n, &rc), "a flipped byte in data chunk 1: the frame fails its CRC and is rebuilt from the others");
+    holo_stream *s = open_stream(dir, &e);
+    holo_stream_info si;
+    warnings = 0;
+    int vr = s ? holo_stream_verify(s, &e) : -1;
+    if (s) holo_stream_stat(s, &si);
+    ok(s && vr == 0 && si.verified == 1 && si.chunks_corrupt == 1 && warnings == 1,
+       "holo_stream_verify: the file is exact, chunk 1 is reported corrupt (one warning)");
+    holo_stream_close(s);
     hide(dir, 6, 0x0F);   /* no parity left: the corrupt frame cannot be rebuilt */
     ok(!read_all(dir, d, n, &rc) && rc == HOLO_EINVAL, "without parity the corrupt frame is an error, never wrong bytes");
     unhide(dir, 6);
