@@ -506,7 +506,8 @@ static int blob_read(const uint8_t *b, size_t len, recipe_view *v)
     v->zhdr[1] = b[24];
     if (v->zp.level > 9 || v->zp.memlevel < 1 || v->zp.memlevel > 9 || v->zp.strategy > Z_FIXED ||
         v->zp.wbits < 9 || v->zp.wbits > 15 || v->zp.feed > FEED_WHOLE ||
-        (v->zp.feed == FEED_ROWS && (v->zp.outbuf < 64 || v->zp.outbuf > (1u << 26))))
+        (v->zp.feed == FEED_ROWS ? v->zp.outbuf < 64 || v->zp.outbuf > (1u << 26)
+                                 : v->zp.outbuf != 0))
         return -1;
     size_t off = FIXED_LEN, nruns;
     if (take_field(b, len, &off, 1, &v->head, &v->head_len) ||
