@@ -397,6 +397,46 @@ int main(void)
         free(m.b);
     }
 
+    /* ---- damaged PNGs whose CRCs were fixed up: they reach the inflater, the filters and
+     * the search; every one is re-created exactly or refused with a message ------------- */
+    {
+        png = libpng_png(rgb, W, H, &def, &len);
+        uint8_t *bad = malloc(len);
+        uint32_t seed = 12345;
+        int clean = 1, exact = 0, refusedn = 0;
+        for (int it = 0; it < 300; it++) {
+            memcpy(bad, png, len);
+            seed = seed * 1103515245u + 12345u;
+            size_t pos = 8 + (seed >> 8) % (len - 8);
+            bad[pos] ^= (uint8_t)(1u << (seed % 8));
+            for (size_t off = 8; off + 12 <= len;) {     /* re-seal every chunk's CRC */
+                uint32_t cl = holo_rd32(bad + off);
+                if (cl > len - off - 12) break;
+                holo_wr32(bad + off + 8 + cl, (uint32_t)crc32(0, bad + off + 4, cl + 4));
+                off += 12 + (size_t)cl;
+            }
+            png_recipe_out r;
+            holo_err e = { 0 };
+            int rc = png_recipe_make(bad, len, &r, &e);
+            if (rc == 0) {
+                uint8_t *out = NULL;
+                size_t olen = 0;
+                png_recipe_build(r.blob, r.bloblen, r.pixels, r.w, r.h, &out, &olen, &e);
+                if (olen != len || memcmp(out, bad, len)) clean = 0;
+                exact++;
+                free(out);
+                holo_recipe_free(&r);
+            } else {
+                refusedn++;
+                if (!e.msg[0] || r.blob || r.pixels) clean = 0;
+            }
+        }
+        ok(clean, "300 damaged, re-sealed PNGs: %d re-created exactly, %d refused with a message",
+           exact, refusedn);
+        free(bad);
+        free(png);
+    }
+
     /* ---- hostile recipes: every single-byte change either builds or fails cleanly ---- */
     {
         png = libpng_png(rgb, W, H, &def, &len);
