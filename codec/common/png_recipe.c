@@ -376,20 +376,22 @@ static int inflate_exact(const png_parts *p, size_t rawlen, const char *name, ui
 }
 
 /* ---- the parameter search --------------------------------------------------------------- */
-#define MAX_CANDIDATES 160      /* 9 memLevels x at most 14 sets */
+#define MAX_CANDIDATES 144      /* 9 memLevels x at most 16 shapes */
 
 /* Candidates in the order the search tries them. The zlib header's FLEVEL (what deflateInit
  * wrote for the level: 0 for levels 0-1 and the huffman/rle/fixed strategies, 1 for 2-5, 2
- * for 6, 3 for 7-9) narrows the levels. memLevel 8 (zlib's and libpng's default) and 9
- * (Pillow's) go first. Z_FILTERED differs from the default only at levels 4-9; huffman and
- * rle ignore the level. libpng uses Z_FILTERED when rows are filtered, so that goes first
- * then. Level 0 (stored blocks) depends on how the encoder fed zlib: tried as one call (Python,
- * compress2) and as libpng does (row by row into IDAT-sized buffers). */
+ * for 6, 3 for 7-9) narrows the levels. Every (level, strategy) is tried with memLevel 8
+ * (zlib's and libpng's default) and 9 (Pillow's, ImageMagick's) before memLevels 7 down to 1.
+ * Z_FILTERED differs from the default only at levels 4-9; huffman and rle ignore the level.
+ * libpng uses Z_FILTERED when rows are filtered, so that goes first then. Level 0 (stored
+ * blocks) depends on how the encoder fed zlib: tried as one call (Python, compress2) and as
+ * libpng does (row by row into IDAT-sized buffers). */
 static size_t candidates(int flevel, int wbits, int any_filtered, uint32_t first_idat,
                          zparams *c)
 {
-    static const int mls[] = { 8, 9, 7, 6, 5, 4, 3, 2, 1 };
-    int levels[10], nl = 0;
+    zparams shape[16];        /* level, strategy, feeding; memLevel filled in below */
+    size_t ns = 0, n = 0;
+    int levels[4], nl = 0;
     switch (flevel) {
     case 0: levels[nl++] = 1; break;
     case 1: levels[nl++] = 5; levels[nl++] = 4; levels[nl++] = 3; levels[nl++] = 2; break;
@@ -398,25 +400,31 @@ static size_t candidates(int flevel, int wbits, int any_filtered, uint32_t first
     }
     int s1 = any_filtered ? Z_FILTERED : Z_DEFAULT_STRATEGY;
     int s2 = any_filtered ? Z_DEFAULT_STRATEGY : Z_FILTERED;
-    size_t n = 0;
-    for (size_t m = 0; m < sizeof mls / sizeof mls[0]; m++) {
-        int ml = mls[m];
-        for (int i = 0; i < nl; i++) {
-            int lv = levels[i];
-            c[n++] = (zparams){ lv, ml, lv >= 4 ? s1 : Z_DEFAULT_STRATEGY, wbits, 0, 0 };
-            if (lv >= 4)
-                c[n++] = (zparams){ lv, ml, s2, wbits, 0, 0 };
-        }
-        if (flevel == 0) {
-            c[n++] = (zparams){ 9, ml, Z_HUFFMAN_ONLY, wbits, 0, 0 };
-            c[n++] = (zparams){ 9, ml, Z_RLE, wbits, 0, 0 };
-            for (int lv = 9; lv >= 1; lv--)
-                c[n++] = (zparams){ lv, ml, Z_FIXED, wbits, 0, 0 };
-            c[n++] = (zparams){ 0, ml, Z_DEFAULT_STRATEGY, wbits, FEED_WHOLE, 0 };
-            if (first_idat >= 64)
-                c[n++] = (zparams){ 0, ml, Z_DEFAULT_STRATEGY, wbits, FEED_ROWS, first_idat };
-        }
+    for (int i = 0; i < nl; i++) {
+        shape[ns++] = (zparams){ levels[i], 0, levels[i] >= 4 ? s1 : Z_DEFAULT_STRATEGY, wbits,
+                                 FEED_STEPS, 0 };
+        if (levels[i] >= 4)
+            shape[ns++] = (zparams){ levels[i], 0, s2, wbits, FEED_STEPS, 0 };
     }
+    if (flevel == 0) {
+        shape[ns++] = (zparams){ 9, 0, Z_HUFFMAN_ONLY, wbits, FEED_STEPS, 0 };
+        shape[ns++] = (zparams){ 9, 0, Z_RLE, wbits, FEED_STEPS, 0 };
+        for (int lv = 9; lv >= 1; lv--)
+            shape[ns++] = (zparams){ lv, 0, Z_FIXED, wbits, FEED_STEPS, 0 };
+        shape[ns++] = (zparams){ 0, 0, Z_DEFAULT_STRATEGY, wbits, FEED_WHOLE, 0 };
+        if (first_idat >= 64)
+            shape[ns++] = (zparams){ 0, 0, Z_DEFAULT_STRATEGY, wbits, FEED_ROWS, first_idat };
+    }
+    for (size_t i = 0; i < ns; i++)
+        for (int ml = 8; ml <= 9; ml++) {
+            c[n] = shape[i];
+            c[n++].memlevel = ml;
+        }
+    for (int ml = 7; ml >= 1; ml--)
+        for (size_t i = 0; i < ns; i++) {
+            c[n] = shape[i];
+            c[n++].memlevel = ml;
+        }
     return n;
 }
 
