@@ -22,7 +22,7 @@ typedef holo_recipe png_recipe_out;
 int png_recipe_make(const uint8_t *png, size_t len, png_recipe_out *r, holo_err *err);
 
 /* Same with the file name for messages and the parameter search's time budget in
- * milliseconds (0: the default, 2 s plus 1 s per 4 MB of filtered rows; a level-9 deflate
+ * milliseconds of CPU time of the calling thread (0: the default, 2 s plus 1 s per 4 MB of filtered rows; a level-9 deflate
  * of a smooth 14 MP image alone can take 40 s). */
 int png_recipe_make_ex(const uint8_t *png, size_t len, const char *name, unsigned budget_ms,
                        png_recipe_out *r, holo_err *err);
