@@ -237,6 +237,16 @@ int main(void)
     is_str(holo_sniff_name(holo_sniff(mp, 1024)), "aac", "ID3v2 tag before ADTS frames: aac");
     free(mp);
 
+    /* fuzz_recipe found: a DocType element cut at the buffer's end was read past it (the
+     * sanitizer build catches a regression; the buffer is allocated to its exact size) */
+    static const char ebml_cut[] = "\x1a\x45\xdf\xa3\x17\x17\x17\x16\x17\x17\x8a\x48"
+                                   "\x52\x50\x4e\x42\x82\x45\x50\x65\x50";
+    uint8_t *cut = malloc(sizeof ebml_cut - 1);
+    memcpy(cut, ebml_cut, sizeof ebml_cut - 1);
+    is_str(holo_sniff_name(holo_sniff(cut, sizeof ebml_cut - 1)), "matroska",
+           "EBML with a DocType cut at the end of the buffer: matroska, nothing read past it");
+    free(cut);
+
     is_str(holo_sniff_name(holo_sniff(NULL, 0)), "other", "NULL buffer: other");
     is_str(holo_sniff_name(holo_sniff((const uint8_t *)"", 0)), "other", "empty file: other");
 

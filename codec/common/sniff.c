@@ -150,7 +150,7 @@ static holo_sniff_type check_qt_atom(const uint8_t *b, size_t n)
 static holo_sniff_type check_ebml(const uint8_t *b, size_t n)
 {
     size_t lim = n < 64 ? n : 64;
-    for (size_t i = 4; i + 6 <= lim; i++)
+    for (size_t i = 4; i + 7 <= lim; i++)          /* ID (2), size (1), "webm" (4) */
         if (b[i] == 0x42 && b[i + 1] == 0x82 && !memcmp(b + i + 3, "webm", 4))
             return HOLO_SNIFF_WEBM;
     return HOLO_SNIFF_MATROSKA;
