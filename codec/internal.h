@@ -280,4 +280,28 @@ int holo_v4_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_deco
                    holo_err *err);
 int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err);
 
+/* ---- policy.c: which codec stores a file (issue 16; not wired in yet) ------------------ */
+#include "sniff.h"
+
+typedef enum holo_store_codec {
+    HOLO_STORE_BINARY = 0,      /* binary v4: the file's bytes */
+    HOLO_STORE_IMAGE_RECIPE,    /* v4 image of the pixels + the recipe that re-creates the file */
+    HOLO_STORE_IMAGE_PIXELS,    /* v4 image of the decoded pixels (the old behaviour) */
+    HOLO_STORE_AUDIO_V2,        /* v2 audio of the decoded samples (the old behaviour) */
+} holo_store_codec;
+
+typedef struct holo_store_facts {
+    holo_sniff_type type;       /* holo_sniff of the file's first bytes */
+    int recipe_ok;              /* png_recipe_make / pnm_recipe_make succeeded on the file */
+    int pixels;                 /* the user asked for the old behaviour: decode media */
+} holo_store_facts;
+
+/* The codec a file takes, before encoding (pure; the rules are tests/t_policy.c). */
+holo_store_codec holo_store_policy(const holo_store_facts *f);
+/* After encoding both: a recipe store larger than the binary one is dropped for the binary. */
+holo_store_codec holo_store_settle(holo_store_codec chosen, uint64_t media_bytes,
+                                   uint64_t binary_bytes);
+/* "binary v4", "v4 image with recipe", ... for messages and holo info. */
+const char *holo_store_codec_name(holo_store_codec c);
+
 #endif
