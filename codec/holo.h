@@ -115,6 +115,11 @@ typedef struct holo_encode_opts {
     int level;                /* zstd level 1-19; 0 = default (HOLO_LEVEL_DEFAULT); HOLO_LEVEL_MAX:
                                  19 with long-distance matching and larger frames */
     uint32_t frame_size;      /* bytes per independently compressed frame, 0 = by level */
+    /* store policy (codec_version 0): every file is stored so that a complete set gives back its
+     * exact bytes — a media codec only with a verified recipe, else binary v4. pixels = 1 keeps
+     * the graceful pixel/sample codecs for images and audio without a recipe (read back as a
+     * canonical PNG/WAV). */
+    int pixels;
 } holo_encode_opts;
 
 #define HOLO_LEVEL_MAX 100
@@ -160,6 +165,14 @@ typedef struct holo_info {
     uint32_t recovery_chunks;          /* recovery_*.holo whose header matches this encoding */
     int recoverable;                   /* blocks are missing and recovery_chunks >= missing */
     uint32_t chunks_recovered;         /* decode: blocks solved from recovery chunks */
+    /* the store contract (holo(1) "STORE POLICY"): which codec holds the file and whether a
+     * complete set gives back the original file's bytes */
+    char codec[32];                    /* "binary v4", "v4 image", "v4 image + PNG recipe",
+                                          "v2 audio", ... (headers only) */
+    int exact_bytes;                   /* 1: a complete decode gives the original file's bytes
+                                          (binary v4, recipe images, HOBI); 0: a pixel or
+                                          sample view (PNG/WAV written by the library) */
+    uint64_t file_size;                /* exact_bytes: length of the original file */
 } holo_info;
 
 /* Read only the chunk headers of `dir` (no residual is inflated). Cheap: for stat/ls. Applies
