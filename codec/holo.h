@@ -36,6 +36,7 @@ enum {
     HOLO_EUNSUPPORTED = -4,/* valid but not something we handle (format, sample width...) */
     HOLO_ENOCHUNKS = -5,   /* no valid chunk in a directory */
     HOLO_EINCOMPLETE = -6, /* --strict decode and some block is missing */
+    HOLO_ETOOBIG = -7,     /* a header claims a size over max_pixels / max_output (EFBIG) */
 };
 
 typedef struct holo_err {
@@ -121,9 +122,15 @@ void holo_encode_opts_init(holo_encode_opts *o);
 int holo_encode_version(const holo_encode_opts *o, holo_kind kind);
 
 /* Encode `input` into the directory `outdir` atomically: chunks are written into a hidden
- * temporary directory beside outdir which then replaces outdir. On failure nothing changes. */
+ * temporary directory beside outdir which then replaces outdir. On failure nothing changes.
+ * outdir gets the input's permission bits, with x added where r is set. */
 int holo_encode_file(const char *input, const char *outdir, const holo_encode_opts *o,
                      holo_err *err);
+
+/* Remove what encodes and atomic writes killed mid-way left in `dir`: hidden temporaries named
+ * ".holo-tmp-PID-N..." whose process is gone, or unchanged for a day. holo_encode_file does this
+ * for the directory it writes into. Returns how many were removed. */
+int holo_tmp_sweep(const char *dir);
 
 /* Mode that holo_encode_file would pick for `path` (extension, then magic; binary fallback). */
 holo_kind holo_detect_mode(const char *path);
