@@ -7,9 +7,9 @@
 . "$(dirname "$0")/fs_lib.sh"
 
 cd "$T"
-head -c 2000000 /dev/urandom > big.bin          # binary: ~2 x 2 MB to decode and serve
-"$HOLO_TOOLS/mkimage" big.png 700 500 3         # image: ~2 x 1 MB (RGB plus stored PNG)
-for f in a b c; do head -c 300000 /dev/urandom > $f.bin; done   # ~0.6 MB each
+head -c 2000000 /dev/urandom > big.bin          # binary: ~3 x 2 MB (chunks, bytes, served)
+"$HOLO_TOOLS/mkimage" big.png 700 500 3         # image: ~2 x 1 MB (RGB, stored PNG) + chunks
+for f in a b c; do head -c 300000 /dev/urandom > $f.bin; done   # ~0.9 MB each
 for f in big.bin big.png a.bin b.bin c.bin; do "$holo" encode -o "$S/$f.holo" $f > /dev/null 2>&1; done
 [ -d "$S/c.bin.holo" ] && [ -d "$S/big.png.holo" ] || skip_all "holo cannot encode the test inputs"
 mount_fs -o decode_mb=1 || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
@@ -18,13 +18,13 @@ plan 9
 run tcat "$M/big.bin"
 is "$rc $(printf %s "$out" | wc -c)" "1 0" "a binary whose decode needs more than decode_mb=1 is not served"
 like "$err" "File too large" "... open fails with EFBIG"
-grep -q 'big.bin: decoding needs about 4 MiB, more than the decode budget (decode_mb=1): refused' "$T/holofs.log"
+grep -q 'big.bin: decoding needs about 6 MiB, more than the decode budget (decode_mb=1): refused' "$T/holofs.log"
 ok $? "... with a log line naming the file, the need and the budget"
 run tcat "$M/big.png"
 like "$rc $err" "1 cat: $M/big.png: File too large" "an image over the budget: EFBIG too"
 is "$(stat -c %s "$M/big.bin")" 2000000 "stat still works (headers only)"
 
-# three files of ~0.6 MB each to decode: one fits at a time, all three read exactly
+# three files of ~0.9 MB each to decode: one fits at a time, all three read exactly
 pids=
 for f in a b c; do (tcat "$M/$f.bin" > got_$f.bin; echo $? > rc_$f) & pids="$pids $!"; done
 wait $pids   # (not a bare wait: holofs is a background job too)

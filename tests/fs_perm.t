@@ -3,7 +3,8 @@
 # and owners holofs reports (always mounted with default_permissions). As user nobody: a root
 # 0600 file (written through the mount, or encoded behind it) can be neither read, overwritten
 # nor removed, nor its chunk directory read in the store; a 0644 file reads; what nobody
-# creates (in a sticky world-writable directory) is nobody's, in the mount and in the store.
+# creates (in a sticky world-writable directory) is nobody's, in the mount and in the store;
+# chmod through the mount changes the chunk directory.
 # Needs root (to mount with allow_other without user_allow_other, and to become nobody).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fs_lib.sh"
@@ -20,7 +21,7 @@ chmod 600 secret.bin; chmod 644 public.bin
 "$holo" encode -o "$S/behind.bin.holo" secret.bin > /dev/null 2>&1
 [ -d "$S/behind.bin.holo" ] || skip_all "holo cannot encode the test input"
 mount_fs -o allow_other || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
-plan 17
+plan 18
 
 cp secret.bin "$M/secret.bin" && cp public.bin "$M/public.bin"
 ok $? "root writes a 0600 and a 0644 file through the mount"
@@ -55,6 +56,10 @@ is "$(stat -c %U "$M/drop/mine.bin") $(stat -c %U "$S/drop/mine.bin.holo")" "nob
     "... the file is nobody's, in the mount and in the store"
 as_nobody cat "$M/drop/mine.bin" | cmp -s - public.bin
 ok $? "... and reads back"
+chmod 600 "$M/public.bin"
+run as_nobody cat "$M/public.bin"
+is "$rc $(stat -c %a "$M/public.bin") $(stat -c %a "$S/public.bin.holo")" "1 600 700" \
+    "chmod 600 through the mount makes a file private (its chunk directory 0700)"
 run as_nobody rm "$M/drop/root.bin"
 ok $((rc == 0)) "the sticky bit keeps nobody from removing root's file beside it"
 
