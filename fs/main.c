@@ -144,8 +144,9 @@ int main(int argc, char **argv)
         }
         /* and so are the temporaries of encodes killed while writing into the store */
         int swept = ns_sweep_store(fs.store);
-        if (swept > 0 && fo.debug)
-            fprintf(stderr, "holofs: removed %d stale temporary encode(s) from the store\n", swept);
+        if (swept > 0)
+            fprintf(stderr, "holofs: %s: removed %d temporary encode(s) left by killed "
+                            "processes\n", fs.store, swept);
     }
     /* The holofs process reads the store with its own rights (often root's): the kernel must
      * check every access against the modes and owners getattr reports, or with allow_other

@@ -284,7 +284,18 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
     holo_err err = {0};
     size_t oi;
     if (pk_resolve(fs->store, path, dir, sizeof dir, &oi) == PK_OBJECT) {   /* container object */
-        int rc = pk_load(dir, oi, buf, len, &err);
+        holo_pack_index idx;
+        if (holo_pack_read_index(dir, &idx, &err) < 0) {
+            holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
+            return -fs_errno(&err);
+        }
+        uint64_t est = oi < idx.n_objects ? pk_decode_estimate(&idx, oi) : 0;
+        holo_pack_index_free(&idx);
+        int rc = budget_acquire(fs, path, est);
+        if (rc < 0)
+            return rc;
+        rc = pk_load(dir, oi, buf, len, &err);
+        budget_release(fs, est);
         if (rc < 0)
             holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
         return rc;

@@ -14,7 +14,7 @@ head -c 20000 /dev/urandom > x.bin
 # the pid of a process that died by SIGKILL, for leftovers "of a killed encode"
 sleep 60 & dead=$!; kill -9 $dead; wait $dead 2> /dev/null
 kill -0 $dead 2> /dev/null && skip_all "pid $dead is alive again"
-plan 15
+plan 16
 
 # ---- names up to NAME_MAX ------------------------------------------------------------------
 mkdir out
@@ -44,6 +44,8 @@ mkdir "$S/.holo-tmp-$dead-0" "$S/sub/.holo-tmp-$dead-3" "$S/.holo-tmp-$$-9"
 mount_fs || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 [ ! -e "$S/.holo-tmp-$dead-0" ] && [ ! -e "$S/sub/.holo-tmp-$dead-3" ]
 ok $? "holofs start removes leftovers of dead encodes anywhere in the store"
+grep -q "removed 2 temporary encode(s) left by killed processes" "$T/holofs.log"
+ok $? "... and says so in one log line"
 [ ! -e "$S/.holofs-tmp/wAbC123" ]
 ok $? "... and empties its .holofs-tmp"
 [ -d "$S/.holo-tmp-$$-9" ]
