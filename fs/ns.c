@@ -31,8 +31,8 @@ int ns_is_hidden(const char *name)
     /* libholo's temporaries: ".holo-tmp-PID-N" files and directories (and "...oldXXXXXX") */
     if (ns_is_reserved(name) || strncmp(name, ".holo-tmp-", 10) == 0)
         return 1;
-    /* libholo's atomic writes: "path.tmpXXXXXX" files, ".NAME.tmpXXXXXX" directories and,
-     * while a directory is replaced, the old one moved aside as ".NAME.tmpXXXXXX.oldYYYYYY" */
+    /* other programs' (and older libholo's) atomic writes: "path.tmpXXXXXX" files,
+     * ".NAME.tmpXXXXXX" directories, and old sets moved aside as ".NAME.tmpXXXXXX.oldYYYYYY" */
     if (ends_tag6(name, n, ".old"))
         n -= 10;
     return ends_tag6(name, n, ".tmp");

@@ -770,7 +770,8 @@ static int fs_unlink(const char *path)
     return rc;
 }
 
-/* The end of an atomic write through the mount (write NAME.tmpXXXXXX, rename to NAME):
+/* The end of an atomic write through the mount (write a hidden temporary such as
+ * NAME.tmpXXXXXX or libholo's .holo-tmp-PID-N, rename to NAME):
  * encode the temporary file into NAME.holo/, then remove it. */
 static int rename_encode(holofs *fs, const char *sfrom, const char *to)
 {
@@ -1093,7 +1094,7 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     int sh;
     if (fs->ro)
         return -EROFS;
-    /* Temporary names (NAME.tmpXXXXXX) may be created: they live as pending writes only and
+    /* Temporary names (NAME.tmpXXXXXX, .holo-tmp-PID-N) may be created: they live as pending writes only and
      * are encoded under whatever name they are renamed to. holofs's own names may not. */
     const char *base = ns_basename(path);
     if (ns_is_reserved(base))
