@@ -135,9 +135,15 @@ void holo_encode_opts_init(holo_encode_opts *o);
 int holo_encode_version(const holo_encode_opts *o, holo_kind kind);
 
 /* Encode `input` into the directory `outdir` atomically: chunks are written into a hidden
- * temporary directory beside outdir which then replaces outdir. On failure nothing changes. */
+ * temporary directory beside outdir which then replaces outdir. On failure nothing changes.
+ * outdir gets the input's permission bits, with x added where r is set. */
 int holo_encode_file(const char *input, const char *outdir, const holo_encode_opts *o,
                      holo_err *err);
+
+/* Remove what encodes and atomic writes killed mid-way left in `dir`: hidden temporaries named
+ * ".holo-tmp-PID-N..." whose process is gone, or unchanged for a day. holo_encode_file does this
+ * for the directory it writes into. Returns how many were removed. */
+int holo_tmp_sweep(const char *dir);
 
 /* Mode that holo_encode_file would pick for `path` (extension, then magic; binary fallback). */
 holo_kind holo_detect_mode(const char *path);

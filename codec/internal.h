@@ -110,16 +110,17 @@ int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, hol
 /* Same for the files of a chunk directory (chunks, holo.sum): a symbolic link is refused
  * (O_NOFOLLOW), so a planted link cannot make a decoder read some other file. */
 int holo_read_chunk(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err);
-/* Write data to path atomically (path.tmpXXXXXX in the same directory, fsync, rename). */
+/* Write data to path atomically (a ".holo-tmp-PID-N" file in the same directory, fsync, rename). */
 int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_err *err);
 /* Write a file inside a private temporary directory (no fsync, no rename): the directory is made
  * durable as a whole by holo_tmpdir_commit, which is much cheaper than one fsync per chunk. */
 int holo_write_file_tmp(const char *path, const void *data, size_t len, holo_err *err);
-/* Create a hidden temporary directory beside `final_dir` (".NAME.tmpXXXXXX"); path in tmp. */
+/* Create a hidden temporary directory ".holo-tmp-PID-N" beside `final_dir` (a short name, so any
+ * final name that fits NAME_MAX works); path in tmp. Removes stale temporaries there first. */
 int holo_tmpdir_begin(const char *final_dir, char *tmp, size_t tmpsz, holo_err *err);
 /* Flush tmp's files to disk, then replace final_dir by tmp (old directory removed afterwards). */
 int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err);
-/* Remove tmp and everything in it (best effort). */
+/* Remove path and everything in it (best effort; symlinks are removed, never followed). */
 void holo_rmtree(const char *path);
 /* "a/b" from dir + name into out; returns -1 if it does not fit. */
 int holo_path_join(char *out, size_t outsz, const char *dir, const char *name);

@@ -113,16 +113,21 @@ static entry *table_find(fs_cache *c, const char *key)
     return NULL;
 }
 
-/* Evict least recently used ready entries until the table fits (except `keep`). */
-static void evict(fs_cache *c, entry *keep)
+/* Evict least recently used ready entries until the table holds at most `max` (except `keep`). */
+static void evict_to(fs_cache *c, size_t max, entry *keep)
 {
     entry *e = c->tail;
-    while (c->bytes > c->max_bytes && e) {
+    while (c->bytes > max && e) {
         entry *prev = e->prev;
         if (e != keep && e->state == ST_READY)
             table_remove(c, e);
         e = prev;
     }
+}
+
+static void evict(fs_cache *c, entry *keep)
+{
+    evict_to(c, c->max_bytes, keep);
     if (c->bytes > c->max_bytes && keep && keep->in_table)
         table_remove(c, keep);   /* larger than the whole cache: serve it, do not keep it */
 }
@@ -216,6 +221,13 @@ void fs_snap_put(fs_cache *c, fs_snap *s)
         return;
     pthread_mutex_lock(&c->mu);
     unref((entry *)s);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void fs_cache_trim(fs_cache *c, size_t max_bytes)
+{
+    pthread_mutex_lock(&c->mu);
+    evict_to(c, max_bytes, NULL);
     pthread_mutex_unlock(&c->mu);
 }
 

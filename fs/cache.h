@@ -36,6 +36,10 @@ void fs_cache_drop(fs_cache *c, const char *key);
 /* Drop key and every key below it ("/a" drops "/a/x" too). */
 void fs_cache_drop_tree(fs_cache *c, const char *key);
 
+/* Evict least recently used entries until the table holds at most max_bytes (snapshots still
+ * referenced live on with their holders). Makes room for a decode (the decode budget). */
+void fs_cache_trim(fs_cache *c, size_t max_bytes);
+
 /* Loads run for this key since the cache was made (the "one decode" check). */
 uint64_t fs_cache_loads(fs_cache *c, const char *key);
 /* Bytes currently held by the table. */

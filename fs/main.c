@@ -1,6 +1,6 @@
 /* main.c — holofs: mount a holo store, showing every X.holo/ chunk directory as a file X.
  *
- *   holofs [-f] [-d] [-o ro,cache_mb=N,chunk_kb=N,codec_version=N,poll=SECS,allow_other] STORE MNT
+ *   holofs [-f] [-d] [-o ro,cache_mb=N,decode_mb=N,chunk_kb=N,codec_version=N,poll=SECS,allow_other] STORE MNT
  *
  *   $ holo encode -o store photo.png          # store/photo.png.holo/chunk_*.holo
  *   $ holofs store mnt && ls -l mnt           # -rw-r--r-- ... photo.png
@@ -28,6 +28,7 @@
 
 struct cli {
     unsigned cache_mb;
+    unsigned decode_mb;
     long chunk_kb;
     int codec_version;
     int ro;
@@ -40,6 +41,7 @@ enum { KEY_RO, KEY_HELP, KEY_VERSION };
 
 static const struct fuse_opt cli_opts[] = {
     {"cache_mb=%u", offsetof(struct cli, cache_mb), 0},
+    {"decode_mb=%u", offsetof(struct cli, decode_mb), 0},
     {"chunk_kb=%ld", offsetof(struct cli, chunk_kb), 0},
     {"codec_version=%d", offsetof(struct cli, codec_version), 0},
     {"poll=%s", offsetof(struct cli, poll), 0},
@@ -59,6 +61,7 @@ static void usage(FILE *f)
         "  -d                 debug: FUSE trace plus decode/encode/watch log lines\n"
         "  -o ro              read-only mount\n"
         "  -o cache_mb=N      decoded-output cache bound in MiB (default 256)\n"
+        "  -o decode_mb=N     bound on decodes in flight plus the cache in MiB (default 512)\n"
         "  -o chunk_kb=N      target chunk size for files written through the mount\n"
         "                     (images: selects v2 unless codec_version is given)\n"
         "  -o codec_version=N codec version for files written through the mount: 1, 2 (the\n"
@@ -68,7 +71,8 @@ static void usage(FILE *f)
         "                     even where inotify works; poll=0: inotify only. Default: poll\n"
         "                     every 1 s on network and FUSE stores (NFS, SMB, Ceph, GlusterFS,\n"
         "                     ...), where inotify misses other hosts' writes\n"
-        "  -o allow_other     let other users see the mount (needs user_allow_other)\n"
+        "  -o allow_other     let other users use the mount (permissions are always checked\n"
+        "                     against the store's modes and owners: default_permissions)\n"
         "unmount with: fusermount3 -u MNT (or SIGINT/SIGTERM to holofs)\n");
 }
 
@@ -130,7 +134,7 @@ static void start_poll(holofs *fs, const char *store, long poll_ms)
 int main(int argc, char **argv)
 {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-    struct cli c = {.cache_mb = 256};
+    struct cli c = {.cache_mb = 256, .decode_mb = 512};
     struct fuse_cmdline_opts fo;
     static holofs fs;
     int rc = 1;
@@ -143,9 +147,10 @@ int main(int argc, char **argv)
         usage(stderr);
         goto err_cmdline;
     }
-    if (c.codec_version < 0 || c.codec_version > 4 || c.chunk_kb < 0 || c.cache_mb < 1) {
-        fprintf(stderr, "holofs: bad option value (cache_mb >= 1, chunk_kb >= 0, "
-                        "codec_version 0..4, 0 = automatic)\n");
+    if (c.codec_version < 0 || c.codec_version > 4 || c.chunk_kb < 0 || c.cache_mb < 1 ||
+        c.decode_mb < 1 || c.decode_mb > (1u << 20)) {
+        fprintf(stderr, "holofs: bad option value (cache_mb >= 1, decode_mb 1..1048576, "
+                        "chunk_kb >= 0, codec_version 0..4, 0 = automatic)\n");
         goto err_cmdline;
     }
     if (c.codec_version == 4 && c.chunk_kb > 0)
@@ -172,6 +177,7 @@ int main(int argc, char **argv)
     }
     snprintf(fs.store, sizeof fs.store, "%s", strcmp(real, "/") == 0 ? "" : real);
     fs.cache_mb = c.cache_mb;
+    fs.decode_mb = c.decode_mb;
     fs.chunk_kb = c.chunk_kb;
     fs.codec_version = c.codec_version;
     fs.ro = c.ro;
@@ -186,7 +192,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "holofs: %s: cannot create: %s\n", tmp, strerror(errno));
             goto err_cmdline;
         }
+        /* and so are the temporaries of encodes killed while writing into the store */
+        int swept = ns_sweep_store(fs.store);
+        if (swept > 0)
+            fprintf(stderr, "holofs: %s: removed %d temporary encode(s) left by killed "
+                            "processes\n", fs.store, swept);
     }
+    /* The holofs process reads the store with its own rights (often root's): the kernel must
+     * check every access against the modes and owners getattr reports, or with allow_other
+     * any user could read, overwrite or delete any file. */
+    if (fuse_opt_add_arg(&args, "-odefault_permissions") < 0)
+        goto err_cmdline;
     if (holofs_init(&fs) < 0) {
         fprintf(stderr, "holofs: out of memory\n");
         goto err_cmdline;

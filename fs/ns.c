@@ -20,13 +20,19 @@ static int ends_tag6(const char *name, size_t n, const char *tag)
     return 1;
 }
 
+int ns_is_reserved(const char *name)
+{
+    return strncmp(name, ".holofs-", 8) == 0 || strncmp(name, ".fuse_hidden", 12) == 0;
+}
+
 int ns_is_hidden(const char *name)
 {
     size_t n = strlen(name);
-    if (strncmp(name, ".holofs-", 8) == 0 || strncmp(name, ".fuse_hidden", 12) == 0)
+    /* libholo's temporaries: ".holo-tmp-PID-N" files and directories (and "...oldXXXXXX") */
+    if (ns_is_reserved(name) || strncmp(name, ".holo-tmp-", 10) == 0)
         return 1;
-    /* libholo's atomic writes: "path.tmpXXXXXX" files, ".NAME.tmpXXXXXX" directories and,
-     * while a directory is replaced, the old one moved aside as ".NAME.tmpXXXXXX.oldYYYYYY" */
+    /* other programs' (and older libholo's) atomic writes: "path.tmpXXXXXX" files,
+     * ".NAME.tmpXXXXXX" directories, and old sets moved aside as ".NAME.tmpXXXXXX.oldYYYYYY" */
     if (ends_tag6(name, n, ".old"))
         n -= 10;
     return ends_tag6(name, n, ".tmp");
@@ -127,8 +133,7 @@ ns_type ns_resolve(const char *store, const char *path, char *spath, size_t spat
     if (ns_is_hidden(base)) {
         /* a temporary name (NAME.tmpXXXXXX) reaches a plain file by its exact name, so the
          * write-then-rename pattern works through the mount; it is never listed */
-        if (strncmp(base, ".holofs-", 8) == 0 || strncmp(base, ".fuse_hidden", 12) == 0 ||
-            lstat(plain, st) < 0 || !S_ISREG(st->st_mode))
+        if (ns_is_reserved(base) || lstat(plain, st) < 0 || !S_ISREG(st->st_mode))
             return NS_NONE;
         snprintf(spath, spathsz, "%s", plain);
         return NS_PLAIN;
@@ -197,4 +202,34 @@ static int rmtree_at(int dfd, const char *name)
 int ns_rmtree(const char *path)
 {
     return rmtree_at(AT_FDCWD, path);
+}
+
+/* Sweep `dir` and the directories below it (depth-bounded: descriptors stay few). */
+static int sweep_dir(const char *dir, int depth)
+{
+    enum { MAX_DEPTH = 32 };
+    int removed = holo_tmp_sweep(dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return removed;
+    }
+    struct dirent *e;
+    char x[256], sub[4096];
+    while ((e = readdir(d)) != NULL) {
+        if (depth >= MAX_DEPTH || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+            e->d_name[0] == '.' || ns_strip_suffix(e->d_name, x, sizeof x))
+            continue;   /* hidden names, chunk directories: nothing of ours below them */
+        if (snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name) < (int)sizeof sub)
+            removed += sweep_dir(sub, depth + 1);
+    }
+    closedir(d);
+    return removed;
+}
+
+int ns_sweep_store(const char *store)
+{
+    return sweep_dir(store[0] ? store : "/", 0);
 }

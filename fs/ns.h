@@ -3,7 +3,7 @@
  *   STORE/a/b/          -> MNT/a/b/            directory
  *   STORE/a/X.holo/     -> MNT/a/X             regular file, decoded on read (wins over STORE/a/X)
  *   STORE/a/Y           -> MNT/a/Y             plain file, passed through
- *   STORE/.holofs-tmp/, *.tmpXXXXXX            hidden bookkeeping, never shown
+ *   STORE/.holofs-tmp/, .holo-tmp-*, *.tmpXXXXXX  hidden bookkeeping, never shown
  *
  * No FUSE here, so the rules can be unit-tested (tests/t_fs_ns.c).
  */
@@ -21,6 +21,12 @@ typedef enum { NS_NONE = 0, NS_DIR, NS_PLAIN, NS_ENCODED, NS_OTHER } ns_type;
 
 /* 1 for names holofs or libholo use for temporary/bookkeeping files. */
 int ns_is_hidden(const char *name);
+
+/* 1 for hidden names that belong to holofs alone (".holofs-*", ".fuse_hidden*"): never
+ * created, opened or listed through the mount. Other hidden names are temporaries of atomic
+ * writes (libholo's ".holo-tmp-PID-N", others' NAME.tmpXXXXXX): a plain file under such a name
+ * is reachable by its exact name, so write-then-rename works through the mount. */
+int ns_is_reserved(const char *name);
 
 /* 1 when `name` is "X.holo" with a non-empty X that is not hidden; X copied into out. */
 int ns_strip_suffix(const char *name, char *out, size_t outsz);
@@ -47,5 +53,10 @@ const char *ns_basename(const char *path);
 
 /* Remove a directory tree (best effort, no symlink following). 0 or -errno of the last step. */
 int ns_rmtree(const char *path);
+
+/* Remove the temporaries that killed encodes left anywhere in the store (holo_tmp_sweep on
+ * every directory; chunk directories, symlinks and hidden names are not entered). Returns how
+ * many were removed. */
+int ns_sweep_store(const char *store);
 
 #endif

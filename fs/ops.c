@@ -1,14 +1,15 @@
 /* ops.c — FUSE operations of holofs (see ops.h for why the high-level API).
  *
- * Per-path state (fs_node): cached holo_info for stat, and which decoded generation may sit in
- * the kernel page cache. File handles (fs_fh): a refcounted decoded snapshot (reads), a plain
- * fd (pass-through files) or a pending write (a temp file in STORE/.holofs-tmp/ that is encoded
- * into X.holo/ on flush/fsync/release).
+ * Per-path state (fs_node): cached holo_info for stat, and how many read handles are open. File
+ * handles (fs_fh): a refcounted decoded snapshot with the attributes it had at open (reads), a
+ * plain fd (pass-through files) or a pending write (a temp file in STORE/.holofs-tmp/ that is
+ * encoded into X.holo/ on flush/fsync/release).
  */
 #include "ops.h"
 #include "pack.h"
 #include "ns.h"
 #include "holo.h"
+#include "holoerr.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,9 +34,7 @@ struct fs_node {
     int info_valid, info_err;
     uint64_t epoch;           /* bumped by every invalidation, so a stale fill is not kept */
     holo_info info;
-    /* page cache bookkeeping */
-    unsigned open_pc;         /* open handles that read through the kernel page cache */
-    uint64_t pc_gen;          /* generation those handles (and the page cache) hold */
+    unsigned open_snaps;      /* open read handles: the kernel is told when the file changes */
     int warned;               /* "X and X.holo/ both exist" said once */
 };
 
@@ -44,6 +43,8 @@ struct fs_pend {
     char tmp[PATH_MAX];       /* STORE/.holofs-tmp/wXXXXXX */
     int fd;
     int dirty, unlinked;
+    uid_t uid;                /* owner the encoded file gets (the creator, or the old owner) */
+    gid_t gid;
     unsigned refs;
     pthread_mutex_t mu;       /* serialises encodes of this file */
     fs_pend *next;
@@ -55,7 +56,8 @@ typedef struct fs_fh {
     int type;
     char *path;
     fs_snap *snap;            /* FH_SNAP */
-    int pc;                   /* FH_SNAP: counted in the node's open_pc */
+    struct stat st;           /* FH_SNAP: attributes at open, st_size the snapshot's */
+    int counted;              /* FH_SNAP: counted in the node's open_snaps */
     int fd;                   /* FH_PLAIN */
     fs_pend *pend;            /* FH_WRITE */
 } fs_fh;
@@ -126,7 +128,7 @@ static void forget(holofs *fs, const char *path, int tree, char ***open_paths, s
                 continue;
             n->info_valid = 0;
             n->epoch++;
-            if (n->open_pc && open_paths) {
+            if (n->open_snaps && open_paths) {
                 char **p = realloc(*open_paths, (*nopen + 1) * sizeof *p);
                 if (p) {
                     *open_paths = p;
@@ -153,7 +155,7 @@ void holofs_changed(void *ctx, const char *mpath, int flags)
     forget(fs, (flags & FSW_ALL) ? "/" : mpath, (flags & (FSW_ALL | FSW_TREE)) != 0,
            &open_paths, &nopen);
     /* Kernel notification only for open files (others are revalidated by the short attribute
-     * timeout and by keep_cache=0 on their next open); this runs on the watcher thread. */
+     * timeout); this runs on the watcher thread. */
     for (size_t i = 0; i < nopen; i++) {
         if (fs->fuse)
             fuse_invalidate_path(fs->fuse, open_paths[i]);
@@ -179,54 +181,148 @@ static void warn_cb(void *ctx, const char *msg)
     holofs_log(ctx, "%s", msg);
 }
 
-static int holo_to_errno(const holo_err *e)
+/* Memory a decode of this file takes at its peak, from the headers alone: the chunks read in,
+ * the decoded samples and the serialised view (all coexist at some point; measured on a 40 MB
+ * binary: peak 3.0x its length, this says 3.0x). Saturates instead of wrapping. */
+static uint64_t decode_estimate(const holo_info *info, holo_view v)
 {
-    switch (e->code) {
-    case HOLO_ENOMEM: return ENOMEM;
-    case HOLO_EIO: return e->sys_errno ? e->sys_errno : EIO;
-    case HOLO_EUNSUPPORTED: return EOPNOTSUPP;
-    case HOLO_EINVAL: return EINVAL;
-    default: return EIO;
+    uint64_t raw;
+    switch (info->kind) {
+    case HOLO_KIND_IMAGE:
+        raw = info->width && info->height > UINT64_MAX / 3 / info->width
+                  ? UINT64_MAX : (uint64_t)info->width * info->height * 3;
+        break;
+    case HOLO_KIND_AUDIO:
+        raw = (uint64_t)info->frames * info->channels * 2;
+        break;
+    default:
+        raw = info->length;
     }
+    uint64_t sum = raw, parts[2] = {holo_view_size(info, v), info->chunk_bytes};
+    for (int i = 0; i < 2; i++)
+        sum = sum > UINT64_MAX - parts[i] ? UINT64_MAX : sum + parts[i];
+    return sum;
 }
 
-static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
+/* Reserve `est` bytes of the decode budget (decodes in flight plus the cache). The cache gives
+ * way first; then we wait for other decodes, boundedly. 0, -EFBIG (larger than the whole
+ * budget) or -EIO (still no room after the wait); both are logged. */
+static int budget_acquire(holofs *fs, const char *path, uint64_t est)
 {
-    holofs *fs = ctx;
-    char dir[PATH_MAX];
+    enum { WAIT_S = 30 };
+    uint64_t budget = (uint64_t)fs->decode_mb << 20;
+    if (est > budget) {
+        holofs_log(fs, "%s: decoding needs about %llu MiB, more than the decode budget "
+                       "(decode_mb=%u): refused", path,
+                   (unsigned long long)((est + (1u << 20) - 1) >> 20), fs->decode_mb);
+        return -EFBIG;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += WAIT_S;
+    pthread_mutex_lock(&fs->budget_mu);
+    for (;;) {
+        if (fs->inflight + est <= budget) {
+            size_t room = (size_t)(budget - fs->inflight - est);
+            if (fs_cache_bytes(fs->cache) > room)
+                fs_cache_trim(fs->cache, room);
+            if (fs_cache_bytes(fs->cache) <= room)
+                break;
+        }
+        if (pthread_cond_timedwait(&fs->budget_cv, &fs->budget_mu, &until) == ETIMEDOUT) {
+            pthread_mutex_unlock(&fs->budget_mu);
+            holofs_log(fs, "%s: no room in the decode budget (decode_mb=%u) after %d s of "
+                           "other decodes: refused", path, fs->decode_mb, WAIT_S);
+            return -EIO;
+        }
+    }
+    fs->inflight += est;
+    pthread_mutex_unlock(&fs->budget_mu);
+    return 0;
+}
+
+static void budget_release(holofs *fs, uint64_t est)
+{
+    pthread_mutex_lock(&fs->budget_mu);
+    fs->inflight -= est;
+    pthread_cond_broadcast(&fs->budget_cv);
+    pthread_mutex_unlock(&fs->budget_mu);
+}
+
+/* Decode and serialise the encoded file `path` (chunk directory `dir`). */
+static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **buf,
+                       size_t *len)
+{
     holo_decode_opts o;
     holo_decoded d;
     holo_err err = {0};
-    size_t oi;
-    if (pk_resolve(fs->store, path, dir, sizeof dir, &oi) == PK_OBJECT) {   /* container object */
-        int rc = pk_load(dir, oi, buf, len, &err);
-        if (rc < 0)
-            holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
-        return rc;
-    }
-    if (ns_join(dir, sizeof dir, fs->store, path, NS_SUFFIX) < 0)
-        return -ENAMETOOLONG;
     holo_decode_opts_init(&o);
     o.warn = warn_cb;
     o.warn_ctx = fs;
     memset(&d, 0, sizeof d);
-    int rc = holo_decode_dir(dir, &o, &d, &err);
-    if (rc < 0) {
+    if (holo_decode_dir(dir, &o, &d, &err) < 0) {
         holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
-        return -EIO;           /* no valid chunk, corrupt set: the reader sees EIO */
+        return -fs_errno(&err);
     }
-    holo_view v = ns_view(ns_basename(path), d.info.kind);
-    rc = holo_view_render(&d, v, buf, len, &err);
+    /* A binary with bytes missing or failing their checks would read as wrong bytes, which
+     * nothing downstream can tell from right ones: refuse it. Degraded images and audio are
+     * the point of the codec and are served. */
+    if (d.info.kind == HOLO_KIND_BINARY && !d.info.exact) {
+        holofs_log(fs, "%s: cannot decode exactly (%u/%u chunks valid): refused rather than "
+                       "serve wrong bytes", path, d.info.chunks_present, d.info.block_count);
+        holo_decoded_free(&d);
+        return -EIO;
+    }
+    int rc = holo_view_render(&d, ns_view(ns_basename(path), d.info.kind), buf, len, &err);
     if (rc < 0) {
         holofs_log(fs, "%s: cannot serialise: %s", path, err.msg);
         holo_decoded_free(&d);
-        return rc == HOLO_ENOMEM ? -ENOMEM : -EIO;
+        return -fs_errno(&err);
     }
     if (fs->debug)
         holofs_log(fs, "decoded %s: %u/%u chunks, %zu bytes", path, d.info.chunks_present,
                    d.info.block_count, *len);
     holo_decoded_free(&d);
     return 0;
+}
+
+static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
+{
+    holofs *fs = ctx;
+    char dir[PATH_MAX];
+    holo_err err = {0};
+    size_t oi;
+    if (pk_resolve(fs->store, path, dir, sizeof dir, &oi) == PK_OBJECT) {   /* container object */
+        holo_pack_index idx;
+        if (holo_pack_read_index(dir, &idx, &err) < 0) {
+            holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
+            return -fs_errno(&err);
+        }
+        uint64_t est = oi < idx.n_objects ? pk_decode_estimate(&idx, oi) : 0;
+        holo_pack_index_free(&idx);
+        int rc = budget_acquire(fs, path, est);
+        if (rc < 0)
+            return rc;
+        rc = pk_load(dir, oi, buf, len, &err);
+        budget_release(fs, est);
+        if (rc < 0)
+            holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
+        return rc;
+    }
+    if (ns_join(dir, sizeof dir, fs->store, path, NS_SUFFIX) < 0)
+        return -ENAMETOOLONG;
+    holo_info info;
+    if (holo_info_dir(dir, &info, &err) < 0) {
+        holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
+        return -fs_errno(&err);
+    }
+    uint64_t est = decode_estimate(&info, ns_view(ns_basename(path), info.kind));
+    int rc = budget_acquire(fs, path, est);
+    if (rc < 0)
+        return rc;
+    rc = decode_view(fs, path, dir, buf, len);
+    budget_release(fs, est);
+    return rc;
 }
 
 /* ---- stat ------------------------------------------------------------------------------- */
@@ -398,6 +494,10 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
             return fstat(h->pend->fd, st) < 0 ? -errno : 0;
         if (h->type == FH_PLAIN)
             return fstat(h->fd, st) < 0 ? -errno : 0;
+        if (h->type == FH_SNAP) {   /* the snapshot's size, however the store changed since */
+            *st = h->st;
+            return 0;
+        }
     }
     if (!path)
         return -ENOENT;
@@ -417,6 +517,21 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     default:
         return 0;
     }
+}
+
+/* ---- ownership ------------------------------------------------------------------------- */
+/* The kernel checks permissions against what getattr reports (default_permissions), so what a
+ * user creates through the mount must be theirs in the store. Only root can give files away;
+ * a holofs run by a user owns everything it creates anyway. */
+static void give_to(const char *spath, uid_t uid, gid_t gid)
+{
+    if (geteuid() == 0 && lchown(spath, uid, gid) < 0) { /* best effort: it stays root's */ }
+}
+
+static void give_to_caller(const char *spath)
+{
+    const struct fuse_context *c = fuse_get_context();
+    give_to(spath, c->uid, c->gid);
 }
 
 /* ---- directories ------------------------------------------------------------------------ */
@@ -584,7 +699,10 @@ static int fs_mkdir(const char *path, mode_t mode)
     char enc[PATH_MAX];
     if (ns_join(enc, sizeof enc, fs->store, path, NS_SUFFIX) == 0 && lstat(enc, &st) == 0)
         return -EEXIST;
-    return mkdir(spath, mode) < 0 ? -errno : 0;
+    if (mkdir(spath, mode) < 0)
+        return -errno;
+    give_to_caller(spath);
+    return 0;
 }
 
 static int fs_rmdir(const char *path)
@@ -662,7 +780,8 @@ static int fs_unlink(const char *path)
     return rc;
 }
 
-/* The end of an atomic write through the mount (write NAME.tmpXXXXXX, rename to NAME):
+/* The end of an atomic write through the mount (write a hidden temporary such as
+ * NAME.tmpXXXXXX or libholo's .holo-tmp-PID-N, rename to NAME):
  * encode the temporary file into NAME.holo/, then remove it. */
 static int rename_encode(holofs *fs, const char *sfrom, const char *to)
 {
@@ -677,10 +796,14 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
         o.chunk_kb = fs->chunk_kb;
     if (fs->codec_version > 0)
         o.codec_version = fs->codec_version;
+    struct stat st;
+    if (lstat(sfrom, &st) < 0)
+        return -errno;
     if (holo_encode_file(sfrom, out, &o, &err) < 0) {
         holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
-        return -holo_to_errno(&err);
+        return -fs_errno(&err);
     }
+    give_to(out, st.st_uid, st.st_gid);
     unlink(sfrom);
     forget(fs, to, 0, NULL, NULL);
     return 0;
@@ -742,7 +865,9 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 }
 
 /* ---- pending writes ------------------------------------------------------------------- */
-static fs_pend *pend_new(holofs *fs, const char *path, mode_t mode, int *rc)
+/* A pending write of path, to be owned by uid:gid with mode `mode` once encoded. */
+static fs_pend *pend_new(holofs *fs, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                         int *rc)
 {
     fs_pend *p = calloc(1, sizeof *p);
     if (!p || !(p->path = strdup(path))) {
@@ -761,7 +886,12 @@ static fs_pend *pend_new(holofs *fs, const char *path, mode_t mode, int *rc)
         free(p);
         return NULL;
     }
-    if (fchmod(p->fd, mode & 07777) < 0) { /* best effort: mode shown while writing */ }
+    /* the temp file carries mode and owner: getattr shows them while writing, and the
+     * encoder gives the chunk directory the input's mode */
+    if (fchmod(p->fd, mode & 07777) < 0) { /* best effort */ }
+    if (geteuid() == 0 && fchown(p->fd, uid, gid) < 0) { /* best effort */ }
+    p->uid = uid;
+    p->gid = gid;
     pthread_mutex_init(&p->mu, NULL);
     p->refs = 1;
     pthread_mutex_lock(&fs->mu);
@@ -859,8 +989,10 @@ static int pend_commit(holofs *fs, fs_pend *p)
         } else if (ns_is_hidden(ns_basename(path))) {
             /* a temporary name: keep the bytes as they are, encode when it is renamed */
             rc = copy_out(p->fd, plain, st.st_mode & 0666);
-            if (rc == 0)
+            if (rc == 0) {
+                give_to(plain, p->uid, p->gid);
                 p->dirty = 0;
+            }
         } else if (st.st_size == 0) {
             /* nothing to encode (the codec refuses empty input): an empty plain file */
             int fd = open(plain, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0666);
@@ -868,16 +1000,18 @@ static int pend_commit(holofs *fs, fs_pend *p)
                 rc = -errno;
             } else {
                 close(fd);
+                give_to(plain, p->uid, p->gid);
                 if (lstat(out, &pst) == 0 && S_ISDIR(pst.st_mode))
                     rc = remove_chunkdir(fs, out);
                 if (rc == 0)
                     p->dirty = 0;
             }
         } else if (holo_encode_file(p->tmp, out, &o, &err) < 0) {
-            rc = -holo_to_errno(&err);
+            rc = -fs_errno(&err);
             holofs_log(fs, "%s: encode failed, previous version kept: %s", path, err.msg);
         } else {
             p->dirty = 0;
+            give_to(out, p->uid, p->gid);
             /* an empty plain placeholder (touch, then write) gives way to the encoded file */
             if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)
                 unlink(plain);
@@ -885,11 +1019,6 @@ static int pend_commit(holofs *fs, fs_pend *p)
                 holofs_log(fs, "encoded %s", path);
         }
         forget(fs, path, 0, NULL, NULL);
-        pthread_mutex_lock(&fs->mu);
-        fs_node *n = node_get(fs, path);
-        if (n)
-            n->pc_gen = 0;    /* written bytes may sit in the page cache: never keep it */
-        pthread_mutex_unlock(&fs->mu);
     }
     free(path);
     pthread_mutex_unlock(&p->mu);
@@ -938,14 +1067,17 @@ static void fh_free(fs_fh *h)
     free(h);
 }
 
-static int open_write(holofs *fs, const char *path, int flags, mode_t mode, int fill,
-                      struct fuse_file_info *fi)
+/* A write handle on path; the result gets `mode` and the owner of `owner` (NULL: the caller). */
+static int open_write(holofs *fs, const char *path, int flags, mode_t mode,
+                      const struct stat *owner, int fill, struct fuse_file_info *fi)
 {
     fs_fh *h;
     int rc = fh_new(&h, FH_WRITE, path);
     if (rc < 0)
         return rc;
-    h->pend = pend_new(fs, path, mode, &rc);
+    const struct fuse_context *c = fuse_get_context();
+    h->pend = pend_new(fs, path, mode, owner ? owner->st_uid : c->uid,
+                       owner ? owner->st_gid : c->gid, &rc);
     if (!h->pend) {
         fh_free(h);
         return rc;
@@ -972,10 +1104,10 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     int sh;
     if (fs->ro)
         return -EROFS;
-    /* Temporary names (NAME.tmpXXXXXX) may be created: they live as pending writes only and
+    /* Temporary names (NAME.tmpXXXXXX, .holo-tmp-PID-N) may be created: they live as pending writes only and
      * are encoded under whatever name they are renamed to. holofs's own names may not. */
     const char *base = ns_basename(path);
-    if (strncmp(base, ".holofs-", 8) == 0 || strncmp(base, ".fuse_hidden", 12) == 0)
+    if (ns_is_reserved(base))
         return -EPERM;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_PLAIN) {
@@ -994,12 +1126,19 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     }
     if (t == NS_DIR)
         return -EISDIR;
-    return open_write(fs, path, fi->flags, mode, 0, fi);
+    return open_write(fs, path, fi->flags, mode, NULL, 0, fi);
 }
 
-/* A read handle holding the current decoded snapshot of path (decoded now if not cached). Without
- * the watcher nothing else notices new chunks, so the cached decode is dropped first. */
-static int open_snapshot(holofs *fs, const char *path, fs_fh **out)
+/* A read handle holding the current decoded snapshot of path (decoded now if not cached) and
+ * the attributes `st` it is served with. Without the watcher nothing else notices new chunks,
+ * so the cached decode is dropped first.
+ *
+ * Every snapshot handle reads with direct I/O: the kernel's page cache and file size belong to
+ * the inode, shared by all handles and refreshed from the store by any stat, so a handle read
+ * through them could be cut short or mixed with a newer version. direct_io reads come from
+ * this handle's snapshot alone, whole, until it is closed. */
+static int open_snapshot(holofs *fs, const char *path, const struct stat *st,
+                         struct fuse_file_info *fi)
 {
     fs_fh *h;
     int rc = fh_new(&h, FH_SNAP, path);
@@ -1011,7 +1150,18 @@ static int open_snapshot(holofs *fs, const char *path, fs_fh **out)
         fh_free(h);
         return rc;
     }
-    *out = h;
+    h->st = *st;
+    h->st.st_size = (off_t)h->snap->len;
+    h->st.st_blocks = (blkcnt_t)((h->snap->len + 511) / 512);
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_get(fs, path);
+    if (n) {
+        n->open_snaps++;
+        h->counted = 1;
+    }
+    pthread_mutex_unlock(&fs->mu);
+    fi->direct_io = 1;
+    fi->fh = (uint64_t)(uintptr_t)h;
     return 0;
 }
 
@@ -1034,12 +1184,10 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     if (pt == PK_OBJECT) {   /* a container object: read-only, decoded through the cache */
         if (wr || (fi->flags & O_TRUNC))
             return -EROFS;
+        if ((rc = pk_stat(fs, path, &st)) != 0)
+            return rc < 0 ? rc : -ENOENT;
         poll_touch(fs, path, spath, FS_POLL_OPEN);
-        if ((rc = open_snapshot(fs, path, &h)) < 0)
-            return rc;
-        fi->direct_io = 1;
-        fi->fh = (uint64_t)(uintptr_t)h;
-        return 0;
+        return open_snapshot(fs, path, &st, fi);
     }
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_NONE) {
@@ -1067,7 +1215,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     if (t == NS_DIR)
         return -EISDIR;
     if (t == NS_PLAIN && wr && st.st_size == 0)   /* empty placeholder: write encodes */
-        return open_write(fs, path, fi->flags | O_TRUNC, st.st_mode & 0666, 0, fi);
+        return open_write(fs, path, fi->flags | O_TRUNC, st.st_mode & 0666, &st, 0, fi);
     if (t == NS_PLAIN || t == NS_OTHER) {
         if ((rc = fh_new(&h, FH_PLAIN, path)) < 0)
             return rc;
@@ -1081,27 +1229,11 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     }
     /* encoded */
     if (wr || (fi->flags & O_TRUNC))
-        return open_write(fs, path, fi->flags, st.st_mode & 0666, !(fi->flags & O_TRUNC), fi);
+        return open_write(fs, path, fi->flags, st.st_mode & 0666, &st,
+                          !(fi->flags & O_TRUNC), fi);
     poll_touch(fs, path, spath, FS_POLL_OPEN);
-    if ((rc = open_snapshot(fs, path, &h)) < 0)
-        return rc;
-    /* The kernel page cache is per inode, a snapshot per handle. A handle whose generation
-     * differs from other open handles reads direct; otherwise it may use the page cache, kept
-     * only when it already holds this generation. */
-    pthread_mutex_lock(&fs->mu);
-    fs_node *n = node_get(fs, path);
-    uint64_t g = h->snap->gen;
-    if (!n || (n->open_pc > 0 && n->pc_gen != g)) {
-        fi->direct_io = 1;
-    } else {
-        fi->keep_cache = n->pc_gen == g;
-        n->pc_gen = g;
-        n->open_pc++;
-        h->pc = 1;
-    }
-    pthread_mutex_unlock(&fs->mu);
-    fi->fh = (uint64_t)(uintptr_t)h;
-    return 0;
+    enc_stat(fs, path, spath, &st);
+    return open_snapshot(fs, path, &st, fi);
 }
 
 static int fs_read(const char *path, char *buf, size_t size, off_t off,
@@ -1170,11 +1302,11 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
     fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
     switch (h->type) {
     case FH_SNAP:
-        if (h->pc) {
+        if (h->counted) {
             pthread_mutex_lock(&fs->mu);
             fs_node *n = node_get(fs, h->path);
-            if (n && n->open_pc)
-                n->open_pc--;
+            if (n && n->open_snaps)
+                n->open_snaps--;
             pthread_mutex_unlock(&fs->mu);
         }
         fs_snap_put(fs->cache, h->snap);
@@ -1236,7 +1368,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     if (st.st_size == size)
         return 0;
     /* decode, cut or extend, encode again */
-    fs_pend *p = pend_new(fs, path, st.st_mode, &rc);
+    fs_pend *p = pend_new(fs, path, st.st_mode, st.st_uid, st.st_gid, &rc);
     if (!p)
         return rc;
     if ((rc = pend_fill(fs, p, path)) == 0) {
@@ -1254,6 +1386,8 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
     (void)fi;
+    if (!path)   /* an open file removed meanwhile */
+        return -ENOENT;
     holofs *fs = ctx_fs();
     int rc_pk = pk_ro(fs, path);   /* containers are read-only */
     if (rc_pk < 0)
@@ -1265,7 +1399,10 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
         return -EROFS;
     switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
     case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
-    case NS_ENCODED: return 0;   /* the mode of an encoded file follows its directory */
+    case NS_ENCODED: {   /* an encoded file's mode is its directory's, without x */
+        mode_t m = mode & 0666;
+        return chmod(spath, m | (m & 0444) >> 2) < 0 ? -errno : 0;
+    }
     default: return chmod(spath, mode) < 0 ? -errno : 0;
     }
 }
@@ -1273,6 +1410,8 @@ static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
     (void)fi;
+    if (!path)   /* an open file removed meanwhile */
+        return -ENOENT;
     holofs *fs = ctx_fs();
     int rc_pk = pk_ro(fs, path);   /* containers are read-only */
     if (rc_pk < 0)
@@ -1292,6 +1431,8 @@ static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
     (void)fi;
+    if (!path)   /* an open file removed meanwhile */
+        return -ENOENT;
     holofs *fs = ctx_fs();
     int rc_pk = pk_ro(fs, path);   /* containers are read-only */
     if (rc_pk < 0)
@@ -1361,7 +1502,10 @@ static int fs_symlink(const char *target, const char *path)
         return -EPERM;
     if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
-    return symlink(target, spath) < 0 ? -errno : 0;
+    if (symlink(target, spath) < 0)
+        return -errno;
+    give_to_caller(spath);
+    return 0;
 }
 
 /* ---- extended attributes ---------------------------------------------------------------- */
@@ -1559,6 +1703,8 @@ const struct fuse_operations holofs_ops = {
 int holofs_init(holofs *fs)
 {
     pthread_mutex_init(&fs->mu, NULL);
+    pthread_mutex_init(&fs->budget_mu, NULL);
+    pthread_cond_init(&fs->budget_cv, NULL);
     fs->nodes = calloc(NODE_BUCKETS, sizeof *fs->nodes);
     if (!fs->nodes)
         return -ENOMEM;
@@ -1591,5 +1737,7 @@ void holofs_fini(holofs *fs)
         free(p->path);
         free(p);
     }
+    pthread_cond_destroy(&fs->budget_cv);
+    pthread_mutex_destroy(&fs->budget_mu);
     pthread_mutex_destroy(&fs->mu);
 }

@@ -24,6 +24,7 @@ typedef struct holofs {
     /* options */
     char store[4096];         /* absolute store path, no trailing slash */
     unsigned cache_mb;        /* decoded-output cache bound, default 256 */
+    unsigned decode_mb;       /* bound on decodes in flight plus the cache, default 512 */
     long chunk_kb;            /* encode: target chunk size (0 = codec default) */
     int codec_version;        /* encode: 1..4 (0 = automatic: images 4, others 2) */
     int ro;
@@ -36,6 +37,9 @@ typedef struct holofs {
     pthread_mutex_t mu;       /* guards nodes, pend and the warned flags */
     fs_node **nodes;          /* hash table of per-path state */
     fs_pend *pend;            /* files being written through the mount */
+    pthread_mutex_t budget_mu;
+    pthread_cond_t budget_cv; /* signalled when a decode gives its reservation back */
+    uint64_t inflight;        /* estimated bytes of the decodes running now */
 } holofs;
 
 extern const struct fuse_operations holofs_ops;

@@ -1,5 +1,6 @@
 /* pack.c — HOPK containers as read-only directories of objects (see pack.h). */
 #include "pack.h"
+#include "holoerr.h"
 #include "ns.h"
 #include <errno.h>
 #include <limits.h>
@@ -95,6 +96,14 @@ pk_type pk_resolve(const char *store, const char *path, char *cdir, size_t cdirs
     return PK_OBJECT;
 }
 
+uint64_t pk_decode_estimate(const holo_pack_index *idx, size_t i)
+{
+    uint64_t resid = idx->total_residual, view = pk_size(idx, i);
+    if (resid > UINT64_MAX / 4 || view > UINT64_MAX / 4)
+        return UINT64_MAX;
+    return 2 * resid + 2 * view;   /* both are capped when the manifest is read */
+}
+
 int pk_load(const char *cdir, size_t i, uint8_t **buf, size_t *len, holo_err *err)
 {
     holo_decoded d;
@@ -105,5 +114,5 @@ int pk_load(const char *cdir, size_t i, uint8_t **buf, size_t *len, holo_err *er
                                                                  : HOLO_VIEW_STORED_PNG,
                               buf, len, err);
     holo_decoded_free(&d);
-    return rc == 0 ? 0 : rc == HOLO_ENOMEM ? -ENOMEM : -EIO;
+    return rc == 0 ? 0 : -fs_errno(err);
 }

@@ -29,6 +29,10 @@ void pk_name(const holo_pack_index *idx, size_t i, char *out, size_t outsz);
 /* Exact size of object i as served (stored PNG or WAV). */
 uint64_t pk_size(const holo_pack_index *idx, size_t i);
 
+/* Peak memory of unpacking object i, from the manifest: the whole residual of the container
+ * (int16 per element) plus the object's pixels or samples and its served bytes. */
+uint64_t pk_decode_estimate(const holo_pack_index *idx, size_t i);
+
 /* Decode object i of cdir and serialise it. 0 or -errno; err gets the message. */
 int pk_load(const char *cdir, size_t i, uint8_t **buf, size_t *len, holo_err *err);
 

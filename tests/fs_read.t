@@ -34,6 +34,8 @@ cp "$S"/img.png.holo/chunk_000[2-6].holo "$S/part4.png.holo/"
 # a corrupt chunk, and a set with no valid chunk at all
 cp -r "$S/data.bin.holo" "$S/corrupt.bin.holo"
 printf 'garbage' > "$S/corrupt.bin.holo/chunk_0003.holo"
+cp -r "$S/view.ppm.holo" "$S/corrupt.ppm.holo"
+printf 'garbage' > "$S/corrupt.ppm.holo/chunk_0003.holo"
 mkdir "$S/empty.bin.holo"
 printf 'garbage' > "$S/empty.bin.holo/chunk_0000.holo"
 # a directory of many encoded files (hard links: cheap), listed with prefetching threads
@@ -49,11 +51,11 @@ if ! mount_fs; then
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
     fi
 fi
-plan 46
+plan 49
 mounted; ok $? "holofs mounts the store"
 
 # ---- namespace ----------------------------------------------------------------------------
-is "$(ls "$M" | tr '\n' ' ')" "a corrupt.bin data.bin dup.bin empty.bin img.png large.bin many part.bin part.png part4.png plain.txt snd.wav view.ppm " \
+is "$(ls "$M" | tr '\n' ' ')" "a corrupt.bin corrupt.ppm data.bin dup.bin empty.bin img.png large.bin many part.bin part.png part4.png plain.txt snd.wav view.ppm " \
     "X.holo/ shows as X; hidden bookkeeping never shows"
 is "$(ls -A "$M/a/b")" "deep.bin" "nested directories are mirrored"
 run ls -l "$M"
@@ -88,7 +90,7 @@ cmp -s got.wav dec.wav
 ok $? "audio: WAV bytes equal holo decode"
 is "$(head -c 4 got.wav)" RIFF "audio is served as WAV"
 sizes_ok=0
-for f in data.bin img.png view.ppm snd.wav a/b/deep.bin part.bin part.png part4.png corrupt.bin; do
+for f in data.bin img.png view.ppm snd.wav a/b/deep.bin part.png part4.png corrupt.ppm; do
     s=$(stat -c %s "$M/$f"); n=$(tcat "$M/$f" | wc -c)
     [ "$s" = "$n" ] || { sizes_ok=1; echo "#   $f: st_size $s, read $n"; }
 done
@@ -106,10 +108,12 @@ is "$(xattr "$M/snd.wav" user.holo.size)" 6000/8000/2 "xattr size of audio (fram
 is "$(xattr "$M/part.bin" user.holo.chunks) $(xattr "$M/part.bin" user.holo.exact)" "5/32 0" "partial set: chunks 5/32, not exact"
 
 # ---- partial, shadowed, corrupt, empty --------------------------------------------------------
-"$holo" decode -o dec_part.bin "$S/part.bin.holo" > /dev/null 2>&1
-tcat "$M/part.bin" > got_part.bin
-cmp -s got_part.bin dec_part.bin
-ok $? "partial binary set: same bytes as holo decode of the same subset"
+# a binary that does not decode exactly would be wrong bytes: EIO, never a guess
+run tcat "$M/part.bin"
+is "$rc $(printf %s "$out" | wc -c)" "1 0" "partial binary set: no byte is served"
+like "$err" "Input/output error" "... the read fails with EIO"
+grep -q 'part.bin: cannot decode exactly (5/32 chunks valid)' "$T/holofs.log"
+ok $? "... with a log line naming the file and the problem"
 "$holo" decode -o dec_part.png "$S/part.png.holo" > /dev/null 2>&1
 tcat "$M/part.png" > got_part.png
 is "$("$psnr" got_part.png dec_part.png)" inf "partial v2 image set: same pixels as holo decode"
@@ -122,10 +126,12 @@ tcat "$M/dup.bin" > got_dup.bin; stat "$M/dup.bin" > /dev/null
 cmp -s got_dup.bin data.bin
 ok $? "when X and X.holo/ both exist the encoded file wins"
 is "$(grep -c 'both dup.bin and dup.bin.holo' "$T/holofs.log")" 1 "... and holofs warns once"
-"$holo" decode -o dec_corrupt.bin "$S/corrupt.bin.holo" > /dev/null 2>&1
-tcat "$M/corrupt.bin" > got_corrupt.bin
-cmp -s got_corrupt.bin dec_corrupt.bin
-ok $? "a corrupt chunk is skipped as in holo decode"
+"$holo" decode -o dec_corrupt.ppm "$S/corrupt.ppm.holo" > /dev/null 2>&1
+tcat "$M/corrupt.ppm" > got_corrupt.ppm
+cmp -s got_corrupt.ppm dec_corrupt.ppm && [ "$("$psnr" got_corrupt.ppm img.png)" != inf ]
+ok $? "a corrupt image chunk is skipped as in holo decode (degraded pixels served)"
+run tcat "$M/corrupt.bin"
+like "$err" "Input/output error" "a binary with a corrupt chunk reads EIO (31 of 32 is not exact)"
 grep -q 'chunk_0003.holo' "$T/holofs.log"
 ok $? "the skipped chunk is logged"
 run tcat "$M/empty.bin"

@@ -47,13 +47,39 @@ static void touch(const char *path)
 
 int main(void)
 {
-    plan(23);
+    plan(26);
     char x[256];
     ok(ns_is_hidden(".holofs-tmp"), ".holofs-tmp is hidden");
     ok(ns_is_hidden(".photo.png.holo.tmpAb12Cd"), "libholo temp directories are hidden");
     ok(ns_is_hidden("chunk_0001.holo.tmpXYZ123"), "libholo temp files are hidden");
     ok(ns_is_hidden(".a.holo.tmpXYZ123.oldAbC123"), "... and directories being replaced");
     ok(!ns_is_hidden(".profile") && !ns_is_hidden("a.tmp"), "ordinary names are not");
+    ok(ns_is_hidden(".holo-tmp-123-0") && ns_is_hidden(".holo-tmp-123-4.oldAbC123"),
+       "libholo's short temporaries (.holo-tmp-PID-N, and replaced sets) are hidden");
+    ok(!ns_is_reserved(".holo-tmp-123-0") && ns_is_reserved(".holofs-tmp") &&
+       ns_is_reserved(".fuse_hidden0001"),
+       "... but not reserved: atomic writes through the mount may use them");
+    {
+        /* a leftover of a dead pid below a plain directory goes; one inside a chunk
+         * directory is not looked at (nothing of ours is there) */
+        char d[] = "/tmp/t_fs_ns_sweep.XXXXXX", p1[256], p2[256], p3[256];
+        if (mkdtemp(d)) {
+            snprintf(p1, sizeof p1, "%s/sub", d); mkdir(p1, 0755);
+            snprintf(p1, sizeof p1, "%s/sub/.holo-tmp-999999999-0", d); mkdir(p1, 0755);
+            snprintf(p2, sizeof p2, "%s/x.holo", d); mkdir(p2, 0755);
+            snprintf(p2, sizeof p2, "%s/x.holo/.holo-tmp-999999999-1", d); mkdir(p2, 0755);
+            snprintf(p3, sizeof p3, "%s/.holo-tmp-%ld-2", d, (long)getpid()); mkdir(p3, 0755);
+            int n = ns_sweep_store(d);
+            ok(n == 1 && access(p1, F_OK) < 0 && access(p2, F_OK) == 0 && access(p3, F_OK) == 0,
+               "ns_sweep_store removes dead temporaries in subdirectories, keeps live ones (%d)", n);
+            rmdir(p2); rmdir(p3);
+            snprintf(p2, sizeof p2, "%s/x.holo", d); rmdir(p2);
+            snprintf(p1, sizeof p1, "%s/sub", d); rmdir(p1);
+            rmdir(d);
+        } else {
+            ok(0, "mkdtemp");
+        }
+    }
     ok(ns_strip_suffix("photo.png.holo", x, sizeof x) && strcmp(x, "photo.png") == 0,
        "photo.png.holo -> photo.png");
     ok(!ns_strip_suffix(".holo", x, sizeof x), "a bare .holo is not an encoded name");

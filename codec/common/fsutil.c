@@ -1,12 +1,14 @@
-/* fsutil.c — whole-file reads, atomic writes and temporary directories. */
+/* fsutil.c — whole-file reads, atomic writes, temporary names and directories. */
 #include "internal.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int holo_path_join(char *out, size_t outsz, const char *dir, const char *name)
@@ -71,6 +73,90 @@ int holo_read_chunk(const char *path, size_t cap, uint8_t **buf, size_t *len, ho
     return read_whole(path, O_NOFOLLOW, cap, buf, len, err);
 }
 
+/* Temporary names are ".holo-tmp-PID-N" (at most 31 bytes whatever the final name, so any
+ * name that fits NAME_MAX can be written): the pid lets a later run tell a leftover of a
+ * killed process from a write in flight. */
+#define TMP_PREFIX ".holo-tmp-"
+#define STALE_AGE_S (24 * 3600)
+/* Deep enough for any tree we create; bounds the descriptors held open by the walk. */
+#define RMTREE_MAX_DEPTH 64
+
+static int tmp_name(char *out, size_t outsz, const char *dir, size_t dirlen)
+{
+    static unsigned counter;
+    unsigned n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+    int len = dirlen ? snprintf(out, outsz, "%.*s/" TMP_PREFIX "%ld-%u", (int)dirlen, dir, (long)getpid(), n)
+                     : snprintf(out, outsz, TMP_PREFIX "%ld-%u", (long)getpid(), n);
+    return len < 0 || (size_t)len >= outsz ? -1 : 0;
+}
+
+/* Length of the directory part of path[0..len) ("a/b/c" -> 3, "c" -> 0, "/c" -> 1 for "/"). */
+static size_t dir_len(const char *path, size_t len)
+{
+    const char *slash = memrchr(path, '/', len);
+    if (!slash) return 0;
+    return slash == path ? 1 : (size_t)(slash - path);
+}
+
+/* Remove dfd/name. Every step is relative to an open directory and nothing is opened without
+ * O_NOFOLLOW, so a directory swapped for a symlink mid-walk is unlinked, never followed. */
+static void rmtree_at(int dfd, const char *name, int depth)
+{
+    if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT) return;
+    if (depth >= RMTREE_MAX_DEPTH) return;
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        unlinkat(dfd, name, 0);   /* swapped for a non-directory since: drop the name itself */
+        return;
+    }
+    DIR *d = fdopendir(fd);
+    if (!d) { close(fd); return; }
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            rmtree_at(fd, e->d_name, depth + 1);
+    closedir(d);
+    unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+void holo_rmtree(const char *path)
+{
+    rmtree_at(AT_FDCWD, path, 0);
+}
+
+/* 1 when `name` is a temporary of ours whose writer is gone (its pid no longer exists) or that
+ * has not changed for a day (pid reused, or written from another pid namespace). */
+static int tmp_is_stale(int dfd, const char *name)
+{
+    if (strncmp(name, TMP_PREFIX, sizeof TMP_PREFIX - 1) != 0) return 0;
+    const char *num = name + sizeof TMP_PREFIX - 1;
+    char *end;
+    errno = 0;
+    long pid = strtol(num, &end, 10);
+    if (errno || end == num || *end != '-' || pid <= 0) return 0;
+    if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) return 1;
+    struct stat st;
+    return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           time(NULL) - st.st_mtime > STALE_AGE_S;
+}
+
+int holo_tmp_sweep(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return 0;
+    DIR *d = fdopendir(fd);
+    if (!d) { close(fd); return 0; }
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (tmp_is_stale(fd, e->d_name)) {
+            rmtree_at(fd, e->d_name, 0);
+            removed++;
+        }
+    closedir(d);
+    return removed;
+}
+
 static int write_all(int fd, const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -86,11 +172,13 @@ static int write_all(int fd, const void *data, size_t len)
 int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_err *err)
 {
     char tmp[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    int n = slash ? snprintf(tmp, sizeof tmp, "%.*s/.%s.tmpXXXXXX", (int)(slash - path), path, slash + 1)
-                  : snprintf(tmp, sizeof tmp, ".%s.tmpXXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof tmp) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
+    int fd = -1;
+    for (int tries = 0; tries < 100 && fd < 0; tries++) {
+        if (tmp_name(tmp, sizeof tmp, path, dir_len(path, strlen(path))) < 0)
+            return holo_seterr(err, HOLO_EINVAL, "%s: path too long", path);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) break;
+    }
     if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
     if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         int e = errno;
@@ -98,7 +186,7 @@ int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_
         unlink(tmp);
         return holo_seterr_sys(err, e, "%s", path);
     }
-    fchmod(fd, 0644);   /* mkostemp creates 0600; outputs are ordinary readable files */
+    fchmod(fd, 0644);   /* created 0600 (private while written); outputs are ordinary readable files */
     if (close(fd) < 0 || rename(tmp, path) < 0) {
         int e = errno;
         unlink(tmp);
@@ -125,32 +213,21 @@ int holo_tmpdir_begin(const char *final_dir, char *tmp, size_t tmpsz, holo_err *
 {
     size_t len = strlen(final_dir);
     while (len > 1 && final_dir[len - 1] == '/') len--;
-    const char *slash = memrchr(final_dir, '/', len);
-    int n = slash ? snprintf(tmp, tmpsz, "%.*s/.%.*s.tmpXXXXXX", (int)(slash - final_dir), final_dir,
-                             (int)(len - (size_t)(slash + 1 - final_dir)), slash + 1)
-                  : snprintf(tmp, tmpsz, ".%.*s.tmpXXXXXX", (int)len, final_dir);
-    if (n < 0 || (size_t)n >= tmpsz) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", final_dir);
-    if (!mkdtemp(tmp)) return holo_seterr_sys(err, errno, "%s: cannot create temporary directory", final_dir);
-    chmod(tmp, 0755);
-    return 0;
-}
-
-void holo_rmtree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        char sub[PATH_MAX];
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            if (holo_path_join(sub, sizeof sub, path, e->d_name) < 0) continue;
-            struct stat st;
-            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) holo_rmtree(sub);
-            else unlink(sub);
+    size_t dlen = dir_len(final_dir, len);
+    char parent[PATH_MAX];
+    if (dlen >= sizeof parent) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", final_dir);
+    snprintf(parent, sizeof parent, "%.*s", dlen ? (int)dlen : 1, dlen ? final_dir : ".");
+    holo_tmp_sweep(parent);   /* leftovers of killed encodes into this directory */
+    for (int tries = 0; tries < 100; tries++) {
+        if (tmp_name(tmp, tmpsz, final_dir, dlen) < 0)
+            return holo_seterr(err, HOLO_EINVAL, "%s: path too long", final_dir);
+        if (mkdir(tmp, 0700) == 0) {
+            chmod(tmp, 0755);
+            return 0;
         }
-        closedir(d);
+        if (errno != EEXIST) break;
     }
-    rmdir(path);
+    return holo_seterr_sys(err, errno, "%s: cannot create temporary directory", final_dir);
 }
 
 int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err)

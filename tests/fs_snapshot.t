@@ -1,0 +1,64 @@
+#!/bin/sh
+# fs_snapshot.t — an open handle of an encoded file keeps the snapshot it opened until it is
+# closed: every byte it reads, to the snapshot's end, while the chunk directory is replaced
+# behind the mount and after the file is removed (through the mount or behind it). Fresh opens
+# and stats see the new version. (fstat is not asserted: the kernel asks FUSE for an inode's
+# attributes without the handle, so it shows the store's current state; see holofs(1) BUGS.)
+# holdopen (tests/tools) holds the descriptor while a script changes the store. Waits are
+# bounded.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fs_lib.sh"
+hold="$HOLO_TOOLS/holdopen"
+[ -x "$hold" ] || skip_all "holdopen is not built"
+
+cd "$T"
+head -c 147726 /dev/urandom > big.bin
+head -c 65536 /dev/urandom > small.bin
+for f in y z w; do "$holo" encode -o "$S/$f.bin.holo" big.bin > /dev/null 2>&1; done
+[ -d "$S/w.bin.holo" ] || skip_all "holo cannot encode the test input"
+mount_fs || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
+plan 12
+
+# Scripts run while the file is held open; each waits (bounded) until the mount shows the change.
+cat > replace.sh << EOS
+"$holo" encode -o "$S/y.bin.holo" small.bin > /dev/null 2>&1 || exit 1
+i=0
+while [ "\$(stat -c %s "$M/y.bin")" != 65536 ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+[ "\$(stat -c %s "$M/y.bin")" = 65536 ]
+EOS
+cat > rm_mount.sh << EOS
+rm "$M/z.bin" && [ ! -e "$M/z.bin" ] && [ ! -e "$S/z.bin.holo" ]
+EOS
+cat > rm_store.sh << EOS
+rm -r "$S/w.bin.holo" || exit 1
+i=0
+while [ -e "$M/w.bin" ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+[ ! -e "$M/w.bin" ]
+EOS
+
+# ---- the chunk directory is replaced by a smaller encoding while the file is open ----------
+"$hold" "$M/y.bin" "sh replace.sh" > got_y 2> rep_y
+is "$?" 0 "an open handle reads on while its chunk directory is replaced"
+cmp -s got_y big.bin
+ok $? "... every byte of the version it opened, none of the new one"
+like "$(cat rep_y)" "read=147726" "... to its end (147726 bytes, not the new 65536)"
+is "$(stat -c %s "$M/y.bin")" 65536 "stat by path shows the new size"
+tcat "$M/y.bin" | cmp -s - small.bin
+ok $? "a fresh open reads the new version"
+
+# ---- removed through the mount while open ----------------------------------------------------
+"$hold" "$M/z.bin" "sh rm_mount.sh" > got_z 2> rep_z
+is "$?" 0 "rm through the mount of an open file: the handle keeps reading"
+cmp -s got_z big.bin
+ok $? "... every byte of its snapshot"
+like "$(cat rep_z)" "read=147726" "... to its end"
+
+# ---- removed behind the mount while open -------------------------------------------------------
+"$hold" "$M/w.bin" "sh rm_store.sh" > got_w 2> rep_w
+is "$?" 0 "rm -r of the chunk directory behind the mount: the open handle keeps reading"
+cmp -s got_w big.bin
+ok $? "... every byte of its snapshot"
+like "$(cat rep_w)" "read=147726" "... to its end"
+
+umount_fs
+is "$fsrc" 0 "holofs exits cleanly"
