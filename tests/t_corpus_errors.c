@@ -1,16 +1,20 @@
-/* t_corpus_errors.c — fuzz findings that must be rejected cleanly (tests/corpus/errors/).
+/* t_corpus_errors.c — fuzz findings replayed as regression tests (tests/corpus/errors/).
  *
  * Each input is split at "\n--\n" into chunk_0000.holo ... (as fuzz_chunks does) and decoded in
  * a child process whose memory is capped at 1 GiB (RLIMIT_AS; under ASan its allocator returns
  * NULL above 1 GiB instead of aborting), so an input that makes the decoder ask for gigabytes
  * fails fast and the same way on every machine. Asserted for every input: the child exits
- * normally (no signal, no sanitizer report) and holo_decode_dir returns an error with a message.
+ * normally (no signal, no sanitizer report), and the decode either fails with an error message
+ * or gives the geometry (frames, pixels, bytes) that holo_info_dir reads from the headers.
  *
- * hobi_36gib_length (fuzz_chunks, make fuzz-long): one 50-byte HOBI v2 chunk, B = 1, whose header
- * claims a 36 GiB binary (under HOLO_MAX_BINARY, 64 GiB); the decoder callocs 36 GiB before it
- * looks at the chunk's 9-byte zlib slice. Today the error is ENOMEM (or, on a host that can
- * overcommit 36 GiB, a huge allocation); rejecting the chunk as corrupt (its slice cannot inflate
- * to the length it claims) is the codec's to do: that check is marked TODO until it does. */
+ * Found by make fuzz-long (fuzz_chunks), both for the codec to fix (their checks are TODO):
+ * - hobi_36gib_length: one 50-byte HOBI v2 chunk, B = 1, whose header claims a 36 GiB binary
+ *   (under HOLO_MAX_BINARY, 64 GiB); the decoder callocs 36 GiB before it looks at the chunk's
+ *   9-byte zlib slice. Today: ENOMEM (a host that can overcommit 36 GiB would go on). TODO:
+ *   reject it as corrupt (its slice cannot inflate to the length it claims).
+ * - hoau_v2_coarse_blowup: a 125-byte HOAU v2 set (4 blocks, headers: 100 frames at 8000 Hz)
+ *   that holo decode turns into a 335 MB WAV in 7.5 s (60+ s under ASan, the fuzzer's timeout),
+ *   in holo_interp_up from audio_set_reference. TODO: the decode must keep the header's frames. */
 #include "holo.h"
 #include "internal.h"
 #include "tap.h"
@@ -34,7 +38,9 @@ const char *__asan_default_options(void)
 }
 #endif
 
-/* Child: split buf into chunks under dir, decode; exit 10 + (-code) on error, 1 on success. */
+/* Child: split buf into chunks under dir, decode. Exit 10 + (-code) on an error, 1 when the
+ * decode succeeds with the geometry holo_info_dir reads from the headers, 3 when it succeeds
+ * with another (more frames, pixels or bytes than the chunks declare). */
 static int child(const uint8_t *buf, size_t len, const char *dir)
 {
 #if !defined(__SANITIZE_ADDRESS__)
@@ -56,10 +62,20 @@ static int child(const uint8_t *buf, size_t len, const char *dir)
     holo_decode_opts_init(&o);
     holo_decoded d;
     holo_err e;
+    holo_info hi;
     memset(&e, 0, sizeof e);
+    int have_info = holo_info_dir(dir, &hi, &e) == 0;
     if (holo_decode_dir(dir, &o, &d, &e) == 0) {
+        int same = !have_info || (d.info.frames == hi.frames && d.info.channels == hi.channels &&
+                                  d.info.width == hi.width && d.info.height == hi.height &&
+                                  d.info.length == hi.length);
+        if (!same)
+            fprintf(stderr, "#   decoded %u frames x %u ch, %ux%u, %llu bytes; headers say %u x %u,"
+                    " %ux%u, %llu\n", d.info.frames, d.info.channels, d.info.width,
+                    d.info.height, (unsigned long long)d.info.length, hi.frames, hi.channels,
+                    hi.width, hi.height, (unsigned long long)hi.length);
         holo_decoded_free(&d);
-        return 1;
+        return same ? 1 : 3;
     }
     fprintf(stderr, "#   error %d: %s\n", e.code, e.msg);
     return e.msg[0] && e.code < 0 ? 10 - e.code : 2;
@@ -85,9 +101,13 @@ int main(int argc, char **argv)
         int st = 0;
         waitpid(pid, &st, 0);
         int code = WIFEXITED(st) && WEXITSTATUS(st) >= 10 ? 10 - WEXITSTATUS(st) : 0;
-        ok(WIFEXITED(st) && WEXITSTATUS(st) >= 10,
-           "%s: decode fails cleanly with an error message (status %d, signal %d)", ent->d_name,
-           WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+        int rs = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        ok(rs == 1 || rs == 3 || rs >= 10,
+           "%s: handled without a crash or sanitizer report (status %d, signal %d)", ent->d_name,
+           rs, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+        int known = strcmp(ent->d_name, "hoau_v2_coarse_blowup") == 0;
+        ok(rs == 1 || rs >= 10, "%s: rejected, or decoded to the geometry its headers declare%s",
+           ent->d_name, known ? " # TODO codec: a 125-byte v2 audio set decodes to 335 MB" : "");
         if (strcmp(ent->d_name, "hobi_36gib_length") == 0)
             ok(code == HOLO_EINVAL || code == HOLO_ENOCHUNKS,
                "%s: rejected as corrupt before allocating its claimed length (error %d)"
