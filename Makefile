@@ -5,6 +5,7 @@
 #   make demo       install, build, and run the sample job
 #   make bench      print the benchmark tables
 #   make fuzz       build the libFuzzer targets (clang) into build/fuzz/
+#   make fuzz-smoke run each fuzz target for 20 s; make fuzz-long: 600 s each (FUZZ_SECONDS)
 #   make install PREFIX=/usr/local
 #
 # Objects go to $(BUILD); SAN=1 switches to build-san/ with the sanitizers.
@@ -59,7 +60,7 @@ BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 # Keep objects of tests and tools: make would otherwise delete them as intermediates.
 .SECONDARY:
 
-.PHONY: all deps check check-normal check-san test demo bench fuzz install clean
+.PHONY: all deps check check-normal check-san test demo bench fuzz fuzz-long fuzz-smoke install clean
 all: $(TOOLS)
 
 # Header dependencies come from the compiler (-MMD -MP): a header change rebuilds only its users.
@@ -133,9 +134,13 @@ deps:
 test-build: $(TOOLS) $(TESTS) $(TESTTOOLS)
 
 # Run the suite against one build. HOLO_BIN and HOLO_TOOLS tell the shell tests where to look.
+# The reference vectors are required: without them tests would skip and the run read "PASS".
+HOLO_VECTORS ?= $(abspath ../shared/vectors)
 test: test-build
+	@[ -f "$(HOLO_VECTORS)/formats/index.json" ] || \
+	  { echo "test: no reference vectors in $(HOLO_VECTORS) (clone ../shared or set HOLO_VECTORS)" >&2; exit 1; }
 	HOLO_BIN=$(abspath $(BINDIR)) HOLO_TOOLS=$(abspath $(BUILD)/tools) \
-	HOLO_VECTORS=$(abspath ../shared/vectors) HOLO_SAN=$(SAN) \
+	HOLO_VECTORS=$(HOLO_VECTORS) HOLO_SAN=$(SAN) \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	prove -j2 $(abspath $(TESTS)) $(sort $(wildcard tests/*.t))
 
@@ -166,6 +171,36 @@ build/fuzz/obj/%.o: %.c
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 build/fuzz/%: fuzz/%.c $(FUZZ_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -lm -lpthread -o $@
+
+# make fuzz-long: every target for FUZZ_SECONDS (default 600) in turn, on its seeds
+# fuzz/corpus/NAME/ (plus tests/corpus/NAME-without-fuzz_/ when present) with the inputs it
+# finds kept in build/fuzz/corpus/NAME/. A crash, leak, sanitizer report, timeout (> 60 s per
+# input) or RSS over 2 GiB fails the target: the input is in build/fuzz/artifacts/NAME/, the log
+# in build/fuzz/logs/NAME.log; every target still runs and the rule fails at the end.
+# make fuzz-smoke: the same for 20 s each. FUZZ_TARGETS selects targets (default all),
+# FUZZ_FLAGS adds libFuzzer flags. Not part of check: it needs clang, and a known finding
+# (tests/corpus/errors/) stops fuzz_chunks until the codec rejects it.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= $(FUZZ_SRC:fuzz/%.c=%)
+FUZZ_FLAGS ?=
+FUZZ_RUN = failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t build/fuzz/logs; \
+	  seeds=""; for d in fuzz/corpus/$$t tests/corpus/$${t\#fuzz_}; do [ -d $$d ] && seeds="$$seeds $$d"; done; \
+	  echo "fuzz: $$t for $(1) s on$$seeds (log build/fuzz/logs/$$t.log)"; \
+	  if build/fuzz/$$t -max_total_time=$(1) -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 $(FUZZ_FLAGS) \
+	       -artifact_prefix=build/fuzz/artifacts/$$t/ build/fuzz/corpus/$$t $$seeds \
+	       > build/fuzz/logs/$$t.log 2>&1; then \
+	    grep -E '^stat::number_of_executed_units|^Done' build/fuzz/logs/$$t.log | tr '\n' ' '; echo; \
+	  else \
+	    echo "fuzz: $$t FAILED:"; grep -E '^==[0-9]+==ERROR|SUMMARY|^artifact_prefix|Test unit written' build/fuzz/logs/$$t.log | head -5; \
+	    failed="$$failed $$t"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in$$failed" >&2; exit 1; fi
+fuzz-long: fuzz
+	@$(call FUZZ_RUN,$(FUZZ_SECONDS))
+fuzz-smoke: fuzz
+	@$(call FUZZ_RUN,20)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5

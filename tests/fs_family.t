@@ -30,7 +30,7 @@ is "$(xattr "$M/rec.png" user.holo.exact)" 0 "...and not exact"
 tcat "$M/rec.png" > r0.png
 [ "$("$psnr" r0.png img.png)" != inf ]; ok $? "...reads a degraded image"
 mv rec_spare/recovery_0001.holo "$S/rec.png.holo/"   # lands behind the mount: the watcher
-i=0; while [ "$(xattr "$M/rec.png" user.holo.recoverable)" != 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ "$(xattr "$M/rec.png" user.holo.recoverable)" != 1 ] && [ $i -lt $wait_steps ]; do sleep 0.1; i=$((i + 1)); done
 is "$(xattr "$M/rec.png" user.holo.recoverable)" 1 "a recovery chunk landing behind the mount: recoverable 1"
 is "$(xattr "$M/rec.png" user.holo.exact)" 1 "...exact 1"
 tcat "$M/rec.png" > r1.png
@@ -56,7 +56,7 @@ is "$(stat -c %s "$M/set/obj_0000.png") $(stat -c %s "$M/set/obj_0001.wav")" \
 is "$("$psnr" o0.png img.png)" inf "image object reads back exact"
 cmp -s o1.wav snd.wav; ok $? "audio object reads back exact"
 rm -f "$S/set.holo/chunk_0001.holo"
-i=0; while [ $i -lt 50 ]; do tcat "$M/set/obj_0000.png" > p0.png 2> /dev/null && [ "$("$psnr" p0.png img.png)" != inf ] && break; sleep 0.1; i=$((i + 1)); done
+i=0; while [ $i -lt $wait_steps ]; do tcat "$M/set/obj_0000.png" > p0.png 2> /dev/null && [ "$("$psnr" p0.png img.png)" != inf ] && break; sleep 0.1; i=$((i + 1)); done
 p=$("$psnr" p0.png img.png); [ "$p" != inf ] && [ -s p0.png ]; ok $? "a chunk removed: the image object is still readable (PSNR $p)"
 tcat "$M/set/obj_0001.wav" > p1.wav; [ -s p1.wav ] && ! cmp -s p1.wav snd.wav; ok $? "...and so is the audio object, degraded"
 rm "$M/set/obj_0000.png" 2> /dev/null; [ $? != 0 ] && [ -e "$S/set.holo/obj_0000_coarse.bin" ]; ok $? "objects are read-only"

@@ -44,7 +44,7 @@ i=1; while [ $i -le 40 ]; do mkdir "$S/many/f$i.bin.holo"; ln "$S"/data.bin.holo
 # bookkeeping that must never show
 mkdir "$S/.x.holo.tmpAbC123"; : > "$S/y.bin.tmpXyZ789"
 [ -s "$S/img.png.holo/chunk_0000.holo" ] && [ -s "$S/snd.wav.holo/chunk_0000.holo" ] ||
-    skip_all "holo cannot encode the test inputs"
+    bail_out "holo cannot encode the test inputs"
 
 if ! mount_fs; then
     if grep -qi "permission\|fuse: device not found\|not permitted" "$T/holofs.log"; then

@@ -1,4 +1,4 @@
-# lib.sh — TAP helpers for the shell tests: plan, ok, is, like, skip_all, run.
+# lib.sh — TAP helpers for the shell tests: plan, ok, is, like, skip_all, bail_out, run.
 # Sets T to a fresh temporary directory, removed on exit.
 : "${HOLO_BIN:=$(cd "$(dirname "$0")/.." && pwd)/bin}"
 : "${HOLO_TOOLS:=$(cd "$(dirname "$0")/.." && pwd)/build/tools}"
@@ -9,7 +9,10 @@ trap 'rm -rf "$T"' EXIT
 _n=0
 _failed=0
 plan() { echo "1..$1"; }
+# skip_all: only for what the machine cannot give (no /dev/fuse, mounting not permitted); never
+# for a package `make deps` installs or something the build makes: that is bail_out, a failure.
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+bail_out() { echo "Bail out! $1"; exit 1; }
 ok() { _n=$((_n + 1)); if [ "$1" = 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi; }
 is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got '$1', want '$2'"; fi; }
 like() { case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; echo "#   '$1' does not contain '$2'" ;; esac; }

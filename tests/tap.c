@@ -14,14 +14,16 @@ void plan(int n)
     fflush(stdout);
 }
 
+/* A description containing "# TODO" is a known failure (TAP's TODO directive): printed as
+ * "not ok", read by prove as expected, and not counted in done_testing()'s exit status. */
 static int report(int cond, const char *fmt, va_list ap)
 {
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     t_run++;
-    printf("%sok %d - ", cond ? "" : "not ", t_run);
-    vprintf(fmt, ap);
-    printf("\n");
+    printf("%sok %d - %s\n", cond ? "" : "not ", t_run, msg);
     fflush(stdout);
-    if (!cond) t_failed++;
+    if (!cond && !strstr(msg, "# TODO")) t_failed++;
     return cond;
 }
 

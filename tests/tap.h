@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 void plan(int n);                       /* "1..n"; plan(0) = no plan, done_testing() prints it */
+/* A description containing "# TODO ..." marks a known failure: TAP's TODO directive, not
+ * counted as a failure (prove reports it when it starts passing). */
 int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int is_int(long long got, long long want, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,64 @@
+#!/bin/sh
+# mkseeds.sh — (re)build the seed corpora fuzz/corpus/NAME/ from the reference vectors.
+#   sh fuzz/mkseeds.sh [VECTORS]     (default ../shared/vectors; needs bin/holo for the v4 seeds)
+# The seeds are committed; this script documents where they came from. Each seed joins the
+# files of one case with "\n--\n", the separator the chunk, v3 and v4 targets split on.
+set -e
+cd "$(dirname "$0")/.."
+V=${1:-${HOLO_VECTORS:-../shared/vectors}}
+C=$V/formats/cases
+out=fuzz/corpus
+mkdir -p $out/fuzz_chunks $out/fuzz_v3 $out/fuzz_v4 $out/fuzz_hnet
+sep() { printf '\n--\n'; }
+# join OUT FILE...: the files joined with the separator
+join() { o=$1; shift; first=1; : > "$o"; for f in "$@"; do [ $first = 1 ] || sep >> "$o"; cat "$f" >> "$o"; first=0; done; }
+
+# fuzz_chunks: up to 8 chunks of the small v1/v2 cases (images, audio, binaries)
+for c in image_v2_img_10x10_identity_B2 image_v2_img_32x5_B8 image_v1_img_37x23_B8 \
+         audio_v2_mono16_22050_B1 binary_v2_bin_1025_B4 binary_v2_bin_1_B1 binary_v1_bin_5000_B8_synthetic; do
+    join $out/fuzz_chunks/$c $(ls $C/$c/chunks/chunk_*.holo | head -8)
+done
+
+# fuzz_v3: parts 0-4 chunks, 5-6 recovery, 7 manifest.json (see fuzz_v3.c)
+v3case() { # NAME: chunks 0-4, recovery 0-1 (or empty), manifest
+    d=$C/$1/chunks; tmp=$(mktemp -d)
+    for i in 0 1 2 3 4; do f=$d/chunk_000$i.holo; [ -f $f ] && cp $f $tmp/p$i || : > $tmp/p$i; done
+    for i in 0 1; do f=$d/recovery_000$i.holo; [ -f $f ] && cp $f $tmp/p$((5 + i)) || : > $tmp/p$((5 + i)); done
+    [ "$2" ] && cp $d/$2 $tmp/p6
+    cp $d/manifest.json $tmp/p7
+    join $out/fuzz_v3/$1 $tmp/p0 $tmp/p1 $tmp/p2 $tmp/p3 $tmp/p4 $tmp/p5 $tmp/p6 $tmp/p7
+    rm -rf $tmp
+}
+v3case image_v3_img_37x23_block16_q30_B6
+v3case image_v3_img_37x23_lowfreq_q75_B5
+v3case audio_v3_quiet_mono16_8000_downsample_q50_B5
+v3case horc_image_v3_img_64x64_B6
+v3case container_hopk_3objects_B6 obj_0000_coarse.bin
+
+# fuzz_v4: v4 chunk sets of small images (the target caps geometry at 64 K pixels)
+if [ -x bin/holo ] && [ -x build/tools/mkimage ]; then
+    tmp=$(mktemp -d)
+    build/tools/mkimage $tmp/noise.png 37 23 7
+    cp $V/resample/in_300x200_gradient.png $tmp/gradient.png
+    cp $V/resample/in_32x5_extreme.png $tmp/extreme.png
+    for i in noise gradient extreme; do
+        bin/holo encode --codec-version 4 $tmp/$i.png > /dev/null
+        join $out/fuzz_v4/v4_$i $(ls $tmp/$i.png.holo/chunk_*.holo | head -4)
+    done
+    rm -rf $tmp
+fi
+
+# fuzz_hnet: byte 0 = limits selector (no HMAC), then 2-byte big-endian length + datagram
+hnet() { # OUT N: the first N datagrams of the capture
+    python3 - "$V/transport/hnet/capture.hex" "$1" "$2" <<'PY'
+import sys
+lines = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+out = bytearray([3])
+for h in lines[:int(sys.argv[3])]:
+    d = bytes.fromhex(h)
+    out += len(d).to_bytes(2, "big") + d
+open(sys.argv[2], "wb").write(out)
+PY
+}
+hnet $out/fuzz_hnet/capture_40 40
+hnet $out/fuzz_hnet/capture_120 120
