@@ -104,4 +104,36 @@ int v4j_recipe_emit(const v4j_jpeg *j, uint8_t **out, size_t *outlen);
 /* Read a recipe (untrusted) into an empty j: sets the frame and allocates zeroed planes. */
 int v4j_recipe_read(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err);
 
+/* ---- v4_jpeg_coef.c: context coding of the quantized coefficients ----------------------
+ * The encoder and the decoder run the same functions (coder.dec selects), so contexts cannot
+ * diverge. Blocks are coded row by row inside a rectangle of one component's plane; the
+ * neighbour contexts (left, above) come only from inside the rectangle, so rectangles (U
+ * tiles) decode independently once the lower bands are known. */
+#include "v4_container.h"
+
+typedef struct v4jc_coder {
+    int dec;
+    v4_enc *e;
+    v4_dec *d;
+} v4jc_coder;
+
+typedef struct v4jc_rect {
+    uint32_t x0, y0, x1, y1;   /* blocks [x0,x1) x [y0,y1) */
+} v4jc_rect;
+
+typedef struct v4jc_model v4jc_model;   /* adaptive probabilities, luma and chroma apart */
+v4jc_model *v4jc_model_new(void);
+void v4jc_model_free(v4jc_model *m);
+/* DC >> shift (floor), predicted from the left/above/above-left values (MED). */
+void v4jc_dc_coarse(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int shift,
+                    v4jc_rect r);
+/* The low `shift` bits of DC given the coarse values of every block and the full values
+ * already coded in this rectangle. */
+void v4jc_dc_fine(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int shift,
+                  v4jc_rect r);
+/* AC coefficients [k0,k1) (1 <= k0 < k1 <= 64): per block the count of non-zeros, their
+ * positions, magnitudes and signs. */
+void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
+             v4jc_rect r);
+
 #endif
