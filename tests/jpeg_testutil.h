@@ -22,7 +22,7 @@ typedef struct jt_opts {
 } jt_opts;
 
 /* A photo-like picture: smooth shading, edges, texture and mild noise. */
-static uint8_t *jt_picture(unsigned w, unsigned h, int ch, uint32_t seed)
+static inline uint8_t *jt_picture(unsigned w, unsigned h, int ch, uint32_t seed)
 {
     uint8_t *p = malloc((size_t)w * h * ch + 1);
     uint32_t r = seed * 2654435761u + 1;
@@ -42,11 +42,11 @@ struct jt_errmgr {
     struct jpeg_error_mgr pub;
     jmp_buf jb;
 };
-static void jt_error_exit(j_common_ptr ci) { longjmp(((struct jt_errmgr *)ci->err)->jb, 1); }
-static void jt_silent(j_common_ptr ci, int lvl) { (void)ci; (void)lvl; }
+static inline void jt_error_exit(j_common_ptr ci) { longjmp(((struct jt_errmgr *)ci->err)->jb, 1); }
+static inline void jt_silent(j_common_ptr ci, int lvl) { (void)ci; (void)lvl; }
 
 /* Compress per o into a malloc'd buffer; NULL on failure. */
-static uint8_t *jt_make(const jt_opts *o, size_t *len)
+static inline uint8_t *jt_make(const jt_opts *o, size_t *len)
 {
     int ch = o->grey ? 1 : 3;
     uint8_t *pix = jt_picture(o->w, o->h, ch, o->seed);
@@ -110,7 +110,7 @@ static uint8_t *jt_make(const jt_opts *o, size_t *len)
 
 /* Compare our coefficients with jpeg_read_coefficients' over every block libjpeg decodes.
  * Returns 1 when identical; *why names the first difference. */
-static int jt_same_as_libjpeg(const uint8_t *buf, size_t len, const v4j_jpeg *j, char *why,
+static inline int jt_same_as_libjpeg(const uint8_t *buf, size_t len, const v4j_jpeg *j, char *why,
                               size_t whylen)
 {
     struct jpeg_decompress_struct ci;
@@ -158,6 +158,58 @@ static int jt_same_as_libjpeg(const uint8_t *buf, size_t len, const v4j_jpeg *j,
     jpeg_finish_decompress(&ci);
     jpeg_destroy_decompress(&ci);
     return same;
+}
+
+/* Pixels of a JPEG as libjpeg decodes it (default settings); NULL if it cannot. */
+static inline uint8_t *jt_pixels(const uint8_t *buf, size_t len, unsigned *w, unsigned *h, int *ch)
+{
+    struct jpeg_decompress_struct ci;
+    struct jt_errmgr em;
+    uint8_t *volatile px = NULL;
+    ci.err = jpeg_std_error(&em.pub);
+    em.pub.error_exit = jt_error_exit;
+    em.pub.emit_message = jt_silent;
+    if (setjmp(em.jb)) {
+        jpeg_destroy_decompress(&ci);
+        free(px);
+        return NULL;
+    }
+    jpeg_create_decompress(&ci);
+    jpeg_mem_src(&ci, buf, len);
+    jpeg_read_header(&ci, TRUE);
+    jpeg_start_decompress(&ci);
+    *w = ci.output_width;
+    *h = ci.output_height;
+    *ch = ci.output_components;
+    size_t stride = (size_t)*w * *ch;
+    px = malloc(stride * *h + 1);
+    while (ci.output_scanline < ci.output_height) {
+        JSAMPROW row = px + stride * ci.output_scanline;
+        jpeg_read_scanlines(&ci, &row, 1);
+    }
+    jpeg_finish_decompress(&ci);
+    jpeg_destroy_decompress(&ci);
+    return px;
+}
+
+/* PSNR of JPEG b against JPEG a, both decoded by libjpeg; -1 when b does not decode to a
+ * picture of a's size. */
+static inline double jt_psnr(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    unsigned w1 = 0, h1 = 0, w2 = 0, h2 = 0;
+    int c1 = 0, c2 = 0;
+    uint8_t *p = jt_pixels(a, alen, &w1, &h1, &c1), *q = p ? jt_pixels(b, blen, &w2, &h2, &c2) : NULL;
+    double r = -1;
+    if (q && w1 == w2 && h1 == h2 && c1 == c2) {
+        double se = 0;
+        size_t n = (size_t)w1 * h1 * c1;
+        for (size_t i = 0; i < n; i++)
+            se += ((double)p[i] - q[i]) * ((double)p[i] - q[i]);
+        r = se == 0 ? 99.0 : 10 * log10(255.0 * 255.0 * (double)n / se);
+    }
+    free(p);
+    free(q);
+    return r;
 }
 
 #endif

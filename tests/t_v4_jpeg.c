@@ -128,8 +128,9 @@ static void code_layers(v4jc_coder *cd, v4jc_model *m, v4j_jpeg *j)
     for (int c = 0; c < j->ncomp; c++) {
         v4j_comp *k = &j->comp[c];
         v4jc_rect all = { 0, 0, k->bw, k->bh };
-        v4jc_dc_coarse(cd, m, c > 0, k, 3, all);
-        v4jc_dc_fine(cd, m, c > 0, k, 3, all);
+        v4jc_dc(cd, m, c > 0, k, V4JC_DC_NONE, 5, all);
+        v4jc_dc(cd, m, c > 0, k, 5, 2, all);
+        v4jc_dc(cd, m, c > 0, k, 2, 0, all);
         v4jc_ac(cd, m, c > 0, k, 1, 6, all);
         v4jc_ac(cd, m, c > 0, k, 6, 20, all);
         uint32_t mx = k->bw / 2, my = k->bh / 2;
@@ -154,7 +155,7 @@ static void coef_roundtrip(const jt_opts *o, const char *name)
     v4_enc_init(&e);
     if (good) {
         v4jc_model *m = v4jc_model_new();
-        code_layers(&(v4jc_coder){ 0, &e, NULL }, m, &j);
+        code_layers(&(v4jc_coder){ 0, &e, NULL, NULL, 0 }, m, &j);
         v4jc_model_free(m);
         good = v4_enc_finish(&e) == 0 && v4j_recipe_emit(&j, &rec, &rlen) == 0 &&
                v4j_recipe_read(rec, rlen, &d, &err) == 0;
@@ -164,7 +165,7 @@ static void coef_roundtrip(const jt_opts *o, const char *name)
         v4_dec dd;
         v4_dec_init(&dd, e.buf, e.len);
         v4jc_model *m = v4jc_model_new();
-        code_layers(&(v4jc_coder){ 1, NULL, &dd }, m, &d);
+        code_layers(&(v4jc_coder){ 1, NULL, &dd, NULL, 0 }, m, &d);
         v4jc_model_free(m);
         good = v4j_rebuild(&d, &back, &blen, &err) == 0;
         v4j_free(&d);
@@ -193,12 +194,111 @@ static void coef_garbage(void)
         v4_dec dd;
         v4_dec_init(&dd, noise, sizeof noise - (size_t)t * 100);
         v4jc_model *m = v4jc_model_new();
-        code_layers(&(v4jc_coder){ 1, NULL, &dd }, m, &j);
+        code_layers(&(v4jc_coder){ 1, NULL, &dd, NULL, 0 }, m, &j);
         v4jc_model_free(m);
     }
     ok(good, "coefficient decoder on random bytes: no crash");
     if (good)
         v4j_free(&j);
+    free(buf);
+}
+
+/* Decode from the chunks listed in ids[0..k): the tiers k chunks recover, their U shares. */
+static uint8_t *decode_from(const v4j_streams *s, const unsigned *ids, unsigned k, size_t *len,
+                            holo_err *err)
+{
+    v4j_streams in = *s;
+    in.u = calloc(s->n, sizeof *in.u);
+    for (unsigned i = 0; i < k; i++)
+        in.u[ids[i]] = s->u[ids[i]];
+    for (int t = 0; t < V4J_TIERS; t++)
+        in.tier[t] = k >= s->m[t] ? s->tier[t] : NULL;
+    uint8_t *out = NULL;
+    if (v4j_decode(&in, &out, len, err))
+        out = NULL;
+    free(in.u);
+    return out;
+}
+
+/* HO4J streams: all n chunks give the file back; k chunks give a JPEG libjpeg decodes to the
+ * same size, at a PSNR that does not fall as k grows through 1, m1, m2, n - 1. */
+static void chunks(const jt_opts *o, unsigned n, double min_m2, const char *name)
+{
+    size_t len = 0;
+    uint8_t *buf = jt_make(o, &len);
+    v4j_streams s;
+    holo_err err = { 0 };
+    if (!ok(buf && v4j_encode(buf, len, n, NULL, &s, &err) == 0, "%s, %u chunks: encoded", name,
+            n)) {
+        diag("%s", err.msg);
+        free(buf);
+        return;
+    }
+    unsigned ids[255];
+    for (unsigned i = 0; i < n; i++)       /* a scrambled order: the subsets are not a prefix */
+        ids[i] = (i * 7 + 3) % n;
+    if (n % 7 == 0)
+        for (unsigned i = 0; i < n; i++)
+            ids[i] = n - 1 - i;
+    size_t olen = 0;
+    uint8_t *out = decode_from(&s, ids, n, &olen, &err);
+    is_bytes(out, olen, buf, len, "%s, %u chunks: all chunks give the file back", name, n);
+    free(out);
+    unsigned ks[4] = { 1, s.m[1], s.m[2], n > 1 ? n - 1 : 1 };
+    double last = 0;
+    int rising = 1, valid = 1;
+    for (int q = 0; q < 4; q++) {
+        out = decode_from(&s, ids, ks[q], &olen, &err);
+        double p = out ? jt_psnr(buf, len, out, olen) : -1;
+        if (p < 0) {
+            valid = 0;
+            diag("%s: %u chunks: %s", name, ks[q], out ? "not a JPEG of the right size" : err.msg);
+        }
+        if (p < last - 0.01)
+            rising = 0;
+        last = p;
+        if (q == 2)
+            ok(p >= min_m2, "%s, %u chunks: any %u give %.1f dB >= %.1f", name, n, ks[q], p,
+               min_m2);
+        free(out);
+    }
+    ok(valid, "%s, %u chunks: 1, m1, m2, n-1 chunks give valid JPEGs of the same size", name, n);
+    ok(rising, "%s, %u chunks: PSNR does not fall with more chunks", name, n);
+    v4j_streams_free(&s);
+    free(buf);
+}
+
+/* Damaged streams: an error or some JPEG, never a crash. */
+static void chunks_hostile(void)
+{
+    size_t len = 0;
+    uint8_t *buf = jt_make(&(jt_opts){ .w = 200, .h = 120, .hs = 2, .vs = 2, .seed = 31 }, &len);
+    v4j_streams s;
+    holo_err err = { 0 };
+    int good = buf && v4j_encode(buf, len, 8, NULL, &s, &err) == 0;
+    uint32_t r = 99;
+    int survived = 0;
+    for (int t = 0; good && t < 200; t++) {
+        int tier = t % 5;                  /* 0..3 a tier, 4 a U share */
+        uint8_t *p = tier < 4 ? s.tier[tier] : s.u[t % s.n];
+        size_t pl = tier < 4 ? s.S[tier] : s.u_len[t % s.n];
+        if (pl == 0)
+            continue;
+        r = r * 1664525u + 1013904223u;
+        size_t at = tier == 0 && t % 3 == 0 ? (r >> 8) % (pl < 20 ? pl : 20) : (r >> 8) % pl;
+        p[at] ^= (uint8_t)(1u << (r >> 29));
+        uint8_t *out = NULL;
+        size_t olen = 0;
+        holo_err e2 = { 0 };
+        if (v4j_decode(&s, &out, &olen, &e2) == 0 || e2.msg[0])
+            survived++;
+        free(out);
+        p[at] ^= (uint8_t)(1u << (r >> 29));
+    }
+    ok(good && survived > 0, "damaged HO4J streams: %d decodes ended in a JPEG or an error",
+       survived);
+    if (good)
+        v4j_streams_free(&s);
     free(buf);
 }
 
@@ -296,6 +396,18 @@ int main(void)
     coef_garbage();
     padding_exceptions();
     damaged();
+
+    chunks(&(jt_opts){ .w = 640, .h = 480, .hs = 2, .vs = 2, .seed = 41 }, 32, 24, "4:2:0");
+    chunks(&(jt_opts){ .w = 640, .h = 480, .hs = 2, .vs = 2, .progressive = 1, .restart = 4,
+                       .exif = 1, .icc = 1, .seed = 42 }, 32, 24, "progressive + markers");
+    chunks(&(jt_opts){ .w = 500, .h = 333, .grey = 1, .optimize = 1, .seed = 43 }, 16, 22,
+           "grey, optimised tables");
+    chunks(&(jt_opts){ .w = 301, .h = 199, .hs = 1, .vs = 1, .quality = 95, .seed = 44 }, 7, 24,
+           "4:4:4 q95");
+    chunks(&(jt_opts){ .w = 17, .h = 13, .hs = 2, .vs = 1, .seed = 45 }, 3, 10, "17x13 4:2:2");
+    chunks(&(jt_opts){ .w = 1, .h = 1, .hs = 2, .vs = 2, .seed = 46 }, 1, 10, "1x1");
+    chunks(&(jt_opts){ .w = 1, .h = 1, .grey = 1, .seed = 46 }, 255, 10, "1x1 grey");
+    chunks_hostile();
     photos(getenv("HOLO_JPEG_DIR"));
     return done_testing();
 }

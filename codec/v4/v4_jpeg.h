@@ -115,7 +115,10 @@ typedef struct v4jc_coder {
     int dec;
     v4_enc *e;
     v4_dec *d;
+    float *cost;               /* encoder trials: bits spent per coefficient (NULL: none) */
+    int costk;                 /* index: 64 * chroma + zig-zag position, 128 + chroma for DC */
 } v4jc_coder;
+#define V4JC_COST_SLOTS 130
 
 typedef struct v4jc_rect {
     uint32_t x0, y0, x1, y1;   /* blocks [x0,x1) x [y0,y1) */
@@ -124,16 +127,54 @@ typedef struct v4jc_rect {
 typedef struct v4jc_model v4jc_model;   /* adaptive probabilities, luma and chroma apart */
 v4jc_model *v4jc_model_new(void);
 void v4jc_model_free(v4jc_model *m);
-/* DC >> shift (floor), predicted from the left/above/above-left values (MED). */
-void v4jc_dc_coarse(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int shift,
-                    v4jc_rect r);
-/* The low `shift` bits of DC given the coarse values of every block and the full values
- * already coded in this rectangle. */
-void v4jc_dc_fine(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int shift,
-                  v4jc_rect r);
+v4jc_model *v4jc_model_clone(const v4jc_model *m);
+/* DC from precision `from` to `to` (DC >> to, floor), from = V4JC_DC_NONE for the first pass;
+ * predicted from the left/above/above-left values (MED) and clamped into the coarse step
+ * already known. */
+#define V4JC_DC_NONE 16
+/* Coarse DC steps are taken of DC + 0x5555: zero (mid grey) then lies inside a step at every
+ * shift rather than on a boundary. */
+#define V4JC_DC_BIAS 0x5555
+void v4jc_dc(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int from, int to,
+             v4jc_rect r);
 /* AC coefficients [k0,k1) (1 <= k0 < k1 <= 64): per block the count of non-zeros, their
  * positions, magnitudes and signs. */
 void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
              v4jc_rect r);
+
+/* ---- v4_jpeg_tiers.c: the streams of an HO4J chunk set ----------------------------------
+ * Tier 0 (m = 1, every chunk): parameters, the DQT/SOF segments, coarse DC. Tier 1 (m1):
+ * DC refined, the first AC coefficients (luma before chroma). Tier 2 (m2): DC exact, more AC.
+ * Tier 3 (m2): the recipe (needed for the exact file). U: the remaining AC coefficients of
+ * tiles of MCUs, spread over the chunks. */
+#define V4J_TIERS 4
+typedef struct v4j_streams {
+    unsigned n, m[V4J_TIERS];
+    uint8_t *tier[V4J_TIERS];  /* decoding: NULL when not recoverable */
+    size_t S[V4J_TIERS];
+    uint8_t **u;               /* u[i], u_len[i]: chunk i's U (decoding: NULL if missing) */
+    uint32_t *u_len;
+} v4j_streams;
+
+/* Budgets of tiers 0..2 as fractions of the JPEG's size (0: the defaults). */
+typedef struct v4j_budget {
+    double t0, t1, t2;
+} v4j_budget;
+
+/* A JPEG into the streams of n chunks. Refusals as v4j_parse_exact. */
+int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
+               v4j_streams *out, holo_err *err);
+void v4j_streams_free(v4j_streams *s);
+/* Whatever the present streams give, as a JPEG file: the original bytes when everything is
+ * there; otherwise missing coefficients are zero (DC at the middle of its known step), coded
+ * with the original headers and Huffman tables when the recipe is present and they can code
+ * it, else by libjpeg with optimised tables. */
+int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err);
+
+/* ---- v4_jpeg_out.c: coefficient planes -> a JPEG by libjpeg ------------------------------ */
+/* Baseline JPEG with optimised Huffman tables from j's frame, quantisation tables and planes;
+ * the APPn/COM segments of `markers` (a recipe, or NULL) are copied. */
+int v4j_write_libjpeg(const v4j_jpeg *j, const v4j_jpeg *markers, uint8_t **out, size_t *len,
+                      holo_err *err);
 
 #endif

@@ -3,8 +3,8 @@
  *
  * DC: predicted by MED (LOCO-I) from the left, above and above-left values; the residual is
  * coded as zero flag, sign, unary exponent and mantissa, in contexts of the local gradient.
- * A coarse pass codes DC >> s, a fine pass the low s bits against the full-precision
- * prediction.
+ * Passes refine DC from one shift to a lower one (DC >> to, knowing DC >> from): the
+ * prediction is clamped into the known coarse step.
  *
  * AC band [k0,k1) of a block: the count of non-zeros (context: the neighbours' counts and the
  * block's non-zeros below k0), then for each zig-zag position until the count is used up a
@@ -14,6 +14,7 @@
  * neighbours' signs). */
 #include "v4_jpeg.h"
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #define NZB 13               /* buckets of a non-zero count */
@@ -21,44 +22,73 @@
 #define MB 8                 /* magnitude context buckets */
 #define MAXE 18              /* unary exponent steps */
 
+/* A probability that learns fast while its context is young: P(0) moves by 1/(n + 2) of the
+ * error for the first RATE_LIMIT bits, then by 1/(RATE_LIMIT + 2). U shares start from few
+ * observations each, so early learning speed is most of their cost. */
+typedef struct jprob {
+    uint16_t p, n;
+} jprob;
+#ifndef RATE_LIMIT
+#define RATE_LIMIT 40
+#endif
+
 typedef struct signed_model {
-    v4_prob zero[16], sign[16], exp[16][MAXE], mant[MAXE][2];
+    jprob zero[16], sign[16], exp[16][MAXE], mant[MAXE][2];
 } signed_model;
 
 typedef struct group_model {
-    signed_model dc, fine;
-    v4_prob nz[NZB * 4][NZB], nzx[NZB][8];
-    v4_prob flag[64][8][6][3];
-    v4_prob exp[KG][MB][5][3][MAXE];
-    v4_prob mant[KG][MAXE][2];
-    v4_prob sign[64][3];
+    signed_model dc[3];        /* coarse pass, refinement to a shift > 0, to 0 */
+    jprob nz[NZB * 4][NZB], nzx[NZB][8];
+    jprob flag[64][8][6][3];
+    jprob exp[KG][MB][5][3][MAXE];
+    jprob mant[KG][MAXE][2];
+    jprob sign[64][3];
 } group_model;
 
 struct v4jc_model {
     group_model g[2];
 };
 
-static void probs_init(v4_prob *p, size_t n)
+static void probs_init(jprob *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        p[i] = V4_PROB_INIT;
+        p[i] = (jprob){ 32768, 0 };
 }
 
 v4jc_model *v4jc_model_new(void)
 {
     v4jc_model *m = malloc(sizeof *m);
     if (m)
-        probs_init((v4_prob *)m, sizeof *m / sizeof(v4_prob));
+        probs_init((jprob *)m, sizeof *m / sizeof(jprob));
     return m;
+}
+
+v4jc_model *v4jc_model_clone(const v4jc_model *m)
+{
+    v4jc_model *c = malloc(sizeof *c);
+    if (c)
+        memcpy(c, m, sizeof *c);
+    return c;
 }
 
 void v4jc_model_free(v4jc_model *m) { free(m); }
 
-static inline int cbit(v4jc_coder *c, v4_prob *p, int b)
+static inline int cbit(v4jc_coder *c, jprob *p, int b)
 {
+    if (c->cost) {
+        float p0 = (float)p->p / 65536.0f;
+        c->cost[c->costk] -= log2f(b ? 1.0f - p0 : p0);
+    }
+    v4_prob t = { p->p, p->p };     /* the range coder codes with P(0) = p; we adapt it */
     if (c->dec)
-        return v4_dec_bit(c->d, p);
-    v4_enc_bit(c->e, p, b);
+        b = v4_dec_bit(c->d, &t);
+    else
+        v4_enc_bit(c->e, &t, b);
+    int err = (b ? 0 : 65536) - p->p;
+    int np = p->p + err / (p->n + 2);
+    p->p = (uint16_t)(np < 64 ? 64 : np > 65472 ? 65472 : np);
+    if (p->n < RATE_LIMIT)
+        p->n++;
     return b;
 }
 
@@ -68,7 +98,7 @@ static inline int iabs(int a) { return a < 0 ? -a : a; }
 
 /* Unary exponent, then the mantissa below the leading one: first bit modelled, the rest
  * modelled per exponent (cheap, and mantissas of small exponents are skewed). v >= 0. */
-static uint32_t code_mag(v4jc_coder *c, v4_prob *exp, v4_prob (*mant)[2], uint32_t v)
+static uint32_t code_mag(v4jc_coder *c, jprob *exp, jprob (*mant)[2], uint32_t v)
 {
     int e = nbits(v), k = 0;
     while (k < MAXE - 1 && cbit(c, &exp[k], k < e))
@@ -114,47 +144,32 @@ static inline int floor_shift(int v, int s) { return v >= 0 ? v >> s : -((-v + (
         cc = has_l && has_a ? val(blk(k, x - 1, y - 1)) : has_a ? b : a;            \
     } while (0)
 
-void v4jc_dc_coarse(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int shift,
-                    v4jc_rect r)
+void v4jc_dc(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int from, int to,
+             v4jc_rect r)
 {
-    signed_model *sm = &m->g[chroma].dc;
-#define COARSE(p) floor_shift((p)[0], shift)
-    for (uint32_t y = r.y0; y < r.y1; y++)
-        for (uint32_t x = r.x0; x < r.x1; x++) {
-            int a, b, cc;
-            NEIGHBOURS(COARSE, a, b, cc);
-            int pred = med(a, b, cc);
-            int ctx = imin(nbits((uint32_t)(iabs(a - cc) + iabs(b - cc))), 15);
-            int16_t *p = blk(k, x, y);
-            int q = pred + code_signed(cd, sm, ctx, COARSE(p) - pred);
-            if (cd->dec)
-                p[0] = (int16_t)(q * (1 << shift));
-        }
-#undef COARSE
-}
-
-void v4jc_dc_fine(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int shift,
-                  v4jc_rect r)
-{
-    if (shift == 0)
+    if (from <= to)
         return;
-    signed_model *sm = &m->g[chroma].fine;
-    int mask = (1 << shift) - 1;
-#define FULL(p) ((p)[0])
+    signed_model *sm = &m->g[chroma].dc[from >= V4JC_DC_NONE ? 0 : to == 0 ? 2 : 1];
+    int steps = from - to;
+    if (cd->cost)
+        cd->costk = 128 + chroma;
+#define AT_TO(p) floor_shift((p)[0] + V4JC_DC_BIAS, to)
     for (uint32_t y = r.y0; y < r.y1; y++)
         for (uint32_t x = r.x0; x < r.x1; x++) {
             int a, b, cc;
-            NEIGHBOURS(FULL, a, b, cc);
+            NEIGHBOURS(AT_TO, a, b, cc);
             int16_t *p = blk(k, x, y);
-            int base = floor_shift(p[0], shift) * (1 << shift);
-            int pf = med(a, b, cc) - base;
-            pf = pf < 0 ? 0 : pf > mask ? mask : pf;
+            int pred = med(a, b, cc);
+            if (from < V4JC_DC_NONE) {       /* the value lies inside the known coarse step */
+                int lo = floor_shift(p[0] + V4JC_DC_BIAS, from) * (1 << steps), hi = lo + (1 << steps) - 1;
+                pred = pred < lo ? lo : pred > hi ? hi : pred;
+            }
             int ctx = imin(nbits((uint32_t)(iabs(a - cc) + iabs(b - cc))), 15);
-            int f = pf + code_signed(cd, sm, ctx, (p[0] - base) - pf);
+            int v = pred + code_signed(cd, sm, ctx, AT_TO(p) - pred);
             if (cd->dec)
-                p[0] = (int16_t)(base + (f & mask));
+                p[0] = (int16_t)(v * (1 << to) - V4JC_DC_BIAS);
         }
-#undef FULL
+#undef AT_TO
 }
 
 static const uint8_t kgroup[64] = {
@@ -232,6 +247,8 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
             int pn = L && A ? (cur[x - r.x0 - 1] + above[x - r.x0] + 1) / 2
                    : L ? cur[x - r.x0 - 1] : A ? above[x - r.x0] : 0;
             int lb = k0 == 1 ? 0 : lower == 0 ? 1 : lower < 4 ? 2 : 3;
+            if (cd->cost)
+                cd->costk = 64 * chroma + k0;
             n = code_count(cd, g, nz_bucket(pn) * 4 + lb, n, band);
             cur[x - r.x0] = (uint8_t)n;
             int left = n, prev = 0;
@@ -240,6 +257,8 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
                 /* Lepton's weights: 13/32 left, 13/32 above, 6/32 above-left */
                 int nb = AL ? (13 * (na + nl) + 6 * iabs(AL[i]) + 8) >> 4 : 2 * (na + nl);
                 int v = p[i];
+                if (cd->cost)
+                    cd->costk = 64 * chroma + i;
                 int fu = iabs(q[freq_up[i]]), fl = iabs(q[freq_left[i]]);
                 if (k1 - i > left) {
                         int fc = imin(nbits((uint32_t)nb), 5);
