@@ -2,8 +2,9 @@
  * (holo(5) "HO4J").
  *
  *   tier 0 (m = 1, every chunk): parameters, the DQT/SOF segments, a thumbnail: the mean DC of
- *          2^tl0 x 2^tl0 blocks, the finest level that fits its budget;
- *   tier 1 (m1): a finer thumbnail (2^tl1 blocks) if one fits;
+ *          side x side blocks, coded at a DC shift; of the (side, shift) pairs that fit the
+ *          budget, the one whose estimated pixel error is least;
+ *   tier 1 (m1): a better thumbnail chosen the same way, if one fits;
  *   tier 2 (m2): every block's DC >> s2 (the finest shift that fits), then, when DC is exact,
  *          AC positions [1, K2) (luma; chroma [1, kc(K2))) chosen from the bits each position
  *          cost in a trial pass over the whole picture;
@@ -27,8 +28,8 @@
 
 typedef struct layout {
     unsigned n, m1, m2, tw, th, lattice;
-    int tl0, tl1, ts;          /* thumbnails of tiers 0 and 1: 2^tl x 2^tl blocks per value,
-                                  coded at DC shift ts; tl1 = tl0: tier 1 has none */
+    int side[2], ts[2];        /* thumbnails of tiers 0 and 1: side x side blocks per value,
+                                  coded at DC shift ts; side[1] = 0: tier 1 has none */
     int s2;                    /* tier 2's DC shift (U refines DC to exact) */
     int k2[2];                 /* AC [1, k2) in tier 2, [k2, 64) in U; luma, chroma */
 } layout;
@@ -102,60 +103,68 @@ static v4jc_rect plane(const v4j_comp *k) { return (v4jc_rect){ 0, 0, k->bw, k->
 
 /* The thumbnail of a component: one value per 2^tl x 2^tl blocks, the rounded mean DC of
  * the blocks of the plane it covers (a "block" of 64 coefficients, so the DC coder codes it). */
-static int thumb_alloc(const v4j_comp *k, int tl, v4j_comp *t)
+static int thumb_alloc(const v4j_comp *k, int side, v4j_comp *t)
 {
     memset(t, 0, sizeof *t);
-    t->bw = (k->bw + (1u << tl) - 1) >> tl;
-    t->bh = (k->bh + (1u << tl) - 1) >> tl;
+    t->bw = (k->bw + side - 1) / side;
+    t->bh = (k->bh + side - 1) / side;
     t->coef = calloc((size_t)t->bw * t->bh, 64 * sizeof *t->coef);
     return t->coef ? 0 : -1;
 }
 
-static void thumb_fill(const v4j_comp *k, int tl, v4j_comp *t)
+static void thumb_fill(const v4j_comp *k, int side, v4j_comp *t)
 {
     for (uint32_t ty = 0; ty < t->bh; ty++)
         for (uint32_t tx = 0; tx < t->bw; tx++) {
             int64_t sum = 0, cnt = 0;
-            for (uint32_t y = ty << tl; y < k->bh && y < (ty + 1) << tl; y++)
-                for (uint32_t x = tx << tl; x < k->bw && x < (tx + 1) << tl; x++, cnt++)
+            for (uint32_t y = ty * side; y < k->bh && y < (ty + 1) * side; y++)
+                for (uint32_t x = tx * side; x < k->bw && x < (tx + 1) * side; x++, cnt++)
                     sum += k->coef[((size_t)y * k->bw + x) * 64];
             int64_t mean = sum >= 0 ? (sum + cnt / 2) / cnt : -((-sum + cnt / 2) / cnt);
             t->coef[((size_t)ty * t->bw + tx) * 64] = (int16_t)mean;
         }
 }
 
-/* Every block's DC from the thumbnail, bilinear between the values' centres. */
-static void thumb_spread(v4j_comp *k, int tl, const v4j_comp *t)
+/* The DC of block (x, y) from a thumbnail: bilinear between the values' centres. */
+static int thumb_at(const v4j_comp *t, int side, uint32_t x, uint32_t y)
 {
-    double side = (double)(1u << tl);
-    for (uint32_t y = 0; y < k->bh; y++) {
-        double fy = (y + 0.5) / side - 0.5;
-        int y0 = fy < 0 ? 0 : (int)fy, y1 = y0 + 1 < (int)t->bh ? y0 + 1 : y0;
-        double wy = fy < 0 ? 0 : fy - y0;
-        for (uint32_t x = 0; x < k->bw; x++) {
-            double fx = (x + 0.5) / side - 0.5;
-            int x0 = fx < 0 ? 0 : (int)fx, x1 = x0 + 1 < (int)t->bw ? x0 + 1 : x0;
-            double wx = fx < 0 ? 0 : fx - x0;
+    double fy = (y + 0.5) / side - 0.5, fx = (x + 0.5) / side - 0.5;
+    int y0 = fy < 0 ? 0 : (int)fy, y1 = y0 + 1 < (int)t->bh ? y0 + 1 : y0;
+    int x0 = fx < 0 ? 0 : (int)fx, x1 = x0 + 1 < (int)t->bw ? x0 + 1 : x0;
+    double wy = fy < 0 ? 0 : fy - y0, wx = fx < 0 ? 0 : fx - x0;
 #define TV(xx, yy) t->coef[((size_t)(yy) * t->bw + (xx)) * 64]
-            double v = (1 - wy) * ((1 - wx) * TV(x0, y0) + wx * TV(x1, y0)) +
-                       wy * ((1 - wx) * TV(x0, y1) + wx * TV(x1, y1));
+    double v = (1 - wy) * ((1 - wx) * TV(x0, y0) + wx * TV(x1, y0)) +
+               wy * ((1 - wx) * TV(x0, y1) + wx * TV(x1, y1));
 #undef TV
-            k->coef[((size_t)y * k->bw + x) * 64] = (int16_t)(v < 0 ? v - 0.5 : v + 0.5);
-        }
-    }
+    return (int)(v < 0 ? v - 0.5 : v + 0.5);
+}
+
+static void thumb_spread(v4j_comp *k, int side, const v4j_comp *t)
+{
+    for (uint32_t y = 0; y < k->bh; y++)
+        for (uint32_t x = 0; x < k->bw; x++)
+            k->coef[((size_t)y * k->bw + x) * 64] = (int16_t)thumb_at(t, side, x, y);
+}
+
+/* A thumbnail value as a decoder sees it: the middle of its 2^ts step of DC + bias. */
+static int thumb_decoded(int v, int ts)
+{
+    int q = v + V4JC_DC_BIAS;
+    q = q >= 0 ? q >> ts : -((-q + (1 << ts) - 1) >> ts);
+    return q * (1 << ts) - V4JC_DC_BIAS + (ts ? 1 << (ts - 1) : 0);
 }
 
 static void code_thumbs(v4jc_coder *cd, v4jc_model *m, job *jb, int t)
 {
     for (int c = 0; c < jb->j->ncomp; c++)
-        v4jc_dc(cd, m, c > 0, &jb->th[t][c], V4JC_DC_NONE, jb->L.ts, plane(&jb->th[t][c]));
+        v4jc_dc(cd, m, c > 0, &jb->th[t][c], V4JC_DC_NONE, jb->L.ts[t], plane(&jb->th[t][c]));
 }
 
 static void code_t0(v4jc_coder *cd, v4jc_model *m, job *jb) { code_thumbs(cd, m, jb, 0); }
 
 static void code_t1(v4jc_coder *cd, v4jc_model *m, job *jb)
 {
-    if (jb->L.tl1 < jb->L.tl0)
+    if (jb->L.side[1])
         code_thumbs(cd, m, jb, 1);
 }
 
@@ -244,17 +253,90 @@ static void thumbs_free(job *jb)
     memset(jb->th, 0, sizeof jb->th);
 }
 
-/* Thumbnail planes of tier t at level tl (filled from the coefficients when encoding). */
-static int thumbs_make(job *jb, int t, int tl, int fill)
+/* Thumbnail planes of tier t (filled from the coefficients when encoding). */
+static int thumbs_make(job *jb, int t, int side, int fill)
 {
     for (int c = 0; c < jb->j->ncomp; c++) {
         free(jb->th[t][c].coef);
-        if (thumb_alloc(&jb->j->comp[c], tl, &jb->th[t][c]))
+        jb->th[t][c].coef = NULL;
+        if (side && thumb_alloc(&jb->j->comp[c], side, &jb->th[t][c]))
             return -1;
-        if (fill)
-            thumb_fill(&jb->j->comp[c], tl, &jb->th[t][c]);
+        if (side && fill)
+            thumb_fill(&jb->j->comp[c], side, &jb->th[t][c]);
     }
     return 0;
+}
+
+/* Squared pixel error a decoder showing thumbnail t would make, summed over the picture: a
+ * DC error e is e * q / 8 grey levels over the block's pixels (a chroma block of a subsampled
+ * component covers more of them). */
+static double thumb_error(const job *jb, int t)
+{
+    const v4j_jpeg *j = jb->j;
+    double total = 0;
+    for (int c = 0; c < j->ncomp; c++) {
+        const v4j_comp *k = &j->comp[c], *th = &jb->th[t][c];
+        v4j_comp dec = *th;
+        size_t nt = (size_t)th->bw * th->bh;
+        dec.coef = malloc(nt * 64 * sizeof *dec.coef);
+        if (!dec.coef)
+            return 1e300;
+        for (size_t i = 0; i < nt; i++)
+            dec.coef[i * 64] = (int16_t)thumb_decoded(th->coef[i * 64], jb->L.ts[t]);
+        double q = j->qt[k->tq][0] / 8.0, area = 64.0 * (j->hmax / k->h) * (j->vmax / k->v);
+        double se = 0;
+        for (uint32_t y = 0; y < k->bh; y++)
+            for (uint32_t x = 0; x < k->bw; x++) {
+                double e = (k->coef[((size_t)y * k->bw + x) * 64] - thumb_at(&dec, jb->L.side[t], x, y)) * q;
+                se += e * e;
+            }
+        total += se * area;
+        free(dec.coef);
+    }
+    return total;
+}
+
+/* The thumbnail of tier t with the least error among those that fit `budget` bytes (sides in
+ * steps of about sqrt 2, shifts around the one for 8 grey levels); tier 1 only if it beats
+ * tier 0. Returns -1 on allocation failure. */
+static int choose_thumb(job *jb, int t, const v4jc_model *m, double budget, int ts_base,
+                        double *best_err)
+{
+    static const uint8_t sides[] = { 1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 255 };
+    int best_side = 0, best_ts = 0;
+    double best = t == 0 ? 1e300 : *best_err;
+    uint32_t longest = jb->j->comp[0].bw > jb->j->comp[0].bh ? jb->j->comp[0].bw : jb->j->comp[0].bh;
+    int top = 0;                    /* the first side covering the whole plane */
+    while (top + 1 < (int)sizeof sides && sides[top] < longest)
+        top++;
+    for (int ts = ts_base > 2 ? ts_base - 2 : 0; ts <= ts_base + 2; ts++) {
+        jb->L.ts[t] = ts;
+        /* from the coarsest side down while it fits: coarse trials are cheap */
+        int fit = t == 0 ? top : -1;
+        for (int i = top; i >= 0; i--) {
+            jb->L.side[t] = sides[i];
+            if (thumbs_make(jb, t, sides[i], 1))
+                return -1;
+            if (trial(t == 0 ? code_t0 : code_t1, m, jb) > budget)
+                break;
+            fit = i;
+        }
+        if (fit < 0)
+            continue;
+        jb->L.side[t] = sides[fit];
+        if (thumbs_make(jb, t, sides[fit], 1))
+            return -1;
+        double e = thumb_error(jb, t);
+        if (e < best) {
+            best = e;
+            best_side = sides[fit];
+            best_ts = ts;
+        }
+    }
+    jb->L.side[t] = best_side;
+    jb->L.ts[t] = best_ts;
+    *best_err = best;
+    return thumbs_make(jb, t, best_side, 1);
 }
 
 /* Bits each AC position costs (per luma/chroma), from one pass over the whole picture. */
@@ -301,9 +383,9 @@ static size_t param_emit(uint8_t *p, const layout *L)
     p[4] = (uint8_t)L->tw;
     p[5] = (uint8_t)L->th;
     p[6] = (uint8_t)L->lattice;
-    p[7] = (uint8_t)L->tl0;
-    p[8] = (uint8_t)L->tl1;
-    p[9] = (uint8_t)L->ts;
+    p[7] = (uint8_t)L->side[0];
+    p[8] = (uint8_t)L->side[1];
+    p[9] = (uint8_t)(L->ts[0] << 4 | L->ts[1]);
     p[10] = (uint8_t)L->s2;
     p[11] = (uint8_t)L->k2[0];
     p[12] = (uint8_t)L->k2[1];
@@ -314,10 +396,11 @@ static size_t param_emit(uint8_t *p, const layout *L)
 static int param_parse(const uint8_t *p, layout *L)
 {
     *L = (layout){ .n = p[1], .m1 = p[2], .m2 = p[3], .tw = p[4], .th = p[5], .lattice = p[6],
-                   .tl0 = p[7], .tl1 = p[8], .ts = p[9], .s2 = p[10], .k2 = { p[11], p[12] } };
+                   .side = { p[7], p[8] }, .ts = { p[9] >> 4, p[9] & 15 }, .s2 = p[10],
+                   .k2 = { p[11], p[12] } };
     if (p[0] != PARAM_VERSION || L->n < 1 || L->m1 != v4_m1_for(L->n) ||
         L->m2 != v4_m2_for(L->n) || L->tw < 1 || L->th < 1 || L->lattice != v4_lattice_for(L->n) ||
-        L->tl0 > 15 || L->tl1 > L->tl0 || L->ts > 15 || L->s2 > 15)
+        L->side[0] < 1 || L->s2 > 15)
         return -1;
     for (int g = 0; g < 2; g++)
         if (L->k2[g] < 1 || L->k2[g] > 64)
@@ -417,23 +500,12 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
         goto out;
     }
-    /* tier 0: the finest thumbnail that fits; tier 1: a finer one that fits */
-    L->ts = thumb_shift(&j);
-    for (L->tl0 = 0; L->tl0 < 15; L->tl0++) {
-        if (thumbs_make(&jb, 0, L->tl0, 1)) {
-            rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-            goto out;
-        }
-        if (trial(code_t0, m, &jb) <= B0 || (1u << L->tl0) >= j.comp[0].bw + j.comp[0].bh)
-            break;
-    }
-    for (L->tl1 = 0; L->tl1 < L->tl0; L->tl1++) {
-        if (thumbs_make(&jb, 1, L->tl1, 1)) {
-            rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-            goto out;
-        }
-        if (trial(code_t1, m, &jb) <= B1)
-            break;
+    /* tiers 0 and 1: the thumbnails */
+    double terr = 0;
+    if (choose_thumb(&jb, 0, m, B0, thumb_shift(&j), &terr) ||
+        choose_thumb(&jb, 1, m, B1, thumb_shift(&j), &terr)) {
+        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+        goto out;
     }
     /* tier 2: DC as fine as fits, then AC positions in the bits left */
     size_t dc2 = 0;
@@ -575,20 +647,20 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
     v4jc_model *m = NULL;
     if (jb.L.n != in->n)
         rc = holo_seterr(err, HOLO_EINVAL, "HO4J: chunk count differs from tier 0");
-    else if (!(m = v4jc_model_new()) || thumbs_make(&jb, 0, jb.L.tl0, 0) ||
-             thumbs_make(&jb, 1, jb.L.tl1, 0))
+    else if (!(m = v4jc_model_new()) || thumbs_make(&jb, 0, jb.L.side[0], 0) ||
+             thumbs_make(&jb, 1, jb.L.side[1], 0))
         rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
     if (rc == 0) {
         /* DC from the finest thumbnail present */
         decode_pass(code_t0, m, &jb, in->tier[0] + at, in->S[0] - at);
         int t = 0;
-        if (in->tier[1] && jb.L.tl1 < jb.L.tl0) {
+        if (in->tier[1] && jb.L.side[1]) {
             decode_pass(code_t1, m, &jb, in->tier[1], in->S[1]);
             t = 1;
         }
         for (int c = 0; c < j.ncomp; c++) {
-            dc_centre(&jb.th[t][c], jb.L.ts);
-            thumb_spread(&j.comp[c], t ? jb.L.tl1 : jb.L.tl0, &jb.th[t][c]);
+            dc_centre(&jb.th[t][c], jb.L.ts[t]);
+            thumb_spread(&j.comp[c], jb.L.side[t], &jb.th[t][c]);
         }
     }
     if (rc == 0 && in->tier[1] && in->tier[2]) {
