@@ -114,6 +114,10 @@ typedef struct holo_encode_opts {
     int level;                /* zstd level 1-19; 0 = default (HOLO_LEVEL_DEFAULT); HOLO_LEVEL_MAX:
                                  19 with long-distance matching and larger frames */
     uint32_t frame_size;      /* bytes per independently compressed frame, 0 = by level */
+    /* JPEG v4 (HO4J; holo(5)): with codec_version 4, a Huffman-coded JPEG input is kept as its
+     * own coefficients (the exact file back from all chunks) instead of HOV4; one HO4J cannot
+     * rebuild exactly is coded as HOV4. The holo CLI sets it for an explicit --codec-version 4. */
+    int keep_jpeg;
 } holo_encode_opts;
 
 #define HOLO_LEVEL_MAX 100

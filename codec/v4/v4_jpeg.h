@@ -170,6 +170,18 @@ void v4j_streams_free(v4j_streams *s);
  * with the original headers and Huffman tables when the recipe is present and they can code
  * it, else by libjpeg with optimised tables. */
 int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err);
+/* Width and height from tier 0 alone; 0 or -1 when it is not valid. */
+int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h);
+
+/* ---- v4_jpeg_chunks.c: HO4J chunk sets on disk (v4 container, magic "HO4J") ------------ */
+/* Encoding refuses (HOLO_EUNSUPPORTED) JPEGs it cannot rebuild exactly, with the reason;
+ * o->block_count chunks (0: 32). Decoding gives the JPEG bytes (the original, SHA-256 checked,
+ * when every chunk is there; info.exact) and their pixels; info gives the geometry. */
+int holo_v4_jpeg_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                        holo_err *err);
+int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded *out,
+                        holo_err *err);
+int holo_v4_jpeg_info(const char *dir, holo_info *info, holo_err *err);
 
 /* ---- v4_jpeg_out.c: coefficient planes -> a JPEG by libjpeg ------------------------------ */
 /* Baseline JPEG with optimised Huffman tables from j's frame, quantisation tables and planes;

@@ -564,9 +564,9 @@ out:
     return rc;
 }
 
-/* The frame of the mini header: planes allocated, zeroed. */
-static int frame_from_t0(const uint8_t *t0, size_t S0, layout *L, v4j_jpeg *j, size_t *coded_at,
-                         holo_err *err)
+/* The frame of the mini header (planes allocated and zeroed when alloc). */
+static int frame_from_t0(const uint8_t *t0, size_t S0, int alloc, layout *L, v4j_jpeg *j,
+                         size_t *coded_at, holo_err *err)
 {
     memset(j, 0, sizeof *j);
     if (S0 < PARAM_LEN + 2 || param_parse(t0, L))
@@ -577,7 +577,7 @@ static int frame_from_t0(const uint8_t *t0, size_t S0, layout *L, v4j_jpeg *j, s
     v4j_tables *t = calloc(1, sizeof *t);
     if (!t)
         return holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-    t->alloc_planes = 1;
+    t->alloc_planes = alloc;
     const uint8_t *mini = t0 + PARAM_LEN + 2;
     size_t pos = 2;
     v4j_scan s;
@@ -591,6 +591,19 @@ static int frame_from_t0(const uint8_t *t0, size_t S0, layout *L, v4j_jpeg *j, s
         return holo_seterr(err, HOLO_EINVAL, "HO4J: bad frame in tier 0");
     }
     *coded_at = PARAM_LEN + 2 + ml;
+    return 0;
+}
+
+int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h)
+{
+    layout L;
+    v4j_jpeg j;
+    size_t at;
+    if (frame_from_t0(t0, S0, 0, &L, &j, &at, NULL))
+        return -1;
+    *w = j.width;
+    *h = j.height;
+    v4j_free(&j);
     return 0;
 }
 
@@ -641,7 +654,7 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
     v4j_jpeg j, r;
     job jb = { .j = &j };
     size_t at = 0;
-    int rc = frame_from_t0(in->tier[0], in->S[0], &jb.L, &j, &at, err);
+    int rc = frame_from_t0(in->tier[0], in->S[0], 1, &jb.L, &j, &at, err);
     if (rc)
         return rc;
     v4jc_model *m = NULL;
