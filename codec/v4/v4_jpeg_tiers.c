@@ -309,28 +309,40 @@ static int choose_thumb(job *jb, int t, const v4jc_model *m, double budget, int 
     int top = 0;                    /* the first side covering the whole plane */
     while (top + 1 < (int)sizeof sides && sides[top] < longest)
         top++;
-    for (int ts = ts_base > 2 ? ts_base - 2 : 0; ts <= ts_base + 2; ts++) {
-        jb->L.ts[t] = ts;
-        /* from the coarsest side down while it fits: coarse trials are cheap */
-        int fit = t == 0 ? top : -1;
-        for (int i = top; i >= 0; i--) {
-            jb->L.side[t] = sides[i];
-            if (thumbs_make(jb, t, sides[i], 1))
-                return -1;
-            if (trial(t == 0 ? code_t0 : code_t1, m, jb) > budget)
-                break;
-            fit = i;
+    enum { NTS = 5 };
+    int ts0 = ts_base > 2 ? ts_base - 2 : 0, fit[NTS], done[NTS] = { 0 }, alive = NTS;
+    for (int k = 0; k < NTS; k++)
+        fit[k] = t == 0 ? top : -1;     /* tier 0 falls back to the coarsest */
+    /* from the coarsest side down while some shift still fits: coarse trials are cheap, and
+     * each side's thumbnail is made once for all shifts */
+    for (int i = top; i >= 0 && alive; i--) {
+        jb->L.side[t] = sides[i];
+        if (thumbs_make(jb, t, sides[i], 1))
+            return -1;
+        for (int k = 0; k < NTS; k++) {
+            if (done[k])
+                continue;
+            jb->L.ts[t] = ts0 + k;
+            if (trial(t == 0 ? code_t0 : code_t1, m, jb) <= budget)
+                fit[k] = i;
+            else {
+                done[k] = 1;
+                alive--;
+            }
         }
-        if (fit < 0)
+    }
+    for (int k = 0; k < NTS; k++) {
+        if (fit[k] < 0)
             continue;
-        jb->L.side[t] = sides[fit];
-        if (thumbs_make(jb, t, sides[fit], 1))
+        jb->L.side[t] = sides[fit[k]];
+        jb->L.ts[t] = ts0 + k;
+        if (thumbs_make(jb, t, sides[fit[k]], 1))
             return -1;
         double e = thumb_error(jb, t);
         if (e < best) {
             best = e;
-            best_side = sides[fit];
-            best_ts = ts;
+            best_side = sides[fit[k]];
+            best_ts = ts0 + k;
         }
     }
     jb->L.side[t] = best_side;
