@@ -606,6 +606,63 @@ static int frame_from_t0(const uint8_t *t0, size_t S0, int alloc, layout *L, v4j
     return 0;
 }
 
+static int all_u(const v4j_streams *in)
+{
+    for (unsigned i = 0; i < in->n; i++)
+        if (!in->u || !in->u[i])
+            return 0;
+    return 1;
+}
+
+/* round(num / (q * 256)) away from zero: libjpeg's block smoothing arithmetic */
+static int smooth_coef(int64_t num, int q)
+{
+    int64_t d = (int64_t)q << 8, r = ((int64_t)q << 7) + (num < 0 ? -num : num);
+    return (int)(num < 0 ? -(r / d) : r / d);
+}
+
+/* Blocks whose low AC coefficients are unknown get the ones JPEG's own smoothing predicts from
+ * the 3x3 DC neighbourhood (T.81 K.8, libjpeg's block smoothing for progressive files):
+ * zig-zag 1-5 (AC01, AC10, AC20, AC11, AC02), where still zero. A block's AC is known from
+ * position 1 with tier 2 and its U share, from K2 with tier 2 alone, not at all without. */
+static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int have_t2)
+{
+    const layout *L = &jb->L;
+    for (int c = 0; c < j->ncomp; c++) {
+        v4j_comp *k = &j->comp[c];
+        const uint16_t *q = j->qt[k->tq];
+        if (!q[0] || !q[1] || !q[2] || !q[3] || !q[4] || !q[5])
+            continue;
+        uint32_t tw = L->tw * (j->ncomp > 1 ? k->h : 1), th = L->th * (j->ncomp > 1 ? k->v : 1);
+        for (uint32_t y = 0; y < k->bh; y++)
+            for (uint32_t x = 0; x < k->bw; x++) {
+                int from = 1;
+                if (have_t2) {
+                    uint64_t id = (x / tw + (uint64_t)L->lattice * (y / th)) % L->n;
+                    from = in->u && in->u[id] ? 64 : L->k2[c > 0];
+                }
+                if (from > 5)
+                    continue;
+#define DCAT(dx, dy) k->coef[((size_t)((int64_t)y + (dy) < 0 || y + (dy) >= k->bh ? y : y + (dy)) * \
+                              k->bw + ((int64_t)x + (dx) < 0 || x + (dx) >= k->bw ? x : x + (dx))) * 64]
+                int64_t d1 = DCAT(-1, -1), d2 = DCAT(0, -1), d3 = DCAT(1, -1), d4 = DCAT(-1, 0),
+                        d5 = DCAT(0, 0), d6 = DCAT(1, 0), d7 = DCAT(-1, 1), d8 = DCAT(0, 1),
+                        d9 = DCAT(1, 1);
+#undef DCAT
+                int16_t *b = k->coef + ((size_t)y * k->bw + x) * 64;
+                int64_t q0 = q[0];
+                int pred[6] = { 0, smooth_coef(36 * q0 * (d4 - d6), q[1]),
+                                smooth_coef(36 * q0 * (d2 - d8), q[2]),
+                                smooth_coef(9 * q0 * (d2 + d8 - 2 * d5), q[3]),
+                                smooth_coef(5 * q0 * (d1 - d3 - d7 + d9), q[4]),
+                                smooth_coef(9 * q0 * (d4 + d6 - 2 * d5), q[5]) };
+                for (int z = from; z <= 5; z++)
+                    if (b[z] == 0)
+                        b[z] = (int16_t)pred[z];
+            }
+    }
+}
+
 int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h)
 {
     layout L;
@@ -716,6 +773,8 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
             v4jc_model_free(mu);
         }
     }
+    if (rc == 0 && !(in->tier[1] && in->tier[2] && all_u(in)))
+        ac_predict(&j, &jb, in, in->tier[1] && in->tier[2]);
     v4jc_model_free(m);
     thumbs_free(&jb);
     int have_recipe = rc == 0 && in->tier[3] && recipe_unpack(in->tier[3], in->S[3], &r, err) == 0;
