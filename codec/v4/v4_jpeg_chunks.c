@@ -1,6 +1,9 @@
 /* v4_jpeg_chunks.c — HO4J chunk sets on disk: the streams of v4_jpeg_tiers.c in the shared v4
- * container (holo(5) "V4 CONTAINER", "HO4J"). Tiers come from the container reader (rebuilt
- * from any m chunks); the U shares are read from each chunk file, checked by its CRC. */
+ * container (holo(5) "V4 CONTAINER", "HO4J"). Every chunk file is read whole and checked by
+ * its CRC (rows and U); the U shares of the good ones are used, and the protected tiers are
+ * read through the container reader (rebuilt from any m chunks) avoiding a chunk whose CRC
+ * failed. With several damaged chunks a tier may still take a damaged row: the JPEG is then
+ * wrong but valid, and never reported exact (the SHA-256 decides). */
 #include "v4_jpeg.h"
 #include "v4_container.h"
 #include "imageio.h"
@@ -59,10 +62,12 @@ int holo_v4_jpeg_encode(const char *input, const char *tmpdir, const holo_encode
 }
 
 /* The U share of every valid chunk of the set: chunk files read whole, header and CRC of
- * rows + U checked, the first file of each id kept. */
+ * rows + U checked, the first file of each id kept. *bad: the id of a chunk of the set whose
+ * CRC failed (its rows must not be used either), or V4C_NO_AVOID. */
 static void read_u_shares(const char *dir, const v4c_hdr *set, uint8_t **file, uint8_t **u,
-                          uint32_t *u_len)
+                          uint32_t *u_len, unsigned *bad)
 {
+    *bad = V4C_NO_AVOID;
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d))) {
@@ -77,8 +82,12 @@ static void read_u_shares(const char *dir, const v4c_hdr *set, uint8_t **file, u
         v4c_hdr h;
         if (holo_read_file(path, HO4J_MAX_FILE, &b, &len, NULL) ||
             v4c_hdr_parse(b, len, len, e->d_name, &h, NULL) || memcmp(h.magic, "HO4J", 4) ||
-            h.n != set->n || h.content_id != set->content_id || h.id >= set->n || file[h.id] ||
-            (uint32_t)crc32(0L, b + V4C_HDR_LEN, (uInt)(len - V4C_HDR_LEN)) != h.crc_rows) {
+            h.n != set->n || h.content_id != set->content_id || h.id >= set->n || file[h.id]) {
+            free(b);
+            continue;
+        }
+        if ((uint32_t)crc32(0L, b + V4C_HDR_LEN, (uInt)(len - V4C_HDR_LEN)) != h.crc_rows) {
+            *bad = h.id;
             free(b);
             continue;
         }
@@ -150,6 +159,9 @@ int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded
     s.u_len = calloc(h->n, sizeof *s.u_len);
     if (!files || !s.u || !s.u_len)
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir);
+    unsigned bad = V4C_NO_AVOID;
+    if (rc == 0)
+        read_u_shares(v4c_dir(r), h, files, s.u, s.u_len, &bad);
     for (int t = 0; t < V4J_TIERS && rc == 0; t++) {
         s.m[t] = h->m[t];
         s.S[t] = h->S[t];
@@ -158,13 +170,11 @@ int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded
         else if (v4c_readable(r, t, 0, h->S[t])) {
             if (h->S[t] > HO4J_MAX_FILE || !(owned[t] = malloc(h->S[t] + 1)))
                 rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir);
-            else if (h->S[t] && v4c_read(r, t, 0, owned[t], h->S[t], V4C_NO_AVOID, NULL))
+            else if (h->S[t] && v4c_read(r, t, 0, owned[t], h->S[t], bad, NULL))
                 free(owned[t]), owned[t] = NULL;  /* a tier that fails to rebuild is missing */
             s.tier[t] = owned[t];
         }
     }
-    if (rc == 0)
-        read_u_shares(v4c_dir(r), h, files, s.u, s.u_len);
     uint8_t *jpg = NULL;
     size_t jl = 0;
     if (rc == 0)
@@ -174,9 +184,16 @@ int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded
         uint8_t digest[32];
         sha256(jpg, jl, digest);
         out->info.exact = jl == h->length && !memcmp(digest, h->sha256, 32);
-        if (out->info.exact != (out->info.chunks_present == h->n))
-            rc = holo_seterr(err, HOLO_EINVAL, "%s: every chunk is present but the JPEG does not "
+        unsigned used = 0;
+        for (unsigned i = 0; i < h->n; i++)
+            used += s.u[i] != NULL;
+        out->info.chunks_present = used;      /* chunks whose U passed its CRC */
+        if (used == h->n && !out->info.exact)
+            rc = holo_seterr(err, HOLO_EINVAL, "%s: every chunk is valid but the JPEG does not "
                              "match its SHA-256", dir);
+        else if (used < h->n && o && o->strict)
+            rc = holo_seterr(err, HOLO_EINCOMPLETE, "%s: %u of %u chunks missing (strict decode)",
+                             dir, h->n - used, h->n);
     }
     if (rc == 0) {
         holo_image im;
