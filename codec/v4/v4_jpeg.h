@@ -143,10 +143,11 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
              v4jc_rect r);
 
 /* ---- v4_jpeg_tiers.c: the streams of an HO4J chunk set ----------------------------------
- * Tier 0 (m = 1, every chunk): parameters, the DQT/SOF segments, coarse DC. Tier 1 (m1):
- * DC refined, the first AC coefficients (luma before chroma). Tier 2 (m2): DC exact, more AC.
- * Tier 3 (m2): the recipe (needed for the exact file). U: the remaining AC coefficients of
- * tiles of MCUs, spread over the chunks. */
+ * Tier 0 (m = 1, every chunk): parameters, the DQT/SOF segments, a DC thumbnail. Tier 1
+ * (m1): a finer thumbnail. Tier 2 (m2): every block's coarse DC, then the first AC positions
+ * (luma before chroma). Tier 3 (m2, or n when large): the recipe (needed for the exact file
+ * and the original APPn segments). U: DC refined to exact and the remaining AC of tiles of
+ * MCUs spread over the chunks. */
 #define V4J_TIERS 4
 typedef struct v4j_streams {
     unsigned n, m[V4J_TIERS];

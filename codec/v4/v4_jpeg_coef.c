@@ -1,5 +1,5 @@
 /* v4_jpeg_coef.c — context coding of a JPEG's quantized DCT coefficients with the v4 binary
- * range coder (holo(5) "HO4J coefficients").
+ * range coder (holo(5) "HO4J", coefficient coding).
  *
  * DC: predicted by MED (LOCO-I) from the left, above and above-left values; the residual is
  * coded as zero flag, sign, unary exponent and mantissa, in contexts of the local gradient.
@@ -27,9 +27,7 @@
 typedef struct jprob {
     uint16_t p, n;
 } jprob;
-#ifndef RATE_LIMIT
 #define RATE_LIMIT 40
-#endif
 
 typedef struct signed_model {
     jprob zero[16], sign[16], exp[16][MAXE], mant[MAXE][2];
