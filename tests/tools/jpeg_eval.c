@@ -2,7 +2,8 @@
  * and cjxl --lossless_jpeg=1 (when --jxl DIR holds NAME.jxl), the coefficient streams alone,
  * encode/decode time, and PSNR (against the original decoded by libjpeg) of the JPEG decoded
  * from k chunks, mean and worst over random subsets.
- *   jpeg_eval [--jxl DIR] [--n N] [--subsets S] FILE.jpg...
+ *   jpeg_eval [--jxl DIR] [--n N] [--subsets S] [--budget T0,T1,T2] FILE.jpg...
+ * (--budget: tier budgets as fractions of the JPEG, default the encoder's) 
  * Exit status 1 when a file does not come back byte for byte from all chunks. */
 #include "internal.h"
 #include "v4_container.h"
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 {
     const char *jxl = NULL;
     unsigned n = 32, subsets = 3;
+    v4j_budget budget = { 0, 0, 0 };
     int bad = 0, i = 1;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
         if (!strcmp(argv[i], "--jxl"))
@@ -91,6 +93,8 @@ int main(int argc, char **argv)
             n = (unsigned)atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--subsets"))
             subsets = (unsigned)atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--budget"))
+            sscanf(argv[i + 1], "%lf,%lf,%lf", &budget.t0, &budget.t1, &budget.t2);
     }
     static const unsigned ks[] = { 1, 2, 4, 8, 16, 24, 31, 32 };
     enum { NK = sizeof ks / sizeof ks[0] };
@@ -112,7 +116,7 @@ int main(int argc, char **argv)
         base = base ? base + 1 : argv[i];
         v4j_streams s;
         double t0 = now();
-        if (v4j_encode(buf, len, n, NULL, &s, &err)) {
+        if (v4j_encode(buf, len, n, &budget, &s, &err)) {
             printf("%-18s %s\n", base, err.msg);
             free(buf);
             continue;
