@@ -250,6 +250,7 @@ static int cmd_encode(int argc, char **argv)
     if (optind != argc - 1) return usage("encode needs exactly one INPUT");
     const char *in = argv[optind];
     holo_kind kind = o.mode ? o.mode : holo_detect_mode(in);
+    o.keep_jpeg = o.codec_version == 4;   /* explicit: a JPEG becomes HO4J (holo(5)) */
     if (kind == HOLO_KIND_IMAGE && image_version(&o, given))
         return 2;
     if ((o.level || o.frame_size) && !(kind == HOLO_KIND_BINARY && o.codec_version == 4))

@@ -2,6 +2,7 @@
  * then swap it in under the final name. */
 #include "internal.h"
 #include "v4_binary.h"
+#include "v4_jpeg.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -78,10 +79,29 @@ int holo_encode_version(const holo_encode_opts *o, holo_kind kind)
     return !v4_only && has_v12_image_setting(o) ? 2 : 4;
 }
 
+/* 1 when the file starts with a JPEG SOI and marker. */
+static int starts_as_jpeg(const char *path)
+{
+    uint8_t b[3] = { 0 };
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, b, sizeof b) : -1;
+    if (fd >= 0) close(fd);
+    return n == 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+}
+
 static int encode_into(const char *input, const char *tmp, holo_kind mode,
                        const holo_encode_opts *o, holo_err *err)
 {
     int v = o->codec_version;
+    /* keep_jpeg: a JPEG as itself (HO4J); one it cannot rebuild exactly is coded as before */
+    if (mode == HOLO_KIND_IMAGE && v == 4 && o->keep_jpeg && starts_as_jpeg(input)) {
+        holo_err e2 = { 0 };
+        int rc = holo_v4_jpeg_encode(input, tmp, o, &e2);
+        if (rc != HOLO_EUNSUPPORTED) {
+            if (rc && err) *err = e2;
+            return rc;
+        }
+    }
     if (mode == HOLO_KIND_BINARY && v == 4) return holo_v4_binary_encode(input, tmp, o, err);
     if (mode == HOLO_KIND_BINARY) return holo_binary_encode(input, tmp, o, err);
     if (v == 3) return holo_v3_encode(input, tmp, mode, o, err);

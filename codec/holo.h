@@ -120,6 +120,10 @@ typedef struct holo_encode_opts {
      * the graceful pixel/sample codecs for images and audio without a recipe (read back as a
      * canonical PNG/WAV). */
     int pixels;
+    /* JPEG v4 (HO4J; holo(5)): with codec_version 4, a Huffman-coded JPEG input is kept as its
+     * own coefficients (the exact file back from all chunks) instead of HOV4; one HO4J cannot
+     * rebuild exactly is coded as HOV4. The holo CLI sets it for an explicit --codec-version 4. */
+    int keep_jpeg;
 } holo_encode_opts;
 
 #define HOLO_LEVEL_MAX 100

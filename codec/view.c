@@ -71,6 +71,14 @@ int holo_view_render(const holo_decoded *d, holo_view v, uint8_t **buf, size_t *
     }
     if (in->kind != HOLO_KIND_IMAGE || !d->pixels)
         return holo_seterr(err, HOLO_EINVAL, "nothing decoded to write");
+    if (v == HOLO_VIEW_JPEG && d->bytes) {   /* a decoded JPEG (HO4J): its own bytes */
+        uint8_t *p = malloc(in->length ? (size_t)in->length : 1);
+        if (!p) return holo_seterr(err, HOLO_ENOMEM, "jpeg: out of memory");
+        memcpy(p, d->bytes, (size_t)in->length);
+        *buf = p;
+        *len = (size_t)in->length;
+        return 0;
+    }
     uint32_t w = in->width, h = in->height;
     switch (v) {
     case HOLO_VIEW_PNG:

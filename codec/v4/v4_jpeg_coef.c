@@ -1,0 +1,289 @@
+/* v4_jpeg_coef.c — context coding of a JPEG's quantized DCT coefficients with the v4 binary
+ * range coder (holo(5) "HO4J", coefficient coding).
+ *
+ * DC: predicted by MED (LOCO-I) from the left, above and above-left values; the residual is
+ * coded as zero flag, sign, unary exponent and mantissa, in contexts of the local gradient.
+ * Passes refine DC from one shift to a lower one (DC >> to, knowing DC >> from): the
+ * prediction is clamped into the known coarse step.
+ *
+ * AC band [k0,k1) of a block: the count of non-zeros (context: the neighbours' counts and the
+ * block's non-zeros below k0), then for each zig-zag position until the count is used up a
+ * non-zero flag (context: position, non-zeros left, the neighbours' magnitudes there), then
+ * per non-zero its magnitude as unary exponent + mantissa (context: frequency group, the
+ * neighbours' and the block's previous magnitude) and its sign (context: position, the
+ * neighbours' signs). */
+#include "v4_jpeg.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define NZB 13               /* buckets of a non-zero count */
+#define KG 10                /* frequency groups */
+#define MB 8                 /* magnitude context buckets */
+#define MAXE 18              /* unary exponent steps */
+
+/* A probability that learns fast while its context is young: P(0) moves by 1/(n + 2) of the
+ * error for the first RATE_LIMIT bits, then by 1/(RATE_LIMIT + 2). U shares start from few
+ * observations each, so early learning speed is most of their cost. */
+typedef struct jprob {
+    uint16_t p, n;
+} jprob;
+#define RATE_LIMIT 40
+
+typedef struct signed_model {
+    jprob zero[16], sign[16], exp[16][MAXE], mant[MAXE][2];
+} signed_model;
+
+typedef struct group_model {
+    signed_model dc[3];        /* coarse pass, refinement to a shift > 0, to 0 */
+    jprob nz[NZB * 4][NZB], nzx[NZB][8];
+    jprob flag[64][8][6][3];
+    jprob exp[KG][MB][5][3][MAXE];
+    jprob mant[KG][MAXE][2];
+    jprob sign[64][3];
+} group_model;
+
+struct v4jc_model {
+    group_model g[2];
+};
+
+static void probs_init(jprob *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (jprob){ 32768, 0 };
+}
+
+v4jc_model *v4jc_model_new(void)
+{
+    v4jc_model *m = malloc(sizeof *m);
+    if (m)
+        probs_init((jprob *)m, sizeof *m / sizeof(jprob));
+    return m;
+}
+
+v4jc_model *v4jc_model_clone(const v4jc_model *m)
+{
+    v4jc_model *c = malloc(sizeof *c);
+    if (c)
+        memcpy(c, m, sizeof *c);
+    return c;
+}
+
+void v4jc_model_free(v4jc_model *m) { free(m); }
+
+/* log2 x for 1 <= x < 2^17: exponent plus the mantissa taken as linear. */
+static inline float approx_log2(uint32_t x)
+{
+    int e = 31 - __builtin_clz(x);
+    return (float)e + (float)(x - (1u << e)) / (float)(1u << e);
+}
+
+static inline int cbit(v4jc_coder *c, jprob *p, int b)
+{
+    if (c->cost)                       /* -log2 P(b), to within 0.09 bit: a trial's estimate */
+        c->cost[c->costk] += 16.0f - approx_log2(b ? 65536u - p->p : p->p);
+    v4_prob t = { p->p, p->p };     /* the range coder codes with P(0) = p; we adapt it */
+    if (c->dec)
+        b = v4_dec_bit(c->d, &t);
+    else
+        v4_enc_bit(c->e, &t, b);
+    int err = (b ? 0 : 65536) - p->p;
+    int np = p->p + err / (p->n + 2);
+    p->p = (uint16_t)(np < 64 ? 64 : np > 65472 ? 65472 : np);
+    if (p->n < RATE_LIMIT)
+        p->n++;
+    return b;
+}
+
+static inline int nbits(uint32_t v) { return v ? 32 - __builtin_clz(v) : 0; }
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int iabs(int a) { return a < 0 ? -a : a; }
+
+/* Unary exponent, then the mantissa below the leading one: first bit modelled, the rest
+ * modelled per exponent (cheap, and mantissas of small exponents are skewed). v >= 0. */
+static uint32_t code_mag(v4jc_coder *c, jprob *exp, jprob (*mant)[2], uint32_t v)
+{
+    int e = nbits(v), k = 0;
+    while (k < MAXE - 1 && cbit(c, &exp[k], k < e))
+        k++;
+    if (c->dec)
+        e = k;
+    if (e <= 1)
+        return (uint32_t)e;
+    uint32_t r = 1;
+    for (int b = e - 2; b >= 0; b--)
+        r = r << 1 | (uint32_t)cbit(c, &mant[e][b == e - 2 ? 0 : 1], (v >> b) & 1);
+    return r;
+}
+
+static int code_signed(v4jc_coder *c, signed_model *m, int ctx, int v)
+{
+    if (cbit(c, &m->zero[ctx], v != 0) == 0)
+        return 0;
+    int neg = cbit(c, &m->sign[ctx], v < 0);
+    uint32_t a = code_mag(c, m->exp[ctx], m->mant, (uint32_t)(iabs(v) - 1)) + 1;
+    return neg ? -(int)a : (int)a;
+}
+
+static inline int med(int a, int b, int cc)
+{
+    int mx = a > b ? a : b, mn = a < b ? a : b;
+    return cc >= mx ? mn : cc <= mn ? mx : a + b - cc;
+}
+
+static inline int16_t *blk(v4j_comp *k, uint32_t x, uint32_t y)
+{
+    return k->coef + ((size_t)y * k->bw + x) * 64;
+}
+
+static inline int floor_shift(int v, int s) { return v >= 0 ? v >> s : -((-v + (1 << s) - 1) >> s); }
+
+/* Neighbour values (a left, b above, c above-left) of `val` inside r, with edge rules. */
+#define NEIGHBOURS(val, a, b, cc)                                                   \
+    do {                                                                            \
+        int has_l = x > r.x0, has_a = y > r.y0;                                     \
+        a = has_l ? val(blk(k, x - 1, y)) : has_a ? val(blk(k, x, y - 1)) : 0;      \
+        b = has_a ? val(blk(k, x, y - 1)) : a;                                      \
+        cc = has_l && has_a ? val(blk(k, x - 1, y - 1)) : has_a ? b : a;            \
+    } while (0)
+
+void v4jc_dc(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int from, int to,
+             v4jc_rect r)
+{
+    if (from <= to)
+        return;
+    signed_model *sm = &m->g[chroma].dc[from >= V4JC_DC_NONE ? 0 : to == 0 ? 2 : 1];
+    int steps = from - to;
+    if (cd->cost)
+        cd->costk = 128 + chroma;
+#define AT_TO(p) floor_shift((p)[0] + V4JC_DC_BIAS, to)
+    for (uint32_t y = r.y0; y < r.y1; y++)
+        for (uint32_t x = r.x0; x < r.x1; x++) {
+            int a, b, cc;
+            NEIGHBOURS(AT_TO, a, b, cc);
+            int16_t *p = blk(k, x, y);
+            int pred = med(a, b, cc);
+            if (from < V4JC_DC_NONE) {       /* the value lies inside the known coarse step */
+                int lo = floor_shift(p[0] + V4JC_DC_BIAS, from) * (1 << steps), hi = lo + (1 << steps) - 1;
+                pred = pred < lo ? lo : pred > hi ? hi : pred;
+            }
+            int ctx = imin(nbits((uint32_t)(iabs(a - cc) + iabs(b - cc))), 15);
+            int v = pred + code_signed(cd, sm, ctx, AT_TO(p) - pred);
+            if (cd->dec)
+                p[0] = (int16_t)(v * (1 << to) - V4JC_DC_BIAS);
+        }
+#undef AT_TO
+}
+
+static const uint8_t kgroup[64] = {
+    0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6,
+    7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9,
+    9, 9, 9, 9, 9, 9, 9, 9,
+};
+
+/* Count buckets: 0..4 exact, then 5-6, 7-8, 9-12, 13-16, 17-24, 25-32, 33-48, 49-64. */
+static const uint8_t nz_lo[NZB + 1] = { 0, 1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65 };
+static int nz_bucket(int n)
+{
+    int b = 0;
+    while (n >= nz_lo[b + 1])
+        b++;
+    return b;
+}
+
+static int code_count(v4jc_coder *c, group_model *g, int ctx, int n, int max)
+{
+    int b = nz_bucket(n), mb = nz_bucket(max), i = 0;
+    while (i < mb && cbit(c, &g->nz[ctx][i], i < b))
+        i++;
+    if (c->dec)
+        b = i;
+    int lo = nz_lo[b], span = nz_lo[b + 1] - lo, v = 0;
+    int eb = nbits((uint32_t)(span - 1));
+    for (int j = eb - 1; j >= 0; j--)
+        v = v << 1 | cbit(c, &g->nzx[b][j], ((n - lo) >> j) & 1);
+    return lo + v;
+}
+
+/* Zig-zag indices of the coefficients one row up and one column left in frequency (both come
+ * earlier in zig-zag order), 64 (a zero) when outside the block. */
+static const uint8_t freq_up[64] = {
+    64,64,0,2,1,64,64,5,4,3,9,8,7,6,64,64,14,13,12,11,10,20,19,18,17,16,15,64,64,27,26,25,24,23,22,21,34,33,32,31,30,29,28,42,41,40,39,38,37,47,46,45,44,43,53,52,51,50,56,55,54,60,59,61 };
+static const uint8_t freq_left[64] = {
+    64,0,64,64,2,1,5,4,3,64,64,9,8,7,6,14,13,12,11,10,64,64,20,19,18,17,16,15,27,26,25,24,23,22,21,64,35,34,33,32,31,30,29,41,40,39,38,37,36,48,47,46,45,44,52,51,50,49,57,56,55,59,58,62 };
+
+static const uint8_t left_bucket[16] = { 0, 0, 1, 2, 3, 4, 4, 5, 5, 5, 6, 6, 6, 6, 6, 7 };
+
+static int mag_bucket(int m)
+{
+    return imin(nbits((uint32_t)m), MB - 1);
+}
+
+void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
+             v4jc_rect r)
+{
+    group_model *g = &m->g[chroma];
+    uint32_t w = r.x1 - r.x0;
+    uint8_t *nzrow = calloc(2 * (size_t)w + 2, 1);  /* counts of the row above and this row */
+    if (!nzrow) {
+        if (cd->e)
+            cd->e->oom = 1;
+        return;
+    }
+    int band = k1 - k0;
+    for (uint32_t y = r.y0; y < r.y1; y++) {
+        uint8_t *above = nzrow + ((y - r.y0) & 1 ? 0 : w), *cur = nzrow + ((y - r.y0) & 1 ? w : 0);
+        for (uint32_t x = r.x0; x < r.x1; x++) {
+            int16_t *p = blk(k, x, y);
+            int16_t q[65];              /* the block with a zero at index 64 */
+            memcpy(q, p, 64 * sizeof *q);
+            q[64] = 0;
+            const int16_t *L = x > r.x0 ? p - 64 : NULL;
+            const int16_t *A = y > r.y0 ? p - (size_t)k->bw * 64 : NULL;
+            const int16_t *AL = A && L ? A - 64 : NULL;
+            int n = 0, lower = 0;
+            if (!cd->dec)
+                for (int i = k0; i < k1; i++)
+                    n += p[i] != 0;
+            for (int i = 1; i < k0; i++)
+                lower += p[i] != 0;
+            int pn = L && A ? (cur[x - r.x0 - 1] + above[x - r.x0] + 1) / 2
+                   : L ? cur[x - r.x0 - 1] : A ? above[x - r.x0] : 0;
+            int lb = k0 == 1 ? 0 : lower == 0 ? 1 : lower < 4 ? 2 : 3;
+            if (cd->cost)
+                cd->costk = 64 * chroma + k0;
+            n = code_count(cd, g, nz_bucket(pn) * 4 + lb, n, band);
+            cur[x - r.x0] = (uint8_t)n;
+            int left = n, prev = 0;
+            for (int i = k0; i < k1 && left > 0; i++) {
+                int na = A ? iabs(A[i]) : 0, nl = L ? iabs(L[i]) : 0;
+                /* Lepton's weights: 13/32 left, 13/32 above, 6/32 above-left */
+                int nb = AL ? (13 * (na + nl) + 6 * iabs(AL[i]) + 8) >> 4 : 2 * (na + nl);
+                int v = p[i];
+                if (cd->cost)
+                    cd->costk = 64 * chroma + i;
+                int fu = iabs(q[freq_up[i]]), fl = iabs(q[freq_left[i]]);
+                if (k1 - i > left) {
+                        int fc = imin(nbits((uint32_t)nb), 5);
+                    int qc = (fu != 0) + (fl != 0);
+                    if (!cbit(cd, &g->flag[i][left_bucket[imin(left, 15)]][fc][qc], v != 0)) {
+                        if (cd->dec)
+                            p[i] = q[i] = 0;
+                        continue;
+                    }
+                }
+                left--;
+                int mc = mag_bucket(nb);
+                int qm = imin(nbits((uint32_t)(fu + fl + prev)), 4);
+                int lc = left <= 1 ? 0 : left <= 4 ? 1 : 2;
+                int a = (int)code_mag(cd, g->exp[kgroup[i]][mc][qm][lc], g->mant[kgroup[i]], (uint32_t)(iabs(v) - 1)) + 1;
+                int sa = A ? (A[i] > 0) - (A[i] < 0) : 0, sl = L ? (L[i] > 0) - (L[i] < 0) : 0;
+                int sc = sa + sl > 0 ? 2 : sa + sl < 0 ? 1 : 0;
+                int neg = cbit(cd, &g->sign[i][sc], v < 0);
+                if (cd->dec)
+                    p[i] = q[i] = (int16_t)(neg ? -a : a);
+                prev = a;
+            }
+        }
+    }
+    free(nzrow);
+}

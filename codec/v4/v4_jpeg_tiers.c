@@ -1,0 +1,802 @@
+/* v4_jpeg_tiers.c — a JPEG's coefficients cut into the tiers and U tiles of an HO4J chunk set
+ * (holo(5) "HO4J").
+ *
+ *   tier 0 (m = 1, every chunk): parameters, the DQT/SOF segments, a thumbnail: the mean DC of
+ *          side x side blocks, coded at a DC shift; of the (side, shift) pairs that fit the
+ *          budget, the one whose estimated pixel error is least;
+ *   tier 1 (m1): a better thumbnail chosen the same way, if one fits;
+ *   tier 2 (m2): every block's DC >> s2 (the finest shift that fits), then, when DC is exact,
+ *          AC positions [1, K2) (luma; chroma [1, kc(K2))) chosen from the bits each position
+ *          cost in a trial pass over the whole picture;
+ *   tier 3: the recipe (see recipe_pack);
+ *   U:     tiles of MCUs, tile (tx, ty) in chunk (tx + a ty) mod n: DC refined to exact and
+ *          the AC positions [K2, 64), with neighbour contexts inside the tile.
+ *
+ * One adaptive model runs through tiers 0, 1 and 2 (a decoder of tier 2 has decoded 0 and 1),
+ * and every chunk's U starts from a copy of it as tier 2 left it. A decoder spreads the finest
+ * thumbnail it has over the blocks (bilinear), clamps that guess into tier 2's DC steps, and
+ * leaves missing AC coefficients zero. */
+#include "v4_jpeg.h"
+#include "v4_codec.h"
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#define PARAM_LEN 16
+#define PARAM_VERSION 1
+
+typedef struct layout {
+    unsigned n, m1, m2, tw, th, lattice;
+    int side[2], ts[2];        /* thumbnails of tiers 0 and 1: side x side blocks per value,
+                                  coded at DC shift ts; side[1] = 0: tier 1 has none */
+    int s2;                    /* tier 2's DC shift (U refines DC to exact) */
+    int k2[2];                 /* AC [1, k2) in tier 2, [k2, 64) in U; luma, chroma */
+} layout;
+
+/* What every pass works on: the picture, the cuts, the thumbnails of tiers 0 and 1. */
+typedef struct job {
+    v4j_jpeg *j;
+    layout L;
+    v4j_comp th[2][V4J_MAX_COMP];
+} job;
+
+static const v4j_budget default_budget = { 0.0005, 0.0040, 0.0350 };
+
+/* The recipe tier: a flag byte (0 stored, 1 zstd) and the recipe. Protected like tier 2 when
+ * it is small (<= 1% of the JPEG), else split over all n chunks without parity: it is needed
+ * for the exact file (all chunks anyway) and for the original APPn segments in partial
+ * decodes. */
+#define RECIPE_MAX (64u << 20)
+static int recipe_pack(const v4j_jpeg *j, uint8_t **out, size_t *len)
+{
+    uint8_t *raw = NULL;
+    size_t rl = 0;
+    if (v4j_recipe_emit(j, &raw, &rl))
+        return -1;
+    size_t cap = ZSTD_compressBound(rl);
+    uint8_t *z = malloc(cap + 1);
+    size_t zl = z ? ZSTD_compress(z + 1, cap, raw, rl, 19) : 0;
+    if (z && !ZSTD_isError(zl) && zl < rl) {
+        z[0] = 1;
+        *out = z;
+        *len = zl + 1;
+        free(raw);
+        return 0;
+    }
+    free(z);
+    uint8_t *st = malloc(rl + 1);
+    if (!st) {
+        free(raw);
+        return -1;
+    }
+    st[0] = 0;
+    memcpy(st + 1, raw, rl);
+    free(raw);
+    *out = st;
+    *len = rl + 1;
+    return 0;
+}
+
+static int recipe_unpack(const uint8_t *p, size_t len, v4j_jpeg *r, holo_err *err)
+{
+    if (len < 1 || p[0] > 1)
+        return holo_seterr(err, HOLO_EINVAL, "HO4J: bad recipe tier");
+    if (p[0] == 0)
+        return v4j_recipe_read(p + 1, len - 1, r, err);
+    unsigned long long rl = ZSTD_getFrameContentSize(p + 1, len - 1);
+    if (rl == ZSTD_CONTENTSIZE_ERROR || rl == ZSTD_CONTENTSIZE_UNKNOWN || rl > RECIPE_MAX)
+        return holo_seterr(err, HOLO_EINVAL, "HO4J: bad recipe tier");
+    uint8_t *raw = malloc(rl + 1);
+    if (!raw)
+        return holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+    size_t got = ZSTD_decompress(raw, rl, p + 1, len - 1);
+    int rc = ZSTD_isError(got) || got != rl ? holo_seterr(err, HOLO_EINVAL, "HO4J: bad recipe tier")
+                                            : v4j_recipe_read(raw, rl, r, err);
+    free(raw);
+    return rc;
+}
+
+static int chroma_cut(int k) { return k <= 1 ? 1 : (k + 1) / 2; }
+
+static v4jc_rect plane(const v4j_comp *k) { return (v4jc_rect){ 0, 0, k->bw, k->bh }; }
+
+/* The thumbnail of a component: one value per 2^tl x 2^tl blocks, the rounded mean DC of
+ * the blocks of the plane it covers (a "block" of 64 coefficients, so the DC coder codes it). */
+static int thumb_alloc(const v4j_comp *k, int side, v4j_comp *t)
+{
+    memset(t, 0, sizeof *t);
+    t->bw = (k->bw + side - 1) / side;
+    t->bh = (k->bh + side - 1) / side;
+    t->coef = calloc((size_t)t->bw * t->bh, 64 * sizeof *t->coef);
+    return t->coef ? 0 : -1;
+}
+
+static void thumb_fill(const v4j_comp *k, int side, v4j_comp *t)
+{
+    for (uint32_t ty = 0; ty < t->bh; ty++)
+        for (uint32_t tx = 0; tx < t->bw; tx++) {
+            int64_t sum = 0, cnt = 0;
+            for (uint32_t y = ty * side; y < k->bh && y < (ty + 1) * side; y++)
+                for (uint32_t x = tx * side; x < k->bw && x < (tx + 1) * side; x++, cnt++)
+                    sum += k->coef[((size_t)y * k->bw + x) * 64];
+            int64_t mean = sum >= 0 ? (sum + cnt / 2) / cnt : -((-sum + cnt / 2) / cnt);
+            t->coef[((size_t)ty * t->bw + tx) * 64] = (int16_t)mean;
+        }
+}
+
+/* The DC of block (x, y) from a thumbnail: bilinear between the values' centres. */
+static int thumb_at(const v4j_comp *t, int side, uint32_t x, uint32_t y)
+{
+    double fy = (y + 0.5) / side - 0.5, fx = (x + 0.5) / side - 0.5;
+    int y0 = fy < 0 ? 0 : (int)fy, y1 = y0 + 1 < (int)t->bh ? y0 + 1 : y0;
+    int x0 = fx < 0 ? 0 : (int)fx, x1 = x0 + 1 < (int)t->bw ? x0 + 1 : x0;
+    double wy = fy < 0 ? 0 : fy - y0, wx = fx < 0 ? 0 : fx - x0;
+#define TV(xx, yy) t->coef[((size_t)(yy) * t->bw + (xx)) * 64]
+    double v = (1 - wy) * ((1 - wx) * TV(x0, y0) + wx * TV(x1, y0)) +
+               wy * ((1 - wx) * TV(x0, y1) + wx * TV(x1, y1));
+#undef TV
+    return (int)(v < 0 ? v - 0.5 : v + 0.5);
+}
+
+static void thumb_spread(v4j_comp *k, int side, const v4j_comp *t)
+{
+    for (uint32_t y = 0; y < k->bh; y++)
+        for (uint32_t x = 0; x < k->bw; x++)
+            k->coef[((size_t)y * k->bw + x) * 64] = (int16_t)thumb_at(t, side, x, y);
+}
+
+/* A thumbnail value as a decoder sees it: the middle of its 2^ts step of DC + bias. */
+static int thumb_decoded(int v, int ts)
+{
+    int q = v + V4JC_DC_BIAS;
+    q = q >= 0 ? q >> ts : -((-q + (1 << ts) - 1) >> ts);
+    return q * (1 << ts) - V4JC_DC_BIAS + (ts ? 1 << (ts - 1) : 0);
+}
+
+static void code_thumbs(v4jc_coder *cd, v4jc_model *m, job *jb, int t)
+{
+    for (int c = 0; c < jb->j->ncomp; c++)
+        v4jc_dc(cd, m, c > 0, &jb->th[t][c], V4JC_DC_NONE, jb->L.ts[t], plane(&jb->th[t][c]));
+}
+
+static void code_t0(v4jc_coder *cd, v4jc_model *m, job *jb) { code_thumbs(cd, m, jb, 0); }
+
+static void code_t1(v4jc_coder *cd, v4jc_model *m, job *jb)
+{
+    if (jb->L.side[1])
+        code_thumbs(cd, m, jb, 1);
+}
+
+static void dc_only_t2(v4jc_coder *cd, v4jc_model *m, job *jb)
+{
+    for (int c = 0; c < jb->j->ncomp; c++)
+        v4jc_dc(cd, m, c > 0, &jb->j->comp[c], V4JC_DC_NONE, jb->L.s2, plane(&jb->j->comp[c]));
+}
+
+static void code_t2(v4jc_coder *cd, v4jc_model *m, job *jb)
+{
+    v4j_jpeg *j = jb->j;
+    const layout *L = &jb->L;
+    for (int c = 0; c < j->ncomp; c++) {
+        v4j_comp *k = &j->comp[c];
+        v4jc_dc(cd, m, c > 0, k, V4JC_DC_NONE, L->s2, plane(k));
+        if (L->k2[c > 0] > 1)
+            v4jc_ac(cd, m, c > 0, k, 1, L->k2[c > 0], plane(k));
+    }
+}
+
+/* Tiles are counted in MCUs of an interleaved scan; a one-component frame's MCU is a block. */
+static uint32_t units_x(const v4j_jpeg *j) { return j->ncomp > 1 ? j->mcux : j->comp[0].bw; }
+static uint32_t units_y(const v4j_jpeg *j) { return j->ncomp > 1 ? j->mcuy : j->comp[0].bh; }
+static uint32_t tiles_x(const v4j_jpeg *j, const layout *L) { return (units_x(j) + L->tw - 1) / L->tw; }
+static uint32_t tiles_y(const v4j_jpeg *j, const layout *L) { return (units_y(j) + L->th - 1) / L->th; }
+
+/* The U share of chunk `id`: its tiles in raster order; per component DC refined to exact
+ * and the rest of AC. */
+static void code_u(v4jc_coder *cd, v4jc_model *m, job *jb, unsigned id)
+{
+    v4j_jpeg *j = jb->j;
+    const layout *L = &jb->L;
+    uint32_t ntx = tiles_x(j, L), nty = tiles_y(j, L);
+    for (uint32_t ty = 0; ty < nty; ty++)       /* tile (tx, ty) is chunk (tx + a ty) mod n's */
+        for (uint32_t tx = (uint32_t)((id + L->n - (uint64_t)L->lattice * ty % L->n) % L->n);
+             tx < ntx; tx += L->n) {
+            for (int c = 0; c < j->ncomp; c++) {
+                v4j_comp *k = &j->comp[c];
+                int h = j->ncomp > 1 ? k->h : 1, v = j->ncomp > 1 ? k->v : 1;
+                v4jc_rect r = { tx * L->tw * h, ty * L->th * v, (tx + 1) * L->tw * h,
+                                (ty + 1) * L->th * v };
+                if (r.x1 > k->bw) r.x1 = k->bw;
+                if (r.y1 > k->bh) r.y1 = k->bh;
+                if (r.x0 >= r.x1 || r.y0 >= r.y1)
+                    continue;
+                v4jc_dc(cd, m, c > 0, k, L->s2, 0, r);
+                if (L->k2[c > 0] < 64)
+                    v4jc_ac(cd, m, c > 0, k, L->k2[c > 0], 64, r);
+            }
+        }
+}
+
+/* Tiles of MCUs: the largest power-of-two side giving at least 8 tiles per chunk. */
+static void choose_tiles(const v4j_jpeg *j, layout *L)
+{
+    unsigned t = 16;
+    while (t > 1 && (uint64_t)((units_x(j) + t - 1) / t) * ((units_y(j) + t - 1) / t) < 8ull * L->n)
+        t /= 2;
+    L->tw = L->th = t;
+}
+
+typedef void (*pass_fn)(v4jc_coder *, v4jc_model *, job *);
+
+/* Bytes a pass would take from model state m (left untouched). */
+static size_t trial(pass_fn f, const v4jc_model *m, job *jb)
+{
+    v4jc_model *c = v4jc_model_clone(m);
+    if (!c)
+        return SIZE_MAX;
+    v4_enc e;
+    v4_enc_init(&e);
+    v4jc_coder cd = { 0, &e, NULL, NULL, 0 };
+    f(&cd, c, jb);
+    size_t n = v4_enc_finish(&e) ? SIZE_MAX : e.len;
+    v4_enc_free(&e);
+    v4jc_model_free(c);
+    return n;
+}
+
+static void thumbs_free(job *jb)
+{
+    for (int t = 0; t < 2; t++)
+        for (int c = 0; c < V4J_MAX_COMP; c++)
+            free(jb->th[t][c].coef);
+    memset(jb->th, 0, sizeof jb->th);
+}
+
+/* Thumbnail planes of tier t (filled from the coefficients when encoding). */
+static int thumbs_make(job *jb, int t, int side, int fill)
+{
+    for (int c = 0; c < jb->j->ncomp; c++) {
+        free(jb->th[t][c].coef);
+        jb->th[t][c].coef = NULL;
+        if (side && thumb_alloc(&jb->j->comp[c], side, &jb->th[t][c]))
+            return -1;
+        if (side && fill)
+            thumb_fill(&jb->j->comp[c], side, &jb->th[t][c]);
+    }
+    return 0;
+}
+
+/* Squared pixel error a decoder showing thumbnail t would make, summed over the picture: a
+ * DC error e is e * q / 8 grey levels over the block's pixels (a chroma block of a subsampled
+ * component covers more of them). */
+static double thumb_error(const job *jb, int t)
+{
+    const v4j_jpeg *j = jb->j;
+    double total = 0;
+    for (int c = 0; c < j->ncomp; c++) {
+        const v4j_comp *k = &j->comp[c], *th = &jb->th[t][c];
+        v4j_comp dec = *th;
+        size_t nt = (size_t)th->bw * th->bh;
+        dec.coef = malloc(nt * 64 * sizeof *dec.coef);
+        if (!dec.coef)
+            return 1e300;
+        for (size_t i = 0; i < nt; i++)
+            dec.coef[i * 64] = (int16_t)thumb_decoded(th->coef[i * 64], jb->L.ts[t]);
+        double q = j->qt[k->tq][0] / 8.0, area = 64.0 * (j->hmax / k->h) * (j->vmax / k->v);
+        double se = 0;
+        for (uint32_t y = 0; y < k->bh; y++)
+            for (uint32_t x = 0; x < k->bw; x++) {
+                double e = (k->coef[((size_t)y * k->bw + x) * 64] - thumb_at(&dec, jb->L.side[t], x, y)) * q;
+                se += e * e;
+            }
+        total += se * area;
+        free(dec.coef);
+    }
+    return total;
+}
+
+/* The thumbnail of tier t with the least error among those that fit `budget` bytes (sides in
+ * steps of about sqrt 2, shifts around the one for 8 grey levels); tier 1 only if it beats
+ * tier 0. Returns -1 on allocation failure. */
+static int choose_thumb(job *jb, int t, const v4jc_model *m, double budget, int ts_base,
+                        double *best_err)
+{
+    static const uint8_t sides[] = { 1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 255 };
+    int best_side = 0, best_ts = 0;
+    double best = t == 0 ? 1e300 : *best_err;
+    uint32_t longest = jb->j->comp[0].bw > jb->j->comp[0].bh ? jb->j->comp[0].bw : jb->j->comp[0].bh;
+    int top = 0;                    /* the first side covering the whole plane */
+    while (top + 1 < (int)sizeof sides && sides[top] < longest)
+        top++;
+    enum { NTS = 5 };
+    int ts0 = ts_base > 2 ? ts_base - 2 : 0, fit[NTS], done[NTS] = { 0 }, alive = NTS;
+    for (int k = 0; k < NTS; k++)
+        fit[k] = t == 0 ? top : -1;     /* tier 0 falls back to the coarsest */
+    /* from the coarsest side down while some shift still fits: coarse trials are cheap, and
+     * each side's thumbnail is made once for all shifts */
+    for (int i = top; i >= 0 && alive; i--) {
+        jb->L.side[t] = sides[i];
+        if (thumbs_make(jb, t, sides[i], 1))
+            return -1;
+        for (int k = 0; k < NTS; k++) {
+            if (done[k])
+                continue;
+            jb->L.ts[t] = ts0 + k;
+            if (trial(t == 0 ? code_t0 : code_t1, m, jb) <= budget)
+                fit[k] = i;
+            else {
+                done[k] = 1;
+                alive--;
+            }
+        }
+    }
+    for (int k = 0; k < NTS; k++) {
+        if (fit[k] < 0)
+            continue;
+        jb->L.side[t] = sides[fit[k]];
+        jb->L.ts[t] = ts0 + k;
+        if (thumbs_make(jb, t, sides[fit[k]], 1))
+            return -1;
+        double e = thumb_error(jb, t);
+        if (e < best) {
+            best = e;
+            best_side = sides[fit[k]];
+            best_ts = ts0 + k;
+        }
+    }
+    jb->L.side[t] = best_side;
+    jb->L.ts[t] = best_ts;
+    *best_err = best;
+    return thumbs_make(jb, t, best_side, 1);
+}
+
+/* Bits each AC position costs (per luma/chroma), from one pass over the whole picture. */
+static int position_costs(v4j_jpeg *j, float cost[V4JC_COST_SLOTS])
+{
+    v4jc_model *m = v4jc_model_new();
+    if (!m)
+        return -1;
+    memset(cost, 0, V4JC_COST_SLOTS * sizeof *cost);
+    v4_enc e;
+    v4_enc_init(&e);
+    v4jc_coder cd = { 0, &e, NULL, cost, 0 };
+    for (int c = 0; c < j->ncomp; c++)
+        v4jc_ac(&cd, m, c > 0, &j->comp[c], 1, 64, plane(&j->comp[c]));
+    v4_enc_free(&e);
+    v4jc_model_free(m);
+    return 0;
+}
+
+/* Largest luma cut K >= from whose positions [from, K) (chroma [kc(from), kc(K))) fit in
+ * `bits`. */
+static int cut_for(const float *cost, int ncomp, int from, double bits)
+{
+    int k = from;
+    double used = 0;
+    while (k < 64) {
+        double add = cost[k];
+        for (int kc = chroma_cut(k); ncomp > 1 && kc < chroma_cut(k + 1); kc++)
+            add += cost[64 + kc];
+        if (used + add > bits)
+            break;
+        used += add;
+        k++;
+    }
+    return k;
+}
+
+static size_t param_emit(uint8_t *p, const layout *L)
+{
+    p[0] = PARAM_VERSION;
+    p[1] = (uint8_t)L->n;
+    p[2] = (uint8_t)L->m1;
+    p[3] = (uint8_t)L->m2;
+    p[4] = (uint8_t)L->tw;
+    p[5] = (uint8_t)L->th;
+    p[6] = (uint8_t)L->lattice;
+    p[7] = (uint8_t)L->side[0];
+    p[8] = (uint8_t)L->side[1];
+    p[9] = (uint8_t)(L->ts[0] << 4 | L->ts[1]);
+    p[10] = (uint8_t)L->s2;
+    p[11] = (uint8_t)L->k2[0];
+    p[12] = (uint8_t)L->k2[1];
+    p[13] = p[14] = p[15] = 0;
+    return PARAM_LEN;
+}
+
+static int param_parse(const uint8_t *p, layout *L)
+{
+    *L = (layout){ .n = p[1], .m1 = p[2], .m2 = p[3], .tw = p[4], .th = p[5], .lattice = p[6],
+                   .side = { p[7], p[8] }, .ts = { p[9] >> 4, p[9] & 15 }, .s2 = p[10],
+                   .k2 = { p[11], p[12] } };
+    if (p[0] != PARAM_VERSION || L->n < 1 || L->m1 != v4_m1_for(L->n) ||
+        L->m2 != v4_m2_for(L->n) || L->tw < 1 || L->th < 1 || L->lattice != v4_lattice_for(L->n) ||
+        L->side[0] < 1 || L->s2 > 15)
+        return -1;
+    for (int g = 0; g < 2; g++)
+        if (L->k2[g] < 1 || L->k2[g] > 64)
+            return -1;
+    return 0;
+}
+
+/* SOI, the DQT and SOF segments of the first piece, EOI: enough to rebuild the frame. */
+static int mini_header(const v4j_jpeg *j, uint8_t **out, size_t *len)
+{
+    uint8_t *b = malloc(j->piece_end[0] + 4);
+    if (!b)
+        return -1;
+    size_t n = 0, p = 2;
+    b[n++] = 0xFF;
+    b[n++] = 0xD8;
+    while (p + 4 <= j->piece_end[0]) {
+        while (p < j->piece_end[0] && j->hdr[p] == 0xFF && j->hdr[p + 1] == 0xFF)
+            p++;
+        uint8_t m = j->hdr[p + 1];
+        size_t L = (size_t)j->hdr[p + 2] << 8 | j->hdr[p + 3];
+        if (m == 0xDB || (m >= 0xC0 && m <= 0xC2)) {
+            memcpy(b + n, j->hdr + p, L + 2);
+            n += L + 2;
+        }
+        p += L + 2;
+    }
+    b[n++] = 0xFF;
+    b[n++] = 0xD9;
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+void v4j_streams_free(v4j_streams *s)
+{
+    for (int t = 0; t < V4J_TIERS; t++)
+        free(s->tier[t]);
+    for (unsigned i = 0; s->u && i < s->n; i++)
+        free(s->u[i]);
+    free(s->u);
+    free(s->u_len);
+    memset(s, 0, sizeof *s);
+}
+
+/* Finish a range coder into a tier stream after `prefix` bytes. */
+static int take_stream(v4_enc *e, const uint8_t *prefix, size_t plen, uint8_t **out, size_t *len)
+{
+    if (v4_enc_finish(e))
+        return -1;
+    *out = malloc(plen + e->len + 1);
+    if (!*out)
+        return -1;
+    if (plen)
+        memcpy(*out, prefix, plen);
+    memcpy(*out + plen, e->buf, e->len);
+    *len = plen + e->len;
+    return 0;
+}
+
+/* Thumbnail shift: DC steps of about 8 grey levels (a DC unit is q/8 levels). */
+static int thumb_shift(const v4j_jpeg *j)
+{
+    unsigned q = j->qt[j->comp[0].tq][0] ? j->qt[j->comp[0].tq][0] : 1;
+    int s = 0;
+    while (s < 8 && (q << (s + 1)) <= 64)
+        s++;
+    return s;
+}
+
+int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
+               v4j_streams *out, holo_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 1 || n > 255)
+        return holo_seterr(err, HOLO_EINVAL, "HO4J: %u chunks (1..255)", n);
+    if (!b || b->t0 <= 0)
+        b = &default_budget;
+    v4j_jpeg j;
+    int rc = v4j_parse_exact(jpg, len, &j, err);
+    if (rc)
+        return rc;
+    job jb = { .j = &j };
+    layout *L = &jb.L;
+    *L = (layout){ .n = n, .m1 = v4_m1_for(n), .m2 = v4_m2_for(n), .lattice = v4_lattice_for(n) };
+    choose_tiles(&j, L);
+    /* a floor under tier 0: below ~400 bytes a thumbnail is too coarse to show anything */
+    double B0 = b->t0 * len < 400 ? 400 : b->t0 * len, B1 = b->t1 * len, B2 = b->t2 * len;
+    v4jc_model *m = v4jc_model_new();
+    float *cost = malloc(V4JC_COST_SLOTS * sizeof *cost);
+    uint8_t *mini = NULL, *head = NULL;
+    size_t mini_len = 0;
+    v4_enc e;
+    v4_enc_init(&e);
+    if (!m || !cost || position_costs(&j, cost) || mini_header(&j, &mini, &mini_len) ||
+        mini_len > 65535 || !(head = malloc(PARAM_LEN + 2 + mini_len))) {
+        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+        goto out;
+    }
+    /* tiers 0 and 1: the thumbnails */
+    double terr = 0;
+    if (choose_thumb(&jb, 0, m, B0, thumb_shift(&j), &terr) ||
+        choose_thumb(&jb, 1, m, B1, thumb_shift(&j), &terr)) {
+        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+        goto out;
+    }
+    /* tier 2: DC as fine as fits, then AC positions in the bits left */
+    size_t dc2 = 0;
+    for (L->s2 = 0; L->s2 < 15 && (dc2 = trial(dc_only_t2, m, &jb)) > B2; L->s2++)
+        ;
+    L->k2[0] = L->s2 == 0 ? cut_for(cost, j.ncomp, 1, (B2 - (double)dc2) * 8) : 1;
+    L->k2[1] = j.ncomp == 1 ? 64 : chroma_cut(L->k2[0]);
+
+    v4jc_coder cd = { 0, &e, NULL, NULL, 0 };
+    size_t hl = param_emit(head, L);
+    head[hl++] = (uint8_t)(mini_len >> 8);
+    head[hl++] = (uint8_t)mini_len;
+    memcpy(head + hl, mini, mini_len);
+    hl += mini_len;
+    pass_fn passes[3] = { code_t0, code_t1, code_t2 };
+    for (int t = 0; t < 3 && rc == 0; t++) {
+        v4_enc_init(&e);
+        passes[t](&cd, m, &jb);
+        if (take_stream(&e, head, t == 0 ? hl : 0, &out->tier[t], &out->S[t]))
+            rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+        v4_enc_free(&e);
+    }
+    out->n = n;
+    out->m[0] = 1;
+    out->m[1] = L->m1;
+    out->m[2] = L->m2;
+    if (rc == 0 && recipe_pack(&j, &out->tier[3], &out->S[3]))
+        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+    out->m[3] = out->S[3] * 100 <= len ? L->m2 : n;
+    out->u = calloc(n, sizeof *out->u);
+    out->u_len = calloc(n, sizeof *out->u_len);
+    if (rc == 0 && (!out->u || !out->u_len))
+        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+    for (unsigned i = 0; i < n && rc == 0; i++) {
+        v4jc_model *mu = v4jc_model_clone(m);
+        size_t ul = 0;
+        v4_enc_init(&e);
+        if (mu)
+            code_u(&cd, mu, &jb, i);
+        if (!mu || take_stream(&e, NULL, 0, &out->u[i], &ul) || ul > UINT32_MAX)
+            rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+        out->u_len[i] = (uint32_t)ul;
+        v4_enc_free(&e);
+        v4jc_model_free(mu);
+    }
+out:
+    v4_enc_free(&e);
+    v4jc_model_free(m);
+    thumbs_free(&jb);
+    free(cost);
+    free(mini);
+    free(head);
+    v4j_free(&j);
+    if (rc)
+        v4j_streams_free(out);
+    return rc;
+}
+
+/* The frame of the mini header (planes allocated and zeroed when alloc). */
+static int frame_from_t0(const uint8_t *t0, size_t S0, int alloc, layout *L, v4j_jpeg *j,
+                         size_t *coded_at, holo_err *err)
+{
+    memset(j, 0, sizeof *j);
+    if (S0 < PARAM_LEN + 2 || param_parse(t0, L))
+        return holo_seterr(err, HOLO_EINVAL, "HO4J: bad parameters in tier 0");
+    size_t ml = (size_t)t0[PARAM_LEN] << 8 | t0[PARAM_LEN + 1];
+    if (PARAM_LEN + 2 + ml > S0)
+        return holo_seterr(err, HOLO_EINVAL, "HO4J: bad parameters in tier 0");
+    v4j_tables *t = calloc(1, sizeof *t);
+    if (!t)
+        return holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+    t->alloc_planes = alloc;
+    const uint8_t *mini = t0 + PARAM_LEN + 2;
+    size_t pos = 2;
+    v4j_scan s;
+    int rc = ml < 4 || mini[0] != 0xFF || mini[1] != 0xD8 ? -1
+           : v4j_walk_markers(j, t, mini, ml, &pos, &s, err);
+    if (rc == 0 && (!t->have_frame || pos != ml))
+        rc = -1;
+    free(t);
+    if (rc) {
+        v4j_free(j);
+        return holo_seterr(err, HOLO_EINVAL, "HO4J: bad frame in tier 0");
+    }
+    *coded_at = PARAM_LEN + 2 + ml;
+    return 0;
+}
+
+static int all_u(const v4j_streams *in)
+{
+    for (unsigned i = 0; i < in->n; i++)
+        if (!in->u || !in->u[i])
+            return 0;
+    return 1;
+}
+
+/* round(num / (q * 256)) away from zero: libjpeg's block smoothing arithmetic */
+static int smooth_coef(int64_t num, int q)
+{
+    int64_t d = (int64_t)q << 8, r = ((int64_t)q << 7) + (num < 0 ? -num : num);
+    return (int)(num < 0 ? -(r / d) : r / d);
+}
+
+/* Blocks whose low AC coefficients are unknown get the ones JPEG's own smoothing predicts from
+ * the 3x3 DC neighbourhood (T.81 K.8, libjpeg's block smoothing for progressive files):
+ * zig-zag 1-5 (AC01, AC10, AC20, AC11, AC02), where still zero. A block's AC is known from
+ * position 1 with tier 2 and its U share, from K2 with tier 2 alone, not at all without. */
+static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int have_t2)
+{
+    const layout *L = &jb->L;
+    for (int c = 0; c < j->ncomp; c++) {
+        v4j_comp *k = &j->comp[c];
+        const uint16_t *q = j->qt[k->tq];
+        if (!q[0] || !q[1] || !q[2] || !q[3] || !q[4] || !q[5])
+            continue;
+        uint32_t tw = L->tw * (j->ncomp > 1 ? k->h : 1), th = L->th * (j->ncomp > 1 ? k->v : 1);
+        for (uint32_t y = 0; y < k->bh; y++)
+            for (uint32_t x = 0; x < k->bw; x++) {
+                int from = 1;
+                if (have_t2) {
+                    uint64_t id = (x / tw + (uint64_t)L->lattice * (y / th)) % L->n;
+                    from = in->u && in->u[id] ? 64 : L->k2[c > 0];
+                }
+                if (from > 5)
+                    continue;
+#define DCAT(dx, dy) k->coef[((size_t)((int64_t)y + (dy) < 0 || y + (dy) >= k->bh ? y : y + (dy)) * \
+                              k->bw + ((int64_t)x + (dx) < 0 || x + (dx) >= k->bw ? x : x + (dx))) * 64]
+                int64_t d1 = DCAT(-1, -1), d2 = DCAT(0, -1), d3 = DCAT(1, -1), d4 = DCAT(-1, 0),
+                        d5 = DCAT(0, 0), d6 = DCAT(1, 0), d7 = DCAT(-1, 1), d8 = DCAT(0, 1),
+                        d9 = DCAT(1, 1);
+#undef DCAT
+                int16_t *b = k->coef + ((size_t)y * k->bw + x) * 64;
+                int64_t q0 = q[0];
+                int pred[6] = { 0, smooth_coef(36 * q0 * (d4 - d6), q[1]),
+                                smooth_coef(36 * q0 * (d2 - d8), q[2]),
+                                smooth_coef(9 * q0 * (d2 + d8 - 2 * d5), q[3]),
+                                smooth_coef(5 * q0 * (d1 - d3 - d7 + d9), q[4]),
+                                smooth_coef(9 * q0 * (d4 + d6 - 2 * d5), q[5]) };
+                for (int z = from; z <= 5; z++)
+                    if (b[z] == 0)
+                        b[z] = (int16_t)pred[z];
+            }
+    }
+}
+
+int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h)
+{
+    layout L;
+    v4j_jpeg j;
+    size_t at;
+    if (frame_from_t0(t0, S0, 0, &L, &j, &at, NULL))
+        return -1;
+    *w = j.width;
+    *h = j.height;
+    v4j_free(&j);
+    return 0;
+}
+
+static void decode_pass(pass_fn f, v4jc_model *m, job *jb, const uint8_t *buf, size_t len)
+{
+    v4_dec d;
+    v4_dec_init(&d, buf, len);
+    v4jc_coder cd = { 1, NULL, &d, NULL, 0 };
+    f(&cd, m, jb);
+}
+
+static int16_t *dc_save(const v4j_comp *k)
+{
+    size_t nb = (size_t)k->bw * k->bh;
+    int16_t *g = malloc(nb * sizeof *g + 1);
+    for (size_t b = 0; g && b < nb; b++)
+        g[b] = k->coef[b * 64];
+    return g;
+}
+
+/* Each DC (decoded as the bottom of its 2^s step of DC + bias) becomes the guess clamped into
+ * the step. */
+static void dc_clamp(v4j_comp *k, const int16_t *guess, int s)
+{
+    if (s == 0)
+        return;
+    for (size_t b = 0; b < (size_t)k->bw * k->bh; b++) {
+        int lo = k->coef[b * 64], hi = lo + (1 << s) - 1, g = guess[b];
+        k->coef[b * 64] = (int16_t)(g < lo ? lo : g > hi ? hi : g);
+    }
+}
+
+/* Values known only to a step of 2^s (of DC + bias) sit in its middle. */
+static void dc_centre(v4j_comp *k, int s)
+{
+    if (s == 0)
+        return;
+    for (size_t b = 0; b < (size_t)k->bw * k->bh; b++)
+        k->coef[b * 64] = (int16_t)(k->coef[b * 64] + (1 << (s - 1)));
+}
+
+int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
+{
+    *jpg = NULL;
+    *len = 0;
+    if (!in->tier[0])
+        return holo_seterr(err, HOLO_EINVAL, "HO4J: no tier 0");
+    v4j_jpeg j, r;
+    job jb = { .j = &j };
+    size_t at = 0;
+    int rc = frame_from_t0(in->tier[0], in->S[0], 1, &jb.L, &j, &at, err);
+    if (rc)
+        return rc;
+    v4jc_model *m = NULL;
+    if (jb.L.n != in->n)
+        rc = holo_seterr(err, HOLO_EINVAL, "HO4J: chunk count differs from tier 0");
+    else if (!(m = v4jc_model_new()) || thumbs_make(&jb, 0, jb.L.side[0], 0) ||
+             thumbs_make(&jb, 1, jb.L.side[1], 0))
+        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+    if (rc == 0) {
+        /* DC from the finest thumbnail present */
+        decode_pass(code_t0, m, &jb, in->tier[0] + at, in->S[0] - at);
+        int t = 0;
+        if (in->tier[1] && jb.L.side[1]) {
+            decode_pass(code_t1, m, &jb, in->tier[1], in->S[1]);
+            t = 1;
+        }
+        for (int c = 0; c < j.ncomp; c++) {
+            dc_centre(&jb.th[t][c], jb.L.ts[t]);
+            thumb_spread(&j.comp[c], jb.L.side[t], &jb.th[t][c]);
+        }
+    }
+    if (rc == 0 && in->tier[1] && in->tier[2]) {
+        int16_t *guess[V4J_MAX_COMP];
+        for (int c = 0; c < j.ncomp; c++)
+            if (!(guess[c] = dc_save(&j.comp[c])))
+                rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+        if (rc == 0) {
+            decode_pass(code_t2, m, &jb, in->tier[2], in->S[2]);
+            /* DC known to a step of 2^s2: the thumbnail's guess inside the step */
+            for (int c = 0; c < j.ncomp; c++)
+                dc_clamp(&j.comp[c], guess[c], jb.L.s2);
+        }
+        for (int c = 0; c < j.ncomp; c++)
+            free(guess[c]);
+        for (unsigned i = 0; rc == 0 && in->u && i < in->n; i++) {
+            if (!in->u[i])
+                continue;
+            v4jc_model *mu = v4jc_model_clone(m);
+            if (!mu) {
+                rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+                break;
+            }
+            v4_dec d;
+            v4_dec_init(&d, in->u[i], in->u_len[i]);
+            v4jc_coder cd = { 1, NULL, &d, NULL, 0 };
+            code_u(&cd, mu, &jb, i);
+            v4jc_model_free(mu);
+        }
+    }
+    if (rc == 0 && !(in->tier[1] && in->tier[2] && all_u(in)))
+        ac_predict(&j, &jb, in, in->tier[1] && in->tier[2]);
+    v4jc_model_free(m);
+    thumbs_free(&jb);
+    int have_recipe = rc == 0 && in->tier[3] && recipe_unpack(in->tier[3], in->S[3], &r, err) == 0;
+    if (have_recipe && (r.width != j.width || r.height != j.height || r.ncomp != j.ncomp)) {
+        v4j_free(&r);
+        have_recipe = 0;
+    }
+    if (have_recipe) {
+        for (int c = 0; c < j.ncomp; c++) {     /* the decoded planes into the recipe's frame */
+            int16_t *t = r.comp[c].coef;
+            r.comp[c].coef = j.comp[c].coef;
+            j.comp[c].coef = t;
+        }
+        holo_err e2 = { 0 };
+        rc = v4j_rebuild(&r, jpg, len, &e2);
+        if (rc == HOLO_EUNSUPPORTED)          /* a symbol the original tables cannot code */
+            rc = v4j_write_libjpeg(&r, &r, jpg, len, err);
+        else if (rc)
+            holo_seterr(err, rc, "%s", e2.msg);
+        v4j_free(&r);
+    } else if (rc == 0)
+        rc = v4j_write_libjpeg(&j, NULL, jpg, len, err);
+    v4j_free(&j);
+    return rc;
+}

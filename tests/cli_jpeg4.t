@@ -1,0 +1,68 @@
+#!/bin/sh
+# cli_jpeg4.t — HO4J through the CLI: an explicit --codec-version 4 on a JPEG keeps the JPEG
+# (HO4J chunks), all chunks decode to the same bytes, half of them to a JPEG of the picture,
+# PNG output gives its pixels; the default for JPEGs stays HOV4; an arithmetic-coded JPEG,
+# which HO4J refuses, is still encoded (as before, HOV4).
+. "$(dirname "$0")/lib.sh"
+plan 17
+
+holo="$HOLO_BIN/holo"
+psnr="$HOLO_TOOLS/psnr"
+cd "$T"
+magic() { head -c 4 "$1/chunk_0000.holo"; }
+"$HOLO_TOOLS/mkimage" img.png 320 200 3
+"$holo" encode --codec-version 2 -o ref.holo img.png > /dev/null 2>&1
+"$holo" decode -o img.jpg ref.holo > /dev/null 2>&1
+
+run "$holo" encode --codec-version 4 -o j.holo img.jpg
+is "$rc:$(magic j.holo)" "0:HO4J" "--codec-version 4 on a JPEG writes HO4J chunks"
+is "$(ls j.holo | grep -c '^chunk_')" 32 "... 32 of them"
+run "$holo" decode -o back.jpg j.holo
+is "$rc" 0 "decode to .jpg"
+cmp -s img.jpg back.jpg; ok $? "... gives the JPEG back byte for byte"
+run "$holo" info j.holo
+is "$rc" 0 "holo info reads the set"
+like "$out" "320x200" "... and its size"
+run "$holo" decode -o back.png j.holo
+is "$("$psnr" img.jpg back.png)" inf "decode to .png: the JPEG's pixels"
+for i in $(seq 0 2 31); do rm -f j.holo/chunk_$(printf %04d $i).holo; done
+run "$holo" decode -o half.jpg j.holo
+is "$rc" 0 "half of the chunks decode"
+p=$("$psnr" img.jpg half.jpg)
+[ "${p%.*}" -ge 24 ] 2> /dev/null; ok $? "... to a JPEG of the picture ($p dB >= 24)"
+
+# one chunk: the thumbnail, still a JPEG of the whole picture
+for f in j.holo/chunk_*.holo; do [ "$f" = j.holo/chunk_0001.holo ] || rm -f "$f"; done
+run "$holo" decode -o one.jpg j.holo
+p=$("$psnr" img.jpg one.jpg)
+[ "$rc" = 0 ] && [ "${p%.*}" -ge 12 ] 2> /dev/null; ok $? "one chunk decodes to a JPEG of the picture ($p dB)"
+# a damaged byte in one chunk's U: that chunk is left out, the rest still decode
+"$holo" encode --codec-version 4 -o k.holo img.jpg > /dev/null 2>&1
+f=k.holo/chunk_0005.holo; sz=$(stat -c %s $f)
+printf '\001' | dd of=$f bs=1 seek=$((sz - 10)) conv=notrunc 2> /dev/null
+run "$holo" decode -o k.jpg k.holo
+is "$rc" 0 "a chunk with a damaged byte: decode still succeeds"
+cmp -s img.jpg k.jpg; [ $? != 0 ]; ok $? "... not claiming the exact file"
+run "$holo" decode --strict -o k2.jpg k.holo
+[ "$rc" != 0 ]; ok $? "... and --strict refuses"
+# damage in the middle of another chunk (its tier rows): that chunk is avoided for the tiers too
+f=k.holo/chunk_0009.holo; sz=$(stat -c %s $f)
+printf '\001' | dd of=$f bs=1 seek=$((sz / 2)) conv=notrunc 2> /dev/null
+run "$holo" decode -o k3.jpg k.holo
+p=$("$psnr" img.jpg k3.jpg)
+[ "$rc" = 0 ] && [ "${p%.*}" -ge 30 ] 2> /dev/null; ok $? "two damaged chunks: a JPEG of the picture ($p dB >= 30)"
+
+run "$holo" encode -o d.holo img.jpg
+is "$rc:$(magic d.holo)" "0:HOV4" "without --codec-version a JPEG stays HOV4"
+
+if command -v cjpeg > /dev/null && "$holo" decode -o img.ppm ref.holo > /dev/null 2>&1 &&
+   cjpeg -arithmetic img.ppm > arith.jpg 2> /dev/null; then
+    run "$holo" encode --codec-version 4 -o a.holo arith.jpg
+    is "$rc:$(magic a.holo)" "0:HOV4" "an arithmetic-coded JPEG falls back to HOV4"
+    run "$holo" decode -o a.png a.holo
+    is "$("$psnr" arith.jpg a.png)" inf "... exact to its pixels"
+else
+    skip "no cjpeg -arithmetic"
+    skip "no cjpeg -arithmetic"
+fi
+exit $_failed
