@@ -226,6 +226,19 @@ int holo_view_render(const holo_decoded *d, holo_view v, uint8_t **buf, size_t *
 /* Serialise into `path` atomically (temporary name in the same directory, then rename). */
 int holo_view_write(const holo_decoded *d, holo_view v, const char *path, holo_err *err);
 
+/* ---- error text and errno --------------------------------------------------------------- */
+/* A short constant text for a HOLO_E* code ("corrupt or invalid data"); "unknown error" for
+ * codes this version does not know. For messages naming the file use holo_err.msg. */
+const char *holo_strerror(int code);
+
+/* The errno a system interface (a FUSE callback, a socket tool) should report for err:
+ * ENOMEM, EINVAL, EOPNOTSUPP for HOLO_EUNSUPPORTED, EFBIG for HOLO_ETOOBIG, the recorded errno
+ * (else EIO) for HOLO_EIO, EIO for everything else; 0 for HOLO_OK or a NULL err. */
+int holo_errno(const holo_err *err);
+
+/* Chunk-level building blocks for tools that move and serve chunks (validation, chunk lists,
+ * recovery chunks, HOPK containers) are in holo_ext.h. */
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@
 #define HOLONET_HNET_H
 #include <stddef.h>
 #include <stdint.h>
-#include "sha256.h"
+#include "holo_ext.h"   /* SHA-256, HMAC-SHA256 */
 
 #define HNET_HDR        22
 #define HNET_VERSION    1

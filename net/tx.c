@@ -11,9 +11,8 @@
  */
 #include "holonet.h"
 #include "hnet.h"
-#include "internal.h"
+#include "holo_ext.h"
 #include "netutil.h"
-#include "recovery.h"
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -158,15 +157,14 @@ static int load_recovery(const char *dir, const holo_chunk_hdr *ref, tx_chunk **
             net_log("warning: %s; not sent", err.msg);
             continue;
         }
-        if (!holo_recovery_hdr_match(k->data, k->len, k->len, holo_recovery_kind(ref->kind),
-                                     ref->version, ref->block_count, 0) ||
-            holo_rd32(k->data + 12) >= HNET_REC_MAX) {
+        uint32_t coded = 0;
+        if (!holo_recovery_peek(k->data, k->len, k->len, ref, &coded) || coded >= HNET_REC_MAX) {
             net_log("warning: %s: not a recovery chunk of this encoding; not sent", path);
             free(k->data);
             k->data = NULL;
             continue;
         }
-        k->id = HNET_REC_BASE + holo_rd32(k->data + 12);
+        k->id = HNET_REC_BASE + coded;
         n++;
     }
     holo_recovery_list_free(names);

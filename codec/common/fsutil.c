@@ -71,12 +71,17 @@ int holo_read_chunk(const char *path, size_t cap, uint8_t **buf, size_t *len, ho
     return read_whole(path, O_NOFOLLOW, cap, buf, len, err);
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int holo_write_all(int fd, const void *data, size_t len)
 {
     const uint8_t *p = data;
     while (len) {
         ssize_t w = write(fd, p, len);
-        if (w < 0) { if (errno == EINTR) continue; return -1; }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -1;
+        if (w == 0) {   /* no progress and no error: do not spin */
+            errno = EIO;
+            return -1;
+        }
         p += w;
         len -= (size_t)w;
     }
@@ -92,7 +97,7 @@ int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_
     if (n < 0 || (size_t)n >= sizeof tmp) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", path);
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (holo_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         int e = errno;
         close(fd);
         unlink(tmp);
@@ -111,7 +116,7 @@ int holo_write_file_tmp(const char *path, const void *data, size_t len, holo_err
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
-    if (write_all(fd, data, len) < 0) {
+    if (holo_write_all(fd, data, len) < 0) {
         int e = errno;
         close(fd);
         unlink(path);

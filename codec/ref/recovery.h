@@ -15,9 +15,7 @@
 /* HORC base_kind of a chunk kind: 1 image, 2 audio, 3 binary; 0 for none. */
 uint8_t holo_recovery_kind(holo_kind k);
 
-/* recovery_*.holo names in dir, sorted byte-wise, NULL-terminated; NULL when there are none. */
-char **holo_recovery_list(const char *dir, size_t *count);
-void holo_recovery_list_free(char **names);
+/* holo_recovery_list, holo_recovery_peek, holo_recovery_check: holo_ext.h */
 
 /* Headers only: 1 when the first bytes hdr[0..len) of a recovery file of file_size bytes are a
  * HORC chunk of this encoding (kind, version, B, and S unless S is 0). */
