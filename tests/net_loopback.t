@@ -4,14 +4,12 @@
 # exact file; 60% loss in one loop gives a partial image that decodes; reordering, duplication,
 # the HMAC tag and IPv6 are harmless. Every process is bounded by timeout, every wait is
 # bounded, and everything still running is stopped on exit.
-BIN=${HOLO_BIN:-bin}; TOOLS=${HOLO_TOOLS:-build/tools}
+. "$(dirname "$0")/lib.sh"   # plan, ok, skip_all; T, removed on exit
+BIN=$HOLO_BIN; TOOLS=$HOLO_TOOLS
 H="$BIN/holonet"
-n=0; fail=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 if [ ! -x "$H" ] || [ ! -x "$TOOLS/mkimage" ] || [ ! -x "$TOOLS/psnr" ]; then
-  echo "1..0 # SKIP holonet or test tools not built"; exit 0; fi
-echo "1..26"
-T=$(mktemp -d /tmp/net_loopback.XXXXXX)
+  skip_all "holonet or test tools not built"; fi
+plan 26
 PIDS=""
 cleanup() { for p in $PIDS; do stop "$p" 5; done; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
@@ -176,4 +174,4 @@ if command -v xxd >/dev/null; then
 else
   ok 0 "# SKIP no xxd"; ok 0 "# SKIP no xxd"
 fi
-exit $fail
+exit $_failed
