@@ -35,7 +35,8 @@ static family family_of(const uint8_t *b, ssize_t n)
     return FAM_NONE;
 }
 
-/* Dispatch (formats.md §5.4 step 0): the first file, in plain sorted order, with a known header. */
+/* Dispatch (doc/formats.md §HOCH v1/v2, decoding step 1): the first file, in plain sorted order,
+ * with a known header. */
 static family detect_family(const holo_chunklist *plain)
 {
     for (size_t i = 0; i < plain->n; i++) {

@@ -25,16 +25,16 @@ uint64_t holo_claimed_output(const holo_chunk_hdr *h);
 
 /* ---- chunk validation ------------------------------------------------------------------- */
 /* Uncompressed bytes of the residual slice of block b in a v1/v2 or HOBI encoding: the golden
- * or strided slice length of holo(5) "SLICES" times 2 (int16 residuals of images and audio)
- * or 1 (binary bytes); 0 for v3/v4, whose blocks are not slices of one residual. */
+ * or strided slice length (doc/formats.md §Slices) times 2 (int16 residuals of images and
+ * audio) or 1 (binary bytes); 0 for v3/v4, whose blocks are not slices of one residual. */
 uint64_t holo_chunk_slice_bytes(const holo_chunk_hdr *h, uint32_t b);
 
-/* holo_chunk_parse plus the payload rules of holo(5): for v1/v2/HOBI the residual slice must
- * inflate to exactly holo_chunk_slice_bytes(h, block_id) bytes, the audio coarse signal to
- * coarse_frames*channels*2, the binary prefix to prefix_len, and an image thumbnail must decode
- * as a PNG; v3 and v4 chunks are checked as holo_chunk_parse does (v4 whole, CRC included).
- * Inflation is bounded by the lengths the header claims. HOLO_EINVAL with a message naming
- * `name`, or HOLO_EUNSUPPORTED from the parser. */
+/* holo_chunk_parse plus the payload rules of holo(5) "CHUNK VALIDITY": for v1/v2/HOBI the
+ * residual slice must inflate to exactly holo_chunk_slice_bytes(h, block_id) bytes, the audio
+ * coarse signal to coarse_frames*channels*2, the binary prefix to prefix_len, and an image
+ * thumbnail must decode as a PNG; v3 and v4 chunks are checked as holo_chunk_parse does (v4
+ * whole, CRC included). Inflation is bounded by the lengths the header claims. HOLO_EINVAL with
+ * a message naming `name`, or HOLO_EUNSUPPORTED from the parser. */
 int holo_chunk_check(const uint8_t *buf, size_t len, const char *name, holo_chunk_hdr *h,
                      holo_err *err);
 
@@ -53,12 +53,12 @@ typedef struct holo_chunklist {
 } holo_chunklist;
 
 /* List chunk_*.holo in dir sorted byte-wise; apply prefer_gain and max_chunks from o (the
- * order of holo(5) "CHUNK ORDER"). */
+ * order of doc/formats.md §Chunk order). */
 int holo_chunklist_scan(const char *dir, const holo_decode_opts *o, holo_chunklist *l,
                         holo_err *err);
 void holo_chunklist_free(holo_chunklist *l);
 
-/* ---- recovery chunks (HORC, holo(5) "RECOVERY CHUNKS") ------------------------------------ */
+/* ---- recovery chunks (HORC, doc/formats.md §HORC) ----------------------------------------- */
 /* recovery_*.holo names in dir, sorted byte-wise, NULL-terminated; NULL when there are none. */
 char **holo_recovery_list(const char *dir, size_t *count);
 void holo_recovery_list_free(char **names);
@@ -75,7 +75,7 @@ int holo_recovery_peek(const uint8_t *hdr, size_t len, uint64_t file_size,
 int holo_recovery_check(const uint8_t *buf, size_t len, const char *name,
                         const holo_chunk_hdr *ref, uint32_t *coded_id, holo_err *err);
 
-/* ---- HOPK containers (holo(5) "HOPK CONTAINERS") ----------------------------------------- */
+/* ---- HOPK containers (doc/formats.md §HOPK) ---------------------------------------------- */
 typedef struct holo_pack_object {
     holo_kind kind;                 /* IMAGE or AUDIO */
     uint64_t offset, residual_len;
@@ -93,7 +93,7 @@ typedef struct holo_pack_index {
 
 /* Pack `n` inputs (extension .wav -> audio, anything else -> image) into outdir, atomically.
  * Uses o->block_count (explicit, clamped to [1, N_total]) or else o->chunk_kb (default 32 KB,
- * the kb variant of holo(5) "BLOCK COUNT"), o->coarse_side (16), o->coarse_frames (2048),
+ * the kb variant of doc/formats.md §Block count), o->coarse_side (16), o->coarse_frames (2048),
  * o->threads. */
 int holo_pack(const char *const *inputs, size_t n, const char *outdir, const holo_encode_opts *o,
               holo_err *err);

@@ -76,7 +76,8 @@ int holo_seterr_sys(holo_err *err, int sys_errno, const char *fmt, ...)
 void holo_warnf(const holo_decode_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ---- golden.c: permutation, slicing, block counts (formats.md §2-3) ---------------------- */
+/* ---- golden.c: permutation, slicing, block counts ---------------------------------------
+ * (doc/formats.md §Golden permutation, §Slices, §Block count) */
 uint64_t holo_golden_step(uint64_t n);
 /* Elements in slice b of n over B blocks: ceil((n-b)/B), 0 when b >= n. */
 uint64_t holo_slice_len(uint64_t n, uint32_t B, uint32_t b);
@@ -178,7 +179,7 @@ typedef struct holo_assembly {
     uint8_t audio_flags_or;   /* OR of HOAU flags of placed chunks */
     uint8_t **slices;         /* keep_slices: slices[b] = raw slice bytes of the first file, */
     size_t *slice_bytes;      /* or NULL; slice_bytes[b] its length */
-    /* recovery (HORC, formats.md §10; added for v1/v2/HOBI) */
+    /* recovery (HORC, doc/formats.md §HORC; added for v1/v2/HOBI) */
     uint32_t n_recovered;     /* blocks solved from recovery_*.holo (counted in n_present) */
     uint32_t n_recovery;      /* recovery chunks that matched this encoding */
     holo_sums sums;           /* the set's holo.sum (chunks not matching it were skipped) */
@@ -222,7 +223,7 @@ int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo
 int holo_thread_count(int requested);
 
 /* ---- manifest.c: .meta and manifest.json (jansson for reading) -------------------------- */
-/* Python repr() of a double, as formats.md §4.4. */
+/* Python repr() of a double, as doc/formats.md §Manifest. */
 void holo_repr_double(double x, char out[40]);
 int holo_write_meta(const char *dir, const char *chunk_name, double score, holo_err *err);
 int holo_write_manifest(const char *dir, const char *base_kind, int version, uint32_t B,

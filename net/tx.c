@@ -395,7 +395,8 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
     size_t *gain = o->prefer_gain ? gain_order(dir, c, n) : NULL;
     if (o->prefer_gain && !gain) net_log("warning: no gain order in %s; using random order", dir);
     uint32_t id = 0;
-    while (!id) net_random(&id, sizeof id);   /* never 0 (A.6 item 10) */
+    /* never 0 (doc/transport.md §Receiver rules, item 10) */
+    while (!id) net_random(&id, sizeof id);
 
     tx_sock s = { .fd = -1 };
     size_t *ord = malloc(n * sizeof *ord);
@@ -531,7 +532,8 @@ int holonet_tx_main(int argc, char **argv)
         if (nl > 5 && !strcmp(name + nl - 5, ".holo")) name[nl - 5] = 0;
         rc = send_transfer(&o, o.input, name, o.keyfile ? &key : NULL);
     } else {
-        /* a private temporary directory, never <input>.holo next to the input (A.6 item 11) */
+        /* a private temporary directory, never <input>.holo next to the input
+         * (doc/transport.md §Receiver rules, item 11) */
         char tmp[4096], out[4700];
         const char *td = getenv("TMPDIR");
         snprintf(tmp, sizeof tmp, "%s/holonet-tx.XXXXXX", td && *td ? td : "/tmp");

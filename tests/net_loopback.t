@@ -148,7 +148,7 @@ else
   ok 0 "# SKIP cannot join a multicast group on lo"
 fi
 
-# --- 10. chunk_index = block number beyond 10000 (transport.md C.1) --------------------------
+# --- 10. chunk_index = block number beyond 10000 (doc/transport.md §Chunk index) ---------
 # 10002 tiny valid HOBI chunks (a 1024-byte file, B = 10002, every slice empty), made with awk +
 # xxd + split. On the wire each DATA datagram must carry chunk_index = the block id inside its
 # chunk (a name-sorted sender would put chunk_10000 at index 1001), and rx must store

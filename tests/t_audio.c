@@ -1,10 +1,10 @@
-/* t_audio.c — HOAU v1/v2 (formats.md §6) and the WAV reader against the reference vectors:
- * every audio_v1_*, audio_v2_* and robust_audio_* case is decoded (all chunks and the case's
- * subset) and compared sample for sample with decoded_*.wav (through our canonical WAV writer,
- * so the whole file is compared byte for byte); the encoder is run with each case's
+/* t_audio.c — HOAU v1/v2 (doc/formats.md §HOAU v1/v2) and the WAV reader against the reference
+ * vectors: every audio_v1_*, audio_v2_* and robust_audio_* case is decoded (all chunks and the
+ * case's subset) and compared sample for sample with decoded_*.wav (through our canonical WAV
+ * writer, so the whole file is compared byte for byte); the encoder is run with each case's
  * encoder_args and its chunk files compared byte for byte. Then generated inputs (mono, stereo,
- * 24-bit, extensible, clipping, 8-bit and float through libsndfile) round-trip, and bad inputs
- * fail with one line naming the file. */
+ * 24-bit, extensible, clipping, 8-bit and float through libsndfile) round-trip, and bad inputs fail
+ * with one line naming the file. */
 #include "internal.h"
 #include "interp.h"
 #include "tap.h"
@@ -180,7 +180,8 @@ static void vector_cases(void)
     ok(seen >= 9, "%d audio v1/v2 cases checked", seen);
 }
 
-/* chunk_kb: B from the kb rule of §3 (tables/block_count.json end_to_end, audio rows). */
+/* chunk_kb: B from the kb rule of doc/formats.md §Block count (tables/block_count.json end_to_end,
+ * audio rows). */
 static void kb_cases(void)
 {
     char p[4096];
@@ -339,7 +340,8 @@ static void generated(void)
     holo_wav_free(&w);
     free(st);
 
-    /* 24-bit: floor(v / 256), the §6.2 examples, plus extensible 24-bit. */
+    /* 24-bit: floor(v / 256), the examples of doc/formats.md §HOAU v1/v2, plus extensible
+     * 24-bit. */
     static const int32_t v24[] = {-1, -256, -257, 255, 256, -129, 8388607, -8388608, 0, 12345678 - 16777216};
     static const int16_t w16[] = {-1, -1, -2, 0, 1, -1, 32767, -32768, 0, (int16_t)((12345678 - 16777216) >> 8)};
     uint64_t n24 = 1200;

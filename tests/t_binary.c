@@ -1,4 +1,4 @@
-/* t_binary.c — HOBI (formats.md §7) against the reference vectors and generated files.
+/* t_binary.c — HOBI (doc/formats.md §HOBI) against the reference vectors and generated files.
  *
  * Every binary_* case is decoded (all chunks and the case's subset, byte-exact). The encoder is
  * compared byte for byte with the Holo.Codec chunks where it picks the same B. It does not

@@ -1,4 +1,4 @@
-/* t_image.c — HOCH v1/v2 image codec against the reference vectors (formats.md §5).
+/* t_image.c — HOCH v1/v2 image codec against the reference vectors (doc/formats.md §HOCH v1/v2).
  *
  *   HOLO_VECTORS=/work/shared/vectors prove -v build/tests/t_image.t
  *
@@ -477,7 +477,8 @@ static void pnm_inputs(void)
            "side over 65535 refused before allocating");
 }
 
-/* Damaged thumbnails: the hardening of §5.4 rejects impossible references cleanly. */
+/* Damaged thumbnails: the hardening of doc/formats.md §HOCH v1/v2 rejects impossible references
+ * cleanly. */
 static void bad_input(void)
 {
     char in[2048], edir[2048];

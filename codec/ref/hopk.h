@@ -1,4 +1,4 @@
-/* hopk.h — HOPK packed multi-object containers (holo(5) "HOPK CONTAINERS").
+/* hopk.h — HOPK packed multi-object containers (doc/formats.md §HOPK).
  *
  * One directory holds several images and WAVs: manifest.json (the container manifest with the
  * object table), obj_NNNN_coarse.bin (each object's coarse data) and chunk_NNNN.holo (HOPK
