@@ -63,6 +63,9 @@ BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all deps check check-normal check-san test demo bench fuzz fuzz-long fuzz-smoke install clean
 all: $(TOOLS)
 
+# fs/ and net/ are built against the public headers only (holo.h, holo_ext.h).
+$(BUILD)/fs/%.o $(BUILD)/net/%.o: INCDIRS = -Icodec
+
 # Header dependencies come from the compiler (-MMD -MP): a header change rebuilds only its users.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

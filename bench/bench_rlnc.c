@@ -1,4 +1,4 @@
-/* bench_rlnc.c — HORC recovery speed (formats.md §10): GF(256) region multiply-add (the inner
+/* bench_rlnc.c — HORC recovery speed (doc/formats.md §HORC): GF(256) region multiply-add (the inner
  * loop of encode and decode) with the table loop and the SIMD path, and a full decode (solve for
  * 4 lost blocks of 32) beside memcpy of the same data. Target: RLNC decode >= 500 MB/s.
  *

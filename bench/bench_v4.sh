@@ -8,7 +8,7 @@
 #      lossy is encoded at those bytes and decoded from the same random subsets; per k: v3
 #      mean, v4 mean / worst, delta. target: delta >= +3.0 dB at every k (median over the
 #      photos; the lines after MEDIAN list every photo and k below it). Reference check: the
-#      spec's v3 medians (holo4.md) are 0.36x PNG, 19.7 20.4 21.5 23.6 26.2 32.4 34.4 dB
+#      v3 medians of doc/holo4.md §Motivation: 0.36x PNG, 19.7 20.4 21.5 23.6 26.2 32.4 34.4 dB
 #   3. a 4000x3000 mosaic of the photos: encode and decode seconds (2 threads), then the
 #      best of 3 full decodes beside libpng decoding the same pixels (best of 3)
 #      targets: decode <= 1.5 s, encode <= 10 s

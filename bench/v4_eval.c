@@ -16,7 +16,7 @@
  * encoded with target_bytes = those bytes, then for each k the mean PSNR of v3 and of v4 over
  * the same SUBSETS random k-subsets of chunk ids (v4 worst too; drawn from the seed and the
  * file name, so independent of the other images given) and the delta v4 - v3. Last
- * lines: medians, and where the delta is below the target +3.0 dB (holo4.md acceptance:
+ * lines: medians, and where the delta is below the target +3.0 dB (doc/holo4.md §Motivation:
  * ">= 3 dB above v3 q50 at every k"). The exit status does not depend on the target.
  */
 #include "imageio.h"
@@ -133,7 +133,7 @@ static double median(double *v, int n)
 
 #define NK 7
 #define MAXIMG 64
-#define VS_TARGET 3.0   /* dB above v3 q50 at every k (holo4.md) */
+#define VS_TARGET 3.0   /* dB above v3 q50 at every k (doc/holo4.md §Motivation) */
 
 /* The random subsets of one image: for each k (ks[ki]) reps[ki] permutations of 0..B-1, the
  * first k entries of each being the chunk ids received. Drawn in the order ki, then rep. */

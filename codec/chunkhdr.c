@@ -148,7 +148,7 @@ int holo_chunk_same_set(const holo_chunk_hdr *a, const holo_chunk_hdr *b)
                a->channels == b->channels && a->frames == b->frames &&
                a->coarse_frames == b->coarse_frames;
     case HOLO_KIND_BINARY:
-        /* formats.md §7.3: (L, B, Cp, version) */
+        /* doc/formats.md §HOBI: (L, B, Cp, version) */
         return a->version == b->version && a->length == b->length && a->prefix_len == b->prefix_len &&
                a->content_id == b->content_id;
     default:

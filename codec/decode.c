@@ -39,7 +39,8 @@ static family family_of(const uint8_t *b, ssize_t n)
     return FAM_NONE;
 }
 
-/* Dispatch (formats.md §5.4 step 0): the first file, in plain sorted order, with a known header. */
+/* Dispatch (doc/formats.md §HOCH v1/v2, decoding step 1): the first file, in plain sorted order,
+ * with a known header. */
 static family detect_family(const holo_chunklist *plain)
 {
     for (size_t i = 0; i < plain->n; i++) {
@@ -107,17 +108,14 @@ static void count_recovery(const char *dir, const holo_chunk_hdr *ref, const uin
     char **names = holo_recovery_list(dir, &nn);
     if (!names) return;
     uint32_t B = ref->block_count;
-    uint64_t N = holo_chunk_residual_len(ref), S = 0, missing = 0;
-    if (ref->version < 3) S = holo_slice_len(N, B, 0) * (ref->kind == HOLO_KIND_BINARY ? 1 : 2);
+    uint64_t missing = 0;
     for (uint32_t b = 0; b < B; b++)
-        missing += !seen[b] && (ref->version >= 3 || holo_slice_len(N, B, b) > 0);
+        missing += !seen[b] && (ref->version >= 3 || holo_chunk_slice_bytes(ref, b) > 0);
     for (size_t i = 0; i < nn; i++) {
         uint8_t h[HOLO_HORC_HDR];
         uint64_t size = 0;
         ssize_t n = holo_peek_file(dir, names[i], h, sizeof h, &size);
-        if (n == (ssize_t)sizeof h &&
-            holo_recovery_hdr_match(h, sizeof h, size, holo_recovery_kind(ref->kind), ref->version,
-                                    B, S))
+        if (n == (ssize_t)sizeof h && holo_recovery_peek(h, sizeof h, size, ref, NULL))
             info->recovery_chunks++;
     }
     holo_recovery_list_free(names);

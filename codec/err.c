@@ -52,3 +52,32 @@ const char *holo_kind_name(holo_kind k)
     default: return "none";
     }
 }
+
+const char *holo_strerror(int code)
+{
+    switch (code) {
+    case HOLO_OK: return "success";
+    case HOLO_ENOMEM: return "out of memory";
+    case HOLO_EIO: return "input/output error";
+    case HOLO_EINVAL: return "corrupt or invalid data";
+    case HOLO_EUNSUPPORTED: return "unsupported format or feature";
+    case HOLO_ENOCHUNKS: return "no valid chunk";
+    case HOLO_EINCOMPLETE: return "chunks missing (strict decode)";
+    case HOLO_ETOOBIG: return "size over the decode limits";
+    default: return "unknown error";
+    }
+}
+
+int holo_errno(const holo_err *err)
+{
+    if (!err) return 0;
+    switch (err->code) {
+    case HOLO_OK: return 0;
+    case HOLO_ENOMEM: return ENOMEM;
+    case HOLO_EIO: return err->sys_errno > 0 ? err->sys_errno : EIO;
+    case HOLO_EINVAL: return EINVAL;
+    case HOLO_EUNSUPPORTED: return EOPNOTSUPP;
+    case HOLO_ETOOBIG: return EFBIG;
+    default: return EIO;   /* no chunks, incomplete set, unknown codes: the data is unreadable */
+    }
+}

@@ -93,20 +93,21 @@ typedef struct holo_encode_opts {
                                  the reference's lossless formats; 3: lossy DCT/STFT; 4: HOV4
                                  layered wavelet, images only (audio given 4 gets 2) */
     uint32_t block_count;     /* 0 = default (image 32, audio 16, binary 32) or from chunk_kb */
-    long chunk_kb;            /* > 0: derive B from a target chunk size (formats.md §3) */
+    long chunk_kb;            /* > 0: derive B from a target chunk size
+                                 (doc/formats.md §Block count) */
     uint32_t coarse_side;     /* image thumbnail max side, default 16 */
     uint32_t coarse_frames;   /* audio coarse frames, default 2048 */
     int threads;              /* 0 = one per core */
     int zlib_level;           /* residual deflate level 1-9; 0 = default (4: within 0.5% of
                                  level 9, 3-4x faster); 9 gives the reference's exact bytes */
     const char *name_hint;    /* file name used for mode detection instead of the input path */
-    /* v3 (formats.md §8-10) */
+    /* v3 (doc/formats.md §HOCH v3, §HOAU v3, §HORC) */
     int quality;              /* 1..100, default 50 */
     int block_size;           /* DCT block side, default 8 */
     const char *coarse_model; /* "downsample" (default), "latent_lowfreq", "ae_latent" */
     int n_fft, hop;           /* audio STFT, default 512 / n_fft/2 */
     double recovery;          /* > 0: write ceil(B*recovery) HORC recovery chunks */
-    /* v4 (holo4.md) */
+    /* v4 (doc/holo4.md §Motivation) */
     int lossy;                /* 0 = lossless profile */
     double target_psnr;       /* > 0: lossy, smallest size reaching this PSNR */
     uint64_t target_bytes;    /* > 0: lossy, best PSNR within this many bytes */
@@ -199,7 +200,8 @@ typedef void (*holo_warn_fn)(void *ctx, const char *msg);
 
 typedef struct holo_decode_opts {
     int strict;               /* fail with HOLO_EINCOMPLETE unless every block is present */
-    uint32_t max_chunks;      /* 0 = all; else use the first N names (formats.md §4.5) */
+    uint32_t max_chunks;      /* 0 = all; else use the first N names
+                                 (doc/formats.md §Chunk order) */
     int prefer_gain;          /* order chunks by manifest/score before max_chunks */
     int threads;              /* 0 = one per core */
     int no_recovery;          /* ignore recovery_*.holo */
@@ -289,6 +291,19 @@ int holo_view_render(const holo_decoded *d, holo_view v, uint8_t **buf, size_t *
 
 /* Serialise into `path` atomically (temporary name in the same directory, then rename). */
 int holo_view_write(const holo_decoded *d, holo_view v, const char *path, holo_err *err);
+
+/* ---- error text and errno --------------------------------------------------------------- */
+/* A short constant text for a HOLO_E* code ("corrupt or invalid data"); "unknown error" for
+ * codes this version does not know. For messages naming the file use holo_err.msg. */
+const char *holo_strerror(int code);
+
+/* The errno a system interface (a FUSE callback, a socket tool) should report for err:
+ * ENOMEM, EINVAL, EOPNOTSUPP for HOLO_EUNSUPPORTED, EFBIG for HOLO_ETOOBIG, the recorded errno
+ * (else EIO) for HOLO_EIO, EIO for everything else; 0 for HOLO_OK or a NULL err. */
+int holo_errno(const holo_err *err);
+
+/* Chunk-level building blocks for tools that move and serve chunks (validation, chunk lists,
+ * recovery chunks, HOPK containers) are in holo_ext.h. */
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
 #define HOLO_INTERNAL_H
 
 #include "holo.h"
+#include "holo_ext.h"   /* the chunk-level API the tools use */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@ static inline int holo_zlevel(int requested)
 #define HOLO_MAX_FRAMES     (1ull << 31)
 #define HOLO_MAX_CHANNELS   64u
 #define HOLO_MAX_BINARY     (1ull << 36)      /* 64 GiB */
-#define HOLO_MAX_CHUNK_FILE (1ull << 31)
+/* HOLO_MAX_CHUNK_FILE: holo_ext.h */
 #define HOLO_MAX_BLOCKS     (1u << 20)
 
 /* ---- limits.c: claims against the decode limits (holo_decode_opts) -------------------- */
@@ -33,8 +34,7 @@ static inline int holo_zlevel(int requested)
 #define HOLO_ZLIB_SLACK     64u
 uint64_t holo_limit_pixels(const holo_decode_opts *o);   /* o->max_pixels or the default */
 uint64_t holo_limit_output(const holo_decode_opts *o);   /* o->max_output or the default */
-/* Bytes of the decoded output a header claims (W*H*3, frames*ch*2, binary length). */
-uint64_t holo_claimed_output(const holo_chunk_hdr *h);
+/* holo_claimed_output: holo_ext.h */
 /* HOLO_ETOOBIG naming `name` when h claims more pixels or output than o allows. */
 int holo_check_limits(const holo_chunk_hdr *h, const holo_decode_opts *o, const char *name,
                       holo_err *err);
@@ -76,7 +76,8 @@ int holo_seterr_sys(holo_err *err, int sys_errno, const char *fmt, ...)
 void holo_warnf(const holo_decode_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ---- golden.c: permutation, slicing, block counts (formats.md §2-3) ---------------------- */
+/* ---- golden.c: permutation, slicing, block counts ---------------------------------------
+ * (doc/formats.md §Golden permutation, §Slices, §Block count) */
 uint64_t holo_golden_step(uint64_t n);
 /* Elements in slice b of n over B blocks: ceil((n-b)/B), 0 when b >= n. */
 uint64_t holo_slice_len(uint64_t n, uint32_t B, uint32_t b);
@@ -105,8 +106,7 @@ int holo_inflate(const uint8_t *src, size_t len, size_t cap, uint8_t **out, size
                  holo_err *err, const char *name);
 
 /* ---- fsutil.c: files and atomic writes -------------------------------------------------- */
-/* Read a whole file (at most cap bytes) into a malloc'd buffer. */
-int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err);
+/* holo_read_file, holo_write_all, holo_rmtree: holo_ext.h */
 /* Same for the files of a chunk directory (chunks, holo.sum): a symbolic link is refused
  * (O_NOFOLLOW), so a planted link cannot make a decoder read some other file. */
 int holo_read_chunk(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err);
@@ -120,8 +120,6 @@ int holo_write_file_tmp(const char *path, const void *data, size_t len, holo_err
 int holo_tmpdir_begin(const char *final_dir, char *tmp, size_t tmpsz, holo_err *err);
 /* Flush tmp's files to disk, then replace final_dir by tmp (old directory removed afterwards). */
 int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err);
-/* Remove path and everything in it (best effort; symlinks are removed, never followed). */
-void holo_rmtree(const char *path);
 /* "a/b" from dir + name into out; returns -1 if it does not fit. */
 int holo_path_join(char *out, size_t outsz, const char *dir, const char *name);
 /* The first cap bytes of dir/name (a regular file, not a symlink) and its size: bytes read,
@@ -143,24 +141,7 @@ static inline void holo_wr32(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
 }
 
-/* ---- chunkset.c: scan a directory, order candidates (formats.md §4.5) ------------------- */
-typedef struct holo_chunkfile {
-    char name[64];            /* chunk_NNNN.holo */
-    double score;             /* from .meta, 0 if none */
-    int64_t mtime_ns;
-} holo_chunkfile;
-
-typedef struct holo_chunklist {
-    char dir[4096];
-    holo_chunkfile *files;    /* in processing order */
-    size_t n;
-    size_t n_all;             /* chunk files in the directory before max_chunks */
-} holo_chunklist;
-
-/* List chunk_*.holo in dir sorted byte-wise; apply prefer_gain and max_chunks from o. */
-int holo_chunklist_scan(const char *dir, const holo_decode_opts *o, holo_chunklist *l,
-                        holo_err *err);
-void holo_chunklist_free(holo_chunklist *l);
+/* ---- chunkset.c: holo_chunklist_scan (holo_ext.h) ---------------------------------------- */
 
 /* ---- assemble.c: the generic decode driver ---------------------------------------------- */
 /* Kind-specific hooks for the driver. */
@@ -199,7 +180,7 @@ typedef struct holo_assembly {
     uint8_t audio_flags_or;   /* OR of HOAU flags of placed chunks */
     uint8_t **slices;         /* keep_slices: slices[b] = raw slice bytes of the first file, */
     size_t *slice_bytes;      /* or NULL; slice_bytes[b] its length */
-    /* recovery (HORC, formats.md §10; added for v1/v2/HOBI) */
+    /* recovery (HORC, doc/formats.md §HORC; added for v1/v2/HOBI) */
     uint32_t n_recovered;     /* blocks solved from recovery_*.holo (counted in n_present) */
     uint32_t n_recovery;      /* recovery chunks that matched this encoding */
     holo_sums sums;           /* the set's holo.sum (chunks not matching it were skipped) */
@@ -243,7 +224,7 @@ int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo
 int holo_thread_count(int requested);
 
 /* ---- manifest.c: .meta and manifest.json (jansson for reading) -------------------------- */
-/* Python repr() of a double, as formats.md §4.4. */
+/* Python repr() of a double, as doc/formats.md §Manifest. */
 void holo_repr_double(double x, char out[40]);
 int holo_write_meta(const char *dir, const char *chunk_name, double score, holo_err *err);
 int holo_write_manifest(const char *dir, const char *base_kind, int version, uint32_t B,

@@ -38,17 +38,11 @@ static int temp_png(const char *outdir, const uint8_t *png, size_t len, char *pa
     if (w < 0 || (size_t)w >= psz) return holo_seterr(err, HOLO_EINVAL, "%s: path too long", outdir);
     int fd = mkstemps(path, 4);
     if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
-    size_t done = 0;
-    while (done < len) {
-        ssize_t k = write(fd, png + done, len - done);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            int e = k < 0 ? errno : EIO;
-            close(fd);
-            unlink(path);
-            return holo_seterr_sys(err, e, "%s", path);
-        }
-        done += (size_t)k;
+    if (holo_write_all(fd, png, len) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return holo_seterr_sys(err, e, "%s", path);
     }
     if (close(fd) < 0) {
         int e = errno;

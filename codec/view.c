@@ -1,5 +1,6 @@
 /* view.c — serialise a decoded file: images as PNG (fast or stored), JPEG or PPM; audio as the
- * canonical 44-byte-header WAV of formats.md §6.7; binaries as their bytes. */
+ * canonical 44-byte-header WAV of doc/formats.md §HOAU v1/v2 (WAV output); binaries as their
+ * bytes. */
 #include "imageio.h"
 #include "internal.h"
 #include "wav.h"

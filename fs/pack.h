@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "hopk.h"
+#include "holo_ext.h"
 
 typedef enum { PK_NONE = 0, PK_ROOT, PK_OBJECT, PK_INSIDE } pk_type;
 

@@ -1,4 +1,4 @@
-/* hnet.h — the HNET datagram format (transport.md Part A), one place for pack and parse.
+/* hnet.h — the HNET datagram format (doc/transport.md), one place for pack and parse.
  *
  *   0 magic "HNET" | 4 version 1 | 5 type 0 META / 1 DATA | 6 transfer_id | 10 total_chunks |
  *   14 chunk_index | 18 segment_index (u16) | 20 total_segments (u16) | 22 payload
@@ -15,7 +15,7 @@
 #define HOLONET_HNET_H
 #include <stddef.h>
 #include <stdint.h>
-#include "sha256.h"
+#include "holo_ext.h"   /* SHA-256, HMAC-SHA256 */
 
 #define HNET_HDR        22
 #define HNET_VERSION    1
@@ -26,8 +26,8 @@
 #define HNET_AUTH       (HNET_FRESH + HNET_TAG)
 #define HNET_MAX_DGRAM  65507u      /* largest UDP/IPv4 payload */
 #define HNET_NAME_MAX   255
-/* Recovery chunks (HORC) travel as chunk_index HNET_REC_BASE + coded_id (transport.md B.7's
- * numbering, a holofs extension of HNET): outside [0, total_chunks), so they never collide with
+/* Recovery chunks (HORC) travel as chunk_index HNET_REC_BASE + coded_id, a holofs extension of
+ * HNET (doc/transport.md §Recovery chunks): outside [0, total_chunks), so they never collide with
  * a block id. A reference receiver would store them as chunk_1000000.holo and skip them. */
 #define HNET_REC_BASE   1000000u
 #define HNET_REC_MAX    65536u
@@ -65,8 +65,9 @@ void hnet_pack(uint8_t out[HNET_HDR], const hnet_hdr *h);
  * chunk_index must be < total_chunks, or a recovery index (hnet_is_recovery). */
 int hnet_parse(const uint8_t *buf, size_t len, hnet_hdr *h);
 
-/* 1 when the META name is acceptable as a single file name (A.6 item 1); the caller has
- * already stripped surrounding ASCII whitespace with hnet_name_trim. */
+/* 1 when the META name is acceptable as a single file name
+ * (doc/transport.md §Receiver rules, item 1); the caller has already stripped surrounding ASCII
+ * whitespace with hnet_name_trim. */
 int hnet_name_ok(const uint8_t *p, size_t len);
 /* Trim ASCII whitespace at both ends (what the reference strips for honest names). */
 void hnet_name_trim(const uint8_t **p, size_t *len);

@@ -2,10 +2,8 @@
  * transfers (see store.h). All file operations are relative to one directory handle on the
  * receive root; nothing that existed before is ever replaced or deleted. */
 #include "store.h"
-#include "imageio.h"
-#include "internal.h"
+#include "holo_ext.h"
 #include "netutil.h"
-#include "recovery.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,18 +63,6 @@ reject_log(xstate *x, const hnet_transfer *t, const char *fmt, ...)
 }
 
 /* ---- small file helpers ---------------------------------------------------------------- */
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return -errno;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_at(int dirfd, const char *name, size_t cap, uint8_t **out, size_t *len)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -117,7 +103,7 @@ static int write_noreplace(int dirfd, const char *final, const uint8_t *buf, siz
              rnd[3], rnd[4], rnd[5]);
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return -errno;
-    int e = write_all(fd, buf, len);
+    int e = holo_write_all(fd, buf, len) ? -errno : 0;
     if (!e && do_fsync && fsync(fd)) e = -errno;
     if (close(fd) && !e) e = -errno;
     if (!e) {
@@ -141,7 +127,7 @@ static void marker_write(xstate *x, const hnet_transfer *t)
     snprintf(tmp, sizeof tmp, "%s.tmp%d", MARKER, (int)getpid());
     int fd = openat(x->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return;
-    int e = write_all(fd, (const uint8_t *)m, (size_t)n);
+    int e = holo_write_all(fd, m, (size_t)n);
     close(fd);
     if (e || renameat(x->dirfd, tmp, x->dirfd, MARKER)) unlinkat(x->dirfd, tmp, 0);
 }
@@ -170,34 +156,8 @@ static void coarse_digest(const holo_chunk_hdr *h, const uint8_t *buf, uint8_t o
     sha256(buf + h->coarse_off, h->coarse_len, out);
 }
 
-/* A zlib stream that must inflate to exactly `want` bytes (bounded). */
-static int inflate_exact(const uint8_t *p, size_t n, uint64_t want, const char *what, char *why,
-                         size_t whysz)
-{
-    holo_err err = { 0 };
-    uint8_t *out = NULL;
-    size_t outlen = 0;
-    int bad = want > HOLO_MAX_CHUNK_FILE ||
-              holo_inflate(p, n, (size_t)want, &out, &outlen, &err, what) || outlen != want;
-    free(out);
-    if (bad)
-        snprintf(why, whysz, "%s does not inflate to %llu bytes%s%s", what,
-                 (unsigned long long)want, err.msg[0] ? ": " : "", err.msg);
-    return bad ? -1 : 0;
-}
-
-/* Bytes of the decoded file a chunk header claims (what a decode would allocate). */
-static uint64_t claimed_bytes(const holo_chunk_hdr *h)
-{
-    switch (h->kind) {
-    case HOLO_KIND_IMAGE: return 3ull * h->width * h->height;
-    case HOLO_KIND_AUDIO: return (uint64_t)h->frames * h->channels * 2;
-    case HOLO_KIND_BINARY: return h->length;
-    default: return 0;
-    }
-}
-
-/* Chunk-format checks before a chunk may land (transport.md A.6 item 5). 0 or -1 with why;
+/* Chunk-format checks before a chunk may land (doc/transport.md §Receiver, item 5): the
+ * library's chunk rules, the transfer's block count and our --max-output. 0 or -1 with why;
  * -2 when the header claims a decoded file larger than max_output (checked before any
  * payload is inflated). */
 static int validate(const net_store *s, const hnet_transfer *t, const uint8_t *buf, size_t len,
@@ -208,9 +168,10 @@ static int validate(const net_store *s, const hnet_transfer *t, const uint8_t *b
         snprintf(why, whysz, "%s", err.msg);
         return -1;
     }
-    if (claimed_bytes(h) > s->max_output) {
+    uint64_t claimed = holo_claimed_output(h);
+    if (claimed > s->max_output) {
         snprintf(why, whysz, "its %s v%d header claims a %llu-byte file, more than --max-output %llu",
-                 holo_kind_name(h->kind), h->version, (unsigned long long)claimed_bytes(h),
+                 holo_kind_name(h->kind), h->version, (unsigned long long)claimed,
                  (unsigned long long)s->max_output);
         return -2;
     }
@@ -218,28 +179,9 @@ static int validate(const net_store *s, const hnet_transfer *t, const uint8_t *b
         snprintf(why, whysz, "block count %u differs from total_chunks %u", h->block_count, t->total);
         return -1;
     }
-    if (h->version <= 2) {   /* v1/v2: the coarse view and the slice must decode exactly */
-        uint64_t n = holo_chunk_residual_len(h);
-        uint64_t want = holo_slice_len(n, h->block_count, h->block_id) *
-                        (h->kind == HOLO_KIND_BINARY ? 1 : 2);
-        if (inflate_exact(buf + h->resid_off, h->resid_len, want, "residual slice", why, whysz))
-            return -1;
-        if (h->kind == HOLO_KIND_AUDIO &&
-            inflate_exact(buf + h->coarse_off, h->coarse_len,
-                          (uint64_t)h->coarse_frames * h->channels * 2, "coarse signal", why, whysz))
-            return -1;
-        if (h->kind == HOLO_KIND_BINARY &&
-            inflate_exact(buf + h->coarse_off, h->coarse_len, h->prefix_len, "prefix", why, whysz))
-            return -1;
-        if (h->kind == HOLO_KIND_IMAGE) {   /* the thumbnail must decode (PNG CRCs, zlib) */
-            holo_image im = { 0 };
-            int e = holo_image_decode(buf + h->coarse_off, h->coarse_len, "thumbnail", &im, &err);
-            holo_image_free(&im);
-            if (e) {
-                snprintf(why, whysz, "%s", err.msg);
-                return -1;
-            }
-        }
+    if (holo_chunk_check(buf, len, "chunk", h, &err)) {   /* payloads decode exactly */
+        snprintf(why, whysz, "%s", err.msg);
+        return -1;
     }
     return 0;
 }
@@ -580,34 +522,18 @@ static int land_recovery(net_store *s, xstate *x, hnet_transfer *t, uint32_t ind
                          const uint8_t *buf, size_t len)
 {
     char why[900] = "";
-    holo_horc r;
     holo_err err = { 0 };
-    uint64_t S = 0;
-    memset(&r, 0, sizeof r);
+    uint32_t coded = 0;
     if (!hnet_is_recovery(index, t->total)) {
         snprintf(why, sizeof why, "a recovery chunk sent as block %u", (unsigned)index);
     } else if (!x->have_ref || x->dirfd < 0) {
         snprintf(why, sizeof why, "recovery chunk before any data chunk (kept for a later loop)");
-    } else {
-        if (x->ref.version <= 2) {
-            uint64_t N = holo_chunk_residual_len(&x->ref), B = x->ref.block_count;
-            S = (N + B - 1) / B * (x->ref.kind == HOLO_KIND_BINARY ? 1 : 2);
-        }
-        if (S > UINT32_MAX) {
-            snprintf(why, sizeof why, "slice length out of range");
-        } else if (!holo_recovery_hdr_match(buf, len, len, holo_recovery_kind(x->ref.kind),
-                                            x->ref.version, x->ref.block_count, S)) {
-            snprintf(why, sizeof why, "HORC header does not match the transfer (%s v%d, %u blocks)",
-                     holo_kind_name(x->ref.kind), x->ref.version, (unsigned)x->ref.block_count);
-        } else if (holo_horc_parse(buf, len, S ? (size_t)S : 0, "recovery chunk", &r, &err)) {
-            snprintf(why, sizeof why, "%s", err.msg);
-        } else if (r.coded_id != index - HNET_REC_BASE) {
-            snprintf(why, sizeof why, "coded_id %u does not match transport index %u",
-                     (unsigned)r.coded_id, (unsigned)index);
-        }
+    } else if (holo_recovery_check(buf, len, "recovery chunk", &x->ref, &coded, &err)) {
+        snprintf(why, sizeof why, "%s", err.msg);
+    } else if (coded != index - HNET_REC_BASE) {
+        snprintf(why, sizeof why, "coded_id %u does not match transport index %u",
+                 (unsigned)coded, (unsigned)index);
     }
-    uint32_t coded = r.coded_id;
-    holo_horc_free(&r);
     if (why[0]) {
         s->st.invalid++;
         reject_log(x, t, "chunk %u rejected: %s", (unsigned)index, why);

@@ -11,9 +11,8 @@
  */
 #include "holonet.h"
 #include "hnet.h"
-#include "internal.h"
+#include "holo_ext.h"
 #include "netutil.h"
-#include "recovery.h"
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -158,15 +157,14 @@ static int load_recovery(const char *dir, const holo_chunk_hdr *ref, tx_chunk **
             net_log("warning: %s; not sent", err.msg);
             continue;
         }
-        if (!holo_recovery_hdr_match(k->data, k->len, k->len, holo_recovery_kind(ref->kind),
-                                     ref->version, ref->block_count, 0) ||
-            holo_rd32(k->data + 12) >= HNET_REC_MAX) {
+        uint32_t coded = 0;
+        if (!holo_recovery_peek(k->data, k->len, k->len, ref, &coded) || coded >= HNET_REC_MAX) {
             net_log("warning: %s: not a recovery chunk of this encoding; not sent", path);
             free(k->data);
             k->data = NULL;
             continue;
         }
-        k->id = HNET_REC_BASE + holo_rd32(k->data + 12);
+        k->id = HNET_REC_BASE + coded;
         n++;
     }
     holo_recovery_list_free(names);
@@ -397,7 +395,8 @@ static int send_transfer(const tx_opts *o, const char *dir, const char *name,
     size_t *gain = o->prefer_gain ? gain_order(dir, c, n) : NULL;
     if (o->prefer_gain && !gain) net_log("warning: no gain order in %s; using random order", dir);
     uint32_t id = 0;
-    while (!id) net_random(&id, sizeof id);   /* never 0 (A.6 item 10) */
+    /* never 0 (doc/transport.md §Receiver rules, item 10) */
+    while (!id) net_random(&id, sizeof id);
 
     tx_sock s = { .fd = -1 };
     size_t *ord = malloc(n * sizeof *ord);
@@ -533,7 +532,8 @@ int holonet_tx_main(int argc, char **argv)
         if (nl > 5 && !strcmp(name + nl - 5, ".holo")) name[nl - 5] = 0;
         rc = send_transfer(&o, o.input, name, o.keyfile ? &key : NULL);
     } else {
-        /* a private temporary directory, never <input>.holo next to the input (A.6 item 11) */
+        /* a private temporary directory, never <input>.holo next to the input
+         * (doc/transport.md §Receiver rules, item 11) */
         char tmp[4096], out[4700];
         const char *td = getenv("TMPDIR");
         snprintf(tmp, sizeof tmp, "%s/holonet-tx.XXXXXX", td && *td ? td : "/tmp");

@@ -4,14 +4,12 @@
 # by the relay (fixed seed and --prefer-gain order, so the losses are the same every run);
 # a forged recovery chunk is refused; v3 image and audio transfers end to end; --prefer-gain
 # sends the first loop in manifest.json's ordered_chunks order (seen in an rx --capture).
-BIN=${HOLO_BIN:-bin}; TOOLS=${HOLO_TOOLS:-build/tools}
+. "$(dirname "$0")/lib.sh"   # plan, ok, skip_all; T, removed on exit
+BIN=$HOLO_BIN; TOOLS=$HOLO_TOOLS
 H="$BIN/holonet"
-n=0; fail=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 if [ ! -x "$H" ] || [ ! -x "$TOOLS/mkimage" ] || [ ! -x "$TOOLS/psnr" ]; then
-  echo "1..0 # SKIP holonet or test tools not built"; exit 0; fi
-echo "1..23"
-T=$(mktemp -d /tmp/net_family.XXXXXX)
+  skip_all "holonet or test tools not built"; fi
+plan 23
 PIDS=""
 cleanup() { for p in $PIDS; do stop "$p" 5; done; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
@@ -115,4 +113,4 @@ want=$(sed -n '/"ordered_chunks"/,/]/p' "$T/p.png.holo/manifest.json" | grep -o 
 got=$(cut -c11-12,29-36 "$T/cap8.hex" | grep '^01' | cut -c3- | grep -v '^000f42' | head -8 | tr '\n' ' ')
 [ -n "$want" ] && [ "$want" = "$got" ]; ok $? "first loop order = ordered_chunks ($got)"
 
-exit $fail
+exit $_failed

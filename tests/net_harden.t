@@ -9,14 +9,12 @@
 #      fresh receiver: stale sent_ms);
 #   5. --max-output: a 121-byte claim of a 3 GiB binary is refused on receipt, nothing lands,
 #      and rx's memory stays small.
-BIN=${HOLO_BIN:-bin}; V=${HOLO_VECTORS:-../shared/vectors}/transport/hnet
+. "$(dirname "$0")/lib.sh"   # plan, ok, skip_all; T, removed on exit
+BIN=$HOLO_BIN; V=$HOLO_VECTORS/transport/hnet
 H="$BIN/holonet"
-n=0; fail=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 if [ ! -x "$H" ] || [ ! -f "$V/capture.hex" ]; then
-  echo "1..0 # SKIP holonet or the transport vectors missing"; exit 0; fi
-echo "1..26"
-T=$(mktemp -d /tmp/net_harden.XXXXXX)
+  skip_all "holonet or the transport vectors missing"; fi
+plan 26
 PIDS=""
 cleanup() { for p in $PIDS; do stop "$p" 5; done; [ -n "$KEEP" ] || rm -rf "$T"; }
 trap cleanup EXIT INT TERM
@@ -147,4 +145,4 @@ grep -q "summary:.*1 refused transfers" "$T/rx5.log"
 ok $? "the summary counts the refused transfer"
 ok "$( [ "$(grep -c 'refused transfers' "$T/rx5.log")" = 1 ] && [ "$(grep -c 'refused: chunk' "$T/rx5.log")" = 1 ]; echo $?)" \
    "one refusal line, though the claim was sent twice"
-exit $fail
+exit $_failed

@@ -3,15 +3,13 @@
 # four batches (each batch a separate tx of a partial chunk directory, so later transfers join
 # the same store), and reading the image through the mount after each batch gives a
 # non-decreasing PSNR and finally the exact original.
-BIN=${HOLO_BIN:-bin}; TOOLS=${HOLO_TOOLS:-build/tools}
+. "$(dirname "$0")/lib.sh"   # plan, ok, skip_all; T, removed on exit
+BIN=$HOLO_BIN; TOOLS=$HOLO_TOOLS
 H="$BIN/holonet"
-n=0; fail=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
-[ -x "$BIN/holofs" ] || { echo "1..0 # SKIP bin/holofs not built"; exit 0; }
-[ -c /dev/fuse ] || { echo "1..0 # SKIP /dev/fuse missing"; exit 0; }
-command -v fusermount3 >/dev/null || { echo "1..0 # SKIP fusermount3 missing"; exit 0; }
-[ -x "$H" ] && [ -x "$TOOLS/mkimage" ] && [ -x "$TOOLS/psnr" ] || { echo "1..0 # SKIP holonet or tools not built"; exit 0; }
-T=$(mktemp -d /tmp/net_holofs.XXXXXX)
+[ -x "$BIN/holofs" ] || skip_all "bin/holofs not built"
+[ -c /dev/fuse ] || skip_all "/dev/fuse missing"
+command -v fusermount3 >/dev/null || skip_all "fusermount3 missing"
+[ -x "$H" ] && [ -x "$TOOLS/mkimage" ] && [ -x "$TOOLS/psnr" ] || skip_all "holonet or tools not built"
 PIDS=""; MOUNTED=""
 cleanup() {
   for p in $PIDS; do stop "$p" 5; done
@@ -25,10 +23,10 @@ mkdir "$T/store" "$T/mnt" "$T/src"
 "$TOOLS/mkimage" "$T/photo.png" 192 128 11
 "$BIN/holo" encode -b 16 -o "$T/src/photo.png.holo" "$T/photo.png" >/dev/null 2>&1
 if ! timeout 20 "$BIN/holofs" "$T/store" "$T/mnt" 2>"$T/fs.log"; then
-  echo "1..0 # SKIP cannot mount holofs here: $(head -1 "$T/fs.log")"; exit 0
+  skip_all "cannot mount holofs here: $(head -1 "$T/fs.log")"
 fi
 MOUNTED=1
-echo "1..9"
+plan 9
 for try in 1 2 3 4 5 6; do
   P=$(rport)
   timeout -k 5 120 "$H" rx --bind 127.0.0.1 --port "$P" --base-dir "$T/store" --decode-mode none \
@@ -64,4 +62,4 @@ for batch in 1 2 3 4; do
 done
 ok "$( [ "$last" = inf ]; echo $?)" "the final read through the mount is the exact original"
 stop "$RX"
-exit $fail
+exit $_failed

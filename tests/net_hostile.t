@@ -3,14 +3,12 @@
 # character names, huge counts, a flood of transfer ids, truncated headers, wrong magic and
 # version, oversize datagrams. Everything is dropped or contained (nothing outside the base
 # directory, memory within --max-mem), and the receiver keeps working afterwards.
-BIN=${HOLO_BIN:-bin}; V=${HOLO_VECTORS:-../shared/vectors}/transport/hnet
+. "$(dirname "$0")/lib.sh"   # plan, ok, skip_all; T, removed on exit
+BIN=$HOLO_BIN; V=$HOLO_VECTORS/transport/hnet
 H="$BIN/holonet"
-n=0; fail=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 if [ ! -x "$H" ] || [ ! -x "$BIN/holo" ] || [ ! -f "$V/capture.hex" ]; then
-  echo "1..0 # SKIP holonet, holo or the transport vectors missing"; exit 0; fi
-echo "1..12"
-T=$(mktemp -d /tmp/net_hostile.XXXXXX)
+  skip_all "holonet, holo or the transport vectors missing"; fi
+plan 12
 PIDS=""
 cleanup() { for p in $PIDS; do stop "$p" 5; done; [ -n "$KEEP" ] || rm -rf "$T"; }
 trap cleanup EXIT INT TERM
@@ -95,4 +93,4 @@ ok "$(grep -q 'summary:.*cap [1-9]' "$T/rx.log"; echo $?)" "datagrams beyond the
 ok "$(grep -q 'summary:.*short [1-9].*magic [1-9].*version [1-9].*type [1-9].*fields [1-9].*range [1-9]' "$T/rx.log"; echo $?)" \
    "short, magic, version, type, fields and range rejects all counted"
 ok "$(grep -q 'summary:.*truncated [1-9]' "$T/rx.log"; echo $?)" "an oversize datagram is dropped as truncated"
-exit $fail
+exit $_failed

@@ -4,14 +4,12 @@
 # exact file; 60% loss in one loop gives a partial image that decodes; reordering, duplication,
 # the HMAC tag and IPv6 are harmless. Every process is bounded by timeout, every wait is
 # bounded, and everything still running is stopped on exit.
-BIN=${HOLO_BIN:-bin}; TOOLS=${HOLO_TOOLS:-build/tools}
+. "$(dirname "$0")/lib.sh"   # plan, ok, skip_all; T, removed on exit
+BIN=$HOLO_BIN; TOOLS=$HOLO_TOOLS
 H="$BIN/holonet"
-n=0; fail=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 if [ ! -x "$H" ] || [ ! -x "$TOOLS/mkimage" ] || [ ! -x "$TOOLS/psnr" ]; then
-  echo "1..0 # SKIP holonet or test tools not built"; exit 0; fi
-echo "1..26"
-T=$(mktemp -d /tmp/net_loopback.XXXXXX)
+  skip_all "holonet or test tools not built"; fi
+plan 26
 PIDS=""
 cleanup() { for p in $PIDS; do stop "$p" 5; done; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
@@ -150,7 +148,7 @@ else
   ok 0 "# SKIP cannot join a multicast group on lo"
 fi
 
-# --- 10. chunk_index = block number beyond 10000 (transport.md C.1) --------------------------
+# --- 10. chunk_index = block number beyond 10000 (doc/transport.md §Chunk index) ---------
 # 10002 tiny valid HOBI chunks (a 1024-byte file, B = 10002, every slice empty), made with awk +
 # perl (hex to bytes: perl is always there, prove is perl) + split. On the wire each DATA
 # datagram must carry chunk_index = the block id inside its chunk (a name-sorted sender would put
@@ -172,4 +170,4 @@ cmp -s "$T/many/x.holo/chunk_10000.holo" "$T/r12/x.holo/chunk_10000.holo" && \
   cmp -s "$T/many/x.holo/chunk_09999.holo" "$T/r12/x.holo/chunk_9999.holo" && \
   [ "$(ls "$T/r12/x.holo" | wc -l)" = 10002 ]
 ok $? "...and rx stores all 10002, named by block id (chunk_9999.holo, chunk_10000.holo)"
-exit $fail
+exit $_failed

@@ -2,12 +2,10 @@
 # net_replay.t — `holonet rx --replay` on the reference captures (vectors/transport/hnet):
 # the store ends up with exactly the reference's chunk files, the dropped capture gives the
 # documented partial set, and best/strict/no-META runs produce what the reference produced.
-BIN=${HOLO_BIN:-bin}; TOOLS=${HOLO_TOOLS:-build/tools}; V=${HOLO_VECTORS:-../shared/vectors}/transport/hnet
-n=0; fail=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
-if [ ! -f "$V/capture.hex" ]; then echo "1..0 # SKIP no transport vectors"; exit 0; fi
-echo "1..16"
-T=$(mktemp -d /tmp/net_replay.XXXXXX); trap 'rm -rf "$T"' EXIT INT TERM
+. "$(dirname "$0")/lib.sh"   # plan, ok, skip_all; T, removed on exit
+BIN=$HOLO_BIN; TOOLS=$HOLO_TOOLS; V=$HOLO_VECTORS/transport/hnet
+if [ ! -f "$V/capture.hex" ]; then skip_all "no transport vectors"; fi
+plan 16
 rx() { timeout 60 "$BIN/holonet" rx "$@"; }
 
 # 1. full capture, store mode: exactly the 9 reference chunk files (and our hidden marker)
@@ -71,4 +69,4 @@ ok "$( [ "$(ls -A "$T/nometa")" = transfer_507248631.png ]; echo $?)" "no META: 
 rx --replay "$V/capture.hex" --base-dir "$T/full" --decode-mode none 2>"$T/again.log"
 grep -q "0 chunks landed (0 recovery, 9 already stored" "$T/again.log" && [ "$(ls -A "$T/full")" = sample.png.holo ]
 ok $? "replaying again: resumes the same store, 9 already stored, no new directory"
-exit $fail
+exit $_failed

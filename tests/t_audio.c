@@ -1,10 +1,10 @@
-/* t_audio.c — HOAU v1/v2 (formats.md §6) and the WAV reader against the reference vectors:
- * every audio_v1_*, audio_v2_* and robust_audio_* case is decoded (all chunks and the case's
- * subset) and compared sample for sample with decoded_*.wav (through our canonical WAV writer,
- * so the whole file is compared byte for byte); the encoder is run with each case's
+/* t_audio.c — HOAU v1/v2 (doc/formats.md §HOAU v1/v2) and the WAV reader against the reference
+ * vectors: every audio_v1_*, audio_v2_* and robust_audio_* case is decoded (all chunks and the
+ * case's subset) and compared sample for sample with decoded_*.wav (through our canonical WAV
+ * writer, so the whole file is compared byte for byte); the encoder is run with each case's
  * encoder_args and its chunk files compared byte for byte. Then generated inputs (mono, stereo,
- * 24-bit, extensible, clipping, 8-bit and float through libsndfile) round-trip, and bad inputs
- * fail with one line naming the file. */
+ * 24-bit, extensible, clipping, 8-bit and float through libsndfile) round-trip, and bad inputs fail
+ * with one line naming the file. */
 #include "internal.h"
 #include "interp.h"
 #include "tap.h"
@@ -166,37 +166,22 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
     holo_rmtree(out);
 }
 
+static void vector_case(const char *id, const char *cdir, json_t *c, void *ctx)
+{
+    (void)ctx;
+    decode_case(cdir, c, id);
+    encode_case(cdir, c, id);
+}
+
 static void vector_cases(void)
 {
-    char cases[4096];
-    tap_pathf(cases, sizeof cases, "%s/formats/cases", tap_vectors());
-    struct dirent **names;
-    int n = scandir(cases, &names, NULL, alphasort);
-    if (!ok(n > 0, "vector cases in %s", cases)) return;
-    int seen = 0;
-    for (int i = 0; i < n; i++) {
-        const char *id = names[i]->d_name;
-        if (!strncmp(id, "audio_v1_", 9) || !strncmp(id, "audio_v2_", 9) ||
-            !strncmp(id, "robust_audio_", 13)) {
-            char cdir[4096], cj[4096];
-            tap_pathf(cdir, sizeof cdir, "%s/%s", cases, id);
-            tap_pathf(cj, sizeof cj, "%s/case.json", cdir);
-            json_error_t je;
-            json_t *c = json_load_file(cj, 0, &je);
-            if (ok(c != NULL, "%s: case.json", id)) {
-                decode_case(cdir, c, id);
-                encode_case(cdir, c, id);
-                seen++;
-            }
-            json_decref(c);
-        }
-        free(names[i]);
-    }
-    free(names);
+    static const char *const prefixes[] = { "audio_v1_", "audio_v2_", "robust_audio_", NULL };
+    int seen = tap_vector_cases(prefixes, vector_case, NULL);
     ok(seen >= 9, "%d audio v1/v2 cases checked", seen);
 }
 
-/* chunk_kb: B from the kb rule of §3 (tables/block_count.json end_to_end, audio rows). */
+/* chunk_kb: B from the kb rule of doc/formats.md §Block count (tables/block_count.json end_to_end,
+ * audio rows). */
 static void kb_cases(void)
 {
     char p[4096];
@@ -355,7 +340,8 @@ static void generated(void)
     holo_wav_free(&w);
     free(st);
 
-    /* 24-bit: floor(v / 256), the §6.2 examples, plus extensible 24-bit. */
+    /* 24-bit: floor(v / 256), the examples of doc/formats.md §HOAU v1/v2, plus extensible
+     * 24-bit. */
     static const int32_t v24[] = {-1, -256, -257, 255, 256, -129, 8388607, -8388608, 0, 12345678 - 16777216};
     static const int16_t w16[] = {-1, -1, -2, 0, 1, -1, 32767, -32768, 0, (int16_t)((12345678 - 16777216) >> 8)};
     uint64_t n24 = 1200;

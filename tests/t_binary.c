@@ -1,4 +1,4 @@
-/* t_binary.c — HOBI (formats.md §7) against the reference vectors and generated files.
+/* t_binary.c — HOBI (doc/formats.md §HOBI) against the reference vectors and generated files.
  *
  * Every binary_* case is decoded (all chunks and the case's subset, byte-exact). The encoder is
  * compared byte for byte with the Holo.Codec chunks where it picks the same B. It does not
@@ -159,31 +159,17 @@ static void encode_case(const char *cdir, json_t *c, const char *id)
     holo_rmtree(out);
 }
 
+static void vector_case(const char *id, const char *cdir, json_t *c, void *ctx)
+{
+    (void)ctx;
+    decode_case(cdir, c, id);
+    encode_case(cdir, c, id);
+}
+
 static void vector_cases(void)
 {
-    char cases[4096];
-    tap_pathf(cases, sizeof cases, "%s/formats/cases", tap_vectors());
-    struct dirent **names;
-    int n = scandir(cases, &names, NULL, alphasort);
-    if (!ok(n > 0, "vector cases in %s", cases)) return;
-    int seen = 0;
-    for (int i = 0; i < n; i++) {
-        const char *id = names[i]->d_name;
-        if (!strncmp(id, "binary_", 7)) {
-            char cdir[4096], cj[4096];
-            tap_pathf(cdir, sizeof cdir, "%s/%s", cases, id);
-            tap_pathf(cj, sizeof cj, "%s/case.json", cdir);
-            json_t *c = json_load_file(cj, 0, NULL);
-            if (ok(c != NULL, "%s: case.json", id)) {
-                decode_case(cdir, c, id);
-                encode_case(cdir, c, id);
-                seen++;
-            }
-            json_decref(c);
-        }
-        free(names[i]);
-    }
-    free(names);
+    static const char *const prefixes[] = { "binary_", NULL };
+    int seen = tap_vector_cases(prefixes, vector_case, NULL);
     ok(seen >= 6, "%d binary cases checked", seen);
 }
 

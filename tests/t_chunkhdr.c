@@ -40,7 +40,7 @@ int main(void)
     ok(roundtrip(&aud), "HOAU header round trip");
     ok(roundtrip(&bin), "HOBI header round trip");
 
-    /* The example header of formats.md §5.1. */
+    /* The example header of doc/formats.md §HOCH v1/v2. */
     static const uint8_t ex[30] = { 'H','O','C','H', 2, 0,0,0,0x17, 0,0,0,0x25, 3, 0,0,0,8, 0,0,0,0,
                                     0,0,0x02,0x1e, 0,0,0x01,0xc9 };
     holo_chunk_hdr h;

@@ -1,4 +1,4 @@
-/* t_gf256.c — GF(256) tables and region operations against formats.md §10.2 and
+/* t_gf256.c — GF(256) tables and region operations against doc/formats.md §HORC (GF(256)) and
  * tables/horc_vectors.json; the SIMD and table paths must agree. */
 #include "tap.h"
 #include "gf256.h"

@@ -1,4 +1,4 @@
-/* t_hopk.c — HOPK containers (formats.md §11): packing the reference's three objects byte for
+/* t_hopk.c — HOPK containers (doc/formats.md §HOPK): packing the reference's three objects byte for
  * byte, unpacking every object from all chunks and from a subset, and hostile manifests/chunks. */
 #include "v3_testutil.h"
 #include "hopk.h"

@@ -1,4 +1,4 @@
-/* t_horc.c — HORC recovery chunks (formats.md §10): the reference vectors byte for byte,
+/* t_horc.c — HORC recovery chunks (doc/formats.md §HORC): the reference vectors byte for byte,
  * hostile headers, and the all-or-nothing solver. */
 #include "tap.h"
 #include "horc.h"

@@ -1,4 +1,4 @@
-/* t_image.c — HOCH v1/v2 image codec against the reference vectors (formats.md §5).
+/* t_image.c — HOCH v1/v2 image codec against the reference vectors (doc/formats.md §HOCH v1/v2).
  *
  *   HOLO_VECTORS=/work/shared/vectors prove -v build/tests/t_image.t
  *
@@ -132,15 +132,11 @@ static void compare_dirs(const char *got_dir, const char *want_dir, const char *
     free_list(w);
 }
 
-static void run_case(const char *name)
+static void run_case(const char *name, const char *cdir, json_t *c, void *ctx)
 {
-    char cdir[1024], path[4096], chunks[2048];
-    snprintf(cdir, sizeof cdir, "%s/formats/cases/%s", tap_vectors(), name);
-    snprintf(path, sizeof path, "%s/case.json", cdir);
-    snprintf(chunks, sizeof chunks, "%s/chunks", cdir);
-    json_error_t je;
-    json_t *c = json_load_file(path, 0, &je);
-    if (!ok(c != NULL, "%s: case.json", name)) return;
+    char path[4096], chunks[2048];
+    (void)ctx;
+    tap_pathf(chunks, sizeof chunks, "%s/chunks", cdir);
     json_t *outs = json_object_get(c, "outputs");
 
     snprintf(path, sizeof path, "%s/%s", cdir,
@@ -193,7 +189,6 @@ static void run_case(const char *name)
             diag("%s", err.msg);
         rm_rf(edir);
     }
-    json_decref(c);
 }
 
 /* B chosen from target_chunk_kb by real encodes (tables/block_count.json, image v2 rows). */
@@ -482,7 +477,8 @@ static void pnm_inputs(void)
            "side over 65535 refused before allocating");
 }
 
-/* Damaged thumbnails: the hardening of §5.4 rejects impossible references cleanly. */
+/* Damaged thumbnails: the hardening of doc/formats.md §HOCH v1/v2 rejects impossible references
+ * cleanly. */
 static void bad_input(void)
 {
     char in[2048], edir[2048];
@@ -512,19 +508,9 @@ int main(void)
         ok(0, "mkdtemp");
         return done_testing();
     }
-    char cases[4096];
-    snprintf(cases, sizeof cases, "%s/formats/cases", tap_vectors());
-    size_t n, ran = 0;
-    char **v = list_dir(cases, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (strncmp(v[i], "image_v1_", 9) && strncmp(v[i], "image_v2_", 9) &&
-            strncmp(v[i], "robust_image_", 13))
-            continue;
-        run_case(v[i]);
-        ran++;
-    }
-    free_list(v);
-    ok(ran == 12, "%zu image v1/v2/robust cases", ran);
+    static const char *const prefixes[] = { "image_v1_", "image_v2_", "robust_image_", NULL };
+    int ran = tap_vector_cases(prefixes, run_case, NULL);
+    ok(ran == 12, "%d image v1/v2/robust cases", ran);
     block_count_kb();
     round_trip(1, 1, 2, 32);
     round_trip(1, 37, 2, 8);

@@ -1,5 +1,6 @@
-/* t_interp.c — numpy-exact linspace and linear interpolation of HOAU v1/v2 (formats.md §6.3-6.4,
- * resample.md Part B) against vectors/formats/tables/audio_linspace.json. */
+/* t_interp.c — numpy-exact linspace and linear interpolation of HOAU v1/v2
+ * (doc/resample.md §Coarse indices, §Linear interpolation) against
+ * vectors/formats/tables/audio_linspace.json. */
 #include "interp.h"
 #include "tap.h"
 
@@ -142,7 +143,8 @@ static void check_table(void)
     json_decref(root);
 }
 
-/* up[] through the real interpolator agrees with a plain evaluation of the §6.4 formula. */
+/* up[] through the real interpolator agrees with a plain evaluation of the
+ * doc/resample.md §Linear interpolation formula. */
 static void check_interp_matches_formula(uint64_t n, uint64_t L, uint32_t ch)
 {
     int16_t *coarse = malloc(L * ch * 2), *up = malloc(n * ch * 2);
@@ -167,12 +169,12 @@ static void check_interp_matches_formula(uint64_t n, uint64_t L, uint32_t ch)
 int main(void)
 {
     plan(0);
-    /* resample.md B.1 examples. */
+    /* doc/resample.md §Coarse indices: its examples. */
     is_int((long long)floor(holo_linspace_at(122, 15, 7)), 60, "linspace(0,122,15,int)[7] = 60");
     ok(holo_linspace_at(2, 7, 5) == 1.6666666666666665, "linspace(0,2,7)[5] = 1.6666666666666665");
     ok(holo_linspace_at(5, 1, 0) == 0.0, "num = 1: 0, no endpoint forcing");
     ok(holo_linspace_at(9, 4, 3) == 9.0, "endpoint forced");
-    /* §6.3: n = 136, L = 100, k = 11 → 14 (exact arithmetic says 15). */
+    /* doc/resample.md §Coarse indices: n = 136, L = 100, k = 11 → 14 (exact arithmetic says 15). */
     uint64_t idx[100];
     holo_coarse_indices(136, 100, idx);
     is_int((long long)idx[11], 14, "trap n=136 L=100 k=11 -> 14");
@@ -181,7 +183,8 @@ int main(void)
     is_int((long long)holo_audio_coarse_len(1000, 1), 2, "coarse length at least 2");
     is_int((long long)holo_audio_coarse_len(5, 2048), 5, "coarse length at most n");
 
-    /* §6.4 ties: n = 2001, L = 1001 puts every odd j at α = 0.5; rne, not round-half-away. */
+    /* doc/resample.md §Linear interpolation, ties: n = 2001, L = 1001 puts every odd j at α = 0.5;
+     * rne, not round-half-away. */
     int16_t coarse[1001], up[2001];
     for (int k = 0; k < 1001; k++) coarse[k] = 0;
     coarse[0] = 0; coarse[1] = 1;      /* j=1: 0.5 → 0 */

@@ -1,5 +1,5 @@
-/* t_net_hnet.c — HNET header pack/parse (transport.md A.1, A.6 item 3), META name rules
- * (A.6 item 1) and chunk file names beyond 10000 (C.1). */
+/* t_net_hnet.c — HNET header pack/parse (doc/transport.md §Datagram, §Receiver rules item 3), META
+ * name rules (§Receiver rules item 1) and chunk file names beyond 10000 (§Chunk index). */
 #include "tap.h"
 #include "../net/hnet.h"
 #include "../net/hexcap.h"

@@ -280,7 +280,7 @@ int main(void)
 
     /* 7. more than 10000 chunks from a reference sender: chunk_index is the position in the
      * byte-sorted file list (chunk_10000.holo sorts at 1001), so files are named by the block id
-     * read from the validated chunk instead (transport.md C.1). */
+     * read from the validated chunk instead (doc/transport.md §Chunk index). */
     mkbase(base, sizeof base, "many");
     start(&u, base, NET_MODE_NONE);
     uint8_t prefix[1024], *zc = NULL, *zr = NULL;

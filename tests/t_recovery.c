@@ -1,5 +1,5 @@
-/* t_recovery.c — HORC recovery chunks for v1/v2 images, audio and HOBI binaries (our extension
- * of formats.md §10): round trips through holo_encode_file with B = 8 and recovery 0.25 (R = 2).
+/* t_recovery.c — HORC recovery chunks for v1/v2 images, audio and HOBI binaries (our extension of
+ * doc/formats.md §HORC): round trips through holo_encode_file with B = 8 and recovery 0.25 (R = 2).
  *
  * For every kind: the recovery files and their header fields (base_kind 1/2/3, version = chunk
  * version); every pattern of up to two deleted chunks decodes exactly; three deleted decode but

@@ -1,10 +1,10 @@
-/* t_resample.c — Pillow-exact bicubic (resample.md Part A) and the thumbnail size rule.
+/* t_resample.c — Pillow-exact bicubic (doc/resample.md §Bicubic) and the thumbnail size rule.
  *
  *   HOLO_VECTORS=/work/shared/vectors prove -v build/tests/t_resample.t
  *
- * Checks the worked coefficient examples of A.3, thumbnail_sizes.json, every image case of
- * vectors/resample (thumbnail and upscale, byte for byte) and the Pillow PNG writer on the same
- * thumbnails (round trip).
+ * Checks the worked coefficient examples of doc/resample.md §Bicubic, thumbnail_sizes.json, every
+ * image case of vectors/resample (thumbnail and upscale, byte for byte) and the Pillow PNG writer
+ * on the same thumbnails (round trip).
  */
 #include "tap.h"
 #include "imageio.h"
@@ -24,7 +24,7 @@ static void check_q(uint32_t n, uint32_t m, uint32_t o, int32_t first, const int
     int good = a.lo[o] == first && a.cnt[o] >= nw;
     for (int i = 0; good && i < nw; i++) good = a.q[o * a.ksize + i] == want[i];
     for (int i = nw; good && i < a.cnt[o]; i++) good = a.q[o * a.ksize + i] == 0;
-    ok(good, "A.3 example %u->%u o=%u: first %d, q[0]=%d", n, m, o, a.lo[o],
+    ok(good, "bicubic example %u->%u o=%u: first %d, q[0]=%d", n, m, o, a.lo[o],
        a.q[o * a.ksize]);
     holo_rs_axis_free(&a);
 }

@@ -1,6 +1,6 @@
-/* t_v3_audio.c — HOAU v3 audio (formats.md §9): STFT tables, decoding every audio_v3_* vector
- * (all chunks and the documented subset, incl. the int16 wrap of quirk Q7), encoding with the
- * cases' settings (score-rank file names), HORC recovery, and hostile OLOA blobs. */
+/* t_v3_audio.c — HOAU v3 audio (doc/formats.md §HOAU v3): STFT tables, decoding every audio_v3_*
+ * vector (all chunks and the documented subset, incl. the int16 wrap of quirk Q7), encoding with
+ * the cases' settings (score-rank file names), HORC recovery, and hostile OLOA blobs. */
 #include "v3_testutil.h"
 #include "stft.h"
 #include "wav.h"

@@ -1,5 +1,5 @@
-/* t_v3_image.c — HOCH v3 images (formats.md §8): DCT tables, decoding every image_v3_* vector
- * (all chunks and the documented subset), encoding with the cases' settings, HORC recovery
+/* t_v3_image.c — HOCH v3 images (doc/formats.md §HOCH v3): DCT tables, decoding every image_v3_*
+ * vector (all chunks and the documented subset), encoding with the cases' settings, HORC recovery
  * scenarios, and hostile OLOI blobs. */
 #include "v3_testutil.h"
 #include "dct.h"
@@ -299,7 +299,8 @@ static void lying_recovery(void)
     holo_rmtree(tmp);
 }
 
-/* Block count from a chunk size target (formats.md §3, tables/block_count.json end_to_end). */
+/* Block count from a chunk size target (doc/formats.md §Block count, tables/block_count.json
+ * end_to_end). */
 static void block_count_kb(void)
 {
     char in[4300], tmp[256], out[300];

@@ -1,5 +1,7 @@
 /* tap.c — see tap.h. */
 #include "tap.h"
+#include <dirent.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,4 +149,41 @@ void tap_pathf(char *out, size_t sz, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(out, sz, fmt, ap);
     va_end(ap);
+}
+
+static int has_prefix(const char *id, const char *const *prefixes)
+{
+    for (size_t i = 0; prefixes[i]; i++)
+        if (!strncmp(id, prefixes[i], strlen(prefixes[i]))) return 1;
+    return 0;
+}
+
+int tap_vector_cases(const char *const *prefixes, tap_case_fn fn, void *ctx)
+{
+    char cases[4096];
+    tap_pathf(cases, sizeof cases, "%s/formats/cases", tap_vectors());
+    struct dirent **names;
+    int n = scandir(cases, &names, NULL, alphasort), ran = 0;
+    if (n < 0) {
+        diag("no vector cases in %s", cases);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *id = names[i]->d_name;
+        if (id[0] != '.' && has_prefix(id, prefixes)) {
+            char cdir[4200], cj[4300];
+            tap_pathf(cdir, sizeof cdir, "%s/%s", cases, id);
+            tap_pathf(cj, sizeof cj, "%s/case.json", cdir);
+            json_error_t je;
+            json_t *c = json_load_file(cj, 0, &je);
+            if (ok(c != NULL, "%s: case.json", id)) {
+                fn(id, cdir, c, ctx);
+                ran++;
+            }
+            json_decref(c);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return ran;
 }

@@ -26,6 +26,13 @@ uint8_t *tap_slurp(const char *path, size_t *len);
 /* Write n bytes to path (0 or -1); copy a file (best effort). */
 int tap_spew(const char *path, const void *p, size_t n);
 void tap_copy(const char *src, const char *dst);
+/* The reference's vector cases (formats/cases/ID/ with case.json): fn gets each case whose ID
+ * starts with one of `prefixes` (NULL-terminated), in name order, with its directory and its
+ * parsed case.json (jansson; freed after fn returns). A case.json that does not load is one
+ * failed test. Returns the number of cases fn was called for. */
+struct json_t;
+typedef void (*tap_case_fn)(const char *id, const char *cdir, struct json_t *cj, void *ctx);
+int tap_vector_cases(const char *const *prefixes, tap_case_fn fn, void *ctx);
 /* snprintf into a path buffer (test paths are short; no truncation warnings). */
 void tap_pathf(char *out, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #endif

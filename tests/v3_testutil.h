@@ -81,10 +81,10 @@ static inline int tu_copy_subset(const char *casedir, json_t *cj, const char *ds
 
 static inline int16_t tu_i16(const uint8_t *p) { return (int16_t)(p[0] | p[1] << 8); }
 
-/* Compare two chunk directories of a v3 encode (formats.md §8.6/§9.6): same file names,
- * headers equal except resid_len, identical OLOI/OLOA blobs, equal inflated slice lengths,
- * coefficients within ±1. Counts go to the out parameters; returns the number of structural
- * mismatches (0 = structure identical). */
+/* Compare two chunk directories of a v3 encode (doc/formats.md §HOCH v3 and §HOAU v3, precision):
+ * same file names, headers equal except resid_len, identical OLOI/OLOA blobs, equal inflated slice
+ * lengths, coefficients within ±1. Counts go to the out parameters; returns the number of
+ * structural mismatches (0 = structure identical). */
 static inline int tu_compare_v3(const char *ref, const char *ours, long *coefs, long *diff,
                                 long *big, int *bytes_identical)
 {

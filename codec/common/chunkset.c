@@ -1,4 +1,5 @@
-/* chunkset.c — list the chunk files of a directory in processing order (formats.md §4.5). */
+/* chunkset.c — list the chunk files of a directory in processing order
+ * (doc/formats.md §Chunk order). */
 #include "internal.h"
 #include <dirent.h>
 #include <errno.h>
@@ -47,7 +48,8 @@ static void sort_by_score(holo_chunkfile *f, size_t n)
     }
 }
 
-/* Order by the manifest's ordered_chunks; files it does not list are dropped (§4.5 step 3). */
+/* Order by the manifest's ordered_chunks; files it does not list are dropped
+ * (doc/formats.md §Chunk order, step 3). */
 static int order_by_manifest(holo_chunklist *l, char **order)
 {
     size_t k = 0;

@@ -157,12 +157,17 @@ int holo_tmp_sweep(const char *dir)
     return removed;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int holo_write_all(int fd, const void *data, size_t len)
 {
     const uint8_t *p = data;
     while (len) {
         ssize_t w = write(fd, p, len);
-        if (w < 0) { if (errno == EINTR) continue; return -1; }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -1;
+        if (w == 0) {   /* no progress and no error: do not spin */
+            errno = EIO;
+            return -1;
+        }
         p += w;
         len -= (size_t)w;
     }
@@ -180,7 +185,7 @@ int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_
         if (fd < 0 && errno != EEXIST) break;
     }
     if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (holo_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         int e = errno;
         close(fd);
         unlink(tmp);
@@ -199,7 +204,7 @@ int holo_write_file_tmp(const char *path, const void *data, size_t len, holo_err
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return holo_seterr_sys(err, errno, "%s", path);
-    if (write_all(fd, data, len) < 0) {
+    if (holo_write_all(fd, data, len) < 0) {
         int e = errno;
         close(fd);
         unlink(path);

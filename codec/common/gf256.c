@@ -1,4 +1,4 @@
-/* gf256.c — GF(2^8) tables and region operations for HORC (formats.md §10.2). */
+/* gf256.c — GF(2^8) tables and region operations for HORC (doc/formats.md §HORC (GF(256))). */
 #include "gf256.h"
 #include <pthread.h>
 #include <string.h>

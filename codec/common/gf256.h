@@ -1,4 +1,5 @@
-/* gf256.h — arithmetic in GF(2^8) with polynomial 0x11D, generator 2 (formats.md §10.2).
+/* gf256.h — arithmetic in GF(2^8) with polynomial 0x11D, generator 2
+ * (doc/formats.md §HORC (GF(256))).
  *
  * Used by the HORC recovery chunks: region operations dst ^= c·src are the hot loop of both
  * encoding and decoding, so they go through a per-coefficient 256-byte product row. */

@@ -1,5 +1,5 @@
-/* wav.h — WAV input for the audio codecs and the canonical 16-bit WAV output (formats.md §6.2,
- * §6.7).
+/* wav.h — WAV input for the audio codecs and the canonical 16-bit WAV output
+ * (doc/formats.md §HOAU v1/v2: WAV input, WAV output).
  *
  * Input: RIFF/WAVE PCM (format tag 1, or WAVE_FORMAT_EXTENSIBLE with the PCM sub-format) with
  * 9-16 bit samples is used as is; 17-24 bit samples become floor(v / 256) (the top 16 bits, no
@@ -27,7 +27,8 @@ typedef struct holo_wav {
 int holo_wav_read(const char *path, holo_wav *w, holo_err *err);
 void holo_wav_free(holo_wav *w);
 
-/* Canonical 44-byte header of a 16-bit PCM WAV holding `frames` frames (§6.7). */
+/* Canonical 44-byte header of a 16-bit PCM WAV holding `frames` frames
+ * (doc/formats.md §HOAU v1/v2). */
 #define HOLO_WAV_HEADER 44u
 /* Size of the whole canonical WAV file, 0 if it does not fit the RIFF 32-bit sizes. */
 uint64_t holo_wav_size(uint32_t channels, uint64_t frames);

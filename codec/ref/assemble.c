@@ -96,9 +96,9 @@ static int inflate_into(const uint8_t *src, size_t len, size_t cap, size_t hint,
     return 0;
 }
 
-/* Per block: inflate every candidate in file order (each failure is warned about, as in the
- * unfused path), keep the last usable one (§2.4) and place it. Two buffers, so a later corrupt
- * duplicate never spoils an earlier good slice. */
+/* Per block: inflate every candidate in file order (each failure is warned about, as in the unfused
+ * path), keep the last usable one (doc/formats.md §Slices) and place it. Two buffers, so a later
+ * corrupt duplicate never spoils an earlier good slice. */
 static void *fused_worker(void *arg)
 {
     ctx *x = arg;
@@ -310,7 +310,8 @@ static int select_candidates(ctx *x, holo_err *err)
                      holo_kind_name(c->h.kind), holo_kind_name(ops->kind));
             why = buf;
         } else if (!rc && !ops->accept_version(c->h.version)) {
-            /* another generation of the same kind (v3 beside v1/v2): skipped silently (§5.4) */
+            /* another generation of the same kind (v3 beside v1/v2): skipped silently
+             * (doc/formats.md §HOCH v1/v2, decoding step 2) */
             free(c->file); c->file = NULL;
             continue;
         } else if (!rc && have_ref && !holo_chunk_same_set(&a->ref, &c->h)) {
@@ -353,9 +354,9 @@ static int select_candidates(ctx *x, holo_err *err)
     return 0;
 }
 
-/* Blocks with a non-empty slice that no accepted file carries: solve them from the recovery
- * chunks (formats.md §10.4; base_kind from the family, base_codec_version = the chunk version).
- * Known slices are the first accepted file's bytes per block (quirk Q14). */
+/* Blocks with a non-empty slice that no accepted file carries: solve them from the recovery chunks
+ * (doc/formats.md §HORC (solving); base_kind from the family, base_codec_version = the chunk
+ * version). Known slices are the first accepted file's bytes per block (quirk Q14). */
 static char **recovery_names(ctx *x, size_t *nnames)
 {
     holo_assembly *a = x->a;
@@ -479,7 +480,8 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
     a->n = ops->residual_len ? ops->residual_len(ops->ctx, &a->ref) : holo_chunk_residual_len(&a->ref);
     uint64_t bytes = a->n * (uint64_t)ops->elem_size;
     x.golden = ops->golden_from_v2 ? a->ref.version >= 2 : 1;
-    /* A slice may carry surplus values (ignored, §2.4); allow some but never a bomb. */
+    /* A slice may carry surplus values (ignored, doc/formats.md §Slices); allow some but never a
+     * bomb. */
     x.cap = holo_slice_len(a->n, B, 0) * (uint64_t)ops->elem_size * 2 + 4096;
     int fused = ops->place_slice && ops->place_begin && !ops->keep_slices;
     if (!fused) a->resid = calloc(bytes ? bytes : 1, 1);
@@ -506,7 +508,8 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
     for (size_t i = 0; i < x.nc; i++) {
         cand *c = &x.c[i];
         if (!c->ok) { if (c->file) a->n_bad++; continue; }
-        x.winner[c->h.block_id] = (int32_t)i;          /* the later file overwrites (§2.4) */
+        /* the later file overwrites (doc/formats.md §Slices) */
+        x.winner[c->h.block_id] = (int32_t)i;
         a->audio_flags_or |= c->h.flags;
         if (ops->keep_slices && !a->slices[c->h.block_id]) {   /* recovery: the first wins (Q14) */
             uint8_t *copy = malloc(c->raw_len ? c->raw_len : 1);

@@ -1,5 +1,5 @@
 /* audio12.c — HOAU versions 1 and 2: WAV in, coarse frames + int16 sample residual
- * (formats.md §6). Encoder: read (wav.c), pick L coarse frames, interpolate them back
+ * (doc/formats.md §HOAU v1/v2). Encoder: read (wav.c), pick L coarse frames, interpolate them back
  * (interp.c), residual = input - up (clipped to int16, flag bit 0), then the generic chunk
  * writer. Decoder: the generic assembler with a hook that rebuilds `up` from the reference
  * chunk's coarse frames; output clamp(up + R). No .meta / manifest for v1/v2 audio. */
@@ -134,7 +134,8 @@ static int audio_set_reference(void *ctx, const holo_chunk_hdr *h, const uint8_t
 {
     audio_ref *r = ctx;
     uint64_t ch = h->channels, n = h->frames, L = h->coarse_frames;
-    /* Hardening of §6.6: geometry the encoder never writes is not a reference. */
+    /* Hardening of doc/formats.md §HOAU v1/v2: geometry the encoder never writes is not a
+     * reference. */
     if (h->sample_width != 2 || ch == 0 || ch > HOLO_MAX_CHANNELS || n < 2 || L < 2 || L > n ||
         n > HOLO_MAX_FRAMES || n * ch > SIZE_MAX / 2)
         return HOLO_EINVAL;

@@ -1,4 +1,4 @@
-/* audio3.c — HOAU version 3 "olonomic" audio (formats.md §9): OLOA blob, coarse models
+/* audio3.c — HOAU version 3 "olonomic" audio (doc/formats.md §HOAU v3): OLOA blob, coarse models
  * (downsample, latent_lowfreq, ae_latent), quantized STFT residual, chunks named by score rank. */
 #include "v3.h"
 #include "interp.h"
@@ -262,7 +262,8 @@ static int write_manifest(const char *dir, uint32_t B, const uint32_t *ord, cons
     return rc;
 }
 
-/* Chunks ranked by score (§9.4 step 11): file chunk_<rank> holds block ord[rank]. */
+/* Chunks ranked by score (doc/formats.md §HOAU v3, encoding step 8): file chunk_<rank> holds block
+ * ord[rank]. */
 static int write_chunks(const char *dir, holo_chunk_hdr hdr, const uint8_t *blob, size_t blen,
                         const int16_t *V, uint64_t N, int level, holo_err *err)
 {

@@ -1,5 +1,5 @@
 /* binary.c — HOBI: any file as a prefix stored in every chunk plus a byte residual
- * (formats.md §7). We write version 2 (golden layout) and read versions 1 and 2.
+ * (doc/formats.md §HOBI). We write version 2 (golden layout) and read versions 1 and 2.
  *
  * Differences from Holo.Codec, on purpose: the block count is clamped to the residual length
  * (at least 1), so no chunk carries an empty slice and files of at most 1024 bytes give a single
@@ -14,7 +14,8 @@
 #define BIN_DEFAULT_BLOCKS 32u
 #define BIN_PREFIX 1024u
 
-/* Holo.Codec's kb rule (§3): T = max(1, 1024 K), O = C + 64, B = 1 if T <= O + 1. */
+/* Holo.Codec's kb rule (doc/formats.md §Block count): T = max(1, 1024 K), O = C + 64, B = 1 if T <=
+ * O + 1. */
 static uint64_t holocodec_blocks_kb(uint64_t N, uint64_t C, long kb)
 {
     double t = 1024.0 * (double)kb;

@@ -1,4 +1,5 @@
-/* dct.c — DCT matrix, quantization tables, zig-zag and block transforms (formats.md §8.4). */
+/* dct.c — DCT matrix, quantization tables, zig-zag and block transforms
+ * (doc/formats.md §HOCH v3). */
 #include "dct.h"
 #include "holo.h"
 #include <math.h>

@@ -1,7 +1,7 @@
-/* dct.h — block DCT pieces of the v3 image codec (formats.md §8.4 steps 4-7, §8.5 step 7):
- * the float32 DCT matrix, quantization tables, zig-zag order and the per-block transforms.
- * Products are accumulated in double and rounded to float32 once per matrix product, which
- * matches the reference's float32 BLAS within the tolerances of §8.6. */
+/* dct.h — block DCT pieces of the v3 image codec (doc/formats.md §HOCH v3, encoding steps 3-5 and
+ * decoding): the float32 DCT matrix, quantization tables, zig-zag order and the per-block
+ * transforms. Products are accumulated in double and rounded to float32 once per matrix product,
+ * which matches the reference's float32 BLAS within the tolerances of doc/formats.md §HOCH v3. */
 #ifndef HOLO_DCT_H
 #define HOLO_DCT_H
 

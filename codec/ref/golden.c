@@ -1,4 +1,5 @@
-/* golden.c — golden-ratio permutation, slice layout and block counts (formats.md §2-3). */
+/* golden.c — golden-ratio permutation, slice layout and block counts
+ * (doc/formats.md §Golden permutation, §Slices, §Block count). */
 #include "internal.h"
 #include <math.h>
 

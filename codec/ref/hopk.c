@@ -1,4 +1,4 @@
-/* hopk.c — HOPK containers (formats.md §11): pack several images/WAVs into one chunk set and
+/* hopk.c — HOPK containers (doc/formats.md §HOPK): pack several images/WAVs into one chunk set and
  * unpack any object from whatever chunks are present. */
 #include "hopk.h"
 #include "internal.h"
@@ -79,7 +79,7 @@ static int pack_image(const char *path, uint32_t side, obj *ob, holo_err *err)
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: resample failed", path);
         goto out;
     }
-    /* The coarse file is zlib9 of the raw thumbnail bytes, not a PNG (§11.2). */
+    /* The coarse file is zlib9 of the raw thumbnail bytes, not a PNG (doc/formats.md §HOPK). */
     if ((rc = holo_zlib9(t, (size_t)tw * th * 3, &ob->coarse, &ob->coarse_len, err))) goto out;
     for (uint64_t i = 0; i < N; i++) ob->resid[i] = (int16_t)((int)im.rgb[i] - (int)up[i]);
     ob->m.kind = HOLO_KIND_IMAGE;
@@ -113,7 +113,8 @@ static int pack_audio(const char *path, uint32_t cmf, obj *ob, holo_err *err)
     if (!(le = le16(c, L * w.channels))) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", path); goto out; }
     if ((rc = holo_zlib9(le, (size_t)(L * w.channels * 2), &ob->coarse, &ob->coarse_len, err))) goto out;
     for (uint64_t i = 0; i < N; i++) {
-        int32_t d = (int32_t)w.samples[i] - up[i];   /* clipped; not recorded anywhere (§11.2) */
+        /* clipped; the clip is recorded nowhere (doc/formats.md §HOPK) */
+        int32_t d = (int32_t)w.samples[i] - up[i];
         ob->resid[i] = (int16_t)(d > 32767 ? 32767 : d < -32768 ? -32768 : d);
     }
     ob->m.kind = HOLO_KIND_AUDIO;

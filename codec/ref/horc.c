@@ -1,4 +1,4 @@
-/* horc.c — HORC recovery chunks (formats.md §10): parse, build, and the GF(256) solver. */
+/* horc.c — HORC recovery chunks (doc/formats.md §HORC): parse, build, and the GF(256) solver. */
 #include "horc.h"
 #include "gf256.h"
 #include <math.h>
@@ -159,9 +159,9 @@ static int mat_invert(uint8_t *a, uint8_t *inv, size_t k)
     return 1;
 }
 
-/* Pivot selection exactly as §10.4 (columns in order, first nonzero row at or below the current
- * row, Gauss-Jordan over all rows) on the small coefficient matrix only; the rows that become
- * pivots are the only ones whose right-hand sides influence the solution, so we return their
+/* Pivot selection exactly as doc/formats.md §HORC (columns in order, first nonzero row at or below
+ * the current row, Gauss-Jordan over all rows) on the small coefficient matrix only; the rows that
+ * become pivots are the only ones whose right-hand sides influence the solution, so we return their
  * original indices in pivot order. 0 when the rank is below the number of columns. */
 static int pick_pivots(uint8_t *m, size_t rows, size_t cols, size_t *order)
 {

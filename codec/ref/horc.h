@@ -1,5 +1,5 @@
 /* horc.h — HORC recovery chunks: systematic random linear network coding over GF(256)
- * (formats.md §10). Parse/emit one chunk, build the R recovery chunks of a slice set, and
+ * (doc/formats.md §HORC). Parse/emit one chunk, build the R recovery chunks of a slice set, and
  * solve for missing slices (all or nothing). */
 #ifndef HOLO_HORC_H
 #define HOLO_HORC_H
@@ -39,10 +39,10 @@ int holo_horc_build(uint8_t base_kind, uint32_t B, uint32_t coded_id, const uint
                     const uint8_t *const *slices, const size_t *lens, size_t S, uint8_t **out,
                     size_t *outlen, holo_err *err);
 
-/* Solve for the missing slices (§10.4). known[b] (length known_len[b], only the first S bytes
- * used, quirk Q15) or NULL when block b is missing. rec[0..nrec) must already be filtered to
- * this set (base kind, version, B, slice_len == S, coeff_len >= B). On success every missing b
- * gets out[b] = malloc'd S bytes and the number of recovered blocks is returned; when the
+/* Solve for the missing slices (doc/formats.md §HORC, solving). known[b] (length known_len[b], only
+ * the first S bytes used, quirk Q15) or NULL when block b is missing. rec[0..nrec) must already be
+ * filtered to this set (base kind, version, B, slice_len == S, coeff_len >= B). On success every
+ * missing b gets out[b] = malloc'd S bytes and the number of recovered blocks is returned; when the
  * equations do not determine every missing block nothing is recovered and 0 is returned
  * (all-or-nothing). Negative HOLO_E* on allocation failure. */
 int holo_rlnc_recover(uint32_t B, size_t S, const uint8_t *const *known, const size_t *known_len,

@@ -1,9 +1,9 @@
 /* image12.c — HOCH versions 1 and 2: RGB image, PNG thumbnail + int16 pixel residual
- * (formats.md §5). Encoder: read (imageio.c), bicubic thumbnail (resample.c), Pillow-exact PNG
- * (pngthumb.c), bicubic upscale, residual = img - up, then the generic chunk writer with L1
- * scores. Decoder: the generic assembler with a hook that decodes the reference chunk's
- * thumbnail; output clamp(upscale + R). The upscale is made first and each slice is added into
- * it as soon as it is inflated (place hooks): every position receives at most one residual
+ * (doc/formats.md §HOCH v1/v2). Encoder: read (imageio.c), bicubic thumbnail (resample.c),
+ * Pillow-exact PNG (pngthumb.c), bicubic upscale, residual = img - up, then the generic chunk
+ * writer with L1 scores. Decoder: the generic assembler with a hook that decodes the reference
+ * chunk's thumbnail; output clamp(upscale + R). The upscale is made first and each slice is added
+ * into it as soon as it is inflated (place hooks): every position receives at most one residual
  * value, so clamp(up + v) per position is the same byte as placing R whole and adding.
  */
 #include "imageio.h"
@@ -26,7 +26,7 @@ static uint32_t image_blocks(const holo_encode_opts *o, uint64_t N, size_t coars
         B = holo_block_count_kb(2 * N, coarse_bytes, o->chunk_kb);
     else if (o->block_count > 0)
         B = o->block_count;
-    if (B > N) B = N;   /* clamp [1, N] (§3) */
+    if (B > N) B = N;   /* clamp [1, N] (doc/formats.md §Block count) */
     if (B > HOLO_MAX_BLOCKS) B = HOLO_MAX_BLOCKS;
     return B ? (uint32_t)B : 1;
 }
@@ -137,7 +137,8 @@ static int image_set_reference(void *ctx, const holo_chunk_hdr *h, const uint8_t
                                size_t coarse_len)
 {
     image_ref *r = ctx;
-    /* Hardening of §5.4 (quirk Q3): only what the encoder can write is a reference. */
+    /* Hardening of doc/formats.md §HOCH v1/v2 (quirk Q3): only what the encoder can write is a
+     * reference. */
     if (h->channels != 3 || !h->width || !h->height ||
         (uint64_t)h->width * h->height > HOLO_MAX_PIXELS)
         return HOLO_EINVAL;
@@ -270,7 +271,7 @@ static int sort_slice(image_ref *r, uint64_t n, uint32_t b, const uint8_t *le, u
 }
 
 /* pix[idx_k] = clamp(pix[idx_k] + v_k) over slice b walked in key order (golden.c's layout,
- * §2.3), prefetching PF positions ahead: used for small images and v1. */
+ * doc/formats.md §Slices), prefetching PF positions ahead: used for small images and v1. */
 static void scatter_slice(uint8_t *pix, uint64_t n, uint32_t B, uint32_t b, int golden,
                           const uint8_t *le, uint64_t m)
 {

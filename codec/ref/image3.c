@@ -1,4 +1,4 @@
-/* image3.c — HOCH version 3 "olonomic" images (formats.md §8): OLOI blob, coarse models
+/* image3.c — HOCH version 3 "olonomic" images (doc/formats.md §HOCH v3): OLOI blob, coarse models
  * (downsample, latent_lowfreq, ae_latent), quantized block-DCT residual. */
 #include "v3.h"
 #include "dct.h"
@@ -26,7 +26,7 @@ static int model_id(const char *name)
 {
     if (!strcmp(name, "latent_lowfreq")) return MODEL_LOWFREQ;
     if (!strcmp(name, "ae_latent")) return MODEL_AE;
-    return MODEL_DOWNSAMPLE;    /* unknown names are parsed as downsample (§8.2) */
+    return MODEL_DOWNSAMPLE;    /* unknown names: downsample (doc/formats.md §HOCH v3) */
 }
 
 static int oloi_parse(const uint8_t *p, size_t len, const char *name, oloi *m, holo_err *err)
@@ -369,7 +369,7 @@ static int oloi_build(int n, int q, int flags, uint32_t pad_h, uint32_t pad_w, c
     return 0;
 }
 
-/* Thumbnail PNG of §5.2 steps 2-4. */
+/* Thumbnail PNG of doc/formats.md §HOCH v1/v2, encoding steps 2-3. */
 static int make_thumb_png(const holo_image *im, uint32_t side, uint8_t **png, size_t *plen,
                           const char *name, holo_err *err)
 {

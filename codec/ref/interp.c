@@ -1,5 +1,6 @@
-/* interp.c — see interp.h. The evaluation order is normative: every operation below is one
- * IEEE double rounding, in exactly the order numpy 1.24 performs it (resample.md B.1-B.2). */
+/* interp.c — see interp.h. The evaluation order is normative: every operation below is one IEEE
+ * double rounding, in exactly the order numpy 1.24 performs it (doc/resample.md §Coarse indices,
+ * §Linear interpolation). */
 #include "interp.h"
 
 #include <math.h>

@@ -1,5 +1,6 @@
 /* interp.h — numpy-exact coarse frame selection and linear interpolation for HOAU v1/v2
- * (formats.md §6.3-6.4, resample.md Part B). Pure double arithmetic, no FMA, rne rounding. */
+ * (doc/resample.md §Coarse indices, §Linear interpolation). Pure double arithmetic, no FMA, rne
+ * rounding. */
 #ifndef HOLO_INTERP_H
 #define HOLO_INTERP_H
 

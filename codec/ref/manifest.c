@@ -1,4 +1,5 @@
-/* manifest.c — score sidecars (.meta) and the chunk manifest (formats.md §4.3-4.4). */
+/* manifest.c — score sidecars (.meta) and the chunk manifest
+ * (doc/formats.md §Scores, §Manifest). */
 #include "internal.h"
 #include <jansson.h>
 #include <limits.h>
@@ -127,7 +128,8 @@ char **holo_read_manifest_order(const char *dir)
     if (!root) return NULL;
     char **out = NULL;
     json_t *list = json_object_get(root, "ordered_chunks");
-    /* A container manifest (with "objects") is never a chunk manifest (§12). */
+    /* A container manifest (with "objects") is never a chunk manifest
+     * (doc/formats.md §Manifest). */
     if (json_is_array(list) && !json_object_get(root, "objects")) {
         size_t n = json_array_size(list);
         out = calloc(n + 1, sizeof *out);

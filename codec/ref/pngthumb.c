@@ -1,4 +1,5 @@
-/* pngthumb.c — Pillow-compatible PNG writer for v1/v2 thumbnails (formats.md §5.3). */
+/* pngthumb.c — Pillow-compatible PNG writer for v1/v2 thumbnails
+ * (doc/formats.md §Thumbnail PNG). */
 #include "pngthumb.h"
 #include "internal.h"
 

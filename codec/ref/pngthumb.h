@@ -1,4 +1,5 @@
-/* pngthumb.h — the Pillow 9.4-compatible PNG writer for v1/v2 thumbnails (formats.md §5.3).
+/* pngthumb.h — the Pillow 9.4-compatible PNG writer for v1/v2 thumbnails
+ * (doc/formats.md §Thumbnail PNG).
  *
  * Byte-exact with Image.save(format="PNG") of an 8-bit RGB image: per-row filter chosen from
  * None/Up/Sub/Paeth by Pillow's cost rule, one zlib stream (level 6, memLevel 9, Z_FILTERED),

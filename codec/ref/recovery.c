@@ -75,6 +75,39 @@ int holo_recovery_hdr_match(const uint8_t *h, size_t len, uint64_t file_size, ui
     return HOLO_HORC_HDR + clen + plen <= file_size;
 }
 
+/* Slice length S of ref's recovery chunks; 0 when the header does not fix it (v3). */
+static uint64_t ref_slice_len(const holo_chunk_hdr *ref)
+{
+    return holo_chunk_slice_bytes(ref, 0);   /* block 0 has the longest slice */
+}
+
+int holo_recovery_peek(const uint8_t *hdr, size_t len, uint64_t file_size,
+                       const holo_chunk_hdr *ref, uint32_t *coded_id)
+{
+    uint64_t S = ref_slice_len(ref);
+    if (S > UINT32_MAX ||
+        !holo_recovery_hdr_match(hdr, len, file_size, holo_recovery_kind(ref->kind),
+                                 ref->version, ref->block_count, S))
+        return 0;
+    if (coded_id) *coded_id = holo_rd32(hdr + 12);
+    return 1;
+}
+
+int holo_recovery_check(const uint8_t *buf, size_t len, const char *name,
+                        const holo_chunk_hdr *ref, uint32_t *coded_id, holo_err *err)
+{
+    if (!name) name = "recovery chunk";
+    if (!holo_recovery_peek(buf, len, len, ref, coded_id))
+        return holo_seterr(err, HOLO_EINVAL, "%s: HORC header does not match the encoding "
+                           "(%s v%d, %u blocks)", name, holo_kind_name(ref->kind), ref->version,
+                           (unsigned)ref->block_count);
+    holo_horc r;
+    memset(&r, 0, sizeof r);
+    int rc = holo_horc_parse(buf, len, (size_t)ref_slice_len(ref), name, &r, err);
+    holo_horc_free(&r);
+    return rc;
+}
+
 /* ---- writer ------------------------------------------------------------------------------ */
 
 typedef struct {

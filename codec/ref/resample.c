@@ -1,8 +1,8 @@
-/* resample.c — Pillow 9.4-exact BICUBIC resize of packed RGB8 (spec/resample.md Part A).
+/* resample.c — Pillow 9.4-exact BICUBIC resize of packed RGB8 (doc/resample.md §Bicubic).
  *
- * Coefficients are computed in double in exactly the order of A.3 (this file must be built with
- * -ffp-contract=off), quantised to 22-bit fixed point, and applied with 32-bit integer
- * accumulators. Both passes are split over rows when threads > 1: rows are independent.
+ * Coefficients are computed in double in exactly the order of doc/resample.md §Bicubic (this file
+ * must be built with -ffp-contract=off), quantised to 22-bit fixed point, and applied with 32-bit
+ * integer accumulators. Both passes are split over rows when threads > 1: rows are independent.
  */
 #include "resample.h"
 #include "holo.h"
@@ -25,7 +25,7 @@ void holo_thumb_size(uint32_t W, uint32_t H, uint32_t side, uint32_t *tw, uint32
     *th = b < 1.0 ? 1u : (uint32_t)b;
 }
 
-/* Keys cubic, a = -0.5, in the evaluation order of A.3 step 6. */
+/* Keys cubic, a = -0.5, in the evaluation order of doc/resample.md §Bicubic. */
 static double cubic(double x)
 {
     if (x < 0.0) x = -x;
@@ -289,7 +289,8 @@ int holo_resize_rgb8_add(const uint8_t *src, uint32_t W, uint32_t H, uint8_t *ds
     int32_t row_off = 0;
     if (W2 != W) {
         if ((rc = holo_rs_axis_init(&ax, W, W2))) goto out;
-        /* Only rows the vertical pass reads (A.5): [lo_y(0), lo_y(M-1)+n_y(M-1)). */
+        /* Only rows the vertical pass reads (doc/resample.md §Bicubic): [lo_y(0),
+         * lo_y(M-1)+n_y(M-1)). */
         uint32_t r0 = 0, r1 = H;
         if (H2 != H) {
             r0 = (uint32_t)ay.lo[0];

@@ -1,4 +1,4 @@
-/* resample.h — Pillow 9.4-exact BICUBIC resize of packed 8-bit RGB (spec/resample.md Part A).
+/* resample.h — Pillow 9.4-exact BICUBIC resize of packed 8-bit RGB (doc/resample.md §Bicubic).
  *
  * The v1/v2 image codec makes its thumbnail and the upscale back to full size with this; the
  * residual is taken against the upscale, so every output byte must match Pillow.
@@ -8,11 +8,12 @@
 
 #include <stdint.h>
 
-/* Thumbnail size (resample.md A.6): scale = min(1, side/max(W,H)), sides rne(W*scale) >= 1. */
+/* Thumbnail size (doc/resample.md §Thumbnail size): scale = min(1, side/max(W,H)), sides
+ * rne(W*scale) >= 1. */
 void holo_thumb_size(uint32_t W, uint32_t H, uint32_t side, uint32_t *tw, uint32_t *th);
 
-/* Coefficients of one axis, n_in -> n_out (A.3). Output o reads inputs lo[o] .. lo[o]+cnt[o]-1
- * with the 22-bit weights q[o*ksize .. o*ksize+cnt[o]-1]. */
+/* Coefficients of one axis, n_in -> n_out (doc/resample.md §Bicubic). Output o reads inputs lo[o]
+ * .. lo[o]+cnt[o]-1 with the 22-bit weights q[o*ksize .. o*ksize+cnt[o]-1]. */
 typedef struct holo_rs_axis {
     uint32_t n_in, n_out, ksize;
     int32_t *lo, *cnt, *q;

@@ -1,4 +1,4 @@
-/* stft.c — STFT analysis/synthesis for HOAU v3 (formats.md §9.4-9.5). FFTW3 in double; the
+/* stft.c — STFT analysis/synthesis for HOAU v3 (doc/formats.md §HOAU v3). FFTW3 in double; the
  * float32 roundings are placed exactly where the reference stores float32 values. */
 #include "stft.h"
 #include "holo.h"

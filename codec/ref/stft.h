@@ -1,4 +1,4 @@
-/* stft.h — STFT of the v3 audio codec (formats.md §9.4-9.5): square-rooted symmetric Hann
+/* stft.h — STFT of the v3 audio codec (doc/formats.md §HOAU v3): square-rooted symmetric Hann
  * window, quantization steps, frame count, per-channel analysis (float32 framing, double FFT
  * through FFTW3, float32 spectrum) and overlap-add synthesis in double. */
 #ifndef HOLO_STFT_H

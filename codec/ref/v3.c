@@ -1,5 +1,5 @@
-/* v3.c — the v3 "olonomic" family (formats.md §8-10): dispatch, the decode loop shared by image
- * and audio (slices + HORC recovery), and the recovery writer. */
+/* v3.c — the v3 "olonomic" family (doc/formats.md §HOCH v3, §HOAU v3, §HORC): dispatch, the decode
+ * loop shared by image and audio (slices + HORC recovery), and the recovery writer. */
 #include "v3.h"
 #include "horc.h"
 #include "recovery.h"
@@ -121,7 +121,7 @@ static void place(holo_v3_set *s, uint32_t b, const uint8_t *raw, size_t len)
     free(v);
 }
 
-/* §10.4: solve for the missing blocks from recovery_*.holo; all or nothing. */
+/* doc/formats.md §HORC: solve for the missing blocks from recovery_*.holo; all or nothing. */
 static int recover(holo_v3_set *s, const char *dir, char **names, size_t nnames, uint8_t **raw,
                    size_t *rawlen, const holo_decode_opts *o, holo_err *err)
 {

@@ -1,6 +1,6 @@
-/* v3.h — shared internals of the v3 "olonomic" codecs (formats.md §8-10): the decode loop that
- * collects coefficient slices (plus HORC recovery), the recovery writer, and the per-kind entry
- * points behind holo_v3_encode / holo_v3_decode. */
+/* v3.h — shared internals of the v3 "olonomic" codecs (doc/formats.md §HOCH v3, §HOAU v3, §HORC):
+ * the decode loop that collects coefficient slices (plus HORC recovery), the recovery writer, and
+ * the per-kind entry points behind holo_v3_encode / holo_v3_decode. */
 #ifndef HOLO_V3_H
 #define HOLO_V3_H
 
@@ -28,7 +28,7 @@ typedef struct holo_v3_set {
     uint64_t chunk_bytes;
 } holo_v3_set;
 
-/* Read, validate and place the chunks of l (formats.md §8.5 steps 1-6, §9.5 steps 1-4),
+/* Read, validate and place the chunks of l (doc/formats.md §HOCH v3 and §HOAU v3, decoding),
  * then run HORC recovery unless o->no_recovery. */
 int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_decode_opts *o,
                     holo_v3_set *s, holo_err *err);
@@ -39,15 +39,16 @@ void holo_v3_info(const holo_v3_set *s, holo_info *info);
 /* i16le bytes of slice b of V (golden layout when B > 1); *len = 2 * slice length. */
 uint8_t *holo_v3_slice_bytes(const int16_t *V, uint64_t N, uint32_t B, uint32_t b, size_t *len);
 
-/* Write ceil(B * overhead) recovery_%04u.holo files for V into dir (§10.3). */
+/* Write ceil(B * overhead) recovery_%04u.holo files for V into dir (doc/formats.md §HORC). */
 int holo_v3_write_recovery(const char *dir, uint8_t base_kind, const int16_t *V, uint64_t N,
                            uint32_t B, double overhead, holo_err *err);
 
-/* Name handling of §8.2: ASCII only, trimmed, lower-case, empty -> "downsample". */
+/* Name handling of doc/formats.md §HOCH v3: ASCII only, trimmed, lower-case,
+ * empty -> "downsample". */
 void holo_v3_model_name(const uint8_t *p, size_t n, char out[256]);
 
-/* B from explicit count / chunk_kb (§3 kb variant, C = blob length, RB = 2N), clamped to
- * [1, max(1, N)]. */
+/* B from explicit count / chunk_kb (doc/formats.md §Block count, kb variant, C = blob length, RB =
+ * 2N), clamped to [1, max(1, N)]. */
 uint32_t holo_v3_block_count(const holo_encode_opts *o, uint32_t dflt, uint64_t N, size_t blob);
 
 int holo_image3_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,

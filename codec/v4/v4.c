@@ -1,6 +1,6 @@
-/* v4.c — the v4 layered wavelet codec: encoder (shift choice, tiers, RS spreading, chunk
- * files) and decoder (grouping by content id, RS recovery, tier and U decoding).
- * Design: spec/holo4.md; bitstream: holo(5) "HOV4"; parts in v4_*.c. */
+/* v4.c — the v4 layered wavelet codec: encoder (shift choice, tiers, RS spreading, chunk files) and
+ * decoder (grouping by content id, RS recovery, tier and U decoding). Design: doc/holo4.md;
+ * bitstream: holo(5) "HOV4"; parts in v4_*.c. */
 #include "internal.h"
 #include "imageio.h"
 #include "v4_codec.h"
@@ -291,7 +291,7 @@ static size_t t0_bytes(v4_image *im)
     return n;
 }
 
-/* Choose every shift from the statistics (holo4.md §2, encoder choice). */
+/* Choose every shift from the statistics (doc/holo4.md §Tiers, choosing the shifts). */
 /* The largest Lagrange multiplier (bisected in log2 over [-20, 30]) whose shifts, bounded by
  * lo..hi, still give `target` dB from the tiers so far in the model; its shifts end in sv. */
 static void fit_lambda(const v4_image *im, const v4_stat *st, const double *R, const uint8_t *lo,
@@ -681,10 +681,10 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     if (stat_build(&im, &st) || !(tmp = malloc(npix * 3)) || !(ids = malloc(B * sizeof *ids)))
         goto fail;
 
-    /* Flat synthetic graphics (holo4.md §6): a wavelet coder loses to PNG there by 10-50x.
-     * When the image looks flat, build the graphics layout (T2 = the image as a PNG, any m2
-     * chunks exact; an LL-only T0 preview) and keep it if it is smaller than the wavelet
-     * encode; under half the model's lossless estimate, the wavelet search is skipped. */
+    /* Flat synthetic graphics (doc/holo4.md §Limits): a wavelet coder loses to PNG there by 10-50x.
+     * When the image looks flat, build the graphics layout (T2 = the image as a PNG, any m2 chunks
+     * exact; an LL-only T0 preview) and keep it if it is smaller than the wavelet encode; under
+     * half the model's lossless estimate, the wavelet search is skipped. */
     uint8_t *gpng = NULL;
     size_t gpnglen = 0;
     v4_enc gt0 = { 0 };
@@ -706,10 +706,10 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     double du = 0;
     if (lossy) {
         tg.full = o->target_psnr > 0 ? o->target_psnr : 25.0 + 0.3 * (o->quality ? o->quality : 50);
-        /* Lossy profile: a usable single chunk and lower protected tiers, each below the
-         * full-set target: 23.5 / 25.5 / 28.5 dB (holo4.md's model had 24 / 27 / 31 at v3's
-         * bytes; at those bytes ours balance best against v3 between one chunk and 31:
-         * bench_v4's --vs-v3 median margins are +3.8 dB or more at every k). */
+        /* Lossy profile: a usable single chunk and lower protected tiers, each below the full-set
+         * target: 23.5 / 25.5 / 28.5 dB (doc/holo4.md §Motivation's model had 24 / 27 / 31 at v3's
+         * bytes; at those bytes ours balance best against v3 between one chunk and 31: bench_v4's
+         * --vs-v3 median margins are +3.8 dB or more at every k). */
         tg.t2 = tg.full - 9 < 28.5 ? tg.full - 9 : 28.5;
         tg.t1 = tg.t2 - 3 < 25.5 ? tg.t2 - 3 : 25.5;
         tg.t0 = tg.t1 - 2.0 < 23.5 ? tg.t1 - 2.0 : 23.5;

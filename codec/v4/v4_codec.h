@@ -1,4 +1,4 @@
-/* v4_codec.h — internals of the v4 layered wavelet image codec (spec/holo4.md, holo(5) "HOV4").
+/* v4_codec.h — internals of the v4 layered wavelet image codec (doc/holo4.md, holo(5) "HOV4").
  * One section per v4_*.c file; the pieces every v4 codec shares are in v4_container.h. */
 #ifndef HOLO_V4_CODEC_H
 #define HOLO_V4_CODEC_H
@@ -42,7 +42,8 @@ void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
 #define V4_CRC_OFF 46
 #define V4_FLAG_LOSSY 1u
 #define V4_FLAG_GREY 2u
-#define V4_FLAG_GRAPHICS 4u    /* T2 is a PNG of the whole image; no T1, no U (holo4.md §6) */
+/* T2 is a PNG of the whole image; no T1, no U (doc/holo4.md §Limits) */
+#define V4_FLAG_GRAPHICS 4u
 
 typedef struct v4_hdr {
     uint8_t version;          /* 1 (bitstream revision) */

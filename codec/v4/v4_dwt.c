@@ -1,7 +1,7 @@
 /* v4_dwt.c — integer YCoCg-R and the reversible LeGall 5/3 lifting of lossless JPEG 2000
- * (holo4.md §1). Whole-sample symmetric extension; a length-1 signal is left unchanged, so
- * every size from 1x1 up is exact. Right shifts of negative values are arithmetic (floor),
- * which gcc and clang guarantee. */
+ * (doc/holo4.md §Transform). Whole-sample symmetric extension; a length-1 signal is left unchanged,
+ * so every size from 1x1 up is exact. Right shifts of negative values are arithmetic (floor), which
+ * gcc and clang guarantee. */
 #include "v4_codec.h"
 #include <stdlib.h>
 #include <string.h>

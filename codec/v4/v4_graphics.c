@@ -1,7 +1,7 @@
-/* v4_graphics.c — the graphics layout of HOV4 for flat synthetic images (holo4.md §6, holo(5)
- * flag bit 2): detecting them, the PNG that T2 carries, the LL-only T0 preview, and turning a
- * recovered T2 back into pixels. The encoder (v4.c) keeps the layout only when it is smaller
- * than the wavelet one. */
+/* v4_graphics.c — the graphics layout of HOV4 for flat synthetic images (doc/holo4.md §Limits,
+ * holo(5) flag bit 2): detecting them, the PNG that T2 carries, the LL-only T0 preview, and turning
+ * a recovered T2 back into pixels. The encoder (v4.c) keeps the layout only when it is smaller than
+ * the wavelet one. */
 #include "imageio.h"
 #include "internal.h"
 #include "v4_codec.h"

@@ -2,46 +2,20 @@
  * Row i < m of the code is data row i; row i >= m is sum_j C[i][j] * data_j with
  * C[i][j] = 1 / (i XOR j), the matrix ISA-L's gf_gen_cauchy1_matrix builds, so any m of the
  * B rows recover the data (every square submatrix of a Cauchy matrix is invertible).
- * Plain table multiplication: one 64 KiB product table, built once. */
+ * The field arithmetic is codec/common/gf256.c's, shared with the HORC recovery chunks. */
 #include "v4_container.h"
 #include "gf256.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint8_t gf_exp[512], gf_log[256], gf_mul_tab[256][256], gf_inv_tab[256];
-static pthread_once_t gf_once = PTHREAD_ONCE_INIT;
-
-static void gf_init(void)
-{
-    unsigned x = 1;
-    for (int i = 0; i < 255; i++) {
-        gf_exp[i] = (uint8_t)x;
-        gf_log[x] = (uint8_t)i;
-        x <<= 1;
-        if (x & 0x100)
-            x ^= 0x11D;
-    }
-    for (int i = 255; i < 512; i++)
-        gf_exp[i] = gf_exp[i - 255];
-    for (int a = 0; a < 256; a++)
-        for (int b = 0; b < 256; b++)
-            gf_mul_tab[a][b] = (a && b) ? gf_exp[gf_log[a] + gf_log[b]] : 0;
-    gf_inv_tab[0] = 0;
-    for (int a = 1; a < 256; a++)
-        gf_inv_tab[a] = gf_exp[255 - gf_log[a]];
-}
-
 uint8_t v4_gf_mul(uint8_t a, uint8_t b)
 {
-    pthread_once(&gf_once, gf_init);
-    return gf_mul_tab[a][b];
+    return holo_gf_mul(a, b);
 }
 
 uint8_t v4_gf_inv(uint8_t a)
 {
-    pthread_once(&gf_once, gf_init);
-    return gf_inv_tab[a];
+    return holo_gf_inv(a);
 }
 
 uint8_t v4_rs_coef(unsigned i, unsigned j)
@@ -57,11 +31,7 @@ size_t v4_rs_rowlen(size_t S, unsigned m)
 /* dst ^= c * src over n bytes */
 static void mul_add(uint8_t *dst, const uint8_t *src, size_t n, uint8_t c)
 {
-    if (c == 0)
-        return;
-    const uint8_t *t = gf_mul_tab[c];
-    for (size_t k = 0; k < n; k++)
-        dst[k] ^= t[src[k]];
+    holo_gf_muladd(dst, src, c, n);
 }
 
 /* Data row j of the stream, zero padded into tmp when it runs past S. */
@@ -78,7 +48,6 @@ static const uint8_t *data_row(const uint8_t *stream, size_t S, size_t R, unsign
 
 void v4_rs_encode_row(const uint8_t *stream, size_t S, unsigned m, unsigned id, uint8_t *out)
 {
-    pthread_once(&gf_once, gf_init);
     size_t R = v4_rs_rowlen(S, m);
     if (R == 0)
         return;
@@ -92,7 +61,7 @@ void v4_rs_encode_row(const uint8_t *stream, size_t S, unsigned m, unsigned id, 
     for (unsigned j = 0; j < m; j++) {
         size_t off = (size_t)j * R;
         size_t n = off < S ? (S - off < R ? S - off : R) : 0;   /* padding bytes are zero */
-        mul_add(out, n ? stream + off : stream, n, gf_inv_tab[id ^ j]);
+        mul_add(out, n ? stream + off : stream, n, holo_gf_inv((uint8_t)(id ^ j)));
     }
 }
 
@@ -104,7 +73,6 @@ void v4_rs_mul_add(uint8_t *dst, const uint8_t *src, size_t len, uint8_t c)
 
 int v4_rs_invert(const unsigned *ids, unsigned m, uint8_t *inv)
 {
-    pthread_once(&gf_once, gf_init);
     if (m == 0 || m > 255)
         return -1;
     for (unsigned r = 0; r < m; r++) {
@@ -122,7 +90,7 @@ int v4_rs_invert(const unsigned *ids, unsigned m, uint8_t *inv)
     memset(I, 0, (size_t)m * m);
     for (unsigned r = 0; r < m; r++) {
         for (unsigned j = 0; j < m; j++)
-            M[r * m + j] = ids[r] < m ? (ids[r] == j) : gf_inv_tab[ids[r] ^ j];
+            M[r * m + j] = ids[r] < m ? (ids[r] == j) : holo_gf_inv((uint8_t)(ids[r] ^ j));
         I[r * m + r] = 1;
     }
     for (unsigned c = 0; c < m; c++) {
@@ -138,19 +106,15 @@ int v4_rs_invert(const unsigned *ids, unsigned m, uint8_t *inv)
                 uint8_t t = M[c * m + j]; M[c * m + j] = M[piv * m + j]; M[piv * m + j] = t;
                 t = I[c * m + j]; I[c * m + j] = I[piv * m + j]; I[piv * m + j] = t;
             }
-        uint8_t iv = gf_inv_tab[M[c * m + c]];
-        for (unsigned j = 0; j < m; j++) {
-            M[c * m + j] = gf_mul_tab[iv][M[c * m + j]];
-            I[c * m + j] = gf_mul_tab[iv][I[c * m + j]];
-        }
+        uint8_t iv = holo_gf_inv(M[c * m + c]);
+        holo_gf_scale(M + (size_t)c * m, iv, m);
+        holo_gf_scale(I + (size_t)c * m, iv, m);
         for (unsigned r = 0; r < m; r++) {
             uint8_t f = M[r * m + c];
             if (r == c || f == 0)
                 continue;
-            for (unsigned j = 0; j < m; j++) {
-                M[r * m + j] ^= gf_mul_tab[f][M[c * m + j]];
-                I[r * m + j] ^= gf_mul_tab[f][I[c * m + j]];
-            }
+            mul_add(M + (size_t)r * m, M + (size_t)c * m, m, f);
+            mul_add(I + (size_t)r * m, I + (size_t)c * m, m, f);
         }
     }
     free(M);
@@ -160,7 +124,6 @@ int v4_rs_invert(const unsigned *ids, unsigned m, uint8_t *inv)
 int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, size_t S,
                   uint8_t *stream)
 {
-    pthread_once(&gf_once, gf_init);
     size_t R = v4_rs_rowlen(S, m);
     if (m == 0 || m > 255)
         return -1;

@@ -1,5 +1,5 @@
 /* v4_tiers.c — bit-plane tiers of the wavelet coefficients and their context coding
- * (holo4.md §2-4; holo(5) "HOV4 streams").
+ * (doc/holo4.md §Tiers, §Spreading, §Entropy coding; holo(5) "HOV4 streams").
  *
  * A band's magnitudes a are cut by shifts s0 >= s1 >= s2 >= sU: tier t carries the bits
  * [s_t, s_{t-1}) of a (T0: everything above s0, at most 28 - s0 bits). A tier stream holds
@@ -484,10 +484,10 @@ int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *bu
     return u_pass(im, chunk, model, &k, NULL, -1);
 }
 
-/* ---- the U initial-probability table, sent at the end of T2 (holo4.md §4: U learns
- * nothing per chunk from scratch). For each band with U bits, each context and each binary
- * decision (bit-length steps e[k], k < nb; first mantissa bit m[n], 2 <= n <= nb): a flag,
- * then 6 bits q giving P(0) = q/64 when the decision occurred often enough. */
+/* ---- the U initial-probability table, sent at the end of T2 (doc/holo4.md §Entropy coding: U
+ * learns nothing per chunk from scratch). For each band with U bits, each context and each binary
+ * decision (bit-length steps e[k], k < nb; first mantissa bit m[n], 2 <= n <= nb): a flag, then 6
+ * bits q giving P(0) = q/64 when the decision occurred often enough. */
 #ifndef UT_MIN
 #define UT_MIN 64             /* rarer decisions learn faster than their table entry costs */
 #endif
