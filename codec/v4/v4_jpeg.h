@@ -17,7 +17,7 @@
 /* One Huffman table as sent in DHT, with what decoding and encoding need. */
 typedef struct v4j_huff {
     uint8_t defined;
-    uint8_t nvals;
+    uint16_t nvals;            /* 0..256 */
     uint8_t bits[17];          /* codes of each length 1..16 */
     uint8_t vals[256];
     int32_t maxcode[18];       /* largest code of each length, -1 if none; [17] sentinel */

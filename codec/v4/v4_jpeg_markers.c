@@ -35,6 +35,8 @@ static int huff_build(v4j_huff *h)
     for (int l = 1; l <= 16; l++) {
         h->valoff[l] = k - (int32_t)code;
         for (int i = 0; i < h->bits[l]; i++, k++, code++) {
+            if (code >= (1u << l))   /* more codes than the length holds: broken table */
+                return -1;
             uint8_t sym = h->vals[k];
             h->code[sym] = (uint16_t)code;
             h->size[sym] = (uint8_t)l;
@@ -66,7 +68,7 @@ static int seg_dht(v4j_tables *t, const uint8_t *p, size_t n, holo_err *err)
             count += h->bits[l] = p[l];
         if (count > 256 || n < 17 + count)
             return bad(err, "bad DHT segment length");
-        h->nvals = (uint8_t)count;
+        h->nvals = (uint16_t)count;
         memcpy(h->vals, p + 17, count);
         if (huff_build(h))
             return bad(err, "bad Huffman table");
