@@ -1,0 +1,783 @@
+/* v4_audio.c — the HO4A codec core (layout in v4_audio.h and holo(5) "HO4A"). */
+#include "v4_audio.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "v4_container.h"
+
+#define HOP 1024u                     /* MDCT coefficients per frame */
+#define BAND 16u                      /* coefficients per band (zero flags) and per U tile */
+#define NBANDS (HOP / BAND)
+#define PARAM_LEN 40u
+#define DELTA_FINE 8.0                /* the lossless quantiser step (sample units) */
+
+/* ---- value coding on the binary range coder ---------------------------------------------- */
+typedef struct vmodel {
+    v4_prob zero, eg[33], mant[33];
+} vmodel;
+
+#define VCTX 48
+typedef struct layer_models {
+    vmodel v[VCTX];
+    v4_prob nb[128];                  /* bit tree for the band count of a frame */
+    v4_prob bandnz[16];
+} layer_models;
+
+static void models_init(layer_models *lm)
+{
+    for (unsigned c = 0; c < VCTX; c++) {
+        lm->v[c].zero = V4_PROB_INIT;
+        for (unsigned i = 0; i < 33; i++)
+            lm->v[c].eg[i] = lm->v[c].mant[i] = V4_PROB_INIT;
+    }
+    for (unsigned i = 0; i < 128; i++)
+        lm->nb[i] = V4_PROB_INIT;
+    for (unsigned i = 0; i < 16; i++)
+        lm->bandnz[i] = V4_PROB_INIT;
+}
+
+static unsigned bitlen(uint64_t a)
+{
+    unsigned n = 0;
+    while (a) {
+        n++;
+        a >>= 1;
+    }
+    return n;
+}
+
+static void put_val(v4_enc *e, vmodel *m, int64_t v)
+{
+    v4_enc_bit(e, &m->zero, v != 0);
+    if (!v)
+        return;
+    v4_enc_raw(e, v < 0, 1);
+    uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
+    unsigned nb = bitlen(a);
+    for (unsigned i = 1; i < nb; i++)
+        v4_enc_bit(e, &m->eg[i], 1);
+    if (nb < 32)
+        v4_enc_bit(e, &m->eg[nb], 0);
+    if (nb >= 2)
+        v4_enc_bit(e, &m->mant[nb], (int)(a >> (nb - 2) & 1));
+    if (nb >= 3)
+        v4_enc_raw(e, (uint32_t)(a & ((1u << (nb - 2)) - 1)), (int)nb - 2);
+}
+
+static int64_t get_val(v4_dec *d, vmodel *m)
+{
+    if (!v4_dec_bit(d, &m->zero))
+        return 0;
+    int neg = (int)v4_dec_raw(d, 1);
+    unsigned nb = 1;
+    while (nb < 32 && v4_dec_bit(d, &m->eg[nb]))
+        nb++;
+    uint64_t a = 1;
+    if (nb >= 2)
+        a = 2 | (uint64_t)v4_dec_bit(d, &m->mant[nb]);
+    if (nb >= 3)
+        a = a << (nb - 2) | v4_dec_raw(d, (int)nb - 2);
+    return neg ? -(int64_t)a : (int64_t)a;
+}
+
+static void put_tree(v4_enc *e, v4_prob *tree, unsigned v, unsigned bits)
+{
+    unsigned node = 1;
+    for (unsigned i = bits; i-- > 0;) {
+        int b = (int)(v >> i & 1);
+        v4_enc_bit(e, &tree[node], b);
+        node = node * 2 + (unsigned)b;
+    }
+}
+
+static unsigned get_tree(v4_dec *d, v4_prob *tree, unsigned bits)
+{
+    unsigned node = 1;
+    for (unsigned i = 0; i < bits; i++)
+        node = node * 2 + (unsigned)v4_dec_bit(d, &tree[node]);
+    return node - (1u << bits);
+}
+
+/* ---- layers: successive refinement of q with steps D_0 > D_1 > D_2 > 1 ------------------- */
+/* floor((v + floor(D / 2)) / D): v rounded to the nearest multiple of D, in multiples. */
+static int64_t round_div(int64_t v, int64_t D)
+{
+    int64_t t = v + D / 2;
+    return t >= 0 ? t / D : -((-t + D - 1) / D);
+}
+
+/* Context class from a neighbourhood magnitude estimate and the parent state. */
+static unsigned vctx(uint64_t est, unsigned parent)
+{
+    unsigned e = bitlen(est);
+    return (e > 15 ? 15 : e) * 3 + parent;
+}
+
+static uint64_t mag(int64_t v) { return v < 0 ? (uint64_t)-v : (uint64_t)v; }
+
+/* ---- parameters (the head of tier 0) ------------------------------------------------------ */
+typedef struct params {
+    unsigned channels, bits, ms;
+    uint32_t rate;
+    uint64_t frames;
+    uint32_t step[V4A_LAYERS];        /* layer steps in units of the fine step; 0: empty */
+    uint32_t recipe_len;
+} params;
+
+static double channel_step(const params *p, unsigned c)
+{
+    /* mid/side: an error e_M costs 2 e_M^2 in L/R, e_S costs e_S^2 / 2; equal weighted noise
+     * means a finer mid step */
+    if (p->ms && c == 0)
+        return DELTA_FINE * sqrt(0.5);
+    if (p->ms && c == 1)
+        return DELTA_FINE * sqrt(2.0);
+    return DELTA_FINE;
+}
+
+static double channel_weight(const params *p, unsigned c)
+{
+    return p->ms && c < 2 ? (c == 0 ? 2.0 : 0.5) : 1.0;
+}
+
+static uint64_t nframes(uint64_t samples) { return (samples + HOP - 1) / HOP + 1; }
+
+static void params_emit(const params *p, uint8_t *b)
+{
+    memset(b, 0, PARAM_LEN);
+    memcpy(b, "A4", 2);
+    b[2] = 1;                         /* revision */
+    b[3] = (uint8_t)p->channels;
+    b[4] = (uint8_t)p->bits;
+    b[5] = (uint8_t)p->ms;
+    b[6] = (uint8_t)bitlen(HOP - 1);
+    holo_wr32(b + 8, p->rate);
+    holo_wr32(b + 12, (uint32_t)(p->frames >> 32));
+    holo_wr32(b + 16, (uint32_t)p->frames);
+    for (unsigned l = 0; l < V4A_LAYERS; l++)
+        holo_wr32(b + 20 + 4 * l, p->step[l]);
+    holo_wr32(b + 32, p->recipe_len);
+}
+
+static int params_parse(const uint8_t *b, size_t len, params *p, holo_err *err)
+{
+    if (len < PARAM_LEN || memcmp(b, "A4", 2) || b[2] != 1)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: bad parameter block");
+    p->channels = b[3];
+    p->bits = b[4];
+    p->ms = b[5];
+    p->rate = holo_rd32(b + 8);
+    p->frames = (uint64_t)holo_rd32(b + 12) << 32 | holo_rd32(b + 16);
+    for (unsigned l = 0; l < V4A_LAYERS; l++)
+        p->step[l] = holo_rd32(b + 20 + 4 * l);
+    p->recipe_len = holo_rd32(b + 32);
+    if (p->channels < 1 || p->channels > V4A_MAX_CHANNELS || (p->bits != 8 && p->bits != 16 && p->bits != 24)
+        || p->ms > 1 || (p->ms && p->channels < 2) || b[6] != bitlen(HOP - 1))
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: bad format parameters");
+    if (p->frames * p->channels > V4A_MAX_SAMPLES || p->frames > V4A_MAX_SAMPLES)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: %llu samples exceed the cap",
+                           (unsigned long long)p->frames);
+    for (unsigned l = 0; l < V4A_LAYERS; l++)
+        if (p->step[l] > (1u << 31))
+            return holo_seterr(err, HOLO_EINVAL, "HO4A: bad layer steps");
+    if (p->recipe_len > len - PARAM_LEN)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: recipe longer than tier 0");
+    return 0;
+}
+
+void v4a_targets(unsigned n, int compact, double snr[V4A_LAYERS], unsigned m[V4A_TIERS])
+{
+    unsigned m1 = n / 8 ? n / 8 : 1, m2 = n / 2 ? n / 2 : 1;
+    m[0] = 1;
+    m[1] = m1;
+    m[2] = m2;
+    m[3] = n;
+    if (compact) {
+        snr[0] = snr[1] = 0;          /* 0: the layer stays empty */
+        snr[2] = 20.5;
+    } else {
+        snr[0] = 3.5;
+        snr[1] = 12.5;
+        snr[2] = 30.5;
+    }
+}
+
+/* ---- shared per-channel views --------------------------------------------------------- */
+/* The unified tile order of U: tile t = (frame * channels + channel) * NBANDS + band goes to
+ * chunk floor(frac(t * golden) * n), which spreads every chunk's tiles evenly over time and
+ * frequency. */
+static unsigned tile_chunk(uint64_t t, unsigned n)
+{
+    uint32_t h = (uint32_t)(t * 2654435769u);
+    return (unsigned)(((uint64_t)h * n) >> 32);
+}
+
+/* Code one coarse layer (0..2) of every frame and channel. enc or dec is non-NULL. q holds
+ * the coefficients (encoder only), qp what the layers so far give (both; updated here). */
+static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_t *const *q,
+                      int32_t *const *qp, uint64_t F)
+{
+    int64_t D = p->step[l];
+    if (D == 0)
+        return 0;
+    layer_models *lm = malloc(sizeof *lm);
+    int64_t *prev = calloc((size_t)p->channels * HOP, sizeof *prev);
+    uint8_t *prevnz = calloc((size_t)p->channels * NBANDS, 1);
+    int64_t *cur = malloc(HOP * sizeof *cur);
+    if (!lm || !prev || !prevnz || !cur) {
+        free(lm); free(prev); free(prevnz); free(cur);
+        return -1;
+    }
+    models_init(lm);
+    for (uint64_t f = 0; f < F; f++)
+        for (unsigned c = 0; c < p->channels; c++) {
+            int32_t *qf = qp[c] + f * HOP;
+            const int32_t *qt = enc ? q[c] + f * HOP : NULL;
+            int64_t *pv = prev + (size_t)c * HOP;
+            uint8_t *pnz = prevnz + (size_t)c * NBANDS;
+            unsigned nb = 0;
+            if (enc) {
+                for (unsigned k = 0; k < HOP; k++) {
+                    cur[k] = round_div((int64_t)qt[k] - qf[k], D);
+                    if (cur[k])
+                        nb = k / BAND + 1;
+                }
+                put_tree(enc, lm->nb, nb, 7);
+            } else {
+                nb = get_tree(dec, lm->nb, 7);
+                if (nb > NBANDS)
+                    nb = NBANDS;      /* damaged stream */
+                memset(cur, 0, HOP * sizeof *cur);
+            }
+            for (unsigned b = 0; b < NBANDS; b++) {
+                int nz = 0;
+                if (b < nb) {
+                    int parent = 0;
+                    for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
+                        parent |= qf[k] != 0;
+                    unsigned cx = (unsigned)pnz[b] | (b && pnz[b - 1]) << 1 | (unsigned)parent << 2;
+                    if (b + 1 == nb)
+                        nz = 1;
+                    else if (enc) {
+                        for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
+                            nz |= cur[k] != 0;
+                        v4_enc_bit(enc, &lm->bandnz[cx], nz);
+                    } else
+                        nz = v4_dec_bit(dec, &lm->bandnz[cx]);
+                }
+                pnz[b] = (uint8_t)nz;
+                if (!nz)
+                    continue;
+                for (unsigned k = b * BAND; k < (b + 1) * BAND; k++) {
+                    uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0)
+                                 + 2 * mag(pv[k]) + (k ? mag(pv[k - 1]) : 0) + (k + 1 < HOP ? mag(pv[k + 1]) : 0);
+                    /* parent: what the coarser layers already say about this coefficient */
+                    unsigned par = qf[k] != 0;
+                    vmodel *m = &lm->v[vctx(est, par)];
+                    if (enc)
+                        put_val(enc, m, cur[k]);
+                    else
+                        cur[k] = get_val(dec, m);
+                }
+            }
+            for (unsigned k = 0; k < HOP; k++) {
+                pv[k] = cur[k];
+                if (cur[k]) {
+                    int64_t v = qf[k] + cur[k] * D;
+                    qf[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
+                }
+            }
+        }
+    free(lm); free(prev); free(prevnz); free(cur);
+    return 0;
+}
+
+/* The finest layer (q minus the three coarse layers) of the tiles of chunk i, in U share i. Decoding adds the
+ * digits of a tile after the tile, so the parent context (the tiers' value) stays the same for
+ * encoder and decoder whatever other chunks were applied. */
+static int code_share(v4_enc *enc, v4_dec *dec, const params *p, unsigned i, unsigned n,
+                      int32_t *const *q, int32_t *const *qp, uint64_t F)
+{
+    layer_models *lm = malloc(sizeof *lm);
+    if (!lm)
+        return -1;
+    models_init(lm);
+    int64_t cur[BAND];
+    uint64_t t = 0;
+    for (uint64_t f = 0; f < F; f++)
+        for (unsigned c = 0; c < p->channels; c++)
+            for (unsigned b = 0; b < NBANDS; b++, t++) {
+                if (tile_chunk(t, n) != i)
+                    continue;
+                int32_t *qb = qp[c] + f * HOP + b * BAND;
+                const int32_t *qt = enc ? q[c] + f * HOP + b * BAND : NULL;
+                unsigned par[BAND], any = 0;
+                for (unsigned k = 0; k < BAND; k++) {
+                    par[k] = qb[k] != 0 ? 2 : 0;
+                    any |= par[k];
+                }
+                for (unsigned k = 0; k < BAND; k++)
+                    if (!par[k] && ((k && par[k - 1] == 2) || (k + 1 < BAND && par[k + 1] == 2)))
+                        par[k] = 1;
+                int nz = 0;
+                if (enc) {
+                    for (unsigned k = 0; k < BAND; k++)
+                        nz |= (cur[k] = (int64_t)qt[k] - qb[k]) != 0;
+                    v4_enc_bit(enc, &lm->bandnz[any ? 1 : 0], nz);
+                } else
+                    nz = v4_dec_bit(dec, &lm->bandnz[any ? 1 : 0]);
+                if (!nz)
+                    continue;
+                for (unsigned k = 0; k < BAND; k++) {
+                    uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
+                    vmodel *m = &lm->v[vctx(est, par[k])];
+                    if (enc)
+                        put_val(enc, m, cur[k]);
+                    else
+                        cur[k] = get_val(dec, m);
+                }
+                if (dec)
+                    for (unsigned k = 0; k < BAND; k++) {
+                        int64_t v = qb[k] + cur[k];
+                        qb[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
+                    }
+            }
+    free(lm);
+    return 0;
+}
+
+/* The exact remainder, channel after channel, each value in the context of the last three. */
+static int code_remainder(v4_enc *enc, v4_dec *dec, unsigned channels, uint64_t L, int32_t **r)
+{
+    layer_models *lm = malloc(sizeof *lm);
+    if (!lm)
+        return -1;
+    models_init(lm);
+    for (unsigned c = 0; c < channels; c++) {
+        uint64_t a1 = 0, a2 = 0, a3 = 0;
+        for (uint64_t t = 0; t < L; t++) {
+            vmodel *m = &lm->v[vctx(2 * a1 + a2 + a3, 0)];
+            if (enc)
+                put_val(enc, m, r[c][t]);
+            else {
+                int64_t v = get_val(dec, m);
+                r[c][t] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
+            }
+            a3 = a2;
+            a2 = a1;
+            a1 = mag(r[c][t]);
+        }
+    }
+    free(lm);
+    return 0;
+}
+
+/* Rounded inverse MDCT of channel coefficients q (F frames) into y (L samples). */
+static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, double step, int32_t *y)
+{
+    double *X = malloc(HOP * sizeof *X), *yy = malloc(2 * HOP * sizeof *yy), *ola = calloc(2 * HOP, sizeof *ola);
+    if (!X || !yy || !ola) {
+        free(X); free(yy); free(ola);
+        return -1;
+    }
+    for (uint64_t f = 0; f < F; f++) {
+        int any = 0;
+        for (unsigned k = 0; k < HOP; k++)
+            any |= (X[k] = q[f * HOP + k] * step) != 0;
+        if (any) {
+            v4a_mdct_inverse(m, X, yy);
+            for (unsigned k = 0; k < 2 * HOP; k++)
+                ola[k] += yy[k];
+        }
+        /* samples [(f - 1) HOP, f HOP) are final now */
+        for (unsigned k = 0; k < HOP; k++) {
+            uint64_t t = (f - 1) * HOP + k;
+            if (f >= 1 && t < L) {
+                double v = nearbyint(ola[k]);
+                y[t] = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
+            }
+        }
+        memmove(ola, ola + HOP, HOP * sizeof *ola);
+        memset(ola + HOP, 0, HOP * sizeof *ola);
+    }
+    free(X); free(yy); free(ola);
+    return 0;
+}
+
+/* Interleaved samples <-> per-channel signals with mid/side on channels 0 and 1:
+ * s = L - R, m = R + floor(s / 2) (reversible in integers). */
+static void to_channels(const v4a_pcm *p, int ms, int32_t **x)
+{
+    unsigned C = p->channels;
+    for (uint64_t t = 0; t < p->frames; t++)
+        for (unsigned c = 0; c < C; c++)
+            x[c][t] = p->s[t * C + c];
+    if (ms)
+        for (uint64_t t = 0; t < p->frames; t++) {
+            int32_t s = x[0][t] - x[1][t];
+            x[0][t] = x[1][t] + (s >> 1);
+            x[1][t] = s;
+        }
+}
+
+static int32_t clamp_bits(int64_t v, unsigned bits)
+{
+    int64_t hi = ((int64_t)1 << (bits - 1)) - 1, lo = -hi - 1;
+    return (int32_t)(v > hi ? hi : v < lo ? lo : v);
+}
+
+static void from_channels(int32_t **x, int ms, v4a_pcm *p)
+{
+    unsigned C = p->channels;
+    for (uint64_t t = 0; t < p->frames; t++) {
+        int64_t v[V4A_MAX_CHANNELS];
+        for (unsigned c = 0; c < C; c++)
+            v[c] = x[c][t];
+        if (ms) {
+            int64_t r = v[0] - (v[1] >> 1);
+            v[0] = v[1] + r;
+            v[1] = r;
+        }
+        for (unsigned c = 0; c < C; c++)
+            p->s[t * C + c] = clamp_bits(v[c], p->bits);
+    }
+}
+
+static int32_t **alloc_planes(unsigned C, uint64_t len)
+{
+    int32_t **x = calloc(C, sizeof *x);
+    if (!x)
+        return NULL;
+    for (unsigned c = 0; c < C; c++)
+        if (!(x[c] = calloc(len ? len : 1, sizeof **x))) {
+            for (unsigned j = 0; j < c; j++)
+                free(x[j]);
+            free(x);
+            return NULL;
+        }
+    return x;
+}
+
+static void free_planes(int32_t **x, unsigned C)
+{
+    if (!x)
+        return;
+    for (unsigned c = 0; c < C; c++)
+        free(x[c]);
+    free(x);
+}
+
+/* Mid/side when it shrinks the product of the channel energies (the coding gain). */
+static int want_ms(const v4a_pcm *p)
+{
+    if (p->channels < 2)
+        return 0;
+    double el = 0, er = 0, em = 0, es = 0;
+    for (uint64_t t = 0; t < p->frames; t++) {
+        double l = p->s[t * p->channels], r = p->s[t * p->channels + 1], s = l - r, m = r + s / 2;
+        el += l * l; er += r * r; em += m * m; es += s * s;
+    }
+    /* weighted as the quantiser weighs them: 2 e_M^2 + e_S^2 / 2 */
+    return (em + 1) * (es + 1) < 0.9 * (el + 1) * (er + 1);
+}
+
+static int finish_stream(v4_enc *e, uint8_t **buf, size_t *len, size_t prefix_len, const uint8_t *prefix)
+{
+    if (v4_enc_finish(e))
+        return -1;
+    uint8_t *b = malloc(prefix_len + e->len + 1);
+    if (!b)
+        return -1;
+    if (prefix_len)
+        memcpy(b, prefix, prefix_len);
+    if (e->len)
+        memcpy(b + prefix_len, e->buf, e->len);
+    *buf = b;
+    *len = prefix_len + e->len;
+    return 0;
+}
+
+/* Forward MDCT and quantisation of every channel into q; efine collects the weighted error of
+ * the quantisation itself. */
+static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double *efine)
+{
+    v4a_mdct m;
+    if (v4a_mdct_init(&m, HOP))
+        return -1;
+    double *xb = malloc(2 * HOP * sizeof *xb), *X = malloc(HOP * sizeof *X);
+    if (!xb || !X) {
+        free(xb); free(X); v4a_mdct_free(&m);
+        return -1;
+    }
+    for (unsigned c = 0; c < P->channels; c++) {
+        double step = channel_step(P, c), w = channel_weight(P, c);
+        for (uint64_t f = 0; f < F; f++) {
+            for (unsigned k = 0; k < 2 * HOP; k++) {
+                uint64_t t = (f - 1) * HOP + k;     /* wraps for f = 0, k < HOP: outside */
+                xb[k] = f * HOP + k >= HOP && t < P->frames ? x[c][t] : 0.0;
+            }
+            v4a_mdct_forward(&m, xb, X);
+            for (unsigned k = 0; k < HOP; k++) {
+                double v = nearbyint(X[k] / step);
+                v = v > 1073741823.0 ? 1073741823.0 : v < -1073741823.0 ? -1073741823.0 : v;
+                q[c][f * HOP + k] = (int32_t)v;
+                *efine += w * (X[k] - v * step) * (X[k] - v * step);
+            }
+        }
+    }
+    free(xb); free(X); v4a_mdct_free(&m);
+    return 0;
+}
+
+/* Weighted error of refining qp towards q with step D, over every stride-th coefficient. */
+static double refine_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t count,
+                           int64_t D, unsigned stride)
+{
+    double e = 0;
+    for (unsigned c = 0; c < P->channels; c++) {
+        double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c), ec = 0;
+        for (uint64_t i = c % stride; i < count; i += stride) {
+            int64_t r = (int64_t)q[c][i] - qp[c][i], d = r - round_div(r, D) * D;
+            ec += (double)(d * d);
+        }
+        e += ws * ec * stride;
+    }
+    return e;
+}
+
+/* The largest step whose refinement of qp reaches `snr` dB (searched on a sample of the
+ * coefficients: the error falls with D, not strictly, and the layer needs no exact figure). */
+static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t count,
+                          double ex, double efine, double snr)
+{
+    double want = ex / pow(10, snr / 10) - efine;
+    if (snr <= 0 || ex <= 0)
+        return 0;
+    if (want <= 0)
+        return 1;
+    uint32_t lo = 1, hi = 1u << 30;   /* invariant: error(lo) meets the target or lo = 1 */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (refine_error(P, q, qp, count, mid, 3) <= want)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void apply_step(const params *P, int32_t *const *q, int32_t **qp, uint64_t count, int64_t D)
+{
+    for (unsigned c = 0; c < P->channels && D; c++)
+        for (uint64_t i = 0; i < count; i++) {
+            int64_t r = (int64_t)q[c][i] - qp[c][i];
+            qp[c][i] = (int32_t)(qp[c][i] + round_div(r, D) * D);
+        }
+}
+
+int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const v4a_opts *o,
+               v4a_streams *out, holo_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (p->channels < 1 || p->channels > V4A_MAX_CHANNELS || (p->bits != 8 && p->bits != 16 && p->bits != 24))
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: %u channels of %u bits not supported", p->channels, p->bits);
+    if (p->frames * p->channels > V4A_MAX_SAMPLES)
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: too many samples");
+    if (o->n < 1 || o->n > V4C_MAX_CHUNKS)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: chunk count %u out of range", o->n);
+    if (recipe_len > (1u << 24))
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: %zu bytes around the samples", recipe_len);
+    params P = { .channels = p->channels, .bits = p->bits, .rate = p->rate, .frames = p->frames,
+                 .recipe_len = (uint32_t)recipe_len };
+    P.ms = (unsigned)want_ms(p);
+    double snr[V4A_LAYERS];
+    v4a_targets(o->n, o->compact, snr, out->m);
+    out->n = o->n;
+    uint64_t L = p->frames, F = nframes(L);
+    unsigned C = p->channels;
+    int32_t **x = alloc_planes(C, L), **q = alloc_planes(C, F * HOP), **qp = alloc_planes(C, F * HOP);
+    double efine = 0, ex = 0;
+    int rc = HOLO_ENOMEM;
+    if (!x || !q || !qp)
+        goto done;
+    to_channels(p, (int)P.ms, x);
+    for (uint64_t i = 0; i < L * C; i++)
+        ex += (double)p->s[i] * p->s[i];
+    if (analyse(&P, x, F, q, &efine))
+        goto done;
+    /* each layer: the coarsest step that meets its SNR (0 dB target: the layer is empty) */
+    for (unsigned l = 0; l < V4A_LAYERS; l++) {
+        P.step[l] = pick_step(&P, q, qp, F * HOP, ex, efine, snr[l]);
+        apply_step(&P, q, qp, F * HOP, P.step[l]);
+    }
+    for (unsigned c = 0; c < C; c++)      /* the coders rebuild qp layer by layer */
+        memset(qp[c], 0, F * HOP * sizeof **qp);
+    uint8_t head[PARAM_LEN];
+    params_emit(&P, head);
+    uint8_t *pre = malloc(PARAM_LEN + recipe_len + 1);
+    if (!pre)
+        goto done;
+    memcpy(pre, head, PARAM_LEN);
+    if (recipe_len)
+        memcpy(pre + PARAM_LEN, recipe, recipe_len);
+    for (unsigned l = 0; l < V4A_LAYERS; l++) {
+        v4_enc e;
+        v4_enc_init(&e);
+        int bad = code_layer(&e, NULL, &P, l, q, qp, F) || e.oom;
+        bad = bad || finish_stream(&e, &out->tier[l], &out->tier_len[l], l ? 0 : PARAM_LEN + recipe_len, pre);
+        v4_enc_free(&e);
+        if (bad) {
+            free(pre);
+            goto done;
+        }
+    }
+    free(pre);
+    out->u = calloc(o->n, sizeof *out->u);
+    out->u_len = calloc(o->n, sizeof *out->u_len);
+    if (!out->u || !out->u_len)
+        goto done;
+    for (unsigned i = 0; i < o->n; i++) {
+        v4_enc e;
+        v4_enc_init(&e);
+        size_t len = 0;
+        int bad = code_share(&e, NULL, &P, i, o->n, q, qp, F) || e.oom || finish_stream(&e, &out->u[i], &len, 0, NULL);
+        v4_enc_free(&e);
+        if (bad || len > V4C_MAX_U)
+            goto done;
+        out->u_len[i] = (uint32_t)len;
+    }
+    /* the remainder: samples minus the rounded synthesis of every layer, as the decoder makes it */
+    {
+        v4a_mdct m;
+        int32_t *y = malloc((L ? L : 1) * sizeof *y);
+        if (!y || v4a_mdct_init(&m, HOP)) {
+            free(y);
+            goto done;
+        }
+        int bad = 0;
+        for (unsigned c = 0; c < C && !bad; c++) {
+            bad = synthesise(&m, q[c], F, L, channel_step(&P, c), y);
+            for (uint64_t t = 0; t < L; t++)
+                x[c][t] -= y[t];
+        }
+        v4a_mdct_free(&m);
+        free(y);
+        if (bad)
+            goto done;
+        v4_enc e;
+        v4_enc_init(&e);
+        bad = code_remainder(&e, NULL, C, L, x) || e.oom || finish_stream(&e, &out->tier[3], &out->tier_len[3], 0, NULL);
+        v4_enc_free(&e);
+        if (bad)
+            goto done;
+    }
+    rc = 0;
+done:
+    free_planes(x, C);
+    free_planes(q, C);
+    free_planes(qp, C);
+    if (rc) {
+        v4a_streams_free(out);
+        return holo_seterr(err, rc, "HO4A: out of memory");
+    }
+    return 0;
+}
+
+int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size_t *recipe_len,
+               int *exact, holo_err *err)
+{
+    memset(out, 0, sizeof *out);
+    *exact = 0;
+    params P;
+    if (!in->tier[0])
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: no parameters");
+    int rc = params_parse(in->tier[0], in->tier_len[0], &P, err);
+    if (rc)
+        return rc;
+    *recipe = in->tier[0] + PARAM_LEN;
+    *recipe_len = P.recipe_len;
+    uint64_t L = P.frames, F = nframes(L);
+    unsigned C = P.channels;
+    out->channels = C;
+    out->bits = P.bits;
+    out->rate = P.rate;
+    out->frames = L;
+    int32_t **q = alloc_planes(C, F * HOP), **x = alloc_planes(C, L);
+    out->s = malloc((L * C != 0 ? L * C : 1) * sizeof *out->s);
+    rc = HOLO_ENOMEM;
+    if (!q || !x || !out->s)
+        goto done;
+    unsigned have = 0;
+    for (unsigned l = 0; l < V4A_LAYERS && in->tier[l]; l++, have++) {
+        size_t off = l ? 0 : PARAM_LEN + P.recipe_len;
+        v4_dec d;
+        v4_dec_init(&d, in->tier[l] + off, in->tier_len[l] - off);
+        if (code_layer(NULL, &d, &P, l, NULL, q, F))
+            goto done;
+    }
+    unsigned shares = 0;
+    if (have == V4A_LAYERS && in->u)
+        for (unsigned i = 0; i < in->n; i++) {
+            if (!in->u[i])
+                continue;
+            v4_dec d;
+            v4_dec_init(&d, in->u[i], in->u_len[i]);
+            if (code_share(NULL, &d, &P, i, in->n, NULL, q, F))
+                goto done;
+            shares++;
+        }
+    *exact = have == V4A_LAYERS && shares == in->n && in->tier[3];
+    v4a_mdct m;
+    if (v4a_mdct_init(&m, HOP))
+        goto done;
+    for (unsigned c = 0; c < C; c++)
+        if (synthesise(&m, q[c], F, L, channel_step(&P, c), x[c])) {
+            v4a_mdct_free(&m);
+            goto done;
+        }
+    v4a_mdct_free(&m);
+    if (*exact) {
+        int32_t **r = q;                          /* q is spent: reuse it for the remainder */
+        v4_dec d;
+        v4_dec_init(&d, in->tier[3], in->tier_len[3]);
+        if (code_remainder(NULL, &d, C, L, r))
+            goto done;
+        for (unsigned c = 0; c < C; c++)
+            for (uint64_t t = 0; t < L; t++)
+                x[c][t] = (int32_t)((int64_t)x[c][t] + r[c][t]);
+    }
+    from_channels(x, (int)P.ms, out);
+    rc = 0;
+done:
+    free_planes(q, C);
+    free_planes(x, C);
+    if (rc) {
+        v4a_pcm_free(out);
+        return holo_seterr(err, rc, "HO4A: out of memory");
+    }
+    return 0;
+}
+
+void v4a_streams_free(v4a_streams *s)
+{
+    for (unsigned t = 0; t < V4A_TIERS; t++) {
+        free(s->tier[t]);
+        s->tier[t] = NULL;
+    }
+    if (s->u)
+        for (unsigned i = 0; i < s->n; i++)
+            free(s->u[i]);
+    free(s->u);
+    free(s->u_len);
+    s->u = NULL;
+    s->u_len = NULL;
+}
+
+void v4a_pcm_free(v4a_pcm *p)
+{
+    free(p->s);
+    p->s = NULL;
+}

@@ -1,0 +1,104 @@
+/* v4_audio_wav.c — WAV files for HO4A, byte for byte: the samples go to the codec, every other
+ * byte (RIFF header, fmt, LIST/fact/cue/... chunks, pad bytes, a partial last frame, trailing
+ * bytes) goes verbatim into a recipe; rebuilding is recipe + samples. */
+#include "v4_audio_wav.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static unsigned le16(const uint8_t *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
+static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
+
+/* Recipe: u32 prefix length | prefix | u32 suffix length | suffix (little-endian). */
+int v4a_wav_split(const uint8_t *buf, size_t len, const char *name, v4a_pcm *p, uint8_t **recipe,
+                  size_t *recipe_len, holo_err *err)
+{
+    memset(p, 0, sizeof *p);
+    if (len < 12 || memcmp(buf, "RIFF", 4) || memcmp(buf + 8, "WAVE", 4))
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: not a RIFF/WAVE file", name);
+    size_t off = 12, data_off = 0, data_len = 0;
+    unsigned tag = 0, channels = 0, bits = 0, align = 0;
+    uint32_t rate = 0;
+    while (off + 8 <= len) {
+        uint32_t clen = le32(buf + off + 4);
+        size_t body = off + 8;
+        if (!memcmp(buf + off, "fmt ", 4) && clen >= 16 && body + 16 <= len) {
+            tag = le16(buf + body);
+            channels = le16(buf + body + 2);
+            rate = le32(buf + body + 4);
+            align = le16(buf + body + 12);
+            bits = le16(buf + body + 14);
+            if (tag == 0xFFFE && clen >= 40 && body + 40 <= len) /* extensible: PCM sub-format */
+                tag = le16(buf + body + 24);
+        } else if (!memcmp(buf + off, "data", 4)) {
+            data_off = body;
+            data_len = clen > len - body ? len - body : clen;
+            break;
+        }
+        if (clen > len - body)
+            break;
+        off = body + clen + (clen & 1);
+    }
+    if (!data_off || tag != 1 || channels < 1 || channels > V4A_MAX_CHANNELS
+        || (bits != 8 && bits != 16 && bits != 24) || align != channels * (bits / 8))
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: not 8/16/24-bit PCM WAV with 1-8 channels", name);
+    uint64_t frames = data_len / align;
+    size_t payload = (size_t)frames * align, suffix = len - data_off - payload;
+    p->channels = channels;
+    p->bits = bits;
+    p->rate = rate;
+    p->frames = frames;
+    p->s = malloc((frames * channels != 0 ? frames * channels : 1) * sizeof *p->s);
+    *recipe_len = 8 + data_off + suffix;
+    *recipe = malloc(*recipe_len);
+    if (!p->s || !*recipe) {
+        free(*recipe);
+        v4a_pcm_free(p);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name);
+    }
+    const uint8_t *d = buf + data_off;
+    unsigned bps = bits / 8;
+    for (uint64_t i = 0; i < frames * channels; i++, d += bps)
+        p->s[i] = bps == 1 ? (int32_t)d[0] - 128
+                : bps == 2 ? (int16_t)(d[0] | d[1] << 8)
+                : (int32_t)((uint32_t)d[0] << 8 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 24) >> 8;
+    put32(*recipe, (uint32_t)data_off);
+    memcpy(*recipe + 4, buf, data_off);
+    put32(*recipe + 4 + data_off, (uint32_t)suffix);
+    memcpy(*recipe + 8 + data_off, buf + data_off + payload, suffix);
+    return 0;
+}
+
+int v4a_wav_join(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, uint8_t **out,
+                 size_t *out_len, holo_err *err)
+{
+    if (recipe_len < 8)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: recipe too short");
+    uint32_t pre = le32(recipe);
+    if (pre > recipe_len - 8)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: bad recipe");
+    uint32_t suf = le32(recipe + 4 + pre);
+    if (suf != recipe_len - 8 - pre)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: bad recipe");
+    unsigned bps = p->bits / 8;
+    size_t payload = (size_t)p->frames * p->channels * bps;
+    *out_len = pre + payload + suf;
+    *out = malloc(*out_len ? *out_len : 1);
+    if (!*out)
+        return holo_seterr(err, HOLO_ENOMEM, "HO4A: out of memory");
+    memcpy(*out, recipe + 4, pre);
+    uint8_t *d = *out + pre;
+    for (uint64_t i = 0; i < p->frames * p->channels; i++) {
+        uint32_t v = (uint32_t)p->s[i];
+        if (bps == 1)
+            *d++ = (uint8_t)(p->s[i] + 128);
+        else
+            for (unsigned b = 0; b < bps; b++)
+                *d++ = (uint8_t)(v >> (8 * b));
+    }
+    memcpy(d, recipe + 8 + pre, suf);
+    return 0;
+}
