@@ -12,7 +12,7 @@
 #define BAND 16u                      /* coefficients per band (zero flags) and per U tile */
 #define NBANDS (HOP / BAND)
 #define PARAM_LEN 40u
-#define DELTA_FINE 8.0                /* the lossless quantiser step (sample units) */
+#define DELTA_FINE 2.5                /* the lossless quantiser step (sample units; measured 2-3 best) */
 
 /* ---- value coding on the binary range coder ---------------------------------------------- */
 typedef struct vmodel {
@@ -548,11 +548,45 @@ static double refine_error(const params *P, int32_t *const *q, int32_t *const *q
     return e;
 }
 
+/* The weighted error of refining qp with step D when only k of the n chunks' U shares are
+ * there, for the worst k: the shares refine disjoint tiles to q exactly, so each removes its
+ * tiles' error; the worst k shares are the k that remove least. */
+static double worst_share_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
+                                int64_t D, unsigned n, unsigned k)
+{
+    double per[V4C_MAX_CHUNKS] = { 0 }, total = 0;
+    uint64_t t = 0;
+    for (uint64_t f = 0; f < F; f++)
+        for (unsigned c = 0; c < P->channels; c++) {
+            double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c);
+            for (unsigned b = 0; b < NBANDS; b++, t++) {
+                const int32_t *qt = q[c] + f * HOP + b * BAND, *qb = qp[c] + f * HOP + b * BAND;
+                double e = 0;
+                for (unsigned j = 0; j < BAND; j++) {
+                    int64_t r = (int64_t)qt[j] - qb[j], d = r - round_div(r, D) * D;
+                    e += (double)(d * d);
+                }
+                per[tile_chunk(t, n)] += ws * e;
+                total += ws * e;
+            }
+        }
+    for (unsigned i = 1; i < n; i++)                 /* insertion sort, ascending */
+        for (unsigned j = i; j > 0 && per[j] < per[j - 1]; j--) {
+            double tmp = per[j];
+            per[j] = per[j - 1];
+            per[j - 1] = tmp;
+        }
+    for (unsigned i = 0; i < k && i < n; i++)
+        total -= per[i];
+    return total > 0 ? total : 0;
+}
+
 /* The largest step whose refinement of qp reaches `snr` dB (searched on a sample of the
  * coefficients: the error falls with D, not strictly, and the layer needs no exact figure). */
-static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t count,
-                          double ex, double efine, double snr)
+static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
+                          double ex, double efine, double snr, unsigned n, unsigned k_shares)
 {
+    uint64_t count = F * HOP;
     double want = ex / pow(10, snr / 10) - efine;
     if (snr <= 0 || ex <= 0)
         return 0;
@@ -561,7 +595,9 @@ static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp
     uint32_t lo = 1, hi = 1u << 30;   /* invariant: error(lo) meets the target or lo = 1 */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (refine_error(P, q, qp, count, mid, 3) <= want)
+        double e = k_shares ? worst_share_error(P, q, qp, F, mid, n, k_shares)
+                            : refine_error(P, q, qp, count, mid, 3);
+        if (e <= want)
             lo = mid;
         else
             hi = mid;
@@ -610,7 +646,9 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
         goto done;
     /* each layer: the coarsest step that meets its SNR (0 dB target: the layer is empty) */
     for (unsigned l = 0; l < V4A_LAYERS; l++) {
-        P.step[l] = pick_step(&P, q, qp, F * HOP, ex, efine, snr[l]);
+        /* the last coarse layer is decoded with at least m2 chunks' U shares */
+        unsigned shares = l + 1 == V4A_LAYERS ? out->m[l] : 0;
+        P.step[l] = pick_step(&P, q, qp, F, ex, efine, snr[l], o->n, shares);
         apply_step(&P, q, qp, F * HOP, P.step[l]);
     }
     for (unsigned c = 0; c < C; c++)      /* the coders rebuild qp layer by layer */
