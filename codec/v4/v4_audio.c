@@ -632,6 +632,7 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
     double snr[V4A_LAYERS];
     v4a_targets(o->n, o->compact, snr, out->m);
     out->n = o->n;
+    out->max_pcm_bytes = p->frames * p->channels * (p->bits / 8);
     uint64_t L = p->frames, F = nframes(L);
     unsigned C = p->channels;
     int32_t **x = alloc_planes(C, L), **q = alloc_planes(C, F * HOP), **qp = alloc_planes(C, F * HOP);
@@ -735,6 +736,8 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     int rc = params_parse(in->tier[0], in->tier_len[0], &P, err);
     if (rc)
         return rc;
+    if (P.frames * P.channels * (P.bits / 8) > in->max_pcm_bytes)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: parameters claim more samples than the file holds");
     *recipe = in->tier[0] + PARAM_LEN;
     *recipe_len = P.recipe_len;
     uint64_t L = P.frames, F = nframes(L);

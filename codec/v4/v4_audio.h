@@ -34,7 +34,8 @@ void v4a_mdct_inverse(v4a_mdct *m, const double *X, double *y);
 
 /* ---- v4_audio.c --------------------------------------------------------------------------- */
 #define V4A_MAX_CHANNELS 8
-#define V4A_MAX_SAMPLES (1ull << 31)  /* frames * channels: bounds a hostile header's memory */
+#define V4A_MAX_SAMPLES (1ull << 28)  /* frames * channels (50 minutes of 44.1 kHz stereo): the
+                                         decoder's memory stays under 3 GiB */
 #define V4A_LAYERS 3                  /* coarse layers in tiers 0..2 */
 #define V4A_TIERS 4                   /* + tier 3, the exact remainder */
 
@@ -52,6 +53,9 @@ typedef struct v4a_streams {
     uint8_t *tier[V4A_TIERS];         /* NULL: not recoverable from the chunks present */
     size_t tier_len[V4A_TIERS];
     uint8_t **u;                      /* n shares; u[i] NULL when chunk i is missing */
+    uint64_t max_pcm_bytes;           /* decoding refuses parameters claiming more sample bytes
+                                         (the container's file length); the encoder sets the
+                                         exact figure */
     uint32_t *u_len;
 } v4a_streams;
 

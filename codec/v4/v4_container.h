@@ -229,6 +229,9 @@ int v4c_readable(const v4c_reader *r, unsigned t, uint64_t off, uint64_t len);
  * chunks. avoid (or V4C_NO_AVOID): a chunk id not to trust (its bytes failed a check).
  * HOLO_EHOLE when too few chunks hold the range. Safe to call from several threads. */
 #define V4C_NO_AVOID 0xFFFFu
+/* Chunk id's U share (malloc'd into *u), after checking the CRC of the chunk's rows and U;
+ * HOLO_EINVAL when the chunk fails it. Reads the chunk whole: for codecs with small chunks. */
+int v4c_read_u(const v4c_reader *r, unsigned id, uint8_t **u, uint32_t *len, holo_err *err);
 int v4c_read(const v4c_reader *r, unsigned t, uint64_t off, void *buf, size_t len,
              unsigned avoid, holo_err *err);
 
