@@ -2,6 +2,7 @@
 #include "v4_audio.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,14 +40,19 @@ static void models_init(layer_models *lm)
         lm->bandnz[i] = V4_PROB_INIT;
 }
 
-static unsigned bitlen(uint64_t a)
+static unsigned bitlen(uint64_t a) { return a ? 64u - (unsigned)__builtin_clzll(a) : 0; }
+
+/* Two independent jobs on two cores: b on a new thread (inline when none can start), a here. */
+typedef void *(*job_fn)(void *);
+static void run2(job_fn fa, void *a, job_fn fb, void *b)
 {
-    unsigned n = 0;
-    while (a) {
-        n++;
-        a >>= 1;
-    }
-    return n;
+    pthread_t th;
+    int started = pthread_create(&th, NULL, fb, b) == 0;
+    fa(a);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        fb(b);
 }
 
 static void put_val(v4_enc *e, vmodel *m, int64_t v)
@@ -532,44 +538,31 @@ static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double
     return 0;
 }
 
-/* Weighted error of refining qp towards q with step D, over every stride-th coefficient. */
-static double refine_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t count,
-                           int64_t D, unsigned stride)
-{
-    double e = 0;
-    for (unsigned c = 0; c < P->channels; c++) {
-        double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c), ec = 0;
-        for (uint64_t i = c % stride; i < count; i += stride) {
-            int64_t r = (int64_t)q[c][i] - qp[c][i], d = r - round_div(r, D) * D;
-            ec += (double)(d * d);
-        }
-        e += ws * ec * stride;
-    }
-    return e;
-}
-
-/* The weighted error of refining qp with step D when only k of the n chunks' U shares are
- * there, for the worst k: the shares refine disjoint tiles to q exactly, so each removes its
- * tiles' error; the worst k shares are the k that remove least. */
-static double worst_share_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
-                                int64_t D, unsigned n, unsigned k)
+/* The weighted error of refining qp towards q with step D, over every fstride-th frame. With
+ * k > 0, only k of the n chunks' U shares are there, the worst k: the shares refine disjoint
+ * tiles to q exactly, so each removes its tiles' error, and the worst k remove least. */
+static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
+                          int64_t D, unsigned n, unsigned k, unsigned fstride)
 {
     double per[V4C_MAX_CHUNKS] = { 0 }, total = 0;
-    uint64_t t = 0;
-    for (uint64_t f = 0; f < F; f++)
+    for (uint64_t f = 0; f < F; f += fstride)
         for (unsigned c = 0; c < P->channels; c++) {
-            double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c);
+            double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c) * fstride;
+            uint64_t t = (f * P->channels + c) * NBANDS;
             for (unsigned b = 0; b < NBANDS; b++, t++) {
                 const int32_t *qt = q[c] + f * HOP + b * BAND, *qb = qp[c] + f * HOP + b * BAND;
-                double e = 0;
+                int64_t e = 0;
                 for (unsigned j = 0; j < BAND; j++) {
                     int64_t r = (int64_t)qt[j] - qb[j], d = r - round_div(r, D) * D;
-                    e += (double)(d * d);
+                    e += d * d;
                 }
-                per[tile_chunk(t, n)] += ws * e;
-                total += ws * e;
+                if (k)
+                    per[tile_chunk(t, n)] += ws * (double)e;
+                total += ws * (double)e;
             }
         }
+    if (!k)
+        return total;
     for (unsigned i = 1; i < n; i++)                 /* insertion sort, ascending */
         for (unsigned j = i; j > 0 && per[j] < per[j - 1]; j--) {
             double tmp = per[j];
@@ -581,27 +574,28 @@ static double worst_share_error(const params *P, int32_t *const *q, int32_t *con
     return total > 0 ? total : 0;
 }
 
-/* The largest step whose refinement of qp reaches `snr` dB (searched on a sample of the
- * coefficients: the error falls with D, not strictly, and the layer needs no exact figure). */
+/* The largest step whose refinement of qp reaches `snr` dB (with the worst k_shares U shares
+ * when k_shares > 0). The error falls with D, though not strictly: a binary search on every
+ * fourth frame, then steps down until the whole signal meets the target. */
 static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
                           double ex, double efine, double snr, unsigned n, unsigned k_shares)
 {
-    uint64_t count = F * HOP;
     double want = ex / pow(10, snr / 10) - efine;
     if (snr <= 0 || ex <= 0)
         return 0;
     if (want <= 0)
         return 1;
+    unsigned sample = F >= 64 ? 4 : 1;
     uint32_t lo = 1, hi = 1u << 30;   /* invariant: error(lo) meets the target or lo = 1 */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        double e = k_shares ? worst_share_error(P, q, qp, F, mid, n, k_shares)
-                            : refine_error(P, q, qp, count, mid, 3);
-        if (e <= want)
+        if (layer_error(P, q, qp, F, mid, n, k_shares, sample) <= want)
             lo = mid;
         else
             hi = mid;
     }
+    while (lo > 1 && layer_error(P, q, qp, F, lo, n, k_shares, 1) > want)
+        lo = lo - (lo + 31) / 32;
     return lo;
 }
 
@@ -612,6 +606,131 @@ static void apply_step(const params *P, int32_t *const *q, int32_t **qp, uint64_
             int64_t r = (int64_t)q[c][i] - qp[c][i];
             qp[c][i] = (int32_t)(qp[c][i] + round_div(r, D) * D);
         }
+}
+
+/* The work of one of the two threads of an encode or decode. */
+typedef struct coder_job {
+    const params *P;
+    uint64_t F, L;
+    int32_t **q, **qp, **x, **r;      /* target, partial (layers so far), signal, remainder */
+    v4a_streams *s;                   /* encoding: the output */
+    const v4a_streams *in;            /* decoding: the input */
+    const uint8_t *pre;               /* encoding, side 0: tier 0's parameters and recipe */
+    size_t pre_len;
+    unsigned n, side, use_shares;
+    int rc;
+} coder_job;
+
+static int encode_shares(coder_job *j)
+{
+    v4a_streams *s = j->s;
+    for (unsigned i = j->side; i < s->n; i += 2) {
+        v4_enc e;
+        v4_enc_init(&e);
+        size_t len = 0;
+        int bad = code_share(&e, NULL, j->P, i, s->n, j->q, j->qp, j->F) || e.oom ||
+                  finish_stream(&e, &s->u[i], &len, 0, NULL);
+        v4_enc_free(&e);
+        if (bad || len > V4C_MAX_U)
+            return -1;
+        s->u_len[i] = (uint32_t)len;
+    }
+    return 0;
+}
+
+/* Side 0: the coarse layers (on a zeroed copy of the partial, rebuilt layer by layer as the
+ * decoder will), then its shares. Side 1: the remainder (the samples minus the rounded
+ * synthesis of every layer, as the decoder makes it), then its shares. The shares see the
+ * partial after all coarse layers, as the decoder's do. */
+static void *encode_worker(void *arg)
+{
+    coder_job *j = arg;
+    const params *P = j->P;
+    unsigned C = P->channels;
+    j->rc = -1;
+    if (j->side == 0) {
+        int32_t **qp0 = alloc_planes(C, j->F * HOP);
+        if (!qp0)
+            return NULL;
+        for (unsigned l = 0; l < V4A_LAYERS; l++) {
+            v4_enc e;
+            v4_enc_init(&e);
+            int bad = code_layer(&e, NULL, P, l, j->q, qp0, j->F) || e.oom ||
+                      finish_stream(&e, &j->s->tier[l], &j->s->tier_len[l], l ? 0 : j->pre_len, j->pre);
+            v4_enc_free(&e);
+            if (bad) {
+                free_planes(qp0, C);
+                return NULL;
+            }
+        }
+        free_planes(qp0, C);
+    } else {
+        v4a_mdct m;
+        int32_t *y = malloc((j->L ? j->L : 1) * sizeof *y);
+        if (!y || v4a_mdct_init(&m, HOP)) {
+            free(y);
+            return NULL;
+        }
+        int bad = 0;
+        for (unsigned c = 0; c < C && !bad; c++) {
+            bad = synthesise(&m, j->q[c], j->F, j->L, channel_step(P, c), y);
+            for (uint64_t t = 0; t < j->L; t++)
+                j->x[c][t] -= y[t];
+        }
+        v4a_mdct_free(&m);
+        free(y);
+        v4_enc e;
+        v4_enc_init(&e);
+        bad = bad || code_remainder(&e, NULL, C, j->L, j->x) || e.oom ||
+              finish_stream(&e, &j->s->tier[3], &j->s->tier_len[3], 0, NULL);
+        v4_enc_free(&e);
+        if (bad)
+            return NULL;
+    }
+    j->rc = encode_shares(j);
+    return NULL;
+}
+
+/* Side s decodes the present shares i = s, s + 2, ...; side 1 also the remainder into r. */
+static void *decode_worker(void *arg)
+{
+    coder_job *j = arg;
+    const v4a_streams *in = j->in;
+    j->rc = -1;
+    for (unsigned i = j->side; j->use_shares && in->u && i < in->n; i += 2) {
+        if (!in->u[i])
+            continue;
+        v4_dec d;
+        v4_dec_init(&d, in->u[i], in->u_len[i]);
+        if (code_share(NULL, &d, j->P, i, in->n, NULL, j->qp, j->F))
+            return NULL;
+    }
+    if (j->side == 1 && j->r) {
+        v4_dec d;
+        v4_dec_init(&d, in->tier[3], in->tier_len[3]);
+        if (code_remainder(NULL, &d, j->P->channels, j->L, j->r))
+            return NULL;
+    }
+    j->rc = 0;
+    return NULL;
+}
+
+/* Side s synthesises channels s, s + 2, ... */
+static void *synth_worker(void *arg)
+{
+    coder_job *j = arg;
+    v4a_mdct m;
+    j->rc = -1;
+    if (v4a_mdct_init(&m, HOP))
+        return NULL;
+    for (unsigned c = j->side; c < j->P->channels; c += 2)
+        if (synthesise(&m, j->qp[c], j->F, j->L, channel_step(j->P, c), j->x[c])) {
+            v4a_mdct_free(&m);
+            return NULL;
+        }
+    v4a_mdct_free(&m);
+    j->rc = 0;
+    return NULL;
 }
 
 int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const v4a_opts *o,
@@ -652,67 +771,25 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
         P.step[l] = pick_step(&P, q, qp, F, ex, efine, snr[l], o->n, shares);
         apply_step(&P, q, qp, F * HOP, P.step[l]);
     }
-    for (unsigned c = 0; c < C; c++)      /* the coders rebuild qp layer by layer */
-        memset(qp[c], 0, F * HOP * sizeof **qp);
-    uint8_t head[PARAM_LEN];
-    params_emit(&P, head);
     uint8_t *pre = malloc(PARAM_LEN + recipe_len + 1);
-    if (!pre)
-        goto done;
-    memcpy(pre, head, PARAM_LEN);
-    if (recipe_len)
-        memcpy(pre + PARAM_LEN, recipe, recipe_len);
-    for (unsigned l = 0; l < V4A_LAYERS; l++) {
-        v4_enc e;
-        v4_enc_init(&e);
-        int bad = code_layer(&e, NULL, &P, l, q, qp, F) || e.oom;
-        bad = bad || finish_stream(&e, &out->tier[l], &out->tier_len[l], l ? 0 : PARAM_LEN + recipe_len, pre);
-        v4_enc_free(&e);
-        if (bad) {
-            free(pre);
-            goto done;
-        }
-    }
-    free(pre);
     out->u = calloc(o->n, sizeof *out->u);
     out->u_len = calloc(o->n, sizeof *out->u_len);
-    if (!out->u || !out->u_len)
+    if (!pre || !out->u || !out->u_len) {
+        free(pre);
         goto done;
-    for (unsigned i = 0; i < o->n; i++) {
-        v4_enc e;
-        v4_enc_init(&e);
-        size_t len = 0;
-        int bad = code_share(&e, NULL, &P, i, o->n, q, qp, F) || e.oom || finish_stream(&e, &out->u[i], &len, 0, NULL);
-        v4_enc_free(&e);
-        if (bad || len > V4C_MAX_U)
-            goto done;
-        out->u_len[i] = (uint32_t)len;
     }
-    /* the remainder: samples minus the rounded synthesis of every layer, as the decoder makes it */
-    {
-        v4a_mdct m;
-        int32_t *y = malloc((L ? L : 1) * sizeof *y);
-        if (!y || v4a_mdct_init(&m, HOP)) {
-            free(y);
-            goto done;
-        }
-        int bad = 0;
-        for (unsigned c = 0; c < C && !bad; c++) {
-            bad = synthesise(&m, q[c], F, L, channel_step(&P, c), y);
-            for (uint64_t t = 0; t < L; t++)
-                x[c][t] -= y[t];
-        }
-        v4a_mdct_free(&m);
-        free(y);
-        if (bad)
-            goto done;
-        v4_enc e;
-        v4_enc_init(&e);
-        bad = code_remainder(&e, NULL, C, L, x) || e.oom || finish_stream(&e, &out->tier[3], &out->tier_len[3], 0, NULL);
-        v4_enc_free(&e);
-        if (bad)
-            goto done;
-    }
+    params_emit(&P, pre);
+    if (recipe_len)
+        memcpy(pre + PARAM_LEN, recipe, recipe_len);
+    /* two workers: the coarse layers and half the shares; the remainder and the other half */
+    coder_job jobs[2] = {
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .pre = pre, .pre_len = PARAM_LEN + recipe_len, .side = 0 },
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1 },
+    };
+    run2(encode_worker, &jobs[0], encode_worker, &jobs[1]);
+    free(pre);
+    if (jobs[0].rc || jobs[1].rc)
+        goto done;
     rc = 0;
 done:
     free_planes(x, C);
@@ -746,7 +823,7 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     out->bits = P.bits;
     out->rate = P.rate;
     out->frames = L;
-    int32_t **q = alloc_planes(C, F * HOP), **x = alloc_planes(C, L);
+    int32_t **q = alloc_planes(C, F * HOP), **x = alloc_planes(C, L), **r = NULL;
     out->s = malloc((L * C != 0 ? L * C : 1) * sizeof *out->s);
     rc = HOLO_ENOMEM;
     if (!q || !x || !out->s)
@@ -760,41 +837,32 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
             goto done;
     }
     unsigned shares = 0;
-    if (have == V4A_LAYERS && in->u)
-        for (unsigned i = 0; i < in->n; i++) {
-            if (!in->u[i])
-                continue;
-            v4_dec d;
-            v4_dec_init(&d, in->u[i], in->u_len[i]);
-            if (code_share(NULL, &d, &P, i, in->n, NULL, q, F))
-                goto done;
-            shares++;
-        }
+    for (unsigned i = 0; have == V4A_LAYERS && in->u && i < in->n; i++)
+        shares += in->u[i] != NULL;
     *exact = have == V4A_LAYERS && shares == in->n && in->tier[3];
-    v4a_mdct m;
-    if (v4a_mdct_init(&m, HOP))
+    if (*exact && !(r = alloc_planes(C, L)))
         goto done;
-    for (unsigned c = 0; c < C; c++)
-        if (synthesise(&m, q[c], F, L, channel_step(&P, c), x[c])) {
-            v4a_mdct_free(&m);
-            goto done;
-        }
-    v4a_mdct_free(&m);
-    if (*exact) {
-        int32_t **r = q;                          /* q is spent: reuse it for the remainder */
-        v4_dec d;
-        v4_dec_init(&d, in->tier[3], in->tier_len[3]);
-        if (code_remainder(NULL, &d, C, L, r))
-            goto done;
+    /* two workers: the shares split by parity, the remainder on the second; then the channels */
+    coder_job jobs[2] = {
+        { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 0, .use_shares = have == V4A_LAYERS },
+        { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 1, .use_shares = have == V4A_LAYERS },
+    };
+    run2(decode_worker, &jobs[0], decode_worker, &jobs[1]);
+    if (jobs[0].rc || jobs[1].rc)
+        goto done;
+    run2(synth_worker, &jobs[0], synth_worker, &jobs[1]);
+    if (jobs[0].rc || jobs[1].rc)
+        goto done;
+    if (*exact)
         for (unsigned c = 0; c < C; c++)
             for (uint64_t t = 0; t < L; t++)
                 x[c][t] = (int32_t)((int64_t)x[c][t] + r[c][t]);
-    }
     from_channels(x, (int)P.ms, out);
     rc = 0;
 done:
     free_planes(q, C);
     free_planes(x, C);
+    free_planes(r, C);
     if (rc) {
         v4a_pcm_free(out);
         return holo_seterr(err, rc, "HO4A: out of memory");
