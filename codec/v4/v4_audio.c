@@ -9,9 +9,9 @@
 #include "internal.h"
 #include "v4_container.h"
 
-#define HOP 1024u                     /* MDCT coefficients per frame */
+#define HOP_MIN 256u                  /* MDCT coefficients per frame: 256 (speech, transients) */
+#define HOP_MAX 1024u                 /* to 1024 (tonal music), chosen per file */
 #define BAND 16u                      /* coefficients per band (zero flags) and per U tile */
-#define NBANDS (HOP / BAND)
 #define PARAM_LEN 40u
 #define DELTA_FINE 2.5                /* the lossless quantiser step (sample units; measured 2-3 best) */
 
@@ -126,7 +126,7 @@ static uint64_t mag(int64_t v) { return v < 0 ? (uint64_t)-v : (uint64_t)v; }
 
 /* ---- parameters (the head of tier 0) ------------------------------------------------------ */
 typedef struct params {
-    unsigned channels, bits, ms;
+    unsigned channels, bits, ms, hop;
     uint32_t rate;
     uint64_t frames;
     uint32_t step[V4A_LAYERS];        /* layer steps in units of the fine step; 0: empty */
@@ -149,7 +149,7 @@ static double channel_weight(const params *p, unsigned c)
     return p->ms && c < 2 ? (c == 0 ? 2.0 : 0.5) : 1.0;
 }
 
-static uint64_t nframes(uint64_t samples) { return (samples + HOP - 1) / HOP + 1; }
+static uint64_t nframes(uint64_t samples, unsigned hop) { return (samples + hop - 1) / hop + 1; }
 
 static void params_emit(const params *p, uint8_t *b)
 {
@@ -159,7 +159,7 @@ static void params_emit(const params *p, uint8_t *b)
     b[3] = (uint8_t)p->channels;
     b[4] = (uint8_t)p->bits;
     b[5] = (uint8_t)p->ms;
-    b[6] = (uint8_t)bitlen(HOP - 1);
+    b[6] = (uint8_t)bitlen(p->hop - 1);
     holo_wr32(b + 8, p->rate);
     holo_wr32(b + 12, (uint32_t)(p->frames >> 32));
     holo_wr32(b + 16, (uint32_t)p->frames);
@@ -173,6 +173,7 @@ static int params_parse(const uint8_t *b, size_t len, params *p, holo_err *err)
     if (len < PARAM_LEN || memcmp(b, "A4", 2) || b[2] != 1)
         return holo_seterr(err, HOLO_EINVAL, "HO4A: bad parameter block");
     p->channels = b[3];
+    p->hop = b[6] < 16 ? 1u << b[6] : 0;
     p->bits = b[4];
     p->ms = b[5];
     p->rate = holo_rd32(b + 8);
@@ -181,7 +182,7 @@ static int params_parse(const uint8_t *b, size_t len, params *p, holo_err *err)
         p->step[l] = holo_rd32(b + 20 + 4 * l);
     p->recipe_len = holo_rd32(b + 32);
     if (p->channels < 1 || p->channels > V4A_MAX_CHANNELS || (p->bits != 8 && p->bits != 16 && p->bits != 24)
-        || p->ms > 1 || (p->ms && p->channels < 2) || b[6] != bitlen(HOP - 1))
+        || p->ms > 1 || (p->ms && p->channels < 2) || b[6] < bitlen(HOP_MIN - 1) || b[6] > bitlen(HOP_MAX - 1))
         return holo_seterr(err, HOLO_EINVAL, "HO4A: bad format parameters");
     if (p->frames * p->channels > V4A_MAX_SAMPLES || p->frames > V4A_MAX_SAMPLES)
         return holo_seterr(err, HOLO_EINVAL, "HO4A: %llu samples exceed the cap",
@@ -212,7 +213,7 @@ void v4a_targets(unsigned n, int compact, double snr[V4A_LAYERS], unsigned m[V4A
 }
 
 /* ---- shared per-channel views --------------------------------------------------------- */
-/* The unified tile order of U: tile t = (frame * channels + channel) * NBANDS + band goes to
+/* The unified tile order of U: tile t = (frame * channels + channel) * (hop / BAND) + band goes to
  * chunk floor(frac(t * golden) * n), which spreads every chunk's tiles evenly over time and
  * frequency. */
 static unsigned tile_chunk(uint64_t t, unsigned n)
@@ -226,13 +227,14 @@ static unsigned tile_chunk(uint64_t t, unsigned n)
 static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_t *const *q,
                       int32_t *const *qp, uint64_t F)
 {
+    const unsigned hop = p->hop, nbands = hop / BAND;
     int64_t D = p->step[l];
     if (D == 0)
         return 0;
     layer_models *lm = malloc(sizeof *lm);
-    int64_t *prev = calloc((size_t)p->channels * HOP, sizeof *prev);
-    uint8_t *prevnz = calloc((size_t)p->channels * NBANDS, 1);
-    int64_t *cur = malloc(HOP * sizeof *cur);
+    int64_t *prev = calloc((size_t)p->channels * hop, sizeof *prev);
+    uint8_t *prevnz = calloc((size_t)p->channels * nbands, 1);
+    int64_t *cur = malloc(hop * sizeof *cur);
     if (!lm || !prev || !prevnz || !cur) {
         free(lm); free(prev); free(prevnz); free(cur);
         return -1;
@@ -240,13 +242,13 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
     models_init(lm);
     for (uint64_t f = 0; f < F; f++)
         for (unsigned c = 0; c < p->channels; c++) {
-            int32_t *qf = qp[c] + f * HOP;
-            const int32_t *qt = enc ? q[c] + f * HOP : NULL;
-            int64_t *pv = prev + (size_t)c * HOP;
-            uint8_t *pnz = prevnz + (size_t)c * NBANDS;
+            int32_t *qf = qp[c] + f * hop;
+            const int32_t *qt = enc ? q[c] + f * hop : NULL;
+            int64_t *pv = prev + (size_t)c * hop;
+            uint8_t *pnz = prevnz + (size_t)c * nbands;
             unsigned nb = 0;
             if (enc) {
-                for (unsigned k = 0; k < HOP; k++) {
+                for (unsigned k = 0; k < hop; k++) {
                     cur[k] = round_div((int64_t)qt[k] - qf[k], D);
                     if (cur[k])
                         nb = k / BAND + 1;
@@ -254,11 +256,11 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
                 put_tree(enc, lm->nb, nb, 7);
             } else {
                 nb = get_tree(dec, lm->nb, 7);
-                if (nb > NBANDS)
-                    nb = NBANDS;      /* damaged stream */
-                memset(cur, 0, HOP * sizeof *cur);
+                if (nb > nbands)
+                    nb = nbands;      /* damaged stream */
+                memset(cur, 0, hop * sizeof *cur);
             }
-            for (unsigned b = 0; b < NBANDS; b++) {
+            for (unsigned b = 0; b < nbands; b++) {
                 int nz = 0;
                 if (b < nb) {
                     int parent = 0;
@@ -279,7 +281,7 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
                     continue;
                 for (unsigned k = b * BAND; k < (b + 1) * BAND; k++) {
                     uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0)
-                                 + 2 * mag(pv[k]) + (k ? mag(pv[k - 1]) : 0) + (k + 1 < HOP ? mag(pv[k + 1]) : 0);
+                                 + 2 * mag(pv[k]) + (k ? mag(pv[k - 1]) : 0) + (k + 1 < hop ? mag(pv[k + 1]) : 0);
                     /* parent: what the coarser layers already say about this coefficient */
                     unsigned par = qf[k] != 0;
                     vmodel *m = &lm->v[vctx(est, par)];
@@ -289,7 +291,7 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
                         cur[k] = get_val(dec, m);
                 }
             }
-            for (unsigned k = 0; k < HOP; k++) {
+            for (unsigned k = 0; k < hop; k++) {
                 pv[k] = cur[k];
                 if (cur[k]) {
                     int64_t v = qf[k] + cur[k] * D;
@@ -307,6 +309,7 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
 static int code_share(v4_enc *enc, v4_dec *dec, const params *p, unsigned i, unsigned n,
                       int32_t *const *q, int32_t *const *qp, uint64_t F)
 {
+    const unsigned hop = p->hop, nbands = hop / BAND;
     layer_models *lm = malloc(sizeof *lm);
     if (!lm)
         return -1;
@@ -315,11 +318,11 @@ static int code_share(v4_enc *enc, v4_dec *dec, const params *p, unsigned i, uns
     uint64_t t = 0;
     for (uint64_t f = 0; f < F; f++)
         for (unsigned c = 0; c < p->channels; c++)
-            for (unsigned b = 0; b < NBANDS; b++, t++) {
+            for (unsigned b = 0; b < nbands; b++, t++) {
                 if (tile_chunk(t, n) != i)
                     continue;
-                int32_t *qb = qp[c] + f * HOP + b * BAND;
-                const int32_t *qt = enc ? q[c] + f * HOP + b * BAND : NULL;
+                int32_t *qb = qp[c] + f * hop + b * BAND;
+                const int32_t *qt = enc ? q[c] + f * hop + b * BAND : NULL;
                 unsigned par[BAND], any = 0;
                 for (unsigned k = 0; k < BAND; k++) {
                     par[k] = qb[k] != 0 ? 2 : 0;
@@ -384,30 +387,31 @@ static int code_remainder(v4_enc *enc, v4_dec *dec, unsigned channels, uint64_t 
 /* Rounded inverse MDCT of channel coefficients q (F frames) into y (L samples). */
 static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, double step, int32_t *y)
 {
-    double *X = malloc(HOP * sizeof *X), *yy = malloc(2 * HOP * sizeof *yy), *ola = calloc(2 * HOP, sizeof *ola);
+    const unsigned hop = m->N;
+    double *X = malloc(hop * sizeof *X), *yy = malloc(2 * hop * sizeof *yy), *ola = calloc(2 * hop, sizeof *ola);
     if (!X || !yy || !ola) {
         free(X); free(yy); free(ola);
         return -1;
     }
     for (uint64_t f = 0; f < F; f++) {
         int any = 0;
-        for (unsigned k = 0; k < HOP; k++)
-            any |= (X[k] = q[f * HOP + k] * step) != 0;
+        for (unsigned k = 0; k < hop; k++)
+            any |= (X[k] = q[f * hop + k] * step) != 0;
         if (any) {
             v4a_mdct_inverse(m, X, yy);
-            for (unsigned k = 0; k < 2 * HOP; k++)
+            for (unsigned k = 0; k < 2 * hop; k++)
                 ola[k] += yy[k];
         }
-        /* samples [(f - 1) HOP, f HOP) are final now */
-        for (unsigned k = 0; k < HOP; k++) {
-            uint64_t t = (f - 1) * HOP + k;
+        /* samples [(f - 1) hop, f hop) are final now */
+        for (unsigned k = 0; k < hop; k++) {
+            uint64_t t = (f - 1) * hop + k;
             if (f >= 1 && t < L) {
                 double v = nearbyint(ola[k]);
                 y[t] = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
             }
         }
-        memmove(ola, ola + HOP, HOP * sizeof *ola);
-        memset(ola + HOP, 0, HOP * sizeof *ola);
+        memmove(ola, ola + hop, hop * sizeof *ola);
+        memset(ola + hop, 0, hop * sizeof *ola);
     }
     free(X); free(yy); free(ola);
     return 0;
@@ -506,14 +510,52 @@ static int finish_stream(v4_enc *e, uint8_t **buf, size_t *len, size_t prefix_le
     return 0;
 }
 
+/* The frame length for the file: the one whose coefficients promise the fewest bits,
+ * estimated as the sum of log2(1 + |X| / step) over every other frame. Returns 0 when out of
+ * memory. */
+static unsigned choose_hop(params *P, int32_t **x)
+{
+    double best = 0;
+    unsigned best_hop = 0;
+    for (unsigned hop = HOP_MIN; hop <= HOP_MAX; hop *= 4) {
+        v4a_mdct m;
+        double *xb = malloc(2 * hop * sizeof *xb), *X = malloc(hop * sizeof *X), cost = 0;
+        if (!xb || !X || v4a_mdct_init(&m, hop)) {
+            free(xb); free(X);
+            return 0;
+        }
+        uint64_t F = nframes(P->frames, hop);
+        for (unsigned c = 0; c < P->channels; c++) {
+            double inv = 1.0 / channel_step(P, c);
+            for (uint64_t f = 1; f < F; f += 2) {
+                for (unsigned k = 0; k < 2 * hop; k++) {
+                    uint64_t t = (f - 1) * hop + k;
+                    xb[k] = t < P->frames ? x[c][t] : 0.0;
+                }
+                v4a_mdct_forward(&m, xb, X);
+                for (unsigned k = 0; k < hop; k++)
+                    cost += log2(1 + fabs(X[k]) * inv);
+            }
+        }
+        v4a_mdct_free(&m);
+        free(xb); free(X);
+        if (!best_hop || cost < best) {
+            best = cost;
+            best_hop = hop;
+        }
+    }
+    return best_hop;
+}
+
 /* Forward MDCT and quantisation of every channel into q; efine collects the weighted error of
  * the quantisation itself. */
 static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double *efine)
 {
+    const unsigned hop = P->hop;
     v4a_mdct m;
-    if (v4a_mdct_init(&m, HOP))
+    if (v4a_mdct_init(&m, hop))
         return -1;
-    double *xb = malloc(2 * HOP * sizeof *xb), *X = malloc(HOP * sizeof *X);
+    double *xb = malloc(2 * hop * sizeof *xb), *X = malloc(hop * sizeof *X);
     if (!xb || !X) {
         free(xb); free(X); v4a_mdct_free(&m);
         return -1;
@@ -521,15 +563,15 @@ static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double
     for (unsigned c = 0; c < P->channels; c++) {
         double step = channel_step(P, c), w = channel_weight(P, c);
         for (uint64_t f = 0; f < F; f++) {
-            for (unsigned k = 0; k < 2 * HOP; k++) {
-                uint64_t t = (f - 1) * HOP + k;     /* wraps for f = 0, k < HOP: outside */
-                xb[k] = f * HOP + k >= HOP && t < P->frames ? x[c][t] : 0.0;
+            for (unsigned k = 0; k < 2 * hop; k++) {
+                uint64_t t = (f - 1) * hop + k;     /* wraps for f = 0, k < hop: outside */
+                xb[k] = f * hop + k >= hop && t < P->frames ? x[c][t] : 0.0;
             }
             v4a_mdct_forward(&m, xb, X);
-            for (unsigned k = 0; k < HOP; k++) {
+            for (unsigned k = 0; k < hop; k++) {
                 double v = nearbyint(X[k] / step);
                 v = v > 1073741823.0 ? 1073741823.0 : v < -1073741823.0 ? -1073741823.0 : v;
-                q[c][f * HOP + k] = (int32_t)v;
+                q[c][f * hop + k] = (int32_t)v;
                 *efine += w * (X[k] - v * step) * (X[k] - v * step);
             }
         }
@@ -544,13 +586,14 @@ static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double
 static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
                           int64_t D, unsigned n, unsigned k, unsigned fstride)
 {
+    const unsigned hop = P->hop, nbands = hop / BAND;
     double per[V4C_MAX_CHUNKS] = { 0 }, total = 0;
     for (uint64_t f = 0; f < F; f += fstride)
         for (unsigned c = 0; c < P->channels; c++) {
             double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c) * fstride;
-            uint64_t t = (f * P->channels + c) * NBANDS;
-            for (unsigned b = 0; b < NBANDS; b++, t++) {
-                const int32_t *qt = q[c] + f * HOP + b * BAND, *qb = qp[c] + f * HOP + b * BAND;
+            uint64_t t = (f * P->channels + c) * nbands;
+            for (unsigned b = 0; b < nbands; b++, t++) {
+                const int32_t *qt = q[c] + f * hop + b * BAND, *qb = qp[c] + f * hop + b * BAND;
                 int64_t e = 0;
                 for (unsigned j = 0; j < BAND; j++) {
                     int64_t r = (int64_t)qt[j] - qb[j], d = r - round_div(r, D) * D;
@@ -645,11 +688,12 @@ static int encode_shares(coder_job *j)
 static void *encode_worker(void *arg)
 {
     coder_job *j = arg;
+    const unsigned hop = j->P->hop;
     const params *P = j->P;
     unsigned C = P->channels;
     j->rc = -1;
     if (j->side == 0) {
-        int32_t **qp0 = alloc_planes(C, j->F * HOP);
+        int32_t **qp0 = alloc_planes(C, j->F * hop);
         if (!qp0)
             return NULL;
         for (unsigned l = 0; l < V4A_LAYERS; l++) {
@@ -667,7 +711,7 @@ static void *encode_worker(void *arg)
     } else {
         v4a_mdct m;
         int32_t *y = malloc((j->L ? j->L : 1) * sizeof *y);
-        if (!y || v4a_mdct_init(&m, HOP)) {
+        if (!y || v4a_mdct_init(&m, hop)) {
             free(y);
             return NULL;
         }
@@ -719,9 +763,10 @@ static void *decode_worker(void *arg)
 static void *synth_worker(void *arg)
 {
     coder_job *j = arg;
+    const unsigned hop = j->P->hop;
     v4a_mdct m;
     j->rc = -1;
-    if (v4a_mdct_init(&m, HOP))
+    if (v4a_mdct_init(&m, hop))
         return NULL;
     for (unsigned c = j->side; c < j->P->channels; c += 2)
         if (synthesise(&m, j->qp[c], j->F, j->L, channel_step(j->P, c), j->x[c])) {
@@ -752,16 +797,23 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
     v4a_targets(o->n, o->compact, snr, out->m);
     out->n = o->n;
     out->max_pcm_bytes = p->frames * p->channels * (p->bits / 8);
-    uint64_t L = p->frames, F = nframes(L);
+    uint64_t L = p->frames, F = 0;
     unsigned C = p->channels;
-    int32_t **x = alloc_planes(C, L), **q = alloc_planes(C, F * HOP), **qp = alloc_planes(C, F * HOP);
+    int32_t **x = alloc_planes(C, L), **q = NULL, **qp = NULL;
     double efine = 0, ex = 0;
     int rc = HOLO_ENOMEM;
-    if (!x || !q || !qp)
+    if (!x)
         goto done;
     to_channels(p, (int)P.ms, x);
     for (uint64_t i = 0; i < L * C; i++)
         ex += (double)p->s[i] * p->s[i];
+    if (!(P.hop = choose_hop(&P, x)))
+        goto done;
+    F = nframes(L, P.hop);
+    q = alloc_planes(C, F * P.hop);
+    qp = alloc_planes(C, F * P.hop);
+    if (!q || !qp)
+        goto done;
     if (analyse(&P, x, F, q, &efine))
         goto done;
     /* each layer: the coarsest step that meets its SNR (0 dB target: the layer is empty) */
@@ -769,7 +821,7 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
         /* the last coarse layer is decoded with at least m2 chunks' U shares */
         unsigned shares = l + 1 == V4A_LAYERS ? out->m[l] : 0;
         P.step[l] = pick_step(&P, q, qp, F, ex, efine, snr[l], o->n, shares);
-        apply_step(&P, q, qp, F * HOP, P.step[l]);
+        apply_step(&P, q, qp, F * P.hop, P.step[l]);
     }
     uint8_t *pre = malloc(PARAM_LEN + recipe_len + 1);
     out->u = calloc(o->n, sizeof *out->u);
@@ -817,13 +869,14 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
         return holo_seterr(err, HOLO_EINVAL, "HO4A: parameters claim more samples than the file holds");
     *recipe = in->tier[0] + PARAM_LEN;
     *recipe_len = P.recipe_len;
-    uint64_t L = P.frames, F = nframes(L);
+    uint64_t L = P.frames, F = nframes(L, P.hop);
+    const unsigned hop = P.hop;
     unsigned C = P.channels;
     out->channels = C;
     out->bits = P.bits;
     out->rate = P.rate;
     out->frames = L;
-    int32_t **q = alloc_planes(C, F * HOP), **x = alloc_planes(C, L), **r = NULL;
+    int32_t **q = alloc_planes(C, F * hop), **x = alloc_planes(C, L), **r = NULL;
     out->s = malloc((L * C != 0 ? L * C : 1) * sizeof *out->s);
     rc = HOLO_ENOMEM;
     if (!q || !x || !out->s)
