@@ -114,6 +114,8 @@ typedef struct holo_encode_opts {
     int level;                /* zstd level 1-19; 0 = default (HOLO_LEVEL_DEFAULT); HOLO_LEVEL_MAX:
                                  19 with long-distance matching and larger frames */
     uint32_t frame_size;      /* bytes per independently compressed frame, 0 = by level */
+    /* audio v4 (HO4A; holo(5)): codec_version 4 on a WAV; block_count = chunks (default 32) */
+    int compact;              /* only any half of the chunks protected: near FLAC size */
 } holo_encode_opts;
 
 #define HOLO_LEVEL_MAX 100

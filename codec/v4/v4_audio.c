@@ -923,6 +923,15 @@ done:
     return 0;
 }
 
+int v4a_peek_format(const uint8_t *tier0, size_t len, v4a_format *f)
+{
+    params P;
+    if (params_parse(tier0, len, &P, NULL))
+        return -1;
+    *f = (v4a_format){ .channels = P.channels, .bits = P.bits, .rate = P.rate, .frames = P.frames };
+    return 0;
+}
+
 void v4a_streams_free(v4a_streams *s)
 {
     for (unsigned t = 0; t < V4A_TIERS; t++) {

@@ -73,6 +73,13 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
 int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size_t *recipe_len,
                int *exact, holo_err *err);
 void v4a_streams_free(v4a_streams *s);
+/* The format tier 0 records (for info without decoding). */
+typedef struct v4a_format {
+    unsigned channels, bits;
+    uint32_t rate;
+    uint64_t frames;
+} v4a_format;
+int v4a_peek_format(const uint8_t *tier0, size_t len, v4a_format *f);
 void v4a_pcm_free(v4a_pcm *p);
 
 /* Layer SNRs (dB) the encoder aims at for tiers 0..2 and the chunk counts it uses (n = 32:

@@ -134,3 +134,70 @@ int v4a_decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, si
     v4a_streams_free(&s);
     return rc;
 }
+
+/* ---- the library's front door (encode.c, decode.c) -------------------------------------- */
+int holo_v4_audio_encode(const char *input, const char *tmpdir, const holo_encode_opts *o, holo_err *err)
+{
+    unsigned n = o->block_count ? o->block_count : 32;
+    if (o->chunk_kb > 0 || o->recovery > 0)     /* never silently ignored */
+        return holo_seterr(err, HOLO_EINVAL, "%s: %s has no meaning for audio v4 (HO4A); give the chunk count (-b)",
+                           input, o->chunk_kb > 0 ? "-k" : "--recovery");
+    if (n > V4C_MAX_CHUNKS)
+        return holo_seterr(err, HOLO_EINVAL, "%s: %u chunks; HO4A takes 1-255", input, n);
+    return v4a_encode_file(input, tmpdir, n, o->compact, err);
+}
+
+static void fill_info(const v4c_reader *r, const uint8_t *t0, size_t t0_len, holo_info *info)
+{
+    const v4c_hdr *h = v4c_header(r);
+    info->kind = HOLO_KIND_AUDIO;
+    info->version = 4;
+    info->block_count = h->n;
+    info->length = h->length;
+    info->chunks_present = v4c_present(r);
+    info->chunks_bad = v4c_skipped(r);
+    info->chunk_files = v4c_files(r);
+    info->chunk_bytes = v4c_bytes(r);
+    info->newest_mtime_ns = v4c_newest_mtime(r);
+    info->exact = v4c_present(r) == h->n;
+    v4a_format f;
+    if (t0 && v4a_peek_format(t0, t0_len, &f) == 0) {
+        info->channels = f.channels;
+        info->sample_rate = f.rate;
+        info->frames = f.frames > UINT32_MAX ? UINT32_MAX : (uint32_t)f.frames;
+    }
+}
+
+int holo_v4_audio_info(const char *dir, holo_info *info, holo_err *err)
+{
+    v4c_reader *r;
+    int rc = v4c_open(dir, NULL, 1, &r, err);
+    if (rc)
+        return rc;
+    const v4c_hdr *h = v4c_header(r);
+    if (memcmp(h->magic, "HO4A", 4) || h->ntiers != V4A_TIERS || h->m[0] != 1) {
+        v4c_close(r);
+        return holo_seterr(err, HOLO_EINVAL, "%s: not an HO4A chunk set", dir);
+    }
+    fill_info(r, v4c_m1(r, 0), h->S[0], info);
+    v4c_close(r);
+    return 0;
+}
+
+/* The decoded file is the WAV itself (out->bytes, info.length bytes): byte for byte the
+ * original with every chunk, the same layout with lossy samples otherwise. */
+int holo_v4_audio_decode(const char *dir, const holo_decode_opts *o, holo_decoded *out, holo_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = holo_v4_audio_info(dir, &out->info, err);
+    if (rc)
+        return rc;
+    size_t len;
+    int exact;
+    rc = v4a_decode_dir(dir, o, &out->bytes, &len, &exact, err);
+    if (rc)
+        return rc;
+    out->info.length = len;
+    out->info.exact = exact;
+    return 0;
+}

@@ -15,4 +15,9 @@ int v4a_encode_buffer(const uint8_t *buf, size_t len, const char *name, const ch
 int v4a_decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, size_t *out_len,
                    int *exact, holo_err *err);
 
+/* The front door's entry points (codec/encode.c, codec/decode.c). */
+int holo_v4_audio_encode(const char *input, const char *tmpdir, const holo_encode_opts *o, holo_err *err);
+int holo_v4_audio_info(const char *dir, holo_info *info, holo_err *err);
+int holo_v4_audio_decode(const char *dir, const holo_decode_opts *o, holo_decoded *out, holo_err *err);
+
 #endif
