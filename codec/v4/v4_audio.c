@@ -511,7 +511,7 @@ static int finish_stream(v4_enc *e, uint8_t **buf, size_t *len, size_t prefix_le
 }
 
 /* The frame length for the file: the one whose coefficients promise the fewest bits,
- * estimated as the sum of log2(1 + |X| / step) over every other frame. Returns 0 when out of
+ * estimated as the sum of log2(1 + |X| / step) over every fourth frame. Returns 0 when out of
  * memory. */
 static unsigned choose_hop(params *P, int32_t **x)
 {
@@ -527,7 +527,7 @@ static unsigned choose_hop(params *P, int32_t **x)
         uint64_t F = nframes(P->frames, hop);
         for (unsigned c = 0; c < P->channels; c++) {
             double inv = 1.0 / channel_step(P, c);
-            for (uint64_t f = 1; f < F; f += 2) {
+            for (uint64_t f = 1; f < F; f += 4) {
                 for (unsigned k = 0; k < 2 * hop; k++) {
                     uint64_t t = (f - 1) * hop + k;
                     xb[k] = t < P->frames ? x[c][t] : 0.0;
@@ -549,35 +549,58 @@ static unsigned choose_hop(params *P, int32_t **x)
 
 /* Forward MDCT and quantisation of every channel into q; efine collects the weighted error of
  * the quantisation itself. */
-static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double *efine)
+typedef struct analyse_job {
+    const params *P;
+    int32_t **x, **q;
+    uint64_t F;
+    unsigned side;
+    double efine;
+    int rc;
+} analyse_job;
+
+/* Channels side, side + 2, ... */
+static void *analyse_channels(void *arg)
 {
+    analyse_job *j = arg;
+    const params *P = j->P;
     const unsigned hop = P->hop;
     v4a_mdct m;
+    j->rc = -1;
     if (v4a_mdct_init(&m, hop))
-        return -1;
+        return NULL;
     double *xb = malloc(2 * hop * sizeof *xb), *X = malloc(hop * sizeof *X);
     if (!xb || !X) {
         free(xb); free(X); v4a_mdct_free(&m);
-        return -1;
+        return NULL;
     }
-    for (unsigned c = 0; c < P->channels; c++) {
+    for (unsigned c = j->side; c < P->channels; c += 2) {
         double step = channel_step(P, c), w = channel_weight(P, c);
-        for (uint64_t f = 0; f < F; f++) {
+        for (uint64_t f = 0; f < j->F; f++) {
             for (unsigned k = 0; k < 2 * hop; k++) {
                 uint64_t t = (f - 1) * hop + k;     /* wraps for f = 0, k < hop: outside */
-                xb[k] = f * hop + k >= hop && t < P->frames ? x[c][t] : 0.0;
+                xb[k] = f * hop + k >= hop && t < P->frames ? j->x[c][t] : 0.0;
             }
             v4a_mdct_forward(&m, xb, X);
             for (unsigned k = 0; k < hop; k++) {
                 double v = nearbyint(X[k] / step);
                 v = v > 1073741823.0 ? 1073741823.0 : v < -1073741823.0 ? -1073741823.0 : v;
-                q[c][f * hop + k] = (int32_t)v;
-                *efine += w * (X[k] - v * step) * (X[k] - v * step);
+                j->q[c][f * hop + k] = (int32_t)v;
+                j->efine += w * (X[k] - v * step) * (X[k] - v * step);
             }
         }
     }
     free(xb); free(X); v4a_mdct_free(&m);
-    return 0;
+    j->rc = 0;
+    return NULL;
+}
+
+static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double *efine)
+{
+    analyse_job jobs[2] = { { .P = P, .x = x, .q = q, .F = F, .side = 0 },
+                            { .P = P, .x = x, .q = q, .F = F, .side = 1 } };
+    run2(analyse_channels, &jobs[0], analyse_channels, &jobs[1]);
+    *efine = jobs[0].efine + jobs[1].efine;
+    return jobs[0].rc || jobs[1].rc ? -1 : 0;
 }
 
 /* The weighted error of refining qp towards q with step D, over every fstride-th frame. With
@@ -596,7 +619,9 @@ static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp
                 const int32_t *qt = q[c] + f * hop + b * BAND, *qb = qp[c] + f * hop + b * BAND;
                 int64_t e = 0;
                 for (unsigned j = 0; j < BAND; j++) {
-                    int64_t r = (int64_t)qt[j] - qb[j], d = r - round_div(r, D) * D;
+                    int64_t r = (int64_t)qt[j] - qb[j], d = r;
+                    if ((uint64_t)(r + D / 2) >= (uint64_t)D)  /* else the digit is 0: no division */
+                        d = r - round_div(r, D) * D;
                     e += d * d;
                 }
                 if (k)
@@ -628,8 +653,15 @@ static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp
         return 0;
     if (want <= 0)
         return 1;
-    unsigned sample = F >= 64 ? 4 : 1;
-    uint32_t lo = 1, hi = 1u << 30;   /* invariant: error(lo) meets the target or lo = 1 */
+    unsigned sample = F >= 512 ? 8 : F >= 64 ? 4 : 1;
+    int64_t most = 0;                 /* steps above 2 |q - qp| + 2 all give digits 0 */
+    for (unsigned c = 0; c < P->channels; c++)
+        for (uint64_t i = 0; i < F * P->hop; i++) {
+            int64_t r = (int64_t)q[c][i] - qp[c][i];
+            most = r > most ? r : -r > most ? -r : most;
+        }
+    uint32_t lo = 1, hi = (uint32_t)(2 * most + 2 < (1 << 30) ? 2 * most + 2 : 1 << 30);
+    /* invariant: error(lo) meets the target or lo = 1 */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (layer_error(P, q, qp, F, mid, n, k_shares, sample) <= want)
