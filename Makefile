@@ -120,6 +120,7 @@ deps:
 	command -v fusermount3 >/dev/null || missing="$$missing fuse3"; \
 	command -v prove >/dev/null || missing="$$missing perl"; \
 	command -v getfattr >/dev/null || missing="$$missing attr"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v cc >/dev/null || missing="$$missing gcc make"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
