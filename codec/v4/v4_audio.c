@@ -17,7 +17,7 @@
 
 /* ---- value coding on the binary range coder ---------------------------------------------- */
 typedef struct vmodel {
-    v4_prob zero, eg[33], mant[33];
+    v4_prob zero, sign, eg[33], mant[33];   /* sign: adaptive only to avoid the raw coder's division */
 } vmodel;
 
 #define VCTX 48
@@ -30,7 +30,7 @@ typedef struct layer_models {
 static void models_init(layer_models *lm)
 {
     for (unsigned c = 0; c < VCTX; c++) {
-        lm->v[c].zero = V4_PROB_INIT;
+        lm->v[c].zero = lm->v[c].sign = V4_PROB_INIT;
         for (unsigned i = 0; i < 33; i++)
             lm->v[c].eg[i] = lm->v[c].mant[i] = V4_PROB_INIT;
     }
@@ -60,7 +60,7 @@ static void put_val(v4_enc *e, vmodel *m, int64_t v)
     v4_enc_bit(e, &m->zero, v != 0);
     if (!v)
         return;
-    v4_enc_raw(e, v < 0, 1);
+    v4_enc_bit(e, &m->sign, v < 0);
     uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
     unsigned nb = bitlen(a);
     for (unsigned i = 1; i < nb; i++)
@@ -77,7 +77,7 @@ static int64_t get_val(v4_dec *d, vmodel *m)
 {
     if (!v4_dec_bit(d, &m->zero))
         return 0;
-    int neg = (int)v4_dec_raw(d, 1);
+    int neg = v4_dec_bit(d, &m->sign);
     unsigned nb = 1;
     while (nb < 32 && v4_dec_bit(d, &m->eg[nb]))
         nb++;
