@@ -692,7 +692,8 @@ typedef struct coder_job {
     const v4a_streams *in;            /* decoding: the input */
     const uint8_t *pre;               /* encoding, side 0: tier 0's parameters and recipe */
     size_t pre_len;
-    unsigned n, side, use_shares;
+    unsigned n, side, use_shares, have;
+    struct decode_sync *sync;         /* decoding */
     int rc;
 } coder_job;
 
@@ -767,27 +768,61 @@ static void *encode_worker(void *arg)
     return NULL;
 }
 
-/* Side s decodes the present shares i = s, s + 2, ...; side 1 also the remainder into r. */
+/* What the two decode workers share: the shares wait for the coarse layers (their context),
+ * then go to whichever worker is free. */
+typedef struct decode_sync {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int layers_done, layers_rc;
+    unsigned next;
+} decode_sync;
+
+static int next_share(decode_sync *s)
+{
+    pthread_mutex_lock(&s->mu);
+    while (!s->layers_done)
+        pthread_cond_wait(&s->cv, &s->mu);
+    int i = s->layers_rc ? -1 : (int)s->next++;
+    pthread_mutex_unlock(&s->mu);
+    return i;
+}
+
+/* Side 0 decodes the coarse layers, side 1 the remainder (independent of them) meanwhile;
+ * then both take U shares until none is left. */
 static void *decode_worker(void *arg)
 {
     coder_job *j = arg;
     const v4a_streams *in = j->in;
+    decode_sync *sy = j->sync;
     j->rc = -1;
-    for (unsigned i = j->side; j->use_shares && in->u && i < in->n; i += 2) {
-        if (!in->u[i])
-            continue;
-        v4_dec d;
-        v4_dec_init(&d, in->u[i], in->u_len[i]);
-        if (code_share(NULL, &d, j->P, i, in->n, NULL, j->qp, j->F))
-            return NULL;
-    }
-    if (j->side == 1 && j->r) {
+    if (j->side == 0) {
+        int rc = 0;
+        for (unsigned l = 0; l < j->have && !rc; l++) {
+            size_t off = l ? 0 : PARAM_LEN + j->P->recipe_len;
+            v4_dec d;
+            v4_dec_init(&d, in->tier[l] + off, in->tier_len[l] - off);
+            rc = code_layer(NULL, &d, j->P, l, NULL, j->qp, j->F);
+        }
+        pthread_mutex_lock(&sy->mu);
+        sy->layers_done = 1;
+        sy->layers_rc = rc;
+        pthread_cond_broadcast(&sy->cv);
+        pthread_mutex_unlock(&sy->mu);
+    } else if (j->r) {
         v4_dec d;
         v4_dec_init(&d, in->tier[3], in->tier_len[3]);
         if (code_remainder(NULL, &d, j->P->channels, j->L, j->r))
             return NULL;
     }
-    j->rc = 0;
+    for (int i; (i = next_share(sy)) >= 0 && (unsigned)i < in->n;) {
+        if (!j->use_shares || !in->u || !in->u[i])
+            continue;
+        v4_dec d;
+        v4_dec_init(&d, in->u[i], in->u_len[i]);
+        if (code_share(NULL, &d, j->P, (unsigned)i, in->n, NULL, j->qp, j->F))
+            return NULL;
+    }
+    j->rc = sy->layers_rc;
     return NULL;
 }
 
@@ -914,25 +949,25 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     if (!q || !x || !out->s)
         goto done;
     unsigned have = 0;
-    for (unsigned l = 0; l < V4A_LAYERS && in->tier[l]; l++, have++) {
-        size_t off = l ? 0 : PARAM_LEN + P.recipe_len;
-        v4_dec d;
-        v4_dec_init(&d, in->tier[l] + off, in->tier_len[l] - off);
-        if (code_layer(NULL, &d, &P, l, NULL, q, F))
-            goto done;
-    }
+    while (have < V4A_LAYERS && in->tier[have])
+        have++;
     unsigned shares = 0;
     for (unsigned i = 0; have == V4A_LAYERS && in->u && i < in->n; i++)
         shares += in->u[i] != NULL;
     *exact = have == V4A_LAYERS && shares == in->n && in->tier[3];
     if (*exact && !(r = alloc_planes(C, L)))
         goto done;
-    /* two workers: the shares split by parity, the remainder on the second; then the channels */
+    /* two workers: the layers, the remainder, then the shares; then the channels */
+    decode_sync sync = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
     coder_job jobs[2] = {
-        { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 0, .use_shares = have == V4A_LAYERS },
-        { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 1, .use_shares = have == V4A_LAYERS },
+        { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 0,
+          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
+        { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 1,
+          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
     };
     run2(decode_worker, &jobs[0], decode_worker, &jobs[1]);
+    pthread_mutex_destroy(&sync.mu);
+    pthread_cond_destroy(&sync.cv);
     if (jobs[0].rc || jobs[1].rc)
         goto done;
     run2(synth_worker, &jobs[0], synth_worker, &jobs[1]);
