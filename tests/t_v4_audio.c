@@ -218,6 +218,58 @@ static void wav_exact(void)
     ok(encode_to(dir, notwav, sizeof notwav - 1, 0, &e) == HOLO_EUNSUPPORTED, "float WAV refused: %s", e.msg);
 }
 
+static void put32be(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i)); }
+
+/* AIFF: COMM, an ANNO chunk, SSND with a nonzero offset, samples big-endian (8-bit signed). */
+static uint8_t *make_aiff(unsigned channels, unsigned bits, uint32_t frames, size_t *len)
+{
+    unsigned bps = bits / 8;
+    size_t data = (size_t)frames * channels * bps, o = 12;
+    uint8_t *b = calloc(1, 128 + data);
+    memcpy(b, "FORM\0\0\0\0AIFF", 12);
+    memcpy(b + o, "COMM\0\0\0\x12", 8);
+    b[o + 8] = 0; b[o + 9] = (uint8_t)channels;
+    put32be(b + o + 10, frames);
+    b[o + 14] = 0; b[o + 15] = (uint8_t)bits;
+    memcpy(b + o + 16, "\x40\x0e\xac\x44\0\0\0\0\0\0", 10);       /* 44100 */
+    o += 26;
+    memcpy(b + o, "ANNO\x05\0\0\0holo\0\0", 14);                 /* odd length, pad byte */
+    b[o + 7] = 5;
+    memset(b + o + 4, 0, 3);
+    o += 14;
+    memcpy(b + o, "SSND", 4);
+    put32be(b + o + 4, (uint32_t)(data + 8 + 4));
+    put32be(b + o + 8, 4);                                     /* offset: 4 bytes before the samples */
+    memcpy(b + o + 16, "skip", 4);
+    o += 20;
+    for (size_t i = 0; i < data; i++)
+        b[o + i] = (uint8_t)(i % bps == 0 ? (uint8_t)(int8_t)(90 * sin(i * 0.01)) : rnd32());
+    o += data;
+    put32be(b + 4, (uint32_t)(o - 8));
+    *len = o;
+    return b;
+}
+
+static void aiff_exact(void)
+{
+    const unsigned fmts[][2] = { { 2, 16 }, { 1, 8 }, { 3, 24 } };
+    for (unsigned i = 0; i < 3; i++) {
+        size_t len, blen = 0;
+        uint8_t *a = make_aiff(fmts[i][0], fmts[i][1], 2501, &len), *back = NULL, all[32];
+        char dir[512];
+        tap_pathf(dir, sizeof dir, "%s/a%u.aiff.holo", root, i);
+        holo_err e = { 0 };
+        int exact = 0;
+        memset(all, 1, sizeof all);
+        if (!ok(encode_to(dir, a, len, 0, &e) == 0, "AIFF %u ch %u-bit encodes", fmts[i][0], fmts[i][1]))
+            diag("%s", e.msg);
+        ok(decode_subset(dir, all, &back, &blen, &exact, &e) == 0 && exact && blen == len && !memcmp(back, a, len),
+           "... and comes back byte for byte");
+        free(back);
+        free(a);
+    }
+}
+
 /* Hostile parameters: every byte of tier 0's head flipped in turn decodes or fails cleanly. */
 static void hostile(void)
 {
@@ -334,6 +386,7 @@ int main(void)
     mkdir(root, 0777);
     signals();
     wav_exact();
+    aiff_exact();
     hostile();
     guarantees("speech_en", "en",
                "Move and store media over links that lose data. Every chunk holds a coarse view of "
