@@ -23,7 +23,7 @@
 
 static const char *usage_text =
     "usage: holo encode [-b BLOCKS | -k KB] [--codec-version 1|2|3|4] [--mode auto|image|audio|binary]\n"
-    "                   [--coarse-side N] [--coarse-frames N] [--level 1-19|max] [--frame-kb KB] [-j THREADS] [-o DIR] INPUT\n"
+    "                   [--coarse-side N] [--coarse-frames N] [--level 1-19|max] [--frame-kb KB] [--compact] [-j THREADS] [-o DIR] INPUT\n"
     "                   (images default to v4; -k, --coarse-side, --zlib-level, --recovery select v2)\n"
     "       holo decode [-o OUTPUT] [--strict] [--partial] [--max-chunks N] [--prefer-gain] [-j THREADS]\n"
     "                   [--max-pixels N] [--max-output BYTES] DIR\n"
@@ -97,7 +97,7 @@ static int not_a_dir(const char *dir)
 /* ---- encode ------------------------------------------------------------------------------ */
 enum { O_CV = 256, O_MODE, O_SIDE, O_FRAMES, O_QUALITY, O_BLOCKSIZE, O_MODEL, O_NFFT, O_HOP,
        O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON,
-       O_MAXPIX, O_MAXOUT, O_LEVEL, O_PARTIAL, O_VERIFY, O_FRAMEKB };
+       O_MAXPIX, O_MAXOUT, O_LEVEL, O_PARTIAL, O_VERIFY, O_FRAMEKB, O_COMPACT };
 
 /* --max-pixels / --max-output, shared by decode and info; 2 (usage error) on a bad value. */
 static int limit_opt(int c, const char *arg, holo_decode_opts *o)
@@ -206,6 +206,7 @@ static int cmd_encode(int argc, char **argv)
         { "lossy", no_argument, 0, O_LOSSY }, { "psnr", required_argument, 0, O_PSNR },
         { "bytes", required_argument, 0, O_BYTES }, { "zlib-level", required_argument, 0, O_ZLEVEL },
         { "level", required_argument, 0, O_LEVEL }, { "frame-kb", required_argument, 0, O_FRAMEKB },
+        { "compact", no_argument, 0, O_COMPACT },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
     long v;
@@ -239,6 +240,7 @@ static int cmd_encode(int argc, char **argv)
             else o.level = (int)v;
             break;
         case O_FRAMEKB: if ((v = num(optarg, 65536)) < 4) return usage("--frame-kb must be 4-65536"); o.frame_size = (uint32_t)v * 1024; break;
+        case O_COMPACT: o.compact = 1; break;   /* audio v4 (HO4A) */
         case 'h': fputs(usage_text, stdout); return 0;
         default: {
             int r = encode_option(c, &o, &given);

@@ -93,11 +93,13 @@ int holo_chunk_parse(const uint8_t *buf, size_t len, const char *name, holo_chun
         if (h->length == 0 || h->length > HOLO_MAX_BINARY || h->prefix_len > h->length)
             return holo_seterr(err, HOLO_EINVAL, "%s: bad binary length %llu (prefix %u)", name,
                                (unsigned long long)h->length, h->prefix_len);
-    } else if (!memcmp(buf, "HO4B", 4) || !memcmp(buf, "HO4J", 4)) {   /* the v4 container */
+    } else if (!memcmp(buf, "HO4B", 4) || !memcmp(buf, "HO4J", 4) ||
+               !memcmp(buf, "HO4A", 4)) {   /* the shared v4 container */
         v4c_hdr v;
         int rc = v4c_hdr_parse(buf, len, 0, name, &v, err);
         if (rc) return rc;
-        h->kind = buf[3] == 'J' ? HOLO_KIND_IMAGE : HOLO_KIND_BINARY;   /* HO4J: a JPEG */
+        h->kind = buf[3] == 'J' ? HOLO_KIND_IMAGE : buf[3] == 'A' ? HOLO_KIND_AUDIO
+                                                                 : HOLO_KIND_BINARY;
         h->version = 4;
         h->block_count = v.n;
         h->block_id = v.id;

@@ -2,6 +2,7 @@
  * it to that codec. */
 #include "internal.h"
 #include "hopk.h"
+#include "v4_audio_file.h"
 #include "recovery.h"
 #include "v4_binary.h"
 #include "v4_jpeg.h"
@@ -26,7 +27,7 @@ void holo_decoded_free(holo_decoded *d)
     memset(d, 0, sizeof *d);
 }
 
-typedef enum { FAM_NONE, FAM_IMAGE12, FAM_AUDIO12, FAM_BINARY, FAM_IMAGE3, FAM_AUDIO3, FAM_V4, FAM_BIN4, FAM_JPEG4 } family;
+typedef enum { FAM_NONE, FAM_IMAGE12, FAM_AUDIO12, FAM_BINARY, FAM_IMAGE3, FAM_AUDIO3, FAM_V4, FAM_BIN4, FAM_JPEG4, FAM_AUD4 } family;
 
 static family family_of(const uint8_t *b, ssize_t n)
 {
@@ -35,6 +36,7 @@ static family family_of(const uint8_t *b, ssize_t n)
     if (n >= 5 && !memcmp(b, "HOBI", 4) && b[4] >= 1 && b[4] <= 2) return FAM_BINARY;
     if (n >= 4 && !memcmp(b, "HO4B", 4)) return FAM_BIN4;
     if (n >= 4 && !memcmp(b, "HO4J", 4)) return FAM_JPEG4;
+    if (n >= 4 && !memcmp(b, "HO4A", 4)) return FAM_AUD4;
     if (n > 0 && holo_v4_probe(b, (size_t)n)) return FAM_V4;
     return FAM_NONE;
 }
@@ -87,6 +89,7 @@ int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *ou
     case FAM_V4: rc = holo_v4_decode(&l, o, out, err); break;
     case FAM_BIN4: rc = holo_v4_binary_decode(dir, o, out, err); break;
     case FAM_JPEG4: rc = holo_v4_jpeg_decode(dir, o, out, err); break;
+    case FAM_AUD4: rc = holo_v4_audio_decode(dir, o, out, err); break;
     default: rc = holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid chunk found", dir);
     }
     holo_chunklist_free(&l);
@@ -197,6 +200,10 @@ int holo_info_dir_opts(const char *dir, const holo_decode_opts *o, holo_info *in
     if (fam == FAM_BIN4 || fam == FAM_JPEG4) {
         holo_chunklist_free(&l);
         return fam == FAM_BIN4 ? holo_v4_binary_info(dir, info, err) : holo_v4_jpeg_info(dir, info, err);
+    }
+    if (fam == FAM_AUD4) {
+        holo_chunklist_free(&l);
+        return holo_v4_audio_info(dir, info, err);
     }
     peeked *p = calloc(l.n ? l.n : 1, sizeof *p);
     if (!p) { holo_chunklist_free(&l); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); }

@@ -1,6 +1,7 @@
 /* encode.c — holo_encode_file: pick the mode and codec, encode into a temporary directory,
  * then swap it in under the final name. */
 #include "internal.h"
+#include "v4_audio_file.h"
 #include "v4_binary.h"
 #include "v4_jpeg.h"
 #include <errno.h>
@@ -109,8 +110,13 @@ static int encode_into(const char *input, const char *tmp, holo_kind mode,
         if (v == 4) return holo_v4_encode(input, tmp, o, err);
         return holo_image12_encode(input, tmp, o, err);
     }
-    if (v == 4)   /* v4 is an image codec: audio keeps the reference's lossless v2 */
-        v = 2;
+    if (v == 4) {   /* HO4A; a WAV it cannot rebuild byte for byte is stored as a binary */
+        int rc = holo_v4_audio_encode(input, tmp, o, err);
+        if (rc != HOLO_EUNSUPPORTED) return rc;
+        holo_encode_opts ob = *o;
+        ob.block_count = 0;
+        return holo_v4_binary_encode(input, tmp, &ob, err);
+    }
     holo_encode_opts o2 = *o;
     o2.codec_version = v;
     return holo_audio12_encode(input, tmp, &o2, err);

@@ -125,6 +125,8 @@ typedef struct holo_encode_opts {
      * own coefficients (the exact file back from all chunks) instead of HOV4; one HO4J cannot
      * rebuild exactly is coded as HOV4. The holo CLI sets it for an explicit --codec-version 4. */
     int keep_jpeg;
+    /* audio v4 (HO4A; holo(5)): codec_version 4 on a WAV; block_count = chunks (default 32) */
+    int compact;              /* only any half of the chunks protected: near FLAC size */
 } holo_encode_opts;
 
 #define HOLO_LEVEL_MAX 100

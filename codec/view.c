@@ -38,6 +38,8 @@ uint64_t holo_view_size(const holo_info *info, holo_view v)
         if (v == HOLO_VIEW_PPM) return holo_ppm_size(info->width, info->height);
         return 0;
     case HOLO_KIND_AUDIO:
+        if (info->version == 4)
+            return v == HOLO_VIEW_WAV ? info->length : 0;
         return v == HOLO_VIEW_WAV ? holo_wav_size(info->channels, info->frames) : 0;
     case HOLO_KIND_BINARY:
         return v == HOLO_VIEW_RAW ? info->length : 0;
@@ -56,6 +58,13 @@ int holo_view_render(const holo_decoded *d, holo_view v, uint8_t **buf, size_t *
     if (in->kind == HOLO_KIND_AUDIO) {
         if (v != HOLO_VIEW_WAV)
             return holo_seterr(err, HOLO_EINVAL, "audio can only be written as WAV");
+        if (in->version == 4 && d->bytes) {   /* HO4A decodes to the WAV file itself */
+            if (!(*buf = malloc(in->length ? (size_t)in->length : 1)))
+                return holo_seterr(err, HOLO_ENOMEM, "wav: out of memory");
+            memcpy(*buf, d->bytes, (size_t)in->length);
+            *len = (size_t)in->length;
+            return 0;
+        }
         if (in->frames && !d->samples) return holo_seterr(err, HOLO_EINVAL, "wav: no samples");
         return holo_wav_render(d->samples, in->channels, in->sample_rate, in->frames, buf, len, err);
     }

@@ -6,7 +6,7 @@
 # usage error (exit 2, nothing written) with an explicit --codec-version 4; v4-only options
 # (--lossy, --psnr, --bytes) are refused with another version or beside a v2-only option.
 . "$(dirname "$0")/lib.sh"
-plan 54
+plan 55
 
 holo="$HOLO_BIN/holo"
 psnr="$HOLO_TOOLS/psnr"
@@ -68,7 +68,7 @@ done
 run "$holo" encode --codec-version 3 -o v3.holo img.png
 like "$rc $(info1 v3.holo)" "0 image, codec v3," "--codec-version 3 still works"
 run "$holo" encode --codec-version 4 -o v4.holo snd.wav
-is "$rc:$(magic v4.holo)" "0:HOAU" "--codec-version 4 on audio keeps v2 (v4 is an image codec)"
+is "$rc:$(magic v4.holo)" "0:HO4A" "--codec-version 4 on audio writes HO4A"
 rm -rf v3.holo v4.holo
 
 # ---- v1/v2-only options without a version select v2 -------------------------------------
@@ -93,7 +93,8 @@ for opt in "-k 1" "--coarse-side 8" "--zlib-level 9" "--recovery 0.25" "-b 300";
 done
 clean; ok $? "the refused encodes wrote nothing"
 run "$holo" encode --codec-version 4 -k 1 -o k.holo snd.wav
-is "$rc:$(magic k.holo)" "0:HOAU" "--codec-version 4 -k on audio is fine: -k applies to the v2 audio"
+is "$rc" "1" "--codec-version 4 -k on audio: refused (HO4A takes -b)"
+like "$err" "-k has no meaning for audio v4" "... naming -k"
 rm -rf k.holo
 
 # ---- v4-only options ----------------------------------------------------------------------

@@ -106,7 +106,8 @@ int main(void)
     o.codec_version = 2;
     is_int(encode_version(png, "v2.holo", &o, magic), 2, "PNG with codec_version 2: v2");
     o.codec_version = 4;
-    is_int(encode_version(wav, "aud4.holo", &o, magic), 2, "WAV with codec_version 4: v2 (v4 is an image codec)");
+    is_int(encode_version(wav, "aud4.holo", &o, magic), 4, "WAV with codec_version 4: v4");
+    is_str(magic, "HO4A", "... HO4A chunks");
     o.codec_version = 5;
     holo_err e = {0};
     char dir[512];

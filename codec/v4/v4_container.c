@@ -266,6 +266,7 @@ struct v4c_reader {
     char dir[PATH_MAX];
     v4c_hdr hdr;
     int fd[V4C_MAX_CHUNKS];           /* -1: absent */
+    uint32_t u_len[V4C_MAX_CHUNKS], crc_rows[V4C_MAX_CHUNKS];
     unsigned present, skipped, files;
     uint64_t bytes;
     int64_t newest_mtime_ns;
@@ -377,6 +378,8 @@ int v4c_open(const char *dir, const holo_decode_opts *o, int verify_m1, v4c_read
         } else {
             if (!r->present) r->hdr = c->h;
             r->fd[c->h.id] = c->fd;
+            r->u_len[c->h.id] = c->h.u_len;
+            r->crc_rows[c->h.id] = c->h.crc_rows;
             r->present++;
             r->bytes += c->size;
             if (c->mtime_ns > r->newest_mtime_ns) r->newest_mtime_ns = c->mtime_ns;
@@ -528,4 +531,31 @@ int v4c_check_rows(const v4c_reader *r, unsigned id, holo_err *err)
     if (!rc && crc != h.crc_rows)
         rc = holo_seterr(err, HOLO_EINVAL, "%s: chunk %u fails its CRC: its rows are corrupt", r->dir, id);
     return rc;
+}
+
+int v4c_read_u(const v4c_reader *r, unsigned id, uint8_t **u, uint32_t *len, holo_err *err)
+{
+    *u = NULL;
+    *len = 0;
+    if (id >= V4C_MAX_CHUNKS || r->fd[id] < 0)
+        return holo_seterr(err, HOLO_EINVAL, "%s: chunk %u is not present", r->dir, id);
+    uint64_t rows = 0;
+    for (unsigned t = 0; t < r->hdr.ntiers; t++)
+        rows += v4c_row_len(&r->hdr, t);
+    uint64_t body = rows + r->u_len[id];
+    uint8_t *b = malloc(body ? body : 1);
+    if (!b)
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", r->dir);
+    if (pread_all(r->fd[id], b, body, V4C_HDR_LEN)) {
+        free(b);
+        return holo_seterr_sys(err, errno, "%s: chunk %u", r->dir, id);
+    }
+    if (crc_update((uint32_t)crc32(0L, Z_NULL, 0), b, body) != r->crc_rows[id]) {
+        free(b);
+        return holo_seterr(err, HOLO_EINVAL, "%s: chunk %u fails its CRC", r->dir, id);
+    }
+    memmove(b, b + rows, r->u_len[id]);
+    *u = b;
+    *len = r->u_len[id];
+    return 0;
 }

@@ -231,6 +231,9 @@ int v4c_readable(const v4c_reader *r, unsigned t, uint64_t off, uint64_t len);
 #define V4C_NO_AVOID 0xFFFFu
 /* Read chunk id whole (rows and U) through its crc_rows: 0, HOLO_EINVAL when it differs. */
 int v4c_check_rows(const v4c_reader *r, unsigned id, holo_err *err);
+/* Chunk id's U share (malloc'd into *u), after checking the CRC of the chunk's rows and U;
+ * HOLO_EINVAL when the chunk fails it. Reads the chunk whole: for codecs with small chunks. */
+int v4c_read_u(const v4c_reader *r, unsigned id, uint8_t **u, uint32_t *len, holo_err *err);
 int v4c_read(const v4c_reader *r, unsigned t, uint64_t off, void *buf, size_t len,
              unsigned avoid, holo_err *err);
 

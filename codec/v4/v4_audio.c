@@ -1,0 +1,1021 @@
+/* v4_audio.c — the HO4A codec core (layout in v4_audio.h and holo(5) "HO4A"). */
+#include "v4_audio.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "v4_container.h"
+
+#define HOP_MIN 256u                  /* MDCT coefficients per frame: 256 (speech, transients) */
+#define HOP_MAX 1024u                 /* to 1024 (tonal music), chosen per file */
+#define BAND 16u                      /* coefficients per band (zero flags) and per U tile */
+#define PARAM_LEN 40u
+#define DELTA_FINE 2.5                /* the lossless quantiser step (sample units; measured 2-3 best) */
+
+/* ---- value coding on the binary range coder ---------------------------------------------- */
+typedef struct vmodel {
+    v4_prob zero, sign, eg[33], mant[33];   /* sign: adaptive only to avoid the raw coder's division */
+} vmodel;
+
+#define VCTX 48
+typedef struct layer_models {
+    vmodel v[VCTX];
+    v4_prob nb[128];                  /* bit tree for the band count of a frame */
+    v4_prob bandnz[16];
+} layer_models;
+
+static void models_init(layer_models *lm)
+{
+    for (unsigned c = 0; c < VCTX; c++) {
+        lm->v[c].zero = lm->v[c].sign = V4_PROB_INIT;
+        for (unsigned i = 0; i < 33; i++)
+            lm->v[c].eg[i] = lm->v[c].mant[i] = V4_PROB_INIT;
+    }
+    for (unsigned i = 0; i < 128; i++)
+        lm->nb[i] = V4_PROB_INIT;
+    for (unsigned i = 0; i < 16; i++)
+        lm->bandnz[i] = V4_PROB_INIT;
+}
+
+static unsigned bitlen(uint64_t a) { return a ? 64u - (unsigned)__builtin_clzll(a) : 0; }
+
+/* Two independent jobs on two cores: b on a new thread (inline when none can start), a here. */
+typedef void *(*job_fn)(void *);
+static void run2(job_fn fa, void *a, job_fn fb, void *b)
+{
+    pthread_t th;
+    int started = pthread_create(&th, NULL, fb, b) == 0;
+    fa(a);
+    if (started)
+        pthread_join(th, NULL);
+    else
+        fb(b);
+}
+
+static void put_val(v4_enc *e, vmodel *m, int64_t v)
+{
+    v4_enc_bit(e, &m->zero, v != 0);
+    if (!v)
+        return;
+    v4_enc_bit(e, &m->sign, v < 0);
+    uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
+    unsigned nb = bitlen(a);
+    for (unsigned i = 1; i < nb; i++)
+        v4_enc_bit(e, &m->eg[i], 1);
+    if (nb < 32)
+        v4_enc_bit(e, &m->eg[nb], 0);
+    if (nb >= 2)
+        v4_enc_bit(e, &m->mant[nb], (int)(a >> (nb - 2) & 1));
+    if (nb >= 3)
+        v4_enc_raw(e, (uint32_t)(a & ((1u << (nb - 2)) - 1)), (int)nb - 2);
+}
+
+static int64_t get_val(v4_dec *d, vmodel *m)
+{
+    if (!v4_dec_bit(d, &m->zero))
+        return 0;
+    int neg = v4_dec_bit(d, &m->sign);
+    unsigned nb = 1;
+    while (nb < 32 && v4_dec_bit(d, &m->eg[nb]))
+        nb++;
+    uint64_t a = 1;
+    if (nb >= 2)
+        a = 2 | (uint64_t)v4_dec_bit(d, &m->mant[nb]);
+    if (nb >= 3)
+        a = a << (nb - 2) | v4_dec_raw(d, (int)nb - 2);
+    return neg ? -(int64_t)a : (int64_t)a;
+}
+
+static void put_tree(v4_enc *e, v4_prob *tree, unsigned v, unsigned bits)
+{
+    unsigned node = 1;
+    for (unsigned i = bits; i-- > 0;) {
+        int b = (int)(v >> i & 1);
+        v4_enc_bit(e, &tree[node], b);
+        node = node * 2 + (unsigned)b;
+    }
+}
+
+static unsigned get_tree(v4_dec *d, v4_prob *tree, unsigned bits)
+{
+    unsigned node = 1;
+    for (unsigned i = 0; i < bits; i++)
+        node = node * 2 + (unsigned)v4_dec_bit(d, &tree[node]);
+    return node - (1u << bits);
+}
+
+/* ---- layers: successive refinement of q with steps D_0 > D_1 > D_2 > 1 ------------------- */
+/* floor((v + floor(D / 2)) / D): v rounded to the nearest multiple of D, in multiples. */
+static int64_t round_div(int64_t v, int64_t D)
+{
+    int64_t t = v + D / 2;
+    return t >= 0 ? t / D : -((-t + D - 1) / D);
+}
+
+/* Context class from a neighbourhood magnitude estimate and the parent state. */
+static unsigned vctx(uint64_t est, unsigned parent)
+{
+    unsigned e = bitlen(est);
+    return (e > 15 ? 15 : e) * 3 + parent;
+}
+
+static uint64_t mag(int64_t v) { return v < 0 ? (uint64_t)-v : (uint64_t)v; }
+
+/* ---- parameters (the head of tier 0) ------------------------------------------------------ */
+typedef struct params {
+    unsigned channels, bits, ms, hop;
+    uint32_t rate;
+    uint64_t frames;
+    uint32_t step[V4A_LAYERS];        /* layer steps in units of the fine step; 0: empty */
+    uint32_t recipe_len;
+} params;
+
+static double channel_step(const params *p, unsigned c)
+{
+    /* mid/side: an error e_M costs 2 e_M^2 in L/R, e_S costs e_S^2 / 2; equal weighted noise
+     * means a finer mid step */
+    if (p->ms && c == 0)
+        return DELTA_FINE * sqrt(0.5);
+    if (p->ms && c == 1)
+        return DELTA_FINE * sqrt(2.0);
+    return DELTA_FINE;
+}
+
+static double channel_weight(const params *p, unsigned c)
+{
+    return p->ms && c < 2 ? (c == 0 ? 2.0 : 0.5) : 1.0;
+}
+
+static uint64_t nframes(uint64_t samples, unsigned hop) { return (samples + hop - 1) / hop + 1; }
+
+static void params_emit(const params *p, uint8_t *b)
+{
+    memset(b, 0, PARAM_LEN);
+    memcpy(b, "A4", 2);
+    b[2] = 1;                         /* revision */
+    b[3] = (uint8_t)p->channels;
+    b[4] = (uint8_t)p->bits;
+    b[5] = (uint8_t)p->ms;
+    b[6] = (uint8_t)bitlen(p->hop - 1);
+    holo_wr32(b + 8, p->rate);
+    holo_wr32(b + 12, (uint32_t)(p->frames >> 32));
+    holo_wr32(b + 16, (uint32_t)p->frames);
+    for (unsigned l = 0; l < V4A_LAYERS; l++)
+        holo_wr32(b + 20 + 4 * l, p->step[l]);
+    holo_wr32(b + 32, p->recipe_len);
+}
+
+static int params_parse(const uint8_t *b, size_t len, params *p, holo_err *err)
+{
+    if (len < PARAM_LEN || memcmp(b, "A4", 2) || b[2] != 1)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: bad parameter block");
+    p->channels = b[3];
+    p->hop = b[6] < 16 ? 1u << b[6] : 0;
+    p->bits = b[4];
+    p->ms = b[5];
+    p->rate = holo_rd32(b + 8);
+    p->frames = (uint64_t)holo_rd32(b + 12) << 32 | holo_rd32(b + 16);
+    for (unsigned l = 0; l < V4A_LAYERS; l++)
+        p->step[l] = holo_rd32(b + 20 + 4 * l);
+    p->recipe_len = holo_rd32(b + 32);
+    if (p->channels < 1 || p->channels > V4A_MAX_CHANNELS || (p->bits != 8 && p->bits != 16 && p->bits != 24)
+        || p->ms > 1 || (p->ms && p->channels < 2) || b[6] < bitlen(HOP_MIN - 1) || b[6] > bitlen(HOP_MAX - 1))
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: bad format parameters");
+    if (p->frames * p->channels > V4A_MAX_SAMPLES || p->frames > V4A_MAX_SAMPLES)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: %llu samples exceed the cap",
+                           (unsigned long long)p->frames);
+    for (unsigned l = 0; l < V4A_LAYERS; l++)
+        if (p->step[l] > (1u << 31))
+            return holo_seterr(err, HOLO_EINVAL, "HO4A: bad layer steps");
+    if (p->recipe_len > len - PARAM_LEN)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: recipe longer than tier 0");
+    return 0;
+}
+
+void v4a_targets(unsigned n, int compact, double snr[V4A_LAYERS], unsigned m[V4A_TIERS])
+{
+    unsigned m1 = n / 8 ? n / 8 : 1, m2 = n / 2 ? n / 2 : 1;
+    m[0] = 1;
+    m[1] = m1;
+    m[2] = m2;
+    m[3] = n;
+    if (compact) {
+        snr[0] = snr[1] = 0;          /* 0: the layer stays empty */
+        snr[2] = 20.5;
+    } else {
+        snr[0] = 3.5;
+        snr[1] = 12.5;
+        snr[2] = 30.5;
+    }
+}
+
+/* ---- shared per-channel views --------------------------------------------------------- */
+/* The unified tile order of U: tile t = (frame * channels + channel) * (hop / BAND) + band goes to
+ * chunk floor(frac(t * golden) * n), which spreads every chunk's tiles evenly over time and
+ * frequency. */
+static unsigned tile_chunk(uint64_t t, unsigned n)
+{
+    uint32_t h = (uint32_t)(t * 2654435769u);
+    return (unsigned)(((uint64_t)h * n) >> 32);
+}
+
+/* Code one coarse layer (0..2) of every frame and channel. enc or dec is non-NULL. q holds
+ * the coefficients (encoder only), qp what the layers so far give (both; updated here). */
+static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_t *const *q,
+                      int32_t *const *qp, uint64_t F)
+{
+    const unsigned hop = p->hop, nbands = hop / BAND;
+    int64_t D = p->step[l];
+    if (D == 0)
+        return 0;
+    layer_models *lm = malloc(sizeof *lm);
+    int64_t *prev = calloc((size_t)p->channels * hop, sizeof *prev);
+    uint8_t *prevnz = calloc((size_t)p->channels * nbands, 1);
+    int64_t *cur = malloc(hop * sizeof *cur);
+    if (!lm || !prev || !prevnz || !cur) {
+        free(lm); free(prev); free(prevnz); free(cur);
+        return -1;
+    }
+    models_init(lm);
+    for (uint64_t f = 0; f < F; f++)
+        for (unsigned c = 0; c < p->channels; c++) {
+            int32_t *qf = qp[c] + f * hop;
+            const int32_t *qt = enc ? q[c] + f * hop : NULL;
+            int64_t *pv = prev + (size_t)c * hop;
+            uint8_t *pnz = prevnz + (size_t)c * nbands;
+            unsigned nb = 0;
+            if (enc) {
+                for (unsigned k = 0; k < hop; k++) {
+                    cur[k] = round_div((int64_t)qt[k] - qf[k], D);
+                    if (cur[k])
+                        nb = k / BAND + 1;
+                }
+                put_tree(enc, lm->nb, nb, 7);
+            } else {
+                nb = get_tree(dec, lm->nb, 7);
+                if (nb > nbands)
+                    nb = nbands;      /* damaged stream */
+                memset(cur, 0, hop * sizeof *cur);
+            }
+            for (unsigned b = 0; b < nbands; b++) {
+                int nz = 0;
+                if (b < nb) {
+                    int parent = 0;
+                    for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
+                        parent |= qf[k] != 0;
+                    unsigned cx = (unsigned)pnz[b] | (b && pnz[b - 1]) << 1 | (unsigned)parent << 2;
+                    if (b + 1 == nb)
+                        nz = 1;
+                    else if (enc) {
+                        for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
+                            nz |= cur[k] != 0;
+                        v4_enc_bit(enc, &lm->bandnz[cx], nz);
+                    } else
+                        nz = v4_dec_bit(dec, &lm->bandnz[cx]);
+                }
+                pnz[b] = (uint8_t)nz;
+                if (!nz)
+                    continue;
+                for (unsigned k = b * BAND; k < (b + 1) * BAND; k++) {
+                    uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0)
+                                 + 2 * mag(pv[k]) + (k ? mag(pv[k - 1]) : 0) + (k + 1 < hop ? mag(pv[k + 1]) : 0);
+                    /* parent: what the coarser layers already say about this coefficient */
+                    unsigned par = qf[k] != 0;
+                    vmodel *m = &lm->v[vctx(est, par)];
+                    if (enc)
+                        put_val(enc, m, cur[k]);
+                    else
+                        cur[k] = get_val(dec, m);
+                }
+            }
+            for (unsigned k = 0; k < hop; k++) {
+                pv[k] = cur[k];
+                if (cur[k]) {
+                    int64_t v = qf[k] + cur[k] * D;
+                    qf[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
+                }
+            }
+        }
+    free(lm); free(prev); free(prevnz); free(cur);
+    return 0;
+}
+
+/* The finest layer (q minus the three coarse layers) of the tiles of chunk i, in U share i. Decoding adds the
+ * digits of a tile after the tile, so the parent context (the tiers' value) stays the same for
+ * encoder and decoder whatever other chunks were applied. */
+static int code_share(v4_enc *enc, v4_dec *dec, const params *p, unsigned i, unsigned n,
+                      int32_t *const *q, int32_t *const *qp, uint64_t F)
+{
+    const unsigned hop = p->hop, nbands = hop / BAND;
+    layer_models *lm = malloc(sizeof *lm);
+    if (!lm)
+        return -1;
+    models_init(lm);
+    int64_t cur[BAND];
+    uint64_t t = 0;
+    for (uint64_t f = 0; f < F; f++)
+        for (unsigned c = 0; c < p->channels; c++)
+            for (unsigned b = 0; b < nbands; b++, t++) {
+                if (tile_chunk(t, n) != i)
+                    continue;
+                int32_t *qb = qp[c] + f * hop + b * BAND;
+                const int32_t *qt = enc ? q[c] + f * hop + b * BAND : NULL;
+                unsigned par[BAND], any = 0;
+                for (unsigned k = 0; k < BAND; k++) {
+                    par[k] = qb[k] != 0 ? 2 : 0;
+                    any |= par[k];
+                }
+                for (unsigned k = 0; k < BAND; k++)
+                    if (!par[k] && ((k && par[k - 1] == 2) || (k + 1 < BAND && par[k + 1] == 2)))
+                        par[k] = 1;
+                int nz = 0;
+                if (enc) {
+                    for (unsigned k = 0; k < BAND; k++)
+                        nz |= (cur[k] = (int64_t)qt[k] - qb[k]) != 0;
+                    v4_enc_bit(enc, &lm->bandnz[any ? 1 : 0], nz);
+                } else
+                    nz = v4_dec_bit(dec, &lm->bandnz[any ? 1 : 0]);
+                if (!nz)
+                    continue;
+                for (unsigned k = 0; k < BAND; k++) {
+                    uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
+                    vmodel *m = &lm->v[vctx(est, par[k])];
+                    if (enc)
+                        put_val(enc, m, cur[k]);
+                    else
+                        cur[k] = get_val(dec, m);
+                }
+                if (dec)
+                    for (unsigned k = 0; k < BAND; k++) {
+                        int64_t v = qb[k] + cur[k];
+                        qb[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
+                    }
+            }
+    free(lm);
+    return 0;
+}
+
+/* The exact remainder, channel after channel, each value in the context of the last three. */
+static int code_remainder(v4_enc *enc, v4_dec *dec, unsigned channels, uint64_t L, int32_t **r)
+{
+    layer_models *lm = malloc(sizeof *lm);
+    if (!lm)
+        return -1;
+    models_init(lm);
+    for (unsigned c = 0; c < channels; c++) {
+        uint64_t a1 = 0, a2 = 0, a3 = 0;
+        for (uint64_t t = 0; t < L; t++) {
+            vmodel *m = &lm->v[vctx(2 * a1 + a2 + a3, 0)];
+            if (enc)
+                put_val(enc, m, r[c][t]);
+            else {
+                int64_t v = get_val(dec, m);
+                r[c][t] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
+            }
+            a3 = a2;
+            a2 = a1;
+            a1 = mag(r[c][t]);
+        }
+    }
+    free(lm);
+    return 0;
+}
+
+/* Rounded inverse MDCT of channel coefficients q (F frames) into y (L samples). */
+static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, double step, int32_t *y)
+{
+    const unsigned hop = m->N;
+    double *X = malloc(hop * sizeof *X), *yy = malloc(2 * hop * sizeof *yy), *ola = calloc(2 * hop, sizeof *ola);
+    if (!X || !yy || !ola) {
+        free(X); free(yy); free(ola);
+        return -1;
+    }
+    for (uint64_t f = 0; f < F; f++) {
+        int any = 0;
+        for (unsigned k = 0; k < hop; k++)
+            any |= (X[k] = q[f * hop + k] * step) != 0;
+        if (any) {
+            v4a_mdct_inverse(m, X, yy);
+            for (unsigned k = 0; k < 2 * hop; k++)
+                ola[k] += yy[k];
+        }
+        /* samples [(f - 1) hop, f hop) are final now */
+        for (unsigned k = 0; k < hop; k++) {
+            uint64_t t = (f - 1) * hop + k;
+            if (f >= 1 && t < L) {
+                double v = nearbyint(ola[k]);
+                y[t] = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
+            }
+        }
+        memmove(ola, ola + hop, hop * sizeof *ola);
+        memset(ola + hop, 0, hop * sizeof *ola);
+    }
+    free(X); free(yy); free(ola);
+    return 0;
+}
+
+/* Interleaved samples <-> per-channel signals with mid/side on channels 0 and 1:
+ * s = L - R, m = R + floor(s / 2) (reversible in integers). */
+static void to_channels(const v4a_pcm *p, int ms, int32_t **x)
+{
+    unsigned C = p->channels;
+    for (uint64_t t = 0; t < p->frames; t++)
+        for (unsigned c = 0; c < C; c++)
+            x[c][t] = p->s[t * C + c];
+    if (ms)
+        for (uint64_t t = 0; t < p->frames; t++) {
+            int32_t s = x[0][t] - x[1][t];
+            x[0][t] = x[1][t] + (s >> 1);
+            x[1][t] = s;
+        }
+}
+
+static int32_t clamp_bits(int64_t v, unsigned bits)
+{
+    int64_t hi = ((int64_t)1 << (bits - 1)) - 1, lo = -hi - 1;
+    return (int32_t)(v > hi ? hi : v < lo ? lo : v);
+}
+
+static void from_channels(int32_t **x, int ms, v4a_pcm *p)
+{
+    unsigned C = p->channels;
+    for (uint64_t t = 0; t < p->frames; t++) {
+        int64_t v[V4A_MAX_CHANNELS];
+        for (unsigned c = 0; c < C; c++)
+            v[c] = x[c][t];
+        if (ms) {
+            int64_t r = v[0] - (v[1] >> 1);
+            v[0] = v[1] + r;
+            v[1] = r;
+        }
+        for (unsigned c = 0; c < C; c++)
+            p->s[t * C + c] = clamp_bits(v[c], p->bits);
+    }
+}
+
+static int32_t **alloc_planes(unsigned C, uint64_t len)
+{
+    int32_t **x = calloc(C, sizeof *x);
+    if (!x)
+        return NULL;
+    for (unsigned c = 0; c < C; c++)
+        if (!(x[c] = calloc(len ? len : 1, sizeof **x))) {
+            for (unsigned j = 0; j < c; j++)
+                free(x[j]);
+            free(x);
+            return NULL;
+        }
+    return x;
+}
+
+static void free_planes(int32_t **x, unsigned C)
+{
+    if (!x)
+        return;
+    for (unsigned c = 0; c < C; c++)
+        free(x[c]);
+    free(x);
+}
+
+/* Mid/side when it shrinks the product of the channel energies (the coding gain). */
+static int want_ms(const v4a_pcm *p)
+{
+    if (p->channels < 2)
+        return 0;
+    double el = 0, er = 0, em = 0, es = 0;
+    for (uint64_t t = 0; t < p->frames; t++) {
+        double l = p->s[t * p->channels], r = p->s[t * p->channels + 1], s = l - r, m = r + s / 2;
+        el += l * l; er += r * r; em += m * m; es += s * s;
+    }
+    /* weighted as the quantiser weighs them: 2 e_M^2 + e_S^2 / 2 */
+    return (em + 1) * (es + 1) < 0.9 * (el + 1) * (er + 1);
+}
+
+static int finish_stream(v4_enc *e, uint8_t **buf, size_t *len, size_t prefix_len, const uint8_t *prefix)
+{
+    if (v4_enc_finish(e))
+        return -1;
+    uint8_t *b = malloc(prefix_len + e->len + 1);
+    if (!b)
+        return -1;
+    if (prefix_len)
+        memcpy(b, prefix, prefix_len);
+    if (e->len)
+        memcpy(b + prefix_len, e->buf, e->len);
+    *buf = b;
+    *len = prefix_len + e->len;
+    return 0;
+}
+
+/* The frame length for the file: the one whose coefficients promise the fewest bits,
+ * estimated as the sum of log2(1 + |X| / step) over every fourth frame. Returns 0 when out of
+ * memory. */
+static unsigned choose_hop(params *P, int32_t **x)
+{
+    double best = 0;
+    unsigned best_hop = 0;
+    for (unsigned hop = HOP_MIN; hop <= HOP_MAX; hop *= 4) {
+        v4a_mdct m;
+        double *xb = malloc(2 * hop * sizeof *xb), *X = malloc(hop * sizeof *X), cost = 0;
+        if (!xb || !X || v4a_mdct_init(&m, hop)) {
+            free(xb); free(X);
+            return 0;
+        }
+        uint64_t F = nframes(P->frames, hop);
+        for (unsigned c = 0; c < P->channels; c++) {
+            double inv = 1.0 / channel_step(P, c);
+            for (uint64_t f = 1; f < F; f += 4) {
+                for (unsigned k = 0; k < 2 * hop; k++) {
+                    uint64_t t = (f - 1) * hop + k;
+                    xb[k] = t < P->frames ? x[c][t] : 0.0;
+                }
+                v4a_mdct_forward(&m, xb, X);
+                for (unsigned k = 0; k < hop; k++)
+                    cost += log2(1 + fabs(X[k]) * inv);
+            }
+        }
+        v4a_mdct_free(&m);
+        free(xb); free(X);
+        if (!best_hop || cost < best) {
+            best = cost;
+            best_hop = hop;
+        }
+    }
+    return best_hop;
+}
+
+/* Forward MDCT and quantisation of every channel into q; efine collects the weighted error of
+ * the quantisation itself. */
+typedef struct analyse_job {
+    const params *P;
+    int32_t **x, **q;
+    uint64_t F;
+    unsigned side;
+    double efine;
+    int rc;
+} analyse_job;
+
+/* Channels side, side + 2, ... */
+static void *analyse_channels(void *arg)
+{
+    analyse_job *j = arg;
+    const params *P = j->P;
+    const unsigned hop = P->hop;
+    v4a_mdct m;
+    j->rc = -1;
+    if (v4a_mdct_init(&m, hop))
+        return NULL;
+    double *xb = malloc(2 * hop * sizeof *xb), *X = malloc(hop * sizeof *X);
+    if (!xb || !X) {
+        free(xb); free(X); v4a_mdct_free(&m);
+        return NULL;
+    }
+    for (unsigned c = j->side; c < P->channels; c += 2) {
+        double step = channel_step(P, c), w = channel_weight(P, c);
+        for (uint64_t f = 0; f < j->F; f++) {
+            for (unsigned k = 0; k < 2 * hop; k++) {
+                uint64_t t = (f - 1) * hop + k;     /* wraps for f = 0, k < hop: outside */
+                xb[k] = f * hop + k >= hop && t < P->frames ? j->x[c][t] : 0.0;
+            }
+            v4a_mdct_forward(&m, xb, X);
+            for (unsigned k = 0; k < hop; k++) {
+                double v = nearbyint(X[k] / step);
+                v = v > 1073741823.0 ? 1073741823.0 : v < -1073741823.0 ? -1073741823.0 : v;
+                j->q[c][f * hop + k] = (int32_t)v;
+                j->efine += w * (X[k] - v * step) * (X[k] - v * step);
+            }
+        }
+    }
+    free(xb); free(X); v4a_mdct_free(&m);
+    j->rc = 0;
+    return NULL;
+}
+
+static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double *efine)
+{
+    analyse_job jobs[2] = { { .P = P, .x = x, .q = q, .F = F, .side = 0 },
+                            { .P = P, .x = x, .q = q, .F = F, .side = 1 } };
+    run2(analyse_channels, &jobs[0], analyse_channels, &jobs[1]);
+    *efine = jobs[0].efine + jobs[1].efine;
+    return jobs[0].rc || jobs[1].rc ? -1 : 0;
+}
+
+/* The weighted error of refining qp towards q with step D, over every fstride-th frame. With
+ * k > 0, only k of the n chunks' U shares are there, the worst k: the shares refine disjoint
+ * tiles to q exactly, so each removes its tiles' error, and the worst k remove least. */
+static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
+                          int64_t D, unsigned n, unsigned k, unsigned fstride)
+{
+    const unsigned hop = P->hop, nbands = hop / BAND;
+    double per[V4C_MAX_CHUNKS] = { 0 }, total = 0;
+    for (uint64_t f = 0; f < F; f += fstride)
+        for (unsigned c = 0; c < P->channels; c++) {
+            double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c) * fstride;
+            uint64_t t = (f * P->channels + c) * nbands;
+            for (unsigned b = 0; b < nbands; b++, t++) {
+                const int32_t *qt = q[c] + f * hop + b * BAND, *qb = qp[c] + f * hop + b * BAND;
+                int64_t e = 0;
+                for (unsigned j = 0; j < BAND; j++) {
+                    int64_t r = (int64_t)qt[j] - qb[j], d = r;
+                    if ((uint64_t)(r + D / 2) >= (uint64_t)D)  /* else the digit is 0: no division */
+                        d = r - round_div(r, D) * D;
+                    e += d * d;
+                }
+                if (k)
+                    per[tile_chunk(t, n)] += ws * (double)e;
+                total += ws * (double)e;
+            }
+        }
+    if (!k)
+        return total;
+    for (unsigned i = 1; i < n; i++)                 /* insertion sort, ascending */
+        for (unsigned j = i; j > 0 && per[j] < per[j - 1]; j--) {
+            double tmp = per[j];
+            per[j] = per[j - 1];
+            per[j - 1] = tmp;
+        }
+    for (unsigned i = 0; i < k && i < n; i++)
+        total -= per[i];
+    return total > 0 ? total : 0;
+}
+
+/* The largest step whose refinement of qp reaches `snr` dB (with the worst k_shares U shares
+ * when k_shares > 0). The error falls with D, though not strictly: a binary search on every
+ * fourth frame, then steps down until the whole signal meets the target. */
+static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
+                          double ex, double efine, double snr, unsigned n, unsigned k_shares)
+{
+    double want = ex / pow(10, snr / 10) - efine;
+    if (snr <= 0 || ex <= 0)
+        return 0;
+    if (want <= 0)
+        return 1;
+    unsigned sample = F >= 512 ? 8 : F >= 64 ? 4 : 1;
+    int64_t most = 0;                 /* steps above 2 |q - qp| + 2 all give digits 0 */
+    for (unsigned c = 0; c < P->channels; c++)
+        for (uint64_t i = 0; i < F * P->hop; i++) {
+            int64_t r = (int64_t)q[c][i] - qp[c][i];
+            most = r > most ? r : -r > most ? -r : most;
+        }
+    uint32_t lo = 1, hi = (uint32_t)(2 * most + 2 < (1 << 30) ? 2 * most + 2 : 1 << 30);
+    /* invariant: error(lo) meets the target or lo = 1 */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (layer_error(P, q, qp, F, mid, n, k_shares, sample) <= want)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    while (lo > 1 && layer_error(P, q, qp, F, lo, n, k_shares, 1) > want)
+        lo = lo - (lo + 31) / 32;
+    return lo;
+}
+
+static void apply_step(const params *P, int32_t *const *q, int32_t **qp, uint64_t count, int64_t D)
+{
+    for (unsigned c = 0; c < P->channels && D; c++)
+        for (uint64_t i = 0; i < count; i++) {
+            int64_t r = (int64_t)q[c][i] - qp[c][i];
+            qp[c][i] = (int32_t)(qp[c][i] + round_div(r, D) * D);
+        }
+}
+
+/* The work of one of the two threads of an encode or decode. */
+typedef struct coder_job {
+    const params *P;
+    uint64_t F, L;
+    int32_t **q, **qp, **x, **r;      /* target, partial (layers so far), signal, remainder */
+    v4a_streams *s;                   /* encoding: the output */
+    const v4a_streams *in;            /* decoding: the input */
+    const uint8_t *pre;               /* encoding, side 0: tier 0's parameters and recipe */
+    size_t pre_len;
+    unsigned n, side, use_shares, have;
+    struct decode_sync *sync;         /* decoding */
+    int rc;
+} coder_job;
+
+static int encode_shares(coder_job *j)
+{
+    v4a_streams *s = j->s;
+    for (unsigned i = j->side; i < s->n; i += 2) {
+        v4_enc e;
+        v4_enc_init(&e);
+        size_t len = 0;
+        int bad = code_share(&e, NULL, j->P, i, s->n, j->q, j->qp, j->F) || e.oom ||
+                  finish_stream(&e, &s->u[i], &len, 0, NULL);
+        v4_enc_free(&e);
+        if (bad || len > V4C_MAX_U)
+            return -1;
+        s->u_len[i] = (uint32_t)len;
+    }
+    return 0;
+}
+
+/* Side 0: the coarse layers (on a zeroed copy of the partial, rebuilt layer by layer as the
+ * decoder will), then its shares. Side 1: the remainder (the samples minus the rounded
+ * synthesis of every layer, as the decoder makes it), then its shares. The shares see the
+ * partial after all coarse layers, as the decoder's do. */
+static void *encode_worker(void *arg)
+{
+    coder_job *j = arg;
+    const unsigned hop = j->P->hop;
+    const params *P = j->P;
+    unsigned C = P->channels;
+    j->rc = -1;
+    if (j->side == 0) {
+        int32_t **qp0 = alloc_planes(C, j->F * hop);
+        if (!qp0)
+            return NULL;
+        for (unsigned l = 0; l < V4A_LAYERS; l++) {
+            v4_enc e;
+            v4_enc_init(&e);
+            int bad = code_layer(&e, NULL, P, l, j->q, qp0, j->F) || e.oom ||
+                      finish_stream(&e, &j->s->tier[l], &j->s->tier_len[l], l ? 0 : j->pre_len, j->pre);
+            v4_enc_free(&e);
+            if (bad) {
+                free_planes(qp0, C);
+                return NULL;
+            }
+        }
+        free_planes(qp0, C);
+    } else {
+        v4a_mdct m;
+        int32_t *y = malloc((j->L ? j->L : 1) * sizeof *y);
+        if (!y || v4a_mdct_init(&m, hop)) {
+            free(y);
+            return NULL;
+        }
+        int bad = 0;
+        for (unsigned c = 0; c < C && !bad; c++) {
+            bad = synthesise(&m, j->q[c], j->F, j->L, channel_step(P, c), y);
+            for (uint64_t t = 0; t < j->L; t++)
+                j->x[c][t] -= y[t];
+        }
+        v4a_mdct_free(&m);
+        free(y);
+        v4_enc e;
+        v4_enc_init(&e);
+        bad = bad || code_remainder(&e, NULL, C, j->L, j->x) || e.oom ||
+              finish_stream(&e, &j->s->tier[3], &j->s->tier_len[3], 0, NULL);
+        v4_enc_free(&e);
+        if (bad)
+            return NULL;
+    }
+    j->rc = encode_shares(j);
+    return NULL;
+}
+
+/* What the two decode workers share: the shares wait for the coarse layers (their context),
+ * then go to whichever worker is free. */
+typedef struct decode_sync {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int layers_done, layers_rc;
+    unsigned next;
+} decode_sync;
+
+static int next_share(decode_sync *s)
+{
+    pthread_mutex_lock(&s->mu);
+    while (!s->layers_done)
+        pthread_cond_wait(&s->cv, &s->mu);
+    int i = s->layers_rc ? -1 : (int)s->next++;
+    pthread_mutex_unlock(&s->mu);
+    return i;
+}
+
+/* Side 0 decodes the coarse layers, side 1 the remainder (independent of them) meanwhile;
+ * then both take U shares until none is left. */
+static void *decode_worker(void *arg)
+{
+    coder_job *j = arg;
+    const v4a_streams *in = j->in;
+    decode_sync *sy = j->sync;
+    j->rc = -1;
+    if (j->side == 0) {
+        int rc = 0;
+        for (unsigned l = 0; l < j->have && !rc; l++) {
+            size_t off = l ? 0 : PARAM_LEN + j->P->recipe_len;
+            v4_dec d;
+            v4_dec_init(&d, in->tier[l] + off, in->tier_len[l] - off);
+            rc = code_layer(NULL, &d, j->P, l, NULL, j->qp, j->F);
+        }
+        pthread_mutex_lock(&sy->mu);
+        sy->layers_done = 1;
+        sy->layers_rc = rc;
+        pthread_cond_broadcast(&sy->cv);
+        pthread_mutex_unlock(&sy->mu);
+    } else if (j->r) {
+        v4_dec d;
+        v4_dec_init(&d, in->tier[3], in->tier_len[3]);
+        if (code_remainder(NULL, &d, j->P->channels, j->L, j->r))
+            return NULL;
+    }
+    for (int i; (i = next_share(sy)) >= 0 && (unsigned)i < in->n;) {
+        if (!j->use_shares || !in->u || !in->u[i])
+            continue;
+        v4_dec d;
+        v4_dec_init(&d, in->u[i], in->u_len[i]);
+        if (code_share(NULL, &d, j->P, (unsigned)i, in->n, NULL, j->qp, j->F))
+            return NULL;
+    }
+    j->rc = sy->layers_rc;
+    return NULL;
+}
+
+/* Side s synthesises channels s, s + 2, ... */
+static void *synth_worker(void *arg)
+{
+    coder_job *j = arg;
+    const unsigned hop = j->P->hop;
+    v4a_mdct m;
+    j->rc = -1;
+    if (v4a_mdct_init(&m, hop))
+        return NULL;
+    for (unsigned c = j->side; c < j->P->channels; c += 2)
+        if (synthesise(&m, j->qp[c], j->F, j->L, channel_step(j->P, c), j->x[c])) {
+            v4a_mdct_free(&m);
+            return NULL;
+        }
+    v4a_mdct_free(&m);
+    j->rc = 0;
+    return NULL;
+}
+
+int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const v4a_opts *o,
+               v4a_streams *out, holo_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (p->channels < 1 || p->channels > V4A_MAX_CHANNELS || (p->bits != 8 && p->bits != 16 && p->bits != 24))
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: %u channels of %u bits not supported", p->channels, p->bits);
+    if (p->frames * p->channels > V4A_MAX_SAMPLES)
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: too many samples");
+    if (o->n < 1 || o->n > V4C_MAX_CHUNKS)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: chunk count %u out of range", o->n);
+    if (recipe_len > (1u << 24))
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: %zu bytes around the samples", recipe_len);
+    params P = { .channels = p->channels, .bits = p->bits, .rate = p->rate, .frames = p->frames,
+                 .recipe_len = (uint32_t)recipe_len };
+    P.ms = (unsigned)want_ms(p);
+    double snr[V4A_LAYERS];
+    v4a_targets(o->n, o->compact, snr, out->m);
+    out->n = o->n;
+    out->max_pcm_bytes = p->frames * p->channels * (p->bits / 8);
+    uint64_t L = p->frames, F = 0;
+    unsigned C = p->channels;
+    int32_t **x = alloc_planes(C, L), **q = NULL, **qp = NULL;
+    double efine = 0, ex = 0;
+    int rc = HOLO_ENOMEM;
+    if (!x)
+        goto done;
+    to_channels(p, (int)P.ms, x);
+    for (uint64_t i = 0; i < L * C; i++)
+        ex += (double)p->s[i] * p->s[i];
+    if (!(P.hop = choose_hop(&P, x)))
+        goto done;
+    F = nframes(L, P.hop);
+    q = alloc_planes(C, F * P.hop);
+    qp = alloc_planes(C, F * P.hop);
+    if (!q || !qp)
+        goto done;
+    if (analyse(&P, x, F, q, &efine))
+        goto done;
+    /* each layer: the coarsest step that meets its SNR (0 dB target: the layer is empty) */
+    for (unsigned l = 0; l < V4A_LAYERS; l++) {
+        /* the last coarse layer is decoded with at least m2 chunks' U shares */
+        unsigned shares = l + 1 == V4A_LAYERS ? out->m[l] : 0;
+        P.step[l] = pick_step(&P, q, qp, F, ex, efine, snr[l], o->n, shares);
+        apply_step(&P, q, qp, F * P.hop, P.step[l]);
+    }
+    uint8_t *pre = malloc(PARAM_LEN + recipe_len + 1);
+    out->u = calloc(o->n, sizeof *out->u);
+    out->u_len = calloc(o->n, sizeof *out->u_len);
+    if (!pre || !out->u || !out->u_len) {
+        free(pre);
+        goto done;
+    }
+    params_emit(&P, pre);
+    if (recipe_len)
+        memcpy(pre + PARAM_LEN, recipe, recipe_len);
+    /* two workers: the coarse layers and half the shares; the remainder and the other half */
+    coder_job jobs[2] = {
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .pre = pre, .pre_len = PARAM_LEN + recipe_len, .side = 0 },
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1 },
+    };
+    run2(encode_worker, &jobs[0], encode_worker, &jobs[1]);
+    free(pre);
+    if (jobs[0].rc || jobs[1].rc)
+        goto done;
+    rc = 0;
+done:
+    free_planes(x, C);
+    free_planes(q, C);
+    free_planes(qp, C);
+    if (rc) {
+        v4a_streams_free(out);
+        return holo_seterr(err, rc, "HO4A: out of memory");
+    }
+    return 0;
+}
+
+int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size_t *recipe_len,
+               int *exact, holo_err *err)
+{
+    memset(out, 0, sizeof *out);
+    *exact = 0;
+    params P;
+    if (!in->tier[0])
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: no parameters");
+    int rc = params_parse(in->tier[0], in->tier_len[0], &P, err);
+    if (rc)
+        return rc;
+    if (P.frames * P.channels * (P.bits / 8) > in->max_pcm_bytes)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: parameters claim more samples than the file holds");
+    *recipe = in->tier[0] + PARAM_LEN;
+    *recipe_len = P.recipe_len;
+    uint64_t L = P.frames, F = nframes(L, P.hop);
+    const unsigned hop = P.hop;
+    unsigned C = P.channels;
+    out->channels = C;
+    out->bits = P.bits;
+    out->rate = P.rate;
+    out->frames = L;
+    int32_t **q = alloc_planes(C, F * hop), **x = alloc_planes(C, L), **r = NULL;
+    out->s = malloc((L * C != 0 ? L * C : 1) * sizeof *out->s);
+    rc = HOLO_ENOMEM;
+    if (!q || !x || !out->s)
+        goto done;
+    unsigned have = 0;
+    while (have < V4A_LAYERS && in->tier[have])
+        have++;
+    unsigned shares = 0;
+    for (unsigned i = 0; have == V4A_LAYERS && in->u && i < in->n; i++)
+        shares += in->u[i] != NULL;
+    *exact = have == V4A_LAYERS && shares == in->n && in->tier[3];
+    if (*exact && !(r = alloc_planes(C, L)))
+        goto done;
+    /* two workers: the layers, the remainder, then the shares; then the channels */
+    decode_sync sync = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+    coder_job jobs[2] = {
+        { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 0,
+          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
+        { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 1,
+          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
+    };
+    run2(decode_worker, &jobs[0], decode_worker, &jobs[1]);
+    pthread_mutex_destroy(&sync.mu);
+    pthread_cond_destroy(&sync.cv);
+    if (jobs[0].rc || jobs[1].rc)
+        goto done;
+    run2(synth_worker, &jobs[0], synth_worker, &jobs[1]);
+    if (jobs[0].rc || jobs[1].rc)
+        goto done;
+    if (*exact)
+        for (unsigned c = 0; c < C; c++)
+            for (uint64_t t = 0; t < L; t++)
+                x[c][t] = (int32_t)((int64_t)x[c][t] + r[c][t]);
+    from_channels(x, (int)P.ms, out);
+    rc = 0;
+done:
+    free_planes(q, C);
+    free_planes(x, C);
+    free_planes(r, C);
+    if (rc) {
+        v4a_pcm_free(out);
+        return holo_seterr(err, rc, "HO4A: out of memory");
+    }
+    return 0;
+}
+
+int v4a_peek_format(const uint8_t *tier0, size_t len, v4a_format *f)
+{
+    params P;
+    if (params_parse(tier0, len, &P, NULL))
+        return -1;
+    *f = (v4a_format){ .channels = P.channels, .bits = P.bits, .rate = P.rate, .frames = P.frames };
+    return 0;
+}
+
+void v4a_streams_free(v4a_streams *s)
+{
+    for (unsigned t = 0; t < V4A_TIERS; t++) {
+        free(s->tier[t]);
+        s->tier[t] = NULL;
+    }
+    if (s->u)
+        for (unsigned i = 0; i < s->n; i++)
+            free(s->u[i]);
+    free(s->u);
+    free(s->u_len);
+    s->u = NULL;
+    s->u_len = NULL;
+}
+
+void v4a_pcm_free(v4a_pcm *p)
+{
+    free(p->s);
+    p->s = NULL;
+}
