@@ -4,7 +4,8 @@
  *   holo decode photo.png.holo       -> photo_recon.png (from whatever chunks are present)
  *   holo info photo.png.holo         -> kind, geometry, chunks present/missing
  *
- * Exit status: 0 ok, 1 failure (one line on stderr naming the file), 2 usage. */
+ * Exit status: 0 ok, 1 failure (one line on stderr naming the file), 2 usage, 3 decode
+ * --partial wrote a binary v4 file with missing ranges zero-filled. */
 #include "holo.h"
 #include "hopk.h"
 #include "stack.h"
@@ -17,13 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static const char *usage_text =
     "usage: holo encode [-b BLOCKS | -k KB] [--codec-version 1|2|3|4] [--mode auto|image|audio|binary]\n"
-    "                   [--coarse-side N] [--coarse-frames N] [-j THREADS] [-o DIR] INPUT\n"
+    "                   [--coarse-side N] [--coarse-frames N] [--level 1-19|max] [--frame-kb KB] [-j THREADS] [-o DIR] INPUT\n"
     "                   (images default to v4; -k, --coarse-side, --zlib-level, --recovery select v2)\n"
-    "       holo decode [-o OUTPUT] [--strict] [--max-chunks N] [--prefer-gain] [-j THREADS] DIR\n"
-    "       holo info [--json] DIR\n"
+    "       holo decode [-o OUTPUT] [--strict] [--partial] [--max-chunks N] [--prefer-gain] [-j THREADS] DIR\n"
+    "       holo info [--json] [--verify] DIR\n"
     "       holo pack [-b BLOCKS | -k KB] [--coarse-side N] [--coarse-frames N] -o OUT.holo FILE...\n"
     "       holo unpack [-o DIR] [--max-chunks N] IN.holo\n"
     "       holo stack [-b BLOCKS | -k KB] [--codec-version V] -o OUT.holo FRAME...\n"
@@ -76,7 +79,8 @@ static int not_a_dir(const char *dir)
 
 /* ---- encode ------------------------------------------------------------------------------ */
 enum { O_CV = 256, O_MODE, O_SIDE, O_FRAMES, O_QUALITY, O_BLOCKSIZE, O_MODEL, O_NFFT, O_HOP,
-       O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON };
+       O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON,
+       O_LEVEL, O_PARTIAL, O_VERIFY, O_FRAMEKB };
 
 /* Options that pick or need one image format. Under the automatic choice (no --codec-version)
  * an image is written as v4, unless one of the V12 options is given: they only mean something
@@ -173,6 +177,7 @@ static int cmd_encode(int argc, char **argv)
         { "hop", required_argument, 0, O_HOP }, { "recovery", required_argument, 0, O_RECOVERY },
         { "lossy", no_argument, 0, O_LOSSY }, { "psnr", required_argument, 0, O_PSNR },
         { "bytes", required_argument, 0, O_BYTES }, { "zlib-level", required_argument, 0, O_ZLEVEL },
+        { "level", required_argument, 0, O_LEVEL }, { "frame-kb", required_argument, 0, O_FRAMEKB },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
     long v;
@@ -200,6 +205,12 @@ static int cmd_encode(int argc, char **argv)
         case O_PSNR: o.target_psnr = strtod(optarg, NULL); o.lossy = 1; if (o.target_psnr <= 0) return usage("--psnr needs dB > 0"); given |= G_PSNR; break;
         case O_BYTES: if ((v = num(optarg, LONG_MAX)) < 1) return usage("--bytes needs a size"); o.target_bytes = (uint64_t)v; o.lossy = 1; given |= G_BYTES; break;
         case O_ZLEVEL: if ((v = num(optarg, 9)) < 1) return usage("--zlib-level must be 1-9"); o.zlib_level = (int)v; given |= G_ZLEVEL; break;
+        case O_LEVEL:   /* binary v4: zstd level, or max */
+            if (!strcmp(optarg, "max")) o.level = HOLO_LEVEL_MAX;
+            else if ((v = num(optarg, 19)) < 1) return usage("--level must be 1-19 or max");
+            else o.level = (int)v;
+            break;
+        case O_FRAMEKB: if ((v = num(optarg, 65536)) < 4) return usage("--frame-kb must be 4-65536"); o.frame_size = (uint32_t)v * 1024; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: {
             int r = encode_option(c, &o, &given);
@@ -247,6 +258,64 @@ static int default_output(const char *dir, holo_kind kind, char *out, size_t out
     return w < 0 || (size_t)w >= outsz ? -1 : 0;
 }
 
+/* Binary v4: stream the file frame by frame into a temporary name, renamed when complete.
+ * Holes are an error, or with --partial zero-filled, listed on stderr, exit 3. */
+static int decode_stream(const char *dir, const holo_decode_opts *o, const char *out, int partial)
+{
+    holo_err e;
+    holo_stream *s = holo_stream_open(dir, o, &e);
+    if (!s) return fail(&e);
+    holo_stream_info si;
+    holo_stream_stat(s, &si);
+    if (si.hole_bytes && !partial) {
+        holo_range first;
+        holo_stream_holes(s, &first, 1);
+        fprintf(stderr, "holo: %s: bytes %llu-%llu are missing (%u of %u chunks present, %u needed); "
+                "--partial writes the rest\n", dir, (unsigned long long)first.off,
+                (unsigned long long)(first.off + first.len - 1), si.chunks_present, si.n, si.k);
+        holo_stream_close(s);
+        return 1;
+    }
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", out) >= (int)sizeof tmp) { holo_stream_close(s); return usage("path too long"); }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); holo_stream_close(s); return 1; }
+    FILE *f = fdopen(fd, "wb");
+    size_t unit = si.frame_size ? si.frame_size : 1;
+    uint8_t *buf = malloc(unit);
+    int rc = f && buf ? 0 : 1, holes = 0;
+    if (rc) fprintf(stderr, "holo: %s: out of memory\n", out);
+    for (uint64_t off = 0; !rc && off < si.size; off += unit) {
+        int64_t got = holo_stream_read(s, off, buf, unit, &e);
+        if (got == HOLO_EHOLE && partial) {   /* frames are the unit of holes */
+            got = (int64_t)(si.size - off < unit ? si.size - off : unit);
+            memset(buf, 0, (size_t)got);
+            holes = 1;
+        }
+        if (got < 0) { rc = fail(&e); break; }
+        if (fwrite(buf, 1, (size_t)got, f) != (size_t)got) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); rc = 1; }
+    }
+    free(buf);
+    if (f && (fflush(f) || fsync(fileno(f))) && !rc) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); rc = 1; }
+    if (f) fclose(f); else close(fd);
+    if (!rc) fchmodat(AT_FDCWD, tmp, 0644, 0);
+    if (!rc && rename(tmp, out) < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); rc = 1; }
+    if (rc) unlink(tmp);
+    if (!rc && holes) {
+        size_t n = holo_stream_holes(s, NULL, 0);
+        holo_range *r = calloc(n ? n : 1, sizeof *r);
+        if (r) holo_stream_holes(s, r, n);
+        fprintf(stderr, "holo: %s: wrote %s with %zu missing range%s zero-filled:\n", dir, out, n, n == 1 ? "" : "s");
+        for (size_t i = 0; r && i < n; i++)
+            fprintf(stderr, "holo:   bytes %llu-%llu\n", (unsigned long long)r[i].off,
+                    (unsigned long long)(r[i].off + r[i].len - 1));
+        free(r);
+        rc = 3;
+    }
+    holo_stream_close(s);
+    return rc;
+}
+
 static int cmd_decode(int argc, char **argv)
 {
     holo_decode_opts o;
@@ -257,14 +326,16 @@ static int cmd_decode(int argc, char **argv)
         { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
         { "strict", no_argument, 0, O_STRICT }, { "max-chunks", required_argument, 0, O_MAX },
         { "prefer-gain", no_argument, 0, O_GAIN }, { "no-recovery", no_argument, 0, O_NOREC },
+        { "partial", no_argument, 0, O_PARTIAL },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    int c;
+    int c, partial = 0;
     long v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:j:h", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case O_STRICT: o.strict = 1; break;
+        case O_PARTIAL: partial = 1; break;
         case O_MAX: if ((v = num(optarg, 1L << 30)) < 1) return usage("--max-chunks needs a positive count"); o.max_chunks = (uint32_t)v; break;
         case O_GAIN: o.prefer_gain = 1; break;
         case O_NOREC: o.no_recovery = 1; break;
@@ -277,6 +348,12 @@ static int cmd_decode(int argc, char **argv)
     const char *dir = argv[optind];
     holo_err e;
     if (!is_dir(dir)) return not_a_dir(dir);
+    holo_info hi;
+    if (holo_info_dir(dir, &hi, NULL) == 0 && hi.kind == HOLO_KIND_BINARY && hi.version == 4) {
+        char bdef[PATH_MAX];
+        if (!out && default_output(dir, hi.kind, bdef, sizeof bdef) < 0) return usage("path too long");
+        return decode_stream(dir, &o, out ? out : bdef, partial);
+    }
     holo_decoded d;
     if (holo_decode_dir(dir, &o, &d, &e)) return fail(&e);
     char def[PATH_MAX];
@@ -450,14 +527,41 @@ static int info_container(const char *dir)
 }
 
 /* ---- info -------------------------------------------------------------------------------- */
+static int info_binary4(const char *dir, int verify)
+{
+    holo_err e;
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    o.warn = warn_cb;
+    holo_stream *s = holo_stream_open(dir, &o, &e);
+    if (!s) return fail(&e);
+    int vrc = verify ? holo_stream_verify(s, &e) : 0;
+    holo_stream_info si;
+    holo_stream_stat(s, &si);
+    printf("%s: binary, codec binary v4, %llu bytes\n", dir, (unsigned long long)si.size);
+    printf("chunks: %u present of n = %u, any k = %u rebuild the file\n", si.chunks_present, si.n, si.k);
+    printf("frames: %llu of %u bytes\n", (unsigned long long)si.frames, si.frame_size);
+    size_t nh = holo_stream_holes(s, NULL, 0);
+    printf("holes: %zu range%s, %llu bytes\n", nh, nh == 1 ? "" : "s", (unsigned long long)si.hole_bytes);
+    printf("exact: %s\n", si.hole_bytes ? "no, bytes are missing"
+                          : !verify ? "unverified (holo info --verify checks the SHA-256)"
+                          : vrc == 0 ? "yes, verified against the SHA-256"
+                                     : "no, the decoded bytes do not match the SHA-256");
+    holo_stream_close(s);
+    if (vrc && !si.hole_bytes) return fail(&e);
+    return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
-    int json = 0;
-    static const struct option lo[] = { { "json", no_argument, 0, O_JSON }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int json = 0, verify = 0;
+    static const struct option lo[] = { { "json", no_argument, 0, O_JSON }, { "verify", no_argument, 0, O_VERIFY },
+                                        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         if (c == O_JSON) json = 1;
+        else if (c == O_VERIFY) verify = 1;
         else if (c == 'h') { fputs(usage_text, stdout); return 0; }
         else return usage(NULL);
     }
@@ -468,6 +572,7 @@ static int cmd_info(int argc, char **argv)
     if (!is_dir(dir)) return not_a_dir(dir);
     if (!json && holo_pack_probe(dir)) return info_container(dir);
     if (holo_info_dir(dir, &in, &e)) return fail(&e);
+    if (in.kind == HOLO_KIND_BINARY && in.version == 4 && !json) return info_binary4(dir, verify);
     uint32_t missing = in.block_count - in.chunks_present;
     if (json) {
         json_t *j = json_object();

@@ -1,6 +1,7 @@
 /* chunkhdr.c — parse and emit the fixed chunk headers: HOCH (30), HOAU (36), HOBI (33). */
 #include "internal.h"
 #include "v4_codec.h"
+#include "v4_container.h"
 #include <string.h>
 
 static uint64_t rd64(const uint8_t *p)
@@ -92,6 +93,20 @@ int holo_chunk_parse(const uint8_t *buf, size_t len, const char *name, holo_chun
         if (h->length == 0 || h->length > HOLO_MAX_BINARY || h->prefix_len > h->length)
             return holo_seterr(err, HOLO_EINVAL, "%s: bad binary length %llu (prefix %u)", name,
                                (unsigned long long)h->length, h->prefix_len);
+    } else if (!memcmp(buf, "HO4B", 4)) {   /* binary v4: the shared v4 container */
+        v4c_hdr v;
+        int rc = v4c_hdr_parse(buf, len, 0, name, &v, err);
+        if (rc) return rc;
+        h->kind = HOLO_KIND_BINARY;
+        h->version = 4;
+        h->block_count = v.n;
+        h->block_id = v.id;
+        h->length = v.length;
+        h->header_len = V4C_HDR_LEN;
+        h->coarse_off = h->resid_off = V4C_HDR_LEN;
+        h->resid_len = (uint32_t)(len - V4C_HDR_LEN);   /* tiers and U: opaque here */
+        h->content_id = v.content_id;
+        return 0;
     } else if (!memcmp(buf, V4_MAGIC, 4)) {
         v4_hdr v;
         int rc = v4_hdr_parse(buf, len, name, &v, err);
@@ -134,7 +149,8 @@ int holo_chunk_same_set(const holo_chunk_hdr *a, const holo_chunk_hdr *b)
                a->coarse_frames == b->coarse_frames;
     case HOLO_KIND_BINARY:
         /* formats.md §7.3: (L, B, Cp, version) */
-        return a->version == b->version && a->length == b->length && a->prefix_len == b->prefix_len;
+        return a->version == b->version && a->length == b->length && a->prefix_len == b->prefix_len &&
+               a->content_id == b->content_id;
     default:
         return 0;
     }

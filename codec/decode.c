@@ -3,6 +3,7 @@
 #include "internal.h"
 #include "hopk.h"
 #include "recovery.h"
+#include "v4_binary.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,13 +25,14 @@ void holo_decoded_free(holo_decoded *d)
     memset(d, 0, sizeof *d);
 }
 
-typedef enum { FAM_NONE, FAM_IMAGE12, FAM_AUDIO12, FAM_BINARY, FAM_IMAGE3, FAM_AUDIO3, FAM_V4 } family;
+typedef enum { FAM_NONE, FAM_IMAGE12, FAM_AUDIO12, FAM_BINARY, FAM_IMAGE3, FAM_AUDIO3, FAM_V4, FAM_BIN4 } family;
 
 static family family_of(const uint8_t *b, ssize_t n)
 {
     if (n >= 5 && !memcmp(b, "HOCH", 4) && b[4] >= 1 && b[4] <= 3) return b[4] == 3 ? FAM_IMAGE3 : FAM_IMAGE12;
     if (n >= 5 && !memcmp(b, "HOAU", 4) && b[4] >= 1 && b[4] <= 3) return b[4] == 3 ? FAM_AUDIO3 : FAM_AUDIO12;
     if (n >= 5 && !memcmp(b, "HOBI", 4) && b[4] >= 1 && b[4] <= 2) return FAM_BINARY;
+    if (n >= 4 && !memcmp(b, "HO4B", 4)) return FAM_BIN4;
     if (n > 0 && holo_v4_probe(b, (size_t)n)) return FAM_V4;
     return FAM_NONE;
 }
@@ -80,6 +82,7 @@ int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *ou
     case FAM_IMAGE3: rc = holo_v3_decode(&l, HOLO_KIND_IMAGE, o, out, err); break;
     case FAM_AUDIO3: rc = holo_v3_decode(&l, HOLO_KIND_AUDIO, o, out, err); break;
     case FAM_V4: rc = holo_v4_decode(&l, o, out, err); break;
+    case FAM_BIN4: rc = holo_v4_binary_decode(dir, o, out, err); break;
     default: rc = holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid chunk found", dir);
     }
     holo_chunklist_free(&l);
@@ -130,6 +133,10 @@ int holo_info_dir(const char *dir, holo_info *info, holo_err *err)
         rc = holo_v4_info(&l, info, err);
         holo_chunklist_free(&l);
         return rc;
+    }
+    if (fam == FAM_BIN4) {
+        holo_chunklist_free(&l);
+        return holo_v4_binary_info(dir, info, err);
     }
     holo_chunk_hdr ref = {0}, h;
     int have_ref = 0;

@@ -1,6 +1,7 @@
 /* encode.c — holo_encode_file: pick the mode and codec, encode into a temporary directory,
  * then swap it in under the final name. */
 #include "internal.h"
+#include "v4_binary.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -81,6 +82,7 @@ static int encode_into(const char *input, const char *tmp, holo_kind mode,
                        const holo_encode_opts *o, holo_err *err)
 {
     int v = o->codec_version;
+    if (mode == HOLO_KIND_BINARY && v == 4) return holo_v4_binary_encode(input, tmp, o, err);
     if (mode == HOLO_KIND_BINARY) return holo_binary_encode(input, tmp, o, err);
     if (v == 3) return holo_v3_encode(input, tmp, mode, o, err);
     if (mode == HOLO_KIND_IMAGE) {
@@ -106,10 +108,11 @@ int holo_encode_file(const char *input, const char *outdir, const holo_encode_op
     struct stat st;
     if (stat(input, &st) < 0) return holo_seterr_sys(err, errno, "%s", input);
     if (S_ISDIR(st.st_mode)) return holo_seterr(err, HOLO_EINVAL, "%s: is a directory", input);
-    if (st.st_size == 0) return holo_seterr(err, HOLO_EINVAL, "%s: file is empty, nothing to encode", input);
     holo_kind mode = opts->mode ? opts->mode : detect(input, opts->name_hint);
     holo_encode_opts o = *opts;
     o.codec_version = holo_encode_version(opts, mode);
+    if (st.st_size == 0 && !(mode == HOLO_KIND_BINARY && o.codec_version == 4))   /* HO4B keeps empty files */
+        return holo_seterr(err, HOLO_EINVAL, "%s: file is empty, nothing to encode", input);
 
     char tmp[PATH_MAX];
     int rc = holo_tmpdir_begin(outdir, tmp, sizeof tmp, err);

@@ -36,6 +36,7 @@ enum {
     HOLO_EUNSUPPORTED = -4,/* valid but not something we handle (format, sample width...) */
     HOLO_ENOCHUNKS = -5,   /* no valid chunk in a directory */
     HOLO_EINCOMPLETE = -6, /* --strict decode and some block is missing */
+    HOLO_EHOLE = -7,       /* bytes in a range no chunk set can rebuild (binary v4) */
 };
 
 typedef struct holo_err {
@@ -108,7 +109,14 @@ typedef struct holo_encode_opts {
     int lossy;                /* 0 = lossless profile */
     double target_psnr;       /* > 0: lossy, smallest size reaching this PSNR */
     uint64_t target_bytes;    /* > 0: lossy, best PSNR within this many bytes */
+    /* binary v4 (HO4B; holo(5)): codec_version 4 on a binary. recovery > 0 adds ceil(k*recovery)
+       parity chunks (n <= 255); block_count > 0 sets k (else from the compressed size). */
+    int level;                /* zstd level 1-19; 0 = default (HOLO_LEVEL_DEFAULT); HOLO_LEVEL_MAX:
+                                 19 with long-distance matching and larger frames */
+    uint32_t frame_size;      /* bytes per independently compressed frame, 0 = by level */
 } holo_encode_opts;
+
+#define HOLO_LEVEL_MAX 100
 
 void holo_encode_opts_init(holo_encode_opts *o);
 
@@ -177,6 +185,36 @@ typedef struct holo_decoded {
 int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *out,
                     holo_err *err);
 void holo_decoded_free(holo_decoded *d);
+
+/* ---- streams: random access to a binary v4 (HO4B) chunk set -------------------------- */
+/* The file is cut into independently compressed frames; a read decodes only the frames its
+ * range covers, through a small frame cache, so opening is cheap and reads cost bounded
+ * memory whatever the file's size. Safe to use from several threads (reads are serialised). */
+typedef struct holo_stream holo_stream;
+typedef struct holo_range { uint64_t off, len; } holo_range;
+typedef struct holo_stream_info {
+    uint64_t size;            /* bytes of the original file */
+    uint32_t k, n;            /* any k of the n chunks rebuild the file */
+    uint32_t chunks_present;
+    uint64_t frames;
+    uint32_t frame_size;
+    uint64_t hole_bytes;      /* bytes no present chunk set can rebuild */
+    int verified;             /* 1 after holo_stream_verify succeeded */
+} holo_stream_info;
+
+/* NULL on failure (err filled): not HO4B (HOLO_EUNSUPPORTED), no valid chunk, bad index. */
+holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_err *err);
+uint64_t holo_stream_size(const holo_stream *s);
+void holo_stream_stat(const holo_stream *s, holo_stream_info *info);
+/* Read [off, off+len) into buf: the number of bytes read (fewer only at the end of the file),
+ * or a negative HOLO_E*: HOLO_EHOLE when the range touches bytes no chunk set can rebuild
+ * (the message names the first missing range), HOLO_EINVAL when a frame fails its check. */
+int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, holo_err *err);
+/* The missing byte ranges, in order, merged: the total count (ranges[0..min(count,max))). */
+size_t holo_stream_holes(holo_stream *s, holo_range *ranges, size_t max);
+/* Decode the whole file through SHA-256 and compare with the recorded hash. */
+int holo_stream_verify(holo_stream *s, holo_err *err);
+void holo_stream_close(holo_stream *s);
 
 /* ---- output views ---------------------------------------------------------------------- */
 /* How a decoded file is serialised. FAST_PNG is a compressed PNG tuned for speed (holo decode);

@@ -100,6 +100,12 @@ void v4_rs_encode_row(const uint8_t *stream, size_t S, unsigned m, unsigned id, 
 int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, size_t S,
                   uint8_t *stream);
 size_t v4_rs_rowlen(size_t S, unsigned m);
+/* Column-window entry points, for rows too large to hold whole: dst ^= c * src over len bytes
+ * (parity of columns [x, x+w) is the sum over data rows j of coef(id, j) * row_j[x..x+w)), and
+ * the m x m matrix inv (row-major) with data_j = sum_r inv[j*m + r] * row(ids[r]). Returns 0,
+ * -1 if the ids are not distinct / out of range. */
+void v4_rs_mul_add(uint8_t *dst, const uint8_t *src, size_t len, uint8_t c);
+int v4_rs_invert(const unsigned *ids, unsigned m, uint8_t *inv);
 
 
 /* ---- v4_container.c: the chunk every non-image codec of the family writes ------------------
@@ -109,8 +115,9 @@ size_t v4_rs_rowlen(size_t S, unsigned m);
  * ("tiers") and, per chunk, an unprotected share U. Tier t is a stream of S_t bytes cut into
  * m_t rows of R_t = ceil(S_t / m_t) bytes (zero padded) and coded with the systematic Cauchy
  * Reed-Solomon code of v4_rs.c: chunk i < m_t carries data row i, chunk i >= m_t the parity row
- * i, so any m_t chunks recover the tier. m_t = 1 puts the whole stream in every chunk (codec
- * parameters, indexes, previews). A chunk:
+ * i, so any m_t chunks recover the tier. m_t = 1 puts the whole stream, verbatim, in every chunk
+ * (codec parameters, indexes, previews): a replica, not the Cauchy row (which for m = 1 would be
+ * the stream scaled by 1/i). A chunk:
  *
  *     header (V4C_HDR_LEN bytes, big-endian) | row of tier 0 | row of tier 1 | ... | U
  *
@@ -151,5 +158,78 @@ typedef struct v4c_hdr {
     uint32_t u_len;
     uint32_t crc_rows, crc_head;
 } v4c_hdr;
+
+#include "holo.h"
+#define V4C_REVISION 1
+#define V4C_MAX_M1 (64u << 20)        /* cap on one chunk's replicated (m = 1) bytes */
+#define V4C_MAX_U (1u << 30)          /* cap on one chunk's U */
+
+/* Magic "HO4" + a letter other than 'V' (HOV4 images keep their own header). */
+int v4c_probe(const uint8_t *buf, size_t len);
+/* Serialise h (its crc fields as given) into out. */
+void v4c_hdr_emit(const v4c_hdr *h, uint8_t out[V4C_HDR_LEN]);
+/* Parse and check a header against the caps and, when file_size != 0, against the chunk's
+ * size (header + rows + U must be exactly file_size). CRCs are not checked here. */
+int v4c_hdr_parse(const uint8_t *buf, size_t len, uint64_t file_size, const char *name,
+                  v4c_hdr *h, holo_err *err);
+/* Row length of tier t (ceil(S/m)) and its offset inside a chunk. */
+uint64_t v4c_row_len(const v4c_hdr *h, unsigned t);
+uint64_t v4c_row_off(const v4c_hdr *h, unsigned t);
+
+/* Writing. A tier's bytes come from memory (mem) or, for streams too large to hold, from a
+ * read callback returning 0 when it filled buf with len bytes from offset off. */
+typedef int (*v4c_read_fn)(void *ctx, uint64_t off, void *buf, size_t len);
+typedef struct v4c_source {
+    unsigned m;                       /* 1..n; 1 = replicated */
+    uint64_t S;
+    const uint8_t *mem;               /* or NULL: use read/ctx */
+    v4c_read_fn read;
+    void *ctx;
+} v4c_source;
+
+typedef struct v4c_spec {
+    char magic[4];
+    uint8_t flags;
+    unsigned n;
+    uint64_t content_id;
+    uint8_t sha256[32];
+    uint64_t length;
+    unsigned ntiers;
+    v4c_source tier[V4C_MAX_TIERS];
+    const uint8_t *const *u;          /* u[i], u_len[i]: chunk i's U; both NULL = none */
+    const uint32_t *u_len;
+} v4c_spec;
+
+/* Write chunk_0000.holo .. chunk_{n-1}.holo into dir (an empty temporary directory, committed
+ * by the caller with holo_tmpdir_commit). Memory: about (n - m + 2) windows of <= 1 MiB. */
+int v4c_write(const char *dir, const v4c_spec *spec, holo_err *err);
+
+/* Reading. Opening scans chunk_*.holo (O_NOFOLLOW), parses every header, keeps the group of
+ * the majority (magic, content id, n, length, tiers); chunks that disagree, fail their CRC or
+ * repeat an id are skipped with a warning through o->warn. verify_m1 = 0 reads headers only
+ * (for stat: sizes are known, the replicated tiers are not loaded or checked). */
+typedef struct v4c_reader v4c_reader;
+int v4c_open(const char *dir, const holo_decode_opts *o, int verify_m1, v4c_reader **out,
+             holo_err *err);
+void v4c_close(v4c_reader *r);
+const v4c_hdr *v4c_header(const v4c_reader *r);   /* the set's header (id of one member) */
+const char *v4c_dir(const v4c_reader *r);
+int v4c_has(const v4c_reader *r, unsigned id);
+unsigned v4c_present(const v4c_reader *r);
+unsigned v4c_skipped(const v4c_reader *r);        /* chunk files not used */
+unsigned v4c_files(const v4c_reader *r);
+uint64_t v4c_bytes(const v4c_reader *r);          /* bytes of the chunks used */
+int64_t v4c_newest_mtime(const v4c_reader *r);
+/* The replicated tier t (m = 1), loaded and CRC-checked at open (verify_m1 only). */
+const uint8_t *v4c_m1(const v4c_reader *r, unsigned t);
+/* 1 when stream bytes [off, off+len) of protected tier t can be read (data rows present or
+ * at least m chunks). */
+int v4c_readable(const v4c_reader *r, unsigned t, uint64_t off, uint64_t len);
+/* Read [off, off+len) of tier t: data rows by pread, missing rows rebuilt column-wise from m
+ * chunks. avoid (or V4C_NO_AVOID): a chunk id not to trust (its bytes failed a check).
+ * HOLO_EHOLE when too few chunks hold the range. Safe to call from several threads. */
+#define V4C_NO_AVOID 0xFFFFu
+int v4c_read(const v4c_reader *r, unsigned t, uint64_t off, void *buf, size_t len,
+             unsigned avoid, holo_err *err);
 
 #endif

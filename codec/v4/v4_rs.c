@@ -95,11 +95,15 @@ void v4_rs_encode_row(const uint8_t *stream, size_t S, unsigned m, unsigned id, 
     }
 }
 
-int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, size_t S,
-                  uint8_t *stream)
+void v4_rs_mul_add(uint8_t *dst, const uint8_t *src, size_t len, uint8_t c)
 {
     pthread_once(&gf_once, gf_init);
-    size_t R = v4_rs_rowlen(S, m);
+    mul_add(dst, src, len, c);
+}
+
+int v4_rs_invert(const unsigned *ids, unsigned m, uint8_t *inv)
+{
+    pthread_once(&gf_once, gf_init);
     if (m == 0 || m > 255)
         return -1;
     for (unsigned r = 0; r < m; r++) {
@@ -110,12 +114,11 @@ int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, s
                 return -1;
     }
     /* M[r][j]: how present row r combines the data rows; invert it (Gauss-Jordan). */
-    uint8_t *M = calloc((size_t)m * m * 2, 1), *buf = malloc(R * m + 1);
-    if (!M || !buf) {
-        free(M); free(buf);
+    uint8_t *M = calloc((size_t)m * m, 1);
+    if (!M)
         return -2;
-    }
-    uint8_t *I = M + (size_t)m * m;
+    uint8_t *I = inv;
+    memset(I, 0, (size_t)m * m);
     for (unsigned r = 0; r < m; r++) {
         for (unsigned j = 0; j < m; j++)
             M[r * m + j] = ids[r] < m ? (ids[r] == j) : gf_inv_tab[ids[r] ^ j];
@@ -126,7 +129,7 @@ int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, s
         while (piv < m && M[piv * m + c] == 0)
             piv++;
         if (piv == m) {
-            free(M); free(buf);
+            free(M);
             return -1;
         }
         if (piv != c)
@@ -134,10 +137,10 @@ int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, s
                 uint8_t t = M[c * m + j]; M[c * m + j] = M[piv * m + j]; M[piv * m + j] = t;
                 t = I[c * m + j]; I[c * m + j] = I[piv * m + j]; I[piv * m + j] = t;
             }
-        uint8_t inv = gf_inv_tab[M[c * m + c]];
+        uint8_t iv = gf_inv_tab[M[c * m + c]];
         for (unsigned j = 0; j < m; j++) {
-            M[c * m + j] = gf_mul_tab[inv][M[c * m + j]];
-            I[c * m + j] = gf_mul_tab[inv][I[c * m + j]];
+            M[c * m + j] = gf_mul_tab[iv][M[c * m + j]];
+            I[c * m + j] = gf_mul_tab[iv][I[c * m + j]];
         }
         for (unsigned r = 0; r < m; r++) {
             uint8_t f = M[r * m + c];
@@ -149,6 +152,23 @@ int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, s
             }
         }
     }
+    free(M);
+    return 0;
+}
+
+int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, size_t S,
+                  uint8_t *stream)
+{
+    pthread_once(&gf_once, gf_init);
+    size_t R = v4_rs_rowlen(S, m);
+    if (m == 0 || m > 255)
+        return -1;
+    uint8_t *I = malloc((size_t)m * m), *buf = malloc(R * m + 1);
+    int rc = !I || !buf ? -2 : v4_rs_invert(ids, m, I);
+    if (rc) {
+        free(I); free(buf);
+        return rc;
+    }
     /* data_j = sum_r Inv[j][r] * rows[r] */
     memset(buf, 0, R * m);
     for (unsigned j = 0; j < m; j++)
@@ -156,6 +176,6 @@ int v4_rs_recover(const uint8_t *const *rows, const unsigned *ids, unsigned m, s
             mul_add(buf + (size_t)j * R, rows[r], R, I[j * m + r]);
     if (S)
         memcpy(stream, buf, S);
-    free(M); free(buf);
+    free(I); free(buf);
     return 0;
 }

@@ -1,0 +1,47 @@
+#!/bin/sh
+# bench_binary4.sh — binary v4 (HO4B) on real files: chunk bytes against `zstd -19`, encode
+# MB/s at the default level and at --level max (against `zstd -19 --long=27`), sequential
+# decode MB/s beside `zstd -d` and a plain copy (cat). Targets: default <= 1.10x zstd -19 at
+# >= 40 MB/s on 2 cores; max <= 1.00x zstd -19 --long=27; decode >= 500 MB/s.
+# Inputs: the first 48 MB of a tar of /usr/share/doc (the whole tree takes minutes at -19),
+# /var/lib/dpkg/status, a large shared library, the largest readable /var/log file.
+: "${HOLO_BIN:?}"
+command -v zstd > /dev/null || { echo "bench_binary4: zstd not installed, skipped"; exit 0; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/holo-bench-bin4.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+holo="$HOLO_BIN/holo"
+tar cf - -C /usr/share doc 2> /dev/null | head -c 48000000 > "$T/doc.tar"
+cp /var/lib/dpkg/status "$T/status"
+lib=$(ls -S /usr/lib/x86_64-linux-gnu/libz3.so* /usr/lib/x86_64-linux-gnu/libclang-*.so* 2>/dev/null | head -1)
+[ -n "$lib" ] || lib=$(ls -S /usr/lib/x86_64-linux-gnu/*.so* | head -1)
+cp "$lib" "$T/$(basename "$lib")"
+log=$(ls -S /var/log/*.log 2>/dev/null | head -1)
+[ -n "$log" ] && cp "$log" "$T/$(basename "$log")"
+
+now() { date +%s.%N; }
+# secs CMD...: run, print elapsed seconds
+secs() { t0=$(now); "$@" > /dev/null 2>&1 || echo "bench_binary4: failed: $*" >&2; t1=$(now); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'; }
+mbs() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s / 1e6 : 0) }'; }
+chunk_bytes() { cat "$1"/chunk_*.holo | wc -c; }
+
+printf '%-22s %10s | %11s %6s %7s %7s | %11s %6s %7s %7s | %7s %7s %7s\n' file bytes \
+    "default" "/z19" "MB/s" "z19MB/s" "max" "/z19L" "MB/s" "z19L" "dec" "zstd-d" "cat"
+for f in "$T"/doc.tar "$T"/status "$T/$(basename "$lib")" ${log:+"$T/$(basename "$log")"}; do
+    n=$(stat -c %s "$f")
+    tz=$(secs zstd -q -19 -T2 -f -o "$f.zst" "$f"); z=$(stat -c %s "$f.zst")
+    tzl=$(secs zstd -q -19 --long=27 -T2 -f -o "$f.l.zst" "$f"); zl=$(stat -c %s "$f.l.zst")
+    rm -rf "$f.holo" "$f.max.holo"
+    td=$(secs "$holo" encode -j 2 --codec-version 4 -o "$f.holo" "$f"); d=$(chunk_bytes "$f.holo")
+    tm=$(secs "$holo" encode -j 2 --codec-version 4 --level max -o "$f.max.holo" "$f"); m=$(chunk_bytes "$f.max.holo")
+    tdec=$(secs "$holo" decode -o "$f.out" "$f.holo")
+    cmp -s "$f" "$f.out" || echo "bench_binary4: $f: decode differs" >&2
+    tzd=$(secs zstd -q -d -f -o "$f.zout" "$f.zst")
+    tcat=$(secs sh -c "cat '$f' > '$f.cat'")
+    printf '%-22s %10s | %11s %6.3f %7s %7s | %11s %6.3f %7s %7s | %7s %7s %7s\n' "$(basename "$f" | cut -c1-22)" "$n" \
+        "$d" "$(awk -v a="$d" -v b="$z" 'BEGIN { print a / b }')" "$(mbs "$n" "$td")" "$(mbs "$n" "$tz")" \
+        "$m" "$(awk -v a="$m" -v b="$zl" 'BEGIN { print a / b }')" "$(mbs "$n" "$tm")" "$(mbs "$n" "$tzl")" \
+        "$(mbs "$n" "$tdec")" "$(mbs "$n" "$tzd")" "$(mbs "$n" "$tcat")"
+    rm -f "$f.out" "$f.zout" "$f.cat" "$f.zst" "$f.l.zst"; rm -rf "$f.holo" "$f.max.holo"
+done
+echo "(/z19: HO4B chunk bytes over zstd -19; /z19L: --level max over zstd -19 --long=27; MB/s of the"
+echo " original size, wall clock including the atomic commit; dec: holo decode, SHA-256 checked)"

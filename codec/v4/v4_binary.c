@@ -1,0 +1,565 @@
+/* v4_binary.c — binary v4 (HO4B, holo(5)): the file cut into independent zstd frames laid in
+ * one protected tier (k data chunks + parity, any k of n rebuild it), the frame index
+ * replicated in every chunk; and holo_stream, random access that decodes only covered frames.
+ *
+ * Encoding streams the input a batch of frames at a time (compressed in parallel) into an
+ * unlinked spool file inside the temporary directory, then v4c_write lays the spool out in
+ * rows: the file is never whole in memory. */
+#include "internal.h"
+#include "sha256.h"
+#include "v4_binary.h"
+#include "v4_container.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+static uint64_t rd64(const uint8_t *p) { return (uint64_t)holo_rd32(p) << 32 | holo_rd32(p + 4); }
+
+uint32_t v4b_frame_size_for(int level, uint32_t requested)
+{
+    if (requested) return requested;
+    return level == HOLO_LEVEL_MAX ? V4B_FRAME_MAX_LEVEL : V4B_FRAME_DEFAULT;
+}
+
+uint32_t v4b_k_for(uint64_t stream_bytes)
+{
+    uint64_t k = (stream_bytes + V4B_BYTES_PER_CHUNK - 1) / V4B_BYTES_PER_CHUNK;
+    return k < 1 ? 1 : k > V4B_K_MAX ? V4B_K_MAX : (uint32_t)k;
+}
+
+/* ---- encoder ---------------------------------------------------------------------------- */
+typedef struct frame_job {
+    const uint8_t *raw;
+    size_t raw_len;
+    uint8_t *out;             /* ZSTD_compressBound(raw_len) bytes */
+    size_t out_len;           /* stored bytes: == raw_len means stored raw */
+    uint32_t crc;
+} frame_job;
+
+typedef struct worker {
+    pthread_t th;
+    ZSTD_CCtx *cctx;
+    frame_job *jobs;
+    size_t first, count, stride;
+    int failed;
+} worker;
+
+static void *compress_jobs(void *arg)
+{
+    worker *w = arg;
+    for (size_t i = w->first; i < w->count; i += w->stride) {
+        frame_job *j = &w->jobs[i];
+        size_t r = ZSTD_compress2(w->cctx, j->out, ZSTD_compressBound(j->raw_len), j->raw, j->raw_len);
+        if (ZSTD_isError(r)) { w->failed = 1; continue; }
+        if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is */
+            memcpy(j->out, j->raw, j->raw_len);
+            r = j->raw_len;
+        }
+        j->out_len = r;
+        j->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), j->out, (uInt)r);
+    }
+    return NULL;
+}
+
+static int set_params(ZSTD_CCtx *c, int level, uint32_t frame_size)
+{
+    int zl = level == HOLO_LEVEL_MAX ? 19 : level;
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, zl))) return -1;
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);      /* the index carries a CRC */
+    ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
+    /* Long-distance matching over a window the size of the frame: repeated files inside
+     * archives (licences, copyright notes) are found at any level (bench_binary4.sh). */
+    int wlog = 10;
+    while (wlog < 27 && (1u << wlog) < frame_size) wlog++;
+    ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
+    return 0;
+}
+
+static int read_full(int fd, uint8_t *buf, size_t len, size_t *got)
+{
+    size_t have = 0;
+    while (have < len) {
+        ssize_t r = read(fd, buf + have, len - have);
+        if (r < 0) { if (errno == EINTR) continue; return -1; }
+        if (r == 0) break;
+        have += (size_t)r;
+    }
+    *got = have;
+    return 0;
+}
+
+static int spool_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    int fd = *(int *)ctx;
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t r = pread(fd, p, len, (off_t)off);
+        if (r <= 0) { if (r < 0 && errno == EINTR) continue; return -1; }
+        p += r; len -= (size_t)r; off += (uint64_t)r;
+    }
+    return 0;
+}
+
+static int open_spool(const char *dir)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) return fd;
+    char path[PATH_MAX];
+    if (holo_path_join(path, sizeof path, dir, ".spoolXXXXXX") < 0) return -1;
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0) unlink(path);
+    return fd;
+}
+
+int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                          holo_err *err)
+{
+    int level = o->level ? o->level : V4B_LEVEL_DEFAULT;
+    if (level != HOLO_LEVEL_MAX && (level < 1 || level > 19))
+        return holo_seterr(err, HOLO_EINVAL, "%s: level %d (1-19 or max)", input, level);
+    uint32_t F = v4b_frame_size_for(level, o->frame_size);
+    if (F < V4B_FRAME_MIN || F > V4B_FRAME_CAP)
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame size %u (%u-%u)", input, F, V4B_FRAME_MIN, V4B_FRAME_CAP);
+    if (o->block_count > V4C_MAX_CHUNKS)
+        return holo_seterr(err, HOLO_EINVAL, "%s: %u data chunks (at most %d)", input, o->block_count, V4C_MAX_CHUNKS);
+    int in = open(input, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return holo_seterr_sys(err, errno, "%s", input);
+    struct stat st;
+    if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > HOLO_MAX_BINARY) {
+        close(in);
+        return holo_seterr(err, HOLO_EINVAL, "%s: not a regular file or larger than the 64 GiB cap", input);
+    }
+    uint64_t L = (uint64_t)st.st_size, nframes = (L + F - 1) / F;
+    size_t index_len = V4B_INDEX_HEAD + (size_t)nframes * V4B_INDEX_ENTRY;
+    if (index_len > V4C_MAX_M1) {
+        close(in);
+        return holo_seterr(err, HOLO_EINVAL, "%s: %llu frames: index over the cap, use larger frames", input, (unsigned long long)nframes);
+    }
+    int nt = holo_thread_count(o->threads);
+    size_t batch = (size_t)nt;   /* one frame per thread in flight: memory 2 x F per thread */
+    uint8_t *index = calloc(1, index_len), *raw = malloc(batch * F), *out = malloc(batch * ZSTD_compressBound(F));
+    frame_job *jobs = calloc(batch, sizeof *jobs);
+    worker *ws = calloc((size_t)nt, sizeof *ws);
+    int spool = open_spool(tmpdir), rc = 0;
+    if (!index || !raw || !out || !jobs || !ws) rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
+    else if (spool < 0) rc = holo_seterr_sys(err, errno, "%s: cannot create a spool file", tmpdir);
+    for (int t = 0; t < nt && !rc; t++)
+        if (!(ws[t].cctx = ZSTD_createCCtx()) || set_params(ws[t].cctx, level, F))
+            rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
+    holo_wr32(index, F);
+    holo_wr32(index + 4, (uint32_t)(nframes >> 32));
+    holo_wr32(index + 8, (uint32_t)nframes);
+    sha256_ctx sha;
+    sha256_init(&sha);
+    uint64_t S = 0, f = 0;
+    while (!rc && f < nframes) {
+        size_t nb = 0, got = 0;
+        for (; nb < batch && f + nb < nframes; nb++) {
+            size_t want = (f + nb + 1) * F <= L ? F : (size_t)(L - (f + nb) * F);
+            if (read_full(in, raw + nb * F, want, &got) || got != want) {
+                rc = holo_seterr(err, HOLO_EIO, "%s: read failed or the file changed size while encoding", input);
+                break;
+            }
+            jobs[nb] = (frame_job){ raw + nb * F, want, out + nb * ZSTD_compressBound(F), 0, 0 };
+        }
+        if (rc) break;
+        int started = 0;
+        for (int t = 0; t < nt; t++) {
+            ws[t].jobs = jobs; ws[t].first = (size_t)t; ws[t].count = nb; ws[t].stride = (size_t)nt;
+            if (t > 0 && pthread_create(&ws[t].th, NULL, compress_jobs, &ws[t]) == 0) started |= 1 << t;
+        }
+        for (int t = 1; t < nt; t++) if (!(started & 1 << t)) compress_jobs(&ws[t]);
+        sha256_update(&sha, raw, jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);   /* while workers run */
+        compress_jobs(&ws[0]);
+        for (int t = 1; t < nt; t++) if (started & 1 << t) pthread_join(ws[t].th, NULL);
+        for (int t = 0; t < nt; t++) if (ws[t].failed) rc = holo_seterr(err, HOLO_EINVAL, "%s: zstd failed", input);
+        for (size_t i = 0; i < nb && !rc; i++, f++) {
+            uint8_t *e = index + V4B_INDEX_HEAD + f * V4B_INDEX_ENTRY;
+            holo_wr32(e, (uint32_t)jobs[i].out_len);
+            holo_wr32(e + 4, jobs[i].crc);
+            if (pwrite(spool, jobs[i].out, jobs[i].out_len, (off_t)S) != (ssize_t)jobs[i].out_len)
+                rc = holo_seterr_sys(err, errno ? errno : EIO, "%s: spool", tmpdir);
+            S += jobs[i].out_len;
+        }
+    }
+    uint8_t digest[32];
+    sha256_final(&sha, digest);
+    if (!rc) {
+        uint32_t k = o->block_count ? o->block_count : v4b_k_for(S);
+        if (k == 1 && S > V4B_BYTES_PER_CHUNK)   /* m = 1 rows are replicated and loaded whole */
+            k = 2;
+        double par = o->recovery > 0 ? (double)k * o->recovery : 0;
+        uint64_t parity = (uint64_t)par + ((double)(uint64_t)par < par);
+        if (k + parity > V4C_MAX_CHUNKS) {
+            rc = holo_seterr(err, HOLO_EINVAL, "%s: %u data + %llu parity chunks exceed %d", input, k,
+                             (unsigned long long)parity, V4C_MAX_CHUNKS);
+        } else {
+            v4c_spec sp = { .magic = { 'H', 'O', '4', 'B' }, .n = k + (unsigned)parity, .length = L, .ntiers = 2 };
+            memcpy(sp.sha256, digest, 32);
+            /* Content id: the file's hash, its frames (sizes and CRCs) and the geometry. */
+            sha256_ctx c;
+            uint8_t cid[32], geo[8];
+            sha256_init(&c);
+            sha256_update(&c, digest, 32);
+            sha256_update(&c, index, index_len);
+            holo_wr32(geo, k); holo_wr32(geo + 4, sp.n);
+            sha256_update(&c, geo, sizeof geo);
+            sha256_final(&c, cid);
+            sp.content_id = rd64(cid);
+            sp.tier[0] = (v4c_source){ .m = 1, .S = index_len, .mem = index };
+            sp.tier[1] = (v4c_source){ .m = k, .S = S, .read = spool_read, .ctx = &spool };
+            rc = v4c_write(tmpdir, &sp, err);
+        }
+    }
+    for (int t = 0; t < nt && ws; t++) ZSTD_freeCCtx(ws[t].cctx);
+    if (spool >= 0) close(spool);
+    close(in);
+    free(index); free(raw); free(out); free(jobs); free(ws);
+    return rc;
+}
+
+/* ---- index ------------------------------------------------------------------------------ */
+int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, uint64_t length, uint64_t stream_len,
+                    const char *name, v4b_index *x, holo_err *err)
+{
+    memset(x, 0, sizeof *x);
+    if (idx_len < V4B_INDEX_HEAD)
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame index too short (%llu bytes)", name, (unsigned long long)idx_len);
+    x->frame_size = holo_rd32(idx);
+    x->nframes = rd64(idx + 4);
+    if (x->frame_size < V4B_FRAME_MIN || x->frame_size > V4B_FRAME_CAP)
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame size %u out of range", name, x->frame_size);
+    uint64_t want = (length + x->frame_size - 1) / x->frame_size;
+    if (x->nframes != want || idx_len != V4B_INDEX_HEAD + want * V4B_INDEX_ENTRY)
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame index of %llu bytes does not describe %llu bytes in %u-byte frames",
+                           name, (unsigned long long)idx_len, (unsigned long long)length, x->frame_size);
+    x->off = malloc((x->nframes + 1) * sizeof *x->off);
+    if (!x->off) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name);
+    x->entries = idx + V4B_INDEX_HEAD;
+    uint64_t s = 0;
+    for (uint64_t f = 0; f < x->nframes; f++) {
+        uint32_t stored = holo_rd32(x->entries + f * V4B_INDEX_ENTRY);
+        if (stored == 0 || stored > v4b_raw_len(x, length, f)) {
+            free(x->off);
+            x->off = NULL;
+            return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu stores %u bytes (raw %u)", name,
+                               (unsigned long long)f, stored, v4b_raw_len(x, length, f));
+        }
+        x->off[f] = s;
+        s += stored;
+    }
+    x->off[x->nframes] = s;
+    if (s != stream_len) {
+        free(x->off);
+        x->off = NULL;
+        return holo_seterr(err, HOLO_EINVAL, "%s: frames total %llu bytes, the stream holds %llu", name,
+                           (unsigned long long)s, (unsigned long long)stream_len);
+    }
+    return 0;
+}
+
+uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f)
+{
+    uint64_t start = f * x->frame_size;
+    return length - start < x->frame_size ? (uint32_t)(length - start) : x->frame_size;
+}
+
+/* ---- holo_stream ------------------------------------------------------------------------ */
+/* Decoded frames kept for small reads: up to 4, at most ~32 MiB (1 for --level max frames). */
+#define CACHE_SLOTS 4
+#define CACHE_BUDGET (32u << 20)
+
+typedef struct cache_slot {
+    uint64_t frame;           /* UINT64_MAX: empty */
+    uint64_t tick;
+    uint8_t *buf;
+} cache_slot;
+
+struct holo_stream {
+    v4c_reader *r;
+    const v4c_hdr *h;
+    v4b_index x;
+    pthread_mutex_t mu;
+    ZSTD_DCtx *dctx;
+    uint8_t *stored;          /* one stored frame */
+    cache_slot cache[CACHE_SLOTS];
+    uint64_t tick;
+    int nslots;
+    int verified;             /* 1 hash matched, -1 mismatch, 0 not yet */
+    sha256_ctx seq;           /* reads from 0 onwards are hashed as they go */
+    uint64_t seq_pos;
+};
+
+holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_err *err)
+{
+    v4c_reader *r;
+    if (v4c_open(dir, o, 1, &r, err)) return NULL;
+    const v4c_hdr *h = v4c_header(r);
+    if (memcmp(h->magic, "HO4B", 4) || h->ntiers != 2 || h->m[0] != 1) {
+        holo_seterr(err, HOLO_EUNSUPPORTED, "%s: not a binary v4 (HO4B) chunk set", dir);
+        v4c_close(r);
+        return NULL;
+    }
+    holo_stream *s = calloc(1, sizeof *s);
+    if (!s) { v4c_close(r); holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); return NULL; }
+    s->r = r;
+    s->h = h;
+    if (v4b_index_parse(v4c_m1(r, 0), h->S[0], h->length, h->S[1], dir, &s->x, err)) {
+        v4c_close(r);
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    for (int i = 0; i < CACHE_SLOTS; i++) s->cache[i].frame = UINT64_MAX;
+    s->nslots = (int)(CACHE_BUDGET / s->x.frame_size);
+    s->nslots = s->nslots < 1 ? 1 : s->nslots > CACHE_SLOTS ? CACHE_SLOTS : s->nslots;
+    sha256_init(&s->seq);
+    if (h->length == 0) {
+        uint8_t d[32];
+        sha256_final(&s->seq, d);
+        s->verified = memcmp(d, h->sha256, 32) ? -1 : 1;
+    }
+    return s;
+}
+
+void holo_stream_close(holo_stream *s)
+{
+    if (!s) return;
+    for (int i = 0; i < CACHE_SLOTS; i++) free(s->cache[i].buf);
+    free(s->stored);
+    ZSTD_freeDCtx(s->dctx);
+    free(s->x.off);
+    pthread_mutex_destroy(&s->mu);
+    v4c_close(s->r);
+    free(s);
+}
+
+uint64_t holo_stream_size(const holo_stream *s) { return s->h->length; }
+
+static int frame_readable(const holo_stream *s, uint64_t f)
+{
+    return v4c_readable(s->r, 1, s->x.off[f], s->x.off[f + 1] - s->x.off[f]);
+}
+
+static uint64_t frame_crc_ok(const holo_stream *s, uint64_t f, const uint8_t *p, uint32_t n)
+{
+    return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, n) == holo_rd32(s->x.entries + f * V4B_INDEX_ENTRY + 4);
+}
+
+/* Read frame f's stored bytes into s->stored and check its CRC. When they fail, each present
+ * chunk is distrusted in turn and the frame rebuilt without it: one corrupt chunk (data or
+ * parity) is survived whenever k others remain. */
+static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
+{
+    const char *dir = v4c_dir(s->r);
+    uint64_t off = s->x.off[f];
+    if (!frame_readable(s, f))
+        return holo_seterr(err, HOLO_EHOLE, "%s: bytes %llu-%llu are missing: no chunk set can rebuild them",
+                           dir, (unsigned long long)(f * s->x.frame_size),
+                           (unsigned long long)(f * s->x.frame_size + v4b_raw_len(&s->x, s->h->length, f) - 1));
+    int rc = v4c_read(s->r, 1, off, s->stored, n, V4C_NO_AVOID, err);
+    if (rc) return rc;
+    if (frame_crc_ok(s, f, s->stored, n)) return 0;
+    for (unsigned i = 0; i < s->h->n; i++) {
+        if (v4c_has(s->r, i) && v4c_read(s->r, 1, off, s->stored, n, i, NULL) == 0 &&
+            frame_crc_ok(s, f, s->stored, n))
+            return 0;
+    }
+    return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu (bytes from %llu) fails its CRC: a chunk is corrupt",
+                       dir, (unsigned long long)f, (unsigned long long)(f * s->x.frame_size));
+}
+
+/* Decode frame f into dst (raw_len bytes). */
+static int decode_frame(holo_stream *s, uint64_t f, uint8_t *dst, holo_err *err)
+{
+    uint32_t n = (uint32_t)(s->x.off[f + 1] - s->x.off[f]), raw = v4b_raw_len(&s->x, s->h->length, f);
+    if (!s->stored && !(s->stored = malloc(s->x.frame_size)))
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    int rc = load_stored(s, f, n, err);
+    if (rc) return rc;
+    if (n == raw) { memcpy(dst, s->stored, n); return 0; }
+    if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    size_t d = ZSTD_decompressDCtx(s->dctx, dst, raw, s->stored, n);
+    if (ZSTD_isError(d) || d != raw)
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu does not decompress to %u bytes", v4c_dir(s->r),
+                           (unsigned long long)f, raw);
+    return 0;
+}
+
+static const uint8_t *cached_frame(holo_stream *s, uint64_t f, holo_err *err)
+{
+    cache_slot *victim = &s->cache[0];
+    for (int i = 0; i < s->nslots; i++) {
+        cache_slot *c = &s->cache[i];
+        if (c->frame == f) { c->tick = ++s->tick; return c->buf; }
+        if (c->tick < victim->tick) victim = c;
+    }
+    if (!victim->buf && !(victim->buf = malloc(s->x.frame_size))) {
+        holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+        return NULL;
+    }
+    victim->frame = UINT64_MAX;
+    if (decode_frame(s, f, victim->buf, err)) return NULL;
+    victim->frame = f;
+    victim->tick = ++s->tick;
+    return victim->buf;
+}
+
+int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, holo_err *err)
+{
+    uint64_t L = s->h->length;
+    if (off >= L || len == 0) return 0;
+    if (len > L - off) len = (size_t)(L - off);
+    if (len > INT64_MAX) len = INT64_MAX;
+    uint8_t *p = buf;
+    uint32_t F = s->x.frame_size;
+    int rc = 0;
+    pthread_mutex_lock(&s->mu);
+    for (uint64_t pos = off, end = off + len; pos < end && !rc;) {
+        uint64_t f = pos / F, fstart = f * F;
+        uint32_t raw = v4b_raw_len(&s->x, L, f);
+        size_t in = (size_t)(pos - fstart), take = raw - in < end - pos ? raw - in : (size_t)(end - pos);
+        if (in == 0 && take == raw) {   /* whole frame: decode straight into the caller's buffer */
+            rc = decode_frame(s, f, p + (pos - off), err);
+        } else {
+            const uint8_t *fb = cached_frame(s, f, err);
+            if (fb) memcpy(p + (pos - off), fb + in, take);
+            else rc = err ? err->code : HOLO_EINVAL;
+        }
+        pos += take;
+    }
+    /* A sequential pass from byte 0 is checked against the recorded hash as it goes: the read
+     * that completes it fails if the bytes differ, so a reader never takes wrong bytes as good. */
+    if (!rc && off == s->seq_pos && !s->verified) {
+        sha256_update(&s->seq, buf, len);
+        s->seq_pos += len;
+        if (s->seq_pos == L) {
+            uint8_t d[32];
+            sha256_final(&s->seq, d);
+            s->verified = memcmp(d, s->h->sha256, 32) ? -1 : 1;
+        }
+    }
+    if (!rc && s->verified < 0)
+        rc = holo_seterr(err, HOLO_EINVAL, "%s: decoded bytes do not match the recorded SHA-256", v4c_dir(s->r));
+    pthread_mutex_unlock(&s->mu);
+    return rc ? rc : (int64_t)len;
+}
+
+size_t holo_stream_holes(holo_stream *s, holo_range *ranges, size_t max)
+{
+    size_t count = 0;
+    holo_range cur = { 0, 0 };
+    uint64_t L = s->h->length, F = s->x.frame_size;
+    for (uint64_t f = 0; f <= s->x.nframes; f++) {
+        int hole = f < s->x.nframes && !frame_readable(s, f);
+        if (hole && cur.len && cur.off + cur.len == f * F) {   /* extends the open range */
+            cur.len += v4b_raw_len(&s->x, L, f);
+            continue;
+        }
+        if (cur.len) {                                           /* close it */
+            if (count < max) ranges[count] = cur;
+            count++;
+            cur.len = 0;
+        }
+        if (hole) cur = (holo_range){ f * F, v4b_raw_len(&s->x, L, f) };
+    }
+    return count;
+}
+
+void holo_stream_stat(const holo_stream *s, holo_stream_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->size = s->h->length;
+    info->k = s->h->m[1];
+    info->n = s->h->n;
+    info->chunks_present = v4c_present(s->r);
+    info->frames = s->x.nframes;
+    info->frame_size = s->x.frame_size;
+    for (uint64_t f = 0; f < s->x.nframes; f++)
+        if (!frame_readable(s, f)) info->hole_bytes += v4b_raw_len(&s->x, s->h->length, f);
+    info->verified = s->verified;
+}
+
+int holo_stream_verify(holo_stream *s, holo_err *err)
+{
+    uint32_t F = s->x.frame_size;
+    uint8_t *buf = malloc(F);
+    if (!buf) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    pthread_mutex_lock(&s->mu);
+    if (s->verified == 0 || s->seq_pos != 0) {   /* restart the sequential hash */
+        sha256_init(&s->seq);
+        s->seq_pos = 0;
+        s->verified = s->h->length ? 0 : s->verified;
+    }
+    pthread_mutex_unlock(&s->mu);
+    int rc = 0;
+    for (uint64_t f = 0; f < s->x.nframes && !rc && s->verified == 0; f++) {
+        int64_t got = holo_stream_read(s, f * F, buf, F, err);
+        if (got < 0) rc = (int)got;
+    }
+    free(buf);
+    if (!rc && s->verified < 0)
+        rc = holo_seterr(err, HOLO_EINVAL, "%s: decoded bytes do not match the recorded SHA-256", v4c_dir(s->r));
+    return rc;
+}
+
+/* ---- whole-file decode and info for holo_decode_dir / holo_info_dir --------------------- */
+int holo_v4_binary_decode(const char *dir, const holo_decode_opts *o, holo_decoded *out, holo_err *err)
+{
+    holo_stream *s = holo_stream_open(dir, o, err);
+    if (!s) return err ? err->code : HOLO_EINVAL;
+    uint64_t L = holo_stream_size(s);
+    int rc = 0;
+    if (L > SIZE_MAX - 1 || !(out->bytes = malloc(L ? (size_t)L : 1))) {
+        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory for %llu bytes", dir, (unsigned long long)L);
+    } else {
+        int64_t got = holo_stream_read(s, 0, out->bytes, (size_t)L, err);   /* hashed as read */
+        if (got < 0) rc = (int)got;
+        else if (s->verified != 1)
+            rc = holo_seterr(err, HOLO_EINVAL, "%s: decoded bytes do not match the recorded SHA-256", dir);
+    }
+    if (!rc) {
+        holo_v4_binary_fill_info(s->r, &out->info);
+        out->info.exact = 1;
+    } else {
+        free(out->bytes);
+        out->bytes = NULL;
+    }
+    holo_stream_close(s);
+    return rc;
+}
+
+void holo_v4_binary_fill_info(const v4c_reader *r, holo_info *info)
+{
+    const v4c_hdr *h = v4c_header(r);
+    info->kind = HOLO_KIND_BINARY;
+    info->version = 4;
+    info->block_count = h->n;
+    info->length = h->length;
+    info->chunks_present = v4c_present(r);
+    info->chunks_bad = v4c_skipped(r);
+    info->chunk_files = v4c_files(r);
+    info->chunk_bytes = v4c_bytes(r);
+    info->newest_mtime_ns = v4c_newest_mtime(r);
+    /* Whole when every data row or any k chunks are there (the bytes are unverified). */
+    info->exact = v4c_readable(r, 1, 0, h->S[1]);
+}
+
+int holo_v4_binary_info(const char *dir, holo_info *info, holo_err *err)
+{
+    v4c_reader *r;
+    int rc = v4c_open(dir, NULL, 0, &r, err);
+    if (rc) return rc;
+    holo_v4_binary_fill_info(r, info);
+    v4c_close(r);
+    return 0;
+}

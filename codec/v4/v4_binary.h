@@ -1,0 +1,46 @@
+/* v4_binary.h — binary v4 (HO4B): frame sizes, the frame index, and the hooks encode.c and
+ * decode.c call. The stream API itself is public (holo.h, holo_stream_*). */
+#ifndef HOLO_V4_BINARY_H
+#define HOLO_V4_BINARY_H
+#include "holo.h"
+#include "v4_container.h"
+
+/* Measured on real files with bench/bench_binary4.sh on 2 shared cores (holo(5) "HO4B"):
+ * 1 MiB frames at level 12 cost 1.27x zstd -19 on a /usr/share/doc tar (its repeats are far
+ * apart), 8 MiB frames with long-distance matching at level 9 cost 1.11x and encode faster;
+ * 16 MiB gained 5% more but doubles the work of a random read. Level 12-15 barely beat 9 on
+ * big files at 2-6x the time; only 19's optimal parser closes the gap (--level max). */
+#define V4B_LEVEL_DEFAULT 9
+#define V4B_FRAME_DEFAULT (8u << 20)          /* 8 MiB */
+#define V4B_FRAME_MAX_LEVEL (64u << 20)       /* --level max: 64 MiB, zstd 19 */
+#define V4B_FRAME_MIN 4096u
+#define V4B_FRAME_CAP (64u << 20)
+#define V4B_BYTES_PER_CHUNK (64u << 10)       /* k = ceil(stream / 64 KiB), clamped */
+#define V4B_K_MAX 32u
+
+/* Tier 0 (m = 1): u32 frame size, u64 frame count, then per frame u32 stored length (== raw
+ * length: stored raw) and u32 CRC-32 of the stored bytes. Tier 1 (m = k): the frames. */
+#define V4B_INDEX_HEAD 12u
+#define V4B_INDEX_ENTRY 8u
+
+typedef struct v4b_index {
+    uint32_t frame_size;
+    uint64_t nframes;
+    const uint8_t *entries;   /* into the index bytes */
+    uint64_t *off;            /* nframes + 1 offsets into the stream (malloc'd) */
+} v4b_index;
+
+uint32_t v4b_frame_size_for(int level, uint32_t requested);
+uint32_t v4b_k_for(uint64_t stream_bytes);
+/* Check the index against the file length and the stream length; fills x (free x->off). */
+int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, uint64_t length, uint64_t stream_len,
+                    const char *name, v4b_index *x, holo_err *err);
+uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f);
+
+int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                          holo_err *err);
+int holo_v4_binary_decode(const char *dir, const holo_decode_opts *o, holo_decoded *out,
+                          holo_err *err);
+int holo_v4_binary_info(const char *dir, holo_info *info, holo_err *err);
+void holo_v4_binary_fill_info(const v4c_reader *r, holo_info *info);
+#endif
