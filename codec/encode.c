@@ -2,6 +2,7 @@
  * then swap it in under the final name. */
 #include "internal.h"
 #include "v4_binary.h"
+#include "v4_dict.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -78,6 +79,16 @@ int holo_encode_version(const holo_encode_opts *o, holo_kind kind)
     return !v4_only && has_v12_image_setting(o) ? 2 : 4;
 }
 
+/* A small binary in a store that holds a dictionary is written as HO4B with it, whatever the
+ * automatic version: that is what the dictionary is for (holo(5) "DICTIONARY"). */
+static int small_with_dict(const holo_encode_opts *o, const char *outdir, off_t size)
+{
+    char dir[PATH_MAX];
+    uint8_t id[HOLO_DICT_ID_LEN];
+    return size > 0 && size <= (off_t)HOLO_DICT_MAX_FILE && v4d_dir_for(o->dict_dir, outdir, dir, sizeof dir) == 0 &&
+           holo_dict_current(dir, id, NULL) == 0;
+}
+
 static int encode_into(const char *input, const char *tmp, holo_kind mode,
                        const holo_encode_opts *o, holo_err *err)
 {
@@ -111,6 +122,8 @@ int holo_encode_file(const char *input, const char *outdir, const holo_encode_op
     holo_kind mode = opts->mode ? opts->mode : detect(input, opts->name_hint);
     holo_encode_opts o = *opts;
     o.codec_version = holo_encode_version(opts, mode);
+    if (mode == HOLO_KIND_BINARY && opts->codec_version == 0 && small_with_dict(&o, outdir, st.st_size))
+        o.codec_version = 4;
     if (st.st_size == 0 && !(mode == HOLO_KIND_BINARY && o.codec_version == 4))   /* HO4B keeps empty files */
         return holo_seterr(err, HOLO_EINVAL, "%s: file is empty, nothing to encode", input);
 
