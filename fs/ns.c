@@ -23,7 +23,8 @@ static int ends_tag6(const char *name, size_t n, const char *tag)
 int ns_is_hidden(const char *name)
 {
     size_t n = strlen(name);
-    if (strncmp(name, ".holofs-", 8) == 0 || strncmp(name, ".fuse_hidden", 12) == 0)
+    if (strncmp(name, ".holofs-", 8) == 0 || strncmp(name, ".fuse_hidden", 12) == 0 ||
+        strcmp(name, HOLO_DICT_DIRNAME) == 0)   /* the store's dictionaries: holo dict */
         return 1;
     /* libholo's atomic writes: "path.tmpXXXXXX" files, ".NAME.tmpXXXXXX" directories and,
      * while a directory is replaced, the old one moved aside as ".NAME.tmpXXXXXX.oldYYYYYY" */

@@ -6,6 +6,7 @@
  * into X.holo/ on flush/fsync/release).
  */
 #include "ops.h"
+#include "dict.h"
 #include "pack.h"
 #include "ns.h"
 #include "holo.h"
@@ -190,6 +191,12 @@ static int holo_to_errno(const holo_err *e)
     }
 }
 
+/* The store's own .holo-dict (never one above the store), or NULL: the library looks up. */
+static const char *store_dict_dir(const holofs *fs)
+{
+    return fs->dict ? fs_dict_dir(fs->dict) : NULL;
+}
+
 static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
 {
     holofs *fs = ctx;
@@ -209,6 +216,7 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
     holo_decode_opts_init(&o);
     o.warn = warn_cb;
     o.warn_ctx = fs;
+    o.dict_dir = store_dict_dir(fs);
     memset(&d, 0, sizeof d);
     int rc = holo_decode_dir(dir, &o, &d, &err);
     if (rc < 0) {
@@ -677,10 +685,14 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
         o.chunk_kb = fs->chunk_kb;
     if (fs->codec_version > 0)
         o.codec_version = fs->codec_version;
+    o.dict_dir = store_dict_dir(fs);
     if (holo_encode_file(sfrom, out, &o, &err) < 0) {
         holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
         return -holo_to_errno(&err);
     }
+    struct stat st;
+    if (stat(sfrom, &st) == 0)
+        fs_dict_note(fs->dict, (uint64_t)st.st_size);
     unlink(sfrom);
     forget(fs, to, 0, NULL, NULL);
     return 0;
@@ -849,6 +861,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             o.chunk_kb = fs->chunk_kb;
         if (fs->codec_version > 0)
             o.codec_version = fs->codec_version;
+        o.dict_dir = store_dict_dir(fs);
         char plain[PATH_MAX];
         struct stat st, pst;
         if (ns_join(out, sizeof out, fs->store, path, NS_SUFFIX) < 0 ||
@@ -878,6 +891,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             holofs_log(fs, "%s: encode failed, previous version kept: %s", path, err.msg);
         } else {
             p->dirty = 0;
+            fs_dict_note(fs->dict, (uint64_t)st.st_size);
             /* an empty plain placeholder (touch, then write) gives way to the encoded file */
             if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)
                 unlink(plain);
@@ -1410,7 +1424,11 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
         snprintf(val, sizeof val, "0/0");
         return xattr_reply(val, buf, size);
     }
-    if (strcmp(name, "user.holo.kind") == 0)
+    if (strcmp(name, "user.holo.dict") == 0) {   /* the store dictionary it needs */
+        if (!info.has_dict)
+            return -ENODATA;
+        holo_dict_hex(info.dict_id, val);
+    } else if (strcmp(name, "user.holo.kind") == 0)
         snprintf(val, sizeof val, "%s", holo_kind_name(info.kind));
     else if (strcmp(name, "user.holo.version") == 0)
         snprintf(val, sizeof val, "%d", info.version);

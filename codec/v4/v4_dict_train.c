@@ -18,6 +18,7 @@
 #define MAX_DEPTH 64
 #define MAX_CANDIDATES 4000000u
 #define MIN_SAMPLES 16
+#define SMALL_STORE_BYTES (4u << 20)   /* below: 32 and 64 KiB dictionaries are tried */
 
 typedef struct cand {
     char *path;
@@ -211,10 +212,12 @@ int holo_dict_train(const char *const *paths, size_t npaths, const char *dict_di
         rc = holo_seterr(err, HOLO_EUNSUPPORTED, "%s: %zu small files (1-64 KiB) to learn from, at least %d needed",
                          npaths ? paths[0] : ".", tr.n + ev.n, MIN_SAMPLES + 1);
     if (!rc) {
-        /* 64 and 112 KiB measured on man pages and Perl modules (bench_dict.sh): which wins
-         * depends on how many files share it, so both are tried on the held-out samples */
-        t[0].want = o->dict_size ? o->dict_size : 64u << 10;
-        t[1].want = 112u << 10;
+        /* Which size wins depends on how many bytes share the dictionary's fixed cost
+         * (bench_dict.sh, 3000 man pages: 32/64/112 KiB give 0.42/0.38/0.35 of per-file zstd
+         * -19): two sizes around the likely winner are tried on the held-out samples. */
+        int big = l.bytes >= SMALL_STORE_BYTES;
+        t[0].want = o->dict_size ? o->dict_size : big ? 64u << 10 : 32u << 10;
+        t[1].want = big ? 112u << 10 : 64u << 10;
         for (int i = 0; i < nt; i++) { t[i].train = &tr; t[i].eval = &ev; }
         int started = nt > 1 && pthread_create(&t[1].th, NULL, train_one, &t[1]) == 0;
         train_one(&t[0]);
