@@ -227,7 +227,7 @@ void holo_stream_close(holo_stream *s);
 /* ---- store dictionaries (holo(5) "DICTIONARY") ----------------------------------------- */
 /* Many small files share most of their phrases: a zstd dictionary trained on a sample of them
  * is kept in the store, as its own strongly redundant chunk set STORE/.holo-dict/<id>.holo/
- * (any 4 of its 12 chunks rebuild it), named by id = the first 16 bytes of its SHA-256. HO4B
+ * (any 4 of its 8 chunks rebuild it), named by id = the first 16 bytes of its SHA-256. HO4B
  * files up to HOLO_DICT_MAX_FILE bytes are compressed with the current dictionary (the one
  * STORE/.holo-dict/CURRENT names) and record its id; decoding needs that dictionary and fails
  * with an error naming it when it is absent or different, never with wrong bytes. */

@@ -1,9 +1,9 @@
 #!/bin/sh
 # cli_dict.t — store dictionaries (holo(5) DICTIONARY) through `holo`: dict train writes
-# STORE/.holo-dict/<id>.holo/ (12 chunks, any 4 rebuild it) and CURRENT; small binaries encoded
+# STORE/.holo-dict/<id>.holo/ (8 chunks, any 4 rebuild it) and CURRENT; small binaries encoded
 # into the store afterwards are HO4B with the dictionary and round-trip; big ones do not use it;
 # holo info names it; a missing, corrupt or foreign dictionary is one error line naming it and
-# the file is not written; the set survives losing 8 of its 12 chunks and one corrupt chunk;
+# the file is not written; the set survives losing 4 of its 8 chunks and one corrupt chunk;
 # dict apply re-compresses old files, and a kill -9 in the middle of it leaves every file
 # readable and exact.
 . "$(dirname "$0")/lib.sh"
@@ -38,7 +38,7 @@ is "$rc" 0 "dict train STORE exits 0"
 like "$out" "written to S/.holo-dict (current)" "... and says where the dictionary went"
 id=$(cat S/.holo-dict/CURRENT)
 is "${#id}" 32 "CURRENT names a 128-bit id"
-is "$(ls S/.holo-dict/$id.holo | grep -c '^chunk_.*\.holo$')" 12 "the dictionary set has 12 chunks"
+is "$(ls S/.holo-dict/$id.holo | grep -c '^chunk_.*\.holo$')" 8 "the dictionary set has 8 chunks"
 is "$(head -c 4 S/.holo-dict/$id.holo/chunk_0000.holo)" HO4D "... of magic HO4D"
 dsize=$(od -An -tu8 --endian=big -j50 -N8 S/.holo-dict/$id.holo/chunk_0000.holo | tr -d ' ')
 [ "$dsize" -ge 16384 ] && [ "$dsize" -le 114688 ]
@@ -89,13 +89,13 @@ ok $? "the store's chunks shrink ($before -> $after bytes, the dictionary set as
 # ---- the dictionary set's own redundancy ------------------------------------------------------
 D=S/.holo-dict/$id.holo
 mkdir keep
-for c in 00 01 02 03 05 06 07 09; do mv "$D/chunk_00$c.holo" keep/; done
+for c in 00 02 05 07; do mv "$D/chunk_00$c.holo" keep/; done
 run "$holo" decode -o r.out S/2.man.holo
 cmp -s r.out src/2.man
-ok $? "8 of the dictionary's 12 chunks lost: files still decode exactly"
+ok $? "4 of the dictionary's 8 chunks lost (data and parity): files still decode exactly"
 mv "$D/chunk_0004.holo" keep/
 run "$holo" decode -o r9.out S/2.man.holo
-like "$rc:$err" "1:holo: S/2.man.holo: needs dictionary $id, only 3 of its 12 chunks" "9 lost: one error line naming the dictionary"
+like "$rc:$err" "1:holo: S/2.man.holo: needs dictionary $id, only 3 of its 8 chunks" "5 lost: one error line naming the dictionary"
 [ ! -e r9.out ]
 ok $? "... and no output is written"
 mv keep/* "$D/"
@@ -103,7 +103,7 @@ printf 'XXXXXXXX' | dd of="$D/chunk_0001.holo" bs=1 seek=200 conv=notrunc 2> /de
 run "$holo" decode -o c1.out S/2.man.holo
 cmp -s c1.out src/2.man
 ok $? "one corrupt dictionary chunk is survived"
-for c in 00 02 03 04 05 06 07 08 09 10 11; do
+for c in 00 02 03 04 05 06 07; do
     printf 'XXXXXXXX' | dd of="$D/chunk_00$c.holo" bs=1 seek=300 conv=notrunc 2> /dev/null
 done
 run "$holo" decode -o c.out S/2.man.holo

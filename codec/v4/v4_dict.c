@@ -26,6 +26,7 @@ struct v4d_dict {
     ZSTD_CDict *cdict[CDICT_LEVELS];
     unsigned refs;            /* users, plus one while it sits in the cache */
     uint64_t tick;
+    struct stat set_st;       /* its set directory when loaded: a cache hit must still match */
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -134,14 +135,28 @@ static void dict_free(v4d_dict *d)
 
 /* Rebuild the dictionary from its chunks; when the hash fails, distrust each chunk in turn
  * (one corrupt chunk is survived while V4D_K others remain). */
+static int set_stat(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], char *setdir, size_t sz,
+                    struct stat *st)
+{
+    char hex[2 * HOLO_DICT_ID_LEN + 1], name[64];
+    holo_dict_hex(id, hex);
+    snprintf(name, sizeof name, "%s.holo", hex);
+    return holo_path_join(setdir, sz, dict_dir, name) < 0 || stat(setdir, st) < 0 ? -1 : 0;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
 static int load(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], const char *who,
                 v4d_dict **out, holo_err *err)
 {
-    char hex[2 * HOLO_DICT_ID_LEN + 1], name[64], setdir[PATH_MAX], got_hex[2 * HOLO_DICT_ID_LEN + 1];
+    char hex[2 * HOLO_DICT_ID_LEN + 1], setdir[PATH_MAX], got_hex[2 * HOLO_DICT_ID_LEN + 1];
     holo_dict_hex(id, hex);
-    snprintf(name, sizeof name, "%s.holo", hex);
     struct stat st;
-    if (holo_path_join(setdir, sizeof setdir, dict_dir, name) < 0 || stat(setdir, &st) < 0)
+    if (set_stat(dict_dir, id, setdir, sizeof setdir, &st))
         return holo_seterr(err, HOLO_ENOCHUNKS, "%s: needs dictionary %s, not found in %s", who, hex, dict_dir);
     v4c_reader *r;
     holo_err e;
@@ -181,6 +196,7 @@ static int load(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], const 
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", setdir);
     if (!rc) {
         memcpy(d->id, id, HOLO_DICT_ID_LEN);
+        d->set_st = st;
         d->bytes = buf;
         d->len = h->length;
         d->refs = 1;
@@ -197,9 +213,19 @@ int v4d_get(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], const char
             v4d_dict **out, holo_err *err)
 {
     *out = NULL;
+    char hex[2 * HOLO_DICT_ID_LEN + 1], setdir[PATH_MAX];
+    holo_dict_hex(id, hex);
+    if (!dict_dir)
+        return holo_seterr(err, HOLO_ENOCHUNKS, "%s: needs dictionary %s, no %s/ directory above it", who, hex,
+                           HOLO_DICT_DIRNAME);
+    /* One stat per use: a cached dictionary serves only while its set is still there, unchanged
+     * (removed or replaced sets are noticed without rebuilding anything). */
+    struct stat st;
+    if (set_stat(dict_dir, id, setdir, sizeof setdir, &st))
+        return holo_seterr(err, HOLO_ENOCHUNKS, "%s: needs dictionary %s, not found in %s", who, hex, dict_dir);
     pthread_mutex_lock(&cache_mu);
     for (int i = 0; i < CACHE_SLOTS; i++)
-        if (cache[i] && !memcmp(cache[i]->id, id, HOLO_DICT_ID_LEN)) {
+        if (cache[i] && !memcmp(cache[i]->id, id, HOLO_DICT_ID_LEN) && same_file(&cache[i]->set_st, &st)) {
             cache[i]->refs++;
             cache[i]->tick = ++cache_tick;
             *out = cache[i];
@@ -207,25 +233,21 @@ int v4d_get(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], const char
             return 0;
         }
     pthread_mutex_unlock(&cache_mu);
-    if (!dict_dir) {
-        char hex[2 * HOLO_DICT_ID_LEN + 1];
-        holo_dict_hex(id, hex);
-        return holo_seterr(err, HOLO_ENOCHUNKS, "%s: needs dictionary %s, no %s/ directory above it", who, hex,
-                           HOLO_DICT_DIRNAME);
-    }
     v4d_dict *d;
     int rc = load(dict_dir, id, who, &d, err);   /* disk work outside the lock */
     if (rc) return rc;
     pthread_mutex_lock(&cache_mu);
     int slot = -1;
     for (int i = 0; i < CACHE_SLOTS; i++) {
-        if (cache[i] && !memcmp(cache[i]->id, id, HOLO_DICT_ID_LEN)) {   /* another thread won */
+        if (!cache[i] || memcmp(cache[i]->id, id, HOLO_DICT_ID_LEN)) continue;
+        if (same_file(&cache[i]->set_st, &d->set_st)) {   /* another thread won */
             cache[i]->refs++;
             *out = cache[i];
             pthread_mutex_unlock(&cache_mu);
             dict_free(d);
             return 0;
         }
+        if (cache[i]->refs == 1) slot = i;   /* a stale copy: replaced */
     }
     for (int i = 0; i < CACHE_SLOTS && slot < 0; i++)
         if (!cache[i]) slot = i;

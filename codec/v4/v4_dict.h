@@ -8,8 +8,8 @@
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
-#define V4D_K 4                       /* any 4 of the 12 chunks rebuild a dictionary */
-#define V4D_N 12
+#define V4D_K 4                       /* any 4 of the 8 chunks rebuild a dictionary */
+#define V4D_N 8
 #define V4D_MAX_BYTES (1u << 20)      /* larger dictionary sets are refused as hostile */
 #define V4D_LEVEL 19                  /* small files with a dictionary: zstd 19 (bench_dict.sh) */
 

@@ -163,9 +163,10 @@ static void *train_one(void *arg)
 
 static int gather(const cand_list *l, const char *dict_dir, uint64_t cap, samples *tr, samples *ev, holo_err *err)
 {
-    /* take every step-th candidate so the sample spans the whole tree, not its first corner */
-    uint64_t step = l->bytes > cap ? (l->bytes + cap - 1) / cap : 1;
-    size_t most = (size_t)(l->n / step + 1);
+    /* an even fraction of the candidates, so the sample spans the whole tree, not its first
+     * corner: candidate i is taken when floor(i * frac) steps */
+    double frac = l->bytes > cap ? (double)cap / (double)l->bytes : 1.0;
+    size_t most = (size_t)((double)l->n * frac) + 2;
     uint64_t room = cap + HOLO_DICT_MAX_FILE;
     tr->buf = malloc(room);
     ev->buf = malloc(EVAL_CAP + HOLO_DICT_MAX_FILE);
@@ -173,7 +174,8 @@ static int gather(const cand_list *l, const char *dict_dir, uint64_t cap, sample
     ev->sizes = calloc(most, sizeof *ev->sizes);
     if (!tr->buf || !ev->buf || !tr->sizes || !ev->sizes) return holo_seterr(err, HOLO_ENOMEM, "out of memory for samples");
     size_t taken = 0;
-    for (size_t i = 0; i < l->n; i += step) {
+    for (size_t i = 0; i < l->n; i++) {
+        if ((uint64_t)((double)(i + 1) * frac) == (uint64_t)((double)i * frac)) continue;
         int held_out = taken % EVAL_EVERY == EVAL_EVERY - 1 && ev->bytes < EVAL_CAP;
         samples *s = held_out ? ev : tr;
         if (!held_out && tr->bytes >= cap) break;
