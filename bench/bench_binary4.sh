@@ -41,7 +41,9 @@ for f in "$T"/doc.tar "$T"/status "$T/$(basename "$lib")" ${log:+"$T/$(basename 
         "$d" "$(awk -v a="$d" -v b="$z" 'BEGIN { print a / b }')" "$(mbs "$n" "$td")" "$(mbs "$n" "$tz")" \
         "$m" "$(awk -v a="$m" -v b="$zl" 'BEGIN { print a / b }')" "$(mbs "$n" "$tm")" "$(mbs "$n" "$tzl")" \
         "$(mbs "$n" "$tdec")" "$(mbs "$n" "$tzd")" "$(mbs "$n" "$tcat")"
+    [ -x "${HOLO_BENCH:-}/bench_stream" ] && printf '  holo_stream: %s\n' "$("$HOLO_BENCH/bench_stream" "$f.holo")"
     rm -f "$f.out" "$f.zout" "$f.cat" "$f.zst" "$f.l.zst"; rm -rf "$f.holo" "$f.max.holo"
 done
 echo "(/z19: HO4B chunk bytes over zstd -19; /z19L: --level max over zstd -19 --long=27; MB/s of the"
-echo " original size, wall clock including the atomic commit; dec: holo decode, SHA-256 checked)"
+echo " original size, wall clock including the atomic commit and fsync; dec: holo decode, SHA-256"
+echo " checked; holo_stream: the library's sequential read and random 4 KiB reads, no output file)"

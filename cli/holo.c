@@ -223,8 +223,11 @@ static int cmd_encode(int argc, char **argv)
     }
     if (optind != argc - 1) return usage("encode needs exactly one INPUT");
     const char *in = argv[optind];
-    if ((o.mode ? o.mode : holo_detect_mode(in)) == HOLO_KIND_IMAGE && image_version(&o, given))
+    holo_kind kind = o.mode ? o.mode : holo_detect_mode(in);
+    if (kind == HOLO_KIND_IMAGE && image_version(&o, given))
         return 2;
+    if ((o.level || o.frame_size) && !(kind == HOLO_KIND_BINARY && o.codec_version == 4))
+        return usage("--level and --frame-kb apply to binary v4 only (--codec-version 4 on a non-image)");
     char def[PATH_MAX];
     if (!out) {
         size_t n = strlen(in);
@@ -269,6 +272,11 @@ static int decode_stream(const char *dir, const holo_decode_opts *o, const char 
     if (!s) return fail(&e);
     holo_stream_info si;
     holo_stream_stat(s, &si);
+    if (o->strict && si.chunks_present < si.n) {
+        fprintf(stderr, "holo: %s: %u of %u chunks missing (strict decode)\n", dir, si.n - si.chunks_present, si.n);
+        holo_stream_close(s);
+        return 1;
+    }
     if (si.hole_bytes && !partial) {
         holo_range first;
         holo_stream_holes(s, &first, 1);
@@ -550,6 +558,8 @@ static int info_binary4(const char *dir, const holo_info *in, int verify)
     printf("frames: %llu of %u bytes\n", (unsigned long long)si.frames, si.frame_size);
     size_t nh = holo_stream_holes(s, NULL, 0);
     printf("holes: %zu range%s, %llu bytes\n", nh, nh == 1 ? "" : "s", (unsigned long long)si.hole_bytes);
+    if (si.chunks_corrupt)
+        printf("corrupt: %u chunk%s (the file is rebuilt without them)\n", si.chunks_corrupt, si.chunks_corrupt == 1 ? "" : "s");
     printf("exact: %s\n", si.hole_bytes ? "no, bytes are missing"
                           : !verify ? "unverified (holo info --verify checks the SHA-256)"
                           : vrc == 0 ? "yes, verified against the SHA-256"

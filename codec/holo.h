@@ -207,7 +207,8 @@ typedef struct holo_stream_info {
     uint64_t frames;
     uint32_t frame_size;
     uint64_t hole_bytes;      /* bytes no present chunk set can rebuild */
-    int verified;             /* 1 after holo_stream_verify succeeded */
+    int verified;             /* 1 after the whole file matched its SHA-256, -1 mismatch */
+    uint32_t chunks_corrupt;  /* found by holo_stream_verify (each also warned about) */
 } holo_stream_info;
 
 /* NULL on failure (err filled): not HO4B (HOLO_EUNSUPPORTED), no valid chunk, bad index. */
@@ -220,7 +221,9 @@ void holo_stream_stat(const holo_stream *s, holo_stream_info *info);
 int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, holo_err *err);
 /* The missing byte ranges, in order, merged: the total count (ranges[0..min(count,max))). */
 size_t holo_stream_holes(holo_stream *s, holo_range *ranges, size_t max);
-/* Decode the whole file through SHA-256 and compare with the recorded hash. */
+/* Decode the whole file through SHA-256 and compare with the recorded hash; then read every
+ * present chunk whole through its CRC, warning (o->warn) about each corrupt one: a corrupt
+ * parity chunk does not make the file wrong, but it no longer protects it. */
 int holo_stream_verify(holo_stream *s, holo_err *err);
 void holo_stream_close(holo_stream *s);
 

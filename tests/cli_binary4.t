@@ -5,7 +5,7 @@
 # with the holes zero-filled and lists them (exit 3); holo info shows the codec, k, n, frames,
 # holes and "exact: unverified" until --verify; a lying SHA-256 fails the decode.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 30
 
 holo="$HOLO_BIN/holo"
 cd "$T"
@@ -35,6 +35,13 @@ is "$rc" 0 "decode exits 0"
 cmp -s lib.bin lib_recon.bin
 ok $? "decode writes the original bytes to lib_recon.bin"
 
+cp -r lib.bin.holo one_less.holo
+rm one_less.holo/chunk_0001.holo
+run "$holo" decode -o one_less.out one_less.holo
+is "$rc:$(cmp -s lib.bin one_less.out && echo same)" "0:same" "one chunk lost: parity rebuilds it, exit 0, same bytes"
+run "$holo" decode --strict -o strict.out one_less.holo
+like "$rc:$err" "1:holo: one_less.holo: 1 of $n chunks missing (strict decode)" "--strict refuses a set with a chunk missing"
+
 # Lose half the chunks: more than the parity can rebuild.
 mkdir half.holo
 i=0
@@ -59,6 +66,36 @@ cmp -s -n "$a" lib.bin half.out
 ok $? "bytes before the first hole are the original's"
 [ "$(head -c $((b + 1)) half.out | tail -c $((b - a + 1)) | tr -d '\000' | wc -c)" = 0 ]
 ok $? "the hole is zero-filled"
+
+# Incompressible real files (a JPEG, a gzip): stored bytes <= size + 1% + 4 KiB.
+found=0
+for f in $(find /usr/share /usr/lib -name '*.jpg' -size +50k 2>/dev/null | head -1) \
+         $(find /usr/share/doc -name '*.gz' -size +100k 2>/dev/null | head -1); do
+    cp "$f" inc.bin
+    # --mode binary: a JPEG would otherwise be encoded as an image
+    "$holo" encode --codec-version 4 --mode binary -o inc.holo inc.bin > /dev/null 2>&1
+    size=$(stat -c %s inc.bin); stored=$(cat inc.holo/chunk_*.holo | wc -c)
+    [ "$stored" -le $((size + size / 100 + 4096)) ]
+    ok $? "$(basename "$f"): $stored bytes stored for $size (<= +1% +4 KiB)"
+    rm -rf inc.holo inc.bin
+    found=$((found + 1))
+done
+while [ "$found" -lt 2 ]; do skip "no JPEG or gzip of that size on this machine"; found=$((found + 1)); done
+
+# A flipped byte inside a data row: decode still exact (rebuilt from parity), info --verify
+# names the corrupt chunk.
+cp -r lib.bin.holo flip.holo
+sz=$(stat -c %s flip.holo/chunk_0002.holo)
+printf '\377' | dd of=flip.holo/chunk_0002.holo bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null
+run "$holo" decode -o flip.out flip.holo
+is "$rc:$(cmp -s lib.bin flip.out && echo same)" "0:same" "a corrupt data chunk: decode is still exact"
+run "$holo" info --verify flip.holo
+like "$out$err" "chunk 2 fails its CRC" "... and names the corrupt chunk"
+
+run "$holo" encode --level max lib.bin
+like "$rc:$err" "2:holo: --level and --frame-kb apply to binary v4 only" "--level without --codec-version 4 is a usage error"
+[ ! -e lib.bin.holo.tmp ] && [ -z "$(ls -A | grep '^\.')" ]
+ok $? "... and writes nothing"
 
 # A recorded SHA-256 that does not match the bytes: flip one SHA byte in every header and
 # fix nothing else; the CRC-checked header then fails, so every chunk is skipped.

@@ -1,7 +1,7 @@
 /* t_net_sha256.c — SHA-256 (FIPS 180-2 examples) and HMAC-SHA256 (RFC 4231) used by the
  * optional HNET tag, plus the published HODT HMAC vector as a cross-check. */
 #include "tap.h"
-#include "sha256.h"
+#include "sha256.h"   /* moved to codec/common */
 #include "../net/hexcap.h"
 #include <stdlib.h>
 #include <string.h>

@@ -172,6 +172,19 @@ static void test_overhead(void)
     tap_spew(in, small, sizeof small);
     ok(holo_encode_file(in, dir, &o, &e) == 0 && holo_info_dir(dir, &info, &e) == 0 && info.block_count == 1,
        "a 5.4 KB text file becomes one chunk (got %u)", info.block_count);
+
+    /* The generic header parser (holofs, holonet) knows HO4B. */
+    char p[600];
+    tap_pathf(p, sizeof p, "%s/chunk_0000.holo", dir);
+    size_t len;
+    uint8_t *c = tap_slurp(p, &len);
+    holo_chunk_hdr h;
+    ok(c && holo_chunk_parse(c, len, "c", &h, &e) == 0 && h.kind == HOLO_KIND_BINARY && h.version == 4 &&
+       h.length == sizeof small && h.block_count == 1 && h.block_id == 0 && h.content_id != 0,
+       "holo_chunk_parse: HO4B is binary v4 with the file's length");
+    ok(c && holo_chunk_parse(c, 100, "c", &h, &e) == HOLO_EINVAL && strstr(e.msg, "truncated"),
+       "holo_chunk_parse of a cut HO4B header: %s", e.msg);
+    free(c);
 }
 
 static unsigned popcount(unsigned x) { unsigned c = 0; for (; x; x &= x - 1) c++; return c; }
@@ -293,6 +306,14 @@ static void test_corruption(void)
     chunk_path(p, sizeof p, dir, 1);
     flip(p, row + R / 2);
     ok(read_all(dir, d, n, &rc), "a flipped byte in data chunk 1: the frame fails its CRC and is rebuilt from the others");
+    holo_stream *s = open_stream(dir, &e);
+    holo_stream_info si;
+    warnings = 0;
+    int vr = s ? holo_stream_verify(s, &e) : -1;
+    if (s) holo_stream_stat(s, &si);
+    ok(s && vr == 0 && si.verified == 1 && si.chunks_corrupt == 1 && warnings == 1,
+       "holo_stream_verify: the file is exact, chunk 1 is reported corrupt (one warning)");
+    holo_stream_close(s);
     hide(dir, 6, 0x0F);   /* no parity left: the corrupt frame cannot be rebuilt */
     ok(!read_all(dir, d, n, &rc) && rc == HOLO_EINVAL, "without parity the corrupt frame is an error, never wrong bytes");
     unhide(dir, 6);

@@ -1,5 +1,6 @@
 /* sha256.c — SHA-256 and HMAC-SHA256, written from FIPS 180-4 and RFC 2104. */
 #include "sha256.h"
+#include <stdlib.h>
 #include <string.h>
 
 static const uint32_t K[64] = {
@@ -35,6 +36,22 @@ static void block(uint32_t h[8], const uint8_t *p)
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+/* Whole blocks: SHA-NI when the CPU has it, decided once (HOLO_SHA256_NO_NI=1 forces the C
+ * rounds, so tests and benchmarks can compare both paths). */
+static void blocks_c(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    for (; n; n--, p += 64) block(h, p);
+}
+
+static void blocks_detect(uint32_t h[8], const uint8_t *p, size_t n);
+static void (*volatile blocks)(uint32_t h[8], const uint8_t *p, size_t n) = blocks_detect;
+
+static void blocks_detect(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    blocks = sha256_ni_available() && !getenv("HOLO_SHA256_NO_NI") ? sha256_ni_blocks : blocks_c;
+    blocks(h, p, n);
+}
+
 void sha256_init(sha256_ctx *c)
 {
     static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -53,10 +70,12 @@ void sha256_update(sha256_ctx *c, const void *data, size_t len)
         memcpy(c->buf + c->fill, p, take);
         c->fill += take; p += take; len -= take;
         if (c->fill < 64) return;
-        block(c->h, c->buf);
+        blocks(c->h, c->buf, 1);
         c->fill = 0;
     }
-    for (; len >= 64; p += 64, len -= 64) block(c->h, p);
+    blocks(c->h, p, len / 64);
+    p += len / 64 * 64;
+    len %= 64;
     memcpy(c->buf, p, len);
     c->fill = len;
 }

@@ -13,6 +13,9 @@ typedef struct sha256_ctx {
 } sha256_ctx;
 
 void sha256_init(sha256_ctx *c);
+/* sha256_ni.c: the SHA-NI compression (x86-64 with the SHA extensions; the caller checks). */
+int sha256_ni_available(void);
+void sha256_ni_blocks(uint32_t h[8], const uint8_t *p, size_t nblocks);
 void sha256_update(sha256_ctx *c, const void *data, size_t len);
 void sha256_final(sha256_ctx *c, uint8_t out[32]);
 void sha256(const void *data, size_t len, uint8_t out[32]);

@@ -333,6 +333,8 @@ struct holo_stream {
     int verified;             /* 1 hash matched, -1 mismatch, 0 not yet */
     sha256_ctx seq;           /* reads from 0 onwards are hashed as they go */
     uint64_t seq_pos;
+    uint32_t corrupt;         /* chunks whose crc_rows failed in holo_stream_verify */
+    holo_decode_opts o;       /* for the warning callback */
     v4d_dict *dict;           /* the store dictionary the frames need, or NULL */
 };
 
@@ -355,6 +357,7 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
     if (!s) { v4c_close(r); holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); return NULL; }
     s->r = r;
     s->h = h;
+    if (o) s->o = *o;
     if (v4b_index_parse(v4c_m1(r, 0), h->S[0], h->flags, h->length, h->S[1], dir, &s->x, err)) {
         v4c_close(r);
         free(s);
@@ -542,6 +545,7 @@ void holo_stream_stat(const holo_stream *s, holo_stream_info *info)
     for (uint64_t f = 0; f < s->x.nframes; f++)
         if (!frame_readable(s, f)) info->hole_bytes += v4b_raw_len(&s->x, s->h->length, f);
     info->verified = s->verified;
+    info->chunks_corrupt = s->corrupt;
 }
 
 int holo_stream_verify(holo_stream *s, holo_err *err)
@@ -564,6 +568,14 @@ int holo_stream_verify(holo_stream *s, holo_err *err)
     free(buf);
     if (!rc && s->verified < 0)
         rc = holo_seterr(err, HOLO_EINVAL, "%s: decoded bytes do not match the recorded SHA-256", v4c_dir(s->r));
+    s->corrupt = 0;
+    for (unsigned i = 0; i < s->h->n && !rc; i++) {
+        holo_err ce;
+        if (v4c_has(s->r, i) && v4c_check_rows(s->r, i, &ce)) {
+            s->corrupt++;
+            holo_warnf(&s->o, "%s", ce.msg);
+        }
+    }
     return rc;
 }
 

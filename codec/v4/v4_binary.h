@@ -7,9 +7,10 @@
 
 /* Measured on real files with bench/bench_binary4.sh on 2 shared cores (holo(5) "HO4B"):
  * 1 MiB frames at level 12 cost 1.27x zstd -19 on a /usr/share/doc tar (its repeats are far
- * apart), 8 MiB frames with long-distance matching at level 9 cost 1.11x and encode faster;
- * 16 MiB gained 5% more but doubles the work of a random read. Level 12-15 barely beat 9 on
- * big files at 2-6x the time; only 19's optimal parser closes the gap (--level max). */
+ * apart); 8 MiB frames with long-distance matching at level 9 give 1.13x (doc tar), 1.16x
+ * (libclang), 1.09x (dpkg status), 1.21x (dpkg.log) at ~70 MB/s of CPU time; 16 MiB gained 5%
+ * more on the tar but doubles the work of a random read; levels 12-15 gained ~1% at 2-6x the
+ * time. Only 19's optimal parser closes the gap: --level max, 1.000-1.004x zstd -19 --long=27. */
 #define V4B_LEVEL_DEFAULT 9
 #define V4B_FRAME_DEFAULT (8u << 20)          /* 8 MiB */
 #define V4B_FRAME_MAX_LEVEL (64u << 20)       /* --level max: 64 MiB, zstd 19 */

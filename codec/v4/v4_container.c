@@ -506,3 +506,26 @@ int v4c_read(const v4c_reader *r, unsigned t, uint64_t off, void *buf, size_t le
     }
     return 0;
 }
+
+int v4c_check_rows(const v4c_reader *r, unsigned id, holo_err *err)
+{
+    if (!v4c_has(r, id)) return holo_seterr(err, HOLO_EINVAL, "%s: chunk %u is not present", r->dir, id);
+    uint8_t hb[V4C_HDR_LEN];
+    v4c_hdr h;
+    if (pread_all(r->fd[id], hb, sizeof hb, 0) || v4c_hdr_parse(hb, sizeof hb, 0, r->dir, &h, err))
+        return holo_seterr(err, HOLO_EIO, "%s: chunk %u: cannot read its header", r->dir, id);
+    uint64_t len = v4c_row_off(&h, h.ntiers) - V4C_HDR_LEN + h.u_len;
+    uint8_t *buf = malloc(V4C_WINDOW);
+    if (!buf) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", r->dir);
+    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    int rc = 0;
+    for (uint64_t off = 0; off < len && !rc; off += V4C_WINDOW) {
+        size_t n = len - off < V4C_WINDOW ? (size_t)(len - off) : V4C_WINDOW;
+        if (pread_all(r->fd[id], buf, n, V4C_HDR_LEN + off)) rc = holo_seterr_sys(err, errno, "%s: chunk %u", r->dir, id);
+        else crc = crc_update(crc, buf, n);
+    }
+    free(buf);
+    if (!rc && crc != h.crc_rows)
+        rc = holo_seterr(err, HOLO_EINVAL, "%s: chunk %u fails its CRC: its rows are corrupt", r->dir, id);
+    return rc;
+}

@@ -229,6 +229,8 @@ int v4c_readable(const v4c_reader *r, unsigned t, uint64_t off, uint64_t len);
  * chunks. avoid (or V4C_NO_AVOID): a chunk id not to trust (its bytes failed a check).
  * HOLO_EHOLE when too few chunks hold the range. Safe to call from several threads. */
 #define V4C_NO_AVOID 0xFFFFu
+/* Read chunk id whole (rows and U) through its crc_rows: 0, HOLO_EINVAL when it differs. */
+int v4c_check_rows(const v4c_reader *r, unsigned id, holo_err *err);
 int v4c_read(const v4c_reader *r, unsigned t, uint64_t off, void *buf, size_t len,
              unsigned avoid, holo_err *err);
 

@@ -4,6 +4,7 @@
  * B rows recover the data (every square submatrix of a Cauchy matrix is invertible).
  * Plain table multiplication: one 64 KiB product table, built once. */
 #include "v4_container.h"
+#include "gf256.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,10 +96,10 @@ void v4_rs_encode_row(const uint8_t *stream, size_t S, unsigned m, unsigned id, 
     }
 }
 
+/* Same field (0x11D, generator 2) as gf256.c, whose region loop has a SIMD path. */
 void v4_rs_mul_add(uint8_t *dst, const uint8_t *src, size_t len, uint8_t c)
 {
-    pthread_once(&gf_once, gf_init);
-    mul_add(dst, src, len, c);
+    holo_gf_muladd(dst, src, c, len);
 }
 
 int v4_rs_invert(const unsigned *ids, unsigned m, uint8_t *inv)
