@@ -100,5 +100,5 @@ if [ -x "$HOLO_BIN/holofs" ] && [ -c /dev/fuse ] && command -v fusermount3 > /de
     }
     p=$(read_ms "$T/st_plain"); d=$(read_ms "$T/st_man")
     echo "holofs first read of a small file: $p ms without a dictionary, $d ms with one" \
-         "(+$(awk -v a="$d" -v b="$p" 'BEGIN { printf "%.3f", a - b }') ms; target <= +1 ms)"
+         "($(awk -v a="$d" -v b="$p" 'BEGIN { printf "%+.3f", a - b }') ms; target <= +1 ms)"
 fi

@@ -24,8 +24,8 @@ struct fs_dict {
     int wake, stop, have;     /* have: the store has a current dictionary */
 };
 
-static void logf_(fs_dict *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(fs_dict *d, const char *fmt, ...)
+static void dict_logf(fs_dict *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dict_logf(fs_dict *d, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -52,11 +52,11 @@ static void *trainer(void *arg)
         char hex[2 * HOLO_DICT_ID_LEN + 1];
         if (rc == 0) {
             holo_dict_hex(id, hex);
-            logf_(d, "%s: trained dictionary %s (%u bytes) on %llu small files: about %llu bytes instead of %llu",
+            dict_logf(d, "%s: trained dictionary %s (%u bytes) on %llu small files: about %llu bytes instead of %llu",
                   d->dir, hex, st.dict_size, (unsigned long long)st.files,
                   (unsigned long long)(st.est_dict + st.dict_store_bytes), (unsigned long long)st.est_plain);
         } else {
-            logf_(d, "no dictionary yet: %s", e.msg);
+            dict_logf(d, "no dictionary yet: %s", e.msg);
         }
         pthread_mutex_lock(&d->mu);
         if (rc == 0) d->have = 1;

@@ -215,7 +215,7 @@ int holo_dict_train(const char *const *paths, size_t npaths, const char *dict_di
                          npaths ? paths[0] : ".", tr.n + ev.n, MIN_SAMPLES + 1);
     if (!rc) {
         /* Which size wins depends on how many bytes share the dictionary's fixed cost
-         * (bench_dict.sh, 3000 man pages: 32/64/112 KiB give 0.42/0.38/0.35 of per-file zstd
+         * (zstd -19 -D on 3000 man pages: 32/64/112 KiB give 0.42/0.38/0.35 of per-file zstd
          * -19): two sizes around the likely winner are tried on the held-out samples. */
         int big = l.bytes >= SMALL_STORE_BYTES;
         t[0].want = o->dict_size ? o->dict_size : big ? 64u << 10 : 32u << 10;
