@@ -6,6 +6,7 @@
  *
  * Exit status: 0 ok, 1 failure (one line on stderr naming the file), 2 usage, 3 decode
  * --partial wrote a binary v4 file with missing ranges zero-filled. */
+#include "dict.h"
 #include "holo.h"
 #include "hopk.h"
 #include "stack.h"
@@ -32,6 +33,7 @@ static const char *usage_text =
     "       holo unpack [-o DIR] [--max-chunks N] IN.holo\n"
     "       holo stack [-b BLOCKS | -k KB] [--codec-version V] -o OUT.holo FRAME...\n"
     "       holo stack --holo -o OUTPUT DIR...\n"
+    "       holo dict train [-o STORE/.holo-dict] FILE|DIR...      holo dict apply STORE\n"
     "       holo FILE [KB]        (encode)      holo DIR.holo      (decode)\n"
     "See holo(1).\n";
 
@@ -568,9 +570,14 @@ static int info_container(const char *dir)
 }
 
 /* ---- info -------------------------------------------------------------------------------- */
-static int info_binary4(const char *dir, int verify)
+static int info_binary4(const char *dir, const holo_info *in, int verify)
 {
     holo_err e;
+    if (in->has_dict) {   /* before opening: a missing dictionary fails the open */
+        char hex[2 * HOLO_DICT_ID_LEN + 1];
+        holo_dict_hex(in->dict_id, hex);
+        printf("dictionary: %s\n", hex);
+    }
     holo_decode_opts o;
     holo_decode_opts_init(&o);
     o.warn = warn_cb;
@@ -621,7 +628,7 @@ static int cmd_info(int argc, char **argv)
     if (!is_dir(dir)) return not_a_dir(dir);
     if (!json && holo_pack_probe(dir)) return info_container(dir);
     if (holo_info_dir_opts(dir, &o, &in, &e)) return fail(&e);
-    if (in.kind == HOLO_KIND_BINARY && in.version == 4 && !json) return info_binary4(dir, verify);
+    if (in.kind == HOLO_KIND_BINARY && in.version == 4 && !json) return info_binary4(dir, &in, verify);
     uint32_t missing = in.block_count - in.chunks_present;
     if (json) {
         json_t *j = json_object();
@@ -646,6 +653,11 @@ static int cmd_info(int argc, char **argv)
             json_object_set_new(j, "frames", json_integer(in.frames));
         } else {
             json_object_set_new(j, "length", json_integer((json_int_t)in.length));
+        }
+        if (in.has_dict) {
+            char hex[2 * HOLO_DICT_ID_LEN + 1];
+            holo_dict_hex(in.dict_id, hex);
+            json_object_set_new(j, "dictionary", json_string(hex));
         }
         char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (s) puts(s);
@@ -689,6 +701,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "pack")) return cmd_pack(argc - 1, argv + 1);
     if (!strcmp(cmd, "unpack")) return cmd_unpack(argc - 1, argv + 1);
     if (!strcmp(cmd, "stack")) return cmd_stack(argc - 1, argv + 1);
+    if (!strcmp(cmd, "dict")) return holo_cli_dict(argc - 1, argv + 1);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
     /* The reference's short forms: `holo DIR.holo` decodes, `holo FILE [KB]` encodes. */
     if (argc <= 3 && cmd[0] != '-') {

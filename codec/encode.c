@@ -4,6 +4,7 @@
 #include "v4_audio_file.h"
 #include "v4_binary.h"
 #include "v4_jpeg.h"
+#include "v4_dict.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -90,6 +91,16 @@ static int starts_as_jpeg(const char *path)
     return n == 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
 }
 
+/* A small binary in a store that holds a dictionary is written as HO4B with it, whatever the
+ * automatic version: that is what the dictionary is for (holo(5) "DICTIONARY"). */
+static int small_with_dict(const holo_encode_opts *o, const char *outdir, off_t size)
+{
+    char dir[PATH_MAX];
+    uint8_t id[HOLO_DICT_ID_LEN];
+    return size > 0 && size <= (off_t)HOLO_DICT_MAX_FILE && v4d_dir_for(o->dict_dir, outdir, dir, sizeof dir) == 0 &&
+           holo_dict_current(dir, id, NULL) == 0;
+}
+
 static int encode_into(const char *input, const char *tmp, holo_kind mode,
                        const holo_encode_opts *o, holo_err *err)
 {
@@ -137,6 +148,8 @@ int holo_encode_file(const char *input, const char *outdir, const holo_encode_op
     holo_kind mode = opts->mode ? opts->mode : detect(input, opts->name_hint);
     holo_encode_opts o = *opts;
     o.codec_version = holo_encode_version(opts, mode);
+    if (mode == HOLO_KIND_BINARY && opts->codec_version == 0 && small_with_dict(&o, outdir, st.st_size))
+        o.codec_version = 4;
     if (st.st_size == 0 && !(mode == HOLO_KIND_BINARY && o.codec_version == 4))   /* HO4B keeps empty files */
         return holo_seterr(err, HOLO_EINVAL, "%s: file is empty, nothing to encode", input);
 

@@ -12,6 +12,7 @@
  * multithreaded loop, and teardown in reverse order.
  */
 #include "ops.h"
+#include "dict.h"
 #include "ns.h"
 #include "fstype.h"
 
@@ -131,6 +132,11 @@ static void start_poll(holofs *fs, const char *store, long poll_ms)
                    remote > 0 ? " only (poll=0): other hosts' writes are not seen" : "");
 }
 
+static void dict_log(void *ctx, const char *msg)
+{
+    holofs_log(ctx, "%s", msg);
+}
+
 int main(int argc, char **argv)
 {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -207,6 +213,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "holofs: out of memory\n");
         goto err_cmdline;
     }
+    fs.dict = fs_dict_start(fs.store, dict_log, &fs);   /* NULL: dictionaries above the store */
     struct fuse *f = fuse_new(&args, &holofs_ops, sizeof holofs_ops, &fs);
     if (!f)
         goto err_init;
@@ -237,6 +244,7 @@ err_mount:
 err_new:
     fuse_destroy(f);
 err_init:
+    fs_dict_stop(fs.dict);
     holofs_fini(&fs);
 err_cmdline:
     free(fo.mountpoint);

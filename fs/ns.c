@@ -29,7 +29,8 @@ int ns_is_hidden(const char *name)
 {
     size_t n = strlen(name);
     /* libholo's temporaries: ".holo-tmp-PID-N" files and directories (and "...oldXXXXXX") */
-    if (ns_is_reserved(name) || strncmp(name, ".holo-tmp-", 10) == 0)
+    if (ns_is_reserved(name) || strncmp(name, ".holo-tmp-", 10) == 0 ||
+        strcmp(name, HOLO_DICT_DIRNAME) == 0)   /* the store's dictionaries: holo dict */
         return 1;
     /* other programs' (and older libholo's) atomic writes: "path.tmpXXXXXX" files,
      * ".NAME.tmpXXXXXX" directories, and old sets moved aside as ".NAME.tmpXXXXXX.oldYYYYYY" */

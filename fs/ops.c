@@ -6,6 +6,7 @@
  * encoded into X.holo/ on flush/fsync/release).
  */
 #include "ops.h"
+#include "dict.h"
 #include "pack.h"
 #include "ns.h"
 #include "holo.h"
@@ -249,6 +250,12 @@ static void budget_release(holofs *fs, uint64_t est)
     pthread_mutex_unlock(&fs->budget_mu);
 }
 
+/* The store's own .holo-dict (never one above the store), or NULL: the library looks up. */
+static const char *store_dict_dir(const holofs *fs)
+{
+    return fs->dict ? fs_dict_dir(fs->dict) : NULL;
+}
+
 /* Decode and serialise the encoded file `path` (chunk directory `dir`). */
 static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **buf,
                        size_t *len)
@@ -259,6 +266,7 @@ static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **
     holo_decode_opts_init(&o);
     o.warn = warn_cb;
     o.warn_ctx = fs;
+    o.dict_dir = store_dict_dir(fs);
     memset(&d, 0, sizeof d);
     if (holo_decode_dir(dir, &o, &d, &err) < 0) {
         holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
@@ -799,11 +807,13 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
     struct stat st;
     if (lstat(sfrom, &st) < 0)
         return -errno;
+    o.dict_dir = store_dict_dir(fs);
     if (holo_encode_file(sfrom, out, &o, &err) < 0) {
         holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
         return -fs_errno(&err);
     }
     give_to(out, st.st_uid, st.st_gid);
+    fs_dict_note(fs->dict, (uint64_t)st.st_size);
     unlink(sfrom);
     forget(fs, to, 0, NULL, NULL);
     return 0;
@@ -979,6 +989,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             o.chunk_kb = fs->chunk_kb;
         if (fs->codec_version > 0)
             o.codec_version = fs->codec_version;
+        o.dict_dir = store_dict_dir(fs);
         char plain[PATH_MAX];
         struct stat st, pst;
         if (ns_join(out, sizeof out, fs->store, path, NS_SUFFIX) < 0 ||
@@ -1012,6 +1023,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
         } else {
             p->dirty = 0;
             give_to(out, p->uid, p->gid);
+            fs_dict_note(fs->dict, (uint64_t)st.st_size);
             /* an empty plain placeholder (touch, then write) gives way to the encoded file */
             if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)
                 unlink(plain);
@@ -1554,7 +1566,11 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
         snprintf(val, sizeof val, "0/0");
         return xattr_reply(val, buf, size);
     }
-    if (strcmp(name, "user.holo.kind") == 0)
+    if (strcmp(name, "user.holo.dict") == 0) {   /* the store dictionary it needs */
+        if (!info.has_dict)
+            return -ENODATA;
+        holo_dict_hex(info.dict_id, val);
+    } else if (strcmp(name, "user.holo.kind") == 0)
         snprintf(val, sizeof val, "%s", holo_kind_name(info.kind));
     else if (strcmp(name, "user.holo.version") == 0)
         snprintf(val, sizeof val, "%d", info.version);

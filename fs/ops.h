@@ -34,6 +34,7 @@ typedef struct holofs {
     fs_cache *cache;
     fs_watch *watch;
     fs_poll *poll;            /* shared stores (fstype.h): revalidation by polling, or NULL */
+    struct fs_dict *dict;     /* the store dictionary's trainer (dict.h), or NULL */
     pthread_mutex_t mu;       /* guards nodes, pend and the warned flags */
     fs_node **nodes;          /* hash table of per-path state */
     fs_pend *pend;            /* files being written through the mount */

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (v4c_hdr_parse(data, size, size, "fuzz", &h, NULL)) return 0;
     if (h.ntiers >= 2 && h.m[0] == 1 && V4C_HDR_LEN + h.S[0] <= size) {
         v4b_index x;
-        if (v4b_index_parse(data + V4C_HDR_LEN, h.S[0], h.length, h.S[1], "fuzz", &x, NULL) == 0)
+        if (v4b_index_parse(data + V4C_HDR_LEN, h.S[0], h.flags, h.length, h.S[1], "fuzz", &x, NULL) == 0)
             free(x.off);
     }
     /* Fix crc_head and read it as a one-chunk set. */

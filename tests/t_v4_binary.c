@@ -203,7 +203,7 @@ static void test_any_k(void)
     int all_k = 1, all_k1 = 1, holes_ok = 1, reads_ok = 1, tested = 0;
     v4c_reader *r;
     v4b_index x;
-    if (v4c_open(dir, NULL, 1, &r, &e) || v4b_index_parse(v4c_m1(r, 0), v4c_header(r)->S[0], n, v4c_header(r)->S[1], dir, &x, &e)) {
+    if (v4c_open(dir, NULL, 1, &r, &e) || v4b_index_parse(v4c_m1(r, 0), v4c_header(r)->S[0], v4c_header(r)->flags, n, v4c_header(r)->S[1], dir, &x, &e)) {
         ok(0, "index readable: %s", e.msg);
         return;
     }

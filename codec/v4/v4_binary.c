@@ -9,6 +9,7 @@
 #include "sha256.h"
 #include "v4_binary.h"
 #include "v4_container.h"
+#include "v4_dict.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -83,6 +84,29 @@ static int set_params(ZSTD_CCtx *c, int level, uint32_t frame_size)
     return 0;
 }
 
+/* Frames of a file compressed with a dictionary: the level is the CDict's, no dictionary id in
+ * the frame (the index names the dictionary by a 128-bit hash, not zstd's 32-bit id). */
+static int set_dict_params(ZSTD_CCtx *c, const ZSTD_CDict *cd)
+{
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_dictIDFlag, 0);
+    return ZSTD_isError(ZSTD_CCtx_refCDict(c, cd)) ? -1 : 0;
+}
+
+/* The store's current dictionary for a file of L bytes encoded into tmpdir, or NULL: none, the
+ * file is not small, or it cannot be loaded (the file is then written without one, readable). */
+static v4d_dict *dict_for(const holo_encode_opts *o, const char *tmpdir, const char *input, uint64_t L)
+{
+    char dir[PATH_MAX];
+    uint8_t id[HOLO_DICT_ID_LEN];
+    v4d_dict *d = NULL;
+    if (L == 0 || L > HOLO_DICT_MAX_FILE || v4d_dir_for(o->dict_dir, tmpdir, dir, sizeof dir) ||
+        holo_dict_current(dir, id, NULL) || v4d_get(dir, id, input, &d, NULL))
+        return NULL;
+    return d;
+}
+
 static int read_full(int fd, uint8_t *buf, size_t len, size_t *got)
 {
     size_t have = 0;
@@ -138,9 +162,17 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         return holo_seterr(err, HOLO_EINVAL, "%s: not a regular file or larger than the 64 GiB cap", input);
     }
     uint64_t L = (uint64_t)st.st_size, nframes = (L + F - 1) / F;
-    size_t index_len = V4B_INDEX_HEAD + (size_t)nframes * V4B_INDEX_ENTRY;
+    v4d_dict *dict = dict_for(o, tmpdir, input, L);
+    const ZSTD_CDict *cdict = NULL;
+    if (dict && !(cdict = v4d_cdict(dict, level == HOLO_LEVEL_MAX ? 19 : o->level ? level : V4D_LEVEL))) {
+        v4d_put(dict);
+        dict = NULL;
+    }
+    size_t entries_len = (size_t)nframes * V4B_INDEX_ENTRY;
+    size_t index_len = V4B_INDEX_HEAD + entries_len + (dict ? HOLO_DICT_ID_LEN : 0);
     if (index_len > V4C_MAX_M1) {
         close(in);
+        v4d_put(dict);
         return holo_seterr(err, HOLO_EINVAL, "%s: %llu frames: index over the cap, use larger frames", input, (unsigned long long)nframes);
     }
     int nt = holo_thread_count(o->threads);
@@ -152,11 +184,13 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     if (!index || !raw || !out || !jobs || !ws) rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
     else if (spool < 0) rc = holo_seterr_sys(err, errno, "%s: cannot create a spool file", tmpdir);
     for (int t = 0; t < nt && !rc; t++)
-        if (!(ws[t].cctx = ZSTD_createCCtx()) || set_params(ws[t].cctx, level, F))
+        if (!(ws[t].cctx = ZSTD_createCCtx()) ||
+            (dict ? set_dict_params(ws[t].cctx, cdict) : set_params(ws[t].cctx, level, F)))
             rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
     holo_wr32(index, F);
     holo_wr32(index + 4, (uint32_t)(nframes >> 32));
     holo_wr32(index + 8, (uint32_t)nframes);
+    if (dict && index) memcpy(index + V4B_INDEX_HEAD + entries_len, v4d_id(dict), HOLO_DICT_ID_LEN);
     sha256_ctx sha;
     sha256_init(&sha);
     uint64_t S = 0, f = 0;
@@ -202,7 +236,8 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
             rc = holo_seterr(err, HOLO_EINVAL, "%s: %u data + %llu parity chunks exceed %d", input, k,
                              (unsigned long long)parity, V4C_MAX_CHUNKS);
         } else {
-            v4c_spec sp = { .magic = { 'H', 'O', '4', 'B' }, .n = k + (unsigned)parity, .length = L, .ntiers = 2 };
+            v4c_spec sp = { .magic = { 'H', 'O', '4', 'B' }, .n = k + (unsigned)parity, .length = L, .ntiers = 2,
+                            .flags = dict ? V4B_FLAG_DICT : 0 };
             memcpy(sp.sha256, digest, 32);
             /* Content id: the file's hash, its frames (sizes and CRCs) and the geometry. */
             sha256_ctx c;
@@ -220,6 +255,7 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         }
     }
     for (int t = 0; t < nt && ws; t++) ZSTD_freeCCtx(ws[t].cctx);
+    v4d_put(dict);
     if (spool >= 0) close(spool);
     close(in);
     free(index); free(raw); free(out); free(jobs); free(ws);
@@ -227,8 +263,8 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
 }
 
 /* ---- index ------------------------------------------------------------------------------ */
-int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, uint64_t length, uint64_t stream_len,
-                    const char *name, v4b_index *x, holo_err *err)
+int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, unsigned flags, uint64_t length,
+                    uint64_t stream_len, const char *name, v4b_index *x, holo_err *err)
 {
     memset(x, 0, sizeof *x);
     if (idx_len < V4B_INDEX_HEAD)
@@ -238,7 +274,8 @@ int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, uint64_t length, uint6
     if (x->frame_size < V4B_FRAME_MIN || x->frame_size > V4B_FRAME_CAP)
         return holo_seterr(err, HOLO_EINVAL, "%s: frame size %u out of range", name, x->frame_size);
     uint64_t want = (length + x->frame_size - 1) / x->frame_size;
-    if (x->nframes != want || idx_len != V4B_INDEX_HEAD + want * V4B_INDEX_ENTRY)
+    uint64_t tail = flags & V4B_FLAG_DICT ? HOLO_DICT_ID_LEN : 0;
+    if (x->nframes != want || idx_len != V4B_INDEX_HEAD + want * V4B_INDEX_ENTRY + tail)
         return holo_seterr(err, HOLO_EINVAL, "%s: frame index of %llu bytes does not describe %llu bytes in %u-byte frames",
                            name, (unsigned long long)idx_len, (unsigned long long)length, x->frame_size);
     x->off = malloc((x->nframes + 1) * sizeof *x->off);
@@ -298,6 +335,7 @@ struct holo_stream {
     uint64_t seq_pos;
     uint32_t corrupt;         /* chunks whose crc_rows failed in holo_stream_verify */
     holo_decode_opts o;       /* for the warning callback */
+    v4d_dict *dict;           /* the store dictionary the frames need, or NULL */
 };
 
 holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_err *err)
@@ -310,15 +348,30 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
         v4c_close(r);
         return NULL;
     }
+    if (h->flags & ~V4B_FLAG_DICT) {
+        holo_seterr(err, HOLO_EUNSUPPORTED, "%s: HO4B flags 0x%02x: written by a newer holo", dir, h->flags);
+        v4c_close(r);
+        return NULL;
+    }
     holo_stream *s = calloc(1, sizeof *s);
     if (!s) { v4c_close(r); holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); return NULL; }
     s->r = r;
     s->h = h;
     if (o) s->o = *o;
-    if (v4b_index_parse(v4c_m1(r, 0), h->S[0], h->length, h->S[1], dir, &s->x, err)) {
+    if (v4b_index_parse(v4c_m1(r, 0), h->S[0], h->flags, h->length, h->S[1], dir, &s->x, err)) {
         v4c_close(r);
         free(s);
         return NULL;
+    }
+    if (h->flags & V4B_FLAG_DICT) {   /* no dictionary, no bytes: fail here, not mid-read */
+        char dd[PATH_MAX];
+        int found = v4d_dir_for(o ? o->dict_dir : NULL, dir, dd, sizeof dd) == 0;
+        if (v4d_get(found ? dd : NULL, v4c_m1(r, 0) + h->S[0] - HOLO_DICT_ID_LEN, dir, &s->dict, err)) {
+            free(s->x.off);
+            v4c_close(r);
+            free(s);
+            return NULL;
+        }
     }
     pthread_mutex_init(&s->mu, NULL);
     for (int i = 0; i < CACHE_SLOTS; i++) s->cache[i].frame = UINT64_MAX;
@@ -339,6 +392,7 @@ void holo_stream_close(holo_stream *s)
     for (int i = 0; i < CACHE_SLOTS; i++) free(s->cache[i].buf);
     free(s->stored);
     ZSTD_freeDCtx(s->dctx);
+    v4d_put(s->dict);
     free(s->x.off);
     pthread_mutex_destroy(&s->mu);
     v4c_close(s->r);
@@ -391,7 +445,8 @@ static int decode_frame(holo_stream *s, uint64_t f, uint8_t *dst, holo_err *err)
     if (n == raw) { memcpy(dst, s->stored, n); return 0; }
     if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
-    size_t d = ZSTD_decompressDCtx(s->dctx, dst, raw, s->stored, n);
+    size_t d = s->dict ? ZSTD_decompress_usingDDict(s->dctx, dst, raw, s->stored, n, v4d_ddict(s->dict))
+                       : ZSTD_decompressDCtx(s->dctx, dst, raw, s->stored, n);
     if (ZSTD_isError(d) || d != raw)
         return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu does not decompress to %u bytes", v4c_dir(s->r),
                            (unsigned long long)f, raw);
@@ -564,6 +619,11 @@ void holo_v4_binary_fill_info(const v4c_reader *r, holo_info *info)
     info->newest_mtime_ns = v4c_newest_mtime(r);
     /* Whole when every data row or any k chunks are there (the bytes are unverified). */
     info->exact = v4c_readable(r, 1, 0, h->S[1]);
+    const uint8_t *idx = v4c_m1(r, 0);
+    if ((h->flags & V4B_FLAG_DICT) && idx && h->S[0] >= HOLO_DICT_ID_LEN) {
+        info->has_dict = 1;
+        memcpy(info->dict_id, idx + h->S[0] - HOLO_DICT_ID_LEN, HOLO_DICT_ID_LEN);
+    }
 }
 
 int holo_v4_binary_info(const char *dir, holo_info *info, holo_err *err)
@@ -571,6 +631,10 @@ int holo_v4_binary_info(const char *dir, holo_info *info, holo_err *err)
     v4c_reader *r;
     int rc = v4c_open(dir, NULL, 0, &r, err);
     if (rc) return rc;
+    if (v4c_header(r)->flags & V4B_FLAG_DICT) {   /* the id is in the index: load it (small) */
+        v4c_close(r);
+        if ((rc = v4c_open(dir, NULL, 1, &r, err))) return rc;
+    }
     holo_v4_binary_fill_info(r, info);
     v4c_close(r);
     return 0;

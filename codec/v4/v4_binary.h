@@ -23,6 +23,9 @@
  * length: stored raw) and u32 CRC-32 of the stored bytes. Tier 1 (m = k): the frames. */
 #define V4B_INDEX_HEAD 12u
 #define V4B_INDEX_ENTRY 8u
+/* Header flag: the frames are compressed with a store dictionary whose HOLO_DICT_ID_LEN-byte id
+ * follows the index entries in tier 0 (holo(5) "DICTIONARY"). */
+#define V4B_FLAG_DICT 0x01u
 
 typedef struct v4b_index {
     uint32_t frame_size;
@@ -34,8 +37,8 @@ typedef struct v4b_index {
 uint32_t v4b_frame_size_for(int level, uint32_t requested);
 uint32_t v4b_k_for(uint64_t stream_bytes);
 /* Check the index against the file length and the stream length; fills x (free x->off). */
-int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, uint64_t length, uint64_t stream_len,
-                    const char *name, v4b_index *x, holo_err *err);
+int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, unsigned flags, uint64_t length,
+                    uint64_t stream_len, const char *name, v4b_index *x, holo_err *err);
 uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f);
 
 int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
