@@ -1,8 +1,8 @@
 /* ops.c — FUSE operations of holofs (see ops.h for why the high-level API).
  *
  * Per-path state (fs_node): cached holo_info for stat, and which decoded generation may sit in
- * the kernel page cache. File handles (fs_fh): a refcounted decoded snapshot (reads), a plain
- * fd (pass-through files) or a pending write (a temp file in STORE/.holofs-tmp/ that is encoded
+ * the kernel page cache. File handles (fs_fh): a refcounted decoded snapshot (reads), a shared
+ * binary v4 stream (reads, stream.h), a plain fd (pass-through files) or a pending write (a temp file in STORE/.holofs-tmp/ that is encoded
  * into X.holo/ on flush/fsync/release).
  */
 #include "ops.h"
@@ -49,13 +49,17 @@ struct fs_pend {
     fs_pend *next;
 };
 
-enum { FH_SNAP, FH_PLAIN, FH_WRITE };
+enum { FH_SNAP, FH_STREAM, FH_PLAIN, FH_WRITE };
+
+/* Stream generations never equal a cache snapshot's: both name what the page cache holds. */
+#define STREAM_GEN_BIT (1ull << 63)
 
 typedef struct fs_fh {
     int type;
     char *path;
     fs_snap *snap;            /* FH_SNAP */
-    int pc;                   /* FH_SNAP: counted in the node's open_pc */
+    fs_sfile *sf;             /* FH_STREAM */
+    int pc;                   /* FH_SNAP, FH_STREAM: counted in the node's open_pc */
     int fd;                   /* FH_PLAIN */
     fs_pend *pend;            /* FH_WRITE */
 } fs_fh;
@@ -115,10 +119,13 @@ static int under(const char *path, const char *top)
 /* Forget cached state of path (or the tree below it); collect open paths for notification. */
 static void forget(holofs *fs, const char *path, int tree, char ***open_paths, size_t *nopen)
 {
-    if (tree)
+    if (tree) {
         fs_cache_drop_tree(fs->cache, path);
-    else
+        fs_streams_drop_tree(fs->streams, path);
+    } else {
         fs_cache_drop(fs->cache, path);
+        fs_streams_drop(fs->streams, path);
+    }
     pthread_mutex_lock(&fs->mu);
     for (unsigned h = tree ? 0 : phash(path); h < NODE_BUCKETS; h++) {
         for (fs_node *n = fs->nodes[h]; n; n = n->next) {
@@ -215,6 +222,21 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
         holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
         return -EIO;           /* no valid chunk, corrupt set: the reader sees EIO */
     }
+    if (d.info.kind == HOLO_KIND_BINARY && !d.info.exact) {
+        /* the missing bytes would read as zeros: a binary is served exact or not at all */
+        holofs_log(fs, "%s: incomplete binary (%u/%u chunks): reads fail with EIO", path,
+                   d.info.chunks_present, d.info.block_count);
+        holo_decoded_free(&d);
+        return -EIO;
+    }
+    if (d.info.kind != HOLO_KIND_BINARY && d.bytes && d.info.exact && d.info.exact_bytes) {
+        /* a complete set that keeps the original file (an image with a recipe): its bytes */
+        *len = (size_t)(d.info.file_size ? d.info.file_size : d.info.length);
+        *buf = d.bytes;
+        d.bytes = NULL;
+        holo_decoded_free(&d);
+        return 0;
+    }
     holo_view v = ns_view(ns_basename(path), d.info.kind);
     rc = holo_view_render(&d, v, buf, len, &err);
     if (rc < 0) {
@@ -284,6 +306,9 @@ static uint64_t info_size(const holo_info *info, const char *path)
 {
     if (info->kind == HOLO_KIND_NONE)
         return 0;
+    /* a complete set of a file kept exactly reads as that file; incomplete, as its view */
+    if (info->kind != HOLO_KIND_BINARY && info->exact && info->exact_bytes && info->file_size)
+        return info->file_size;
     return holo_view_size(info, ns_view(ns_basename(path), info->kind));
 }
 
@@ -662,6 +687,20 @@ static int fs_unlink(const char *path)
     return rc;
 }
 
+/* The encode options of the mount for a file written as path. */
+static void enc_opts(const holofs *fs, holo_encode_opts *o, const char *path)
+{
+    holo_encode_opts_init(o);
+    o->name_hint = ns_basename(path);
+    if (fs->chunk_kb > 0)
+        o->chunk_kb = fs->chunk_kb;
+    if (fs->codec_version > 0)
+        o->codec_version = fs->codec_version;
+    o->pixels = fs->pixels;
+    o->recovery = fs->recovery;
+    o->frame_size = fs->frame_kb << 10;
+}
+
 /* The end of an atomic write through the mount (write NAME.tmpXXXXXX, rename to NAME):
  * encode the temporary file into NAME.holo/, then remove it. */
 static int rename_encode(holofs *fs, const char *sfrom, const char *to)
@@ -671,12 +710,7 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
     holo_err err = {0};
     if (ns_join(out, sizeof out, fs->store, to, NS_SUFFIX) < 0)
         return -ENAMETOOLONG;
-    holo_encode_opts_init(&o);
-    o.name_hint = ns_basename(to);
-    if (fs->chunk_kb > 0)
-        o.chunk_kb = fs->chunk_kb;
-    if (fs->codec_version > 0)
-        o.codec_version = fs->codec_version;
+    enc_opts(fs, &o, to);
     if (holo_encode_file(sfrom, out, &o, &err) < 0) {
         holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
         return -holo_to_errno(&err);
@@ -843,12 +877,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
         char out[PATH_MAX];
         holo_encode_opts o;
         holo_err err = {0};
-        holo_encode_opts_init(&o);
-        o.name_hint = ns_basename(path);
-        if (fs->chunk_kb > 0)
-            o.chunk_kb = fs->chunk_kb;
-        if (fs->codec_version > 0)
-            o.codec_version = fs->codec_version;
+        enc_opts(fs, &o, path);
         char plain[PATH_MAX];
         struct stat st, pst;
         if (ns_join(out, sizeof out, fs->store, path, NS_SUFFIX) < 0 ||
@@ -1015,6 +1044,41 @@ static int open_snapshot(holofs *fs, const char *path, fs_fh **out)
     return 0;
 }
 
+/* A read handle on a binary v4 file: its shared stream, nothing decoded until read. */
+static int open_stream(holofs *fs, const char *path, const char *spath, fs_fh **out)
+{
+    fs_fh *h;
+    holo_err err = {0};
+    holo_stream_info si;
+    int rc = fh_new(&h, FH_STREAM, path);
+    if (rc < 0)
+        return rc;
+    if (!fs->watch)
+        fs_streams_drop(fs->streams, path);
+    if ((rc = fs_streams_get(fs->streams, path, spath, &h->sf, &err)) < 0) {
+        holofs_log(fs, "%s: cannot open: %s", path, err.msg);
+        fh_free(h);
+        return rc == HOLO_ENOMEM ? -ENOMEM : -EIO;
+    }
+    fs_sfile_stat(h->sf, &si);
+    if (si.verified < 0) {     /* a pass found wrong bytes: nothing more from this set */
+        holofs_log(fs, "%s: decoded bytes do not match the recorded SHA-256", path);
+        fs_sfile_put(fs->streams, h->sf);
+        fh_free(h);
+        return -EIO;
+    }
+    *out = h;
+    return 0;
+}
+
+/* Encoded files whose reads go through a stream: binary v4. */
+static int is_stream_file(holofs *fs, const char *path, const char *spath)
+{
+    holo_info info;
+    return enc_info(fs, path, spath, &info) == 0 && info.kind == HOLO_KIND_BINARY &&
+           info.version == 4;
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
     holofs *fs = ctx_fs();
@@ -1083,15 +1147,27 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     if (wr || (fi->flags & O_TRUNC))
         return open_write(fs, path, fi->flags, st.st_mode & 0666, !(fi->flags & O_TRUNC), fi);
     poll_touch(fs, path, spath, FS_POLL_OPEN);
-    if ((rc = open_snapshot(fs, path, &h)) < 0)
-        return rc;
+    uint64_t g;
+    int holes = 0;
+    if (is_stream_file(fs, path, spath)) {
+        if ((rc = open_stream(fs, path, spath, &h)) < 0)
+            return rc;
+        holo_stream_info si;
+        fs_sfile_stat(h->sf, &si);
+        holes = si.hole_bytes > 0;
+        g = fs_sfile_gen(h->sf) | STREAM_GEN_BIT;
+    } else {
+        if ((rc = open_snapshot(fs, path, &h)) < 0)
+            return rc;
+        g = h->snap->gen;
+    }
     /* The kernel page cache is per inode, a snapshot per handle. A handle whose generation
      * differs from other open handles reads direct; otherwise it may use the page cache, kept
-     * only when it already holds this generation. */
+     * only when it already holds this generation. A stream with holes reads direct too, so
+     * EIO answers exactly the reads that touch a hole, not a readahead window around them. */
     pthread_mutex_lock(&fs->mu);
     fs_node *n = node_get(fs, path);
-    uint64_t g = h->snap->gen;
-    if (!n || (n->open_pc > 0 && n->pc_gen != g)) {
+    if (!n || holes || (n->open_pc > 0 && n->pc_gen != g)) {
         fi->direct_io = 1;
     } else {
         fi->keep_cache = n->pc_gen == g;
@@ -1111,6 +1187,16 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off,
     fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
     if (off < 0)
         return -EINVAL;
+    if (h->type == FH_STREAM) {
+        holo_err err = {0};
+        int64_t got = fs_sfile_read(h->sf, (uint64_t)off, buf, size, &err);
+        if (got < 0) {
+            holofs_log(ctx_fs(), "%s: read of %zu bytes at %lld failed: %s", h->path, size,
+                       (long long)off, err.msg);
+            return got == HOLO_ENOMEM ? -ENOMEM : -EIO;
+        }
+        return (int)got;
+    }
     if (h->type == FH_SNAP) {
         const fs_snap *s = h->snap;
         if ((uint64_t)off >= s->len)
@@ -1131,7 +1217,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 {
     (void)path;
     fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
-    if (h->type == FH_SNAP)
+    if (h->type == FH_SNAP || h->type == FH_STREAM)
         return -EBADF;
     int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
     ssize_t n = pwrite(fd, buf, size, off);
@@ -1170,6 +1256,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
     fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
     switch (h->type) {
     case FH_SNAP:
+    case FH_STREAM:
         if (h->pc) {
             pthread_mutex_lock(&fs->mu);
             fs_node *n = node_get(fs, h->path);
@@ -1177,7 +1264,10 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
                 n->open_pc--;
             pthread_mutex_unlock(&fs->mu);
         }
-        fs_snap_put(fs->cache, h->snap);
+        if (h->type == FH_SNAP)
+            fs_snap_put(fs->cache, h->snap);
+        else
+            fs_sfile_put(fs->streams, h->sf);
         break;
     case FH_PLAIN:
         close(h->fd);
@@ -1207,7 +1297,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
         return -EINVAL;
     if (fi && fi->fh) {
         fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
-        if (h->type == FH_SNAP)
+        if (h->type == FH_SNAP || h->type == FH_STREAM)
             return -EBADF;
         int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
         if (ftruncate(fd, size) < 0)
@@ -1365,11 +1455,6 @@ static int fs_symlink(const char *target, const char *path)
 }
 
 /* ---- extended attributes ---------------------------------------------------------------- */
-static const char *const xnames[] = {
-    "user.holo.kind", "user.holo.version", "user.holo.chunks", "user.holo.exact",
-    "user.holo.size", "user.holo.decodes", "user.holo.recoverable",
-};
-
 static int xattr_reply(const char *val, char *buf, size_t size)
 {
     size_t n = strlen(val);
@@ -1380,6 +1465,42 @@ static int xattr_reply(const char *val, char *buf, size_t size)
     memcpy(buf, val, n);
     return (int)n;
 }
+
+static const char *const xnames[] = {
+    "user.holo.kind", "user.holo.version", "user.holo.chunks", "user.holo.exact",
+    "user.holo.size", "user.holo.decodes", "user.holo.recoverable", "user.holo.codec",
+    "user.holo.exact_bytes", "user.holo.holes",
+};
+
+/* 1 when a full decode of the set gives the original back (recovery chunks included: v1/v2;
+ * audio may carry a clipping flag that info.exact alone knows about). */
+static int info_exact(const holo_info *info)
+{
+    return info->exact ||
+           (info->recoverable && info->version < 3 && info->kind != HOLO_KIND_AUDIO);
+}
+
+/* user.holo.holes: the byte ranges no chunk set can rebuild. Binary v4 knows them frame by
+ * frame; an incomplete HOBI binary is unreadable as a whole; media views have none. */
+static int holes_xattr(holofs *fs, const char *path, const char *spath, const holo_info *info,
+                       char *buf, size_t size)
+{
+    char val[4096] = "";
+    if (info->kind == HOLO_KIND_BINARY && info->version == 4) {
+        fs_sfile *f;
+        holo_err err = {0};
+        if (fs_streams_get(fs->streams, path, spath, &f, &err) < 0) {
+            holofs_log(fs, "%s: cannot open: %s", path, err.msg);
+            return -EIO;
+        }
+        fs_sfile_holes(f, val, sizeof val);
+        fs_sfile_put(fs->streams, f);
+    } else if (info->kind == HOLO_KIND_BINARY && !info_exact(info) && info->length) {
+        snprintf(val, sizeof val, "0-%llu", (unsigned long long)info->length - 1);
+    }
+    return xattr_reply(val, buf, size);
+}
+
 
 static int fs_getxattr(const char *path, const char *name, char *buf, size_t size)
 {
@@ -1417,11 +1538,19 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
     else if (strcmp(name, "user.holo.chunks") == 0)
         snprintf(val, sizeof val, "%u/%u", info.chunks_present, info.block_count);
     else if (strcmp(name, "user.holo.exact") == 0)
-        /* recovery chunks that cover every missing block give the original back too (v1/v2;
-         * audio may carry a clipping flag that info.exact alone knows about) */
-        snprintf(val, sizeof val, "%d",
-                 info.exact || (info.recoverable && info.version < 3 &&
-                                info.kind != HOLO_KIND_AUDIO));
+        snprintf(val, sizeof val, "%d", info_exact(&info));
+    else if (strcmp(name, "user.holo.codec") == 0) {
+        if (info.codec[0])
+            snprintf(val, sizeof val, "%s", info.codec);
+        else if (info.kind == HOLO_KIND_BINARY && info.version == 4)
+            snprintf(val, sizeof val, "binary v4");
+        else
+            snprintf(val, sizeof val, "v%d %s", info.version, holo_kind_name(info.kind));
+    } else if (strcmp(name, "user.holo.exact_bytes") == 0)
+        /* binaries always keep the bytes; media only when the library says so (recipes) */
+        snprintf(val, sizeof val, "%d", info.exact_bytes || info.kind == HOLO_KIND_BINARY);
+    else if (strcmp(name, "user.holo.holes") == 0)
+        return holes_xattr(fs, path, spath, &info, buf, size);
     else if (strcmp(name, "user.holo.recoverable") == 0)
         /* chunks are missing and the recovery chunks present cover them */
         snprintf(val, sizeof val, "%d", info.recoverable);
@@ -1563,7 +1692,11 @@ int holofs_init(holofs *fs)
     if (!fs->nodes)
         return -ENOMEM;
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, load, fs);
-    if (!fs->cache) {
+    fs->streams = fs_streams_new(warn_cb, fs);
+    if (!fs->cache || !fs->streams) {
+        if (fs->cache)
+            fs_cache_free(fs->cache);
+        fs_streams_free(fs->streams);
         free(fs->nodes);
         return -ENOMEM;
     }
@@ -1573,6 +1706,7 @@ int holofs_init(holofs *fs)
 void holofs_fini(holofs *fs)
 {
     fs_cache_free(fs->cache);
+    fs_streams_free(fs->streams);
     for (unsigned h = 0; fs->nodes && h < NODE_BUCKETS; h++) {
         fs_node *n = fs->nodes[h];
         while (n) {
