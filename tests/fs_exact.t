@@ -5,7 +5,13 @@
 # incomplete binary is never served as bytes. Every wait is bounded; the mount is always undone.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fs_lib.sh"
-if [ "$HOLO_SAN" = 1 ]; then sparse=512M; else sparse=3G; fi
+if [ "$HOLO_SAN" = 1 ]; then
+    sparse=512M
+    # ASan keeps freed blocks in a quarantine (256 MiB by default): that is not our memory
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
+else
+    sparse=3G
+fi
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$fspid/status"; }
 # dd_at FILE SKIP COUNT [BS]: blocks of BS (4096) bytes to stdout; status in dd_rc
 dd_at() { dd if="$1" bs="${4:-4096}" skip="$2" count="$3" 2> "$T/dd.err"; }
