@@ -166,8 +166,8 @@ int main(int argc, char **argv)
         goto err_cmdline;
     }
     if (c.codec_version == 4 && c.chunk_kb > 0)
-        fprintf(stderr, "holofs: note: chunk_kb applies to audio and binaries only with "
-                        "codec_version=4 (v4 images have 32 chunks)\n");
+        fprintf(stderr, "holofs: note: chunk_kb applies to audio only with codec_version=4 "
+                        "(v4 images have 32 chunks, binary v4 picks k by size)\n");
     long poll_ms = -1;         /* -1: decide by the store's filesystem */
     if (c.poll) {
         char *end;
