@@ -925,10 +925,56 @@ static int pend_commit(holofs *fs, fs_pend *p)
     return rc;
 }
 
+/* Encoded files whose reads go through a stream: binary v4. */
+static int is_stream_file(holofs *fs, const char *path, const char *spath)
+{
+    holo_info info;
+    return enc_info(fs, path, spath, &info) == 0 && info.kind == HOLO_KIND_BINARY &&
+           info.version == 4;
+}
+
+/* pend_fill of a binary v4 file: through its stream, a frame at a time, never whole in
+ * memory; a hole fails the fill (EIO) rather than writing zeros back. */
+static int pend_fill_stream(holofs *fs, fs_pend *p, const char *path, const char *spath)
+{
+    enum { STEP = 1 << 20 };
+    fs_sfile *f;
+    holo_err err = {0};
+    if (fs_streams_get(fs->streams, path, spath, &f, &err) < 0) {
+        holofs_log(fs, "%s: cannot open: %s", path, err.msg);
+        return -EIO;
+    }
+    uint8_t *buf = malloc(STEP);
+    int rc = buf ? 0 : -ENOMEM;
+    for (uint64_t off = 0, size = fs_sfile_size(f); rc == 0 && off < size;) {
+        int64_t got = fs_sfile_read(f, off, buf, STEP, &err);
+        if (got <= 0) {
+            holofs_log(fs, "%s: cannot read for rewriting: %s", path, err.msg);
+            rc = got == HOLO_ENOMEM ? -ENOMEM : -EIO;
+            break;
+        }
+        for (int64_t done = 0; done < got && rc == 0;) {
+            ssize_t w = pwrite(p->fd, buf + done, (size_t)(got - done), (off_t)(off + done));
+            if (w < 0 && errno != EINTR)
+                rc = -errno;
+            else if (w > 0)
+                done += w;
+        }
+        off += (uint64_t)got;
+    }
+    free(buf);
+    fs_sfile_put(fs->streams, f);
+    return rc;
+}
+
 /* Copy the current bytes of an encoded file into p (for O_RDWR/O_WRONLY without O_TRUNC and
  * for truncate). */
 static int pend_fill(holofs *fs, fs_pend *p, const char *path)
 {
+    char spath[PATH_MAX];
+    if (ns_join(spath, sizeof spath, fs->store, path, NS_SUFFIX) == 0 &&
+        is_stream_file(fs, path, spath))
+        return pend_fill_stream(fs, p, path, spath);
     fs_snap *s;
     int rc = fs_cache_get(fs->cache, path, &s);
     if (rc < 0)
@@ -1069,14 +1115,6 @@ static int open_stream(holofs *fs, const char *path, const char *spath, fs_fh **
     }
     *out = h;
     return 0;
-}
-
-/* Encoded files whose reads go through a stream: binary v4. */
-static int is_stream_file(holofs *fs, const char *path, const char *spath)
-{
-    holo_info info;
-    return enc_info(fs, path, spath, &info) == 0 && info.kind == HOLO_KIND_BINARY &&
-           info.version == 4;
 }
 
 static int fs_open(const char *path, struct fuse_file_info *fi)

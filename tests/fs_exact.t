@@ -136,6 +136,19 @@ like "$err" "Input/output error" "incomplete HOBI binary: EIO, not zero-filled b
 is "$(xattr "$M/hobi.bin" user.holo.holes)" "0-99999" "incomplete HOBI: the whole file is a hole"
 is "$(xattr "$M/hobi.bin" user.holo.codec)" "v2 binary" "user.holo.codec of a HOBI file"
 
+# rewriting a binary v4 file (append, truncate) copies it through its stream
+cat four.bin > appended; echo tail >> appended
+echo tail >> "$M/parity.bin"
+cmp -s appended "$M/parity.bin"
+ok $? "append to a binary v4 file: exact bytes plus the tail"
+truncate -s 1000 "$M/parity.bin"
+head -c 1000 four.bin | cmp -s - "$M/parity.bin"
+ok $? "truncate of a binary v4 file"
+before=$(ls "$S/holes.bin.holo" | tr '\n' ' ')
+run sh -c "echo x >> '$M/holes.bin'"
+like "$err" "Input/output error" "append to a file with a hole fails with EIO (no zeros written back)"
+is "$(ls "$S/holes.bin.holo" | tr '\n' ' ')" "$before" "... and its chunks stay as they were"
+
 # -o recovery=R: parity chunks for files copied in, a lost data chunk is rebuilt
 cp four.bin "$M/rec.bin"
 nchunks=$(ls "$S/rec.bin.holo" | grep -c '^chunk_')
