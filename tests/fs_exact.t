@@ -85,6 +85,7 @@ rm "$S/holes.bin.holo/chunk_0002.holo"
 "$holo" encode --codec-version 4 -b 8 --recovery 0.5 -o "$S/parity.bin.holo" four.bin > /dev/null 2>&1
 rm "$S/parity.bin.holo/chunk_0002.holo"
 "$holo" encode --codec-version 4 -b 8 --frame-kb 256 -o "$S/flip.bin.holo" four.bin > /dev/null 2>&1
+cp -r "$S/flip.bin.holo" "$S/snap.bin.holo"
 # flip one byte in the middle of chunk 3's data (file bytes 1.5 MiB .. 2 MiB)
 c3="$S/flip.bin.holo/chunk_0003.holo"
 b=$(dd if="$c3" bs=1 skip=300000 count=1 2> /dev/null | od -An -tu1 | tr -d ' ')
@@ -130,6 +131,21 @@ tcat "$M/flip.bin" > got_flip 2> /dev/null
 n=$(stat -c %s got_flip)
 [ "$n" -lt 4194304 ] && head -c "$n" four.bin | cmp -s - got_flip
 ok $? "flipped byte: never wrong bytes ($n exact bytes, then EIO)"
+
+# readers at once share one stream; an open handle keeps the chunk set it opened
+i=0; for i in 1 2 3 4; do cmp -s four.bin "$M/snap.bin" & eval "p$i=\$!"; done
+r=0; for i in 1 2 3 4; do eval "wait \$p$i" || r=1; done
+ok $r "4 readers at once: exact bytes"
+exec 3< "$M/snap.bin"
+head -c 1 <&3 > /dev/null
+rm "$S/snap.bin.holo/chunk_0002.holo"
+sleep 0.6
+cat <&3 > got_snap 2> /dev/null
+exec 3<&-
+tail -c +2 four.bin | cmp -s - got_snap
+ok $? "an open handle keeps its snapshot after a chunk is removed behind the mount"
+run tcat "$M/snap.bin"
+like "$err" "Input/output error" "... while a fresh open sees the hole"
 
 run tcat "$M/hobi.bin"
 like "$err" "Input/output error" "incomplete HOBI binary: EIO, not zero-filled bytes"
