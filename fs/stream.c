@@ -17,7 +17,8 @@ struct fs_sfile {
     holo_stream *s;
     uint64_t gen;
     unsigned refs;            /* open handles (and xattr readers) holding it */
-    int in_table;             /* found by key: a stream lives only while someone holds it */
+    int in_table;             /* found by key: a stream lives only while someone holds it,
+                                 or, once a pass failed its SHA-256, until the key changes */
     pthread_mutex_t mu;       /* one read at a time: the prefix below follows the stream's */
     uint64_t hashed;          /* the stream hashes reads continuing this prefix from byte 0 */
     fs_sfile *next;
@@ -54,6 +55,11 @@ void fs_streams_free(fs_streams *t)
 {
     if (!t)
         return;
+    while (t->head) {         /* only streams kept for a failed SHA-256 are left */
+        fs_sfile *f = t->head;
+        t->head = f->next;
+        sfile_free(f);
+    }
     pthread_mutex_destroy(&t->mu);
     free(t);
 }
@@ -115,9 +121,16 @@ int fs_streams_get(fs_streams *t, const char *key, const char *dir, fs_sfile **o
 
 void fs_sfile_put(fs_streams *t, fs_sfile *f)
 {
+    holo_stream_info si;
     pthread_mutex_lock(&t->mu);
     int last = --f->refs == 0;
     if (last && f->in_table) {
+        /* wrong bytes: keep the verdict, so later opens fail until the chunks change */
+        fs_sfile_stat(f, &si);
+        if (si.verified < 0) {
+            pthread_mutex_unlock(&t->mu);
+            return;
+        }
         fs_sfile **pp = &t->head;
         while (*pp != f)
             pp = &(*pp)->next;
@@ -136,20 +149,30 @@ static int key_under(const char *key, const char *top)
     return strncmp(key, top, n) == 0 && (key[n] == 0 || key[n] == '/');
 }
 
-/* Entries in the table are always held, so dropping never frees: the holders do on put. */
+/* Held entries are freed by their last put; unheld ones (a failed SHA-256) here. */
 static void drop(fs_streams *t, const char *key, int tree)
 {
+    fs_sfile *gone = NULL;
     pthread_mutex_lock(&t->mu);
     for (fs_sfile **pp = &t->head; *pp;) {
         fs_sfile *f = *pp;
         if (tree ? key_under(f->key, key) : strcmp(f->key, key) == 0) {
             *pp = f->next;
             f->in_table = 0;
+            if (f->refs == 0) {
+                f->next = gone;
+                gone = f;
+            }
         } else {
             pp = &f->next;
         }
     }
     pthread_mutex_unlock(&t->mu);
+    while (gone) {
+        fs_sfile *f = gone;
+        gone = f->next;
+        sfile_free(f);
+    }
 }
 
 void fs_streams_drop(fs_streams *t, const char *key) { drop(t, key, 0); }

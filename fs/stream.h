@@ -8,7 +8,8 @@
  *
  * Reads never return bytes that are not the file's: a range no chunk set can rebuild fails
  * (HOLO_EHOLE), a frame failing its CRC fails, and the read that completes a pass from byte 0
- * fails when the whole file does not match its SHA-256. Readers that run slightly ahead of the
+ * fails when the whole file does not match its SHA-256; that stream then stays in the table
+ * (holding the verdict, so later opens can refuse the set) until its key is dropped. Readers that run slightly ahead of the
  * verified prefix (kernel readahead issues reads out of order) have the gap read first so the
  * pass is still checked. tests/t_fs_stream.c drives it on real chunk sets.
  */

@@ -90,6 +90,10 @@ cp -r "$S/flip.bin.holo" "$S/snap.bin.holo"
 c3="$S/flip.bin.holo/chunk_0003.holo"
 b=$(dd if="$c3" bs=1 skip=300000 count=1 2> /dev/null | od -An -tu1 | tr -d ' ')
 printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" | dd of="$c3" bs=1 seek=300000 conv=notrunc 2> /dev/null
+# every frame passes its CRC, the whole file fails its SHA-256 (header resealed)
+head -c 1000000 /dev/urandom > badsha.bin
+"$holo" encode --codec-version 4 -b 4 --frame-kb 64 -o "$S/badsha.bin.holo" badsha.bin > /dev/null 2>&1
+"$HOLO_TOOLS/ho4b_badsha" "$S/badsha.bin.holo" || echo "#   ho4b_badsha failed"
 head -c 100000 /dev/urandom > hobi.bin
 "$holo" encode --codec-version 2 -o "$S/hobi.bin.holo" hobi.bin > /dev/null 2>&1
 rm "$S/hobi.bin.holo/chunk_0005.holo"
@@ -146,6 +150,17 @@ tail -c +2 four.bin | cmp -s - got_snap
 ok $? "an open handle keeps its snapshot after a chunk is removed behind the mount"
 run tcat "$M/snap.bin"
 like "$err" "Input/output error" "... while a fresh open sees the hole"
+
+tcat "$M/badsha.bin" > got_badsha 2> badsha.err; r=$?
+n=$(stat -c %s got_badsha)
+[ $r != 0 ] && grep -q "Input/output error" badsha.err && [ "$n" -lt 1000000 ] &&
+    head -c "$n" badsha.bin | cmp -s - got_badsha
+ok $? "SHA-256 mismatch: the read completing the file fails with EIO ($n bytes before it)"
+grep -q "badsha.bin: read .*do not match the recorded SHA-256" "$T/holofs.log"
+ok $? "... with a log line"
+tcat "$M/badsha.bin" > got_badsha2 2> badsha2.err
+[ ! -s got_badsha2 ] && grep -q "Input/output error" badsha2.err
+ok $? "... and a later open of that set fails with EIO before any byte"
 
 run tcat "$M/hobi.bin"
 like "$err" "Input/output error" "incomplete HOBI binary: EIO, not zero-filled bytes"
