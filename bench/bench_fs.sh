@@ -29,6 +29,7 @@ mount_fs() {
 }
 umount_fs() { fusermount3 -u "$M"; i=0; while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; pid=; }
 
+if [ -z "${BENCH_FS_BIN_ONLY:-}" ]; then   # BENCH_FS_BIN_ONLY=1: only section 4
 "$mkimage" "$tmp/img.png" "$w" "$h" 7 || exit 1
 "$holo" encode -o "$S/img.png.holo" "$tmp/img.png" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
 mp=$(awk -v w="$w" -v h="$h" 'BEGIN{printf "%.1f", w * h / 1e6}')
@@ -125,3 +126,64 @@ if command -v bindfs > /dev/null; then
         echo "  (bindfs store: poll=0 vs the default, which polls every 1 s there)"
     fi
 fi
+fi   # sections 1-3
+
+# 4. a binary v4 file (BENCH_FS_BIN_MB, default 1024 MiB of /usr/lib and /usr/share files;
+#    frame sizes BENCH_FS_FRAMES in KiB, default "0 256", 0 = the library default)
+#    through holofs, default 8 MiB frames and -o frame_kb=256 frames (as written by a mount
+#    with that option); the decode cache is empty at each mount, the page cache warm
+#    targets: first byte < 50 ms; >= 2,000 random 4 KiB reads/s; sequential >= 300 MB/s;
+#    holofs RSS < 64 MiB above idle while reading
+command -v python3 > /dev/null || { echo "bench_fs: no python3, section 4 skipped"; exit 0; }
+mb=${BENCH_FS_BIN_MB:-1024}
+find /usr/lib /usr/share -type f -size +100k 2> /dev/null | head -5000 | xargs cat 2> /dev/null |
+    head -c $((mb << 20)) > "$tmp/big.bin"
+bytes=$(stat -c %s "$tmp/big.bin")
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
+# randreads FILE SECONDS: aligned 4 KiB preads at random offsets (readahead off), reads/s
+randreads() {
+    python3 - "$1" "$2" << 'PY'
+import os, random, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+blocks = os.fstat(fd).st_size // 4096
+random.seed(1)
+n, t0 = 0, time.monotonic()
+while time.monotonic() - t0 < float(sys.argv[2]):
+    os.pread(fd, 4096, random.randrange(blocks) * 4096)
+    n += 1
+print("%.0f" % (n / (time.monotonic() - t0)))
+PY
+}
+firstbyte() { python3 -c 'import sys,time; t=time.monotonic(); f=open(sys.argv[1],"rb"); f.read(1); print("%.1f" % ((time.monotonic()-t)*1000))' "$1"; }
+cat "$tmp/big.bin" > /dev/null
+t_plain=$(best3 dd if="$tmp/big.bin" of=/dev/null bs=1M)
+r_plain=$(randreads "$tmp/big.bin" 2)
+printf '\n%-44s %10s %10s %10s %10s %10s\n' "binary v4, $((bytes >> 20)) MiB through holofs" "1st byte" "rand 4K/s" "seq MB/s" "RSS+ MiB" "store MiB"
+printf '%-44s %10s %10s %10s %10s %10s\n' "  baseline: plain file (page cache)" "-" "$r_plain" "$(echo "$bytes $t_plain" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "-" "$((bytes >> 20))"
+for fk in ${BENCH_FS_FRAMES:-0 256}; do   # KiB, 0 = the default
+    rm -rf "$S/big.bin.holo"
+    if [ "$fk" = 0 ]; then label="default frames (8 MiB)"; fopt=; else label="-o frame_kb=$fk"; fopt="--frame-kb $fk"; fi
+    "$holo" encode --codec-version 4 $fopt -o "$S/big.bin.holo" "$tmp/big.bin" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
+    store=$(du -sm "$S/big.bin.holo" | cut -f1)
+    cat "$S"/big.bin.holo/* > /dev/null          # chunk files in the page cache
+    mount_fs || exit 1
+    idle=$(rss_kb)
+    fb=$(firstbyte "$M/big.bin")
+    umount_fs; mount_fs || exit 1                  # decode cache empty again
+    rr=$(randreads "$M/big.bin" 3)
+    umount_fs; mount_fs || exit 1
+    idle=$(rss_kb)
+    ( while :; do rss_kb; sleep 0.1; done ) > "$tmp/rss" 2> /dev/null & sampler=$!
+    t_seq=$(secs_of dd if="$M/big.bin" of=/dev/null bs=1M)
+    kill $sampler 2> /dev/null; wait $sampler 2> /dev/null
+    peak=$(sort -n "$tmp/rss" | tail -1)
+    cmp -s "$tmp/big.bin" "$M/big.bin" || echo "bench_fs: $label: bytes differ" >&2
+    umount_fs
+    printf '%-44s %10s %10s %10s %10s %10s\n' "  holofs, $label" "${fb} ms" "$rr" \
+        "$(echo "$bytes $t_seq" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "$(( (peak - idle) / 1024 ))" "$store"
+done
+rm -rf "$S/big.bin.holo"
+echo "  (first byte: open + 1-byte read on a fresh mount; rand: python pread loop, 3 s, readahead"
+echo "   off; seq: dd bs=1M, SHA-256 checked as it goes; targets above. Ratios to the plain file"
+echo "   are the fair figure on a loaded machine.)"

@@ -1,6 +1,7 @@
 /* main.c — holofs: mount a holo store, showing every X.holo/ chunk directory as a file X.
  *
- *   holofs [-f] [-d] [-o ro,cache_mb=N,decode_mb=N,chunk_kb=N,codec_version=N,poll=SECS,allow_other] STORE MNT
+ *   holofs [-f] [-d] [-o ro,cache_mb=N,decode_mb=N,chunk_kb=N,codec_version=N,pixels,recovery=R,
+ *           frame_kb=N,poll=SECS,allow_other] STORE MNT
  *
  *   $ holo encode -o store photo.png          # store/photo.png.holo/chunk_*.holo
  *   $ holofs store mnt && ls -l mnt           # -rw-r--r-- ... photo.png
@@ -32,6 +33,9 @@ struct cli {
     unsigned decode_mb;
     long chunk_kb;
     int codec_version;
+    int pixels;
+    double recovery;
+    unsigned frame_kb;
     int ro;
     char *poll;               /* -o poll=SECS as given; NULL = by filesystem type */
     char *store;
@@ -46,6 +50,9 @@ static const struct fuse_opt cli_opts[] = {
     {"chunk_kb=%ld", offsetof(struct cli, chunk_kb), 0},
     {"codec_version=%d", offsetof(struct cli, codec_version), 0},
     {"poll=%s", offsetof(struct cli, poll), 0},
+    {"pixels", offsetof(struct cli, pixels), 1},
+    {"recovery=%lf", offsetof(struct cli, recovery), 0},
+    {"frame_kb=%u", offsetof(struct cli, frame_kb), 0},
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
@@ -66,8 +73,13 @@ static void usage(FILE *f)
         "  -o chunk_kb=N      target chunk size for files written through the mount\n"
         "                     (images: selects v2 unless codec_version is given)\n"
         "  -o codec_version=N codec version for files written through the mount: 1, 2 (the\n"
-        "                     reference's), 3 (lossy) or 4 (images only); default automatic:\n"
-        "                     images 4, audio and binaries 2\n"
+        "                     reference's), 3 (lossy) or 4 (images; binaries as binary v4);\n"
+        "                     default automatic: images 4, audio and binaries 2\n"
+        "  -o pixels          images and audio without a recipe keep the graceful pixel/sample\n"
+        "                     codecs (read back as PNG/WAV) instead of their exact bytes\n"
+        "  -o recovery=R      parity: ceil(k*R) recovery chunks per file written (0 to 8)\n"
+        "  -o frame_kb=N      binary v4 frame size in KiB (4 to 65536; smaller: cheaper small\n"
+        "                     random reads, larger chunk sets)\n"
         "  -o poll=SECS       revalidate chunk directories every SECS seconds (decimals allowed)\n"
         "                     even where inotify works; poll=0: inotify only. Default: poll\n"
         "                     every 1 s on network and FUSE stores (NFS, SMB, Ceph, GlusterFS,\n"
@@ -159,9 +171,14 @@ int main(int argc, char **argv)
                         "chunk_kb >= 0, codec_version 0..4, 0 = automatic)\n");
         goto err_cmdline;
     }
+    if (!(c.recovery >= 0 && c.recovery <= 8) ||
+        (c.frame_kb && (c.frame_kb < 4 || c.frame_kb > 65536))) {
+        fprintf(stderr, "holofs: bad option value (recovery 0 to 8, frame_kb 4 to 65536)\n");
+        goto err_cmdline;
+    }
     if (c.codec_version == 4 && c.chunk_kb > 0)
-        fprintf(stderr, "holofs: note: chunk_kb applies to audio and binaries only with "
-                        "codec_version=4 (v4 images have 32 chunks)\n");
+        fprintf(stderr, "holofs: note: chunk_kb applies to audio only with codec_version=4 "
+                        "(v4 images have 32 chunks, binary v4 picks k by size)\n");
     long poll_ms = -1;         /* -1: decide by the store's filesystem */
     if (c.poll) {
         char *end;
@@ -186,6 +203,9 @@ int main(int argc, char **argv)
     fs.decode_mb = c.decode_mb;
     fs.chunk_kb = c.chunk_kb;
     fs.codec_version = c.codec_version;
+    fs.pixels = c.pixels;
+    fs.recovery = c.recovery;
+    fs.frame_kb = c.frame_kb;
     fs.ro = c.ro;
     fs.debug = fo.debug;
     fs.foreground = fo.foreground;

@@ -2,8 +2,8 @@
  *
  * Per-path state (fs_node): cached holo_info for stat, and how many read handles are open. File
  * handles (fs_fh): a refcounted decoded snapshot with the attributes it had at open (reads), a
- * plain fd (pass-through files) or a pending write (a temp file in STORE/.holofs-tmp/ that is
- * encoded into X.holo/ on flush/fsync/release).
+ * shared binary v4 stream (reads, stream.h), a plain fd (pass-through files) or a pending write
+ * (a temp file in STORE/.holofs-tmp/ that is encoded into X.holo/ on flush/fsync/release).
  */
 #include "ops.h"
 #include "dict.h"
@@ -51,14 +51,17 @@ struct fs_pend {
     fs_pend *next;
 };
 
-enum { FH_SNAP, FH_PLAIN, FH_WRITE };
+enum { FH_SNAP, FH_STREAM, FH_PLAIN, FH_WRITE };
+
+/* Stream generations never equal a cache snapshot's: both name what the page cache holds. */
 
 typedef struct fs_fh {
     int type;
     char *path;
     fs_snap *snap;            /* FH_SNAP */
-    struct stat st;           /* FH_SNAP: attributes at open, st_size the snapshot's */
-    int counted;              /* FH_SNAP: counted in the node's open_snaps */
+    struct stat st;           /* FH_SNAP, FH_STREAM: attributes at open, st_size the snapshot's */
+    int counted;              /* FH_SNAP, FH_STREAM: counted in the node's open_snaps */
+    fs_sfile *sf;             /* FH_STREAM */
     int fd;                   /* FH_PLAIN */
     fs_pend *pend;            /* FH_WRITE */
 } fs_fh;
@@ -118,10 +121,13 @@ static int under(const char *path, const char *top)
 /* Forget cached state of path (or the tree below it); collect open paths for notification. */
 static void forget(holofs *fs, const char *path, int tree, char ***open_paths, size_t *nopen)
 {
-    if (tree)
+    if (tree) {
         fs_cache_drop_tree(fs->cache, path);
-    else
+        fs_streams_drop_tree(fs->streams, path);
+    } else {
         fs_cache_drop(fs->cache, path);
+        fs_streams_drop(fs->streams, path);
+    }
     pthread_mutex_lock(&fs->mu);
     for (unsigned h = tree ? 0 : phash(path); h < NODE_BUCKETS; h++) {
         for (fs_node *n = fs->nodes[h]; n; n = n->next) {
@@ -281,6 +287,14 @@ static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **
         holo_decoded_free(&d);
         return -EIO;
     }
+    if (d.info.kind != HOLO_KIND_BINARY && d.bytes && d.info.exact && d.info.exact_bytes) {
+        /* a complete set that keeps the original file (an image with a recipe): its bytes */
+        *len = (size_t)(d.info.file_size ? d.info.file_size : d.info.length);
+        *buf = d.bytes;
+        d.bytes = NULL;
+        holo_decoded_free(&d);
+        return 0;
+    }
     int rc = holo_view_render(&d, ns_view(ns_basename(path), d.info.kind), buf, len, &err);
     if (rc < 0) {
         holofs_log(fs, "%s: cannot serialise: %s", path, err.msg);
@@ -388,6 +402,9 @@ static uint64_t info_size(const holo_info *info, const char *path)
 {
     if (info->kind == HOLO_KIND_NONE)
         return 0;
+    /* a complete set of a file kept exactly reads as that file; incomplete, as its view */
+    if (info->kind != HOLO_KIND_BINARY && info->exact && info->exact_bytes && info->file_size)
+        return info->file_size;
     return holo_view_size(info, ns_view(ns_basename(path), info->kind));
 }
 
@@ -502,7 +519,7 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
             return fstat(h->pend->fd, st) < 0 ? -errno : 0;
         if (h->type == FH_PLAIN)
             return fstat(h->fd, st) < 0 ? -errno : 0;
-        if (h->type == FH_SNAP) {   /* the snapshot's size, however the store changed since */
+        if (h->type == FH_SNAP || h->type == FH_STREAM) {   /* the snapshot's size, however the store changed since */
             *st = h->st;
             return 0;
         }
@@ -788,6 +805,21 @@ static int fs_unlink(const char *path)
     return rc;
 }
 
+/* The encode options of the mount for a file written as path. */
+static void enc_opts(const holofs *fs, holo_encode_opts *o, const char *path)
+{
+    holo_encode_opts_init(o);
+    o->name_hint = ns_basename(path);
+    if (fs->chunk_kb > 0)
+        o->chunk_kb = fs->chunk_kb;
+    if (fs->codec_version > 0)
+        o->codec_version = fs->codec_version;
+    o->pixels = fs->pixels;
+    o->recovery = fs->recovery;
+    o->frame_size = fs->frame_kb << 10;
+    o->dict_dir = store_dict_dir(fs);
+}
+
 /* The end of an atomic write through the mount (write a hidden temporary such as
  * NAME.tmpXXXXXX or libholo's .holo-tmp-PID-N, rename to NAME):
  * encode the temporary file into NAME.holo/, then remove it. */
@@ -798,16 +830,10 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
     holo_err err = {0};
     if (ns_join(out, sizeof out, fs->store, to, NS_SUFFIX) < 0)
         return -ENAMETOOLONG;
-    holo_encode_opts_init(&o);
-    o.name_hint = ns_basename(to);
-    if (fs->chunk_kb > 0)
-        o.chunk_kb = fs->chunk_kb;
-    if (fs->codec_version > 0)
-        o.codec_version = fs->codec_version;
+    enc_opts(fs, &o, to);
     struct stat st;
     if (lstat(sfrom, &st) < 0)
         return -errno;
-    o.dict_dir = store_dict_dir(fs);
     if (holo_encode_file(sfrom, out, &o, &err) < 0) {
         holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
         return -fs_errno(&err);
@@ -983,13 +1009,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
         char out[PATH_MAX];
         holo_encode_opts o;
         holo_err err = {0};
-        holo_encode_opts_init(&o);
-        o.name_hint = ns_basename(path);
-        if (fs->chunk_kb > 0)
-            o.chunk_kb = fs->chunk_kb;
-        if (fs->codec_version > 0)
-            o.codec_version = fs->codec_version;
-        o.dict_dir = store_dict_dir(fs);
+        enc_opts(fs, &o, path);
         char plain[PATH_MAX];
         struct stat st, pst;
         if (ns_join(out, sizeof out, fs->store, path, NS_SUFFIX) < 0 ||
@@ -1037,10 +1057,56 @@ static int pend_commit(holofs *fs, fs_pend *p)
     return rc;
 }
 
+/* Encoded files whose reads go through a stream: binary v4. */
+static int is_stream_file(holofs *fs, const char *path, const char *spath)
+{
+    holo_info info;
+    return enc_info(fs, path, spath, &info) == 0 && info.kind == HOLO_KIND_BINARY &&
+           info.version == 4;
+}
+
+/* pend_fill of a binary v4 file: through its stream, a frame at a time, never whole in
+ * memory; a hole fails the fill (EIO) rather than writing zeros back. */
+static int pend_fill_stream(holofs *fs, fs_pend *p, const char *path, const char *spath)
+{
+    enum { STEP = 1 << 20 };
+    fs_sfile *f;
+    holo_err err = {0};
+    if (fs_streams_get(fs->streams, path, spath, &f, &err) < 0) {
+        holofs_log(fs, "%s: cannot open: %s", path, err.msg);
+        return -EIO;
+    }
+    uint8_t *buf = malloc(STEP);
+    int rc = buf ? 0 : -ENOMEM;
+    for (uint64_t off = 0, size = fs_sfile_size(f); rc == 0 && off < size;) {
+        int64_t got = fs_sfile_read(f, off, buf, STEP, &err);
+        if (got <= 0) {
+            holofs_log(fs, "%s: cannot read for rewriting: %s", path, err.msg);
+            rc = got == HOLO_ENOMEM ? -ENOMEM : -EIO;
+            break;
+        }
+        for (int64_t done = 0; done < got && rc == 0;) {
+            ssize_t w = pwrite(p->fd, buf + done, (size_t)(got - done), (off_t)(off + done));
+            if (w < 0 && errno != EINTR)
+                rc = -errno;
+            else if (w > 0)
+                done += w;
+        }
+        off += (uint64_t)got;
+    }
+    free(buf);
+    fs_sfile_put(fs->streams, f);
+    return rc;
+}
+
 /* Copy the current bytes of an encoded file into p (for O_RDWR/O_WRONLY without O_TRUNC and
  * for truncate). */
 static int pend_fill(holofs *fs, fs_pend *p, const char *path)
 {
+    char spath[PATH_MAX];
+    if (ns_join(spath, sizeof spath, fs->store, path, NS_SUFFIX) == 0 &&
+        is_stream_file(fs, path, spath))
+        return pend_fill_stream(fs, p, path, spath);
     fs_snap *s;
     int rc = fs_cache_get(fs->cache, path, &s);
     if (rc < 0)
@@ -1177,6 +1243,47 @@ static int open_snapshot(holofs *fs, const char *path, const struct stat *st,
     return 0;
 }
 
+/* A read handle on a binary v4 file: its shared stream, nothing decoded until read. Like a
+ * snapshot it reads with direct I/O and keeps the set it opened (the stream) until closed; st
+ * as for open_snapshot. */
+static int open_stream(holofs *fs, const char *path, const char *spath, const struct stat *st,
+                       struct fuse_file_info *fi)
+{
+    fs_fh *h;
+    holo_err err = {0};
+    holo_stream_info si;
+    int rc = fh_new(&h, FH_STREAM, path);
+    if (rc < 0)
+        return rc;
+    if (!fs->watch)
+        fs_streams_drop(fs->streams, path);
+    if ((rc = fs_streams_get(fs->streams, path, spath, &h->sf, &err)) < 0) {
+        holofs_log(fs, "%s: cannot open: %s", path, err.msg);
+        fh_free(h);
+        return rc == HOLO_ENOMEM ? -ENOMEM : -EIO;
+    }
+    fs_sfile_stat(h->sf, &si);
+    if (si.verified < 0) {     /* a pass found wrong bytes: nothing more from this set */
+        holofs_log(fs, "%s: decoded bytes do not match the recorded SHA-256", path);
+        fs_sfile_put(fs->streams, h->sf);
+        fh_free(h);
+        return -EIO;
+    }
+    h->st = *st;
+    h->st.st_size = (off_t)si.size;
+    h->st.st_blocks = (blkcnt_t)((si.size + 511) / 512);
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_get(fs, path);
+    if (n) {
+        n->open_snaps++;
+        h->counted = 1;
+    }
+    pthread_mutex_unlock(&fs->mu);
+    fi->direct_io = 1;
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
     holofs *fs = ctx_fs();
@@ -1245,6 +1352,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
                           !(fi->flags & O_TRUNC), fi);
     poll_touch(fs, path, spath, FS_POLL_OPEN);
     enc_stat(fs, path, spath, &st);
+    if (is_stream_file(fs, path, spath))
+        return open_stream(fs, path, spath, &st, fi);
     return open_snapshot(fs, path, &st, fi);
 }
 
@@ -1255,6 +1364,16 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off,
     fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
     if (off < 0)
         return -EINVAL;
+    if (h->type == FH_STREAM) {
+        holo_err err = {0};
+        int64_t got = fs_sfile_read(h->sf, (uint64_t)off, buf, size, &err);
+        if (got < 0) {
+            holofs_log(ctx_fs(), "%s: read of %zu bytes at %lld failed: %s", h->path, size,
+                       (long long)off, err.msg);
+            return got == HOLO_ENOMEM ? -ENOMEM : -EIO;
+        }
+        return (int)got;
+    }
     if (h->type == FH_SNAP) {
         const fs_snap *s = h->snap;
         if ((uint64_t)off >= s->len)
@@ -1275,7 +1394,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 {
     (void)path;
     fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
-    if (h->type == FH_SNAP)
+    if (h->type == FH_SNAP || h->type == FH_STREAM)
         return -EBADF;
     int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
     ssize_t n = pwrite(fd, buf, size, off);
@@ -1314,6 +1433,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
     fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
     switch (h->type) {
     case FH_SNAP:
+    case FH_STREAM:
         if (h->counted) {
             pthread_mutex_lock(&fs->mu);
             fs_node *n = node_get(fs, h->path);
@@ -1321,7 +1441,10 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
                 n->open_snaps--;
             pthread_mutex_unlock(&fs->mu);
         }
-        fs_snap_put(fs->cache, h->snap);
+        if (h->type == FH_SNAP)
+            fs_snap_put(fs->cache, h->snap);
+        else
+            fs_sfile_put(fs->streams, h->sf);
         break;
     case FH_PLAIN:
         close(h->fd);
@@ -1351,7 +1474,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
         return -EINVAL;
     if (fi && fi->fh) {
         fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
-        if (h->type == FH_SNAP)
+        if (h->type == FH_SNAP || h->type == FH_STREAM)
             return -EBADF;
         int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
         if (ftruncate(fd, size) < 0)
@@ -1521,11 +1644,6 @@ static int fs_symlink(const char *target, const char *path)
 }
 
 /* ---- extended attributes ---------------------------------------------------------------- */
-static const char *const xnames[] = {
-    "user.holo.kind", "user.holo.version", "user.holo.chunks", "user.holo.exact",
-    "user.holo.size", "user.holo.decodes", "user.holo.recoverable",
-};
-
 static int xattr_reply(const char *val, char *buf, size_t size)
 {
     size_t n = strlen(val);
@@ -1536,6 +1654,42 @@ static int xattr_reply(const char *val, char *buf, size_t size)
     memcpy(buf, val, n);
     return (int)n;
 }
+
+static const char *const xnames[] = {
+    "user.holo.kind", "user.holo.version", "user.holo.chunks", "user.holo.exact",
+    "user.holo.size", "user.holo.decodes", "user.holo.recoverable", "user.holo.codec",
+    "user.holo.exact_bytes", "user.holo.holes",
+};
+
+/* 1 when a full decode of the set gives the original back (recovery chunks included: v1/v2;
+ * audio may carry a clipping flag that info.exact alone knows about). */
+static int info_exact(const holo_info *info)
+{
+    return info->exact ||
+           (info->recoverable && info->version < 3 && info->kind != HOLO_KIND_AUDIO);
+}
+
+/* user.holo.holes: the byte ranges no chunk set can rebuild. Binary v4 knows them frame by
+ * frame; an incomplete HOBI binary is unreadable as a whole; media views have none. */
+static int holes_xattr(holofs *fs, const char *path, const char *spath, const holo_info *info,
+                       char *buf, size_t size)
+{
+    char val[4096] = "";
+    if (info->kind == HOLO_KIND_BINARY && info->version == 4) {
+        fs_sfile *f;
+        holo_err err = {0};
+        if (fs_streams_get(fs->streams, path, spath, &f, &err) < 0) {
+            holofs_log(fs, "%s: cannot open: %s", path, err.msg);
+            return -EIO;
+        }
+        fs_sfile_holes(f, val, sizeof val);
+        fs_sfile_put(fs->streams, f);
+    } else if (info->kind == HOLO_KIND_BINARY && !info_exact(info) && info->length) {
+        snprintf(val, sizeof val, "0-%llu", (unsigned long long)info->length - 1);
+    }
+    return xattr_reply(val, buf, size);
+}
+
 
 static int fs_getxattr(const char *path, const char *name, char *buf, size_t size)
 {
@@ -1577,11 +1731,19 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
     else if (strcmp(name, "user.holo.chunks") == 0)
         snprintf(val, sizeof val, "%u/%u", info.chunks_present, info.block_count);
     else if (strcmp(name, "user.holo.exact") == 0)
-        /* recovery chunks that cover every missing block give the original back too (v1/v2;
-         * audio may carry a clipping flag that info.exact alone knows about) */
-        snprintf(val, sizeof val, "%d",
-                 info.exact || (info.recoverable && info.version < 3 &&
-                                info.kind != HOLO_KIND_AUDIO));
+        snprintf(val, sizeof val, "%d", info_exact(&info));
+    else if (strcmp(name, "user.holo.codec") == 0) {
+        if (info.codec[0])
+            snprintf(val, sizeof val, "%s", info.codec);
+        else if (info.kind == HOLO_KIND_BINARY && info.version == 4)
+            snprintf(val, sizeof val, "binary v4");
+        else
+            snprintf(val, sizeof val, "v%d %s", info.version, holo_kind_name(info.kind));
+    } else if (strcmp(name, "user.holo.exact_bytes") == 0)
+        /* binaries always keep the bytes; media only when the library says so (recipes) */
+        snprintf(val, sizeof val, "%d", info.exact_bytes || info.kind == HOLO_KIND_BINARY);
+    else if (strcmp(name, "user.holo.holes") == 0)
+        return holes_xattr(fs, path, spath, &info, buf, size);
     else if (strcmp(name, "user.holo.recoverable") == 0)
         /* chunks are missing and the recovery chunks present cover them */
         snprintf(val, sizeof val, "%d", info.recoverable);
@@ -1725,7 +1887,11 @@ int holofs_init(holofs *fs)
     if (!fs->nodes)
         return -ENOMEM;
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, load, fs);
-    if (!fs->cache) {
+    fs->streams = fs_streams_new(warn_cb, fs);
+    if (!fs->cache || !fs->streams) {
+        if (fs->cache)
+            fs_cache_free(fs->cache);
+        fs_streams_free(fs->streams);
         free(fs->nodes);
         return -ENOMEM;
     }
@@ -1735,6 +1901,7 @@ int holofs_init(holofs *fs)
 void holofs_fini(holofs *fs)
 {
     fs_cache_free(fs->cache);
+    fs_streams_free(fs->streams);
     for (unsigned h = 0; fs->nodes && h < NODE_BUCKETS; h++) {
         fs_node *n = fs->nodes[h];
         while (n) {

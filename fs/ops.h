@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cache.h"
+#include "stream.h"
 #include "watch.h"
 #include "poll.h"
 
@@ -27,11 +28,15 @@ typedef struct holofs {
     unsigned decode_mb;       /* bound on decodes in flight plus the cache, default 512 */
     long chunk_kb;            /* encode: target chunk size (0 = codec default) */
     int codec_version;        /* encode: 1..4 (0 = automatic: images 4, others 2) */
+    int pixels;               /* encode: holo_encode_opts.pixels (graceful media codecs) */
+    double recovery;          /* encode: holo_encode_opts.recovery (parity, 0 = none) */
+    unsigned frame_kb;        /* encode: binary v4 frame size in KiB (0 = the library's) */
     int ro;
     int debug, foreground;
     /* runtime */
     struct fuse *fuse;        /* set before the watcher starts; used only by the watcher */
     fs_cache *cache;
+    fs_streams *streams;      /* binary v4 files open for reading (stream.h) */
     fs_watch *watch;
     fs_poll *poll;            /* shared stores (fstype.h): revalidation by polling, or NULL */
     struct fs_dict *dict;     /* the store dictionary's trainer (dict.h), or NULL */

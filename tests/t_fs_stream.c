@@ -1,0 +1,132 @@
+/* t_fs_stream.c — holofs's shared binary v4 streams (fs/stream.c) on real HO4B chunk sets:
+ * handles share one stream until a drop, a dropped stream stays readable for its holders,
+ * a pass from byte 0 read slightly out of order (as kernel readahead does) is still verified,
+ * holes fail with HOLO_EHOLE and are listed as inclusive byte ranges. */
+#include "../fs/stream.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FRAME 4096u
+#define SIZE (64u * FRAME + 100u)   /* a short last frame */
+
+static char tmpdir[] = "/tmp/t_fs_stream.XXXXXX";
+
+static void rm_rf(const char *dir)
+{
+    char cmd[256];
+    tap_pathf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        diag("could not remove %s", dir);
+}
+
+int main(void)
+{
+    plan(0);
+    if (!mkdtemp(tmpdir))
+        return 1;
+    char src[128], dir[128], chunk[160];
+    tap_pathf(src, sizeof src, "%s/data.bin", tmpdir);
+    tap_pathf(dir, sizeof dir, "%s/data.bin.holo", tmpdir);
+    uint8_t *data = malloc(SIZE), *got = malloc(SIZE);
+    srand(7);
+    for (size_t i = 0; i < SIZE; i++)
+        data[i] = (uint8_t)(rand() >> 7);
+    tap_spew(src, data, SIZE);
+
+    holo_encode_opts eo;
+    holo_encode_opts_init(&eo);
+    eo.codec_version = 4;
+    eo.block_count = 4;
+    eo.frame_size = FRAME;
+    holo_err err = {0};
+    if (!ok(holo_encode_file(src, dir, &eo, &err) == 0, "HO4B encode (k=4, 4 KiB frames)")) {
+        diag("%s", err.msg);
+        return done_testing();
+    }
+
+    fs_streams *t = fs_streams_new(NULL, NULL);
+    fs_sfile *a, *b, *c;
+    ok(fs_streams_get(t, "/d", dir, &a, &err) == 0 && fs_streams_get(t, "/d", dir, &b, &err) == 0,
+       "two opens of one file");
+    ok(a == b, "... share one stream");
+    is_int((long long)fs_sfile_size(a), SIZE, "size from the headers");
+
+    /* out of order: each frame read before the one before it, as two readahead threads do */
+    int64_t n = 0;
+    for (uint64_t f = 0; f < 65; f += 2) {
+        uint64_t hi = (f + 1) * FRAME, lo = f * FRAME;
+        if (hi < SIZE)
+            n += fs_sfile_read(a, hi, got + hi, FRAME, &err) > 0;
+        n += fs_sfile_read(a, lo, got + lo, FRAME, &err) > 0;
+    }
+    is_int(n, 65, "every frame read");
+    is_bytes(got, SIZE, data, SIZE, "exact bytes");
+    holo_stream_info si;
+    fs_sfile_stat(a, &si);
+    is_int(si.verified, 1, "an out-of-order pass from byte 0 is still checked against the SHA-256");
+
+    /* the same order straight on a holo_stream is not: what the catch-up is for */
+    holo_stream *raw = holo_stream_open(dir, NULL, &err);
+    for (uint64_t f = 0; raw && f < 65; f += 2) {
+        if ((f + 1) * FRAME < SIZE)
+            holo_stream_read(raw, (f + 1) * FRAME, got, FRAME, &err);
+        holo_stream_read(raw, f * FRAME, got, FRAME, &err);
+    }
+    if (raw) {
+        holo_stream_stat(raw, &si);
+        is_int(si.verified, 0, "(without it the library cannot check that order)");
+        holo_stream_close(raw);
+    }
+
+    char holes[64];
+    is_int((long long)fs_sfile_holes(a, holes, sizeof holes), 0, "complete set: no holes");
+    is_str(holes, "", "... empty text");
+
+    /* a data chunk goes: the old stream keeps its snapshot, a dropped key opens afresh */
+    tap_pathf(chunk, sizeof chunk, "%s/chunk_0001.holo", dir);
+    ok(unlink(chunk) == 0, "remove data chunk 1");
+    fs_streams_drop(t, "/d");
+    ok(fs_streams_get(t, "/d", dir, &c, &err) == 0 && c != a, "after a drop: a new stream");
+    ok(fs_sfile_gen(c) != fs_sfile_gen(a), "... with a new generation");
+    ok(fs_sfile_read(a, 20 * FRAME, got, FRAME, &err) == FRAME &&
+       memcmp(got, data + 20 * FRAME, FRAME) == 0, "the old holder still reads its snapshot");
+
+    size_t need = fs_sfile_holes(c, holes, sizeof holes);
+    holo_range r[4];
+    holo_stream *hs = holo_stream_open(dir, NULL, &err);
+    size_t nr = hs ? holo_stream_holes(hs, r, 4) : 0;
+    char want[64] = "";
+    if (nr == 1)
+        snprintf(want, sizeof want, "%llu-%llu", (unsigned long long)r[0].off,
+                 (unsigned long long)(r[0].off + r[0].len - 1));
+    ok(nr == 1 && r[0].len > 0, "one missing range");
+    is_str(holes, want, "holes listed as first-last");
+    is_int((long long)need, (long long)strlen(want), "... and their length");
+    char small[8];
+    fs_sfile_holes(c, small, sizeof small);
+    ok(strlen(small) < sizeof small && strstr(small, "...") != NULL, "a short buffer ends in ...");
+
+    if (nr == 1) {
+        uint64_t h0 = r[0].off, h1 = r[0].off + r[0].len;
+        ok(fs_sfile_read(c, h0, got, 1, &err) == HOLO_EHOLE, "a read in the hole: HOLO_EHOLE");
+        ok(fs_sfile_read(c, h0 - 10, got, 20, &err) == HOLO_EHOLE, "a read across its start too");
+        ok(fs_sfile_read(c, h1 - 1, got, 2, &err) == HOLO_EHOLE, "... and across its end");
+        ok(fs_sfile_read(c, h0 - 10, got, 10, &err) == 10 && memcmp(got, data + h0 - 10, 10) == 0,
+           "the bytes just before it read exact");
+        ok(fs_sfile_read(c, h1, got, 10, &err) == 10 && memcmp(got, data + h1, 10) == 0,
+           "the bytes just after it read exact");
+    }
+    holo_stream_close(hs);
+    fs_sfile_put(t, a);
+    fs_sfile_put(t, b);
+    fs_sfile_put(t, c);
+    fs_streams_free(t);
+    free(data);
+    free(got);
+    rm_rf(tmpdir);
+    return done_testing();
+}
