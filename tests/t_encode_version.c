@@ -1,6 +1,8 @@
 /* t_encode_version.c — the automatic codec version of holo_encode_file (holo.h):
- * holo_encode_opts_init leaves codec_version 0; images are written as v4, audio and binaries
- * as v2; a setting only the v1/v2 image format honours selects v2; an explicit version wins.
+ * holo_encode_opts_init leaves codec_version 0, and holo_encode_version 0 means the store
+ * policy (by content: binary v4 or a verified recipe image); pixels = 1 (or a forced image or
+ * audio mode) gives images v4, audio v2, binaries v4 (HO4B); a setting only the v1/v2 formats
+ * honour selects v2; a v4-only setting on an image selects v4; an explicit version wins.
  *
  *   HOLO_VECTORS=/work/shared/vectors prove -v build/tests/t_encode_version.t
  */
@@ -49,10 +51,31 @@ int main(void)
     is_int(o.codec_version, 0, "holo_encode_opts_init: codec_version 0 (automatic)");
 
     /* ---- holo_encode_version: the rule ---------------------------------------------- */
-    is_int(holo_encode_version(&o, HOLO_KIND_IMAGE), 4, "automatic: images 4");
-    is_int(holo_encode_version(&o, HOLO_KIND_AUDIO), 2, "automatic: audio 2");
-    is_int(holo_encode_version(&o, HOLO_KIND_BINARY), 2, "automatic: binaries 2");
+    is_int(holo_encode_version(&o, HOLO_KIND_IMAGE), 0, "automatic: images 0 (the store policy)");
+    is_int(holo_encode_version(&o, HOLO_KIND_AUDIO), 0, "automatic: audio 0 (the store policy)");
+    is_int(holo_encode_version(&o, HOLO_KIND_BINARY), 0, "automatic: binaries 0 (the store policy)");
     holo_encode_opts t;
+    holo_encode_opts_init(&t);
+    t.pixels = 1;
+    is_int(holo_encode_version(&t, HOLO_KIND_IMAGE), 4, "pixels: images 4");
+    is_int(holo_encode_version(&t, HOLO_KIND_AUDIO), 2, "pixels: audio 2");
+    is_int(holo_encode_version(&t, HOLO_KIND_BINARY), 4, "pixels: binaries 4 (HO4B)");
+    t.chunk_kb = 32;
+    is_int(holo_encode_version(&t, HOLO_KIND_IMAGE), 2, "pixels, chunk_kb: images 2");
+    holo_encode_opts_init(&t);
+    t.mode = HOLO_KIND_IMAGE;
+    is_int(holo_encode_version(&t, HOLO_KIND_IMAGE), 4, "mode image (no pixels): 4, the reader was asked for");
+    t.mode = HOLO_KIND_AUDIO;
+    is_int(holo_encode_version(&t, HOLO_KIND_AUDIO), 2, "mode audio (no pixels): 2");
+    t.mode = HOLO_KIND_BINARY;
+    is_int(holo_encode_version(&t, HOLO_KIND_BINARY), 0, "mode binary (no pixels): 0, the store policy (binary v4)");
+    holo_encode_opts_init(&t);
+    t.lossy = 1;
+    is_int(holo_encode_version(&t, HOLO_KIND_IMAGE), 4, "lossy, image: 4");
+    is_int(holo_encode_version(&t, HOLO_KIND_AUDIO), 0, "lossy, audio: 0 (no lossy audio codec: the store policy)");
+    holo_encode_opts_init(&t);
+    t.recovery = 0.25;
+    is_int(holo_encode_version(&t, HOLO_KIND_BINARY), 2, "recovery, binary: 2 (HOBI + HORC, as before)");
 #define RULE(field, value, want, what)                                                     \
     do {                                                                                   \
         holo_encode_opts_init(&t);                                                         \
@@ -63,11 +86,11 @@ int main(void)
     RULE(zlib_level, 9, 2, "zlib_level 9: v2");
     RULE(recovery, 0.25, 2, "recovery 0.25: v2 (HORC chunks)");
     RULE(coarse_side, 8, 2, "coarse_side 8: v2");
-    RULE(coarse_side, 16, 4, "coarse_side 16 (the default value): v4");
+    RULE(coarse_side, 16, 0, "coarse_side 16 (the default value): the store policy");
     RULE(block_count, 300, 2, "block_count 300: v2 (v4 holds at most 255 chunks)");
-    RULE(block_count, 255, 4, "block_count 255: v4");
-    RULE(block_count, 1, 4, "block_count 1: v4");
-    RULE(threads, 2, 4, "threads 2: v4");
+    RULE(block_count, 255, 0, "block_count 255: the store policy");
+    RULE(block_count, 1, 0, "block_count 1: the store policy");
+    RULE(threads, 2, 0, "threads 2: the store policy");
     RULE(lossy, 1, 4, "lossy: v4");
     holo_encode_opts_init(&t);
     t.chunk_kb = 32;
@@ -89,13 +112,25 @@ int main(void)
     tap_pathf(wav, sizeof wav, "%s/formats/inputs/aud_stereo16_16000.wav", tap_vectors());
     tap_pathf(bin, sizeof bin, "%s/formats/inputs/bin_5000.bin", tap_vectors());
     holo_encode_opts_init(&o);
-    is_int(encode_version(png, "img.holo", &o, magic), 4, "PNG with the defaults: v4");
+    /* img_37x23.png: 32 v4 chunks of a tiny image are larger than the file: binary v4 */
+    is_int(encode_version(png, "img.holo", &o, magic), 4, "small PNG with the defaults: binary v4");
+    is_str(magic, "HO4B", "... HO4B chunks");
+    is_int(encode_version(png, "null.holo", NULL, magic), 4, "PNG with NULL options: binary v4");
+    is_str(magic, "HO4B", "... HO4B chunks");
+    is_int(encode_version(wav, "aud.holo", &o, magic), 4, "WAV with the defaults: binary v4");
+    is_str(magic, "HO4B", "... HO4B chunks");
+    is_int(encode_version(bin, "bin.holo", &o, magic), 4, "binary with the defaults: binary v4");
+    is_str(magic, "HO4B", "... HO4B chunks");
+    o.pixels = 1;
+    is_int(encode_version(png, "px.holo", &o, magic), 4, "PNG with pixels: v4");
     is_str(magic, "HOV4", "... HOV4 chunks");
-    is_int(encode_version(png, "null.holo", NULL, magic), 4, "PNG with NULL options: v4");
-    is_int(encode_version(wav, "aud.holo", &o, magic), 2, "WAV with the defaults: v2");
+    is_int(encode_version(wav, "pxaud.holo", &o, magic), 2, "WAV with pixels: v2");
     is_str(magic, "HOAU", "... HOAU chunks");
-    is_int(encode_version(bin, "bin.holo", &o, magic), 2, "binary with the defaults: v2");
+    holo_encode_opts_init(&o);
+    o.codec_version = 2;
+    is_int(encode_version(bin, "bin2.holo", &o, magic), 2, "binary with codec_version 2: HOBI v2");
     is_str(magic, "HOBI", "... HOBI chunks");
+    holo_encode_opts_init(&o);
     o.mode = HOLO_KIND_IMAGE;
     is_int(encode_version(png, "forced.holo", &o, magic), 4, "mode forced to image: v4");
     holo_encode_opts_init(&o);
