@@ -5,7 +5,7 @@
 # overwrites without --force; a recipe that does not re-create the file is caught.
 . "$(dirname "$0")/lib.sh"
 command -v python3 > /dev/null || skip_all "python3 not installed (tests/tools/mkstore.py writes the test files)"
-plan 72
+plan 73
 
 holo="$HOLO_BIN/holo"
 mk="python3 $(cd "$(dirname "$0")" && pwd)/tools/mkstore.py"
@@ -119,6 +119,9 @@ run "$holo" encode --pixels -o wpx.holo list.wav
 is "$rc:$(codec_of wpx.holo)" "0:v2 audio" "--pixels on a WAV: v2 audio"
 "$holo" decode -o wpx.wav wpx.holo > /dev/null 2>&1
 cmp -s list.wav wpx.wav; is "$?" 1 "... whose decode is not the file (the LIST chunk is gone)"
+"$holo" encode --pixels -o lpx.holo loud.wav > /dev/null 2>&1
+"$holo" decode -o lpx.wav lpx.holo > /dev/null 2>&1
+cmp -s loud.wav lpx.wav; is "$?" 1 "--pixels on a loud WAV: v2 audio clips it (why WAVs are stored as bytes)"
 run "$holo" info list.wav.holo
 like "$out" "exact bytes: unverified" "info: a binary v4 store, exact bytes unverified without --verify"
 run "$holo" info wpx.holo
