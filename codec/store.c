@@ -98,7 +98,7 @@ static int encode_recipe_verified(const uint8_t *file, size_t len, const holo_re
 }
 
 /* The recipe attempt for an image file: 1 when tmp_img holds a verified recipe image that
- * is no larger than the binary v4 set in tmp_bin, 0 to keep binary v4, < 0 on error. */
+ * is no larger than the binary v4 set in tmp_bin, else 0 (keep binary v4). */
 static int try_recipe(const char *input, holo_sniff_type t, const char *tmp_img,
                       const char *tmp_bin, const holo_encode_opts *o)
 {

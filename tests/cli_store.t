@@ -5,7 +5,7 @@
 # overwrites without --force; a recipe that does not re-create the file is caught.
 . "$(dirname "$0")/lib.sh"
 command -v python3 > /dev/null || skip_all "python3 not installed (tests/tools/mkstore.py writes the test files)"
-plan 73
+plan 74
 
 holo="$HOLO_BIN/holo"
 mk="python3 $(cd "$(dirname "$0")" && pwd)/tools/mkstore.py"
@@ -124,6 +124,8 @@ cmp -s list.wav wpx.wav; is "$?" 1 "... whose decode is not the file (the LIST c
 cmp -s loud.wav lpx.wav; is "$?" 1 "--pixels on a loud WAV: v2 audio clips it (why WAVs are stored as bytes)"
 run "$holo" info list.wav.holo
 like "$out" "exact bytes: unverified" "info: a binary v4 store, exact bytes unverified without --verify"
+run "$holo" info --json z1.png.holo
+like "$out" '"codec": "v4 image + PNG recipe",' "info --json names the codec"
 run "$holo" info wpx.holo
 like "$out" "exact bytes: no" "info: a v2 audio store does not hold the bytes"
 
