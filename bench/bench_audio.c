@@ -92,6 +92,7 @@ static int run(const char *in, const char *out, int threads, times *t)
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
     eo.threads = threads;
+    eo.pixels = 1;   /* this bench is the v2 audio codec, not the store policy's binary v4 */
     holo_decode_opts dopt;
     holo_decode_opts_init(&dopt);
     dopt.threads = threads;

@@ -22,7 +22,7 @@ for f in in.wav in.bin; do
     size=$(wc -c < "$tmp/$f")
     for j in 1 2; do
         rm -rf "$tmp/$f.holo" "$tmp/out"
-        te=$(secs_of "$holo" encode -j $j -o "$tmp/$f.holo" "$tmp/$f")
+        te=$(secs_of "$holo" encode --pixels -j $j -o "$tmp/$f.holo" "$tmp/$f")
         td=$(secs_of "$holo" decode -j $j -o "$tmp/out" "$tmp/$f.holo")
         cb=$(cat "$tmp/$f.holo"/chunk_*.holo | wc -c)
         printf '%-34s %10s %12s %12s %14s\n' "$f ($((size / 1000000)) MB)" $j "$(mbs "$size" "$te")" "$(mbs "$size" "$td")" \

@@ -31,11 +31,11 @@ umount_fs() { fusermount3 -u "$M"; i=0; while [ -n "$pid" ] && kill -0 "$pid" 2>
 
 if [ -z "${BENCH_FS_BIN_ONLY:-}" ]; then   # BENCH_FS_BIN_ONLY=1: only section 4
 "$mkimage" "$tmp/img.png" "$w" "$h" 7 || exit 1
-"$holo" encode -o "$S/img.png.holo" "$tmp/img.png" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
+"$holo" encode --pixels -o "$S/img.png.holo" "$tmp/img.png" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
 mp=$(awk -v w="$w" -v h="$h" 'BEGIN{printf "%.1f", w * h / 1e6}')
 
 # 1. cold open+read; then ls -l and a read of another file while a cold decode runs
-"$mkimage" "$tmp/other.png" 256 256 3 && "$holo" encode -o "$S/other.png.holo" "$tmp/other.png" > /dev/null 2>&1
+"$mkimage" "$tmp/other.png" 256 256 3 && "$holo" encode --pixels -o "$S/other.png.holo" "$tmp/other.png" > /dev/null 2>&1
 mount_fs -o cache_mb=1 || exit 1
 # interleaved rounds, best of each: the machine may be shared, this keeps the comparison fair
 t_fuse=999999; t_ppm=999999; t_png=999999

@@ -23,10 +23,11 @@
 #include <unistd.h>
 
 static const char *usage_text =
-    "usage: holo encode [-b BLOCKS | -k KB] [--codec-version 1|2|3|4] [--mode auto|image|audio|binary]\n"
+    "usage: holo encode [-b BLOCKS | -k KB] [--codec-version 1|2|3|4] [--pixels] [--mode auto|image|audio|binary]\n"
     "                   [--coarse-side N] [--coarse-frames N] [--level 1-19|max] [--frame-kb KB] [--compact] [-j THREADS] [-o DIR] INPUT\n"
-    "                   (images default to v4; -k, --coarse-side, --zlib-level, --recovery select v2)\n"
-    "       holo decode [-o OUTPUT] [--strict] [--partial] [--max-chunks N] [--prefer-gain] [-j THREADS]\n"
+    "                   (default: the store policy keeps the file's exact bytes; --pixels: images v4, audio v2;\n"
+    "                    -k, --coarse-side, --zlib-level, --recovery select v2)\n"
+    "       holo decode [-o OUTPUT] [--force] [--strict] [--partial] [--max-chunks N] [--prefer-gain] [-j THREADS]\n"
     "                   [--max-pixels N] [--max-output BYTES] DIR\n"
     "       holo info [--json] [--verify] [--max-pixels N] [--max-output BYTES] DIR\n"
     "       holo pack [-b BLOCKS | -k KB] [--coarse-side N] [--coarse-frames N] -o OUT.holo FILE...\n"
@@ -99,7 +100,7 @@ static int not_a_dir(const char *dir)
 /* ---- encode ------------------------------------------------------------------------------ */
 enum { O_CV = 256, O_MODE, O_SIDE, O_FRAMES, O_QUALITY, O_BLOCKSIZE, O_MODEL, O_NFFT, O_HOP,
        O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON,
-       O_MAXPIX, O_MAXOUT, O_LEVEL, O_PARTIAL, O_VERIFY, O_FRAMEKB, O_COMPACT };
+       O_MAXPIX, O_MAXOUT, O_LEVEL, O_PARTIAL, O_VERIFY, O_FRAMEKB, O_COMPACT, O_PIXELS, O_FORCE };
 
 /* --max-pixels / --max-output, shared by decode and info; 2 (usage error) on a bad value. */
 static int limit_opt(int c, const char *arg, holo_decode_opts *o)
@@ -113,8 +114,9 @@ static int limit_opt(int c, const char *arg, holo_decode_opts *o)
 }
 
 /* Options that pick or need one image format. Under the automatic choice (no --codec-version)
- * an image is written as v4, unless one of the V12 options is given: they only mean something
- * to the v1/v2 image format, so they select v2 and keep the meaning they always had. An
+ * the store policy picks the codec by content (with --pixels an image is written as v4),
+ * unless one of the V12 options is given: they only mean something to the v1/v2 image
+ * format, so they select v2 and keep the meaning they always had; V4 options select v4. An
  * explicit version that cannot honour a given option is a usage error naming the option. */
 enum {
     G_K = 1 << 0,        /* -k KB: v4 has no chunk-size formula, its chunk count is -b */
@@ -158,7 +160,8 @@ static int image_version(holo_encode_opts *o, unsigned given)
                     "or give --codec-version\n", format_opts[a].name, format_opts[b].name);
             return 2;
         }
-        o->codec_version = a >= 0 ? 2 : 4;
+        /* no format option: 0 stays, and the store policy picks by content */
+        o->codec_version = a >= 0 ? 2 : b >= 0 ? 4 : 0;
     } else if (o->codec_version == 4 && a >= 0) {
         fprintf(stderr, "holo: %s has no meaning for --codec-version 4 (%s); use "
                 "--codec-version 2 for it\n", format_opts[a].name, format_opts[a].why);
@@ -209,6 +212,7 @@ static int cmd_encode(int argc, char **argv)
         { "bytes", required_argument, 0, O_BYTES }, { "zlib-level", required_argument, 0, O_ZLEVEL },
         { "level", required_argument, 0, O_LEVEL }, { "frame-kb", required_argument, 0, O_FRAMEKB },
         { "compact", no_argument, 0, O_COMPACT },
+        { "pixels", no_argument, 0, O_PIXELS },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
     long v;
@@ -243,6 +247,7 @@ static int cmd_encode(int argc, char **argv)
             break;
         case O_FRAMEKB: if ((v = num(optarg, 65536)) < 4) return usage("--frame-kb must be 4-65536"); o.frame_size = (uint32_t)v * 1024; break;
         case O_COMPACT: o.compact = 1; break;   /* audio v4 (HO4A) */
+        case O_PIXELS: o.pixels = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: {
             int r = encode_option(c, &o, &given);
@@ -257,8 +262,10 @@ static int cmd_encode(int argc, char **argv)
     o.keep_jpeg = o.codec_version == 4;   /* explicit: a JPEG becomes HO4J (holo(5)) */
     if (kind == HOLO_KIND_IMAGE && image_version(&o, given))
         return 2;
-    if ((o.level || o.frame_size) && !(kind == HOLO_KIND_BINARY && o.codec_version == 4))
-        return usage("--level and --frame-kb apply to binary v4 only (--codec-version 4 on a non-image)");
+    /* binary v4 is written for --codec-version 4 on a binary and by the store policy */
+    int binary4 = o.codec_version == 4 ? kind == HOLO_KIND_BINARY : holo_encode_version(&o, kind) == 0;
+    if ((o.level || o.frame_size) && !binary4)
+        return usage("--level and --frame-kb apply to binary v4 only (the default store policy, or --codec-version 4 on a non-image)");
     char def[PATH_MAX];
     if (!out) {
         size_t n = strlen(in);
@@ -294,9 +301,57 @@ static int default_output(const char *dir, holo_kind kind, char *out, size_t out
     return w < 0 || (size_t)w >= outsz ? -1 : 0;
 }
 
+/* Decode never replaces an existing file unless --force: checked up front (before the work)
+ * and again by the final rename, which refuses to replace (RENAME_NOREPLACE; a hard link on
+ * filesystems without it), so a file that appears meanwhile is not overwritten either. */
+static int refuse_existing(const char *out, int force)
+{
+    struct stat st;
+    if (force || lstat(out, &st) < 0) return 0;
+    fprintf(stderr, "holo: %s exists (use --force)\n", out);
+    return 1;
+}
+
+static int commit_output(const char *tmp, const char *out, int force)
+{
+    int r = force ? rename(tmp, out) : renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE);
+    if (r < 0 && !force && (errno == EINVAL || errno == ENOSYS) && (r = link(tmp, out)) == 0)
+        unlink(tmp);
+    if (r == 0) return 0;
+    if (errno == EEXIST) fprintf(stderr, "holo: %s exists (use --force)\n", out);
+    else fprintf(stderr, "holo: %s: %s\n", out, strerror(errno));
+    unlink(tmp);
+    return 1;
+}
+
+/* Write buf to out: a temporary name beside it, fsync, then commit_output. */
+static int write_output(const char *out, const uint8_t *buf, size_t len, int force)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", out) >= (int)sizeof tmp) { fprintf(stderr, "holo: %s: path too long\n", out); return 1; }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); return 1; }
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, buf + done, len - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        done += (size_t)w;
+    }
+    if (done < len || fsync(fd) < 0 || fchmod(fd, 0644) < 0) {
+        fprintf(stderr, "holo: %s: %s\n", out, strerror(errno ? errno : EIO));
+        close(fd);
+        unlink(tmp);
+        return 1;
+    }
+    if (close(fd) < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); unlink(tmp); return 1; }
+    return commit_output(tmp, out, force);
+}
+
 /* Binary v4: stream the file frame by frame into a temporary name, renamed when complete.
  * Holes are an error, or with --partial zero-filled, listed on stderr, exit 3. */
-static int decode_stream(const char *dir, const holo_decode_opts *o, const char *out, int partial)
+static int decode_stream(const char *dir, const holo_decode_opts *o, const char *out, int partial,
+                         int force)
 {
     holo_err e;
     holo_stream *s = holo_stream_open(dir, o, &e);
@@ -340,7 +395,7 @@ static int decode_stream(const char *dir, const holo_decode_opts *o, const char 
     if (f && (fflush(f) || fsync(fileno(f))) && !rc) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); rc = 1; }
     if (f) fclose(f); else close(fd);
     if (!rc) fchmodat(AT_FDCWD, tmp, 0644, 0);
-    if (!rc && rename(tmp, out) < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); rc = 1; }
+    if (!rc) rc = commit_output(tmp, out, force);
     if (rc) unlink(tmp);
     if (!rc && holes) {
         size_t n = holo_stream_holes(s, NULL, 0);
@@ -368,9 +423,9 @@ static int cmd_decode(int argc, char **argv)
         { "strict", no_argument, 0, O_STRICT }, { "max-chunks", required_argument, 0, O_MAX },
         { "prefer-gain", no_argument, 0, O_GAIN }, { "no-recovery", no_argument, 0, O_NOREC },
         { "max-pixels", required_argument, 0, O_MAXPIX }, { "max-output", required_argument, 0, O_MAXOUT },
-        { "partial", no_argument, 0, O_PARTIAL },
+        { "partial", no_argument, 0, O_PARTIAL }, { "force", no_argument, 0, O_FORCE },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    int c, partial = 0;
+    int c, partial = 0, force = 0;
     long v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:j:h", lo, NULL)) != -1) {
@@ -379,6 +434,7 @@ static int cmd_decode(int argc, char **argv)
         case O_MAXPIX: case O_MAXOUT: if (limit_opt(c, optarg, &o)) return 2; break;
         case O_STRICT: o.strict = 1; break;
         case O_PARTIAL: partial = 1; break;
+        case O_FORCE: force = 1; break;
         case O_MAX: if ((v = num(optarg, 1L << 30)) < 1) return usage("--max-chunks needs a positive count"); o.max_chunks = (uint32_t)v; break;
         case O_GAIN: o.prefer_gain = 1; break;
         case O_NOREC: o.no_recovery = 1; break;
@@ -392,14 +448,17 @@ static int cmd_decode(int argc, char **argv)
     holo_err e;
     if (!is_dir(dir)) return not_a_dir(dir);
     holo_info hi;
-    if (holo_info_dir(dir, &hi, NULL) == 0 && hi.kind == HOLO_KIND_BINARY && hi.version == 4) {
-        char bdef[PATH_MAX];
-        if (!out && default_output(dir, hi.kind, bdef, sizeof bdef) < 0) return usage("path too long");
-        return decode_stream(dir, &o, out ? out : bdef, partial);
+    int have_info = holo_info_dir(dir, &hi, NULL) == 0;
+    char def[PATH_MAX];
+    if (!out && have_info) {   /* the name is known before decoding: refuse early */
+        if (default_output(dir, hi.kind, def, sizeof def) < 0) return usage("path too long");
+        out = def;
     }
+    if (out && refuse_existing(out, force)) return 1;
+    if (have_info && hi.kind == HOLO_KIND_BINARY && hi.version == 4)
+        return decode_stream(dir, &o, out, partial, force);
     holo_decoded d;
     if (holo_decode_dir(dir, &o, &d, &e)) return fail(&e);
-    char def[PATH_MAX];
     if (!out) {
         if (default_output(dir, d.info.kind, def, sizeof def) < 0) {
             holo_decoded_free(&d);
@@ -407,11 +466,29 @@ static int cmd_decode(int argc, char **argv)
             return 1;
         }
         out = def;
+        if (refuse_existing(out, force)) { holo_decoded_free(&d); return 1; }
     }
-    int rc = holo_view_write(&d, holo_view_for_name(out, d.info.kind), out, &e);
+    /* The set gives back the user's file (a recipe image decoded whole and checked against its
+     * SHA-256): write those bytes, unless -o asks for another image format than the default
+     * name's; otherwise the pixel/sample view the output name asks for. */
+    char orig[PATH_MAX];
+    int original = d.info.exact_bytes && d.bytes && d.info.kind == HOLO_KIND_IMAGE &&
+                   default_output(dir, d.info.kind, orig, sizeof orig) == 0 &&
+                   holo_view_for_name(out, d.info.kind) == holo_view_for_name(orig, d.info.kind);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc;
+    if (original)
+        rc = write_output(out, d.bytes, (size_t)d.info.length, force);
+    else if (holo_view_render(&d, holo_view_for_name(out, d.info.kind), &buf, &len, &e)) {
+        fprintf(stderr, "holo: %s: %s\n", out, e.msg);
+        rc = 1;
+    } else {
+        rc = write_output(out, buf, len, force);
+    }
+    free(buf);
     holo_decoded_free(&d);
-    if (rc) return fail(&e);
-    return 0;
+    return rc;
 }
 
 /* ---- containers -------------------------------------------------------------------------- */
@@ -587,6 +664,7 @@ static int info_binary4(const char *dir, const holo_info *in, int verify)
     holo_stream_info si;
     holo_stream_stat(s, &si);
     printf("%s: binary, codec binary v4, %llu bytes\n", dir, (unsigned long long)si.size);
+    printf("codec: binary v4\n");
     printf("chunks: %u present of n = %u, any k = %u rebuild the file\n", si.chunks_present, si.n, si.k);
     printf("frames: %llu of %u bytes\n", (unsigned long long)si.frames, si.frame_size);
     size_t nh = holo_stream_holes(s, NULL, 0);
@@ -597,9 +675,30 @@ static int info_binary4(const char *dir, const holo_info *in, int verify)
                           : !verify ? "unverified (holo info --verify checks the SHA-256)"
                           : vrc == 0 ? "yes, verified against the SHA-256"
                                      : "no, the decoded bytes do not match the SHA-256");
+    printf("exact bytes: %s\n", si.hole_bytes ? "no" : !verify ? "unverified" : vrc == 0 ? "yes" : "no");
     holo_stream_close(s);
     if (vrc && !si.hole_bytes) return fail(&e);
     return 0;
+}
+
+/* Whether a full decode gives back the user's file: "no" for pixel/sample sets and sets that
+ * cannot be completed; "yes" once proved (holo.sum, or with --verify a decode that re-created
+ * the file and matched its SHA-256), else "unverified". */
+static const char *exact_bytes_text(const char *dir, const holo_info *in, int verify)
+{
+    if (!in->exact_bytes) return "no (the set holds pixels or samples: decode writes a view)";
+    if (!in->exact && !in->recoverable) return "no, chunks are missing";
+    if (in->verified) return "yes";
+    if (!verify || in->version != 4) return "unverified";
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    o.warn = warn_cb;
+    holo_decoded d;
+    holo_err e;
+    if (holo_decode_dir(dir, &o, &d, &e)) { fail(&e); return "no"; }
+    int ok = d.info.exact_bytes && d.bytes;
+    holo_decoded_free(&d);
+    return ok ? "yes, re-created and matched the SHA-256" : "no, the re-created file does not match its SHA-256";
 }
 
 static int cmd_info(int argc, char **argv)
@@ -644,6 +743,9 @@ static int cmd_info(int argc, char **argv)
         json_object_set_new(j, "verified", json_boolean(in.verified));
         json_object_set_new(j, "recovery_chunks", json_integer(in.recovery_chunks));
         json_object_set_new(j, "recoverable", json_boolean(in.recoverable));
+        json_object_set_new(j, "codec", json_string(in.codec));
+        json_object_set_new(j, "exact_bytes", json_boolean(in.exact_bytes));
+        if (in.exact_bytes) json_object_set_new(j, "file_size", json_integer((json_int_t)in.file_size));
         if (in.kind == HOLO_KIND_IMAGE) {
             json_object_set_new(j, "width", json_integer(in.width));
             json_object_set_new(j, "height", json_integer(in.height));
@@ -670,6 +772,7 @@ static int cmd_info(int argc, char **argv)
     else if (in.kind == HOLO_KIND_AUDIO) printf("%u frames, %u Hz, %u channel%s", in.frames, in.sample_rate, in.channels, in.channels == 1 ? "" : "s");
     else printf("%llu bytes", (unsigned long long)in.length);
     printf(", %u blocks\n", in.block_count);
+    printf("codec: %s\n", in.codec);
     printf("chunks: %u present, %u missing, %u bad (%llu bytes)\n", in.chunks_present, missing,
            in.chunks_bad, (unsigned long long)in.chunk_bytes);
     if (in.recovery_chunks)
@@ -688,6 +791,7 @@ static int cmd_info(int argc, char **argv)
                       : missing ? "no, missing chunks decode to a coarser version"
                                 : "no, this encoding is lossy";
     printf("exact: %s\n", exact);
+    printf("exact bytes: %s\n", exact_bytes_text(dir, &in, verify));
     return 0;
 }
 

@@ -71,6 +71,24 @@ static int open_lists(const char *dir, const holo_decode_opts *o, holo_chunklist
     return holo_chunklist_scan(dir, o, l, err);
 }
 
+/* The store contract of a set (holo_info.codec, exact_bytes, file_size) where its family did
+ * not fill it: binaries hold the file's bytes, pixel and sample sets a view. A decoded binary
+ * is the file only when it is exact (a partial HOBI decode fills the gaps). */
+static void fill_contract(holo_info *in, int decoded)
+{
+    if (!in->codec[0]) {
+        const char *k = holo_kind_name(in->kind);
+        if (in->kind == HOLO_KIND_BINARY && in->version == 4)
+            snprintf(in->codec, sizeof in->codec, "binary v4");
+        else
+            snprintf(in->codec, sizeof in->codec, "v%d %s", in->version, k);
+    }
+    if (in->kind == HOLO_KIND_BINARY) {
+        in->exact_bytes = decoded ? in->exact : 1;
+        in->file_size = in->length;
+    }
+}
+
 int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *out, holo_err *err)
 {
     holo_decode_opts defaults;
@@ -93,6 +111,7 @@ int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *ou
     default: rc = holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid chunk found", dir);
     }
     holo_chunklist_free(&l);
+    if (!rc) fill_contract(&out->info, 1);
     if (!rc && o->strict && out->info.chunks_present < out->info.block_count) {
         rc = holo_seterr(err, HOLO_EINCOMPLETE, "%s: %u of %u chunks missing (strict decode)", dir,
                          out->info.block_count - out->info.chunks_present, out->info.block_count);
@@ -192,18 +211,21 @@ int holo_info_dir_opts(const char *dir, const holo_decode_opts *o, holo_info *in
     family fam;
     int rc = open_lists(dir, NULL, &l, &fam, err);
     if (rc) return rc;
-    if (fam == FAM_V4) {
-        rc = v4_info_limited(&l, o, info, err);
+    if (fam == FAM_V4 || fam == FAM_BIN4) {
+        rc = fam == FAM_V4 ? v4_info_limited(&l, o, info, err) : holo_v4_binary_info(dir, info, err);
         holo_chunklist_free(&l);
+        if (!rc) fill_contract(info, 0);
         return rc;
     }
-    if (fam == FAM_BIN4 || fam == FAM_JPEG4) {
+    if (fam == FAM_JPEG4 || fam == FAM_AUD4) {
+        rc = fam == FAM_JPEG4 ? holo_v4_jpeg_info(dir, info, err) : holo_v4_audio_info(dir, info, err);
         holo_chunklist_free(&l);
-        return fam == FAM_BIN4 ? holo_v4_binary_info(dir, info, err) : holo_v4_jpeg_info(dir, info, err);
-    }
-    if (fam == FAM_AUD4) {
-        holo_chunklist_free(&l);
-        return holo_v4_audio_info(dir, info, err);
+        if (!rc) {   /* both give the original file back from a complete set */
+            snprintf(info->codec, sizeof info->codec, "%s", fam == FAM_JPEG4 ? "JPEG v4" : "audio v4");
+            info->exact_bytes = 1;
+            info->file_size = info->length;
+        }
+        return rc;
     }
     peeked *p = calloc(l.n ? l.n : 1, sizeof *p);
     if (!p) { holo_chunklist_free(&l); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir); }
@@ -260,5 +282,6 @@ int holo_info_dir_opts(const char *dir, const holo_decode_opts *o, holo_info *in
     /* every chunk present and equal to what the encoder wrote: the decode is the original */
     info->verified = info->exact && sums.loaded;
     holo_sums_free(&sums);
+    fill_contract(info, 0);
     return 0;
 }

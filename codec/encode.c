@@ -76,9 +76,13 @@ static int has_v12_image_setting(const holo_encode_opts *o)
 int holo_encode_version(const holo_encode_opts *o, holo_kind kind)
 {
     if (o->codec_version) return o->codec_version;
-    if (kind != HOLO_KIND_IMAGE) return 2;
     int v4_only = o->lossy || o->target_psnr > 0 || o->target_bytes > 0;
-    return !v4_only && has_v12_image_setting(o) ? 2 : 4;
+    if (kind == HOLO_KIND_IMAGE && v4_only) return 4;     /* the lossy profile exists only there */
+    if (has_v12_image_setting(o)) return 2;               /* those settings keep their meaning */
+    /* pixels, or a mode that asks for the media readers: images v4, audio v2, binaries HO4B */
+    if (o->pixels || o->mode == HOLO_KIND_IMAGE || o->mode == HOLO_KIND_AUDIO)
+        return kind == HOLO_KIND_AUDIO ? 2 : 4;
+    return 0;                                             /* the store policy, by content */
 }
 
 /* 1 when the file starts with a JPEG SOI and marker. */
@@ -150,6 +154,8 @@ int holo_encode_file(const char *input, const char *outdir, const holo_encode_op
     o.codec_version = holo_encode_version(opts, mode);
     if (mode == HOLO_KIND_BINARY && opts->codec_version == 0 && small_with_dict(&o, outdir, st.st_size))
         o.codec_version = 4;
+    if (o.codec_version == 0)   /* automatic: the file's content picks the codec */
+        return holo_store_encode(input, outdir, &o, err);
     if (st.st_size == 0 && !(mode == HOLO_KIND_BINARY && o.codec_version == 4))   /* HO4B keeps empty files */
         return holo_seterr(err, HOLO_EINVAL, "%s: file is empty, nothing to encode", input);
 

@@ -138,11 +138,18 @@ typedef struct holo_encode_opts {
 void holo_encode_opts_init(holo_encode_opts *o);
 
 /* The codec version holo_encode_file uses for a file of `kind`: o->codec_version when it is not
- * 0, else automatic: audio and binaries 2; images 4, unless a setting only the v1/v2 image
- * format honours is set (chunk_kb > 0, zlib_level > 0, recovery > 0, coarse_side other than
- * 16, block_count > 255) and no v4-only one (lossy, target_psnr, target_bytes): then 2, so
- * those settings keep their meaning. v4 ignores chunk_kb, zlib_level, recovery and coarse_side
- * and refuses block_count > 255. Binaries are always written as HOBI version 2. */
+ * 0 (4 on a binary: binary v4, HO4B; 2: HOBI), else automatic, first rule that applies:
+ *   - an image with a v4-only setting (lossy, target_psnr, target_bytes): 4;
+ *   - a setting only the v1/v2 formats honour (chunk_kb > 0, zlib_level > 0, recovery > 0,
+ *     coarse_side other than 16, block_count > 255): 2, for every kind, so those settings
+ *     keep their meaning;
+ *   - pixels = 1, or mode set to image or audio (the media readers asked for): images 4,
+ *     audio 2, binaries 4 (HO4B);
+ *   - otherwise 0: the store policy picks by content (holo(1) "STORE POLICY"): a PNG or
+ *     PPM/PGM that a verified recipe re-creates becomes a v4 image with the recipe when that
+ *     is no larger than binary v4, everything else binary v4; a complete set gives back the
+ *     file's exact bytes.
+ * v4 ignores chunk_kb, zlib_level, recovery and coarse_side and refuses block_count > 255. */
 int holo_encode_version(const holo_encode_opts *o, holo_kind kind);
 
 /* Encode `input` into the directory `outdir` atomically: chunks are written into a hidden

@@ -262,7 +262,7 @@ int holo_v4_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_deco
                    holo_err *err);
 int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err);
 
-/* ---- policy.c: which codec stores a file (issue 16; not wired in yet) ------------------ */
+/* ---- policy.c: which codec stores a file (issue 16; store.c applies it) ---------------- */
 #include "sniff.h"
 
 typedef enum holo_store_codec {
@@ -285,5 +285,10 @@ holo_store_codec holo_store_settle(holo_store_codec chosen, uint64_t media_bytes
                                    uint64_t binary_bytes);
 /* "binary v4", "v4 image with recipe", ... for messages and holo info. */
 const char *holo_store_codec_name(holo_store_codec c);
+
+/* ---- store.c: encode a file by the store policy (codec_version 0, holo_encode_version) ---- */
+/* Atomic like holo_encode_file: binary v4, or a verified v4 recipe image when smaller. */
+int holo_store_encode(const char *input, const char *outdir, const holo_encode_opts *o,
+                      holo_err *err);
 
 #endif

@@ -11,7 +11,7 @@ mkdir -p "$D"
 echo "demo directory: $D"
 "$HOLO_TOOLS/mkimage" "$D/photo.png" 1024 768 7
 echo "1. encode a 1024x768 photo-like PNG into 32 chunks"
-"$HOLO_BIN/holo" encode -b 32 "$D/photo.png"
+"$HOLO_BIN/holo" encode --pixels -b 32 "$D/photo.png"   # pixels: partial sets decode to pictures
 "$HOLO_BIN/holo" info "$D/photo.png.holo" | sed 's/^/   /'
 echo "2. lose chunks and decode what is left"
 for keep in 1 4 8 16 24 32; do
@@ -22,7 +22,7 @@ for keep in 1 4 8 16 24 32; do
         [ $((i * keep % 32)) -lt "$keep" ] && cp "$c" "$D/part.holo/"
         i=$((i + 1))
     done
-    "$HOLO_BIN/holo" decode -o "$D/part_$keep.png" "$D/part.holo" 2>/dev/null
+    "$HOLO_BIN/holo" decode --force -o "$D/part_$keep.png" "$D/part.holo" 2>/dev/null
     n=$(ls "$D/part.holo" | wc -l)
     printf '   %2d of 32 chunks -> %s dB PSNR (%s)\n' "$n" "$("$HOLO_TOOLS/psnr" "$D/photo.png" "$D/part_$keep.png")" "$D/part_$keep.png"
 done

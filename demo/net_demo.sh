@@ -38,7 +38,7 @@ if [ -x "$HOLO_BIN/holofs" ] && [ -c /dev/fuse ] && "$HOLO_BIN/holofs" "$N/store
     MOUNTED=1; view="the holofs mount $N/mnt"
 fi
 echo "   rx (store mode) -> $N/store; image read back through $view"
-"$HOLO_BIN/holo" encode -b 64 -o "$N/photo.png.holo" "$D/photo.png" >/dev/null 2>&1
+"$HOLO_BIN/holo" encode --pixels -b 64 -o "$N/photo.png.holo" "$D/photo.png" >/dev/null 2>&1
 kb=$(cat "$N"/photo.png.holo/chunk_*.holo | wc -c | awk '{ printf "%.0f", $1 / 64 / 1000 }')
 echo "   tx: 64 v4 chunks of about $kb kB, 1400-byte datagrams, 8 loops (segments of one transfer"
 echo "   combine across loops; each loop sends the chunks in a new random order)"
@@ -53,7 +53,7 @@ while :; do
     if [ "$got" -gt 0 ] && [ -n "$MOUNTED" ]; then
         p=$("$HOLO_TOOLS/psnr" "$D/photo.png" "$N/mnt/photo.png" 2>/dev/null)
     elif [ "$got" -gt 0 ]; then
-        "$HOLO_BIN/holo" decode -o "$N/view.png" "$N/store/photo.png.holo" >/dev/null 2>&1
+        "$HOLO_BIN/holo" decode --force -o "$N/view.png" "$N/store/photo.png.holo" >/dev/null 2>&1
         p=$("$HOLO_TOOLS/psnr" "$D/photo.png" "$N/view.png" 2>/dev/null)
     fi
     printf '   %4.1f s: %2d of 64 chunks stored -> %s dB PSNR\n' "$(echo $t | awk '{print $1 / 2}')" "$got" "${p:--}"

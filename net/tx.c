@@ -460,6 +460,9 @@ out:
     return ret;
 }
 
+/* Parity of a binary v4 encode when --recovery is not given: ceil(k/4) chunks. */
+#define TX_BINARY4_RECOVERY 0.25
+
 int holonet_tx_main(int argc, char **argv)
 {
     tx_opts o = { .port = 5000, .chunk_kb = 32, .loops = 3, .payload = 1400, .delay = 0.0005,
@@ -469,7 +472,7 @@ int holonet_tx_main(int argc, char **argv)
         { "payload", 1, 0, 'P' }, { "delay", 1, 0, 'd' }, { "rate", 1, 0, 'r' },
         { "codec-version", 1, 0, 'V' }, { "recovery", 1, 0, 'R' }, { "prefer-gain", 0, 0, 'g' }, { "ttl", 1, 0, 't' },
         { "iface", 1, 0, 'I' }, { "key", 1, 0, 'k' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
-    int ch;
+    int ch, recovery_given = 0;
     uint64_t v;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -487,6 +490,7 @@ int holonet_tx_main(int argc, char **argv)
             o.codec_version = (int)v; break;
         case 'R': if (net_parse_double(optarg, &o.recovery) || !(o.recovery >= 0) ||
                       o.recovery > 16) goto bad;
+            recovery_given = 1;
             break;
         case 'g': o.prefer_gain = 1; break;
         case 't': if (net_parse_u64(optarg, &v) || v > 255) goto bad; o.ttl = (int)v; break;
@@ -547,6 +551,10 @@ int holonet_tx_main(int argc, char **argv)
         eo.chunk_kb = o.chunk_kb;
         eo.codec_version = o.codec_version;
         eo.recovery = o.recovery;
+        /* Binary v4 over a lossy link: any k of n chunks rebuild the file, so parity is what
+         * makes a loop that lost chunks still complete; 0.25 by default (holonet(1)). */
+        if (o.codec_version == 4 && !recovery_given && holo_detect_mode(o.input) == HOLO_KIND_BINARY)
+            eo.recovery = TX_BINARY4_RECOVERY;
         holo_err err = { 0 };
         double t0 = net_now_s();
         rc = holo_encode_file(o.input, out, &eo, &err);

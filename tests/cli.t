@@ -7,9 +7,9 @@ plan 30
 holo="$HOLO_BIN/holo"
 cd "$T"
 
-# --- binary round trip, default names
+# --- binary round trip (HOBI v2: the default binary v4 is in cli_store.t), default names
 head -c 70000 /dev/urandom > data.bin
-run "$holo" encode data.bin
+run "$holo" encode --codec-version 2 data.bin
 is "$rc" 0 "encode a binary"
 [ -d data.bin.holo ] && [ "$(ls data.bin.holo | grep -c '^chunk_.*\.holo$')" = 32 ]
 ok $? "data.bin.holo/ holds 32 chunks"
@@ -59,11 +59,11 @@ like "$err" "missing.png: No such file" "missing input: message names the file"
 [ ! -e missing.png.holo ] && [ -z "$(ls -A | grep '^\.')" ]
 ok $? "missing input: nothing left behind"
 : > empty.bin
-run "$holo" encode empty.bin
-like "$err" "empty.bin: file is empty" "empty input is rejected clearly"
+run "$holo" encode --codec-version 2 empty.bin
+like "$err" "empty.bin: file is empty" "empty input is rejected clearly by v2 (the store policy keeps it)"
 printf 'not a png' > fake.png
-run "$holo" encode fake.png
-is "$rc" 1 "a broken PNG fails"
+run "$holo" encode --pixels fake.png
+is "$rc" 1 "a broken PNG fails with --pixels (the store policy keeps its bytes)"
 [ ! -e fake.png.holo ] && [ -z "$(ls -A | grep '^\.')" ]
 ok $? "a failed encode leaves no directory, not even a temporary one"
 mkdir nochunks

@@ -92,8 +92,8 @@ is "$rc:$(cmp -s lib.bin flip.out && echo same)" "0:same" "a corrupt data chunk:
 run "$holo" info --verify flip.holo
 like "$out$err" "chunk 2 fails its CRC" "... and names the corrupt chunk"
 
-run "$holo" encode --level max lib.bin
-like "$rc:$err" "2:holo: --level and --frame-kb apply to binary v4 only" "--level without --codec-version 4 is a usage error"
+run "$holo" encode --codec-version 2 --level max lib.bin
+like "$rc:$err" "2:holo: --level and --frame-kb apply to binary v4 only" "--level with --codec-version 2 is a usage error"
 [ ! -e lib.bin.holo.tmp ] && [ -z "$(ls -A | grep '^\.')" ]
 ok $? "... and writes nothing"
 

@@ -1,7 +1,7 @@
 #!/bin/sh
-# cli_version.t — which codec version `holo encode` and `holo stack` pick: images default to v4
-# (HOV4 chunks, exact round trip, PNG/PPM/JPEG inputs), audio and binaries stay v2, an explicit
-# --codec-version wins; options that only the v1/v2 image format honours (-k, --coarse-side,
+# cli_version.t — which codec version `holo encode` and `holo stack` pick: with --pixels images
+# are v4 (HOV4 chunks, exact round trip, PNG/PPM/JPEG inputs) and audio v2; binaries are binary
+# v4 (without options the store policy decides, cli_store.t); an explicit --codec-version wins; options that only the v1/v2 image format honours (-k, --coarse-side,
 # --zlib-level, --recovery, -b above 255) select v2 when no version is given and are a one-line
 # usage error (exit 2, nothing written) with an explicit --codec-version 4; v4-only options
 # (--lossy, --psnr, --bytes) are refused with another version or beside a v2-only option.
@@ -21,9 +21,9 @@ info1() { "$holo" info "$1" 2> /dev/null | head -1 | sed 's/^[^:]*: //'; }
 # nothing but the inputs in the working directory (no output, no hidden temporary)
 clean() { [ -z "$(ls -A | grep -v '^img\.png$\|^snd\.wav$\|^data\.bin$\|^img\.ppm$\|^img\.jpg$\|^ref\.holo$\|^f[123]\.png$')" ]; }
 
-# ---- defaults -----------------------------------------------------------------------------
-run "$holo" encode img.png
-is "$rc" 0 "encode a PNG with no options"
+# ---- defaults: the store policy keeps the bytes (cli_store.t); --pixels is the old rule ----
+run "$holo" encode --pixels img.png
+is "$rc" 0 "encode a PNG with --pixels"
 is "$(magic img.png.holo)" HOV4 "... writes HOV4 chunks"
 is "$(info1 img.png.holo)" "image, codec v4, 40x30 RGB, 32 blocks" "... holo info: image, codec v4, 32 blocks"
 "$holo" decode -o back.png img.png.holo > /dev/null 2>&1
@@ -33,28 +33,28 @@ grep -q '"codec_version": 4' j.json; ok $? "... info --json says codec_version 4
 "$holo" encode --codec-version 2 -o ref.holo img.png > /dev/null 2>&1
 "$holo" decode -o img.ppm ref.holo > /dev/null 2>&1
 "$holo" decode -o img.jpg ref.holo > /dev/null 2>&1
-run "$holo" encode -o ppm.holo img.ppm
-is "$rc:$(magic ppm.holo)" "0:HOV4" "a PPM input defaults to v4 too"
+run "$holo" encode --pixels -o ppm.holo img.ppm
+is "$rc:$(magic ppm.holo)" "0:HOV4" "a PPM input with --pixels: v4 too"
 "$holo" decode -o ppm_back.png ppm.holo > /dev/null 2>&1
 is "$("$psnr" img.ppm ppm_back.png)" inf "... exact"
-run "$holo" encode -o jpg.holo img.jpg
-is "$rc:$(magic jpg.holo)" "0:HOV4" "a JPEG input defaults to v4 too"
+run "$holo" encode --pixels -o jpg.holo img.jpg
+is "$rc:$(magic jpg.holo)" "0:HOV4" "a JPEG input with --pixels: v4 too"
 "$holo" decode -o jpg_back.png jpg.holo > /dev/null 2>&1
 is "$("$psnr" img.jpg jpg_back.png)" inf "... exact (to the decoded JPEG pixels)"
 cp img.png noext
-run "$holo" encode -o noext.holo noext
-is "$(magic noext.holo)" HOV4 "a PNG recognised by its magic bytes defaults to v4"
+run "$holo" encode --pixels -o noext.holo noext
+is "$(magic noext.holo)" HOV4 "a PNG recognised by its magic bytes, --pixels: v4"
 rm -rf noext noext.holo
-run "$holo" encode snd.wav
-is "$rc:$(magic snd.wav.holo)" "0:HOAU" "a WAV still defaults to v2 (HOAU chunks)"
+run "$holo" encode --pixels snd.wav
+is "$rc:$(magic snd.wav.holo)" "0:HOAU" "a WAV with --pixels: v2 (HOAU chunks)"
 like "$(info1 snd.wav.holo)" "audio, codec v2" "... holo info: audio, codec v2"
 run "$holo" encode data.bin
-is "$rc:$(magic data.bin.holo)" "0:HOBI" "a binary still gets HOBI chunks"
-like "$(info1 data.bin.holo)" "binary, codec v2" "... holo info: binary, codec v2"
-run "$holo" encode -b 8 -o b8.holo img.png
-is "$(info1 b8.holo)" "image, codec v4, 40x30 RGB, 8 blocks" "-b 8 keeps v4 with 8 chunks"
-run "$holo" encode -b 255 -o b255.holo img.png
-like "$(info1 b255.holo)" "codec v4, 40x30 RGB, 255 blocks" "-b 255 is still v4"
+is "$rc:$(magic data.bin.holo)" "0:HO4B" "a binary with no options: binary v4 (HO4B chunks)"
+like "$(info1 data.bin.holo)" "binary, codec binary v4" "... holo info: binary, codec binary v4"
+run "$holo" encode --pixels -b 8 -o b8.holo img.png
+is "$(info1 b8.holo)" "image, codec v4, 40x30 RGB, 8 blocks" "--pixels -b 8 keeps v4 with 8 chunks"
+run "$holo" encode --pixels -b 255 -o b255.holo img.png
+like "$(info1 b255.holo)" "codec v4, 40x30 RGB, 255 blocks" "--pixels -b 255 is still v4"
 rm -rf img.png.holo snd.wav.holo data.bin.holo j.json back.png ppm.holo ppm_back.png jpg.holo \
        jpg_back.png b8.holo b255.holo
 

@@ -15,10 +15,10 @@ head -c 50000 /dev/urandom > data.bin
 "$HOLO_TOOLS/mkimage" img.png 64 48 3
 "$HOLO_TOOLS/mkwav" snd.wav 6000 8000 2
 head -c "$big" /dev/urandom > large.bin
-"$holo" encode -o "$S/data.bin.holo" data.bin > /dev/null 2>&1
-"$holo" encode -o "$S/img.png.holo" img.png > /dev/null 2>&1
+"$holo" encode --codec-version 2 -o "$S/data.bin.holo" data.bin > /dev/null 2>&1
+"$holo" encode --pixels -o "$S/img.png.holo" img.png > /dev/null 2>&1
 "$holo" encode --codec-version 2 -o "$S/view.ppm.holo" img.png > /dev/null 2>&1
-"$holo" encode -o "$S/snd.wav.holo" snd.wav > /dev/null 2>&1
+"$holo" encode --pixels -o "$S/snd.wav.holo" snd.wav > /dev/null 2>&1
 "$holo" encode -o "$S/large.bin.holo" large.bin > /dev/null 2>&1
 mkdir -p "$S/a/b"
 "$holo" encode -o "$S/a/b/deep.bin.holo" data.bin > /dev/null 2>&1

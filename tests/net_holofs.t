@@ -21,7 +21,7 @@ trap cleanup EXIT INT TERM
 
 mkdir "$T/store" "$T/mnt" "$T/src"
 "$TOOLS/mkimage" "$T/photo.png" 192 128 11
-"$BIN/holo" encode -b 16 -o "$T/src/photo.png.holo" "$T/photo.png" >/dev/null 2>&1
+"$BIN/holo" encode --pixels -b 16 -o "$T/src/photo.png.holo" "$T/photo.png" >/dev/null 2>&1
 if ! timeout 20 "$BIN/holofs" "$T/store" "$T/mnt" 2>"$T/fs.log"; then
   skip_all "cannot mount holofs here: $(head -1 "$T/fs.log")"
 fi

@@ -188,6 +188,7 @@ static void test_holo_image(void)
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
     eo.block_count = 8;
+    eo.pixels = 1;   /* captures are pixel sets: a complete PNG store would be its bytes */
     holo_err err = {0};
     int rc = holo_encode_file(p1, c1, &eo, &err) | holo_encode_file(p2, c2, &eo, &err);
     if (!is_int(rc, 0, "encode two captures")) diag("%s", err.msg);
@@ -240,6 +241,7 @@ static void test_holo_audio(void)
     holo_encode_opts eo;
     holo_encode_opts_init(&eo);
     eo.block_count = 6;
+    eo.pixels = 1;   /* audio captures are sample sets (v2) */
     holo_err err = {0};
     int16_t *src[2] = {s1, s2};
     holo_decoded dec[2];

@@ -656,6 +656,14 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
                        const holo_encode_opts *o, const char *name, v4_stats *stats,
                        holo_err *err)
 {
+    return v4_encode_rgb_prefixed(rgb, w, h, grey, tmpdir, o, name, NULL, 0, stats, err);
+}
+
+int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
+                           const char *tmpdir, const holo_encode_opts *o, const char *name,
+                           const uint8_t *prefix, size_t prefix_len, v4_stats *stats,
+                           holo_err *err)
+{
     uint32_t B = o && o->block_count ? o->block_count : 32;
     int threads = holo_thread_count(o ? o->threads : 0);
     if (B > 255)
@@ -840,6 +848,19 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
         gpng = NULL;
     }
 
+    if (prefix_len) {   /* the recipe's file prefix leads T0: every chunk, under its CRC */
+        uint8_t *t0 = malloc(prefix_len + s.t[0].len + 1);
+        if (!t0)
+            goto fail;
+        memcpy(t0, prefix, prefix_len);
+        if (s.t[0].len)
+            memcpy(t0 + prefix_len, s.t[0].buf, s.t[0].len);
+        free(s.t[0].buf);
+        s.t[0].buf = t0;
+        s.t[0].len += prefix_len;
+        s.t[0].cap = s.t[0].len + 1;
+    }
+
     /* Content id: the stream bytes and the geometry tie the chunks of this encode together. */
     uint64_t cid = 0xcbf29ce484222325ull;
     uint32_t geo[4] = { w, h, B, (uint32_t)lossy | (uint32_t)graphics << 1 };
@@ -854,7 +875,7 @@ int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, con
     v4_hdr hd = { 0 };
     hd.version = 1;
     hd.flags = (uint8_t)((lossy ? V4_FLAG_LOSSY : 0) | (grey ? V4_FLAG_GREY : 0) |
-                         (graphics ? V4_FLAG_GRAPHICS : 0));
+                         (graphics ? V4_FLAG_GRAPHICS : 0) | (prefix_len ? V4_FLAG_RECIPE : 0));
     hd.width = w; hd.height = h; hd.B = (uint16_t)B;
     hd.levels = (uint8_t)im.levels; hd.tile_log2 = (uint8_t)im.tile_log2;
     hd.lattice = (uint8_t)im.lattice; hd.ncomp = (uint8_t)im.ncomp;
@@ -1121,6 +1142,16 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
     /* Recover the protected tiers that have enough chunks, then decode all in one go. */
     const uint8_t *tb[3] = { any + V4_HDR_LEN, NULL, NULL };
     size_t tl[3] = { h->s0_len, h->s1_len, h->s2_len };
+    v4_prefix pre = { 0 };
+    if (h->flags & V4_FLAG_RECIPE) {   /* the file prefix leads T0; the T0 stream follows */
+        size_t plen = v4_prefix_parse(tb[0], tl[0], &pre);
+        if (!plen) {
+            rc = holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 recipe prefix", nm);
+            goto out;
+        }
+        tb[0] += plen;
+        tl[0] -= plen;
+    }
     int upto = 0;
     if (h->flags & V4_FLAG_GRAPHICS) {
         /* T2 is the PNG: any m2 chunks give the exact image, fewer the T0 picture. */
@@ -1199,6 +1230,11 @@ done:
     out->info.chunk_bytes = set.bytes;
     out->info.exact = (h->flags & V4_FLAG_GRAPHICS) ? have == 2
                       : set.present == h->B && !(h->flags & V4_FLAG_LOSSY);
+    snprintf(out->info.codec, sizeof out->info.codec, "%s",
+             v4_codec_name(h, any, V4_HDR_LEN + h->s0_len, &out->info.file_size));
+    /* Partial sets are a pixel view; the complete one gives back the file itself. */
+    if ((h->flags & V4_FLAG_RECIPE) && out->info.exact && set.present == h->B)
+        v4_recipe_restore(&pre, out, nm, o);
 out:
     for (int t = 0; t < 3; t++)
         free(streams[t]);
@@ -1276,18 +1312,18 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
     v4_hdr *hs = calloc(l->n + 1, sizeof *hs);
     uint64_t *sz = calloc(l->n + 1, sizeof *sz);
     int *ok = calloc(l->n + 1, sizeof *ok);
-    if (!hs || !sz || !ok) {
-        free(hs); free(sz); free(ok);
+    uint8_t (*peek)[V4_PREFIX_PEEK] = calloc(l->n + 1, sizeof *peek);   /* header + prefix */
+    if (!hs || !sz || !ok || !peek) {
+        free(hs); free(sz); free(ok); free(peek);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
     }
     memset(info, 0, sizeof *info);
     holo_err first = { 0 };
     for (size_t i = 0; i < l->n; i++) {
-        uint8_t b[V4_HDR_LEN];
         holo_err e = { 0 };
-        ssize_t n = holo_peek_file(l->dir, l->files[i].name, b, sizeof b, &sz[i]);
-        ok[i] = n == V4_HDR_LEN &&
-                !v4_hdr_parse_head(b, (size_t)n, sz[i], l->files[i].name, &hs[i], &e);
+        ssize_t n = holo_peek_file(l->dir, l->files[i].name, peek[i], sizeof peek[i], &sz[i]);
+        ok[i] = n >= V4_HDR_LEN &&
+                !v4_hdr_parse_head(peek[i], (size_t)n, sz[i], l->files[i].name, &hs[i], &e);
         if (!ok[i]) {
             info->chunks_bad++;
             if (!first.code)
@@ -1299,7 +1335,7 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
     /* The content id with the most chunks wins, as in decoding. */
     size_t best = majority(hs, ok, l->n);
     if (best == l->n) {
-        free(hs); free(sz); free(ok);
+        free(hs); free(sz); free(ok); free(peek);
         if (first.code == HOLO_EINVAL && first.msg[0])
             return holo_seterr(err, HOLO_ENOCHUNKS, "%s (no valid v4 chunk)", first.msg);
         return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid v4 chunk", l->dir);
@@ -1307,7 +1343,7 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
     const v4_hdr *ref = &hs[best];
     uint8_t *seen = calloc(ref->B, 1);
     if (!seen) {
-        free(hs); free(sz); free(ok);
+        free(hs); free(sz); free(ok); free(peek);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
     }
     for (size_t i = 0; i < l->n; i++) {
@@ -1332,7 +1368,15 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
     info->chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
     info->exact = (ref->flags & V4_FLAG_GRAPHICS) ? info->chunks_present >= ref->m2
                   : info->chunks_present == ref->B && !(ref->flags & V4_FLAG_LOSSY);
-    free(seen); free(hs); free(sz); free(ok);
+    /* The prefix in the first bytes of T0 gives the file's length without reading more. */
+    size_t pn = V4_HDR_LEN + ref->s0_len < sizeof peek[best] ? V4_HDR_LEN + ref->s0_len
+                                                             : sizeof peek[best];
+    snprintf(info->codec, sizeof info->codec, "%s",
+             v4_codec_name(ref, peek[best], pn, &info->file_size));
+    info->exact_bytes = (ref->flags & V4_FLAG_RECIPE) && info->file_size > 0 ? 1 : 0;
+    if (!info->exact_bytes)
+        info->file_size = 0;
+    free(seen); free(hs); free(sz); free(ok); free(peek);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "holo.h"
 #include "v4_container.h"
+#include "recipe.h"
 
 /* ---- v4_dwt.c: YCoCg-R and reversible LeGall 5/3 (bit-exact, every size >= 1x1) ---------- */
 #define V4_MAX_LEVELS 16
@@ -44,6 +45,7 @@ void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
 #define V4_FLAG_GREY 2u
 /* T2 is a PNG of the whole image; no T1, no U (doc/holo4.md §Limits) */
 #define V4_FLAG_GRAPHICS 4u
+#define V4_FLAG_RECIPE 8u      /* T0 starts with the file prefix of v4_recipe.c */
 
 typedef struct v4_hdr {
     uint8_t version;          /* 1 (bitstream revision) */
@@ -186,6 +188,12 @@ typedef struct v4_stats {
 
 int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
                        const holo_encode_opts *o, const char *name, v4_stats *st, holo_err *err);
+/* The same, with `prefix` (prefix_len bytes) put at the start of T0 - in every chunk, under
+ * its CRC - and flag bit 3 set: the file prefix of v4_recipe.c. */
+int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
+                           const char *tmpdir, const holo_encode_opts *o, const char *name,
+                           const uint8_t *prefix, size_t prefix_len, v4_stats *st,
+                           holo_err *err);
 /* Decode from in-memory chunks (NULL entries are missing). Used by holo_v4_decode and tools.
  * tiers (may be NULL) receives the highest protected tier decoded: 0 (T0), 1 or 2 (+U). */
 int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
@@ -193,5 +201,33 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
                        int *tiers, holo_err *err);
 /* Describe tiers and guarantees of a chunk directory in text (for holo info). */
 int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err);
+
+/* ---- v4_recipe.c: a v4 image that gives back the user's file (holo(5) "V4 RECIPE") ----- */
+/* T0 of a recipe image starts with: u64 file length | SHA-256 of the file | u32 R | R bytes
+ * of recipe blob (recipe.h), big-endian like the header; the T0 stream follows. */
+#define V4_PREFIX_FIXED 44
+/* Bytes of a chunk's start that give the file length and the recipe family. */
+#define V4_PREFIX_PEEK (V4_HDR_LEN + V4_PREFIX_FIXED + 4)
+
+typedef struct v4_prefix {
+    uint64_t file_len;
+    uint8_t sha[32];
+    const uint8_t *blob;      /* points into T0 */
+    uint32_t bloblen;
+} v4_prefix;
+
+/* Parse the prefix from the start of T0 (t0len bytes): its length, or 0 when malformed. */
+size_t v4_prefix_parse(const uint8_t *t0, size_t t0len, v4_prefix *p);
+/* Codec name from a chunk's first V4_PREFIX_PEEK bytes ("v4 image + PNG recipe", ...);
+ * file_len from the prefix (0 without the recipe flag). */
+const char *v4_codec_name(const v4_hdr *h, const uint8_t *peek, size_t n, uint64_t *file_len);
+/* Encode the recipe's pixels losslessly with the prefix describing file[0..len). */
+int holo_v4_encode_recipe(const uint8_t *file, size_t len, const holo_recipe *r,
+                          const char *tmpdir, const holo_encode_opts *o, const char *name,
+                          holo_err *err);
+/* After an exact decode: re-create the file into out->bytes and check its SHA-256 (a
+ * mismatch warns through o and leaves only the pixels). */
+void v4_recipe_restore(const v4_prefix *p, holo_decoded *out, const char *name,
+                       const holo_decode_opts *o);
 
 #endif

@@ -1,7 +1,8 @@
 /* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 50 bytes, big-endian.
  *
  *   0 magic "HOV4"   4 format revision (1)   5 flags (bit0 lossy, bit1 grey, bit2 graphics:
- *     T2 is a PNG file of the whole image, S1 = 0, no U; others 0)
+ *     T2 is a PNG file of the whole image, S1 = 0, no U; bit3 recipe: T0 starts with the
+ *     original file's length, SHA-256 and recipe, v4_recipe.c; others 0)
  *   6 u16 width      8 u16 height           10 B (1..255)   11 chunk id (< B)
  *  12 levels L (= the smallest L with max(W,H) <= 16 * 2^L)   13 log2 tile side
  *  14 lattice multiplier a   15 components (1 grey, 3 YCoCg)
@@ -120,7 +121,7 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
     if (h->version != 1)
         return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: v4 format revision %u not supported",
                            name, h->version);
-    if (h->flags & ~7u)
+    if (h->flags & ~15u)
         return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has unknown flags", name);
     h->width = rd16(b + 6);
     h->height = rd16(b + 8);
@@ -149,6 +150,10 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
     if ((h->flags & V4_FLAG_GRAPHICS) &&
         ((h->flags & V4_FLAG_LOSSY) || h->s1_len || h->u_len || !h->s2_len))
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 graphics chunk", name);
+    /* A recipe re-creates a file from exact pixels: never with the lossy profile. */
+    if ((h->flags & V4_FLAG_RECIPE) &&
+        ((h->flags & V4_FLAG_LOSSY) || h->s0_len < V4_PREFIX_FIXED))
+        return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 recipe chunk", name);
     uint64_t need = (uint64_t)V4_HDR_LEN + h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) +
                     v4_rs_rowlen(h->s2_len, h->m2) + h->u_len;
     if (need != total)
