@@ -312,6 +312,21 @@ static int refuse_existing(const char *out, int force)
     return 1;
 }
 
+/* A temporary file beside out, with a short name whatever out's length (so any name that fits
+ * NAME_MAX can be written), in libholo's ".holo-tmp-PID-..." form that holo and holofs clean
+ * up after a killed process. tmp receives its path; returns the descriptor or -1. */
+static int open_tmp_beside(const char *out, char *tmp, size_t tmpsz)
+{
+    const char *slash = strrchr(out, '/');
+    int n = slash ? snprintf(tmp, tmpsz, "%.*s/.holo-tmp-%ld-XXXXXX", (int)(slash - out), out, (long)getpid())
+                  : snprintf(tmp, tmpsz, ".holo-tmp-%ld-XXXXXX", (long)getpid());
+    if (n < 0 || (size_t)n >= tmpsz) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return mkostemp(tmp, O_CLOEXEC);
+}
+
 static int commit_output(const char *tmp, const char *out, int force)
 {
     int r = force ? rename(tmp, out) : renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE);
@@ -328,8 +343,7 @@ static int commit_output(const char *tmp, const char *out, int force)
 static int write_output(const char *out, const uint8_t *buf, size_t len, int force)
 {
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", out) >= (int)sizeof tmp) { fprintf(stderr, "holo: %s: path too long\n", out); return 1; }
-    int fd = mkostemp(tmp, O_CLOEXEC);
+    int fd = open_tmp_beside(out, tmp, sizeof tmp);
     if (fd < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); return 1; }
     size_t done = 0;
     while (done < len) {
@@ -373,8 +387,7 @@ static int decode_stream(const char *dir, const holo_decode_opts *o, const char 
         return 1;
     }
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", out) >= (int)sizeof tmp) { holo_stream_close(s); return usage("path too long"); }
-    int fd = mkostemp(tmp, O_CLOEXEC);
+    int fd = open_tmp_beside(out, tmp, sizeof tmp);
     if (fd < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); holo_stream_close(s); return 1; }
     FILE *f = fdopen(fd, "wb");
     size_t unit = si.frame_size ? si.frame_size : 1;

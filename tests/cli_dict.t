@@ -24,7 +24,7 @@ done
 flag() { od -An -tu1 -j5 -N1 "$1/chunk_0000.holo" | tr -d ' '; }   # HO4B flags byte
 enc_all() { for f in $(ls src); do "$holo" encode --codec-version 4 -o "S/$f.holo" "src/$f" > /dev/null || return 1; done; }
 dec_all() { # every file decodes to its original
-    for f in $(ls src); do "$holo" decode -o out.bin "S/$f.holo" > /dev/null 2>&1 && cmp -s out.bin "src/$f" || { echo "# $f"; return 1; }; done
+    for f in $(ls src); do "$holo" decode --force -o out.bin "S/$f.holo" > /dev/null 2>&1 && cmp -s out.bin "src/$f" || { echo "# $f"; return 1; }; done
 }
 
 mkdir S

@@ -53,7 +53,7 @@ p=$("$psnr" img.jpg k3.jpg)
 [ "$rc" = 0 ] && [ "${p%.*}" -ge 30 ] 2> /dev/null; ok $? "two damaged chunks: a JPEG of the picture ($p dB >= 30)"
 
 run "$holo" encode -o d.holo img.jpg
-is "$rc:$(magic d.holo)" "0:HOV4" "without --codec-version a JPEG stays HOV4"
+is "$rc:$(magic d.holo)" "0:HO4B" "without --codec-version a JPEG is kept as its bytes (binary v4, the store policy)"
 
 if command -v cjpeg > /dev/null && "$holo" decode -o img.ppm ref.holo > /dev/null 2>&1 &&
    cjpeg -arithmetic img.ppm > arith.jpg 2> /dev/null; then

@@ -146,7 +146,8 @@ for p in $pids; do wait "$p"; done
 same=0
 for i in 1 2 3 4 5 6 7 8; do cmp -s "par$i.bin" large.bin || same=1; done
 ok $same "8 parallel readers get identical, exact bytes"
-is "$(xattr "$M/large.bin" user.holo.decodes)" 1 "... from one decode"
+is "$(xattr "$M/large.bin" user.holo.codec) $(xattr "$M/large.bin" user.holo.decodes)" "binary v4 0" \
+   "... through one shared binary v4 stream, nothing decoded whole"
 
 # ---- live updates: chunks landing behind the mount ------------------------------------------
 # v2: every chunk adds detail (v4 improves by tiers, so not every chunk changes the image)

@@ -35,18 +35,20 @@ ok $? "... and reads back exact"
 cmp -s a_dec.bin a.bin
 ok $? "... holo decode of the store gives it back too"
 is "$(stat -c %s "$M/a.bin")" 40000 "... st_size is exact"
-is "$(xattr "$M/a.bin" user.holo.version)" 2 "... as version 2 (HOBI)"
+is "$(xattr "$M/a.bin" user.holo.codec)" "binary v4" "... as binary v4 (the store policy)"
 t cp pic.png "$M/pic.png"
-is "$(xattr "$M/pic.png" user.holo.kind)" image "a .png is encoded as an image"
+is "$(xattr "$M/pic.png" user.holo.exact_bytes)" 1 "a .png is stored to read back as its own bytes"
 tcat "$M/pic.png" > pic_back.png
 is "$("$psnr" pic_back.png pic.png)" inf "... and reads back pixel-exact"
 is "$(xattr "$M/pic.png" user.holo.version)" 4 "... as v4, the default for images"
-is "$(head -c 4 "$S/pic.png.holo/chunk_0000.holo")" HOV4 "... the store holds HOV4 chunks"
+tcat "$M/pic.png" | cmp -s - pic.png
+ok $? "... byte for byte"
 "$holo" decode -o pic_dec.png "$S/pic.png.holo" > /dev/null 2>&1
 is "$("$psnr" pic_dec.png pic.png)" inf "... which holo decode gives back exactly"
 t cp tone.wav "$M/tone.wav"
-is "$(xattr "$M/tone.wav" user.holo.kind)" audio "a .wav is encoded as audio"
-is "$(xattr "$M/tone.wav" user.holo.version)" 2 "... as v2, the default for audio"
+tcat "$M/tone.wav" | cmp -s - tone.wav
+ok $? "a .wav reads back byte for byte (binary v4 until audio v4 is the default)"
+is "$(xattr "$M/tone.wav" user.holo.exact_bytes)" 1 "... exact_bytes 1"
 "$holo" decode -o tone_dec.wav "$S/tone.wav.holo" > /dev/null 2>&1
 tcat "$M/tone.wav" | cmp -s - tone_dec.wav
 ok $? "... and reads back as holo decode's WAV"
@@ -84,15 +86,6 @@ is "$("$psnr" "$M/decoded.png" pic.png)" inf "... the result is encoded and read
 is "$(xattr "$M/decoded.png" user.holo.version)" 4 "... as v4 (the rename path uses the same default)"
 [ -d "$S/decoded.png.holo" ] && [ -z "$(ls -A "$S" | grep "\.tmp")" ]
 ok $? "... and no temporary name is left in the store"
-
-# ---- a failed encode keeps the previous version ---------------------------------------------
-printf 'this is not a png' > fake.png
-run t cp fake.png "$M/pic.png"
-ok $((rc == 0)) "a failed encode is reported to the writer (cp fails)"
-tcat "$M/pic.png" > pic_after.png
-is "$("$psnr" pic_after.png pic.png)" inf "... and the previous version is intact"
-grep -q 'pic.png: encode failed' "$T/holofs.log"
-ok $? "... with a log line"
 
 # ---- rm, mv, mkdir, rmdir, statfs -----------------------------------------------------------
 mv "$M/synced.bin" "$M/moved.bin"
@@ -137,6 +130,14 @@ mount_fs -o codec_version=2
 t cp pic.png "$M/v2.png"
 is "$(xattr "$M/v2.png" user.holo.version)" 2 "-o codec_version=2 writes images as v2"
 is "$("$psnr" "$M/v2.png" pic.png)" inf "... exact"
+# a failed encode keeps the previous version (v2 needs a real image)
+printf 'this is not a png' > fake.png
+run t cp fake.png "$M/v2.png"
+ok $((rc == 0)) "a failed encode is reported to the writer (cp fails)"
+tcat "$M/v2.png" > v2_after.png
+is "$("$psnr" v2_after.png pic.png)" inf "... and the previous version is intact"
+grep -q 'v2.png: encode failed' "$T/holofs.log"
+ok $? "... with a log line"
 umount_fs
 mount_fs -o codec_version=4,chunk_kb=4
 t cp pic.png "$M/v4.png"
