@@ -54,6 +54,10 @@ int holo_fuzz_v3_one(const uint8_t *data, size_t size)
     for (int rec = 0; rec < 2; rec++) {
         holo_decode_opts o;
         holo_decode_opts_init(&o);
+        /* the limits a careful deployment sets (holo decode --max-output): the fuzzer looks for
+         * crashes and unbounded work, not for claims the user allowed */
+        o.max_output = 256u << 20;
+        o.max_pixels = 1u << 24;
         o.no_recovery = rec;
         o.threads = 1;
         holo_decoded d;

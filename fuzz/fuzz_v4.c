@@ -24,6 +24,10 @@ static void try_decode(uint8_t **c, size_t *l, size_t n)
     }
     holo_decode_opts o;
     holo_decode_opts_init(&o);
+    /* the limits a careful deployment sets (holo decode --max-output): the fuzzer looks for
+     * crashes and unbounded work, not for claims the user allowed */
+    o.max_output = 256u << 20;
+    o.max_pixels = 1u << 24;
     o.threads = 1;
     holo_decoded d;
     holo_err err;
