@@ -7,6 +7,7 @@
  */
 #include "ops.h"
 #include "pack.h"
+#include "meta.h"
 #include "ns.h"
 #include "holo.h"
 #include "holoerr.h"
@@ -23,6 +24,7 @@
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NODE_BUCKETS 4096u
@@ -45,6 +47,7 @@ struct fs_pend {
     int dirty, unlinked;
     uid_t uid;                /* owner the encoded file gets (the creator, or the old owner) */
     gid_t gid;
+    int times_set;            /* utimens while writing: the temp file's times are kept */
     unsigned refs;
     pthread_mutex_t mu;       /* serialises encodes of this file */
     fs_pend *next;
@@ -387,23 +390,20 @@ static uint64_t info_size(const holo_info *info, const char *path)
 static void enc_stat(holofs *fs, const char *path, const char *spath, struct stat *st)
 {
     holo_info info;
+    fs_meta m;
     int rc = enc_info(fs, path, spath, &info);
-    st->st_mode = S_IFREG | (st->st_mode & 0666);
+    if (meta_read(spath, &m) < 0)
+        memset(&m, 0, sizeof m);
     st->st_nlink = 1;
     st->st_blksize = 65536;
     if (rc == 0) {
         st->st_size = (off_t)info_size(&info, path);
         st->st_blocks = (blkcnt_t)((info.chunk_bytes + 511) / 512);
-        if (info.newest_mtime_ns > 0) {
-            st->st_mtim.tv_sec = (time_t)(info.newest_mtime_ns / 1000000000);
-            st->st_mtim.tv_nsec = (long)(info.newest_mtime_ns % 1000000000);
-            if (st->st_ctim.tv_sec < st->st_mtim.tv_sec)
-                st->st_ctim = st->st_mtim;
-        }
     } else {
         st->st_size = 0;
         st->st_blocks = 0;
     }
+    meta_apply(&m, rc == 0 ? info.newest_mtime_ns : 0, st);
 }
 
 static fs_pend *pend_find(holofs *fs, const char *path)
@@ -420,7 +420,7 @@ static int pend_stat(holofs *fs, const char *path, struct stat *st)
     int rc = -ENOENT;
     pthread_mutex_lock(&fs->mu);
     fs_pend *p = pend_find(fs, path);
-    if (p)
+    if (p && p->dirty)   /* opened for writing, nothing written: the stored file shows */
         rc = fstat(p->fd, st) < 0 ? -errno : 0;
     pthread_mutex_unlock(&fs->mu);
     return rc;
@@ -490,7 +490,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     int shadowed;
     if (fi && fi->fh) {
         fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
-        if (h->type == FH_WRITE)
+        /* a write handle with nothing written yet (touch, futimens) shows the stored file */
+        if (h->type == FH_WRITE && (h->pend->dirty || !path))
             return fstat(h->pend->fd, st) < 0 ? -errno : 0;
         if (h->type == FH_PLAIN)
             return fstat(h->fd, st) < 0 ? -errno : 0;
@@ -528,10 +529,64 @@ static void give_to(const char *spath, uid_t uid, gid_t gid)
     if (geteuid() == 0 && lchown(spath, uid, gid) < 0) { /* best effort: it stays root's */ }
 }
 
-static void give_to_caller(const char *spath)
+/* 1 when the caller is in group gid (primary or supplementary). */
+static int caller_in_group(gid_t gid)
 {
     const struct fuse_context *c = fuse_get_context();
-    give_to(spath, c->uid, c->gid);
+    gid_t list[64];
+    if (c->gid == gid)
+        return 1;
+    int n = fuse_getgroups(64, list);
+    for (int i = 0; i < n && i < 64; i++)
+        if (list[i] == gid)
+            return 1;
+    return 0;
+}
+
+/* Owner and mode of an entry the caller creates at store path spath, as a local filesystem
+ * gives them: the caller's uid; the parent's group when the parent is setgid (directories then
+ * inherit setgid), else the caller's; setgid dropped from a non-directory whose group the
+ * caller is not in. *mode comes from the kernel with the caller's umask already applied. */
+static void new_owner(const char *spath, int is_dir, mode_t *mode, uid_t *uid, gid_t *gid)
+{
+    const struct fuse_context *c = fuse_get_context();
+    char parent[PATH_MAX];
+    struct stat pst;
+    *uid = c->uid;
+    *gid = c->gid;
+    snprintf(parent, sizeof parent, "%s", spath);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent)
+        *slash = 0;
+    if (slash && stat(parent, &pst) == 0 && (pst.st_mode & S_ISGID)) {
+        *gid = pst.st_gid;
+        if (is_dir)
+            *mode |= S_ISGID;
+    }
+    if (!is_dir && (*mode & S_ISGID) && c->uid != 0 && !caller_in_group(*gid))
+        *mode &= ~(mode_t)S_ISGID;
+}
+
+/* Give a new store entry its owner and exact mode (holofs's own umask must not count).
+ * chmod after chown: chown clears setuid/setgid. Symlinks have no mode of their own. */
+static void own_new(const char *spath, int is_dir, mode_t mode)
+{
+    uid_t uid;
+    gid_t gid;
+    struct stat st;
+    new_owner(spath, is_dir, &mode, &uid, &gid);
+    give_to(spath, uid, gid);
+    if (lstat(spath, &st) == 0 && !S_ISLNK(st.st_mode) && chmod(spath, mode & 07777) < 0) {
+        /* best effort: it keeps the mode the store gave it */
+    }
+}
+
+/* 1 when STORE/path.holo exists: the name shows an encoded file already. */
+static int encoded_exists(holofs *fs, const char *path)
+{
+    char enc[PATH_MAX];
+    struct stat st;
+    return ns_join(enc, sizeof enc, fs->store, path, NS_SUFFIX) == 0 && lstat(enc, &st) == 0;
 }
 
 /* ---- directories ------------------------------------------------------------------------ */
@@ -695,13 +750,11 @@ static int fs_mkdir(const char *path, mode_t mode)
         return -EINVAL;       /* STORE/X.holo/ would be an encoded file, not a directory */
     if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
-    struct stat st;
-    char enc[PATH_MAX];
-    if (ns_join(enc, sizeof enc, fs->store, path, NS_SUFFIX) == 0 && lstat(enc, &st) == 0)
+    if (encoded_exists(fs, path))
         return -EEXIST;
     if (mkdir(spath, mode) < 0)
         return -errno;
-    give_to_caller(spath);
+    own_new(spath, 1, mode);
     return 0;
 }
 
@@ -780,6 +833,30 @@ static int fs_unlink(const char *path)
     return rc;
 }
 
+/* Pass a written file's attributes (its temp file's: mode, and the times if utimens set them)
+ * on to what it became in the store: a plain file, or the chunk directory and its sidecar. */
+static void pass_attrs(holofs *fs, const char *path, const char *spath, int encoded,
+                       const struct stat *tst, int times_set)
+{
+    if (!encoded) {
+        if (chmod(spath, tst->st_mode & 07777) < 0) { /* best effort */ }
+        if (times_set) {
+            struct timespec tv[2] = { tst->st_atim, tst->st_mtim };
+            if (utimensat(AT_FDCWD, spath, tv, AT_SYMLINK_NOFOLLOW) < 0) { /* best effort */ }
+        }
+        return;
+    }
+    if (meta_chmod(spath, tst->st_mode) < 0)
+        holofs_log(fs, "%s: cannot keep mode %04o", path, (unsigned)(tst->st_mode & 07777));
+    if (times_set) {
+        holo_info info;
+        holo_err err = {0};
+        int64_t stamp = holo_info_dir(spath, &info, &err) == 0 ? info.newest_mtime_ns : 0;
+        if (meta_set_times(spath, &tst->st_atim, &tst->st_mtim, stamp) < 0)
+            holofs_log(fs, "%s: cannot keep its times", path);
+    }
+}
+
 /* The end of an atomic write through the mount (write a hidden temporary such as
  * NAME.tmpXXXXXX or libholo's .holo-tmp-PID-N, rename to NAME):
  * encode the temporary file into NAME.holo/, then remove it. */
@@ -804,6 +881,7 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
         return -fs_errno(&err);
     }
     give_to(out, st.st_uid, st.st_gid);
+    pass_attrs(fs, to, out, 1, &st, 1);
     unlink(sfrom);
     forget(fs, to, 0, NULL, NULL);
     return 0;
@@ -991,6 +1069,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             rc = copy_out(p->fd, plain, st.st_mode & 0666);
             if (rc == 0) {
                 give_to(plain, p->uid, p->gid);
+                pass_attrs(fs, path, plain, 0, &st, p->times_set);
                 p->dirty = 0;
             }
         } else if (st.st_size == 0) {
@@ -1001,6 +1080,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             } else {
                 close(fd);
                 give_to(plain, p->uid, p->gid);
+                pass_attrs(fs, path, plain, 0, &st, p->times_set);
                 if (lstat(out, &pst) == 0 && S_ISDIR(pst.st_mode))
                     rc = remove_chunkdir(fs, out);
                 if (rc == 0)
@@ -1012,6 +1092,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
         } else {
             p->dirty = 0;
             give_to(out, p->uid, p->gid);
+            pass_attrs(fs, path, out, 1, &st, p->times_set);
             /* an empty plain placeholder (touch, then write) gives way to the encoded file */
             if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)
                 unlink(plain);
@@ -1075,9 +1156,12 @@ static int open_write(holofs *fs, const char *path, int flags, mode_t mode,
     int rc = fh_new(&h, FH_WRITE, path);
     if (rc < 0)
         return rc;
-    const struct fuse_context *c = fuse_get_context();
-    h->pend = pend_new(fs, path, mode, owner ? owner->st_uid : c->uid,
-                       owner ? owner->st_gid : c->gid, &rc);
+    uid_t uid = owner ? owner->st_uid : 0;
+    gid_t gid = owner ? owner->st_gid : 0;
+    char spath[PATH_MAX];
+    if (!owner && ns_join(spath, sizeof spath, fs->store, path, NULL) == 0)
+        new_owner(spath, 0, &mode, &uid, &gid);   /* a new file: the caller's */
+    h->pend = pend_new(fs, path, mode, uid, gid, &rc);
     if (!h->pend) {
         fh_free(h);
         return rc;
@@ -1228,9 +1312,11 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
         return 0;
     }
     /* encoded */
-    if (wr || (fi->flags & O_TRUNC))
-        return open_write(fs, path, fi->flags, st.st_mode & 0666, &st,
+    if (wr || (fi->flags & O_TRUNC)) {
+        enc_stat(fs, path, spath, &st);   /* the full mode, sidecar included */
+        return open_write(fs, path, fi->flags, st.st_mode & 07777, &st,
                           !(fi->flags & O_TRUNC), fi);
+    }
     poll_touch(fs, path, spath, FS_POLL_OPEN);
     enc_stat(fs, path, spath, &st);
     return open_snapshot(fs, path, &st, fi);
@@ -1269,8 +1355,10 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
     ssize_t n = pwrite(fd, buf, size, off);
     if (n < 0)
         return -errno;
-    if (h->type == FH_WRITE)
+    if (h->type == FH_WRITE) {
         h->pend->dirty = 1;
+        h->pend->times_set = 0;   /* a write after utimens: mtime is now again */
+    }
     return (int)n;
 }
 
@@ -1383,70 +1471,166 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     return rc;
 }
 
-static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+/* The pending write an attribute change also concerns: the handle's, or one of path. Called
+ * with fs->mu held. */
+static fs_pend *pend_of(holofs *fs, const char *path, struct fuse_file_info *fi)
 {
-    (void)fi;
-    if (!path)   /* an open file removed meanwhile */
-        return -ENOENT;
+    if (fi && fi->fh) {
+        fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+        if (h->type == FH_WRITE)
+            return h->pend;
+    }
+    return path ? pend_find(fs, path) : NULL;
+}
+
+/* An attribute change: ENC for an encoded file, PLAIN for anything in the store under its own
+ * name (lstat-level, never following a symlink), PEND for a file being written (its temp file,
+ * whose attributes the encode passes on). Applied to the store's entry and to a pending write
+ * alike: a file being rewritten is both. */
+typedef struct attr_op {
+    int (*enc)(holofs *fs, const char *path, const char *spath, const void *arg);
+    int (*plain)(const char *spath, int fd, const void *arg);   /* fd >= 0: use it instead */
+    int (*pend)(fs_pend *p, const void *arg);
+    const void *arg;
+} attr_op;
+
+static int attr_change(const char *path, struct fuse_file_info *fi, const attr_op *op)
+{
     holofs *fs = ctx_fs();
     int rc_pk = pk_ro(fs, path);   /* containers are read-only */
     if (rc_pk < 0)
         return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
     if (fs->ro)
         return -EROFS;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
-    case NS_ENCODED: {   /* an encoded file's mode is its directory's, without x */
-        mode_t m = mode & 0666;
-        return chmod(spath, m | (m & 0444) >> 2) < 0 ? -errno : 0;
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh, rc = -ENOENT;
+    if (path) {
+        switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
+        case NS_NONE: break;
+        case NS_ENCODED: rc = op->enc(fs, path, spath, op->arg); break;
+        default: rc = op->plain(spath, -1, op->arg); break;
+        }
+    } else if (fi && fi->fh && ((fs_fh *)(uintptr_t)fi->fh)->type == FH_PLAIN) {
+        rc = op->plain(NULL, ((fs_fh *)(uintptr_t)fi->fh)->fd, op->arg);  /* removed, still open */
     }
-    default: return chmod(spath, mode) < 0 ? -errno : 0;
+    pthread_mutex_lock(&fs->mu);
+    fs_pend *p = pend_of(fs, path, fi);
+    if (p) {
+        int prc = op->pend(p, op->arg);
+        if (rc == -ENOENT || prc < 0)
+            rc = prc;
     }
+    pthread_mutex_unlock(&fs->mu);
+    return rc;
+}
+
+static int chmod_enc(holofs *fs, const char *path, const char *spath, const void *arg)
+{
+    (void)fs;
+    (void)path;
+    return meta_chmod(spath, *(const mode_t *)arg);
+}
+
+static int chmod_plain(const char *spath, int fd, const void *arg)
+{
+    mode_t m = *(const mode_t *)arg & 07777;
+    return (fd >= 0 ? fchmod(fd, m) : chmod(spath, m)) < 0 ? -errno : 0;
+}
+
+static int chmod_pend(fs_pend *p, const void *arg)
+{
+    return fchmod(p->fd, *(const mode_t *)arg & 07777) < 0 ? -errno : 0;
+}
+
+static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    const attr_op op = { chmod_enc, chmod_plain, chmod_pend, &mode };
+    return attr_change(path, fi, &op);
+}
+
+/* The kernel has checked who may chown (default_permissions: root, or the owner to one of
+ * their groups) and clears setuid/setgid with a following chmod. */
+typedef struct owner { uid_t uid; gid_t gid; } owner;
+
+static int chown_enc(holofs *fs, const char *path, const char *spath, const void *arg)
+{
+    (void)fs;
+    (void)path;
+    const owner *o = arg;
+    return lchown(spath, o->uid, o->gid) < 0 ? -errno : 0;
+}
+
+static int chown_plain(const char *spath, int fd, const void *arg)
+{
+    const owner *o = arg;
+    return (fd >= 0 ? fchown(fd, o->uid, o->gid) : lchown(spath, o->uid, o->gid)) < 0 ? -errno : 0;
+}
+
+static int chown_pend(fs_pend *p, const void *arg)
+{
+    const owner *o = arg;
+    if (o->uid != (uid_t)-1)
+        p->uid = o->uid;
+    if (o->gid != (gid_t)-1)
+        p->gid = o->gid;
+    return geteuid() == 0 && fchown(p->fd, o->uid, o->gid) < 0 ? -errno : 0;
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-    (void)fi;
-    if (!path)   /* an open file removed meanwhile */
-        return -ENOENT;
-    holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
+    const owner o = { uid, gid };
+    const attr_op op = { chown_enc, chown_plain, chown_pend, &o };
+    return attr_change(path, fi, &op);
+}
+
+/* One of utimensat's times: UTIME_NOW and UTIME_OMIT resolved against `now` and `cur`. */
+static struct timespec time_pick(const struct timespec *want, const struct timespec *now,
+                                 const struct timespec *cur)
+{
+    if (want->tv_nsec == UTIME_NOW)
+        return *now;
+    if (want->tv_nsec == UTIME_OMIT)
+        return *cur;
+    return *want;
+}
+
+/* An encoded file keeps explicit times in its sidecar, stamped with the newest chunk's mtime:
+ * they are served until a newer chunk lands (meta.h). */
+static int utimens_enc(holofs *fs, const char *path, const char *spath, const void *arg)
+{
+    const struct timespec *tv = arg;
     struct stat st;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
-    case NS_ENCODED: return lchown(spath, uid, gid) < 0 ? -errno : 0;
-    default: return lchown(spath, uid, gid) < 0 ? -errno : 0;
-    }
+    struct timespec now;
+    holo_info info;
+    if (lstat(spath, &st) < 0)
+        return -errno;
+    enc_stat(fs, path, spath, &st);
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct timespec at = time_pick(&tv[0], &now, &st.st_atim);
+    struct timespec mt = time_pick(&tv[1], &now, &st.st_mtim);
+    int64_t stamp = enc_info(fs, path, spath, &info) == 0 ? info.newest_mtime_ns : 0;
+    return meta_set_times(spath, &at, &mt, stamp);
+}
+
+static int utimens_plain(const char *spath, int fd, const void *arg)
+{
+    return (fd >= 0 ? futimens(fd, arg) : utimensat(AT_FDCWD, spath, arg, AT_SYMLINK_NOFOLLOW)) < 0
+               ? -errno : 0;
+}
+
+static int utimens_pend(fs_pend *p, const void *arg)
+{
+    if (futimens(p->fd, arg) < 0)
+        return -errno;
+    p->times_set = 1;
+    return 0;
 }
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
-    (void)fi;
-    if (!path)   /* an open file removed meanwhile */
-        return -ENOENT;
-    holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
-    case NS_ENCODED: return 0;   /* mtime is the newest chunk's, by definition */
-    default: return utimensat(AT_FDCWD, spath, tv, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-    }
+    const attr_op op = { utimens_enc, utimens_plain, utimens_pend, tv };
+    return attr_change(path, fi, &op);
 }
 
 static int fs_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi)
@@ -1502,9 +1686,71 @@ static int fs_symlink(const char *target, const char *path)
         return -EPERM;
     if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
+    if (encoded_exists(fs, path))
+        return -EEXIST;
     if (symlink(target, spath) < 0)
         return -errno;
-    give_to_caller(spath);
+    own_new(spath, 0, 0);
+    return 0;
+}
+
+/* FIFOs, sockets, device nodes (root only: the kernel checks CAP_MKNOD) and regular files made
+ * by mknod(2) pass through to the store, owned by the caller. An empty regular file is what
+ * create leaves for an empty write too. */
+static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
+{
+    holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
+    char spath[PATH_MAX];
+    if (fs->ro)
+        return -EROFS;
+    if (ns_path_invalid(path) || ns_is_reserved(ns_basename(path)))
+        return -EPERM;
+    if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
+        return -ENAMETOOLONG;
+    if (encoded_exists(fs, path))
+        return -EEXIST;
+    if (mknod(spath, mode, rdev) < 0)
+        return -errno;
+    own_new(spath, 0, mode);
+    return 0;
+}
+
+/* Hard links between plain entries pass through. An encoded file is a directory of chunks,
+ * which cannot be linked: EPERM, link(2)'s errno for a filesystem without such links. */
+static int fs_link(const char *from, const char *to)
+{
+    holofs *fs = ctx_fs();
+    int rc_pk;   /* containers are read-only */
+    if ((rc_pk = pk_ro(fs, from)) < 0 || (rc_pk = pk_ro(fs, to)) < 0)
+        return rc_pk;
+    char sfrom[PATH_MAX], sto[PATH_MAX];
+    struct stat st;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    if (ns_path_invalid(to) || ns_is_reserved(ns_basename(to)))
+        return -EPERM;
+    switch (ns_resolve(fs->store, from, sfrom, sizeof sfrom, &st, &sh)) {
+    case NS_PLAIN:
+    case NS_OTHER:
+        break;
+    case NS_NONE:
+        return -ENOENT;
+    default:        /* encoded files; directories (the kernel refuses those first) */
+        return -EPERM;
+    }
+    if (ns_resolve(fs->store, to, sto, sizeof sto, &st, &sh) != NS_NONE)
+        return -EEXIST;
+    if (ns_join(sto, sizeof sto, fs->store, to, NULL) < 0)
+        return -ENAMETOOLONG;
+    if (link(sfrom, sto) < 0)
+        return -errno;
+    /* the kernel sees the two names as two inodes: tell it the old one's nlink and ctime moved */
+    if (fs->fuse)
+        fuse_invalidate_path(fs->fuse, from);
     return 0;
 }
 
@@ -1627,8 +1873,8 @@ static int fs_setxattr(const char *path, const char *name, const char *val, size
     if (fs->ro)
         return -EROFS;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_NONE)
-        return -ENOENT;
+    if (t == NS_NONE)   /* a file being written has no xattrs either (cp -p copes with ENOTSUP) */
+        return pend_stat(fs, path, &st) == 0 ? -ENOTSUP : -ENOENT;
     if (t == NS_ENCODED)
         return -ENOTSUP;
     return lsetxattr(spath, name, val, size, flags) < 0 ? -errno : 0;
@@ -1694,6 +1940,8 @@ const struct fuse_operations holofs_ops = {
     .statfs = fs_statfs,
     .readlink = fs_readlink,
     .symlink = fs_symlink,
+    .mknod = fs_mknod,
+    .link = fs_link,
     .getxattr = fs_getxattr,
     .listxattr = fs_listxattr,
     .setxattr = fs_setxattr,
