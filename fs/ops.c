@@ -63,6 +63,7 @@ typedef struct fs_fh {
     int counted;              /* FH_SNAP: counted in the node's open_snaps */
     int fd;                   /* FH_PLAIN */
     fs_pend *pend;            /* FH_WRITE */
+    int privs_dropped;        /* FH_WRITE, FH_PLAIN: setuid/setgid cleared for this writer */
 } fs_fh;
 
 static holofs *ctx_fs(void)
@@ -508,8 +509,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     if (pk != 1)
         return pk;
     switch (ns_resolve(fs->store, path, spath, sizeof spath, st, &shadowed)) {
-    case NS_NONE:
-        return -ENOENT;
+    case NS_NONE:   /* no name over NAME_MAX can exist: say why (lookup goes through here) */
+        return strlen(ns_basename(path)) > NAME_MAX ? -ENAMETOOLONG : -ENOENT;
     case NS_ENCODED:
         if (shadowed)
             warn_shadow(fs, path);
@@ -579,6 +580,20 @@ static void own_new(const char *spath, int is_dir, mode_t mode)
     if (lstat(spath, &st) == 0 && !S_ISLNK(st.st_mode) && chmod(spath, mode & 07777) < 0) {
         /* best effort: it keeps the mode the store gave it */
     }
+}
+
+/* A name about to be made: ENAMETOOLONG when a component is over NAME_MAX or the store path
+ * (with .holo, which an encoded file needs) is over PATH_MAX; EPERM for the names holofs
+ * keeps for itself (every hidden one with all = 1, else only reserved ones). */
+static int new_name_rc(holofs *fs, const char *path, int all)
+{
+    char spath[PATH_MAX];
+    const char *base = ns_basename(path);
+    if (strlen(base) > NAME_MAX || ns_join(spath, sizeof spath, fs->store, path, NS_SUFFIX) < 0)
+        return -ENAMETOOLONG;
+    if (all ? ns_path_invalid(path) : ns_is_reserved(base))
+        return -EPERM;
+    return 0;
 }
 
 /* 1 when STORE/path.holo exists: the name shows an encoded file already. */
@@ -742,10 +757,11 @@ static int fs_mkdir(const char *path, mode_t mode)
     if (rc_pk < 0)
         return rc_pk;
     char spath[PATH_MAX], x[NAME_MAX + 1];
+    int rc;
     if (fs->ro)
         return -EROFS;
-    if (ns_path_invalid(path))
-        return -EPERM;
+    if ((rc = new_name_rc(fs, path, 1)) < 0)
+        return rc;
     if (ns_strip_suffix(ns_basename(path), x, sizeof x))
         return -EINVAL;       /* STORE/X.holo/ would be an encoded file, not a directory */
     if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
@@ -900,8 +916,8 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
         return -EROFS;
     if (flags & ~RENAME_NOREPLACE)
         return -EINVAL;
-    if (ns_path_invalid(to))
-        return -EPERM;
+    if ((rc = new_name_rc(fs, to, 1)) < 0)
+        return rc;
     ns_type tf = ns_resolve(fs->store, from, sfrom, sizeof sfrom, &fst, &sh);
     ns_type tt = ns_resolve(fs->store, to, sto, sizeof sto, &tst, &sh);
     if (tf == NS_NONE) {
@@ -918,6 +934,8 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
     }
     if (tt != NS_NONE && (flags & RENAME_NOREPLACE))
         return -EEXIST;
+    if (strcmp(from, to) == 0)   /* POSIX: nothing happens (and X.holo/ must not be removed) */
+        return 0;
     if (tf == NS_PLAIN && tt != NS_PLAIN && tt != NS_DIR && ns_is_hidden(ns_basename(from)))
         return rename_encode(fs, sfrom, to);
     if (tf == NS_DIR && tt != NS_NONE && tt != NS_DIR)
@@ -1190,9 +1208,9 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
         return -EROFS;
     /* Temporary names (NAME.tmpXXXXXX, .holo-tmp-PID-N) may be created: they live as pending writes only and
      * are encoded under whatever name they are renamed to. holofs's own names may not. */
-    const char *base = ns_basename(path);
-    if (ns_is_reserved(base))
-        return -EPERM;
+    int rc_name = new_name_rc(fs, path, 0);
+    if (rc_name < 0)
+        return rc_name;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_PLAIN) {
         /* an existing pass-through file stays one */
@@ -1299,7 +1317,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     if (t == NS_DIR)
         return -EISDIR;
     if (t == NS_PLAIN && wr && st.st_size == 0)   /* empty placeholder: write encodes */
-        return open_write(fs, path, fi->flags | O_TRUNC, st.st_mode & 0666, &st, 0, fi);
+        return open_write(fs, path, fi->flags | O_TRUNC, st.st_mode & 07777, &st, 0, fi);
     if (t == NS_PLAIN || t == NS_OTHER) {
         if ((rc = fh_new(&h, FH_PLAIN, path)) < 0)
             return rc;
@@ -1344,6 +1362,17 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off,
     return n < 0 ? -errno : (int)n;
 }
 
+/* POSIX: a write by anyone but root clears setuid, and setgid where group-x is set (the
+ * kernel leaves this to FUSE; holofs writing as root would keep them). */
+static void drop_privs(int fd)
+{
+    struct stat st;
+    if (fuse_get_context()->uid == 0 || fstat(fd, &st) < 0)
+        return;
+    mode_t kill = S_ISUID | ((st.st_mode & S_IXGRP) ? S_ISGID : 0);
+    if ((st.st_mode & kill) && fchmod(fd, st.st_mode & 07777 & ~kill) < 0) { /* best effort */ }
+}
+
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
@@ -1352,6 +1381,10 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
     if (h->type == FH_SNAP)
         return -EBADF;
     int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
+    if (!h->privs_dropped) {
+        drop_privs(fd);
+        h->privs_dropped = 1;
+    }
     ssize_t n = pwrite(fd, buf, size, off);
     if (n < 0)
         return -errno;
@@ -1680,10 +1713,11 @@ static int fs_symlink(const char *target, const char *path)
     if (rc_pk < 0)
         return rc_pk;
     char spath[PATH_MAX];
+    int rc;
     if (fs->ro)
         return -EROFS;
-    if (ns_path_invalid(path))
-        return -EPERM;
+    if ((rc = new_name_rc(fs, path, 1)) < 0)
+        return rc;
     if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
     if (encoded_exists(fs, path))
@@ -1704,10 +1738,11 @@ static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
     if (rc_pk < 0)
         return rc_pk;
     char spath[PATH_MAX];
+    int rc;
     if (fs->ro)
         return -EROFS;
-    if (ns_path_invalid(path) || ns_is_reserved(ns_basename(path)))
-        return -EPERM;
+    if ((rc = new_name_rc(fs, path, 1)) < 0)
+        return rc;
     if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
     if (encoded_exists(fs, path))
@@ -1731,8 +1766,8 @@ static int fs_link(const char *from, const char *to)
     int sh;
     if (fs->ro)
         return -EROFS;
-    if (ns_path_invalid(to) || ns_is_reserved(ns_basename(to)))
-        return -EPERM;
+    if ((rc_pk = new_name_rc(fs, to, 1)) < 0)
+        return rc_pk;
     switch (ns_resolve(fs->store, from, sfrom, sizeof sfrom, &st, &sh)) {
     case NS_PLAIN:
     case NS_OTHER:

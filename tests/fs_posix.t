@@ -4,7 +4,8 @@
 # (the chunk directory and its .holofs-meta sidecar) and survive a remount; an explicit mtime
 # gives way to a newer chunk; unprivileged chown/chgrp fail with EPERM; rename over and
 # between entries of every kind; hard links of plain files, EPERM for encoded ones; rsync -a
-# run twice copies nothing the second time; cp -p keeps modes, owners and times.
+# run twice copies nothing the second time; cp -p keeps modes, owners and times; a write by
+# another user clears setuid; a name over NAME_MAX fails with ENAMETOOLONG.
 # Needs root (allow_other, mknod, becoming nobody) and rsync.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fs_lib.sh"
@@ -20,7 +21,7 @@ head -c 30000 /dev/urandom > data.bin
 "$holo" encode -o "$S/enc.bin.holo" data.bin > /dev/null 2>&1
 [ -d "$S/enc.bin.holo" ] || skip_all "holo cannot encode the test input"
 mount_fs -o allow_other || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
-plan 41
+plan 43
 mkdir "$M/pub" && chmod 1777 "$M/pub"
 
 # ---- special files ----------------------------------------------------------------------------
@@ -75,6 +76,13 @@ like "$rc $err" "Operation not permitted" "... nor an encoded file they own"
 chmod 2755 "$M/pub/mine" && chown 65534:0 "$M/pub/mine"
 is "$(stat -c %a "$M/pub/mine")" "755" "chown clears setgid"
 
+printf '' > "$S/pub/suid" && chmod 4777 "$S/pub/suid"
+as_nobody sh -c "printf x > '$M/pub/suid'"
+is "$(stat -c %a "$M/pub/suid") $(cat "$M/pub/suid")" "777 x" "a write by another user clears setuid"
+long=$(printf '%0256d' 0)
+run touch "$M/$long"
+like "$rc $err" "File name too long" "a name over NAME_MAX: ENAMETOOLONG"
+
 # ---- rename -------------------------------------------------------------------------------------
 mkdir "$M/r" "$M/r/d1" "$M/r/d2" "$M/r/full" && echo x > "$S/r/full/f"
 cp data.bin "$M/r/e1"; printf plain > "$S/r/p1"; printf other > "$S/r/p2"
@@ -125,7 +133,8 @@ mkdir src src/sub
 cp data.bin src/exec.bin && chmod 755 src/exec.bin
 cp data.bin src/sub/private.bin && chmod 600 src/sub/private.bin && chown 65534:65534 src/sub/private.bin
 printf '' > src/empty; ln -s exec.bin src/link; mkfifo src/sub/pipe
-touch -d @1300000000 src/exec.bin src/sub/private.bin src/empty src/sub
+# old times everywhere: rsync skips setting an mtime that equals the new entry's to the second
+touch -h -d @1300000000 src/exec.bin src/sub/private.bin src/empty src/link src/sub/pipe src/sub src
 cp -p src/exec.bin "$M/cp.bin"
 is "$(stat -c '%a %U %G %Y' "$M/cp.bin")" "$(stat -c '%a %U %G %Y' src/exec.bin)" \
     "cp -p keeps mode (with x), owner, group and mtime of an encoded file"
