@@ -517,8 +517,24 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
         enc_stat(fs, path, spath, st);
         return 0;
     default:
+        if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+            links_note(fs->links, st->st_ino, path);
         return 0;
     }
+}
+
+/* ---- hard links ------------------------------------------------------------------------ */
+/* The kernel caches each name's attributes apart (links.h): after a change to inode ino
+ * through `path`, have it refetch its other names. */
+static void links_tell(holofs *fs, ino_t ino, const char *path)
+{
+    size_t n;
+    char **v = fs->fuse ? links_others(fs->links, ino, path, &n) : NULL;
+    for (size_t i = 0; v && i < n; i++) {
+        fuse_invalidate_path(fs->fuse, v[i]);
+        free(v[i]);
+    }
+    free(v);
 }
 
 /* ---- ownership ------------------------------------------------------------------------- */
@@ -831,6 +847,10 @@ static int fs_unlink(const char *path)
     case NS_PLAIN:
     case NS_OTHER:
         rc = unlink(spath) < 0 ? -errno : 0;
+        if (rc == 0 && st.st_nlink > 1) {
+            links_drop(fs->links, path);
+            links_tell(fs, st.st_ino, path);
+        }
         break;
     case NS_DIR:
         return -EISDIR;
@@ -955,6 +975,14 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
     if ((tt == NS_PLAIN || tt == NS_OTHER) && tf == NS_ENCODED && unlink(sto) < 0)
         return -errno;
     rc = rename(sfrom, dst) < 0 ? -errno : 0;
+    if (rc == 0 && tf != NS_DIR && fst.st_nlink > 1) {   /* its ctime moved */
+        links_drop(fs->links, from);
+        links_tell(fs, fst.st_ino, from);
+    }
+    if (rc == 0 && tt != NS_DIR && tt != NS_NONE && tst.st_nlink > 1) {   /* one name fewer */
+        links_drop(fs->links, to);
+        links_tell(fs, tst.st_ino, to);
+    }
     forget(fs, from, tf == NS_DIR, NULL, NULL);
     forget(fs, to, 1, NULL, NULL);
     return rc;
@@ -1542,7 +1570,11 @@ static int attr_change(const char *path, struct fuse_file_info *fi, const attr_o
         switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
         case NS_NONE: break;
         case NS_ENCODED: rc = op->enc(fs, path, spath, op->arg); break;
-        default: rc = op->plain(spath, -1, op->arg); break;
+        default:
+            rc = op->plain(spath, -1, op->arg);
+            if (rc == 0 && st.st_nlink > 1)
+                links_tell(fs, st.st_ino, path);
+            break;
         }
     } else if (fi && fi->fh && ((fs_fh *)(uintptr_t)fi->fh)->type == FH_PLAIN) {
         rc = op->plain(NULL, ((fs_fh *)(uintptr_t)fi->fh)->fd, op->arg);  /* removed, still open */
@@ -1762,7 +1794,7 @@ static int fs_link(const char *from, const char *to)
     if ((rc_pk = pk_ro(fs, from)) < 0 || (rc_pk = pk_ro(fs, to)) < 0)
         return rc_pk;
     char sfrom[PATH_MAX], sto[PATH_MAX];
-    struct stat st;
+    struct stat st, tst;
     int sh;
     if (fs->ro)
         return -EROFS;
@@ -1777,15 +1809,16 @@ static int fs_link(const char *from, const char *to)
     default:        /* encoded files; directories (the kernel refuses those first) */
         return -EPERM;
     }
-    if (ns_resolve(fs->store, to, sto, sizeof sto, &st, &sh) != NS_NONE)
+    if (ns_resolve(fs->store, to, sto, sizeof sto, &tst, &sh) != NS_NONE)
         return -EEXIST;
     if (ns_join(sto, sizeof sto, fs->store, to, NULL) < 0)
         return -ENAMETOOLONG;
     if (link(sfrom, sto) < 0)
         return -errno;
-    /* the kernel sees the two names as two inodes: tell it the old one's nlink and ctime moved */
-    if (fs->fuse)
-        fuse_invalidate_path(fs->fuse, from);
+    /* every other name's nlink and ctime moved */
+    links_note(fs->links, st.st_ino, from);
+    links_note(fs->links, st.st_ino, to);
+    links_tell(fs, st.st_ino, to);
     return 0;
 }
 
@@ -1943,7 +1976,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
     cfg->hard_remove = 1;      /* no .fuse_hidden files: open handles hold their own data */
-    cfg->use_ino = 0;
+    cfg->use_ino = 1;          /* st_ino from the store: hard links share it, as POSIX says */
     cfg->kernel_cache = 0;
     cfg->auto_cache = 0;       /* page cache reuse is decided per open (fs_open) */
     cfg->attr_timeout = 0.5;   /* stat sees a landed chunk within a second */
@@ -1989,11 +2022,16 @@ int holofs_init(holofs *fs)
     pthread_mutex_init(&fs->budget_mu, NULL);
     pthread_cond_init(&fs->budget_cv, NULL);
     fs->nodes = calloc(NODE_BUCKETS, sizeof *fs->nodes);
-    if (!fs->nodes)
+    fs->links = links_new(4096);
+    if (!fs->nodes || !fs->links) {
+        free(fs->nodes);
+        links_free(fs->links);
         return -ENOMEM;
+    }
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, load, fs);
     if (!fs->cache) {
         free(fs->nodes);
+        links_free(fs->links);
         return -ENOMEM;
     }
     return 0;
@@ -2002,6 +2040,7 @@ int holofs_init(holofs *fs)
 void holofs_fini(holofs *fs)
 {
     fs_cache_free(fs->cache);
+    links_free(fs->links);
     for (unsigned h = 0; fs->nodes && h < NODE_BUCKETS; h++) {
         fs_node *n = fs->nodes[h];
         while (n) {

@@ -21,7 +21,7 @@ head -c 30000 /dev/urandom > data.bin
 "$holo" encode -o "$S/enc.bin.holo" data.bin > /dev/null 2>&1
 [ -d "$S/enc.bin.holo" ] || skip_all "holo cannot encode the test input"
 mount_fs -o allow_other || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
-plan 43
+plan 45
 mkdir "$M/pub" && chmod 1777 "$M/pub"
 
 # ---- special files ----------------------------------------------------------------------------
@@ -119,10 +119,12 @@ printf linked > "$S/r/p3"
 ln "$M/r/p3" "$M/r/p3link"
 is "$(stat -c %h "$M/r/p3") $(stat -c %h "$S/r/p3") $(cat "$M/r/p3link")" "2 2 linked" \
     "a hard link to a plain file: both names, nlink 2"
+is "$(stat -c %i "$M/r/p3link")" "$(stat -c %i "$M/r/p3")" "... one inode number"
+stat "$M/r/p3" > /dev/null
+chmod 604 "$M/r/p3link"
+is "$(stat -c %a "$M/r/p3")" "604" "chmod through one name shows at once through the other"
 rm "$M/r/p3"
-rm "$M/r/p3link"
-[ ! -e "$S/r/p3link" ]
-ok $? "... and both names can be removed"
+is "$(stat -c %h "$M/r/p3link")" "1" "... and unlink of one drops the other's nlink to 1"
 run ln "$M/enc.bin" "$M/enclink"
 like "$rc $err" "Operation not permitted" "a hard link to an encoded file: EPERM (holofs(1) BUGS)"
 [ ! -e "$M/enclink" ] && [ ! -e "$S/enclink" ]
