@@ -428,6 +428,13 @@ static int pend_stat(holofs *fs, const char *path, struct stat *st)
 }
 
 /* ---- HOPK containers: read-only directories of objects (pack.h) ------------------------ */
+/* Objects have no inode of their own: a number from the container's, distinct and never 0
+ * (st_ino is served as the inode number: use_ino). */
+static ino_t pk_ino(ino_t dir, size_t oi)
+{
+    return dir ^ ((ino_t)(oi + 1) << 40);
+}
+
 /* stat of a container path: 0 (filled), -errno, or 1 when path is not in a container. */
 static int pk_stat(holofs *fs, const char *path, struct stat *st)
 {
@@ -448,6 +455,7 @@ static int pk_stat(holofs *fs, const char *path, struct stat *st)
         return -EIO;
     st->st_mode = S_IFREG | (st->st_mode & 0444);
     st->st_nlink = 1;
+    st->st_ino = pk_ino(st->st_ino, oi);
     st->st_size = (off_t)pk_size(&idx, oi);
     st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
     holo_pack_index_free(&idx);
@@ -469,12 +477,14 @@ static int pk_readdir(holofs *fs, const char *path, void *buf, fuse_fill_dir_t f
     if (pk_resolve(fs->store, path, cdir, sizeof cdir, &oi) != PK_ROOT)
         return 1;
     holo_pack_index idx;
-    if (holo_pack_read_index(cdir, &idx, NULL) < 0)
+    struct stat cst;
+    if (lstat(cdir, &cst) < 0 || holo_pack_read_index(cdir, &idx, NULL) < 0)
         return -EIO;
     fill(buf, ".", NULL, 0, 0);
     fill(buf, "..", NULL, 0, 0);
     for (size_t i = 0; i < idx.n_objects; i++) {
         struct stat st = { .st_mode = S_IFREG | 0444 };
+        st.st_ino = pk_ino(cst.st_ino, i);
         st.st_size = (off_t)pk_size(&idx, i);
         pk_name(&idx, i, name, sizeof name);
         if (fill(buf, name, &st, 0, 0))
@@ -717,12 +727,14 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         /* X.holo/ is shown as X; a plain X beside it is hidden by it */
         const char *shown = name;
         int container = 0;
+        ino_t ino = e->d_ino;   /* X's is its chunk directory's */
         if (ns_strip_suffix(name, x, sizeof x)) {
             struct stat cst;
             char cpath[PATH_MAX];
             if (snprintf(cpath, sizeof cpath, "%s/%s", dpath, name) < (int)sizeof cpath &&
                 lstat(cpath, &cst) == 0 && S_ISDIR(cst.st_mode)) {
                 shown = x;
+                ino = cst.st_ino;
                 if (pk_is_container(cpath))
                     container = 1;
             }
@@ -741,6 +753,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         } else {
             memset(&st, 0, sizeof st);
             st.st_mode = container ? S_IFDIR : (shown == x) ? S_IFREG : DTTOIF(e->d_type);
+            st.st_ino = ino;     /* never 0: with use_ino an entry of inode 0 is not listed */
             if (fill(buf, shown, &st, 0, 0))
                 break;
         }
