@@ -125,6 +125,7 @@ deps:
 	command -v prove >/dev/null || missing="$$missing perl"; \
 	command -v getfattr >/dev/null || missing="$$missing attr"; \
 	command -v bindfs >/dev/null || missing="$$missing bindfs"; \
+	command -v rsync >/dev/null || missing="$$missing rsync"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v flac >/dev/null || missing="$$missing flac"; \
 	command -v bc >/dev/null || missing="$$missing bc"; \

@@ -8,6 +8,7 @@
 #include "ops.h"
 #include "dict.h"
 #include "pack.h"
+#include "meta.h"
 #include "ns.h"
 #include "holo.h"
 #include "holoerr.h"
@@ -24,6 +25,7 @@
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NODE_BUCKETS 4096u
@@ -46,6 +48,7 @@ struct fs_pend {
     int dirty, unlinked;
     uid_t uid;                /* owner the encoded file gets (the creator, or the old owner) */
     gid_t gid;
+    int times_set;            /* utimens while writing: the temp file's times are kept */
     unsigned refs;
     pthread_mutex_t mu;       /* serialises encodes of this file */
     fs_pend *next;
@@ -64,6 +67,7 @@ typedef struct fs_fh {
     fs_sfile *sf;             /* FH_STREAM */
     int fd;                   /* FH_PLAIN */
     fs_pend *pend;            /* FH_WRITE */
+    int privs_dropped;        /* FH_WRITE, FH_PLAIN: setuid/setgid cleared for this writer */
 } fs_fh;
 
 static holofs *ctx_fs(void)
@@ -412,23 +416,20 @@ static uint64_t info_size(const holo_info *info, const char *path)
 static void enc_stat(holofs *fs, const char *path, const char *spath, struct stat *st)
 {
     holo_info info;
+    fs_meta m;
     int rc = enc_info(fs, path, spath, &info);
-    st->st_mode = S_IFREG | (st->st_mode & 0666);
+    if (meta_read(spath, &m) < 0)
+        memset(&m, 0, sizeof m);
     st->st_nlink = 1;
     st->st_blksize = 65536;
     if (rc == 0) {
         st->st_size = (off_t)info_size(&info, path);
         st->st_blocks = (blkcnt_t)((info.chunk_bytes + 511) / 512);
-        if (info.newest_mtime_ns > 0) {
-            st->st_mtim.tv_sec = (time_t)(info.newest_mtime_ns / 1000000000);
-            st->st_mtim.tv_nsec = (long)(info.newest_mtime_ns % 1000000000);
-            if (st->st_ctim.tv_sec < st->st_mtim.tv_sec)
-                st->st_ctim = st->st_mtim;
-        }
     } else {
         st->st_size = 0;
         st->st_blocks = 0;
     }
+    meta_apply(&m, rc == 0 ? info.newest_mtime_ns : 0, st);
 }
 
 static fs_pend *pend_find(holofs *fs, const char *path)
@@ -445,13 +446,20 @@ static int pend_stat(holofs *fs, const char *path, struct stat *st)
     int rc = -ENOENT;
     pthread_mutex_lock(&fs->mu);
     fs_pend *p = pend_find(fs, path);
-    if (p)
+    if (p && p->dirty)   /* opened for writing, nothing written: the stored file shows */
         rc = fstat(p->fd, st) < 0 ? -errno : 0;
     pthread_mutex_unlock(&fs->mu);
     return rc;
 }
 
 /* ---- HOPK containers: read-only directories of objects (pack.h) ------------------------ */
+/* Objects have no inode of their own: a number from the container's, distinct and never 0
+ * (st_ino is served as the inode number: use_ino). */
+static ino_t pk_ino(ino_t dir, size_t oi)
+{
+    return dir ^ ((ino_t)(oi + 1) << 40);
+}
+
 /* stat of a container path: 0 (filled), -errno, or 1 when path is not in a container. */
 static int pk_stat(holofs *fs, const char *path, struct stat *st)
 {
@@ -472,6 +480,7 @@ static int pk_stat(holofs *fs, const char *path, struct stat *st)
         return -EIO;
     st->st_mode = S_IFREG | (st->st_mode & 0444);
     st->st_nlink = 1;
+    st->st_ino = pk_ino(st->st_ino, oi);
     st->st_size = (off_t)pk_size(&idx, oi);
     st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
     holo_pack_index_free(&idx);
@@ -493,12 +502,14 @@ static int pk_readdir(holofs *fs, const char *path, void *buf, fuse_fill_dir_t f
     if (pk_resolve(fs->store, path, cdir, sizeof cdir, &oi) != PK_ROOT)
         return 1;
     holo_pack_index idx;
-    if (holo_pack_read_index(cdir, &idx, NULL) < 0)
+    struct stat cst;
+    if (lstat(cdir, &cst) < 0 || holo_pack_read_index(cdir, &idx, NULL) < 0)
         return -EIO;
     fill(buf, ".", NULL, 0, 0);
     fill(buf, "..", NULL, 0, 0);
     for (size_t i = 0; i < idx.n_objects; i++) {
         struct stat st = { .st_mode = S_IFREG | 0444 };
+        st.st_ino = pk_ino(cst.st_ino, i);
         st.st_size = (off_t)pk_size(&idx, i);
         pk_name(&idx, i, name, sizeof name);
         if (fill(buf, name, &st, 0, 0))
@@ -515,7 +526,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     int shadowed;
     if (fi && fi->fh) {
         fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
-        if (h->type == FH_WRITE)
+        /* a write handle with nothing written yet (touch, futimens) shows the stored file */
+        if (h->type == FH_WRITE && (h->pend->dirty || !path))
             return fstat(h->pend->fd, st) < 0 ? -errno : 0;
         if (h->type == FH_PLAIN)
             return fstat(h->fd, st) < 0 ? -errno : 0;
@@ -532,16 +544,32 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     if (pk != 1)
         return pk;
     switch (ns_resolve(fs->store, path, spath, sizeof spath, st, &shadowed)) {
-    case NS_NONE:
-        return -ENOENT;
+    case NS_NONE:   /* no name over NAME_MAX can exist: say why (lookup goes through here) */
+        return strlen(ns_basename(path)) > NAME_MAX ? -ENAMETOOLONG : -ENOENT;
     case NS_ENCODED:
         if (shadowed)
             warn_shadow(fs, path);
         enc_stat(fs, path, spath, st);
         return 0;
     default:
+        if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+            links_note(fs->links, st->st_ino, path);
         return 0;
     }
+}
+
+/* ---- hard links ------------------------------------------------------------------------ */
+/* The kernel caches each name's attributes apart (links.h): after a change to inode ino
+ * through `path`, have it refetch its other names. */
+static void links_tell(holofs *fs, ino_t ino, const char *path)
+{
+    size_t n;
+    char **v = fs->fuse ? links_others(fs->links, ino, path, &n) : NULL;
+    for (size_t i = 0; v && i < n; i++) {
+        fuse_invalidate_path(fs->fuse, v[i]);
+        free(v[i]);
+    }
+    free(v);
 }
 
 /* ---- ownership ------------------------------------------------------------------------- */
@@ -553,10 +581,78 @@ static void give_to(const char *spath, uid_t uid, gid_t gid)
     if (geteuid() == 0 && lchown(spath, uid, gid) < 0) { /* best effort: it stays root's */ }
 }
 
-static void give_to_caller(const char *spath)
+/* 1 when the caller is in group gid (primary or supplementary). */
+static int caller_in_group(gid_t gid)
 {
     const struct fuse_context *c = fuse_get_context();
-    give_to(spath, c->uid, c->gid);
+    gid_t list[64];
+    if (c->gid == gid)
+        return 1;
+    int n = fuse_getgroups(64, list);
+    for (int i = 0; i < n && i < 64; i++)
+        if (list[i] == gid)
+            return 1;
+    return 0;
+}
+
+/* Owner and mode of an entry the caller creates at store path spath, as a local filesystem
+ * gives them: the caller's uid; the parent's group when the parent is setgid (directories then
+ * inherit setgid), else the caller's; setgid dropped from a non-directory whose group the
+ * caller is not in. *mode comes from the kernel with the caller's umask already applied. */
+static void new_owner(const char *spath, int is_dir, mode_t *mode, uid_t *uid, gid_t *gid)
+{
+    const struct fuse_context *c = fuse_get_context();
+    char parent[PATH_MAX];
+    struct stat pst;
+    *uid = c->uid;
+    *gid = c->gid;
+    snprintf(parent, sizeof parent, "%s", spath);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent)
+        *slash = 0;
+    if (slash && stat(parent, &pst) == 0 && (pst.st_mode & S_ISGID)) {
+        *gid = pst.st_gid;
+        if (is_dir)
+            *mode |= S_ISGID;
+    }
+    if (!is_dir && (*mode & S_ISGID) && c->uid != 0 && !caller_in_group(*gid))
+        *mode &= ~(mode_t)S_ISGID;
+}
+
+/* Give a new store entry its owner and exact mode (holofs's own umask must not count).
+ * chmod after chown: chown clears setuid/setgid. Symlinks have no mode of their own. */
+static void own_new(const char *spath, int is_dir, mode_t mode)
+{
+    uid_t uid;
+    gid_t gid;
+    struct stat st;
+    new_owner(spath, is_dir, &mode, &uid, &gid);
+    give_to(spath, uid, gid);
+    if (lstat(spath, &st) == 0 && !S_ISLNK(st.st_mode) && chmod(spath, mode & 07777) < 0) {
+        /* best effort: it keeps the mode the store gave it */
+    }
+}
+
+/* A name about to be made: ENAMETOOLONG when a component is over NAME_MAX or the store path
+ * (with .holo, which an encoded file needs) is over PATH_MAX; EPERM for the names holofs
+ * keeps for itself (every hidden one with all = 1, else only reserved ones). */
+static int new_name_rc(holofs *fs, const char *path, int all)
+{
+    char spath[PATH_MAX];
+    const char *base = ns_basename(path);
+    if (strlen(base) > NAME_MAX || ns_join(spath, sizeof spath, fs->store, path, NS_SUFFIX) < 0)
+        return -ENAMETOOLONG;
+    if (all ? ns_path_invalid(path) : ns_is_reserved(base))
+        return -EPERM;
+    return 0;
+}
+
+/* 1 when STORE/path.holo exists: the name shows an encoded file already. */
+static int encoded_exists(holofs *fs, const char *path)
+{
+    char enc[PATH_MAX];
+    struct stat st;
+    return ns_join(enc, sizeof enc, fs->store, path, NS_SUFFIX) == 0 && lstat(enc, &st) == 0;
 }
 
 /* ---- directories ------------------------------------------------------------------------ */
@@ -656,12 +752,14 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         /* X.holo/ is shown as X; a plain X beside it is hidden by it */
         const char *shown = name;
         int container = 0;
+        ino_t ino = e->d_ino;   /* X's is its chunk directory's */
         if (ns_strip_suffix(name, x, sizeof x)) {
             struct stat cst;
             char cpath[PATH_MAX];
             if (snprintf(cpath, sizeof cpath, "%s/%s", dpath, name) < (int)sizeof cpath &&
                 lstat(cpath, &cst) == 0 && S_ISDIR(cst.st_mode)) {
                 shown = x;
+                ino = cst.st_ino;
                 if (pk_is_container(cpath))
                     container = 1;
             }
@@ -680,6 +778,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         } else {
             memset(&st, 0, sizeof st);
             st.st_mode = container ? S_IFDIR : (shown == x) ? S_IFREG : DTTOIF(e->d_type);
+            st.st_ino = ino;     /* never 0: with use_ino an entry of inode 0 is not listed */
             if (fill(buf, shown, &st, 0, 0))
                 break;
         }
@@ -712,21 +811,20 @@ static int fs_mkdir(const char *path, mode_t mode)
     if (rc_pk < 0)
         return rc_pk;
     char spath[PATH_MAX], x[NAME_MAX + 1];
+    int rc;
     if (fs->ro)
         return -EROFS;
-    if (ns_path_invalid(path))
-        return -EPERM;
+    if ((rc = new_name_rc(fs, path, 1)) < 0)
+        return rc;
     if (ns_strip_suffix(ns_basename(path), x, sizeof x))
         return -EINVAL;       /* STORE/X.holo/ would be an encoded file, not a directory */
     if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
-    struct stat st;
-    char enc[PATH_MAX];
-    if (ns_join(enc, sizeof enc, fs->store, path, NS_SUFFIX) == 0 && lstat(enc, &st) == 0)
+    if (encoded_exists(fs, path))
         return -EEXIST;
     if (mkdir(spath, mode) < 0)
         return -errno;
-    give_to_caller(spath);
+    own_new(spath, 1, mode);
     return 0;
 }
 
@@ -787,6 +885,10 @@ static int fs_unlink(const char *path)
     case NS_PLAIN:
     case NS_OTHER:
         rc = unlink(spath) < 0 ? -errno : 0;
+        if (rc == 0 && st.st_nlink > 1) {
+            links_drop(fs->links, path);
+            links_tell(fs, st.st_ino, path);
+        }
         break;
     case NS_DIR:
         return -EISDIR;
@@ -820,6 +922,30 @@ static void enc_opts(const holofs *fs, holo_encode_opts *o, const char *path)
     o->dict_dir = store_dict_dir(fs);
 }
 
+/* Pass a written file's attributes (its temp file's: mode, and the times if utimens set them)
+ * on to what it became in the store: a plain file, or the chunk directory and its sidecar. */
+static void pass_attrs(holofs *fs, const char *path, const char *spath, int encoded,
+                       const struct stat *tst, int times_set)
+{
+    if (!encoded) {
+        if (chmod(spath, tst->st_mode & 07777) < 0) { /* best effort */ }
+        if (times_set) {
+            struct timespec tv[2] = { tst->st_atim, tst->st_mtim };
+            if (utimensat(AT_FDCWD, spath, tv, AT_SYMLINK_NOFOLLOW) < 0) { /* best effort */ }
+        }
+        return;
+    }
+    if (meta_chmod(spath, tst->st_mode) < 0)
+        holofs_log(fs, "%s: cannot keep mode %04o", path, (unsigned)(tst->st_mode & 07777));
+    if (times_set) {
+        holo_info info;
+        holo_err err = {0};
+        int64_t stamp = holo_info_dir(spath, &info, &err) == 0 ? info.newest_mtime_ns : 0;
+        if (meta_set_times(spath, &tst->st_atim, &tst->st_mtim, stamp) < 0)
+            holofs_log(fs, "%s: cannot keep its times", path);
+    }
+}
+
 /* The end of an atomic write through the mount (write a hidden temporary such as
  * NAME.tmpXXXXXX or libholo's .holo-tmp-PID-N, rename to NAME):
  * encode the temporary file into NAME.holo/, then remove it. */
@@ -840,6 +966,7 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
     }
     give_to(out, st.st_uid, st.st_gid);
     fs_dict_note(fs->dict, (uint64_t)st.st_size);
+    pass_attrs(fs, to, out, 1, &st, 1);
     unlink(sfrom);
     forget(fs, to, 0, NULL, NULL);
     return 0;
@@ -858,8 +985,8 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
         return -EROFS;
     if (flags & ~RENAME_NOREPLACE)
         return -EINVAL;
-    if (ns_path_invalid(to))
-        return -EPERM;
+    if ((rc = new_name_rc(fs, to, 1)) < 0)
+        return rc;
     ns_type tf = ns_resolve(fs->store, from, sfrom, sizeof sfrom, &fst, &sh);
     ns_type tt = ns_resolve(fs->store, to, sto, sizeof sto, &tst, &sh);
     if (tf == NS_NONE) {
@@ -876,6 +1003,8 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
     }
     if (tt != NS_NONE && (flags & RENAME_NOREPLACE))
         return -EEXIST;
+    if (strcmp(from, to) == 0)   /* POSIX: nothing happens (and X.holo/ must not be removed) */
+        return 0;
     if (tf == NS_PLAIN && tt != NS_PLAIN && tt != NS_DIR && ns_is_hidden(ns_basename(from)))
         return rename_encode(fs, sfrom, to);
     if (tf == NS_DIR && tt != NS_NONE && tt != NS_DIR)
@@ -895,6 +1024,14 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
     if ((tt == NS_PLAIN || tt == NS_OTHER) && tf == NS_ENCODED && unlink(sto) < 0)
         return -errno;
     rc = rename(sfrom, dst) < 0 ? -errno : 0;
+    if (rc == 0 && tf != NS_DIR && fst.st_nlink > 1) {   /* its ctime moved */
+        links_drop(fs->links, from);
+        links_tell(fs, fst.st_ino, from);
+    }
+    if (rc == 0 && tt != NS_DIR && tt != NS_NONE && tst.st_nlink > 1) {   /* one name fewer */
+        links_drop(fs->links, to);
+        links_tell(fs, tst.st_ino, to);
+    }
     forget(fs, from, tf == NS_DIR, NULL, NULL);
     forget(fs, to, 1, NULL, NULL);
     return rc;
@@ -1022,6 +1159,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             rc = copy_out(p->fd, plain, st.st_mode & 0666);
             if (rc == 0) {
                 give_to(plain, p->uid, p->gid);
+                pass_attrs(fs, path, plain, 0, &st, p->times_set);
                 p->dirty = 0;
             }
         } else if (st.st_size == 0) {
@@ -1032,6 +1170,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             } else {
                 close(fd);
                 give_to(plain, p->uid, p->gid);
+                pass_attrs(fs, path, plain, 0, &st, p->times_set);
                 if (lstat(out, &pst) == 0 && S_ISDIR(pst.st_mode))
                     rc = remove_chunkdir(fs, out);
                 if (rc == 0)
@@ -1044,6 +1183,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             p->dirty = 0;
             give_to(out, p->uid, p->gid);
             fs_dict_note(fs->dict, (uint64_t)st.st_size);
+            pass_attrs(fs, path, out, 1, &st, p->times_set);
             /* an empty plain placeholder (touch, then write) gives way to the encoded file */
             if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)
                 unlink(plain);
@@ -1153,9 +1293,12 @@ static int open_write(holofs *fs, const char *path, int flags, mode_t mode,
     int rc = fh_new(&h, FH_WRITE, path);
     if (rc < 0)
         return rc;
-    const struct fuse_context *c = fuse_get_context();
-    h->pend = pend_new(fs, path, mode, owner ? owner->st_uid : c->uid,
-                       owner ? owner->st_gid : c->gid, &rc);
+    uid_t uid = owner ? owner->st_uid : 0;
+    gid_t gid = owner ? owner->st_gid : 0;
+    char spath[PATH_MAX];
+    if (!owner && ns_join(spath, sizeof spath, fs->store, path, NULL) == 0)
+        new_owner(spath, 0, &mode, &uid, &gid);   /* a new file: the caller's */
+    h->pend = pend_new(fs, path, mode, uid, gid, &rc);
     if (!h->pend) {
         fh_free(h);
         return rc;
@@ -1184,9 +1327,9 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
         return -EROFS;
     /* Temporary names (NAME.tmpXXXXXX, .holo-tmp-PID-N) may be created: they live as pending writes only and
      * are encoded under whatever name they are renamed to. holofs's own names may not. */
-    const char *base = ns_basename(path);
-    if (ns_is_reserved(base))
-        return -EPERM;
+    int rc_name = new_name_rc(fs, path, 0);
+    if (rc_name < 0)
+        return rc_name;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_PLAIN) {
         /* an existing pass-through file stays one */
@@ -1334,7 +1477,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     if (t == NS_DIR)
         return -EISDIR;
     if (t == NS_PLAIN && wr && st.st_size == 0)   /* empty placeholder: write encodes */
-        return open_write(fs, path, fi->flags | O_TRUNC, st.st_mode & 0666, &st, 0, fi);
+        return open_write(fs, path, fi->flags | O_TRUNC, st.st_mode & 07777, &st, 0, fi);
     if (t == NS_PLAIN || t == NS_OTHER) {
         if ((rc = fh_new(&h, FH_PLAIN, path)) < 0)
             return rc;
@@ -1347,9 +1490,11 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
         return 0;
     }
     /* encoded */
-    if (wr || (fi->flags & O_TRUNC))
-        return open_write(fs, path, fi->flags, st.st_mode & 0666, &st,
+    if (wr || (fi->flags & O_TRUNC)) {
+        enc_stat(fs, path, spath, &st);   /* the full mode, sidecar included */
+        return open_write(fs, path, fi->flags, st.st_mode & 07777, &st,
                           !(fi->flags & O_TRUNC), fi);
+    }
     poll_touch(fs, path, spath, FS_POLL_OPEN);
     enc_stat(fs, path, spath, &st);
     if (is_stream_file(fs, path, spath))
@@ -1389,6 +1534,17 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off,
     return n < 0 ? -errno : (int)n;
 }
 
+/* POSIX: a write by anyone but root clears setuid, and setgid where group-x is set (the
+ * kernel leaves this to FUSE; holofs writing as root would keep them). */
+static void drop_privs(int fd)
+{
+    struct stat st;
+    if (fuse_get_context()->uid == 0 || fstat(fd, &st) < 0)
+        return;
+    mode_t kill = S_ISUID | ((st.st_mode & S_IXGRP) ? S_ISGID : 0);
+    if ((st.st_mode & kill) && fchmod(fd, st.st_mode & 07777 & ~kill) < 0) { /* best effort */ }
+}
+
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
@@ -1397,11 +1553,17 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
     if (h->type == FH_SNAP || h->type == FH_STREAM)
         return -EBADF;
     int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
+    if (!h->privs_dropped) {
+        drop_privs(fd);
+        h->privs_dropped = 1;
+    }
     ssize_t n = pwrite(fd, buf, size, off);
     if (n < 0)
         return -errno;
-    if (h->type == FH_WRITE)
+    if (h->type == FH_WRITE) {
         h->pend->dirty = 1;
+        h->pend->times_set = 0;   /* a write after utimens: mtime is now again */
+    }
     return (int)n;
 }
 
@@ -1518,70 +1680,170 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     return rc;
 }
 
-static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+/* The pending write an attribute change also concerns: the handle's, or one of path. Called
+ * with fs->mu held. */
+static fs_pend *pend_of(holofs *fs, const char *path, struct fuse_file_info *fi)
 {
-    (void)fi;
-    if (!path)   /* an open file removed meanwhile */
-        return -ENOENT;
+    if (fi && fi->fh) {
+        fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+        if (h->type == FH_WRITE)
+            return h->pend;
+    }
+    return path ? pend_find(fs, path) : NULL;
+}
+
+/* An attribute change: ENC for an encoded file, PLAIN for anything in the store under its own
+ * name (lstat-level, never following a symlink), PEND for a file being written (its temp file,
+ * whose attributes the encode passes on). Applied to the store's entry and to a pending write
+ * alike: a file being rewritten is both. */
+typedef struct attr_op {
+    int (*enc)(holofs *fs, const char *path, const char *spath, const void *arg);
+    int (*plain)(const char *spath, int fd, const void *arg);   /* fd >= 0: use it instead */
+    int (*pend)(fs_pend *p, const void *arg);
+    const void *arg;
+} attr_op;
+
+static int attr_change(const char *path, struct fuse_file_info *fi, const attr_op *op)
+{
     holofs *fs = ctx_fs();
     int rc_pk = pk_ro(fs, path);   /* containers are read-only */
     if (rc_pk < 0)
         return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
     if (fs->ro)
         return -EROFS;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
-    case NS_ENCODED: {   /* an encoded file's mode is its directory's, without x */
-        mode_t m = mode & 0666;
-        return chmod(spath, m | (m & 0444) >> 2) < 0 ? -errno : 0;
+    char spath[PATH_MAX];
+    struct stat st;
+    int sh, rc = -ENOENT;
+    if (path) {
+        switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
+        case NS_NONE: break;
+        case NS_ENCODED: rc = op->enc(fs, path, spath, op->arg); break;
+        default:
+            rc = op->plain(spath, -1, op->arg);
+            if (rc == 0 && st.st_nlink > 1)
+                links_tell(fs, st.st_ino, path);
+            break;
+        }
+    } else if (fi && fi->fh && ((fs_fh *)(uintptr_t)fi->fh)->type == FH_PLAIN) {
+        rc = op->plain(NULL, ((fs_fh *)(uintptr_t)fi->fh)->fd, op->arg);  /* removed, still open */
     }
-    default: return chmod(spath, mode) < 0 ? -errno : 0;
+    pthread_mutex_lock(&fs->mu);
+    fs_pend *p = pend_of(fs, path, fi);
+    if (p) {
+        int prc = op->pend(p, op->arg);
+        if (rc == -ENOENT || prc < 0)
+            rc = prc;
     }
+    pthread_mutex_unlock(&fs->mu);
+    return rc;
+}
+
+static int chmod_enc(holofs *fs, const char *path, const char *spath, const void *arg)
+{
+    (void)fs;
+    (void)path;
+    return meta_chmod(spath, *(const mode_t *)arg);
+}
+
+static int chmod_plain(const char *spath, int fd, const void *arg)
+{
+    mode_t m = *(const mode_t *)arg & 07777;
+    return (fd >= 0 ? fchmod(fd, m) : chmod(spath, m)) < 0 ? -errno : 0;
+}
+
+static int chmod_pend(fs_pend *p, const void *arg)
+{
+    return fchmod(p->fd, *(const mode_t *)arg & 07777) < 0 ? -errno : 0;
+}
+
+static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    const attr_op op = { chmod_enc, chmod_plain, chmod_pend, &mode };
+    return attr_change(path, fi, &op);
+}
+
+/* The kernel has checked who may chown (default_permissions: root, or the owner to one of
+ * their groups) and clears setuid/setgid with a following chmod. */
+typedef struct owner { uid_t uid; gid_t gid; } owner;
+
+static int chown_enc(holofs *fs, const char *path, const char *spath, const void *arg)
+{
+    (void)fs;
+    (void)path;
+    const owner *o = arg;
+    return lchown(spath, o->uid, o->gid) < 0 ? -errno : 0;
+}
+
+static int chown_plain(const char *spath, int fd, const void *arg)
+{
+    const owner *o = arg;
+    return (fd >= 0 ? fchown(fd, o->uid, o->gid) : lchown(spath, o->uid, o->gid)) < 0 ? -errno : 0;
+}
+
+static int chown_pend(fs_pend *p, const void *arg)
+{
+    const owner *o = arg;
+    if (o->uid != (uid_t)-1)
+        p->uid = o->uid;
+    if (o->gid != (gid_t)-1)
+        p->gid = o->gid;
+    return geteuid() == 0 && fchown(p->fd, o->uid, o->gid) < 0 ? -errno : 0;
 }
 
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-    (void)fi;
-    if (!path)   /* an open file removed meanwhile */
-        return -ENOENT;
-    holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
+    const owner o = { uid, gid };
+    const attr_op op = { chown_enc, chown_plain, chown_pend, &o };
+    return attr_change(path, fi, &op);
+}
+
+/* One of utimensat's times: UTIME_NOW and UTIME_OMIT resolved against `now` and `cur`. */
+static struct timespec time_pick(const struct timespec *want, const struct timespec *now,
+                                 const struct timespec *cur)
+{
+    if (want->tv_nsec == UTIME_NOW)
+        return *now;
+    if (want->tv_nsec == UTIME_OMIT)
+        return *cur;
+    return *want;
+}
+
+/* An encoded file keeps explicit times in its sidecar, stamped with the newest chunk's mtime:
+ * they are served until a newer chunk lands (meta.h). */
+static int utimens_enc(holofs *fs, const char *path, const char *spath, const void *arg)
+{
+    const struct timespec *tv = arg;
     struct stat st;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
-    case NS_ENCODED: return lchown(spath, uid, gid) < 0 ? -errno : 0;
-    default: return lchown(spath, uid, gid) < 0 ? -errno : 0;
-    }
+    struct timespec now;
+    holo_info info;
+    if (lstat(spath, &st) < 0)
+        return -errno;
+    enc_stat(fs, path, spath, &st);
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct timespec at = time_pick(&tv[0], &now, &st.st_atim);
+    struct timespec mt = time_pick(&tv[1], &now, &st.st_mtim);
+    int64_t stamp = enc_info(fs, path, spath, &info) == 0 ? info.newest_mtime_ns : 0;
+    return meta_set_times(spath, &at, &mt, stamp);
+}
+
+static int utimens_plain(const char *spath, int fd, const void *arg)
+{
+    return (fd >= 0 ? futimens(fd, arg) : utimensat(AT_FDCWD, spath, arg, AT_SYMLINK_NOFOLLOW)) < 0
+               ? -errno : 0;
+}
+
+static int utimens_pend(fs_pend *p, const void *arg)
+{
+    if (futimens(p->fd, arg) < 0)
+        return -errno;
+    p->times_set = 1;
+    return 0;
 }
 
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
-    (void)fi;
-    if (!path)   /* an open file removed meanwhile */
-        return -ENOENT;
-    holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-    case NS_NONE: return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
-    case NS_ENCODED: return 0;   /* mtime is the newest chunk's, by definition */
-    default: return utimensat(AT_FDCWD, spath, tv, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-    }
+    const attr_op op = { utimens_enc, utimens_plain, utimens_pend, tv };
+    return attr_change(path, fi, &op);
 }
 
 static int fs_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi)
@@ -1631,15 +1893,80 @@ static int fs_symlink(const char *target, const char *path)
     if (rc_pk < 0)
         return rc_pk;
     char spath[PATH_MAX];
+    int rc;
     if (fs->ro)
         return -EROFS;
-    if (ns_path_invalid(path))
-        return -EPERM;
+    if ((rc = new_name_rc(fs, path, 1)) < 0)
+        return rc;
     if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
+    if (encoded_exists(fs, path))
+        return -EEXIST;
     if (symlink(target, spath) < 0)
         return -errno;
-    give_to_caller(spath);
+    own_new(spath, 0, 0);
+    return 0;
+}
+
+/* FIFOs, sockets, device nodes (root only: the kernel checks CAP_MKNOD) and regular files made
+ * by mknod(2) pass through to the store, owned by the caller. An empty regular file is what
+ * create leaves for an empty write too. */
+static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
+{
+    holofs *fs = ctx_fs();
+    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
+    if (rc_pk < 0)
+        return rc_pk;
+    char spath[PATH_MAX];
+    int rc;
+    if (fs->ro)
+        return -EROFS;
+    if ((rc = new_name_rc(fs, path, 1)) < 0)
+        return rc;
+    if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
+        return -ENAMETOOLONG;
+    if (encoded_exists(fs, path))
+        return -EEXIST;
+    if (mknod(spath, mode, rdev) < 0)
+        return -errno;
+    own_new(spath, 0, mode);
+    return 0;
+}
+
+/* Hard links between plain entries pass through. An encoded file is a directory of chunks,
+ * which cannot be linked: EPERM, link(2)'s errno for a filesystem without such links. */
+static int fs_link(const char *from, const char *to)
+{
+    holofs *fs = ctx_fs();
+    int rc_pk;   /* containers are read-only */
+    if ((rc_pk = pk_ro(fs, from)) < 0 || (rc_pk = pk_ro(fs, to)) < 0)
+        return rc_pk;
+    char sfrom[PATH_MAX], sto[PATH_MAX];
+    struct stat st, tst;
+    int sh;
+    if (fs->ro)
+        return -EROFS;
+    if ((rc_pk = new_name_rc(fs, to, 1)) < 0)
+        return rc_pk;
+    switch (ns_resolve(fs->store, from, sfrom, sizeof sfrom, &st, &sh)) {
+    case NS_PLAIN:
+    case NS_OTHER:
+        break;
+    case NS_NONE:
+        return -ENOENT;
+    default:        /* encoded files; directories (the kernel refuses those first) */
+        return -EPERM;
+    }
+    if (ns_resolve(fs->store, to, sto, sizeof sto, &tst, &sh) != NS_NONE)
+        return -EEXIST;
+    if (ns_join(sto, sizeof sto, fs->store, to, NULL) < 0)
+        return -ENAMETOOLONG;
+    if (link(sfrom, sto) < 0)
+        return -errno;
+    /* every other name's nlink and ctime moved */
+    links_note(fs->links, st.st_ino, from);
+    links_note(fs->links, st.st_ino, to);
+    links_tell(fs, st.st_ino, to);
     return 0;
 }
 
@@ -1805,8 +2132,8 @@ static int fs_setxattr(const char *path, const char *name, const char *val, size
     if (fs->ro)
         return -EROFS;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_NONE)
-        return -ENOENT;
+    if (t == NS_NONE)   /* a file being written has no xattrs either (cp -p copes with ENOTSUP) */
+        return pend_stat(fs, path, &st) == 0 ? -ENOTSUP : -ENOENT;
     if (t == NS_ENCODED)
         return -ENOTSUP;
     return lsetxattr(spath, name, val, size, flags) < 0 ? -errno : 0;
@@ -1840,7 +2167,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
     cfg->hard_remove = 1;      /* no .fuse_hidden files: open handles hold their own data */
-    cfg->use_ino = 0;
+    cfg->use_ino = 1;          /* st_ino from the store: hard links share it, as POSIX says */
     cfg->kernel_cache = 0;
     cfg->auto_cache = 0;       /* page cache reuse is decided per open (fs_open) */
     cfg->attr_timeout = 0.5;   /* stat sees a landed chunk within a second */
@@ -1872,6 +2199,8 @@ const struct fuse_operations holofs_ops = {
     .statfs = fs_statfs,
     .readlink = fs_readlink,
     .symlink = fs_symlink,
+    .mknod = fs_mknod,
+    .link = fs_link,
     .getxattr = fs_getxattr,
     .listxattr = fs_listxattr,
     .setxattr = fs_setxattr,
@@ -1884,8 +2213,12 @@ int holofs_init(holofs *fs)
     pthread_mutex_init(&fs->budget_mu, NULL);
     pthread_cond_init(&fs->budget_cv, NULL);
     fs->nodes = calloc(NODE_BUCKETS, sizeof *fs->nodes);
-    if (!fs->nodes)
+    fs->links = links_new(4096);
+    if (!fs->nodes || !fs->links) {
+        free(fs->nodes);
+        links_free(fs->links);
         return -ENOMEM;
+    }
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, load, fs);
     fs->streams = fs_streams_new(warn_cb, fs);
     if (!fs->cache || !fs->streams) {
@@ -1893,6 +2226,7 @@ int holofs_init(holofs *fs)
             fs_cache_free(fs->cache);
         fs_streams_free(fs->streams);
         free(fs->nodes);
+        links_free(fs->links);
         return -ENOMEM;
     }
     return 0;
@@ -1902,6 +2236,7 @@ void holofs_fini(holofs *fs)
 {
     fs_cache_free(fs->cache);
     fs_streams_free(fs->streams);
+    links_free(fs->links);
     for (unsigned h = 0; fs->nodes && h < NODE_BUCKETS; h++) {
         fs_node *n = fs->nodes[h];
         while (n) {

@@ -17,6 +17,7 @@
 #include "stream.h"
 #include "watch.h"
 #include "poll.h"
+#include "links.h"
 
 typedef struct fs_node fs_node;
 typedef struct fs_pend fs_pend;
@@ -43,6 +44,7 @@ typedef struct holofs {
     pthread_mutex_t mu;       /* guards nodes, pend and the warned flags */
     fs_node **nodes;          /* hash table of per-path state */
     fs_pend *pend;            /* files being written through the mount */
+    fs_links *links;          /* names of multiply-linked plain files (links.h) */
     pthread_mutex_t budget_mu;
     pthread_cond_t budget_cv; /* signalled when a decode gives its reservation back */
     uint64_t inflight;        /* estimated bytes of the decodes running now */
