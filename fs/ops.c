@@ -11,7 +11,6 @@
 #include "meta.h"
 #include "ns.h"
 #include "holo.h"
-#include "holoerr.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -280,7 +279,7 @@ static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **
     memset(&d, 0, sizeof d);
     if (holo_decode_dir(dir, &o, &d, &err) < 0) {
         holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
-        return -fs_errno(&err);
+        return -holo_errno(&err);
     }
     /* A binary with bytes missing or failing their checks would read as wrong bytes, which
      * nothing downstream can tell from right ones: refuse it. Degraded images and audio are
@@ -303,7 +302,7 @@ static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **
     if (rc < 0) {
         holofs_log(fs, "%s: cannot serialise: %s", path, err.msg);
         holo_decoded_free(&d);
-        return -fs_errno(&err);
+        return -holo_errno(&err);
     }
     if (fs->debug)
         holofs_log(fs, "decoded %s: %u/%u chunks, %zu bytes", path, d.info.chunks_present,
@@ -322,7 +321,7 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
         holo_pack_index idx;
         if (holo_pack_read_index(dir, &idx, &err) < 0) {
             holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
-            return -fs_errno(&err);
+            return -holo_errno(&err);
         }
         uint64_t est = oi < idx.n_objects ? pk_decode_estimate(&idx, oi) : 0;
         holo_pack_index_free(&idx);
@@ -340,7 +339,7 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
     holo_info info;
     if (holo_info_dir(dir, &info, &err) < 0) {
         holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
-        return -fs_errno(&err);
+        return -holo_errno(&err);
     }
     uint64_t est = decode_estimate(&info, ns_view(ns_basename(path), info.kind));
     int rc = budget_acquire(fs, path, est);
@@ -962,7 +961,7 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
         return -errno;
     if (holo_encode_file(sfrom, out, &o, &err) < 0) {
         holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
-        return -fs_errno(&err);
+        return -holo_errno(&err);
     }
     give_to(out, st.st_uid, st.st_gid);
     fs_dict_note(fs->dict, (uint64_t)st.st_size);
@@ -1177,7 +1176,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
                     p->dirty = 0;
             }
         } else if (holo_encode_file(p->tmp, out, &o, &err) < 0) {
-            rc = -fs_errno(&err);
+            rc = -holo_errno(&err);
             holofs_log(fs, "%s: encode failed, previous version kept: %s", path, err.msg);
         } else {
             p->dirty = 0;

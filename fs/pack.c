@@ -1,6 +1,5 @@
 /* pack.c — HOPK containers as read-only directories of objects (see pack.h). */
 #include "pack.h"
-#include "holoerr.h"
 #include "ns.h"
 #include <errno.h>
 #include <limits.h>
@@ -114,5 +113,5 @@ int pk_load(const char *cdir, size_t i, uint8_t **buf, size_t *len, holo_err *er
                                                                  : HOLO_VIEW_STORED_PNG,
                               buf, len, err);
     holo_decoded_free(&d);
-    return rc == 0 ? 0 : -fs_errno(err);
+    return rc == 0 ? 0 : -holo_errno(err);
 }
