@@ -1885,22 +1885,32 @@ static int fs_readlink(const char *path, char *buf, size_t size)
     return 0;
 }
 
-static int fs_symlink(const char *target, const char *path)
+/* The checks before a new plain entry (symlink, FIFO, device node...) is made in the store:
+ * not inside a read-only container or mount, a valid new name, no encoded file of that name.
+ * spath (PATH_MAX bytes) receives its store path. 0 or a negative errno. */
+static int new_plain_entry(holofs *fs, const char *path, char *spath)
 {
-    holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
-    int rc;
+    int rc = pk_ro(fs, path);   /* containers are read-only */
+    if (rc < 0)
+        return rc;
     if (fs->ro)
         return -EROFS;
     if ((rc = new_name_rc(fs, path, 1)) < 0)
         return rc;
-    if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
+    if (ns_join(spath, PATH_MAX, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
     if (encoded_exists(fs, path))
         return -EEXIST;
+    return 0;
+}
+
+static int fs_symlink(const char *target, const char *path)
+{
+    holofs *fs = ctx_fs();
+    char spath[PATH_MAX];
+    int rc = new_plain_entry(fs, path, spath);
+    if (rc < 0)
+        return rc;
     if (symlink(target, spath) < 0)
         return -errno;
     own_new(spath, 0, 0);
@@ -1913,19 +1923,10 @@ static int fs_symlink(const char *target, const char *path)
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 {
     holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
     char spath[PATH_MAX];
-    int rc;
-    if (fs->ro)
-        return -EROFS;
-    if ((rc = new_name_rc(fs, path, 1)) < 0)
+    int rc = new_plain_entry(fs, path, spath);
+    if (rc < 0)
         return rc;
-    if (ns_join(spath, sizeof spath, fs->store, path, NULL) < 0)
-        return -ENAMETOOLONG;
-    if (encoded_exists(fs, path))
-        return -EEXIST;
     if (mknod(spath, mode, rdev) < 0)
         return -errno;
     own_new(spath, 0, mode);
