@@ -162,10 +162,7 @@ int holo_encode_file(const char *input, const char *outdir, const holo_encode_op
     char tmp[PATH_MAX];
     int rc = holo_tmpdir_begin(outdir, tmp, sizeof tmp, err);
     if (rc) return rc;
-    /* the chunk directory keeps the input's permissions (x where r: a directory needs it), so
-     * a private file does not become world-readable by being encoded (holofs serves this mode) */
-    mode_t m = st.st_mode & 0666;
-    chmod(tmp, m | (m & 0444) >> 2);
+    holo_chunkdir_mode(tmp, st.st_mode);
     rc = encode_into(input, tmp, mode, &o, err);
     if (!rc) rc = holo_tmpdir_commit(tmp, outdir, err);
     if (rc) holo_rmtree(tmp);

@@ -120,6 +120,10 @@ int holo_write_file_tmp(const char *path, const void *data, size_t len, holo_err
 int holo_tmpdir_begin(const char *final_dir, char *tmp, size_t tmpsz, holo_err *err);
 /* Flush tmp's files to disk, then replace final_dir by tmp (old directory removed afterwards). */
 int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err);
+/* Give a chunk directory the permissions of the file it encodes (x where r: a directory needs
+ * it), so a private file does not become world-readable by being encoded; holofs serves this
+ * mode. */
+void holo_chunkdir_mode(const char *dir, mode_t file_mode);
 /* "a/b" from dir + name into out; returns -1 if it does not fit. */
 int holo_path_join(char *out, size_t outsz, const char *dir, const char *name);
 /* The first cap bytes of dir/name (a regular file, not a symlink) and its size: bytes read,

@@ -144,13 +144,9 @@ int holo_store_encode(const char *input, const char *outdir, const holo_encode_o
             holo_rmtree(tmp_img);
         }
     }
-    /* the chunk directory keeps the input's permissions (x where r: a directory needs it), so
-     * a private file does not become world-readable by being encoded (holofs serves this mode) */
     struct stat st;
-    if (stat(input, &st) == 0) {
-        mode_t m = st.st_mode & 0666;
-        chmod(keep, m | (m & 0444) >> 2);
-    }
+    if (stat(input, &st) == 0)
+        holo_chunkdir_mode(keep, st.st_mode);
     rc = holo_tmpdir_commit(keep, outdir, err);
     if (rc)
         holo_rmtree(keep);

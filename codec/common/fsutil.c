@@ -286,3 +286,9 @@ ssize_t holo_peek_file(const char *dir, const char *name, uint8_t *buf, size_t c
     close(fd);
     return n;
 }
+
+void holo_chunkdir_mode(const char *dir, mode_t file_mode)
+{
+    mode_t m = file_mode & 0666;
+    if (chmod(dir, m | (m & 0444) >> 2) < 0) { /* best effort: the umask's mode stays */ }
+}
