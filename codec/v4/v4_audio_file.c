@@ -149,17 +149,7 @@ int holo_v4_audio_encode(const char *input, const char *tmpdir, const holo_encod
 
 static void fill_info(const v4c_reader *r, const uint8_t *t0, size_t t0_len, holo_info *info)
 {
-    const v4c_hdr *h = v4c_header(r);
-    info->kind = HOLO_KIND_AUDIO;
-    info->version = 4;
-    info->block_count = h->n;
-    info->length = h->length;
-    info->chunks_present = v4c_present(r);
-    info->chunks_bad = v4c_skipped(r);
-    info->chunk_files = v4c_files(r);
-    info->chunk_bytes = v4c_bytes(r);
-    info->newest_mtime_ns = v4c_newest_mtime(r);
-    info->exact = v4c_present(r) == h->n;
+    v4c_fill_info(r, HOLO_KIND_AUDIO, info);
     v4a_format f;
     if (t0 && v4a_peek_format(t0, t0_len, &f) == 0) {
         info->channels = f.channels;

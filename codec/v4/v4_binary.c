@@ -608,15 +608,7 @@ int holo_v4_binary_decode(const char *dir, const holo_decode_opts *o, holo_decod
 void holo_v4_binary_fill_info(const v4c_reader *r, holo_info *info)
 {
     const v4c_hdr *h = v4c_header(r);
-    info->kind = HOLO_KIND_BINARY;
-    info->version = 4;
-    info->block_count = h->n;
-    info->length = h->length;
-    info->chunks_present = v4c_present(r);
-    info->chunks_bad = v4c_skipped(r);
-    info->chunk_files = v4c_files(r);
-    info->chunk_bytes = v4c_bytes(r);
-    info->newest_mtime_ns = v4c_newest_mtime(r);
+    v4c_fill_info(r, HOLO_KIND_BINARY, info);
     /* Whole when every data row or any k chunks are there (the bytes are unverified). */
     info->exact = v4c_readable(r, 1, 0, h->S[1]);
     const uint8_t *idx = v4c_m1(r, 0);

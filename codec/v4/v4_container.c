@@ -429,6 +429,21 @@ unsigned v4c_skipped(const v4c_reader *r) { return r->skipped; }
 unsigned v4c_files(const v4c_reader *r) { return r->files; }
 uint64_t v4c_bytes(const v4c_reader *r) { return r->bytes; }
 int64_t v4c_newest_mtime(const v4c_reader *r) { return r->newest_mtime_ns; }
+
+void v4c_fill_info(const v4c_reader *r, holo_kind kind, holo_info *info)
+{
+    const v4c_hdr *h = v4c_header(r);
+    info->kind = kind;
+    info->version = 4;
+    info->block_count = h->n;
+    info->length = h->length;
+    info->chunks_present = v4c_present(r);
+    info->chunks_bad = v4c_skipped(r);
+    info->chunk_files = v4c_files(r);
+    info->chunk_bytes = v4c_bytes(r);
+    info->newest_mtime_ns = v4c_newest_mtime(r);
+    info->exact = info->chunks_present == h->n;
+}
 const uint8_t *v4c_m1(const v4c_reader *r, unsigned t) { return t < V4C_MAX_TIERS ? r->m1[t] : NULL; }
 
 int v4c_readable(const v4c_reader *r, unsigned t, uint64_t off, uint64_t len)

@@ -220,6 +220,10 @@ unsigned v4c_skipped(const v4c_reader *r);        /* chunk files not used */
 unsigned v4c_files(const v4c_reader *r);
 uint64_t v4c_bytes(const v4c_reader *r);          /* bytes of the chunks used */
 int64_t v4c_newest_mtime(const v4c_reader *r);
+/* What every codec's holo_info shares, from the reader: kind, version 4, block count, the
+ * original length, chunks present/bad/files, chunk bytes, newest mtime, and exact = every
+ * chunk present (a codec with a weaker rule overrides it). */
+void v4c_fill_info(const v4c_reader *r, holo_kind kind, holo_info *info);
 /* The replicated tier t (m = 1), loaded and CRC-checked at open (verify_m1 only). */
 const uint8_t *v4c_m1(const v4c_reader *r, unsigned t);
 /* 1 when stream bytes [off, off+len) of protected tier t can be read (data rows present or

@@ -104,17 +104,8 @@ static void fill_info(const v4c_reader *r, holo_info *info)
 {
     const v4c_hdr *h = v4c_header(r);
     memset(info, 0, sizeof *info);
-    info->kind = HOLO_KIND_IMAGE;
-    info->version = 4;
-    info->block_count = h->n;
-    info->length = h->length;
+    v4c_fill_info(r, HOLO_KIND_IMAGE, info);
     info->channels = 3;
-    info->chunks_present = v4c_present(r);
-    info->chunks_bad = v4c_skipped(r);
-    info->chunk_files = v4c_files(r);
-    info->chunk_bytes = v4c_bytes(r);
-    info->newest_mtime_ns = v4c_newest_mtime(r);
-    info->exact = info->chunks_present == h->n;
     const uint8_t *t0 = v4c_m1(r, 0);
     if (t0)
         v4j_frame_size(t0, h->S[0], &info->width, &info->height);
