@@ -15,7 +15,7 @@ start_rx() {
   log=$1; shift
   for try in 1 2 3 4 5 6; do
     RXPORT=$(rport)
-    timeout -k 5 60 "$H" rx --bind "${RXBIND:-127.0.0.1}" --port "$RXPORT" "$@" 2>"$log" &
+    timeout -k 5 300 "$H" rx --bind "${RXBIND:-127.0.0.1}" --port "$RXPORT" "$@" 2>"$log" &
     RXPID=$!; PIDS="$PIDS $RXPID"
     wait_for "listening on" "$log" "$RXPID" && return 0
     stop "$RXPID" 5
@@ -26,7 +26,7 @@ start_relay() {
   log=$1; shift
   for try in 1 2 3 4 5 6; do
     RLPORT=$(rport)
-    timeout -k 5 60 "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
+    timeout -k 5 300 "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
     RLPID=$!; PIDS="$PIDS $RLPID"
     wait_for "seed" "$log" "$RLPID" && return 0
     stop "$RLPID" 5
