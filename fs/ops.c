@@ -37,6 +37,7 @@ struct fs_node {
     uint64_t epoch;           /* bumped by every invalidation, so a stale fill is not kept */
     holo_info info;
     unsigned open_snaps;      /* open read handles: the kernel is told when the file changes */
+    struct fs_fh *snaps;      /* those handles (fstat of a changed file: held_stat) */
     int warned;               /* "X and X.holo/ both exist" said once */
 };
 
@@ -63,6 +64,9 @@ typedef struct fs_fh {
     fs_snap *snap;            /* FH_SNAP */
     struct stat st;           /* FH_SNAP, FH_STREAM: attributes at open, st_size the snapshot's */
     int counted;              /* FH_SNAP, FH_STREAM: counted in the node's open_snaps */
+    struct fs_fh *next_snap;  /* FH_SNAP, FH_STREAM: the node's other open handles */
+    pid_t opener;             /* FH_SNAP, FH_STREAM: the thread that opened it */
+    pid_t opener_tgid;        /* its process, found when first needed (0: not yet) */
     fs_sfile *sf;             /* FH_STREAM */
     int fd;                   /* FH_PLAIN */
     fs_pend *pend;            /* FH_WRITE */
@@ -451,6 +455,108 @@ static int pend_stat(holofs *fs, const char *path, struct stat *st)
     return rc;
 }
 
+/* ---- open read handles ------------------------------------------------------------------ */
+/* Count h among its path's open read handles (the watcher tells the kernel when such a file
+ * changes; held_stat serves fstat from them). */
+static void snap_hold(holofs *fs, fs_fh *h)
+{
+    h->opener = fuse_get_context()->pid;
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_get(fs, h->path);
+    if (n) {
+        n->open_snaps++;
+        h->next_snap = n->snaps;
+        n->snaps = h;
+        h->counted = 1;
+    }
+    pthread_mutex_unlock(&fs->mu);
+}
+
+static void snap_drop(holofs *fs, fs_fh *h)
+{
+    if (!h->counted)
+        return;
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_get(fs, h->path);
+    if (n) {
+        if (n->open_snaps)
+            n->open_snaps--;
+        for (fs_fh **pp = &n->snaps; *pp; pp = &(*pp)->next_snap)
+            if (*pp == h) {
+                *pp = h->next_snap;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&fs->mu);
+}
+
+/* The process (thread group) of thread tid, from /proc/TID/status; tid itself when unknown
+ * (a thread that has exited). */
+static pid_t tgid_of(pid_t tid)
+{
+    char name[64], line[256];
+    pid_t tgid = tid;
+    snprintf(name, sizeof name, "/proc/%ld/status", (long)tid);
+    FILE *f = fopen(name, "re");
+    if (!f)
+        return tid;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "Tgid:", 5) == 0) {
+            tgid = (pid_t)strtol(line + 5, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return tgid > 0 ? tgid : tid;
+}
+
+/* 1 when the snapshot a handle reads is not what the store holds now (rc: the store's getattr
+ * result for the path, st its attributes). */
+static int snap_differs(const fs_fh *h, int rc, const struct stat *st)
+{
+    return rc < 0 || h->st.st_ino != st->st_ino || h->st.st_size != st->st_size ||
+           h->st.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+           h->st.st_mtim.tv_nsec != st->st_mtim.tv_nsec;
+}
+
+/* getattr without a handle, after the store answered (rc, st): Linux sends fstat(2) this way,
+ * so a process holding an open snapshot of a file replaced or removed since would see the
+ * store's attributes while it reads the snapshot. When the caller's process holds such a handle,
+ * answer with the snapshot's attributes instead; everyone else gets the store's. The kernel is
+ * told to cache neither answer (they differ by caller). The common case (no open handle on
+ * path, or none that differs) costs one lookup under fs->mu. */
+static int held_stat(holofs *fs, const char *path, int rc, struct stat *st)
+{
+    pthread_mutex_lock(&fs->mu);
+    unsigned h0 = phash(path);
+    fs_node *n = fs->nodes[h0];
+    while (n && strcmp(n->path, path) != 0)
+        n = n->next;
+    int differs = 0;
+    for (fs_fh *h = n ? n->snaps : NULL; h && !differs; h = h->next_snap)
+        differs = snap_differs(h, rc, st);
+    pthread_mutex_unlock(&fs->mu);
+    if (!differs)
+        return rc;
+    pid_t caller = tgid_of(fuse_get_context()->pid);
+    int served = 0;
+    pthread_mutex_lock(&fs->mu);
+    for (fs_fh *h = n->snaps; h; h = h->next_snap) {   /* nodes are never freed */
+        if (!snap_differs(h, rc, st))
+            continue;
+        if (!h->opener_tgid)
+            h->opener_tgid = tgid_of(h->opener);
+        if (h->opener_tgid == caller) {
+            *st = h->st;
+            served = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&fs->mu);
+    if (fs->fuse)   /* an invalidation while the request is in flight: the reply is not cached */
+        fuse_invalidate_path(fs->fuse, path);
+    return served ? 0 : rc;
+}
+
 /* ---- HOPK containers: read-only directories of objects (pack.h) ------------------------ */
 /* Objects have no inode of their own: a number from the container's, distinct and never 0
  * (st_ino is served as the inode number: use_ino). */
@@ -518,11 +624,11 @@ static int pk_readdir(holofs *fs, const char *path, void *buf, fuse_fill_dir_t f
     return 0;
 }
 
+static int store_getattr(holofs *fs, const char *path, struct stat *st);
+
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
     holofs *fs = ctx_fs();
-    char spath[PATH_MAX];
-    int shadowed;
     if (fi && fi->fh) {
         fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
         /* a write handle with nothing written yet (touch, futimens) shows the stored file */
@@ -531,12 +637,23 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
         if (h->type == FH_PLAIN)
             return fstat(h->fd, st) < 0 ? -errno : 0;
         if (h->type == FH_SNAP || h->type == FH_STREAM) {   /* the snapshot's size, however the store changed since */
+            struct stat now;
+            if (path && fs->fuse && snap_differs(h, store_getattr(fs, path, &now), &now))
+                fuse_invalidate_path(fs->fuse, path);   /* not cached for other callers */
             *st = h->st;
             return 0;
         }
     }
     if (!path)
         return -ENOENT;
+    return held_stat(fs, path, store_getattr(fs, path, st), st);
+}
+
+/* getattr of path as the store (and the files being written) show it now. */
+static int store_getattr(holofs *fs, const char *path, struct stat *st)
+{
+    char spath[PATH_MAX];
+    int shadowed;
     if (pend_stat(fs, path, st) == 0)
         return 0;
     int pk = pk_stat(fs, path, st);
@@ -1373,13 +1490,7 @@ static int open_snapshot(holofs *fs, const char *path, const struct stat *st,
     h->st = *st;
     h->st.st_size = (off_t)h->snap->len;
     h->st.st_blocks = (blkcnt_t)((h->snap->len + 511) / 512);
-    pthread_mutex_lock(&fs->mu);
-    fs_node *n = node_get(fs, path);
-    if (n) {
-        n->open_snaps++;
-        h->counted = 1;
-    }
-    pthread_mutex_unlock(&fs->mu);
+    snap_hold(fs, h);
     fi->direct_io = 1;
     fi->fh = (uint64_t)(uintptr_t)h;
     return 0;
@@ -1414,13 +1525,7 @@ static int open_stream(holofs *fs, const char *path, const char *spath, const st
     h->st = *st;
     h->st.st_size = (off_t)si.size;
     h->st.st_blocks = (blkcnt_t)((si.size + 511) / 512);
-    pthread_mutex_lock(&fs->mu);
-    fs_node *n = node_get(fs, path);
-    if (n) {
-        n->open_snaps++;
-        h->counted = 1;
-    }
-    pthread_mutex_unlock(&fs->mu);
+    snap_hold(fs, h);
     fi->direct_io = 1;
     fi->fh = (uint64_t)(uintptr_t)h;
     return 0;
@@ -1595,13 +1700,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
     switch (h->type) {
     case FH_SNAP:
     case FH_STREAM:
-        if (h->counted) {
-            pthread_mutex_lock(&fs->mu);
-            fs_node *n = node_get(fs, h->path);
-            if (n && n->open_snaps)
-                n->open_snaps--;
-            pthread_mutex_unlock(&fs->mu);
-        }
+        snap_drop(fs, h);
         if (h->type == FH_SNAP)
             fs_snap_put(fs->cache, h->snap);
         else
