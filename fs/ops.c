@@ -41,19 +41,6 @@ struct fs_node {
     int warned;               /* "X and X.holo/ both exist" said once */
 };
 
-struct fs_pend {
-    char *path;               /* mount path the data will be encoded to */
-    char tmp[PATH_MAX];       /* STORE/.holofs-tmp/wXXXXXX */
-    int fd;
-    int dirty, unlinked;
-    uid_t uid;                /* owner the encoded file gets (the creator, or the old owner) */
-    gid_t gid;
-    int times_set;            /* utimens while writing: the temp file's times are kept */
-    unsigned refs;
-    pthread_mutex_t mu;       /* serialises encodes of this file */
-    fs_pend *next;
-};
-
 enum { FH_SNAP, FH_STREAM, FH_PLAIN, FH_WRITE };
 
 /* Stream generations never equal a cache snapshot's: both name what the page cache holds. */
@@ -435,26 +422,6 @@ static void enc_stat(holofs *fs, const char *path, const char *spath, struct sta
     meta_apply(&m, rc == 0 ? info.newest_mtime_ns : 0, st);
 }
 
-static fs_pend *pend_find(holofs *fs, const char *path)
-{
-    for (fs_pend *p = fs->pend; p; p = p->next)
-        if (!p->unlinked && strcmp(p->path, path) == 0)
-            return p;
-    return NULL;
-}
-
-/* stat of a file being written that is not yet in the store; -ENOENT if none. */
-static int pend_stat(holofs *fs, const char *path, struct stat *st)
-{
-    int rc = -ENOENT;
-    pthread_mutex_lock(&fs->mu);
-    fs_pend *p = pend_find(fs, path);
-    if (p && p->dirty)   /* opened for writing, nothing written: the stored file shows */
-        rc = fstat(p->fd, st) < 0 ? -errno : 0;
-    pthread_mutex_unlock(&fs->mu);
-    return rc;
-}
-
 /* ---- open read handles ------------------------------------------------------------------ */
 /* Count h among its path's open read handles (the watcher tells the kernel when such a file
  * changes; held_stat serves fstat from them). */
@@ -654,7 +621,7 @@ static int store_getattr(holofs *fs, const char *path, struct stat *st)
 {
     char spath[PATH_MAX];
     int shadowed;
-    if (pend_stat(fs, path, st) == 0)
+    if (fs_pending_stat(fs->pend, path, st) == 0)
         return 0;
     int pk = pk_stat(fs, path, st);
     if (pk != 1)
@@ -837,6 +804,24 @@ static void prefetch_dir(holofs *fs, const char *path, const char *dpath, DIR *d
     free(pf.paths);
 }
 
+/* readdir's entries for files being written that the store does not show yet */
+typedef struct pend_fill_dir {
+    holofs *fs;
+    void *buf;
+    fuse_fill_dir_t fill;
+    int plus;
+} pend_fill_dir;
+
+static void list_pending(void *ctx, const char *path, const char *name, const struct stat *st)
+{
+    pend_fill_dir *pf = ctx;
+    char sp[PATH_MAX];
+    int sh;
+    struct stat sst;
+    if (ns_resolve(pf->fs->store, path, sp, sizeof sp, &sst, &sh) == NS_NONE)
+        pf->fill(pf->buf, name, st, 0, pf->plus ? FUSE_FILL_DIR_PLUS : 0);
+}
+
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
                       struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
@@ -901,22 +886,8 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     }
     closedir(d);
     /* files being written through the mount and not yet encoded show as well */
-    pthread_mutex_lock(&fs->mu);
-    for (fs_pend *p = fs->pend; p; p = p->next) {
-        const char *slash = strrchr(p->path, '/');
-        size_t plen = (size_t)(slash - p->path);
-        if (p->unlinked || !slash || plen != (strcmp(path, "/") == 0 ? 0 : strlen(path)) ||
-            strncmp(p->path, path, plen) != 0 || ns_is_hidden(slash + 1))
-            continue;
-        char sp[PATH_MAX];
-        int sh;
-        struct stat pst;
-        if (ns_resolve(fs->store, p->path, sp, sizeof sp, &pst, &sh) != NS_NONE)
-            continue;
-        if (fstat(p->fd, &pst) == 0)
-            fill(buf, slash + 1, &pst, 0, plus ? FUSE_FILL_DIR_PLUS : 0);
-    }
-    pthread_mutex_unlock(&fs->mu);
+    pend_fill_dir pf = { fs, buf, fill, plus };
+    fs_pending_list(fs->pend, path, list_pending, &pf);
     return 0;
 }
 
@@ -1012,13 +983,8 @@ static int fs_unlink(const char *path)
         rc = -ENOENT;
     }
     /* a file still being written is forgotten: its close will not encode it */
-    pthread_mutex_lock(&fs->mu);
-    fs_pend *p = pend_find(fs, path);
-    if (p) {
-        p->unlinked = 1;
+    if (fs_pending_unlink(fs->pend, path))
         rc = 0;
-    }
-    pthread_mutex_unlock(&fs->mu);
     forget(fs, path, 0, NULL, NULL);
     return rc;
 }
@@ -1107,15 +1073,7 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
     ns_type tt = ns_resolve(fs->store, to, sto, sizeof sto, &tst, &sh);
     if (tf == NS_NONE) {
         /* renaming a file that is still being written: it will be encoded under the new name */
-        pthread_mutex_lock(&fs->mu);
-        fs_pend *p = pend_find(fs, from);
-        char *np = p ? strdup(to) : NULL;
-        if (np) {
-            free(p->path);
-            p->path = np;
-        }
-        pthread_mutex_unlock(&fs->mu);
-        return p ? (np ? 0 : -ENOMEM) : -ENOENT;
+        return fs_pending_rename(fs->pend, from, to);
     }
     if (tt != NS_NONE && (flags & RENAME_NOREPLACE))
         return -EEXIST;
@@ -1154,106 +1112,14 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
 }
 
 /* ---- pending writes ------------------------------------------------------------------- */
-/* A pending write of path, to be owned by uid:gid with mode `mode` once encoded. */
-static fs_pend *pend_new(holofs *fs, const char *path, mode_t mode, uid_t uid, gid_t gid,
-                         int *rc)
-{
-    fs_pend *p = calloc(1, sizeof *p);
-    if (!p || !(p->path = strdup(path))) {
-        free(p);
-        *rc = -ENOMEM;
-        return NULL;
-    }
-    if (snprintf(p->tmp, sizeof p->tmp, "%s/%s/wXXXXXX", fs->store, NS_TMPDIR) >=
-        (int)sizeof p->tmp)
-        p->fd = -1, errno = ENAMETOOLONG;
-    else
-        p->fd = mkostemp(p->tmp, O_CLOEXEC);
-    if (p->fd < 0) {
-        *rc = -errno;
-        free(p->path);
-        free(p);
-        return NULL;
-    }
-    /* the temp file carries mode and owner: getattr shows them while writing, and the
-     * encoder gives the chunk directory the input's mode */
-    if (fchmod(p->fd, mode & 07777) < 0) { /* best effort */ }
-    if (geteuid() == 0 && fchown(p->fd, uid, gid) < 0) { /* best effort */ }
-    p->uid = uid;
-    p->gid = gid;
-    pthread_mutex_init(&p->mu, NULL);
-    p->refs = 1;
-    pthread_mutex_lock(&fs->mu);
-    p->next = fs->pend;
-    fs->pend = p;
-    pthread_mutex_unlock(&fs->mu);
-    return p;
-}
-
-static void pend_put(holofs *fs, fs_pend *p)
-{
-    pthread_mutex_lock(&fs->mu);
-    int last = --p->refs == 0;
-    if (last) {
-        fs_pend **pp = &fs->pend;
-        while (*pp && *pp != p)
-            pp = &(*pp)->next;
-        if (*pp)
-            *pp = p->next;
-    }
-    pthread_mutex_unlock(&fs->mu);
-    if (!last)
-        return;
-    close(p->fd);
-    unlink(p->tmp);
-    pthread_mutex_destroy(&p->mu);
-    free(p->path);
-    free(p);
-}
-
-/* Copy the whole of fd into `path` (a hidden name: nobody reads it half-written). */
-static int copy_out(int fd, const char *path, mode_t mode)
-{
-    char buf[65536];
-    int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (out < 0)
-        return -errno;
-    off_t off = 0;
-    int rc = 0;
-    while (rc == 0) {
-        ssize_t n = pread(fd, buf, sizeof buf, off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            rc = n < 0 ? -errno : 0;
-            break;
-        }
-        for (ssize_t done = 0; done < n && rc == 0;) {
-            ssize_t w = write(out, buf + done, (size_t)(n - done));
-            if (w < 0 && errno != EINTR)
-                rc = -errno;
-            else if (w > 0)
-                done += w;
-        }
-        off += n;
-    }
-    if (close(out) < 0 && rc == 0)
-        rc = -errno;
-    if (rc < 0)
-        unlink(path);
-    return rc;
-}
-
 /* Encode the pending data into STORE/path.holo/ (atomically: libholo writes a temporary
  * directory and renames it). On failure the previous version stays. 0 or -errno. */
 static int pend_commit(holofs *fs, fs_pend *p)
 {
     int rc = 0;
+    int todo;
     pthread_mutex_lock(&p->mu);
-    pthread_mutex_lock(&fs->mu);
-    char *path = strdup(p->path);
-    int todo = p->dirty && !p->unlinked;
-    pthread_mutex_unlock(&fs->mu);
+    char *path = fs_pending_target(fs->pend, p, &todo);
     if (!path) {
         pthread_mutex_unlock(&p->mu);
         return -ENOMEM;
@@ -1272,7 +1138,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             rc = -errno;
         } else if (ns_is_hidden(ns_basename(path))) {
             /* a temporary name: keep the bytes as they are, encode when it is renamed */
-            rc = copy_out(p->fd, plain, st.st_mode & 0666);
+            rc = fs_pend_copy_out(p, plain, st.st_mode & 0666);
             if (rc == 0) {
                 give_to(plain, p->uid, p->gid);
                 pass_attrs(fs, path, plain, 0, &st, p->times_set);
@@ -1341,13 +1207,7 @@ static int pend_fill_stream(holofs *fs, fs_pend *p, const char *path, const char
             rc = got == HOLO_ENOMEM ? -ENOMEM : -EIO;
             break;
         }
-        for (int64_t done = 0; done < got && rc == 0;) {
-            ssize_t w = pwrite(p->fd, buf + done, (size_t)(got - done), (off_t)(off + done));
-            if (w < 0 && errno != EINTR)
-                rc = -errno;
-            else if (w > 0)
-                done += w;
-        }
+        rc = fs_pend_write(p, buf, (size_t)got, (off_t)off);
         off += (uint64_t)got;
     }
     free(buf);
@@ -1367,17 +1227,7 @@ static int pend_fill(holofs *fs, fs_pend *p, const char *path)
     int rc = fs_cache_get(fs->cache, path, &s);
     if (rc < 0)
         return rc;
-    size_t done = 0;
-    while (done < s->len) {
-        ssize_t w = pwrite(p->fd, s->buf + done, s->len - done, (off_t)done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            break;
-        }
-        done += (size_t)w;
-    }
+    rc = fs_pend_write(p, s->buf, s->len, 0);
     fs_snap_put(fs->cache, s);
     return rc;
 }
@@ -1414,13 +1264,13 @@ static int open_write(holofs *fs, const char *path, int flags, mode_t mode,
     char spath[PATH_MAX];
     if (!owner && ns_join(spath, sizeof spath, fs->store, path, NULL) == 0)
         new_owner(spath, 0, &mode, &uid, &gid);   /* a new file: the caller's */
-    h->pend = pend_new(fs, path, mode, uid, gid, &rc);
+    h->pend = fs_pending_new_file(fs->pend, path, mode, uid, gid, &rc);
     if (!h->pend) {
         fh_free(h);
         return rc;
     }
     if (fill && (rc = pend_fill(fs, h->pend, path)) < 0) {
-        pend_put(fs, h->pend);
+        fs_pending_put(fs->pend, h->pend);
         fh_free(h);
         return rc;
     }
@@ -1558,15 +1408,11 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_NONE) {
         /* a second open of a file still being written shares its temp file */
-        pthread_mutex_lock(&fs->mu);
-        fs_pend *p = pend_find(fs, path);
-        if (p)
-            p->refs++;
-        pthread_mutex_unlock(&fs->mu);
+        fs_pend *p = fs_pending_get(fs->pend, path);
         if (!p)
             return -ENOENT;
         if ((rc = fh_new(&h, FH_WRITE, path)) < 0) {
-            pend_put(fs, p);
+            fs_pending_put(fs->pend, p);
             return rc;
         }
         h->pend = p;
@@ -1711,7 +1557,7 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
         break;
     case FH_WRITE:
         if (pend_commit(fs, h->pend) < 0) { /* already logged; nobody left to tell */ }
-        pend_put(fs, h->pend);
+        fs_pending_put(fs->pend, h->pend);
         break;
     }
     fh_free(h);
@@ -1749,13 +1595,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     if (t == NS_DIR)
         return -EISDIR;
     if (t == NS_NONE) {
-        pthread_mutex_lock(&fs->mu);
-        fs_pend *p = pend_find(fs, path);
-        rc = p ? (ftruncate(p->fd, size) < 0 ? -errno : 0) : -ENOENT;
-        if (p && rc == 0)
-            p->dirty = 1;
-        pthread_mutex_unlock(&fs->mu);
-        return rc;
+        return fs_pending_truncate(fs->pend, path, size);
     }
     if (t != NS_ENCODED)
         return -EINVAL;
@@ -1763,7 +1603,7 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     if (st.st_size == size)
         return 0;
     /* decode, cut or extend, encode again */
-    fs_pend *p = pend_new(fs, path, st.st_mode, st.st_uid, st.st_gid, &rc);
+    fs_pend *p = fs_pending_new_file(fs->pend, path, st.st_mode, st.st_uid, st.st_gid, &rc);
     if (!p)
         return rc;
     if ((rc = pend_fill(fs, p, path)) == 0) {
@@ -1774,20 +1614,8 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
             rc = pend_commit(fs, p);
         }
     }
-    pend_put(fs, p);
+    fs_pending_put(fs->pend, p);
     return rc;
-}
-
-/* The pending write an attribute change also concerns: the handle's, or one of path. Called
- * with fs->mu held. */
-static fs_pend *pend_of(holofs *fs, const char *path, struct fuse_file_info *fi)
-{
-    if (fi && fi->fh) {
-        fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
-        if (h->type == FH_WRITE)
-            return h->pend;
-    }
-    return path ? pend_find(fs, path) : NULL;
 }
 
 /* An attribute change: ENC for an encoded file, PLAIN for anything in the store under its own
@@ -1825,14 +1653,12 @@ static int attr_change(const char *path, struct fuse_file_info *fi, const attr_o
     } else if (fi && fi->fh && ((fs_fh *)(uintptr_t)fi->fh)->type == FH_PLAIN) {
         rc = op->plain(NULL, ((fs_fh *)(uintptr_t)fi->fh)->fd, op->arg);  /* removed, still open */
     }
-    pthread_mutex_lock(&fs->mu);
-    fs_pend *p = pend_of(fs, path, fi);
-    if (p) {
-        int prc = op->pend(p, op->arg);
-        if (rc == -ENOENT || prc < 0)
-            rc = prc;
-    }
-    pthread_mutex_unlock(&fs->mu);
+    /* and to the pending write of the handle, or of path */
+    fs_fh *h = fi && fi->fh ? (fs_fh *)(uintptr_t)fi->fh : NULL;
+    int prc = fs_pending_with(fs->pend, h && h->type == FH_WRITE ? h->pend : NULL, path,
+                              op->pend, op->arg);
+    if (prc != 1 && (rc == -ENOENT || prc < 0))
+        rc = prc;
     return rc;
 }
 
@@ -2128,7 +1954,7 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
         return pk < 0 ? pk : -ENODATA;   /* container paths carry no attributes */
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_NONE)
-        return pend_stat(fs, path, &st) == 0 ? -ENODATA : -ENOENT;
+        return fs_pending_stat(fs->pend, path, &st) == 0 ? -ENODATA : -ENOENT;
     if (t != NS_ENCODED) {
         ssize_t n = lgetxattr(spath, name, buf, size);
         return n < 0 ? -errno : (int)n;
@@ -2197,7 +2023,7 @@ static int fs_listxattr(const char *path, char *buf, size_t size)
         return pk < 0 ? pk : 0;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_NONE)
-        return pend_stat(fs, path, &st) == 0 ? 0 : -ENOENT;
+        return fs_pending_stat(fs->pend, path, &st) == 0 ? 0 : -ENOENT;
     if (t != NS_ENCODED) {
         ssize_t n = llistxattr(spath, buf, size);
         return n < 0 ? -errno : (int)n;
@@ -2232,7 +2058,7 @@ static int fs_setxattr(const char *path, const char *name, const char *val, size
         return -EROFS;
     ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
     if (t == NS_NONE)   /* a file being written has no xattrs either (cp -p copes with ENOTSUP) */
-        return pend_stat(fs, path, &st) == 0 ? -ENOTSUP : -ENOENT;
+        return fs_pending_stat(fs->pend, path, &st) == 0 ? -ENOTSUP : -ENOENT;
     if (t == NS_ENCODED)
         return -ENOTSUP;
     return lsetxattr(spath, name, val, size, flags) < 0 ? -errno : 0;
@@ -2318,12 +2144,17 @@ int holofs_init(holofs *fs)
         links_free(fs->links);
         return -ENOMEM;
     }
+    char tmpdir[PATH_MAX];
+    if (ns_join(tmpdir, sizeof tmpdir, fs->store, "/" NS_TMPDIR, NULL) < 0)
+        return -ENAMETOOLONG;
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, load, fs);
     fs->streams = fs_streams_new(warn_cb, fs);
-    if (!fs->cache || !fs->streams) {
+    fs->pend = fs_pending_new(tmpdir);
+    if (!fs->cache || !fs->streams || !fs->pend) {
         if (fs->cache)
             fs_cache_free(fs->cache);
         fs_streams_free(fs->streams);
+        fs_pending_free(fs->pend);
         free(fs->nodes);
         links_free(fs->links);
         return -ENOMEM;
@@ -2346,14 +2177,7 @@ void holofs_fini(holofs *fs)
         }
     }
     free(fs->nodes);
-    while (fs->pend) {        /* only after an unclean unmount */
-        fs_pend *p = fs->pend;
-        fs->pend = p->next;
-        close(p->fd);
-        unlink(p->tmp);
-        free(p->path);
-        free(p);
-    }
+    fs_pending_free(fs->pend);   /* what is left only after an unclean unmount */
     pthread_cond_destroy(&fs->budget_cv);
     pthread_mutex_destroy(&fs->budget_mu);
     pthread_mutex_destroy(&fs->mu);

@@ -18,9 +18,9 @@
 #include "watch.h"
 #include "poll.h"
 #include "links.h"
+#include "pending.h"
 
 typedef struct fs_node fs_node;
-typedef struct fs_pend fs_pend;
 
 typedef struct holofs {
     /* options */
@@ -41,9 +41,9 @@ typedef struct holofs {
     fs_watch *watch;
     fs_poll *poll;            /* shared stores (fstype.h): revalidation by polling, or NULL */
     struct fs_dict *dict;     /* the store dictionary's trainer (dict.h), or NULL */
-    pthread_mutex_t mu;       /* guards nodes, pend and the warned flags */
+    pthread_mutex_t mu;       /* guards nodes and the warned flags */
     fs_node **nodes;          /* hash table of per-path state */
-    fs_pend *pend;            /* files being written through the mount */
+    fs_pending *pend;         /* files being written through the mount (pending.h) */
     fs_links *links;          /* names of multiply-linked plain files (links.h) */
     pthread_mutex_t budget_mu;
     pthread_cond_t budget_cv; /* signalled when a decode gives its reservation back */
