@@ -524,6 +524,63 @@ static int held_stat(holofs *fs, const char *path, int rc, struct stat *st)
     return served ? 0 : rc;
 }
 
+/* ---- the resolver: what a mount path is in the store ----------------------------------- */
+typedef enum {
+    R_MISSING,       /* nothing in the store (a file being written may be pending: pending.h) */
+    R_DIR,           /* a directory */
+    R_PLAIN,         /* a regular file, passed through */
+    R_ENCODED,       /* X.holo/: a file decoded on read */
+    R_SPECIAL,       /* symlink, FIFO, socket, device node: passed through */
+    R_PACK_ROOT,     /* a HOPK container, shown as a read-only directory (pack.h) */
+    R_PACK_OBJECT,   /* an object in one */
+    R_PACK_INSIDE,   /* any other name below one: nothing */
+} rkind;
+
+typedef struct resolved {
+    rkind kind;
+    char spath[PATH_MAX];   /* store path: X.holo for encoded files, the container's directory
+                             * for the pack kinds */
+    struct stat st;         /* lstat of spath (not filled for the pack kinds) */
+    int shadowed;           /* R_ENCODED: a plain X exists beside X.holo/ */
+    size_t obj;             /* R_PACK_OBJECT: the object's index */
+} resolved;
+
+/* Resolve mount path `path` into r. NULL (a handle whose name is gone) is R_MISSING. With
+ * for_write the caller is about to change something: -EROFS on a read-only mount and at or
+ * inside a container (read-only too). Returns 0 or -EROFS. */
+static int resolve(holofs *fs, const char *path, int for_write, resolved *r)
+{
+    r->kind = R_MISSING;
+    r->shadowed = 0;
+    r->obj = 0;
+    r->spath[0] = 0;
+    memset(&r->st, 0, sizeof r->st);
+    if (path) {
+        pk_type pt = pk_resolve(fs->store, path, r->spath, sizeof r->spath, &r->obj);
+        if (pt != PK_NONE) {
+            r->kind = pt == PK_ROOT ? R_PACK_ROOT : pt == PK_OBJECT ? R_PACK_OBJECT : R_PACK_INSIDE;
+            return for_write ? -EROFS : 0;
+        }
+    }
+    if (for_write && fs->ro)
+        return -EROFS;
+    if (!path)
+        return 0;
+    switch (ns_resolve(fs->store, path, r->spath, sizeof r->spath, &r->st, &r->shadowed)) {
+    case NS_DIR:     r->kind = R_DIR; break;
+    case NS_PLAIN:   r->kind = R_PLAIN; break;
+    case NS_ENCODED: r->kind = R_ENCODED; break;
+    case NS_OTHER:   r->kind = R_SPECIAL; break;
+    default:         r->kind = R_MISSING; break;
+    }
+    return 0;
+}
+
+static int is_pack(const resolved *r)
+{
+    return r->kind == R_PACK_ROOT || r->kind == R_PACK_OBJECT || r->kind == R_PACK_INSIDE;
+}
+
 /* ---- HOPK containers: read-only directories of objects (pack.h) ------------------------ */
 /* Objects have no inode of their own: a number from the container's, distinct and never 0
  * (st_ino is served as the inode number: use_ino). */
@@ -532,50 +589,35 @@ static ino_t pk_ino(ino_t dir, size_t oi)
     return dir ^ ((ino_t)(oi + 1) << 40);
 }
 
-/* stat of a container path: 0 (filled), -errno, or 1 when path is not in a container. */
-static int pk_stat(holofs *fs, const char *path, struct stat *st)
+/* stat of a container path (is_pack(r)): 0 (filled) or -errno. */
+static int pk_stat(const resolved *r, struct stat *st)
 {
-    char cdir[PATH_MAX];
-    size_t oi;
-    pk_type t = pk_resolve(fs->store, path, cdir, sizeof cdir, &oi);
-    if (t == PK_NONE)
-        return 1;
-    if (t == PK_INSIDE || lstat(cdir, st) < 0)
+    if (r->kind == R_PACK_INSIDE || lstat(r->spath, st) < 0)
         return -ENOENT;
-    if (t == PK_ROOT) {
+    if (r->kind == R_PACK_ROOT) {
         st->st_mode = S_IFDIR | (st->st_mode & 0555);
         st->st_nlink = 2;
         return 0;
     }
     holo_pack_index idx;
-    if (holo_pack_read_index(cdir, &idx, NULL) < 0 || oi >= idx.n_objects)
+    if (holo_pack_read_index(r->spath, &idx, NULL) < 0 || r->obj >= idx.n_objects)
         return -EIO;
     st->st_mode = S_IFREG | (st->st_mode & 0444);
     st->st_nlink = 1;
-    st->st_ino = pk_ino(st->st_ino, oi);
-    st->st_size = (off_t)pk_size(&idx, oi);
+    st->st_ino = pk_ino(st->st_ino, r->obj);
+    st->st_size = (off_t)pk_size(&idx, r->obj);
     st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
     holo_pack_index_free(&idx);
     return 0;
 }
 
-/* Containers are read-only: -EROFS for any change at or inside one, else 0. */
-static int pk_ro(holofs *fs, const char *path)
+/* The listing of a container (R_PACK_ROOT): its objects. */
+static int pk_readdir(const resolved *r, void *buf, fuse_fill_dir_t fill)
 {
-    char cdir[PATH_MAX];
-    size_t oi;
-    return path && pk_resolve(fs->store, path, cdir, sizeof cdir, &oi) != PK_NONE ? -EROFS : 0;
-}
-
-static int pk_readdir(holofs *fs, const char *path, void *buf, fuse_fill_dir_t fill)
-{
-    char cdir[PATH_MAX], name[64];
-    size_t oi;
-    if (pk_resolve(fs->store, path, cdir, sizeof cdir, &oi) != PK_ROOT)
-        return 1;
+    char name[64];
     holo_pack_index idx;
     struct stat cst;
-    if (lstat(cdir, &cst) < 0 || holo_pack_read_index(cdir, &idx, NULL) < 0)
+    if (lstat(r->spath, &cst) < 0 || holo_pack_read_index(r->spath, &idx, NULL) < 0)
         return -EIO;
     fill(buf, ".", NULL, 0, 0);
     fill(buf, "..", NULL, 0, 0);
@@ -603,7 +645,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
             return fstat(h->pend->fd, st) < 0 ? -errno : 0;
         if (h->type == FH_PLAIN)
             return fstat(h->fd, st) < 0 ? -errno : 0;
-        if (h->type == FH_SNAP || h->type == FH_STREAM) {   /* the snapshot's size, however the store changed since */
+        /* the snapshot's attributes, however the store changed since */
+        if (h->type == FH_SNAP || h->type == FH_STREAM) {
             struct stat now;
             if (path && fs->fuse && snap_differs(h, store_getattr(fs, path, &now), &now))
                 fuse_invalidate_path(fs->fuse, path);   /* not cached for other callers */
@@ -619,20 +662,20 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 /* getattr of path as the store (and the files being written) show it now. */
 static int store_getattr(holofs *fs, const char *path, struct stat *st)
 {
-    char spath[PATH_MAX];
-    int shadowed;
+    resolved r;
     if (fs_pending_stat(fs->pend, path, st) == 0)
         return 0;
-    int pk = pk_stat(fs, path, st);
-    if (pk != 1)
-        return pk;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, st, &shadowed)) {
-    case NS_NONE:   /* no name over NAME_MAX can exist: say why (lookup goes through here) */
+    resolve(fs, path, 0, &r);
+    *st = r.st;
+    switch (r.kind) {
+    case R_PACK_ROOT: case R_PACK_OBJECT: case R_PACK_INSIDE:
+        return pk_stat(&r, st);
+    case R_MISSING:   /* no name over NAME_MAX can exist: say why (lookup goes through here) */
         return strlen(ns_basename(path)) > NAME_MAX ? -ENAMETOOLONG : -ENOENT;
-    case NS_ENCODED:
-        if (shadowed)
+    case R_ENCODED:
+        if (r.shadowed)
             warn_shadow(fs, path);
-        enc_stat(fs, path, spath, st);
+        enc_stat(fs, path, r.spath, st);
         return 0;
     default:
         if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
@@ -815,10 +858,9 @@ typedef struct pend_fill_dir {
 static void list_pending(void *ctx, const char *path, const char *name, const struct stat *st)
 {
     pend_fill_dir *pf = ctx;
-    char sp[PATH_MAX];
-    int sh;
-    struct stat sst;
-    if (ns_resolve(pf->fs->store, path, sp, sizeof sp, &sst, &sh) == NS_NONE)
+    resolved r;
+    resolve(pf->fs, path, 0, &r);
+    if (r.kind == R_MISSING)
         pf->fill(pf->buf, name, st, 0, pf->plus ? FUSE_FILL_DIR_PLUS : 0);
 }
 
@@ -828,14 +870,15 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
     (void)off;
     (void)fi;
     holofs *fs = ctx_fs();
-    char dpath[PATH_MAX], mpath[PATH_MAX], x[NAME_MAX + 1];
+    char mpath[PATH_MAX], x[NAME_MAX + 1];
     struct stat st;
-    int shadowed;
-    int pk = pk_readdir(fs, path, buf, fill);
-    if (pk != 1)
-        return pk;
-    if (ns_resolve(fs->store, path, dpath, sizeof dpath, &st, &shadowed) != NS_DIR)
+    resolved r;
+    resolve(fs, path, 0, &r);
+    if (r.kind == R_PACK_ROOT)
+        return pk_readdir(&r, buf, fill);
+    if (r.kind != R_DIR)
         return -ENOTDIR;
+    const char *dpath = r.spath;
     DIR *d = opendir(dpath);
     if (!d)
         return -errno;
@@ -894,14 +937,10 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
 static int fs_mkdir(const char *path, mode_t mode)
 {
     holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
     char spath[PATH_MAX], x[NAME_MAX + 1];
+    resolved r;
     int rc;
-    if (fs->ro)
-        return -EROFS;
-    if ((rc = new_name_rc(fs, path, 1)) < 0)
+    if ((rc = resolve(fs, path, 1, &r)) < 0 || (rc = new_name_rc(fs, path, 1)) < 0)
         return rc;
     if (ns_strip_suffix(ns_basename(path), x, sizeof x))
         return -EINVAL;       /* STORE/X.holo/ would be an encoded file, not a directory */
@@ -917,21 +956,13 @@ static int fs_mkdir(const char *path, mode_t mode)
 
 static int fs_rmdir(const char *path)
 {
-    holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-    case NS_DIR: break;
-    case NS_NONE: return -ENOENT;
-    default: return -ENOTDIR;
-    }
-    return rmdir(spath) < 0 ? -errno : 0;
+    resolved r;
+    int rc = resolve(ctx_fs(), path, 1, &r);
+    if (rc < 0)
+        return rc;
+    if (r.kind != R_DIR)
+        return r.kind == R_MISSING ? -ENOENT : -ENOTDIR;
+    return rmdir(r.spath) < 0 ? -errno : 0;
 }
 
 /* ---- removing and renaming ------------------------------------------------------------ */
@@ -957,27 +988,23 @@ static int remove_chunkdir(holofs *fs, const char *dir)
 static int fs_unlink(const char *path)
 {
     holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh, rc;
-    if (fs->ro)
-        return -EROFS;
-    switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-    case NS_ENCODED:
-        rc = remove_chunkdir(fs, spath);
+    resolved r;
+    int rc = resolve(fs, path, 1, &r);
+    if (rc < 0)
+        return rc;
+    switch (r.kind) {
+    case R_ENCODED:
+        rc = remove_chunkdir(fs, r.spath);
         break;
-    case NS_PLAIN:
-    case NS_OTHER:
-        rc = unlink(spath) < 0 ? -errno : 0;
-        if (rc == 0 && st.st_nlink > 1) {
+    case R_PLAIN:
+    case R_SPECIAL:
+        rc = unlink(r.spath) < 0 ? -errno : 0;
+        if (rc == 0 && r.st.st_nlink > 1) {
             links_drop(fs->links, path);
-            links_tell(fs, st.st_ino, path);
+            links_tell(fs, r.st.st_ino, path);
         }
         break;
-    case NS_DIR:
+    case R_DIR:
         return -EISDIR;
     default:
         rc = -ENOENT;
@@ -1057,56 +1084,53 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
     holofs *fs = ctx_fs();
-    int rc_pk;   /* containers are read-only */
-    if ((rc_pk = pk_ro(fs, from)) < 0 || (rc_pk = pk_ro(fs, to)) < 0)
-        return rc_pk;
-    char sfrom[PATH_MAX], sto[PATH_MAX], dst[PATH_MAX];
-    struct stat fst, tst;
-    int sh, rc;
-    if (fs->ro)
-        return -EROFS;
+    resolved f, t;
+    char dst[PATH_MAX];
+    int rc;
+    if ((rc = resolve(fs, from, 1, &f)) < 0 || (rc = resolve(fs, to, 1, &t)) < 0)
+        return rc;
     if (flags & ~RENAME_NOREPLACE)
         return -EINVAL;
     if ((rc = new_name_rc(fs, to, 1)) < 0)
         return rc;
-    ns_type tf = ns_resolve(fs->store, from, sfrom, sizeof sfrom, &fst, &sh);
-    ns_type tt = ns_resolve(fs->store, to, sto, sizeof sto, &tst, &sh);
-    if (tf == NS_NONE) {
+    if (f.kind == R_MISSING) {
         /* renaming a file that is still being written: it will be encoded under the new name */
         return fs_pending_rename(fs->pend, from, to);
     }
-    if (tt != NS_NONE && (flags & RENAME_NOREPLACE))
+    if (t.kind != R_MISSING && (flags & RENAME_NOREPLACE))
         return -EEXIST;
     if (strcmp(from, to) == 0)   /* POSIX: nothing happens (and X.holo/ must not be removed) */
         return 0;
-    if (tf == NS_PLAIN && tt != NS_PLAIN && tt != NS_DIR && ns_is_hidden(ns_basename(from)))
-        return rename_encode(fs, sfrom, to);
-    if (tf == NS_DIR && tt != NS_NONE && tt != NS_DIR)
+    if (f.kind == R_PLAIN && t.kind != R_PLAIN && t.kind != R_DIR &&
+        ns_is_hidden(ns_basename(from)))
+        return rename_encode(fs, f.spath, to);
+    if (f.kind == R_DIR && t.kind != R_MISSING && t.kind != R_DIR)
         return -ENOTDIR;
-    if (tf != NS_DIR && tt == NS_DIR)
+    if (f.kind != R_DIR && t.kind == R_DIR)
         return -EISDIR;
-    if (tf == NS_DIR) {
+    if (f.kind == R_DIR) {
         char x[NAME_MAX + 1];
         if (ns_strip_suffix(ns_basename(to), x, sizeof x))
             return -EINVAL;
     }
-    if (ns_join(dst, sizeof dst, fs->store, to, tf == NS_ENCODED ? NS_SUFFIX : NULL) < 0)
+    if (ns_join(dst, sizeof dst, fs->store, to, f.kind == R_ENCODED ? NS_SUFFIX : NULL) < 0)
         return -ENAMETOOLONG;
     /* replace what the target name shows now (an encoded file or a plain one) */
-    if (tt == NS_ENCODED && (rc = remove_chunkdir(fs, sto)) < 0)
+    if (t.kind == R_ENCODED && (rc = remove_chunkdir(fs, t.spath)) < 0)
         return rc;
-    if ((tt == NS_PLAIN || tt == NS_OTHER) && tf == NS_ENCODED && unlink(sto) < 0)
+    if ((t.kind == R_PLAIN || t.kind == R_SPECIAL) && f.kind == R_ENCODED && unlink(t.spath) < 0)
         return -errno;
-    rc = rename(sfrom, dst) < 0 ? -errno : 0;
-    if (rc == 0 && tf != NS_DIR && fst.st_nlink > 1) {   /* its ctime moved */
+    rc = rename(f.spath, dst) < 0 ? -errno : 0;
+    if (rc == 0 && f.kind != R_DIR && f.st.st_nlink > 1) {   /* its ctime moved */
         links_drop(fs->links, from);
-        links_tell(fs, fst.st_ino, from);
+        links_tell(fs, f.st.st_ino, from);
     }
-    if (rc == 0 && tt != NS_DIR && tt != NS_NONE && tst.st_nlink > 1) {   /* one name fewer */
+    if (rc == 0 && t.kind != R_DIR && t.kind != R_MISSING &&
+        t.st.st_nlink > 1) {                                   /* one name fewer */
         links_drop(fs->links, to);
-        links_tell(fs, tst.st_ino, to);
+        links_tell(fs, t.st.st_ino, to);
     }
-    forget(fs, from, tf == NS_DIR, NULL, NULL);
+    forget(fs, from, f.kind == R_DIR, NULL, NULL);
     forget(fs, to, 1, NULL, NULL);
     return rc;
 }
@@ -1280,38 +1304,36 @@ static int open_write(holofs *fs, const char *path, int flags, mode_t mode,
     return 0;
 }
 
+/* A handle on a pass-through file of the store (open flags, mode for O_CREAT). */
+static int open_plain(const char *path, const char *spath, int flags, mode_t mode,
+                      struct fuse_file_info *fi)
+{
+    fs_fh *h;
+    int rc = fh_new(&h, FH_PLAIN, path);
+    if (rc < 0)
+        return rc;
+    if ((h->fd = open(spath, flags | O_CLOEXEC, mode)) < 0) {
+        rc = -errno;
+        fh_free(h);
+        return rc;
+    }
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
     holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    /* Temporary names (NAME.tmpXXXXXX, .holo-tmp-PID-N) may be created: they live as pending writes only and
-     * are encoded under whatever name they are renamed to. holofs's own names may not. */
-    int rc_name = new_name_rc(fs, path, 0);
-    if (rc_name < 0)
-        return rc_name;
-    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_PLAIN) {
-        /* an existing pass-through file stays one */
-        fs_fh *h;
-        int rc = fh_new(&h, FH_PLAIN, path);
-        if (rc < 0)
-            return rc;
-        if ((h->fd = open(spath, fi->flags | O_CLOEXEC, mode)) < 0) {
-            rc = -errno;
-            fh_free(h);
-            return rc;
-        }
-        fi->fh = (uint64_t)(uintptr_t)h;
-        return 0;
-    }
-    if (t == NS_DIR)
+    resolved r;
+    int rc;
+    /* Temporary names (NAME.tmpXXXXXX, .holo-tmp-PID-N) may be created: they live as pending
+     * writes only and are encoded under whatever name they are renamed to. holofs's own names
+     * may not. */
+    if ((rc = resolve(fs, path, 1, &r)) < 0 || (rc = new_name_rc(fs, path, 0)) < 0)
+        return rc;
+    if (r.kind == R_PLAIN)   /* an existing pass-through file stays one */
+        return open_plain(path, r.spath, fi->flags, mode, fi);
+    if (r.kind == R_DIR)
         return -EISDIR;
     return open_write(fs, path, fi->flags, mode, NULL, 0, fi);
 }
@@ -1381,75 +1403,78 @@ static int open_stream(holofs *fs, const char *path, const char *spath, const st
     return 0;
 }
 
-static int fs_open(const char *path, struct fuse_file_info *fi)
+/* A second open of a file still being written shares its temp file. */
+static int open_pending(holofs *fs, const char *path, struct fuse_file_info *fi)
 {
-    holofs *fs = ctx_fs();
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh, rc;
-    int wr = (fi->flags & O_ACCMODE) != O_RDONLY;
-    if (fs->ro && (wr || (fi->flags & O_TRUNC)))
-        return -EROFS;
     fs_fh *h;
-    size_t oi;
-    pk_type pt = pk_resolve(fs->store, path, spath, sizeof spath, &oi);
-    if (pt == PK_INSIDE)
+    int rc;
+    fs_pend *p = fs_pending_get(fs->pend, path);
+    if (!p)
         return -ENOENT;
-    if (pt == PK_ROOT)
-        return -EISDIR;
-    if (pt == PK_OBJECT) {   /* a container object: read-only, decoded through the cache */
-        if (wr || (fi->flags & O_TRUNC))
-            return -EROFS;
-        if ((rc = pk_stat(fs, path, &st)) != 0)
-            return rc < 0 ? rc : -ENOENT;
-        poll_touch(fs, path, spath, FS_POLL_OPEN);
-        return open_snapshot(fs, path, &st, fi);
+    if ((rc = fh_new(&h, FH_WRITE, path)) < 0) {
+        fs_pending_put(fs->pend, p);
+        return rc;
     }
-    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_NONE) {
-        /* a second open of a file still being written shares its temp file */
-        fs_pend *p = fs_pending_get(fs->pend, path);
-        if (!p)
-            return -ENOENT;
-        if ((rc = fh_new(&h, FH_WRITE, path)) < 0) {
-            fs_pending_put(fs->pend, p);
-            return rc;
-        }
-        h->pend = p;
-        if (fi->flags & O_TRUNC) {
-            if (ftruncate(p->fd, 0) == 0)
-                p->dirty = 1;
-        }
-        fi->direct_io = 1;
-        fi->fh = (uint64_t)(uintptr_t)h;
-        return 0;
-    }
-    if (t == NS_DIR)
-        return -EISDIR;
-    if (t == NS_PLAIN && wr && st.st_size == 0)   /* empty placeholder: write encodes */
-        return open_write(fs, path, fi->flags | O_TRUNC, st.st_mode & 07777, &st, 0, fi);
-    if (t == NS_PLAIN || t == NS_OTHER) {
-        if ((rc = fh_new(&h, FH_PLAIN, path)) < 0)
-            return rc;
-        if ((h->fd = open(spath, (fi->flags & ~O_CREAT) | O_CLOEXEC)) < 0) {
-            rc = -errno;
-            fh_free(h);
-            return rc;
-        }
-        fi->fh = (uint64_t)(uintptr_t)h;
-        return 0;
-    }
-    /* encoded */
-    if (wr || (fi->flags & O_TRUNC)) {
-        enc_stat(fs, path, spath, &st);   /* the full mode, sidecar included */
-        return open_write(fs, path, fi->flags, st.st_mode & 07777, &st,
+    h->pend = p;
+    if ((fi->flags & O_TRUNC) && ftruncate(p->fd, 0) == 0)
+        p->dirty = 1;
+    fi->direct_io = 1;
+    fi->fh = (uint64_t)(uintptr_t)h;
+    return 0;
+}
+
+/* An encoded file: written (decoded into a pending write first unless truncated), or read
+ * through its stream (binary v4) or a decoded snapshot. */
+static int open_encoded(holofs *fs, const char *path, const char *spath, struct stat *st,
+                        int wr, struct fuse_file_info *fi)
+{
+    if (wr) {
+        enc_stat(fs, path, spath, st);   /* the full mode, sidecar included */
+        return open_write(fs, path, fi->flags, st->st_mode & 07777, st,
                           !(fi->flags & O_TRUNC), fi);
     }
     poll_touch(fs, path, spath, FS_POLL_OPEN);
-    enc_stat(fs, path, spath, &st);
+    enc_stat(fs, path, spath, st);
     if (is_stream_file(fs, path, spath))
-        return open_stream(fs, path, spath, &st, fi);
-    return open_snapshot(fs, path, &st, fi);
+        return open_stream(fs, path, spath, st, fi);
+    return open_snapshot(fs, path, st, fi);
+}
+
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+    holofs *fs = ctx_fs();
+    resolved r;
+    int rc;
+    int wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+    if (fs->ro && wr)
+        return -EROFS;
+    resolve(fs, path, 0, &r);
+    switch (r.kind) {
+    case R_PACK_INSIDE:
+        return -ENOENT;
+    case R_PACK_ROOT:
+    case R_DIR:
+        return -EISDIR;
+    case R_PACK_OBJECT:   /* a container object: read-only, decoded through the cache */
+        if (wr)
+            return -EROFS;
+        if ((rc = pk_stat(&r, &r.st)) < 0)
+            return rc;
+        poll_touch(fs, path, r.spath, FS_POLL_OPEN);
+        return open_snapshot(fs, path, &r.st, fi);
+    case R_MISSING:
+        return open_pending(fs, path, fi);
+    case R_PLAIN:
+        if ((fi->flags & O_ACCMODE) != O_RDONLY && r.st.st_size == 0)   /* empty placeholder: */
+            return open_write(fs, path, fi->flags | O_TRUNC, r.st.st_mode & 07777, &r.st, 0,
+                              fi);                                      /* write encodes */
+        return open_plain(path, r.spath, fi->flags & ~O_CREAT, 0, fi);
+    case R_SPECIAL:
+        return open_plain(path, r.spath, fi->flags & ~O_CREAT, 0, fi);
+    case R_ENCODED:
+        break;
+    }
+    return open_encoded(fs, path, r.spath, &r.st, wr, fi);
 }
 
 static int fs_read(const char *path, char *buf, size_t size, off_t off,
@@ -1565,45 +1590,28 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 }
 
 /* ---- attributes ------------------------------------------------------------------------- */
-static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+/* truncate of an open handle. */
+static int truncate_fh(fs_fh *h, off_t size)
 {
-    holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh, rc;
-    if (fs->ro)
-        return -EROFS;
-    if (size < 0)
-        return -EINVAL;
-    if (fi && fi->fh) {
-        fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
-        if (h->type == FH_SNAP || h->type == FH_STREAM)
-            return -EBADF;
-        int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
-        if (ftruncate(fd, size) < 0)
-            return -errno;
-        if (h->type == FH_WRITE)
-            h->pend->dirty = 1;
+    if (h->type == FH_SNAP || h->type == FH_STREAM)
+        return -EBADF;
+    int fd = h->type == FH_WRITE ? h->pend->fd : h->fd;
+    if (ftruncate(fd, size) < 0)
+        return -errno;
+    if (h->type == FH_WRITE)
+        h->pend->dirty = 1;
+    return 0;
+}
+
+/* truncate of an encoded file: decode, cut or extend, encode again. */
+static int truncate_encoded(holofs *fs, const char *path, const char *spath, struct stat *st,
+                            off_t size)
+{
+    int rc;
+    enc_stat(fs, path, spath, st);
+    if (st->st_size == size)
         return 0;
-    }
-    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_PLAIN)
-        return truncate(spath, size) < 0 ? -errno : 0;
-    if (t == NS_DIR)
-        return -EISDIR;
-    if (t == NS_NONE) {
-        return fs_pending_truncate(fs->pend, path, size);
-    }
-    if (t != NS_ENCODED)
-        return -EINVAL;
-    enc_stat(fs, path, spath, &st);
-    if (st.st_size == size)
-        return 0;
-    /* decode, cut or extend, encode again */
-    fs_pend *p = fs_pending_new_file(fs->pend, path, st.st_mode, st.st_uid, st.st_gid, &rc);
+    fs_pend *p = fs_pending_new_file(fs->pend, path, st->st_mode, st->st_uid, st->st_gid, &rc);
     if (!p)
         return rc;
     if ((rc = pend_fill(fs, p, path)) == 0) {
@@ -1616,6 +1624,26 @@ static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
     }
     fs_pending_put(fs->pend, p);
     return rc;
+}
+
+static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+    holofs *fs = ctx_fs();
+    resolved r;
+    int rc = resolve(fs, path, 1, &r);
+    if (rc < 0)
+        return rc;
+    if (size < 0)
+        return -EINVAL;
+    if (fi && fi->fh)
+        return truncate_fh((fs_fh *)(uintptr_t)fi->fh, size);
+    switch (r.kind) {
+    case R_PLAIN:   return truncate(r.spath, size) < 0 ? -errno : 0;
+    case R_DIR:     return -EISDIR;
+    case R_MISSING: return fs_pending_truncate(fs->pend, path, size);
+    case R_ENCODED: return truncate_encoded(fs, path, r.spath, &r.st, size);
+    default:        return -EINVAL;
+    }
 }
 
 /* An attribute change: ENC for an encoded file, PLAIN for anything in the store under its own
@@ -1632,22 +1660,19 @@ typedef struct attr_op {
 static int attr_change(const char *path, struct fuse_file_info *fi, const attr_op *op)
 {
     holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    if (fs->ro)
-        return -EROFS;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh, rc = -ENOENT;
+    resolved r;
+    int rc = resolve(fs, path, 1, &r);
+    if (rc < 0)
+        return rc;
+    rc = -ENOENT;
     if (path) {
-        switch (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh)) {
-        case NS_NONE: break;
-        case NS_ENCODED: rc = op->enc(fs, path, spath, op->arg); break;
+        switch (r.kind) {
+        case R_MISSING: break;
+        case R_ENCODED: rc = op->enc(fs, path, r.spath, op->arg); break;
         default:
-            rc = op->plain(spath, -1, op->arg);
-            if (rc == 0 && st.st_nlink > 1)
-                links_tell(fs, st.st_ino, path);
+            rc = op->plain(r.spath, -1, op->arg);
+            if (rc == 0 && r.st.st_nlink > 1)
+                links_tell(fs, r.st.st_ino, path);
             break;
         }
     } else if (fi && fi->fh && ((fs_fh *)(uintptr_t)fi->fh)->type == FH_PLAIN) {
@@ -1774,13 +1799,11 @@ static int fs_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi
 {
     (void)datasync;
     (void)fi;
-    holofs *fs = ctx_fs();
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
-    if (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh) != NS_DIR)
+    resolved r;
+    resolve(ctx_fs(), path, 0, &r);
+    if (r.kind != R_DIR)
         return -ENOTDIR;
-    int fd = open(spath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(r.spath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     int rc = fsync(fd) < 0 ? -errno : 0;
@@ -1796,14 +1819,11 @@ static int fs_statfs(const char *path, struct statvfs *sv)
 
 static int fs_readlink(const char *path, char *buf, size_t size)
 {
-    holofs *fs = ctx_fs();
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
-    if (ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh) != NS_OTHER ||
-        !S_ISLNK(st.st_mode))
+    resolved r;
+    resolve(ctx_fs(), path, 0, &r);
+    if (r.kind != R_SPECIAL || !S_ISLNK(r.st.st_mode))
         return -EINVAL;
-    ssize_t n = readlink(spath, buf, size - 1);
+    ssize_t n = readlink(r.spath, buf, size - 1);
     if (n < 0)
         return -errno;
     buf[n] = 0;
@@ -1812,17 +1832,13 @@ static int fs_readlink(const char *path, char *buf, size_t size)
 
 /* The checks before a new plain entry (symlink, FIFO, device node...) is made in the store:
  * not inside a read-only container or mount, a valid new name, no encoded file of that name.
- * spath (PATH_MAX bytes) receives its store path. 0 or a negative errno. */
-static int new_plain_entry(holofs *fs, const char *path, char *spath)
+ * r->spath receives its store path. 0 or a negative errno. */
+static int new_plain_entry(holofs *fs, const char *path, resolved *r)
 {
-    int rc = pk_ro(fs, path);   /* containers are read-only */
-    if (rc < 0)
+    int rc;
+    if ((rc = resolve(fs, path, 1, r)) < 0 || (rc = new_name_rc(fs, path, 1)) < 0)
         return rc;
-    if (fs->ro)
-        return -EROFS;
-    if ((rc = new_name_rc(fs, path, 1)) < 0)
-        return rc;
-    if (ns_join(spath, PATH_MAX, fs->store, path, NULL) < 0)
+    if (ns_join(r->spath, sizeof r->spath, fs->store, path, NULL) < 0)
         return -ENAMETOOLONG;
     if (encoded_exists(fs, path))
         return -EEXIST;
@@ -1832,13 +1848,13 @@ static int new_plain_entry(holofs *fs, const char *path, char *spath)
 static int fs_symlink(const char *target, const char *path)
 {
     holofs *fs = ctx_fs();
-    char spath[PATH_MAX];
-    int rc = new_plain_entry(fs, path, spath);
+    resolved r;
+    int rc = new_plain_entry(fs, path, &r);
     if (rc < 0)
         return rc;
-    if (symlink(target, spath) < 0)
+    if (symlink(target, r.spath) < 0)
         return -errno;
-    own_new(spath, 0, 0);
+    own_new(r.spath, 0, 0);
     return 0;
 }
 
@@ -1848,13 +1864,13 @@ static int fs_symlink(const char *target, const char *path)
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 {
     holofs *fs = ctx_fs();
-    char spath[PATH_MAX];
-    int rc = new_plain_entry(fs, path, spath);
+    resolved r;
+    int rc = new_plain_entry(fs, path, &r);
     if (rc < 0)
         return rc;
-    if (mknod(spath, mode, rdev) < 0)
+    if (mknod(r.spath, mode, rdev) < 0)
         return -errno;
-    own_new(spath, 0, mode);
+    own_new(r.spath, 0, mode);
     return 0;
 }
 
@@ -1863,35 +1879,30 @@ static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
 static int fs_link(const char *from, const char *to)
 {
     holofs *fs = ctx_fs();
-    int rc_pk;   /* containers are read-only */
-    if ((rc_pk = pk_ro(fs, from)) < 0 || (rc_pk = pk_ro(fs, to)) < 0)
-        return rc_pk;
-    char sfrom[PATH_MAX], sto[PATH_MAX];
-    struct stat st, tst;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    if ((rc_pk = new_name_rc(fs, to, 1)) < 0)
-        return rc_pk;
-    switch (ns_resolve(fs->store, from, sfrom, sizeof sfrom, &st, &sh)) {
-    case NS_PLAIN:
-    case NS_OTHER:
+    resolved f, t;
+    int rc;
+    if ((rc = resolve(fs, from, 1, &f)) < 0 || (rc = resolve(fs, to, 1, &t)) < 0 ||
+        (rc = new_name_rc(fs, to, 1)) < 0)
+        return rc;
+    switch (f.kind) {
+    case R_PLAIN:
+    case R_SPECIAL:
         break;
-    case NS_NONE:
+    case R_MISSING:
         return -ENOENT;
     default:        /* encoded files; directories (the kernel refuses those first) */
         return -EPERM;
     }
-    if (ns_resolve(fs->store, to, sto, sizeof sto, &tst, &sh) != NS_NONE)
+    if (t.kind != R_MISSING)
         return -EEXIST;
-    if (ns_join(sto, sizeof sto, fs->store, to, NULL) < 0)
+    if (ns_join(t.spath, sizeof t.spath, fs->store, to, NULL) < 0)
         return -ENAMETOOLONG;
-    if (link(sfrom, sto) < 0)
+    if (link(f.spath, t.spath) < 0)
         return -errno;
     /* every other name's nlink and ctime moved */
-    links_note(fs->links, st.st_ino, from);
-    links_note(fs->links, st.st_ino, to);
-    links_tell(fs, st.st_ino, to);
+    links_note(fs->links, f.st.st_ino, from);
+    links_note(fs->links, f.st.st_ino, to);
+    links_tell(fs, f.st.st_ino, to);
     return 0;
 }
 
@@ -1946,17 +1957,18 @@ static int holes_xattr(holofs *fs, const char *path, const char *spath, const ho
 static int fs_getxattr(const char *path, const char *name, char *buf, size_t size)
 {
     holofs *fs = ctx_fs();
-    char spath[PATH_MAX], val[128];
+    char val[128];
     struct stat st;
-    int sh;
-    int pk = pk_stat(fs, path, &st);
-    if (pk != 1)
-        return pk < 0 ? pk : -ENODATA;   /* container paths carry no attributes */
-    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_NONE)
+    resolved r;
+    resolve(fs, path, 0, &r);
+    if (is_pack(&r)) {   /* container paths carry no attributes */
+        int pk = pk_stat(&r, &st);
+        return pk < 0 ? pk : -ENODATA;
+    }
+    if (r.kind == R_MISSING)
         return fs_pending_stat(fs->pend, path, &st) == 0 ? -ENODATA : -ENOENT;
-    if (t != NS_ENCODED) {
-        ssize_t n = lgetxattr(spath, name, buf, size);
+    if (r.kind != R_ENCODED) {
+        ssize_t n = lgetxattr(r.spath, name, buf, size);
         return n < 0 ? -errno : (int)n;
     }
     if (strcmp(name, "user.holo.decodes") == 0) {
@@ -1966,7 +1978,7 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
     holo_info info;
     if (strncmp(name, "user.holo.", 10) != 0)
         return -ENODATA;
-    if (enc_info(fs, path, spath, &info) < 0) {
+    if (enc_info(fs, path, r.spath, &info) < 0) {
         if (strcmp(name, "user.holo.chunks") != 0)
             return -ENODATA;
         snprintf(val, sizeof val, "0/0");
@@ -1995,7 +2007,7 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
         /* binaries always keep the bytes; media only when the library says so (recipes) */
         snprintf(val, sizeof val, "%d", info.exact_bytes || info.kind == HOLO_KIND_BINARY);
     else if (strcmp(name, "user.holo.holes") == 0)
-        return holes_xattr(fs, path, spath, &info, buf, size);
+        return holes_xattr(fs, path, r.spath, &info, buf, size);
     else if (strcmp(name, "user.holo.recoverable") == 0)
         /* chunks are missing and the recovery chunks present cover them */
         snprintf(val, sizeof val, "%d", info.recoverable);
@@ -2015,17 +2027,17 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
 static int fs_listxattr(const char *path, char *buf, size_t size)
 {
     holofs *fs = ctx_fs();
-    char spath[PATH_MAX];
     struct stat st;
-    int sh;
-    int pk = pk_stat(fs, path, &st);
-    if (pk != 1)
+    resolved r;
+    resolve(fs, path, 0, &r);
+    if (is_pack(&r)) {
+        int pk = pk_stat(&r, &st);
         return pk < 0 ? pk : 0;
-    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_NONE)
+    }
+    if (r.kind == R_MISSING)
         return fs_pending_stat(fs->pend, path, &st) == 0 ? 0 : -ENOENT;
-    if (t != NS_ENCODED) {
-        ssize_t n = llistxattr(spath, buf, size);
+    if (r.kind != R_ENCODED) {
+        ssize_t n = llistxattr(r.spath, buf, size);
         return n < 0 ? -errno : (int)n;
     }
     size_t need = 0;
@@ -2048,39 +2060,29 @@ static int fs_setxattr(const char *path, const char *name, const char *val, size
                        int flags)
 {
     holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
     struct stat st;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_NONE)   /* a file being written has no xattrs either (cp -p copes with ENOTSUP) */
+    resolved r;
+    int rc = resolve(fs, path, 1, &r);
+    if (rc < 0)
+        return rc;
+    if (r.kind == R_MISSING)   /* a file being written has no xattrs either (cp -p copes) */
         return fs_pending_stat(fs->pend, path, &st) == 0 ? -ENOTSUP : -ENOENT;
-    if (t == NS_ENCODED)
+    if (r.kind == R_ENCODED)
         return -ENOTSUP;
-    return lsetxattr(spath, name, val, size, flags) < 0 ? -errno : 0;
+    return lsetxattr(r.spath, name, val, size, flags) < 0 ? -errno : 0;
 }
 
 static int fs_removexattr(const char *path, const char *name)
 {
-    holofs *fs = ctx_fs();
-    int rc_pk = pk_ro(fs, path);   /* containers are read-only */
-    if (rc_pk < 0)
-        return rc_pk;
-    char spath[PATH_MAX];
-    struct stat st;
-    int sh;
-    if (fs->ro)
-        return -EROFS;
-    ns_type t = ns_resolve(fs->store, path, spath, sizeof spath, &st, &sh);
-    if (t == NS_NONE)
+    resolved r;
+    int rc = resolve(ctx_fs(), path, 1, &r);
+    if (rc < 0)
+        return rc;
+    if (r.kind == R_MISSING)
         return -ENOENT;
-    if (t == NS_ENCODED)
+    if (r.kind == R_ENCODED)
         return -ENOTSUP;
-    return lremovexattr(spath, name) < 0 ? -errno : 0;
+    return lremovexattr(r.spath, name) < 0 ? -errno : 0;
 }
 
 /* ---- init ------------------------------------------------------------------------------- */

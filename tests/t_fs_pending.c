@@ -112,7 +112,8 @@ int main(void)
     free(target);
 
     int arg = 5;
-    is_int(fs_pending_with(pd, NULL, "/b/g.txt", mark, &arg), 7, "with: fn runs on path's temporary");
+    is_int(fs_pending_with(pd, NULL, "/b/g.txt", mark, &arg), 7,
+           "with: fn runs on path's temporary");
     is_int(p->times_set, 5, "... on that one");
     is_int(fs_pending_with(pd, NULL, "/none", mark, &arg), 1, "with: 1 when there is none");
 
