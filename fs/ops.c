@@ -4,12 +4,18 @@
  * handles (fs_fh): a refcounted decoded snapshot with the attributes it had at open (reads), a
  * shared binary v4 stream (reads, stream.h), a plain fd (pass-through files) or a pending write
  * (a temp file in STORE/.holofs-tmp/ that is encoded into X.holo/ on flush/fsync/release).
+ *
+ * Every operation starts with resolve() (ops_int.h): what the path is in the store, as one
+ * tagged kind, with the read-only and container checks for changes. Files being written live in
+ * pending.c, extended attributes in xattr.c, owners of new entries in owner.c.
  */
 #include "ops.h"
 #include "dict.h"
 #include "pack.h"
 #include "meta.h"
 #include "ns.h"
+#include "ops_int.h"
+#include "owner.h"
 #include "holo.h"
 
 #include <dirent.h>
@@ -22,7 +28,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/statvfs.h>
-#include <sys/xattr.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,7 +65,7 @@ typedef struct fs_fh {
     int privs_dropped;        /* FH_WRITE, FH_PLAIN: setuid/setgid cleared for this writer */
 } fs_fh;
 
-static holofs *ctx_fs(void)
+holofs *ctx_fs(void)
 {
     return fuse_get_context()->private_data;
 }
@@ -343,7 +348,7 @@ static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
 
 /* ---- stat ------------------------------------------------------------------------------- */
 /* Cached holo_info of an encoded file; 0 or the (cached) failure. */
-static int enc_info(holofs *fs, const char *path, const char *spath, holo_info *info)
+int enc_info(holofs *fs, const char *path, const char *spath, holo_info *info)
 {
     poll_touch(fs, path, spath, FS_POLL_STAT);
     if (!fs->watch)            /* no watcher: nothing tells us about changes, cache nothing */
@@ -524,31 +529,8 @@ static int held_stat(holofs *fs, const char *path, int rc, struct stat *st)
     return served ? 0 : rc;
 }
 
-/* ---- the resolver: what a mount path is in the store ----------------------------------- */
-typedef enum {
-    R_MISSING,       /* nothing in the store (a file being written may be pending: pending.h) */
-    R_DIR,           /* a directory */
-    R_PLAIN,         /* a regular file, passed through */
-    R_ENCODED,       /* X.holo/: a file decoded on read */
-    R_SPECIAL,       /* symlink, FIFO, socket, device node: passed through */
-    R_PACK_ROOT,     /* a HOPK container, shown as a read-only directory (pack.h) */
-    R_PACK_OBJECT,   /* an object in one */
-    R_PACK_INSIDE,   /* any other name below one: nothing */
-} rkind;
-
-typedef struct resolved {
-    rkind kind;
-    char spath[PATH_MAX];   /* store path: X.holo for encoded files, the container's directory
-                             * for the pack kinds */
-    struct stat st;         /* lstat of spath (not filled for the pack kinds) */
-    int shadowed;           /* R_ENCODED: a plain X exists beside X.holo/ */
-    size_t obj;             /* R_PACK_OBJECT: the object's index */
-} resolved;
-
-/* Resolve mount path `path` into r. NULL (a handle whose name is gone) is R_MISSING. With
- * for_write the caller is about to change something: -EROFS on a read-only mount and at or
- * inside a container (read-only too). Returns 0 or -EROFS. */
-static int resolve(holofs *fs, const char *path, int for_write, resolved *r)
+/* ---- the resolver (ops_int.h) ------------------------------------------------------------ */
+int resolve(holofs *fs, const char *path, int for_write, resolved *r)
 {
     r->kind = R_MISSING;
     r->shadowed = 0;
@@ -576,7 +558,7 @@ static int resolve(holofs *fs, const char *path, int for_write, resolved *r)
     return 0;
 }
 
-static int is_pack(const resolved *r)
+int is_pack(const resolved *r)
 {
     return r->kind == R_PACK_ROOT || r->kind == R_PACK_OBJECT || r->kind == R_PACK_INSIDE;
 }
@@ -590,7 +572,7 @@ static ino_t pk_ino(ino_t dir, size_t oi)
 }
 
 /* stat of a container path (is_pack(r)): 0 (filled) or -errno. */
-static int pk_stat(const resolved *r, struct stat *st)
+int pk_stat(const resolved *r, struct stat *st)
 {
     if (r->kind == R_PACK_INSIDE || lstat(r->spath, st) < 0)
         return -ENOENT;
@@ -696,67 +678,6 @@ static void links_tell(holofs *fs, ino_t ino, const char *path)
         free(v[i]);
     }
     free(v);
-}
-
-/* ---- ownership ------------------------------------------------------------------------- */
-/* The kernel checks permissions against what getattr reports (default_permissions), so what a
- * user creates through the mount must be theirs in the store. Only root can give files away;
- * a holofs run by a user owns everything it creates anyway. */
-static void give_to(const char *spath, uid_t uid, gid_t gid)
-{
-    if (geteuid() == 0 && lchown(spath, uid, gid) < 0) { /* best effort: it stays root's */ }
-}
-
-/* 1 when the caller is in group gid (primary or supplementary). */
-static int caller_in_group(gid_t gid)
-{
-    const struct fuse_context *c = fuse_get_context();
-    gid_t list[64];
-    if (c->gid == gid)
-        return 1;
-    int n = fuse_getgroups(64, list);
-    for (int i = 0; i < n && i < 64; i++)
-        if (list[i] == gid)
-            return 1;
-    return 0;
-}
-
-/* Owner and mode of an entry the caller creates at store path spath, as a local filesystem
- * gives them: the caller's uid; the parent's group when the parent is setgid (directories then
- * inherit setgid), else the caller's; setgid dropped from a non-directory whose group the
- * caller is not in. *mode comes from the kernel with the caller's umask already applied. */
-static void new_owner(const char *spath, int is_dir, mode_t *mode, uid_t *uid, gid_t *gid)
-{
-    const struct fuse_context *c = fuse_get_context();
-    char parent[PATH_MAX];
-    struct stat pst;
-    *uid = c->uid;
-    *gid = c->gid;
-    snprintf(parent, sizeof parent, "%s", spath);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent)
-        *slash = 0;
-    if (slash && stat(parent, &pst) == 0 && (pst.st_mode & S_ISGID)) {
-        *gid = pst.st_gid;
-        if (is_dir)
-            *mode |= S_ISGID;
-    }
-    if (!is_dir && (*mode & S_ISGID) && c->uid != 0 && !caller_in_group(*gid))
-        *mode &= ~(mode_t)S_ISGID;
-}
-
-/* Give a new store entry its owner and exact mode (holofs's own umask must not count).
- * chmod after chown: chown clears setuid/setgid. Symlinks have no mode of their own. */
-static void own_new(const char *spath, int is_dir, mode_t mode)
-{
-    uid_t uid;
-    gid_t gid;
-    struct stat st;
-    new_owner(spath, is_dir, &mode, &uid, &gid);
-    give_to(spath, uid, gid);
-    if (lstat(spath, &st) == 0 && !S_ISLNK(st.st_mode) && chmod(spath, mode & 07777) < 0) {
-        /* best effort: it keeps the mode the store gave it */
-    }
 }
 
 /* A name about to be made: ENAMETOOLONG when a component is over NAME_MAX or the store path
@@ -950,7 +871,7 @@ static int fs_mkdir(const char *path, mode_t mode)
         return -EEXIST;
     if (mkdir(spath, mode) < 0)
         return -errno;
-    own_new(spath, 1, mode);
+    owner_set_new(spath, 1, mode);
     return 0;
 }
 
@@ -1073,7 +994,7 @@ static int rename_encode(holofs *fs, const char *sfrom, const char *to)
         holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
         return -holo_errno(&err);
     }
-    give_to(out, st.st_uid, st.st_gid);
+    owner_give(out, st.st_uid, st.st_gid);
     fs_dict_note(fs->dict, (uint64_t)st.st_size);
     pass_attrs(fs, to, out, 1, &st, 1);
     unlink(sfrom);
@@ -1164,7 +1085,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             /* a temporary name: keep the bytes as they are, encode when it is renamed */
             rc = fs_pend_copy_out(p, plain, st.st_mode & 0666);
             if (rc == 0) {
-                give_to(plain, p->uid, p->gid);
+                owner_give(plain, p->uid, p->gid);
                 pass_attrs(fs, path, plain, 0, &st, p->times_set);
                 p->dirty = 0;
             }
@@ -1175,7 +1096,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
                 rc = -errno;
             } else {
                 close(fd);
-                give_to(plain, p->uid, p->gid);
+                owner_give(plain, p->uid, p->gid);
                 pass_attrs(fs, path, plain, 0, &st, p->times_set);
                 if (lstat(out, &pst) == 0 && S_ISDIR(pst.st_mode))
                     rc = remove_chunkdir(fs, out);
@@ -1187,7 +1108,7 @@ static int pend_commit(holofs *fs, fs_pend *p)
             holofs_log(fs, "%s: encode failed, previous version kept: %s", path, err.msg);
         } else {
             p->dirty = 0;
-            give_to(out, p->uid, p->gid);
+            owner_give(out, p->uid, p->gid);
             fs_dict_note(fs->dict, (uint64_t)st.st_size);
             pass_attrs(fs, path, out, 1, &st, p->times_set);
             /* an empty plain placeholder (touch, then write) gives way to the encoded file */
@@ -1287,7 +1208,7 @@ static int open_write(holofs *fs, const char *path, int flags, mode_t mode,
     gid_t gid = owner ? owner->st_gid : 0;
     char spath[PATH_MAX];
     if (!owner && ns_join(spath, sizeof spath, fs->store, path, NULL) == 0)
-        new_owner(spath, 0, &mode, &uid, &gid);   /* a new file: the caller's */
+        owner_of_new(spath, 0, &mode, &uid, &gid);   /* a new file: the caller's */
     h->pend = fs_pending_new_file(fs->pend, path, mode, uid, gid, &rc);
     if (!h->pend) {
         fh_free(h);
@@ -1854,7 +1775,7 @@ static int fs_symlink(const char *target, const char *path)
         return rc;
     if (symlink(target, r.spath) < 0)
         return -errno;
-    own_new(r.spath, 0, 0);
+    owner_set_new(r.spath, 0, 0);
     return 0;
 }
 
@@ -1870,7 +1791,7 @@ static int fs_mknod(const char *path, mode_t mode, dev_t rdev)
         return rc;
     if (mknod(r.spath, mode, rdev) < 0)
         return -errno;
-    own_new(r.spath, 0, mode);
+    owner_set_new(r.spath, 0, mode);
     return 0;
 }
 
@@ -1904,185 +1825,6 @@ static int fs_link(const char *from, const char *to)
     links_note(fs->links, f.st.st_ino, to);
     links_tell(fs, f.st.st_ino, to);
     return 0;
-}
-
-/* ---- extended attributes ---------------------------------------------------------------- */
-static int xattr_reply(const char *val, char *buf, size_t size)
-{
-    size_t n = strlen(val);
-    if (size == 0)
-        return (int)n;
-    if (size < n)
-        return -ERANGE;
-    memcpy(buf, val, n);
-    return (int)n;
-}
-
-static const char *const xnames[] = {
-    "user.holo.kind", "user.holo.version", "user.holo.chunks", "user.holo.exact",
-    "user.holo.size", "user.holo.decodes", "user.holo.recoverable", "user.holo.codec",
-    "user.holo.exact_bytes", "user.holo.holes",
-};
-
-/* 1 when a full decode of the set gives the original back (recovery chunks included: v1/v2;
- * audio may carry a clipping flag that info.exact alone knows about). */
-static int info_exact(const holo_info *info)
-{
-    return info->exact ||
-           (info->recoverable && info->version < 3 && info->kind != HOLO_KIND_AUDIO);
-}
-
-/* user.holo.holes: the byte ranges no chunk set can rebuild. Binary v4 knows them frame by
- * frame; an incomplete HOBI binary is unreadable as a whole; media views have none. */
-static int holes_xattr(holofs *fs, const char *path, const char *spath, const holo_info *info,
-                       char *buf, size_t size)
-{
-    char val[4096] = "";
-    if (info->kind == HOLO_KIND_BINARY && info->version == 4) {
-        fs_sfile *f;
-        holo_err err = {0};
-        if (fs_streams_get(fs->streams, path, spath, &f, &err) < 0) {
-            holofs_log(fs, "%s: cannot open: %s", path, err.msg);
-            return -EIO;
-        }
-        fs_sfile_holes(f, val, sizeof val);
-        fs_sfile_put(fs->streams, f);
-    } else if (info->kind == HOLO_KIND_BINARY && !info_exact(info) && info->length) {
-        snprintf(val, sizeof val, "0-%llu", (unsigned long long)info->length - 1);
-    }
-    return xattr_reply(val, buf, size);
-}
-
-
-static int fs_getxattr(const char *path, const char *name, char *buf, size_t size)
-{
-    holofs *fs = ctx_fs();
-    char val[128];
-    struct stat st;
-    resolved r;
-    resolve(fs, path, 0, &r);
-    if (is_pack(&r)) {   /* container paths carry no attributes */
-        int pk = pk_stat(&r, &st);
-        return pk < 0 ? pk : -ENODATA;
-    }
-    if (r.kind == R_MISSING)
-        return fs_pending_stat(fs->pend, path, &st) == 0 ? -ENODATA : -ENOENT;
-    if (r.kind != R_ENCODED) {
-        ssize_t n = lgetxattr(r.spath, name, buf, size);
-        return n < 0 ? -errno : (int)n;
-    }
-    if (strcmp(name, "user.holo.decodes") == 0) {
-        snprintf(val, sizeof val, "%llu", (unsigned long long)fs_cache_loads(fs->cache, path));
-        return xattr_reply(val, buf, size);
-    }
-    holo_info info;
-    if (strncmp(name, "user.holo.", 10) != 0)
-        return -ENODATA;
-    if (enc_info(fs, path, r.spath, &info) < 0) {
-        if (strcmp(name, "user.holo.chunks") != 0)
-            return -ENODATA;
-        snprintf(val, sizeof val, "0/0");
-        return xattr_reply(val, buf, size);
-    }
-    if (strcmp(name, "user.holo.dict") == 0) {   /* the store dictionary it needs */
-        if (!info.has_dict)
-            return -ENODATA;
-        holo_dict_hex(info.dict_id, val);
-    } else if (strcmp(name, "user.holo.kind") == 0)
-        snprintf(val, sizeof val, "%s", holo_kind_name(info.kind));
-    else if (strcmp(name, "user.holo.version") == 0)
-        snprintf(val, sizeof val, "%d", info.version);
-    else if (strcmp(name, "user.holo.chunks") == 0)
-        snprintf(val, sizeof val, "%u/%u", info.chunks_present, info.block_count);
-    else if (strcmp(name, "user.holo.exact") == 0)
-        snprintf(val, sizeof val, "%d", info_exact(&info));
-    else if (strcmp(name, "user.holo.codec") == 0) {
-        if (info.codec[0])
-            snprintf(val, sizeof val, "%s", info.codec);
-        else if (info.kind == HOLO_KIND_BINARY && info.version == 4)
-            snprintf(val, sizeof val, "binary v4");
-        else
-            snprintf(val, sizeof val, "v%d %s", info.version, holo_kind_name(info.kind));
-    } else if (strcmp(name, "user.holo.exact_bytes") == 0)
-        /* binaries always keep the bytes; media only when the library says so (recipes) */
-        snprintf(val, sizeof val, "%d", info.exact_bytes || info.kind == HOLO_KIND_BINARY);
-    else if (strcmp(name, "user.holo.holes") == 0)
-        return holes_xattr(fs, path, r.spath, &info, buf, size);
-    else if (strcmp(name, "user.holo.recoverable") == 0)
-        /* chunks are missing and the recovery chunks present cover them */
-        snprintf(val, sizeof val, "%d", info.recoverable);
-    else if (strcmp(name, "user.holo.size") == 0) {
-        if (info.kind == HOLO_KIND_IMAGE)
-            snprintf(val, sizeof val, "%ux%u", info.width, info.height);
-        else if (info.kind == HOLO_KIND_AUDIO)
-            snprintf(val, sizeof val, "%u/%u/%u", info.frames, info.sample_rate,
-                     info.channels);
-        else
-            snprintf(val, sizeof val, "%llu", (unsigned long long)info.length);
-    } else
-        return -ENODATA;
-    return xattr_reply(val, buf, size);
-}
-
-static int fs_listxattr(const char *path, char *buf, size_t size)
-{
-    holofs *fs = ctx_fs();
-    struct stat st;
-    resolved r;
-    resolve(fs, path, 0, &r);
-    if (is_pack(&r)) {
-        int pk = pk_stat(&r, &st);
-        return pk < 0 ? pk : 0;
-    }
-    if (r.kind == R_MISSING)
-        return fs_pending_stat(fs->pend, path, &st) == 0 ? 0 : -ENOENT;
-    if (r.kind != R_ENCODED) {
-        ssize_t n = llistxattr(r.spath, buf, size);
-        return n < 0 ? -errno : (int)n;
-    }
-    size_t need = 0;
-    for (size_t i = 0; i < sizeof xnames / sizeof *xnames; i++)
-        need += strlen(xnames[i]) + 1;
-    if (size == 0)
-        return (int)need;
-    if (size < need)
-        return -ERANGE;
-    char *p = buf;
-    for (size_t i = 0; i < sizeof xnames / sizeof *xnames; i++) {
-        size_t n = strlen(xnames[i]) + 1;
-        memcpy(p, xnames[i], n);
-        p += n;
-    }
-    return (int)need;
-}
-
-static int fs_setxattr(const char *path, const char *name, const char *val, size_t size,
-                       int flags)
-{
-    holofs *fs = ctx_fs();
-    struct stat st;
-    resolved r;
-    int rc = resolve(fs, path, 1, &r);
-    if (rc < 0)
-        return rc;
-    if (r.kind == R_MISSING)   /* a file being written has no xattrs either (cp -p copes) */
-        return fs_pending_stat(fs->pend, path, &st) == 0 ? -ENOTSUP : -ENOENT;
-    if (r.kind == R_ENCODED)
-        return -ENOTSUP;
-    return lsetxattr(r.spath, name, val, size, flags) < 0 ? -errno : 0;
-}
-
-static int fs_removexattr(const char *path, const char *name)
-{
-    resolved r;
-    int rc = resolve(ctx_fs(), path, 1, &r);
-    if (rc < 0)
-        return rc;
-    if (r.kind == R_MISSING)
-        return -ENOENT;
-    if (r.kind == R_ENCODED)
-        return -ENOTSUP;
-    return lremovexattr(r.spath, name) < 0 ? -errno : 0;
 }
 
 /* ---- init ------------------------------------------------------------------------------- */
