@@ -6,11 +6,11 @@
  * (a temp file in STORE/.holofs-tmp/ that is encoded into X.holo/ on flush/fsync/release).
  *
  * Every operation starts with resolve() (ops_int.h): what the path is in the store, as one
- * tagged kind, with the read-only and container checks for changes. Files being written live in
- * pending.c, extended attributes in xattr.c, owners of new entries in owner.c.
+ * tagged kind, with the read-only and container checks for changes. Elsewhere: the table of
+ * files being written (pending.c), their encode (writeback.c), decoding for reads (decode.c),
+ * extended attributes (xattr.c), owners of new entries (owner.c).
  */
 #include "ops.h"
-#include "dict.h"
 #include "pack.h"
 #include "meta.h"
 #include "ns.h"
@@ -118,7 +118,7 @@ static int under(const char *path, const char *top)
 }
 
 /* Forget cached state of path (or the tree below it); collect open paths for notification. */
-static void forget(holofs *fs, const char *path, int tree, char ***open_paths, size_t *nopen)
+void forget(holofs *fs, const char *path, int tree, char ***open_paths, size_t *nopen)
 {
     if (tree) {
         fs_cache_drop_tree(fs->cache, path);
@@ -179,171 +179,6 @@ static void poll_touch(holofs *fs, const char *path, const char *spath, int how)
 {
     if (fs->poll && fs_poll_touch(fs->poll, spath, how))
         forget(fs, path, 0, NULL, NULL);
-}
-
-/* ---- decoding (the cache's loader) ------------------------------------------------------ */
-static void warn_cb(void *ctx, const char *msg)
-{
-    holofs_log(ctx, "%s", msg);
-}
-
-/* Memory a decode of this file takes at its peak, from the headers alone: the chunks read in,
- * the decoded samples and the serialised view (all coexist at some point; measured on a 40 MB
- * binary: peak 3.0x its length, this says 3.0x). Saturates instead of wrapping. */
-static uint64_t decode_estimate(const holo_info *info, holo_view v)
-{
-    uint64_t raw;
-    switch (info->kind) {
-    case HOLO_KIND_IMAGE:
-        raw = info->width && info->height > UINT64_MAX / 3 / info->width
-                  ? UINT64_MAX : (uint64_t)info->width * info->height * 3;
-        break;
-    case HOLO_KIND_AUDIO:
-        raw = (uint64_t)info->frames * info->channels * 2;
-        break;
-    default:
-        raw = info->length;
-    }
-    uint64_t sum = raw, parts[2] = {holo_view_size(info, v), info->chunk_bytes};
-    for (int i = 0; i < 2; i++)
-        sum = sum > UINT64_MAX - parts[i] ? UINT64_MAX : sum + parts[i];
-    return sum;
-}
-
-/* Reserve `est` bytes of the decode budget (decodes in flight plus the cache). The cache gives
- * way first; then we wait for other decodes, boundedly. 0, -EFBIG (larger than the whole
- * budget) or -EIO (still no room after the wait); both are logged. */
-static int budget_acquire(holofs *fs, const char *path, uint64_t est)
-{
-    enum { WAIT_S = 30 };
-    uint64_t budget = (uint64_t)fs->decode_mb << 20;
-    if (est > budget) {
-        holofs_log(fs, "%s: decoding needs about %llu MiB, more than the decode budget "
-                       "(decode_mb=%u): refused", path,
-                   (unsigned long long)((est + (1u << 20) - 1) >> 20), fs->decode_mb);
-        return -EFBIG;
-    }
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += WAIT_S;
-    pthread_mutex_lock(&fs->budget_mu);
-    for (;;) {
-        if (fs->inflight + est <= budget) {
-            size_t room = (size_t)(budget - fs->inflight - est);
-            if (fs_cache_bytes(fs->cache) > room)
-                fs_cache_trim(fs->cache, room);
-            if (fs_cache_bytes(fs->cache) <= room)
-                break;
-        }
-        if (pthread_cond_timedwait(&fs->budget_cv, &fs->budget_mu, &until) == ETIMEDOUT) {
-            pthread_mutex_unlock(&fs->budget_mu);
-            holofs_log(fs, "%s: no room in the decode budget (decode_mb=%u) after %d s of "
-                           "other decodes: refused", path, fs->decode_mb, WAIT_S);
-            return -EIO;
-        }
-    }
-    fs->inflight += est;
-    pthread_mutex_unlock(&fs->budget_mu);
-    return 0;
-}
-
-static void budget_release(holofs *fs, uint64_t est)
-{
-    pthread_mutex_lock(&fs->budget_mu);
-    fs->inflight -= est;
-    pthread_cond_broadcast(&fs->budget_cv);
-    pthread_mutex_unlock(&fs->budget_mu);
-}
-
-/* The store's own .holo-dict (never one above the store), or NULL: the library looks up. */
-static const char *store_dict_dir(const holofs *fs)
-{
-    return fs->dict ? fs_dict_dir(fs->dict) : NULL;
-}
-
-/* Decode and serialise the encoded file `path` (chunk directory `dir`). */
-static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **buf,
-                       size_t *len)
-{
-    holo_decode_opts o;
-    holo_decoded d;
-    holo_err err = {0};
-    holo_decode_opts_init(&o);
-    o.warn = warn_cb;
-    o.warn_ctx = fs;
-    o.dict_dir = store_dict_dir(fs);
-    memset(&d, 0, sizeof d);
-    if (holo_decode_dir(dir, &o, &d, &err) < 0) {
-        holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
-        return -holo_errno(&err);
-    }
-    /* A binary with bytes missing or failing their checks would read as wrong bytes, which
-     * nothing downstream can tell from right ones: refuse it. Degraded images and audio are
-     * the point of the codec and are served. */
-    if (d.info.kind == HOLO_KIND_BINARY && !d.info.exact) {
-        holofs_log(fs, "%s: cannot decode exactly (%u/%u chunks valid): refused rather than "
-                       "serve wrong bytes", path, d.info.chunks_present, d.info.block_count);
-        holo_decoded_free(&d);
-        return -EIO;
-    }
-    if (d.info.kind != HOLO_KIND_BINARY && d.bytes && d.info.exact && d.info.exact_bytes) {
-        /* a complete set that keeps the original file (an image with a recipe): its bytes */
-        *len = (size_t)(d.info.file_size ? d.info.file_size : d.info.length);
-        *buf = d.bytes;
-        d.bytes = NULL;
-        holo_decoded_free(&d);
-        return 0;
-    }
-    int rc = holo_view_render(&d, ns_view(ns_basename(path), d.info.kind), buf, len, &err);
-    if (rc < 0) {
-        holofs_log(fs, "%s: cannot serialise: %s", path, err.msg);
-        holo_decoded_free(&d);
-        return -holo_errno(&err);
-    }
-    if (fs->debug)
-        holofs_log(fs, "decoded %s: %u/%u chunks, %zu bytes", path, d.info.chunks_present,
-                   d.info.block_count, *len);
-    holo_decoded_free(&d);
-    return 0;
-}
-
-static int load(void *ctx, const char *path, uint8_t **buf, size_t *len)
-{
-    holofs *fs = ctx;
-    char dir[PATH_MAX];
-    holo_err err = {0};
-    size_t oi;
-    if (pk_resolve(fs->store, path, dir, sizeof dir, &oi) == PK_OBJECT) {   /* container object */
-        holo_pack_index idx;
-        if (holo_pack_read_index(dir, &idx, &err) < 0) {
-            holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
-            return -holo_errno(&err);
-        }
-        uint64_t est = oi < idx.n_objects ? pk_decode_estimate(&idx, oi) : 0;
-        holo_pack_index_free(&idx);
-        int rc = budget_acquire(fs, path, est);
-        if (rc < 0)
-            return rc;
-        rc = pk_load(dir, oi, buf, len, &err);
-        budget_release(fs, est);
-        if (rc < 0)
-            holofs_log(fs, "%s: cannot unpack: %s", path, err.msg);
-        return rc;
-    }
-    if (ns_join(dir, sizeof dir, fs->store, path, NS_SUFFIX) < 0)
-        return -ENAMETOOLONG;
-    holo_info info;
-    if (holo_info_dir(dir, &info, &err) < 0) {
-        holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
-        return -holo_errno(&err);
-    }
-    uint64_t est = decode_estimate(&info, ns_view(ns_basename(path), info.kind));
-    int rc = budget_acquire(fs, path, est);
-    if (rc < 0)
-        return rc;
-    rc = decode_view(fs, path, dir, buf, len);
-    budget_release(fs, est);
-    return rc;
 }
 
 /* ---- stat ------------------------------------------------------------------------------- */
@@ -889,7 +724,7 @@ static int fs_rmdir(const char *path)
 /* ---- removing and renaming ------------------------------------------------------------ */
 /* Take a chunk directory out of the namespace at once (rename into the scratch dir), then
  * delete it. */
-static int remove_chunkdir(holofs *fs, const char *dir)
+int remove_chunkdir(holofs *fs, const char *dir)
 {
     char trash[PATH_MAX];
     if (snprintf(trash, sizeof trash, "%s/%s/rmXXXXXX", fs->store, NS_TMPDIR) >=
@@ -935,71 +770,6 @@ static int fs_unlink(const char *path)
         rc = 0;
     forget(fs, path, 0, NULL, NULL);
     return rc;
-}
-
-/* The encode options of the mount for a file written as path. */
-static void enc_opts(const holofs *fs, holo_encode_opts *o, const char *path)
-{
-    holo_encode_opts_init(o);
-    o->name_hint = ns_basename(path);
-    if (fs->chunk_kb > 0)
-        o->chunk_kb = fs->chunk_kb;
-    if (fs->codec_version > 0)
-        o->codec_version = fs->codec_version;
-    o->pixels = fs->pixels;
-    o->recovery = fs->recovery;
-    o->frame_size = fs->frame_kb << 10;
-    o->dict_dir = store_dict_dir(fs);
-}
-
-/* Pass a written file's attributes (its temp file's: mode, and the times if utimens set them)
- * on to what it became in the store: a plain file, or the chunk directory and its sidecar. */
-static void pass_attrs(holofs *fs, const char *path, const char *spath, int encoded,
-                       const struct stat *tst, int times_set)
-{
-    if (!encoded) {
-        if (chmod(spath, tst->st_mode & 07777) < 0) { /* best effort */ }
-        if (times_set) {
-            struct timespec tv[2] = { tst->st_atim, tst->st_mtim };
-            if (utimensat(AT_FDCWD, spath, tv, AT_SYMLINK_NOFOLLOW) < 0) { /* best effort */ }
-        }
-        return;
-    }
-    if (meta_chmod(spath, tst->st_mode) < 0)
-        holofs_log(fs, "%s: cannot keep mode %04o", path, (unsigned)(tst->st_mode & 07777));
-    if (times_set) {
-        holo_info info;
-        holo_err err = {0};
-        int64_t stamp = holo_info_dir(spath, &info, &err) == 0 ? info.newest_mtime_ns : 0;
-        if (meta_set_times(spath, &tst->st_atim, &tst->st_mtim, stamp) < 0)
-            holofs_log(fs, "%s: cannot keep its times", path);
-    }
-}
-
-/* The end of an atomic write through the mount (write a hidden temporary such as
- * NAME.tmpXXXXXX or libholo's .holo-tmp-PID-N, rename to NAME):
- * encode the temporary file into NAME.holo/, then remove it. */
-static int rename_encode(holofs *fs, const char *sfrom, const char *to)
-{
-    char out[PATH_MAX];
-    holo_encode_opts o;
-    holo_err err = {0};
-    if (ns_join(out, sizeof out, fs->store, to, NS_SUFFIX) < 0)
-        return -ENAMETOOLONG;
-    enc_opts(fs, &o, to);
-    struct stat st;
-    if (lstat(sfrom, &st) < 0)
-        return -errno;
-    if (holo_encode_file(sfrom, out, &o, &err) < 0) {
-        holofs_log(fs, "%s: encode failed, previous version kept: %s", to, err.msg);
-        return -holo_errno(&err);
-    }
-    owner_give(out, st.st_uid, st.st_gid);
-    fs_dict_note(fs->dict, (uint64_t)st.st_size);
-    pass_attrs(fs, to, out, 1, &st, 1);
-    unlink(sfrom);
-    forget(fs, to, 0, NULL, NULL);
-    return 0;
 }
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
@@ -1053,127 +823,6 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
     }
     forget(fs, from, f.kind == R_DIR, NULL, NULL);
     forget(fs, to, 1, NULL, NULL);
-    return rc;
-}
-
-/* ---- pending writes ------------------------------------------------------------------- */
-/* Encode the pending data into STORE/path.holo/ (atomically: libholo writes a temporary
- * directory and renames it). On failure the previous version stays. 0 or -errno. */
-static int pend_commit(holofs *fs, fs_pend *p)
-{
-    int rc = 0;
-    int todo;
-    pthread_mutex_lock(&p->mu);
-    char *path = fs_pending_target(fs->pend, p, &todo);
-    if (!path) {
-        pthread_mutex_unlock(&p->mu);
-        return -ENOMEM;
-    }
-    if (todo) {
-        char out[PATH_MAX];
-        holo_encode_opts o;
-        holo_err err = {0};
-        enc_opts(fs, &o, path);
-        char plain[PATH_MAX];
-        struct stat st, pst;
-        if (ns_join(out, sizeof out, fs->store, path, NS_SUFFIX) < 0 ||
-            ns_join(plain, sizeof plain, fs->store, path, NULL) < 0) {
-            rc = -ENAMETOOLONG;
-        } else if (fstat(p->fd, &st) < 0) {
-            rc = -errno;
-        } else if (ns_is_hidden(ns_basename(path))) {
-            /* a temporary name: keep the bytes as they are, encode when it is renamed */
-            rc = fs_pend_copy_out(p, plain, st.st_mode & 0666);
-            if (rc == 0) {
-                owner_give(plain, p->uid, p->gid);
-                pass_attrs(fs, path, plain, 0, &st, p->times_set);
-                p->dirty = 0;
-            }
-        } else if (st.st_size == 0) {
-            /* nothing to encode (the codec refuses empty input): an empty plain file */
-            int fd = open(plain, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0666);
-            if (fd < 0) {
-                rc = -errno;
-            } else {
-                close(fd);
-                owner_give(plain, p->uid, p->gid);
-                pass_attrs(fs, path, plain, 0, &st, p->times_set);
-                if (lstat(out, &pst) == 0 && S_ISDIR(pst.st_mode))
-                    rc = remove_chunkdir(fs, out);
-                if (rc == 0)
-                    p->dirty = 0;
-            }
-        } else if (holo_encode_file(p->tmp, out, &o, &err) < 0) {
-            rc = -holo_errno(&err);
-            holofs_log(fs, "%s: encode failed, previous version kept: %s", path, err.msg);
-        } else {
-            p->dirty = 0;
-            owner_give(out, p->uid, p->gid);
-            fs_dict_note(fs->dict, (uint64_t)st.st_size);
-            pass_attrs(fs, path, out, 1, &st, p->times_set);
-            /* an empty plain placeholder (touch, then write) gives way to the encoded file */
-            if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)
-                unlink(plain);
-            if (fs->debug)
-                holofs_log(fs, "encoded %s", path);
-        }
-        forget(fs, path, 0, NULL, NULL);
-    }
-    free(path);
-    pthread_mutex_unlock(&p->mu);
-    return rc;
-}
-
-/* Encoded files whose reads go through a stream: binary v4. */
-static int is_stream_file(holofs *fs, const char *path, const char *spath)
-{
-    holo_info info;
-    return enc_info(fs, path, spath, &info) == 0 && info.kind == HOLO_KIND_BINARY &&
-           info.version == 4;
-}
-
-/* pend_fill of a binary v4 file: through its stream, a frame at a time, never whole in
- * memory; a hole fails the fill (EIO) rather than writing zeros back. */
-static int pend_fill_stream(holofs *fs, fs_pend *p, const char *path, const char *spath)
-{
-    enum { STEP = 1 << 20 };
-    fs_sfile *f;
-    holo_err err = {0};
-    if (fs_streams_get(fs->streams, path, spath, &f, &err) < 0) {
-        holofs_log(fs, "%s: cannot open: %s", path, err.msg);
-        return -EIO;
-    }
-    uint8_t *buf = malloc(STEP);
-    int rc = buf ? 0 : -ENOMEM;
-    for (uint64_t off = 0, size = fs_sfile_size(f); rc == 0 && off < size;) {
-        int64_t got = fs_sfile_read(f, off, buf, STEP, &err);
-        if (got <= 0) {
-            holofs_log(fs, "%s: cannot read for rewriting: %s", path, err.msg);
-            rc = got == HOLO_ENOMEM ? -ENOMEM : -EIO;
-            break;
-        }
-        rc = fs_pend_write(p, buf, (size_t)got, (off_t)off);
-        off += (uint64_t)got;
-    }
-    free(buf);
-    fs_sfile_put(fs->streams, f);
-    return rc;
-}
-
-/* Copy the current bytes of an encoded file into p (for O_RDWR/O_WRONLY without O_TRUNC and
- * for truncate). */
-static int pend_fill(holofs *fs, fs_pend *p, const char *path)
-{
-    char spath[PATH_MAX];
-    if (ns_join(spath, sizeof spath, fs->store, path, NS_SUFFIX) == 0 &&
-        is_stream_file(fs, path, spath))
-        return pend_fill_stream(fs, p, path, spath);
-    fs_snap *s;
-    int rc = fs_cache_get(fs->cache, path, &s);
-    if (rc < 0)
-        return rc;
-    rc = fs_pend_write(p, s->buf, s->len, 0);
-    fs_snap_put(fs->cache, s);
     return rc;
 }
 
@@ -1891,8 +1540,8 @@ int holofs_init(holofs *fs)
     char tmpdir[PATH_MAX];
     if (ns_join(tmpdir, sizeof tmpdir, fs->store, "/" NS_TMPDIR, NULL) < 0)
         return -ENAMETOOLONG;
-    fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, load, fs);
-    fs->streams = fs_streams_new(warn_cb, fs);
+    fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, holofs_load, fs);
+    fs->streams = fs_streams_new(holofs_warn, fs);
     fs->pend = fs_pending_new(tmpdir);
     if (!fs->cache || !fs->streams || !fs->pend) {
         if (fs->cache)

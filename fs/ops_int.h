@@ -1,4 +1,4 @@
-/* ops_int.h — what the files of holofs's FUSE operations share (ops.c, xattr.c): the
+/* ops_int.h — what the files of holofs's FUSE operations share (ops.c, decode.c, writeback.c, xattr.c): the
  * resolver, the calling mount, the cached holo_info of encoded files. Not for main.c (ops.h).
  */
 #ifndef HOLOFS_OPS_INT_H
@@ -8,6 +8,8 @@
 #include "holo.h"
 
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 /* What a mount path is in the store. */
@@ -45,6 +47,28 @@ holofs *ctx_fs(void);
 /* Cached holo_info of the encoded file path (chunk directory spath); 0 or the (cached)
  * failure. */
 int enc_info(holofs *fs, const char *path, const char *spath, holo_info *info);
+
+/* Forget cached state of path (or the tree below it); collect open paths for notification
+ * (both may be NULL). */
+void forget(holofs *fs, const char *path, int tree, char ***open_paths, size_t *nopen);
+/* Take a chunk directory out of the namespace at once, then delete it. 0 or -errno. */
+int remove_chunkdir(holofs *fs, const char *dir);
+
+/* Decoding (decode.c): the cache's loader (cache.h) and the streams' warning callback. */
+int holofs_load(void *ctx, const char *path, uint8_t **buf, size_t *len);
+void holofs_warn(void *ctx, const char *msg);
+/* The store's own .holo-dict (never one above the store), or NULL: the library looks up. */
+const char *store_dict_dir(const holofs *fs);
+/* 1 for encoded files whose reads go through a stream (binary v4). */
+int is_stream_file(holofs *fs, const char *path, const char *spath);
+
+/* Writing (writeback.c). Encode p into STORE/path.holo/ (the previous version stays on
+ * failure); 0 or -errno. */
+int pend_commit(holofs *fs, fs_pend *p);
+/* Copy the current bytes of encoded file path into p. 0 or -errno. */
+int pend_fill(holofs *fs, fs_pend *p, const char *path);
+/* Encode the hidden temporary sfrom (store path) as mount path `to`, then remove it. */
+int rename_encode(holofs *fs, const char *sfrom, const char *to);
 
 /* Extended attributes (xattr.c): user.holo.* of encoded files, the store's for the others. */
 int fs_getxattr(const char *path, const char *name, char *buf, size_t size);
