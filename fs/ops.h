@@ -41,7 +41,7 @@ typedef struct holofs {
     fs_watch *watch;
     fs_poll *poll;            /* shared stores (fstype.h): revalidation by polling, or NULL */
     struct fs_dict *dict;     /* the store dictionary's trainer (dict.h), or NULL */
-    pthread_mutex_t mu;       /* guards nodes and the warned flags */
+    pthread_mutex_t mu;       /* guards nodes (info cache, open read handles, warned flag) */
     fs_node **nodes;          /* hash table of per-path state */
     fs_pending *pend;         /* files being written through the mount (pending.h) */
     fs_links *links;          /* names of multiply-linked plain files (links.h) */
