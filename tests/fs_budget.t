@@ -19,7 +19,7 @@ for f in big.bin a.bin b.bin c.bin; do "$holo" encode --codec-version 2 -o "$S/$
 "$holo" pack -b 4 -o "$S/bigset.holo" big.png > /dev/null 2>&1     # containers: same budget
 "$holo" pack -b 4 -o "$S/smallset.holo" small.png > /dev/null 2>&1
 [ -d "$S/c.bin.holo" ] && [ -d "$S/big.png.holo" ] && [ -d "$S/bigset.holo" ] ||
-    skip_all "holo cannot encode the test inputs"
+    bail_out "holo cannot encode the test inputs"
 mount_fs -o decode_mb=1 || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 plan 12
 

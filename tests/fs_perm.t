@@ -19,7 +19,7 @@ head -c 30000 /dev/urandom > secret.bin
 head -c 30000 /dev/urandom > public.bin
 chmod 600 secret.bin; chmod 644 public.bin
 "$holo" encode -o "$S/behind.bin.holo" secret.bin > /dev/null 2>&1
-[ -d "$S/behind.bin.holo" ] || skip_all "holo cannot encode the test input"
+[ -d "$S/behind.bin.holo" ] || bail_out "holo cannot encode the test input"
 mount_fs -o allow_other || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 plan 18
 

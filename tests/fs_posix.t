@@ -19,7 +19,7 @@ chmod 755 "$T"
 cd "$T"
 head -c 30000 /dev/urandom > data.bin
 "$holo" encode -o "$S/enc.bin.holo" data.bin > /dev/null 2>&1
-[ -d "$S/enc.bin.holo" ] || skip_all "holo cannot encode the test input"
+[ -d "$S/enc.bin.holo" ] || bail_out "holo cannot encode the test input"
 mount_fs -o allow_other || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 plan 45
 mkdir "$M/pub" && chmod 1777 "$M/pub"

@@ -11,13 +11,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fs_lib.sh"
 hold="$HOLO_TOOLS/holdopen"
-[ -x "$hold" ] || skip_all "holdopen is not built"
+[ -x "$hold" ] || bail_out "holdopen is not built"
 
 cd "$T"
 head -c 147726 /dev/urandom > big.bin
 head -c 65536 /dev/urandom > small.bin
 for f in y z w; do "$holo" encode -o "$S/$f.bin.holo" big.bin > /dev/null 2>&1; done
-[ -d "$S/w.bin.holo" ] || skip_all "holo cannot encode the test input"
+[ -d "$S/w.bin.holo" ] || bail_out "holo cannot encode the test input"
 mount_fs || skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 plan 14
 
