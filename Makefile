@@ -129,6 +129,7 @@ deps:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v flac >/dev/null || missing="$$missing flac"; \
 	command -v bc >/dev/null || missing="$$missing bc"; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
 	command -v cc >/dev/null || missing="$$missing gcc make"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \

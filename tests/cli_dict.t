@@ -11,16 +11,10 @@ plan 35
 
 holo="$HOLO_BIN/holo"
 cd "$T"
-# Real small files: man page sources of 1-20 KB.
+# Real small files of 1-20 KB: man page sources, then Perl modules.
 mkdir src
-i=0
-for f in $(ls /usr/share/man/man1/*.gz 2> /dev/null | head -600); do
-    zcat "$f" > t.man 2> /dev/null || continue
-    s=$(stat -c %s t.man)
-    [ "$s" -ge 1024 ] && [ "$s" -le 20480 ] && { i=$((i + 1)); mv t.man "src/$i.man"; }
-    [ $i -ge 200 ] && break
-done
-[ $i -ge 200 ] || skip_all "fewer than 200 man pages of 1-20 KB on this machine"
+i=$(small_texts src 200)
+[ $i -ge 200 ] || bail_out "fewer than 200 real text files of 1-20 KB (man pages, Perl modules) on this machine"
 flag() { od -An -tu1 -j5 -N1 "$1/chunk_0000.holo" | tr -d ' '; }   # HO4B flags byte
 enc_all() { for f in $(ls src); do "$holo" encode --codec-version 4 -o "S/$f.holo" "src/$f" > /dev/null || return 1; done; }
 dec_all() { # every file decodes to its original

@@ -4,7 +4,7 @@
 # holo info names, and what the store costs. --pixels keeps the old behaviour; decode never
 # overwrites without --force; a recipe that does not re-create the file is caught.
 . "$(dirname "$0")/lib.sh"
-command -v python3 > /dev/null || skip_all "python3 not installed (tests/tools/mkstore.py writes the test files)"
+command -v python3 > /dev/null || bail_out "python3 not installed (make deps installs it; tests/tools/mkstore.py writes the test files)"
 plan 74
 
 holo="$HOLO_BIN/holo"

@@ -9,15 +9,10 @@
 t() { timeout 60 "$@"; }
 
 cd "$T"
+# Real small files of 1-20 KB: man page sources, then Perl modules.
 mkdir src
-i=0
-for f in $(ls /usr/share/man/man1/*.gz 2> /dev/null | head -800); do
-    zcat "$f" > t.man 2> /dev/null || continue
-    s=$(stat -c %s t.man)
-    [ "$s" -ge 1024 ] && [ "$s" -le 20480 ] && { i=$((i + 1)); mv t.man "src/$i.man"; }
-    [ $i -ge 260 ] && break
-done
-[ $i -ge 260 ] || skip_all "fewer than 260 man pages of 1-20 KB on this machine"
+i=$(small_texts src 260)
+[ $i -ge 260 ] || bail_out "fewer than 260 real text files of 1-20 KB (man pages, Perl modules) on this machine"
 if ! mount_fs; then
     grep -qi "permission\|device not found\|not permitted" "$T/holofs.log" &&
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"

@@ -17,5 +17,21 @@ ok() { _n=$((_n + 1)); if [ "$1" = 0 ]; then echo "ok $_n - $2"; else echo "not 
 is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got '$1', want '$2'"; fi; }
 like() { case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; echo "#   '$1' does not contain '$2'" ;; esac; }
 skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
+# small_texts DIR N: N real small text files of 1-20 KB into DIR (man page sources first, then
+# the Perl modules that `make deps` brings: minimal systems may ship without man pages).
+# Prints how many were written.
+small_texts() {
+    _i=0
+    for _f in $(ls /usr/share/man/man1/*.gz 2> /dev/null | head -1500) \
+              $(find /usr/share/perl /usr/share/perl5 /usr/lib/x86_64-linux-gnu/perl-base \
+                  -name '*.pm' 2> /dev/null | sort | head -3000); do
+        case "$_f" in *.gz) zcat "$_f" > "$1/.t" 2> /dev/null || continue ;; *) cp "$_f" "$1/.t" ;; esac
+        _s=$(stat -c %s "$1/.t")
+        [ "$_s" -ge 1024 ] && [ "$_s" -le 20480 ] && { _i=$((_i + 1)); mv "$1/.t" "$1/$_i.man"; }
+        [ $_i -ge "$2" ] && break
+    done
+    rm -f "$1/.t"
+    echo $_i
+}
 # run CMD...: sets rc, out (stdout) and err (stderr).
 run() { "$@" > "$T/.out" 2> "$T/.err"; rc=$?; out=$(cat "$T/.out"); err=$(cat "$T/.err"); rm -f "$T/.out" "$T/.err"; }
