@@ -651,34 +651,59 @@ static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double
     return jobs[0].rc || jobs[1].rc ? -1 : 0;
 }
 
-/* The weighted error of refining qp towards q with step D, over every fstride-th frame. With
- * k > 0, only k of the n chunks' U shares are there, the worst k: the shares refine disjoint
- * tiles to q exactly, so each removes its tiles' error, and the worst k remove least. */
-static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
-                          int64_t D, unsigned n, unsigned k, unsigned fstride)
+/* The weighted error of refining qp towards q with step D over frames f0, f0 + fstride, ...
+ * below f1: per chunk (the tiles each U share holds) and in total. */
+typedef struct error_job {
+    const params *P;
+    int32_t *const *q, *const *qp;
+    uint64_t f0, f1;
+    int64_t D;
+    unsigned n, fstride;
+    double per[V4C_MAX_CHUNKS], total;
+} error_job;
+
+static void *error_part(void *arg)
 {
+    error_job *j = arg;
+    const params *P = j->P;
     const unsigned hop = P->hop, nbands = hop / BAND;
-    double per[V4C_MAX_CHUNKS] = { 0 }, total = 0;
-    for (uint64_t f = 0; f < F; f += fstride)
+    const int64_t D = j->D;
+    for (uint64_t f = j->f0; f < j->f1; f += j->fstride)
         for (unsigned c = 0; c < P->channels; c++) {
-            double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c) * fstride;
+            double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c) * j->fstride;
             uint64_t t = (f * P->channels + c) * nbands;
             for (unsigned b = 0; b < nbands; b++, t++) {
-                const int32_t *qt = q[c] + f * hop + b * BAND, *qb = qp[c] + f * hop + b * BAND;
+                const int32_t *qt = j->q[c] + f * hop + b * BAND, *qb = j->qp[c] + f * hop + b * BAND;
                 int64_t e = 0;
-                for (unsigned j = 0; j < BAND; j++) {
-                    int64_t r = (int64_t)qt[j] - qb[j], d = r;
+                for (unsigned i = 0; i < BAND; i++) {
+                    int64_t r = (int64_t)qt[i] - qb[i], d = r;
                     if ((uint64_t)(r + D / 2) >= (uint64_t)D)  /* else the digit is 0: no division */
                         d = r - round_div(r, D) * D;
                     e += d * d;
                 }
-                if (k)
-                    per[tile_chunk(t, n)] += ws * (double)e;
-                total += ws * (double)e;
+                j->per[tile_chunk(t, j->n)] += ws * (double)e;
+                j->total += ws * (double)e;
             }
         }
+    return NULL;
+}
+
+/* The weighted error of refining qp towards q with step D, over every fstride-th frame (the two
+ * halves of the frames on two cores). With k > 0, only k of the n chunks' U shares are there,
+ * the worst k: the shares refine disjoint tiles to q exactly, so each removes its tiles'
+ * error, and the worst k remove least. */
+static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
+                          int64_t D, unsigned n, unsigned k, unsigned fstride)
+{
+    uint64_t mid = (F / 2 + fstride - 1) / fstride * fstride;
+    error_job a = { .P = P, .q = q, .qp = qp, .f0 = 0, .f1 = mid, .D = D, .n = n, .fstride = fstride },
+              b = { .P = P, .q = q, .qp = qp, .f0 = mid, .f1 = F, .D = D, .n = n, .fstride = fstride };
+    run2(error_part, &a, error_part, &b);
+    double per[V4C_MAX_CHUNKS], total = a.total + b.total;
     if (!k)
         return total;
+    for (unsigned i = 0; i < n; i++)
+        per[i] = a.per[i] + b.per[i];
     for (unsigned i = 1; i < n; i++)                 /* insertion sort, ascending */
         for (unsigned j = i; j > 0 && per[j] < per[j - 1]; j--) {
             double tmp = per[j];
