@@ -24,6 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Largest WAV/AIFF the audio path takes: encoding and the verifying decode peak at ~13x the
+ * file in memory (measured: 67 MB for a 5.3 MB WAV), so 64 MiB (6 minutes of CD audio) stays
+ * under 1 GB; larger files are stored as binary v4. */
+#define STORE_MAX_AUDIO_FILE ((uint64_t)64 << 20)
+
 /* Largest image file the recipe path reads whole: a raw PPM at the pixel cap. */
 #define STORE_MAX_IMAGE_FILE ((uint64_t)HOLO_MAX_PIXELS * 3 + (1u << 20))
 
@@ -130,7 +135,9 @@ static int try_audio(const char *input, const char *tmp, const holo_encode_opts 
     holo_err e;   /* an audio set that fails is not an error: binary v4 stores the file */
     uint8_t *file = NULL;
     size_t len = 0;
-    if (holo_v4_audio_encode(input, tmp, o, &e) || holo_read_file(input, (size_t)1 << 32, &file, &len, &e))
+    struct stat st;
+    if (stat(input, &st) || (uint64_t)st.st_size > STORE_MAX_AUDIO_FILE ||
+        holo_v4_audio_encode(input, tmp, o, &e) || holo_read_file(input, STORE_MAX_AUDIO_FILE, &file, &len, &e))
         return 0;
     holo_decode_opts dopts;
     holo_decode_opts_init(&dopts);
