@@ -48,7 +48,8 @@ timed() {
     prep=:
 }
 prep=:
-ratio() { if [ "$(echo "$2 > 0" | bc)" = 1 ]; then echo "$1 / $2" | bc -l; else echo 999; fi; }
+# ratio A B: A / B to one decimal, "-" when B is below the timer's 10 ms resolution
+ratio() { if [ "$(echo "$2 >= 0.01" | bc)" = 1 ]; then printf '%.1f' "$(echo "$1 / $2" | bc -l)"; else echo -; fi; }
 size() { du -sb "$1" | cut -f1; }
 echo "x: our time / flac's time in the same run (targets: enc and dec <= 3.0)"
 printf '%-22s %9s %9s %6s %6s | %6s %6s %5s %5s %5s | %6s %6s %5s %5s\n' file flac8 ho4a ratio cmpct \
@@ -63,7 +64,7 @@ for f in "$@"; do
     "$holo" encode --codec-version 4 --compact -o "$tmp/c.holo" "$f"
     cmp -s "$f" "$tmp/a.wav" || echo "$f: NOT EXACT" >&2
     fl=$(stat -c %s "$tmp/x.flac"); a=$(size "$tmp/a.holo"); c=$(size "$tmp/c.holo")
-    printf '%-22s %9s %9s %6.3f %6.3f | %6.2f %6.2f %5.1f %5.1f %5.1f | %6.2f %6.2f %5.1f %5.1f\n' \
+    printf '%-22s %9s %9s %6.3f %6.3f | %6.2f %6.2f %5s %5s %5s | %6.2f %6.2f %5s %5s\n' \
         "$(basename "$f")" "$fl" "$a" "$(echo "$a / $fl" | bc -l)" "$(echo "$c / $fl" | bc -l)" \
         "$he" "$fe" "$(ratio "$he" "$fe")" "$(ratio "$hec" "$fec")" "$(ratio "$hs" "$fe")" \
         "$hd" "$fd" "$(ratio "$hd" "$fd")" "$(ratio "$hdc" "$fdc")"
