@@ -948,9 +948,11 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
         return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: too many samples");
     if (o->n < 1 || o->n > V4C_MAX_CHUNKS)
         return holo_seterr(err, HOLO_EINVAL, "HO4A: chunk count %u out of range", o->n);
+    if (o->revision > 2)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: revision %u does not exist", o->revision);
     if (recipe_len > (1u << 24))
         return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: %zu bytes around the samples", recipe_len);
-    params P = { .rev = 2, .channels = p->channels, .bits = p->bits, .rate = p->rate, .frames = p->frames,
+    params P = { .rev = o->revision ? o->revision : 2, .channels = p->channels, .bits = p->bits, .rate = p->rate, .frames = p->frames,
                  .recipe_len = (uint32_t)recipe_len };
     P.ms = (unsigned)want_ms(p);
     double snr[V4A_LAYERS];
