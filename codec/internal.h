@@ -274,6 +274,7 @@ typedef enum holo_store_codec {
     HOLO_STORE_IMAGE_RECIPE,    /* v4 image of the pixels + the recipe that re-creates the file */
     HOLO_STORE_IMAGE_PIXELS,    /* v4 image of the decoded pixels (the old behaviour) */
     HOLO_STORE_AUDIO_V2,        /* v2 audio of the decoded samples (the old behaviour) */
+    HOLO_STORE_AUDIO_V4,        /* HO4A: exact samples + the recipe of the WAV/AIFF's other bytes */
 } holo_store_codec;
 
 typedef struct holo_store_facts {
@@ -287,6 +288,9 @@ holo_store_codec holo_store_policy(const holo_store_facts *f);
 /* After encoding both: a recipe store larger than the binary one is dropped for the binary. */
 holo_store_codec holo_store_settle(holo_store_codec chosen, uint64_t media_bytes,
                                    uint64_t binary_bytes);
+/* A media set that is not the file's bytes must fit the store's size rule: no larger than
+ * the file + 1% + 4 KiB (the bound binary v4 keeps for incompressible files). */
+int holo_store_fits(uint64_t media_bytes, uint64_t file_bytes);
 /* "binary v4", "v4 image with recipe", ... for messages and holo info. */
 const char *holo_store_codec_name(holo_store_codec c);
 

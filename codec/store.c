@@ -6,10 +6,13 @@
  * must earn its place twice: the set it wrote is decoded and must give back the file byte
  * for byte, and it must not be larger than binary v4 of the same file (both are encoded;
  * holo_store_settle keeps the smaller). Any failure of the recipe path falls back to binary.
+ * A WAV/AIFF takes audio v4 (HO4A) when its set decodes to the file byte for byte and fits the
+ * size rule (holo_store_fits); then no binary set is written.
  */
 #include "internal.h"
 #include "png_recipe.h"
 #include "pnm_recipe.h"
+#include "v4_audio_file.h"
 #include "v4_binary.h"
 #include "v4_codec.h"
 #include <dirent.h>
@@ -20,6 +23,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Largest WAV/AIFF the audio path takes: encoding and the verifying decode peak at ~13x the
+ * file in memory (measured: 67 MB for a 5.3 MB WAV), so 64 MiB (6 minutes of CD audio) stays
+ * under 1 GB; larger files are stored as binary v4. */
+#define STORE_MAX_AUDIO_FILE ((uint64_t)64 << 20)
 
 /* Largest image file the recipe path reads whole: a raw PPM at the pixel cap. */
 #define STORE_MAX_IMAGE_FILE ((uint64_t)HOLO_MAX_PIXELS * 3 + (1u << 20))
@@ -90,7 +98,7 @@ static int encode_recipe_verified(const uint8_t *file, size_t len, const holo_re
     rc = holo_decode_dir(tmp, &dopts, &d, err);
     if (rc)
         return rc;
-    int same = d.info.exact_bytes && d.bytes && d.info.length == len &&
+    int same = d.info.exact && d.bytes && d.info.length == len &&
                memcmp(d.bytes, file, len) == 0;
     holo_decoded_free(&d);
     return same ? 0 : holo_seterr(err, HOLO_EINVAL, "%s: the recipe image does not decode to "
@@ -120,6 +128,30 @@ static int try_recipe(const char *input, holo_sniff_type t, const char *tmp_img,
     return use;
 }
 
+/* The audio attempt for a WAV/AIFF: 1 when tmp holds an HO4A set that decodes to the file
+ * byte for byte and fits the size rule, else 0 (binary v4 stores the file). */
+static int try_audio(const char *input, const char *tmp, const holo_encode_opts *o)
+{
+    holo_err e;   /* an audio set that fails is not an error: binary v4 stores the file */
+    uint8_t *file = NULL;
+    size_t len = 0;
+    struct stat st;
+    if (stat(input, &st) || (uint64_t)st.st_size > STORE_MAX_AUDIO_FILE ||
+        holo_v4_audio_encode(input, tmp, o, &e) || holo_read_file(input, STORE_MAX_AUDIO_FILE, &file, &len, &e))
+        return 0;
+    holo_decode_opts dopts;
+    holo_decode_opts_init(&dopts);
+    dopts.threads = o->threads;
+    holo_decoded d;
+    int same = 0;
+    if (!holo_decode_dir(tmp, &dopts, &d, &e)) {
+        same = d.info.exact && d.bytes && d.info.length == len && memcmp(d.bytes, file, len) == 0;
+        holo_decoded_free(&d);
+    }
+    free(file);
+    return same && holo_store_fits(dir_bytes(tmp), len);
+}
+
 int holo_store_encode(const char *input, const char *outdir, const holo_encode_opts *o,
                       holo_err *err)
 {
@@ -128,6 +160,16 @@ int holo_store_encode(const char *input, const char *outdir, const holo_encode_o
     holo_encode_opts bo = *o;
     bo.codec_version = 4;
     char tmp_bin[PATH_MAX], tmp_img[PATH_MAX];
+    const char *keep = tmp_bin;
+    holo_store_facts af = { .type = t };
+    if (holo_store_policy(&af) == HOLO_STORE_AUDIO_V4 &&
+        !holo_tmpdir_begin(outdir, tmp_img, sizeof tmp_img, NULL)) {
+        if (try_audio(input, tmp_img, o) == 1) {
+            keep = tmp_img;
+            goto commit;
+        }
+        holo_rmtree(tmp_img);
+    }
     int rc = holo_tmpdir_begin(outdir, tmp_bin, sizeof tmp_bin, err);
     if (rc)
         return rc;
@@ -135,7 +177,6 @@ int holo_store_encode(const char *input, const char *outdir, const holo_encode_o
         holo_rmtree(tmp_bin);
         return rc;
     }
-    const char *keep = tmp_bin;
     if (image && !holo_tmpdir_begin(outdir, tmp_img, sizeof tmp_img, NULL)) {
         if (try_recipe(input, t, tmp_img, tmp_bin, o) == 1) {
             keep = tmp_img;
@@ -144,6 +185,7 @@ int holo_store_encode(const char *input, const char *outdir, const holo_encode_o
             holo_rmtree(tmp_img);
         }
     }
+commit:;
     struct stat st;
     if (stat(input, &st) == 0)
         holo_chunkdir_mode(keep, st.st_mode);

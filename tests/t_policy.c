@@ -51,16 +51,17 @@ static const rule rules[] = {
     { HOLO_SNIFF_PPM, RECIPE, BYTES, HOLO_STORE_IMAGE_RECIPE, "PPM (8-bit): v4 image + header recipe" },
     { HOLO_SNIFF_PGM, RECIPE, BYTES, HOLO_STORE_IMAGE_RECIPE, "PGM (8-bit): v4 image + header recipe" },
     { HOLO_SNIFF_PPM, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "PPM without a recipe (16-bit, truncated): binary" },
-    /* Raw audio waits for a lossless v4 audio codec: v2 clips loud tracks, drops chunks. */
-    { HOLO_SNIFF_WAV, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "WAV: binary (for now)" },
-    { HOLO_SNIFF_RF64, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "RF64: binary (for now)" },
-    { HOLO_SNIFF_AIFF, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "AIFF: binary (for now)" },
+    /* Raw audio: audio v4 (HO4A) rebuilds WAV/AIFF byte for byte (store.c verifies each
+     * set by decoding it, then falls back to binary); its splitter does not read RF64. */
+    { HOLO_SNIFF_WAV, NO_RECIPE, BYTES, HOLO_STORE_AUDIO_V4, "WAV: audio v4 (verified by store.c)" },
+    { HOLO_SNIFF_RF64, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "RF64: binary (HO4A does not split it)" },
+    { HOLO_SNIFF_AIFF, NO_RECIPE, BYTES, HOLO_STORE_AUDIO_V4, "AIFF: audio v4 (verified by store.c)" },
     /* Raw images the v4 image path has no recipe for. */
     { HOLO_SNIFF_BMP, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "BMP: binary" },
     { HOLO_SNIFF_TIFF, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "TIFF: binary" },
     /* A recipe flag on a type that has no recipe family changes nothing. */
     { HOLO_SNIFF_JPEG, RECIPE, BYTES, HOLO_STORE_BINARY, "JPEG, recipe flag set by mistake: still binary" },
-    { HOLO_SNIFF_WAV, RECIPE, BYTES, HOLO_STORE_BINARY, "WAV, recipe flag set by mistake: still binary" },
+    { HOLO_SNIFF_WAV, RECIPE, BYTES, HOLO_STORE_AUDIO_V4, "WAV, recipe flag set by mistake: still audio v4" },
     /* pixels: the old graceful behaviour - decode what the readers decode. */
     { HOLO_SNIFF_JPEG, NO_RECIPE, PIXELS, HOLO_STORE_IMAGE_PIXELS, "pixels, JPEG: v4 pixels" },
     { HOLO_SNIFF_PNG, RECIPE, PIXELS, HOLO_STORE_IMAGE_PIXELS, "pixels, PNG with a recipe: v4 pixels (asked for)" },
@@ -93,6 +94,18 @@ static const settle_rule settles[] = {
     { HOLO_STORE_AUDIO_V2, 3000, 1000, HOLO_STORE_AUDIO_V2, "audio samples asked for: kept even when larger" },
 };
 
+/* The size rule a media set that is not the file's bytes must meet: file + 1% + 4 KiB. */
+typedef struct fit_rule {
+    uint64_t media, file;
+    int want;
+} fit_rule;
+
+static const fit_rule fits[] = {
+    { 0, 0, 1 }, { 4096, 0, 1 }, { 4097, 0, 0 },
+    { 1000000 + 10000 + 4096, 1000000, 1 }, { 1000000 + 10000 + 4097, 1000000, 0 },
+    { 600000, 1000000, 1 },
+};
+
 int main(void)
 {
     plan(0);
@@ -122,5 +135,9 @@ int main(void)
         is_str(holo_store_codec_name(holo_store_settle(s->chosen, s->media, s->binary)),
                holo_store_codec_name(s->want), "settle: %s", s->why);
     }
+    for (size_t i = 0; i < sizeof fits / sizeof fits[0]; i++)
+        is_int(holo_store_fits(fits[i].media, fits[i].file), fits[i].want,
+               "fits: a %llu-byte set for a %llu-byte file", (unsigned long long)fits[i].media,
+               (unsigned long long)fits[i].file);
     return done_testing();
 }

@@ -38,16 +38,22 @@ static double snr_db(const v4a_pcm *a, const v4a_pcm *b)
     return err == 0 ? 999 : 10 * log10(sig / err);
 }
 
-/* Encode into 32 streams, decode with all of them: the samples must come back exactly. */
-static void exact_roundtrip(const char *what, const v4a_pcm *p)
+/* Encode into 32 streams (layout revision rev, 0: current), decode with all of them: the
+ * samples must come back exactly. Returns the bytes of the streams. */
+static size_t exact_roundtrip_rev(const char *what, const v4a_pcm *p, unsigned rev)
 {
     v4a_streams s;
-    v4a_opts o = { .n = 32 };
+    v4a_opts o = { .n = 32, .revision = rev };
     holo_err e = { 0 };
     if (!ok(v4a_encode(p, NULL, 0, &o, &s, &e) == 0, "%s: encodes", what)) {
         diag("%s", e.msg);
-        return;
+        return 0;
     }
+    size_t bytes = 0;
+    for (unsigned t = 0; t < V4A_TIERS; t++)
+        bytes += s.tier_len[t];
+    for (unsigned i = 0; i < s.n; i++)
+        bytes += s.u_len[i];
     v4a_pcm out;
     const uint8_t *rp;
     size_t rl;
@@ -58,7 +64,10 @@ static void exact_roundtrip(const char *what, const v4a_pcm *p)
     if (!rc)
         v4a_pcm_free(&out);
     v4a_streams_free(&s);
+    return bytes;
 }
+
+static void exact_roundtrip(const char *what, const v4a_pcm *p) { exact_roundtrip_rev(what, p, 0); }
 
 static void signals(void)
 {
@@ -95,6 +104,15 @@ static void signals(void)
         for (unsigned c = 0; c < 6; c++)
             p.s[t * 6 + c] = (int32_t)(12000 * sin(t * 0.01 * (c + 1))) + (int32_t)(rnd32() % 64);
     exact_roundtrip("6 channels", &p);
+    /* sets of the first layout (plain unary bit lengths) still decode; the current one is
+     * smaller on tones */
+    size_t r1 = exact_roundtrip_rev("6 channels, revision 1", &p, 1);
+    size_t r2 = exact_roundtrip_rev("6 channels, revision 2", &p, 2);
+    ok(r2 < r1, "revision 2 is smaller than revision 1 (%zu < %zu bytes)", r2, r1);
+    v4a_opts bad = { .n = 32, .revision = 3 };
+    v4a_streams bs;
+    holo_err be = { 0 };
+    ok(v4a_encode(&p, NULL, 0, &bad, &bs, &be) == HOLO_EINVAL, "revision 3 refused: %s", be.msg);
     v4a_pcm_free(&p);
 
     p = make_pcm(1, 8, 5001);

@@ -16,8 +16,12 @@
 #define DELTA_FINE 2.5                /* the lossless quantiser step (sample units; measured 2-3 best) */
 
 /* ---- value coding on the binary range coder ---------------------------------------------- */
+/* A value: zero flag, sign, bit length nb, the bit below the leading one, raw low bits. The
+ * bit length is coded as steps away from a start `pred` the context predicts (revision 2; 1
+ * starts at 1): "nb >= pred" (dn[0]), then unary up (eg) or down (dn), so a well-predicted
+ * length costs two or three decisions instead of nb. */
 typedef struct vmodel {
-    v4_prob zero, sign, eg[33], mant[33];   /* sign: adaptive only to avoid the raw coder's division */
+    v4_prob zero, sign, eg[33], mant[33], dn[33];   /* sign: adaptive only to avoid the raw coder's division */
 } vmodel;
 
 #define VCTX 48
@@ -32,7 +36,7 @@ static void models_init(layer_models *lm)
     for (unsigned c = 0; c < VCTX; c++) {
         lm->v[c].zero = lm->v[c].sign = V4_PROB_INIT;
         for (unsigned i = 0; i < 33; i++)
-            lm->v[c].eg[i] = lm->v[c].mant[i] = V4_PROB_INIT;
+            lm->v[c].eg[i] = lm->v[c].mant[i] = lm->v[c].dn[i] = V4_PROB_INIT;
     }
     for (unsigned i = 0; i < 128; i++)
         lm->nb[i] = V4_PROB_INIT;
@@ -55,7 +59,7 @@ static void run2(job_fn fa, void *a, job_fn fb, void *b)
         fb(b);
 }
 
-static void put_val(v4_enc *e, vmodel *m, int64_t v)
+static void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
 {
     v4_enc_bit(e, &m->zero, v != 0);
     if (!v)
@@ -63,24 +67,40 @@ static void put_val(v4_enc *e, vmodel *m, int64_t v)
     v4_enc_bit(e, &m->sign, v < 0);
     uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
     unsigned nb = bitlen(a);
-    for (unsigned i = 1; i < nb; i++)
-        v4_enc_bit(e, &m->eg[i], 1);
-    if (nb < 32)
-        v4_enc_bit(e, &m->eg[nb], 0);
+    if (pred > 1)
+        v4_enc_bit(e, &m->dn[0], nb >= pred);
+    if (nb < pred) {
+        for (unsigned i = pred - 1; i > 1; i--) {
+            v4_enc_bit(e, &m->dn[i], nb < i);
+            if (nb >= i)
+                break;
+        }
+    } else {
+        for (unsigned i = pred; i < nb; i++)
+            v4_enc_bit(e, &m->eg[i], 1);
+        if (nb < 32)
+            v4_enc_bit(e, &m->eg[nb], 0);
+    }
     if (nb >= 2)
         v4_enc_bit(e, &m->mant[nb], (int)(a >> (nb - 2) & 1));
     if (nb >= 3)
         v4_enc_raw(e, (uint32_t)(a & ((1u << (nb - 2)) - 1)), (int)nb - 2);
 }
 
-static int64_t get_val(v4_dec *d, vmodel *m)
+static int64_t get_val(v4_dec *d, vmodel *m, unsigned pred)
 {
     if (!v4_dec_bit(d, &m->zero))
         return 0;
     int neg = v4_dec_bit(d, &m->sign);
-    unsigned nb = 1;
-    while (nb < 32 && v4_dec_bit(d, &m->eg[nb]))
-        nb++;
+    unsigned nb = pred;
+    if (pred > 1 && !v4_dec_bit(d, &m->dn[0])) {
+        nb = pred - 1;
+        while (nb > 1 && v4_dec_bit(d, &m->dn[nb]))
+            nb--;
+    } else {
+        while (nb < 32 && v4_dec_bit(d, &m->eg[nb]))
+            nb++;
+    }
     uint64_t a = 1;
     if (nb >= 2)
         a = 2 | (uint64_t)v4_dec_bit(d, &m->mant[nb]);
@@ -122,10 +142,21 @@ static unsigned vctx(uint64_t est, unsigned parent)
     return (e > 15 ? 15 : e) * 3 + parent;
 }
 
+/* The bit length a neighbourhood estimate predicts: est sums about 2^off times a neighbour's
+ * magnitude. off = PRED_NONE (revision 1): always 1. */
+#define PRED_NONE 64u
+static unsigned vpred(uint64_t est, unsigned off)
+{
+    unsigned e = bitlen(est);
+    e = e > 15 ? 15 : e;
+    return e > off + 1 ? e - off : 1;
+}
+
 static uint64_t mag(int64_t v) { return v < 0 ? (uint64_t)-v : (uint64_t)v; }
 
 /* ---- parameters (the head of tier 0) ------------------------------------------------------ */
 typedef struct params {
+    unsigned rev;                     /* 1 or 2 (2: predicted bit lengths, see vmodel) */
     unsigned channels, bits, ms, hop;
     uint32_t rate;
     uint64_t frames;
@@ -155,7 +186,7 @@ static void params_emit(const params *p, uint8_t *b)
 {
     memset(b, 0, PARAM_LEN);
     memcpy(b, "A4", 2);
-    b[2] = 1;                         /* revision */
+    b[2] = (uint8_t)p->rev;           /* revision */
     b[3] = (uint8_t)p->channels;
     b[4] = (uint8_t)p->bits;
     b[5] = (uint8_t)p->ms;
@@ -170,8 +201,9 @@ static void params_emit(const params *p, uint8_t *b)
 
 static int params_parse(const uint8_t *b, size_t len, params *p, holo_err *err)
 {
-    if (len < PARAM_LEN || memcmp(b, "A4", 2) || b[2] != 1)
+    if (len < PARAM_LEN || memcmp(b, "A4", 2) || b[2] < 1 || b[2] > 2)
         return holo_seterr(err, HOLO_EINVAL, "HO4A: bad parameter block");
+    p->rev = b[2];
     p->channels = b[3];
     p->hop = b[6] < 16 ? 1u << b[6] : 0;
     p->bits = b[4];
@@ -285,10 +317,11 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
                     /* parent: what the coarser layers already say about this coefficient */
                     unsigned par = qf[k] != 0;
                     vmodel *m = &lm->v[vctx(est, par)];
+                    unsigned pr = vpred(est, p->rev > 1 ? 3 : PRED_NONE);
                     if (enc)
-                        put_val(enc, m, cur[k]);
+                        put_val(enc, m, cur[k], pr);
                     else
-                        cur[k] = get_val(dec, m);
+                        cur[k] = get_val(dec, m, pr);
                 }
             }
             for (unsigned k = 0; k < hop; k++) {
@@ -303,26 +336,37 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
     return 0;
 }
 
-/* The finest layer (q minus the three coarse layers) of the tiles of chunk i, in U share i. Decoding adds the
- * digits of a tile after the tile, so the parent context (the tiers' value) stays the same for
- * encoder and decoder whatever other chunks were applied. */
-static int code_share(v4_enc *enc, v4_dec *dec, const params *p, unsigned i, unsigned n,
-                      int32_t *const *q, int32_t *const *qp, uint64_t F)
+/* The finest layer (q minus the three coarse layers): U share i holds the tiles t with
+ * tile_chunk(t, n) == i, in increasing t, coded with models of its own. One pass over the tiles
+ * codes every share whose index has the parity `side` and whose coder is live (enc[i] or
+ * dec[i] non-NULL; a missing share is skipped). Decoding adds the digits of a tile after the
+ * tile, so the parent context (the tiers' value) stays the same for encoder and decoder
+ * whatever other chunks were applied. */
+static int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, unsigned n,
+                       unsigned side, int32_t *const *q, int32_t *const *qp, uint64_t F)
 {
     const unsigned hop = p->hop, nbands = hop / BAND;
-    layer_models *lm = malloc(sizeof *lm);
-    if (!lm)
+    layer_models *lms = malloc(((size_t)n + 1) / 2 * sizeof *lms);
+    if (!lms)
         return -1;
-    models_init(lm);
+    for (unsigned i = side; i < n; i += 2)
+        if (enc ? enc[i] != NULL : dec[i] != NULL)
+            models_init(&lms[i / 2]);
     int64_t cur[BAND];
     uint64_t t = 0;
     for (uint64_t f = 0; f < F; f++)
         for (unsigned c = 0; c < p->channels; c++)
             for (unsigned b = 0; b < nbands; b++, t++) {
-                if (tile_chunk(t, n) != i)
+                unsigned i = tile_chunk(t, n);
+                if ((i & 1) != side)
                     continue;
+                v4_enc *e = enc ? enc[i] : NULL;
+                v4_dec *d = enc ? NULL : dec[i];
+                if (!e && !d)
+                    continue;
+                layer_models *lm = &lms[i / 2];
                 int32_t *qb = qp[c] + f * hop + b * BAND;
-                const int32_t *qt = enc ? q[c] + f * hop + b * BAND : NULL;
+                const int32_t *qt = e ? q[c] + f * hop + b * BAND : NULL;
                 unsigned par[BAND], any = 0;
                 for (unsigned k = 0; k < BAND; k++) {
                     par[k] = qb[k] != 0 ? 2 : 0;
@@ -332,47 +376,51 @@ static int code_share(v4_enc *enc, v4_dec *dec, const params *p, unsigned i, uns
                     if (!par[k] && ((k && par[k - 1] == 2) || (k + 1 < BAND && par[k + 1] == 2)))
                         par[k] = 1;
                 int nz = 0;
-                if (enc) {
+                if (e) {
                     for (unsigned k = 0; k < BAND; k++)
                         nz |= (cur[k] = (int64_t)qt[k] - qb[k]) != 0;
-                    v4_enc_bit(enc, &lm->bandnz[any ? 1 : 0], nz);
+                    v4_enc_bit(e, &lm->bandnz[any ? 1 : 0], nz);
                 } else
-                    nz = v4_dec_bit(dec, &lm->bandnz[any ? 1 : 0]);
+                    nz = v4_dec_bit(d, &lm->bandnz[any ? 1 : 0]);
                 if (!nz)
                     continue;
                 for (unsigned k = 0; k < BAND; k++) {
                     uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
                     vmodel *m = &lm->v[vctx(est, par[k])];
-                    if (enc)
-                        put_val(enc, m, cur[k]);
+                    unsigned pr = vpred(est, p->rev > 1 ? 2 : PRED_NONE);
+                    if (e)
+                        put_val(e, m, cur[k], pr);
                     else
-                        cur[k] = get_val(dec, m);
+                        cur[k] = get_val(d, m, pr);
                 }
-                if (dec)
+                if (d)
                     for (unsigned k = 0; k < BAND; k++) {
                         int64_t v = qb[k] + cur[k];
                         qb[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
                     }
             }
-    free(lm);
+    free(lms);
     return 0;
 }
 
 /* The exact remainder, channel after channel, each value in the context of the last three. */
-static int code_remainder(v4_enc *enc, v4_dec *dec, unsigned channels, uint64_t L, int32_t **r)
+static int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L, int32_t **r)
 {
     layer_models *lm = malloc(sizeof *lm);
     if (!lm)
         return -1;
     models_init(lm);
-    for (unsigned c = 0; c < channels; c++) {
+    const unsigned off = p->rev > 1 ? 2 : PRED_NONE;
+    for (unsigned c = 0; c < p->channels; c++) {
         uint64_t a1 = 0, a2 = 0, a3 = 0;
         for (uint64_t t = 0; t < L; t++) {
-            vmodel *m = &lm->v[vctx(2 * a1 + a2 + a3, 0)];
+            uint64_t est = 2 * a1 + a2 + a3;
+            vmodel *m = &lm->v[vctx(est, 0)];
+            unsigned pr = vpred(est, off);
             if (enc)
-                put_val(enc, m, r[c][t]);
+                put_val(enc, m, r[c][t], pr);
             else {
-                int64_t v = get_val(dec, m);
+                int64_t v = get_val(dec, m, pr);
                 r[c][t] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
             }
             a3 = a2;
@@ -603,34 +651,59 @@ static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double
     return jobs[0].rc || jobs[1].rc ? -1 : 0;
 }
 
-/* The weighted error of refining qp towards q with step D, over every fstride-th frame. With
- * k > 0, only k of the n chunks' U shares are there, the worst k: the shares refine disjoint
- * tiles to q exactly, so each removes its tiles' error, and the worst k remove least. */
-static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
-                          int64_t D, unsigned n, unsigned k, unsigned fstride)
+/* The weighted error of refining qp towards q with step D over frames f0, f0 + fstride, ...
+ * below f1: per chunk (the tiles each U share holds) and in total. */
+typedef struct error_job {
+    const params *P;
+    int32_t *const *q, *const *qp;
+    uint64_t f0, f1;
+    int64_t D;
+    unsigned n, fstride;
+    double per[V4C_MAX_CHUNKS], total;
+} error_job;
+
+static void *error_part(void *arg)
 {
+    error_job *j = arg;
+    const params *P = j->P;
     const unsigned hop = P->hop, nbands = hop / BAND;
-    double per[V4C_MAX_CHUNKS] = { 0 }, total = 0;
-    for (uint64_t f = 0; f < F; f += fstride)
+    const int64_t D = j->D;
+    for (uint64_t f = j->f0; f < j->f1; f += j->fstride)
         for (unsigned c = 0; c < P->channels; c++) {
-            double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c) * fstride;
+            double ws = channel_weight(P, c) * channel_step(P, c) * channel_step(P, c) * j->fstride;
             uint64_t t = (f * P->channels + c) * nbands;
             for (unsigned b = 0; b < nbands; b++, t++) {
-                const int32_t *qt = q[c] + f * hop + b * BAND, *qb = qp[c] + f * hop + b * BAND;
+                const int32_t *qt = j->q[c] + f * hop + b * BAND, *qb = j->qp[c] + f * hop + b * BAND;
                 int64_t e = 0;
-                for (unsigned j = 0; j < BAND; j++) {
-                    int64_t r = (int64_t)qt[j] - qb[j], d = r;
+                for (unsigned i = 0; i < BAND; i++) {
+                    int64_t r = (int64_t)qt[i] - qb[i], d = r;
                     if ((uint64_t)(r + D / 2) >= (uint64_t)D)  /* else the digit is 0: no division */
                         d = r - round_div(r, D) * D;
                     e += d * d;
                 }
-                if (k)
-                    per[tile_chunk(t, n)] += ws * (double)e;
-                total += ws * (double)e;
+                j->per[tile_chunk(t, j->n)] += ws * (double)e;
+                j->total += ws * (double)e;
             }
         }
+    return NULL;
+}
+
+/* The weighted error of refining qp towards q with step D, over every fstride-th frame (the two
+ * halves of the frames on two cores). With k > 0, only k of the n chunks' U shares are there,
+ * the worst k: the shares refine disjoint tiles to q exactly, so each removes its tiles'
+ * error, and the worst k remove least. */
+static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
+                          int64_t D, unsigned n, unsigned k, unsigned fstride)
+{
+    uint64_t mid = (F / 2 + fstride - 1) / fstride * fstride;
+    error_job a = { .P = P, .q = q, .qp = qp, .f0 = 0, .f1 = mid, .D = D, .n = n, .fstride = fstride },
+              b = { .P = P, .q = q, .qp = qp, .f0 = mid, .f1 = F, .D = D, .n = n, .fstride = fstride };
+    run2(error_part, &a, error_part, &b);
+    double per[V4C_MAX_CHUNKS], total = a.total + b.total;
     if (!k)
         return total;
+    for (unsigned i = 0; i < n; i++)
+        per[i] = a.per[i] + b.per[i];
     for (unsigned i = 1; i < n; i++)                 /* insertion sort, ascending */
         for (unsigned j = i; j > 0 && per[j] < per[j - 1]; j--) {
             double tmp = per[j];
@@ -697,21 +770,28 @@ typedef struct coder_job {
     int rc;
 } coder_job;
 
+/* The shares of parity j->side, in one pass over the tiles. */
 static int encode_shares(coder_job *j)
 {
     v4a_streams *s = j->s;
-    for (unsigned i = j->side; i < s->n; i += 2) {
-        v4_enc e;
-        v4_enc_init(&e);
-        size_t len = 0;
-        int bad = code_share(&e, NULL, j->P, i, s->n, j->q, j->qp, j->F) || e.oom ||
-                  finish_stream(&e, &s->u[i], &len, 0, NULL);
-        v4_enc_free(&e);
-        if (bad || len > V4C_MAX_U)
-            return -1;
-        s->u_len[i] = (uint32_t)len;
+    v4_enc *encs = malloc(s->n * sizeof *encs), **live = calloc(s->n, sizeof *live);
+    int bad = !encs || !live;
+    for (unsigned i = j->side; i < s->n && !bad; i += 2) {
+        v4_enc_init(&encs[i]);
+        live[i] = &encs[i];
     }
-    return 0;
+    bad = bad || code_shares(live, NULL, j->P, s->n, j->side, j->q, j->qp, j->F);
+    for (unsigned i = j->side; live && i < s->n; i += 2) {
+        size_t len = 0;
+        if (!bad && (encs[i].oom || finish_stream(&encs[i], &s->u[i], &len, 0, NULL) || len > V4C_MAX_U))
+            bad = 1;
+        s->u_len[i] = (uint32_t)len;
+        if (live[i])
+            v4_enc_free(&encs[i]);
+    }
+    free(encs);
+    free(live);
+    return bad ? -1 : 0;
 }
 
 /* Side 0: the coarse layers (on a zeroed copy of the partial, rebuilt layer by layer as the
@@ -758,7 +838,7 @@ static void *encode_worker(void *arg)
         free(y);
         v4_enc e;
         v4_enc_init(&e);
-        bad = bad || code_remainder(&e, NULL, C, j->L, j->x) || e.oom ||
+        bad = bad || code_remainder(&e, NULL, P, j->L, j->x) || e.oom ||
               finish_stream(&e, &j->s->tier[3], &j->s->tier_len[3], 0, NULL);
         v4_enc_free(&e);
         if (bad)
@@ -768,27 +848,46 @@ static void *encode_worker(void *arg)
     return NULL;
 }
 
-/* What the two decode workers share: the shares wait for the coarse layers (their context),
- * then go to whichever worker is free. */
+/* What the two decode workers share: the shares wait for the coarse layers (their context). */
 typedef struct decode_sync {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int layers_done, layers_rc;
-    unsigned next;
 } decode_sync;
 
-static int next_share(decode_sync *s)
+static int wait_layers(decode_sync *s)
 {
     pthread_mutex_lock(&s->mu);
     while (!s->layers_done)
         pthread_cond_wait(&s->cv, &s->mu);
-    int i = s->layers_rc ? -1 : (int)s->next++;
+    int rc = s->layers_rc;
     pthread_mutex_unlock(&s->mu);
-    return i;
+    return rc;
+}
+
+/* The shares present of parity j->side, in one pass over the tiles. */
+static int decode_shares(coder_job *j)
+{
+    const v4a_streams *in = j->in;
+    if (!j->use_shares || !in->u)
+        return 0;
+    v4_dec *decs = malloc(in->n * sizeof *decs), **live = calloc(in->n, sizeof *live);
+    int rc = -1;
+    if (decs && live) {
+        for (unsigned i = j->side; i < in->n; i += 2)
+            if (in->u[i]) {
+                v4_dec_init(&decs[i], in->u[i], in->u_len[i]);
+                live[i] = &decs[i];
+            }
+        rc = code_shares(NULL, live, j->P, in->n, j->side, NULL, j->qp, j->F);
+    }
+    free(decs);
+    free(live);
+    return rc;
 }
 
 /* Side 0 decodes the coarse layers, side 1 the remainder (independent of them) meanwhile;
- * then both take U shares until none is left. */
+ * then each decodes the U shares of its parity. */
 static void *decode_worker(void *arg)
 {
     coder_job *j = arg;
@@ -811,18 +910,12 @@ static void *decode_worker(void *arg)
     } else if (j->r) {
         v4_dec d;
         v4_dec_init(&d, in->tier[3], in->tier_len[3]);
-        if (code_remainder(NULL, &d, j->P->channels, j->L, j->r))
+        if (code_remainder(NULL, &d, j->P, j->L, j->r))
             return NULL;
     }
-    for (int i; (i = next_share(sy)) >= 0 && (unsigned)i < in->n;) {
-        if (!j->use_shares || !in->u || !in->u[i])
-            continue;
-        v4_dec d;
-        v4_dec_init(&d, in->u[i], in->u_len[i]);
-        if (code_share(NULL, &d, j->P, (unsigned)i, in->n, NULL, j->qp, j->F))
-            return NULL;
-    }
-    j->rc = sy->layers_rc;
+    if (wait_layers(sy) || decode_shares(j))
+        return NULL;
+    j->rc = 0;
     return NULL;
 }
 
@@ -855,9 +948,11 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
         return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: too many samples");
     if (o->n < 1 || o->n > V4C_MAX_CHUNKS)
         return holo_seterr(err, HOLO_EINVAL, "HO4A: chunk count %u out of range", o->n);
+    if (o->revision > 2)
+        return holo_seterr(err, HOLO_EINVAL, "HO4A: revision %u does not exist", o->revision);
     if (recipe_len > (1u << 24))
         return holo_seterr(err, HOLO_EUNSUPPORTED, "HO4A: %zu bytes around the samples", recipe_len);
-    params P = { .channels = p->channels, .bits = p->bits, .rate = p->rate, .frames = p->frames,
+    params P = { .rev = o->revision ? o->revision : 2, .channels = p->channels, .bits = p->bits, .rate = p->rate, .frames = p->frames,
                  .recipe_len = (uint32_t)recipe_len };
     P.ms = (unsigned)want_ms(p);
     double snr[V4A_LAYERS];

@@ -188,6 +188,8 @@ int holo_v4_audio_decode(const char *dir, const holo_decode_opts *o, holo_decode
     if (rc)
         return rc;
     out->info.length = len;
-    out->info.exact = exact;
+    out->info.exact = exact;          /* every chunk and the SHA-256 of the original matched */
+    out->info.exact_bytes = 1;        /* a complete set gives the WAV/AIFF file itself */
+    out->info.file_size = out->info.length;
     return 0;
 }
