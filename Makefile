@@ -129,6 +129,8 @@ deps:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v flac >/dev/null || missing="$$missing flac"; \
 	command -v bc >/dev/null || missing="$$missing bc"; \
+	command -v cwebp >/dev/null || missing="$$missing webp"; \
+	command -v cjxl >/dev/null || missing="$$missing libjxl-tools"; \
 	command -v cc >/dev/null || missing="$$missing gcc make"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
