@@ -130,6 +130,8 @@ deps:
 	command -v flac >/dev/null || missing="$$missing flac"; \
 	command -v bc >/dev/null || missing="$$missing bc"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
+	command -v cwebp >/dev/null || missing="$$missing webp"; \
+	command -v cjxl >/dev/null || missing="$$missing libjxl-tools"; \
 	command -v cc >/dev/null || missing="$$missing gcc make"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \

@@ -1,7 +1,7 @@
 /* v4_eval.c — evaluation of the v4 codec on real photos.
  *
  *   v4_eval [-b B] [-n SUBSETS] [-s SEED] [-t THREADS] [--lossy] [--quality Q] [--psnr DB]
- *           [--bytes-ratio R] [--no-png] [--vs-v3] IMAGE...
+ *           [--bytes-ratio R] [--no-png] [--vs-v3] [--curve] [--dump-pixels DIR] IMAGE...
  *
  * Per image: v4 bytes / PNG bytes (libpng, zlib level 9, best of the five filters and
  * adaptive filtering), encode and decode seconds, then the PSNR mean and worst over SUBSETS
@@ -452,6 +452,158 @@ static int vs_v3(char **files, int nfiles, const holo_encode_opts *eo4, unsigned
     return status;
 }
 
+/* --curve: PSNR after every k = 1..B chunks received, as a transfer sees it: SUBSETS random
+ * orders of the chunk ids per image (seeded by the file name), the first k of each decoded.
+ * Per image: bytes / PNG and the mean PSNR at every k; then the medians over the images, the
+ * smallest step median(k+1) - median(k) and the ks whose step is below CURVE_STEP, and the
+ * worst PSNR of any order at k = 1, B/8 and B/2 (the floors). Returns the exit status. */
+#define CURVE_STEP 0.25   /* dB per chunk (issue 12) */
+static int curve(char **files, int nfiles, const holo_encode_opts *eo, unsigned B,
+                 unsigned nsub, int threads, int no_png)
+{
+    static double mean[MAXIMG][256], worst[MAXIMG][256], ratio[MAXIMG];
+    int nimg = 0;
+    const uint64_t seed = rng;
+    holo_decode_opts dopt;
+    holo_decode_opts_init(&dopt);
+    dopt.threads = threads;
+    dopt.no_recovery = 1;
+    nsub = nsub ? nsub : 1;
+    printf("%-20s %8s %8s %6s %6s |", "image", "v4_B", "png_B", "ratio", "enc_s");
+    for (unsigned k = 1; k <= B; k++)
+        printf(" %5u", k);
+    printf("\n");
+    for (int a = 0; a < nfiles && nimg < MAXIMG; a++) {
+        holo_image img = { 0 };
+        holo_err err = { 0 };
+        if (holo_image_read(files[a], &img, &err)) {
+            fprintf(stderr, "%s\n", err.msg);
+            continue;
+        }
+        size_t n = (size_t)img.w * img.h;
+        int grey = 1;
+        for (size_t i = 0; i < n && grey; i++)
+            grey = img.rgb[3 * i] == img.rgb[3 * i + 1] && img.rgb[3 * i] == img.rgb[3 * i + 2];
+        size_t pngb = no_png ? 0 : png_best(img.rgb, img.w, img.h, grey);
+        const char *base = strrchr(files[a], '/') ? strrchr(files[a], '/') + 1 : files[a];
+        uint64_t hsh = 1469598103934665603ull;
+        for (const char *q = base; *q; q++)
+            hsh = (hsh ^ (uint8_t)*q) * 1099511628211ull;
+        rng = (seed ^ hsh) | 1;
+        char dir[] = "/tmp/v4evalXXXXXX";
+        v4_stats st;
+        double t0 = now();
+        if (!mkdtemp(dir) ||
+            holo_v4_encode_rgb(img.rgb, img.w, img.h, grey, dir, eo, files[a], &st, &err)) {
+            fprintf(stderr, "%s: %s\n", files[a], err.msg);
+            holo_rmtree(dir);
+            holo_image_free(&img);
+            return 1;
+        }
+        double tenc = now() - t0;
+        v4_chunks c4;
+        v4_chunks_load(&c4, dir, B);
+        holo_rmtree(dir);
+        for (unsigned k = 1; k <= B; k++) {
+            mean[nimg][k] = 0;
+            worst[nimg][k] = 1e9;
+        }
+        unsigned perm[256];
+        for (unsigned r = 0; r < nsub; r++) {
+            for (unsigned i = 0; i < B; i++)
+                perm[i] = i;
+            for (unsigned i = B - 1; i > 0; i--) {
+                unsigned j = rnd() % (i + 1), t = perm[i];
+                perm[i] = perm[j]; perm[j] = t;
+            }
+            for (unsigned k = 1; k <= B; k++) {
+                double p = v4_subset_psnr(&c4, perm, k, &dopt, &img, NULL);
+                mean[nimg][k] += p / nsub;
+                worst[nimg][k] = p < worst[nimg][k] ? p : worst[nimg][k];
+            }
+        }
+        ratio[nimg] = pngb ? (double)c4.bytes / pngb : 0;
+        printf("%-20.20s %8llu %8zu %6.3f %6.2f |", base, (unsigned long long)c4.bytes, pngb,
+               ratio[nimg], tenc);
+        for (unsigned k = 1; k <= B; k++)
+            printf(" %5.2f", mean[nimg][k]);
+        printf("\n");
+        fflush(stdout);
+        v4_chunks_free(&c4);
+        holo_image_free(&img);
+        nimg++;
+    }
+    if (!nimg)
+        return 1;
+    double med[256], col[MAXIMG];
+    for (int i = 0; i < nimg; i++)
+        col[i] = ratio[i];
+    printf("%-20s %8s %8s %6.3f %6s |", "MEDIAN", "", "", median(col, nimg), "");
+    for (unsigned k = 1; k <= B; k++) {
+        for (int i = 0; i < nimg; i++)
+            col[i] = mean[i][k];
+        med[k] = median(col, nimg);
+        printf(" %5.2f", med[k]);
+    }
+    printf("\n");
+    double minstep = 1e9;
+    unsigned below = 0;
+    printf("steps below %.2f dB (k: median(k+1) - median(k)):", CURVE_STEP);
+    for (unsigned k = 1; k < B; k++) {
+        double d = med[k + 1] - med[k];
+        minstep = d < minstep ? d : minstep;
+        if (d < CURVE_STEP) {
+            printf(" %u:%+.2f", k, d);
+            below++;
+        }
+    }
+    printf("\nsmallest step %+.2f dB; %u of %u steps below %.2f dB\n", minstep, below, B - 1,
+           CURVE_STEP);
+    unsigned fk[3] = { 1, B / 8 ? B / 8 : 1, B / 2 ? B / 2 : 1 };
+    printf("worst of any order (all images):");
+    for (int f = 0; f < 3; f++) {
+        double w = 1e9;
+        for (int i = 0; i < nimg; i++)
+            w = worst[i][fk[f]] < w ? worst[i][fk[f]] : w;
+        printf(" k=%u %.2f dB%s", fk[f], w, f < 2 ? "," : "\n");
+    }
+    return 0;
+}
+
+/* --dump-pixels DIR: each image's pixels as DIR/<name>.ppm (.pgm when grey), the input the
+ * baseline coders of bench_v4.sh are given (a JPEG would otherwise reach cjxl as coefficients,
+ * not pixels). Returns the exit status. */
+static int dump_pixels(char **files, int nfiles, const char *dir)
+{
+    for (int a = 0; a < nfiles; a++) {
+        holo_image img = { 0 };
+        holo_err err = { 0 };
+        if (holo_image_read(files[a], &img, &err)) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 1;
+        }
+        size_t n = (size_t)img.w * img.h;
+        int grey = 1;
+        for (size_t i = 0; i < n && grey; i++)
+            grey = img.rgb[3 * i] == img.rgb[3 * i + 1] && img.rgb[3 * i] == img.rgb[3 * i + 2];
+        const char *base = strrchr(files[a], '/') ? strrchr(files[a], '/') + 1 : files[a];
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%.*s.%s", dir, (int)strcspn(base, "."), base,
+                 grey ? "pgm" : "ppm");
+        FILE *f = fopen(path, "wb");
+        int bad = !f || fprintf(f, "P%c\n%u %u\n255\n", grey ? '5' : '6', img.w, img.h) < 0;
+        for (size_t i = 0; i < n && !bad; i++)
+            bad = fwrite(img.rgb + 3 * i, 1, grey ? 1 : 3, f) != (grey ? 1u : 3u);
+        if ((f && fclose(f)) || bad) {
+            fprintf(stderr, "v4_eval: cannot write %s\n", path);
+            holo_image_free(&img);
+            return 1;
+        }
+        holo_image_free(&img);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     holo_encode_opts eo;
@@ -459,7 +611,8 @@ int main(int argc, char **argv)
     eo.codec_version = 4;
     unsigned B = 32, nsub = 8;
     double bytes_ratio = 0;
-    int no_png = 0, threads = 2, vsv3 = 0;
+    int no_png = 0, threads = 2, vsv3 = 0, want_curve = 0;
+    const char *dump_dir = NULL;
     unsigned mos_w = 0, mos_h = 0;
     rng = 12345;
     int a = 1;
@@ -474,13 +627,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[a], "--bytes-ratio") && a + 1 < argc) bytes_ratio = atof(argv[++a]);
         else if (!strcmp(argv[a], "--no-png")) no_png = 1;
         else if (!strcmp(argv[a], "--vs-v3")) vsv3 = 1;
+        else if (!strcmp(argv[a], "--curve")) want_curve = 1;
+        else if (!strcmp(argv[a], "--dump-pixels") && a + 1 < argc) dump_dir = argv[++a];
         else if (!strcmp(argv[a], "--mosaic") && a + 1 < argc) {
             if (sscanf(argv[++a], "%ux%u", &mos_w, &mos_h) != 2) mos_w = mos_h = 0;
         }
         else {
             fprintf(stderr, "usage: v4_eval [-b B] [-n N] [-s SEED] [-t T] [--lossy] "
                             "[--quality Q] [--psnr DB] [--bytes-ratio R] [--no-png] "
-                            "[--mosaic WxH] [--vs-v3] IMAGE...\n");
+                            "[--mosaic WxH] [--vs-v3] [--curve] [--dump-pixels DIR] IMAGE...\n");
             return 2;
         }
     }
@@ -499,6 +654,10 @@ int main(int argc, char **argv)
         unsigned k = (unsigned)lround(ks[i] * (double)B / 32.0);
         ks[i] = k < 1 ? 1 : k > B ? B : k;
     }
+    if (dump_dir)
+        return dump_pixels(argv + a, argc - a, dump_dir);
+    if (want_curve)
+        return curve(argv + a, argc - a, &eo, B, nsub, threads, no_png);
     if (vsv3)
         return vs_v3(argv + a, argc - a, &eo, B, nsub, threads, no_png, ks);
     static double med_ratio[MAXIMG], med_mean[NK][MAXIMG], med_worst[NK][MAXIMG], med_enc[MAXIMG],

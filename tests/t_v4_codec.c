@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "v4_codec.h"
 #include "imageio.h"
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,6 +573,24 @@ int main(void)
         }
         free(c3); free(c4);
         holo_rmtree(dir);
+        free(rgb);
+    }
+    /* Each failure of the encoder is reported as what it is, not as "out of memory". */
+    {
+        uint8_t *rgb = make(40, 30, 3);
+        holo_encode_opts o = opts(8);
+        holo_err err = { 0 };
+        int rc = holo_v4_encode_rgb(rgb, 65535, 65535, 0, NULL, &o, "huge", NULL, &err);
+        ok(rc == HOLO_ETOOBIG && strstr(err.msg, "huge: 65535x65535 is over the limit"),
+           "over the pixel limit: HOLO_ETOOBIG (%d: %s)", rc, err.msg);
+        o.block_count = 256;
+        rc = holo_v4_encode_rgb(rgb, 40, 30, 0, NULL, &o, "many", NULL, &err);
+        ok(rc == HOLO_EINVAL && strstr(err.msg, "many: v4 supports 1 to 255 chunks, not 256"),
+           "256 chunks: HOLO_EINVAL (%d: %s)", rc, err.msg);
+        o.block_count = 8;
+        rc = holo_v4_encode_rgb(rgb, 40, 30, 0, "/nonexistent/t_v4_dir", &o, "io", NULL, &err);
+        ok(rc == HOLO_EIO && err.sys_errno == ENOENT && strstr(err.msg, "/nonexistent/t_v4_dir"),
+           "missing output directory: HOLO_EIO, ENOENT (%d: %s)", rc, err.msg);
         free(rgb);
     }
     return done_testing();

@@ -522,7 +522,8 @@ static double prot_bytes(const v4_streams *s, uint32_t B)
            (double)B * v4_rs_rowlen(s->t[2].len, v4_m2_for(B));
 }
 
-/* Measure the PSNR from T0..T`have` plus the U of the chunks in ids[0..n). */
+/* Measure the PSNR from T0..T`have` plus the U of the chunks in ids[0..n); -1 when the
+ * reconstruction's scratch cannot be allocated. */
 static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
                       const uint32_t *ids, uint32_t n, int threads)
 {
@@ -535,7 +536,7 @@ static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
                     im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
         }
     if (v4_reconstruct(im, have, 2, tmp, threads))
-        return 0;
+        return -1;
     return psnr_rgb(rgb, tmp, (size_t)im->w * im->h);
 }
 
@@ -588,7 +589,7 @@ static int measure_all(v4_image *im, const v4_stat *st, const uint8_t *rgb, uint
             ids[c] = c;
         *pall = measure(im, rgb, tmp, 2, ids, B, threads);
     }
-    return 0;
+    return *p1 < 0 || *p2 < 0 || *pall < 0 ? -1 : 0;
 }
 
 /* Byte budget: the U step is a power of two per band, so the bisection on it ends with a
@@ -652,108 +653,167 @@ static int fill_budget(v4_image *im, const v4_stat *st, v4_targets *tg, double f
     return 1;
 }
 
-int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
-                       const holo_encode_opts *o, const char *name, v4_stats *stats,
-                       holo_err *err)
+/* ---- the encoder, phase by phase: arguments, transform, graphics candidate, shift search,
+ * layout, chunk files. Each phase returns 0 or the HOLO_E* code of what went wrong. */
+
+/* One encode in progress. */
+typedef struct v4_encoder {
+    const uint8_t *rgb;
+    uint32_t w, h, B;
+    int grey, lossy, threads;
+    const holo_encode_opts *o;
+    const char *name;
+    v4_image im;
+    int have_im;
+    v4_stat st;
+    v4_streams s;
+    uint8_t *tmp;              /* W*H*3 scratch pixels for measuring */
+    uint32_t *ids;             /* [B] chunk ids of a measured subset */
+    double p1, p2, pall;       /* guarantees measured on the chosen streams */
+    /* the graphics layout (flat images): a PNG as T2 and an LL-only T0 */
+    int flat, graphics;
+    uint8_t *gpng;
+    size_t gpnglen;
+    v4_enc gt0;
+    uint64_t gtot;
+    double gp1;
+} v4_encoder;
+
+static int enc_nomem(const v4_encoder *e, holo_err *err, const char *what)
 {
-    return v4_encode_rgb_prefixed(rgb, w, h, grey, tmpdir, o, name, NULL, 0, stats, err);
+    return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory (%s, %ux%u)", e->name, what, e->w,
+                       e->h);
 }
 
-int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
-                           const char *tmpdir, const holo_encode_opts *o, const char *name,
-                           const uint8_t *prefix, size_t prefix_len, v4_stats *stats,
-                           holo_err *err)
+static void enc_free(v4_encoder *e)
 {
-    uint32_t B = o && o->block_count ? o->block_count : 32;
-    int threads = holo_thread_count(o ? o->threads : 0);
+    free(e->tmp); free(e->ids); free(e->gpng);
+    v4_enc_free(&e->gt0);
+    streams_free(&e->s, e->B);
+    stat_free(&e->st);
+    if (e->have_im)
+        v4_image_free(&e->im);
+}
+
+/* Chunk count and geometry: HOLO_EINVAL for values v4 cannot represent, HOLO_ETOOBIG over
+ * the library's pixel limit. */
+static int enc_check_args(uint32_t w, uint32_t h, uint32_t B, const char *name, holo_err *err)
+{
     if (B > 255)
         return holo_seterr(err, HOLO_EINVAL, "%s: v4 supports 1 to 255 chunks, not %u", name, B);
-    if (w == 0 || h == 0 || w > 65535 || h > 65535 ||
-        (uint64_t)w * h > HOLO_MAX_PIXELS)
+    if (w == 0 || h == 0 || w > 65535 || h > 65535)
         return holo_seterr(err, HOLO_EINVAL, "%s: bad image size %ux%u", name, w, h);
-    int lossy = o && (o->lossy || o->target_psnr > 0 || o->target_bytes > 0);
-    size_t npix = (size_t)w * h;
-    v4_image im;
-    v4_stat st = { 0 };
-    v4_streams s = { 0 };
-    uint8_t *tmp = NULL, *chunk = NULL;
-    uint32_t *ids = NULL;
-    int rc = HOLO_ENOMEM;
-    if (v4_image_alloc(&im, w, h, grey ? 1 : 3, B, 1))
-        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory (%ux%u)", name, w, h);
-    fwd_planes(&im, rgb);
-    for (int c = 0; c < im.ncomp; c++)
-        if (v4_dwt_fwd(im.coef[c], w, h, im.levels))
-            goto fail;
-    v4_band_maxima(&im);
-    if (stat_build(&im, &st) || !(tmp = malloc(npix * 3)) || !(ids = malloc(B * sizeof *ids)))
-        goto fail;
+    if ((uint64_t)w * h > HOLO_MAX_PIXELS)
+        return holo_seterr(err, HOLO_ETOOBIG, "%s: %ux%u is over the limit of %llu pixels",
+                           name, w, h, (unsigned long long)HOLO_MAX_PIXELS);
+    return 0;
+}
 
-    /* Flat synthetic graphics (doc/holo4.md §Limits): a wavelet coder loses to PNG there by 10-50x.
-     * When the image looks flat, build the graphics layout (T2 = the image as a PNG, any m2 chunks
-     * exact; an LL-only T0 preview) and keep it if it is smaller than the wavelet encode; under
-     * half the model's lossless estimate, the wavelet search is skipped. */
-    uint8_t *gpng = NULL;
-    size_t gpnglen = 0;
-    v4_enc gt0 = { 0 };
-    uint64_t gtot = UINT64_MAX;
-    double gp1 = 0;
-    int flat = !lossy && v4_looks_flat(rgb, w, h), graphics = 0;
-    if (flat) {
-        if (v4_best_png(rgb, w, h, threads, &gpng, &gpnglen) ||
-            v4_graphics_t0(&im, &gt0, gpnglen, threads))
-            goto fail;
-        gp1 = measure(&im, rgb, tmp, 0, NULL, 0, threads);      /* below m2: T0 alone */
-        if (gpnglen <= UINT32_MAX)
-            gtot = (uint64_t)B * (V4_HDR_LEN + gt0.len) +
-                   (uint64_t)B * v4_rs_rowlen(gpnglen, v4_m2_for(B));
-        graphics = 2.0 * (double)gtot < (double)B * V4_HDR_LEN + est_bytes(&st, NULL, 1);
-    }
+/* Colour transform, wavelet planes and the error/size statistics the search works from. */
+static int enc_transform(v4_encoder *e, holo_err *err)
+{
+    if (v4_image_alloc(&e->im, e->w, e->h, e->grey ? 1 : 3, e->B, 1))
+        return enc_nomem(e, err, "coefficient planes");
+    e->have_im = 1;
+    fwd_planes(&e->im, e->rgb);
+    for (int c = 0; c < e->im.ncomp; c++)
+        if (v4_dwt_fwd(e->im.coef[c], e->w, e->h, e->im.levels))
+            return enc_nomem(e, err, "wavelet scratch");
+    v4_band_maxima(&e->im);
+    if (stat_build(&e->im, &e->st) || !(e->tmp = malloc((size_t)e->w * e->h * 3)) ||
+        !(e->ids = malloc(e->B * sizeof *e->ids)))
+        return enc_nomem(e, err, "statistics");
+    return 0;
+}
 
+/* Flat synthetic graphics (doc/holo4.md §Limits): a wavelet coder loses to PNG there by 10-50x.
+ * When the image looks flat, build the graphics layout (T2 = the image as a PNG, any m2 chunks
+ * exact; an LL-only T0 preview), kept later if it is smaller than the wavelet encode; under
+ * half the model's lossless estimate, the wavelet search is skipped (e->graphics = 1). */
+static int enc_graphics_candidate(v4_encoder *e, holo_err *err)
+{
+    e->gtot = UINT64_MAX;
+    e->flat = !e->lossy && v4_looks_flat(e->rgb, e->w, e->h);
+    if (!e->flat)
+        return 0;
+    if (v4_best_png(e->rgb, e->w, e->h, e->threads, &e->gpng, &e->gpnglen) ||
+        v4_graphics_t0(&e->im, &e->gt0, e->gpnglen, e->threads))
+        return enc_nomem(e, err, "graphics layout");
+    e->gp1 = measure(&e->im, e->rgb, e->tmp, 0, NULL, 0, e->threads); /* below m2: T0 alone */
+    if (e->gp1 < 0)
+        return enc_nomem(e, err, "measuring");
+    if (e->gpnglen <= UINT32_MAX)
+        e->gtot = (uint64_t)e->B * (V4_HDR_LEN + e->gt0.len) +
+                  (uint64_t)e->B * v4_rs_rowlen(e->gpnglen, v4_m2_for(e->B));
+    e->graphics = 2.0 * (double)e->gtot < (double)e->B * V4_HDR_LEN + est_bytes(&e->st, NULL, 1);
+    return 0;
+}
+
+/* Targets of the profile; lossy: *du = the U step of the full-set target in the model. */
+static v4_targets enc_targets(v4_encoder *e, double *du)
+{
     v4_targets tg = { 0, 28.0, 35.0, 0, 0.15, 0.15, 0, 0.15 };
-    double du = 0;
-    if (lossy) {
-        tg.full = o->target_psnr > 0 ? o->target_psnr : 25.0 + 0.3 * (o->quality ? o->quality : 50);
-        /* Lossy profile: a usable single chunk and lower protected tiers, each below the full-set
-         * target: 23.5 / 25.5 / 28.5 dB (doc/holo4.md §Motivation's model had 24 / 27 / 31 at v3's
-         * bytes; at those bytes ours balance best against v3 between one chunk and 31: bench_v4's
-         * --vs-v3 median margins are +3.8 dB or more at every k). */
-        tg.t2 = tg.full - 9 < 28.5 ? tg.full - 9 : 28.5;
-        tg.t1 = tg.t2 - 3 < 25.5 ? tg.t2 - 3 : 25.5;
-        tg.t0 = tg.t1 - 2.0 < 23.5 ? tg.t1 - 2.0 : 23.5;
-        /* U step: the coarsest giving the full-set target in the model. */
-        uint8_t sv[V4_MAX_BANDS];
-        du = 0.5;
-        for (double ld = 14; ld >= -1; ld -= 0.0625) {
-            for (int gb = 0; gb < st.ngb; gb++)
-                sv[gb] = shift_for(pow(2, ld), im.weight[gb]);
-            if (psnr_of(model_mse(&im, &st, sv, 1)) >= tg.full + 0.05) {
-                du = pow(2, ld);
-                break;
-            }
+    *du = 0;
+    if (!e->lossy)
+        return tg;
+    const holo_encode_opts *o = e->o;
+    tg.full = o->target_psnr > 0 ? o->target_psnr : 25.0 + 0.3 * (o->quality ? o->quality : 50);
+    /* Lossy profile: a usable single chunk and lower protected tiers, each below the full-set
+     * target: 23.5 / 25.5 / 28.5 dB (doc/holo4.md §Motivation's model had 24 / 27 / 31 at v3's
+     * bytes; at those bytes ours balance best against v3 between one chunk and 31: bench_v4's
+     * --vs-v3 median margins are +3.8 dB or more at every k). */
+    tg.t2 = tg.full - 9 < 28.5 ? tg.full - 9 : 28.5;
+    tg.t1 = tg.t2 - 3 < 25.5 ? tg.t2 - 3 : 25.5;
+    tg.t0 = tg.t1 - 2.0 < 23.5 ? tg.t1 - 2.0 : 23.5;
+    /* U step: the coarsest giving the full-set target in the model. */
+    uint8_t sv[V4_MAX_BANDS];
+    *du = 0.5;
+    for (double ld = 14; ld >= -1; ld -= 0.0625) {
+        for (int gb = 0; gb < e->st.ngb; gb++)
+            sv[gb] = shift_for(pow(2, ld), e->im.weight[gb]);
+        if (psnr_of(model_mse(&e->im, &e->st, sv, 1)) >= tg.full + 0.05) {
+            *du = pow(2, ld);
+            break;
         }
     }
-    uint32_t m1 = v4_m1_for(B), m2 = v4_m2_for(B);
-    double p1 = 0, p2 = 0, pall = 99;
+    return tg;
+}
+
+/* The wavelet layout: shifts from the model, calibrated on measured decodes until every
+ * guarantee holds (lossy: and the full-set target; with a byte budget: the largest encode that
+ * fits), then the streams of the chosen shifts in e->s and their guarantees in p1/p2/pall. */
+static int enc_search_shifts(v4_encoder *e, holo_err *err)
+{
+    v4_image *im = &e->im;
+    uint32_t B = e->B;
+    int lossy = e->lossy, threads = e->threads;
+    double du;
+    v4_targets tg = enc_targets(e, &du);
     double lo_du = 0, hi_du = 0;
-    uint64_t budget = lossy ? o->target_bytes : 0;
+    uint64_t budget = lossy ? e->o->target_bytes : 0;
     uint8_t saved[V4_MAX_BANDS][V4_TIERS];
     int have_saved = 0, saved_current = 0;
     uint64_t saved_tot = 0;
-    int max_att = graphics ? 0 : budget ? 14 : lossy ? 8 : 6, failed1 = 0, failed2 = 0;
+    int max_att = e->graphics ? 0 : budget ? 14 : lossy ? 8 : 6, failed1 = 0, failed2 = 0;
+    e->p1 = e->p2 = 0;
+    e->pall = 99;
     for (int attempt = 0; attempt < max_att; attempt++) {
-        choose_shifts(&im, &st, &tg, du);
+        choose_shifts(im, &e->st, &tg, du);
         /* Streams are only needed here to meet a byte budget. */
-        uint64_t tot = proxy_total(&im, &st);
+        uint64_t tot = proxy_total(im, &e->st);
         if (budget) {
-            streams_free(&s, B);
-            if (encode_streams(&im, &s, threads))
-                goto fail;
-            tot = streams_total(&s, B);
+            streams_free(&e->s, B);
+            if (encode_streams(im, &e->s, threads))
+                return enc_nomem(e, err, "trial streams");
+            tot = streams_total(&e->s, B);
         }
-        if (measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
-            goto fail;
-        double p0 = lossy ? measure(&im, rgb, tmp, 0, NULL, 0, threads) : 99;
+        if (measure_all(im, &e->st, e->rgb, e->tmp, e->ids, lossy, threads, &e->p1, &e->p2,
+                        &e->pall))
+            return enc_nomem(e, err, "measuring");
+        double p0 = lossy ? measure(im, e->rgb, e->tmp, 0, NULL, 0, threads) : 99;
+        if (p0 < 0)
+            return enc_nomem(e, err, "measuring");
+        double p1 = e->p1, p2 = e->p2, pall = e->pall;
         int ok0 = p0 >= tg.t0;
         int ok1 = p1 >= tg.t1, ok2 = p2 >= tg.t2;
         int okf = !lossy || budget || pall >= tg.full, okb = !budget || tot <= budget;
@@ -761,7 +821,7 @@ int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
         /* Keep the smallest valid encode, or with a budget the largest that fits. */
         if (ok0 && ok1 && ok2 && okf && okb &&
             (!have_saved || (budget ? tot > saved_tot : tot < saved_tot))) {
-            memcpy(saved, im.shift, sizeof saved);
+            memcpy(saved, im->shift, sizeof saved);
             saved_tot = tot;
             have_saved = saved_current = 1;
         }
@@ -795,7 +855,7 @@ int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
                 du *= pow(2, (pall - tg.full - 0.05) / 6.0);
                 changed = 1;
             }
-        } else if (budget && !okb && prot_bytes(&s, B) > 0.85 * budget) {
+        } else if (budget && !okb && prot_bytes(&e->s, B) > 0.85 * budget) {
             /* The protected tiers alone exceed the budget: lower their targets. */
             tg.t0 -= 1.5; tg.t1 -= 1.5; tg.t2 -= 1.5;
             tg.d0_log2 = 0;
@@ -816,132 +876,174 @@ int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
             break;
     }
     if (have_saved && !saved_current) {
-        memcpy(im.shift, saved, sizeof saved);
-        if (measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
-            goto fail;
+        memcpy(im->shift, saved, sizeof saved);
+        if (measure_all(im, &e->st, e->rgb, e->tmp, e->ids, lossy, threads, &e->p1, &e->p2,
+                        &e->pall))
+            return enc_nomem(e, err, "measuring");
         saved_current = 0;
     }
-    if (!graphics && (!budget || !saved_current)) {
-        streams_free(&s, B);
-        if (encode_streams(&im, &s, threads))
-            goto fail;
+    if (!e->graphics && (!budget || !saved_current)) {
+        streams_free(&e->s, B);
+        if (encode_streams(im, &e->s, threads))
+            return enc_nomem(e, err, "streams");
     }
     if (budget && have_saved && lo_du > 0 && hi_du > lo_du) {
-        int r = fill_budget(&im, &st, &tg, lo_du, budget, &s, threads);
+        int r = fill_budget(im, &e->st, &tg, lo_du, budget, &e->s, threads);
         if (r < 0)
-            goto fail;
-        if (r > 0 && measure_all(&im, &st, rgb, tmp, ids, lossy, threads, &p1, &p2, &pall))
-            goto fail;
+            return enc_nomem(e, err, "trial streams");
+        if (r > 0 && measure_all(im, &e->st, e->rgb, e->tmp, e->ids, lossy, threads, &e->p1,
+                                 &e->p2, &e->pall))
+            return enc_nomem(e, err, "measuring");
     }
+    return 0;
+}
 
-    if (flat && (graphics || gtot < streams_total(&s, B))) {
-        graphics = 1;
-        p1 = gp1;
-        p2 = 99;
-        streams_free(&s, B);
-        if (!(s.u = calloc(B, sizeof *s.u)))
-            goto fail;
-        s.t[0] = gt0;
-        s.t[2].buf = gpng;
-        s.t[2].len = s.t[2].cap = gpnglen;
-        gt0 = (v4_enc){ 0 };
-        gpng = NULL;
-    }
+/* The graphics layout replaces the wavelet streams when it was chosen up front or is
+ * smaller. */
+static int enc_take_graphics(v4_encoder *e, holo_err *err)
+{
+    if (!e->flat || !(e->graphics || e->gtot < streams_total(&e->s, e->B)))
+        return 0;
+    e->graphics = 1;
+    e->p1 = e->gp1;
+    e->p2 = 99;
+    streams_free(&e->s, e->B);
+    if (!(e->s.u = calloc(e->B, sizeof *e->s.u)))
+        return enc_nomem(e, err, "graphics layout");
+    e->s.t[0] = e->gt0;
+    e->s.t[2].buf = e->gpng;
+    e->s.t[2].len = e->s.t[2].cap = e->gpnglen;
+    e->gt0 = (v4_enc){ 0 };
+    e->gpng = NULL;
+    return 0;
+}
 
-    if (prefix_len) {   /* the recipe's file prefix leads T0: every chunk, under its CRC */
-        uint8_t *t0 = malloc(prefix_len + s.t[0].len + 1);
-        if (!t0)
-            goto fail;
-        memcpy(t0, prefix, prefix_len);
-        if (s.t[0].len)
-            memcpy(t0 + prefix_len, s.t[0].buf, s.t[0].len);
-        free(s.t[0].buf);
-        s.t[0].buf = t0;
-        s.t[0].len += prefix_len;
-        s.t[0].cap = s.t[0].len + 1;
-    }
+/* The recipe's file prefix leads T0: in every chunk, under its CRC. */
+static int enc_put_prefix(v4_encoder *e, const uint8_t *prefix, size_t prefix_len,
+                          holo_err *err)
+{
+    v4_enc *t0 = &e->s.t[0];
+    uint8_t *p = malloc(prefix_len + t0->len + 1);
+    if (!p)
+        return enc_nomem(e, err, "recipe prefix");
+    memcpy(p, prefix, prefix_len);
+    if (t0->len)
+        memcpy(p + prefix_len, t0->buf, t0->len);
+    free(t0->buf);
+    t0->buf = p;
+    t0->len += prefix_len;
+    t0->cap = t0->len + 1;
+    return 0;
+}
 
+/* The B chunk files (T0, the RS rows of T1 and T2, the chunk's U) into tmpdir (NULL: only
+ * counted), and stats. HOLO_ETOOBIG when a tier does not fit the header's 32-bit lengths. */
+static int enc_write_chunks(v4_encoder *e, const char *tmpdir, int recipe, v4_stats *stats,
+                            holo_err *err)
+{
+    const v4_streams *s = &e->s;
+    uint32_t B = e->B, m1 = v4_m1_for(B), m2 = v4_m2_for(B);
     /* Content id: the stream bytes and the geometry tie the chunks of this encode together. */
     uint64_t cid = 0xcbf29ce484222325ull;
-    uint32_t geo[4] = { w, h, B, (uint32_t)lossy | (uint32_t)graphics << 1 };
+    uint32_t geo[4] = { e->w, e->h, B, (uint32_t)e->lossy | (uint32_t)e->graphics << 1 };
     cid = fnv1a(cid, geo, sizeof geo);
     for (int t = 0; t < 3; t++)
-        cid = fnv1a(cid, s.t[t].buf ? s.t[t].buf : (const uint8_t *)"", s.t[t].len);
+        cid = fnv1a(cid, s->t[t].buf ? s->t[t].buf : (const uint8_t *)"", s->t[t].len);
     for (uint32_t c = 0; c < B; c++)
-        cid = fnv1a(cid, s.u[c].buf ? s.u[c].buf : (const uint8_t *)"", s.u[c].len);
+        cid = fnv1a(cid, s->u[c].buf ? s->u[c].buf : (const uint8_t *)"", s->u[c].len);
 
-    if (s.t[0].len > UINT32_MAX || s.t[1].len > UINT32_MAX || s.t[2].len > UINT32_MAX)
-        goto fail;
-    v4_hdr hd = { 0 };
-    hd.version = 1;
-    hd.flags = (uint8_t)((lossy ? V4_FLAG_LOSSY : 0) | (grey ? V4_FLAG_GREY : 0) |
-                         (graphics ? V4_FLAG_GRAPHICS : 0) | (prefix_len ? V4_FLAG_RECIPE : 0));
-    hd.width = w; hd.height = h; hd.B = (uint16_t)B;
-    hd.levels = (uint8_t)im.levels; hd.tile_log2 = (uint8_t)im.tile_log2;
-    hd.lattice = (uint8_t)im.lattice; hd.ncomp = (uint8_t)im.ncomp;
-    hd.content_id = cid;
-    hd.m1 = (uint8_t)m1; hd.m2 = (uint8_t)m2;
-    hd.s0_len = (uint32_t)s.t[0].len; hd.s1_len = (uint32_t)s.t[1].len;
-    hd.s2_len = (uint32_t)s.t[2].len;
-    /* Guarantees in centi-dB, rounded down so they never overstate. */
-    hd.psnr1 = (uint16_t)(p1 >= 99 ? 9900 : floor(p1 * 100));
-    hd.psnr2 = (uint16_t)(p2 >= 99 ? 9900 : floor(p2 * 100));
-    hd.psnr_all = lossy ? (uint16_t)(pall >= 99 ? 9900 : floor(pall * 100)) : 0xFFFF;
-    size_t r1 = v4_rs_rowlen(s.t[1].len, m1), r2 = v4_rs_rowlen(s.t[2].len, m2);
     size_t maxu = 0;
     for (uint32_t c = 0; c < B; c++)
-        maxu = s.u[c].len > maxu ? s.u[c].len : maxu;
-    chunk = malloc(V4_HDR_LEN + s.t[0].len + r1 + r2 + maxu + 1);
+        maxu = s->u[c].len > maxu ? s->u[c].len : maxu;
+    if (s->t[0].len > UINT32_MAX || s->t[1].len > UINT32_MAX || s->t[2].len > UINT32_MAX ||
+        maxu > UINT32_MAX)
+        return holo_seterr(err, HOLO_ETOOBIG, "%s: a v4 tier is over 4 GiB (%ux%u)", e->name,
+                           e->w, e->h);
+    v4_hdr hd = { 0 };
+    hd.version = 1;
+    hd.flags = (uint8_t)((e->lossy ? V4_FLAG_LOSSY : 0) | (e->grey ? V4_FLAG_GREY : 0) |
+                         (e->graphics ? V4_FLAG_GRAPHICS : 0) | (recipe ? V4_FLAG_RECIPE : 0));
+    hd.width = e->w; hd.height = e->h; hd.B = (uint16_t)B;
+    hd.levels = (uint8_t)e->im.levels; hd.tile_log2 = (uint8_t)e->im.tile_log2;
+    hd.lattice = (uint8_t)e->im.lattice; hd.ncomp = (uint8_t)e->im.ncomp;
+    hd.content_id = cid;
+    hd.m1 = (uint8_t)m1; hd.m2 = (uint8_t)m2;
+    hd.s0_len = (uint32_t)s->t[0].len; hd.s1_len = (uint32_t)s->t[1].len;
+    hd.s2_len = (uint32_t)s->t[2].len;
+    /* Guarantees in centi-dB, rounded down so they never overstate. */
+    double p1 = e->p1, p2 = e->p2, pall = e->pall;
+    hd.psnr1 = (uint16_t)(p1 >= 99 ? 9900 : floor(p1 * 100));
+    hd.psnr2 = (uint16_t)(p2 >= 99 ? 9900 : floor(p2 * 100));
+    hd.psnr_all = e->lossy ? (uint16_t)(pall >= 99 ? 9900 : floor(pall * 100)) : 0xFFFF;
+    size_t r1 = v4_rs_rowlen(s->t[1].len, m1), r2 = v4_rs_rowlen(s->t[2].len, m2);
+    uint8_t *chunk = malloc(V4_HDR_LEN + s->t[0].len + r1 + r2 + maxu + 1);
     if (!chunk)
-        goto fail;
+        return enc_nomem(e, err, "chunk buffer");
     uint64_t total = 0;
-    for (uint32_t c = 0; c < B; c++) {
+    int rc = 0;
+    for (uint32_t c = 0; c < B && !rc; c++) {
         hd.id = (uint16_t)c;
-        hd.u_len = (uint32_t)s.u[c].len;
+        hd.u_len = (uint32_t)s->u[c].len;
         v4_hdr_emit(&hd, chunk);
         size_t off = V4_HDR_LEN;
-        if (s.t[0].len)
-            memcpy(chunk + off, s.t[0].buf, s.t[0].len);
-        off += s.t[0].len;
-        v4_rs_encode_row(s.t[1].buf, s.t[1].len, m1, c, chunk + off);
+        if (s->t[0].len)
+            memcpy(chunk + off, s->t[0].buf, s->t[0].len);
+        off += s->t[0].len;
+        v4_rs_encode_row(s->t[1].buf, s->t[1].len, m1, c, chunk + off);
         off += r1;
-        v4_rs_encode_row(s.t[2].buf, s.t[2].len, m2, c, chunk + off);
+        v4_rs_encode_row(s->t[2].buf, s->t[2].len, m2, c, chunk + off);
         off += r2;
-        if (s.u[c].len)
-            memcpy(chunk + off, s.u[c].buf, s.u[c].len);
-        off += s.u[c].len;
+        if (s->u[c].len)
+            memcpy(chunk + off, s->u[c].buf, s->u[c].len);
+        off += s->u[c].len;
         v4_hdr_seal(chunk, off);
         total += off;
         if (tmpdir) {
             char path[4200], nm[32];
             snprintf(nm, sizeof nm, "chunk_%04u.holo", c);
-            if (holo_path_join(path, sizeof path, tmpdir, nm)) {
+            if (holo_path_join(path, sizeof path, tmpdir, nm))
                 rc = holo_seterr(err, HOLO_EINVAL, "%s: path too long", tmpdir);
-                goto out;
-            }
-            if ((rc = holo_write_file_tmp(path, chunk, off, err)))
-                goto out;
+            else
+                rc = holo_write_file_tmp(path, chunk, off, err);
         }
     }
-    if (stats) {
+    free(chunk);
+    if (!rc && stats) {
         stats->total_bytes = total;
-        stats->t0 = s.t[0].len; stats->t1 = s.t[1].len; stats->t2 = s.t[2].len;
+        stats->t0 = s->t[0].len; stats->t1 = s->t[1].len; stats->t2 = s->t[2].len;
         stats->u = 0;
         for (uint32_t c = 0; c < B; c++)
-            stats->u += s.u[c].len;
-        stats->psnr1 = p1; stats->psnr2 = p2; stats->psnr_all = lossy ? pall : 99.0;
-        stats->graphics = graphics;
+            stats->u += s->u[c].len;
+        stats->psnr1 = p1; stats->psnr2 = p2; stats->psnr_all = e->lossy ? pall : 99.0;
+        stats->graphics = e->graphics;
     }
-    rc = 0;
-    goto out;
-fail:
-    rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory while encoding v4", name);
-out:
-    free(chunk); free(tmp); free(ids); free(gpng);
-    v4_enc_free(&gt0);
-    streams_free(&s, B);
-    stat_free(&st);
-    v4_image_free(&im);
+    return rc;
+}
+
+int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
+                       const holo_encode_opts *o, const char *name, v4_stats *stats,
+                       holo_err *err)
+{
+    return v4_encode_rgb_prefixed(rgb, w, h, grey, tmpdir, o, name, NULL, 0, stats, err);
+}
+
+int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
+                           const char *tmpdir, const holo_encode_opts *o, const char *name,
+                           const uint8_t *prefix, size_t prefix_len, v4_stats *stats,
+                           holo_err *err)
+{
+    uint32_t B = o && o->block_count ? o->block_count : 32;
+    int rc = enc_check_args(w, h, B, name, err);
+    if (rc)
+        return rc;
+    v4_encoder e = { .rgb = rgb, .w = w, .h = h, .B = B, .grey = grey, .o = o, .name = name };
+    e.threads = holo_thread_count(o ? o->threads : 0);
+    e.lossy = o && (o->lossy || o->target_psnr > 0 || o->target_bytes > 0);
+    if (!(rc = enc_transform(&e, err)) && !(rc = enc_graphics_candidate(&e, err)) &&
+        !(rc = enc_search_shifts(&e, err)) && !(rc = enc_take_graphics(&e, err)) &&
+        !(rc = prefix_len ? enc_put_prefix(&e, prefix, prefix_len, err) : 0))
+        rc = enc_write_chunks(&e, tmpdir, prefix_len != 0, stats, err);
+    enc_free(&e);
     return rc;
 }
 
