@@ -44,6 +44,7 @@ waitpid() {
   fi
   wait "$1"
 }
-# stop PID [SECONDS]: one SIGTERM, then a bounded wait; returns the exit status
-stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-20}"; }
+# stop PID [SECONDS]: one SIGTERM, then a bounded wait (60 s: on a machine loaded 8x over, the
+# sanitizer round failed "rx stops cleanly on SIGTERM" with the 20 s it had); returns the status
+stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-60}"; }
 tx() { timeout -k 5 60 "$H" tx "$@" 2>>"$T/tx.log"; }
