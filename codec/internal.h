@@ -274,6 +274,7 @@ typedef enum holo_store_codec {
     HOLO_STORE_IMAGE_RECIPE,    /* v4 image of the pixels + the recipe that re-creates the file */
     HOLO_STORE_IMAGE_PIXELS,    /* v4 image of the decoded pixels (the old behaviour) */
     HOLO_STORE_AUDIO_V2,        /* v2 audio of the decoded samples (the old behaviour) */
+    HOLO_STORE_JPEG_V4,         /* HO4J: the JPEG's coefficients + its recipe (issue 18) */
 } holo_store_codec;
 
 typedef struct holo_store_facts {
@@ -287,6 +288,9 @@ holo_store_codec holo_store_policy(const holo_store_facts *f);
 /* After encoding both: a recipe store larger than the binary one is dropped for the binary. */
 holo_store_codec holo_store_settle(holo_store_codec chosen, uint64_t media_bytes,
                                    uint64_t binary_bytes);
+/* HO4J keeps a JPEG only within the size rule: its set no larger than the JPEG + 4 KiB. */
+#define HOLO_STORE_JPEG_SLACK 4096
+int holo_store_jpeg_fits(uint64_t set_bytes, uint64_t file_bytes);
 /* "binary v4", "v4 image with recipe", ... for messages and holo info. */
 const char *holo_store_codec_name(holo_store_codec c);
 

@@ -1,7 +1,8 @@
 /* policy.c — which codec stores a file (issue 16: keep the user's exact bytes).
  *
  * A media codec stores a file only where the encoder has verified that decoding gives the
- * file back exactly: a PNG whose recipe was found, a binary PPM/PGM with 8-bit samples.
+ * file back exactly: a PNG whose recipe was found, a binary PPM/PGM with 8-bit samples, a
+ * Huffman-coded JPEG that HO4J rebuilds byte for byte within the JPEG's size + 4 KiB.
  * Everything else - compressed formats, which decoded to pixels or samples would be bigger
  * and no longer the user's bytes, raw audio (the v2 audio codec clips loud tracks and drops
  * WAV chunks), anything unknown - is stored as bytes by the binary v4 codec. The `pixels`
@@ -21,7 +22,14 @@ holo_store_codec holo_store_policy(const holo_store_facts *f)
             return HOLO_STORE_AUDIO_V2;
         return HOLO_STORE_BINARY;
     }
+    if (t == HOLO_SNIFF_JPEG)   /* the encoder still proves the rebuild and the size rule */
+        return HOLO_STORE_JPEG_V4;
     return image && f->recipe_ok ? HOLO_STORE_IMAGE_RECIPE : HOLO_STORE_BINARY;
+}
+
+int holo_store_jpeg_fits(uint64_t set_bytes, uint64_t file_bytes)
+{
+    return set_bytes <= file_bytes + HOLO_STORE_JPEG_SLACK;
 }
 
 holo_store_codec holo_store_settle(holo_store_codec chosen, uint64_t media_bytes,
@@ -41,6 +49,7 @@ const char *holo_store_codec_name(holo_store_codec c)
     case HOLO_STORE_IMAGE_RECIPE: return "v4 image with recipe";
     case HOLO_STORE_IMAGE_PIXELS: return "v4 image (pixels)";
     case HOLO_STORE_AUDIO_V2: return "v2 audio (samples)";
+    case HOLO_STORE_JPEG_V4: return "JPEG v4";
     }
     return "?";
 }

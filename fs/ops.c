@@ -290,8 +290,10 @@ static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **
         holo_decoded_free(&d);
         return -EIO;
     }
-    if (d.info.kind != HOLO_KIND_BINARY && d.bytes && d.info.exact && d.info.exact_bytes) {
-        /* a complete set that keeps the original file (an image with a recipe): its bytes */
+    if (d.info.kind != HOLO_KIND_BINARY && d.bytes && (d.info.exact || d.info.partial_as_file) &&
+        d.info.exact_bytes) {
+        /* a complete set that keeps the original file (an image with a recipe), or one whose
+         * partial decode is still that kind of file (HO4J): its bytes */
         *len = (size_t)(d.info.file_size ? d.info.file_size : d.info.length);
         *buf = d.bytes;
         d.bytes = NULL;
@@ -406,7 +408,8 @@ static uint64_t info_size(const holo_info *info, const char *path)
     if (info->kind == HOLO_KIND_NONE)
         return 0;
     /* a complete set of a file kept exactly reads as that file; incomplete, as its view */
-    if (info->kind != HOLO_KIND_BINARY && info->exact && info->exact_bytes && info->file_size)
+    if (info->kind != HOLO_KIND_BINARY && (info->exact || info->partial_as_file) &&
+        info->exact_bytes && info->file_size)
         return info->file_size;
     return holo_view_size(info, ns_view(ns_basename(path), info->kind));
 }
