@@ -24,7 +24,8 @@ dec=$( { /usr/bin/time -f "%e s (CPU %U s)" "$holo" decode -o "$T/big.jpg" "$T/b
 cmp -s "$big" "$T/big.jpg" && same=exact || same=DIFFERS
 echo "$(basename "$big") ($(stat -c %s "$big") bytes): holo encode $enc, decode $dec, $same (targets 2 s / 1 s for 12 MP)"
 if command -v cjxl > /dev/null && command -v djxl > /dev/null; then
-    cenc=$( { /usr/bin/time -f "%e s (CPU %U s)" cjxl --lossless_jpeg=1 "$big" "$T/big.jxl" > /dev/null 2>&1; } 2>&1 | tail -1)
-    cdec=$( { /usr/bin/time -f "%e s (CPU %U s)" djxl "$T/big.jxl" "$T/big2.jpg" > /dev/null 2>&1; } 2>&1 | tail -1)
+    /usr/bin/time -o "$T/t1" -f "%e s (CPU %U s)" cjxl --lossless_jpeg=1 "$big" "$T/big.jxl" > /dev/null 2>&1
+    /usr/bin/time -o "$T/t2" -f "%e s (CPU %U s)" djxl "$T/big.jxl" "$T/big2.jpg" > /dev/null 2>&1
+    cenc=$(tail -1 "$T/t1"); cdec=$(tail -1 "$T/t2")
     echo "$(basename "$big"): cjxl --lossless_jpeg=1 $cenc, djxl $cdec"
 fi
