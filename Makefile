@@ -60,7 +60,7 @@ BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 # Keep objects of tests and tools: make would otherwise delete them as intermediates.
 .SECONDARY:
 
-.PHONY: all deps check check-normal check-san test demo bench fuzz fuzz-long fuzz-smoke install clean
+.PHONY: all deps jpeg-corpus check check-normal check-san test demo bench fuzz fuzz-long fuzz-smoke install clean
 all: $(TOOLS)
 
 # fs/ and net/ are built against the public headers only (holo.h, holo_ext.h).
@@ -139,6 +139,23 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@$(MAKE) --no-print-directory jpeg-corpus
+
+# Real camera JPEGs for the HO4J tests and bench: the largest image of each theme of Debian's
+# plasma-workspace-wallpapers, unpacked (not installed) into a cache the tests find by default.
+HOLO_JPEG_DIR ?= $(HOME)/.cache/holofs/wallpapers
+export HOLO_JPEG_DIR
+jpeg-corpus:
+	@d="$(HOLO_JPEG_DIR)"; [ -n "$$(ls "$$d"/*.jpg 2>/dev/null)" ] && exit 0; \
+	echo "deps: fetching plasma-workspace-wallpapers into $$d"; \
+	t=$$(mktemp -d) && trap 'rm -rf "$$t"' EXIT && \
+	(cd "$$t" && apt-get download -qq plasma-workspace-wallpapers) && \
+	dpkg-deb -x "$$t"/plasma-workspace-wallpapers_*.deb "$$t/x" && mkdir -p "$$d" && \
+	for i in "$$t"/x/usr/share/wallpapers/*/contents/images; do \
+	  f=$$(ls -S "$$i"/*.jpg 2>/dev/null | head -1); [ -n "$$f" ] || continue; \
+	  n=$$(basename "$$(dirname "$$(dirname "$$i")")"); \
+	  cp "$$f" "$$d/.$$n.jpg" && mv "$$d/.$$n.jpg" "$$d/$$n.jpg"; \
+	done; ls "$$d"/*.jpg > /dev/null
 
 # Everything the test suite runs: tools, C unit tests, helper programs.
 test-build: $(TOOLS) $(TESTS) $(TESTTOOLS)

@@ -197,6 +197,9 @@ typedef struct holo_info {
                                           (binary v4, recipe images, HOBI); 0: a pixel or
                                           sample view (PNG/WAV written by the library) */
     uint64_t file_size;                /* exact_bytes: length of the original file */
+    int partial_as_file;               /* 1: an incomplete set still decodes to file_size bytes
+                                          in the file's own format (HO4J: a JPEG, padded with
+                                          zeros after EOI), so its size is known from headers */
     int has_dict;                      /* HO4B compressed with a store dictionary: its id */
     uint8_t dict_id[16];
 } holo_info;

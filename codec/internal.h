@@ -275,6 +275,7 @@ typedef enum holo_store_codec {
     HOLO_STORE_IMAGE_PIXELS,    /* v4 image of the decoded pixels (the old behaviour) */
     HOLO_STORE_AUDIO_V2,        /* v2 audio of the decoded samples (the old behaviour) */
     HOLO_STORE_AUDIO_V4,        /* HO4A: exact samples + the recipe of the WAV/AIFF's other bytes */
+    HOLO_STORE_JPEG_V4,         /* HO4J: the JPEG's coefficients + its recipe (issue 18) */
 } holo_store_codec;
 
 typedef struct holo_store_facts {
@@ -291,6 +292,9 @@ holo_store_codec holo_store_settle(holo_store_codec chosen, uint64_t media_bytes
 /* A media set that is not the file's bytes must fit the store's size rule: no larger than
  * the file + 1% + 4 KiB (the bound binary v4 keeps for incompressible files). */
 int holo_store_fits(uint64_t media_bytes, uint64_t file_bytes);
+/* HO4J keeps a JPEG only within the size rule: its set no larger than the JPEG + 4 KiB. */
+#define HOLO_STORE_JPEG_SLACK 4096
+int holo_store_jpeg_fits(uint64_t set_bytes, uint64_t file_bytes);
 /* "binary v4", "v4 image with recipe", ... for messages and holo info. */
 const char *holo_store_codec_name(holo_store_codec c);
 

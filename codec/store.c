@@ -8,6 +8,9 @@
  * holo_store_settle keeps the smaller). Any failure of the recipe path falls back to binary.
  * A WAV/AIFF takes audio v4 (HO4A) when its set decodes to the file byte for byte and fits the
  * size rule (holo_store_fits); then no binary set is written.
+ * A JPEG is kept as HO4J (issue 18) when its coded streams decode to the file and the set is
+ * no larger than the JPEG + 4 KiB; otherwise (arithmetic-coded, 12-bit, lossless, broken, or
+ * too big) binary v4.
  */
 #include "internal.h"
 #include "png_recipe.h"
@@ -15,6 +18,7 @@
 #include "v4_audio_file.h"
 #include "v4_binary.h"
 #include "v4_codec.h"
+#include "v4_jpeg.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -152,6 +156,30 @@ static int try_audio(const char *input, const char *tmp, const holo_encode_opts 
     return same && holo_store_fits(dir_bytes(tmp), len);
 }
 
+/* A JPEG as HO4J into tmp: 1 when the encoder proved the exact rebuild (parse + rebuild, then
+ * the coded streams decoded) and the set fits the size rule, else 0 (binary v4 keeps it). */
+static int try_jpeg(const char *input, const char *tmp, const holo_encode_opts *o)
+{
+    struct stat st;
+    holo_err e;   /* a JPEG HO4J refuses is not an error: binary v4 stores the file */
+    holo_encode_opts jo = *o;
+    jo.codec_version = 4;
+    return stat(input, &st) == 0 && !holo_v4_jpeg_encode_ex(input, tmp, &jo, 1, &e) &&
+           holo_store_jpeg_fits(dir_bytes(tmp), (uint64_t)st.st_size);
+}
+
+/* The chunk directory that holds the file takes its mode, then replaces outdir. */
+static int commit_store(const char *input, const char *keep, const char *outdir, holo_err *err)
+{
+    struct stat st;
+    if (stat(input, &st) == 0)
+        holo_chunkdir_mode(keep, st.st_mode);
+    int rc = holo_tmpdir_commit(keep, outdir, err);
+    if (rc)
+        holo_rmtree(keep);
+    return rc;
+}
+
 int holo_store_encode(const char *input, const char *outdir, const holo_encode_opts *o,
                       holo_err *err)
 {
@@ -160,14 +188,15 @@ int holo_store_encode(const char *input, const char *outdir, const holo_encode_o
     holo_encode_opts bo = *o;
     bo.codec_version = 4;
     char tmp_bin[PATH_MAX], tmp_img[PATH_MAX];
-    const char *keep = tmp_bin;
-    holo_store_facts af = { .type = t };
-    if (holo_store_policy(&af) == HOLO_STORE_AUDIO_V4 &&
+    holo_store_facts mf = { .type = t, .pixels = o->pixels };
+    holo_store_codec media = holo_store_policy(&mf);
+    if ((media == HOLO_STORE_AUDIO_V4 || media == HOLO_STORE_JPEG_V4) &&
         !holo_tmpdir_begin(outdir, tmp_img, sizeof tmp_img, NULL)) {
-        if (try_audio(input, tmp_img, o) == 1) {
-            keep = tmp_img;
-            goto commit;
-        }
+        /* a verified media set: no binary set is written */
+        int kept = media == HOLO_STORE_AUDIO_V4 ? try_audio(input, tmp_img, o)
+                                                : try_jpeg(input, tmp_img, o);
+        if (kept)
+            return commit_store(input, tmp_img, outdir, err);
         holo_rmtree(tmp_img);
     }
     int rc = holo_tmpdir_begin(outdir, tmp_bin, sizeof tmp_bin, err);
@@ -177,6 +206,7 @@ int holo_store_encode(const char *input, const char *outdir, const holo_encode_o
         holo_rmtree(tmp_bin);
         return rc;
     }
+    const char *keep = tmp_bin;
     if (image && !holo_tmpdir_begin(outdir, tmp_img, sizeof tmp_img, NULL)) {
         if (try_recipe(input, t, tmp_img, tmp_bin, o) == 1) {
             keep = tmp_img;
@@ -185,12 +215,5 @@ int holo_store_encode(const char *input, const char *outdir, const holo_encode_o
             holo_rmtree(tmp_img);
         }
     }
-commit:;
-    struct stat st;
-    if (stat(input, &st) == 0)
-        holo_chunkdir_mode(keep, st.st_mode);
-    rc = holo_tmpdir_commit(keep, outdir, err);
-    if (rc)
-        holo_rmtree(keep);
-    return rc;
+    return commit_store(input, keep, outdir, err);
 }

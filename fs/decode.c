@@ -115,8 +115,10 @@ static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **
         holo_decoded_free(&d);
         return -EIO;
     }
-    if (d.info.kind != HOLO_KIND_BINARY && d.bytes && d.info.exact && d.info.exact_bytes) {
-        /* a complete set that keeps the original file (an image with a recipe): its bytes */
+    if (d.info.kind != HOLO_KIND_BINARY && d.bytes && (d.info.exact || d.info.partial_as_file) &&
+        d.info.exact_bytes) {
+        /* a complete set that keeps the original file (an image with a recipe), or one whose
+         * partial decode is still that kind of file (HO4J): its bytes */
         *len = (size_t)(d.info.file_size ? d.info.file_size : d.info.length);
         *buf = d.bytes;
         d.bytes = NULL;

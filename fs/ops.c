@@ -237,7 +237,8 @@ static uint64_t info_size(const holo_info *info, const char *path)
     if (info->kind == HOLO_KIND_NONE)
         return 0;
     /* a complete set of a file kept exactly reads as that file; incomplete, as its view */
-    if (info->kind != HOLO_KIND_BINARY && info->exact && info->exact_bytes && info->file_size)
+    if (info->kind != HOLO_KIND_BINARY && (info->exact || info->partial_as_file) &&
+        info->exact_bytes && info->file_size)
         return info->file_size;
     return holo_view_size(info, ns_view(ns_basename(path), info->kind));
 }

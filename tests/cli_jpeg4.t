@@ -1,10 +1,11 @@
 #!/bin/sh
 # cli_jpeg4.t — HO4J through the CLI: an explicit --codec-version 4 on a JPEG keeps the JPEG
 # (HO4J chunks), all chunks decode to the same bytes, half of them to a JPEG of the picture,
-# PNG output gives its pixels; the default for JPEGs stays HOV4; an arithmetic-coded JPEG,
-# which HO4J refuses, is still encoded (as before, HOV4).
+# PNG output gives its pixels; without a version (the store policy) a camera JPEG becomes HO4J
+# and a tiny one whose set would outgrow the JPEG + 4 KiB stays binary v4; an arithmetic-coded
+# JPEG, which HO4J refuses, is still encoded (HOV4 with a version, binary v4 without).
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 21
 
 holo="$HOLO_BIN/holo"
 psnr="$HOLO_TOOLS/psnr"
@@ -53,7 +54,15 @@ p=$("$psnr" img.jpg k3.jpg)
 [ "$rc" = 0 ] && [ "${p%.*}" -ge 30 ] 2> /dev/null; ok $? "two damaged chunks: a JPEG of the picture ($p dB >= 30)"
 
 run "$holo" encode -o d.holo img.jpg
-is "$rc:$(magic d.holo)" "0:HO4B" "without --codec-version a JPEG is kept as its bytes (binary v4, the store policy)"
+is "$rc:$(magic d.holo)" "0:HO4B" "without a version, a small JPEG whose HO4J set exceeds it + 4 KiB: binary v4"
+photo="${HOLO_JPEG_DIR:-$HOME/.cache/holofs/wallpapers}/ColdRipple.jpg"
+cp "$photo" photo.jpg 2> /dev/null || echo "# no $photo: run make deps"
+run "$holo" encode -o p.holo photo.jpg
+is "$rc:$(magic p.holo)" "0:HO4J" "without a version, a camera JPEG: HO4J (the store policy's default)"
+[ "$(cat p.holo/chunk_*.holo | wc -c)" -le $(($(stat -c %s photo.jpg) + 4096)) ]
+ok $? "... no larger than the JPEG + 4 KiB"
+run "$holo" decode -o p.jpg p.holo
+cmp -s photo.jpg p.jpg; ok $? "... and decodes to it byte for byte"
 
 if command -v cjpeg > /dev/null && "$holo" decode -o img.ppm ref.holo > /dev/null 2>&1 &&
    cjpeg -arithmetic img.ppm > arith.jpg 2> /dev/null; then
@@ -61,7 +70,10 @@ if command -v cjpeg > /dev/null && "$holo" decode -o img.ppm ref.holo > /dev/nul
     is "$rc:$(magic a.holo)" "0:HOV4" "an arithmetic-coded JPEG falls back to HOV4"
     run "$holo" decode -o a.png a.holo
     is "$("$psnr" arith.jpg a.png)" inf "... exact to its pixels"
+    run "$holo" encode -o b.holo arith.jpg
+    is "$rc:$(magic b.holo)" "0:HO4B" "... and without a version it is kept as binary v4"
 else
+    skip "no cjpeg -arithmetic"
     skip "no cjpeg -arithmetic"
     skip "no cjpeg -arithmetic"
 fi

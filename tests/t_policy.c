@@ -22,7 +22,7 @@ typedef struct rule {
 static const rule rules[] = {
     /* Compressed formats are stored as bytes: decoded they would be bigger, and not the
      * user's file. A recipe cannot apply to them. */
-    { HOLO_SNIFF_JPEG, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "JPEG: binary (decoded pixels are 1.8-8.5x the file)" },
+    { HOLO_SNIFF_JPEG, NO_RECIPE, BYTES, HOLO_STORE_JPEG_V4, "JPEG: HO4J (its coefficients; the encoder proves the rebuild, else binary)" },
     { HOLO_SNIFF_MP3, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "MP3: binary" },
     { HOLO_SNIFF_OGG, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "Ogg: binary" },
     { HOLO_SNIFF_FLAC, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "FLAC: binary" },
@@ -60,7 +60,7 @@ static const rule rules[] = {
     { HOLO_SNIFF_BMP, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "BMP: binary" },
     { HOLO_SNIFF_TIFF, NO_RECIPE, BYTES, HOLO_STORE_BINARY, "TIFF: binary" },
     /* A recipe flag on a type that has no recipe family changes nothing. */
-    { HOLO_SNIFF_JPEG, RECIPE, BYTES, HOLO_STORE_BINARY, "JPEG, recipe flag set by mistake: still binary" },
+    { HOLO_SNIFF_JPEG, RECIPE, BYTES, HOLO_STORE_JPEG_V4, "JPEG, recipe flag set by mistake: still HO4J" },
     { HOLO_SNIFF_WAV, RECIPE, BYTES, HOLO_STORE_AUDIO_V4, "WAV, recipe flag set by mistake: still audio v4" },
     /* pixels: the old graceful behaviour - decode what the readers decode. */
     { HOLO_SNIFF_JPEG, NO_RECIPE, PIXELS, HOLO_STORE_IMAGE_PIXELS, "pixels, JPEG: v4 pixels" },
@@ -122,14 +122,18 @@ int main(void)
             covered |= rules[i].type == (holo_sniff_type)t && !rules[i].pixels;
         ok(covered, "rule table covers %s", holo_sniff_name((holo_sniff_type)t));
     }
-    /* Compressed formats: binary for every combination of the other inputs but pixels. */
+    /* Compressed formats: binary for every combination of the other inputs but pixels (a JPEG
+     * tries HO4J first). */
     for (int t = 0; t < HOLO_SNIFF_COUNT; t++) {
-        if (!holo_sniff_is_compressed((holo_sniff_type)t))
+        if (!holo_sniff_is_compressed((holo_sniff_type)t) || t == HOLO_SNIFF_JPEG)
             continue;
         holo_store_facts f = { (holo_sniff_type)t, RECIPE, BYTES };
         is_int(holo_store_policy(&f), HOLO_STORE_BINARY, "%s with a recipe flag: binary",
                holo_sniff_name((holo_sniff_type)t));
     }
+    /* HO4J's size rule: no larger than the JPEG + 4 KiB. */
+    ok(holo_store_jpeg_fits(104096, 100000) && !holo_store_jpeg_fits(104097, 100000) &&
+       holo_store_jpeg_fits(0, 0), "JPEG v4 fits up to the JPEG + 4 KiB, not a byte more");
     for (size_t i = 0; i < sizeof settles / sizeof settles[0]; i++) {
         const settle_rule *s = &settles[i];
         is_str(holo_store_codec_name(holo_store_settle(s->chosen, s->media, s->binary)),

@@ -2,7 +2,8 @@
  * rebuild byte for byte (baseline, progressive, restarts, grey, every sampling, odd sizes,
  * EXIF/ICC/COM segments, trailing data, padding exceptions, through the serialised recipe);
  * arithmetic-coded, truncated and damaged files are refused with a reason, never a crash.
- * HOLO_JPEG_DIR (optional): a directory of real JPEGs checked the same way. */
+ * Real photos: HOLO_JPEG_DIR, by default ~/.cache/holofs/wallpapers (`make deps`), checked the
+ * same way, and the default profile's size and quality promises on two of them. */
 #include "tap.h"
 #include "internal.h"
 #include "jpeg_testutil.h"
@@ -302,27 +303,99 @@ static void chunks_hostile(void)
     free(buf);
 }
 
-static void photos(const char *dir)
+/* Bytes of an n-chunk set: a container header per chunk, every tier's row, the U shares. */
+static uint64_t set_bytes(const v4j_streams *s)
 {
-    DIR *d = dir ? opendir(dir) : NULL;
-    if (!d) {
-        skip(1, "HOLO_JPEG_DIR not set");
+    uint64_t total = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        total += V4C_HDR_LEN + s->u_len[i];
+        for (int t = 0; t < V4J_TIERS; t++)
+            total += s->m[t] == 1 ? s->S[t] : v4_rs_rowlen(s->S[t], s->m[t]);
+    }
+    return total;
+}
+
+/* The default profile's promises (issue 18) on one corpus photo: no more than the JPEG + 4 KiB,
+ * and the worst of 3 random subsets of k = 1, 4, 16 of 32 chunks at >= 15, 20, 27 dB. */
+static void guarantees(const char *dir, const char *name)
+{
+    char path[4096];
+    tap_pathf(path, sizeof path, "%s/%s", dir, name);
+    size_t len = 0;
+    uint8_t *buf = tap_slurp(path, &len);
+    v4j_streams s;
+    holo_err err = { 0 };
+    if (!ok(buf && v4j_encode(buf, len, 32, NULL, &s, &err) == 0, "%s: encoded (32 chunks)",
+            name)) {
+        diag("%s %s", path, err.msg);
+        free(buf);
         return;
     }
+    uint64_t bytes = set_bytes(&s);
+    ok(bytes <= len + 4096, "%s: set %llu bytes <= JPEG %zu + 4 KiB (%.3fx)", name,
+       (unsigned long long)bytes, len, (double)bytes / (double)len);
+    static const unsigned ks[3] = { 1, 4, 16 };
+    static const double floor_db[3] = { 15, 20, 27 };
+    uint32_t r = 12345;
+    for (int q = 0; q < 3; q++) {
+        double worst = 99;
+        for (int rep = 0; rep < 3; rep++) {
+            unsigned ids[32];
+            for (unsigned i = 0; i < 32; i++)
+                ids[i] = i;
+            for (unsigned i = 0; i < 31; i++) {   /* a random subset of ks[q] chunks */
+                r = r * 1103515245u + 12345u;
+                unsigned j = i + (r >> 8) % (32 - i), t = ids[i];
+                ids[i] = ids[j];
+                ids[j] = t;
+            }
+            size_t olen = 0;
+            uint8_t *out = decode_from(&s, ids, ks[q], &olen, &err);
+            double p = out ? jt_psnr(buf, len, out, olen) : -1;
+            if (p < worst)
+                worst = p;
+            free(out);
+        }
+        ok(worst >= floor_db[q], "%s: worst of 3 subsets of %u chunks %.1f dB >= %.0f", name,
+           ks[q], worst, floor_db[q]);
+    }
+    v4j_streams_free(&s);
+    free(buf);
+}
+
+/* The corpus `make deps` unpacks (plasma-workspace-wallpapers): every photo byte-exact, and
+ * the default profile's promises on two of them. */
+static void photos(const char *dir)
+{
+    char def[4096];
+    if (!dir || !*dir) {
+        const char *home = getenv("HOME");
+        tap_pathf(def, sizeof def, "%s/.cache/holofs/wallpapers", home ? home : "");
+        dir = def;
+    }
+    DIR *d = opendir(dir);
+    if (!ok(d != NULL, "JPEG corpus in %s (make deps fetches it)", dir))
+        return;
     struct dirent *e;
+    int seen = 0;
     while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
-        if (n < 4 || strcasecmp(e->d_name + n - 4, ".jpg"))
+        if (n < 4 || e->d_name[0] == '.' || strcasecmp(e->d_name + n - 4, ".jpg"))
             continue;
         char path[4096];
         tap_pathf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t len = 0;
         uint8_t *buf = tap_slurp(path, &len);
-        if (buf)
+        if (buf) {
             check_exact(buf, len, e->d_name);
+            seen++;
+        }
         free(buf);
     }
     closedir(d);
+    ok(seen >= 10, "%d corpus photos checked", seen);
+    guarantees(dir, "Kite.jpg");
+    guarantees(dir, "ColdRipple.jpg");
 }
 
 int main(void)

@@ -180,6 +180,10 @@ int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h);
  * when every chunk is there; info.exact) and their pixels; info gives the geometry. */
 int holo_v4_jpeg_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
                         holo_err *err);
+/* verify: also decode the streams and compare with the file before writing (the store policy;
+ * a mismatch is HOLO_EUNSUPPORTED, as a refusal). */
+int holo_v4_jpeg_encode_ex(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                           int verify, holo_err *err);
 int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded *out,
                         holo_err *err);
 int holo_v4_jpeg_info(const char *dir, holo_info *info, holo_err *err);

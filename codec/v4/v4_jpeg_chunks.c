@@ -18,8 +18,29 @@
 #define HO4J_DEFAULT_CHUNKS 32
 #define HO4J_MAX_FILE (1u << 30)
 
+/* The streams decode (all chunks present) to the file itself: the coefficient coder and the
+ * recipe proved together before the store trusts the set with the user's only copy. */
+static int streams_rebuild(const v4j_streams *s, const uint8_t *buf, size_t len, holo_err *err)
+{
+    uint8_t *back = NULL;
+    size_t blen = 0;
+    int rc = v4j_decode(s, &back, &blen, err);
+    int same = rc == 0 && blen == len && memcmp(back, buf, len) == 0;
+    free(back);
+    if (rc)
+        return rc;
+    return same ? 0 : holo_seterr(err, HOLO_EUNSUPPORTED, "not reproducible: the coded "
+                                  "coefficients do not decode to the file");
+}
+
 int holo_v4_jpeg_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
                         holo_err *err)
+{
+    return holo_v4_jpeg_encode_ex(input, tmpdir, o, 0, err);
+}
+
+int holo_v4_jpeg_encode_ex(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                           int verify, holo_err *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -34,6 +55,8 @@ int holo_v4_jpeg_encode(const char *input, const char *tmpdir, const holo_encode
     }
     v4j_streams s;
     rc = v4j_encode(buf, len, n, NULL, &s, err);
+    if (rc == 0 && verify && (rc = streams_rebuild(&s, buf, len, err)))
+        v4j_streams_free(&s);
     if (rc) {
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err ? err->msg : "");
@@ -106,6 +129,9 @@ static void fill_info(const v4c_reader *r, holo_info *info)
     memset(info, 0, sizeof *info);
     v4c_fill_info(r, HOLO_KIND_IMAGE, info);
     info->channels = 3;
+    info->exact_bytes = 1;
+    info->file_size = h->length;
+    info->partial_as_file = 1;
     const uint8_t *t0 = v4c_m1(r, 0);
     if (t0)
         v4j_frame_size(t0, h->S[0], &info->width, &info->height);
@@ -132,6 +158,37 @@ int holo_v4_jpeg_info(const char *dir, holo_info *info, holo_err *err)
         return rc;
     fill_info(r, info);
     v4c_close(r);
+    return 0;
+}
+
+/* A partial rebuild takes the original's length (holofs reports it as st_size without
+ * decoding; holo(5) "HO4J"): zeros after EOI, which decoders ignore. A rebuild longer than the
+ * original (rare: zeroed coefficients code shorter) is redone with less: the tiers only, then
+ * tier 0 only. */
+static int fit_original_size(v4j_streams *s, uint64_t length, uint8_t **jpg, size_t *jl,
+                             holo_err *err)
+{
+    for (int drop = 0; *jl > length && drop < 2; drop++) {
+        if (drop == 0)
+            memset(s->u, 0, s->n * sizeof *s->u);
+        else
+            for (int t = 1; t < V4J_TIERS; t++)
+                s->tier[t] = NULL;
+        free(*jpg);
+        *jpg = NULL;
+        int rc = v4j_decode(s, jpg, jl, err);
+        if (rc)
+            return rc;
+    }
+    if (*jl > length)
+        return holo_seterr(err, HOLO_EINVAL, "the partial JPEG (%zu bytes) is longer than the "
+                           "original (%llu)", *jl, (unsigned long long)length);
+    uint8_t *p = realloc(*jpg, length ? (size_t)length : 1);
+    if (!p)
+        return holo_seterr(err, HOLO_ENOMEM, "out of memory");
+    memset(p + *jl, 0, (size_t)length - *jl);
+    *jpg = p;
+    *jl = (size_t)length;
     return 0;
 }
 
@@ -170,14 +227,14 @@ int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded
     size_t jl = 0;
     if (rc == 0)
         rc = v4j_decode(&s, &jpg, &jl, err);
+    unsigned used = 0;
+    for (unsigned i = 0; rc == 0 && i < h->n; i++)
+        used += s.u[i] != NULL;
     if (rc == 0) {
         fill_info(r, &out->info);
         uint8_t digest[32];
         sha256(jpg, jl, digest);
         out->info.exact = jl == h->length && !memcmp(digest, h->sha256, 32);
-        unsigned used = 0;
-        for (unsigned i = 0; i < h->n; i++)
-            used += s.u[i] != NULL;
         out->info.chunks_present = used;      /* chunks whose U passed its CRC */
         if (used == h->n && !out->info.exact)
             rc = holo_seterr(err, HOLO_EINVAL, "%s: every chunk is valid but the JPEG does not "
@@ -185,6 +242,8 @@ int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded
         else if (used < h->n && o && o->strict)
             rc = holo_seterr(err, HOLO_EINCOMPLETE, "%s: %u of %u chunks missing (strict decode)",
                              dir, h->n - used, h->n);
+        else if (!out->info.exact)
+            rc = fit_original_size(&s, h->length, &jpg, &jl, err);
     }
     if (rc == 0) {
         holo_image im;

@@ -1,7 +1,8 @@
 /* jpeg_eval — HO4J measurements per JPEG (issue 18): the chunk set's bytes against the JPEG
  * and cjxl --lossless_jpeg=1 (when --jxl DIR holds NAME.jxl), the coefficient streams alone,
  * encode/decode time, and PSNR (against the original decoded by libjpeg) of the JPEG decoded
- * from k chunks, mean and worst over random subsets.
+ * from k chunks, mean and worst over random subsets; then against the PET bound (k chunks
+ * carry k/n of the set) the share of it that is payload decoded from k chunks.
  *   jpeg_eval [--jxl DIR] [--n N] [--subsets S] [--budget T0,T1,T2] FILE.jpg...
  * (--budget: tier budgets as fractions of the JPEG, default the encoder's) 
  * Exit status 1 when a file does not come back byte for byte from all chunks. */
@@ -157,6 +158,20 @@ int main(int argc, char **argv)
         for (int q = 0; q < NK; q++)
             printf("  %5.1f / %5.1f   ", mean[q], worst[q]);
         printf("%s\n", mean[NK - 1] < 0 ? "  NOT EXACT" : "");
+        /* The PET bound: k chunks carry k/n of the set's bytes; how much of that is payload
+         * this set decodes (the tiers with m <= k, the k U shares of the mean size). */
+        double ushare = 0;
+        for (unsigned c = 0; c < s.n; c++)
+            ushare += (double)s.u_len[c] / s.n;
+        printf("%-18.18s %8s PET: decoded payload / (k/n of the set) ", "", "");
+        for (int q = 0; q < NK; q++) {
+            unsigned kk = ks[q] > n ? n : ks[q];
+            double got = kk * ushare;
+            for (int t = 0; t < V4J_TIERS; t++)
+                got += kk >= s.m[t] ? (double)s.S[t] : 0;
+            printf(" k=%u %.2f", kk, got / ((double)kk * all / s.n));
+        }
+        printf("\n");
         fprintf(stderr, "%s: tiers %zu %zu %zu recipe %zu (m %u %u %u)\n", base, s.S[0], s.S[1],
                 s.S[2], s.S[3], s.m[0], s.m[1], s.m[2]);
         fflush(stdout);
