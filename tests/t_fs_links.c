@@ -46,7 +46,6 @@ int main(void)
     free_names(v, n);
     v = links_others(l, 42, NULL, &n);
     ok(v == NULL && n == 0, "an unknown inode has no names");
-    links_free(l);
-    ok(1, "freed");
+    links_free(l);   /* its leaks, if any, are the sanitizer build's failure */
     return done_testing();
 }
