@@ -129,9 +129,10 @@ fi
 fi   # sections 1-3
 
 # 4. a binary v4 file (BENCH_FS_BIN_MB, default 1024 MiB of /usr/lib and /usr/share files;
-#    frame sizes BENCH_FS_FRAMES in KiB, default "0 256", 0 = the library default)
-#    through holofs, default 8 MiB frames and -o frame_kb=256 frames (as written by a mount
-#    with that option); the decode cache is empty at each mount, the page cache warm
+#    frame sizes BENCH_FS_FRAMES in KiB, default "128 8192": what a mount writes (its
+#    default -o frame_kb=128) and what `holo encode` writes (8 MiB)) through holofs; the
+#    store's bytes beside `zstd -19` and `zstd -19 --long=27` of the same file (BENCH_FS_ZSTD=0
+#    skips them: minutes on 1 GiB); the decode cache is empty at each mount, the page cache warm
 #    targets: first byte < 50 ms; >= 2,000 random 4 KiB reads/s; sequential >= 300 MB/s;
 #    holofs RSS < 64 MiB above idle while reading
 command -v python3 > /dev/null || { echo "bench_fs: no python3, section 4 skipped"; exit 0; }
@@ -159,13 +160,21 @@ firstbyte() { python3 -c 'import sys,time; t=time.monotonic(); f=open(sys.argv[1
 cat "$tmp/big.bin" > /dev/null
 t_plain=$(best3 dd if="$tmp/big.bin" of=/dev/null bs=1M)
 r_plain=$(randreads "$tmp/big.bin" 2)
-printf '\n%-44s %10s %10s %10s %10s %10s\n' "binary v4, $((bytes >> 20)) MiB through holofs" "1st byte" "rand 4K/s" "seq MB/s" "RSS+ MiB" "store MiB"
-printf '%-44s %10s %10s %10s %10s %10s\n' "  baseline: plain file (page cache)" "-" "$r_plain" "$(echo "$bytes $t_plain" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "-" "$((bytes >> 20))"
-for fk in ${BENCH_FS_FRAMES:-0 256}; do   # KiB, 0 = the default
+z19=; z19l=
+if [ "${BENCH_FS_ZSTD:-1}" != 0 ] && command -v zstd > /dev/null; then
+    z19=$(zstd -q -19 -T2 -c "$tmp/big.bin" | wc -c); z19l=$(zstd -q -19 --long=27 -T2 -c "$tmp/big.bin" | wc -c)
+fi
+over() { [ -n "$2" ] && echo "$1 $2" | awk '{printf "%.3f", $1 / $2}' || echo "-"; }
+printf '\n%-40s %9s %9s %8s %8s %9s %7s %7s %7s\n' "binary v4, $((bytes >> 20)) MiB through holofs" "1st byte" "rand 4K/s" "seq MB/s" "RSS+ MiB" "store MiB" "/plain" "/z19" "/z19L"
+printf '%-40s %9s %9s %8s %8s %9s %7s %7s %7s\n' "  baseline: plain file (page cache)" "-" "$r_plain" "$(echo "$bytes $t_plain" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "-" "$((bytes >> 20))" "1.000" "$(over "$bytes" "$z19")" "$(over "$bytes" "$z19l")"
+for fk in ${BENCH_FS_FRAMES:-128 8192}; do   # KiB
     rm -rf "$S/big.bin.holo"
-    if [ "$fk" = 0 ]; then label="default frames (8 MiB)"; fopt=; else label="-o frame_kb=$fk"; fopt="--frame-kb $fk"; fi
-    "$holo" encode --codec-version 4 $fopt -o "$S/big.bin.holo" "$tmp/big.bin" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
+    label="frames $fk KiB"
+    [ "$fk" = 128 ] && label="$label (mount default)"
+    [ "$fk" = 8192 ] && label="$label (holo encode)"
+    "$holo" encode --codec-version 4 --frame-kb "$fk" -o "$S/big.bin.holo" "$tmp/big.bin" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
     store=$(du -sm "$S/big.bin.holo" | cut -f1)
+    sbytes=$(cat "$S"/big.bin.holo/chunk_*.holo | wc -c)
     cat "$S"/big.bin.holo/* > /dev/null          # chunk files in the page cache
     mount_fs || exit 1
     idle=$(rss_kb)
@@ -180,10 +189,12 @@ for fk in ${BENCH_FS_FRAMES:-0 256}; do   # KiB, 0 = the default
     peak=$(sort -n "$tmp/rss" | tail -1)
     cmp -s "$tmp/big.bin" "$M/big.bin" || echo "bench_fs: $label: bytes differ" >&2
     umount_fs
-    printf '%-44s %10s %10s %10s %10s %10s\n' "  holofs, $label" "${fb} ms" "$rr" \
-        "$(echo "$bytes $t_seq" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "$(( (peak - idle) / 1024 ))" "$store"
+    printf '%-40s %9s %9s %8s %8s %9s %7s %7s %7s\n' "  holofs, $label" "${fb} ms" "$rr" \
+        "$(echo "$bytes $t_seq" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "$(( (peak - idle) / 1024 ))" "$store" \
+        "$(over "$sbytes" "$bytes")" "$(over "$sbytes" "$z19")" "$(over "$sbytes" "$z19l")"
 done
 rm -rf "$S/big.bin.holo"
-echo "  (first byte: open + 1-byte read on a fresh mount; rand: python pread loop, 3 s, readahead"
+echo "  (/plain, /z19, /z19L: chunk bytes over the file, zstd -19 and zstd -19 --long=27 of it;"
+echo "   first byte: open + 1-byte read on a fresh mount; rand: python pread loop, 3 s, readahead"
 echo "   off; seq: dd bs=1M, SHA-256 checked as it goes; targets above. Ratios to the plain file"
 echo "   are the fair figure on a loaded machine.)"

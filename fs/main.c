@@ -28,6 +28,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Binary v4 frames written by a mount: 128 KiB, not the library's 8 MiB. A cold 4 KiB read
+ * decodes one whole frame: 8 MiB frames gave 108 random reads/s, 256 KiB 1,966/s, 128 KiB
+ * 3,666/s (target 2,000), for 1-4% more bytes than 256 KiB frames and 4-17% more than 8 MiB
+ * (holofs(1) "-o frame_kb", bench_fs.sh section 4, bench_binary4.sh). */
+#define FS_FRAME_KB_DEFAULT 128u
+
 struct cli {
     unsigned cache_mb;
     unsigned decode_mb;
@@ -78,8 +84,8 @@ static void usage(FILE *f)
         "  -o pixels          images and audio without a recipe keep the graceful pixel/sample\n"
         "                     codecs (read back as PNG/WAV) instead of their exact bytes\n"
         "  -o recovery=R      parity: ceil(k*R) recovery chunks per file written (0 to 8)\n"
-        "  -o frame_kb=N      binary v4 frame size in KiB (4 to 65536; smaller: cheaper small\n"
-        "                     random reads, larger chunk sets)\n"
+        "  -o frame_kb=N      binary v4 frame size in KiB (4 to 65536, default 128; smaller:\n"
+        "                     cheaper small random reads, larger: smaller chunk sets)\n"
         "  -o poll=SECS       revalidate chunk directories every SECS seconds (decimals allowed)\n"
         "                     even where inotify works; poll=0: inotify only. Default: poll\n"
         "                     every 1 s on network and FUSE stores (NFS, SMB, Ceph, GlusterFS,\n"
@@ -205,7 +211,7 @@ int main(int argc, char **argv)
     fs.codec_version = c.codec_version;
     fs.pixels = c.pixels;
     fs.recovery = c.recovery;
-    fs.frame_kb = c.frame_kb;
+    fs.frame_kb = c.frame_kb ? c.frame_kb : FS_FRAME_KB_DEFAULT;
     fs.ro = c.ro;
     fs.debug = fo.debug;
     fs.foreground = fo.foreground;

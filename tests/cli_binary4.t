@@ -5,7 +5,7 @@
 # with the holes zero-filled and lists them (exit 3); holo info shows the codec, k, n, frames,
 # holes and "exact: unverified" until --verify; a lying SHA-256 fails the decode.
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 34
 
 holo="$HOLO_BIN/holo"
 cd "$T"
@@ -91,6 +91,19 @@ run "$holo" decode -o flip.out flip.holo
 is "$rc:$(cmp -s lib.bin flip.out && echo same)" "0:same" "a corrupt data chunk: decode is still exact"
 run "$holo" info --verify flip.holo
 like "$out$err" "chunk 2 fails its CRC" "... and names the corrupt chunk"
+
+# --level max: zstd 22 or 9, whichever is smaller, in one frame up to 64 MiB; the same bytes back
+run "$holo" encode --codec-version 4 --level max -o max.holo lib.bin
+is "$rc" 0 "encode --level max"
+run "$holo" info max.holo
+like "$out" "frames: 1 of 67108864 bytes" "... one 64 MiB frame"
+"$holo" decode -o max.out max.holo > /dev/null 2>&1
+cmp -s lib.bin max.out
+ok $? "... decodes to the original bytes"
+"$holo" encode --codec-version 4 -o def.holo lib.bin > /dev/null 2>&1
+[ "$(cat max.holo/chunk_*.holo | wc -c)" -le "$(cat def.holo/chunk_*.holo | wc -c)" ]
+ok $? "... in no more chunk bytes than the default level (no parity in either)"
+rm -rf max.holo max.out def.holo
 
 run "$holo" encode --codec-version 2 --level max lib.bin
 like "$rc:$err" "2:holo: --level and --frame-kb apply to binary v4 only" "--level with --codec-version 2 is a usage error"

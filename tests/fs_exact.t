@@ -188,6 +188,12 @@ k=$(xattr "$M/rec.bin" user.holo.chunks)
 sleep 0.6
 cmp -s four.bin "$M/rec.bin"
 ok $? "-o recovery=0.5: $nchunks chunks ($k), one data chunk removed, the file reads exact"
+# no -o frame_kb: the mount's own 128 KiB frames (random reads), not holo encode's 8 MiB
+cp four.bin "$M/deframe.bin"
+"$holo" info "$S/deframe.bin.holo" > deframe.info 2>&1
+like "$(cat deframe.info)" "frames: 32 of 131072 bytes" "a mount writes 128 KiB frames by default"
+cmp -s four.bin "$M/deframe.bin"
+ok $? "... and the file reads back exact"
 umount_fs
 is "$fsrc" 0 "clean unmount"
 plan "$_n"

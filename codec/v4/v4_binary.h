@@ -10,8 +10,14 @@
  * apart); 8 MiB frames with long-distance matching at level 9 give 1.13x (doc tar), 1.16x
  * (libclang), 1.09x (dpkg status), 1.21x (dpkg.log) at ~70 MB/s of CPU time; 16 MiB gained 5%
  * more on the tar but doubles the work of a random read; levels 12-15 gained ~1% at 2-6x the
- * time. Only 19's optimal parser closes the gap: --level max, 1.000-1.004x zstd -19 --long=27. */
+ * time. Only the optimal parsers close the gap: --level max (64 MiB frames, zstd 22 or 9 with
+ * long-distance matching, the smaller: 9 wins by 4% on the start of libLLVM) is 0.9985x
+ * zstd -19 --long=27 on the doc tar and libz3, 1.002-1.004x on dpkg status/log (under 1 MB:
+ * the 112-byte chunk headers; zstd 22 gains nothing over 19 there). 128 KiB frames (holofs's
+ * default, for random reads) cost 1.26-1.36x zstd -19; a dictionary trained on the file gains
+ * ~3% (zstd --train on 16 KiB samples of libz3, 256 KiB frames) before its own bytes. */
 #define V4B_LEVEL_DEFAULT 9
+#define V4B_ZSTD_MAX 22                       /* --level max: zstd's ultra level (and 9) */
 #define V4B_FRAME_DEFAULT (8u << 20)          /* 8 MiB */
 #define V4B_FRAME_MAX_LEVEL (64u << 20)       /* --level max: 64 MiB, zstd 19 */
 #define V4B_FRAME_MIN 4096u
