@@ -430,6 +430,20 @@ static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
             frame_crc_ok(s, f, s->stored, n))
             return 0;
     }
+    /* More than one corrupt chunk: find them by their CRCs, count them all as missing. */
+    unsigned bad = 0;
+    for (unsigned i = 0; i < s->h->n; i++)
+        if (v4c_has(s->r, i) && v4c_check_rows(s->r, i, NULL) == HOLO_EINVAL) {
+            v4c_distrust(s->r, i);
+            bad++;
+        }
+    if (bad && frame_readable(s, f)) {
+        if (v4c_read(s->r, 1, off, s->stored, n, V4C_NO_AVOID, NULL) == 0 && frame_crc_ok(s, f, s->stored, n))
+            return 0;
+    } else if (bad) {
+        return holo_seterr(err, HOLO_EHOLE, "%s: frame %llu (bytes from %llu): %u chunks fail their CRC, too few remain",
+                           dir, (unsigned long long)f, (unsigned long long)(f * s->x.frame_size), bad);
+    }
     return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu (bytes from %llu) fails its CRC: a chunk is corrupt",
                        dir, (unsigned long long)f, (unsigned long long)(f * s->x.frame_size));
 }
