@@ -412,8 +412,9 @@ static uint64_t frame_crc_ok(const holo_stream *s, uint64_t f, const uint8_t *p,
 }
 
 /* Read frame f's stored bytes into s->stored and check its CRC. When they fail, each present
- * chunk is distrusted in turn and the frame rebuilt without it: one corrupt chunk (data or
- * parity) is survived whenever k others remain. */
+ * chunk is distrusted in turn and the frame rebuilt without it; when that fails too, every
+ * chunk failing its whole-chunk CRC counts as missing from then on: any number of corrupt
+ * chunks (data or parity) is survived whenever k others remain, else the frame is a hole. */
 static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
 {
     const char *dir = v4c_dir(s->r);
