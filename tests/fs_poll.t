@@ -43,8 +43,8 @@ land() {
 # two pictures as 32-chunk v4 sets; .ppm names make holofs serve PPM, comparable byte for byte
 "$HOLO_TOOLS/mkimage" a.png 160 120 3
 "$HOLO_TOOLS/mkimage" b.png 160 120 9
-"$holo" encode -o full_a.holo a.png > /dev/null 2>&1
-"$holo" encode -o full_b.holo b.png > /dev/null 2>&1
+"$holo" encode --pixels -o full_a.holo a.png > /dev/null 2>&1
+"$holo" encode --pixels -o full_b.holo b.png > /dev/null 2>&1
 mkdir part_a.holo part_b.holo
 cp full_a.holo/chunk_000[0-3].holo part_a.holo/
 cp full_b.holo/chunk_000?.holo part_b.holo/
