@@ -62,3 +62,24 @@ PY
 }
 hnet $out/fuzz_hnet/capture_40 40
 hnet $out/fuzz_hnet/capture_120 120
+
+# fuzz_dict: byte 0 = fix-ups (fuzz_dict.c), then the 8 chunks of a dictionary set and a small
+# file's binary v4 chunk compressed with it (a 64 KiB and a 1 KiB dictionary trained on
+# /usr/share/doc/*/copyright), and 4 parity chunks alone (the set rebuilt from parity)
+if [ -x bin/holo ]; then
+    tmp=$(mktemp -d)
+    mkdir $tmp/samples $tmp/s64 $tmp/s1
+    i=0; for f in $(ls /usr/share/doc/*/copyright | head -300); do i=$((i + 1)); cp $f $tmp/samples/c$i.txt; done
+    bin/holo dict train -o $tmp/s64/.holo-dict $tmp/samples > /dev/null
+    bin/holo dict train --size 1024 --force -o $tmp/s1/.holo-dict $tmp/samples > /dev/null
+    cp $tmp/samples/c5.txt $tmp/s64/small.txt; bin/holo encode $tmp/s64/small.txt > /dev/null
+    cp $tmp/samples/c7.txt $tmp/s1/small.txt; bin/holo encode $tmp/s1/small.txt > /dev/null
+    mkdir -p $out/fuzz_dict
+    d64=$(ls -d $tmp/s64/.holo-dict/*.holo); d1=$(ls -d $tmp/s1/.holo-dict/*.holo)
+    printf '\000' > $tmp/f0; printf '\003' > $tmp/f3; printf '\001' > $tmp/f1
+    join $tmp/j $d64/chunk_*.holo $tmp/s64/small.txt.holo/chunk_0000.holo; cat $tmp/f0 $tmp/j > $out/fuzz_dict/seed_64k
+    join $tmp/j $d1/chunk_*.holo $tmp/s1/small.txt.holo/chunk_0000.holo; cat $tmp/f3 $tmp/j > $out/fuzz_dict/seed_1k_fixed
+    join $tmp/j $d1/chunk_0004.holo $d1/chunk_0005.holo $d1/chunk_0006.holo $d1/chunk_0007.holo
+    cat $tmp/f1 $tmp/j > $out/fuzz_dict/seed_1k_parity_only
+    rm -rf $tmp
+fi

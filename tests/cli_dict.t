@@ -101,7 +101,8 @@ for c in 00 02 03 04 05 06 07; do
     printf 'XXXXXXXX' | dd of="$D/chunk_00$c.holo" bs=1 seek=300 conv=notrunc 2> /dev/null
 done
 run "$holo" decode -o c.out S/2.man.holo
-like "$rc:$err" "1:holo: S/2.man.holo: needs dictionary $id, $PWD/$D is corrupt (its hash does not match)" "every chunk corrupt: a clear error"
+like "$rc:$err" "1:holo: S/2.man.holo: needs dictionary $id, unreadable: $PWD/$D: no valid v4 chunk found" \
+  "every chunk corrupt (each fails its CRC, so counts as missing): a clear error"
 [ ! -e c.out ]
 ok $? "... and no output"
 

@@ -7,7 +7,7 @@
 H="$HOLO_BIN/holo"
 C="$(cd "$(dirname "$0")" && pwd)/corpus/chunks"
 [ -x "$H" ] || skip_all "no $H"
-plan 36
+plan 40
 
 # GNU time measures the peak RSS (kB, last line of its -o file); without it RSS is skipped.
 TIME=""; [ -x /usr/bin/time ] && TIME="/usr/bin/time -f %M -o $T/rss"
@@ -23,6 +23,18 @@ for b in bomb_binary_3g bomb_audio_2g_frames bomb_image_16k bomb_v4_16k; do
   run "$H" info "$D"
   is "$rc:$(printf '%s\n' "$err" | wc -l)" "1:1" "$b: info exits 1 with one line"
 done
+
+# A v4 header patched to exactly 2^27 pixels, the default --max-pixels: inside the limit, so
+# refused by what the claim must agree with (T0's shift tables) before the full-size planes
+# (~1.5 GB) are allocated.
+D="$T/bomb_v4_2p27.holo"; mkdir -p "$D"; cp "$C/bomb_v4_2p27" "$D/chunk_0000.holo"
+timeout -k 5 60 $TIME "$H" decode -o "$T/v27.out" "$D" > /dev/null 2> "$T/err"; rc=$?
+is "$rc:$(wc -l < "$T/err")" "1:1" "bomb_v4_2p27: decode exits 1 with one line"
+like "$(cat "$T/err")" "$D/chunk_0000.holo: corrupt v4 T0 stream (bad shift table for 16384x8192)" \
+  "bomb_v4_2p27: the line names the chunk and the problem"
+ok "$( [ ! -e "$T/v27.out" ]; echo $?)" "bomb_v4_2p27: no output written"
+if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
+  kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "bomb_v4_2p27: peak RSS $kb kB < 64 MiB"; fi
 
 # limits on a real image: 40x30 v2 = 1200 pixels, 3600 bytes
 "$HOLO_TOOLS/mkimage" "$T/p.png" 40 30 2> /dev/null || printf 'P6\n40 30\n255\n%3600s' "" > "$T/p.png"

@@ -315,7 +315,8 @@ static void test_corruption(void)
        "holo_stream_verify: the file is exact, chunk 1 is reported corrupt (one warning)");
     holo_stream_close(s);
     hide(dir, 6, 0x0F);   /* no parity left: the corrupt frame cannot be rebuilt */
-    ok(!read_all(dir, d, n, &rc) && rc == HOLO_EINVAL, "without parity the corrupt frame is an error, never wrong bytes");
+    ok(!read_all(dir, d, n, &rc) && rc == HOLO_EHOLE,
+       "without parity the corrupt frame is a hole (its chunk counts as missing), never wrong bytes");
     unhide(dir, 6);
     flip(p, row + R / 2);   /* restore */
 
@@ -325,7 +326,7 @@ static void test_corruption(void)
     ok(read_all(dir, d, n, &rc), "a flipped byte in parity chunk 4 (data chunk 0 missing): rebuilt from 1, 2, 3, 5");
     chunk_path(p, sizeof p, dir, 5);
     flip(p, row + 10);
-    ok(!read_all(dir, d, n, &rc) && rc == HOLO_EINVAL, "both parity rows corrupt: an error, never wrong bytes");
+    ok(!read_all(dir, d, n, &rc) && rc == HOLO_EHOLE, "both parity rows corrupt: a hole, never wrong bytes");
     unhide(dir, 6);
     flip(p, row + 10);
     chunk_path(p, sizeof p, dir, 4);

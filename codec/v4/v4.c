@@ -1204,6 +1204,33 @@ static int recover_tier(const v4_set *set, int t, uint8_t **out)
     return rc;
 }
 
+/* What a set's claimed geometry must agree with before planes of that size are allocated:
+ * the tile side its size and B imply, and a T0 whose layout and shift tables decode for it.
+ * A header patched to claim 2^27 pixels over a small image's streams would otherwise cost
+ * ~1.5 GB of planes before T0 fails. */
+static int check_claim(const v4_set *set, const char *nm, holo_err *err)
+{
+    const v4_hdr *h = &set->ref;
+    if (h->tile_log2 != v4_tile_log2_for(h->width, h->height, h->B))
+        return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 tile geometry", nm);
+    const uint8_t *t0 = NULL;
+    for (unsigned i = 0; i < h->B && !t0; i++)
+        t0 = set->chunk[i] ? set->chunk[i] + V4_HDR_LEN : NULL;
+    size_t len = h->s0_len;
+    if (h->flags & V4_FLAG_RECIPE) {
+        v4_prefix pre = { 0 };
+        size_t plen = v4_prefix_parse(t0, len, &pre);
+        if (!plen)
+            return holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 recipe prefix", nm);
+        t0 += plen;
+        len -= plen;
+    }
+    if (v4_check_t0(h->width, h->height, h->ncomp, t0, len))
+        return holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 T0 stream (bad shift table for "
+                           "%ux%u)", nm, h->width, h->height);
+    return 0;
+}
+
 int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
                        const char *const *names, const holo_decode_opts *o, holo_decoded *out,
                        int *tiers, holo_err *err)
@@ -1224,6 +1251,10 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         return holo_seterr(err, HOLO_EINCOMPLETE, "%s: %u of %u v4 chunks present", nm,
                            set.present, h->B);
     }
+    if ((rc = check_claim(&set, nm, err))) {
+        free(set.chunk);
+        return rc;
+    }
     v4_image im;
     if (v4_image_alloc(&im, h->width, h->height, h->ncomp, h->B, 0)) {
         free(set.chunk);
@@ -1233,10 +1264,6 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
     uint8_t *streams[3] = { NULL, NULL, NULL }, *rgb = NULL;
     int have = -1;
     rc = 0;
-    if (im.tile_log2 != h->tile_log2 || im.lattice != h->lattice) {
-        rc = holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 tile geometry", nm);
-        goto out;
-    }
     const uint8_t *any = NULL;
     for (unsigned i = 0; i < h->B && !any; i++)
         any = set.chunk[i];
@@ -1390,7 +1417,7 @@ int holo_v4_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_deco
                                 (const char *const *)names, o, out, NULL, err);
     if (!rc)
         out->info.chunk_files = (uint32_t)(l->n_all > l->n ? l->n_all : l->n);
-    if (rc == HOLO_ETOOBIG && err) {   /* the claim message names a chunk: add its directory */
+    if ((rc == HOLO_ETOOBIG || rc == HOLO_EINVAL) && err) {   /* it names a chunk: add its directory */
         holo_err e = *err;
         holo_seterr(err, rc, "%s/%s", l->dir, e.msg);
     }

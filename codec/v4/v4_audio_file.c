@@ -72,7 +72,7 @@ int v4a_decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, si
     *out_len = 0;
     *exact = 0;
     v4c_reader *r;
-    int rc = v4c_open(dir, o, 1, &r, err);
+    int rc = v4c_open(dir, o, V4C_VERIFY_ALL, &r, err);   /* a corrupt chunk counts as missing */
     if (rc)
         return rc;
     const v4c_hdr *h = v4c_header(r);

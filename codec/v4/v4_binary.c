@@ -429,8 +429,9 @@ static uint64_t frame_crc_ok(const holo_stream *s, uint64_t f, const uint8_t *p,
 }
 
 /* Read frame f's stored bytes into s->stored and check its CRC. When they fail, each present
- * chunk is distrusted in turn and the frame rebuilt without it: one corrupt chunk (data or
- * parity) is survived whenever k others remain. */
+ * chunk is distrusted in turn and the frame rebuilt without it; when that fails too, every
+ * chunk failing its whole-chunk CRC counts as missing from then on: any number of corrupt
+ * chunks (data or parity) is survived whenever k others remain, else the frame is a hole. */
 static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
 {
     const char *dir = v4c_dir(s->r);
@@ -446,6 +447,20 @@ static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
         if (v4c_has(s->r, i) && v4c_read(s->r, 1, off, s->stored, n, i, NULL) == 0 &&
             frame_crc_ok(s, f, s->stored, n))
             return 0;
+    }
+    /* More than one corrupt chunk: find them by their CRCs, count them all as missing. */
+    unsigned bad = 0;
+    for (unsigned i = 0; i < s->h->n; i++)
+        if (v4c_has(s->r, i) && v4c_check_rows(s->r, i, NULL) == HOLO_EINVAL) {
+            v4c_distrust(s->r, i);
+            bad++;
+        }
+    if (bad && frame_readable(s, f)) {
+        if (v4c_read(s->r, 1, off, s->stored, n, V4C_NO_AVOID, NULL) == 0 && frame_crc_ok(s, f, s->stored, n))
+            return 0;
+    } else if (bad) {
+        return holo_seterr(err, HOLO_EHOLE, "%s: frame %llu (bytes from %llu): %u chunks fail their CRC, too few remain",
+                           dir, (unsigned long long)f, (unsigned long long)(f * s->x.frame_size), bad);
     }
     return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu (bytes from %llu) fails its CRC: a chunk is corrupt",
                        dir, (unsigned long long)f, (unsigned long long)(f * s->x.frame_size));

@@ -142,6 +142,11 @@ int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads);
  * stream layout is sound; -1 when T0 is unusable (bad layout or shift table). */
 int v4_decode_tiers(v4_image *im, const uint8_t *const *bufs, const size_t *lens, int *upto,
                     int threads);
+/* The checks of a T0 stream that need no image planes: its component layout and every
+ * component's shift table, for a w x h image of ncomp components. 0, or -1 when
+ * v4_decode_tiers would find T0 unusable. Lets a decoder refuse a header whose T0 cannot be
+ * that image's before allocating planes of the claimed size. */
+int v4_check_t0(uint32_t w, uint32_t h, int ncomp, const uint8_t *t0, size_t len);
 /* U stream of one chunk: every tile mapped to `chunk`, tiles in raster order. model holds
  * nbands*ncomp v4_model (scratch, reset here). */
 int v4_code_u(v4_image *im, uint32_t chunk, v4_model *model, v4_enc *e);

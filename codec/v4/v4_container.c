@@ -268,6 +268,7 @@ struct v4c_reader {
     int fd[V4C_MAX_CHUNKS];           /* -1: absent */
     uint32_t u_len[V4C_MAX_CHUNKS], crc_rows[V4C_MAX_CHUNKS];
     unsigned present, skipped, files;
+    unsigned char distrusted[V4C_MAX_CHUNKS];   /* v4c_distrust: read and written atomically */
     uint64_t bytes;
     int64_t newest_mtime_ns;
     uint8_t *m1[V4C_MAX_TIERS];
@@ -320,7 +321,27 @@ static int check_head(const cand *c, const uint8_t hb[V4C_HDR_LEN], uint8_t *m1[
     return -1;
 }
 
-int v4c_open(const char *dir, const holo_decode_opts *o, int verify_m1, v4c_reader **out,
+/* crc_rows: every byte after the header (rows and U), read in windows. 0 when it matches,
+ * HOLO_EINVAL when it differs, an I/O error code. */
+static int check_body(int fd, const v4c_hdr *h, const char *dir, holo_err *err)
+{
+    uint64_t len = v4c_row_off(h, h->ntiers) - V4C_HDR_LEN + h->u_len;
+    uint8_t *buf = malloc(V4C_WINDOW);
+    if (!buf) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir);
+    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    int rc = 0;
+    for (uint64_t off = 0; off < len && !rc; off += V4C_WINDOW) {
+        size_t n = len - off < V4C_WINDOW ? (size_t)(len - off) : V4C_WINDOW;
+        if (pread_all(fd, buf, n, V4C_HDR_LEN + off)) rc = holo_seterr_sys(err, errno, "%s: chunk %u", dir, h->id);
+        else crc = crc_update(crc, buf, n);
+    }
+    free(buf);
+    if (!rc && crc != h->crc_rows)
+        rc = holo_seterr(err, HOLO_EINVAL, "%s: chunk %u fails its CRC: its rows are corrupt", dir, h->id);
+    return rc;
+}
+
+int v4c_open(const char *dir, const holo_decode_opts *o, int verify, v4c_reader **out,
              holo_err *err)
 {
     *out = NULL;
@@ -351,8 +372,10 @@ int v4c_open(const char *dir, const holo_decode_opts *o, int verify_m1, v4c_read
             holo_warnf(o, "%s: shorter than a v4 header, skipped", path);
         } else if (v4c_hdr_parse(hb, sizeof hb, (uint64_t)st.st_size, path, &c->h, &e)) {
             holo_warnf(o, "%s, skipped", e.msg);
-        } else if (verify_m1 && check_head(c, hb, NULL)) {
+        } else if (verify >= V4C_VERIFY_M1 && check_head(c, hb, NULL)) {
             holo_warnf(o, "%s: header or index fails its CRC, skipped", path);
+        } else if (verify >= V4C_VERIFY_ALL && check_body(c->fd, &c->h, dir, NULL)) {
+            holo_warnf(o, "%s: fails its CRC (corrupt rows), skipped as missing", path);
         } else {
             c->size = (uint64_t)st.st_size;
             nc++;
@@ -393,7 +416,7 @@ int v4c_open(const char *dir, const holo_decode_opts *o, int verify_m1, v4c_read
         free(r);
         return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid v4 chunk found", dir);
     }
-    if (verify_m1) {   /* every member passed check_head: load the replicated tiers once */
+    if (verify >= V4C_VERIFY_M1) {   /* every member passed check_head: load the replicated tiers once */
         for (unsigned i = 0; i < r->hdr.n; i++) {
             if (r->fd[i] < 0) continue;
             uint8_t hb[V4C_HDR_LEN];
@@ -446,14 +469,27 @@ void v4c_fill_info(const v4c_reader *r, holo_kind kind, holo_info *info)
 }
 const uint8_t *v4c_m1(const v4c_reader *r, unsigned t) { return t < V4C_MAX_TIERS ? r->m1[t] : NULL; }
 
+void v4c_distrust(v4c_reader *r, unsigned id)
+{
+    if (id < V4C_MAX_CHUNKS) __atomic_store_n(&r->distrusted[id], 1, __ATOMIC_RELAXED);
+}
+
+/* Present and not distrusted: a chunk whose bytes may be used. */
+static int usable(const v4c_reader *r, unsigned id)
+{
+    return r->fd[id] >= 0 && !__atomic_load_n(&r->distrusted[id], __ATOMIC_RELAXED);
+}
+
 int v4c_readable(const v4c_reader *r, unsigned t, uint64_t off, uint64_t len)
 {
     const v4c_hdr *h = &r->hdr;
     if (t >= h->ntiers || off > h->S[t] || len > h->S[t] - off) return 0;
-    if (len == 0 || r->present >= h->m[t]) return 1;
+    unsigned k = 0;
+    for (unsigned i = 0; i < h->n; i++) k += usable(r, i);
+    if (len == 0 || k >= h->m[t]) return 1;
     uint64_t R = v4c_row_len(h, t);
     for (uint64_t j = off / R; j <= (off + len - 1) / R; j++)
-        if (r->fd[j] < 0) return 0;
+        if (!usable(r, (unsigned)j)) return 0;
     return 1;
 }
 
@@ -464,7 +500,7 @@ static int recover_cols(const v4c_reader *r, unsigned t, unsigned j, uint64_t x,
     const v4c_hdr *h = &r->hdr;
     unsigned m = h->m[t], ids[V4C_MAX_CHUNKS], k = 0;
     for (unsigned i = 0; i < h->n && k < m; i++)   /* data rows first: cheapest to combine */
-        if (r->fd[i] >= 0 && i != avoid) ids[k++] = i;
+        if (usable(r, i) && i != avoid) ids[k++] = i;
     if (k < m)
         return holo_seterr(err, HOLO_EHOLE, "%s: only %u of the %u chunks needed to rebuild bytes of row %u",
                            r->dir, k, m, j);
@@ -507,11 +543,11 @@ int v4c_read(const v4c_reader *r, unsigned t, uint64_t off, void *buf, size_t le
         if (h->m[t] == 1 && r->m1[t]) {
             memcpy(p, r->m1[t] + off, piece);
             rc = 0;
-        } else if (r->fd[j] >= 0 && j != avoid) {
+        } else if (usable(r, (unsigned)j) && j != avoid) {
             rc = pread_all(r->fd[j], p, piece, base + x) ? holo_seterr_sys(err, errno, "%s: chunk %llu", r->dir, (unsigned long long)j) : 0;
         } else if (h->m[t] == 1) {   /* any chunk holds the replica */
             unsigned i = 0;
-            while (i < h->n && (r->fd[i] < 0 || i == avoid)) i++;
+            while (i < h->n && (!usable(r, i) || i == avoid)) i++;
             rc = i == h->n ? holo_seterr(err, HOLO_EHOLE, "%s: no chunk holds tier %u", r->dir, t)
                : pread_all(r->fd[i], p, piece, base + x) ? holo_seterr_sys(err, errno, "%s: chunk %u", r->dir, i) : 0;
         } else {
@@ -532,20 +568,7 @@ int v4c_check_rows(const v4c_reader *r, unsigned id, holo_err *err)
     v4c_hdr h;
     if (pread_all(r->fd[id], hb, sizeof hb, 0) || v4c_hdr_parse(hb, sizeof hb, 0, r->dir, &h, err))
         return holo_seterr(err, HOLO_EIO, "%s: chunk %u: cannot read its header", r->dir, id);
-    uint64_t len = v4c_row_off(&h, h.ntiers) - V4C_HDR_LEN + h.u_len;
-    uint8_t *buf = malloc(V4C_WINDOW);
-    if (!buf) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", r->dir);
-    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
-    int rc = 0;
-    for (uint64_t off = 0; off < len && !rc; off += V4C_WINDOW) {
-        size_t n = len - off < V4C_WINDOW ? (size_t)(len - off) : V4C_WINDOW;
-        if (pread_all(r->fd[id], buf, n, V4C_HDR_LEN + off)) rc = holo_seterr_sys(err, errno, "%s: chunk %u", r->dir, id);
-        else crc = crc_update(crc, buf, n);
-    }
-    free(buf);
-    if (!rc && crc != h.crc_rows)
-        rc = holo_seterr(err, HOLO_EINVAL, "%s: chunk %u fails its CRC: its rows are corrupt", r->dir, id);
-    return rc;
+    return check_body(r->fd[id], &h, r->dir, err);
 }
 
 int v4c_read_u(const v4c_reader *r, unsigned id, uint8_t **u, uint32_t *len, holo_err *err)

@@ -206,10 +206,17 @@ int v4c_write(const char *dir, const v4c_spec *spec, holo_err *err);
 
 /* Reading. Opening scans chunk_*.holo (O_NOFOLLOW), parses every header, keeps the group of
  * the majority (magic, content id, n, length, tiers); chunks that disagree, fail their CRC or
- * repeat an id are skipped with a warning through o->warn. verify_m1 = 0 reads headers only
- * (for stat: sizes are known, the replicated tiers are not loaded or checked). */
+ * repeat an id are skipped with a warning through o->warn, and count as missing. verify:
+ * V4C_VERIFY_HEAD reads headers only (for stat: sizes are known, the replicated tiers are not
+ * loaded or checked); V4C_VERIFY_M1 also loads and checks the replicated tiers;
+ * V4C_VERIFY_ALL also reads every chunk whole through its crc_rows, so that no chunk with a
+ * corrupt row or U is ever used (codecs with small chunks that decode them whole: JPEG, audio,
+ * dictionaries; binary sets check frames as they read them instead). */
+#define V4C_VERIFY_HEAD 0
+#define V4C_VERIFY_M1 1
+#define V4C_VERIFY_ALL 2
 typedef struct v4c_reader v4c_reader;
-int v4c_open(const char *dir, const holo_decode_opts *o, int verify_m1, v4c_reader **out,
+int v4c_open(const char *dir, const holo_decode_opts *o, int verify, v4c_reader **out,
              holo_err *err);
 void v4c_close(v4c_reader *r);
 const v4c_hdr *v4c_header(const v4c_reader *r);   /* the set's header (id of one member) */
@@ -224,7 +231,7 @@ int64_t v4c_newest_mtime(const v4c_reader *r);
  * original length, chunks present/bad/files, chunk bytes, newest mtime, and exact = every
  * chunk present (a codec with a weaker rule overrides it). */
 void v4c_fill_info(const v4c_reader *r, holo_kind kind, holo_info *info);
-/* The replicated tier t (m = 1), loaded and CRC-checked at open (verify_m1 only). */
+/* The replicated tier t (m = 1), loaded and CRC-checked at open (V4C_VERIFY_M1 and up). */
 const uint8_t *v4c_m1(const v4c_reader *r, unsigned t);
 /* 1 when stream bytes [off, off+len) of protected tier t can be read (data rows present or
  * at least m chunks). */
@@ -240,5 +247,8 @@ int v4c_check_rows(const v4c_reader *r, unsigned id, holo_err *err);
 int v4c_read_u(const v4c_reader *r, unsigned id, uint8_t **u, uint32_t *len, holo_err *err);
 int v4c_read(const v4c_reader *r, unsigned t, uint64_t off, void *buf, size_t len,
              unsigned avoid, holo_err *err);
+/* Count chunk id as missing for every later v4c_read / v4c_readable (its bytes failed a
+ * check: several corrupt chunks are avoided together). Safe with concurrent reads. */
+void v4c_distrust(v4c_reader *r, unsigned id);
 
 #endif

@@ -160,7 +160,7 @@ static int load(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], const 
         return holo_seterr(err, HOLO_ENOCHUNKS, "%s: needs dictionary %s, not found in %s", who, hex, dict_dir);
     v4c_reader *r;
     holo_err e;
-    if (v4c_open(setdir, NULL, 1, &r, &e))
+    if (v4c_open(setdir, NULL, V4C_VERIFY_ALL, &r, &e))
         return holo_seterr(err, HOLO_ENOCHUNKS, "%s: needs dictionary %s, unreadable: %s", who, hex, e.msg);
     const v4c_hdr *h = v4c_header(r);
     int rc = 0;

@@ -137,9 +137,10 @@ static void fill_info(const v4c_reader *r, holo_info *info)
         v4j_frame_size(t0, h->S[0], &info->width, &info->height);
 }
 
-static int open_set(const char *dir, const holo_decode_opts *o, v4c_reader **r, holo_err *err)
+static int open_set(const char *dir, const holo_decode_opts *o, int verify, v4c_reader **r,
+                    holo_err *err)
 {
-    int rc = v4c_open(dir, o, 1, r, err);
+    int rc = v4c_open(dir, o, verify, r, err);
     if (rc)
         return rc;
     const v4c_hdr *h = v4c_header(*r);
@@ -153,7 +154,7 @@ static int open_set(const char *dir, const holo_decode_opts *o, v4c_reader **r, 
 int holo_v4_jpeg_info(const char *dir, holo_info *info, holo_err *err)
 {
     v4c_reader *r;
-    int rc = open_set(dir, NULL, &r, err);
+    int rc = open_set(dir, NULL, V4C_VERIFY_M1, &r, err);
     if (rc)
         return rc;
     fill_info(r, info);
@@ -197,7 +198,7 @@ int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded
 {
     memset(out, 0, sizeof *out);
     v4c_reader *r;
-    int rc = open_set(dir, o, &r, err);
+    int rc = open_set(dir, o, V4C_VERIFY_ALL, &r, err);   /* a corrupt chunk counts as missing */
     if (rc)
         return rc;
     const v4c_hdr *h = v4c_header(r);

@@ -770,6 +770,29 @@ int v4_decode_tiers(v4_image *im, const uint8_t *const *bufs, const size_t *lens
     return 0;
 }
 
+int v4_check_t0(uint32_t w, uint32_t h, int ncomp, const uint8_t *t0, size_t len)
+{
+    v4_image im;          /* geometry only: shift_table_io reads nbands, writes shift[] */
+    memset(&im, 0, sizeof im);
+    im.w = w;
+    im.h = h;
+    im.ncomp = ncomp;
+    im.levels = v4_levels(w, h);
+    im.nbands = v4_bands(w, h, im.levels, im.bands);
+    const uint8_t *sub[3];
+    size_t sl[3];
+    if (split_tier(&im, t0, len, sub, sl))
+        return -1;
+    for (int c = 0; c < ncomp; c++) {
+        v4_dec d;
+        v4_dec_init(&d, sub[c], sl[c]);
+        coder k = { NULL, &d, NULL };
+        if (shift_table_io(&im, c, &k))
+            return -1;
+    }
+    return 0;
+}
+
 /* tile_u: 0 = no U (dequantise from known[]), 1 = U in fine[], 2 = already dequantised in
  * place by the decoder's U pass. Rows are walked tile span by tile span. */
 static void dequant_comp(v4_image *im, int c, int have, int known_tier)
