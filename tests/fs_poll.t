@@ -40,7 +40,8 @@ land() {
     done
 }
 
-# two pictures as 32-chunk v4 image sets (explicit version: the store policy would keep these PNGs as bytes); .ppm names make holofs serve PPM, comparable byte for byte
+# two pictures as 32-chunk v4 image sets (explicit version: the store policy keeps these PNGs
+# as bytes); .ppm names make holofs serve PPM, comparable byte for byte
 "$HOLO_TOOLS/mkimage" a.png 160 120 3
 "$HOLO_TOOLS/mkimage" b.png 160 120 9
 "$holo" encode --codec-version 4 -o full_a.holo a.png > /dev/null 2>&1
