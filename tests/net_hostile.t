@@ -26,7 +26,7 @@ CH=$(od -An -v -tx1 "$T/one.bin.holo/chunk_0000.holo" | tr -d ' \n')
 
 for try in 1 2 3 4 5 6; do
   RXPORT=$(rport)
-  timeout -k 5 300 "$H" rx --bind 127.0.0.1 --port "$RXPORT" --base-dir "$T/base" --decode-mode none \
+  timeout -k 60 300 "$H" rx --bind 127.0.0.1 --port "$RXPORT" --base-dir "$T/base" --decode-mode none \
     --idle-timeout 0 --max-mem 4M --max-transfers 8 --payload 20000 2>"$T/rx.log" &
   RXPID=$!; PIDS="$PIDS $RXPID"
   wait_for "listening on" "$T/rx.log" "$RXPID" && break
@@ -74,7 +74,8 @@ landed() { for f in "$V"/rx_full/sample.png.holo/chunk_*.holo; do
   cmp -s "$f" "$T/base/sample.png.holo/$(basename "$f")" || return 1; done; }
 i=0; while ! landed && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done
 landed; ok $? "after the attack the capture still lands: 9 reference chunks in sample.png.holo"
-stop "$RXPID"; ok $? "rx exits 0 on SIGTERM"
+stop "$RXPID"; st=$?; ok $st "rx exits 0 on SIGTERM"
+[ $st = 0 ] || { echo "#   status $st; the end of its log:"; tail -3 "$T/rx.log" | sed "s/^/#   /"; }
 
 # containment
 ok "$( [ "$(ls -A "$T" | sort | tr '\n' ' ')" = "bad.hex base edge.hex flood.hex names.hex one.bin one.bin.holo rx.log " ]; echo $?)" \

@@ -10,12 +10,14 @@ wait_for() {
     sleep 0.05; i=$((i+1))
   done; return 1
 }
-# start_rx LOG ARGS...: rx on a free random port (retried on collisions); sets RXPID RXPORT
+# start_rx LOG ARGS...: rx on a free random port (retried on collisions); sets RXPID RXPORT.
+# RXPID is timeout's: a SIGTERM to it reaches rx, and -k 60 (not 5) lets a sanitizer rx finish
+# its exit (a SIGKILL 5 s after the SIGTERM made "rx exits 0 on SIGTERM" see 137 now and then).
 start_rx() {
   log=$1; shift
   for try in 1 2 3 4 5 6; do
     RXPORT=$(rport)
-    timeout -k 5 300 "$H" rx --bind "${RXBIND:-127.0.0.1}" --port "$RXPORT" "$@" 2>"$log" &
+    timeout -k 60 300 "$H" rx --bind "${RXBIND:-127.0.0.1}" --port "$RXPORT" "$@" 2>"$log" &
     RXPID=$!; PIDS="$PIDS $RXPID"
     wait_for "listening on" "$log" "$RXPID" && return 0
     stop "$RXPID" 5
@@ -26,7 +28,7 @@ start_relay() {
   log=$1; shift
   for try in 1 2 3 4 5 6; do
     RLPORT=$(rport)
-    timeout -k 5 300 "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
+    timeout -k 60 300 "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
     RLPID=$!; PIDS="$PIDS $RLPID"
     wait_for "seed" "$log" "$RLPID" && return 0
     stop "$RLPID" 5
@@ -44,7 +46,7 @@ waitpid() {
   fi
   wait "$1"
 }
-# stop PID [SECONDS]: one SIGTERM, then a bounded wait (60 s: on a machine loaded 8x over, the
-# sanitizer round failed "rx stops cleanly on SIGTERM" with the 20 s it had); returns the status
+# stop PID [SECONDS]: one SIGTERM, then a bounded wait (60 s by default, as timeout's -k above);
+# returns the exit status
 stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-60}"; }
 tx() { timeout -k 5 60 "$H" tx "$@" 2>>"$T/tx.log"; }
