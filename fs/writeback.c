@@ -24,6 +24,7 @@ static void enc_opts(const holofs *fs, holo_encode_opts *o, const char *path)
         o->chunk_kb = fs->chunk_kb;
     if (fs->codec_version > 0)
         o->codec_version = fs->codec_version;
+    o->keep_jpeg = o->codec_version == 4;   /* as `holo encode --codec-version 4`: JPEG -> HO4J */
     o->pixels = fs->pixels;
     o->recovery = fs->recovery;
     o->frame_size = fs->frame_kb << 10;
