@@ -113,6 +113,28 @@ static double psnr(const uint8_t *a, const uint8_t *b, size_t n)
 }
 
 static uint64_t rng;
+
+/* 1 when every pixel has R = G = B (the PNG baseline is then written as grey). */
+static int is_grey(const holo_image *img)
+{
+    size_t n = (size_t)img->w * img->h;
+    for (size_t i = 0; i < n; i++)
+        if (img->rgb[3 * i] != img->rgb[3 * i + 1] || img->rgb[3 * i] != img->rgb[3 * i + 2])
+            return 0;
+    return 1;
+}
+
+/* Seed the subsets by the file's base name, so an image's figures do not depend on the others;
+ * returns that base name. */
+static const char *seed_from_name(const char *path, uint64_t seed)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    uint64_t hsh = 1469598103934665603ull;
+    for (const char *q = base; *q; q++)
+        hsh = (hsh ^ (uint8_t)*q) * 1099511628211ull;
+    rng = (seed ^ hsh) | 1;
+    return base;
+}
 static uint32_t rnd(void)
 {
     rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
@@ -288,17 +310,9 @@ static int vs_v3(char **files, int nfiles, const holo_encode_opts *eo4, unsigned
             status = 1;
             continue;
         }
-        size_t n = (size_t)img.w * img.h;
-        int grey = 1;
-        for (size_t i = 0; i < n && grey; i++)
-            grey = img.rgb[3 * i] == img.rgb[3 * i + 1] && img.rgb[3 * i] == img.rgb[3 * i + 2];
+        int grey = is_grey(&img);
         size_t pngb = no_png ? 0 : png_best(img.rgb, img.w, img.h, grey);
-        const char *base = strrchr(files[a], '/') ? strrchr(files[a], '/') + 1 : files[a];
-        /* Subsets seeded by the file name: an image's figures do not depend on the others. */
-        uint64_t hsh = 1469598103934665603ull;
-        for (const char *q = base; *q; q++)
-            hsh = (hsh ^ (uint8_t)*q) * 1099511628211ull;
-        rng = (seed ^ hsh) | 1;
+        const char *base = seed_from_name(files[a], seed);
         subsets ss;
         if (draw_subsets(&ss, B, nsub, ks)) {
             holo_image_free(&img);
@@ -480,16 +494,9 @@ static int curve(char **files, int nfiles, const holo_encode_opts *eo, unsigned 
             fprintf(stderr, "%s\n", err.msg);
             continue;
         }
-        size_t n = (size_t)img.w * img.h;
-        int grey = 1;
-        for (size_t i = 0; i < n && grey; i++)
-            grey = img.rgb[3 * i] == img.rgb[3 * i + 1] && img.rgb[3 * i] == img.rgb[3 * i + 2];
+        int grey = is_grey(&img);
         size_t pngb = no_png ? 0 : png_best(img.rgb, img.w, img.h, grey);
-        const char *base = strrchr(files[a], '/') ? strrchr(files[a], '/') + 1 : files[a];
-        uint64_t hsh = 1469598103934665603ull;
-        for (const char *q = base; *q; q++)
-            hsh = (hsh ^ (uint8_t)*q) * 1099511628211ull;
-        rng = (seed ^ hsh) | 1;
+        const char *base = seed_from_name(files[a], seed);
         char dir[] = "/tmp/v4evalXXXXXX";
         v4_stats st;
         double t0 = now();
