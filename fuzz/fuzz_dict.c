@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "v4_container.h"
 #include "v4_dict.h"
+#include "fuzz_split.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,20 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned fix = data[0];
     data++, size--;
     uint8_t *c[MAX_PARTS];
-    size_t l[MAX_PARTS], n = 0, start = 0;
-    for (size_t i = 0; i + 4 <= size && n < MAX_PARTS - 1; i++)
-        if (!memcmp(data + i, "\n--\n", 4)) {
-            l[n] = i - start;
-            c[n] = malloc(l[n] + 1);
-            memcpy(c[n], data + start, l[n]);
-            n++;
-            start = i + 4;
-            i += 3;
-        }
-    l[n] = size - start;
-    c[n] = malloc(l[n] + 1);
-    memcpy(c[n], data + start, l[n]);
-    n++;
+    size_t l[MAX_PARTS], n = fuzz_split(data, size, c, l, MAX_PARTS);
     size_t ndict = n < MAX_PARTS ? n : MAX_PARTS - 1;
     if (fix & 2) fix_sha(c, l, ndict);
     if (fix & 1) for (size_t i = 0; i < n; i++) fix_crcs(c[i], l[i]);

@@ -8,6 +8,7 @@
  * header cannot ask the fuzzer for gigabytes. */
 #include "internal.h"
 #include "v4_codec.h"
+#include "fuzz_split.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,20 +39,7 @@ static void try_decode(uint8_t **c, size_t *l, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t *c[4];
-    size_t l[4], n = 0, start = 0;
-    for (size_t i = 0; i + 4 <= size && n < 3; i++)
-        if (!memcmp(data + i, "\n--\n", 4)) {
-            l[n] = i - start;
-            c[n] = malloc(l[n] + 1);
-            memcpy(c[n], data + start, l[n]);
-            n++;
-            start = i + 4;
-            i += 3;
-        }
-    l[n] = size - start;
-    c[n] = malloc(l[n] + 1);
-    memcpy(c[n], data + start, l[n]);
-    n++;
+    size_t l[4], n = fuzz_split(data, size, c, l, 4);
     (void)holo_v4_probe(data, size);
     try_decode(c, l, n);
     for (size_t i = 0; i < n; i++)
