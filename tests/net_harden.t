@@ -19,10 +19,6 @@ PIDS=""
 cleanup() { for p in $PIDS; do stop "$p" 5; done; [ -n "$KEEP" ] || rm -rf "$T"; }
 trap cleanup EXIT INT TERM
 . "$(dirname "$0")/net_lib.sh"
-inject() { timeout -k 5 60 "$H" inject "127.0.0.1:$RXPORT" "$@" 2>/dev/null; }
-# hdr TYPE ID TOTAL INDEX SEG NSEG: an HNET header in hex
-hdr() { printf '484e455401%02x%08x%08x%08x%04x%04x' "$1" "$2" "$3" "$4" "$5" "$6"; }
-hexs() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 # wait_lines FILE N PID: until rx's --capture FILE holds N datagrams (it writes a batch after
 # feeding it, so they are counted) or rx is gone; a loaded machine may take seconds, not 0.5
 wait_lines() {

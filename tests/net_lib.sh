@@ -1,5 +1,6 @@
 # net_lib.sh — shared helpers of the holonet shell tests (source after setting H, T and PIDS):
-# random ports, bounded waits, rx/relay start-up with retries on port collisions, tx.
+# random ports, bounded waits, rx/relay start-up with retries on port collisions, tx, inject
+# and hand-made HNET datagrams (hdr, hexs).
 rport() { echo $(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 )); }
 # wait_for TEXT FILE PID: until FILE contains TEXT (10 s at most, or until PID exits)
 wait_for() {
@@ -50,3 +51,8 @@ waitpid() {
 # returns the exit status
 stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-60}"; }
 tx() { timeout -k 5 60 "$H" tx "$@" 2>>"$T/tx.log"; }
+# inject HEXFILE ARGS...: datagrams (one hex line each) to the rx port
+inject() { timeout -k 5 60 "$H" inject "127.0.0.1:$RXPORT" "$@" 2>/dev/null; }
+# hdr TYPE ID TOTAL INDEX SEG NSEG: an HNET header in hex
+hdr() { printf '484e455401%02x%08x%08x%08x%04x%04x' "$1" "$2" "$3" "$4" "$5" "$6"; }
+hexs() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
