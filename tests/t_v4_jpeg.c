@@ -303,18 +303,6 @@ static void chunks_hostile(void)
     free(buf);
 }
 
-/* Bytes of an n-chunk set: a container header per chunk, every tier's row, the U shares. */
-static uint64_t set_bytes(const v4j_streams *s)
-{
-    uint64_t total = 0;
-    for (unsigned i = 0; i < s->n; i++) {
-        total += V4C_HDR_LEN + s->u_len[i];
-        for (int t = 0; t < V4J_TIERS; t++)
-            total += s->m[t] == 1 ? s->S[t] : v4_rs_rowlen(s->S[t], s->m[t]);
-    }
-    return total;
-}
-
 /* The default profile's promises (issue 18) on one corpus photo: no more than the JPEG + 4 KiB,
  * and the worst of 3 random subsets of k = 1, 4, 16 of 32 chunks at >= 15, 20, 27 dB. */
 static void guarantees(const char *dir, const char *name)
@@ -331,7 +319,7 @@ static void guarantees(const char *dir, const char *name)
         free(buf);
         return;
     }
-    uint64_t bytes = set_bytes(&s);
+    uint64_t bytes = jt_set_bytes(&s);
     ok(bytes <= len + 4096, "%s: set %llu bytes <= JPEG %zu + 4 KiB (%.3fx)", name,
        (unsigned long long)bytes, len, (double)bytes / (double)len);
     static const unsigned ks[3] = { 1, 4, 16 };

@@ -34,18 +34,6 @@ static long jxl_size(const char *dir, const char *path)
     return stat(p, &st) == 0 ? (long)st.st_size : 0;
 }
 
-/* Bytes of the chunk set: a container header per chunk, every tier's row, the U shares. */
-static uint64_t set_bytes(const v4j_streams *s)
-{
-    uint64_t total = 0;
-    for (unsigned i = 0; i < s->n; i++) {
-        total += V4C_HDR_LEN + s->u_len[i];
-        for (int t = 0; t < V4J_TIERS; t++)
-            total += s->m[t] == 1 ? s->S[t] : v4_rs_rowlen(s->S[t], s->m[t]);
-    }
-    return total;
-}
-
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static unsigned rnd(unsigned n)
 {
@@ -123,7 +111,7 @@ int main(int argc, char **argv)
             continue;
         }
         double tenc = now() - t0;
-        uint64_t coef = 0, all = set_bytes(&s);
+        uint64_t coef = 0, all = jt_set_bytes(&s);
         for (int t = 0; t < V4J_TIERS; t++)
             coef += s.S[t];
         for (unsigned c = 0; c < s.n; c++)
