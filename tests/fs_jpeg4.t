@@ -29,24 +29,23 @@ umount_fs
 
 # half of the chunks, then one: st_size stays the JPEG's, the bytes read are a JPEG
 for i in $(seq 0 2 31); do rm -f "$set/chunk_$(printf %04d "$i").holo"; done
-mount_fs || { echo "Bail out! remount failed"; exit 1; }
-is "$(stat -c %s "$M/photo.jpg")" "$size" "16 of 32 chunks: st_size is the original's"
-tcat "$M/photo.jpg" > half.jpg
-is "$(stat -c %s half.jpg)" "$size" "... and as many bytes are read"
-decodes half.jpg; ok $? "... a JPEG libjpeg reads without a warning"
-p=$("$psnr" photo.jpg half.jpg)
-[ "${p%.*}" -ge 27 ] 2> /dev/null; ok $? "... of the picture ($p dB >= 27)"
+# partial LABEL OUT DB: mounted on a partial set, photo.jpg has the original's size, reads as
+# that many bytes into OUT, is a JPEG libjpeg reads cleanly, and is the picture at >= DB dB
+partial() {
+    mount_fs || { echo "Bail out! remount failed"; exit 1; }
+    is "$(stat -c %s "$M/photo.jpg")" "$size" "$1: st_size is the original's"
+    tcat "$M/photo.jpg" > "$2"
+    is "$(stat -c %s "$2")" "$size" "... and as many bytes are read"
+    decodes "$2"; ok $? "... a JPEG libjpeg reads without a warning"
+    p=$("$psnr" photo.jpg "$2")
+    [ "${p%.*}" -ge "$3" ] 2> /dev/null; ok $? "... of the picture ($p dB >= $3)"
+}
+partial "16 of 32 chunks" half.jpg 27
 cmp -s photo.jpg half.jpg; [ $? != 0 ]; ok $? "... not claimed to be the original"
 umount_fs
 
 for f in "$set"/chunk_*.holo; do [ "$f" = "$set/chunk_0005.holo" ] || rm -f "$f"; done
-mount_fs || { echo "Bail out! remount failed"; exit 1; }
-is "$(stat -c %s "$M/photo.jpg")" "$size" "one chunk: st_size is the original's"
-tcat "$M/photo.jpg" > one.jpg
-is "$(stat -c %s one.jpg)" "$size" "... and as many bytes are read"
-decodes one.jpg; ok $? "... a JPEG libjpeg reads without a warning"
-p=$("$psnr" photo.jpg one.jpg)
-[ "${p%.*}" -ge 15 ] 2> /dev/null; ok $? "... of the picture ($p dB >= 15)"
+partial "one chunk" one.jpg 15
 dd if="$M/photo.jpg" bs=1 skip=$((size - 10)) count=10 2> /dev/null > tail.bin
 is "$(stat -c %s tail.bin)" 10 "... a read at the end of the file gives its last bytes"
 umount_fs
