@@ -25,7 +25,11 @@ static int report(int cond, const char *fmt, va_list ap)
     t_run++;
     printf("%sok %d - %s\n", cond ? "" : "not ", t_run, msg);
     fflush(stdout);
-    if (!cond && !strstr(msg, "# TODO")) t_failed++;
+    if (!cond && !strstr(msg, "# TODO")) {
+        t_failed++;
+        /* stderr too: prove shows it without -v, so a CI log names the failing assertion */
+        fprintf(stderr, "#   Failed test %d - %s\n", t_run, msg);
+    }
     return cond;
 }
 
