@@ -716,8 +716,9 @@ static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp
 }
 
 /* The largest step whose refinement of qp reaches `snr` dB (with the worst k_shares U shares
- * when k_shares > 0). The error falls with D, though not strictly: a binary search on every
- * fourth frame, then steps down until the whole signal meets the target. */
+ * when k_shares > 0). The error falls with D, though not strictly: a geometric bisection on
+ * every eighth frame (every fourth or each below 512 frames), then steps down until the whole
+ * signal meets the target. */
 static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
                           double ex, double efine, double snr, unsigned n, unsigned k_shares)
 {
@@ -734,9 +735,11 @@ static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp
             most = r > most ? r : -r > most ? -r : most;
         }
     uint32_t lo = 1, hi = (uint32_t)(2 * most + 2 < (1 << 30) ? 2 * most + 2 : 1 << 30);
-    /* invariant: error(lo) meets the target or lo = 1 */
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
+    /* invariant: error(lo) meets the target or lo = 1. Bisected geometrically down to 1/32 of
+     * the step (the descent below refines by as much): 9 trials instead of ~20. */
+    while (hi - lo > 1 && hi - lo > lo / 32) {
+        uint32_t mid = (uint32_t)sqrt((double)lo * hi);
+        mid = mid <= lo ? lo + 1 : mid >= hi ? hi - 1 : mid;
         if (layer_error(P, q, qp, F, mid, n, k_shares, sample) <= want)
             lo = mid;
         else
