@@ -558,41 +558,57 @@ static int finish_stream(v4_enc *e, uint8_t **buf, size_t *len, size_t prefix_le
     return 0;
 }
 
-/* The frame length for the file: the one whose coefficients promise the fewest bits,
- * estimated as the sum of log2(1 + |X| / step) over every fourth frame. Returns 0 when out of
- * memory. */
-static unsigned choose_hop(params *P, int32_t **x)
+/* The estimated cost of one frame length: the sum of log2(1 + |X| / step) over every fourth
+ * frame. */
+typedef struct hop_job {
+    const params *P;
+    int32_t **x;
+    unsigned hop;
+    double cost;
+    int rc;
+} hop_job;
+
+static void *hop_cost(void *arg)
 {
-    double best = 0;
-    unsigned best_hop = 0;
-    for (unsigned hop = HOP_MIN; hop <= HOP_MAX; hop *= 4) {
-        v4a_mdct m;
-        double *xb = malloc(2 * hop * sizeof *xb), *X = malloc(hop * sizeof *X), cost = 0;
-        if (!xb || !X || v4a_mdct_init(&m, hop)) {
-            free(xb); free(X);
-            return 0;
-        }
-        uint64_t F = nframes(P->frames, hop);
-        for (unsigned c = 0; c < P->channels; c++) {
-            double inv = 1.0 / channel_step(P, c);
-            for (uint64_t f = 1; f < F; f += 4) {
-                for (unsigned k = 0; k < 2 * hop; k++) {
-                    uint64_t t = (f - 1) * hop + k;
-                    xb[k] = t < P->frames ? x[c][t] : 0.0;
-                }
-                v4a_mdct_forward(&m, xb, X);
-                for (unsigned k = 0; k < hop; k++)
-                    cost += log2(1 + fabs(X[k]) * inv);
-            }
-        }
-        v4a_mdct_free(&m);
+    hop_job *j = arg;
+    const params *P = j->P;
+    const unsigned hop = j->hop;
+    v4a_mdct m;
+    double *xb = malloc(2 * hop * sizeof *xb), *X = malloc(hop * sizeof *X), cost = 0;
+    j->rc = -1;
+    if (!xb || !X || v4a_mdct_init(&m, hop)) {
         free(xb); free(X);
-        if (!best_hop || cost < best) {
-            best = cost;
-            best_hop = hop;
+        return NULL;
+    }
+    uint64_t F = nframes(P->frames, hop);
+    for (unsigned c = 0; c < P->channels; c++) {
+        double inv = 1.0 / channel_step(P, c);
+        for (uint64_t f = 1; f < F; f += 4) {
+            for (unsigned k = 0; k < 2 * hop; k++) {
+                uint64_t t = (f - 1) * hop + k;
+                xb[k] = t < P->frames ? j->x[c][t] : 0.0;
+            }
+            v4a_mdct_forward(&m, xb, X);
+            for (unsigned k = 0; k < hop; k++)
+                cost += log2(1 + fabs(X[k]) * inv);
         }
     }
-    return best_hop;
+    v4a_mdct_free(&m);
+    free(xb); free(X);
+    j->cost = cost;
+    j->rc = 0;
+    return NULL;
+}
+
+/* The frame length for the file: the one whose coefficients promise the fewest bits (the two
+ * candidates on two cores). Returns 0 when out of memory. */
+static unsigned choose_hop(params *P, int32_t **x)
+{
+    hop_job a = { .P = P, .x = x, .hop = HOP_MIN }, b = { .P = P, .x = x, .hop = HOP_MAX };
+    run2(hop_cost, &a, hop_cost, &b);
+    if (a.rc || b.rc)
+        return 0;
+    return b.cost < a.cost ? HOP_MAX : HOP_MIN;
 }
 
 /* Forward MDCT and quantisation of every channel into q; efine collects the weighted error of
