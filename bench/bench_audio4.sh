@@ -1,6 +1,6 @@
 #!/bin/sh
-# bench_audio4.sh — HO4A against flac: bytes (default and --compact) and encode / decode time
-# next to `flac -8` and `flac -d`, per WAV given. Default corpus: 30 s excerpts of the music of
+# bench_audio4.sh — HO4A against flac and wavpack: bytes (default and --compact) and encode /
+# decode time next to `flac -8` / `flac -d` and `wavpack -hhx` / `wvunpack`, per WAV given. Default corpus: 30 s excerpts of the music of
 # frozen-bubble-data (Debian; its Ogg files decoded to WAV) when installed, and two espeak-ng
 # recordings. Times are wall clock (our two threads against flac's one) and CPU (user + sys);
 # the targets (issue 17) are encode <= 3x `flac -8`, decode <= 3x `flac -d` on 2 cores.
@@ -27,6 +27,9 @@ if [ $# -eq 0 ]; then
     espeak-ng -w "$tmp/speech_en.wav" "Move and store media over links that lose data. Every chunk holds a coarse view of the whole file."
     espeak-ng -v de+f3 -w "$tmp/speech_de.wav" "Ein holographischer Codec schneidet eine Datei in viele Stuecke."
     set -- "$@" "$tmp/speech_en.wav" "$tmp/speech_de.wav"
+    for a in Front_Center Noise; do   # alsa-utils: short speech, and noise (compact in the store)
+        [ -f "/usr/share/sounds/alsa/$a.wav" ] && set -- "$@" "/usr/share/sounds/alsa/$a.wav"
+    done
 fi
 # timed CMD...: runs CMD three times (after `$prep` each time), sets wall and cpu (user + sys,
 # seconds) to the fastest run's: the machine's other load only ever adds
@@ -50,22 +53,24 @@ timed() {
 prep=:
 # ratio A B: A / B to one decimal, "-" when B is below the timer's 10 ms resolution
 ratio() { if [ "$(echo "$2 >= 0.01" | bc)" = 1 ]; then printf '%.1f' "$(echo "$1 / $2" | bc -l)"; else echo -; fi; }
-size() { du -sb "$1" | cut -f1; }
-echo "x: our time / flac's time in the same run (targets: enc and dec <= 3.0)"
-printf '%-22s %9s %9s %6s %6s | %6s %6s %5s %5s %5s | %6s %6s %5s %5s\n' file flac8 ho4a ratio cmpct \
-    enc_s flac_s x cpu_x store dec_s fld_s x cpu_x
+size() { cat "$1"/* | wc -c; }   # the chunks' bytes (the store's size rule counts these)
+echo "x: our time / flac's time in the same run (targets: enc and dec <= 3.0); /wv: bytes over wavpack -hhx's"
+printf '%-22s %9s %9s %9s %6s %6s %6s | %6s %6s %6s %5s %5s %5s | %6s %6s %6s %5s %5s\n' file flac8 wv_hhx ho4a ratio /wv cmpct \
+    enc_s flac_s wv_s x cpu_x store dec_s fld_s wvd_s x cpu_x
 for f in "$@"; do
     timed flac -8 -s -f -o "$tmp/x.flac" "$f" 2> /dev/null; fe=$wall; fec=$cpu
     timed flac -d -s -f -o "$tmp/x.wav" "$tmp/x.flac"; fd=$wall; fdc=$cpu
+    timed wavpack -hhx -q -y -o "$tmp/x.wv" "$f"; we=$wall
+    timed wvunpack -q -y -o "$tmp/w.wav" "$tmp/x.wv"; wd=$wall
     rm -rf "$tmp/c.holo"
     prep='rm -rf "$tmp/a.holo"'; timed "$holo" encode --codec-version 4 -o "$tmp/a.holo" "$f"; he=$wall; hec=$cpu
     timed "$holo" decode --force -o "$tmp/a.wav" "$tmp/a.holo"; hd=$wall; hdc=$cpu
     prep='rm -rf "$tmp/s.holo"'; timed "$holo" encode -o "$tmp/s.holo" "$f"; hs=$wall
     "$holo" encode --codec-version 4 --compact -o "$tmp/c.holo" "$f"
     cmp -s "$f" "$tmp/a.wav" || echo "$f: NOT EXACT" >&2
-    fl=$(stat -c %s "$tmp/x.flac"); a=$(size "$tmp/a.holo"); c=$(size "$tmp/c.holo")
-    printf '%-22s %9s %9s %6.3f %6.3f | %6.2f %6.2f %5s %5s %5s | %6.2f %6.2f %5s %5s\n' \
-        "$(basename "$f")" "$fl" "$a" "$(echo "$a / $fl" | bc -l)" "$(echo "$c / $fl" | bc -l)" \
-        "$he" "$fe" "$(ratio "$he" "$fe")" "$(ratio "$hec" "$fec")" "$(ratio "$hs" "$fe")" \
-        "$hd" "$fd" "$(ratio "$hd" "$fd")" "$(ratio "$hdc" "$fdc")"
+    fl=$(stat -c %s "$tmp/x.flac"); wv=$(stat -c %s "$tmp/x.wv"); a=$(size "$tmp/a.holo"); c=$(size "$tmp/c.holo")
+    printf '%-22s %9s %9s %9s %6.3f %6.3f %6.3f | %6.2f %6.2f %6.2f %5s %5s %5s | %6.2f %6.2f %6.2f %5s %5s\n' \
+        "$(basename "$f")" "$fl" "$wv" "$a" "$(echo "$a / $fl" | bc -l)" "$(echo "$a / $wv" | bc -l)" "$(echo "$c / $fl" | bc -l)" \
+        "$he" "$fe" "$we" "$(ratio "$he" "$fe")" "$(ratio "$hec" "$fec")" "$(ratio "$hs" "$fe")" \
+        "$hd" "$fd" "$wd" "$(ratio "$hd" "$fd")" "$(ratio "$hdc" "$fdc")"
 done

@@ -133,7 +133,8 @@ static int try_recipe(const char *input, holo_sniff_type t, const char *tmp_img,
 }
 
 /* The audio attempt for a WAV/AIFF: 1 when tmp holds an HO4A set that decodes to the file
- * byte for byte and fits the size rule, else 0 (binary v4 stores the file). */
+ * byte for byte and fits the size rule, -1 when it decodes so but is too big, else 0 (binary
+ * v4 stores the file). */
 static int try_audio(const char *input, const char *tmp, const holo_encode_opts *o)
 {
     holo_err e;   /* an audio set that fails is not an error: binary v4 stores the file */
@@ -153,7 +154,7 @@ static int try_audio(const char *input, const char *tmp, const holo_encode_opts 
         holo_decoded_free(&d);
     }
     free(file);
-    return same && holo_store_fits(dir_bytes(tmp), len);
+    return !same ? 0 : holo_store_fits(dir_bytes(tmp), len) ? 1 : -1;
 }
 
 /* A JPEG as HO4J into tmp: 1 when the encoder proved the exact rebuild (parse + rebuild, then
@@ -195,9 +196,21 @@ int holo_store_encode(const char *input, const char *outdir, const holo_encode_o
         /* a verified media set: no binary set is written */
         int kept = media == HOLO_STORE_AUDIO_V4 ? try_audio(input, tmp_img, o)
                                                 : try_jpeg(input, tmp_img, o);
-        if (kept)
+        if (kept < 0 && !o->compact) {
+            /* noise-like audio outgrows the file with the default guarantees: the compact
+             * profile (any half of the chunks) usually fits */
+            holo_encode_opts co = *o;
+            co.compact = 1;
+            holo_rmtree(tmp_img);
+            if (holo_tmpdir_begin(outdir, tmp_img, sizeof tmp_img, NULL))
+                tmp_img[0] = 0;
+            else
+                kept = try_audio(input, tmp_img, &co);
+        }
+        if (kept == 1)
             return commit_store(input, tmp_img, outdir, err);
-        holo_rmtree(tmp_img);
+        if (tmp_img[0])
+            holo_rmtree(tmp_img);
     }
     int rc = holo_tmpdir_begin(outdir, tmp_bin, sizeof tmp_bin, err);
     if (rc)

@@ -5,7 +5,7 @@
 # overwrites without --force; a recipe that does not re-create the file is caught.
 . "$(dirname "$0")/lib.sh"
 command -v python3 > /dev/null || bail_out "python3 not installed (make deps installs it; tests/tools/mkstore.py writes the test files)"
-plan 83
+plan 87
 
 holo="$HOLO_BIN/holo"
 mk="python3 $(cd "$(dirname "$0")" && pwd)/tools/mkstore.py"
@@ -42,12 +42,15 @@ within_own() { [ "$store" -le "$size" ]; ok $? "$1: store $store <= its own size
 "$HOLO_TOOLS/mkimage" photo.ppm 256 192 5
 
 # ---- WAV: audio v4 (HO4A), verified byte for byte (v2 audio dropped chunks, clipped) --------
-# the synthetic noise of mkstore.py: 32 HO4A chunks of deep.wav exceed the size rule (file +
-# 1% + 4 KiB) by 10%: binary v4 keeps it; list.wav is within 2% of the bound; loud.wav fits it
+# the synthetic noise of mkstore.py: a WAV takes one HO4A chunk per 4 KiB (1 to 32), and noise
+# whose default set outgrows the size rule (file + 1% + 4 KiB) takes the compact profile (any
+# half of the chunks): deep.wav (48 KB of 24-bit noise) is 11 compact chunks; list.wav is
+# within 2% of the bound; loud.wav fits it
 $mk wav list.wav 16000 2 16 24000 quiet list
 roundtrip list.wav audio_or_binary; within_1pct list.wav
 $mk wav deep.wav 8000 1 24 16000 quiet plain
-roundtrip deep.wav "binary v4"; within_own deep.wav
+roundtrip deep.wav "audio v4"; within_1pct deep.wav
+is "$("$holo" info deep.wav.holo | sed -n '1s/.* \([0-9]*\) blocks$/\1/p')" 11 "deep.wav: 11 chunks, one per 4 KiB"
 $mk wav loud.wav 8000 1 16 16000 loud plain
 roundtrip loud.wav "audio v4"; within_1pct loud.wav
 espeak-ng -w speech.wav "Any half of the chunks plays the whole recording, a little noisier." 2> /dev/null
@@ -58,11 +61,14 @@ roundtrip speech.flac "binary v4"; within_1pct speech.flac
 if command -v sox > /dev/null; then
     sox -n -r 22050 -c 2 -b 16 sox.wav synth 0.5 sine 440 sine 660 2> /dev/null
     roundtrip sox.wav "audio v4"; within_own sox.wav
+    # 0.05 s (1.6 KB): one chunk, which fits the size rule (32 chunks were 12 KB)
+    sox -n -r 16000 -c 1 -b 16 short.wav synth 0.05 sine 440 vol 0.5 2> /dev/null
+    roundtrip short.wav "audio v4"; within_1pct short.wav
     # above 64 MiB the encoder's memory (~13x the file) is not spent: binary v4
     sox -n -r 44100 -c 2 -b 16 big.wav synth 381 sine 440 2> /dev/null
     roundtrip big.wav "binary v4"; within_own big.wav; rm -rf big.wav big.wav.holo big_recon.wav
 else
-    for i in 1 2 3 4 5 6; do skip "sox not installed"; done
+    for i in 1 2 3 4 5 6 7 8 9; do skip "sox not installed"; done
 fi
 
 # ---- PNG: a verified recipe image when smaller than binary v4, else binary v4 ---------------

@@ -398,11 +398,24 @@ static void guarantees(const char *name, const char *voice, const char *text)
     v4a_pcm_free(&orig);
 }
 
+/* The default chunk count: one per 4 KiB of the file, 1 to 32. */
+static void chunk_counts(void)
+{
+    is_int(v4a_chunks_for(0), 1, "empty: 1 chunk");
+    is_int(v4a_chunks_for(4095), 1, "4095 bytes: 1 chunk");
+    is_int(v4a_chunks_for(8192), 2, "8 KiB: 2 chunks");
+    is_int(v4a_chunks_for(48044), 11, "48044 bytes: 11 chunks");
+    is_int(v4a_chunks_for(131071), 31, "128 KiB - 1: 31 chunks");
+    is_int(v4a_chunks_for(131072), 32, "128 KiB: 32 chunks");
+    is_int(v4a_chunks_for((uint64_t)1 << 40), 32, "1 TiB: 32 chunks");
+}
+
 int main(void)
 {
     tap_pathf(root, sizeof root, "/tmp/t_v4_audio.%d", (int)getpid());
     mkdir(root, 0777);
     signals();
+    chunk_counts();
     wav_exact();
     aiff_exact();
     hostile();

@@ -13,9 +13,17 @@
 
 static uint64_t rd64(const uint8_t *p) { return (uint64_t)holo_rd32(p) << 32 | holo_rd32(p + 4); }
 
+unsigned v4a_chunks_for(uint64_t file_bytes)
+{
+    uint64_t n = file_bytes / HO4A_BYTES_PER_CHUNK;
+    return n < 1 ? 1 : n > HO4A_MAX_DEFAULT_CHUNKS ? HO4A_MAX_DEFAULT_CHUNKS : (unsigned)n;
+}
+
 int v4a_encode_buffer(const uint8_t *buf, size_t len, const char *name, const char *tmpdir,
                       unsigned n, int compact, holo_err *err)
 {
+    if (!n)
+        n = v4a_chunks_for(len);
     v4a_pcm pcm;
     uint8_t *recipe = NULL, *again = NULL;
     size_t rlen, alen;
@@ -138,7 +146,7 @@ int v4a_decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, si
 /* ---- the library's front door (encode.c, decode.c) -------------------------------------- */
 int holo_v4_audio_encode(const char *input, const char *tmpdir, const holo_encode_opts *o, holo_err *err)
 {
-    unsigned n = o->block_count ? o->block_count : 32;
+    unsigned n = o->block_count;     /* 0: from the file's size */
     if (o->chunk_kb > 0 || o->recovery > 0)     /* never silently ignored */
         return holo_seterr(err, HOLO_EINVAL, "%s: %s has no meaning for audio v4 (HO4A); give the chunk count (-b)",
                            input, o->chunk_kb > 0 ? "-k" : "--recovery");

@@ -4,8 +4,14 @@
 
 #include "v4_audio.h"
 
-/* Encode a WAV (8/16/24-bit PCM, 1-8 channels) into n chunks in tmpdir (empty; the caller
- * commits it). HOLO_EUNSUPPORTED when the file is not such a WAV or would not rebuild byte
+/* Default chunk count: one per HO4A_BYTES_PER_CHUNK of the file, 1 to 32. Every chunk carries
+ * ~230 bytes of headers and tier rows, so a short file in 32 chunks would outgrow itself. */
+#define HO4A_BYTES_PER_CHUNK 4096u
+#define HO4A_MAX_DEFAULT_CHUNKS 32u
+unsigned v4a_chunks_for(uint64_t file_bytes);
+
+/* Encode a WAV (8/16/24-bit PCM, 1-8 channels) into n chunks (0: v4a_chunks_for the file's
+ * size) in tmpdir (empty; the caller commits it). HOLO_EUNSUPPORTED when the file is not such a WAV or would not rebuild byte
  * for byte: the caller then stores it as a binary. */
 int v4a_encode_file(const char *input, const char *tmpdir, unsigned n, int compact, holo_err *err);
 int v4a_encode_buffer(const uint8_t *buf, size_t len, const char *name, const char *tmpdir,

@@ -1,7 +1,9 @@
 /* audio_eval — HO4A measured on WAV files: bytes against `flac -8`, and the SNR over the whole
  * file decoded from random subsets of k of the n chunks (mean and worst), k = 1 ... n.
  *
- *   audio_eval [-n CHUNKS] [-t TRIALS] [--compact] FILE.wav...
+ *   audio_eval [-n CHUNKS] [-t TRIALS] [--compact] [--curve] FILE.wav...
+ *
+ * --curve: every k from 1 to n instead of 1, 2, 4, 8, 16, 24, 31, n.
  *
  * Subsets are simulated on the codec's streams: a tier is present when k >= its m (the
  * container's Reed-Solomon guarantees exactly that), a U share when its chunk is drawn. */
@@ -85,7 +87,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
     unsigned n = 32, trials = 4;
-    int compact = 0, i = 1, status = 0;
+    int compact = 0, curve = 0, i = 1, status = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "-n") && i + 1 < argc)
             n = (unsigned)atoi(argv[++i]);
@@ -93,12 +95,20 @@ int main(int argc, char **argv)
             trials = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--compact"))
             compact = 1;
+        else if (!strcmp(argv[i], "--curve"))
+            curve = 1;
         else {
-            fprintf(stderr, "usage: audio_eval [-n CHUNKS] [-t TRIALS] [--compact] FILE.wav...\n");
+            fprintf(stderr, "usage: audio_eval [-n CHUNKS] [-t TRIALS] [--compact] [--curve] FILE.wav...\n");
             return 2;
         }
     }
-    const unsigned ks[] = { 1, 2, 4, 8, 16, 24, 31, 32 };
+    unsigned ks[256] = { 1, 2, 4, 8, 16, 24, 31, 32 }, nks = 8;
+    if (curve || n != 32) {        /* the listed points are those of n = 32 */
+        nks = 0;
+        for (unsigned k = 1; k <= n; k++)
+            if (curve || k == 1 || k == 2 || k == 4 || k == n / 2 || k == n)
+                ks[nks++] = k;
+    }
     srand(12345);
     for (; i < argc; i++) {
         size_t len;
@@ -125,7 +135,7 @@ int main(int argc, char **argv)
         printf("%s: %llu bytes, flac -8 %ld, ratio %.3f (tiers %zu/%zu/%zu/%zu, U %u/chunk), encode %.2fs\n",
                argv[i], (unsigned long long)bytes, fl, fl > 0 ? (double)bytes / fl : 0, s.tier_len[0],
                s.tier_len[1], s.tier_len[2], s.tier_len[3], s.u_len[0], tenc);
-        for (unsigned ki = 0; ki < sizeof ks / sizeof *ks && ks[ki] <= n; ki++) {
+        for (unsigned ki = 0; ki < nks && ks[ki] <= n; ki++) {
             unsigned k = ks[ki];
             double sum = 0, worst = INFINITY, tdec = 0;
             unsigned runs = k == n ? 1 : trials, exact_all = 1;
