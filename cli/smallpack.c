@@ -70,7 +70,8 @@ static int cmd_ls(const char *dir)
         return 1;
     }
     for (size_t i = 0; i < p.n; i++)
-        printf("%s\t%llu bytes in %u file(s)\n", p.m[i].name, (unsigned long long)p.m[i].bytes, p.m[i].nfiles);
+        printf("%s\t%llu bytes in %u file(s) at %llu\n", p.m[i].name, (unsigned long long)p.m[i].bytes,
+               p.m[i].nfiles, (unsigned long long)p.m[i].offset);
     if (p.bad_records || p.torn_tail)
         fprintf(stderr, "holo: %s: %zu corrupt record(s) skipped%s\n", pack, p.bad_records,
                 p.torn_tail ? ", a torn append at the end" : "");
