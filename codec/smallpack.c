@@ -205,7 +205,7 @@ static int scan(const uint8_t *buf, size_t len, holo_spack *p)
         p->valid_end = pos;
     }
     if (p->valid_end < 8) p->valid_end = 8;
-    qsort(p->m, p->n, sizeof *p->m, cmp_member);
+    if (p->n > 1) qsort(p->m, p->n, sizeof *p->m, cmp_member);
     return 0;
 }
 
@@ -265,7 +265,7 @@ void holo_spack_free(holo_spack *p)
 const holo_spack_member *holo_spack_find(const holo_spack *p, const char *name)
 {
     holo_spack_member key;
-    if (strlen(name) >= sizeof key.name) return NULL;
+    if (!p->n || strlen(name) >= sizeof key.name) return NULL;
     snprintf(key.name, sizeof key.name, "%s", name);
     return bsearch(&key, p->m, p->n, sizeof *p->m, cmp_member);
 }
@@ -637,7 +637,7 @@ int holo_spack_compact(const char *pack, holo_err *err)
         holo_spack_member *order = malloc((live.n ? live.n : 1) * sizeof *order);
         if (!order) rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", pack);
         else {
-            memcpy(order, live.m, live.n * sizeof *order);
+            if (live.n) memcpy(order, live.m, live.n * sizeof *order);
             for (size_t i = 1; i < live.n; i++)   /* insertion sort by offset: few, mostly sorted */
                 for (size_t j = i; j > 0 && order[j - 1].offset > order[j].offset; j--) {
                     holo_spack_member t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
