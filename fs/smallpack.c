@@ -34,8 +34,8 @@ int sp_init(const char *store, int ro)
     if (!ro) {
         if (snprintf(cache_root, sizeof cache_root, "%s/%s/sp", store, NS_TMPDIR) >= (int)sizeof cache_root)
             return -ENAMETOOLONG;
-        ns_rmtree(cache_root);
-        return mkdir(cache_root, 0700) < 0 && errno != EEXIST ? -errno : 0;
+        ns_rmtree(cache_root);   /* made when a member is first read */
+        return 0;
     }
     const char *t = getenv("TMPDIR");
     if (snprintf(cache_root, sizeof cache_root, "%s/holofs-sp-XXXXXX", t && *t ? t : "/tmp") >=
@@ -137,6 +137,8 @@ static int materialise(const char *pack, const struct stat *pst, const holo_spac
         return -ENAMETOOLONG;
     if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
+    if (mkdir(cache_root, 0700) < 0 && errno != EEXIST)
+        return -errno;
     if (mkdir(pdir, 0700) == 0 && holo_dict_find(pack, dict, sizeof dict) == 0 &&
         snprintf(link, sizeof link, "%s/%s", pdir, HOLO_DICT_DIRNAME) < (int)sizeof link &&
         symlink(dict, link) < 0) {
