@@ -1,7 +1,7 @@
 /* main.c — holofs: mount a holo store, showing every X.holo/ chunk directory as a file X.
  *
  *   holofs [-f] [-d] [-o ro,cache_mb=N,decode_mb=N,chunk_kb=N,codec_version=N,pixels,recovery=R,
- *           frame_kb=N,poll=SECS,allow_other] STORE MNT
+ *           frame_kb=N,poll=SECS,smallpack,allow_other] STORE MNT
  *
  *   $ holo encode -o store photo.png          # store/photo.png.holo/chunk_*.holo
  *   $ holofs store mnt && ls -l mnt           # -rw-r--r-- ... photo.png
@@ -14,6 +14,7 @@
  */
 #include "ops.h"
 #include "dict.h"
+#include "smallpack.h"
 #include "ns.h"
 #include "fstype.h"
 
@@ -43,6 +44,7 @@ struct cli {
     double recovery;
     unsigned frame_kb;
     int ro;
+    int smallpack;            /* -o smallpack: pack small files by itself (smallpack.h) */
     char *poll;               /* -o poll=SECS as given; NULL = by filesystem type */
     char *store;
     int nonopt;
@@ -59,6 +61,7 @@ static const struct fuse_opt cli_opts[] = {
     {"pixels", offsetof(struct cli, pixels), 1},
     {"recovery=%lf", offsetof(struct cli, recovery), 0},
     {"frame_kb=%u", offsetof(struct cli, frame_kb), 0},
+    {"smallpack", offsetof(struct cli, smallpack), 1},
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
@@ -86,6 +89,8 @@ static void usage(FILE *f)
         "  -o recovery=R      parity: ceil(k*R) recovery chunks per file written (0 to 8)\n"
         "  -o frame_kb=N      binary v4 frame size in KiB (4 to 65536, default 128; smaller:\n"
         "                     cheaper small random reads, larger: smaller chunk sets)\n"
+        "  -o smallpack       pack the sets of small files written through the mount into\n"
+        "                     their directory's .holo-pack by itself, 2 s after the last write\n"
         "  -o poll=SECS       revalidate chunk directories every SECS seconds (decimals allowed)\n"
         "                     even where inotify works; poll=0: inotify only. Default: poll\n"
         "                     every 1 s on network and FUSE stores (NFS, SMB, Ceph, GlusterFS,\n"
@@ -240,6 +245,8 @@ int main(int argc, char **argv)
         goto err_cmdline;
     }
     fs.dict = fs_dict_start(fs.store, dict_log, &fs);   /* NULL: dictionaries above the store */
+    if (c.smallpack && !fs.ro && sp_auto_start(dict_log, &fs) < 0)
+        fprintf(stderr, "holofs: -o smallpack: cannot start the packer; small files stay unpacked\n");
     struct fuse *f = fuse_new(&args, &holofs_ops, sizeof holofs_ops, &fs);
     if (!f)
         goto err_init;
@@ -270,6 +277,7 @@ err_mount:
 err_new:
     fuse_destroy(f);
 err_init:
+    sp_auto_stop();
     fs_dict_stop(fs.dict);
     holofs_fini(&fs);
 err_cmdline:

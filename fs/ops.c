@@ -759,7 +759,11 @@ static int fs_rmdir(const char *path)
         return rc;
     if (r.kind != R_DIR)
         return r.kind == R_MISSING ? -ENOENT : -ENOTDIR;
-    return rmdir(r.spath) < 0 ? -errno : 0;
+    /* a .holo-pack whose members are all gone does not keep the directory (smallpack.h) */
+    if (rmdir(r.spath) < 0 &&
+        (errno != ENOTEMPTY || sp_drop_empty(r.spath) < 0 || rmdir(r.spath) < 0))
+        return -errno;
+    return 0;
 }
 
 /* ---- removing and renaming ------------------------------------------------------------ */

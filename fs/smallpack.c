@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -224,4 +225,140 @@ void sp_list(const char *dpath, void (*fn)(void *ctx, const char *name), void *c
         fn(ctx, x);
     }
     holo_spack_free(&sp);
+}
+
+int sp_drop_empty(const char *dir)
+{
+    char pack[PATH_MAX];
+    holo_spack sp;
+    if (snprintf(pack, sizeof pack, "%s/%s", dir, HOLO_SPACK_NAME) >= (int)sizeof pack ||
+        holo_spack_read(pack, &sp, NULL) < 0) {
+        errno = ENOTEMPTY;
+        return -1;
+    }
+    size_t live = sp.n;
+    holo_spack_free(&sp);
+    if (live) {
+        errno = ENOTEMPTY;
+        return -1;
+    }
+    return unlink(pack) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* ---- packing by itself (-o smallpack) ---------------------------------------------------- */
+enum { AUTO_DIRS = 64, AUTO_QUIET_MS = 2000 };
+
+static struct {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int on, stop;
+    size_t n;
+    char (*dir)[PATH_MAX];        /* directories with sets written since their last packing */
+    struct timespec *last;        /* when the newest of them was written */
+    sp_log_fn log;
+    void *ctx;
+} au = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static int64_t ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void *packer(void *arg)
+{
+    (void)arg;
+    char dir[PATH_MAX];
+    pthread_mutex_lock(&au.mu);
+    while (!au.stop) {
+        size_t pick = au.n;
+        for (size_t i = 0; i < au.n && pick == au.n; i++)
+            if (ms_since(&au.last[i]) >= AUTO_QUIET_MS)
+                pick = i;
+        if (pick == au.n) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 500000000;
+            if (until.tv_nsec >= 1000000000) { until.tv_sec++; until.tv_nsec -= 1000000000; }
+            pthread_cond_timedwait(&au.cv, &au.mu, &until);
+            continue;
+        }
+        /* a quiet directory: packed outside the lock, requests go on meanwhile */
+        memcpy(dir, au.dir[pick], sizeof dir);
+        au.n--;
+        memcpy(au.dir[pick], au.dir[au.n], sizeof dir);
+        au.last[pick] = au.last[au.n];
+        pthread_mutex_unlock(&au.mu);
+        holo_spack_stats st;
+        holo_err err = {0};
+        char msg[PATH_MAX + 256];
+        if (holo_spack_add(dir, 0, &st, &err) < 0)
+            snprintf(msg, sizeof msg, "%s: small files not packed: %s", dir, err.msg);
+        else
+            snprintf(msg, sizeof msg, "%s: packed %zu small file(s) into %s", dir, st.packed, HOLO_SPACK_NAME);
+        if (au.log && (st.packed || err.msg[0]))
+            au.log(au.ctx, msg);
+        pthread_mutex_lock(&au.mu);
+    }
+    pthread_mutex_unlock(&au.mu);
+    return NULL;
+}
+
+int sp_auto_start(sp_log_fn log, void *ctx)
+{
+    au.dir = calloc(AUTO_DIRS, sizeof *au.dir);
+    au.last = calloc(AUTO_DIRS, sizeof *au.last);
+    au.log = log;
+    au.ctx = ctx;
+    au.stop = 0;
+    au.n = 0;
+    if (!au.dir || !au.last || pthread_create(&au.th, NULL, packer, NULL) != 0) {
+        free(au.dir);
+        free(au.last);
+        au.dir = NULL;
+        au.last = NULL;
+        return -ENOMEM;
+    }
+    au.on = 1;
+    return 0;
+}
+
+void sp_auto_note(const char *set)
+{
+    if (!au.on)
+        return;
+    const char *slash = strrchr(set, '/');
+    if (!slash || (size_t)(slash - set) >= PATH_MAX)
+        return;
+    size_t dl = (size_t)(slash - set);
+    pthread_mutex_lock(&au.mu);
+    size_t i = 0;
+    while (i < au.n && (strncmp(au.dir[i], set, dl) || au.dir[i][dl]))
+        i++;
+    if (i == au.n && au.n < AUTO_DIRS) {   /* full: the next note after a packing gets in */
+        memcpy(au.dir[i], set, dl);
+        au.dir[i][dl] = 0;
+        au.n++;
+    }
+    if (i < au.n)
+        clock_gettime(CLOCK_MONOTONIC, &au.last[i]);
+    pthread_mutex_unlock(&au.mu);
+}
+
+void sp_auto_stop(void)
+{
+    if (!au.on)
+        return;
+    pthread_mutex_lock(&au.mu);
+    au.stop = 1;
+    pthread_cond_signal(&au.cv);
+    pthread_mutex_unlock(&au.mu);
+    pthread_join(au.th, NULL);
+    free(au.dir);
+    free(au.last);
+    au.dir = NULL;
+    au.last = NULL;
+    au.on = 0;
 }

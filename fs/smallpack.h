@@ -35,4 +35,18 @@ int sp_resolve(const char *store, const char *path, int exists, int for_write, c
  * shadows. */
 void sp_list(const char *dpath, void (*fn)(void *ctx, const char *name), void *ctx);
 
+/* Packing by itself (holofs -o smallpack): a background thread packs each directory that small
+ * files were written to once no write has landed there for 2 s (holo_spack_add: the same rules
+ * and safety as holo smallpack); log reports what it did. Off unless started. */
+typedef void (*sp_log_fn)(void *ctx, const char *msg);
+int sp_auto_start(sp_log_fn log, void *ctx);
+/* An encode committed the set `set` (STORE/a/X.holo) of a small file. */
+void sp_auto_note(const char *set);
+/* Stop the thread (a packing under way finishes first). */
+void sp_auto_stop(void);
+
+/* rmdir found store directory dir not empty: when what is left is a pack without live members,
+ * remove it (0: try again). -1 with errno ENOTEMPTY otherwise. */
+int sp_drop_empty(const char *dir);
+
 #endif

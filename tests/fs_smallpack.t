@@ -17,7 +17,7 @@ if ! mount_fs; then
     grep -qi "permission\|device not found\|not permitted" "$T/holofs.log" &&
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
 fi
-plan 25
+plan 29
 
 t cp -r src "$M/tree"
 is "$(ls "$M/tree" | wc -l)" 2000 "2000 small files copied in through the mount"
@@ -98,6 +98,13 @@ is "$good" 1997 "a corrupt record: every other file reads exact (1997 of the 199
 ok $? "... and the file of that record is not shown (never wrong bytes)"
 umount_fs
 
+# rm -r of a packed directory: every member goes, then the pack with the directory
+mount_fs
+rm -r "$M/more" 2> rm.err
+[ ! -e "$M/more" ] && [ ! -e "$S/more" ]
+ok $? "rm -r of a directory of packed files removes it, pack included"
+umount_fs
+
 # holo smallpack ls / extract: the set comes back as a chunk directory holo decodes
 x=$(ls src | sed -n 40p)
 run "$holo" smallpack ls "$S/tree"
@@ -108,3 +115,17 @@ is "$rc" 0 "holo smallpack extract exits 0"
 ok $? "... and holo decode gives the exact file back"
 run "$holo" smallpack extract -o "$T/x.holo" "$S/tree" no-such-file
 like "$err" "no member no-such-file" "extracting a missing member: a clear error"
+
+# holofs -o smallpack packs by itself once a directory is quiet
+mount_fs -o smallpack
+mkdir "$M/auto"
+for i in $(seq 1 100); do t cp "src/$(ls src | sed -n "${i}p")" "$M/auto/$i" || break; done
+k=0
+while { [ ! -s "$S/auto/.holo-pack" ] || [ "$(find "$S/auto" -name '*.holo' | wc -l)" != 0 ]; } &&
+      [ $k -lt $((wait_steps * 3)) ]; do sleep 0.1; k=$((k + 1)); done
+is "$(find "$S/auto" -name '*.holo' | wc -l)" 0 "-o smallpack: the 100 sets were packed by holofs itself"
+like "$(cat "$T/holofs.log")" "small file(s) into .holo-pack" "... with a log line"
+bad=0
+for i in $(seq 1 100); do tcat "$M/auto/$i" | cmp -s - "src/$(ls src | sed -n "${i}p")" || bad=$((bad + 1)); done
+is "$bad" 0 "... and all 100 read exact through the mount"
+umount_fs
