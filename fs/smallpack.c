@@ -293,7 +293,7 @@ static void *packer(void *arg)
         pthread_mutex_unlock(&au.mu);
         holo_spack_stats st;
         holo_err err = {0};
-        char msg[PATH_MAX + 256];
+        char msg[PATH_MAX + 1024];
         if (holo_spack_add(dir, 0, &st, &err) < 0)
             snprintf(msg, sizeof msg, "%s: small files not packed: %s", dir, err.msg);
         else
