@@ -7,6 +7,7 @@
  * Exit status: 0 ok, 1 failure (one line on stderr naming the file), 2 usage, 3 decode
  * --partial wrote a binary v4 file with missing ranges zero-filled. */
 #include "dict.h"
+#include "smallpack.h"
 #include "holo.h"
 #include "hopk.h"
 #include "stack.h"
@@ -35,6 +36,7 @@ static const char *usage_text =
     "       holo stack [-b BLOCKS | -k KB] [--codec-version V] -o OUT.holo FRAME...\n"
     "       holo stack --holo -o OUTPUT DIR...\n"
     "       holo dict train [-o STORE/.holo-dict] FILE|DIR...      holo dict apply STORE\n"
+    "       holo smallpack [--max-kb KB] DIR...   (ls DIR | extract [-o OUT] DIR NAME | compact DIR)\n"
     "       holo FILE [KB]        (encode)      holo DIR.holo      (decode)\n"
     "See holo(1).\n";
 
@@ -819,6 +821,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "unpack")) return cmd_unpack(argc - 1, argv + 1);
     if (!strcmp(cmd, "stack")) return cmd_stack(argc - 1, argv + 1);
     if (!strcmp(cmd, "dict")) return holo_cli_dict(argc - 1, argv + 1);
+    if (!strcmp(cmd, "smallpack")) return holo_cli_smallpack(argc - 1, argv + 1);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
     /* The reference's short forms: `holo DIR.holo` decodes, `holo FILE [KB]` encodes. */
     if (argc <= 3 && cmd[0] != '-') {

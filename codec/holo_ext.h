@@ -109,6 +109,55 @@ void holo_pack_index_free(holo_pack_index *idx);
 int holo_unpack(const char *dir, size_t index, const holo_decode_opts *o, holo_decoded *out,
                 holo_err *err);
 
+/* ---- small-file packs (holo(5) "SMALL-FILE PACKS") ------------------------------------- */
+/* DIR/.holo-pack holds the chunk sets of DIR's small files as records, in place of one X.holo/
+ * directory each. A member X reads exactly as DIR/X.holo/ did; X.holo/ (or a plain X) beside it
+ * wins over it. */
+#define HOLO_SPACK_NAME ".holo-pack"
+#define HOLO_SPACK_MAX_DEFAULT (16u << 10)   /* sets up to 16 KiB: a larger one as a directory
+                                                 takes at most 1.5x its bytes on 4 KiB blocks */
+typedef struct holo_spack_member {
+    char name[256];            /* X (the set was X.holo/) */
+    uint32_t mode, uid, gid;   /* the set directory's */
+    int64_t mtime_ns;
+    uint64_t offset;           /* where its record starts in the pack */
+    uint32_t length;           /* the record's bytes */
+    uint32_t nfiles;
+    uint64_t bytes;            /* the set's files' bytes */
+} holo_spack_member;
+
+typedef struct holo_spack {
+    holo_spack_member *m;      /* live members, sorted by name */
+    size_t n;
+    uint64_t valid_end;        /* end of the last valid record */
+    size_t bad_records;        /* records skipped: torn or corrupt */
+    int torn_tail;
+} holo_spack;
+
+typedef struct holo_spack_stats {
+    size_t packed, left;       /* sets moved into the pack; X.holo/ directories left as they are */
+    uint64_t bytes;
+} holo_spack_stats;
+
+/* Scan pack (a missing file is an empty pack): its live members. 0 or an error naming it. */
+int holo_spack_read(const char *pack, holo_spack *p, holo_err *err);
+void holo_spack_free(holo_spack *p);
+const holo_spack_member *holo_spack_find(const holo_spack *p, const char *name);
+/* Write member m's set as the directory outdir, which must not exist (a temporary, then a
+ * rename; durable: synced first, as encodes are). Its record is read and checked again. */
+int holo_spack_extract(const char *pack, const holo_spack_member *m, const char *outdir, int durable,
+                       holo_err *err);
+/* Move dir's small sets (every X.holo/ of regular files totalling <= max_bytes, 0 = default)
+ * into dir/.holo-pack: the records are appended and synced before each directory is removed,
+ * and a directory changed meanwhile is left. */
+int holo_spack_add(const char *dir, size_t max_bytes, holo_spack_stats *stats, holo_err *err);
+/* Append a record that removes member name (nothing when it is not there, or when unless_gone
+ * is not NULL and that path does not exist: the set's directory, checked under the pack's
+ * lock, so a member is never dropped after holo_spack_add removed its directory). */
+int holo_spack_remove(const char *pack, const char *name, const char *unless_gone, holo_err *err);
+/* Rewrite pack with its live records only (a temporary, then a rename). */
+int holo_spack_compact(const char *pack, holo_err *err);
+
 /* ---- files ------------------------------------------------------------------------------- */
 /* Read a whole file (at most cap bytes) into a malloc'd buffer. */
 int holo_read_file(const char *path, size_t cap, uint8_t **buf, size_t *len, holo_err *err);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +164,13 @@ int holofs_load(void *ctx, const char *path, uint8_t **buf, size_t *len)
     }
     if (ns_join(dir, sizeof dir, fs->store, path, NS_SUFFIX) < 0)
         return -ENAMETOOLONG;
+    struct stat dst;
+    if (lstat(dir, &dst) < 0) {   /* a small file packed in its directory (smallpack.h) */
+        resolved r;
+        resolve(fs, path, 0, &r);
+        if (r.kind == R_ENCODED)
+            snprintf(dir, sizeof dir, "%s", r.spath);
+    }
     holo_info info;
     if (holo_info_dir(dir, &info, &err) < 0) {
         holofs_log(fs, "%s: cannot decode: %s", path, err.msg);

@@ -1,7 +1,7 @@
 /* main.c — holofs: mount a holo store, showing every X.holo/ chunk directory as a file X.
  *
  *   holofs [-f] [-d] [-o ro,cache_mb=N,decode_mb=N,chunk_kb=N,codec_version=N,pixels,recovery=R,
- *           frame_kb=N,poll=SECS,allow_other] STORE MNT
+ *           frame_kb=N,poll=SECS,smallpack,allow_other] STORE MNT
  *
  *   $ holo encode -o store photo.png          # store/photo.png.holo/chunk_*.holo
  *   $ holofs store mnt && ls -l mnt           # -rw-r--r-- ... photo.png
@@ -15,6 +15,7 @@
  */
 #include "ops.h"
 #include "dict.h"
+#include "smallpack.h"
 #include "ns.h"
 #include "fstype.h"
 
@@ -44,6 +45,7 @@ struct cli {
     double recovery;
     unsigned frame_kb;
     int ro;
+    int smallpack;            /* -o smallpack: pack small files by itself (smallpack.h) */
     char *poll;               /* -o poll=SECS as given; NULL = by filesystem type */
     char *store;
     int nonopt;
@@ -60,6 +62,7 @@ static const struct fuse_opt cli_opts[] = {
     {"pixels", offsetof(struct cli, pixels), 1},
     {"recovery=%lf", offsetof(struct cli, recovery), 0},
     {"frame_kb=%u", offsetof(struct cli, frame_kb), 0},
+    {"smallpack", offsetof(struct cli, smallpack), 1},
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
@@ -87,6 +90,8 @@ static void usage(FILE *f)
         "  -o recovery=R      parity: ceil(k*R) recovery chunks per file written (0 to 8)\n"
         "  -o frame_kb=N      binary v4 frame size in KiB (4 to 65536, default 128; smaller:\n"
         "                     cheaper small random reads, larger: smaller chunk sets)\n"
+        "  -o smallpack       pack the sets of small files written through the mount into\n"
+        "                     their directory's .holo-pack by itself, 2 s after the last write\n"
         "  -o poll=SECS       revalidate chunk directories every SECS seconds (decimals allowed)\n"
         "                     even where inotify works; poll=0: inotify only. Default: poll\n"
         "                     every 1 s on network and FUSE stores (NFS, SMB, Ceph, GlusterFS,\n"
@@ -254,6 +259,8 @@ int main(int argc, char **argv)
     /* threads start only now: they would not survive the daemon fork, and a thread that holds
      * an allocator lock at fork time leaves the child deadlocked (seen under ASan) */
     fs.dict = fs_dict_start(fs.store, dict_log, &fs);   /* NULL: dictionaries above the store */
+    if (c.smallpack && !fs.ro && sp_auto_start(dict_log, &fs) < 0)
+        holofs_log(&fs, "-o smallpack: cannot start the packer; small files stay unpacked");
     fs.watch = fs_watch_start(fs.store, holofs_changed, &fs);
     if (!fs.watch)
         holofs_log(&fs, "%s: cannot watch the store (%s); live updates are off", fs.store,
@@ -273,6 +280,7 @@ err_mount:
 err_new:
     fuse_destroy(f);
 err_init:
+    sp_auto_stop();
     fs_dict_stop(fs.dict);
     holofs_fini(&fs);
 err_cmdline:

@@ -1,5 +1,6 @@
 /* ns.c — mount path <-> store path rules (see ns.h). */
 #include "ns.h"
+#include "holo_ext.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -30,7 +31,8 @@ int ns_is_hidden(const char *name)
     size_t n = strlen(name);
     /* libholo's temporaries: ".holo-tmp-PID-N" files and directories (and "...oldXXXXXX") */
     if (ns_is_reserved(name) || strncmp(name, ".holo-tmp-", 10) == 0 ||
-        strcmp(name, HOLO_DICT_DIRNAME) == 0)   /* the store's dictionaries: holo dict */
+        strcmp(name, HOLO_DICT_DIRNAME) == 0 ||  /* the store's dictionaries: holo dict */
+        strcmp(name, HOLO_SPACK_NAME) == 0)      /* packed small files: holo smallpack */
         return 1;
     /* other programs' (and older libholo's) atomic writes: "path.tmpXXXXXX" files,
      * ".NAME.tmpXXXXXX" directories, and old sets moved aside as ".NAME.tmpXXXXXX.oldYYYYYY" */

@@ -16,6 +16,7 @@
 #include "ns.h"
 #include "ops_int.h"
 #include "owner.h"
+#include "smallpack.h"
 #include "holo.h"
 
 #include <dirent.h>
@@ -391,6 +392,16 @@ int resolve(holofs *fs, const char *path, int for_write, resolved *r)
     case NS_OTHER:   r->kind = R_SPECIAL; break;
     default:         r->kind = R_MISSING; break;
     }
+    if (r->kind == R_MISSING || (for_write && r->kind == R_ENCODED)) {   /* smallpack.h */
+        int sp = sp_resolve(fs->store, path, r->kind == R_ENCODED, for_write, r->spath,
+                            sizeof r->spath, &r->st);
+        if (sp == SP_ENCODED)
+            r->kind = R_ENCODED;
+        else if (sp == SP_MOVED)   /* now STORE/path.holo/ */
+            return resolve(fs, path, for_write, r);
+        else if (sp < 0 && for_write)
+            return sp;
+    }
     return 0;
 }
 
@@ -621,6 +632,33 @@ static void list_pending(void *ctx, const char *path, const char *name, const st
         pf->fill(pf->buf, name, st, 0, pf->plus ? FUSE_FILL_DIR_PLUS : 0);
 }
 
+/* readdir's entries for small files packed in the directory's .holo-pack (smallpack.h) */
+typedef struct packed_fill_dir {
+    pend_fill_dir pf;
+    const char *path;
+} packed_fill_dir;
+
+static void list_packed(void *ctx, const char *name)
+{
+    packed_fill_dir *d = ctx;
+    char mpath[PATH_MAX];
+    struct stat st;
+    if (snprintf(mpath, sizeof mpath, "%s%s%s", d->path, strcmp(d->path, "/") ? "/" : "",
+                 name) >= (int)sizeof mpath)
+        return;
+    if (d->pf.plus && fs_getattr(mpath, &st, NULL) == 0) {
+        d->pf.fill(d->pf.buf, name, &st, 0, FUSE_FILL_DIR_PLUS);
+        return;
+    }
+    memset(&st, 0, sizeof st);
+    st.st_mode = S_IFREG;
+    uint64_t h = 14695981039346656037ull;   /* FNV-1a of the path: never 0 (use_ino) */
+    for (const char *c = mpath; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    st.st_ino = (ino_t)(h | 1);
+    d->pf.fill(d->pf.buf, name, &st, 0, 0);
+}
+
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
                       struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
@@ -685,6 +723,8 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t o
         }
     }
     closedir(d);
+    packed_fill_dir sp = { { fs, buf, fill, plus }, path };
+    sp_list(dpath, list_packed, &sp);
     /* files being written through the mount and not yet encoded show as well */
     pend_fill_dir pf = { fs, buf, fill, plus };
     fs_pending_list(fs->pend, path, list_pending, &pf);
@@ -719,7 +759,11 @@ static int fs_rmdir(const char *path)
         return rc;
     if (r.kind != R_DIR)
         return r.kind == R_MISSING ? -ENOENT : -ENOTDIR;
-    return rmdir(r.spath) < 0 ? -errno : 0;
+    /* a .holo-pack whose members are all gone does not keep the directory (smallpack.h) */
+    if (rmdir(r.spath) < 0 &&
+        (errno != ENOTEMPTY || sp_drop_empty(r.spath) < 0 || rmdir(r.spath) < 0))
+        return -errno;
+    return 0;
 }
 
 /* ---- removing and renaming ------------------------------------------------------------ */
@@ -1019,7 +1063,9 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
     int wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
     if (fs->ro && wr)
         return -EROFS;
-    resolve(fs, path, 0, &r);
+    /* wr: a packed small file moves out first (HOPK objects: -EROFS, answered below) */
+    if ((rc = resolve(fs, path, wr, &r)) < 0 && !is_pack(&r))
+        return rc;
     switch (r.kind) {
     case R_PACK_INSIDE:
         return -ENOENT;
@@ -1541,6 +1587,8 @@ int holofs_init(holofs *fs)
     char tmpdir[PATH_MAX];
     if (ns_join(tmpdir, sizeof tmpdir, fs->store, "/" NS_TMPDIR, NULL) < 0)
         return -ENAMETOOLONG;
+    if (sp_init(fs->store, fs->ro) < 0)
+        holofs_log(fs, "%s: no directory for packed small files: they will not read", fs->store);
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, holofs_load, fs);
     fs->streams = fs_streams_new(holofs_warn, fs);
     fs->pend = fs_pending_new(tmpdir);
@@ -1558,6 +1606,7 @@ int holofs_init(holofs *fs)
 
 void holofs_fini(holofs *fs)
 {
+    sp_fini();
     fs_cache_free(fs->cache);
     fs_streams_free(fs->streams);
     links_free(fs->links);

@@ -7,6 +7,7 @@
 #include "meta.h"
 #include "ns.h"
 #include "owner.h"
+#include "smallpack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +76,8 @@ int rename_encode(holofs *fs, const char *sfrom, const char *to)
     }
     owner_give(out, st.st_uid, st.st_gid);
     fs_dict_note(fs->dict, (uint64_t)st.st_size);
+    if (st.st_size <= HOLO_DICT_MAX_FILE)
+        sp_auto_note(out);
     pass_attrs(fs, to, out, 1, &st, 1);
     unlink(sfrom);
     forget(fs, to, 0, NULL, NULL);
@@ -134,6 +137,8 @@ int pend_commit(holofs *fs, fs_pend *p)
             p->dirty = 0;
             owner_give(out, p->uid, p->gid);
             fs_dict_note(fs->dict, (uint64_t)st.st_size);
+            if (st.st_size <= HOLO_DICT_MAX_FILE)   /* a small file: maybe packed (smallpack.h) */
+                sp_auto_note(out);
             pass_attrs(fs, path, out, 1, &st, p->times_set);
             /* an empty plain placeholder (touch, then write) gives way to the encoded file */
             if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)

@@ -28,7 +28,7 @@ skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
 # Prints how many were written.
 small_texts() {
     _i=0
-    for _f in $(ls /usr/share/man/man1/*.gz 2> /dev/null | head -1500) \
+    for _f in $(ls /usr/share/man/man[1-8]/*.gz 2> /dev/null | head -6000) \
               $(find /usr/share/perl /usr/share/perl5 /usr/lib/x86_64-linux-gnu/perl-base \
                   -name '*.pm' 2> /dev/null | sort | head -3000); do
         case "$_f" in *.gz) zcat "$_f" > "$1/.t" 2> /dev/null || continue ;; *) cp "$_f" "$1/.t" ;; esac

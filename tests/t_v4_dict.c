@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 static char root[256];
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
@@ -48,7 +49,7 @@ static int write_set(const char *dir, const char magic[4], unsigned flags, const
 
 int main(void)
 {
-    plan(17);
+    plan(20);
     snprintf(root, sizeof root, "%s/t_v4_dict.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(root)) return 1;
     char path[512], store[512], src[512], dd[512], out[512];
@@ -74,6 +75,8 @@ int main(void)
        (unsigned long long)st.files, (unsigned long long)st.samples, st.dict_size);
     ok(holo_dict_current(dd, cur, NULL) == 0 && !memcmp(cur, id, sizeof id), "CURRENT names it");
     ok(holo_dict_check(dd, id, &e) == 0, "holo_dict_check rebuilds and verifies it");
+    ok(st.dict_store_bytes < (uint64_t)st.dict_size * 2, "its set keeps it compressed: %llu bytes for %u (2x parity)",
+       (unsigned long long)st.dict_store_bytes, st.dict_size);
 
     /* encode below the store: found by walking up */
     char sub[512], x[512];
@@ -162,6 +165,25 @@ int main(void)
     write_set(path, "HO4B", 0, idx, V4B_INDEX_HEAD + V4B_INDEX_ENTRY, raw, sizeof raw, sizeof raw, 1);
     rc = holo_decode_dir(set, NULL, &d, &e);
     ok(rc == HOLO_EINVAL && strstr(e.msg, "not a dictionary set"), "an HO4B set under a dictionary's name is refused");
+    /* a set holding the dictionary itself, as before compressed payloads: still loads; a frame
+     * of another dictionary under this one's id: refused */
+    n = make_record(rec, 8192);
+    uint8_t sha[32], rid[HOLO_DICT_ID_LEN];
+    char rhex[33];
+    sha256(rec, n, sha);
+    memcpy(rid, sha, sizeof rid);
+    holo_dict_hex(rid, rhex);
+    tap_pathf(path, sizeof path, "%s/%s.holo", dd, rhex);
+    write_set(path, "HO4D", 0, (const uint8_t *)rec, n, NULL, 0, n, 4);
+    ok(holo_dict_check(dd, rid, &e) == 0, "an uncompressed dictionary set loads");
+    holo_rmtree(path);
+    uint8_t frame[9000];
+    memset(rec, 'q', 4000);
+    size_t fl = ZSTD_compress(frame, sizeof frame, rec, 4000, 3);
+    write_set(path, "HO4D", 0, frame, fl, NULL, 0, fl, 4);
+    rc = holo_dict_check(dd, rid, &e);
+    ok(rc == HOLO_EINVAL && strstr(e.msg, "holds another one"), "a frame of another dictionary under its id: %s", e.msg);
+    holo_rmtree(path);
     tap_pathf(set, sizeof set, "%s/nodict.json.holo", sub);
     ok(holo_decode_dir(set, NULL, &d, NULL) == 0, "files without a dictionary still decode beside all this");
     holo_decoded_free(&d);

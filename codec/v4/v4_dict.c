@@ -92,6 +92,25 @@ int holo_dict_current(const char *dict_dir, uint8_t id[HOLO_DICT_ID_LEN], holo_e
     return 0;
 }
 
+/* The bytes a set keeps for a dictionary: the dictionary zstd -19 compressed when that is
+ * smaller (its samples are text like the files: about 3x; the set's 2x redundancy then costs
+ * less than the raw bytes once). A zstd frame cannot be mistaken for a trained dictionary,
+ * which starts with the dictionary magic, so loaders tell the two apart by the first bytes. */
+int v4d_pack_bytes(const uint8_t *dict, size_t len, uint8_t **out, size_t *outlen)
+{
+    size_t cap = ZSTD_compressBound(len);
+    uint8_t *z = malloc(cap);
+    if (!z) return -1;
+    size_t n = ZSTD_compress(z, cap, dict, len, V4D_LEVEL);
+    if (ZSTD_isError(n) || n >= len) {
+        memcpy(z, dict, len);   /* cap >= len */
+        n = len;
+    }
+    *out = z;
+    *outlen = n;
+    return 0;
+}
+
 uint64_t v4d_store_bytes(size_t len)
 {
     return (uint64_t)V4D_N * (V4C_HDR_LEN + (len + V4D_K - 1) / V4D_K);
@@ -112,11 +131,21 @@ int v4d_store(const char *dict_dir, const uint8_t *dict, size_t len, uint8_t id[
         return holo_seterr(err, HOLO_EINVAL, "%s: path too long", dict_dir);
     int rc = holo_tmpdir_begin(setdir, tmp, sizeof tmp, err);
     if (rc) return rc;
-    v4c_spec sp = { .magic = { 'H', 'O', '4', 'D' }, .n = V4D_N, .length = len, .ntiers = 1 };
-    memcpy(sp.sha256, sha, 32);
+    uint8_t *payload;
+    size_t plen;
+    if (v4d_pack_bytes(dict, len, &payload, &plen)) {
+        holo_rmtree(tmp);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dict_dir);
+    }
+    /* the set's hash covers the bytes it holds; the id is the dictionary's own */
+    uint8_t psha[32];
+    sha256(payload, plen, psha);
+    v4c_spec sp = { .magic = { 'H', 'O', '4', 'D' }, .n = V4D_N, .length = plen, .ntiers = 1 };
+    memcpy(sp.sha256, psha, 32);
     for (int i = 0; i < 8; i++) sp.content_id = sp.content_id << 8 | sha[i];
-    sp.tier[0] = (v4c_source){ .m = V4D_K, .S = len, .mem = dict };
+    sp.tier[0] = (v4c_source){ .m = V4D_K, .S = plen, .mem = payload };
     rc = v4c_write(tmp, &sp, err);
+    free(payload);
     if (!rc) rc = holo_tmpdir_commit(tmp, setdir, err);
     if (rc) { holo_rmtree(tmp); return rc; }
     char line[2 * HOLO_DICT_ID_LEN + 2];
@@ -150,6 +179,31 @@ static int same_file(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
+/* A set's payload is the dictionary or its zstd frame (v4d_pack_bytes): *buf becomes the
+ * dictionary, bounded by V4D_MAX_BYTES. 0 or an error naming the set. */
+static int unpack_payload(uint8_t **buf, size_t *len, const char *setdir, const char *who, const char *hex,
+                          holo_err *err)
+{
+    static const uint8_t frame_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+    if (*len < 4 || memcmp(*buf, frame_magic, 4)) return 0;
+    unsigned long long n = ZSTD_getFrameContentSize(*buf, *len);
+    if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n == 0 || n > V4D_MAX_BYTES)
+        return holo_seterr(err, HOLO_EINVAL, "%s: needs dictionary %s, %s holds no valid dictionary frame", who,
+                           hex, setdir);
+    uint8_t *raw = malloc((size_t)n);
+    if (!raw) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", setdir);
+    size_t got = ZSTD_decompress(raw, (size_t)n, *buf, *len);
+    if (ZSTD_isError(got) || got != n) {
+        free(raw);
+        return holo_seterr(err, HOLO_EINVAL, "%s: needs dictionary %s, %s holds no valid dictionary frame", who,
+                           hex, setdir);
+    }
+    free(*buf);
+    *buf = raw;
+    *len = (size_t)n;
+    return 0;
+}
+
 static int load(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], const char *who,
                 v4d_dict **out, holo_err *err)
 {
@@ -168,10 +222,6 @@ static int load(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], const 
     if (memcmp(h->magic, "HO4D", 4) || h->ntiers != 1 || h->length != h->S[0] || h->length == 0 ||
         h->length > V4D_MAX_BYTES) {
         rc = holo_seterr(err, HOLO_EINVAL, "%s: needs dictionary %s, %s is not a dictionary set", who, hex, setdir);
-    } else if (memcmp(h->sha256, id, HOLO_DICT_ID_LEN)) {
-        holo_dict_hex(h->sha256, got_hex);
-        rc = holo_seterr(err, HOLO_EINVAL, "%s: needs dictionary %s, %s holds another one (%s)", who, hex,
-                         setdir, got_hex);
     } else if (!v4c_readable(r, 0, 0, h->S[0])) {
         rc = holo_seterr(err, HOLO_EHOLE, "%s: needs dictionary %s, only %u of its %u chunks are in %s (%u needed)",
                          who, hex, v4c_present(r), h->n, setdir, h->m[0]);
@@ -191,14 +241,25 @@ static int load(const char *dict_dir, const uint8_t id[HOLO_DICT_ID_LEN], const 
             rc = holo_seterr(err, HOLO_EINVAL, "%s: needs dictionary %s, %s is corrupt (its hash does not match)",
                              who, hex, setdir);
     }
+    size_t len = h->length;
+    if (!rc) rc = unpack_payload(&buf, &len, setdir, who, hex, err);
+    if (!rc) {   /* the id names the dictionary itself */
+        uint8_t sha[32];
+        sha256(buf, len, sha);
+        if (memcmp(sha, id, HOLO_DICT_ID_LEN)) {
+            holo_dict_hex(sha, got_hex);
+            rc = holo_seterr(err, HOLO_EINVAL, "%s: needs dictionary %s, %s holds another one (%s)", who, hex,
+                             setdir, got_hex);
+        }
+    }
     v4d_dict *d = NULL;
-    if (!rc && (!(d = calloc(1, sizeof *d)) || !(d->ddict = ZSTD_createDDict(buf, h->length))))
+    if (!rc && (!(d = calloc(1, sizeof *d)) || !(d->ddict = ZSTD_createDDict(buf, len))))
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", setdir);
     if (!rc) {
         memcpy(d->id, id, HOLO_DICT_ID_LEN);
         d->set_st = st;
         d->bytes = buf;
-        d->len = h->length;
+        d->len = len;
         d->refs = 1;
         *out = d;
     } else {

@@ -32,6 +32,9 @@ const ZSTD_CDict *v4d_cdict(v4d_dict *d, int level);
 /* Write dictionary bytes as STORE/.holo-dict/<id>.holo/ (atomic) and point CURRENT at it. */
 int v4d_store(const char *dict_dir, const uint8_t *dict, size_t len, uint8_t id[HOLO_DICT_ID_LEN],
               holo_err *err);
-/* Bytes the chunk set of a dictionary of len bytes takes. */
+/* The bytes a set keeps for dict[0..len): its zstd frame when smaller, else a copy
+ * (malloc'd). 0 or -1 (out of memory). */
+int v4d_pack_bytes(const uint8_t *dict, size_t len, uint8_t **out, size_t *outlen);
+/* Bytes the chunk set of a payload of len bytes takes. */
 uint64_t v4d_store_bytes(size_t len);
 #endif

@@ -1,0 +1,131 @@
+#!/bin/sh
+# fs_smallpack.t — small files packed in their directory's .holo-pack (holo(5), holofs(1)
+# "SMALL-FILE PACKS"): 2,000 real small files copied in through the mount, then `holo
+# smallpack` moves their sets into one pack: du of the store is within 1.5x of its bytes, the
+# mount lists and reads every file exactly as before (sizes, bytes, user.holo.*); rm, mv and
+# chmod work and stay done across a remount; a killed `holo smallpack`, a torn append and a
+# corrupt record leave every other file readable; `holo smallpack extract` gives a set back.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fs_lib.sh"
+t() { timeout 300 "$@"; }
+
+cd "$T"
+mkdir src
+n=$(small_texts src 2000)
+[ "$n" -ge 2000 ] || bail_out "fewer than 2000 real text files of 1-20 KB (man pages, Perl modules) on this machine"
+if ! mount_fs; then
+    grep -qi "permission\|device not found\|not permitted" "$T/holofs.log" &&
+        skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
+fi
+plan 29
+
+t cp -r src "$M/tree"
+is "$(ls "$M/tree" | wc -l)" 2000 "2000 small files copied in through the mount"
+umount_fs
+bytes_of() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
+du_before=$(du -sk "$S" | cut -f1)
+
+run "$holo" smallpack "$S"
+is "$rc" 0 "holo smallpack exits 0"
+like "$out" "2000 small set(s) packed" "... and moved all 2000 sets into packs"
+is "$(find "$S/tree" -name '*.holo' | wc -l)" 0 "... no X.holo/ directory is left in the tree"
+b=$(bytes_of "$S"); du=$(( $(du -sk "$S" | cut -f1) * 1024 ))
+awk -v d="$du" -v b="$b" 'BEGIN { exit !(d <= 1.5 * b) }'
+ok $? "du of the store within 1.5x of its bytes ($du vs $b; $((du_before * 1024)) before packing)"
+
+mount_fs
+is "$(ls "$M/tree" | wc -l)" 2000 "the mount lists all 2000 packed files"
+( cd src && stat -c '%n %s' * ) > want.ls
+( cd "$M/tree" && stat -c '%n %s' * ) > got.ls
+cmp -s want.ls got.ls
+ok $? "... with their exact sizes"
+t diff -r src "$M/tree" > diff.out 2>&1
+ok $? "... and their exact bytes (diff -r)"
+f=$(ls src | sed -n 10p)
+is "$(xattr "$M/tree/$f" user.holo.size)" "$(stat -c %s "src/$f")" "user.holo.size of a packed file"
+id=$(cat "$S/.holo-dict/CURRENT" 2> /dev/null)
+last=$(ls src | sort -n | tail -1)
+is "$(xattr "$M/tree/$last" user.holo.dict)" "$id" "user.holo.dict of a packed file that uses the dictionary"
+
+# changes: each moves the file out of the pack first
+a=$(ls src | sed -n 20p); b2=$(ls src | sed -n 21p); c=$(ls src | sed -n 22p)
+rm "$M/tree/$a"
+mv "$M/tree/$b2" "$M/tree/renamed"
+chmod 600 "$M/tree/$c"
+[ ! -e "$M/tree/$a" ]
+ok $? "rm of a packed file"
+tcat "$M/tree/renamed" | cmp -s - "src/$b2"
+ok $? "mv of a packed file: exact bytes under the new name"
+[ ! -e "$M/tree/$b2" ]
+ok $? "... and the old name is gone"
+is "$(stat -c %a "$M/tree/$c")" 600 "chmod of a packed file"
+umount_fs
+mount_fs
+[ ! -e "$M/tree/$a" ] && [ ! -e "$M/tree/$b2" ] && [ "$(stat -c %a "$M/tree/$c")" = 600 ]
+ok $? "... all three stay done after a remount (no packed copy comes back)"
+tcat "$M/tree/$c" | cmp -s - "src/$c"
+ok $? "... and the chmod'ed file reads exact"
+
+# a killed holo smallpack: every file stays readable
+mkdir "$M/more"
+for i in $(seq 1 300); do t cp "src/$(ls src | sed -n "${i}p")" "$M/more/$i" || break; done
+umount_fs
+for delay in 0.02 0.1 0.3; do
+    "$holo" smallpack "$S/more" > /dev/null 2>&1 &
+    p=$!; sleep $delay; kill -9 $p 2> /dev/null; wait $p 2> /dev/null
+done
+# a torn append: half a record at the end of the pack
+head -c 100 "$S/tree/.holo-pack" | tail -c 92 >> "$S/more/.holo-pack"
+mount_fs
+bad=0
+for i in $(seq 1 300); do tcat "$M/more/$i" | cmp -s - "src/$(ls src | sed -n "${i}p")" || bad=$((bad + 1)); done
+is "$bad" 0 "killed holo smallpack runs and a torn append: all 300 files read exact"
+umount_fs
+run "$holo" smallpack "$S/more"
+is "$rc" 0 "holo smallpack finishes the job"
+is "$(find "$S/more" -name '*.holo' | wc -l)" 0 "... every set is packed"
+
+# one corrupt record costs its own file only (the scan resynchronises on the next record)
+pk="$S/tree/.holo-pack"
+y=$(ls src | sed -n 30p)
+off=$("$holo" smallpack ls "$S/tree" | awk -F'\t' -v y="$y" '$1 == y { sub(/.* at /, "", $2); print $2 }')
+printf 'X' | dd of="$pk" bs=1 seek=$((off + 40)) conv=notrunc 2> /dev/null
+mount_fs
+good=0
+for f in $(ls src); do tcat "$M/tree/$f" 2> /dev/null | cmp -s - "src/$f" && good=$((good + 1)); done
+is "$good" 1997 "a corrupt record: every other file reads exact (1997 of the 1998 left)"
+[ ! -e "$M/tree/$y" ]
+ok $? "... and the file of that record is not shown (never wrong bytes)"
+umount_fs
+
+# rm -r of a packed directory: every member goes, then the pack with the directory
+mount_fs
+rm -r "$M/more" 2> rm.err
+[ ! -e "$M/more" ] && [ ! -e "$S/more" ]
+ok $? "rm -r of a directory of packed files removes it, pack included"
+umount_fs
+
+# holo smallpack ls / extract: the set comes back as a chunk directory holo decodes
+x=$(ls src | sed -n 40p)
+run "$holo" smallpack ls "$S/tree"
+like "$out" "$x	" "holo smallpack ls lists a member"
+run "$holo" smallpack extract -o "$S/tree/copy.holo" "$S/tree" "$x"
+is "$rc" 0 "holo smallpack extract exits 0"
+"$holo" decode -o out.txt "$S/tree/copy.holo" > /dev/null 2>&1 && cmp -s out.txt "src/$x"
+ok $? "... and holo decode gives the exact file back"
+run "$holo" smallpack extract -o "$T/x.holo" "$S/tree" no-such-file
+like "$err" "no member no-such-file" "extracting a missing member: a clear error"
+
+# holofs -o smallpack packs by itself once a directory is quiet
+mount_fs -o smallpack
+mkdir "$M/auto"
+for i in $(seq 1 100); do t cp "src/$(ls src | sed -n "${i}p")" "$M/auto/$i" || break; done
+k=0
+while { [ ! -s "$S/auto/.holo-pack" ] || [ "$(find "$S/auto" -name '*.holo' | wc -l)" != 0 ]; } &&
+      [ $k -lt $((wait_steps * 3)) ]; do sleep 0.1; k=$((k + 1)); done
+is "$(find "$S/auto" -name '*.holo' | wc -l)" 0 "-o smallpack: the 100 sets were packed by holofs itself"
+like "$(cat "$T/holofs.log")" "small file(s) into .holo-pack" "... with a log line"
+bad=0
+for i in $(seq 1 100); do tcat "$M/auto/$i" | cmp -s - "src/$(ls src | sed -n "${i}p")" || bad=$((bad + 1)); done
+is "$bad" 0 "... and all 100 read exact through the mount"
+umount_fs
