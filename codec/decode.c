@@ -179,6 +179,10 @@ int holo_decode_wav_fd(const char *dir, const holo_decode_opts *o, int fd, holo_
     family fam;
     int rc = open_lists(dir, o, &l, &fam, err);
     if (rc) return rc;
+    if (fam != FAM_AUDIO12 && fam != FAM_AUDIO3 && fam != FAM_AUD4) {
+        holo_chunklist_free(&l);
+        return holo_seterr(err, HOLO_EINVAL, "%s: not an audio set", dir);
+    }
     if (fam == FAM_AUDIO3) {
         wav_out w = { .fd = fd, .dir = dir, .o = o, .err = err };
         rc = holo_audio3_stream(&l, o, wav_sink, &w, err);
@@ -191,9 +195,7 @@ int holo_decode_wav_fd(const char *dir, const holo_decode_opts *o, int fd, holo_
     if ((rc = holo_decode_dir(dir, o, &d, err))) return rc;
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (d.info.kind != HOLO_KIND_AUDIO)
-        rc = holo_seterr(err, HOLO_EINVAL, "%s: a %s set, not audio", dir, holo_kind_name(d.info.kind));
-    else if (!(rc = holo_view_render(&d, HOLO_VIEW_WAV, &buf, &len, err)) && holo_write_all(fd, buf, len))
+    if (!(rc = holo_view_render(&d, HOLO_VIEW_WAV, &buf, &len, err)) && holo_write_all(fd, buf, len))
         rc = holo_seterr_sys(err, errno, "%s: writing the WAV", dir);
     if (!rc && info) *info = d.info;
     free(buf);
