@@ -1,5 +1,6 @@
 /* audio3.c — HOAU version 3 "olonomic" audio (doc/formats.md §HOAU v3): OLOA blob, coarse models
- * (downsample, latent_lowfreq, ae_latent), quantized STFT residual, chunks named by score rank. */
+ * (downsample, latent_lowfreq, ae_latent), quantized STFT residual, chunks named by score rank.
+ * Decoding streams: up and the synthesis advance SPAN frames at a time, never n at once. */
 #include "v3.h"
 #include "interp.h"
 #include "stft.h"
