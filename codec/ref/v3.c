@@ -276,17 +276,22 @@ static uint64_t slice_values_bound(uint64_t len)
     return (len + HOLO_ZLIB_SLACK) * HOLO_ZLIB_MAX_RATIO / 2;
 }
 
-/* Headers of every file (64 bytes each), for what a candidate reference's set can carry. */
+/* Headers of every v3 file of the kind (64 bytes each), for what a candidate reference's set
+ * can carry. */
 typedef struct { holo_chunk_hdr h; uint64_t size; int ok; } peeked;
 
-static peeked *peek_all(const holo_chunklist *l)
+static peeked *peek_all(const holo_chunklist *l, holo_kind kind)
 {
+    const char *magic = kind == HOLO_KIND_IMAGE ? "HOCH" : "HOAU";
     peeked *p = calloc(l->n ? l->n : 1, sizeof *p);
     for (size_t i = 0; p && i < l->n; i++) {
         uint8_t b[64];
         ssize_t n = holo_peek_file(l->dir, l->files[i].name, b, sizeof b, &p[i].size);
-        p[i].ok = n >= 0 && !holo_chunk_parse(b, (size_t)n < sizeof b ? (size_t)n : p[i].size,
-                                             l->files[i].name, &p[i].h, NULL);
+        /* Only HOCH/HOAU headers are parsed from their first bytes and the file size (others,
+         * such as v4 containers, are checked whole). */
+        p[i].ok = n >= 5 && !memcmp(b, magic, 4) && b[4] == 3 &&
+                  !holo_chunk_parse(b, (size_t)n < sizeof b ? (size_t)n : p[i].size,
+                                    l->files[i].name, &p[i].h, NULL);
     }
     return p;
 }
@@ -334,7 +339,7 @@ int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_
     int have_ref = 0, rc = 0;
     holo_err e, claim = {0};   /* claim: the first reference refused for what it claims */
     char last[sizeof e.msg] = "";   /* why the last candidate was refused, for the final error */
-    peeked *pk = peek_all(l);
+    peeked *pk = peek_all(l, ops->kind);
     if (!pk) { holo_recovery_list_free(recnames); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir); }
     for (size_t i = 0; i < l->n; i++) {
         const char *name = l->files[i].name;
