@@ -427,6 +427,21 @@ static int decode_stream(const char *dir, const holo_decode_opts *o, const char 
     return rc;
 }
 
+/* Audio: the WAV streamed into a temporary name (v3 audio is synthesised a block at a time),
+ * renamed when complete. */
+static int decode_wav(const char *dir, const holo_decode_opts *o, const char *out, int force)
+{
+    char tmp[PATH_MAX];
+    int fd = open_tmp_beside(out, tmp, sizeof tmp);
+    if (fd < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); return 1; }
+    holo_err e;
+    int rc = holo_decode_wav_fd(dir, o, fd, NULL, &e) ? fail(&e) : 0;
+    if (!rc && (fsync(fd) < 0 || fchmod(fd, 0644) < 0)) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); rc = 1; }
+    if (close(fd) < 0 && !rc) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); rc = 1; }
+    if (rc) { unlink(tmp); return rc; }
+    return commit_output(tmp, out, force);
+}
+
 static int cmd_decode(int argc, char **argv)
 {
     holo_decode_opts o;
@@ -472,6 +487,8 @@ static int cmd_decode(int argc, char **argv)
     if (out && refuse_existing(out, force)) return 1;
     if (have_info && hi.kind == HOLO_KIND_BINARY && hi.version == 4)
         return decode_stream(dir, &o, out, partial, force);
+    if (have_info && hi.kind == HOLO_KIND_AUDIO && hi.version == 3)
+        return decode_wav(dir, &o, out, force);
     holo_decoded d;
     if (holo_decode_dir(dir, &o, &d, &e)) return fail(&e);
     if (!out) {

@@ -6,6 +6,8 @@
 #include "recovery.h"
 #include "v4_binary.h"
 #include "v4_jpeg.h"
+#include "v3.h"
+#include "wav.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -89,6 +91,14 @@ static void fill_contract(holo_info *in, int decoded)
     }
 }
 
+static int strict_check(const char *dir, const holo_decode_opts *o, const holo_info *in,
+                        holo_err *err)
+{
+    if (!o->strict || in->chunks_present >= in->block_count) return 0;
+    return holo_seterr(err, HOLO_EINCOMPLETE, "%s: %u of %u chunks missing (strict decode)", dir,
+                       in->block_count - in->chunks_present, in->block_count);
+}
+
 int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *out, holo_err *err)
 {
     holo_decode_opts defaults;
@@ -112,11 +122,84 @@ int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *ou
     }
     holo_chunklist_free(&l);
     if (!rc) fill_contract(&out->info, 1);
-    if (!rc && o->strict && out->info.chunks_present < out->info.block_count) {
-        rc = holo_seterr(err, HOLO_EINCOMPLETE, "%s: %u of %u chunks missing (strict decode)", dir,
-                         out->info.block_count - out->info.chunks_present, out->info.block_count);
-        holo_decoded_free(out);
+    if (!rc && (rc = strict_check(dir, o, &out->info, err))) holo_decoded_free(out);
+    return rc;
+}
+
+/* holo_decode_wav_fd's sink: the canonical header once the geometry is known, then i16le. */
+typedef struct wav_out {
+    int fd;
+    const char *dir;
+    const holo_decode_opts *o;
+    holo_info info;
+    holo_err *err;
+} wav_out;
+
+static int wav_write(wav_out *w, const void *p, size_t len)
+{
+    if (holo_write_all(w->fd, p, len) == 0) return 0;
+    return holo_seterr_sys(w->err, errno, "%s: writing the WAV", w->dir);
+}
+
+static int wav_sink(void *ctx, const holo_info *info, const int16_t *pcm, uint64_t frames)
+{
+    wav_out *w = ctx;
+    if (!pcm) {
+        w->info = *info;
+        fill_contract(&w->info, 1);
+        int rc = strict_check(w->dir, w->o, &w->info, w->err);
+        if (rc) return rc;
+        if (!holo_wav_size(info->channels, info->frames))
+            return holo_seterr(w->err, HOLO_EINVAL, "%s: %u frames x %u channels do not fit a WAV "
+                               "file", w->dir, info->frames, info->channels);
+        uint8_t h[HOLO_WAV_HEADER];
+        holo_wav_header(h, info->channels, info->sample_rate, info->frames);
+        return wav_write(w, h, sizeof h);
     }
+    uint8_t b[8192];
+    uint64_t count = frames * info->channels;
+    for (uint64_t i = 0; i < count;) {
+        size_t k = count - i < sizeof b / 2 ? (size_t)(count - i) : sizeof b / 2;
+        for (size_t j = 0; j < k; j++, i++) {
+            b[2 * j] = (uint8_t)pcm[i];
+            b[2 * j + 1] = (uint8_t)((uint16_t)pcm[i] >> 8);
+        }
+        int rc = wav_write(w, b, 2 * k);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int holo_decode_wav_fd(const char *dir, const holo_decode_opts *o, int fd, holo_info *info,
+                       holo_err *err)
+{
+    holo_decode_opts defaults;
+    if (!o) { holo_decode_opts_init(&defaults); o = &defaults; }
+    holo_chunklist l;
+    family fam;
+    int rc = open_lists(dir, o, &l, &fam, err);
+    if (rc) return rc;
+    if (fam != FAM_AUDIO12 && fam != FAM_AUDIO3 && fam != FAM_AUD4) {
+        holo_chunklist_free(&l);
+        return holo_seterr(err, HOLO_EINVAL, "%s: not an audio set", dir);
+    }
+    if (fam == FAM_AUDIO3) {
+        wav_out w = { .fd = fd, .dir = dir, .o = o, .err = err };
+        rc = holo_audio3_stream(&l, o, wav_sink, &w, err);
+        holo_chunklist_free(&l);
+        if (!rc && info) *info = w.info;
+        return rc;
+    }
+    holo_chunklist_free(&l);
+    holo_decoded d;
+    if ((rc = holo_decode_dir(dir, o, &d, err))) return rc;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (!(rc = holo_view_render(&d, HOLO_VIEW_WAV, &buf, &len, err)) && holo_write_all(fd, buf, len))
+        rc = holo_seterr_sys(err, errno, "%s: writing the WAV", dir);
+    if (!rc && info) *info = d.info;
+    free(buf);
+    holo_decoded_free(&d);
     return rc;
 }
 

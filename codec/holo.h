@@ -252,6 +252,14 @@ int holo_decode_dir(const char *dir, const holo_decode_opts *o, holo_decoded *ou
                     holo_err *err);
 void holo_decoded_free(holo_decoded *d);
 
+/* Decode an audio set and write its WAV view (holo_view_render's bytes) to fd. v3 audio is
+ * synthesised and written a block at a time, in memory that does not grow with the length a
+ * header claims; other audio sets are decoded whole, then written. info (may be NULL) gets
+ * what holo_decode_dir would fill. Not an audio set: HOLO_EINVAL; a failed write: HOLO_EIO
+ * (fd then holds part of the file). */
+int holo_decode_wav_fd(const char *dir, const holo_decode_opts *o, int fd, holo_info *info,
+                       holo_err *err);
+
 /* ---- streams: random access to a binary v4 (HO4B) chunk set -------------------------- */
 /* The file is cut into independently compressed frames; a read decodes only the frames its
  * range covers, through a small frame cache, so opening is cheap and reads cost bounded

@@ -7,7 +7,7 @@
 H="$HOLO_BIN/holo"
 C="$(cd "$(dirname "$0")" && pwd)/corpus/chunks"
 [ -x "$H" ] || skip_all "no $H"
-plan 40
+plan 47
 
 # GNU time measures the peak RSS (kB, last line of its -o file); without it RSS is skipped.
 TIME=""; [ -x /usr/bin/time ] && TIME="/usr/bin/time -f %M -o $T/rss"
@@ -35,6 +35,29 @@ like "$(cat "$T/err")" "$D/chunk_0000.holo: corrupt v4 T0 stream (bad shift tabl
 ok "$( [ ! -e "$T/v27.out" ]; echo $?)" "bomb_v4_2p27: no output written"
 if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
   kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "bomb_v4_2p27: peak RSS $kb kB < 64 MiB"; fi
+
+# v3 audio (tests/corpus/mkbomb_v3_audio.py). 67M frames from 97 bytes, block 0 of 1: its
+# residual cannot inflate to the 134M coefficients the blob implies, so the set is refused
+# before anything is synthesised (the whole-signal decoder took 1.8 GB and wrote 134 MB).
+D="$T/bomb_v3_audio_67m.holo"; mkdir -p "$D"; cp "$C/bomb_v3_audio_67m" "$D/chunk_0000.holo"
+timeout -k 5 60 $TIME "$H" decode -o "$T/a67.wav" "$D" > /dev/null 2> "$T/err"; rc=$?
+is "$rc:$(wc -l < "$T/err")" "1:1" "bomb_v3_audio_67m: decode exits 1 with one line"
+like "$(cat "$T/err")" "$D/chunk_0000.holo: claims 134741502 coefficients, more than its chunks can carry" \
+  "bomb_v3_audio_67m: the line names the chunk and its claim"
+ok "$( [ ! -e "$T/a67.wav" ]; echo $?)" "bomb_v3_audio_67m: no output written"
+if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
+  kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "bomb_v3_audio_67m: peak RSS $kb kB < 64 MiB"; fi
+# 8M frames from one 2.7 KB chunk of 16 is a plausible partial set: decoded, the WAV written as
+# it is synthesised, in memory that does not follow the claim (the whole-signal decoder took
+# 269 MB); the bytes are the ones that decoder wrote (sha256 recorded from it).
+D="$T/bomb_v3_audio_8m.holo"; mkdir -p "$D"; cp "$C/bomb_v3_audio_8m" "$D/chunk_0000.holo"
+timeout -k 5 120 $TIME "$H" decode -o "$T/a8.wav" "$D" > /dev/null 2> "$T/err"; rc=$?
+is "$rc:$(cat "$T/err")" "0:" "bomb_v3_audio_8m: decodes, no message"
+is "$(sha256sum < "$T/a8.wav" | cut -d' ' -f1)" 9e67244c210dee9cf189b4b87335fe3f24d192b885218bce81c57d1cd128ee6f \
+  "bomb_v3_audio_8m: the 16 MB WAV of the whole-signal decoder, to the bit"
+if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
+  kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "bomb_v3_audio_8m: peak RSS $kb kB < 64 MiB"; fi
+rm -f "$T/a8.wav"
 
 # limits on a real image: 40x30 v2 = 1200 pixels, 3600 bytes
 "$HOLO_TOOLS/mkimage" "$T/p.png" 40 30 2> /dev/null || printf 'P6\n40 30\n255\n%3600s' "" > "$T/p.png"

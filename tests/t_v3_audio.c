@@ -4,6 +4,7 @@
 #include "v3_testutil.h"
 #include "stft.h"
 #include "wav.h"
+#include <unistd.h>
 
 static float hexf(json_t *s) { return (float)strtod(json_string_value(s), NULL); }
 
@@ -202,15 +203,18 @@ static void hostile_oloa(void)
     size_t len;
     uint8_t *orig = tap_slurp(src, &len);
     /* The blob starts at 36: magic, ver, q, flags, name_len, n_fft (40), hop (44), name (48). */
-    struct { const char *what; size_t off; uint32_t val; int wide; } m[] = {
-        {"bad OLOA magic", 36, 'X', 0},
-        {"meta version 9", 40, 9, 0},
-        {"name_len past the blob", 43, 0xFF, 0},
-        {"n_fft 0", 44, 0, 1},
-        {"n_fft 2^31", 44, 0x80000000u, 1},
-        {"coarse frames 0", 24, 0, 1},
-        {"coarse frames 2^31", 24, 0x80000000u, 1},
-        {"corrupt coarse zlib", 36 + 16 + 10 + 2, 0, 0},
+    struct { const char *what; size_t off; uint32_t val; int wide; size_t off2; uint32_t val2;
+             const char *words; } m[] = {
+        {"bad OLOA magic", 36, 'X', 0, 0, 0, NULL},
+        {"meta version 9", 40, 9, 0, 0, 0, NULL},
+        {"name_len past the blob", 43, 0xFF, 0, 0, 0, NULL},
+        {"n_fft 0", 44, 0, 1, 0, 0, NULL},
+        {"n_fft 2^31", 44, 0x80000000u, 1, 0, 0, NULL},
+        {"coarse frames 0", 24, 0, 1, 0, 0, NULL},
+        {"coarse frames 2^31", 24, 0x80000000u, 1, 0, 0, NULL},
+        {"corrupt coarse zlib", 36 + 16 + 10 + 2, 0, 0, 0, 0, NULL},
+        /* just over 2^21: the overlap-add rings would hold 64 x 32769 doubles per synthesis */
+        {"64 channels x n_fft 32769", 5, 64, 0, 44, 32769, "exceed the synthesis limit"},
     };
     holo_decode_opts o;
     holo_decode_opts_init(&o);
@@ -219,6 +223,7 @@ static void hostile_oloa(void)
         memcpy(b, orig, len);
         if (m[i].wide) holo_wr32(b + m[i].off, m[i].val);
         else b[m[i].off] = (uint8_t)m[i].val;
+        if (m[i].off2) holo_wr32(b + m[i].off2, m[i].val2);
         tu_tmpdir(tmp);
         snprintf(p, sizeof p, "%s/chunk_0000.holo", tmp);
         FILE *f = fopen(p, "wb");
@@ -228,11 +233,105 @@ static void hostile_oloa(void)
         holo_decoded d;
         holo_err e;
         int rc = holo_decode_dir(tmp, &o, &d, &e);
-        ok(rc < 0 && strstr(e.msg, tmp) != NULL, "%s: rejected (%s)", m[i].what, e.msg);
+        ok(rc < 0 && strstr(e.msg, tmp) != NULL && (!m[i].words || strstr(e.msg, m[i].words)),
+           "%s: rejected (%s)", m[i].what, e.msg);
         if (!rc) holo_decoded_free(&d);
         holo_rmtree(tmp);
     }
     free(orig);
+}
+
+/* fd's whole contents (lseek'd back to 0); *len its size. */
+static uint8_t *read_fd(int fd, size_t *len)
+{
+    off_t end = lseek(fd, 0, SEEK_END);
+    uint8_t *b = malloc(end > 0 ? (size_t)end : 1);
+    *len = b && end >= 0 && pread(fd, b, (size_t)end, 0) == (ssize_t)end ? (size_t)end : 0;
+    return b;
+}
+
+/* holo_decode_wav_fd (what holo decode writes, synthesised and written a block at a time) gives
+ * the bytes of holo_decode_dir + holo_view_render, for the full sets and the subsets; --strict
+ * on a subset fails before anything is written; an image set is refused. */
+static void wav_fd_cases(void)
+{
+    for (int i = 0; cases[i]; i++) {
+        char dir[4096], p1[4300], tmp[256];
+        json_t *cj = tu_case(cases[i], dir);
+        if (!cj) { skip(1, "case missing"); continue; }
+        snprintf(p1, sizeof p1, "%s/chunks", dir);
+        tu_tmpdir(tmp);
+        tu_copy_subset(dir, cj, tmp);
+        const char *sets[2] = { p1, tmp };
+        for (int k = 0; k < 2; k++) {
+            holo_decode_opts o;
+            holo_decode_opts_init(&o);
+            o.no_recovery = k;
+            holo_decoded d;
+            holo_err e;
+            uint8_t *want = NULL, *got = NULL;
+            size_t wl = 0, gl = 0;
+            FILE *f = tmpfile();
+            holo_info in;
+            int rc = holo_decode_dir(sets[k], &o, &d, &e) || holo_view_render(&d, HOLO_VIEW_WAV, &want, &wl, &e);
+            if (!rc) holo_decoded_free(&d);
+            rc = rc || !f || holo_decode_wav_fd(sets[k], &o, fileno(f), &in, &e);
+            if (!rc) got = read_fd(fileno(f), &gl);
+            ok(!rc && gl == wl && got && !memcmp(got, want, wl) && in.frames * in.channels * 2 + 44 == wl,
+               "%s%s: holo_decode_wav_fd writes the WAV of holo_decode_dir (%zu bytes)", cases[i],
+               k ? " subset" : "", wl);
+            free(want);
+            free(got);
+            if (f) fclose(f);
+        }
+        holo_decode_opts o;
+        holo_decode_opts_init(&o);
+        o.strict = 1;
+        o.no_recovery = 1;
+        holo_err e;
+        FILE *f = tmpfile();
+        int rc = f ? holo_decode_wav_fd(tmp, &o, fileno(f), NULL, &e) : 0;
+        ok(rc == HOLO_EINCOMPLETE && f && lseek(fileno(f), 0, SEEK_END) == 0 && strstr(e.msg, "strict"),
+           "%s subset, strict: HOLO_EINCOMPLETE, nothing written", cases[i]);
+        if (f) fclose(f);
+        holo_rmtree(tmp);
+        json_decref(cj);
+    }
+    char dir[4096], p1[4300];
+    json_t *cj = tu_case("image_v3_img_64x64_downsample_q50_B8", dir);
+    if (!cj) { skip(1, "case missing"); return; }
+    snprintf(p1, sizeof p1, "%s/chunks", dir);
+    holo_err e;
+    FILE *f = tmpfile();
+    int rc = f ? holo_decode_wav_fd(p1, NULL, fileno(f), NULL, &e) : 0;
+    ok(rc == HOLO_EINVAL && strstr(e.msg, "not an audio set") && lseek(fileno(f), 0, SEEK_END) == 0,
+       "an image set: HOLO_EINVAL, nothing written (%s)", rc ? e.msg : "");
+    if (f) fclose(f);
+    json_decref(cj);
+}
+
+/* The encoder refuses what decoders would refuse: 3 channels x n_fft 2^20 > 2^21. */
+static void encode_state_limit(void)
+{
+    char tmp[256], wav[300], out[300];
+    int16_t pcm[3 * 100] = {0};
+    uint8_t *buf;
+    size_t len;
+    holo_err e;
+    tu_tmpdir(tmp);
+    snprintf(wav, sizeof wav, "%s/x.wav", tmp);
+    snprintf(out, sizeof out, "%s/x.wav.holo", tmp);
+    FILE *f = fopen(wav, "wb");
+    if (f && !holo_wav_render(pcm, 3, 8000, 100, &buf, &len, &e)) { fwrite(buf, 1, len, f); free(buf); }
+    if (f) fclose(f);
+    holo_encode_opts o;
+    holo_encode_opts_init(&o);
+    o.codec_version = 3;
+    o.n_fft = 1 << 20;
+    int rc = holo_encode_file(wav, out, &o, &e);
+    ok(rc == HOLO_EINVAL && strstr(e.msg, "exceed the synthesis limit"),
+       "encode 3 channels x n_fft 2^20: refused (%s)", rc ? e.msg : "encoded");
+    holo_rmtree(tmp);
 }
 
 int main(void)
@@ -241,7 +340,9 @@ int main(void)
     tables();
     decode_cases();
     recovery_case();
+    wav_fd_cases();
     encode_cases();
+    encode_state_limit();
     hostile_oloa();
     return done_testing();
 }

@@ -1,5 +1,6 @@
 /* audio3.c — HOAU version 3 "olonomic" audio (doc/formats.md §HOAU v3): OLOA blob, coarse models
- * (downsample, latent_lowfreq, ae_latent), quantized STFT residual, chunks named by score rank. */
+ * (downsample, latent_lowfreq, ae_latent), quantized STFT residual, chunks named by score rank.
+ * Decoding streams: up and the synthesis advance SPAN frames at a time, never n at once. */
 #include "v3.h"
 #include "interp.h"
 #include "stft.h"
@@ -12,6 +13,8 @@
 enum { MODEL_DOWNSAMPLE, MODEL_LOWFREQ, MODEL_AE };
 #define LOWFREQ_K 16
 #define MAX_COEFFS (1ull << 28)      /* cap on ch*F*bins*2 before allocating */
+#define SPAN 1024                    /* frames per step of a streamed synthesis */
+#define MAX_STATE (1u << 21)         /* channels x n_fft a synthesis may hold */
 
 typedef struct oloa {
     int meta_ver, q, flags;
@@ -66,12 +69,45 @@ static int16_t wrap16(double v)
     return (int16_t)(uint16_t)((uint64_t)i & 0xFFFF);
 }
 
+/* The overlap-add rings hold channels x (n_fft + SPAN) doubles: refused beyond this many
+ * channels x n_fft (16 MiB of state per synthesis), as the encoder refuses to write them. */
+static int check_state(uint32_t ch, uint32_t n_fft, const char *name, holo_err *err)
+{
+    if ((uint64_t)ch * n_fft <= MAX_STATE) return 0;
+    return holo_seterr(err, HOLO_EINVAL, "%s: %u channels x n_fft %u exceed the synthesis limit of "
+                       "%u samples", name, ch, n_fft, MAX_STATE);
+}
+
 /* ---- coarse models --------------------------------------------------------------------- */
 
-static int decode_downsample(const uint8_t *pay, size_t plen, uint32_t L, uint32_t ch, uint64_t n,
-                             const char *name, int16_t *up, holo_err *err)
+/* A model's coarse signal `up`, produced in order, SPAN frames at a time, from what its payload
+ * holds: coarse frames (downsample, ae_latent) or the latent's STFT coefficients
+ * (latent_lowfreq), never an n-frame buffer. */
+typedef struct coarse_gen {
+    int model;
+    uint32_t ch;
+    uint64_t n, L, done;
+    int K;
+    int16_t *frames;        /* downsample: L x ch */
+    int16_t *latent;        /* latent_lowfreq: ch x F x K (re, im) pairs */
+    uint64_t F;
+    holo_ola ola;
+    double *y;              /* latent_lowfreq: SPAN x ch synthesised */
+} coarse_gen;
+
+static void coarse_close(coarse_gen *g)
 {
-    uint64_t want = (uint64_t)L * ch * 2;
+    free(g->frames);
+    free(g->latent);
+    free(g->y);
+    holo_ola_free(&g->ola);
+    memset(g, 0, sizeof *g);
+}
+
+static int open_downsample(coarse_gen *g, const uint8_t *pay, size_t plen, const char *name,
+                           holo_err *err)
+{
+    uint64_t want = g->L * g->ch * 2;
     uint8_t *z;
     size_t zl;
     int rc = holo_inflate(pay, plen, (size_t)want, &z, &zl, err, name);
@@ -81,99 +117,117 @@ static int decode_downsample(const uint8_t *pay, size_t plen, uint32_t L, uint32
         return holo_seterr(err, HOLO_EINVAL, "%s: coarse frames are %zu bytes, expected %llu", name,
                            zl, (unsigned long long)want);
     }
-    int16_t *c = malloc(want ? want : 1);
-    if (!c) { free(z); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name); }
-    for (uint64_t i = 0; i < want / 2; i++) c[i] = (int16_t)(z[2 * i] | z[2 * i + 1] << 8);
+    g->frames = malloc(want ? want : 1);
+    if (!g->frames) { free(z); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name); }
+    for (uint64_t i = 0; i < want / 2; i++) g->frames[i] = (int16_t)(z[2 * i] | z[2 * i + 1] << 8);
     free(z);
-    holo_interp_up(c, L, ch, n, up);
-    free(c);
     return 0;
 }
 
-/* Synthesise every channel of coefficients (ch x F x keep x 2) into out (n x ch, interleaved)
- * through `emit`: wrap for the latent model, clamp(up + .) for the residual. */
-static int synth_all(holo_stft *s, const int16_t *V, uint32_t ch, uint64_t F, int keep, uint64_t n,
-                     const int16_t *up, int16_t *out, int wrap)
+static void latent_frame(void *ctx, uint32_t c, uint64_t i, int16_t *pairs)
 {
-    uint64_t P = (uint64_t)s->n_fft + (F - 1) * (uint64_t)s->hop;
-    double *acc = malloc(P * sizeof *acc), *norm = malloc(P * sizeof *norm);
-    double *y = malloc(n * sizeof *y);
-    if (!acc || !norm || !y) { free(acc); free(norm); free(y); return HOLO_ENOMEM; }
-    for (uint32_t c = 0; c < ch; c++) {
-        holo_stft_synth(s, V + (uint64_t)c * F * keep * 2, F, keep, n, acc, norm, y);
-        for (uint64_t t = 0; t < n; t++) {
-            double r = nearbyint(y[t]);
-            if (wrap) {
-                out[t * ch + c] = wrap16(r);
-            } else {
-                double v = (double)up[t * ch + c] + r;
-                out[t * ch + c] = v >= 32767.0 ? 32767 : v <= -32768.0 ? -32768 : (int16_t)v;
-            }
-        }
-    }
-    free(acc); free(norm); free(y);
-    return 0;
+    const coarse_gen *g = ctx;
+    memcpy(pairs, g->latent + ((uint64_t)c * g->F + i) * (uint64_t)g->K * 2,
+           (size_t)g->K * 2 * sizeof *pairs);
 }
 
-static int decode_lowfreq(const oloa *m, uint32_t ch, uint64_t n, const char *name, int16_t *up,
-                          holo_err *err)
+static int open_lowfreq(coarse_gen *g, const oloa *m, holo_stft *st, const char *name,
+                        holo_err *err)
 {
     if (m->payload_len < 2) return holo_seterr(err, HOLO_EINVAL, "%s: truncated latent_lowfreq payload", name);
-    holo_stft s;
-    if (holo_stft_init(&s, (int)m->n_fft, (int)m->hop, m->q))
-        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name);
     int K = m->payload[0] << 8 | m->payload[1];
     if (K < 1) K = 1;
-    if (K > s.bins) K = s.bins;
-    uint64_t F = holo_stft_frames(n, (int)m->n_fft, (int)m->hop);
-    uint64_t need = (uint64_t)ch * F * (uint64_t)K * 2;
-    int rc = 0;
+    if (K > st->bins) K = st->bins;
+    g->K = K;
+    g->F = holo_stft_frames(g->n, (int)m->n_fft, (int)m->hop);
+    uint64_t need = (uint64_t)g->ch * g->F * (uint64_t)K * 2;
+    if (need > MAX_COEFFS) return holo_seterr(err, HOLO_EINVAL, "%s: latent too large", name);
     uint8_t *z = NULL;
     size_t zl = 0;
-    int16_t *c = NULL;
-    if (need > MAX_COEFFS) { rc = holo_seterr(err, HOLO_EINVAL, "%s: latent too large", name); goto out; }
-    if ((rc = holo_inflate(m->payload + 2, m->payload_len - 2, (size_t)need * 2 + 65536, &z, &zl, err, name)))
-        goto out;
-    if (zl / 2 < need) { rc = holo_seterr(err, HOLO_EINVAL, "%s: latent_lowfreq payload too short", name); goto out; }
-    if (!(c = malloc(need * 2))) { rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name); goto out; }
-    for (uint64_t i = 0; i < need; i++) c[i] = (int16_t)(z[2 * i] | z[2 * i + 1] << 8);
-    if (synth_all(&s, c, ch, F, K, n, NULL, up, 1))
-        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name);
-out:
+    int rc = holo_inflate(m->payload + 2, m->payload_len - 2, (size_t)need * 2 + 65536, &z, &zl, err, name);
+    if (rc) return rc;
+    if (zl / 2 < need) { free(z); return holo_seterr(err, HOLO_EINVAL, "%s: latent_lowfreq payload too short", name); }
+    g->latent = malloc(need * 2);
+    g->y = malloc(SPAN * g->ch * sizeof *g->y);
+    if (!g->latent || !g->y || holo_ola_init(&g->ola, st, g->ch, g->F, K, SPAN, latent_frame, g)) {
+        free(z);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name);
+    }
+    for (uint64_t i = 0; i < need; i++) g->latent[i] = (int16_t)(z[2 * i] | z[2 * i + 1] << 8);
     free(z);
-    free(c);
-    holo_stft_free(&s);
+    return 0;
+}
+
+/* Decode the payload of m for ch channels, n frames, L coarse frames (st: the set's STFT,
+ * used by latent_lowfreq). g is closed on failure too. */
+static int coarse_open(coarse_gen *g, const oloa *m, uint32_t ch, uint64_t n, uint64_t L,
+                       holo_stft *st, const char *name, holo_err *err)
+{
+    memset(g, 0, sizeof *g);
+    g->model = model_id(m->model);
+    g->ch = ch;
+    g->n = n;
+    g->L = L;
+    int rc;
+    switch (g->model) {
+    case MODEL_LOWFREQ:
+        rc = open_lowfreq(g, m, st, name, err);
+        break;
+    case MODEL_AE: {
+        if (m->payload_len < 8) { rc = holo_seterr(err, HOLO_EINVAL, "%s: truncated ae_latent payload", name); break; }
+        uint32_t cs = holo_rd32(m->payload);
+        if (8ull + cs > m->payload_len) {
+            rc = holo_seterr(err, HOLO_EINVAL, "%s: ae_latent coarse runs past the payload", name);
+            break;
+        }
+        rc = open_downsample(g, m->payload + 8, cs, name, err);
+        break;
+    }
+    default:
+        rc = open_downsample(g, m->payload, m->payload_len, name, err);
+    }
+    if (rc) coarse_close(g);
     return rc;
 }
 
-static int model_decode(const oloa *m, const holo_chunk_hdr *h, const char *name, int16_t *up,
-                        holo_err *err)
+/* The next count (<= SPAN) frames of up, interleaved. */
+static void coarse_take(coarse_gen *g, uint64_t count, int16_t *up)
 {
-    switch (model_id(m->model)) {
-    case MODEL_LOWFREQ:
-        return decode_lowfreq(m, h->channels, h->frames, name, up, err);
-    case MODEL_AE: {
-        if (m->payload_len < 8) return holo_seterr(err, HOLO_EINVAL, "%s: truncated ae_latent payload", name);
-        uint32_t cs = holo_rd32(m->payload);
-        if (8ull + cs > m->payload_len)
-            return holo_seterr(err, HOLO_EINVAL, "%s: ae_latent coarse runs past the payload", name);
-        return decode_downsample(m->payload + 8, cs, h->coarse_frames, h->channels, h->frames, name,
-                                 up, err);
+    if (g->model == MODEL_LOWFREQ) {
+        holo_ola_take(&g->ola, count, g->y);
+        for (uint64_t i = 0; i < count * g->ch; i++) up[i] = wrap16(nearbyint(g->y[i]));
+    } else {
+        holo_interp_up_range(g->frames, g->L, g->ch, g->n, g->done, count, up);
     }
-    default:
-        return decode_downsample(m->payload, m->payload_len, h->coarse_frames, h->channels,
-                                 h->frames, name, up, err);
-    }
+    g->done += count;
 }
 
 /* ---- decoder --------------------------------------------------------------------------- */
 
 typedef struct aud3_ctx {
     oloa meta;
-    int16_t *up;
+    holo_stft st;
+    int have_st;
+    coarse_gen up;
+    const holo_v3_set *set;
     uint64_t F;
     int bins;
 } aud3_ctx;
+
+static void aud3_free(aud3_ctx *x)
+{
+    coarse_close(&x->up);
+    if (x->have_st) holo_stft_free(&x->st);
+    x->have_st = 0;
+}
+
+static uint64_t aud3_count(const holo_chunk_hdr *h, const uint8_t *blob, size_t len)
+{
+    oloa m;
+    if (oloa_parse(blob, len, "", &m, NULL)) return 0;
+    uint64_t F = holo_stft_frames(h->frames, (int)m.n_fft, (int)m.hop);
+    return (uint64_t)h->channels * F * (uint64_t)(m.n_fft / 2 + 1) * 2;
+}
 
 static int aud3_set_reference(void *vctx, const holo_chunk_hdr *h, const uint8_t *blob,
                               size_t len, const char *name, uint64_t *N, holo_err *err)
@@ -189,46 +243,102 @@ static int aud3_set_reference(void *vctx, const holo_chunk_hdr *h, const uint8_t
     if (n_co > MAX_COEFFS)
         return holo_seterr(err, HOLO_EINVAL, "%s: %llu STFT coefficients exceed the cap", name,
                            (unsigned long long)n_co);
+    if ((rc = check_state(h->channels, m.n_fft, name, err))) return rc;
     if (model_id(m.model) != MODEL_LOWFREQ && (uint64_t)h->coarse_frames * h->channels > MAX_COEFFS)
         return holo_seterr(err, HOLO_EINVAL, "%s: coarse length too large", name);
-    int16_t *up = malloc((uint64_t)h->frames * h->channels * sizeof *up);
-    if (!up) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name);
-    rc = model_decode(&m, h, name, up, err);
-    if (rc) { free(up); return rc; }
+    if (holo_stft_init(&x->st, (int)m.n_fft, (int)m.hop, m.q))
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name);
+    x->have_st = 1;
+    rc = coarse_open(&x->up, &m, h->channels, h->frames, h->coarse_frames, &x->st, name, err);
+    if (rc) { aud3_free(x); return rc; }
     m.payload = NULL;       /* the blob is not kept */
     x->meta = m;
-    x->up = up;
     x->F = F;
     x->bins = bins;
     *N = n_co;
     return 0;
 }
 
+static void residual_frame(void *ctx, uint32_t c, uint64_t i, int16_t *pairs)
+{
+    const aud3_ctx *x = ctx;
+    uint64_t per = (uint64_t)x->bins * 2;
+    holo_v3_gather(x->set, ((uint64_t)c * x->F + i) * per, per, pairs);
+}
+
+int holo_audio3_stream(const holo_chunklist *l, const holo_decode_opts *o, holo_pcm_sink sink,
+                       void *sink_ctx, holo_err *err)
+{
+    aud3_ctx x = {0};
+    holo_v3_ops ops = { HOLO_KIND_AUDIO, aud3_count, aud3_set_reference, &x };
+    holo_v3_set s;
+    int rc = holo_v3_collect(l, &ops, o, &s, err);
+    if (rc) { aud3_free(&x); return rc; }
+    x.set = &s;
+    holo_info info;
+    memset(&info, 0, sizeof info);
+    holo_v3_info(&s, &info);
+    const uint32_t ch = s.ref.channels;
+    const uint64_t n = s.ref.frames;
+    int16_t *up = malloc(SPAN * ch * sizeof *up), *pcm = malloc(SPAN * ch * sizeof *pcm);
+    double *y = malloc(SPAN * ch * sizeof *y);
+    holo_ola ola;
+    int ola_rc = holo_ola_init(&ola, &x.st, ch, x.F, x.bins, SPAN, residual_frame, &x);
+    if (!up || !pcm || !y || ola_rc)
+        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
+    else
+        rc = sink(sink_ctx, &info, NULL, 0);
+    for (uint64_t t = 0; !rc && t < n; t += SPAN) {
+        uint64_t count = n - t < SPAN ? n - t : SPAN;
+        coarse_take(&x.up, count, up);
+        holo_ola_take(&ola, count, y);
+        for (uint64_t i = 0; i < count * ch; i++) {
+            double v = (double)up[i] + nearbyint(y[i]);
+            pcm[i] = v >= 32767.0 ? 32767 : v <= -32768.0 ? -32768 : (int16_t)v;
+        }
+        rc = sink(sink_ctx, &info, pcm, count);
+    }
+    if (!ola_rc) holo_ola_free(&ola);
+    free(up); free(pcm); free(y);
+    aud3_free(&x);
+    holo_v3_set_free(&s);
+    return rc;
+}
+
+/* holo_audio3_decode's sink: the samples into one buffer. */
+typedef struct whole {
+    int16_t *pcm;
+    uint64_t at;
+    holo_info info;
+    const char *dir;
+    holo_err *err;
+} whole;
+
+static int into_buffer(void *ctx, const holo_info *info, const int16_t *pcm, uint64_t frames)
+{
+    whole *w = ctx;
+    if (!pcm) {
+        w->info = *info;
+        uint64_t count = (uint64_t)info->frames * info->channels;
+        if (!(w->pcm = malloc(count ? count * sizeof *w->pcm : 1)))
+            return holo_seterr(w->err, HOLO_ENOMEM, "%s: out of memory", w->dir);
+        return 0;
+    }
+    memcpy(w->pcm + w->at, pcm, frames * info->channels * sizeof *pcm);
+    w->at += frames * info->channels;
+    return 0;
+}
+
 int holo_audio3_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_decoded *out,
                        holo_err *err)
 {
-    aud3_ctx x = {0};
-    holo_v3_ops ops = { HOLO_KIND_AUDIO, aud3_set_reference, &x };
-    holo_v3_set s;
-    int rc = holo_v3_collect(l, &ops, o, &s, err);
-    if (rc) { free(x.up); return rc; }
-    const uint32_t ch = s.ref.channels;
-    const uint64_t n = s.ref.frames;
-    int16_t *pcm = malloc(n * ch * sizeof *pcm);
-    holo_stft st;
-    int src = holo_stft_init(&st, (int)x.meta.n_fft, (int)x.meta.hop, x.meta.q);
-    if (!pcm || src || synth_all(&st, s.V, ch, x.F, x.bins, n, x.up, pcm, 0)) {
-        free(pcm);
-        rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
-    } else {
-        memset(out, 0, sizeof *out);
-        holo_v3_info(&s, &out->info);
-        out->samples = pcm;
-    }
-    if (!src) holo_stft_free(&st);
-    free(x.up);
-    holo_v3_set_free(&s);
-    return rc;
+    whole w = { .dir = l->dir, .err = err };
+    int rc = holo_audio3_stream(l, o, into_buffer, &w, err);
+    if (rc) { free(w.pcm); return rc; }
+    memset(out, 0, sizeof *out);
+    out->info = w.info;
+    out->samples = w.pcm;
+    return 0;
 }
 
 /* ---- encoder --------------------------------------------------------------------------- */
@@ -371,6 +481,7 @@ int holo_audio3_encode(const char *input, const char *tmpdir, const holo_encode_
         rc = holo_seterr(err, HOLO_EINVAL, "%s: too many STFT coefficients (lower n_fft or raise hop)", input);
         goto out;
     }
+    if ((rc = check_state(ch, (uint32_t)n_fft, input, err))) goto out;
     up = malloc(n * ch * sizeof *up);
     V = malloc(N * sizeof *V);
     x = malloc(n * sizeof *x);
@@ -430,7 +541,10 @@ int holo_audio3_encode(const char *input, const char *tmpdir, const holo_encode_
     hdr.coarse_frames = L;
     m.payload = payload;
     m.payload_len = plen;
-    if ((rc = model_decode(&m, &hdr, input, up, err))) goto out;
+    coarse_gen g;   /* closed loop: the residual is taken against what decoders rebuild */
+    if ((rc = coarse_open(&g, &m, ch, n, L, &st, input, err))) goto out;
+    for (uint64_t t = 0; t < n; t += SPAN) coarse_take(&g, n - t < SPAN ? n - t : SPAN, up + t * ch);
+    coarse_close(&g);
 
     /* 3-8. Residual per channel, STFT, quantization. */
     int flags = 0;

@@ -112,13 +112,14 @@ static void plane_inverse(holo_dct *d, const int16_t *in, uint32_t bh, uint32_t 
 static uint32_t pad_for(uint32_t v, int n) { return (uint32_t)((n - (int)(v % (uint32_t)n)) % n); }
 
 /* The residual transform of a whole image, spread over threads by block rows (channel c,
- * block row by): encode reads img - up and writes V; decode reads V and writes
- * pix = trunc(clamp(up + spatial)). Each thread owns its holo_dct scratch. */
+ * block row by): encode reads img - up and writes V; decode reads the collected set block by
+ * block and writes pix = trunc(clamp(up + spatial)). Each thread owns its scratch. */
 typedef struct rows_job {
     int n, q, encode;
     uint32_t H, W, bh, bw;
     const uint8_t *img, *up;
-    int16_t *V;
+    int16_t *V;                 /* encode */
+    const holo_v3_set *set;     /* decode */
     uint8_t *pix;
     atomic_uint next;
     atomic_int clipped, fail;
@@ -130,8 +131,10 @@ static void *rows_worker(void *arg)
     const int n = j->n, nn = n * n;
     holo_dct d;
     float *blk = malloc((size_t)nn * sizeof *blk);
-    if (!blk || holo_dct_init(&d, n, j->q)) {
+    int16_t *got = j->encode ? NULL : malloc((size_t)nn * sizeof *got);
+    if (!blk || (!j->encode && !got) || holo_dct_init(&d, n, j->q)) {
         free(blk);
+        free(got);
         atomic_store(&j->fail, 1);
         return NULL;
     }
@@ -141,8 +144,9 @@ static void *rows_worker(void *arg)
         if (row >= 3 * j->bh || atomic_load(&j->fail)) break;
         uint32_t c = row / j->bh, by = row % j->bh;
         for (uint32_t bx = 0; bx < j->bw; bx++) {
-            int16_t *coef = j->V + (((uint64_t)c * j->bh + by) * j->bw + bx) * (uint64_t)nn;
+            uint64_t at = (((uint64_t)c * j->bh + by) * j->bw + bx) * (uint64_t)nn;
             if (j->encode) {
+                int16_t *coef = j->V + at;
                 for (int r = 0; r < n; r++) {
                     uint64_t y = (uint64_t)by * n + r;
                     if (y >= j->H) y = j->H - 1;            /* replicate the last row ... */
@@ -155,7 +159,8 @@ static void *rows_worker(void *arg)
                 }
                 clipped |= holo_dct_forward(&d, blk, coef, nn);
             } else {
-                holo_dct_inverse(&d, coef, nn, blk);
+                holo_v3_gather(j->set, at, (uint64_t)nn, got);
+                holo_dct_inverse(&d, got, nn, blk);
                 for (int r = 0; r < n; r++) {
                     uint64_t y = (uint64_t)by * n + r;
                     if (y >= j->H) break;
@@ -174,6 +179,7 @@ static void *rows_worker(void *arg)
     if (clipped) atomic_store(&j->clipped, 1);
     holo_dct_free(&d);
     free(blk);
+    free(got);
     return NULL;
 }
 
@@ -282,6 +288,25 @@ typedef struct img3_ctx {
     uint32_t bh, bw;
 } img3_ctx;
 
+/* Blocks down and across (doc/formats.md §HOCH v3, decoding). */
+static void block_grid(const holo_chunk_hdr *h, const oloi *m, uint32_t *bh, uint32_t *bw)
+{
+    const uint32_t n = (uint32_t)m->n;
+    *bh = (h->height + m->pad_h + n - 1) / n;
+    *bw = (h->width + m->pad_w + n - 1) / n;
+    if (*bh < 1) *bh = 1;
+    if (*bw < 1) *bw = 1;
+}
+
+static uint64_t img3_count(const holo_chunk_hdr *h, const uint8_t *blob, size_t len)
+{
+    oloi m;
+    uint32_t bh, bw;
+    if (oloi_parse(blob, len, "", &m, NULL)) return 0;
+    block_grid(h, &m, &bh, &bw);
+    return 3ull * bh * bw * (uint64_t)m.n * m.n;
+}
+
 static int img3_set_reference(void *vctx, const holo_chunk_hdr *h, const uint8_t *blob,
                               size_t len, const char *name, uint64_t *N, holo_err *err)
 {
@@ -294,9 +319,8 @@ static int img3_set_reference(void *vctx, const holo_chunk_hdr *h, const uint8_t
     if (m.pad_h >= n || m.pad_w >= n)
         return holo_seterr(err, HOLO_EINVAL, "%s: OLOI padding %u/%u not below block size %u", name,
                            m.pad_h, m.pad_w, n);
-    uint32_t bh = (h->height + m.pad_h + n - 1) / n, bw = (h->width + m.pad_w + n - 1) / n;
-    if (bh < 1) bh = 1;
-    if (bw < 1) bw = 1;
+    uint32_t bh, bw;
+    block_grid(h, &m, &bh, &bw);
     uint8_t *up = malloc((size_t)h->height * h->width * 3);
     if (!up) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", name);
     rc = model_decode(&m, h->height, h->width, name, up, err);
@@ -318,14 +342,14 @@ int holo_image3_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_
                        holo_err *err)
 {
     img3_ctx x = {0};
-    holo_v3_ops ops = { HOLO_KIND_IMAGE, img3_set_reference, &x };
+    holo_v3_ops ops = { HOLO_KIND_IMAGE, img3_count, img3_set_reference, &x };
     holo_v3_set s;
     int rc = holo_v3_collect(l, &ops, o, &s, err);
     if (rc) { free(x.up); free(x.blob); return rc; }
     const uint32_t H = s.ref.height, W = s.ref.width;
     uint8_t *pix = malloc((size_t)H * W * 3);
     rows_job j = { .n = x.meta.n, .q = x.meta.q, .encode = 0, .H = H, .W = W, .bh = x.bh,
-                   .bw = x.bw, .up = x.up, .V = s.V, .pix = pix };
+                   .bw = x.bw, .up = x.up, .set = &s, .pix = pix };
     if (!pix || run_rows(&j, o ? o->threads : 0, NULL)) {
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
         free(pix);

@@ -40,11 +40,17 @@ void holo_coarse_pick(const int16_t *a, uint64_t n, uint32_t ch, uint64_t L, int
 
 void holo_interp_up(const int16_t *coarse, uint64_t L, uint32_t ch, uint64_t n, int16_t *up)
 {
+    holo_interp_up_range(coarse, L, ch, n, 0, n, up);
+}
+
+void holo_interp_up_range(const int16_t *coarse, uint64_t L, uint32_t ch, uint64_t n, uint64_t j0,
+                          uint64_t count, int16_t *up)
+{
     if (L == 0) return;
     double S = (double)(L - 1);
     /* The same values as holo_linspace_at(S, n, j), with the division hoisted out. */
     double step = n > 1 ? S / (double)(n - 1) : 0.0;
-    for (uint64_t j = 0; j < n; j++) {
+    for (uint64_t j = j0; j < j0 + count && j < n; j++) {
         double t = (n > 1 && j == n - 1) ? S : (double)j * step;
         double f = floor(t);
         uint64_t k0 = (uint64_t)f;
@@ -52,7 +58,7 @@ void holo_interp_up(const int16_t *coarse, uint64_t L, uint32_t ch, uint64_t n, 
         double alpha = t - f;                  /* exact: the fractional part of a double */
         double wa = 1.0 - alpha;
         const int16_t *x0 = coarse + k0 * ch, *x1 = coarse + k1 * ch;
-        int16_t *o = up + j * ch;
+        int16_t *o = up + (j - j0) * ch;
         for (uint32_t c = 0; c < ch; c++) {
             /* Three separately rounded operations; never c0 + α(c1-c0), never an FMA. */
             double p = wa * (double)x0[c];

@@ -20,5 +20,8 @@ void holo_coarse_pick(const int16_t *a, uint64_t n, uint32_t ch, uint64_t L, int
 
 /* up[j*ch + c] = rne((1-α)·coarse[k0] + α·coarse[k1]) with t = linspace(0, L-1, n)[j]. */
 void holo_interp_up(const int16_t *coarse, uint64_t L, uint32_t ch, uint64_t n, int16_t *up);
+/* Frames [j0, j0 + count) of the same, into up[0 .. count*ch) (streamed decoders). */
+void holo_interp_up_range(const int16_t *coarse, uint64_t L, uint32_t ch, uint64_t n, uint64_t j0,
+                          uint64_t count, int16_t *up);
 
 #endif

@@ -115,41 +115,92 @@ int holo_stft_analyse(holo_stft *s, const float *x, uint64_t n, uint64_t F, int 
     return clipped;
 }
 
-void holo_stft_synth(holo_stft *s, const int16_t *in, uint64_t F, int keep, uint64_t n,
-                     double *acc, double *norm, double *out)
+int holo_ola_init(holo_ola *o, holo_stft *s, uint32_t ch, uint64_t F, int keep, uint64_t span,
+                  holo_ola_frame_fn frame, void *ctx)
 {
-    const int N = s->n_fft;
-    const uint64_t P = (uint64_t)N + (F - 1) * (uint64_t)s->hop;
+    memset(o, 0, sizeof *o);
+    o->s = s;
+    o->ch = ch;
+    o->keep = keep > s->bins ? s->bins : keep;
+    o->F = F;
+    o->P = (uint64_t)s->n_fft + (F - 1) * (uint64_t)s->hop;
+    o->span = span;
+    o->ring = (uint64_t)s->n_fft + span;
+    o->frame = frame;
+    o->ctx = ctx;
+    o->acc = calloc(o->ring * ch, sizeof *o->acc);
+    o->norm = calloc(o->ring, sizeof *o->norm);
+    o->pairs = malloc((size_t)o->keep * 2 * sizeof *o->pairs);
+    if (!o->acc || !o->norm || !o->pairs) { holo_ola_free(o); return HOLO_ENOMEM; }
+    return 0;
+}
+
+void holo_ola_free(holo_ola *o)
+{
+    free(o->acc);
+    free(o->norm);
+    free(o->pairs);
+    o->acc = o->norm = NULL;
+    o->pairs = NULL;
+}
+
+/* Inverse DFT of one frame's coefficients into s->tbuf (before the 1/n scaling). */
+static void frame_inverse(holo_stft *s, const int16_t *c, int keep)
+{
     fftw_complex *X = s->fbuf;
-    const float fn = (float)N;
-    const double inv = 1.0 / (double)N;
-    if (keep > s->bins) keep = s->bins;
-    memset(acc, 0, P * sizeof *acc);
-    memset(norm, 0, P * sizeof *norm);
-    for (uint64_t i = 0; i < F; i++) {
-        const int16_t *c = in + i * (uint64_t)keep * 2;
-        for (int k = 0; k < s->bins; k++) {
-            if (k < keep) {
-                float re = (float)c[2 * k] * s->step[k], im = (float)c[2 * k + 1] * s->step[k];
-                X[k][0] = (double)(re * fn);
-                X[k][1] = (double)(im * fn);
-            } else {
-                X[k][0] = X[k][1] = 0.0;
-            }
+    const float fn = (float)s->n_fft;
+    for (int k = 0; k < s->bins; k++) {
+        if (k < keep) {
+            float re = (float)c[2 * k] * s->step[k], im = (float)c[2 * k + 1] * s->step[k];
+            X[k][0] = (double)(re * fn);
+            X[k][1] = (double)(im * fn);
+        } else {
+            X[k][0] = X[k][1] = 0.0;
         }
-        X[0][1] = 0.0;                                   /* ignored by the inverse real DFT */
-        if (N % 2 == 0) X[s->bins - 1][1] = 0.0;
-        fftw_execute(s->plan_inv);
-        uint64_t off = i * (uint64_t)s->hop;
+    }
+    X[0][1] = 0.0;                                   /* ignored by the inverse real DFT */
+    if (s->n_fft % 2 == 0) X[s->bins - 1][1] = 0.0;
+    fftw_execute(s->plan_inv);
+}
+
+/* Add frame o->next of every channel into the rings. */
+static void add_frame(holo_ola *o)
+{
+    holo_stft *s = o->s;
+    const int N = s->n_fft;
+    const double inv = 1.0 / (double)N;
+    const uint64_t at = o->next * (uint64_t)s->hop % o->ring;
+    for (uint32_t c = 0; c < o->ch; c++) {
+        o->frame(o->ctx, c, o->next, o->pairs);
+        frame_inverse(s, o->pairs, o->keep);
+        double *acc = o->acc + (uint64_t)c * o->ring;
+        uint64_t r = at;
         for (int m = 0; m < N; m++) {
             double y = s->tbuf[m] * inv;    /* pocketfft scales by the factor 1/n */
-            acc[off + (uint64_t)m] += y * (double)s->w[m];
-            norm[off + (uint64_t)m] += (double)(s->w[m] * s->w[m]);
+            acc[r] += y * (double)s->w[m];
+            if (c == 0) o->norm[r] += (double)(s->w[m] * s->w[m]);
+            if (++r == o->ring) r = 0;
         }
     }
-    for (uint64_t t = 0; t < n && t < P; t++) {
-        double d = norm[t] > 1e-8 ? norm[t] : 1e-8;
-        out[t] = acc[t] / d;
+    o->next++;
+}
+
+void holo_ola_take(holo_ola *o, uint64_t count, double *out)
+{
+    const uint64_t end = o->done + count, hop = (uint64_t)o->s->hop;
+    /* Frames starting before `end` are all that reach [done, end); they end before
+     * end + n_fft, so the ring (from `done`) holds them. */
+    while (o->next < o->F && o->next * hop < end) add_frame(o);
+    uint64_t r = o->done % o->ring;
+    for (uint64_t t = o->done; t < end; t++) {
+        double d = o->norm[r] > 1e-8 ? o->norm[r] : 1e-8;
+        for (uint32_t c = 0; c < o->ch; c++) {
+            double *a = o->acc + (uint64_t)c * o->ring + r;
+            out[(t - o->done) * o->ch + c] = t < o->P ? *a / d : 0.0;
+            *a = 0.0;
+        }
+        o->norm[r] = 0.0;
+        if (++r == o->ring) r = 0;
     }
-    for (uint64_t t = P; t < n; t++) out[t] = 0.0;
+    o->done = end;
 }

@@ -31,10 +31,32 @@ void holo_stft_steps(int n_fft, int q, float *step);
 int holo_stft_analyse(holo_stft *s, const float *x, uint64_t n, uint64_t F, int keep,
                       int16_t *out);
 
-/* Synthesise one channel from coefficient pairs laid out as analyse wrote them (bins >= keep
- * are zero): out[0..n) = overlap-add / max(norm, 1e-8), before rounding. `acc` and `norm` are
- * scratch of at least n_fft + (F-1)*hop doubles. */
-void holo_stft_synth(holo_stft *s, const int16_t *in, uint64_t F, int keep, uint64_t n,
-                     double *acc, double *norm, double *out);
+/* Streamed overlap-add synthesis of ch channels (doc/formats.md §HOAU v3, decoding). Frames
+ * are added in order and a sample is taken out once no later frame reaches it, so the state is
+ * ch rings of n_fft + span doubles (and one ring of window sums: they do not depend on the
+ * channel), whatever the length. Every sum has the terms of the whole-signal synthesis in the
+ * same order, so the output is the same to the bit. */
+typedef void (*holo_ola_frame_fn)(void *ctx, uint32_t c, uint64_t i, int16_t *pairs);
+
+typedef struct holo_ola {
+    holo_stft *s;
+    uint32_t ch;
+    int keep;                 /* coefficient pairs per frame (bins >= keep are zero) */
+    uint64_t F, P;            /* frames; P = n_fft + (F-1)*hop samples reached by them */
+    uint64_t ring, span;      /* ring = n_fft + span slots; at most span samples per take */
+    uint64_t next, done;      /* next frame to add; samples taken so far */
+    double *acc, *norm;       /* ch x ring; ring */
+    int16_t *pairs;           /* one frame's coefficients */
+    holo_ola_frame_fn frame;  /* fills channel c, frame i: keep (re, im) pairs */
+    void *ctx;
+} holo_ola;
+
+/* 0 or HOLO_ENOMEM. s must outlive o (several holo_ola may share it). */
+int holo_ola_init(holo_ola *o, holo_stft *s, uint32_t ch, uint64_t F, int keep, uint64_t span,
+                  holo_ola_frame_fn frame, void *ctx);
+/* The next count (<= span) samples of every channel, interleaved: out[t*ch + c] = overlap-add /
+ * max(norm, 1e-8) before rounding, 0 past the last frame. */
+void holo_ola_take(holo_ola *o, uint64_t count, double *out);
+void holo_ola_free(holo_ola *o);
 
 #endif

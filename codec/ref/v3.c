@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DENSE_BYTES (16ull << 20)
+#define DENSE_RATIO 16
+
 int holo_v3_encode(const char *input, const char *tmpdir, holo_kind kind,
                    const holo_encode_opts *o, holo_err *err)
 {
@@ -109,16 +112,72 @@ out:
 
 /* ---- decoding ------------------------------------------------------------------------- */
 
-/* Place i16le bytes as slice b. */
+/* Place i16le bytes as slice b (doc/formats.md §Slices, placement): the first min(m, len_b)
+ * values replace what the slice held, later positions keep theirs. */
 static void place(holo_v3_set *s, uint32_t b, const uint8_t *raw, size_t len)
 {
     uint64_t m = len / 2, want = holo_slice_len(s->N, s->ref.block_count, b);
     if (m > want) m = want;
-    int16_t *v = malloc(m ? m * 2 : 1);
-    if (!v) return;
-    for (uint64_t k = 0; k < m; k++) v[k] = (int16_t)(raw[2 * k] | raw[2 * k + 1] << 8);
-    holo_slice_scatter_i16(s->V, s->N, s->ref.block_count, b, 1, v, m);
-    free(v);
+    if (s->V) {
+        int16_t *v = malloc(m ? m * 2 : 1);
+        if (!v) return;
+        for (uint64_t k = 0; k < m; k++) v[k] = (int16_t)(raw[2 * k] | raw[2 * k + 1] << 8);
+        holo_slice_scatter_i16(s->V, s->N, s->ref.block_count, b, 1, v, m);
+        free(v);
+        return;
+    }
+    if (m > s->slice_n[b]) {
+        int16_t *v = realloc(s->slice[b], m * sizeof *v);
+        if (!v) return;
+        s->slice[b] = v;
+        s->slice_n[b] = m;
+    }
+    for (uint64_t k = 0; k < m; k++) s->slice[b][k] = (int16_t)(raw[2 * k] | raw[2 * k + 1] << 8);
+}
+
+/* x^-1 mod n for gcd(x, n) = 1 (extended Euclid). */
+static uint64_t inverse_mod(uint64_t x, uint64_t n)
+{
+    __int128 r0 = (__int128)n, r1 = (__int128)(x % n), t0 = 0, t1 = 1;
+    while (r1) {
+        __int128 q = r0 / r1, r = r0 - q * r1, t = t0 - q * t1;
+        r0 = r1; r1 = r;
+        t0 = t1; t1 = t;
+    }
+    if (t0 < 0) t0 += (__int128)n;
+    return (uint64_t)t0;
+}
+
+void holo_v3_gather(const holo_v3_set *s, uint64_t p, uint64_t count, int16_t *out)
+{
+    const uint64_t N = s->N, B = s->ref.block_count;
+    if (s->V) {
+        memcpy(out, s->V + p, count * sizeof *out);
+        return;
+    }
+    if (B <= 1) {   /* strided with one block: the slice is V itself */
+        for (uint64_t i = 0; i < count; i++, p++)
+            out[i] = s->slice[0] && p < s->slice_n[0] ? s->slice[0][p] : 0;
+        return;
+    }
+    /* Position p holds index j = p * step^-1 mod N of the golden walk, i.e. value k = j / B of
+     * slice b = j mod B. Consecutive positions step j by step^-1; b and k follow without a
+     * division: step^-1 = qi*B + ri, N = qn*B + rn. */
+    const uint64_t inv = s->inv_step, qi = inv / B, ri = inv % B, qn = N / B, rn = N % B;
+    uint64_t j = (uint64_t)((unsigned __int128)(p % N) * inv % N), b = j % B, k = j / B;
+    for (uint64_t i = 0; i < count; i++) {
+        out[i] = s->slice[b] && k < s->slice_n[b] ? s->slice[b][k] : 0;
+        j += inv;
+        b += ri;
+        k += qi;
+        if (b >= B) { b -= B; k++; }
+        if (j >= N || j < inv) {   /* j -= N */
+            j -= N;
+            if (b < rn) { b += B; k--; }
+            b -= rn;
+            k -= qn;
+        }
+    }
 }
 
 /* doc/formats.md §HORC: solve for the missing blocks from recovery_*.holo; all or nothing. */
@@ -210,6 +269,65 @@ static int same_set(const holo_chunk_hdr *a, const holo_chunk_hdr *b)
            a->frames == b->frames && a->coarse_frames == b->coarse_frames;
 }
 
+/* Most values a zlib stream of len bytes inflates to (doc/formats.md §Slices: every chunk's
+ * residual is zlib9 of its slice, so B of them carry at most B times the largest one's). */
+static uint64_t slice_values_bound(uint64_t len)
+{
+    return (len + HOLO_ZLIB_SLACK) * HOLO_ZLIB_MAX_RATIO / 2;
+}
+
+/* Headers of every v3 file of the kind (64 bytes each), for what a candidate reference's set
+ * can carry. */
+typedef struct { holo_chunk_hdr h; uint64_t size; int ok; } peeked;
+
+static peeked *peek_all(const holo_chunklist *l, holo_kind kind)
+{
+    const char *magic = kind == HOLO_KIND_IMAGE ? "HOCH" : "HOAU";
+    peeked *p = calloc(l->n ? l->n : 1, sizeof *p);
+    for (size_t i = 0; p && i < l->n; i++) {
+        uint8_t b[64];
+        ssize_t n = holo_peek_file(l->dir, l->files[i].name, b, sizeof b, &p[i].size);
+        /* Only HOCH/HOAU headers are parsed from their first bytes and the file size (others,
+         * such as v4 containers, are checked whole). */
+        p[i].ok = n >= 5 && !memcmp(b, magic, 4) && b[4] == 3 &&
+                  !holo_chunk_parse(b, (size_t)n < sizeof b ? (size_t)n : p[i].size,
+                                    l->files[i].name, &p[i].h, NULL);
+    }
+    return p;
+}
+
+/* Whether the reference h keeps an N-vector: when it is at most DENSE_BYTES or DENSE_RATIO
+ * times the bytes of its set's chunks (complete real sets: 2-5 times), so memory stays
+ * proportional to the input; the slice layout costs a cache miss per coefficient read. */
+static int dense_layout(const holo_chunklist *l, const peeked *p, const holo_chunk_hdr *h,
+                        uint64_t N)
+{
+    uint64_t set_bytes = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (p[i].ok && same_set(h, &p[i].h)) set_bytes += p[i].size;
+    return 2 * N <= DENSE_BYTES || 2 * N / DENSE_RATIO <= set_bytes;
+}
+
+/* A candidate reference's claims, before set_reference allocates: the caller's limits, then
+ * whether the chunks of its set could inflate to the N coefficients its blob implies. */
+static int check_claims(const holo_chunklist *l, const peeked *p, const holo_v3_ops *ops,
+                        const holo_decode_opts *o, const holo_chunk_hdr *h, const uint8_t *buf,
+                        const char *name, holo_err *e)
+{
+    int rc = holo_check_limits(h, o, name, e);
+    if (rc) return rc;
+    uint64_t N = ops->count(h, buf + h->coarse_off, h->coarse_len), max_resid = h->resid_len;
+    for (size_t i = 0; i < l->n; i++)
+        if (p[i].ok && same_set(h, &p[i].h) && p[i].h.resid_len > max_resid)
+            max_resid = p[i].h.resid_len;
+    uint64_t max_N = (uint64_t)h->block_count * slice_values_bound(max_resid);
+    if (N <= max_N) return 0;
+    return holo_seterr(e, HOLO_EINVAL, "%s: claims %llu coefficients, more than its chunks can "
+                       "carry (at most %llu: implausible, zlib inflates at most %u:1)", name,
+                       (unsigned long long)N, (unsigned long long)max_N,
+                       (unsigned)HOLO_ZLIB_MAX_RATIO);
+}
+
 int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_decode_opts *o,
                     holo_v3_set *s, holo_err *err)
 {
@@ -219,8 +337,10 @@ int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_
     uint8_t **raw = NULL;      /* first file's inflated bytes per block, only for recovery */
     size_t *rawlen = NULL;
     int have_ref = 0, rc = 0;
-    holo_err e;
+    holo_err e, claim = {0};   /* claim: the first reference refused for what it claims */
     char last[sizeof e.msg] = "";   /* why the last candidate was refused, for the final error */
+    peeked *pk = peek_all(l, ops->kind);
+    if (!pk) { holo_recovery_list_free(recnames); return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir); }
     for (size_t i = 0; i < l->n; i++) {
         const char *name = l->files[i].name;
         char path[PATH_MAX];
@@ -247,24 +367,38 @@ int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_
         }
         if (!have_ref) {
             uint64_t N = 0;
-            if (holo_check_limits(&h, o, name, &e) ||   /* before set_reference allocates */
-                ops->set_reference(ops->ctx, &h, buf + h.coarse_off, h.coarse_len, name, &N, &e)) {
+            if (check_claims(l, pk, ops, o, &h, buf, name, &e)) {
+                if (!claim.code) claim = e;   /* the error itself unless a reference follows */
+                s->n_bad++;
+                free(buf);
+                continue;
+            }
+            if (ops->set_reference(ops->ctx, &h, buf + h.coarse_off, h.coarse_len, name, &N, &e)) {
                 holo_warnf(o, "%s", e.msg);
                 snprintf(last, sizeof last, "%s", e.msg);
                 s->n_bad++;
                 free(buf);
                 continue;
             }
+            if (claim.code) holo_warnf(o, "%s", claim.msg);
             uint32_t B = h.block_count;
             s->ref = h;
             s->N = N;
-            s->V = calloc(N ? N : 1, sizeof *s->V);
+            s->inv_step = N > 1 ? inverse_mod(holo_golden_step(N), N) : 1;
+            int dense = dense_layout(l, pk, &h, N);
+            if (dense) {
+                s->V = calloc(N ? N : 1, sizeof *s->V);
+            } else {
+                s->slice = calloc(B, sizeof *s->slice);
+                s->slice_n = calloc(B, sizeof *s->slice_n);
+            }
             s->present = calloc(B, 1);
             if (recnames) {
                 raw = calloc(B, sizeof *raw);
                 rawlen = calloc(B, sizeof *rawlen);
             }
-            if (!s->V || !s->present || (recnames && (!raw || !rawlen))) {
+            if ((dense ? !s->V : !s->slice || !s->slice_n) || !s->present ||
+                (recnames && (!raw || !rawlen))) {
                 free(buf);
                 rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", l->dir);
                 goto out;
@@ -298,6 +432,10 @@ int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_
         if (l->files[i].mtime_ns > s->newest_mtime_ns) s->newest_mtime_ns = l->files[i].mtime_ns;
         s->chunk_bytes += len;
     }
+    if (!have_ref && claim.code) {
+        rc = holo_seterr(err, claim.code, "%s/%s", l->dir, claim.msg);
+        goto out;
+    }
     if (!have_ref) {
         rc = holo_seterr(err, HOLO_ENOCHUNKS, "%s: no usable v3 %s chunk%s%.600s", l->dir,
                          holo_kind_name(ops->kind), last[0] ? " (last: " : "", last[0] ? last : "");
@@ -311,6 +449,7 @@ out:
         for (uint32_t b = 0; b < s->ref.block_count; b++) free(raw[b]);
     free(raw);
     free(rawlen);
+    free(pk);
     holo_recovery_list_free(recnames);
     if (rc) holo_v3_set_free(s);
     return rc;
@@ -319,8 +458,14 @@ out:
 void holo_v3_set_free(holo_v3_set *s)
 {
     free(s->V);
-    free(s->present);
     s->V = NULL;
+    if (s->slice)
+        for (uint32_t b = 0; b < s->ref.block_count; b++) free(s->slice[b]);
+    free(s->slice);
+    free(s->slice_n);
+    free(s->present);
+    s->slice = NULL;
+    s->slice_n = NULL;
     s->present = NULL;
 }
 

@@ -9,6 +9,9 @@
 /* Kind-specific part of the decode loop. */
 typedef struct holo_v3_ops {
     holo_kind kind;
+    /* The coefficient count N a candidate reference claims (header and blob; 0 when the blob
+     * does not parse), checked against what its set's chunks can carry before set_reference. */
+    uint64_t (*count)(const holo_chunk_hdr *h, const uint8_t *blob, size_t len);
     /* A candidate reference chunk: parse its OLOI/OLOA blob and decode the coarse model.
      * On success store what synthesis needs in ctx and set *N (coefficient count). */
     int (*set_reference)(void *ctx, const holo_chunk_hdr *h, const uint8_t *blob, size_t len,
@@ -19,7 +22,13 @@ typedef struct holo_v3_ops {
 typedef struct holo_v3_set {
     holo_chunk_hdr ref;
     uint64_t N;                /* coefficient count */
-    int16_t *V;                /* N coefficients, 0 where nothing arrived */
+    /* The coefficients, read with holo_v3_gather: an N-vector V when that is small or not much
+     * larger than the chunks (a real set), else slice by slice as they arrived, so memory follows
+     * the chunks present whatever N a header claims. */
+    int16_t *V;                /* N values, 0 where nothing arrived; or NULL: */
+    int16_t **slice;           /* slice[b]: the first slice_n[b] values of slice b, or NULL */
+    uint64_t *slice_n;
+    uint64_t inv_step;         /* golden layout: position p is index p * inv_step mod N */
     uint8_t *present;          /* present[b]: slice placed from a file or recovered */
     uint32_t n_present;        /* including recovered */
     uint32_t n_recovered;
@@ -33,6 +42,9 @@ typedef struct holo_v3_set {
 int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_decode_opts *o,
                     holo_v3_set *s, holo_err *err);
 void holo_v3_set_free(holo_v3_set *s);
+/* V[p .. p+count) into out: the values placed for those positions, 0 where none arrived. */
+void holo_v3_gather(const holo_v3_set *s, uint64_t p, uint64_t count, int16_t *out);
+
 /* Common info fields from a collected set. */
 void holo_v3_info(const holo_v3_set *s, holo_info *info);
 
@@ -59,5 +71,14 @@ int holo_audio3_encode(const char *input, const char *tmpdir, const holo_encode_
                        holo_err *err);
 int holo_audio3_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_decoded *out,
                        holo_err *err);
+/* Receives a streamed audio decode: once with pcm = NULL when info (as holo_decode_dir fills
+ * it) is known, then the frames in order, `frames` interleaved at a time. A non-zero return
+ * (a HOLO_E* code) stops the decode and is returned. */
+typedef int (*holo_pcm_sink)(void *ctx, const holo_info *info, const int16_t *pcm,
+                             uint64_t frames);
+/* holo_audio3_decode without holding the output: synthesised SPAN frames at a time, in memory
+ * that follows the chunks present and n_fft x channels, not the frame count a header claims. */
+int holo_audio3_stream(const holo_chunklist *l, const holo_decode_opts *o, holo_pcm_sink sink,
+                       void *sink_ctx, holo_err *err);
 
 #endif
