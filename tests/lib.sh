@@ -20,8 +20,11 @@ ok() {
     if [ "$1" = 0 ]; then echo "ok $_n - $2"
     else echo "not ok $_n - $2"; echo "#   Failed test $_n - $2 ($(basename "$0"))" >&2; _failed=$((_failed + 1)); fi
 }
-is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got '$1', want '$2'" | tee /dev/stderr; fi; }
-like() { case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; echo "#   '$1' does not contain '$2'" | tee /dev/stderr ;; esac; }
+# diag LINE: a diagnostic on stdout (TAP) and stderr (not `tee /dev/stderr`: reopening a log
+# file that stderr points to truncates it)
+diag() { echo "$1"; echo "$1" >&2; }
+is() { if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; diag "#   got '$1', want '$2'"; fi; }
+like() { case "$1" in *"$2"*) ok 0 "$3" ;; *) ok 1 "$3"; diag "#   '$1' does not contain '$2'" ;; esac; }
 skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
 # small_texts DIR N: N real small text files of 1-20 KB into DIR (man page sources first, then
 # the Perl modules that `make deps` brings: minimal systems may ship without man pages).
