@@ -392,6 +392,60 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
         code_rect_as(im, c, b, t, rx0, ry0, rx1, ry1, cur, prev, md, k, M_ENC);
 }
 
+/* T0 of the LL band: it is a small smooth picture, so its signed values q = +-(|c| >> s0) are
+ * predicted from the decoded neighbours (median of W, N and W + N - NW) and only the residual
+ * is coded: its magnitude as a value of context min(8, bitlen(|W - NW| + |N - NW|)), then its
+ * sign. Copied into every chunk, T0 is where a bit saved counts B times. */
+static void code_ll_t0(v4_image *im, int c, v4_model *md, coder *k)
+{
+    const v4_band *bd = &im->bands[0];
+    int s = im->shift[c * im->nbands][0], nb = V4_MAX_SHIFT + 1 - s;
+    if (nb <= 0 || !bd->w || !bd->h)
+        return;
+    const size_t W = im->w;
+    int32_t *cur = im->known[c];
+    uint8_t *sg = im->sign[c];
+    const int32_t *exact = im->coef[c];
+    const int dec = k->d != NULL;
+    const int64_t lim = ((int64_t)1 << nb) - 1;
+    int emax = nb + 2 > 30 ? 30 : nb + 2;
+#define LL_Q(j) ((dec ? sg[j] : exact[j] < 0) ? -(int64_t)cur[j] : (int64_t)cur[j])
+    for (uint32_t y = 0; y < bd->h; y++)
+        for (uint32_t x = 0; x < bd->w; x++) {
+            size_t i = (size_t)(bd->y0 + y) * W + bd->x0 + x;
+            int64_t w = x ? LL_Q(i - 1) : y ? LL_Q(i - W) : 0;
+            int64_t n = y ? LL_Q(i - W) : w;
+            int64_t nw = x && y ? LL_Q(i - W - 1) : n;
+            int64_t lo = w < n ? w : n, hi = w < n ? n : w, g = w + n - nw;
+            int64_t pred = g < lo ? lo : g > hi ? hi : g;
+            int64_t act = (w > nw ? w - nw : nw - w) + (n > nw ? n - nw : nw - n);
+            int ctx = bitlen((uint32_t)(act > 0xFFFFFF ? 0xFFFFFF : act));
+            ctx = ctx > 8 ? 8 : ctx;
+            int64_t q = 0, r = 0;
+            if (!dec) {
+                uint32_t a = (uint32_t)(exact[i] < 0 ? -exact[i] : exact[i]);
+                q = (int64_t)(a >> s);
+                q = exact[i] < 0 ? -q : q;
+                r = q - pred;
+            }
+            uint32_t mag = (uint32_t)(r < 0 ? -r : r);
+            int neg = r < 0;
+            if (dec) {
+                mag = code_value(k, k->d, M_DEC, md, ctx, 0, emax);
+                neg = mag ? v4_dec_bit(k->d, &md->sgn[ctx]) : 0;
+                q = pred + (neg ? -(int64_t)mag : (int64_t)mag);
+                q = q < -lim ? -lim : q > lim ? lim : q;
+                sg[i] = q < 0;
+            } else {
+                code_value(k, NULL, M_ENC, md, ctx, mag, emax);
+                if (mag)
+                    v4_enc_bit(k->e, &md->sgn[ctx], neg);
+            }
+            cur[i] = (int32_t)(q < 0 ? -q : q);
+        }
+#undef LL_Q
+}
+
 /* Known magnitude q at shift s -> reconstruction point inside [q 2^s, (q+1) 2^s): a bit
  * below the middle, as wavelet magnitudes fall off inside each step. */
 static inline int32_t recon(uint32_t q, int s, int neg)
@@ -612,8 +666,11 @@ static int comp_tier(v4_image *im, int c, int t, coder *k)
         return -1;
     for (int b = 0; b < im->nbands; b++) {
         const v4_band *bd = &im->bands[b];
-        code_rect(im, c, b, t, 0, 0, bd->w, bd->h, im->known[c], im->known[c],
-                  &im->models[(c * im->nbands + b) * im->np + t], k);
+        v4_model *md = &im->models[(c * im->nbands + b) * im->np + t];
+        if (t == 0 && b == 0)
+            code_ll_t0(im, c, md, k);
+        else
+            code_rect(im, c, b, t, 0, 0, bd->w, bd->h, im->known[c], im->known[c], md, k);
     }
     if (t == im->np - 1) {
         v4_counts *cnts = NULL;
