@@ -766,12 +766,15 @@ int main(int argc, char **argv)
         for (int ki = 0; ki < NK; ki++)
             printf(" | %6.2f / %6.2f  ", mean[ki], worst[ki]);
         printf(" | %5.2f %5.2f\n", st.psnr1, st.psnr2);
-        if (getenv("V4_EVAL_PARTS") && pngb)
-            printf("  parts/PNG: T0x%u %.3f  T1x%.0f %.3f  T2x%.0f %.3f  U %.3f  hdr %.3f\n", B,
-                   (double)st.t0 * B / pngb, (double)B / v4_m1_for(B),
-                   (double)st.t1 * B / v4_m1_for(B) / pngb, (double)B / v4_m2_for(B),
-                   (double)st.t2 * B / v4_m2_for(B) / pngb, (double)st.u / pngb,
-                   64.0 * B / pngb);
+        if (getenv("V4_EVAL_PARTS") && pngb) {
+            /* every protected level as stored (B / m copies), then U and the headers */
+            printf("  parts/PNG:");
+            for (int t = 0; t < st.np; t++)
+                printf(" L%d(x%.1f) %.3f", t, (double)B / st.m[t],
+                       (double)st.lvl[t] * B / st.m[t] / pngb);
+            printf("  U %.3f  hdr %.3f\n", (double)st.u / pngb,
+                   (double)B * (V4_HDR_LEN + 4 * (st.np - 1)) / pngb);
+        }
         if (mos_w && mos_h) {
             /* The speed target: best of 3 full decodes, beside libpng decoding the same
              * pixels (PNG from the fast writer), best of 3. */

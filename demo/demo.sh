@@ -14,7 +14,7 @@ echo "1. encode a 1024x768 photo-like PNG into 32 chunks"
 "$HOLO_BIN/holo" encode --pixels -b 32 "$D/photo.png"   # pixels: partial sets decode to pictures
 "$HOLO_BIN/holo" info "$D/photo.png.holo" | sed 's/^/   /'
 echo "2. lose chunks and decode what is left"
-for keep in 1 4 8 16 24 32; do
+for keep in 1 2 4 8 12 16 24 32; do
     rm -rf "$D/part.holo"; mkdir "$D/part.holo"
     # keep every (32/keep)-th chunk: a spread-out subset, as a lossy link would leave
     i=0

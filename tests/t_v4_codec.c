@@ -167,9 +167,9 @@ static holo_encode_opts opts(unsigned B)
     return o;
 }
 
-/* Every subset of the B chunks: the tiers recovered follow m1/m2 exactly, subsets of the
- * same tier class below m2 decode identically to the encoder's T0+T1 measurement, and the
- * full set is exact. */
+/* Every subset of the B chunks: the levels recovered follow the ladder exactly, subsets of k
+ * chunks below m2 decode identically to the encoder's measurement of their level, the levels
+ * rise >= 0.25 dB each from >= 20 dB (>= 28 at m1), and the full set is exact. */
 static void all_subsets(unsigned B, uint32_t w, uint32_t h)
 {
     uint8_t *rgb = make(w, h, 3);
@@ -181,8 +181,15 @@ static void all_subsets(unsigned B, uint32_t w, uint32_t h)
         free(rgb);
         return;
     }
-    unsigned m1 = v4_m1_for(B), m2 = v4_m2_for(B);
-    int tiers_ok = 1, p1_ok = 1, p2_ok = 1, full_ok = 0, fails = 0;
+    unsigned m1 = v4_m1_for(B), m2 = v4_m2_for(B), np = (unsigned)e.st.np, top = np - 1;
+    int tiers_ok = 1, p1_ok = 1, p2_ok = 1, full_ok = 0, fails = 0, rise_ok = 1;
+    double worst_step = 99;
+    for (unsigned t = 1; t < top; t++) {
+        double step = e.st.lvl_psnr[t] - e.st.lvl_psnr[t - 1];
+        worst_step = step < worst_step ? step : worst_step;
+    }
+    rise_ok = worst_step >= 0.25 && e.st.lvl_psnr[0] >= 20.0 &&
+              e.st.lvl_psnr[v4_level_of(e.st.m, np, m1)] >= 28.0;
     double minp2 = 99;
     for (uint32_t mask = 1; mask < (1u << B); mask++) {
         uint8_t use[256] = { 0 };
@@ -197,12 +204,12 @@ static void all_subsets(unsigned B, uint32_t w, uint32_t h)
             fails++;
             continue;
         }
-        int want = k >= m2 ? 2 : k >= m1 ? 1 : 0;
+        int want = (int)v4_level_of(e.st.m, np, k);
         tiers_ok &= last_tiers == want;
         double p = psnr(d.pixels, rgb, (size_t)w * h * 3);
-        if (want == 1)
-            p1_ok &= fabs(p - e.st.psnr1) < 0.01;
-        if (want == 2 && k < B) {
+        if (want < (int)top)
+            p1_ok &= fabs(p - e.st.lvl_psnr[want]) < 0.01;
+        if (want == (int)top && k < B) {
             p2_ok &= p >= 35.0 && p >= e.st.psnr2 - 0.5;
             minp2 = p < minp2 ? p : minp2;
         }
@@ -211,8 +218,12 @@ static void all_subsets(unsigned B, uint32_t w, uint32_t h)
         holo_decoded_free(&d);
     }
     is_int(fails, 0, "B=%u: all %u subsets decode", B, (1u << B) - 1);
-    ok(tiers_ok, "B=%u: T1 from any %u chunks, T2 from any %u", B, m1, m2);
-    ok(p1_ok, "B=%u: every subset of m1..m2-1 chunks gives the measured %.2f dB", B, e.st.psnr1);
+    ok(tiers_ok && np == (B + 1) / 2 + (B < 3), "B=%u: level t from any m[t] chunks (%u "
+       "levels), the top from any %u", B, np, m2);
+    ok(p1_ok, "B=%u: every subset of 1..m2-1 chunks gives its level's measured PSNR", B);
+    ok(rise_ok, "B=%u: levels from %.2f dB (>= 20), %.2f at m1 = %u (>= 28), each >= 0.25 dB "
+       "above the one below (smallest step %.2f)", B, e.st.lvl_psnr[0],
+       e.st.lvl_psnr[v4_level_of(e.st.m, np, m1)], m1, worst_step);
     ok(p2_ok && e.st.psnr2 >= 35.0, "B=%u: subsets of m2+ chunks >= 35 dB (encoder %.2f, min %.2f)",
        B, e.st.psnr2, minp2);
     ok(full_ok, "B=%u: all chunks exact", B);
@@ -372,9 +383,11 @@ int main(void)
             holo_decoded_free(&d);
         }
 
-        /* damaged T1/T2 rows behind a valid CRC: decodes to something, no crash */
+        /* damaged level rows behind a valid CRC: decodes to something, no crash */
         for (unsigned c = 0; c < 8; c++) {
-            size_t off = V4_HDR_LEN + holo_rd32(e.buf[c] + 24);
+            v4_hdr hc;
+            size_t off = v4_hdr_parse(e.buf[c], e.len[c], "x", &hc, &err) ? V4_HDR_LEN
+                         : v4_level_off(&hc, 1);
             for (size_t i = off; i < e.len[c]; i += 3)
                 e.buf[c][i] ^= (uint8_t)(0x5A + i);
             reseal(e.buf[c], e.len[c]);
@@ -385,7 +398,8 @@ int main(void)
             holo_decoded_free(&d);
         /* garbage T0 (shift table) is refused or decoded safely */
         for (unsigned c = 0; c < 8; c++) {
-            for (size_t i = V4_HDR_LEN; i < V4_HDR_LEN + 4 && i < e.len[c]; i++)
+            size_t t0 = V4_HDR_LEN + 4 * (4 - 1);     /* B = 8: 4 levels */
+            for (size_t i = t0; i < t0 + 4 && i < e.len[c]; i++)
                 e.buf[c][i] = 0xFF;
             reseal(e.buf[c], e.len[c]);
         }
@@ -423,8 +437,9 @@ int main(void)
         if (!rc) {
             v4_hdr hd;
             ok(v4_hdr_parse(e.buf[0], e.len[0], "x", &hd, &err) == 0 &&
-               (hd.flags & V4_FLAG_GRAPHICS) && hd.s1_len == 0 && hd.u_len == 0,
-               "graphics flag set, no T1, no U");
+               (hd.flags & V4_FLAG_GRAPHICS) && hd.np == 4 && hd.s_len[1] == 0 &&
+               hd.s_len[2] == 0 && hd.s_len[3] > 0 && hd.u_len == 0,
+               "graphics flag set, only T0 and the top level, no U");
             int exact_ok = 1, preview_ok = 1;
             double worst = 99;
             for (int r = 0; r < 16; r++) {
@@ -449,7 +464,7 @@ int main(void)
             ok(preview_ok && worst > 6.0, "3 of 8 chunks give the T0 preview (%.2f dB, encoder "
                "says >= %.2f)", worst, e.st.psnr1);
             /* A damaged PNG inside valid chunks: warned, the T0 picture instead. */
-            e.buf[0][V4_HDR_LEN + hd.s0_len + 1] ^= 0x20;
+            e.buf[0][v4_level_off(&hd, hd.np - 1u) + 1] ^= 0x20;
             reseal(e.buf[0], e.len[0]);
             uint8_t use[256];
             memset(use, 1, sizeof use);
@@ -460,8 +475,8 @@ int main(void)
                "damaged graphics stream: T0 shown, warned: %s", warned);
             if (!rc)
                 holo_decoded_free(&d);
-            /* Header rule: a graphics chunk has no T1. */
-            holo_wr32(e.buf[1] + 28, 5);
+            /* Header rule: a graphics chunk has no level between T0 and the top. */
+            holo_wr32(e.buf[1] + V4_HDR_LEN, 5);
             ok(v4_hdr_parse(e.buf[1], e.len[1], "x", &hd, &err) == HOLO_EINVAL &&
                strstr(err.msg, "graphics"), "graphics chunk with a T1 refused: %s", err.msg);
         }
@@ -545,7 +560,8 @@ int main(void)
         char text[2048];
         ok(holo_v4_describe(dir, text, sizeof text, &err) == 0, "describe");
         ok(strstr(text, "6/8 chunks present") && strstr(text, "T1:") &&
-           strstr(text, "any 1 chunks: recoverable") && strstr(text, "any 4 chunks: recoverable") &&
+           strstr(text, "any 2 chunks: recoverable") && strstr(text, "any 4 chunks: recoverable") &&
+           strstr(text, "4 levels") &&
            strstr(text, "lossless"), "describe text:\n%s", text);
         /* info reads headers only (a listing of many files must stay cheap): a chunk of
          * the wrong length is bad there, a flipped payload byte only when decoding. */

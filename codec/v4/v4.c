@@ -11,9 +11,6 @@
 #include <string.h>
 
 #define NS (V4_MAX_SHIFT + 2)   /* shift values 0..28; 28 = nothing known */
-#ifndef V4_T0_SHARE
-#define V4_T0_SHARE 0.01        /* B copies of T0 cost this share of the lossless estimate */
-#endif
 
 int holo_v4_probe(const uint8_t *buf, size_t len)
 {
@@ -142,14 +139,16 @@ static double model_mse(const v4_image *im, const v4_stat *st, const uint8_t *s,
     return acc / (3.0 * (double)st->npix);
 }
 
-/* Per-chunk MSE reduction when its U is present (T2 known down to s2, U down to sU). */
+/* Per-chunk MSE reduction when its U is present (the top level known down to its shifts, U
+ * down to sU). */
 static void chunk_gains(const v4_image *im, const v4_stat *st, double *gain)
 {
+    int top = im->np - 1;
     for (uint32_t c = 0; c < st->B; c++) {
         double g = 0;
         for (int gb = 0; gb < st->ngb; gb++) {
             const double *e = st->E + ((size_t)c * st->ngb + gb) * NS;
-            g += im->weight[gb] * (e[im->shift[gb][2]] - e[im->shift[gb][3]]);
+            g += im->weight[gb] * (e[im->shift[gb][top]] - e[im->shift[gb][top + 1]]);
         }
         gain[c] = g / (3.0 * (double)st->npix);
     }
@@ -162,7 +161,7 @@ static int cmp_gain(const void *a, const void *b, void *ctx)
     return x < y ? -1 : x > y;
 }
 
-/* The m chunks whose U helps least: the worst subset of m chunks for the T2 guarantee. */
+/* The m chunks whose U helps least: the worst subset of m chunks for the top level. */
 static void worst_subset(const double *gain, uint32_t B, uint32_t m, uint32_t *ids)
 {
     uint32_t *ord = malloc(B * sizeof *ord);
@@ -178,11 +177,13 @@ static void worst_subset(const double *gain, uint32_t B, uint32_t m, uint32_t *i
     free(ord);
 }
 
-static double model_worst_mse(const v4_image *im, const v4_stat *st, uint32_t m2, double *gain)
+static double model_worst_mse(const v4_image *im, const v4_stat *st, double *gain)
 {
+    int top = im->np - 1;
+    uint32_t m2 = im->m[top];
     uint8_t s2[V4_MAX_BANDS];
     for (int gb = 0; gb < st->ngb; gb++)
-        s2[gb] = im->shift[gb][2];
+        s2[gb] = im->shift[gb][top];
     double mse = model_mse(im, st, s2, 1);
     chunk_gains(im, st, gain);
     uint32_t *ids = malloc(m2 * sizeof *ids + 1);
@@ -195,17 +196,19 @@ static double model_worst_mse(const v4_image *im, const v4_stat *st, uint32_t m2
     return mse;
 }
 
-/* Encoder targets (dB) and their margins over the model. */
+/* Encoder targets (dB): the anchors of the ladder and what was reached. */
 typedef struct v4_targets {
-    double t0;                 /* one chunk (lossy profile; 0 = T0 sized by bytes) */
+    double t0;                 /* one chunk */
     double t1, t2;             /* any m1 / worst m2 chunks */
     double full;               /* lossy: all chunks; 0 = lossless */
-    double m1, m2;             /* margins added to the model targets (grow on retries) */
-    double d0_log2;            /* T0 step once chosen (0 = not yet) */
-    double m0;                 /* margin of t0 */
+    double mg[V4_MAX_PT];      /* model margins per level (grow when a measure falls short) */
+    double got[V4_MAX_PT];     /* measured PSNR of each level (top: worst m2 subset + U) */
 } v4_targets;
 
-/* Choose every shift from the statistics. */
+/* Each level above T0 gives at least this much more than the one below (the transfer curve
+ * rises >= 0.25 dB with every chunk, holo(5) "HOV4"). */
+#define V4_LEVEL_STEP 0.27
+
 /* Zero-order rate (bytes) of band gb known down to shift s, for every s. */
 static void band_rates(const v4_stat *st, int gb, double *R)
 {
@@ -237,16 +240,17 @@ static void lagrange(const v4_image *im, const v4_stat *st, const double *R, dou
     }
 }
 
-/* Model PSNR of tier t's guarantee: T0+T1 alone (t = 1) or the worst m2 subset (t = 2). */
-static double tier_psnr(v4_image *im, const v4_stat *st, int t, double *gain)
+/* Model PSNR of level t: levels 0..t alone, or for the top level the worst m2 subset with
+ * its U. */
+static double level_psnr(v4_image *im, const v4_stat *st, int t, double *gain)
 {
-    if (t == 1) {
+    if (t < im->np - 1) {
         uint8_t sv[V4_MAX_BANDS];
         for (int gb = 0; gb < st->ngb; gb++)
-            sv[gb] = im->shift[gb][1];
+            sv[gb] = im->shift[gb][t];
         return psnr_of(model_mse(im, st, sv, 1));
     }
-    return psnr_of(model_worst_mse(im, st, v4_m2_for(im->B), gain));
+    return psnr_of(model_worst_mse(im, st, gain));
 }
 
 /* Integer shifts leave slack above the target: coarsen single bands, most bytes saved per
@@ -259,7 +263,7 @@ static void fill_slack(v4_image *im, const v4_stat *st, const double *R, int t, 
         double best_ratio = 0;
         for (int gb = 0; gb < st->ngb; gb++) {
             int s = im->shift[gb][t];
-            if (s >= im->shift[gb][t - 1])
+            if (s >= (t ? im->shift[gb][t - 1] : V4_MAX_SHIFT))
                 continue;
             double dr = R[(size_t)gb * NS + s] - R[(size_t)gb * NS + s + 1];
             double dd = im->weight[gb] * (st->Et[(size_t)gb * NS + s + 1] - st->Et[(size_t)gb * NS + s]);
@@ -269,7 +273,7 @@ static void fill_slack(v4_image *im, const v4_stat *st, const double *R, int t, 
             if (ratio <= best_ratio)
                 continue;
             im->shift[gb][t]++;
-            if (tier_psnr(im, st, t, gain) >= target) {
+            if (level_psnr(im, st, t, gain) >= target) {
                 best = gb;
                 best_ratio = ratio;
             }
@@ -281,119 +285,172 @@ static void fill_slack(v4_image *im, const v4_stat *st, const double *R, int t, 
     }
 }
 
-/* T0 bytes of the shifts currently in im->shift[.][0] (a real trial encode). */
-static size_t t0_bytes(v4_image *im)
+/* The largest Lagrange multiplier (bisected in log2 over [-20, 30]) whose shifts of level t,
+ * bounded by lo..hi, still give `target` dB in the model (level_psnr). */
+static void fit_lambda(v4_image *im, const v4_stat *st, const double *R, const uint8_t *lo,
+                       const uint8_t *hi, int t, double target, double *gain)
 {
-    v4_enc e;
-    v4_code_t0(im, &e, 2);
-    size_t n = e.len;
-    v4_enc_free(&e);
-    return n;
-}
-
-/* Choose every shift from the statistics (doc/holo4.md §Tiers, choosing the shifts). */
-/* The largest Lagrange multiplier (bisected in log2 over [-20, 30]) whose shifts, bounded by
- * lo..hi, still give `target` dB from the tiers so far in the model; its shifts end in sv. */
-static void fit_lambda(const v4_image *im, const v4_stat *st, const double *R, const uint8_t *lo,
-                       const uint8_t *hi, uint8_t *sv, double target)
-{
+    uint8_t sv[V4_MAX_BANDS];
     double a = -20, z = 30;
     for (int it = 0; it < 40; it++) {
         double mid = 0.5 * (a + z);
         lagrange(im, st, R, pow(2, mid), lo, hi, sv);
-        if (psnr_of(model_mse(im, st, sv, 1)) >= target)
+        for (int gb = 0; gb < st->ngb; gb++)
+            im->shift[gb][t] = sv[gb];
+        if (level_psnr(im, st, t, gain) >= target)
             a = mid;
         else
             z = mid;
     }
     lagrange(im, st, R, pow(2, a), lo, hi, sv);
+    for (int gb = 0; gb < st->ngb; gb++)
+        im->shift[gb][t] = sv[gb];
 }
 
-static void choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, double du)
+/* Level t from the level below (hi) one bit-plane of one band at a time: while no single
+ * step reaches the target, the step with the most distortion removed per byte; then the
+ * cheapest step that reaches it. Small increments (the ladder's 0.27 dB) then cost what they
+ * need instead of the next whole bit-plane of a large band the Lagrange fit would pick. */
+static void greedy_level(v4_image *im, const v4_stat *st, const double *R, const uint8_t *lo,
+                         const uint8_t *hi, int t, double target, double *gain)
 {
     int ngb = st->ngb;
-    uint8_t lo[V4_MAX_BANDS] = { 0 }, hi[V4_MAX_BANDS] = { 0 }, sv[V4_MAX_BANDS] = { 0 };
+    for (int gb = 0; gb < ngb; gb++)
+        im->shift[gb][t] = hi[gb];
+    if (level_psnr(im, st, t, gain) >= target)
+        return;
+    for (int iter = 0; iter < 28 * ngb; iter++) {
+        int best = -1, reach = -1;
+        double best_ratio = -1, reach_cost = 0;
+        for (int gb = 0; gb < ngb; gb++) {
+            int s = im->shift[gb][t];
+            if (s <= lo[gb])
+                continue;
+            double dr = R[(size_t)gb * NS + s - 1] - R[(size_t)gb * NS + s];
+            double dd = im->weight[gb] * (st->Et[(size_t)gb * NS + s] - st->Et[(size_t)gb * NS + s - 1]);
+            dr = dr > 1e-3 ? dr : 1e-3;
+            im->shift[gb][t]--;
+            int ok = level_psnr(im, st, t, gain) >= target;
+            im->shift[gb][t]++;
+            if (ok && (reach < 0 || dr < reach_cost)) {
+                reach = gb;
+                reach_cost = dr;
+            }
+            if (dd / dr > best_ratio) {
+                best_ratio = dd / dr;
+                best = gb;
+            }
+        }
+        if (reach >= 0) {
+            im->shift[reach][t]--;
+            return;
+        }
+        if (best < 0)
+            return;                  /* everything at lo: the target is out of reach */
+        im->shift[best][t]--;
+    }
+}
+
+/* What the encoder measures against: the source pixels and scratch. */
+typedef struct v4_meas {
+    const uint8_t *rgb;
+    uint8_t *tmp;              /* W*H*3 */
+    uint32_t *ids;             /* [B] */
+    int threads;
+} v4_meas;
+
+static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
+                      const uint32_t *ids, uint32_t n, int threads);
+static void fill_known(v4_image *im, int t);
+static void fill_fine(v4_image *im);
+
+/* Measured PSNR of level t from the exact coefficients (top level: its worst m2 subset by
+ * the additive model, with those chunks' U); -1 when out of memory. */
+static double measure_level(v4_image *im, const v4_stat *st, const v4_meas *ms, int t)
+{
+    fill_known(im, t);
+    if (t < im->np - 1)
+        return measure(im, ms->rgb, ms->tmp, t, NULL, 0, ms->threads);
+    double *gain = malloc(im->B * sizeof *gain);
+    if (!gain)
+        return -1;
+    chunk_gains(im, st, gain);
+    worst_subset(gain, im->B, im->m[t], ms->ids);
+    free(gain);
+    return measure(im, ms->rgb, ms->tmp, t, ms->ids, im->m[t], ms->threads);
+}
+
+/* Choose every shift (doc/holo4.md §Tiers, choosing the shifts): sU from the step du (0 when
+ * lossless), then level by level from T0 up, each the cheapest in the rate model (largest
+ * Lagrange multiplier, then single bands coarsened) that reaches its target, checked by a
+ * measured decode and refitted with a larger margin while it falls short. Targets: T0 t0,
+ * level m1 t1, the top level t2 on its worst subset, and every level at least
+ * V4_LEVEL_STEP above the measured one below. tg->got receives the measurements. 0, or -1
+ * when out of memory. */
+static int choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, double du,
+                         const v4_meas *ms)
+{
+    int ngb = st->ngb, np = im->np, top = np - 1;
+    int i1 = (int)v4_level_of(im->m, (unsigned)np, v4_m1_for(im->B));
+    uint8_t lo[V4_MAX_BANDS] = { 0 }, hi[V4_MAX_BANDS] = { 0 };
     double *R = calloc((size_t)ngb * NS, sizeof *R);
     double *gain = malloc(im->B * sizeof *gain);
-    uint32_t m2 = v4_m2_for(im->B);
     if (!R || !gain) {
         free(R); free(gain);
-        memset(im->shift, 0, sizeof im->shift);
-        return;
+        return -1;
     }
     for (int gb = 0; gb < ngb; gb++)
         band_rates(st, gb, R + (size_t)gb * NS);
-    /* U: lossless, or the step du (lossy). */
-    for (int gb = 0; gb < ngb; gb++)
-        im->shift[gb][3] = du > 0 ? shift_for(du, im->weight[gb]) : 0;
-    /* T0: the finest uniform step whose B copies stay within 1% of the estimated lossless
-     * size, measured by trial encodes (bisection on log2 of the step). */
-    double total = est_bytes(st, NULL, 1);
-    double lo_ld = 0, hi_ld = 15;
-    if (tg->t0 > 0) {
-        /* Lossy profile: T0 alone must reach t0 (one chunk gives a usable picture). */
-        for (int gb = 0; gb < ngb; gb++) {
-            lo[gb] = im->shift[gb][3];
-            hi[gb] = V4_MAX_SHIFT;
-        }
-        fit_lambda(im, st, R, lo, hi, sv, tg->t0 + tg->m0);
-        for (int gb = 0; gb < ngb; gb++)
-            im->shift[gb][0] = sv[gb];
-        lo_ld = hi_ld = -1;
-    }
-    if (tg->d0_log2 > 0) {
-        lo_ld = hi_ld = tg->d0_log2;     /* chosen on the first attempt */
-    }
-    for (int it = 0; it < 7 && lo_ld < hi_ld; it++) {
-        double mid = 0.5 * (lo_ld + hi_ld);
-        for (int gb = 0; gb < ngb; gb++)
-            im->shift[gb][0] = shift_for(pow(2, mid), im->weight[gb]);
-        if ((double)t0_bytes(im) * im->B > V4_T0_SHARE * total)
-            lo_ld = mid;
-        else
-            hi_ld = mid;
-    }
-    if (hi_ld >= 0) {
-        tg->d0_log2 = hi_ld;
-        for (int gb = 0; gb < ngb; gb++)
-            im->shift[gb][0] = shift_for(pow(2, hi_ld), im->weight[gb]);
-    }
-    for (int gb = 0; gb < ngb; gb++)
-        if (im->shift[gb][0] < im->shift[gb][3])
-            im->shift[gb][0] = im->shift[gb][3];
-    /* T1: the largest lambda whose shifts give t1 from T0+T1 in the model. */
     for (int gb = 0; gb < ngb; gb++) {
-        lo[gb] = im->shift[gb][3];
-        hi[gb] = im->shift[gb][0];
+        im->shift[gb][np] = du > 0 ? shift_for(du, im->weight[gb]) : 0;
+        lo[gb] = im->shift[gb][np];
     }
-    fit_lambda(im, st, R, lo, hi, sv, tg->t1 + tg->m1);
-    for (int gb = 0; gb < ngb; gb++)
-        im->shift[gb][1] = sv[gb];
-    fill_slack(im, st, R, 1, tg->t1 + tg->m1, gain);
-    /* T2: the largest lambda giving t2 on the worst subset of m2 chunks. */
-    for (int gb = 0; gb < ngb; gb++)
-        hi[gb] = im->shift[gb][1];
-    double l_lo = -20, l_hi = 30;         /* log2 lambda */
-    for (int it = 0; it < 40; it++) {
-        double mid = 0.5 * (l_lo + l_hi);
-        lagrange(im, st, R, pow(2, mid), lo, hi, sv);
+    fill_fine(im);
+    int rc = 0;
+    for (int t = 0; t < np && !rc; t++) {
+        double target = t ? tg->got[t - 1] + V4_LEVEL_STEP : tg->t0;
+        if (t == i1 && target < tg->t1)
+            target = tg->t1;
+        if (t == top && target < tg->t2)
+            target = tg->t2;
         for (int gb = 0; gb < ngb; gb++)
-            im->shift[gb][2] = sv[gb];
-        if (psnr_of(model_worst_mse(im, st, m2, gain)) >= tg->t2 + tg->m2)
-            l_lo = mid;
-        else
-            l_hi = mid;
+            hi[gb] = t ? im->shift[gb][t - 1] : V4_MAX_SHIFT;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            /* the Lagrange fit, or the greedy one when the model says it is cheaper */
+            uint8_t lag[V4_MAX_BANDS];
+            double rl = 0, rg = 0;
+            fit_lambda(im, st, R, lo, hi, t, target + tg->mg[t], gain);
+            fill_slack(im, st, R, t, target + tg->mg[t], gain);
+            int lag_ok = level_psnr(im, st, t, gain) >= target + tg->mg[t];
+            for (int gb = 0; gb < ngb; gb++) {
+                lag[gb] = im->shift[gb][t];
+                rl += R[(size_t)gb * NS + lag[gb]];
+            }
+            greedy_level(im, st, R, lo, hi, t, target + tg->mg[t], gain);
+            int gr_ok = level_psnr(im, st, t, gain) >= target + tg->mg[t];
+            for (int gb = 0; gb < ngb; gb++)
+                rg += R[(size_t)gb * NS + im->shift[gb][t]];
+            if ((lag_ok && !gr_ok) || (lag_ok == gr_ok && rl <= rg))
+                for (int gb = 0; gb < ngb; gb++)
+                    im->shift[gb][t] = lag[gb];
+            double p = measure_level(im, st, ms, t);
+            if (p < 0) {
+                rc = -1;
+                break;
+            }
+            tg->got[t] = p;
+            int finest = 1;
+            for (int gb = 0; gb < ngb && finest; gb++)
+                finest = im->shift[gb][t] == lo[gb];
+            if (p >= target || finest)
+                break;
+            /* the model overstates this level by (model - p): aim that much higher */
+            double off = level_psnr(im, st, t, gain) - p + 0.05 * (1 + attempt);
+            tg->mg[t] = off > tg->mg[t] + 0.05 ? off : tg->mg[t] + 0.05;
+        }
     }
-    lagrange(im, st, R, pow(2, l_lo), lo, hi, sv);
-    for (int gb = 0; gb < ngb; gb++)
-        im->shift[gb][2] = sv[gb];
-    fill_slack(im, st, R, 2, tg->t2 + tg->m2, gain);
-    /* Keep the order s0 >= s1 >= s2 >= sU. */
-    for (int gb = 0; gb < ngb; gb++)
-        for (int t = 2; t >= 0; t--)
-            if (im->shift[gb][t] < im->shift[gb][t + 1])
-                im->shift[gb][t] = im->shift[gb][t + 1];
     free(R); free(gain);
+    return rc;
 }
 
 /* ---- encoding ------------------------------------------------------------------------ */
@@ -468,13 +525,13 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 
 /* Streams of one encode. */
 typedef struct v4_streams {
-    v4_enc t[3];
+    v4_enc t[V4_MAX_PT];        /* the protected levels */
     v4_enc *u;                 /* [B] */
 } v4_streams;
 
 static void streams_free(v4_streams *s, uint32_t B)
 {
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < V4_MAX_PT; t++)
         v4_enc_free(&s->t[t]);
     if (s->u)
         for (uint32_t c = 0; c < B; c++)
@@ -489,7 +546,7 @@ static int encode_streams(v4_image *im, v4_streams *s, int threads)
     int rc = 0;
     v4_coded_shifts(im, model);
     v4_image_reset(im);
-    for (int t = 0; t < 3 && !rc; t++) {
+    for (int t = 0; t < im->np && !rc; t++) {
         v4_enc_init(&s->t[t]);
         if (v4_code_tier(im, t, &s->t[t], threads))
             rc = -1;
@@ -504,26 +561,62 @@ static int encode_streams(v4_image *im, v4_streams *s, int threads)
     return rc;
 }
 
-static uint64_t streams_total(const v4_streams *s, uint32_t B)
+/* Bytes of the protected levels and headers over all chunks (no U). */
+static double prot_bytes(const v4_image *im, const v4_streams *s)
 {
-    uint64_t tot = (uint64_t)B * (V4_HDR_LEN + s->t[0].len) +
-                   (uint64_t)B * v4_rs_rowlen(s->t[1].len, v4_m1_for(B)) +
-                   (uint64_t)B * v4_rs_rowlen(s->t[2].len, v4_m2_for(B));
-    for (uint32_t c = 0; c < B; c++)
+    double tot = (double)im->B * (V4_HDR_LEN + 4 * (im->np - 1) + s->t[0].len);
+    for (int t = 1; t < im->np; t++)
+        tot += (double)im->B * v4_rs_rowlen(s->t[t].len, im->m[t]);
+    return tot;
+}
+
+static uint64_t streams_total(const v4_image *im, const v4_streams *s)
+{
+    uint64_t tot = (uint64_t)prot_bytes(im, s);
+    for (uint32_t c = 0; c < im->B; c++)
         tot += s->u[c].len;
     return tot;
 }
 
-/* Bytes of the protected tiers and headers over all chunks (no U). */
-static double prot_bytes(const v4_streams *s, uint32_t B)
+/* known[] = |c| >> s_t and the signs, as a decoder of levels 0..t has them. */
+static void fill_known(v4_image *im, int t)
 {
-    return (double)B * (V4_HDR_LEN + s->t[0].len) +
-           (double)B * v4_rs_rowlen(s->t[1].len, v4_m1_for(B)) +
-           (double)B * v4_rs_rowlen(s->t[2].len, v4_m2_for(B));
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++) {
+            const v4_band *bd = &im->bands[b];
+            int s = im->shift[c * im->nbands + b][t];
+            for (uint32_t y = 0; y < bd->h; y++) {
+                size_t row = (size_t)(bd->y0 + y) * im->w + bd->x0;
+                for (uint32_t x = 0; x < bd->w; x++) {
+                    int32_t v = im->coef[c][row + x];
+                    uint32_t a = (uint32_t)(v < 0 ? -v : v);
+                    im->known[c][row + x] = (int32_t)(a >> s);
+                    im->sign[c][row + x] = v < 0;
+                }
+            }
+        }
 }
 
-/* Measure the PSNR from T0..T`have` plus the U of the chunks in ids[0..n); -1 when the
- * reconstruction's scratch cannot be allocated. */
+/* fine[] = |c| >> sU, what the U of a chunk gives. */
+static void fill_fine(v4_image *im)
+{
+    for (int c = 0; c < im->ncomp; c++)
+        for (int b = 0; b < im->nbands; b++) {
+            const v4_band *bd = &im->bands[b];
+            int su = im->shift[c * im->nbands + b][im->np];
+            for (uint32_t y = 0; y < bd->h; y++) {
+                size_t row = (size_t)(bd->y0 + y) * im->w + bd->x0;
+                for (uint32_t x = 0; x < bd->w; x++) {
+                    int32_t v = im->coef[c][row + x];
+                    im->fine[c][row + x] = (int32_t)((uint32_t)(v < 0 ? -v : v) >> su);
+                }
+            }
+        }
+}
+
+/* Measure the PSNR from levels 0..`have` (known[] holds level `have`, fine[] the U values)
+ * plus the U of the chunks in ids[0..n); -1 when the reconstruction's scratch cannot be
+ * allocated. */
 static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
                       const uint32_t *ids, uint32_t n, int threads)
 {
@@ -535,61 +628,40 @@ static double measure(v4_image *im, const uint8_t *rgb, uint8_t *tmp, int have,
                 if (ids[k] == ch)
                     im->tile_u[(size_t)ty * im->tiles_x + tx] = 1;
         }
-    if (v4_reconstruct(im, have, 2, tmp, threads))
+    if (v4_reconstruct(im, have, have, tmp, threads))
         return -1;
     return psnr_rgb(rgb, tmp, (size_t)im->w * im->h);
 }
 
-/* Zero-order estimate of the total bytes of the current shifts (tiers weighted by how many
+/* Zero-order estimate of the total bytes of the current shifts (levels weighted by how many
  * times they are stored), to compare attempts without entropy coding them. */
 static uint64_t proxy_total(const v4_image *im, const v4_stat *st)
 {
-    double e[V4_TIERS];
-    for (int t = 0; t < V4_TIERS; t++)
-        e[t] = est_bytes(st, &im->shift[0][t], V4_TIERS);
-    double B = im->B;
-    return (uint64_t)(B * e[0] + B / v4_m1_for(im->B) * (e[1] - e[0]) +
-                      B / v4_m2_for(im->B) * (e[2] - e[1]) + (e[3] - e[2]));
+    double B = im->B, prev = 0, tot = 0;
+    for (int t = 0; t <= im->np; t++) {
+        double e = est_bytes(st, &im->shift[0][t], V4_TIERS);
+        tot += (t < im->np ? B / im->m[t] : 1.0) * (e - prev);
+        prev = e;
+    }
+    return (uint64_t)tot;
 }
 
-/* The three guarantees of the current streams: any m1 (T0+T1), the worst m2 subset by the
- * additive model (T0..T2 + their U), and all chunks (lossy only). */
-static int measure_all(v4_image *im, const v4_stat *st, const uint8_t *rgb, uint8_t *tmp,
-                       uint32_t *ids, int lossy, int threads, double *p1, double *p2,
-                       double *pall)
+/* The measured PSNR of every level of the current shifts into got[] (the top level on its
+ * worst m2 subset with U) and of all chunks into *pall (lossy only; 99 lossless). */
+static int measure_levels(v4_image *im, const v4_stat *st, const v4_meas *ms, int lossy,
+                          double *got, double *pall)
 {
-    uint32_t B = im->B, m2 = v4_m2_for(B);
-    /* What a decoder knows, straight from the exact coefficients (no entropy coding). */
-    for (int c = 0; c < im->ncomp; c++)
-        for (int b = 0; b < im->nbands; b++) {
-            const v4_band *bd = &im->bands[b];
-            int gb = c * im->nbands + b, s2 = im->shift[gb][2], su = im->shift[gb][3];
-            for (uint32_t y = 0; y < bd->h; y++) {
-                size_t row = (size_t)(bd->y0 + y) * im->w + bd->x0;
-                for (uint32_t x = 0; x < bd->w; x++) {
-                    int32_t v = im->coef[c][row + x];
-                    uint32_t a = (uint32_t)(v < 0 ? -v : v);
-                    im->known[c][row + x] = (int32_t)(a >> s2);
-                    im->fine[c][row + x] = (int32_t)(a >> su);
-                    im->sign[c][row + x] = v < 0;
-                }
-            }
-        }
-    *p1 = measure(im, rgb, tmp, 1, NULL, 0, threads);
-    double *gain = malloc(B * sizeof *gain);
-    if (!gain)
-        return -1;
-    chunk_gains(im, st, gain);
-    worst_subset(gain, B, m2, ids);
-    free(gain);
-    *p2 = measure(im, rgb, tmp, 2, ids, m2, threads);
+    fill_fine(im);
+    for (int t = 0; t < im->np; t++)
+        if ((got[t] = measure_level(im, st, ms, t)) < 0)
+            return -1;
     *pall = 99.0;
     if (lossy) {
-        for (uint32_t c = 0; c < B; c++)
-            ids[c] = c;
-        *pall = measure(im, rgb, tmp, 2, ids, B, threads);
+        for (uint32_t c = 0; c < im->B; c++)
+            ms->ids[c] = c;
+        *pall = measure(im, ms->rgb, ms->tmp, im->np - 1, ms->ids, im->B, ms->threads);
     }
-    return *p1 < 0 || *p2 < 0 || *pall < 0 ? -1 : 0;
+    return *pall < 0 ? -1 : 0;
 }
 
 /* Byte budget: the U step is a power of two per band, so the bisection on it ends with a
@@ -598,18 +670,22 @@ static int measure_all(v4_image *im, const v4_stat *st, const uint8_t *rgb, uint
  * weigh most first (bisection on that count). im->shift and s hold the result; returns 1
  * when it changed, 0 when not, -1 on allocation failure. */
 static int fill_budget(v4_image *im, const v4_stat *st, v4_targets *tg, double fine_du,
-                       uint64_t budget, v4_streams *s, int threads)
+                       uint64_t budget, v4_streams *s, const v4_meas *ms)
 {
     uint8_t base[V4_MAX_BANDS][V4_TIERS];
+    int np = im->np, threads = ms->threads;
+    v4_targets keep = *tg;
     memcpy(base, im->shift, sizeof base);
-    choose_shifts(im, st, tg, fine_du);
+    if (choose_shifts(im, st, tg, fine_du, ms))
+        return -1;
+    *tg = keep;
     int flip[V4_MAX_BANDS], n = 0;
     for (int gb = 0; gb < st->ngb; gb++)
-        if (im->shift[gb][3] < base[gb][3] && !memcmp(im->shift[gb], base[gb], 3))
+        if (im->shift[gb][np] < base[gb][np] && !memcmp(im->shift[gb], base[gb], (size_t)np))
             flip[n++] = gb;
     uint8_t fine_u[V4_MAX_BANDS];
     for (int gb = 0; gb < st->ngb; gb++)
-        fine_u[gb] = im->shift[gb][3];
+        fine_u[gb] = im->shift[gb][np];
     memcpy(im->shift, base, sizeof base);
     if (n == 0)
         return 0;
@@ -625,14 +701,14 @@ static int fill_budget(v4_image *im, const v4_stat *st, v4_targets *tg, double f
         int mid = (lo + hi) / 2;
         memcpy(im->shift, base, sizeof base);
         for (int i = 0; i < mid; i++)
-            im->shift[flip[i]][3] = fine_u[flip[i]];
+            im->shift[flip[i]][np] = fine_u[flip[i]];
         if (encode_streams(im, &trial, threads)) {
             streams_free(&trial, im->B);
             if (lo > 0)
                 streams_free(&best, im->B);
             return -1;
         }
-        if (streams_total(&trial, im->B) <= budget) {
+        if (streams_total(im, &trial) <= budget) {
             if (lo > 0)
                 streams_free(&best, im->B);
             best = trial;
@@ -645,7 +721,7 @@ static int fill_budget(v4_image *im, const v4_stat *st, v4_targets *tg, double f
     }
     memcpy(im->shift, base, sizeof base);
     for (int i = 0; i < lo; i++)
-        im->shift[flip[i]][3] = fine_u[flip[i]];
+        im->shift[flip[i]][np] = fine_u[flip[i]];
     if (lo == 0)
         return 0;
     streams_free(s, im->B);
@@ -670,6 +746,7 @@ typedef struct v4_encoder {
     uint8_t *tmp;              /* W*H*3 scratch pixels for measuring */
     uint32_t *ids;             /* [B] chunk ids of a measured subset */
     double p1, p2, pall;       /* guarantees measured on the chosen streams */
+    double got[V4_MAX_PT];     /* measured PSNR of every level */
     /* the graphics layout (flat images): a PNG as T2 and an LL-only T0 */
     int flat, graphics;
     uint8_t *gpng;
@@ -727,7 +804,7 @@ static int enc_transform(v4_encoder *e, holo_err *err)
 }
 
 /* Flat synthetic graphics (doc/holo4.md §Limits): a wavelet coder loses to PNG there by 10-50x.
- * When the image looks flat, build the graphics layout (T2 = the image as a PNG, any m2 chunks
+ * When the image looks flat, build the graphics layout (top level = the image as a PNG, any m2 chunks
  * exact; an LL-only T0 preview), kept later if it is smaller than the wavelet encode; under
  * half the model's lossless estimate, the wavelet search is skipped (e->graphics = 1). */
 static int enc_graphics_candidate(v4_encoder *e, holo_err *err)
@@ -743,8 +820,8 @@ static int enc_graphics_candidate(v4_encoder *e, holo_err *err)
     if (e->gp1 < 0)
         return enc_nomem(e, err, "measuring");
     if (e->gpnglen <= UINT32_MAX)
-        e->gtot = (uint64_t)e->B * (V4_HDR_LEN + e->gt0.len) +
-                  (uint64_t)e->B * v4_rs_rowlen(e->gpnglen, v4_m2_for(e->B));
+        e->gtot = (uint64_t)e->B * (V4_HDR_LEN + 4 * (e->im.np - 1) + e->gt0.len) +
+                  (uint64_t)e->B * v4_rs_rowlen(e->gpnglen, e->im.m[e->im.np - 1]);
     e->graphics = 2.0 * (double)e->gtot < (double)e->B * V4_HDR_LEN + est_bytes(&e->st, NULL, 1);
     return 0;
 }
@@ -752,13 +829,15 @@ static int enc_graphics_candidate(v4_encoder *e, holo_err *err)
 /* Targets of the profile; lossy: *du = the U step of the full-set target in the model. */
 static v4_targets enc_targets(v4_encoder *e, double *du)
 {
-    v4_targets tg = { 0, 28.0, 35.0, 0, 0.15, 0.15, 0, 0.15 };
+    v4_targets tg = { .t0 = 20.0, .t1 = 28.0, .t2 = 35.0 };
+    for (int t = 0; t < V4_MAX_PT; t++)
+        tg.mg[t] = 0.15;
     *du = 0;
     if (!e->lossy)
         return tg;
     const holo_encode_opts *o = e->o;
     tg.full = o->target_psnr > 0 ? o->target_psnr : 25.0 + 0.3 * (o->quality ? o->quality : 50);
-    /* Lossy profile: a usable single chunk and lower protected tiers, each below the full-set
+    /* Lossy profile: a usable single chunk and lower protected levels, each below the full-set
      * target: 23.5 / 25.5 / 28.5 dB (doc/holo4.md §Motivation's model had 24 / 27 / 31 at v3's
      * bytes; at those bytes ours balance best against v3 between one chunk and 31: bench_v4's
      * --vs-v3 median margins are +3.8 dB or more at every k). */
@@ -779,74 +858,64 @@ static v4_targets enc_targets(v4_encoder *e, double *du)
     return tg;
 }
 
-/* The wavelet layout: shifts from the model, calibrated on measured decodes until every
- * guarantee holds (lossy: and the full-set target; with a byte budget: the largest encode that
+/* p1/p2 (the m1 level and the top level) from the measured levels. */
+static void enc_guarantees(v4_encoder *e, const double *got)
+{
+    memcpy(e->got, got, sizeof e->got);
+    e->p1 = got[v4_level_of(e->im.m, (unsigned)e->im.np, v4_m1_for(e->B))];
+    e->p2 = got[e->im.np - 1];
+}
+
+/* The wavelet layout: the ladder's shifts (choose_shifts, calibrated on measured decodes;
+ * lossy: the U step for the full-set target; with a byte budget: the largest encode that
  * fits), then the streams of the chosen shifts in e->s and their guarantees in p1/p2/pall. */
 static int enc_search_shifts(v4_encoder *e, holo_err *err)
 {
     v4_image *im = &e->im;
-    uint32_t B = e->B;
-    int lossy = e->lossy, threads = e->threads;
+    int lossy = e->lossy, threads = e->threads, np = im->np;
     double du;
     v4_targets tg = enc_targets(e, &du);
+    v4_meas ms = { .rgb = e->rgb, .tmp = e->tmp, .ids = e->ids, .threads = threads };
     double lo_du = 0, hi_du = 0;
     uint64_t budget = lossy ? e->o->target_bytes : 0;
     uint8_t saved[V4_MAX_BANDS][V4_TIERS];
+    double saved_got[V4_MAX_PT];
     int have_saved = 0, saved_current = 0;
     uint64_t saved_tot = 0;
-    int max_att = e->graphics ? 0 : budget ? 14 : lossy ? 8 : 6, failed1 = 0, failed2 = 0;
+    int max_att = e->graphics ? 0 : budget ? 14 : lossy ? 8 : 1;
     e->p1 = e->p2 = 0;
-    e->pall = 99;
     for (int attempt = 0; attempt < max_att; attempt++) {
-        choose_shifts(im, &e->st, &tg, du);
+        if (choose_shifts(im, &e->st, &tg, du, &ms))
+            return enc_nomem(e, err, "measuring");
         /* Streams are only needed here to meet a byte budget. */
         uint64_t tot = proxy_total(im, &e->st);
         if (budget) {
-            streams_free(&e->s, B);
+            streams_free(&e->s, e->B);
             if (encode_streams(im, &e->s, threads))
                 return enc_nomem(e, err, "trial streams");
-            tot = streams_total(&e->s, B);
+            tot = streams_total(im, &e->s);
         }
-        if (measure_all(im, &e->st, e->rgb, e->tmp, e->ids, lossy, threads, &e->p1, &e->p2,
-                        &e->pall))
-            return enc_nomem(e, err, "measuring");
-        double p0 = lossy ? measure(im, e->rgb, e->tmp, 0, NULL, 0, threads) : 99;
-        if (p0 < 0)
-            return enc_nomem(e, err, "measuring");
-        double p1 = e->p1, p2 = e->p2, pall = e->pall;
-        int ok0 = p0 >= tg.t0;
-        int ok1 = p1 >= tg.t1, ok2 = p2 >= tg.t2;
+        e->pall = 99;
+        if (lossy) {
+            for (uint32_t c = 0; c < e->B; c++)
+                e->ids[c] = c;
+            fill_known(im, np - 1);
+            e->pall = measure(im, e->rgb, e->tmp, np - 1, e->ids, e->B, threads);
+            if (e->pall < 0)
+                return enc_nomem(e, err, "measuring");
+        }
+        enc_guarantees(e, tg.got);
+        double pall = e->pall;
         int okf = !lossy || budget || pall >= tg.full, okb = !budget || tot <= budget;
         saved_current = 0;
         /* Keep the smallest valid encode, or with a budget the largest that fits. */
-        if (ok0 && ok1 && ok2 && okf && okb &&
-            (!have_saved || (budget ? tot > saved_tot : tot < saved_tot))) {
+        if (okf && okb && (!have_saved || (budget ? tot > saved_tot : tot < saved_tot))) {
             memcpy(saved, im->shift, sizeof saved);
+            memcpy(saved_got, tg.got, sizeof saved_got);
             saved_tot = tot;
             have_saved = saved_current = 1;
         }
-        /* Calibrate the model margins on the measurements: too low -> finer, too high ->
-         * coarser (an overshoot costs bytes). */
-        /* (Only lower a margin while that tier has never failed: no oscillation.) */
         int changed = 0;
-        if (!ok0) {
-            tg.m0 += tg.t0 - p0 + 0.05 * (1 + attempt);
-            changed = 1;
-        }
-        if (!ok1) {
-            tg.m1 += tg.t1 - p1 + 0.05 * (1 + attempt);
-            failed1 = changed = 1;
-        } else if (p1 > tg.t1 + 0.15 && !failed1 && attempt < 3) {
-            tg.m1 -= p1 - tg.t1 - 0.05;
-            changed = 1;
-        }
-        if (!ok2) {
-            tg.m2 += tg.t2 - p2 + 0.05 * (1 + attempt);
-            failed2 = changed = 1;
-        } else if (p2 > tg.t2 + 0.15 && !failed2 && attempt < 3) {
-            tg.m2 -= p2 - tg.t2 - 0.05;
-            changed = 1;
-        }
         if (lossy && !budget) {
             if (!okf) {
                 du /= pow(2, (tg.full - pall) / 6.0 + 0.02);
@@ -855,10 +924,9 @@ static int enc_search_shifts(v4_encoder *e, holo_err *err)
                 du *= pow(2, (pall - tg.full - 0.05) / 6.0);
                 changed = 1;
             }
-        } else if (budget && !okb && prot_bytes(&e->s, B) > 0.85 * budget) {
-            /* The protected tiers alone exceed the budget: lower their targets. */
+        } else if (budget && !okb && prot_bytes(im, &e->s) > 0.85 * budget) {
+            /* The protected levels alone exceed the budget: lower their targets. */
             tg.t0 -= 1.5; tg.t1 -= 1.5; tg.t2 -= 1.5;
-            tg.d0_log2 = 0;
             lo_du = hi_du = 0;
             changed = 1;
         } else if (budget && !changed) {
@@ -877,23 +945,31 @@ static int enc_search_shifts(v4_encoder *e, holo_err *err)
     }
     if (have_saved && !saved_current) {
         memcpy(im->shift, saved, sizeof saved);
-        if (measure_all(im, &e->st, e->rgb, e->tmp, e->ids, lossy, threads, &e->p1, &e->p2,
-                        &e->pall))
-            return enc_nomem(e, err, "measuring");
-        saved_current = 0;
+        enc_guarantees(e, saved_got);
+        if (lossy) {
+            for (uint32_t c = 0; c < e->B; c++)
+                e->ids[c] = c;
+            fill_fine(im);
+            fill_known(im, np - 1);
+            if ((e->pall = measure(im, e->rgb, e->tmp, np - 1, e->ids, e->B, threads)) < 0)
+                return enc_nomem(e, err, "measuring");
+        }
     }
     if (!e->graphics && (!budget || !saved_current)) {
-        streams_free(&e->s, B);
+        streams_free(&e->s, e->B);
         if (encode_streams(im, &e->s, threads))
             return enc_nomem(e, err, "streams");
     }
     if (budget && have_saved && lo_du > 0 && hi_du > lo_du) {
-        int r = fill_budget(im, &e->st, &tg, lo_du, budget, &e->s, threads);
+        int r = fill_budget(im, &e->st, &tg, lo_du, budget, &e->s, &ms);
         if (r < 0)
             return enc_nomem(e, err, "trial streams");
-        if (r > 0 && measure_all(im, &e->st, e->rgb, e->tmp, e->ids, lossy, threads, &e->p1,
-                                 &e->p2, &e->pall))
-            return enc_nomem(e, err, "measuring");
+        if (r > 0) {
+            double got[V4_MAX_PT];
+            if (measure_levels(im, &e->st, &ms, lossy, got, &e->pall))
+                return enc_nomem(e, err, "measuring");
+            enc_guarantees(e, got);
+        }
     }
     return 0;
 }
@@ -902,17 +978,20 @@ static int enc_search_shifts(v4_encoder *e, holo_err *err)
  * smaller. */
 static int enc_take_graphics(v4_encoder *e, holo_err *err)
 {
-    if (!e->flat || !(e->graphics || e->gtot < streams_total(&e->s, e->B)))
+    if (!e->flat || !(e->graphics || e->gtot < streams_total(&e->im, &e->s)))
         return 0;
     e->graphics = 1;
     e->p1 = e->gp1;
     e->p2 = 99;
+    for (int t = 0; t < e->im.np; t++)
+        e->got[t] = t < e->im.np - 1 ? e->gp1 : 99;
     streams_free(&e->s, e->B);
     if (!(e->s.u = calloc(e->B, sizeof *e->s.u)))
         return enc_nomem(e, err, "graphics layout");
     e->s.t[0] = e->gt0;
-    e->s.t[2].buf = e->gpng;
-    e->s.t[2].len = e->s.t[2].cap = e->gpnglen;
+    int top = e->im.np - 1;
+    e->s.t[top].buf = e->gpng;
+    e->s.t[top].len = e->s.t[top].cap = e->gpnglen;
     e->gt0 = (v4_enc){ 0 };
     e->gpng = NULL;
     return 0;
@@ -936,47 +1015,56 @@ static int enc_put_prefix(v4_encoder *e, const uint8_t *prefix, size_t prefix_le
     return 0;
 }
 
-/* The B chunk files (T0, the RS rows of T1 and T2, the chunk's U) into tmpdir (NULL: only
+/* The B chunk files (T0, the RS rows of levels 1..np-1, the chunk's U) into tmpdir (NULL: only
  * counted), and stats. HOLO_ETOOBIG when a tier does not fit the header's 32-bit lengths. */
 static int enc_write_chunks(v4_encoder *e, const char *tmpdir, int recipe, v4_stats *stats,
                             holo_err *err)
 {
     const v4_streams *s = &e->s;
-    uint32_t B = e->B, m1 = v4_m1_for(B), m2 = v4_m2_for(B);
+    const v4_image *im = &e->im;
+    uint32_t B = e->B;
+    int np = im->np;
     /* Content id: the stream bytes and the geometry tie the chunks of this encode together. */
     uint64_t cid = 0xcbf29ce484222325ull;
     uint32_t geo[4] = { e->w, e->h, B, (uint32_t)e->lossy | (uint32_t)e->graphics << 1 };
     cid = fnv1a(cid, geo, sizeof geo);
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < np; t++)
         cid = fnv1a(cid, s->t[t].buf ? s->t[t].buf : (const uint8_t *)"", s->t[t].len);
     for (uint32_t c = 0; c < B; c++)
         cid = fnv1a(cid, s->u[c].buf ? s->u[c].buf : (const uint8_t *)"", s->u[c].len);
 
-    size_t maxu = 0;
+    size_t maxu = 0, rows = 0;
+    int big = 0;
     for (uint32_t c = 0; c < B; c++)
         maxu = s->u[c].len > maxu ? s->u[c].len : maxu;
-    if (s->t[0].len > UINT32_MAX || s->t[1].len > UINT32_MAX || s->t[2].len > UINT32_MAX ||
-        maxu > UINT32_MAX)
-        return holo_seterr(err, HOLO_ETOOBIG, "%s: a v4 tier is over 4 GiB (%ux%u)", e->name,
+    for (int t = 0; t < np; t++) {
+        big |= s->t[t].len > UINT32_MAX;
+        rows += t ? v4_rs_rowlen(s->t[t].len, im->m[t]) : 0;
+    }
+    if (big || maxu > UINT32_MAX)
+        return holo_seterr(err, HOLO_ETOOBIG, "%s: a v4 level is over 4 GiB (%ux%u)", e->name,
                            e->w, e->h);
     v4_hdr hd = { 0 };
-    hd.version = 1;
+    hd.version = V4_REVISION;
     hd.flags = (uint8_t)((e->lossy ? V4_FLAG_LOSSY : 0) | (e->grey ? V4_FLAG_GREY : 0) |
                          (e->graphics ? V4_FLAG_GRAPHICS : 0) | (recipe ? V4_FLAG_RECIPE : 0));
     hd.width = e->w; hd.height = e->h; hd.B = (uint16_t)B;
-    hd.levels = (uint8_t)e->im.levels; hd.tile_log2 = (uint8_t)e->im.tile_log2;
-    hd.lattice = (uint8_t)e->im.lattice; hd.ncomp = (uint8_t)e->im.ncomp;
+    hd.levels = (uint8_t)im->levels; hd.tile_log2 = (uint8_t)im->tile_log2;
+    hd.lattice = (uint8_t)im->lattice; hd.ncomp = (uint8_t)im->ncomp;
     hd.content_id = cid;
-    hd.m1 = (uint8_t)m1; hd.m2 = (uint8_t)m2;
-    hd.s0_len = (uint32_t)s->t[0].len; hd.s1_len = (uint32_t)s->t[1].len;
-    hd.s2_len = (uint32_t)s->t[2].len;
+    hd.np = (uint8_t)np;
+    memcpy(hd.m, im->m, sizeof hd.m);
+    hd.m1 = (uint8_t)v4_m1_for(B); hd.m2 = im->m[np - 1];
+    for (int t = 0; t < np; t++)
+        hd.s_len[t] = (uint32_t)s->t[t].len;
+    hd.s0_len = hd.s_len[0];
     /* Guarantees in centi-dB, rounded down so they never overstate. */
     double p1 = e->p1, p2 = e->p2, pall = e->pall;
     hd.psnr1 = (uint16_t)(p1 >= 99 ? 9900 : floor(p1 * 100));
     hd.psnr2 = (uint16_t)(p2 >= 99 ? 9900 : floor(p2 * 100));
     hd.psnr_all = e->lossy ? (uint16_t)(pall >= 99 ? 9900 : floor(pall * 100)) : 0xFFFF;
-    size_t r1 = v4_rs_rowlen(s->t[1].len, m1), r2 = v4_rs_rowlen(s->t[2].len, m2);
-    uint8_t *chunk = malloc(V4_HDR_LEN + s->t[0].len + r1 + r2 + maxu + 1);
+    size_t hl = v4_hdr_size(&hd);
+    uint8_t *chunk = malloc(V4_HDR_MAX + s->t[0].len + rows + maxu + 1);
     if (!chunk)
         return enc_nomem(e, err, "chunk buffer");
     uint64_t total = 0;
@@ -985,14 +1073,14 @@ static int enc_write_chunks(v4_encoder *e, const char *tmpdir, int recipe, v4_st
         hd.id = (uint16_t)c;
         hd.u_len = (uint32_t)s->u[c].len;
         v4_hdr_emit(&hd, chunk);
-        size_t off = V4_HDR_LEN;
+        size_t off = hl;
         if (s->t[0].len)
             memcpy(chunk + off, s->t[0].buf, s->t[0].len);
         off += s->t[0].len;
-        v4_rs_encode_row(s->t[1].buf, s->t[1].len, m1, c, chunk + off);
-        off += r1;
-        v4_rs_encode_row(s->t[2].buf, s->t[2].len, m2, c, chunk + off);
-        off += r2;
+        for (int t = 1; t < np; t++) {
+            v4_rs_encode_row(s->t[t].buf, s->t[t].len, im->m[t], c, chunk + off);
+            off += v4_rs_rowlen(s->t[t].len, im->m[t]);
+        }
         if (s->u[c].len)
             memcpy(chunk + off, s->u[c].buf, s->u[c].len);
         off += s->u[c].len;
@@ -1009,9 +1097,18 @@ static int enc_write_chunks(v4_encoder *e, const char *tmpdir, int recipe, v4_st
     }
     free(chunk);
     if (!rc && stats) {
+        memset(stats, 0, sizeof *stats);
         stats->total_bytes = total;
-        stats->t0 = s->t[0].len; stats->t1 = s->t[1].len; stats->t2 = s->t[2].len;
-        stats->u = 0;
+        stats->np = np;
+        memcpy(stats->m, im->m, sizeof stats->m);
+        for (int t = 0; t < np; t++) {
+            stats->lvl[t] = s->t[t].len;
+            stats->lvl_psnr[t] = e->got[t];
+        }
+        stats->t0 = s->t[0].len;
+        for (int t = 1; t + 1 < np; t++)
+            stats->t1 += s->t[t].len;
+        stats->t2 = s->t[np - 1].len;
         for (uint32_t c = 0; c < B; c++)
             stats->u += s->u[c].len;
         stats->psnr1 = p1; stats->psnr2 = p2; stats->psnr_all = e->lossy ? pall : 99.0;
@@ -1091,7 +1188,7 @@ static size_t majority(const v4_hdr *hs, const int *ok, size_t n)
 /* Chunks of one encode (same content id) must agree on the stream layout. */
 static int same_layout(const v4_hdr *a, const v4_hdr *b)
 {
-    return a->s0_len == b->s0_len && a->s1_len == b->s1_len && a->s2_len == b->s2_len &&
+    return a->np == b->np && !memcmp(a->s_len, b->s_len, a->np * sizeof *a->s_len) &&
            a->width == b->width && a->height == b->height && a->B == b->B &&
            a->flags == b->flags && a->ncomp == b->ncomp;
 }
@@ -1155,7 +1252,8 @@ static int group_chunks(const uint8_t *const *chunks, const size_t *lens, size_t
         }
         /* Same content id must mean the same stream layout. */
         if (!same_layout(&hs[i], &set->ref) ||
-            memcmp(chunks[i] + V4_HDR_LEN, chunks[best] + V4_HDR_LEN, hs[i].s0_len) != 0) {
+            memcmp(chunks[i] + v4_hdr_size(&hs[i]), chunks[best] + v4_hdr_size(&hs[best]),
+                   hs[i].s0_len) != 0) {
             set->bad++;
             if (o)
                 holo_warnf(o, "%s: disagrees with the other chunks of its v4 encode", nm);
@@ -1174,13 +1272,13 @@ static int group_chunks(const uint8_t *const *chunks, const size_t *lens, size_t
     return 0;
 }
 
-/* Recover the stream of protected tier t (1 or 2) from any m present rows. */
+/* Recover the stream of protected level t (1 .. np-1) from any m[t] present rows. */
 static int recover_tier(const v4_set *set, int t, uint8_t **out)
 {
     const v4_hdr *h = &set->ref;
-    unsigned m = t == 1 ? h->m1 : h->m2;
-    size_t S = t == 1 ? h->s1_len : h->s2_len;
-    size_t off = V4_HDR_LEN + h->s0_len + (t == 2 ? v4_rs_rowlen(h->s1_len, h->m1) : 0);
+    unsigned m = h->m[t];
+    size_t S = h->s_len[t];
+    size_t off = v4_level_off(h, (unsigned)t);
     *out = malloc(S + 1);
     if (!*out)
         return -2;
@@ -1215,7 +1313,7 @@ static int check_claim(const v4_set *set, const char *nm, holo_err *err)
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 tile geometry", nm);
     const uint8_t *t0 = NULL;
     for (unsigned i = 0; i < h->B && !t0; i++)
-        t0 = set->chunk[i] ? set->chunk[i] + V4_HDR_LEN : NULL;
+        t0 = set->chunk[i] ? set->chunk[i] + v4_hdr_size(h) : NULL;
     size_t len = h->s0_len;
     if (h->flags & V4_FLAG_RECIPE) {
         v4_prefix pre = { 0 };
@@ -1261,7 +1359,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory (%ux%u)", nm, h->width,
                            h->height);
     }
-    uint8_t *streams[3] = { NULL, NULL, NULL }, *rgb = NULL;
+    uint8_t *streams[V4_MAX_PT] = { NULL }, *rgb = NULL;
     int have = -1;
     rc = 0;
     const uint8_t *any = NULL;
@@ -1269,8 +1367,11 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         any = set.chunk[i];
     int nthreads = holo_thread_count(o ? o->threads : 0);
     /* Recover the protected tiers that have enough chunks, then decode all in one go. */
-    const uint8_t *tb[3] = { any + V4_HDR_LEN, NULL, NULL };
-    size_t tl[3] = { h->s0_len, h->s1_len, h->s2_len };
+    const uint8_t *tb[V4_MAX_PT] = { any + v4_hdr_size(h) };
+    size_t tl[V4_MAX_PT];
+    int top = h->np - 1;
+    for (int t = 0; t < V4_MAX_PT; t++)
+        tl[t] = t < h->np ? h->s_len[t] : 0;
     v4_prefix pre = { 0 };
     if (h->flags & V4_FLAG_RECIPE) {   /* the file prefix leads T0; the T0 stream follows */
         size_t plen = v4_prefix_parse(tb[0], tl[0], &pre);
@@ -1283,18 +1384,19 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
     }
     int upto = 0;
     if (h->flags & V4_FLAG_GRAPHICS) {
-        /* T2 is the PNG: any m2 chunks give the exact image, fewer the T0 picture. */
-        int r = recover_tier(&set, 2, &streams[2]);
+        /* The top level is the PNG: any m2 chunks give the exact image, fewer the T0
+         * picture. */
+        int r = recover_tier(&set, top, &streams[top]);
         if (r == -2) {
             rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
             goto out;
         }
-        if (r == 0 && (rgb = v4_graphics_pixels(streams[2], h, nm, o)) != NULL) {
-            have = 2;
+        if (r == 0 && (rgb = v4_graphics_pixels(streams[top], h, nm, o)) != NULL) {
+            have = top;
             goto done;
         }
     }
-    for (int t = 1; t <= 2 && !(h->flags & V4_FLAG_GRAPHICS); t++) {
+    for (int t = 1; t <= top && !(h->flags & V4_FLAG_GRAPHICS); t++) {
         int r = recover_tier(&set, t, &streams[t]);
         if (r == -2) {
             rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
@@ -1305,14 +1407,14 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         tb[t] = streams[t];
         upto = t;
     }
-    /* A damaged component layout in T1 or T2 lowers upto: the picture stays at the
-     * previous tier. */
+    /* A damaged component layout in a level lowers upto: the picture stays at the level
+     * below. */
     if (v4_decode_tiers(&im, tb, tl, &upto, nthreads)) {
         rc = holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 T0 stream (bad shift table)", nm);
         goto out;
     }
     have = upto;
-    if (have == 2) {
+    if (have == top) {
         const uint8_t **ub = calloc(h->B, sizeof *ub);
         size_t *ul = calloc(h->B, sizeof *ul);
         if (!ub || !ul) {
@@ -1320,8 +1422,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
             rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
             goto out;
         }
-        size_t uoff = V4_HDR_LEN + h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) +
-                      v4_rs_rowlen(h->s2_len, h->m2);
+        size_t uoff = v4_level_off(h, h->np);
         for (unsigned i = 0; i < h->B; i++)
             if (set.chunk[i]) {
                 ub[i] = set.chunk[i] + uoff;
@@ -1357,15 +1458,15 @@ done:
     out->info.chunks_bad = set.bad;
     out->info.chunk_files = set.files;
     out->info.chunk_bytes = set.bytes;
-    out->info.exact = (h->flags & V4_FLAG_GRAPHICS) ? have == 2
+    out->info.exact = (h->flags & V4_FLAG_GRAPHICS) ? have == top
                       : set.present == h->B && !(h->flags & V4_FLAG_LOSSY);
     snprintf(out->info.codec, sizeof out->info.codec, "%s",
-             v4_codec_name(h, any, V4_HDR_LEN + h->s0_len, &out->info.file_size));
+             v4_codec_name(h, any, v4_hdr_size(h) + h->s0_len, &out->info.file_size));
     /* Partial sets are a pixel view; the complete one gives back the file itself. */
     if ((h->flags & V4_FLAG_RECIPE) && out->info.exact && set.present == h->B)
         v4_recipe_restore(&pre, out, nm, o);
 out:
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < V4_MAX_PT; t++)
         free(streams[t]);
     v4_image_free(&im);
     free(set.chunk);
@@ -1465,7 +1566,7 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
     size_t best = majority(hs, ok, l->n);
     if (best == l->n) {
         free(hs); free(sz); free(ok); free(peek);
-        if (first.code == HOLO_EINVAL && first.msg[0])
+        if (first.msg[0])     /* bad header, or a revision this decoder does not read */
             return holo_seterr(err, HOLO_ENOCHUNKS, "%s (no valid v4 chunk)", first.msg);
         return holo_seterr(err, HOLO_ENOCHUNKS, "%s: no valid v4 chunk", l->dir);
     }
@@ -1498,8 +1599,8 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
     info->exact = (ref->flags & V4_FLAG_GRAPHICS) ? info->chunks_present >= ref->m2
                   : info->chunks_present == ref->B && !(ref->flags & V4_FLAG_LOSSY);
     /* The prefix in the first bytes of T0 gives the file's length without reading more. */
-    size_t pn = V4_HDR_LEN + ref->s0_len < sizeof peek[best] ? V4_HDR_LEN + ref->s0_len
-                                                             : sizeof peek[best];
+    size_t pn = v4_hdr_size(ref) + ref->s0_len < sizeof peek[best]
+                ? v4_hdr_size(ref) + ref->s0_len : sizeof peek[best];
     snprintf(info->codec, sizeof info->codec, "%s",
              v4_codec_name(ref, peek[best], pn, &info->file_size));
     info->exact_bytes = (ref->flags & V4_FLAG_RECIPE) && info->file_size > 0 ? 1 : 0;
@@ -1524,34 +1625,36 @@ int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err)
     rc = info_set(&l, &set, &bufs, &lens, &names, err);
     if (!rc) {
         const v4_hdr *h = &set.ref;
-        unsigned p = set.present;
-        int t1 = h->s1_len == 0 || p >= h->m1, t2 = t1 && (h->s2_len == 0 || p >= h->m2);
+        unsigned p = set.present, top = h->np - 1u;
+        int got_top = p >= h->m2;
         size_t k = 0;
 #define ADD(...) do { int w_ = snprintf(out + k, k < outsz ? outsz - k : 0, __VA_ARGS__); \
                       if (w_ > 0) k += (size_t)w_; } while (0)
-        ADD("v4 %s, %ux%u %s, B=%u (m1=%u, m2=%u), %u/%u chunks present, content id %016llx\n",
-            h->flags & V4_FLAG_LOSSY ? "lossy" : "lossless", h->width, h->height,
-            h->ncomp == 1 ? "grey" : "RGB", h->B, h->m1, h->m2, p, h->B,
+        ADD("v4 %s, %ux%u %s, B=%u (%u levels, m1=%u, m2=%u), %u/%u chunks present, content id "
+            "%016llx\n", h->flags & V4_FLAG_LOSSY ? "lossy" : "lossless", h->width, h->height,
+            h->ncomp == 1 ? "grey" : "RGB", h->B, h->np, h->m1, h->m2, p, h->B,
             (unsigned long long)h->content_id);
         ADD("T0: %u bytes in every chunk: recoverable\n", h->s0_len);
         if (h->flags & V4_FLAG_GRAPHICS) {
-            /* flat graphics: T2 is the image as PNG (holo(1) "Flat graphics") */
-            ADD("graphics layout: no T1, no U; fewer than %u chunks >= %.2f dB (T0)\n", h->m2,
-                h->psnr1 / 100.0);
-            ADD("T2: %u bytes of PNG, any %u chunks: %s; any %u chunks: lossless\n", h->s2_len,
-                h->m2, p >= h->m2 ? "recoverable" : "NOT recoverable", h->m2);
+            /* flat graphics: the top level is the image as PNG (holo(1) "Flat graphics") */
+            ADD("graphics layout: no other levels, no U; fewer than %u chunks >= %.2f dB (T0)\n",
+                h->m2, h->psnr1 / 100.0);
+            ADD("T%u: %u bytes of PNG, any %u chunks: %s; any %u chunks: lossless\n", top,
+                h->s_len[top], h->m2, got_top ? "recoverable" : "NOT recoverable", h->m2);
             goto described;
         }
-        ADD("T1: %u bytes, any %u chunks: %s; any %u chunks >= %.2f dB\n", h->s1_len, h->m1,
-            t1 ? "recoverable" : "NOT recoverable", h->m1, h->psnr1 / 100.0);
-        ADD("T2: %u bytes, any %u chunks: %s; any %u chunks >= %.2f dB (measured worst subset)\n",
-            h->s2_len, h->m2, t2 ? "recoverable" : "NOT recoverable", h->m2, h->psnr2 / 100.0);
+        for (unsigned t = 1; t <= top; t++)
+            ADD("T%u: %u bytes, any %u chunks: %s\n", t, h->s_len[t], h->m[t],
+                p >= h->m[t] ? "recoverable" : "NOT recoverable");
+        ADD("any %u chunks >= %.2f dB; any %u chunks >= %.2f dB (measured worst subset); every "
+            "level >= 0.25 dB above the one below\n", h->m1, h->psnr1 / 100.0, h->m2,
+            h->psnr2 / 100.0);
         if (h->psnr_all == 0xFFFF)
-            ADD("U: %u/%u chunk shares%s; all chunks: lossless\n", t2 ? p : 0, h->B,
-                t2 ? "" : " (need T2)");
+            ADD("U: %u/%u chunk shares%s; all chunks: lossless\n", got_top ? p : 0, h->B,
+                got_top ? "" : " (need the top level)");
         else
-            ADD("U: %u/%u chunk shares%s; all chunks: %.2f dB\n", t2 ? p : 0, h->B,
-                t2 ? "" : " (need T2)", h->psnr_all / 100.0);
+            ADD("U: %u/%u chunk shares%s; all chunks: %.2f dB\n", got_top ? p : 0, h->B,
+                got_top ? "" : " (need the top level)", h->psnr_all / 100.0);
 described:
 #undef ADD
         free(set.chunk);

@@ -39,30 +39,38 @@ void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
 
 /* ---- v4_format.c: the HOV4 chunk header -------------------------------------------------- */
 #define V4_MAGIC "HOV4"
-#define V4_HDR_LEN 50
+#define V4_REVISION 2         /* 2: the PET ladder of protected levels (1: T0/T1/T2, not read) */
+#define V4_HDR_LEN 50         /* fixed part; the lengths of levels 1.. follow (v4_hdr_size) */
 #define V4_CRC_OFF 46
+#define V4_MAX_PT 16          /* protected levels at most (the ladder of v4_ladder) */
+#define V4_HDR_MAX (V4_HDR_LEN + 4 * (V4_MAX_PT - 1))
 #define V4_FLAG_LOSSY 1u
 #define V4_FLAG_GREY 2u
-/* T2 is a PNG of the whole image; no T1, no U (doc/holo4.md §Limits) */
+/* the top level is a PNG of the whole image; the levels between are empty, no U
+ * (doc/holo4.md §Limits) */
 #define V4_FLAG_GRAPHICS 4u
 #define V4_FLAG_RECIPE 8u      /* T0 starts with the file prefix of v4_recipe.c */
 
 typedef struct v4_hdr {
-    uint8_t version;          /* 1 (bitstream revision) */
+    uint8_t version;          /* V4_REVISION */
     uint8_t flags;
     uint32_t width, height;
     uint16_t B, id;
     uint8_t levels, tile_log2, lattice, ncomp;
     uint64_t content_id;
-    uint8_t m1, m2;
-    uint32_t s0_len, s1_len, s2_len, u_len;
+    uint8_t np;               /* protected levels (v4_ladder(B)) */
+    uint8_t m[V4_MAX_PT];     /* level t is recovered from any m[t] chunks (m[0] = 1) */
+    uint8_t m1, m2;           /* m of the 28 dB and of the 35 dB guarantee (m2 = m[np-1]) */
+    uint32_t s0_len;          /* = s_len[0] */
+    uint32_t s_len[V4_MAX_PT], u_len;
     uint16_t psnr1, psnr2, psnr_all;  /* centi-dB guarantees measured by the encoder;
                                          psnr_all 0xFFFF = lossless */
     uint32_t crc;
 } v4_hdr;
 
-/* Serialise h (crc is computed over header+payload by v4_hdr_seal). */
-void v4_hdr_emit(const v4_hdr *h, uint8_t out[V4_HDR_LEN]);
+/* Serialise h (crc is computed over header+payload by v4_hdr_seal); v4_hdr_size(h) bytes. */
+void v4_hdr_emit(const v4_hdr *h, uint8_t out[V4_HDR_MAX]);
+size_t v4_hdr_size(const v4_hdr *h);
 /* Compute the CRC-32 of a whole chunk (crc field taken as zero) and store it. */
 void v4_hdr_seal(uint8_t *chunk, size_t len);
 /* Parse and validate a whole chunk buffer; checks sizes, caps and CRC. */
@@ -75,11 +83,19 @@ int v4_hdr_parse_head(const uint8_t *buf, size_t len, uint64_t total, const char
 unsigned v4_m1_for(unsigned B);
 unsigned v4_m2_for(unsigned B);
 unsigned v4_lattice_for(unsigned B);
-/* Bytes of T1/T2 row in each chunk. */
+/* The PET ladder of B chunks: m[0..np) ascending, m[0] = 1, every k = 1..ceil(B/2) when that
+ * is at most V4_MAX_PT, else a geometric ladder holding ceil(B/8); m[np-1] = ceil(B/2).
+ * (B <= 2: {1, 1}, so the graphics layout has a level above T0.) Returns np. */
+unsigned v4_ladder(unsigned B, uint8_t m[V4_MAX_PT]);
+/* Index of the level whose m is m (the largest m[t] <= m). */
+unsigned v4_level_of(const uint8_t *m, unsigned np, unsigned k);
+/* Bytes of the payload after the header (T0, every level's row, U). */
 size_t v4_chunk_payload(const v4_hdr *h);
+/* Offset of level t's row (t >= 1) inside a chunk; U follows the last. */
+size_t v4_level_off(const v4_hdr *h, unsigned t);
 
 /* ---- v4_tiers.c: bit-plane tiers and their entropy coding -------------------------------- */
-#define V4_TIERS 4            /* T0, T1, T2, U */
+#define V4_TIERS (V4_MAX_PT + 1) /* protected levels T0..T(np-1), then U at index np */
 #define V4_MAX_SHIFT 27       /* coefficient magnitudes stay below 2^28 */
 #define V4_EMPTY_SHIFT 28     /* s0 of a band with nothing in T0 (s_t = s_t-1: tier t empty) */
 #ifndef V4_RECON_NUM
@@ -106,15 +122,17 @@ typedef struct v4_image {
     int levels, ncomp, nbands;        /* nbands per component; global band gb = c*nbands+b */
     v4_band bands[1 + 3 * V4_MAX_LEVELS];
     double weight[V4_MAX_BANDS];      /* synthesis energy incl. colour weight */
-    uint8_t shift[V4_MAX_BANDS][V4_TIERS]; /* s0 >= s1 >= s2 >= sU */
+    uint8_t shift[V4_MAX_BANDS][V4_TIERS]; /* s0 >= s1 >= ... >= s(np-1) >= sU = shift[np] */
+    int np;                           /* protected levels (v4_ladder); U is tier np */
+    uint8_t m[V4_MAX_PT];
     int32_t *coef[3];                 /* encoder: exact coefficients (NULL in the decoder) */
-    int32_t *known[3];                /* |c| >> s_t for the tiers T0..T2 coded so far */
+    int32_t *known[3];                /* |c| >> s_t for the levels coded so far */
     int32_t *fine[3];                 /* |c| >> sU in tiles whose U was coded */
     uint8_t *sign[3];                 /* 1 = negative, valid once the magnitude is non-zero */
     int32_t *rec[3];                  /* dequantised / reconstructed planes (decoder: fine[]) */
     int shared_rec;
-    v4_model *models;                 /* [gb][3] for T0..T2 */
-    v4_model *uinit;                  /* [gb] initial U models (table at the end of T2) */
+    v4_model *models;                 /* [gb][np] for the protected levels */
+    v4_model *uinit;                  /* [gb] initial U models (table at the end of the top level) */
     uint32_t B, lattice;
     int tile_log2;
     uint32_t tiles_x, tiles_y;
@@ -133,8 +151,9 @@ static inline uint32_t v4_tile_chunk(const v4_image *im, uint32_t tx, uint32_t t
     return (uint32_t)(((uint64_t)tx + (uint64_t)im->lattice * ty) % im->B);
 }
 
-/* Tier t (0..2) of the whole image, one sub-stream per component (coded in parallel when
- * threads > 1). Each T0 sub-stream starts with its shift table; T2 ends with the U table.
+/* Level t (0..np-1) of the whole image, one sub-stream per component (coded in parallel when
+ * threads > 1). Each sub-stream starts with the level's shift table; the top level's ends with
+ * the U table.
  * v4_code_tier fills e->buf/e->len (e need not be initialised). */
 int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads);
 /* Decode tiers 0..*upto (bufs[t]: the tier's whole stream, NULL when not recovered), each
@@ -152,7 +171,7 @@ int v4_check_t0(uint32_t w, uint32_t h, int ncomp, const uint8_t *t0, size_t len
 int v4_code_u(v4_image *im, uint32_t chunk, v4_model *model, v4_enc *e);
 int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *buf, size_t len);
 /* Dequantise into rec[] from what is known: tiles with tile_u from fine[] at sU (when
- * have == 2), the rest from known[] truncated to tier `have` (-1 = nothing known);
+ * have == np-1, the top level), the rest from known[] truncated to tier `have` (-1 = nothing known);
  * known[] holds tier known_tier >= have. */
 void v4_dequant(v4_image *im, int have, int known_tier);
 /* v4_dequant (have, known_tier), inverse DWT and inverse colour transform into rgb (H*W*3),
@@ -178,7 +197,7 @@ int v4_best_png(const uint8_t *rgb, uint32_t w, uint32_t h, int threads, uint8_t
 /* T0 of the layout (LL bands only) into t0; leaves known[]/sign[] as a decoder of T0 has
  * them, for measuring. 0 or -1 (out of memory). */
 int v4_graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads);
-/* Pixels from a recovered T2 (a PNG of the header's size; malloc'd), or NULL after a
+/* Pixels from a recovered top level (a PNG of the header's size; malloc'd), or NULL after a
  * warning through o. */
 uint8_t *v4_graphics_pixels(const uint8_t *png, const v4_hdr *h, const char *nm,
                             const holo_decode_opts *o);
@@ -186,9 +205,14 @@ uint8_t *v4_graphics_pixels(const uint8_t *png, const v4_hdr *h, const char *nm,
 /* ---- v4.c: encoder entry from pixels (for tools and tests) ------------------------------- */
 typedef struct v4_stats {
     uint64_t total_bytes;
-    uint64_t t0, t1, t2, u;           /* stream sizes (T1/T2 before RS spreading) */
-    double psnr1, psnr2, psnr_all;    /* measured guarantees */
-    int graphics;                     /* 1: the graphics layout (T2 = PNG) was chosen */
+    uint64_t t0, t1, t2, u;           /* stream sizes: T0, the levels 1..np-2 together, the
+                                         top level (before RS spreading), U */
+    double psnr1, psnr2, psnr_all;    /* measured guarantees (any m1, worst m2, all) */
+    int graphics;                     /* 1: the graphics layout (top level = PNG) was chosen */
+    int np;                           /* protected levels */
+    uint8_t m[V4_MAX_PT];             /* any m[t] chunks recover level t */
+    uint64_t lvl[V4_MAX_PT];          /* level stream sizes */
+    double lvl_psnr[V4_MAX_PT];       /* PSNR of levels 0..t (top: worst m2 subset with U) */
 } v4_stats;
 
 int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
@@ -200,7 +224,7 @@ int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
                            const uint8_t *prefix, size_t prefix_len, v4_stats *st,
                            holo_err *err);
 /* Decode from in-memory chunks (NULL entries are missing). Used by holo_v4_decode and tools.
- * tiers (may be NULL) receives the highest protected tier decoded: 0 (T0), 1 or 2 (+U). */
+ * tiers (may be NULL) receives the highest protected level decoded: 0 (T0) .. np-1 (+U). */
 int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
                        const char *const *names, const holo_decode_opts *o, holo_decoded *out,
                        int *tiers, holo_err *err);
@@ -212,7 +236,7 @@ int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err);
  * of recipe blob (recipe.h), big-endian like the header; the T0 stream follows. */
 #define V4_PREFIX_FIXED 44
 /* Bytes of a chunk's start that give the file length and the recipe family. */
-#define V4_PREFIX_PEEK (V4_HDR_LEN + V4_PREFIX_FIXED + 4)
+#define V4_PREFIX_PEEK (V4_HDR_MAX + V4_PREFIX_FIXED + 4)
 
 typedef struct v4_prefix {
     uint64_t file_len;

@@ -1,28 +1,71 @@
-/* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 50 bytes, big-endian.
+/* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 50 + 4 (np - 1) bytes, big-endian.
  *
- *   0 magic "HOV4"   4 format revision (1)   5 flags (bit0 lossy, bit1 grey, bit2 graphics:
- *     T2 is a PNG file of the whole image, S1 = 0, no U; bit3 recipe: T0 starts with the
- *     original file's length, SHA-256 and recipe, v4_recipe.c; others 0)
+ *   0 magic "HOV4"   4 format revision (2)   5 flags (bit0 lossy, bit1 grey, bit2 graphics:
+ *     the top level is a PNG file of the whole image, the levels between are empty, no U;
+ *     bit3 recipe: T0 starts with the original file's length, SHA-256 and recipe,
+ *     v4_recipe.c; others 0)
  *   6 u16 width      8 u16 height           10 B (1..255)   11 chunk id (< B)
  *  12 levels L (= the smallest L with max(W,H) <= 16 * 2^L)   13 log2 tile side
  *  14 lattice multiplier a   15 components (1 grey, 3 YCoCg)
  *  16 u64 content id (FNV-1a 64 of geometry, B, lossy flag and every stream)
- *  24 u32 T0 length S0   28 u32 T1 length S1   32 u32 T2 length S2   36 u32 this chunk's U
+ *  24 u32 T0 length S0   28 np, the protected levels (= v4_ladder(B))   29..35 zero
+ *  36 u32 this chunk's U length
  *  40 u16 PSNR of any m1 chunks   42 u16 PSNR of the worst m2 chunks (centi-dB, rounded
  *     down, measured by the encoder)   44 u16 PSNR of all chunks (0xFFFF = lossless)
  *  46 u32 CRC-32 (zlib) of the whole chunk with this field taken as zero
- * m1 = ceil(B/8), m2 = ceil(B/2) are implied by B.
- * Payload: T0 (S0 bytes, identical in every chunk) | T1 row (ceil(S1/m1) bytes) |
- *          T2 row (ceil(S2/m2)) | U. Row i < m is data row i of the zero-padded stream,
+ *  50 u32 S_t of every level t = 1 .. np-1
+ * The ladder m[0..np) (any m[t] chunks recover level t), m1 = ceil(B/8) and m2 = ceil(B/2)
+ * are implied by B.
+ * Payload: T0 (S0 bytes, identical in every chunk) | level 1 row (ceil(S1/m[1]) bytes) | ...
+ *          | level np-1 row | U. Row i < m is data row i of the zero-padded stream,
  *          row i >= m is sum_j (1 / (i XOR j)) * row_j over GF(2^8), polynomial 0x11D.
- * Tier and U stream contents: v4_tiers.c. */
+ * Level and U stream contents: v4_tiers.c. */
 #include "internal.h"
 #include "v4_codec.h"
+#include <math.h>
 #include <string.h>
 #include <zlib.h>
 
 unsigned v4_m1_for(unsigned B) { return (B + 7) / 8; }
 unsigned v4_m2_for(unsigned B) { return (B + 1) / 2; }
+
+unsigned v4_ladder(unsigned B, uint8_t m[V4_MAX_PT])
+{
+    unsigned top = v4_m2_for(B), m1 = v4_m1_for(B), n = 0;
+    if (top <= 1) {
+        m[0] = m[1] = 1;
+        return 2;
+    }
+    if (top <= V4_MAX_PT) {
+        for (unsigned k = 1; k <= top; k++)
+            m[n++] = (uint8_t)k;
+        return n;
+    }
+    /* geometric from 1 to top in V4_MAX_PT - 1 values, then m1 merged in */
+    uint8_t g[V4_MAX_PT + 1];
+    unsigned ng = 0;
+    for (unsigned j = 0; j < V4_MAX_PT - 1; j++) {
+        unsigned v = (unsigned)floor(pow((double)top, (double)j / (V4_MAX_PT - 2)) + 0.5);
+        if (j == V4_MAX_PT - 2)
+            v = top;
+        if (!ng || v > g[ng - 1])
+            g[ng++] = (uint8_t)v;
+    }
+    for (unsigned j = 0; j < ng; j++) {
+        if (m1 > (n ? m[n - 1] : 0) && m1 < g[j])
+            m[n++] = (uint8_t)m1;
+        m[n++] = g[j];
+    }
+    return n;
+}
+
+unsigned v4_level_of(const uint8_t *m, unsigned np, unsigned k)
+{
+    unsigned t = 0;
+    while (t + 1 < np && m[t + 1] <= k)
+        t++;
+    return t;
+}
 
 /* Multiplier a maximising the shortest non-zero vector of {(dx,dy): dx + a*dy = 0 mod B}:
  * tiles that share a chunk are as far apart as possible (7 for B = 32). */
@@ -53,9 +96,14 @@ unsigned v4_lattice_for(unsigned B)
 static void wr16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static unsigned rd16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
 
-void v4_hdr_emit(const v4_hdr *h, uint8_t o[V4_HDR_LEN])
+size_t v4_hdr_size(const v4_hdr *h)
 {
-    memset(o, 0, V4_HDR_LEN);
+    return V4_HDR_LEN + 4u * (h->np ? h->np - 1u : 0u);
+}
+
+void v4_hdr_emit(const v4_hdr *h, uint8_t o[V4_HDR_MAX])
+{
+    memset(o, 0, V4_HDR_MAX);
     memcpy(o, V4_MAGIC, 4);
     o[4] = h->version;
     o[5] = h->flags;
@@ -66,12 +114,13 @@ void v4_hdr_emit(const v4_hdr *h, uint8_t o[V4_HDR_LEN])
     holo_wr32(o + 16, (uint32_t)(h->content_id >> 32));
     holo_wr32(o + 20, (uint32_t)h->content_id);
     holo_wr32(o + 24, h->s0_len);
-    holo_wr32(o + 28, h->s1_len);
-    holo_wr32(o + 32, h->s2_len);
+    o[28] = h->np;
     holo_wr32(o + 36, h->u_len);
     wr16(o + 40, h->psnr1);
     wr16(o + 42, h->psnr2);
     wr16(o + 44, h->psnr_all);
+    for (unsigned t = 1; t < h->np; t++)
+        holo_wr32(o + V4_HDR_LEN + 4 * (t - 1), h->s_len[t]);
 }
 
 static uint32_t chunk_crc(const uint8_t *c, size_t len)
@@ -93,10 +142,17 @@ void v4_hdr_seal(uint8_t *chunk, size_t len)
     holo_wr32(chunk + V4_CRC_OFF, chunk_crc(chunk, len));
 }
 
+size_t v4_level_off(const v4_hdr *h, unsigned t)
+{
+    size_t off = v4_hdr_size(h) + h->s0_len;
+    for (unsigned i = 1; i < t && i < h->np; i++)
+        off += v4_rs_rowlen(h->s_len[i], h->m[i]);
+    return off;
+}
+
 size_t v4_chunk_payload(const v4_hdr *h)
 {
-    return (size_t)h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) + v4_rs_rowlen(h->s2_len, h->m2) +
-           h->u_len;
+    return v4_level_off(h, h->np) - v4_hdr_size(h) + h->u_len;
 }
 
 int v4_hdr_parse(const uint8_t *b, size_t len, const char *name, v4_hdr *h, holo_err *err)
@@ -118,9 +174,10 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
     memset(h, 0, sizeof *h);
     h->version = b[4];
     h->flags = b[5];
-    if (h->version != 1)
-        return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: v4 format revision %u not supported",
-                           name, h->version);
+    if (h->version != V4_REVISION)
+        return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: v4 format revision %u not supported%s",
+                           name, h->version, h->version == 1 ? " (written before the level "
+                           "ladder; encode the image again)" : "");
     if (h->flags & ~15u)
         return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has unknown flags", name);
     h->width = rd16(b + 6);
@@ -129,10 +186,8 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
     h->id = b[11];
     h->levels = b[12]; h->tile_log2 = b[13]; h->lattice = b[14]; h->ncomp = b[15];
     h->content_id = (uint64_t)holo_rd32(b + 16) << 32 | holo_rd32(b + 20);
-    h->m1 = (uint8_t)v4_m1_for(h->B); h->m2 = (uint8_t)v4_m2_for(h->B);
-    h->s0_len = holo_rd32(b + 24);
-    h->s1_len = holo_rd32(b + 28);
-    h->s2_len = holo_rd32(b + 32);
+    h->s0_len = h->s_len[0] = holo_rd32(b + 24);
+    h->np = b[28];
     h->u_len = holo_rd32(b + 36);
     h->psnr1 = (uint16_t)rd16(b + 40);
     h->psnr2 = (uint16_t)rd16(b + 42);
@@ -144,18 +199,38 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
                            h->height);
     if (h->B < 1 || h->B > 255 || h->id >= h->B)
         return holo_seterr(err, HOLO_EINVAL, "%s: bad chunk id %u of %u", name, h->id, h->B);
+    uint8_t m[V4_MAX_PT];
+    unsigned np = v4_ladder(h->B, m);
+    int zero = 1;
+    for (int i = 29; i < 36; i++)
+        zero &= b[i] == 0;
+    if (h->np != np || !zero)
+        return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has %u levels, B = %u needs %u",
+                           name, h->np, h->B, np);
+    if (len < v4_hdr_size(h))
+        return holo_seterr(err, HOLO_EINVAL, "%s: shorter than its v4 header", name);
+    memcpy(h->m, m, sizeof m);
+    h->m1 = (uint8_t)v4_m1_for(h->B);
+    h->m2 = m[np - 1];
+    for (unsigned t = 1; t < np; t++)
+        h->s_len[t] = holo_rd32(b + V4_HDR_LEN + 4 * (t - 1));
     if (h->levels != v4_levels(h->width, h->height) || h->tile_log2 > 15 ||
         (h->ncomp != 1 && h->ncomp != 3) || h->lattice != v4_lattice_for(h->B))
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 geometry", name);
-    if ((h->flags & V4_FLAG_GRAPHICS) &&
-        ((h->flags & V4_FLAG_LOSSY) || h->s1_len || h->u_len || !h->s2_len))
-        return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 graphics chunk", name);
+    if (h->flags & V4_FLAG_GRAPHICS) {
+        int bad = (h->flags & V4_FLAG_LOSSY) || h->u_len || !h->s_len[np - 1];
+        for (unsigned t = 1; t + 1 < np; t++)
+            bad |= h->s_len[t] != 0;
+        if (bad)
+            return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 graphics chunk", name);
+    }
     /* A recipe re-creates a file from exact pixels: never with the lossy profile. */
     if ((h->flags & V4_FLAG_RECIPE) &&
         ((h->flags & V4_FLAG_LOSSY) || h->s0_len < V4_PREFIX_FIXED))
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 recipe chunk", name);
-    uint64_t need = (uint64_t)V4_HDR_LEN + h->s0_len + v4_rs_rowlen(h->s1_len, h->m1) +
-                    v4_rs_rowlen(h->s2_len, h->m2) + h->u_len;
+    uint64_t need = (uint64_t)v4_hdr_size(h) + h->s0_len + h->u_len;
+    for (unsigned t = 1; t < np; t++)
+        need += v4_rs_rowlen(h->s_len[t], h->m[t]);
     if (need != total)
         return holo_seterr(err, HOLO_EINVAL, "%s: truncated or padded v4 chunk (%llu bytes, "
                            "header says %llu)", name, (unsigned long long)total,

@@ -1,7 +1,7 @@
 /* v4_graphics.c — the graphics layout of HOV4 for flat synthetic images (doc/holo4.md §Limits,
- * holo(5) flag bit 2): detecting them, the PNG that T2 carries, the LL-only T0 preview, and turning
- * a recovered T2 back into pixels. The encoder (v4.c) keeps the layout only when it is smaller than
- * the wavelet one. */
+ * holo(5) flag bit 2): detecting them, the PNG that the top level carries, the LL-only T0
+ * preview, and turning a recovered top level back into pixels. The encoder (v4.c) keeps the
+ * layout only when it is smaller than the wavelet one. */
 #include "imageio.h"
 #include "internal.h"
 #include "v4_codec.h"
@@ -115,13 +115,14 @@ int v4_graphics_t0(v4_image *im, v4_enc *t0, size_t pnglen, int threads)
     return 0;
 }
 
-/* Pixels of a graphics-layout T2 (a PNG of the whole image), or NULL (with a warning) when
+/* Pixels of a graphics-layout top level (a PNG of the whole image), or NULL (with a warning) when
  * it is not a PNG of the header's size. */
 uint8_t *v4_graphics_pixels(const uint8_t *png, const v4_hdr *h, const char *nm,
                             const holo_decode_opts *o)
 {
     /* Check the size in IHDR before decoding: a hostile stream must not make us allocate. */
-    if (h->s2_len < 24 || !holo_is_png(png, h->s2_len) ||
+    uint32_t len = h->s_len[h->np - 1];
+    if (len < 24 || !holo_is_png(png, len) ||
         holo_rd32(png + 16) != h->width || holo_rd32(png + 20) != h->height) {
         holo_warnf(o, "%s: v4 graphics stream is not a %ux%u PNG; showing T0", nm, h->width,
                    h->height);
@@ -129,7 +130,7 @@ uint8_t *v4_graphics_pixels(const uint8_t *png, const v4_hdr *h, const char *nm,
     }
     holo_image img = { 0 };
     holo_err e = { 0 };
-    if (holo_image_decode(png, h->s2_len, nm, &img, &e) || img.w != h->width ||
+    if (holo_image_decode(png, len, nm, &img, &e) || img.w != h->width ||
         img.h != h->height) {
         holo_warnf(o, "%s: v4 graphics stream: %s; showing T0", nm,
                    e.code ? e.msg : "wrong size");

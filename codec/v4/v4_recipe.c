@@ -43,11 +43,12 @@ const char *v4_codec_name(const v4_hdr *h, const uint8_t *peek, size_t n, uint64
     *file_len = 0;
     if (!(h->flags & V4_FLAG_RECIPE))
         return "v4 image";
-    if (n < V4_HDR_LEN + V4_PREFIX_FIXED)
+    size_t hl = v4_hdr_size(h);
+    if (n < hl + V4_PREFIX_FIXED)
         return "v4 image + recipe";
-    const uint8_t *t0 = peek + V4_HDR_LEN;
+    const uint8_t *t0 = peek + hl;
     *file_len = rd64(t0);
-    if (holo_rd32(t0 + 40) >= 4 && n >= V4_PREFIX_PEEK) {
+    if (holo_rd32(t0 + 40) >= 4 && n >= hl + V4_PREFIX_FIXED + 4) {
         if (!memcmp(t0 + V4_PREFIX_FIXED, "HRPN", 4))
             return "v4 image + PNG recipe";
         if (!memcmp(t0 + V4_PREFIX_FIXED, "HRPM", 4))

@@ -1,12 +1,13 @@
 /* v4_tiers.c — bit-plane tiers of the wavelet coefficients and their context coding
  * (doc/holo4.md §Tiers, §Spreading, §Entropy coding; holo(5) "HOV4 streams").
  *
- * A band's magnitudes a are cut by shifts s0 >= s1 >= s2 >= sU: tier t carries the bits
- * [s_t, s_{t-1}) of a (T0: everything above s0, at most 28 - s0 bits). A tier stream holds
- * one binary range-coded sub-stream per component (3 components: u32 length of Y, u32 length
- * of Co, then Y, Co, Cg), so components code and decode in parallel. T0 sub-streams start
- * with the component's shift table (5 raw bits per shift, bands in order), T2 sub-streams end
- * with the component's U table (initial probabilities of the U models).
+ * A band's magnitudes a are cut by shifts s0 >= s1 >= ... >= s(np-1) >= sU: level t carries
+ * the bits [s_t, s_{t-1}) of a (T0: everything above s0, at most 28 - s0 bits); U (tier np)
+ * the bits below the top level's. A level stream holds one binary range-coded sub-stream per
+ * component (3 components: u32 length of Y, u32 length of Co, then Y, Co, Cg), so components
+ * code and decode in parallel. Every sub-stream starts with the component's shifts of that
+ * level (the top level's with sU too), the top level's ends with the component's U table
+ * (initial probabilities of the U models).
  *
  * A band pass walks rows in runs of 32 coefficients. In T0 each run starts with a flag
  * "some value is non-zero" (context: previous run's flag, non-zero above, known magnitudes
@@ -18,8 +19,8 @@
  * precision when already coded in the same stream, everything else at the previous tier's.
  *
  * The encoder and the decoder run the same code (`dec` selects), so their contexts cannot
- * diverge. T0..T2 cover whole bands; U covers one tile at a time and reads neighbours
- * outside the tile at T2 precision, so chunks decode independently. */
+ * diverge. The levels cover whole bands; U covers one tile at a time and reads neighbours
+ * outside the tile at the top level's precision, so chunks decode independently. */
 #include "internal.h"
 #include "v4_codec.h"
 #include <pthread.h>
@@ -69,7 +70,7 @@ void v4_image_reset(v4_image *im)
         memset(im->sign[c], 0, n);
     }
     memset(im->tile_u, 0, (size_t)im->tiles_x * im->tiles_y);
-    models_init(im->models, (size_t)im->ncomp * im->nbands * 3);
+    models_init(im->models, (size_t)im->ncomp * im->nbands * im->np);
     models_init(im->uinit, (size_t)im->ncomp * im->nbands);
 }
 
@@ -93,6 +94,7 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
 {
     memset(im, 0, sizeof *im);
     im->w = w; im->h = h; im->ncomp = ncomp; im->B = B;
+    im->np = (int)v4_ladder(B, im->m);
     im->levels = v4_levels(w, h);
     im->nbands = v4_bands(w, h, im->levels, im->bands);
     double bw[1 + 3 * V4_MAX_LEVELS];
@@ -119,7 +121,7 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
             goto oom;
     }
     im->tile_u = malloc((size_t)im->tiles_x * im->tiles_y);
-    im->models = malloc((size_t)ncomp * im->nbands * 3 * sizeof(v4_model));
+    im->models = malloc((size_t)ncomp * im->nbands * im->np * sizeof(v4_model));
     im->uinit = malloc((size_t)ncomp * im->nbands * sizeof(v4_model));
     if (!im->tile_u || !im->models || !im->uinit)
         goto oom;
@@ -131,7 +133,7 @@ int v4_image_alloc(v4_image *im, uint32_t w, uint32_t h, int ncomp, uint32_t B, 
     else {
         /* known[] is cleared by v4_decode_tiers, one component per thread */
         memset(im->tile_u, 0, (size_t)im->tiles_x * im->tiles_y);
-        models_init(im->models, (size_t)ncomp * im->nbands * 3);
+        models_init(im->models, (size_t)ncomp * im->nbands * im->np);
         models_init(im->uinit, (size_t)ncomp * im->nbands);
     }
     return 0;
@@ -219,8 +221,8 @@ code_value(coder *k, v4_dec *dec, const int mode, v4_model *md, int ctx, uint32_
 }
 
 /* Code the rectangle [rx0,rx1) x [ry0,ry1) (band-relative) of band b of component c for
- * tier t. cur receives the new values; prev holds the previous tier's (for T0..T2 both are
- * known[c]; for U, cur = fine[c] and prev = known[c]). */
+ * tier t. cur receives the new values; prev holds the previous tier's (for the levels both
+ * are known[c]; for U, cur = fine[c] and prev = known[c]). */
 static inline __attribute__((always_inline)) void
 code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint32_t rx1,
              uint32_t ry1, int32_t *cur, const int32_t *prev, v4_model *md, coder *k,
@@ -250,13 +252,13 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
     uint8_t *sg = im->sign[c];
     const uint32_t mask = nb >= 32 ? 0xFFFFFFFFu : (1u << nb) - 1;
     const uint32_t bw = bd->w, bh = bd->h;
-    /* Parent: same orientation one level up, known at this tier (T0..T2, coded earlier in
-     * the same pass) or at T2 (U). It is "significant" when its value reaches 2^s. */
+    /* Parent: same orientation one level up, known at this tier (levels: coded earlier in
+     * the same pass) or at the top level (U). It is "significant" when its value reaches 2^s. */
     const int32_t *par = NULL;
     uint32_t pw = 0, ph = 0, pthr = 1;
     if (bd->orient && bd->level < im->levels && im->bands[b - 3].w && im->bands[b - 3].h) {
         const v4_band *pb = &im->bands[b - 3];
-        int plev = im->shift[gb - 3][t < 3 ? t : 2];
+        int plev = im->shift[gb - 3][t < im->np ? t : im->np - 1];
         par = im->known[c] + (size_t)pb->y0 * W + pb->x0;
         pw = pb->w; ph = pb->h;
         pthr = plev >= s ? 1u : 1u << (s - plev);
@@ -390,6 +392,60 @@ static void code_rect(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t 
         code_rect_as(im, c, b, t, rx0, ry0, rx1, ry1, cur, prev, md, k, M_ENC);
 }
 
+/* T0 of the LL band: it is a small smooth picture, so its signed values q = +-(|c| >> s0) are
+ * predicted from the decoded neighbours (median of W, N and W + N - NW) and only the residual
+ * is coded: its magnitude as a value of context min(8, bitlen(|W - NW| + |N - NW|)), then its
+ * sign. Copied into every chunk, T0 is where a bit saved counts B times. */
+static void code_ll_t0(v4_image *im, int c, v4_model *md, coder *k)
+{
+    const v4_band *bd = &im->bands[0];
+    int s = im->shift[c * im->nbands][0], nb = V4_MAX_SHIFT + 1 - s;
+    if (nb <= 0 || !bd->w || !bd->h)
+        return;
+    const size_t W = im->w;
+    int32_t *cur = im->known[c];
+    uint8_t *sg = im->sign[c];
+    const int32_t *exact = im->coef[c];
+    const int dec = k->d != NULL;
+    const int64_t lim = ((int64_t)1 << nb) - 1;
+    int emax = nb + 2 > 30 ? 30 : nb + 2;
+#define LL_Q(j) ((dec ? sg[j] : exact[j] < 0) ? -(int64_t)cur[j] : (int64_t)cur[j])
+    for (uint32_t y = 0; y < bd->h; y++)
+        for (uint32_t x = 0; x < bd->w; x++) {
+            size_t i = (size_t)(bd->y0 + y) * W + bd->x0 + x;
+            int64_t w = x ? LL_Q(i - 1) : y ? LL_Q(i - W) : 0;
+            int64_t n = y ? LL_Q(i - W) : w;
+            int64_t nw = x && y ? LL_Q(i - W - 1) : n;
+            int64_t lo = w < n ? w : n, hi = w < n ? n : w, g = w + n - nw;
+            int64_t pred = g < lo ? lo : g > hi ? hi : g;
+            int64_t act = (w > nw ? w - nw : nw - w) + (n > nw ? n - nw : nw - n);
+            int ctx = bitlen((uint32_t)(act > 0xFFFFFF ? 0xFFFFFF : act));
+            ctx = ctx > 8 ? 8 : ctx;
+            int64_t q = 0, r = 0;
+            if (!dec) {
+                uint32_t a = (uint32_t)(exact[i] < 0 ? -exact[i] : exact[i]);
+                q = (int64_t)(a >> s);
+                q = exact[i] < 0 ? -q : q;
+                r = q - pred;
+            }
+            uint32_t mag = (uint32_t)(r < 0 ? -r : r);
+            int neg = r < 0;
+            if (dec) {
+                mag = code_value(k, k->d, M_DEC, md, ctx, 0, emax);
+                neg = mag ? v4_dec_bit(k->d, &md->sgn[ctx]) : 0;
+                q = pred + (neg ? -(int64_t)mag : (int64_t)mag);
+                q = q < -lim ? -lim : q > lim ? lim : q;
+                sg[i] = q < 0;
+            } else {
+                code_value(k, NULL, M_ENC, md, ctx, mag, emax);
+                if (mag)
+                    v4_enc_bit(k->e, &md->sgn[ctx], neg);
+            }
+            cur[i] = (int32_t)(q < 0 ? -q : q);
+        }
+#undef LL_Q
+}
+
 /* Known magnitude q at shift s -> reconstruction point inside [q 2^s, (q+1) 2^s): a bit
  * below the middle, as wavelet magnitudes fall off inside each step. */
 static inline int32_t recon(uint32_t q, int s, int neg)
@@ -426,7 +482,7 @@ static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_co
 {
     size_t nm = (size_t)im->ncomp * im->nbands;
     if (model)
-        memcpy(model, im->uinit, nm * sizeof *model);   /* initial state sent in T2 */
+        memcpy(model, im->uinit, nm * sizeof *model);   /* initial state sent in the top level */
     for (uint32_t ty = 0; ty < im->tiles_y; ty++)
         for (uint32_t tx = 0; tx < im->tiles_x; tx++) {
             if (chunk != UINT32_MAX && v4_tile_chunk(im, tx, ty) != chunk)
@@ -441,7 +497,7 @@ static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_co
                     tile_span(ty, im->tile_log2, bd->level, bd->h, &y0, &y1);
                     if (cnts)
                         k->cnt = &cnts[c * im->nbands + b];
-                    code_rect(im, c, b, 3, x0, y0, x1, y1, im->fine[c], im->known[c],
+                    code_rect(im, c, b, im->np, x0, y0, x1, y1, im->fine[c], im->known[c],
                               model ? &model[c * im->nbands + b] : NULL, k);
                 }
             if (cnts)
@@ -453,7 +509,7 @@ static int u_pass(v4_image *im, uint32_t chunk, v4_model *model, coder *k, v4_co
                 for (int c = 0; c < im->ncomp; c++)
                     for (int b = 0; b < im->nbands; b++) {
                         const v4_band *bd = &im->bands[b];
-                        int su = im->shift[c * im->nbands + b][3];
+                        int su = im->shift[c * im->nbands + b][im->np];
                         uint32_t x0, x1, y0, y1;
                         tile_span(tx, im->tile_log2, bd->level, bd->w, &x0, &x1);
                         tile_span(ty, im->tile_log2, bd->level, bd->h, &y0, &y1);
@@ -484,7 +540,7 @@ int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *bu
     return u_pass(im, chunk, model, &k, NULL, -1);
 }
 
-/* ---- the U initial-probability table, sent at the end of T2 (doc/holo4.md §Entropy coding: U
+/* ---- the U initial-probability table, sent at the end of the top level (doc/holo4.md §Entropy coding: U
  * learns nothing per chunk from scratch). For each band with U bits, each context and each binary
  * decision (bit-length steps e[k], k < nb; first mantissa bit m[n], 2 <= n <= nb): a flag, then 6
  * bits q giving P(0) = q/64 when the decision occurred often enough. */
@@ -492,7 +548,7 @@ int v4_decode_u(v4_image *im, uint32_t chunk, v4_model *model, const uint8_t *bu
 #define UT_MIN 64             /* rarer decisions learn faster than their table entry costs */
 #endif
 
-static int u_nb(const v4_image *im, int gb) { return im->shift[gb][2] - im->shift[gb][3]; }
+static int u_nb(const v4_image *im, int gb) { return im->shift[gb][im->np - 1] - im->shift[gb][im->np]; }
 
 static v4_prob q_to_prob(unsigned q) { return (v4_prob){ (uint16_t)(q << 10), (uint16_t)(q << 10) }; }
 
@@ -541,51 +597,82 @@ static void table_io(v4_image *im, int c0, coder *k, const v4_counts *cnts)
     }
 }
 
-/* The shift table of one component, at the head of its T0 stream (copied into every chunk,
- * so it is coded tightly): for each band in order and each of s0, s1, s2, sU, the difference
- * from the same shift of the previous band (of 0 for the first), zigzag-mapped (0, -1, 1,
- * -2, ...) and coded in unary with adaptive models per shift and step (steps past 7 share
- * one). The decoder checks 0 <= s <= 28 and s0 >= s1 >= s2 >= sU. */
-static int shift_table_io(v4_image *im, int c, coder *k)
+/* The shifts of one component at the head of its sub-stream of level t (copied into m[t]
+ * chunks each, so coded tightly). T0: for each band in order, s0 minus the previous band's
+ * s0 (0 for the first), zigzag-mapped (0, -1, 1, -2, ...); level t >= 1: s_{t-1} - s_t >= 0;
+ * the top level then sU the same way below its own shift. Each number in unary with
+ * adaptive models per step (steps past 7 share one) and, above T0, by whether the previous
+ * band's number was 0. The decoder checks 0 <= s <= 28 and the order. */
+static int shift_io(coder *k, v4_prob pm[2][8], int ctx, unsigned *z)
 {
-    v4_prob pm[V4_TIERS][8];
-    for (int j = 0; j < V4_TIERS; j++)
-        for (int i = 0; i < 8; i++)
-            pm[j][i] = V4_PROB_INIT;
-    int prev[V4_TIERS] = { 0 };
+    if (k->d) {
+        *z = 0;
+        while (*z < 63 && v4_dec_bit(k->d, &pm[ctx][*z < 7 ? *z : 7]))
+            (*z)++;
+    } else {
+        for (unsigned i = 0; i <= *z && i < 63; i++)
+            v4_enc_bit(k->e, &pm[ctx][i < 7 ? i : 7], i < *z);
+    }
+    return 0;
+}
+
+static int shift_table_io(v4_image *im, int c, int t, coder *k)
+{
+    v4_prob pm[2][2][8];
+    for (int j = 0; j < 2; j++)
+        for (int x = 0; x < 2; x++)
+            for (int i = 0; i < 8; i++)
+                pm[j][x][i] = V4_PROB_INIT;
+    int prev0 = 0, prevd[2] = { 0, 0 };
+    int ntab = t == im->np - 1 ? 2 : 1;      /* the top level also carries sU */
     for (int gb = c * im->nbands; gb < (c + 1) * im->nbands; gb++)
-        for (int j = 0; j < V4_TIERS; j++) {
+        for (int j = 0; j < ntab; j++) {
+            int tt = t + j;                   /* the shift coded: s_t, then sU */
             unsigned z = 0;
-            if (k->d) {
-                while (z < 63 && v4_dec_bit(k->d, &pm[j][z < 7 ? z : 7]))
-                    z++;
-                int v = prev[j] + ((z & 1) ? -(int)((z + 1) / 2) : (int)(z / 2));
-                if (v < 0 || v > V4_EMPTY_SHIFT || (j && v > im->shift[gb][j - 1]))
-                    return -1;
-                im->shift[gb][j] = (uint8_t)v;
-            } else {
-                int d = im->shift[gb][j] - prev[j];
-                z = d >= 0 ? 2u * (unsigned)d : 2u * (unsigned)-d - 1;
-                for (unsigned i = 0; i <= z && i < 63; i++)
-                    v4_enc_bit(k->e, &pm[j][i < 7 ? i : 7], i < z);
+            if (tt == 0) {
+                if (!k->d) {
+                    int d = im->shift[gb][0] - prev0;
+                    z = d >= 0 ? 2u * (unsigned)d : 2u * (unsigned)-d - 1;
+                }
+                shift_io(k, pm[0], 0, &z);
+                if (k->d) {
+                    int v = prev0 + ((z & 1) ? -(int)((z + 1) / 2) : (int)(z / 2));
+                    if (v < 0 || v > V4_EMPTY_SHIFT)
+                        return -1;
+                    im->shift[gb][0] = (uint8_t)v;
+                }
+                prev0 = im->shift[gb][0];
+                continue;
             }
-            prev[j] = im->shift[gb][j];
+            if (!k->d)
+                z = (unsigned)(im->shift[gb][tt - 1] - im->shift[gb][tt]);
+            shift_io(k, pm[j], prevd[j] != 0, &z);
+            if (k->d) {
+                int v = im->shift[gb][tt - 1] - (int)z;
+                if (v < 0)
+                    return -1;
+                im->shift[gb][tt] = (uint8_t)v;
+            }
+            prevd[j] = (int)z;
         }
     return 0;
 }
 
-/* One component of tier t: (T0) its shift table, the pass over its bands, (T2) its part of
- * the U table. Components are independent streams so they code in parallel. */
+/* One component of level t: its shift table, the pass over its bands, (top level) its part
+ * of the U table. Components are independent streams so they code in parallel. */
 static int comp_tier(v4_image *im, int c, int t, coder *k)
 {
-    if (t == 0 && shift_table_io(im, c, k))
+    if (shift_table_io(im, c, t, k))
         return -1;
     for (int b = 0; b < im->nbands; b++) {
         const v4_band *bd = &im->bands[b];
-        code_rect(im, c, b, t, 0, 0, bd->w, bd->h, im->known[c], im->known[c],
-                  &im->models[(c * im->nbands + b) * 3 + t], k);
+        v4_model *md = &im->models[(c * im->nbands + b) * im->np + t];
+        if (t == 0 && b == 0)
+            code_ll_t0(im, c, md, k);
+        else
+            code_rect(im, c, b, t, 0, 0, bd->w, bd->h, im->known[c], im->known[c], md, k);
     }
-    if (t == 2) {
+    if (t == im->np - 1) {
         v4_counts *cnts = NULL;
         if (!k->d) {
             /* Count this component's U decisions over the whole image first. */
@@ -643,8 +730,32 @@ static void run_tier_jobs(tier_job *jobs, int ncomp, int threads)
             tier_worker(&jobs[c]);
 }
 
-/* Stream of a tier: ncomp == 3 -> u32 length of component 0, u32 length of component 1
- * (big-endian), then the three component streams; ncomp == 1 -> the one stream. */
+/* Stream lengths before the component streams: LEB128 (7 bits a byte, low first, high bit =
+ * more), at most 5 bytes. A level is stored up to B times and most are small, so the bytes of
+ * fixed u32 lengths showed (0.6 % of a 256x192 photo). */
+static size_t put_len(uint8_t *p, uint32_t v)
+{
+    size_t n = 0;
+    do {
+        p[n++] = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+static size_t get_len(const uint8_t *p, size_t len, uint64_t *v)
+{
+    *v = 0;
+    for (size_t n = 0; n < 5 && n < len; n++) {
+        *v |= (uint64_t)(p[n] & 0x7F) << (7 * n);
+        if (!(p[n] & 0x80))
+            return n + 1;
+    }
+    return 0;
+}
+
+/* Stream of a level: ncomp == 3 -> the lengths of components 0 and 1 (put_len), then the
+ * three component streams; ncomp == 1 -> the one stream. */
 int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
 {
     tier_job jobs[3];
@@ -657,7 +768,7 @@ int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
     for (int c = 0; c < im->ncomp; c++)
         rc = rc ? rc : jobs[c].rc;
     if (!rc) {
-        size_t tot = (im->ncomp == 3 ? 8 : 0);
+        size_t tot = (im->ncomp == 3 ? 10 : 0);
         for (int c = 0; c < im->ncomp; c++)
             tot += jobs[c].e.len;
         e->buf = malloc(tot + 1);
@@ -667,17 +778,15 @@ int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
         else {
             uint8_t *p = e->buf;
             if (im->ncomp == 3)
-                for (int c = 0; c < 2; c++) {
-                    size_t l = jobs[c].e.len;
-                    holo_wr32(p, (uint32_t)l);
-                    p += 4;
-                }
+                for (int c = 0; c < 2; c++)
+                    p += put_len(p, (uint32_t)jobs[c].e.len);
             for (int c = 0; c < im->ncomp; c++) {
                 if (jobs[c].e.len)
                     memcpy(p, jobs[c].e.buf, jobs[c].e.len);
                 p += jobs[c].e.len;
             }
-            e->len = e->cap = tot;
+            e->len = (size_t)(p - e->buf);
+            e->cap = tot;
         }
     }
     for (int c = 0; c < im->ncomp; c++)
@@ -685,8 +794,8 @@ int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
     return rc ? -1 : 0;
 }
 
-/* Component sub-streams of a tier stream (layout above). A missing or short length header
- * gives empty streams (all zero); -1 when the lengths do not fit. */
+/* Component sub-streams of a level stream (layout above). An empty stream gives empty
+ * sub-streams (all zero); -1 when the lengths are cut short or do not fit. */
 static int split_tier(const v4_image *im, const uint8_t *buf, size_t len, const uint8_t **sub,
                       size_t *sl)
 {
@@ -698,12 +807,14 @@ static int split_tier(const v4_image *im, const uint8_t *buf, size_t len, const 
             sub[0] = buf, sl[0] = len;
         return 0;
     }
-    if (len < 8)
+    if (len == 0)
         return 0;
-    uint64_t l0 = holo_rd32(buf), l1 = holo_rd32(buf + 4);
-    if (l0 + l1 > len - 8)
+    uint64_t l0, l1;
+    size_t n0 = get_len(buf, len, &l0), n1 = n0 ? get_len(buf + n0, len - n0, &l1) : 0;
+    if (!n0 || !n1 || l0 + l1 > len - n0 - n1)
         return -1;
-    size_t off[3] = { 8, 8 + l0, 8 + l0 + l1 }, l[3] = { l0, l1, len - 8 - l0 - l1 };
+    size_t h = n0 + n1;
+    size_t off[3] = { h, h + l0, h + l0 + l1 }, l[3] = { l0, l1, len - h - l0 - l1 };
     for (int c = 0; c < 3; c++)
         if (l[c])
             sub[c] = buf + off[c], sl[c] = l[c];
@@ -712,14 +823,14 @@ static int split_tier(const v4_image *im, const uint8_t *buf, size_t len, const 
 
 typedef struct pipe_job {
     v4_image *im;
-    const uint8_t *sub[3][3];         /* [tier][component] */
-    size_t sl[3][3];
+    const uint8_t *sub[V4_MAX_PT][3];  /* [level][component] */
+    size_t sl[V4_MAX_PT][3];
     int upto;
     atomic_uint next;
     int rc[3];
 } pipe_job;
 
-/* Components are independent through T0..T2 (contexts never cross them), so each one runs
+/* Components are independent through the levels (contexts never cross them), so each one runs
  * its tiers in a row: no barrier between tiers, and three jobs share two cores well. */
 static void *pipe_worker(void *arg)
 {
@@ -772,8 +883,9 @@ int v4_decode_tiers(v4_image *im, const uint8_t *const *bufs, const size_t *lens
 
 int v4_check_t0(uint32_t w, uint32_t h, int ncomp, const uint8_t *t0, size_t len)
 {
-    v4_image im;          /* geometry only: shift_table_io reads nbands, writes shift[] */
+    v4_image im;          /* geometry only: shift_table_io reads nbands, np, writes shift[] */
     memset(&im, 0, sizeof im);
+    im.np = 2;            /* T0 is never the top level here (v4_ladder gives np >= 2) */
     im.w = w;
     im.h = h;
     im.ncomp = ncomp;
@@ -787,7 +899,7 @@ int v4_check_t0(uint32_t w, uint32_t h, int ncomp, const uint8_t *t0, size_t len
         v4_dec d;
         v4_dec_init(&d, sub[c], sl[c]);
         coder k = { NULL, &d, NULL };
-        if (shift_table_io(&im, c, &k))
+        if (shift_table_io(&im, c, 0, &k))
             return -1;
     }
     return 0;
@@ -801,7 +913,7 @@ static void dequant_comp(v4_image *im, int c, int have, int known_tier)
     for (int b = 0; b < im->nbands; b++) {
         const v4_band *bd = &im->bands[b];
         int gb = c * im->nbands + b;
-        int sk = have >= 0 ? im->shift[gb][have] : 0, su = im->shift[gb][3];
+        int sk = have >= 0 ? im->shift[gb][have] : 0, su = im->shift[gb][im->np];
         /* known[] may hold a finer tier than `have` (encoder measurements) */
         int drop = have >= 0 && known_tier > have ? sk - im->shift[gb][known_tier] : 0;
         int tl = im->tile_log2, l = bd->level;
@@ -815,7 +927,7 @@ static void dequant_comp(v4_image *im, int c, int have, int known_tier)
                 tile_span(tx, tl, l, bd->w, &lo, &x1);
                 if (x1 <= x0)
                     continue;
-                int state = have >= 2 ? tu[tx] : 0;
+                int state = have >= im->np - 1 ? tu[tx] : 0;
                 if (state == 1)
                     recon_span(rec + row + x0, fine + row + x0, sign + row + x0, x1 - x0, su);
                 else if (state == 0 && have >= 0)
@@ -926,7 +1038,7 @@ void v4_coded_shifts(v4_image *im, uint8_t model[V4_MAX_BANDS][V4_TIERS])
 {
     memcpy(model, im->shift, sizeof im->shift);
     for (int gb = 0; gb < im->ncomp * im->nbands; gb++)
-        for (int t = 0; t < 3; t++)
+        for (int t = 0; t < im->np; t++)
             if ((im->amax[gb] >> im->shift[gb][t]) == 0)
                 im->shift[gb][t] = t ? im->shift[gb][t - 1] : V4_EMPTY_SHIFT;
 }
