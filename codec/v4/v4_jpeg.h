@@ -73,6 +73,7 @@ typedef struct v4j_tables {
 } v4j_tables;
 
 extern const uint8_t v4j_natural[64];   /* zig-zag index -> natural (row-major) index */
+extern const uint8_t v4j_natural_inv[64];   /* natural index -> zig-zag index */
 
 /* ---- v4_jpeg_markers.c: marker segments, frame geometry and the walk both directions share */
 /* Interpret the marker segments of buf[*pos..len) until (and including) an SOS segment
@@ -137,6 +138,10 @@ v4jc_model *v4jc_model_clone(const v4jc_model *m);
 #define V4JC_DC_BIAS 0x5555
 void v4jc_dc(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int from, int to,
              v4jc_rect r);
+/* DC from precision `from` (V4JC_DC_NONE: nothing known) to exact, predicted from the pixels
+ * across the edges of the left and above blocks: every block's AC must be known already. */
+void v4jc_dc_edge(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, const uint16_t *q,
+                  int from, v4jc_rect r);
 /* AC coefficients [k0,k1) (1 <= k0 < k1 <= 64): per block the count of non-zeros, their
  * positions, magnitudes and signs. */
 void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,

@@ -24,7 +24,7 @@
 #include <zstd.h>
 
 #define PARAM_LEN 16
-#define PARAM_VERSION 1
+#define PARAM_VERSION 2
 
 typedef struct layout {
     unsigned n, m1, m2, tw, th, lattice;
@@ -211,9 +211,11 @@ static void code_u(v4jc_coder *cd, v4jc_model *m, job *jb, unsigned id)
                 if (r.y1 > k->bh) r.y1 = k->bh;
                 if (r.x0 >= r.x1 || r.y0 >= r.y1)
                     continue;
-                v4jc_dc(cd, m, c > 0, k, L->s2, 0, r);
+                /* AC first: DC is predicted from the pixels across the block edges */
                 if (L->k2[c > 0] < 64)
                     v4jc_ac(cd, m, c > 0, k, L->k2[c > 0], 64, r);
+                if (L->s2 > 0)
+                    v4jc_dc_edge(cd, m, c > 0, k, j->qt[k->tq], L->s2, r);
             }
         }
 }
