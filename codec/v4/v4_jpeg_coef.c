@@ -402,7 +402,7 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
                    : L ? cur[x - r.x0 - 1] : A ? above[x - r.x0] : 0;
             int lb = k0 == 1 ? 0 : lower == 0 ? 1 : lower < 4 ? 2 : 3;
             if (cd->cost)
-                cd->costk = 64 * chroma + k0;
+                cd->costk = 130 + chroma;
             n = code_count(cd, g, nz_bucket(pn) * 4 + lb, n, band);
             cur[x - r.x0] = (uint8_t)n;
             int left = n, prev = 0;
