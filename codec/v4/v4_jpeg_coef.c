@@ -80,6 +80,21 @@ static inline float approx_log2(uint32_t x)
     return (float)e + (float)(x - (1u << e)) / (float)(1u << e);
 }
 
+/* 65536 / (n + 2), rounded (32768 for n = 0), for n = 0..RATE_LIMIT + 1: the learning step without a division per bit */
+static const uint16_t step_recip[RATE_LIMIT + 2] = {
+    32768, 21845, 16384, 13107, 10923, 9362, 8192, 7282, 6554, 5958, 5461, 5041,
+    4681, 4369, 4096, 3855, 3641, 3449, 3277, 3121, 2979, 2849, 2731, 2621,
+    2521, 2427, 2341, 2260, 2185, 2114, 2048, 1986, 1928, 1872, 1820, 1771,
+    1725, 1680, 1638, 1598, 1560, 1524, 1489, 1456, 1425, 1394, 1365, 1337,
+    1311, 1285, 1260, 1237, 1214, 1192, 1170, 1150, 1130, 1111, 1092, 1074,
+    1057, 1040, 1024, 1008, 993, 978, 964, 950, 936, 923, 910, 898,
+    886, 874, 862, 851, 840, 830, 819, 809, 799, 790, 780, 771,
+    762, 753, 745, 736, 728, 720, 712, 705, 697, 690, 683, 676,
+    669, 662, 655, 649, 643, 636, 630, 624, 618, 612, 607, 601,
+    596, 590, 585, 580, 575, 570, 565, 560, 555, 551, 546, 542,
+    537, 533, 529, 524, 520, 516, 512, 508
+};
+
 static inline int cbit(v4jc_coder *c, jprob *p, int b)
 {
     uint16_t pm = (uint16_t)(((uint32_t)p->p + p->q) >> 1);
@@ -91,8 +106,8 @@ static inline int cbit(v4jc_coder *c, jprob *p, int b)
     else
         v4_enc_bit(c->e, &t, b);
     int target = b ? 0 : 65536;
-    int np = p->p + (target - p->p) / (p->n < RATE_FAST ? p->n + 2 : RATE_FAST + 2);
-    int nq = p->q + (target - p->q) / (p->n + 2);
+    int np = p->p + (int)((int64_t)(target - p->p) * step_recip[p->n < RATE_FAST ? p->n : RATE_FAST] / 65536);
+    int nq = p->q + (int)((int64_t)(target - p->q) * step_recip[p->n] / 65536);
     p->p = (uint16_t)(np < 64 ? 64 : np > 65472 ? 65472 : np);
     p->q = (uint16_t)(nq < 64 ? 64 : nq > 65472 ? 65472 : nq);
     if (p->n < RATE_LIMIT)

@@ -23,6 +23,9 @@
 #include <string.h>
 #include <zstd.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #define PARAM_LEN 16
 #define PARAM_VERSION 2
@@ -354,113 +357,113 @@ static double thumb_error(const job *jb, int t)
             dec.coef[i * 64] = (int16_t)thumb_decoded(th->coef[i * 64], jb->L.ts[t]);
         double q = j->qt[k->tq][0] / 8.0, area = 64.0 * comp_gain(j, c);
         double se = 0;
-        for (uint32_t y = 0; y < k->bh; y++)
-            for (uint32_t x = 0; x < k->bw; x++) {
+        /* on large planes every 2nd (4th) block each way: an estimate needs no more */
+        uint32_t step = (size_t)k->bw * k->bh > (1u << 18) ? 4 : (size_t)k->bw * k->bh > (1u << 15) ? 2 : 1;
+        for (uint32_t y = step / 2; y < k->bh; y += step)
+            for (uint32_t x = step / 2; x < k->bw; x += step) {
                 double e = (k->coef[((size_t)y * k->bw + x) * 64] - thumb_at(&dec, jb->L.side[t], x, y)) * q;
                 se += e * e;
             }
-        total += se * area;
+        size_t used = (size_t)((k->bh - step / 2 + step - 1) / step) * ((k->bw - step / 2 + step - 1) / step);
+        total += se * area * ((double)k->bw * k->bh / (double)(used ? used : 1));
         free(dec.coef);
     }
     return total;
 }
 
-/* The thumbnail of tier t: of the (side, shift) pairs that fit `budget` bytes (sides in steps
- * of about sqrt 2, shifts around the one for 8 grey levels), the least error; but when
- * `enough` > 0 and pairs within `budget` reach it, the smallest of those (never smaller than
- * `least` bytes' choice would be). Tier 1 only if it beats tier 0. Returns -1 on allocation
- * failure. */
-static int choose_thumb(job *jb, int t, const v4jc_model *m, double least, double budget,
-                        double enough, int ts_base, double *best_err)
+/* The thumbnails tier t could carry: (side, shift) pairs (sides in steps of about sqrt 2,
+ * shifts around the one for 8 grey levels) with their bytes and estimated error, those that
+ * fit `budget` (and tier 0's coarsest always). Sized once; each profile reach picks from it. */
+static const uint8_t thumb_sides[] = { 1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 255 };
+enum { NSIDES = sizeof thumb_sides, NSHIFTS = 5 };
+typedef struct thumb_table {
+    int top, ts0;
+    double bytes[NSIDES][NSHIFTS], err[NSIDES][NSHIFTS];   /* bytes < 0: does not fit */
+} thumb_table;
+
+static int thumb_table_fill(job *jb, int t, const v4jc_model *m, double budget, int ts_base,
+                            thumb_table *tt)
 {
-    static const uint8_t sides[] = { 1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 255 };
-    enum { NS = sizeof sides, NTS = 5 };
-    double prev = t == 0 ? 1e300 : *best_err;
     uint32_t longest = jb->j->comp[0].bw > jb->j->comp[0].bh ? jb->j->comp[0].bw : jb->j->comp[0].bh;
-    int top = 0;                    /* the first side covering the whole plane */
-    while (top + 1 < NS && sides[top] < longest)
-        top++;
-    int ts0 = ts_base > 2 ? ts_base - 2 : 0, done[NTS] = { 0 }, alive = NTS;
-    size_t bytes[NS][NTS];
-    for (int i = 0; i < NS; i++)
-        for (int k = 0; k < NTS; k++)
-            bytes[i][k] = SIZE_MAX;
+    tt->top = 0;                    /* the first side covering the whole plane */
+    while (tt->top + 1 < NSIDES && thumb_sides[tt->top] < longest)
+        tt->top++;
+    tt->ts0 = ts_base > 2 ? ts_base - 2 : 0;
+    int done[NSHIFTS] = { 0 }, alive = NSHIFTS;
+    for (int i = 0; i < NSIDES; i++)
+        for (int k = 0; k < NSHIFTS; k++)
+            tt->bytes[i][k] = -1;
     /* from the coarsest side down while some shift still fits: coarse trials are cheap, and
      * each side's thumbnail is made once for all shifts */
-    for (int i = top; i >= 0 && alive; i--) {
-        jb->L.side[t] = sides[i];
-        if (thumbs_make(jb, t, sides[i], 1))
+    for (int i = tt->top; i >= 0 && alive; i--) {
+        jb->L.side[t] = thumb_sides[i];
+        if (thumbs_make(jb, t, thumb_sides[i], 1))
             return -1;
-        for (int k = 0; k < NTS; k++) {
+        for (int k = 0; k < NSHIFTS; k++) {
             if (done[k])
                 continue;
-            jb->L.ts[t] = ts0 + k;
+            jb->L.ts[t] = tt->ts0 + k;
             size_t b = trial(t == 0 ? code_t0 : code_t1, m, jb);
-            if (b <= budget || (t == 0 && i == top))  /* tier 0 falls back to the coarsest */
-                bytes[i][k] = b;
+            if (b <= budget || (t == 0 && i == tt->top)) {  /* tier 0 falls back to the coarsest */
+                tt->bytes[i][k] = (double)b;
+                tt->err[i][k] = thumb_error(jb, t);
+            }
             if (b > budget) {
                 done[k] = 1;
                 alive--;
             }
         }
     }
-    /* the least error within `least`, and the smallest pair reaching `enough` */
-    int bs = -1, bk = 0, es = -1, ek = 0;
-    double best = prev, ebytes = 1e300, eerr = 0;
-    for (int i = 0; i <= top; i++)
-        for (int k = 0; k < NTS; k++) {
-            if (bytes[i][k] == SIZE_MAX)
-                continue;
-            jb->L.side[t] = sides[i];
-            jb->L.ts[t] = ts0 + k;
-            if (thumbs_make(jb, t, sides[i], 1))
-                return -1;
-            double e = thumb_error(jb, t);
-            if ((double)bytes[i][k] <= least || (t == 0 && i == top)) {
-                if (e < best) {
+    return 0;
+}
+
+/* Tier t's thumbnail from the table: the least error within `least` bytes; if that misses
+ * `enough` (> 0), the smallest pair within `most` reaching it, else the least error within
+ * `most`. Tier 1 only if it beats tier 0's error *prev (side 0: none). Sets the layout and
+ * makes the planes; *err_out: the error a decoder of this tier gets. */
+static int thumb_pick(job *jb, int t, const thumb_table *tt, double least, double most,
+                      double enough, double prev, double *err_out)
+{
+    int bs = -1, bk = 0;
+    double best = prev;
+    for (int pass = 0; pass < 2; pass++) {
+        double lim = pass == 0 ? least : most;
+        if (pass == 1 && !(enough > 0 && best > enough))
+            break;
+        double ebytes = 1e300;
+        int es = -1, ek = 0;
+        for (int i = 0; i <= tt->top; i++)
+            for (int k = 0; k < NSHIFTS; k++) {
+                double b = tt->bytes[i][k], e = tt->err[i][k];
+                if (b < 0 || (b > lim && !(t == 0 && i == tt->top)))
+                    continue;
+                if (pass == 1 && e <= enough && e < prev && b < ebytes) {
+                    ebytes = b;
+                    es = i;
+                    ek = k;
+                }
+                if (e < best && (pass == 0 || es < 0)) {
                     best = e;
                     bs = i;
                     bk = k;
                 }
             }
-            if (enough > 0 && e <= enough && (double)bytes[i][k] < ebytes && e < prev) {
-                ebytes = (double)bytes[i][k];
-                eerr = e;
-                es = i;
-                ek = k;
-            }
-        }
-    if (enough > 0 && best > enough) {
-        if (es >= 0) {               /* the cheapest that reaches the target */
+        if (pass == 1 && es >= 0) {
             bs = es;
             bk = ek;
-            best = eerr;
-        } else                       /* none does: the best within the whole budget */
-            for (int i = 0; i <= top; i++)
-                for (int k = 0; k < NTS; k++) {
-                    if (bytes[i][k] == SIZE_MAX || (double)bytes[i][k] <= least)
-                        continue;
-                    jb->L.side[t] = sides[i];
-                    jb->L.ts[t] = ts0 + k;
-                    if (thumbs_make(jb, t, sides[i], 1))
-                        return -1;
-                    double e = thumb_error(jb, t);
-                    if (e < best) {
-                        best = e;
-                        bs = i;
-                        bk = k;
-                    }
-                }
+            best = tt->err[es][ek];
+        }
     }
     if (bs < 0) {                    /* tier 1: nothing beats tier 0 */
         jb->L.side[t] = 0;
         jb->L.ts[t] = 0;
+        *err_out = prev;
         return thumbs_make(jb, t, 0, 1);
     }
-    jb->L.side[t] = sides[bs];
-    jb->L.ts[t] = ts0 + bk;
-    *best_err = best;
-    return thumbs_make(jb, t, sides[bs], 1);
+    jb->L.side[t] = thumb_sides[bs];
+    jb->L.ts[t] = tt->ts0 + bk;
+    *err_out = best;
+    return thumbs_make(jb, t, thumb_sides[bs], 1);
 }
 
 /* Bits each AC position costs (per luma/chroma), from one pass over the whole picture. */
@@ -639,15 +642,27 @@ static double error_for(const v4j_jpeg *j, double db)
 /* Tier 2: DC >> s2, then AC [1, K2). Within `least` bytes the finest DC that fits, then AC in
  * the bits left; if its error at n/2 chunks (half the tiles missing) is above `enough` (> 0),
  * the cheapest (s2, K2) reaching it within `most`, else the best within `most`. */
+/* Bytes of tier 2's DC at shift s (trials cached in dcb[16], < 0 unknown). */
+static double dc_bytes(job *jb, const v4jc_model *m, double dcb[16], int s)
+{
+    if (dcb[s] < 0) {
+        int keep = jb->L.s2;
+        jb->L.s2 = s;
+        dcb[s] = (double)trial(dc_only_t2, m, jb);
+        jb->L.s2 = keep;
+    }
+    return dcb[s];
+}
+
 static void choose_t2(job *jb, const v4jc_model *m, const float *cost, const double E[128],
-                      double least, double most, double enough)
+                      double dcb_cache[16], double least, double most, double enough)
 {
     v4j_jpeg *j = jb->j;
     layout *L = &jb->L;
-    size_t dc2 = 0;
-    for (L->s2 = 0; L->s2 < 15 && (dc2 = trial(dc_only_t2, m, jb)) > least; L->s2++)
+    double dc2 = 0;
+    for (L->s2 = 0; L->s2 < 15 && (dc2 = dc_bytes(jb, m, dcb_cache, L->s2)) > least; L->s2++)
         ;
-    L->k2[0] = L->s2 == 0 ? cut_for(cost, j->ncomp, (least - (double)dc2) * 8) : 1;
+    L->k2[0] = L->s2 == 0 ? cut_for(cost, j->ncomp, (least - dc2) * 8) : 1;
     L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(L->k2[0]);
     if (enough <= 0)
         return;
@@ -658,7 +673,7 @@ static void choose_t2(job *jb, const v4jc_model *m, const float *cost, const dou
     double bbytes = 1e300, berr = err;
     for (int s = 0; s <= 8; s++) {
         L->s2 = s;
-        double dcb = (double)trial(dc_only_t2, m, jb);
+        double dcb = dc_bytes(jb, m, dcb_cache, s);
         if (dcb > most)
             continue;
         double e_dc = dc_step_error(j, s);
@@ -681,13 +696,89 @@ static void choose_t2(job *jb, const v4jc_model *m, const float *cost, const dou
         }
     }
     if (bs < 0) {                /* keep the default choice */
-        for (L->s2 = 0; L->s2 < 15 && (dc2 = trial(dc_only_t2, m, jb)) > least; L->s2++)
+        for (L->s2 = 0; L->s2 < 15 && dc_bytes(jb, m, dcb_cache, L->s2) > least; L->s2++)
             ;
+        L->k2[0] = L->s2 == 0 ? cut_for(cost, j->ncomp, (least - dcb_cache[0]) * 8) : 1;
+        L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(L->k2[0]);
         return;
     }
     L->s2 = bs;
     L->k2[0] = bk;
     L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(bk);
+}
+
+/* work(ctx, i) for i in [0, n) on this thread and one more when there is a second core: the
+ * U shares are independent (each codes or decodes its own tiles from its own model copy). */
+typedef struct par_run {
+    void (*work)(void *, unsigned);
+    void *ctx;
+    unsigned n, next;
+    pthread_mutex_t mu;
+} par_run;
+
+static void *par_worker(void *arg)
+{
+    par_run *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        unsigned i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n)
+            return NULL;
+        p->work(p->ctx, i);
+    }
+}
+
+static void par_for(unsigned n, void (*work)(void *, unsigned), void *ctx)
+{
+    par_run p = { work, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER };
+    pthread_t th;
+    int two = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 && pthread_create(&th, NULL, par_worker, &p) == 0;
+    par_worker(&p);
+    if (two)
+        pthread_join(th, NULL);
+}
+
+typedef struct u_job {
+    job *jb;
+    const v4jc_model *m;
+    v4j_streams *out;          /* encoding: the shares coded */
+    const v4j_streams *in;     /* decoding: the shares read */
+    atomic_int failed;
+} u_job;
+
+static void u_encode_one(void *arg, unsigned i)
+{
+    u_job *u = arg;
+    v4jc_model *mu = v4jc_model_clone(u->m);
+    v4_enc e;
+    v4_enc_init(&e);
+    v4jc_coder cd = { 0, &e, NULL, NULL, 0 };
+    size_t ul = 0;
+    if (mu)
+        code_u(&cd, mu, u->jb, i);
+    if (!mu || take_stream(&e, NULL, 0, &u->out->u[i], &ul) || ul > UINT32_MAX)
+        atomic_store(&u->failed, 1);
+    u->out->u_len[i] = (uint32_t)ul;
+    v4_enc_free(&e);
+    v4jc_model_free(mu);
+}
+
+static void u_decode_one(void *arg, unsigned i)
+{
+    u_job *u = arg;
+    if (!u->in->u || !u->in->u[i])
+        return;
+    v4jc_model *mu = v4jc_model_clone(u->m);
+    if (!mu) {
+        atomic_store(&u->failed, 1);
+        return;
+    }
+    v4_dec d;
+    v4_dec_init(&d, u->in->u[i], u->in->u_len[i]);
+    v4jc_coder cd = { 1, NULL, &d, NULL, 0 };
+    code_u(&cd, mu, u->jb, i);
+    v4jc_model_free(mu);
 }
 
 /* Code the tiers and U shares of the layout in jb->L from a fresh model. */
@@ -719,17 +810,10 @@ static int code_streams(job *jb, const uint8_t *head, size_t hl, size_t len, v4j
     out->u_len = calloc(n, sizeof *out->u_len);
     if (!out->u || !out->u_len)
         rc = -1;
-    for (unsigned i = 0; i < n && rc == 0; i++) {
-        v4jc_model *mu = v4jc_model_clone(m);
-        size_t ul = 0;
-        v4_enc_init(&e);
-        if (mu)
-            code_u(&cd, mu, jb, i);
-        if (!mu || take_stream(&e, NULL, 0, &out->u[i], &ul) || ul > UINT32_MAX)
-            rc = -1;
-        out->u_len[i] = (uint32_t)ul;
-        v4_enc_free(&e);
-        v4jc_model_free(mu);
+    if (rc == 0) {
+        u_job uj = { jb, m, out, NULL, 0 };
+        par_for(n, u_encode_one, &uj);
+        rc = atomic_load(&uj.failed) ? -1 : 0;
     }
     v4_enc_free(&e);
     v4jc_model_free(m);
@@ -782,6 +866,14 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     double enough[3];
     for (int t = 0; t < 3; t++)
         enough[t] = error_for(&j, pf->floor_db[t]);
+    thumb_table *tt = malloc(2 * sizeof *tt);
+    double dcb_cache[16];
+    for (int i = 0; i < 16; i++)
+        dcb_cache[i] = -1;
+    if (!tt) {
+        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+        goto out;
+    }
     double t0_def_err = 0;
     for (int r = 0; r < NR; r++) {
         double most[3] = { B0, B1, B2 };
@@ -789,25 +881,37 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
             double mo = pf->most[t] * len * reaches[r];
             most[t] = mo > most[t] ? mo : most[t];
         }
-        double e0 = enough[0] - ac_all, e1 = enough[1] - ac_all, terr = 0;
-        int nomem = choose_thumb(&jb, 0, m, B0, most[0], r ? (e0 > 0 ? e0 : 1) : 0,
-                                 thumb_shift(&j), &terr);
-        cd[0][r] = (struct cand){ .side = L->side[0], .ts = L->ts[0], .err = terr,
-                                  .S = (double)trial(code_t0, m, &jb) };
-        if (r == 0)
-            t0_def_err = terr;
-        terr = t0_def_err;
-        nomem |= choose_thumb(&jb, 1, m, B1, most[1], r ? (e1 > 0 ? e1 : 1) : 0,
-                              thumb_shift(&j), &terr);
-        cd[1][r] = (struct cand){ .side = L->side[1], .ts = L->ts[1], .err = terr,
-                                  .S = L->side[1] ? (double)trial(code_t1, m, &jb) : 0 };
-        if (nomem) {
+        /* the thumbnails' candidates: within the defaults, then (once) within the most */
+        if (r <= 1 && (thumb_table_fill(&jb, 0, m, r ? most[0] : B0, thumb_shift(&j), &tt[0]) ||
+                       thumb_table_fill(&jb, 1, m, r ? most[1] : B1, thumb_shift(&j), &tt[1]))) {
+            free(tt);
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
             goto out;
         }
-        choose_t2(&jb, m, cost, E, B2, most[2], r ? enough[2] : 0);
+        /* the thumbnails' targets are what the missing AC leaves */
+        double e0 = enough[0] - ac_all, e1 = enough[1] - ac_all, terr = 0;
+        int nomem = thumb_pick(&jb, 0, &tt[0], B0, most[0], r ? (e0 > 0 ? e0 : 1) : 0, 1e300, &terr);
+        int i0 = 0;
+        while (thumb_sides[i0] != L->side[0])
+            i0++;
+        cd[0][r] = (struct cand){ .side = L->side[0], .ts = L->ts[0], .err = terr,
+                                  .S = tt[0].bytes[i0][L->ts[0] - tt[0].ts0] };
+        if (r == 0)
+            t0_def_err = terr;
+        nomem |= thumb_pick(&jb, 1, &tt[1], B1, most[1], r ? (e1 > 0 ? e1 : 1) : 0, t0_def_err, &terr);
+        double S1 = 0;
+        for (int i = 0; L->side[1] && i < NSIDES; i++)
+            if (thumb_sides[i] == L->side[1])
+                S1 = tt[1].bytes[i][L->ts[1] - tt[1].ts0];
+        cd[1][r] = (struct cand){ .side = L->side[1], .ts = L->ts[1], .err = terr, .S = S1 };
+        if (nomem) {
+            free(tt);
+            rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+            goto out;
+        }
+        choose_t2(&jb, m, cost, E, dcb_cache, B2, most[2], r ? enough[2] : 0);
         cd[2][r] = (struct cand){ .s2 = L->s2, .k2 = { L->k2[0], L->k2[1] },
-                                  .S = (double)trial(code_t2, m, &jb),
+                                  .S = dcb_cache[L->s2] + band_bits(cost, j.ncomp, L->k2[0]) / 8,
                                   .err = 0.5 * (dc_step_error(&j, L->s2) + ac_from(E, j.ncomp, L->k2)) };
         if (fixed)
             break;
@@ -824,6 +928,7 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
             }
         }
     }
+    free(tt);
     int pick[3] = { 0, 0, 0 }, zero[3] = { 0, 0, 0 };
     for (int pass = 0; pass < 2; pass++) {
         int *pk = pass == 0 ? zero : pick;
@@ -1096,19 +1201,11 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
         }
         for (int c = 0; c < j.ncomp; c++)
             free(guess[c]);
-        for (unsigned i = 0; rc == 0 && in->u && i < in->n; i++) {
-            if (!in->u[i])
-                continue;
-            v4jc_model *mu = v4jc_model_clone(m);
-            if (!mu) {
+        if (rc == 0 && in->u) {
+            u_job uj = { &jb, m, NULL, in, 0 };
+            par_for(in->n, u_decode_one, &uj);
+            if (atomic_load(&uj.failed))
                 rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-                break;
-            }
-            v4_dec d;
-            v4_dec_init(&d, in->u[i], in->u_len[i]);
-            v4jc_coder cd = { 1, NULL, &d, NULL, 0 };
-            code_u(&cd, mu, &jb, i);
-            v4jc_model_free(mu);
         }
     }
     if (rc == 0 && !(in->tier[1] && in->tier[2] && all_u(in)))
