@@ -466,7 +466,9 @@ static int thumb_pick(job *jb, int t, const thumb_table *tt, double least, doubl
     return thumbs_make(jb, t, thumb_sides[bs], 1);
 }
 
-/* Bits each AC position costs (per luma/chroma), from one pass over the whole picture. */
+/* Bits each AC position costs (per luma/chroma), from one pass over the picture; on large
+ * planes over bands of 4 block rows out of every 16, scaled up (an estimate for tier 2's cut
+ * needs no more, and the pass is a sixth of the encoder's time). */
 static int position_costs(v4j_jpeg *j, float cost[V4JC_COST_SLOTS])
 {
     v4jc_model *m = v4jc_model_new();
@@ -476,8 +478,26 @@ static int position_costs(v4j_jpeg *j, float cost[V4JC_COST_SLOTS])
     v4_enc e;
     v4_enc_init(&e);
     v4jc_coder cd = { 0, &e, NULL, cost, 0 };
-    for (int c = 0; c < j->ncomp; c++)
-        v4jc_ac(&cd, m, c > 0, &j->comp[c], 1, 64, plane(&j->comp[c]));
+    float slot_scale[V4JC_COST_SLOTS];
+    for (int c = 0; c < j->ncomp; c++) {
+        v4j_comp *k = &j->comp[c];
+        int sample = (size_t)k->bw * k->bh > (1u << 16);
+        float before[V4JC_COST_SLOTS];
+        memcpy(before, cost, sizeof before);
+        uint32_t coded = 0;
+        for (uint32_t y = 0; y < k->bh; y += sample ? 16 : k->bh) {
+            v4jc_rect r = plane(k);
+            r.y0 = y;
+            r.y1 = sample && y + 4 < k->bh ? y + 4 : k->bh;
+            coded += r.y1 - r.y0;
+            v4jc_ac(&cd, m, c > 0, k, 1, 64, r);
+        }
+        float f = (float)k->bh / (float)coded;
+        for (int i = 0; i < V4JC_COST_SLOTS; i++)
+            slot_scale[i] = cost[i] - before[i];
+        for (int i = 0; i < V4JC_COST_SLOTS; i++)
+            cost[i] = before[i] + f * slot_scale[i];
+    }
     v4_enc_free(&e);
     v4jc_model_free(m);
     return 0;
@@ -625,11 +645,12 @@ typedef struct profile {
     double floor_db[3];
     double cap, slack;
     double most[3];
+    double db_per_pct;         /* what 1% of the JPEG more must buy in shortfall */
 } profile;
 
 static const profile profiles[2] = {
-    { { 15.3, 20.3, 27.3 }, 1.00, 4096, { 0.0025, 0.015, 0.15 } },  /* default */
-    { { 15.3, 20.3, 27.3 }, 1.25, 0, { 0.0080, 0.040, 0.30 } },     /* --robust */
+    { { 15.3, 20.3, 27.3 }, 1.00, 4096, { 0.0025, 0.015, 0.15 }, 0.2 },  /* default */
+    { { 15.3, 20.3, 27.3 }, 1.25, 0, { 0.0080, 0.040, 0.30 }, 0.05 },    /* --robust */
 };
 
 /* The squared error a PSNR allows. */
@@ -858,7 +879,7 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
      * 1/4, 1/2 and all of the way to the profile's largest is sized on paper, and the
      * combination that fits the cap (with a margin of 1/4 of the growth and 0.3% of the JPEG; the set grows by n/m times a thumbnail's growth, n/m2 - 1
      * times tier 2's: what it takes from U gets parity) with the most floors met, then the
-     * least shortfall (less 0.2 dB per 1% of the JPEG it adds) is coded; the default set
+     * least shortfall (less 0.2 dB per 1% of the JPEG it adds; robust 0.05) is coded; the default set
      * stays if that one comes out above the cap. */
     enum { NR = 4 };
     static const double reaches[NR] = { 0, 0.25, 0.5, 1 };
@@ -945,7 +966,7 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
                         double grow = (double)n * (c0->S - cd[0][0].S) +
                                       (double)n / L->m1 * ((t1_used ? c1->S : 0) - cd[1][0].S) +
                                       ((double)n / L->m2 - 1) * (c2->S - cd[2][0].S);
-                        double score = -0.2 * 100 * grow / (double)len;
+                        double score = -pf->db_per_pct * 100 * grow / (double)len;
                         for (int t = 0; t < 3; t++) {
                             double db = psnr_of(&j, e[t]);
                             score += db >= pf->floor_db[t] ? 1000 : db - pf->floor_db[t];
@@ -978,7 +999,7 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         }
         double e_at[3] = { c0->err + ac_all, (t1_used ? c1->err : c0->err) + ac_all, c2->err };
         for (int t = 0; t < 3; t++) {
-            double q = psnr_of(&j, e_at[t]) * 4;
+            double q = (psnr_of(&j, e_at[t]) - 1) * 4;   /* 1 dB under: rounding in the decoder */
             L->est[t] = (uint8_t)(q >= 255 ? 255 : q <= 0 ? 0 : q);
         }
         size_t hl = param_emit(head, L);
