@@ -358,13 +358,15 @@ static double thumb_error(const job *jb, int t)
         double q = j->qt[k->tq][0] / 8.0, area = 64.0 * comp_gain(j, c);
         double se = 0;
         /* on large planes every 2nd (4th) block each way: an estimate needs no more */
-        uint32_t step = (size_t)k->bw * k->bh > (1u << 18) ? 4 : (size_t)k->bw * k->bh > (1u << 15) ? 2 : 1;
+        size_t nb = (size_t)k->bw * k->bh;
+        uint32_t step = nb > (1u << 18) ? 4 : nb > (1u << 15) ? 2 : 1;
         for (uint32_t y = step / 2; y < k->bh; y += step)
             for (uint32_t x = step / 2; x < k->bw; x += step) {
                 double e = (k->coef[((size_t)y * k->bw + x) * 64] - thumb_at(&dec, jb->L.side[t], x, y)) * q;
                 se += e * e;
             }
-        size_t used = (size_t)((k->bh - step / 2 + step - 1) / step) * ((k->bw - step / 2 + step - 1) / step);
+        size_t used = (size_t)((k->bh - step / 2 + step - 1) / step) *
+                      ((k->bw - step / 2 + step - 1) / step);
         total += se * area * ((double)k->bw * k->bh / (double)(used ? used : 1));
         free(dec.coef);
     }
@@ -374,7 +376,8 @@ static double thumb_error(const job *jb, int t)
 /* The thumbnails tier t could carry: (side, shift) pairs (sides in steps of about sqrt 2,
  * shifts around the one for 8 grey levels) with their bytes and estimated error, those that
  * fit `budget` (and tier 0's coarsest always). Sized once; each profile reach picks from it. */
-static const uint8_t thumb_sides[] = { 1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 255 };
+static const uint8_t thumb_sides[] = { 1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181,
+                                       255 };
 enum { NSIDES = sizeof thumb_sides, NSHIFTS = 5 };
 typedef struct thumb_table {
     int top, ts0;
@@ -754,7 +757,8 @@ static void par_for(unsigned n, void (*work)(void *, unsigned), void *ctx)
 {
     par_run p = { work, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER };
     pthread_t th;
-    int two = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 && pthread_create(&th, NULL, par_worker, &p) == 0;
+    int two = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+              pthread_create(&th, NULL, par_worker, &p) == 0;
     par_worker(&p);
     if (two)
         pthread_join(th, NULL);
@@ -876,13 +880,14 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     double ac_all = ac_from(E, j.ncomp, one);
     double cap = pf->cap * (double)len + pf->slack;
     /* The default budgets first. If the estimates miss a floor, each tier's choice reaching
-     * 1/4, 1/2 and all of the way to the profile's largest is sized on paper, and the
-     * combination that fits the cap (with a margin of 1/4 of the growth and 0.3% of the JPEG; the set grows by n/m times a thumbnail's growth, n/m2 - 1
-     * times tier 2's: what it takes from U gets parity) with the most floors met, then the
-     * least shortfall (less 0.2 dB per 1% of the JPEG it adds; robust 0.05) is coded; the default set
-     * stays if that one comes out above the cap. */
-    enum { NR = 4 };
-    static const double reaches[NR] = { 0, 0.25, 0.5, 1 };
+     * 1/8, 1/4, 0.35, 1/2, 0.7 and all of the way to the profile's largest is sized on paper,
+     * and the combination that fits the cap (with a margin of 1/4 of the growth and 0.3% of
+     * the JPEG; the set grows by n/m times a thumbnail's growth, n/m2 - 1 times tier 2's: what
+     * it takes from U gets parity) with the most floors met, then the least shortfall (less
+     * 0.2 dB per 1% of the JPEG it adds; robust 0.05) is coded; the default set stays if that
+     * one comes out above the cap. */
+    enum { NR = 7 };   /* the largest first: the thumbnail tables are sized for it */
+    static const double reaches[NR] = { 0, 1, 0.7, 0.5, 0.35, 0.25, 0.125 };
     struct cand { int side, ts, s2, k2[2]; double S, err, est; } cd[3][NR];
     double enough[3];
     for (int t = 0; t < 3; t++)
@@ -911,7 +916,8 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         }
         /* the thumbnails' targets are what the missing AC leaves */
         double e0 = enough[0] - ac_all, e1 = enough[1] - ac_all, terr = 0;
-        int nomem = thumb_pick(&jb, 0, &tt[0], B0, most[0], r ? (e0 > 0 ? e0 : 1) : 0, 1e300, &terr);
+        int nomem = thumb_pick(&jb, 0, &tt[0], B0, most[0], r ? (e0 > 0 ? e0 : 1) : 0, 1e300,
+                               &terr);
         int i0 = 0;
         while (thumb_sides[i0] != L->side[0])
             i0++;
@@ -919,7 +925,8 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
                                   .S = tt[0].bytes[i0][L->ts[0] - tt[0].ts0] };
         if (r == 0)
             t0_def_err = terr;
-        nomem |= thumb_pick(&jb, 1, &tt[1], B1, most[1], r ? (e1 > 0 ? e1 : 1) : 0, t0_def_err, &terr);
+        nomem |= thumb_pick(&jb, 1, &tt[1], B1, most[1], r ? (e1 > 0 ? e1 : 1) : 0, t0_def_err,
+                            &terr);
         double S1 = 0;
         for (int i = 0; L->side[1] && i < NSIDES; i++)
             if (thumb_sides[i] == L->side[1])
