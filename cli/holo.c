@@ -25,7 +25,7 @@
 
 static const char *usage_text =
     "usage: holo encode [-b BLOCKS | -k KB] [--codec-version 1|2|3|4] [--pixels] [--mode auto|image|audio|binary]\n"
-    "                   [--coarse-side N] [--coarse-frames N] [--level 1-19|max] [--frame-kb KB] [--compact] [-j THREADS] [-o DIR] INPUT\n"
+    "                   [--coarse-side N] [--coarse-frames N] [--level 1-19|max] [--frame-kb KB] [--compact] [--robust] [-j THREADS] [-o DIR] INPUT\n"
     "                   (default: the store policy keeps the file's exact bytes; --pixels: images v4, audio v2;\n"
     "                    -k, --coarse-side, --zlib-level, --recovery select v2)\n"
     "       holo decode [-o OUTPUT] [--force] [--strict] [--partial] [--max-chunks N] [--prefer-gain] [-j THREADS]\n"
@@ -102,7 +102,7 @@ static int not_a_dir(const char *dir)
 /* ---- encode ------------------------------------------------------------------------------ */
 enum { O_CV = 256, O_MODE, O_SIDE, O_FRAMES, O_QUALITY, O_BLOCKSIZE, O_MODEL, O_NFFT, O_HOP,
        O_RECOVERY, O_LOSSY, O_PSNR, O_BYTES, O_ZLEVEL, O_STRICT, O_MAX, O_GAIN, O_NOREC, O_JSON,
-       O_MAXPIX, O_MAXOUT, O_LEVEL, O_PARTIAL, O_VERIFY, O_FRAMEKB, O_COMPACT, O_PIXELS, O_FORCE };
+       O_MAXPIX, O_MAXOUT, O_LEVEL, O_PARTIAL, O_VERIFY, O_FRAMEKB, O_COMPACT, O_PIXELS, O_FORCE, O_ROBUST };
 
 /* --max-pixels / --max-output, shared by decode and info; 2 (usage error) on a bad value. */
 static int limit_opt(int c, const char *arg, holo_decode_opts *o)
@@ -214,6 +214,7 @@ static int cmd_encode(int argc, char **argv)
         { "bytes", required_argument, 0, O_BYTES }, { "zlib-level", required_argument, 0, O_ZLEVEL },
         { "level", required_argument, 0, O_LEVEL }, { "frame-kb", required_argument, 0, O_FRAMEKB },
         { "compact", no_argument, 0, O_COMPACT },
+        { "robust", no_argument, 0, O_ROBUST },
         { "pixels", no_argument, 0, O_PIXELS },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
@@ -249,6 +250,7 @@ static int cmd_encode(int argc, char **argv)
             break;
         case O_FRAMEKB: if ((v = num(optarg, 65536)) < 4) return usage("--frame-kb must be 4-65536"); o.frame_size = (uint32_t)v * 1024; break;
         case O_COMPACT: o.compact = 1; break;   /* audio v4 (HO4A) */
+        case O_ROBUST: o.robust = 1; break;     /* JPEG v4 (HO4J) */
         case O_PIXELS: o.pixels = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: {
@@ -781,6 +783,12 @@ static int cmd_info(int argc, char **argv)
         if (in.kind == HOLO_KIND_IMAGE) {
             json_object_set_new(j, "width", json_integer(in.width));
             json_object_set_new(j, "height", json_integer(in.height));
+            if (in.floor_k[0]) {   /* HO4J: the encoder's estimate from any k chunks */
+                json_t *g = json_array();
+                for (int i = 0; i < 3; i++)
+                    json_array_append_new(g, json_pack("{s:i,s:f}", "chunks", (int)in.floor_k[i], "psnr_db", in.floor_db[i]));
+                json_object_set_new(j, "psnr_estimate", g);
+            }
         } else if (in.kind == HOLO_KIND_AUDIO) {
             json_object_set_new(j, "channels", json_integer(in.channels));
             json_object_set_new(j, "sample_rate", json_integer(in.sample_rate));
@@ -811,6 +819,10 @@ static int cmd_info(int argc, char **argv)
         printf("recovery: %u recovery chunk%s, %s\n", in.recovery_chunks, in.recovery_chunks == 1 ? "" : "s",
                !missing ? "none needed" : in.recoverable ? "enough to rebuild the missing chunks"
                                                         : "not enough to rebuild the missing chunks");
+    if (in.floor_k[0])       /* HO4J: what the encoder estimated for its tiers */
+        printf("quality: any %u chunk%s >= %.2f dB, any %u >= %.2f dB, any %u >= %.2f dB "
+               "(the encoder's estimate, worst subset)\n", in.floor_k[0], in.floor_k[0] == 1 ? "" : "s",
+               in.floor_db[0], in.floor_k[1], in.floor_db[1], in.floor_k[2], in.floor_db[2]);
     if (in.version == 4) {   /* tiers, recoverability and the encoder's PSNR guarantees */
         char text[2048];
         if (holo_v4_describe(dir, text, sizeof text, &e) == 0) fputs(text, stdout);

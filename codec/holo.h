@@ -125,6 +125,9 @@ typedef struct holo_encode_opts {
      * own coefficients (the exact file back from all chunks) instead of HOV4; one HO4J cannot
      * rebuild exactly is coded as HOV4. The holo CLI sets it for an explicit --codec-version 4. */
     int keep_jpeg;
+    /* HO4J's robust profile (holo(5)): tiers sized for 15/20/27 dB from any 1/4/16 of 32
+       chunks on every photo, the set up to 1.25x the JPEG (else the JPEG + 4 KiB). */
+    int robust;
     /* audio v4 (HO4A; holo(5)): codec_version 4 on a WAV; block_count = chunks (default 32) */
     int compact;              /* only any half of the chunks protected: near FLAC size */
     /* HO4B files of 1 byte to HOLO_DICT_MAX_FILE are compressed with the store's current
@@ -200,6 +203,10 @@ typedef struct holo_info {
     int partial_as_file;               /* 1: an incomplete set still decodes to file_size bytes
                                           in the file's own format (HO4J: a JPEG, padded with
                                           zeros after EOI), so its size is known from headers */
+    /* HO4J: the PSNR the encoder estimated (from the coefficients it leaves out; on the test
+     * photos 0-2.5 dB under the measured worst subset) from any floor_k[i] chunks; 0: none */
+    unsigned floor_k[3];
+    double floor_db[3];
     int has_dict;                      /* HO4B compressed with a store dictionary: its id */
     uint8_t dict_id[16];
 } holo_info;

@@ -165,8 +165,10 @@ static int try_jpeg(const char *input, const char *tmp, const holo_encode_opts *
     holo_err e;   /* a JPEG HO4J refuses is not an error: binary v4 stores the file */
     holo_encode_opts jo = *o;
     jo.codec_version = 4;
-    return stat(input, &st) == 0 && !holo_v4_jpeg_encode_ex(input, tmp, &jo, 1, &e) &&
-           holo_store_jpeg_fits(dir_bytes(tmp), (uint64_t)st.st_size);
+    if (stat(input, &st) || holo_v4_jpeg_encode_ex(input, tmp, &jo, 1, &e))
+        return 0;
+    uint64_t set = dir_bytes(tmp), size = (uint64_t)st.st_size;
+    return o->robust ? set <= size + size / 4 : holo_store_jpeg_fits(set, size);
 }
 
 /* The chunk directory that holds the file takes its mode, then replaces outdir. */

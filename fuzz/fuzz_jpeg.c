@@ -5,8 +5,8 @@
  *   make fuzz && build/fuzz/fuzz_jpeg -max_len=65536 corpus_dir/
  *
  * The first byte picks the path: 0 parses the rest as a JPEG file (and rebuilds it), 1 reads
- * it as a recipe, anything else cuts it into tier 0, tier 2 and one U share of a one-chunk set
- * and decodes that. */
+ * it as a recipe, anything else cuts it into four equal parts, tiers 0, 1 and 2 and the U share
+ * of a one-chunk set, and decodes that (seed_streams.bin: a real set so cut, zero padded). */
 #include "v4_jpeg.h"
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +28,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         v4j_recipe_read(p, n, &j, &err);
         v4j_free(&j);
     } else {
-        size_t a = n / 3, b = n / 3;
-        uint8_t *u0 = (uint8_t *)(p + a + b);
-        uint32_t ulen = (uint32_t)(n - a - b);
+        /* four equal parts (the last takes the rest): tiers 0, 1, 2 and the U share */
+        size_t q = n / 4;
+        uint8_t *u0 = (uint8_t *)(p + 3 * q);
+        uint32_t ulen = (uint32_t)(n - 3 * q);
         v4j_streams s;
         memset(&s, 0, sizeof s);
         s.n = 1;
-        s.m[0] = 1;
-        s.m[2] = 1;
-        s.tier[0] = (uint8_t *)p;
-        s.S[0] = a;
-        s.tier[2] = (uint8_t *)(p + a);
-        s.S[2] = b;
+        s.m[0] = s.m[1] = s.m[2] = 1;
+        for (int t = 0; t < 3; t++) {
+            s.tier[t] = (uint8_t *)(p + t * q);
+            s.S[t] = q;
+        }
         s.u = &u0;
         s.u_len = &ulen;
         uint8_t *out = NULL;

@@ -555,6 +555,8 @@ int holonet_tx_main(int argc, char **argv)
          * makes a loop that lost chunks still complete; 0.25 by default (holonet(1)). */
         if (o.codec_version == 4 && !recovery_given && holo_detect_mode(o.input) == HOLO_KIND_BINARY)
             eo.recovery = TX_BINARY4_RECOVERY;
+        /* a JPEG crosses a lossy link with tiers sized for the quality floors (HO4J robust) */
+        eo.robust = 1;
         holo_err err = { 0 };
         double t0 = net_now_s();
         rc = holo_encode_file(o.input, out, &eo, &err);

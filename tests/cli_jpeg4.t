@@ -2,10 +2,11 @@
 # cli_jpeg4.t — HO4J through the CLI: an explicit --codec-version 4 on a JPEG keeps the JPEG
 # (HO4J chunks), all chunks decode to the same bytes, half of them to a JPEG of the picture,
 # PNG output gives its pixels; without a version (the store policy) a camera JPEG becomes HO4J
-# and a tiny one whose set would outgrow the JPEG + 4 KiB stays binary v4; an arithmetic-coded
+# and a tiny one whose set would outgrow the JPEG + 4 KiB stays binary v4; holo info shows the
+# encoder's PSNR estimates; --robust stays within 1.25x and exact; an arithmetic-coded
 # JPEG, which HO4J refuses, is still encoded (HOV4 with a version, binary v4 without).
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 25
 
 holo="$HOLO_BIN/holo"
 psnr="$HOLO_TOOLS/psnr"
@@ -63,6 +64,16 @@ is "$rc:$(magic p.holo)" "0:HO4J" "without a version, a camera JPEG: HO4J (the s
 ok $? "... no larger than the JPEG + 4 KiB"
 run "$holo" decode -o p.jpg p.holo
 cmp -s photo.jpg p.jpg; ok $? "... and decodes to it byte for byte"
+run "$holo" info p.holo
+q=$(printf '%s\n' "$out" | sed -n 's/^quality: any 1 chunk >= \([0-9]*\)\.[0-9]* dB, any 4 >= [0-9.]* dB, any 16 >= \([0-9]*\)\.[0-9]* dB.*/\1 \2/p')
+[ -n "$q" ] && [ "${q% *}" -ge 15 ] && [ "${q#* }" -ge 27 ]
+ok $? "holo info shows the encoder's PSNR estimates ($q dB from 1 and 16 chunks)"
+run "$holo" encode --robust -o r.holo photo.jpg
+is "$rc:$(magic r.holo)" "0:HO4J" "--robust: HO4J"
+[ "$(cat r.holo/chunk_*.holo | wc -c)" -le $(($(stat -c %s photo.jpg) * 5 / 4)) ]
+ok $? "... no larger than 1.25x the JPEG"
+run "$holo" decode -o r.jpg r.holo
+cmp -s photo.jpg r.jpg; ok $? "... and decodes to it byte for byte"
 
 if command -v cjpeg > /dev/null && "$holo" decode -o img.ppm ref.holo > /dev/null 2>&1 &&
    cjpeg -arithmetic img.ppm > arith.jpg 2> /dev/null; then

@@ -303,9 +303,10 @@ static void chunks_hostile(void)
     free(buf);
 }
 
-/* The default profile's promises (issue 18) on one corpus photo: no more than the JPEG + 4 KiB,
- * and the worst of 3 random subsets of k = 1, 4, 16 of 32 chunks at >= 15, 20, 27 dB. */
-static void guarantees(const char *dir, const char *name)
+/* A profile's promises (issue 18) on one corpus photo: no more than the JPEG + 4 KiB (robust:
+ * 1.25x), the worst of 3 random subsets of k = 1, 4, 16 of 32 chunks at >= 15, 20, 27 dB, and
+ * the estimates tier 0 carries for holo info no higher than those worst subsets. */
+static void guarantees(const char *dir, const char *name, int robust)
 {
     char path[4096];
     tap_pathf(path, sizeof path, "%s/%s", dir, name);
@@ -313,15 +314,23 @@ static void guarantees(const char *dir, const char *name)
     uint8_t *buf = tap_slurp(path, &len);
     v4j_streams s;
     holo_err err = { 0 };
-    if (!ok(buf && v4j_encode(buf, len, 32, NULL, &s, &err) == 0, "%s: encoded (32 chunks)",
-            name)) {
+    v4j_budget profile = { 0, 0, 0, robust };
+    const char *pn = robust ? "robust" : "default";
+    if (!ok(buf && v4j_encode(buf, len, 32, &profile, &s, &err) == 0, "%s %s: encoded (32 chunks)",
+            name, pn)) {
         diag("%s %s", path, err.msg);
         free(buf);
         return;
     }
-    uint64_t bytes = jt_set_bytes(&s);
-    ok(bytes <= len + 4096, "%s: set %llu bytes <= JPEG %zu + 4 KiB (%.3fx)", name,
-       (unsigned long long)bytes, len, (double)bytes / (double)len);
+    uint64_t bytes = jt_set_bytes(&s), cap = robust ? len + len / 4 : len + 4096;
+    ok(bytes <= cap, "%s %s: set %llu bytes <= %llu (%.3fx the JPEG)", name, pn,
+       (unsigned long long)bytes, (unsigned long long)cap, (double)bytes / (double)len);
+    uint32_t w = 0, h = 0;
+    unsigned ek[3] = { 0, 0, 0 };
+    double est[3] = { 0, 0, 0 };
+    int fr = v4j_frame_size(s.tier[0], s.S[0], &w, &h, est, ek);
+    ok(fr == 0 && ek[0] == 1 && ek[1] == 4 && ek[2] == 16 && est[0] > 0, "%s %s: tier 0 carries "
+       "estimates for 1/4/16 chunks (%.2f %.2f %.2f dB)", name, pn, est[0], est[1], est[2]);
     static const unsigned ks[3] = { 1, 4, 16 };
     static const double floor_db[3] = { 15, 20, 27 };
     uint32_t r = 12345;
@@ -344,8 +353,10 @@ static void guarantees(const char *dir, const char *name)
                 worst = p;
             free(out);
         }
-        ok(worst >= floor_db[q], "%s: worst of 3 subsets of %u chunks %.1f dB >= %.0f", name,
-           ks[q], worst, floor_db[q]);
+        ok(worst >= floor_db[q], "%s %s: worst of 3 subsets of %u chunks %.1f dB >= %.0f", name,
+           pn, ks[q], worst, floor_db[q]);
+        ok(est[q] <= worst, "%s %s: the estimate for %u chunks (%.2f dB) is no more than that",
+           name, pn, ks[q], est[q]);
     }
     v4j_streams_free(&s);
     free(buf);
@@ -382,8 +393,9 @@ static void photos(const char *dir)
     }
     closedir(d);
     ok(seen >= 10, "%d corpus photos checked", seen);
-    guarantees(dir, "Kite.jpg");
-    guarantees(dir, "ColdRipple.jpg");
+    guarantees(dir, "Kite.jpg", 0);
+    guarantees(dir, "ColdRipple.jpg", 0);
+    guarantees(dir, "BytheWater.jpg", 1);
 }
 
 int main(void)

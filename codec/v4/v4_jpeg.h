@@ -73,6 +73,7 @@ typedef struct v4j_tables {
 } v4j_tables;
 
 extern const uint8_t v4j_natural[64];   /* zig-zag index -> natural (row-major) index */
+extern const uint8_t v4j_natural_inv[64];   /* natural index -> zig-zag index */
 
 /* ---- v4_jpeg_markers.c: marker segments, frame geometry and the walk both directions share */
 /* Interpret the marker segments of buf[*pos..len) until (and including) an SOS segment
@@ -116,9 +117,10 @@ typedef struct v4jc_coder {
     v4_enc *e;
     v4_dec *d;
     float *cost;               /* encoder trials: bits spent per coefficient (NULL: none) */
-    int costk;                 /* index: 64 * chroma + zig-zag position, 128 + chroma for DC */
+    int costk;                 /* index: 64 * chroma + zig-zag position, 128 + chroma for DC,
+                                  130 + chroma for the counts of non-zeros */
 } v4jc_coder;
-#define V4JC_COST_SLOTS 130
+#define V4JC_COST_SLOTS 132
 
 typedef struct v4jc_rect {
     uint32_t x0, y0, x1, y1;   /* blocks [x0,x1) x [y0,y1) */
@@ -137,6 +139,10 @@ v4jc_model *v4jc_model_clone(const v4jc_model *m);
 #define V4JC_DC_BIAS 0x5555
 void v4jc_dc(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int from, int to,
              v4jc_rect r);
+/* DC from precision `from` (V4JC_DC_NONE: nothing known) to exact, predicted from the pixels
+ * across the edges of the left and above blocks: every block's AC must be known already. */
+void v4jc_dc_edge(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, const uint16_t *q,
+                  int from, v4jc_rect r);
 /* AC coefficients [k0,k1) (1 <= k0 < k1 <= 64): per block the count of non-zeros, their
  * positions, magnitudes and signs. */
 void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
@@ -157,9 +163,12 @@ typedef struct v4j_streams {
     uint32_t *u_len;
 } v4j_streams;
 
-/* Budgets of tiers 0..2 as fractions of the JPEG's size (0: the defaults). */
+/* Budgets of tiers 0..2 as fractions of the JPEG's size (t0 = 0: sized per photo by the
+ * profile: the floors 15/20/27 dB from any 1, 4 and 16 of 32 chunks as far as the set's size
+ * allows, the JPEG + 4 KiB by default, 1.25x the JPEG when robust). */
 typedef struct v4j_budget {
     double t0, t1, t2;
+    int robust;
 } v4j_budget;
 
 /* A JPEG into the streams of n chunks. Refusals as v4j_parse_exact. */
@@ -171,8 +180,10 @@ void v4j_streams_free(v4j_streams *s);
  * with the original headers and Huffman tables when the recipe is present and they can code
  * it, else by libjpeg with optimised tables. */
 int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err);
-/* Width and height from tier 0 alone; 0 or -1 when it is not valid. */
-int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h);
+/* Width and height from tier 0 alone, and the encoder's PSNR estimate (dB, 0: none) from any
+ * k[i] chunks; 0 or -1 when it is not valid. */
+int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h, double est[3],
+                   unsigned k[3]);
 
 /* ---- v4_jpeg_chunks.c: HO4J chunk sets on disk (v4 container, magic "HO4J") ------------ */
 /* Encoding refuses (HOLO_EUNSUPPORTED) JPEGs it cannot rebuild exactly, with the reason;

@@ -54,7 +54,8 @@ int holo_v4_jpeg_encode_ex(const char *input, const char *tmpdir, const holo_enc
                            V4C_MAX_CHUNKS);
     }
     v4j_streams s;
-    rc = v4j_encode(buf, len, n, NULL, &s, err);
+    v4j_budget profile = { 0, 0, 0, o->robust };
+    rc = v4j_encode(buf, len, n, &profile, &s, err);
     if (rc == 0 && verify && (rc = streams_rebuild(&s, buf, len, err)))
         v4j_streams_free(&s);
     if (rc) {
@@ -134,7 +135,7 @@ static void fill_info(const v4c_reader *r, holo_info *info)
     info->partial_as_file = 1;
     const uint8_t *t0 = v4c_m1(r, 0);
     if (t0)
-        v4j_frame_size(t0, h->S[0], &info->width, &info->height);
+        v4j_frame_size(t0, h->S[0], &info->width, &info->height, info->floor_db, info->floor_k);
 }
 
 static int open_set(const char *dir, const holo_decode_opts *o, int verify, v4c_reader **r,

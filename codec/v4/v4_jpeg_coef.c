@@ -15,6 +15,7 @@
 #include "v4_jpeg.h"
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 #define NZB 13               /* buckets of a non-zero count */
 #define KG 10                /* frequency groups */
@@ -25,9 +26,10 @@
  * error for the first RATE_LIMIT bits, then by 1/(RATE_LIMIT + 2). U shares start from few
  * observations each, so early learning speed is most of their cost. */
 typedef struct jprob {
-    uint16_t p, n;
+    uint16_t p, q, n;
 } jprob;
-#define RATE_LIMIT 40
+#define RATE_FAST 14
+#define RATE_LIMIT 126
 
 typedef struct signed_model {
     jprob zero[16], sign[16], exp[16][MAXE], mant[MAXE][2];
@@ -35,6 +37,7 @@ typedef struct signed_model {
 
 typedef struct group_model {
     signed_model dc[3];        /* coarse pass, refinement to a shift > 0, to 0 */
+    signed_model dc_edge;      /* to 0 from the edges */
     jprob nz[NZB * 4][NZB], nzx[NZB][8];
     jprob flag[64][8][6][3];
     jprob exp[KG][MB][5][3][MAXE];
@@ -49,7 +52,7 @@ struct v4jc_model {
 static void probs_init(jprob *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        p[i] = (jprob){ 32768, 0 };
+        p[i] = (jprob){ 32768, 32768, 0 };
 }
 
 v4jc_model *v4jc_model_new(void)
@@ -77,18 +80,36 @@ static inline float approx_log2(uint32_t x)
     return (float)e + (float)(x - (1u << e)) / (float)(1u << e);
 }
 
+/* 65536 / (n + 2), rounded (32768 for n = 0), for n = 0..RATE_LIMIT + 1: the learning step without a division per bit */
+static const uint16_t step_recip[RATE_LIMIT + 2] = {
+    32768, 21845, 16384, 13107, 10923, 9362, 8192, 7282, 6554, 5958, 5461, 5041,
+    4681, 4369, 4096, 3855, 3641, 3449, 3277, 3121, 2979, 2849, 2731, 2621,
+    2521, 2427, 2341, 2260, 2185, 2114, 2048, 1986, 1928, 1872, 1820, 1771,
+    1725, 1680, 1638, 1598, 1560, 1524, 1489, 1456, 1425, 1394, 1365, 1337,
+    1311, 1285, 1260, 1237, 1214, 1192, 1170, 1150, 1130, 1111, 1092, 1074,
+    1057, 1040, 1024, 1008, 993, 978, 964, 950, 936, 923, 910, 898,
+    886, 874, 862, 851, 840, 830, 819, 809, 799, 790, 780, 771,
+    762, 753, 745, 736, 728, 720, 712, 705, 697, 690, 683, 676,
+    669, 662, 655, 649, 643, 636, 630, 624, 618, 612, 607, 601,
+    596, 590, 585, 580, 575, 570, 565, 560, 555, 551, 546, 542,
+    537, 533, 529, 524, 520, 516, 512, 508
+};
+
 static inline int cbit(v4jc_coder *c, jprob *p, int b)
 {
+    uint16_t pm = (uint16_t)(((uint32_t)p->p + p->q) >> 1);
     if (c->cost)                       /* -log2 P(b), to within 0.09 bit: a trial's estimate */
-        c->cost[c->costk] += 16.0f - approx_log2(b ? 65536u - p->p : p->p);
-    v4_prob t = { p->p, p->p };     /* the range coder codes with P(0) = p; we adapt it */
+        c->cost[c->costk] += 16.0f - approx_log2(b ? 65536u - pm : pm);
+    v4_prob t = { pm, pm };     /* the range coder codes with P(0) = pm; we adapt it */
     if (c->dec)
         b = v4_dec_bit(c->d, &t);
     else
         v4_enc_bit(c->e, &t, b);
-    int err = (b ? 0 : 65536) - p->p;
-    int np = p->p + err / (p->n + 2);
+    int target = b ? 0 : 65536;
+    int np = p->p + (int)((int64_t)(target - p->p) * step_recip[p->n < RATE_FAST ? p->n : RATE_FAST] / 65536);
+    int nq = p->q + (int)((int64_t)(target - p->q) * step_recip[p->n] / 65536);
     p->p = (uint16_t)(np < 64 ? 64 : np > 65472 ? 65472 : np);
+    p->q = (uint16_t)(nq < 64 ? 64 : nq > 65472 ? 65472 : nq);
     if (p->n < RATE_LIMIT)
         p->n++;
     return b;
@@ -174,6 +195,151 @@ void v4jc_dc(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int from, i
 #undef AT_TO
 }
 
+/* ---- DC from the pixels of the neighbours' edges (Lepton's edge prediction) ----------
+ * With a block's AC known, its pixels are known up to the DC offset d = DC * q0 / 8. Each
+ * column at the top edge gives one estimate of d: the above block's last two rows continued
+ * by their gradient to the boundary must meet this block's first two rows continued the same
+ * way; so does each row at the left edge. The mean of the estimates predicts DC, and their
+ * spread (how well the picture continues across the edge) is the context. */
+/* [u][x] = C(u)/2 cos((2x+1) u pi / 16), as literals: a libm's cos may differ in the last
+ * bit, and encoder and decoder must predict alike. */
+static const float idct_basis[8][8] = {
+    { 0.353553391f, 0.353553391f, 0.353553391f, 0.353553391f, 0.353553391f, 0.353553391f, 0.353553391f, 0.353553391f },
+    { 0.490392640f, 0.415734806f, 0.277785117f, 0.097545161f, -0.097545161f, -0.277785117f, -0.415734806f, -0.490392640f },
+    { 0.461939766f, 0.191341716f, -0.191341716f, -0.461939766f, -0.461939766f, -0.191341716f, 0.191341716f, 0.461939766f },
+    { 0.415734806f, -0.097545161f, -0.490392640f, -0.277785117f, 0.277785117f, 0.490392640f, 0.097545161f, -0.415734806f },
+    { 0.353553391f, -0.353553391f, -0.353553391f, 0.353553391f, 0.353553391f, -0.353553391f, -0.353553391f, 0.353553391f },
+    { 0.277785117f, -0.490392640f, 0.097545161f, 0.415734806f, -0.415734806f, -0.097545161f, 0.490392640f, -0.277785117f },
+    { 0.191341716f, -0.461939766f, 0.461939766f, -0.191341716f, -0.191341716f, 0.461939766f, -0.461939766f, 0.191341716f },
+    { 0.097545161f, -0.277785117f, 0.415734806f, -0.490392640f, 0.490392640f, -0.415734806f, 0.277785117f, -0.097545161f },
+};
+
+/* The pixels of a block with its DC left out, in its two outer rows and columns on each side
+ * (pix[y][x] for y or x in 0, 1, 6, 7; the rest is not computed). */
+static void idct_ac(const int16_t *zz, const uint16_t *q, float pix[8][8])
+{
+    float tmp[8][8];
+    int rows = 0;
+    for (int v = 0; v < 8; v++) {
+        float f[8];
+        int any = 0;
+        for (int u = 0; u < 8; u++) {
+            int i = v4j_natural_inv[v * 8 + u];
+            f[u] = i == 0 ? 0.0f : (float)zz[i] * q[i];
+            any |= zz[i] != 0 && i != 0;
+        }
+        if (!any)
+            continue;
+        rows |= 1 << v;
+        for (int x = 0; x < 8; x++) {
+            float a = 0;
+            for (int u = 0; u < 8; u++)
+                a += idct_basis[u][x] * f[u];
+            tmp[v][x] = a;
+        }
+    }
+    static const uint8_t outer[4] = { 0, 1, 6, 7 };
+    for (int y = 0; y < 8; y++) {
+        int full = y < 2 || y > 5;
+        for (int xi = 0; xi < (full ? 8 : 4); xi++) {
+            int x = full ? xi : outer[xi];
+            float a = 0;
+            for (int v = 0; v < 8; v++)
+                if (rows >> v & 1)
+                    a += idct_basis[v][y] * tmp[v][x];
+            pix[y][x] = a;
+        }
+    }
+}
+
+/* What a block leaves for its right and lower neighbours: the boundary values its last two
+ * columns and rows extrapolate to (DC included once known). */
+typedef struct edge_out {
+    float right[8], bottom[8];
+    float err[2];              /* how far off MED and the edge prediction were here */
+} edge_out;
+
+void v4jc_dc_edge(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, const uint16_t *q,
+                  int from, v4jc_rect r)
+{
+    signed_model *sm = &m->g[chroma].dc_edge;
+    uint32_t w = r.x1 - r.x0;
+    edge_out *eo = malloc(2 * (size_t)w * sizeof *eo);
+    if (!eo) {
+        if (cd->e)
+            cd->e->oom = 1;
+        return;
+    }
+    if (cd->cost)
+        cd->costk = 128 + chroma;
+    float dscale = q[0] / 8.0f;
+    for (uint32_t y = r.y0; y < r.y1; y++) {
+        edge_out *above = eo + ((y - r.y0) & 1 ? 0 : w), *cur = eo + ((y - r.y0) & 1 ? w : 0);
+        for (uint32_t x = r.x0; x < r.x1; x++) {
+            int16_t *p = blk(k, x, y);
+            float pix[8][8];
+            idct_ac(p, q, pix);
+            float sum = 0, lo = 1e30f, hi = -1e30f;
+            int ne = 0;
+            for (int i = 0; y > r.y0 && i < 8; i++, ne++) {
+                float e = above[x - r.x0].bottom[i] - (1.5f * pix[0][i] - 0.5f * pix[1][i]);
+                sum += e;
+                lo = e < lo ? e : lo;
+                hi = e > hi ? e : hi;
+            }
+            for (int i = 0; x > r.x0 && i < 8; i++, ne++) {
+                float e = cur[x - r.x0 - 1].right[i] - (1.5f * pix[i][0] - 0.5f * pix[i][1]);
+                sum += e;
+                lo = e < lo ? e : lo;
+                hi = e > hi ? e : hi;
+            }
+            /* two predictions, blended by how well each did on the left, above and
+             * above-right neighbours (the edge one fails on fine texture, MED on gradients) */
+            int a, b, cc;
+#define EXACT(pp) ((pp)[0] + V4JC_DC_BIAS)
+            NEIGHBOURS(EXACT, a, b, cc);
+#undef EXACT
+            float pm = (float)med(a, b, cc), pe = pm, nerr[2] = { 0, 0 };
+            int ctx = 15;
+            if (ne) {
+                /* clamped: hostile coefficients give pixels far outside any int */
+                float d = sum / (float)ne / dscale, sp = (hi - lo) / dscale;
+                pe = V4JC_DC_BIAS + (d < -65536 ? -65536 : d > 65536 ? 65536 : d);
+                ctx = imin(nbits((uint32_t)(sp < 65536 ? sp : 65536)), 14);
+            }
+            int nn = 0;
+            const edge_out *nb[3] = { x > r.x0 ? &cur[x - r.x0 - 1] : NULL,
+                                      y > r.y0 ? &above[x - r.x0] : NULL,
+                                      y > r.y0 && x + 1 < r.x1 ? &above[x - r.x0 + 1] : NULL };
+            for (int i = 0; i < 3; i++)
+                if (nb[i]) {
+                    nerr[0] += nb[i]->err[0];
+                    nerr[1] += nb[i]->err[1];
+                    nn++;
+                }
+            float wm = 1.0f / (nerr[0] * nerr[0] + 1e-3f), we = 1.0f / (nerr[1] * nerr[1] + 1e-3f);
+            float pb = nn ? (wm * pm + we * pe) / (wm + we) : pe;
+            int pred = (int)(pb < 0 ? pb - 0.5f : pb + 0.5f);
+            if (from < V4JC_DC_NONE) {
+                int lo2 = floor_shift(p[0] + V4JC_DC_BIAS, from) * (1 << from);
+                int hi2 = lo2 + (1 << from) - 1;
+                pred = pred < lo2 ? lo2 : pred > hi2 ? hi2 : pred;
+            }
+            int v = pred + code_signed(cd, sm, ctx, p[0] + V4JC_DC_BIAS - pred);
+            if (cd->dec)
+                p[0] = (int16_t)(v - V4JC_DC_BIAS);
+            float d = p[0] * dscale;
+            cur[x - r.x0].err[0] = fabsf((float)(p[0] + V4JC_DC_BIAS) - pm);
+            cur[x - r.x0].err[1] = fabsf((float)(p[0] + V4JC_DC_BIAS) - pe);
+            for (int i = 0; i < 8; i++) {
+                cur[x - r.x0].bottom[i] = 1.5f * pix[7][i] - 0.5f * pix[6][i] + d;
+                cur[x - r.x0].right[i] = 1.5f * pix[i][7] - 0.5f * pix[i][6] + d;
+            }
+        }
+    }
+    free(eo);
+}
+
 static const uint8_t kgroup[64] = {
     0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6,
     7, 7, 7, 7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9,
@@ -205,11 +371,12 @@ static int code_count(v4jc_coder *c, group_model *g, int ctx, int n, int max)
 }
 
 /* Zig-zag indices of the coefficients one row up and one column left in frequency (both come
- * earlier in zig-zag order), 64 (a zero) when outside the block. */
+ * earlier in zig-zag order), 64 (a zero) when outside the block or DC: AC is coded without
+ * knowing DC (U codes AC before refining DC from the block edges). */
 static const uint8_t freq_up[64] = {
-    64,64,0,2,1,64,64,5,4,3,9,8,7,6,64,64,14,13,12,11,10,20,19,18,17,16,15,64,64,27,26,25,24,23,22,21,34,33,32,31,30,29,28,42,41,40,39,38,37,47,46,45,44,43,53,52,51,50,56,55,54,60,59,61 };
+    64,64,64,2,1,64,64,5,4,3,9,8,7,6,64,64,14,13,12,11,10,20,19,18,17,16,15,64,64,27,26,25,24,23,22,21,34,33,32,31,30,29,28,42,41,40,39,38,37,47,46,45,44,43,53,52,51,50,56,55,54,60,59,61 };
 static const uint8_t freq_left[64] = {
-    64,0,64,64,2,1,5,4,3,64,64,9,8,7,6,14,13,12,11,10,64,64,20,19,18,17,16,15,27,26,25,24,23,22,21,64,35,34,33,32,31,30,29,41,40,39,38,37,36,48,47,46,45,44,52,51,50,49,57,56,55,59,58,62 };
+    64,64,64,64,2,1,5,4,3,64,64,9,8,7,6,14,13,12,11,10,64,64,20,19,18,17,16,15,27,26,25,24,23,22,21,64,35,34,33,32,31,30,29,41,40,39,38,37,36,48,47,46,45,44,52,51,50,49,57,56,55,59,58,62 };
 
 static const uint8_t left_bucket[16] = { 0, 0, 1, 2, 3, 4, 4, 5, 5, 5, 6, 6, 6, 6, 6, 7 };
 
@@ -250,7 +417,7 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
                    : L ? cur[x - r.x0 - 1] : A ? above[x - r.x0] : 0;
             int lb = k0 == 1 ? 0 : lower == 0 ? 1 : lower < 4 ? 2 : 3;
             if (cd->cost)
-                cd->costk = 64 * chroma + k0;
+                cd->costk = 130 + chroma;
             n = code_count(cd, g, nz_bucket(pn) * 4 + lb, n, band);
             cur[x - r.x0] = (uint8_t)n;
             int left = n, prev = 0;

@@ -22,9 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #define PARAM_LEN 16
-#define PARAM_VERSION 1
+#define PARAM_VERSION 2
 
 typedef struct layout {
     unsigned n, m1, m2, tw, th, lattice;
@@ -32,6 +36,7 @@ typedef struct layout {
                                   coded at DC shift ts; side[1] = 0: tier 1 has none */
     int s2;                    /* tier 2's DC shift (U refines DC to exact) */
     int k2[2];                 /* AC [1, k2) in tier 2, [k2, 64) in U; luma, chroma */
+    uint8_t est[3];            /* the encoder's PSNR estimate from 1, m1, m2 chunks, dB * 4 */
 } layout;
 
 /* What every pass works on: the picture, the cuts, the thumbnails of tiers 0 and 1. */
@@ -41,7 +46,7 @@ typedef struct job {
     v4j_comp th[2][V4J_MAX_COMP];
 } job;
 
-static const v4j_budget default_budget = { 0.0005, 0.0040, 0.0350 };
+static const v4j_budget default_budget = { 0.0005, 0.0040, 0.0350, 0 };
 
 /* The recipe tier: a flag byte (0 stored, 1 zstd) and the recipe. Protected like tier 2 when
  * it is small (<= 1% of the JPEG), else split over all n chunks without parity: it is needed
@@ -211,9 +216,11 @@ static void code_u(v4jc_coder *cd, v4jc_model *m, job *jb, unsigned id)
                 if (r.y1 > k->bh) r.y1 = k->bh;
                 if (r.x0 >= r.x1 || r.y0 >= r.y1)
                     continue;
-                v4jc_dc(cd, m, c > 0, k, L->s2, 0, r);
+                /* AC first: DC is predicted from the pixels across the block edges */
                 if (L->k2[c > 0] < 64)
                     v4jc_ac(cd, m, c > 0, k, L->k2[c > 0], 64, r);
+                if (L->s2 > 0)
+                    v4jc_dc_edge(cd, m, c > 0, k, j->qt[k->tq], L->s2, r);
             }
         }
 }
@@ -267,6 +274,71 @@ static int thumbs_make(job *jb, int t, int side, int fill)
     return 0;
 }
 
+/* What a squared coefficient error (times q squared) of component c costs in squared RGB pixel
+ * error: the pixels its block covers (a subsampled chroma block more), times the channel
+ * gain of YCbCr -> RGB (luma reaches R, G and B; Cb 0.344^2 + 1.772^2, Cr 1.402^2 + 0.714^2).
+ * The DCT is orthonormal, so a block's coefficient error is its pixels' error. */
+static double comp_gain(const v4j_jpeg *j, int c)
+{
+    const v4j_comp *k = &j->comp[c];
+    double area = (double)(j->hmax / k->h) * (j->vmax / k->v);
+    if (j->ncomp != 3)
+        return area;
+    return area * (c == 0 ? 3.0 : c == 1 ? 3.258 : 2.476);
+}
+
+/* PSNR from a squared RGB pixel error, as the tests measure it (RGB, or grey alone). */
+static double psnr_of(const v4j_jpeg *j, double se)
+{
+    double n = (double)j->width * j->height * (j->ncomp == 3 ? 3 : 1);
+    return se <= 0 ? 99.0 : 10 * log10(255.0 * 255.0 * n / se);
+}
+
+/* The energy of AC at each zig-zag position (weighted as pixel error; luma [0..63], chroma
+ * [64..127]): what a decoder missing those positions gets wrong. */
+static void ac_energy(const v4j_jpeg *j, double E[128])
+{
+    memset(E, 0, 128 * sizeof *E);
+    for (int c = 0; c < j->ncomp; c++) {
+        const v4j_comp *k = &j->comp[c];
+        const uint16_t *q = j->qt[k->tq];
+        double g = comp_gain(j, c), *e = E + 64 * (c > 0);
+        size_t nb = (size_t)k->bw * k->bh;
+        for (size_t b = 0; b < nb; b++) {
+            const int16_t *p = k->coef + b * 64;
+            for (int i = 1; i < 64; i++)
+                if (p[i]) {
+                    double v = (double)p[i] * q[i];
+                    e[i] += g * v * v;
+                }
+        }
+    }
+}
+
+static double ac_from(const double E[128], int ncomp, const int k2[2])
+{
+    double s = 0;
+    for (int i = k2[0]; i < 64; i++)
+        s += E[i];
+    for (int i = k2[1]; ncomp > 1 && i < 64; i++)
+        s += E[64 + i];
+    return s;
+}
+
+/* Squared error of DC known to a step of 2^s (uniform within it). */
+static double dc_step_error(const v4j_jpeg *j, int s)
+{
+    if (s == 0)
+        return 0;
+    double st = (double)(1 << s), se = 0;
+    for (int c = 0; c < j->ncomp; c++) {
+        const v4j_comp *k = &j->comp[c];
+        double q = j->qt[k->tq][0];
+        se += comp_gain(j, c) * (double)k->bw * k->bh * q * q * (st * st - 1) / 12;
+    }
+    return se;
+}
+
 /* Squared pixel error a decoder showing thumbnail t would make, summed over the picture: a
  * DC error e is e * q / 8 grey levels over the block's pixels (a chroma block of a subsampled
  * component covers more of them). */
@@ -283,75 +355,123 @@ static double thumb_error(const job *jb, int t)
             return 1e300;
         for (size_t i = 0; i < nt; i++)
             dec.coef[i * 64] = (int16_t)thumb_decoded(th->coef[i * 64], jb->L.ts[t]);
-        double q = j->qt[k->tq][0] / 8.0, area = 64.0 * (j->hmax / k->h) * (j->vmax / k->v);
+        double q = j->qt[k->tq][0] / 8.0, area = 64.0 * comp_gain(j, c);
         double se = 0;
-        for (uint32_t y = 0; y < k->bh; y++)
-            for (uint32_t x = 0; x < k->bw; x++) {
+        /* on large planes every 2nd (4th) block each way: an estimate needs no more */
+        size_t nb = (size_t)k->bw * k->bh;
+        uint32_t step = nb > (1u << 18) ? 4 : nb > (1u << 15) ? 2 : 1;
+        for (uint32_t y = step / 2; y < k->bh; y += step)
+            for (uint32_t x = step / 2; x < k->bw; x += step) {
                 double e = (k->coef[((size_t)y * k->bw + x) * 64] - thumb_at(&dec, jb->L.side[t], x, y)) * q;
                 se += e * e;
             }
-        total += se * area;
+        size_t used = (size_t)((k->bh - step / 2 + step - 1) / step) *
+                      ((k->bw - step / 2 + step - 1) / step);
+        total += se * area * ((double)k->bw * k->bh / (double)(used ? used : 1));
         free(dec.coef);
     }
     return total;
 }
 
-/* The thumbnail of tier t with the least error among those that fit `budget` bytes (sides in
- * steps of about sqrt 2, shifts around the one for 8 grey levels); tier 1 only if it beats
- * tier 0. Returns -1 on allocation failure. */
-static int choose_thumb(job *jb, int t, const v4jc_model *m, double budget, int ts_base,
-                        double *best_err)
+/* The thumbnails tier t could carry: (side, shift) pairs (sides in steps of about sqrt 2,
+ * shifts around the one for 8 grey levels) with their bytes and estimated error, those that
+ * fit `budget` (and tier 0's coarsest always). Sized once; each profile reach picks from it. */
+static const uint8_t thumb_sides[] = { 1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181,
+                                       255 };
+enum { NSIDES = sizeof thumb_sides, NSHIFTS = 5 };
+typedef struct thumb_table {
+    int top, ts0;
+    double bytes[NSIDES][NSHIFTS], err[NSIDES][NSHIFTS];   /* bytes < 0: does not fit */
+} thumb_table;
+
+static int thumb_table_fill(job *jb, int t, const v4jc_model *m, double budget, int ts_base,
+                            thumb_table *tt)
 {
-    static const uint8_t sides[] = { 1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 255 };
-    int best_side = 0, best_ts = 0;
-    double best = t == 0 ? 1e300 : *best_err;
     uint32_t longest = jb->j->comp[0].bw > jb->j->comp[0].bh ? jb->j->comp[0].bw : jb->j->comp[0].bh;
-    int top = 0;                    /* the first side covering the whole plane */
-    while (top + 1 < (int)sizeof sides && sides[top] < longest)
-        top++;
-    enum { NTS = 5 };
-    int ts0 = ts_base > 2 ? ts_base - 2 : 0, fit[NTS], done[NTS] = { 0 }, alive = NTS;
-    for (int k = 0; k < NTS; k++)
-        fit[k] = t == 0 ? top : -1;     /* tier 0 falls back to the coarsest */
+    tt->top = 0;                    /* the first side covering the whole plane */
+    while (tt->top + 1 < NSIDES && thumb_sides[tt->top] < longest)
+        tt->top++;
+    tt->ts0 = ts_base > 2 ? ts_base - 2 : 0;
+    int done[NSHIFTS] = { 0 }, alive = NSHIFTS;
+    for (int i = 0; i < NSIDES; i++)
+        for (int k = 0; k < NSHIFTS; k++)
+            tt->bytes[i][k] = -1;
     /* from the coarsest side down while some shift still fits: coarse trials are cheap, and
      * each side's thumbnail is made once for all shifts */
-    for (int i = top; i >= 0 && alive; i--) {
-        jb->L.side[t] = sides[i];
-        if (thumbs_make(jb, t, sides[i], 1))
+    for (int i = tt->top; i >= 0 && alive; i--) {
+        jb->L.side[t] = thumb_sides[i];
+        if (thumbs_make(jb, t, thumb_sides[i], 1))
             return -1;
-        for (int k = 0; k < NTS; k++) {
+        for (int k = 0; k < NSHIFTS; k++) {
             if (done[k])
                 continue;
-            jb->L.ts[t] = ts0 + k;
-            if (trial(t == 0 ? code_t0 : code_t1, m, jb) <= budget)
-                fit[k] = i;
-            else {
+            jb->L.ts[t] = tt->ts0 + k;
+            size_t b = trial(t == 0 ? code_t0 : code_t1, m, jb);
+            if (b <= budget || (t == 0 && i == tt->top)) {  /* tier 0 falls back to the coarsest */
+                tt->bytes[i][k] = (double)b;
+                tt->err[i][k] = thumb_error(jb, t);
+            }
+            if (b > budget) {
                 done[k] = 1;
                 alive--;
             }
         }
     }
-    for (int k = 0; k < NTS; k++) {
-        if (fit[k] < 0)
-            continue;
-        jb->L.side[t] = sides[fit[k]];
-        jb->L.ts[t] = ts0 + k;
-        if (thumbs_make(jb, t, sides[fit[k]], 1))
-            return -1;
-        double e = thumb_error(jb, t);
-        if (e < best) {
-            best = e;
-            best_side = sides[fit[k]];
-            best_ts = ts0 + k;
-        }
-    }
-    jb->L.side[t] = best_side;
-    jb->L.ts[t] = best_ts;
-    *best_err = best;
-    return thumbs_make(jb, t, best_side, 1);
+    return 0;
 }
 
-/* Bits each AC position costs (per luma/chroma), from one pass over the whole picture. */
+/* Tier t's thumbnail from the table: the least error within `least` bytes; if that misses
+ * `enough` (> 0), the smallest pair within `most` reaching it, else the least error within
+ * `most`. Tier 1 only if it beats tier 0's error *prev (side 0: none). Sets the layout and
+ * makes the planes; *err_out: the error a decoder of this tier gets. */
+static int thumb_pick(job *jb, int t, const thumb_table *tt, double least, double most,
+                      double enough, double prev, double *err_out)
+{
+    int bs = -1, bk = 0;
+    double best = prev;
+    for (int pass = 0; pass < 2; pass++) {
+        double lim = pass == 0 ? least : most;
+        if (pass == 1 && !(enough > 0 && best > enough))
+            break;
+        double ebytes = 1e300;
+        int es = -1, ek = 0;
+        for (int i = 0; i <= tt->top; i++)
+            for (int k = 0; k < NSHIFTS; k++) {
+                double b = tt->bytes[i][k], e = tt->err[i][k];
+                if (b < 0 || (b > lim && !(t == 0 && i == tt->top)))
+                    continue;
+                if (pass == 1 && e <= enough && e < prev && b < ebytes) {
+                    ebytes = b;
+                    es = i;
+                    ek = k;
+                }
+                if (e < best && (pass == 0 || es < 0)) {
+                    best = e;
+                    bs = i;
+                    bk = k;
+                }
+            }
+        if (pass == 1 && es >= 0) {
+            bs = es;
+            bk = ek;
+            best = tt->err[es][ek];
+        }
+    }
+    if (bs < 0) {                    /* tier 1: nothing beats tier 0 */
+        jb->L.side[t] = 0;
+        jb->L.ts[t] = 0;
+        *err_out = prev;
+        return thumbs_make(jb, t, 0, 1);
+    }
+    jb->L.side[t] = thumb_sides[bs];
+    jb->L.ts[t] = tt->ts0 + bk;
+    *err_out = best;
+    return thumbs_make(jb, t, thumb_sides[bs], 1);
+}
+
+/* Bits each AC position costs (per luma/chroma), from one pass over the picture; on large
+ * planes over bands of 4 block rows out of every 16, scaled up (an estimate for tier 2's cut
+ * needs no more, and the pass is a sixth of the encoder's time). */
 static int position_costs(v4j_jpeg *j, float cost[V4JC_COST_SLOTS])
 {
     v4jc_model *m = v4jc_model_new();
@@ -361,28 +481,51 @@ static int position_costs(v4j_jpeg *j, float cost[V4JC_COST_SLOTS])
     v4_enc e;
     v4_enc_init(&e);
     v4jc_coder cd = { 0, &e, NULL, cost, 0 };
-    for (int c = 0; c < j->ncomp; c++)
-        v4jc_ac(&cd, m, c > 0, &j->comp[c], 1, 64, plane(&j->comp[c]));
+    float slot_scale[V4JC_COST_SLOTS];
+    for (int c = 0; c < j->ncomp; c++) {
+        v4j_comp *k = &j->comp[c];
+        int sample = (size_t)k->bw * k->bh > (1u << 16);
+        float before[V4JC_COST_SLOTS];
+        memcpy(before, cost, sizeof before);
+        uint32_t coded = 0;
+        for (uint32_t y = 0; y < k->bh; y += sample ? 16 : k->bh) {
+            v4jc_rect r = plane(k);
+            r.y0 = y;
+            r.y1 = sample && y + 4 < k->bh ? y + 4 : k->bh;
+            coded += r.y1 - r.y0;
+            v4jc_ac(&cd, m, c > 0, k, 1, 64, r);
+        }
+        float f = (float)k->bh / (float)coded;
+        for (int i = 0; i < V4JC_COST_SLOTS; i++)
+            slot_scale[i] = cost[i] - before[i];
+        for (int i = 0; i < V4JC_COST_SLOTS; i++)
+            cost[i] = before[i] + f * slot_scale[i];
+    }
     v4_enc_free(&e);
     v4jc_model_free(m);
     return 0;
 }
 
-/* Largest luma cut K >= from whose positions [from, K) (chroma [kc(from), kc(K))) fit in
- * `bits`. */
-static int cut_for(const float *cost, int ncomp, int from, double bits)
+/* Bits the AC positions [1, K) (chroma [1, kc(K))) cost: the positions' own bits from the
+ * trial pass over [1, 64), and the counts of non-zeros of that pass scaled down to a band of
+ * K - 1 positions (a count of fewer positions has fewer values). */
+static double band_bits(const float *cost, int ncomp, int K)
 {
-    int k = from;
-    double used = 0;
-    while (k < 64) {
-        double add = cost[k];
-        for (int kc = chroma_cut(k); ncomp > 1 && kc < chroma_cut(k + 1); kc++)
-            add += cost[64 + kc];
-        if (used + add > bits)
-            break;
-        used += add;
+    double b = 0;
+    for (int i = 1; i < K; i++)
+        b += cost[i];
+    for (int i = 1; ncomp > 1 && i < chroma_cut(K); i++)
+        b += cost[64 + i];
+    double f = K <= 1 ? 0 : (double)(32 - __builtin_clz((unsigned)(K - 1))) / 6;
+    return b + f * (cost[130] + (ncomp > 1 ? cost[131] : 0));
+}
+
+/* Largest luma cut K >= 1 whose band [1, K) fits in `bits`. */
+static int cut_for(const float *cost, int ncomp, double bits)
+{
+    int k = 1;
+    while (k < 64 && band_bits(cost, ncomp, k + 1) <= bits)
         k++;
-    }
     return k;
 }
 
@@ -401,7 +544,9 @@ static size_t param_emit(uint8_t *p, const layout *L)
     p[10] = (uint8_t)L->s2;
     p[11] = (uint8_t)L->k2[0];
     p[12] = (uint8_t)L->k2[1];
-    p[13] = p[14] = p[15] = 0;
+    p[13] = L->est[0];
+    p[14] = L->est[1];
+    p[15] = L->est[2];
     return PARAM_LEN;
 }
 
@@ -409,7 +554,7 @@ static int param_parse(const uint8_t *p, layout *L)
 {
     *L = (layout){ .n = p[1], .m1 = p[2], .m2 = p[3], .tw = p[4], .th = p[5], .lattice = p[6],
                    .side = { p[7], p[8] }, .ts = { p[9] >> 4, p[9] & 15 }, .s2 = p[10],
-                   .k2 = { p[11], p[12] } };
+                   .k2 = { p[11], p[12] }, .est = { p[13], p[14], p[15] } };
     if (p[0] != PARAM_VERSION || L->n < 1 || L->m1 != v4_m1_for(L->n) ||
         L->m2 != v4_m2_for(L->n) || L->tw < 1 || L->th < 1 || L->lattice != v4_lattice_for(L->n) ||
         L->side[0] < 1 || L->s2 > 15)
@@ -483,13 +628,232 @@ static int thumb_shift(const v4j_jpeg *j)
     return s;
 }
 
+/* Bytes of the chunk set the streams make (headers, tier rows, U). */
+static uint64_t set_bytes(const v4j_streams *s)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        total += V4C_HDR_LEN + s->u_len[i];
+        for (int t = 0; t < V4J_TIERS; t++)
+            total += s->m[t] == 1 ? s->S[t] : v4_rs_rowlen(s->S[t], s->m[t]);
+    }
+    return total;
+}
+
+/* What a profile aims at: from any one chunk, any m1 (4 of 32) and any n/2, the estimated
+ * PSNR of the floors (with a margin: the estimate leaves out the decoder's AC prediction,
+ * so it is low by 0-2.5 dB on photos), inside a set of at most cap * JPEG + slack bytes;
+ * tiers grow from the default budgets up to `most` (fractions of the JPEG) to get there. */
+typedef struct profile {
+    double floor_db[3];
+    double cap, slack;
+    double most[3];
+    double db_per_pct;         /* what 1% of the JPEG more must buy in shortfall */
+} profile;
+
+static const profile profiles[2] = {
+    { { 15.3, 20.3, 27.3 }, 1.00, 4096, { 0.0025, 0.015, 0.15 }, 0.2 },  /* default */
+    { { 15.3, 20.3, 27.3 }, 1.25, 0, { 0.0080, 0.040, 0.30 }, 0.05 },    /* --robust */
+};
+
+/* The squared error a PSNR allows. */
+static double error_for(const v4j_jpeg *j, double db)
+{
+    double n = (double)j->width * j->height * (j->ncomp == 3 ? 3 : 1);
+    return 255.0 * 255.0 * n / pow(10, db / 10);
+}
+
+/* Tier 2: DC >> s2, then AC [1, K2). Within `least` bytes the finest DC that fits, then AC in
+ * the bits left; if its error at n/2 chunks (half the tiles missing) is above `enough` (> 0),
+ * the cheapest (s2, K2) reaching it within `most`, else the best within `most`. */
+/* Bytes of tier 2's DC at shift s (trials cached in dcb[16], < 0 unknown). */
+static double dc_bytes(job *jb, const v4jc_model *m, double dcb[16], int s)
+{
+    if (dcb[s] < 0) {
+        int keep = jb->L.s2;
+        jb->L.s2 = s;
+        dcb[s] = (double)trial(dc_only_t2, m, jb);
+        jb->L.s2 = keep;
+    }
+    return dcb[s];
+}
+
+static void choose_t2(job *jb, const v4jc_model *m, const float *cost, const double E[128],
+                      double dcb_cache[16], double least, double most, double enough)
+{
+    v4j_jpeg *j = jb->j;
+    layout *L = &jb->L;
+    double dc2 = 0;
+    for (L->s2 = 0; L->s2 < 15 && (dc2 = dc_bytes(jb, m, dcb_cache, L->s2)) > least; L->s2++)
+        ;
+    L->k2[0] = L->s2 == 0 ? cut_for(cost, j->ncomp, (least - dc2) * 8) : 1;
+    L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(L->k2[0]);
+    if (enough <= 0)
+        return;
+    double err = 0.5 * (dc_step_error(j, L->s2) + ac_from(E, j->ncomp, L->k2));
+    if (err <= enough)
+        return;
+    int bs = -1, bk = 1;
+    double bbytes = 1e300, berr = err;
+    for (int s = 0; s <= 8; s++) {
+        L->s2 = s;
+        double dcb = dc_bytes(jb, m, dcb_cache, s);
+        if (dcb > most)
+            continue;
+        double e_dc = dc_step_error(j, s);
+        int k = 1, kk[2] = { 1, j->ncomp == 1 ? 64 : 1 };
+        /* the smallest K reaching the target, else the largest that fits */
+        while (k < 64 && 0.5 * (e_dc + ac_from(E, j->ncomp, kk)) > enough &&
+               dcb + band_bits(cost, j->ncomp, k + 1) / 8 <= most) {
+            k++;
+            kk[0] = k;
+            kk[1] = j->ncomp == 1 ? 64 : chroma_cut(k);
+        }
+        double bits = band_bits(cost, j->ncomp, k);
+        double e = 0.5 * (e_dc + ac_from(E, j->ncomp, kk)), b = dcb + bits / 8;
+        int better = e <= enough ? (berr > enough || b < bbytes) : (berr > enough && e < berr);
+        if (better) {
+            bs = s;
+            bk = k;
+            bbytes = b;
+            berr = e;
+        }
+    }
+    if (bs < 0) {                /* keep the default choice */
+        for (L->s2 = 0; L->s2 < 15 && dc_bytes(jb, m, dcb_cache, L->s2) > least; L->s2++)
+            ;
+        L->k2[0] = L->s2 == 0 ? cut_for(cost, j->ncomp, (least - dcb_cache[0]) * 8) : 1;
+        L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(L->k2[0]);
+        return;
+    }
+    L->s2 = bs;
+    L->k2[0] = bk;
+    L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(bk);
+}
+
+/* work(ctx, i) for i in [0, n) on this thread and one more when there is a second core: the
+ * U shares are independent (each codes or decodes its own tiles from its own model copy). */
+typedef struct par_run {
+    void (*work)(void *, unsigned);
+    void *ctx;
+    unsigned n, next;
+    pthread_mutex_t mu;
+} par_run;
+
+static void *par_worker(void *arg)
+{
+    par_run *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        unsigned i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n)
+            return NULL;
+        p->work(p->ctx, i);
+    }
+}
+
+static void par_for(unsigned n, void (*work)(void *, unsigned), void *ctx)
+{
+    par_run p = { work, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER };
+    pthread_t th;
+    int two = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+              pthread_create(&th, NULL, par_worker, &p) == 0;
+    par_worker(&p);
+    if (two)
+        pthread_join(th, NULL);
+}
+
+typedef struct u_job {
+    job *jb;
+    const v4jc_model *m;
+    v4j_streams *out;          /* encoding: the shares coded */
+    const v4j_streams *in;     /* decoding: the shares read */
+    atomic_int failed;
+} u_job;
+
+static void u_encode_one(void *arg, unsigned i)
+{
+    u_job *u = arg;
+    v4jc_model *mu = v4jc_model_clone(u->m);
+    v4_enc e;
+    v4_enc_init(&e);
+    v4jc_coder cd = { 0, &e, NULL, NULL, 0 };
+    size_t ul = 0;
+    if (mu)
+        code_u(&cd, mu, u->jb, i);
+    if (!mu || take_stream(&e, NULL, 0, &u->out->u[i], &ul) || ul > UINT32_MAX)
+        atomic_store(&u->failed, 1);
+    u->out->u_len[i] = (uint32_t)ul;
+    v4_enc_free(&e);
+    v4jc_model_free(mu);
+}
+
+static void u_decode_one(void *arg, unsigned i)
+{
+    u_job *u = arg;
+    if (!u->in->u || !u->in->u[i])
+        return;
+    v4jc_model *mu = v4jc_model_clone(u->m);
+    if (!mu) {
+        atomic_store(&u->failed, 1);
+        return;
+    }
+    v4_dec d;
+    v4_dec_init(&d, u->in->u[i], u->in->u_len[i]);
+    v4jc_coder cd = { 1, NULL, &d, NULL, 0 };
+    code_u(&cd, mu, u->jb, i);
+    v4jc_model_free(mu);
+}
+
+/* Code the tiers and U shares of the layout in jb->L from a fresh model. */
+static int code_streams(job *jb, const uint8_t *head, size_t hl, size_t len, v4j_streams *out)
+{
+    v4j_jpeg *j = jb->j;
+    const layout *L = &jb->L;
+    unsigned n = L->n;
+    v4jc_model *m = v4jc_model_new();
+    v4_enc e;
+    v4_enc_init(&e);
+    v4jc_coder cd = { 0, &e, NULL, NULL, 0 };
+    int rc = m ? 0 : -1;
+    pass_fn passes[3] = { code_t0, code_t1, code_t2 };
+    for (int t = 0; t < 3 && rc == 0; t++) {
+        v4_enc_init(&e);
+        passes[t](&cd, m, jb);
+        rc = take_stream(&e, head, t == 0 ? hl : 0, &out->tier[t], &out->S[t]);
+        v4_enc_free(&e);
+    }
+    out->n = n;
+    out->m[0] = 1;
+    out->m[1] = L->m1;
+    out->m[2] = L->m2;
+    if (rc == 0)
+        rc = recipe_pack(j, &out->tier[3], &out->S[3]);
+    out->m[3] = out->S[3] * 100 <= len ? L->m2 : n;
+    out->u = calloc(n, sizeof *out->u);
+    out->u_len = calloc(n, sizeof *out->u_len);
+    if (!out->u || !out->u_len)
+        rc = -1;
+    if (rc == 0) {
+        u_job uj = { jb, m, out, NULL, 0 };
+        par_for(n, u_encode_one, &uj);
+        rc = atomic_load(&uj.failed) ? -1 : 0;
+    }
+    v4_enc_free(&e);
+    v4jc_model_free(m);
+    return rc;
+}
+
 int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
                v4j_streams *out, holo_err *err)
 {
     memset(out, 0, sizeof *out);
     if (n < 1 || n > 255)
         return holo_seterr(err, HOLO_EINVAL, "HO4J: %u chunks (1..255)", n);
-    if (!b || b->t0 <= 0)
+    int fixed = b && b->t0 > 0;
+    const profile *pf = &profiles[b && b->robust ? 1 : 0];
+    if (!fixed)
         b = &default_budget;
     v4j_jpeg j;
     int rc = v4j_parse_exact(jpg, len, &j, err);
@@ -505,66 +869,167 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     float *cost = malloc(V4JC_COST_SLOTS * sizeof *cost);
     uint8_t *mini = NULL, *head = NULL;
     size_t mini_len = 0;
-    v4_enc e;
-    v4_enc_init(&e);
+    double E[128];
     if (!m || !cost || position_costs(&j, cost) || mini_header(&j, &mini, &mini_len) ||
         mini_len > 65535 || !(head = malloc(PARAM_LEN + 2 + mini_len))) {
         rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
         goto out;
     }
-    /* tiers 0 and 1: the thumbnails */
-    double terr = 0;
-    if (choose_thumb(&jb, 0, m, B0, thumb_shift(&j), &terr) ||
-        choose_thumb(&jb, 1, m, B1, thumb_shift(&j), &terr)) {
+    ac_energy(&j, E);
+    int one[2] = { 1, 1 };
+    double ac_all = ac_from(E, j.ncomp, one);
+    double cap = pf->cap * (double)len + pf->slack;
+    /* The default budgets first. If the estimates miss a floor, each tier's choice reaching
+     * 1/8, 1/4, 0.35, 1/2, 0.7 and all of the way to the profile's largest is sized on paper,
+     * and the combination that fits the cap (with a margin of 1/4 of the growth and 0.3% of
+     * the JPEG; the set grows by n/m times a thumbnail's growth, n/m2 - 1 times tier 2's: what
+     * it takes from U gets parity) with the most floors met, then the least shortfall (less
+     * 0.2 dB per 1% of the JPEG it adds; robust 0.05) is coded; the default set stays if that
+     * one comes out above the cap. */
+    enum { NR = 7 };   /* the largest first: the thumbnail tables are sized for it */
+    static const double reaches[NR] = { 0, 1, 0.7, 0.5, 0.35, 0.25, 0.125 };
+    struct cand { int side, ts, s2, k2[2]; double S, err, est; } cd[3][NR];
+    double enough[3];
+    for (int t = 0; t < 3; t++)
+        enough[t] = error_for(&j, pf->floor_db[t]);
+    thumb_table *tt = malloc(2 * sizeof *tt);
+    double dcb_cache[16];
+    for (int i = 0; i < 16; i++)
+        dcb_cache[i] = -1;
+    if (!tt) {
         rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
         goto out;
     }
-    /* tier 2: DC as fine as fits, then AC positions in the bits left */
-    size_t dc2 = 0;
-    for (L->s2 = 0; L->s2 < 15 && (dc2 = trial(dc_only_t2, m, &jb)) > B2; L->s2++)
-        ;
-    L->k2[0] = L->s2 == 0 ? cut_for(cost, j.ncomp, 1, (B2 - (double)dc2) * 8) : 1;
-    L->k2[1] = j.ncomp == 1 ? 64 : chroma_cut(L->k2[0]);
-
-    v4jc_coder cd = { 0, &e, NULL, NULL, 0 };
-    size_t hl = param_emit(head, L);
-    head[hl++] = (uint8_t)(mini_len >> 8);
-    head[hl++] = (uint8_t)mini_len;
-    memcpy(head + hl, mini, mini_len);
-    hl += mini_len;
-    pass_fn passes[3] = { code_t0, code_t1, code_t2 };
-    for (int t = 0; t < 3 && rc == 0; t++) {
-        v4_enc_init(&e);
-        passes[t](&cd, m, &jb);
-        if (take_stream(&e, head, t == 0 ? hl : 0, &out->tier[t], &out->S[t]))
+    double t0_def_err = 0;
+    for (int r = 0; r < NR; r++) {
+        double most[3] = { B0, B1, B2 };
+        for (int t = 0; t < 3; t++) {
+            double mo = pf->most[t] * len * reaches[r];
+            most[t] = mo > most[t] ? mo : most[t];
+        }
+        /* the thumbnails' candidates: within the defaults, then (once) within the most */
+        if (r <= 1 && (thumb_table_fill(&jb, 0, m, r ? most[0] : B0, thumb_shift(&j), &tt[0]) ||
+                       thumb_table_fill(&jb, 1, m, r ? most[1] : B1, thumb_shift(&j), &tt[1]))) {
+            free(tt);
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-        v4_enc_free(&e);
+            goto out;
+        }
+        /* the thumbnails' targets are what the missing AC leaves */
+        double e0 = enough[0] - ac_all, e1 = enough[1] - ac_all, terr = 0;
+        int nomem = thumb_pick(&jb, 0, &tt[0], B0, most[0], r ? (e0 > 0 ? e0 : 1) : 0, 1e300,
+                               &terr);
+        int i0 = 0;
+        while (thumb_sides[i0] != L->side[0])
+            i0++;
+        cd[0][r] = (struct cand){ .side = L->side[0], .ts = L->ts[0], .err = terr,
+                                  .S = tt[0].bytes[i0][L->ts[0] - tt[0].ts0] };
+        if (r == 0)
+            t0_def_err = terr;
+        nomem |= thumb_pick(&jb, 1, &tt[1], B1, most[1], r ? (e1 > 0 ? e1 : 1) : 0, t0_def_err,
+                            &terr);
+        double S1 = 0;
+        for (int i = 0; L->side[1] && i < NSIDES; i++)
+            if (thumb_sides[i] == L->side[1])
+                S1 = tt[1].bytes[i][L->ts[1] - tt[1].ts0];
+        cd[1][r] = (struct cand){ .side = L->side[1], .ts = L->ts[1], .err = terr, .S = S1 };
+        if (nomem) {
+            free(tt);
+            rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+            goto out;
+        }
+        choose_t2(&jb, m, cost, E, dcb_cache, B2, most[2], r ? enough[2] : 0);
+        cd[2][r] = (struct cand){ .s2 = L->s2, .k2 = { L->k2[0], L->k2[1] },
+                                  .S = dcb_cache[L->s2] + band_bits(cost, j.ncomp, L->k2[0]) / 8,
+                                  .err = 0.5 * (dc_step_error(&j, L->s2) + ac_from(E, j.ncomp, L->k2)) };
+        if (fixed)
+            break;
+        if (r == 0) {                /* the defaults meet every floor: nothing to explore */
+            int short_of = 0;
+            double e[3] = { cd[0][0].err + ac_all,
+                            (cd[1][0].side && cd[1][0].err < cd[0][0].err ? cd[1][0].err : cd[0][0].err) + ac_all,
+                            cd[2][0].err };
+            for (int t = 0; t < 3; t++)
+                short_of |= psnr_of(&j, e[t]) < pf->floor_db[t];
+            if (!short_of) {
+                fixed = 1;
+                break;
+            }
+        }
     }
-    out->n = n;
-    out->m[0] = 1;
-    out->m[1] = L->m1;
-    out->m[2] = L->m2;
-    if (rc == 0 && recipe_pack(&j, &out->tier[3], &out->S[3]))
-        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-    out->m[3] = out->S[3] * 100 <= len ? L->m2 : n;
-    out->u = calloc(n, sizeof *out->u);
-    out->u_len = calloc(n, sizeof *out->u_len);
-    if (rc == 0 && (!out->u || !out->u_len))
-        rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-    for (unsigned i = 0; i < n && rc == 0; i++) {
-        v4jc_model *mu = v4jc_model_clone(m);
-        size_t ul = 0;
-        v4_enc_init(&e);
-        if (mu)
-            code_u(&cd, mu, &jb, i);
-        if (!mu || take_stream(&e, NULL, 0, &out->u[i], &ul) || ul > UINT32_MAX)
+    free(tt);
+    int pick[3] = { 0, 0, 0 }, zero[3] = { 0, 0, 0 };
+    for (int pass = 0; pass < 2; pass++) {
+        int *pk = pass == 0 ? zero : pick;
+        if (pass == 1) {
+            double set_def = (double)set_bytes(out);
+        if (!fixed) {
+            double best = -1e300;
+            for (int a0 = 0; a0 < NR; a0++)
+                for (int a1 = 0; a1 < NR; a1++)
+                    for (int a2 = 0; a2 < NR; a2++) {
+                        const struct cand *c0 = &cd[0][a0], *c1 = &cd[1][a1], *c2 = &cd[2][a2];
+                        int t1_used = c1->side && c1->err < c0->err;
+                        double e[3] = { c0->err + ac_all, (t1_used ? c1->err : c0->err) + ac_all, c2->err };
+                        double grow = (double)n * (c0->S - cd[0][0].S) +
+                                      (double)n / L->m1 * ((t1_used ? c1->S : 0) - cd[1][0].S) +
+                                      ((double)n / L->m2 - 1) * (c2->S - cd[2][0].S);
+                        double score = -pf->db_per_pct * 100 * grow / (double)len;
+                        for (int t = 0; t < 3; t++) {
+                            double db = psnr_of(&j, e[t]);
+                            score += db >= pf->floor_db[t] ? 1000 : db - pf->floor_db[t];
+                        }
+                        if (set_def + 1.25 * grow > cap - 0.003 * (double)len)  /* a margin */
+                            continue;
+                        if (score > best) {
+                            best = score;
+                            pick[0] = a0;
+                            pick[1] = a1;
+                            pick[2] = a2;
+                        }
+                    }
+        }
+            if (!pk[0] && !pk[1] && !pk[2])
+                break;
+        }
+        const struct cand *c0 = &cd[0][pk[0]], *c1 = &cd[1][pk[1]], *c2 = &cd[2][pk[2]];
+        L->side[0] = c0->side;
+        L->ts[0] = c0->ts;
+        int t1_used = c1->side && c1->err < c0->err;
+        L->side[1] = t1_used ? c1->side : 0;
+        L->ts[1] = t1_used ? c1->ts : 0;
+        L->s2 = c2->s2;
+        L->k2[0] = c2->k2[0];
+        L->k2[1] = c2->k2[1];
+        if (thumbs_make(&jb, 0, L->side[0], 1) || thumbs_make(&jb, 1, L->side[1], 1)) {
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-        out->u_len[i] = (uint32_t)ul;
-        v4_enc_free(&e);
-        v4jc_model_free(mu);
+            goto out;
+        }
+        double e_at[3] = { c0->err + ac_all, (t1_used ? c1->err : c0->err) + ac_all, c2->err };
+        for (int t = 0; t < 3; t++) {
+            double q = (psnr_of(&j, e_at[t]) - 1) * 4;   /* 1 dB under: rounding in the decoder */
+            L->est[t] = (uint8_t)(q >= 255 ? 255 : q <= 0 ? 0 : q);
+        }
+        size_t hl = param_emit(head, L);
+        head[hl++] = (uint8_t)(mini_len >> 8);
+        head[hl++] = (uint8_t)mini_len;
+        memcpy(head + hl, mini, mini_len);
+        hl += mini_len;
+        v4j_streams alt;
+        memset(&alt, 0, sizeof alt);
+        if (code_streams(&jb, head, hl, len, pass == 0 ? out : &alt)) {
+            v4j_streams_free(&alt);
+            rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
+            goto out;
+        }
+        if (pass == 1) {
+            if ((double)set_bytes(&alt) <= cap) {
+                v4j_streams_free(out);
+                *out = alt;
+            } else
+                v4j_streams_free(&alt);
+        }
     }
 out:
-    v4_enc_free(&e);
     v4jc_model_free(m);
     thumbs_free(&jb);
     free(cost);
@@ -663,7 +1128,8 @@ static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int ha
     }
 }
 
-int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h)
+int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h, double est[3],
+                   unsigned k[3])
 {
     layout L;
     v4j_jpeg j;
@@ -672,6 +1138,11 @@ int v4j_frame_size(const uint8_t *t0, size_t S0, uint32_t *w, uint32_t *h)
         return -1;
     *w = j.width;
     *h = j.height;
+    k[0] = 1;
+    k[1] = L.m1;
+    k[2] = L.m2;
+    for (int t = 0; t < 3; t++)
+        est[t] = L.est[t] / 4.0;
     v4j_free(&j);
     return 0;
 }
@@ -758,19 +1229,11 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
         }
         for (int c = 0; c < j.ncomp; c++)
             free(guess[c]);
-        for (unsigned i = 0; rc == 0 && in->u && i < in->n; i++) {
-            if (!in->u[i])
-                continue;
-            v4jc_model *mu = v4jc_model_clone(m);
-            if (!mu) {
+        if (rc == 0 && in->u) {
+            u_job uj = { &jb, m, NULL, in, 0 };
+            par_for(in->n, u_decode_one, &uj);
+            if (atomic_load(&uj.failed))
                 rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
-                break;
-            }
-            v4_dec d;
-            v4_dec_init(&d, in->u[i], in->u_len[i]);
-            v4jc_coder cd = { 1, NULL, &d, NULL, 0 };
-            code_u(&cd, mu, &jb, i);
-            v4jc_model_free(mu);
         }
     }
     if (rc == 0 && !(in->tier[1] && in->tier[2] && all_u(in)))

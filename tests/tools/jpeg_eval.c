@@ -3,8 +3,9 @@
  * encode/decode time, and PSNR (against the original decoded by libjpeg) of the JPEG decoded
  * from k chunks, mean and worst over random subsets; then against the PET bound (k chunks
  * carry k/n of the set) the share of it that is payload decoded from k chunks.
- *   jpeg_eval [--jxl DIR] [--n N] [--subsets S] [--budget T0,T1,T2] FILE.jpg...
- * (--budget: tier budgets as fractions of the JPEG, default the encoder's) 
+ *   jpeg_eval [--robust] [--jxl DIR] [--n N] [--subsets S] [--budget T0,T1,T2] FILE.jpg...
+ * (--budget: tier budgets as fractions of the JPEG, default the encoder's per-photo sizing;
+ * --robust: its robust profile)
  * Exit status 1 when a file does not come back byte for byte from all chunks. */
 #include "internal.h"
 #include "v4_container.h"
@@ -73,10 +74,13 @@ int main(int argc, char **argv)
 {
     const char *jxl = NULL;
     unsigned n = 32, subsets = 3;
-    v4j_budget budget = { 0, 0, 0 };
+    v4j_budget budget = { 0, 0, 0, 0 };
     int bad = 0, i = 1;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-        if (!strcmp(argv[i], "--jxl"))
+        if (!strcmp(argv[i], "--robust")) {
+            budget.robust = 1;
+            i--;
+        } else if (!strcmp(argv[i], "--jxl"))
             jxl = argv[i + 1];
         else if (!strcmp(argv[i], "--n"))
             n = (unsigned)atoi(argv[i + 1]);
