@@ -29,7 +29,7 @@ MOUNTED=1
 plan 9
 for try in 1 2 3 4 5 6; do
   P=$(rport)
-  timeout -k 60 300 "$H" rx --bind 127.0.0.1 --port "$P" --base-dir "$T/store" --decode-mode none \
+  $SERVICE "$H" rx --bind 127.0.0.1 --port "$P" --base-dir "$T/store" --decode-mode none \
     --idle-timeout 5 2>"$T/rx.log" &
   RX=$!; PIDS="$PIDS $RX"
   wait_for "listening on" "$T/rx.log" "$RX" && break
