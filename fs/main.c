@@ -8,9 +8,9 @@
  *   $ getfattr -d mnt/photo.png               # user.holo.chunks="32/32" ...
  *   $ fusermount3 -u mnt
  *
- * Setup order follows fuse_main(): parse, new, mount, daemonize, signals; then the watcher
- * thread and, on shared stores, the poller thread (threads do not survive the daemon fork), the
- * multithreaded loop, and teardown in reverse order.
+ * Setup order follows fuse_main(): parse, new, mount, daemonize, signals; then the dictionary
+ * trainer, the watcher thread and, on shared stores, the poller thread (threads do not survive
+ * the daemon fork), the multithreaded loop, and teardown in reverse order.
  */
 #include "ops.h"
 #include "dict.h"
@@ -239,7 +239,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "holofs: out of memory\n");
         goto err_cmdline;
     }
-    fs.dict = fs_dict_start(fs.store, dict_log, &fs);   /* NULL: dictionaries above the store */
     struct fuse *f = fuse_new(&args, &holofs_ops, sizeof holofs_ops, &fs);
     if (!f)
         goto err_init;
@@ -251,6 +250,9 @@ int main(int argc, char **argv)
     if (fuse_set_signal_handlers(se) != 0)
         goto err_mount;
     fs.fuse = f;
+    /* after the fork: started before it, the daemon had no trainer, and its teardown waited
+     * forever in pthread_cond_destroy for the thread's wait that the fork left behind */
+    fs.dict = fs_dict_start(fs.store, dict_log, &fs);   /* NULL: dictionaries above the store */
     fs.watch = fs_watch_start(fs.store, holofs_changed, &fs);
     if (!fs.watch)
         holofs_log(&fs, "%s: cannot watch the store (%s); live updates are off", fs.store,
