@@ -9,9 +9,8 @@
  *   $ fusermount3 -u mnt
  *
  * Setup order follows fuse_main(): parse, new, mount, daemonize, signals; then the dictionary
- * trainer, the watcher
- * thread and, on shared stores, the poller thread (threads do not survive the daemon fork), the
- * multithreaded loop, and teardown in reverse order.
+ * trainer, the watcher thread and, on shared stores, the poller thread (threads do not survive
+ * the daemon fork), the multithreaded loop, and teardown in reverse order.
  */
 #include "ops.h"
 #include "dict.h"
@@ -256,8 +255,9 @@ int main(int argc, char **argv)
     if (fuse_set_signal_handlers(se) != 0)
         goto err_mount;
     fs.fuse = f;
-    /* threads start only now: they would not survive the daemon fork, and a thread that holds
-     * an allocator lock at fork time leaves the child deadlocked (seen under ASan) */
+    /* threads start only after the fork: started before it, the daemon had no trainer, its
+     * teardown waited forever for the thread's wait the fork left behind, and under ASan a
+     * thread holding an allocator lock at fork time deadlocked the child */
     fs.dict = fs_dict_start(fs.store, dict_log, &fs);   /* NULL: dictionaries above the store */
     if (c.smallpack && !fs.ro && sp_auto_start(dict_log, &fs) < 0)
         holofs_log(&fs, "-o smallpack: cannot start the packer; small files stay unpacked");

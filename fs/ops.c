@@ -43,7 +43,9 @@ struct fs_node {
     uint64_t epoch;           /* bumped by every invalidation, so a stale fill is not kept */
     holo_info info;
     unsigned open_snaps;      /* open read handles: the kernel is told when the file changes */
-    struct fs_fh *snaps;      /* those handles (fstat of a changed file: held_stat) */
+    struct fs_fh *handles;    /* every handle open under this name (held_stat, gone_stat) */
+    int gone;                 /* a name libfuse moved an open file to when it was removed
+                               * through the mount: in no store, served from its handles */
     int warned;               /* "X and X.holo/ both exist" said once */
 };
 
@@ -56,9 +58,9 @@ typedef struct fs_fh {
     char *path;
     fs_snap *snap;            /* FH_SNAP */
     struct stat st;           /* FH_SNAP, FH_STREAM: attributes at open, st_size the snapshot's */
-    int counted;              /* FH_SNAP, FH_STREAM: counted in the node's open_snaps */
-    struct fs_fh *next_snap;  /* FH_SNAP, FH_STREAM: the node's other open handles */
-    pid_t opener;             /* FH_SNAP, FH_STREAM: the thread that opened it */
+    fs_node *node;            /* the name it is open under (follows renames); NULL: none */
+    struct fs_fh *next_on_node;   /* that name's other open handles */
+    pid_t opener;             /* the thread that opened it */
     pid_t opener_tgid;        /* its process, found when first needed (0: not yet) */
     fs_sfile *sf;             /* FH_STREAM */
     int fd;                   /* FH_PLAIN */
@@ -264,39 +266,101 @@ static void enc_stat(holofs *fs, const char *path, const char *spath, struct sta
     meta_apply(&m, rc == 0 ? info.newest_mtime_ns : 0, st);
 }
 
-/* ---- open read handles ------------------------------------------------------------------ */
-/* Count h among its path's open read handles (the watcher tells the kernel when such a file
- * changes; held_stat serves fstat from them). */
-static void snap_hold(holofs *fs, fs_fh *h)
+/* ---- open handles ----------------------------------------------------------------------- */
+static int is_snap(const fs_fh *h)
+{
+    return h->type == FH_SNAP || h->type == FH_STREAM;
+}
+
+/* The node of path if there is one (fs->mu held); never creates one. */
+static fs_node *node_find(holofs *fs, const char *path)
+{
+    fs_node *n = fs->nodes[phash(path)];
+    while (n && strcmp(n->path, path) != 0)
+        n = n->next;
+    return n;
+}
+
+/* Put h on node n's list (fs->mu held). Read handles are counted in open_snaps: the watcher
+ * tells the kernel when such a file changes. */
+static void fh_link(fs_node *n, fs_fh *h)
+{
+    h->node = n;
+    h->next_on_node = n->handles;
+    n->handles = h;
+    if (is_snap(h))
+        n->open_snaps++;
+}
+
+static void fh_unlink(fs_fh *h)
+{
+    fs_node *n = h->node;
+    if (!n)
+        return;
+    if (is_snap(h) && n->open_snaps)
+        n->open_snaps--;
+    for (fs_fh **pp = &n->handles; *pp; pp = &(*pp)->next_on_node)
+        if (*pp == h) {
+            *pp = h->next_on_node;
+            break;
+        }
+    h->node = NULL;
+}
+
+/* Record a new handle under its name: held_stat serves fstat of a changed file from it, and
+ * after the name is removed through the mount gone_stat serves it. */
+static void fh_hold(holofs *fs, fs_fh *h)
 {
     h->opener = fuse_get_context()->pid;
     pthread_mutex_lock(&fs->mu);
     fs_node *n = node_get(fs, h->path);
-    if (n) {
-        n->open_snaps++;
-        h->next_snap = n->snaps;
-        n->snaps = h;
-        h->counted = 1;
-    }
+    if (n)
+        fh_link(n, h);
     pthread_mutex_unlock(&fs->mu);
 }
 
-static void snap_drop(holofs *fs, fs_fh *h)
+static void fh_drop(holofs *fs, fs_fh *h)
 {
-    if (!h->counted)
-        return;
     pthread_mutex_lock(&fs->mu);
-    fs_node *n = node_get(fs, h->path);
-    if (n) {
-        if (n->open_snaps)
-            n->open_snaps--;
-        for (fs_fh **pp = &n->snaps; *pp; pp = &(*pp)->next_snap)
-            if (*pp == h) {
-                *pp = h->next_snap;
-                break;
-            }
-    }
+    fh_unlink(h);
     pthread_mutex_unlock(&fs->mu);
+}
+
+/* The open handles of `from` (and of every name below it: a directory) now belong to the
+ * matching names below `to`: a rename. Names that cannot be recorded (out of memory) keep
+ * theirs. */
+static void handles_follow(holofs *fs, const char *from, const char *to)
+{
+    size_t flen = strlen(from);
+    char dst[PATH_MAX];
+    pthread_mutex_lock(&fs->mu);
+    for (unsigned b = 0; b < NODE_BUCKETS; b++)
+        for (fs_node *n = fs->nodes[b]; n; n = n->next) {
+            if (!n->handles || strncmp(n->path, from, flen) != 0 ||
+                (n->path[flen] && n->path[flen] != '/'))
+                continue;
+            fs_node *d;
+            if (snprintf(dst, sizeof dst, "%s%s", to, n->path + flen) >= (int)sizeof dst ||
+                !(d = node_get(fs, dst)) || d == n)
+                continue;
+            while (n->handles) {
+                fs_fh *h = n->handles;
+                fh_unlink(h);
+                fh_link(d, h);
+            }
+        }
+    pthread_mutex_unlock(&fs->mu);
+}
+
+/* The attributes a handle serves: its snapshot's, or its file's (a pass-through file, the
+ * temporary of a file being written). */
+static int fh_attr(const fs_fh *h, struct stat *st)
+{
+    switch (h->type) {
+    case FH_PLAIN: return fstat(h->fd, st) < 0 ? -errno : 0;
+    case FH_WRITE: return fstat(h->pend->fd, st) < 0 ? -errno : 0;
+    default:       *st = h->st; return 0;
+    }
 }
 
 /* The process (thread group) of thread tid, from /proc/TID/status; tid itself when unknown
@@ -318,6 +382,85 @@ static pid_t tgid_of(pid_t tid)
     return tgid > 0 ? tgid : tid;
 }
 
+/* ---- open files removed through the mount ------------------------------------------------ */
+/* rm through the mount of an open file: libfuse (without hard_remove) renames it to
+ * ".fuse_hidden" + 16 hex digits, a name holofs keeps for itself (ns.h), and unlinks that name
+ * when the last handle is closed. The file leaves the store at once (as with any rm); the name
+ * lives only here, as a gone node holding the file's handles, so fstat, fchmod and futimens of
+ * those handles work after the rm (Linux sends them by name, never by handle) and show what a
+ * local filesystem shows: the file as it was, with no link. */
+static int is_hide_name(const char *path)
+{
+    const char *b = ns_basename(path);
+    if (strncmp(b, ".fuse_hidden", 12) != 0 || strlen(b) != 28)
+        return 0;
+    for (b += 12; *b; b++)
+        if (!((*b >= '0' && *b <= '9') || (*b >= 'a' && *b <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* getattr of path when it is a gone name: 0 with st filled (the caller's own handle when it
+ * has one, else the first), -ENOENT when no handle is left; 1 when path is not a gone name. */
+static int gone_stat(holofs *fs, const char *path, struct stat *st)
+{
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_find(fs, path);
+    int gone = n && n->gone, several = gone && n->handles && n->handles->next_on_node;
+    pthread_mutex_unlock(&fs->mu);
+    if (!gone)
+        return 1;
+    pid_t caller = several ? tgid_of(fuse_get_context()->pid) : 0;
+    int rc = -ENOENT;
+    pthread_mutex_lock(&fs->mu);
+    fs_fh *pick = n->handles;   /* nodes are never freed */
+    for (fs_fh *h = n->handles; several && h; h = h->next_on_node) {
+        if (!h->opener_tgid)
+            h->opener_tgid = tgid_of(h->opener);
+        if (h->opener_tgid == caller) {
+            pick = h;
+            break;
+        }
+    }
+    if (pick && (rc = fh_attr(pick, st)) == 0)
+        st->st_nlink = 0;
+    pthread_mutex_unlock(&fs->mu);
+    return rc;
+}
+
+static int fs_unlink(const char *path);
+
+/* libfuse's rename of an open file to its hidden name `to`: remove `from` as unlink does, then
+ * move its handles to the gone node `to`. */
+static int hide_open(holofs *fs, const char *from, const char *to)
+{
+    pthread_mutex_lock(&fs->mu);
+    int room = node_get(fs, to) != NULL;
+    pthread_mutex_unlock(&fs->mu);
+    if (!room)
+        return -ENOMEM;
+    int rc = fs_unlink(from);
+    if (rc < 0)
+        return rc == -EISDIR ? -EPERM : rc;   /* a directory: a reserved name, as for mkdir */
+    handles_follow(fs, from, to);
+    pthread_mutex_lock(&fs->mu);
+    node_find(fs, to)->gone = 1;
+    pthread_mutex_unlock(&fs->mu);
+    return 0;
+}
+
+/* unlink of a gone name (its last handle was closed, or the mount ends): 1 when path was one. */
+static int gone_unlink(holofs *fs, const char *path)
+{
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_find(fs, path);
+    int gone = n && n->gone;
+    if (gone)
+        n->gone = 0;
+    pthread_mutex_unlock(&fs->mu);
+    return gone;
+}
+
 /* 1 when the snapshot a handle reads is not what the store holds now (rc: the store's getattr
  * result for the path, st its attributes). */
 static int snap_differs(const fs_fh *h, int rc, const struct stat *st)
@@ -336,21 +479,18 @@ static int snap_differs(const fs_fh *h, int rc, const struct stat *st)
 static int held_stat(holofs *fs, const char *path, int rc, struct stat *st)
 {
     pthread_mutex_lock(&fs->mu);
-    unsigned h0 = phash(path);
-    fs_node *n = fs->nodes[h0];
-    while (n && strcmp(n->path, path) != 0)
-        n = n->next;
+    fs_node *n = node_find(fs, path);
     int differs = 0;
-    for (fs_fh *h = n ? n->snaps : NULL; h && !differs; h = h->next_snap)
-        differs = snap_differs(h, rc, st);
+    for (fs_fh *h = n ? n->handles : NULL; h && !differs; h = h->next_on_node)
+        differs = is_snap(h) && snap_differs(h, rc, st);
     pthread_mutex_unlock(&fs->mu);
     if (!differs)
         return rc;
     pid_t caller = tgid_of(fuse_get_context()->pid);
     int served = 0;
     pthread_mutex_lock(&fs->mu);
-    for (fs_fh *h = n->snaps; h; h = h->next_snap) {   /* nodes are never freed */
-        if (!snap_differs(h, rc, st))
+    for (fs_fh *h = n->handles; h; h = h->next_on_node) {   /* nodes are never freed */
+        if (!is_snap(h) || !snap_differs(h, rc, st))
             continue;
         if (!h->opener_tgid)
             h->opener_tgid = tgid_of(h->opener);
@@ -469,6 +609,14 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     holofs *fs = ctx_fs();
     if (fi && fi->fh) {
         fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+        pthread_mutex_lock(&fs->mu);
+        int gone = h->node && h->node->gone;
+        pthread_mutex_unlock(&fs->mu);
+        if (gone) {                       /* removed through the mount: no link left */
+            int rc = fh_attr(h, st);
+            st->st_nlink = 0;
+            return rc;
+        }
         /* a write handle with nothing written yet (touch, futimens) shows the stored file */
         if (h->type == FH_WRITE && (h->pend->dirty || !path))
             return fstat(h->pend->fd, st) < 0 ? -errno : 0;
@@ -485,6 +633,9 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     }
     if (!path)
         return -ENOENT;
+    int rc = gone_stat(fs, path, st);
+    if (rc <= 0)
+        return rc;
     return held_stat(fs, path, store_getattr(fs, path, st), st);
 }
 
@@ -793,6 +944,8 @@ static int fs_unlink(const char *path)
     int rc = resolve(fs, path, 1, &r);
     if (rc < 0)
         return rc;
+    if (gone_unlink(fs, path))
+        return 0;
     switch (r.kind) {
     case R_ENCODED:
         rc = remove_chunkdir(fs, r.spath);
@@ -817,9 +970,8 @@ static int fs_unlink(const char *path)
     return rc;
 }
 
-static int fs_rename(const char *from, const char *to, unsigned int flags)
+static int rename_entry(holofs *fs, const char *from, const char *to, unsigned int flags)
 {
-    holofs *fs = ctx_fs();
     resolved f, t;
     char dst[PATH_MAX];
     int rc;
@@ -868,6 +1020,17 @@ static int fs_rename(const char *from, const char *to, unsigned int flags)
     }
     forget(fs, from, f.kind == R_DIR, NULL, NULL);
     forget(fs, to, 1, NULL, NULL);
+    return rc;
+}
+
+static int fs_rename(const char *from, const char *to, unsigned int flags)
+{
+    holofs *fs = ctx_fs();
+    if (is_hide_name(to) && !flags)
+        return hide_open(fs, from, to);
+    int rc = rename_entry(fs, from, to, flags);
+    if (rc == 0)
+        handles_follow(fs, from, to);
     return rc;
 }
 
@@ -936,9 +1099,8 @@ static int open_plain(const char *path, const char *spath, int flags, mode_t mod
     return 0;
 }
 
-static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+static int create_entry(holofs *fs, const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-    holofs *fs = ctx_fs();
     resolved r;
     int rc;
     /* Temporary names (NAME.tmpXXXXXX, .holo-tmp-PID-N) may be created: they live as pending
@@ -951,6 +1113,15 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
     if (r.kind == R_DIR)
         return -EISDIR;
     return open_write(fs, path, fi->flags, mode, NULL, 0, fi);
+}
+
+static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+    holofs *fs = ctx_fs();
+    int rc = create_entry(fs, path, mode, fi);
+    if (rc == 0)
+        fh_hold(fs, (fs_fh *)(uintptr_t)fi->fh);
+    return rc;
 }
 
 /* A read handle holding the current decoded snapshot of path (decoded now if not cached) and
@@ -977,7 +1148,6 @@ static int open_snapshot(holofs *fs, const char *path, const struct stat *st,
     h->st = *st;
     h->st.st_size = (off_t)h->snap->len;
     h->st.st_blocks = (blkcnt_t)((h->snap->len + 511) / 512);
-    snap_hold(fs, h);
     fi->direct_io = 1;
     fi->fh = (uint64_t)(uintptr_t)h;
     return 0;
@@ -1012,7 +1182,6 @@ static int open_stream(holofs *fs, const char *path, const char *spath, const st
     h->st = *st;
     h->st.st_size = (off_t)si.size;
     h->st.st_blocks = (blkcnt_t)((si.size + 511) / 512);
-    snap_hold(fs, h);
     fi->direct_io = 1;
     fi->fh = (uint64_t)(uintptr_t)h;
     return 0;
@@ -1055,9 +1224,8 @@ static int open_encoded(holofs *fs, const char *path, const char *spath, struct 
     return open_snapshot(fs, path, st, fi);
 }
 
-static int fs_open(const char *path, struct fuse_file_info *fi)
+static int open_entry(holofs *fs, const char *path, struct fuse_file_info *fi)
 {
-    holofs *fs = ctx_fs();
     resolved r;
     int rc;
     int wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
@@ -1092,6 +1260,15 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
         break;
     }
     return open_encoded(fs, path, r.spath, &r.st, wr, fi);
+}
+
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+    holofs *fs = ctx_fs();
+    int rc = open_entry(fs, path, fi);
+    if (rc == 0)
+        fh_hold(fs, (fs_fh *)(uintptr_t)fi->fh);
+    return rc;
 }
 
 static int fs_read(const char *path, char *buf, size_t size, off_t off,
@@ -1185,10 +1362,10 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
     (void)path;
     holofs *fs = ctx_fs();
     fs_fh *h = (fs_fh *)(uintptr_t)fi->fh;
+    fh_drop(fs, h);
     switch (h->type) {
     case FH_SNAP:
     case FH_STREAM:
-        snap_drop(fs, h);
         if (h->type == FH_SNAP)
             fs_snap_put(fs->cache, h->snap);
         else
@@ -1271,15 +1448,38 @@ typedef struct attr_op {
     int (*enc)(holofs *fs, const char *path, const char *spath, const void *arg);
     int (*plain)(const char *spath, int fd, const void *arg);   /* fd >= 0: use it instead */
     int (*pend)(fs_pend *p, const void *arg);
+    void (*snap)(struct stat *st, const void *arg);   /* a removed file's snapshot handle */
     const void *arg;
 } attr_op;
+
+/* The change on a gone name (an open file removed through the mount): to every handle of it,
+ * as a local filesystem changes the unlinked inode. 1 when path is not a gone name. */
+static int gone_attr(holofs *fs, const char *path, const attr_op *op)
+{
+    int rc = 1;
+    pthread_mutex_lock(&fs->mu);
+    fs_node *n = node_find(fs, path);
+    if (n && n->gone) {
+        rc = n->handles ? 0 : -ENOENT;
+        for (fs_fh *h = n->handles; h && rc == 0; h = h->next_on_node) {
+            if (h->type == FH_PLAIN)
+                rc = op->plain(NULL, h->fd, op->arg);
+            else if (h->type == FH_WRITE)
+                rc = fs_pending_with(fs->pend, h->pend, NULL, op->pend, op->arg);
+            else
+                op->snap(&h->st, op->arg);
+        }
+    }
+    pthread_mutex_unlock(&fs->mu);
+    return rc;
+}
 
 static int attr_change(const char *path, struct fuse_file_info *fi, const attr_op *op)
 {
     holofs *fs = ctx_fs();
     resolved r;
     int rc = resolve(fs, path, 1, &r);
-    if (rc < 0)
+    if (rc < 0 || (path && (rc = gone_attr(fs, path, op)) <= 0))
         return rc;
     rc = -ENOENT;
     if (path) {
@@ -1322,9 +1522,21 @@ static int chmod_pend(fs_pend *p, const void *arg)
     return fchmod(p->fd, *(const mode_t *)arg & 07777) < 0 ? -errno : 0;
 }
 
+/* ctime of a snapshot whose attributes changed */
+static void snap_touch(struct stat *st)
+{
+    clock_gettime(CLOCK_REALTIME, &st->st_ctim);
+}
+
+static void chmod_snap(struct stat *st, const void *arg)
+{
+    st->st_mode = (st->st_mode & S_IFMT) | (*(const mode_t *)arg & 07777);
+    snap_touch(st);
+}
+
 static int fs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-    const attr_op op = { chmod_enc, chmod_plain, chmod_pend, &mode };
+    const attr_op op = { chmod_enc, chmod_plain, chmod_pend, chmod_snap, &mode };
     return attr_change(path, fi, &op);
 }
 
@@ -1356,10 +1568,20 @@ static int chown_pend(fs_pend *p, const void *arg)
     return geteuid() == 0 && fchown(p->fd, o->uid, o->gid) < 0 ? -errno : 0;
 }
 
+static void chown_snap(struct stat *st, const void *arg)
+{
+    const owner *o = arg;
+    if (o->uid != (uid_t)-1)
+        st->st_uid = o->uid;
+    if (o->gid != (gid_t)-1)
+        st->st_gid = o->gid;
+    snap_touch(st);
+}
+
 static int fs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
     const owner o = { uid, gid };
-    const attr_op op = { chown_enc, chown_plain, chown_pend, &o };
+    const attr_op op = { chown_enc, chown_plain, chown_pend, chown_snap, &o };
     return attr_change(path, fi, &op);
 }
 
@@ -1406,9 +1628,19 @@ static int utimens_pend(fs_pend *p, const void *arg)
     return 0;
 }
 
+static void utimens_snap(struct stat *st, const void *arg)
+{
+    const struct timespec *tv = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    st->st_atim = time_pick(&tv[0], &now, &st->st_atim);
+    st->st_mtim = time_pick(&tv[1], &now, &st->st_mtim);
+    st->st_ctim = now;
+}
+
 static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
-    const attr_op op = { utimens_enc, utimens_plain, utimens_pend, tv };
+    const attr_op op = { utimens_enc, utimens_plain, utimens_pend, utimens_snap, tv };
     return attr_change(path, fi, &op);
 }
 
@@ -1531,7 +1763,10 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
     if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
         conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
     conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
-    cfg->hard_remove = 1;      /* no .fuse_hidden files: open handles hold their own data */
+    /* rm of an open file: libfuse moves it to a .fuse_hidden name, which holofs keeps apart
+     * from the store (hide_open), so fstat of its handles works; with hard_remove libfuse
+     * would forget the name and fstat would fail with ESTALE */
+    cfg->hard_remove = 0;
     cfg->use_ino = 1;          /* st_ino from the store: hard links share it, as POSIX says */
     cfg->kernel_cache = 0;
     cfg->auto_cache = 0;       /* page cache reuse is decided per open (fs_open) */

@@ -2,7 +2,8 @@
 # net_holofs.t — holofs mounted on a running `holonet rx` store: the chunks of a photo arrive in
 # four batches (each batch a separate tx of a partial chunk directory, so later transfers join
 # the same store), and reading the image through the mount after each batch gives a
-# non-decreasing PSNR and finally the exact original.
+# non-decreasing PSNR and finally the exact original. holofs runs as a daemon here (no -f): after
+# the unmount its process must end.
 . "$(dirname "$0")/lib.sh"   # plan, ok, skip_all; T, removed on exit
 BIN=$HOLO_BIN; TOOLS=$HOLO_TOOLS
 H="$BIN/holonet"
@@ -26,10 +27,10 @@ if ! timeout 20 "$BIN/holofs" "$T/store" "$T/mnt" 2>"$T/fs.log"; then
   skip_all "cannot mount holofs here: $(head -1 "$T/fs.log")"
 fi
 MOUNTED=1
-plan 9
+plan 10
 for try in 1 2 3 4 5 6; do
   P=$(rport)
-  timeout -k 60 300 "$H" rx --bind 127.0.0.1 --port "$P" --base-dir "$T/store" --decode-mode none \
+  $SERVICE "$H" rx --bind 127.0.0.1 --port "$P" --base-dir "$T/store" --decode-mode none \
     --idle-timeout 5 2>"$T/rx.log" &
   RX=$!; PIDS="$PIDS $RX"
   wait_for "listening on" "$T/rx.log" "$RX" && break
@@ -62,4 +63,10 @@ for batch in 1 2 3 4; do
 done
 ok "$( [ "$last" = inf ]; echo $?)" "the final read through the mount is the exact original"
 stop "$RX"
+# the daemon (its command line as started above) ends after the unmount, within a bounded wait
+fusermount3 -u "$T/mnt" && MOUNTED=""
+daemon() { pgrep -f -x "$BIN/holofs $T/store $T/mnt"; }
+i=0; while daemon > /dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+left=$(daemon); [ -n "$left" ] && kill -9 $left
+ok "$( [ -z "$left" ]; echo $?)" "the holofs daemon exits after fusermount3 -u"
 exit $_failed

@@ -22,7 +22,7 @@ CH=$(od -An -v -tx1 "$T/one.bin.holo/chunk_0000.holo" | tr -d ' \n')
 
 for try in 1 2 3 4 5 6; do
   RXPORT=$(rport)
-  timeout -k 60 300 "$H" rx --bind 127.0.0.1 --port "$RXPORT" --base-dir "$T/base" --decode-mode none \
+  $SERVICE "$H" rx --bind 127.0.0.1 --port "$RXPORT" --base-dir "$T/base" --decode-mode none \
     --idle-timeout 0 --max-mem 4M --max-transfers 8 --payload 20000 2>"$T/rx.log" &
   RXPID=$!; PIDS="$PIDS $RXPID"
   wait_for "listening on" "$T/rx.log" "$RXPID" && break

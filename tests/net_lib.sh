@@ -11,14 +11,21 @@ wait_for() {
     sleep 0.05; i=$((i+1))
   done; return 1
 }
+# $SERVICE CMD... &: a long-running holonet (rx, relay) bounded to 300 s; $! is timeout's, and
+# the one SIGTERM a test sends it reaches CMD and nothing else (--foreground). Without
+# --foreground timeout also sends SIGTERM and SIGCONT to its process group, which on a loaded
+# machine can land while a sanitizer build is in LeakSanitizer's exit scan: the SIGCONT cancels
+# the SIGSTOP of the scan's ptrace attach, the scan waits forever, and rx was SIGKILLed after
+# -k (status 137, "rx exits 0 on SIGTERM" failing now and then).
+# (A variable, not a function: a function run with & is a subshell, which a SIGTERM would kill
+# while timeout and CMD live on.)
+SERVICE="timeout --foreground -k 60 300"
 # start_rx LOG ARGS...: rx on a free random port (retried on collisions); sets RXPID RXPORT.
-# RXPID is timeout's: a SIGTERM to it reaches rx, and -k 60 (not 5) lets a sanitizer rx finish
-# its exit (a SIGKILL 5 s after the SIGTERM made "rx exits 0 on SIGTERM" see 137 now and then).
 start_rx() {
   log=$1; shift
   for try in 1 2 3 4 5 6; do
     RXPORT=$(rport)
-    timeout -k 60 300 "$H" rx --bind "${RXBIND:-127.0.0.1}" --port "$RXPORT" "$@" 2>"$log" &
+    $SERVICE "$H" rx --bind "${RXBIND:-127.0.0.1}" --port "$RXPORT" "$@" 2>"$log" &
     RXPID=$!; PIDS="$PIDS $RXPID"
     wait_for "listening on" "$log" "$RXPID" && return 0
     stop "$RXPID" 5
@@ -29,15 +36,15 @@ start_relay() {
   log=$1; shift
   for try in 1 2 3 4 5 6; do
     RLPORT=$(rport)
-    timeout -k 60 300 "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
+    $SERVICE "$H" relay --bind 127.0.0.1 --listen "$RLPORT" --to "127.0.0.1:$RXPORT" "$@" 2>"$log" &
     RLPID=$!; PIDS="$PIDS $RLPID"
     wait_for "seed" "$log" "$RLPID" && return 0
     stop "$RLPID" 5
   done; return 1
 }
 # waitpid PID [SECONDS]: bounded wait for a background job; on expiry SIGKILL it (and the child of
-# its timeout wrapper) and return 124. Never a second SIGTERM: a signal that arrives during
-# LeakSanitizer's exit scan can hang the sanitizer build.
+# its timeout wrapper) and return 124. Never a second SIGTERM: nothing but the one SIGTERM may
+# reach a sanitizer build during its exit scan (see SERVICE).
 waitpid() {
   i=0; lim=$(( ${2:-30} * 20 ))
   while kill -0 "$1" 2>/dev/null && [ $i -lt $lim ]; do sleep 0.05; i=$((i+1)); done
@@ -47,7 +54,7 @@ waitpid() {
   fi
   wait "$1"
 }
-# stop PID [SECONDS]: one SIGTERM, then a bounded wait (60 s by default, as timeout's -k above);
+# stop PID [SECONDS]: one SIGTERM, then a bounded wait (60 s by default, as SERVICE's -k);
 # returns the exit status
 stop() { kill "$1" 2>/dev/null; waitpid "$1" "${2:-60}"; }
 tx() { timeout -k 5 60 "$H" tx "$@" 2>>"$T/tx.log"; }

@@ -1,8 +1,10 @@
 /* holdopen — open FILE, run COMMAND (sh -c) while holding it open, then report what the open
- * handle sees: its fstat size, lseek(SEEK_END), and every byte read from offset 0 to EOF.
+ * handle sees: its fstat size, link count and mode, lseek(SEEK_END), and every byte read from
+ * offset 0 to EOF. With -m MODE the handle is fchmod'ed to MODE (octal) before the fstat.
  *
- *   holdopen FILE COMMAND > bytes        stderr: "fstat=N end=N read=N" (-ERRNO for a failed
- *                                        fstat or lseek) or "holdopen: read at N: ..."
+ *   holdopen [-m MODE] FILE COMMAND > bytes
+ *       stderr: "fstat=N nlink=N mode=OOOO end=N read=N" (fstat=-ERRNO and no nlink/mode for
+ *       a failed fstat, end=-ERRNO for a failed lseek) or "holdopen: STEP: ..."
  *
  * Exit 0 when every step worked, 1 when a step failed (named on stderr), 2 on usage errors.
  * The holofs tests use it to change a file behind an open descriptor. */
@@ -16,8 +18,14 @@
 
 int main(int argc, char **argv)
 {
+    long chmod_to = -1;
+    if (argc == 5 && strcmp(argv[1], "-m") == 0) {
+        chmod_to = strtol(argv[2], NULL, 8);
+        argv += 2;
+        argc -= 2;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: holdopen FILE COMMAND\n");
+        fprintf(stderr, "usage: holdopen [-m MODE] FILE COMMAND\n");
         return 2;
     }
     int fd = open(argv[1], O_RDONLY);
@@ -29,9 +37,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "holdopen: command failed: %s\n", argv[2]);
         return 1;
     }
+    if (chmod_to >= 0 && fchmod(fd, (mode_t)chmod_to) < 0) {
+        fprintf(stderr, "holdopen: fchmod: %s\n", strerror(errno));
+        return 1;
+    }
     /* fstat and SEEK_END may fail on a removed file: reported, then the reads are tried */
     struct stat st;
+    char attrs[64] = "";
     long long size = fstat(fd, &st) < 0 ? -errno : (long long)st.st_size;
+    if (size >= 0)
+        snprintf(attrs, sizeof attrs, " nlink=%lu mode=%04o", (unsigned long)st.st_nlink,
+                 (unsigned)(st.st_mode & 07777));
     off_t end = lseek(fd, 0, SEEK_END);
     long long endpos = end < 0 ? -errno : (long long)end;
     if (lseek(fd, 0, SEEK_SET) < 0) {
@@ -54,6 +70,6 @@ int main(int argc, char **argv)
             return 1;
         total += n;
     }
-    fprintf(stderr, "fstat=%lld end=%lld read=%lld\n", size, endpos, total);
+    fprintf(stderr, "fstat=%lld%s end=%lld read=%lld\n", size, attrs, endpos, total);
     return close(fd) < 0;
 }
