@@ -17,9 +17,14 @@
  * default, for random reads) cost 1.26-1.36x zstd -19; a dictionary trained on the file gains
  * ~3% (zstd --train on 16 KiB samples of libz3, 256 KiB frames) before its own bytes. */
 #define V4B_LEVEL_DEFAULT 9
+#define V4B_LEVEL_SMALL 17                    /* the default for files up to V4B_SMALL_FILE */
+#define V4B_SMALL_FILE (2u << 20)
 #define V4B_ZSTD_MAX 22                       /* --level max: zstd's ultra level (and 9) */
-#define V4B_FRAME_DEFAULT (8u << 20)          /* 8 MiB */
+#define V4B_FRAME_DEFAULT (64u << 20)         /* 64 MiB */
 #define V4B_FRAME_MAX_LEVEL (64u << 20)       /* --level max: 64 MiB, zstd 19 */
+#define V4B_MAX_CANDIDATES 4                 /* zstd settings tried per frame (--level max) */
+#define V4B_MT_FRAME (4u << 20)               /* frames this large: zstd's threads inside each */
+#define V4B_MT_JOB_MIN (1u << 20)             /* zstd thread jobs: frame / threads, at least this */
 #define V4B_FRAME_MIN 4096u
 #define V4B_FRAME_CAP (64u << 20)
 #define V4B_BYTES_PER_CHUNK (64u << 10)       /* k = ceil(stream / 64 KiB), clamped */
