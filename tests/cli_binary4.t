@@ -5,7 +5,7 @@
 # with the holes zero-filled and lists them (exit 3); holo info shows the codec, k, n, frames,
 # holes and "exact: unverified" until --verify; a lying SHA-256 fails the decode.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 35
 
 holo="$HOLO_BIN/holo"
 cd "$T"
@@ -103,6 +103,9 @@ ok $? "... decodes to the original bytes"
 "$holo" encode --codec-version 4 -o def.holo lib.bin > /dev/null 2>&1
 [ "$(cat max.holo/chunk_*.holo | wc -c)" -le "$(cat def.holo/chunk_*.holo | wc -c)" ]
 ok $? "... in no more chunk bytes than the default level (no parity in either)"
+nmax=$(ls max.holo | grep -c '^chunk_'); ndef=$(ls def.holo | grep -c '^chunk_')
+[ "$nmax" -lt "$ndef" ]
+ok $? "... in fewer chunks than the default (256 KiB per chunk, not 64: $nmax < $ndef)"
 rm -rf max.holo max.out def.holo
 
 run "$holo" encode --codec-version 2 --level max lib.bin

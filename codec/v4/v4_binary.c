@@ -29,9 +29,9 @@ uint32_t v4b_frame_size_for(int level, uint32_t requested)
     return level == HOLO_LEVEL_MAX ? V4B_FRAME_MAX_LEVEL : V4B_FRAME_DEFAULT;
 }
 
-uint32_t v4b_k_for(uint64_t stream_bytes)
+uint32_t v4b_k_for(uint64_t stream_bytes, uint32_t per_chunk)
 {
-    uint64_t k = (stream_bytes + V4B_BYTES_PER_CHUNK - 1) / V4B_BYTES_PER_CHUNK;
+    uint64_t k = (stream_bytes + per_chunk - 1) / per_chunk;
     return k < 1 ? 1 : k > V4B_K_MAX ? V4B_K_MAX : (uint32_t)k;
 }
 
@@ -283,7 +283,10 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     uint8_t digest[32];
     sha256_final(&sha, digest);
     if (!rc) {
-        uint32_t k = o->block_count ? o->block_count : v4b_k_for(S);
+        /* each chunk costs its header and a copy of the index (132 bytes for one frame): at
+         * 64 KiB per chunk 0.2%, the margin --level max is about */
+        uint32_t k = o->block_count ? o->block_count
+                                    : v4b_k_for(S, level == HOLO_LEVEL_MAX ? V4B_BYTES_PER_CHUNK_MAX : V4B_BYTES_PER_CHUNK);
         if (k == 1 && S > V4B_BYTES_PER_CHUNK)   /* m = 1 rows are replicated and loaded whole */
             k = 2;
         double par = o->recovery > 0 ? (double)k * o->recovery : 0;

@@ -28,6 +28,7 @@
 #define V4B_FRAME_MIN 4096u
 #define V4B_FRAME_CAP (64u << 20)
 #define V4B_BYTES_PER_CHUNK (64u << 10)       /* k = ceil(stream / 64 KiB), clamped */
+#define V4B_BYTES_PER_CHUNK_MAX (256u << 10)  /* --level max: 256 KiB */
 #define V4B_K_MAX 32u
 
 /* Tier 0 (m = 1): u32 frame size, u64 frame count, then per frame u32 stored length (== raw
@@ -46,7 +47,7 @@ typedef struct v4b_index {
 } v4b_index;
 
 uint32_t v4b_frame_size_for(int level, uint32_t requested);
-uint32_t v4b_k_for(uint64_t stream_bytes);
+uint32_t v4b_k_for(uint64_t stream_bytes, uint32_t per_chunk);
 /* Check the index against the file length and the stream length; fills x (free x->off). */
 int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, unsigned flags, uint64_t length,
                     uint64_t stream_len, const char *name, v4b_index *x, holo_err *err);
