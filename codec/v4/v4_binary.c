@@ -48,7 +48,7 @@ typedef struct worker {
     pthread_t th;
     ZSTD_CCtx *cctx[V4B_MAX_CANDIDATES];   /* each frame is compressed with every one ... */
     size_t cand_max[V4B_MAX_CANDIDATES];   /* ... whose limit its raw size is within */
-    int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (1: none) */
+    int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (0: none) */
     int ncand;
     uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
     frame_job *jobs;
@@ -56,9 +56,11 @@ typedef struct worker {
     int failed;
 } worker;
 
-static size_t job_size(size_t raw_len, int threads)
+/* zstd's thread jobs: V4B_MT_JOBS per frame whatever the thread count, so the bytes written do
+ * not depend on -j (zstd's threaded output depends on the job size only). */
+static size_t job_size(size_t raw_len)
 {
-    size_t j = (raw_len + (size_t)threads - 1) / (size_t)threads;
+    size_t j = (raw_len + V4B_MT_JOBS - 1) / V4B_MT_JOBS;
     return j < V4B_MT_JOB_MIN ? V4B_MT_JOB_MIN : j;
 }
 
@@ -73,8 +75,8 @@ static void *compress_jobs(void *arg)
         for (int c = 0; c < w->ncand && !w->failed; c++) {
             if (j->raw_len > w->cand_max[c]) continue;
             uint8_t *dst = r == SIZE_MAX ? j->out : w->alt_out;
-            if (w->inner[c] > 1)   /* one job per thread: each job boundary costs ~0.5% */
-                ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(j->raw_len, w->inner[c]));
+            if (w->inner[c] > 0)
+                ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(j->raw_len));
             size_t a = ZSTD_compress2(w->cctx[c], dst, bound, j->raw, j->raw_len);
             if (ZSTD_isError(a)) w->failed = 1;
             else if (r == SIZE_MAX) r = a;
@@ -93,7 +95,7 @@ static void *compress_jobs(void *arg)
 
 /* One way to compress a frame: a zstd level, optionally with a minimum match length other than
  * the level's (0: the level's), for frames of at most max_raw bytes, with zstd's own threads
- * sharing the frame when workers > 1 (V4B_MT_FRAME). */
+ * sharing the frame when workers > 0 (V4B_MT_FRAME). */
 typedef struct zcand { int level, min_match; uint32_t max_raw; int workers; } zcand;
 
 static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
@@ -109,9 +111,8 @@ static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
     ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
     ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
     if (z->min_match) ZSTD_CCtx_setParameter(c, ZSTD_c_minMatch, z->min_match);
-    if (workers > 1) {   /* zstd built without threads: one thread, same bytes format */
+    if (workers > 0)   /* a libzstd built without threads refuses: one thread, other bytes */
         ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers, workers);
-    }
     return 0;
 }
 
@@ -208,9 +209,9 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         return holo_seterr(err, HOLO_EINVAL, "%s: %llu frames: index over the cap, use larger frames", input, (unsigned long long)nframes);
     }
     int nt = holo_thread_count(o->threads);
-    /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses every
-     * core); small frames (holofs's 128 KiB): one frame per thread. */
-    int inner = !dict && F >= V4B_MT_FRAME && nt > 1 ? nt : 1;
+    /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
+     * cores); small frames (holofs's 128 KiB): one frame per thread. */
+    int inner = !dict && F >= V4B_MT_FRAME ? nt : 0;
     int deflevel = L <= V4B_SMALL_FILE ? V4B_LEVEL_SMALL : V4B_LEVEL_DEFAULT;
     /* --level max, measured with bench_binary4.sh: zstd 22 with long-distance matching, and the
      * default level exactly as it would run (never larger than the default; level 9 is 4%
@@ -219,8 +220,8 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
      * the default runs threaded: zstd's thread jobs cost ~0.5% each at level 22. */
     const zcand max_cands[] = { { V4B_ZSTD_MAX, 0, UINT32_MAX, 1 }, { deflevel, 0, UINT32_MAX, inner },
                                 { V4B_ZSTD_MAX, 4, 4u << 20, 1 }, { V4B_ZSTD_MAX, 5, 4u << 20, 1 } };
-    if (level == HOLO_LEVEL_MAX) inner = 1;   /* frames in parallel, as many as threads */
-    else if (inner > 1) nt = 1;
+    if (level == HOLO_LEVEL_MAX) inner = 0;   /* frames in parallel, as many as threads */
+    else if (inner > 0) nt = 1;
     size_t batch = (size_t)nt;   /* one frame per thread in flight: memory 2 x F per thread */
     uint8_t *index = calloc(1, index_len), *raw = malloc(batch * F), *out = malloc(batch * ZSTD_compressBound(F));
     frame_job *jobs = calloc(batch, sizeof *jobs);
