@@ -100,7 +100,6 @@ typedef struct zcand { int level, min_match; uint32_t max_raw; int workers; } zc
 
 static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
 {
-    int workers = z->workers;
     if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, z->level))) return -1;
     ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);      /* the index carries a CRC */
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
@@ -111,8 +110,8 @@ static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
     ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
     ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
     if (z->min_match) ZSTD_CCtx_setParameter(c, ZSTD_c_minMatch, z->min_match);
-    if (workers > 0)   /* a libzstd built without threads refuses: one thread, other bytes */
-        ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers, workers);
+    if (z->workers > 0)   /* a libzstd built without threads refuses: one thread, other bytes */
+        ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers, z->workers);
     return 0;
 }
 
@@ -192,9 +191,10 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         close(in);
         return holo_seterr(err, HOLO_EINVAL, "%s: not a regular file or larger than the 64 GiB cap", input);
     }
-    /* the default level: small files afford the stronger parser (V4B_LEVEL_SMALL) */
-    int level = o->level ? o->level : (uint64_t)st.st_size <= V4B_SMALL_FILE ? V4B_LEVEL_SMALL : V4B_LEVEL_DEFAULT;
     uint64_t L = (uint64_t)st.st_size, nframes = (L + F - 1) / F;
+    /* the default level: small files afford the stronger parser (V4B_LEVEL_SMALL) */
+    int deflevel = L <= V4B_SMALL_FILE ? V4B_LEVEL_SMALL : V4B_LEVEL_DEFAULT;
+    int level = o->level ? o->level : deflevel;
     v4d_dict *dict = dict_for(o, tmpdir, input, L);
     const ZSTD_CDict *cdict = NULL;
     if (dict && !(cdict = v4d_cdict(dict, level == HOLO_LEVEL_MAX ? V4B_ZSTD_MAX : o->level ? level : V4D_LEVEL))) {
@@ -212,14 +212,13 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
      * cores); small frames (holofs's 128 KiB): one frame per thread. */
     int inner = !dict && F >= V4B_MT_FRAME ? nt : 0;
-    int deflevel = L <= V4B_SMALL_FILE ? V4B_LEVEL_SMALL : V4B_LEVEL_DEFAULT;
     /* --level max, measured with bench_binary4.sh: zstd 22 with long-distance matching, and the
      * default level exactly as it would run (never larger than the default; level 9 is 4%
      * smaller than 22 on parts of libLLVM); on small frames also 22 with matches of 4 or 5 bytes
      * (dpkg status 0.3%, dpkg.log 0.15% smaller than 22 alone; a 4 MiB frame costs ~2 s). Only
-     * the default runs threaded: zstd's thread jobs cost ~0.5% each at level 22. */
-    const zcand max_cands[] = { { V4B_ZSTD_MAX, 0, UINT32_MAX, 1 }, { deflevel, 0, UINT32_MAX, inner },
-                                { V4B_ZSTD_MAX, 4, 4u << 20, 1 }, { V4B_ZSTD_MAX, 5, 4u << 20, 1 } };
+     * the default runs threaded: zstd's thread jobs cost ~0.4% each. */
+    const zcand max_cands[] = { { V4B_ZSTD_MAX, 0, UINT32_MAX, 0 }, { deflevel, 0, UINT32_MAX, inner },
+                                { V4B_ZSTD_MAX, 4, 4u << 20, 0 }, { V4B_ZSTD_MAX, 5, 4u << 20, 0 } };
     if (level == HOLO_LEVEL_MAX) inner = 0;   /* frames in parallel, as many as threads */
     else if (inner > 0) nt = 1;
     size_t batch = (size_t)nt;   /* one frame per thread in flight: memory 2 x F per thread */
