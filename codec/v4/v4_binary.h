@@ -13,16 +13,18 @@
  *   9, searchLog 6, chain 24, hash 25   0.880    1.109   1.094  1.087   1.071    1.216  14-59
  *   12, 64 MiB                          0.881    1.111   1.096  1.087   1.071    1.216  13-54
  *   13 / 15 (btlazy2)                       -   1.116 / 1.106                            6 / 4
+ *   16 (btopt)                              -    1.064                                   2.7
  *   17 (btultra)                                                        1.008    1.074  5-9
  * No setting at 20 MB/s per core (40 MB/s on 2) reaches 1.10x on the libraries: the optimal
- * parsers (15 and up, 2-4 MB/s per core) do. So the default is speed on large files (9 in
- * 64 MiB frames: a tar's repeats lie far apart) and ratio on small ones (17 up to 2 MiB: at
- * most ~0.4 s). Zstd's threads share a frame (2 jobs, ~0.4% each beyond the first).
+ * parsers (16 and up, 2-3 MB/s per core) do. So the default is speed on large files (9 in
+ * 64 MiB frames: a tar's repeats lie far apart) and ratio on small ones (17 up to 2 MiB: 0.5 s
+ * of CPU for a 1.4 MB tar). Zstd's threads share a frame (2 jobs, ~0.4% each beyond the first).
  * --level max (64 MiB frames): the smallest of zstd 22, the default, and on frames up to 4 MiB
  * 22 with minMatch 4 or 5; 0.998x zstd -19 --long=27 on the doc tar and a library, 0.998-0.999x
  * on dpkg status and a perl5 tar (256 KiB per chunk), 1.002x on dpkg.log (the 132 bytes of
  * chunk header and index on 34 KB; no zstd setting saves more than 48 bytes there).
- * 128 KiB frames (holofs's default, for random reads) cost 1.26-1.36x zstd -19; a dictionary
+ * 128 KiB frames (holofs's default, for random reads) cost 1.32-1.36x zstd -19 on the doc tar
+ * and libclang, 1.07-1.22x on files up to 2 MiB (zstd 17); a dictionary
  * trained on the file gains ~3% (zstd --train on 16 KiB samples of libz3, 256 KiB frames)
  * before its own bytes. */
 #define V4B_LEVEL_DEFAULT 9
