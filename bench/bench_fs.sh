@@ -129,8 +129,8 @@ fi
 fi   # sections 1-3
 
 # 4. a binary v4 file (BENCH_FS_BIN_MB, default 1024 MiB of /usr/lib and /usr/share files;
-#    frame sizes BENCH_FS_FRAMES in KiB, default "128 8192": what a mount writes (its
-#    default -o frame_kb=128) and what `holo encode` writes (8 MiB)) through holofs; the
+#    frame sizes BENCH_FS_FRAMES in KiB, default "128 65536": what a mount writes (its
+#    default -o frame_kb=128) and what `holo encode` writes (64 MiB)) through holofs; the
 #    store's bytes beside `zstd -19` and `zstd -19 --long=27` of the same file (BENCH_FS_ZSTD=0
 #    skips them: minutes on 1 GiB); the decode cache is empty at each mount, the page cache warm
 #    targets: first byte < 50 ms; >= 2,000 random 4 KiB reads/s; sequential >= 300 MB/s;
@@ -167,11 +167,11 @@ fi
 over() { [ -n "$2" ] && echo "$1 $2" | awk '{printf "%.3f", $1 / $2}' || echo "-"; }
 printf '\n%-40s %9s %9s %8s %8s %9s %7s %7s %7s\n' "binary v4, $((bytes >> 20)) MiB through holofs" "1st byte" "rand 4K/s" "seq MB/s" "RSS+ MiB" "store MiB" "/plain" "/z19" "/z19L"
 printf '%-40s %9s %9s %8s %8s %9s %7s %7s %7s\n' "  baseline: plain file (page cache)" "-" "$r_plain" "$(echo "$bytes $t_plain" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "-" "$((bytes >> 20))" "1.000" "$(over "$bytes" "$z19")" "$(over "$bytes" "$z19l")"
-for fk in ${BENCH_FS_FRAMES:-128 8192}; do   # KiB
+for fk in ${BENCH_FS_FRAMES:-128 65536}; do   # KiB
     rm -rf "$S/big.bin.holo"
     label="frames $fk KiB"
     [ "$fk" = 128 ] && label="$label (mount default)"
-    [ "$fk" = 8192 ] && label="$label (holo encode)"
+    [ "$fk" = 65536 ] && label="$label (holo encode)"
     "$holo" encode --codec-version 4 --frame-kb "$fk" -o "$S/big.bin.holo" "$tmp/big.bin" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
     store=$(du -sm "$S/big.bin.holo" | cut -f1)
     sbytes=$(cat "$S"/big.bin.holo/chunk_*.holo | wc -c)

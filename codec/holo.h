@@ -113,8 +113,8 @@ typedef struct holo_encode_opts {
     uint64_t target_bytes;    /* > 0: lossy, best PSNR within this many bytes */
     /* binary v4 (HO4B; holo(5)): codec_version 4 on a binary. recovery > 0 adds ceil(k*recovery)
        parity chunks (n <= 255); block_count > 0 sets k (else from the compressed size). */
-    int level;                /* zstd level 1-19; 0 = default (HOLO_LEVEL_DEFAULT); HOLO_LEVEL_MAX:
-                                 19 with long-distance matching and larger frames */
+    int level;                /* zstd level 1-19; 0 = default (9, 17 for files up to 2 MiB);
+                                 HOLO_LEVEL_MAX: the smallest of several settings per frame */
     uint32_t frame_size;      /* bytes per independently compressed frame, 0 = by level */
     /* store policy (codec_version 0): every file is stored so that a complete set gives back its
      * exact bytes — a media codec only with a verified recipe, else binary v4. pixels = 1 keeps

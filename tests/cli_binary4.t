@@ -5,7 +5,7 @@
 # with the holes zero-filled and lists them (exit 3); holo info shows the codec, k, n, frames,
 # holes and "exact: unverified" until --verify; a lying SHA-256 fails the decode.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 36
 
 holo="$HOLO_BIN/holo"
 cd "$T"
@@ -103,7 +103,17 @@ ok $? "... decodes to the original bytes"
 "$holo" encode --codec-version 4 -o def.holo lib.bin > /dev/null 2>&1
 [ "$(cat max.holo/chunk_*.holo | wc -c)" -le "$(cat def.holo/chunk_*.holo | wc -c)" ]
 ok $? "... in no more chunk bytes than the default level (no parity in either)"
+nmax=$(ls max.holo | grep -c '^chunk_'); ndef=$(ls def.holo | grep -c '^chunk_')
+[ "$nmax" -lt "$ndef" ]
+ok $? "... in fewer chunks than the default (256 KiB per chunk, not 64: $nmax < $ndef)"
 rm -rf max.holo max.out def.holo
+
+# zstd's threads share a frame in a fixed number of jobs: the bytes do not depend on -j
+"$holo" encode -j 1 --codec-version 4 -o j1.holo lib.bin > /dev/null 2>&1
+"$holo" encode -j 2 --codec-version 4 -o j2.holo lib.bin > /dev/null 2>&1
+[ -f j1.holo/chunk_0000.holo ] && [ "$(cat j1.holo/chunk_*.holo | cksum)" = "$(cat j2.holo/chunk_*.holo | cksum)" ]
+ok $? "the default level writes the same chunks with -j 1 and -j 2"
+rm -rf j1.holo j2.holo
 
 run "$holo" encode --codec-version 2 --level max lib.bin
 like "$rc:$err" "2:holo: --level and --frame-kb apply to binary v4 only" "--level with --codec-version 2 is a usage error"

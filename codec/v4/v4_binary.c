@@ -29,9 +29,9 @@ uint32_t v4b_frame_size_for(int level, uint32_t requested)
     return level == HOLO_LEVEL_MAX ? V4B_FRAME_MAX_LEVEL : V4B_FRAME_DEFAULT;
 }
 
-uint32_t v4b_k_for(uint64_t stream_bytes)
+uint32_t v4b_k_for(uint64_t stream_bytes, uint32_t per_chunk)
 {
-    uint64_t k = (stream_bytes + V4B_BYTES_PER_CHUNK - 1) / V4B_BYTES_PER_CHUNK;
+    uint64_t k = (stream_bytes + per_chunk - 1) / per_chunk;
     return k < 1 ? 1 : k > V4B_K_MAX ? V4B_K_MAX : (uint32_t)k;
 }
 
@@ -46,28 +46,45 @@ typedef struct frame_job {
 
 typedef struct worker {
     pthread_t th;
-    ZSTD_CCtx *cctx;
-    ZSTD_CCtx *alt;           /* --level max: the default level too, the smaller frame kept */
-    uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with alt */
+    ZSTD_CCtx *cctx[V4B_MAX_CANDIDATES];   /* each frame is compressed with every one ... */
+    size_t cand_max[V4B_MAX_CANDIDATES];   /* ... whose limit its raw size is within */
+    int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (0: none) */
+    int ncand;
+    int probe;                /* candidate 0 is a fast probe: the others run only if it gains */
+    uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
     frame_job *jobs;
     size_t first, count, stride;
     int failed;
 } worker;
+
+/* zstd's thread jobs: V4B_MT_JOBS per frame whatever the thread count, so the bytes written do
+ * not depend on -j (zstd's threaded output depends on the job size only). */
+static size_t job_size(size_t raw_len)
+{
+    size_t j = (raw_len + V4B_MT_JOBS - 1) / V4B_MT_JOBS;
+    return j < V4B_MT_JOB_MIN ? V4B_MT_JOB_MIN : j;
+}
 
 static void *compress_jobs(void *arg)
 {
     worker *w = arg;
     for (size_t i = w->first; i < w->count; i += w->stride) {
         frame_job *j = &w->jobs[i];
-        size_t r = ZSTD_compress2(w->cctx, j->out, ZSTD_compressBound(j->raw_len), j->raw, j->raw_len);
-        if (ZSTD_isError(r)) { w->failed = 1; continue; }
-        /* zstd 22 is not always the smallest: on parts of libLLVM level 9 with long-distance
-         * matching writes 4% less than 19 or 22 (bench_binary4.sh) */
-        if (w->alt) {
-            size_t a = ZSTD_compress2(w->alt, w->alt_out, ZSTD_compressBound(j->raw_len), j->raw, j->raw_len);
-            if (ZSTD_isError(a)) { w->failed = 1; continue; }
-            if (a < r) { memcpy(j->out, w->alt_out, a); r = a; }
+        size_t bound = ZSTD_compressBound(j->raw_len), r = SIZE_MAX;
+        /* --level max: no one setting is smallest everywhere, so every candidate runs and the
+         * smallest frame is kept (V4B_MAX_CANDIDATES) */
+        for (int c = 0; c < w->ncand && !w->failed; c++) {
+            if (j->raw_len > w->cand_max[c]) continue;
+            uint8_t *dst = r == SIZE_MAX ? j->out : w->alt_out;
+            if (w->inner[c] > 0)
+                ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(j->raw_len));
+            size_t a = ZSTD_compress2(w->cctx[c], dst, bound, j->raw, j->raw_len);
+            if (ZSTD_isError(a)) w->failed = 1;
+            else if (r == SIZE_MAX) r = a;
+            else if (a < r) { memcpy(j->out, w->alt_out, a); r = a; }
+            if (w->probe && c == 0 && r >= j->raw_len - j->raw_len / V4B_PROBE_GAIN) break;
         }
+        if (w->failed) continue;
         if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is */
             memcpy(j->out, j->raw, j->raw_len);
             r = j->raw_len;
@@ -78,10 +95,14 @@ static void *compress_jobs(void *arg)
     return NULL;
 }
 
-static int set_params(ZSTD_CCtx *c, int level, uint32_t frame_size)
+/* One way to compress a frame: a zstd level, optionally with a minimum match length other than
+ * the level's (0: the level's), for frames of at most max_raw bytes, with zstd's own threads
+ * sharing the frame when workers > 0 (V4B_MT_FRAME). */
+typedef struct zcand { int level, min_match; uint32_t max_raw; int workers; } zcand;
+
+static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
 {
-    int zl = level == HOLO_LEVEL_MAX ? V4B_ZSTD_MAX : level;
-    if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, zl))) return -1;
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, z->level))) return -1;
     ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 0);      /* the index carries a CRC */
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
     /* Long-distance matching over a window the size of the frame: repeated files inside
@@ -90,6 +111,9 @@ static int set_params(ZSTD_CCtx *c, int level, uint32_t frame_size)
     while (wlog < 27 && (1u << wlog) < frame_size) wlog++;
     ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
     ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
+    if (z->min_match) ZSTD_CCtx_setParameter(c, ZSTD_c_minMatch, z->min_match);
+    if (z->workers > 0)   /* a libzstd built without threads refuses: one thread, other bytes */
+        ZSTD_CCtx_setParameter(c, ZSTD_c_nbWorkers, z->workers);
     return 0;
 }
 
@@ -155,10 +179,9 @@ static int open_spool(const char *dir)
 int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
                           holo_err *err)
 {
-    int level = o->level ? o->level : V4B_LEVEL_DEFAULT;
-    if (level != HOLO_LEVEL_MAX && (level < 1 || level > 19))
-        return holo_seterr(err, HOLO_EINVAL, "%s: level %d (1-19 or max)", input, level);
-    uint32_t F = v4b_frame_size_for(level, o->frame_size);
+    if (o->level && o->level != HOLO_LEVEL_MAX && (o->level < 1 || o->level > 19))
+        return holo_seterr(err, HOLO_EINVAL, "%s: level %d (1-19 or max)", input, o->level);
+    uint32_t F = v4b_frame_size_for(o->level, o->frame_size);
     if (F < V4B_FRAME_MIN || F > V4B_FRAME_CAP)
         return holo_seterr(err, HOLO_EINVAL, "%s: frame size %u (%u-%u)", input, F, V4B_FRAME_MIN, V4B_FRAME_CAP);
     if (o->block_count > V4C_MAX_CHUNKS)
@@ -171,6 +194,9 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         return holo_seterr(err, HOLO_EINVAL, "%s: not a regular file or larger than the 64 GiB cap", input);
     }
     uint64_t L = (uint64_t)st.st_size, nframes = (L + F - 1) / F;
+    /* the default level: small files afford the stronger parser (V4B_LEVEL_SMALL) */
+    int deflevel = L <= V4B_SMALL_FILE ? V4B_LEVEL_SMALL : V4B_LEVEL_DEFAULT;
+    int level = o->level ? o->level : deflevel;
     v4d_dict *dict = dict_for(o, tmpdir, input, L);
     const ZSTD_CDict *cdict = NULL;
     if (dict && !(cdict = v4d_cdict(dict, level == HOLO_LEVEL_MAX ? V4B_ZSTD_MAX : o->level ? level : V4D_LEVEL))) {
@@ -185,6 +211,18 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         return holo_seterr(err, HOLO_EINVAL, "%s: %llu frames: index over the cap, use larger frames", input, (unsigned long long)nframes);
     }
     int nt = holo_thread_count(o->threads);
+    /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
+     * cores); small frames (holofs's 128 KiB): one frame per thread. */
+    int inner = !dict && F >= V4B_MT_FRAME ? nt : 0;
+    /* --level max, measured with bench_binary4.sh: zstd 22 with long-distance matching, and the
+     * default level exactly as it would run (never larger than the default; level 9 is 4%
+     * smaller than 22 on parts of libLLVM); on small frames also 22 with matches of 4 or 5 bytes
+     * (dpkg status 0.3%, dpkg.log 0.15% smaller than 22 alone; a 4 MiB frame costs ~2 s). Only
+     * the default runs threaded: zstd's thread jobs cost ~0.4% each. */
+    const zcand max_cands[] = { { V4B_ZSTD_MAX, 0, UINT32_MAX, 0 }, { deflevel, 0, UINT32_MAX, inner },
+                                { V4B_ZSTD_MAX, 4, 4u << 20, 0 }, { V4B_ZSTD_MAX, 5, 4u << 20, 0 } };
+    if (level == HOLO_LEVEL_MAX) inner = 0;   /* frames in parallel, as many as threads */
+    else if (inner > 0) nt = 1;
     size_t batch = (size_t)nt;   /* one frame per thread in flight: memory 2 x F per thread */
     uint8_t *index = calloc(1, index_len), *raw = malloc(batch * F), *out = malloc(batch * ZSTD_compressBound(F));
     frame_job *jobs = calloc(batch, sizeof *jobs);
@@ -192,14 +230,25 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     int spool = open_spool(tmpdir), rc = 0;
     if (!index || !raw || !out || !jobs || !ws) rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
     else if (spool < 0) rc = holo_seterr_sys(err, errno, "%s: cannot create a spool file", tmpdir);
-    for (int t = 0; t < nt && !rc; t++)
-        if (!(ws[t].cctx = ZSTD_createCCtx()) ||
-            (dict ? set_dict_params(ws[t].cctx, cdict) : set_params(ws[t].cctx, level, F)))
-            rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
-    for (int t = 0; t < nt && !rc && level == HOLO_LEVEL_MAX && !dict; t++)
-        if (!(ws[t].alt = ZSTD_createCCtx()) || !(ws[t].alt_out = malloc(ZSTD_compressBound(F))) ||
-            set_params(ws[t].alt, V4B_LEVEL_DEFAULT, F))
-            rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
+    /* zstd 17 on a small file runs after a level 9 probe, and only when that gains: a JPEG or
+     * an archive gains nothing and 17 would cost 10x the time (0.35 s for a 1.9 MB JPEG) */
+    zcand one[2] = { { V4B_LEVEL_DEFAULT, 0, UINT32_MAX, inner }, { level, 0, UINT32_MAX, inner } };
+    int probe = !o->level && level == V4B_LEVEL_SMALL && !dict;
+    const zcand *cands = level == HOLO_LEVEL_MAX ? max_cands : probe ? one : &one[1];
+    int ncand = level == HOLO_LEVEL_MAX && !dict ? (int)(sizeof max_cands / sizeof *max_cands) : probe ? 2 : 1;
+    for (int t = 0; t < nt && !rc; t++) {
+        for (int c = 0; c < ncand && !rc; c++) {
+            ZSTD_CCtx *z = ZSTD_createCCtx();
+            ws[t].cctx[ws[t].ncand] = z;
+            ws[t].cand_max[ws[t].ncand++] = cands[c].max_raw;
+            ws[t].inner[c] = cands[c].workers;
+            ws[t].probe = probe;
+            if (!z || (dict ? set_dict_params(z, cdict) : set_params(z, &cands[c], F)))
+                rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
+        }
+        if (!rc && ncand > 1 && !(ws[t].alt_out = malloc(ZSTD_compressBound(F))))
+            rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
+    }
     holo_wr32(index, F);
     holo_wr32(index + 4, (uint32_t)(nframes >> 32));
     holo_wr32(index + 8, (uint32_t)nframes);
@@ -240,7 +289,10 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     uint8_t digest[32];
     sha256_final(&sha, digest);
     if (!rc) {
-        uint32_t k = o->block_count ? o->block_count : v4b_k_for(S);
+        /* each chunk costs its header and a copy of the index (132 bytes for one frame): at
+         * 64 KiB per chunk 0.2%, the margin --level max is about */
+        uint32_t k = o->block_count ? o->block_count
+                                    : v4b_k_for(S, level == HOLO_LEVEL_MAX ? V4B_BYTES_PER_CHUNK_MAX : V4B_BYTES_PER_CHUNK);
         if (k == 1 && S > V4B_BYTES_PER_CHUNK)   /* m = 1 rows are replicated and loaded whole */
             k = 2;
         double par = o->recovery > 0 ? (double)k * o->recovery : 0;
@@ -268,8 +320,7 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         }
     }
     for (int t = 0; t < nt && ws; t++) {
-        ZSTD_freeCCtx(ws[t].cctx);
-        ZSTD_freeCCtx(ws[t].alt);
+        for (int c = 0; c < ws[t].ncand; c++) ZSTD_freeCCtx(ws[t].cctx[c]);
         free(ws[t].alt_out);
     }
     v4d_put(dict);

@@ -5,24 +5,44 @@
 #include "holo.h"
 #include "v4_container.h"
 
-/* Measured on real files with bench/bench_binary4.sh on 2 shared cores (holo(5) "HO4B"):
- * 1 MiB frames at level 12 cost 1.27x zstd -19 on a /usr/share/doc tar (its repeats are far
- * apart); 8 MiB frames with long-distance matching at level 9 give 1.13x (doc tar), 1.16x
- * (libclang), 1.09x (dpkg status), 1.21x (dpkg.log) at ~70 MB/s of CPU time; 16 MiB gained 5%
- * more on the tar but doubles the work of a random read; levels 12-15 gained ~1% at 2-6x the
- * time. Only the optimal parsers close the gap: --level max (64 MiB frames, zstd 22 or 9 with
- * long-distance matching, the smaller: 9 wins by 4% on the start of libLLVM) is 0.9985x
- * zstd -19 --long=27 on the doc tar and libz3, 1.002-1.004x on dpkg status/log (under 1 MB:
- * the 112-byte chunk headers; zstd 22 gains nothing over 19 there). 128 KiB frames (holofs's
- * default, for random reads) cost 1.26-1.36x zstd -19; a dictionary trained on the file gains
- * ~3% (zstd --train on 16 KiB samples of libz3, 256 KiB frames) before its own bytes. */
+/* Measured on real files (bench/bench_binary4.sh; a zstd context per frame, size over zstd -19
+ * of the whole file, CPU MB/s per core on this 2-core machine):
+ *   setting (long-distance matching)  doc tar  libclang  libz3  perl5  status  dpkg.log  MB/s
+ *   9, 8 MiB frames (the old default)   1.133    1.156   1.139  1.099   1.085    1.207  33-87
+ *   9, 64 MiB frames                    0.886    1.130   1.120  1.099   1.085    1.207  32-95
+ *   9, searchLog 6, chain 24, hash 25   0.880    1.109   1.094  1.087   1.071    1.216  14-59
+ *   12, 64 MiB                          0.881    1.111   1.096  1.087   1.071    1.216  13-54
+ *   13 / 15 (btlazy2)                       -   1.116 / 1.106                            6 / 4
+ *   16 (btopt)                              -    1.064                                   2.7
+ *   17 (btultra)                                                        1.008    1.074  5-9
+ * No setting at 20 MB/s per core (40 MB/s on 2) reaches 1.10x on the libraries: the optimal
+ * parsers (16 and up, 2-3 MB/s per core) do. So the default is speed on large files (9 in
+ * 64 MiB frames: a tar's repeats lie far apart) and ratio on small ones (17 up to 2 MiB: 0.5 s
+ * of CPU for a 1.4 MB tar; only where a level 9 probe gains: a 1.9 MB JPEG takes 0.06 s,
+ * not 0.35). Zstd's threads share a frame (2 jobs, ~0.4% each beyond the first).
+ * --level max (64 MiB frames): the smallest of zstd 22, the default, and on frames up to 4 MiB
+ * 22 with minMatch 4 or 5; 0.998x zstd -19 --long=27 on the doc tar and a library, 0.998-0.999x
+ * on dpkg status and a perl5 tar (256 KiB per chunk), 1.002x on dpkg.log (the 132 bytes of
+ * chunk header and index on 34 KB; no zstd setting saves more than 48 bytes there).
+ * 128 KiB frames (holofs's default, for random reads) cost 1.32-1.36x zstd -19 on the doc tar
+ * and libclang, 1.07-1.22x on files up to 2 MiB (zstd 17); a dictionary
+ * trained on the file gains ~3% (zstd --train on 16 KiB samples of libz3, 256 KiB frames)
+ * before its own bytes. */
 #define V4B_LEVEL_DEFAULT 9
+#define V4B_LEVEL_SMALL 17                    /* the default for files up to V4B_SMALL_FILE */
+#define V4B_SMALL_FILE (2u << 20)
+#define V4B_PROBE_GAIN 32u                    /* ... when level 9 saves at least 1/32 of a frame */
 #define V4B_ZSTD_MAX 22                       /* --level max: zstd's ultra level (and 9) */
-#define V4B_FRAME_DEFAULT (8u << 20)          /* 8 MiB */
+#define V4B_FRAME_DEFAULT (64u << 20)         /* 64 MiB */
 #define V4B_FRAME_MAX_LEVEL (64u << 20)       /* --level max: 64 MiB, zstd 19 */
+#define V4B_MAX_CANDIDATES 4                 /* zstd settings tried per frame (--level max) */
+#define V4B_MT_FRAME (4u << 20)               /* frames this large: zstd's threads inside each */
+#define V4B_MT_JOBS 2u                        /* zstd thread jobs per frame (each costs ~0.4%) */
+#define V4B_MT_JOB_MIN (1u << 20)             /* and at least this many bytes each */
 #define V4B_FRAME_MIN 4096u
 #define V4B_FRAME_CAP (64u << 20)
 #define V4B_BYTES_PER_CHUNK (64u << 10)       /* k = ceil(stream / 64 KiB), clamped */
+#define V4B_BYTES_PER_CHUNK_MAX (256u << 10)  /* --level max: 256 KiB */
 #define V4B_K_MAX 32u
 
 /* Tier 0 (m = 1): u32 frame size, u64 frame count, then per frame u32 stored length (== raw
@@ -41,7 +61,7 @@ typedef struct v4b_index {
 } v4b_index;
 
 uint32_t v4b_frame_size_for(int level, uint32_t requested);
-uint32_t v4b_k_for(uint64_t stream_bytes);
+uint32_t v4b_k_for(uint64_t stream_bytes, uint32_t per_chunk);
 /* Check the index against the file length and the stream length; fills x (free x->off). */
 int v4b_index_parse(const uint8_t *idx, uint64_t idx_len, unsigned flags, uint64_t length,
                     uint64_t stream_len, const char *name, v4b_index *x, holo_err *err);
