@@ -22,18 +22,6 @@ typedef struct jt_opts {
     uint32_t seed;
 } jt_opts;
 
-/* Bytes of an n-chunk set: a container header per chunk, every tier's row, the U shares. */
-static inline uint64_t jt_set_bytes(const v4j_streams *s)
-{
-    uint64_t total = 0;
-    for (unsigned i = 0; i < s->n; i++) {
-        total += V4C_HDR_LEN + s->u_len[i];
-        for (int t = 0; t < V4J_TIERS; t++)
-            total += s->m[t] == 1 ? s->S[t] : v4_rs_rowlen(s->S[t], s->m[t]);
-    }
-    return total;
-}
-
 /* A photo-like picture: smooth shading, edges, texture and mild noise. */
 static inline uint8_t *jt_picture(unsigned w, unsigned h, int ch, uint32_t seed)
 {

@@ -322,7 +322,7 @@ static void guarantees(const char *dir, const char *name, int robust)
         free(buf);
         return;
     }
-    uint64_t bytes = jt_set_bytes(&s), cap = robust ? len + len / 4 : len + 4096;
+    uint64_t bytes = v4j_set_bytes(&s), cap = robust ? len + len / 4 : len + 4096;
     ok(bytes <= cap, "%s %s: set %llu bytes <= %llu (%.3fx the JPEG)", name, pn,
        (unsigned long long)bytes, (unsigned long long)cap, (double)bytes / (double)len);
     uint32_t w = 0, h = 0;

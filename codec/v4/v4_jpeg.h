@@ -175,6 +175,9 @@ typedef struct v4j_budget {
 int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
                v4j_streams *out, holo_err *err);
 void v4j_streams_free(v4j_streams *s);
+/* Bytes of the chunk set the streams make: a container header per chunk, every tier's row,
+ * the U shares. */
+uint64_t v4j_set_bytes(const v4j_streams *s);
 /* Whatever the present streams give, as a JPEG file: the original bytes when everything is
  * there; otherwise missing coefficients are zero (DC at the middle of its known step), coded
  * with the original headers and Huffman tables when the recipe is present and they can code

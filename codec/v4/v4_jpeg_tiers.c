@@ -628,8 +628,7 @@ static int thumb_shift(const v4j_jpeg *j)
     return s;
 }
 
-/* Bytes of the chunk set the streams make (headers, tier rows, U). */
-static uint64_t set_bytes(const v4j_streams *s)
+uint64_t v4j_set_bytes(const v4j_streams *s)
 {
     uint64_t total = 0;
     for (unsigned i = 0; i < s->n; i++) {
@@ -961,7 +960,7 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     for (int pass = 0; pass < 2; pass++) {
         int *pk = pass == 0 ? zero : pick;
         if (pass == 1) {
-            double set_def = (double)set_bytes(out);
+            double set_def = (double)v4j_set_bytes(out);
         if (!fixed) {
             double best = -1e300;
             for (int a0 = 0; a0 < NR; a0++)
@@ -1022,7 +1021,7 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
             goto out;
         }
         if (pass == 1) {
-            if ((double)set_bytes(&alt) <= cap) {
+            if ((double)v4j_set_bytes(&alt) <= cap) {
                 v4j_streams_free(out);
                 *out = alt;
             } else

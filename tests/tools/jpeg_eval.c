@@ -115,7 +115,7 @@ int main(int argc, char **argv)
             continue;
         }
         double tenc = now() - t0;
-        uint64_t coef = 0, all = jt_set_bytes(&s);
+        uint64_t coef = 0, all = v4j_set_bytes(&s);
         for (int t = 0; t < V4J_TIERS; t++)
             coef += s.S[t];
         for (unsigned c = 0; c < s.n; c++)
