@@ -12,14 +12,24 @@ plan 47
 # GNU time measures the peak RSS (kB, last line of its -o file); without it RSS is skipped.
 TIME=""; [ -x /usr/bin/time ] && TIME="/usr/bin/time -f %M -o $T/rss"
 
-for b in bomb_binary_3g bomb_audio_2g_frames bomb_image_16k bomb_v4_16k; do
-  D="$T/$b.holo"; mkdir -p "$D"; cp "$C/$b" "$D/chunk_0000.holo"
-  timeout -k 5 60 $TIME "$H" decode -o "$T/$b.out" "$D" > /dev/null 2> "$T/err"; rc=$?
-  is "$rc:$(wc -l < "$T/err")" "1:1" "$b: decode exits 1 with one line"
-  like "$(cat "$T/err")" "$D/chunk_0000.holo: claims " "$b: the line names the chunk and its claim"
-  ok "$( [ ! -e "$T/$b.out" ]; echo $?)" "$b: no output written"
+# rss_ok NAME: the peak RSS of the last $TIME command is under 64 MiB
+rss_ok() {
   if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
-    kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "$b: peak RSS $kb kB < 64 MiB"; fi
+    kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "$1: peak RSS $kb kB < 64 MiB"; fi
+}
+# refused B TEXT WHAT: holo decode of corpus chunk B (alone in the set $D) exits 1 with one line
+# "$D/chunk_0000.holo: TEXT...", writes nothing, in bounded memory.
+refused() {
+  D="$T/$1.holo"; mkdir -p "$D"; cp "$C/$1" "$D/chunk_0000.holo"
+  timeout -k 5 60 $TIME "$H" decode -o "$T/$1.out" "$D" > /dev/null 2> "$T/err"; rc=$?
+  is "$rc:$(wc -l < "$T/err")" "1:1" "$1: decode exits 1 with one line"
+  like "$(cat "$T/err")" "$D/chunk_0000.holo: $2" "$1: the line names the chunk and $3"
+  ok "$( [ ! -e "$T/$1.out" ]; echo $?)" "$1: no output written"
+  rss_ok "$1"
+}
+
+for b in bomb_binary_3g bomb_audio_2g_frames bomb_image_16k bomb_v4_16k; do
+  refused "$b" "claims " "its claim"
   run "$H" info "$D"
   is "$rc:$(printf '%s\n' "$err" | wc -l)" "1:1" "$b: info exits 1 with one line"
 done
@@ -27,26 +37,12 @@ done
 # A v4 header patched to exactly 2^27 pixels, the default --max-pixels: inside the limit, so
 # refused by what the claim must agree with (T0's shift tables) before the full-size planes
 # (~1.5 GB) are allocated.
-D="$T/bomb_v4_2p27.holo"; mkdir -p "$D"; cp "$C/bomb_v4_2p27" "$D/chunk_0000.holo"
-timeout -k 5 60 $TIME "$H" decode -o "$T/v27.out" "$D" > /dev/null 2> "$T/err"; rc=$?
-is "$rc:$(wc -l < "$T/err")" "1:1" "bomb_v4_2p27: decode exits 1 with one line"
-like "$(cat "$T/err")" "$D/chunk_0000.holo: corrupt v4 T0 stream (bad shift table for 16384x8192)" \
-  "bomb_v4_2p27: the line names the chunk and the problem"
-ok "$( [ ! -e "$T/v27.out" ]; echo $?)" "bomb_v4_2p27: no output written"
-if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
-  kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "bomb_v4_2p27: peak RSS $kb kB < 64 MiB"; fi
+refused bomb_v4_2p27 "corrupt v4 T0 stream (bad shift table for 16384x8192)" "the problem"
 
 # v3 audio (tests/corpus/mkbomb_v3_audio.py). 67M frames from 97 bytes, block 0 of 1: its
 # residual cannot inflate to the 134M coefficients the blob implies, so the set is refused
 # before anything is synthesised (the whole-signal decoder took 1.8 GB and wrote 134 MB).
-D="$T/bomb_v3_audio_67m.holo"; mkdir -p "$D"; cp "$C/bomb_v3_audio_67m" "$D/chunk_0000.holo"
-timeout -k 5 60 $TIME "$H" decode -o "$T/a67.wav" "$D" > /dev/null 2> "$T/err"; rc=$?
-is "$rc:$(wc -l < "$T/err")" "1:1" "bomb_v3_audio_67m: decode exits 1 with one line"
-like "$(cat "$T/err")" "$D/chunk_0000.holo: claims 134741502 coefficients, more than its chunks can carry" \
-  "bomb_v3_audio_67m: the line names the chunk and its claim"
-ok "$( [ ! -e "$T/a67.wav" ]; echo $?)" "bomb_v3_audio_67m: no output written"
-if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
-  kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "bomb_v3_audio_67m: peak RSS $kb kB < 64 MiB"; fi
+refused bomb_v3_audio_67m "claims 134741502 coefficients, more than its chunks can carry" "its claim"
 # 8M frames from one 2.7 KB chunk of 16 is a plausible partial set: decoded, the WAV written as
 # it is synthesised, in memory that does not follow the claim (the whole-signal decoder took
 # 269 MB); the bytes are the ones that decoder wrote (sha256 recorded from it).
@@ -55,8 +51,7 @@ timeout -k 5 120 $TIME "$H" decode -o "$T/a8.wav" "$D" > /dev/null 2> "$T/err"; 
 is "$rc:$(cat "$T/err")" "0:" "bomb_v3_audio_8m: decodes, no message"
 is "$(sha256sum < "$T/a8.wav" | cut -d' ' -f1)" 9e67244c210dee9cf189b4b87335fe3f24d192b885218bce81c57d1cd128ee6f \
   "bomb_v3_audio_8m: the 16 MB WAV of the whole-signal decoder, to the bit"
-if [ "$HOLO_SAN" = 1 ] || [ -z "$TIME" ]; then skip "RSS (ASan, or no /usr/bin/time)"; else
-  kb=$(tail -n 1 "$T/rss"); ok "$( [ "$kb" -lt 65536 ]; echo $?)" "bomb_v3_audio_8m: peak RSS $kb kB < 64 MiB"; fi
+rss_ok bomb_v3_audio_8m
 rm -f "$T/a8.wav"
 
 # limits on a real image: 40x30 v2 = 1200 pixels, 3600 bytes
