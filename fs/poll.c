@@ -175,8 +175,15 @@ static int check_dir(const fs_poll *p, const char *dir, const dirsig *old, dirsi
                      int want_list, uint64_t moved_ms, uint64_t t)
 {
     sig_stat(dir, now);
-    if (now->exists != old->exists || (now->exists && now->ino != old->ino))
-        return 1;             /* appeared, vanished or replaced by another directory */
+    if (now->exists != old->exists || (now->exists && now->ino != old->ino)) {
+        /* appeared, vanished or replaced by another directory: its listing now is the baseline
+         * of the next check. Taken later (after the caller reloaded), a change made between
+         * the reload and that listing would be lost whenever the stat does not move with it (a
+         * chunk rewritten in place, an attribute cache in a FUSE store, a coarse clock). */
+        if (now->exists)
+            sig_list(dir, now);
+        return 1;
+    }
     if (!now->exists)
         return 0;
     int moved = stat_moved(old, now);
