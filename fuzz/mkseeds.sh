@@ -83,3 +83,17 @@ if [ -x bin/holo ]; then
     cat $tmp/f1 $tmp/j > $out/fuzz_dict/seed_1k_parity_only
     rm -rf $tmp
 fi
+
+# fuzz_smallpack: byte 0 = fix-ups (fuzz_smallpack.c), then the .holo-pack of four small files
+# (the first 3000 bytes of four copyright files, encoded, then holo smallpack)
+if [ -x bin/holo ]; then
+    tmp=$(mktemp -d); mkdir $tmp/d
+    i=0; for f in $(ls /usr/share/doc/*/copyright | head -4); do
+        i=$((i + 1)); head -c 3000 $f > $tmp/d/c$i.txt; bin/holo encode $tmp/d/c$i.txt > /dev/null; rm $tmp/d/c$i.txt
+    done
+    bin/holo smallpack $tmp/d > /dev/null
+    mkdir -p $out/fuzz_smallpack
+    (printf '\000'; cat $tmp/d/.holo-pack) > $out/fuzz_smallpack/seed_pack4
+    (printf '\003'; cat $tmp/d/.holo-pack) > $out/fuzz_smallpack/seed_pack4_fix_compact
+    rm -rf $tmp
+fi
