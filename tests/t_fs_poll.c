@@ -64,7 +64,7 @@ static const char *dir_of(const char *rel)
 
 int main(void)
 {
-    plan(39);
+    plan(40);
 
     /* ---- which filesystems are polled ---- */
     is_str(fs_remote_type(0x6969), "nfs", "NFS needs polling");
