@@ -667,6 +667,14 @@ static int comp_tier(v4_image *im, int c, int t, coder *k)
     for (int b = 0; b < im->nbands; b++) {
         const v4_band *bd = &im->bands[b];
         v4_model *md = &im->models[(c * im->nbands + b) * im->np + t];
+        /* A level's models start where the band's models of the level below ended (its
+         * decoder has that level): a band refined a plane at a time over many small levels
+         * would otherwise learn its statistics anew in each. Not from the LL band's T0,
+         * whose values are prediction residuals. */
+        if (t > 1 || (t == 1 && b > 0))
+            *md = md[-1];
+        else if (t == 0 && b > 3)
+            *md = md[-3 * im->np];
         if (t == 0 && b == 0)
             code_ll_t0(im, c, md, k);
         else
