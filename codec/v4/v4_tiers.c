@@ -670,11 +670,14 @@ static int comp_tier(v4_image *im, int c, int t, coder *k)
         /* A level's models start where the band's models of the level below ended (its
          * decoder has that level): a band refined a plane at a time over many small levels
          * would otherwise learn its statistics anew in each. Not from the LL band's T0,
-         * whose values are prediction residuals. */
-        if (t > 1 || (t == 1 && b > 0))
-            *md = md[-1];
-        else if (t == 0 && b > 3)
+         * whose values are prediction residuals. A detail band coded for the first time
+         * (T0, or nothing in the levels below) starts where the band of its orientation
+         * one level up, coded just before, ended in this level. */
+        int gb = c * im->nbands + b;
+        if (b > 3 && (t == 0 || im->shift[gb][t - 1] >= V4_EMPTY_SHIFT))
             *md = md[-3 * im->np];
+        else if (t > 1 || (t == 1 && b > 0))
+            *md = md[-1];
         if (t == 0 && b == 0)
             code_ll_t0(im, c, md, k);
         else
