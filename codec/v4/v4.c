@@ -564,7 +564,10 @@ static int encode_streams(v4_image *im, v4_streams *s, int threads)
 /* Bytes of the protected levels and headers over all chunks (no U). */
 static double prot_bytes(const v4_image *im, const v4_streams *s)
 {
-    double tot = (double)im->B * (V4_HDR_LEN + 4 * (im->np - 1) + s->t[0].len);
+    uint64_t len[V4_MAX_PT];
+    for (int t = 0; t < im->np; t++)
+        len[t] = s->t[t].len;
+    double tot = (double)im->B * (v4_hdr_size_of((unsigned)im->np, len) + s->t[0].len);
     for (int t = 1; t < im->np; t++)
         tot += (double)im->B * v4_rs_rowlen(s->t[t].len, im->m[t]);
     return tot;
@@ -820,7 +823,8 @@ static int enc_graphics_candidate(v4_encoder *e, holo_err *err)
     if (e->gp1 < 0)
         return enc_nomem(e, err, "measuring");
     if (e->gpnglen <= UINT32_MAX)
-        e->gtot = (uint64_t)e->B * (V4_HDR_LEN + 4 * (e->im.np - 1) + e->gt0.len) +
+        e->gtot = (uint64_t)e->B * (V4_HDR_LEN + (e->im.np - 2) + v4_leb_size(e->gpnglen) +
+                                    e->gt0.len) +
                   (uint64_t)e->B * v4_rs_rowlen(e->gpnglen, e->im.m[e->im.np - 1]);
     e->graphics = 2.0 * (double)e->gtot < (double)e->B * V4_HDR_LEN + est_bytes(&e->st, NULL, 1);
     return 0;
