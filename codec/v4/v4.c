@@ -206,8 +206,9 @@ typedef struct v4_targets {
 } v4_targets;
 
 /* Each level above T0 gives at least this much more than the one below (the transfer curve
- * rises >= 0.25 dB with every chunk, holo(5) "HOV4"). */
-#define V4_LEVEL_STEP 0.27
+ * rises >= 0.25 dB with every chunk, holo(5) "HOV4"). Below m2 a k-chunk decode is exactly
+ * its level, measured here, so the target needs no margin beyond rounding. */
+#define V4_LEVEL_STEP 0.255
 
 /* Zero-order rate (bytes) of band gb known down to shift s, for every s. */
 static void band_rates(const v4_stat *st, int gb, double *R)
@@ -309,7 +310,7 @@ static void fit_lambda(v4_image *im, const v4_stat *st, const double *R, const u
 
 /* Level t from the level below (hi) one bit-plane of one band at a time: while no single
  * step reaches the target, the step with the most distortion removed per byte; then the
- * cheapest step that reaches it. Small increments (the ladder's 0.27 dB) then cost what they
+ * cheapest step that reaches it. Small increments (the ladder's 0.255 dB) then cost what they
  * need instead of the next whole bit-plane of a large band the Lagrange fit would pick. */
 static void greedy_level(v4_image *im, const v4_stat *st, const double *R, const uint8_t *lo,
                          const uint8_t *hi, int t, double target, double *gain)
