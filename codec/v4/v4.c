@@ -381,6 +381,53 @@ static double measure_level(v4_image *im, const v4_stat *st, const v4_meas *ms, 
     return measure(im, ms->rgb, ms->tmp, t, ms->ids, im->m[t], ms->threads);
 }
 
+/* A level measured this far above its target has whole bit-planes to spare. */
+#define V4_TRIM_SLACK 0.1
+
+/* Measured trimming of level t (below the top) whose decode *got lies above its target: the
+ * model's single-band coarsenings (one bit-plane of one band, most bytes saved per unit of
+ * model distortion first) are each decoded and kept while the level still reaches the target.
+ * Bounded by a count of decodes, fewer on large images. Returns the decodes made, -1 when out
+ * of memory. */
+static int trim_level(v4_image *im, const v4_stat *st, const v4_meas *ms, const double *R,
+                      const uint8_t *hi, int t, double target, double *got)
+{
+    int ngb = st->ngb, tries = 0;
+    int budget = st->npix <= (1u << 21) ? 6 : t == 0 ? 3 : 0;
+    uint8_t tried[V4_MAX_BANDS] = { 0 };
+    while (tries < budget && *got >= target + V4_TRIM_SLACK) {
+        int best = -1;
+        double best_ratio = 0;
+        for (int gb = 0; gb < ngb; gb++) {
+            int s = im->shift[gb][t];
+            if (tried[gb] || s >= hi[gb])
+                continue;
+            double dr = R[(size_t)gb * NS + s] - R[(size_t)gb * NS + s + 1];
+            double dd = im->weight[gb] * (st->Et[(size_t)gb * NS + s + 1] - st->Et[(size_t)gb * NS + s]);
+            double ratio = dr / (dd > 1e-9 ? dd : 1e-9);
+            if (dr > 0 && ratio > best_ratio) {
+                best_ratio = ratio;
+                best = gb;
+            }
+        }
+        if (best < 0)
+            break;
+        tried[best] = 1;
+        im->shift[best][t]++;
+        double p = measure_level(im, st, ms, t);
+        tries++;
+        if (p < 0)
+            return -1;
+        if (p >= target)
+            *got = p;
+        else
+            im->shift[best][t]--;
+    }
+    if (tries)
+        fill_known(im, t);
+    return tries;
+}
+
 /* Choose every shift (doc/holo4.md §Tiers, choosing the shifts): sU from the step du (0 when
  * lossless), then level by level from T0 up, each the cheapest in the rate model (largest
  * Lagrange multiplier, then single bands coarsened) that reaches its target, checked by a
@@ -449,6 +496,9 @@ static int choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, double
             double off = level_psnr(im, st, t, gain) - p + 0.05 * (1 + attempt);
             tg->mg[t] = off > tg->mg[t] + 0.05 ? off : tg->mg[t] + 0.05;
         }
+        if (!rc && t < top && tg->got[t] >= target + V4_TRIM_SLACK &&
+            trim_level(im, st, ms, R, hi, t, target, tg->got + t) < 0)
+            rc = -1;
     }
     free(R); free(gain);
     return rc;
