@@ -388,13 +388,14 @@ static double measure_level(v4_image *im, const v4_stat *st, const v4_meas *ms, 
 /* Measured trimming of level t (below the top) whose decode *got lies above its target: the
  * model's single-band coarsenings (one bit-plane of one band, most bytes saved per unit of
  * model distortion first) are each decoded and kept while the level still reaches the target.
- * Bounded by a count of decodes, fewer on large images. Returns the decodes made, -1 when out
+ * Bounded by a count of decodes; none above 2 MP, where each costs a large decode (the
+ * 12 MP mosaic of bench_v4 gained nothing from 3 on T0). Returns the decodes made, -1 when out
  * of memory. */
 static int trim_level(v4_image *im, const v4_stat *st, const v4_meas *ms, const double *R,
                       const uint8_t *hi, int t, double target, double *got)
 {
     int ngb = st->ngb, tries = 0;
-    int budget = st->npix <= (1u << 21) ? 6 : t == 0 ? 3 : 0;
+    int budget = st->npix <= (1u << 21) ? 6 : 0;
     uint8_t tried[V4_MAX_BANDS] = { 0 };
     while (tries < budget && *got >= target + V4_TRIM_SLACK) {
         int best = -1;
