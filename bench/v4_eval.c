@@ -773,7 +773,7 @@ int main(int argc, char **argv)
                 printf(" L%d(x%.1f) %.3f", t, (double)B / st.m[t],
                        (double)st.lvl[t] * B / st.m[t] / pngb);
             printf("  U %.3f  hdr %.3f\n", (double)st.u / pngb,
-                   (double)B * (V4_HDR_LEN + 4 * (st.np - 1)) / pngb);
+                   (double)B * v4_hdr_size_of((unsigned)st.np, st.lvl) / pngb);
         }
         if (mos_w && mos_h) {
             /* The speed target: best of 3 full decodes, beside libpng decoding the same

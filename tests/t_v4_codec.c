@@ -367,6 +367,19 @@ int main(void)
            err.msg);
         memcpy(e.buf[0], hdr, V4_HDR_LEN);
         ok(v4_hdr_parse(e.buf[0], e.len[0], "x", &h, &err) == 0, "restored header parses");
+        /* the LEB128 level lengths: over 5 bytes, not the shortest form, cut short */
+        static const uint8_t bad_len[3][6] = { { 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 },
+                                               { 0x85, 0x00, 1, 1, 1, 1 },
+                                               { 0x85, 0x85, 0x85 } };
+        static const size_t bad_n[3] = { 6, 6, 3 };
+        for (int i = 0; i < 3; i++) {
+            uint8_t hb[V4_HDR_LEN + 6];
+            memcpy(hb, hdr, V4_HDR_LEN);
+            memcpy(hb + V4_HDR_LEN, bad_len[i], bad_n[i]);
+            ok(v4_hdr_parse_head(hb, V4_HDR_LEN + bad_n[i], e.len[0], "x", &h, &err) ==
+                   HOLO_EINVAL && strstr(err.msg, "level lengths"),
+               "malformed level length %d refused: %s", i, err.msg);
+        }
 
         /* mixed content ids: 2 chunks of another encode among 6 of this one */
         enc_out mix = e;
@@ -398,7 +411,10 @@ int main(void)
             holo_decoded_free(&d);
         /* garbage T0 (shift table) is refused or decoded safely */
         for (unsigned c = 0; c < 8; c++) {
-            size_t t0 = V4_HDR_LEN + 4 * (4 - 1);     /* B = 8: 4 levels */
+            v4_hdr hc;
+            if (v4_hdr_parse(e.buf[c], e.len[c], "x", &hc, &err))
+                continue;
+            size_t t0 = v4_hdr_size(&hc);
             for (size_t i = t0; i < t0 + 4 && i < e.len[c]; i++)
                 e.buf[c][i] = 0xFF;
             reseal(e.buf[c], e.len[c]);

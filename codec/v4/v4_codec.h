@@ -40,10 +40,10 @@ void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
 /* ---- v4_format.c: the HOV4 chunk header -------------------------------------------------- */
 #define V4_MAGIC "HOV4"
 #define V4_REVISION 2         /* 2: the PET ladder of protected levels (1: T0/T1/T2, not read) */
-#define V4_HDR_LEN 50         /* fixed part; the lengths of levels 1.. follow (v4_hdr_size) */
+#define V4_HDR_LEN 50         /* fixed part; the LEB128 lengths of levels 1.. follow (v4_hdr_size) */
 #define V4_CRC_OFF 46
 #define V4_MAX_PT 16          /* protected levels at most (the ladder of v4_ladder) */
-#define V4_HDR_MAX (V4_HDR_LEN + 4 * (V4_MAX_PT - 1))
+#define V4_HDR_MAX (V4_HDR_LEN + 5 * (V4_MAX_PT - 1))
 #define V4_FLAG_LOSSY 1u
 #define V4_FLAG_GREY 2u
 /* the top level is a PNG of the whole image; the levels between are empty, no U
@@ -68,6 +68,14 @@ typedef struct v4_hdr {
     uint32_t crc;
 } v4_hdr;
 
+/* Lengths stored up to B times (the level lengths of the header, the component lengths of a
+ * level stream): LEB128, 7 bits a byte, low first, high bit = more, 1 to 5 bytes.
+ * v4_leb_get returns the bytes read, 0 when cut short, over 5 bytes or not the shortest form. */
+size_t v4_leb_put(uint8_t *p, uint32_t v);
+size_t v4_leb_get(const uint8_t *p, size_t len, uint64_t *v);
+size_t v4_leb_size(uint64_t v);
+/* Header bytes of np levels whose streams are len[0..np) bytes long. */
+size_t v4_hdr_size_of(unsigned np, const uint64_t *len);
 /* Serialise h (crc is computed over header+payload by v4_hdr_seal); v4_hdr_size(h) bytes. */
 void v4_hdr_emit(const v4_hdr *h, uint8_t out[V4_HDR_MAX]);
 size_t v4_hdr_size(const v4_hdr *h);

@@ -1,4 +1,5 @@
-/* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 50 + 4 (np - 1) bytes, big-endian.
+/* v4_format.c — the HOV4 chunk header (holo(5) "HOV4"): 50 bytes big-endian, then np - 1
+ * LEB128 lengths.
  *
  *   0 magic "HOV4"   4 format revision (2)   5 flags (bit0 lossy, bit1 grey, bit2 graphics:
  *     the top level is a PNG file of the whole image, the levels between are empty, no U;
@@ -13,7 +14,7 @@
  *  40 u16 PSNR of any m1 chunks   42 u16 PSNR of the worst m2 chunks (centi-dB, rounded
  *     down, measured by the encoder)   44 u16 PSNR of all chunks (0xFFFF = lossless)
  *  46 u32 CRC-32 (zlib) of the whole chunk with this field taken as zero
- *  50 u32 S_t of every level t = 1 .. np-1
+ *  50 S_t of every level t = 1 .. np-1, LEB128 (1 to 5 bytes each, the shortest form)
  * The ladder m[0..np) (any m[t] chunks recover level t), m1 = ceil(B/8) and m2 = ceil(B/2)
  * are implied by B.
  * Payload: T0 (S0 bytes, identical in every chunk) | level 1 row (ceil(S1/m[1]) bytes) | ...
@@ -96,9 +97,51 @@ unsigned v4_lattice_for(unsigned B)
 static void wr16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static unsigned rd16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
 
+size_t v4_leb_put(uint8_t *p, uint32_t v)
+{
+    size_t n = 0;
+    do {
+        p[n++] = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+size_t v4_leb_get(const uint8_t *p, size_t len, uint64_t *v)
+{
+    *v = 0;
+    for (size_t n = 0; n < 5 && n < len; n++) {
+        *v |= (uint64_t)(p[n] & 0x7F) << (7 * n);
+        if (!(p[n] & 0x80))
+            return n > 0 && p[n] == 0 ? 0 : n + 1;   /* a zero last byte: not the shortest */
+    }
+    return 0;
+}
+
+size_t v4_leb_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v > 0x7F) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+size_t v4_hdr_size_of(unsigned np, const uint64_t *len)
+{
+    size_t n = V4_HDR_LEN;
+    for (unsigned t = 1; t < np; t++)
+        n += v4_leb_size(len[t]);
+    return n;
+}
+
 size_t v4_hdr_size(const v4_hdr *h)
 {
-    return V4_HDR_LEN + 4u * (h->np ? h->np - 1u : 0u);
+    uint64_t len[V4_MAX_PT] = { 0 };
+    for (unsigned t = 1; t < h->np && t < V4_MAX_PT; t++)
+        len[t] = h->s_len[t];
+    return v4_hdr_size_of(h->np < V4_MAX_PT ? h->np : V4_MAX_PT, len);
 }
 
 void v4_hdr_emit(const v4_hdr *h, uint8_t o[V4_HDR_MAX])
@@ -119,8 +162,9 @@ void v4_hdr_emit(const v4_hdr *h, uint8_t o[V4_HDR_MAX])
     wr16(o + 40, h->psnr1);
     wr16(o + 42, h->psnr2);
     wr16(o + 44, h->psnr_all);
+    uint8_t *p = o + V4_HDR_LEN;
     for (unsigned t = 1; t < h->np; t++)
-        holo_wr32(o + V4_HDR_LEN + 4 * (t - 1), h->s_len[t]);
+        p += v4_leb_put(p, h->s_len[t]);
 }
 
 static uint32_t chunk_crc(const uint8_t *c, size_t len)
@@ -207,13 +251,19 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
     if (h->np != np || !zero)
         return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has %u levels, B = %u needs %u",
                            name, h->np, h->B, np);
-    if (len < v4_hdr_size(h))
-        return holo_seterr(err, HOLO_EINVAL, "%s: shorter than its v4 header", name);
     memcpy(h->m, m, sizeof m);
     h->m1 = (uint8_t)v4_m1_for(h->B);
     h->m2 = m[np - 1];
-    for (unsigned t = 1; t < np; t++)
-        h->s_len[t] = holo_rd32(b + V4_HDR_LEN + 4 * (t - 1));
+    size_t off = V4_HDR_LEN;
+    for (unsigned t = 1; t < np; t++) {
+        uint64_t v;
+        size_t n = v4_leb_get(b + off, len - off, &v);
+        if (!n || v > UINT32_MAX)
+            return holo_seterr(err, HOLO_EINVAL, "%s: v4 header's level lengths are cut "
+                               "short or malformed", name);
+        h->s_len[t] = (uint32_t)v;
+        off += n;
+    }
     if (h->levels != v4_levels(h->width, h->height) || h->tile_log2 > 15 ||
         (h->ncomp != 1 && h->ncomp != 3) || h->lattice != v4_lattice_for(h->B))
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 geometry", name);

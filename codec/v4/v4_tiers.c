@@ -667,6 +667,17 @@ static int comp_tier(v4_image *im, int c, int t, coder *k)
     for (int b = 0; b < im->nbands; b++) {
         const v4_band *bd = &im->bands[b];
         v4_model *md = &im->models[(c * im->nbands + b) * im->np + t];
+        /* A level's models start where the band's models of the level below ended (its
+         * decoder has that level): a band refined a plane at a time over many small levels
+         * would otherwise learn its statistics anew in each. Not from the LL band's T0,
+         * whose values are prediction residuals. A detail band coded for the first time
+         * (T0, or nothing in the levels below) starts where the band of its orientation
+         * one level up, coded just before, ended in this level. */
+        int gb = c * im->nbands + b;
+        if (b > 3 && (t == 0 || im->shift[gb][t - 1] >= V4_EMPTY_SHIFT))
+            *md = md[-3 * im->np];
+        else if (t > 1 || (t == 1 && b > 0))
+            *md = md[-1];
         if (t == 0 && b == 0)
             code_ll_t0(im, c, md, k);
         else
@@ -730,31 +741,7 @@ static void run_tier_jobs(tier_job *jobs, int ncomp, int threads)
             tier_worker(&jobs[c]);
 }
 
-/* Stream lengths before the component streams: LEB128 (7 bits a byte, low first, high bit =
- * more), at most 5 bytes. A level is stored up to B times and most are small, so the bytes of
- * fixed u32 lengths showed (0.6 % of a 256x192 photo). */
-static size_t put_len(uint8_t *p, uint32_t v)
-{
-    size_t n = 0;
-    do {
-        p[n++] = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    return n;
-}
-
-static size_t get_len(const uint8_t *p, size_t len, uint64_t *v)
-{
-    *v = 0;
-    for (size_t n = 0; n < 5 && n < len; n++) {
-        *v |= (uint64_t)(p[n] & 0x7F) << (7 * n);
-        if (!(p[n] & 0x80))
-            return n + 1;
-    }
-    return 0;
-}
-
-/* Stream of a level: ncomp == 3 -> the lengths of components 0 and 1 (put_len), then the
+/* Stream of a level: ncomp == 3 -> the lengths of components 0 and 1 (v4_leb_put), then the
  * three component streams; ncomp == 1 -> the one stream. */
 int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
 {
@@ -779,7 +766,7 @@ int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
             uint8_t *p = e->buf;
             if (im->ncomp == 3)
                 for (int c = 0; c < 2; c++)
-                    p += put_len(p, (uint32_t)jobs[c].e.len);
+                    p += v4_leb_put(p, (uint32_t)jobs[c].e.len);
             for (int c = 0; c < im->ncomp; c++) {
                 if (jobs[c].e.len)
                     memcpy(p, jobs[c].e.buf, jobs[c].e.len);
@@ -810,7 +797,7 @@ static int split_tier(const v4_image *im, const uint8_t *buf, size_t len, const 
     if (len == 0)
         return 0;
     uint64_t l0, l1;
-    size_t n0 = get_len(buf, len, &l0), n1 = n0 ? get_len(buf + n0, len - n0, &l1) : 0;
+    size_t n0 = v4_leb_get(buf, len, &l0), n1 = n0 ? v4_leb_get(buf + n0, len - n0, &l1) : 0;
     if (!n0 || !n1 || l0 + l1 > len - n0 - n1)
         return -1;
     size_t h = n0 + n1;
