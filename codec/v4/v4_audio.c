@@ -1106,7 +1106,7 @@ done:
 
 int v4a_peek_format(const uint8_t *tier0, size_t len, v4a_format *f)
 {
-    params P;
+    params P = {0};   /* filled by params_parse; zeroed for gcc -O3's maybe-uninitialized */
     if (params_parse(tier0, len, &P, NULL))
         return -1;
     *f = (v4a_format){ .channels = P.channels, .bits = P.bits, .rate = P.rate, .frames = P.frames };
