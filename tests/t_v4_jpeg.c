@@ -222,19 +222,25 @@ static uint8_t *decode_from(const v4j_streams *s, const unsigned *ids, unsigned 
 }
 
 /* HO4J streams: all n chunks give the file back; k chunks give a JPEG libjpeg decodes to the
- * same size, at a PSNR that does not fall as k grows through 1, m1, m2, n - 1. */
-static void chunks(const jt_opts *o, unsigned n, double min_m2, const char *name)
+ * same size, at a PSNR that does not fall as k grows through 1, m1, m2, n - 1. Tier budgets b
+ * (NULL: the default profile); t1_ac: tier 1 must be at block resolution with AC (tier 0's
+ * parameter bytes 8, side 1, and 16, its luma cut K1). */
+static void chunks_b(const jt_opts *o, unsigned n, double min_m2, const char *name,
+                     const v4j_budget *b, int t1_ac)
 {
     size_t len = 0;
     uint8_t *buf = jt_make(o, &len);
     v4j_streams s;
     holo_err err = { 0 };
-    if (!ok(buf && v4j_encode(buf, len, n, NULL, &s, &err) == 0, "%s, %u chunks: encoded", name,
+    if (!ok(buf && v4j_encode(buf, len, n, b, &s, &err) == 0, "%s, %u chunks: encoded", name,
             n)) {
         diag("%s", err.msg);
         free(buf);
         return;
     }
+    if (t1_ac)
+        ok(s.S[0] > 17 && s.tier[0][8] == 1 && s.tier[0][16] > 1,
+           "%s: tier 1 at block resolution carries AC 1..%d", name, s.S[0] > 17 ? s.tier[0][16] - 1 : 0);
     unsigned ids[255];
     for (unsigned i = 0; i < n; i++)       /* a scrambled order: the subsets are not a prefix */
         ids[i] = (i * 7 + 3) % n;
@@ -267,6 +273,11 @@ static void chunks(const jt_opts *o, unsigned n, double min_m2, const char *name
     ok(rising, "%s, %u chunks: PSNR does not fall with more chunks", name, n);
     v4j_streams_free(&s);
     free(buf);
+}
+
+static void chunks(const jt_opts *o, unsigned n, double min_m2, const char *name)
+{
+    chunks_b(o, n, min_m2, name, NULL, 0);
 }
 
 /* Damaged streams: an error or some JPEG, never a crash. */
@@ -362,8 +373,8 @@ static void guarantees(const char *dir, const char *name, int robust)
     free(buf);
 }
 
-/* The corpus `make deps` unpacks (plasma-workspace-wallpapers): every photo byte-exact, and
- * the default profile's promises on two of them. */
+/* The corpus `make deps` unpacks (plasma-workspace-wallpapers): every photo byte-exact, the
+ * default profile's promises on two of them and the robust profile's on three. */
 static void photos(const char *dir)
 {
     char def[4096];
@@ -396,6 +407,10 @@ static void photos(const char *dir)
     guarantees(dir, "Kite.jpg", 0);
     guarantees(dir, "ColdRipple.jpg", 0);
     guarantees(dir, "BytheWater.jpg", 1);
+    /* the robust profile's worst cases before tier 1 carried AC (Grey: 15.5 dB from 4 chunks,
+     * EveningGlow: 25.0 from 16) */
+    guarantees(dir, "Grey.jpg", 1);
+    guarantees(dir, "EveningGlow.jpg", 1);
 }
 
 int main(void)
@@ -480,6 +495,12 @@ int main(void)
     chunks(&(jt_opts){ .w = 17, .h = 13, .hs = 2, .vs = 1, .seed = 45 }, 3, 10, "17x13 4:2:2");
     chunks(&(jt_opts){ .w = 1, .h = 1, .hs = 2, .vs = 2, .seed = 46 }, 1, 10, "1x1");
     chunks(&(jt_opts){ .w = 1, .h = 1, .grey = 1, .seed = 46 }, 255, 10, "1x1 grey");
+    /* tier 1 at block resolution with AC, tier 2 refining its DC and going on from K1 */
+    v4j_budget wide = { 0.01, 0.3, 0.4, 0 };
+    chunks_b(&(jt_opts){ .w = 320, .h = 240, .hs = 2, .vs = 2, .seed = 47 }, 32, 24,
+             "4:2:0, AC in tier 1", &wide, 1);
+    chunks_b(&(jt_opts){ .w = 200, .h = 160, .grey = 1, .progressive = 1, .seed = 48 }, 16, 24,
+             "grey progressive, AC in tier 1", &wide, 1);
     chunks_hostile();
     photos(getenv("HOLO_JPEG_DIR"));
     return done_testing();

@@ -4,10 +4,12 @@
  *   tier 0 (m = 1, every chunk): parameters, the DQT/SOF segments, a thumbnail: the mean DC of
  *          side x side blocks, coded at a DC shift; of the (side, shift) pairs that fit the
  *          budget, the one whose estimated pixel error is least;
- *   tier 1 (m1): a better thumbnail chosen the same way, if one fits;
- *   tier 2 (m2): every block's DC >> s2 (the finest shift that fits), then, when DC is exact,
- *          AC positions [1, K2) (luma; chroma [1, kc(K2))) chosen from the bits each position
- *          cost in a trial pass over the whole picture;
+ *   tier 1 (m1): a better thumbnail chosen the same way, if one fits; at block resolution
+ *          (side 1: every block's DC >> ts1) also AC positions [1, K1) (luma; chroma
+ *          [1, kc(K1)));
+ *   tier 2 (m2): every block's DC >> s2 (the finest shift that fits; refined from ts1 when
+ *          tier 1 is at block resolution), then AC positions [K1, K2) (K1 = 1 without) chosen
+ *          from the bits each position cost in a trial pass over the whole picture;
  *   tier 3: the recipe (see recipe_pack);
  *   U:     tiles of MCUs, tile (tx, ty) in chunk (tx + a ty) mod n: DC refined to exact and
  *          the AC positions [K2, 64), with neighbour contexts inside the tile.
@@ -27,15 +29,16 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#define PARAM_LEN 16
-#define PARAM_VERSION 2
+#define PARAM_LEN 18
+#define PARAM_VERSION 3
 
 typedef struct layout {
     unsigned n, m1, m2, tw, th, lattice;
     int side[2], ts[2];        /* thumbnails of tiers 0 and 1: side x side blocks per value,
                                   coded at DC shift ts; side[1] = 0: tier 1 has none */
     int s2;                    /* tier 2's DC shift (U refines DC to exact) */
-    int k2[2];                 /* AC [1, k2) in tier 2, [k2, 64) in U; luma, chroma */
+    int k1[2];                 /* tier 1 at block resolution (side[1] = 1): AC [1, k1) too */
+    int k2[2];                 /* AC [k1, k2) in tier 2, [k2, 64) in U; luma, chroma */
     uint8_t est[3];            /* the encoder's PSNR estimate from 1, m1, m2 chunks, dB * 4 */
 } layout;
 
@@ -167,10 +170,18 @@ static void code_thumbs(v4jc_coder *cd, v4jc_model *m, job *jb, int t)
 
 static void code_t0(v4jc_coder *cd, v4jc_model *m, job *jb) { code_thumbs(cd, m, jb, 0); }
 
+/* Tier 1 at block resolution is every block's DC >> ts1 (the thumbnail of side 1: the
+ * planes' own DC) and the first AC positions [1, k1); tier 2 refines that DC and goes on
+ * from k1 rather than coding them again. */
+static int t1_blocks(const layout *L) { return L->side[1] == 1; }
+
 static void code_t1(v4jc_coder *cd, v4jc_model *m, job *jb)
 {
     if (jb->L.side[1])
         code_thumbs(cd, m, jb, 1);
+    for (int c = 0; t1_blocks(&jb->L) && c < jb->j->ncomp; c++)
+        if (jb->L.k1[c > 0] > 1)
+            v4jc_ac(cd, m, c > 0, &jb->j->comp[c], 1, jb->L.k1[c > 0], plane(&jb->j->comp[c]));
 }
 
 static void dc_only_t2(v4jc_coder *cd, v4jc_model *m, job *jb)
@@ -185,9 +196,9 @@ static void code_t2(v4jc_coder *cd, v4jc_model *m, job *jb)
     const layout *L = &jb->L;
     for (int c = 0; c < j->ncomp; c++) {
         v4j_comp *k = &j->comp[c];
-        v4jc_dc(cd, m, c > 0, k, V4JC_DC_NONE, L->s2, plane(k));
-        if (L->k2[c > 0] > 1)
-            v4jc_ac(cd, m, c > 0, k, 1, L->k2[c > 0], plane(k));
+        v4jc_dc(cd, m, c > 0, k, t1_blocks(L) ? L->ts[1] : V4JC_DC_NONE, L->s2, plane(k));
+        if (L->k2[c > 0] > L->k1[c > 0])
+            v4jc_ac(cd, m, c > 0, k, L->k1[c > 0], L->k2[c > 0], plane(k));
     }
 }
 
@@ -420,52 +431,76 @@ static int thumb_table_fill(job *jb, int t, const v4jc_model *m, double budget, 
     return 0;
 }
 
-/* Tier t's thumbnail from the table: the least error within `least` bytes; if that misses
- * `enough` (> 0), the smallest pair within `most` reaching it, else the least error within
- * `most`. Tier 1 only if it beats tier 0's error *prev (side 0: none). Sets the layout and
- * makes the planes; *err_out: the error a decoder of this tier gets. */
-static int thumb_pick(job *jb, int t, const thumb_table *tt, double least, double most,
-                      double enough, double prev, double *err_out)
+/* The AC a tier at block resolution can add: for each cut K, the error AC positions [K, 64)
+ * leave (luma; chroma from kc(K)) and the bytes [1, K) cost. */
+typedef struct ac_band {
+    double err[65], bytes[65];
+} ac_band;
+
+/* Tier t's thumbnail from the table, with tier 1 at block resolution also the AC cut K1; all
+ * errors are the whole picture's (thumbnail and the AC left out). The least error within
+ * `least` bytes; if that misses `enough` (> 0), the smallest choice within `most` reaching
+ * it, else the least error within `most`. Tier 1 only if it beats tier 0's error `prev`
+ * (side 0: none). Sets the layout and makes the planes; *err_out: the error a decoder of this
+ * tier gets, *bytes_out its bytes. */
+static int thumb_pick(job *jb, int t, const thumb_table *tt, const ac_band *ab, double least,
+                      double most, double enough, double prev, double *err_out, double *bytes_out)
 {
-    int bs = -1, bk = 0;
-    double best = prev;
+    int bs = -1, bk = 0, bK = 1;
+    double best = prev, bbytes = 0;
     for (int pass = 0; pass < 2; pass++) {
         double lim = pass == 0 ? least : most;
         if (pass == 1 && !(enough > 0 && best > enough))
             break;
-        double ebytes = 1e300;
-        int es = -1, ek = 0;
+        double ebytes = 1e300, eerr = 0;
+        int es = -1, ek = 0, eK = 1;
         for (int i = 0; i <= tt->top; i++)
-            for (int k = 0; k < NSHIFTS; k++) {
-                double b = tt->bytes[i][k], e = tt->err[i][k];
-                if (b < 0 || (b > lim && !(t == 0 && i == tt->top)))
-                    continue;
-                if (pass == 1 && e <= enough && e < prev && b < ebytes) {
-                    ebytes = b;
-                    es = i;
-                    ek = k;
+            for (int k = 0; k < NSHIFTS; k++)
+                for (int K = 1; K <= (t == 1 && thumb_sides[i] == 1 ? 64 : 1); K++) {
+                    if (tt->bytes[i][k] < 0)
+                        break;
+                    double b = tt->bytes[i][k] + ab->bytes[K], e = tt->err[i][k] + ab->err[K];
+                    if (b > lim && !(t == 0 && i == tt->top))
+                        break;
+                    if (pass == 1 && e <= enough && e < prev && b < ebytes) {
+                        ebytes = b;
+                        eerr = e;
+                        es = i;
+                        ek = k;
+                        eK = K;
+                    }
+                    if (e < best && (pass == 0 || es < 0)) {
+                        best = e;
+                        bbytes = b;
+                        bs = i;
+                        bk = k;
+                        bK = K;
+                    }
                 }
-                if (e < best && (pass == 0 || es < 0)) {
-                    best = e;
-                    bs = i;
-                    bk = k;
-                }
-            }
         if (pass == 1 && es >= 0) {
             bs = es;
             bk = ek;
-            best = tt->err[es][ek];
+            bK = eK;
+            best = eerr;
+            bbytes = ebytes;
         }
     }
+    jb->L.k1[0] = jb->L.k1[1] = 1;
     if (bs < 0) {                    /* tier 1: nothing beats tier 0 */
         jb->L.side[t] = 0;
         jb->L.ts[t] = 0;
         *err_out = prev;
+        *bytes_out = 0;
         return thumbs_make(jb, t, 0, 1);
     }
     jb->L.side[t] = thumb_sides[bs];
     jb->L.ts[t] = tt->ts0 + bk;
+    if (t == 1) {
+        jb->L.k1[0] = bK;
+        jb->L.k1[1] = jb->j->ncomp == 1 ? 1 : chroma_cut(bK);
+    }
     *err_out = best;
+    *bytes_out = bbytes;
     return thumbs_make(jb, t, thumb_sides[bs], 1);
 }
 
@@ -547,6 +582,8 @@ static size_t param_emit(uint8_t *p, const layout *L)
     p[13] = L->est[0];
     p[14] = L->est[1];
     p[15] = L->est[2];
+    p[16] = (uint8_t)L->k1[0];
+    p[17] = (uint8_t)L->k1[1];
     return PARAM_LEN;
 }
 
@@ -554,13 +591,15 @@ static int param_parse(const uint8_t *p, layout *L)
 {
     *L = (layout){ .n = p[1], .m1 = p[2], .m2 = p[3], .tw = p[4], .th = p[5], .lattice = p[6],
                    .side = { p[7], p[8] }, .ts = { p[9] >> 4, p[9] & 15 }, .s2 = p[10],
-                   .k2 = { p[11], p[12] }, .est = { p[13], p[14], p[15] } };
+                   .k2 = { p[11], p[12] }, .est = { p[13], p[14], p[15] },
+                   .k1 = { p[16], p[17] } };
     if (p[0] != PARAM_VERSION || L->n < 1 || L->m1 != v4_m1_for(L->n) ||
         L->m2 != v4_m2_for(L->n) || L->tw < 1 || L->th < 1 || L->lattice != v4_lattice_for(L->n) ||
         L->side[0] < 1 || L->s2 > 15)
         return -1;
     for (int g = 0; g < 2; g++)
-        if (L->k2[g] < 1 || L->k2[g] > 64)
+        if (L->k2[g] < 1 || L->k2[g] > 64 || L->k1[g] < 1 || L->k1[g] > L->k2[g] ||
+            (L->k1[g] > 1 && !t1_blocks(L)) || (t1_blocks(L) && L->s2 > L->ts[1]))
             return -1;
     return 0;
 }
@@ -730,6 +769,57 @@ static void choose_t2(job *jb, const v4jc_model *m, const float *cost, const dou
     L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(bk);
 }
 
+/* The AC band a tier at block resolution may carry: cut K's error and bytes (K = 1: none). */
+static void ac_bands(const v4j_jpeg *j, const double E[128], const float *cost, ac_band *ab)
+{
+    for (int K = 1; K <= 64; K++) {
+        int kk[2] = { K, chroma_cut(K) };
+        ab->err[K] = ac_from(E, j->ncomp, kk);
+        ab->bytes[K] = band_bits(cost, j->ncomp, K) / 8;
+    }
+    ab->err[0] = ab->bytes[0] = 0;
+}
+
+/* A choice for one tier: a thumbnail (side, ts; tier 1 at side 1 also the AC cut k1) with its
+ * bytes and whole-picture error, or tier 2's DC shift and AC cut. */
+struct cand {
+    int side, ts, k1, s2, k2[2];
+    double S, err;
+};
+
+/* Tiers 0, 1 and 2 as chosen: the layout they make (tier 1 at block resolution pulls tier 2's
+ * DC shift down to its own and its AC cut up to K1), the errors from 1, m1 and n/2 chunks
+ * (half the tiles missing) in e, and the bytes the set spends on them beyond the coefficients
+ * (returned): every chunk carries tier 0, n/m1 times tier 1, n/m2 times tier 2, less what
+ * tiers 1 and 2 take from the tiers below them and from U. */
+static double combine(const v4j_jpeg *j, layout *L, const struct cand *c0, const struct cand *c1,
+                      const struct cand *c2, const double E[128], const ac_band *ab,
+                      double dcb[16], job *jb, const v4jc_model *m, double e[3])
+{
+    int t1_used = c1->side && c1->err < c0->err, blocks = t1_used && c1->side == 1;
+    L->side[0] = c0->side;
+    L->ts[0] = c0->ts;
+    L->side[1] = t1_used ? c1->side : 0;
+    L->ts[1] = t1_used ? c1->ts : 0;
+    int K1 = blocks ? c1->k1 : 1, K2 = c2->k2[0] > K1 ? c2->k2[0] : K1;
+    L->k1[0] = K1;
+    L->k1[1] = j->ncomp == 1 ? 1 : chroma_cut(K1);
+    L->k2[0] = K2;
+    L->k2[1] = j->ncomp == 1 ? 64 : K2 == c2->k2[0] ? c2->k2[1] : chroma_cut(K2);
+    L->s2 = blocks && c2->s2 > c1->ts ? c1->ts : c2->s2;
+    double S2 = dc_bytes(jb, m, dcb, L->s2) + ab->bytes[K2] - ab->bytes[K1];
+    if (blocks)   /* the DC tier 1 codes already */
+        S2 -= c1->S - ab->bytes[K1];
+    if (S2 < 0)
+        S2 = 0;
+    int kk[2] = { L->k2[0], L->k2[1] };
+    e[0] = c0->err;
+    e[1] = t1_used ? c1->err : c0->err;
+    e[2] = 0.5 * (dc_step_error(j, L->s2) + ac_from(E, j->ncomp, kk));
+    double n = L->n, S1 = t1_used ? c1->S : 0;
+    return n * c0->S + n / L->m1 * S1 - (blocks ? S1 : 0) + (n / L->m2 - 1) * S2;
+}
+
 /* work(ctx, i) for i in [0, n) on this thread and one more when there is a second core: the
  * U shares are independent (each codes or decodes its own tiles from its own model copy). */
 typedef struct par_run {
@@ -875,19 +965,19 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         goto out;
     }
     ac_energy(&j, E);
-    int one[2] = { 1, 1 };
-    double ac_all = ac_from(E, j.ncomp, one);
     double cap = pf->cap * (double)len + pf->slack;
     /* The default budgets first. If the estimates miss a floor, each tier's choice reaching
      * 1/8, 1/4, 0.35, 1/2, 0.7 and all of the way to the profile's largest is sized on paper,
-     * and the combination that fits the cap (with a margin of 1/4 of the growth and 0.3% of
-     * the JPEG; the set grows by n/m times a thumbnail's growth, n/m2 - 1 times tier 2's: what
-     * it takes from U gets parity) with the most floors met, then the least shortfall (less
-     * 0.2 dB per 1% of the JPEG it adds; robust 0.05) is coded; the default set stays if that
-     * one comes out above the cap. */
+     * and the combination that fits the cap (less 0.3% of the JPEG; growth as combine() sizes
+     * it) with the most floors met, then the least shortfall (less 0.2 dB per 1% of the JPEG
+     * it adds; robust 0.05) is coded. One that comes out above the cap is dropped and the
+     * next best within the cap less the overshoot is tried (three at most); the default set
+     * stays if none fits. */
     enum { NR = 7 };   /* the largest first: the thumbnail tables are sized for it */
     static const double reaches[NR] = { 0, 1, 0.7, 0.5, 0.35, 0.25, 0.125 };
-    struct cand { int side, ts, s2, k2[2]; double S, err, est; } cd[3][NR];
+    struct cand cd[3][NR];
+    ac_band acb;
+    ac_bands(&j, E, cost, &acb);
     double enough[3];
     for (int t = 0; t < 3; t++)
         enough[t] = error_for(&j, pf->floor_db[t]);
@@ -913,40 +1003,29 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
             goto out;
         }
-        /* the thumbnails' targets are what the missing AC leaves */
-        double e0 = enough[0] - ac_all, e1 = enough[1] - ac_all, terr = 0;
-        int nomem = thumb_pick(&jb, 0, &tt[0], B0, most[0], r ? (e0 > 0 ? e0 : 1) : 0, 1e300,
-                               &terr);
-        int i0 = 0;
-        while (thumb_sides[i0] != L->side[0])
-            i0++;
-        cd[0][r] = (struct cand){ .side = L->side[0], .ts = L->ts[0], .err = terr,
-                                  .S = tt[0].bytes[i0][L->ts[0] - tt[0].ts0] };
+        double terr = 0, tbytes = 0;
+        int nomem = thumb_pick(&jb, 0, &tt[0], &acb, B0, most[0], r ? enough[0] : 0, 1e300,
+                               &terr, &tbytes);
+        cd[0][r] = (struct cand){ .side = L->side[0], .ts = L->ts[0], .err = terr, .S = tbytes };
         if (r == 0)
             t0_def_err = terr;
-        nomem |= thumb_pick(&jb, 1, &tt[1], B1, most[1], r ? (e1 > 0 ? e1 : 1) : 0, t0_def_err,
-                            &terr);
-        double S1 = 0;
-        for (int i = 0; L->side[1] && i < NSIDES; i++)
-            if (thumb_sides[i] == L->side[1])
-                S1 = tt[1].bytes[i][L->ts[1] - tt[1].ts0];
-        cd[1][r] = (struct cand){ .side = L->side[1], .ts = L->ts[1], .err = terr, .S = S1 };
+        nomem |= thumb_pick(&jb, 1, &tt[1], &acb, B1, most[1], r ? enough[1] : 0, t0_def_err,
+                            &terr, &tbytes);
+        cd[1][r] = (struct cand){ .side = L->side[1], .ts = L->ts[1], .k1 = L->k1[0], .err = terr,
+                                  .S = tbytes };
         if (nomem) {
             free(tt);
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
             goto out;
         }
         choose_t2(&jb, m, cost, E, dcb_cache, B2, most[2], r ? enough[2] : 0);
-        cd[2][r] = (struct cand){ .s2 = L->s2, .k2 = { L->k2[0], L->k2[1] },
-                                  .S = dcb_cache[L->s2] + band_bits(cost, j.ncomp, L->k2[0]) / 8,
-                                  .err = 0.5 * (dc_step_error(&j, L->s2) + ac_from(E, j.ncomp, L->k2)) };
+        cd[2][r] = (struct cand){ .s2 = L->s2, .k2 = { L->k2[0], L->k2[1] } };
         if (fixed)
             break;
         if (r == 0) {                /* the defaults meet every floor: nothing to explore */
+            double e[3];
+            combine(&j, &jb.L, &cd[0][0], &cd[1][0], &cd[2][0], E, &acb, dcb_cache, &jb, m, e);
             int short_of = 0;
-            double e[3] = { cd[0][0].err + ac_all,
-                            (cd[1][0].side && cd[1][0].err < cd[0][0].err ? cd[1][0].err : cd[0][0].err) + ac_all,
-                            cd[2][0].err };
             for (int t = 0; t < 3; t++)
                 short_of |= psnr_of(&j, e[t]) < pf->floor_db[t];
             if (!short_of) {
@@ -957,27 +1036,26 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     }
     free(tt);
     int pick[3] = { 0, 0, 0 }, zero[3] = { 0, 0, 0 };
-    for (int pass = 0; pass < 2; pass++) {
+    double over = 0;               /* how far the estimates fell short of a coded set */
+    for (int pass = 0; pass < 4; pass++) {
         int *pk = pass == 0 ? zero : pick;
-        if (pass == 1) {
+        if (pass >= 1) {
+            memset(pick, 0, sizeof pick);
             double set_def = (double)v4j_set_bytes(out);
-        if (!fixed) {
+            double e[3], x_def = combine(&j, L, &cd[0][0], &cd[1][0], &cd[2][0], E, &acb,
+                                             dcb_cache, &jb, m, e);
             double best = -1e300;
-            for (int a0 = 0; a0 < NR; a0++)
+            for (int a0 = 0; !fixed && a0 < NR; a0++)
                 for (int a1 = 0; a1 < NR; a1++)
                     for (int a2 = 0; a2 < NR; a2++) {
-                        const struct cand *c0 = &cd[0][a0], *c1 = &cd[1][a1], *c2 = &cd[2][a2];
-                        int t1_used = c1->side && c1->err < c0->err;
-                        double e[3] = { c0->err + ac_all, (t1_used ? c1->err : c0->err) + ac_all, c2->err };
-                        double grow = (double)n * (c0->S - cd[0][0].S) +
-                                      (double)n / L->m1 * ((t1_used ? c1->S : 0) - cd[1][0].S) +
-                                      ((double)n / L->m2 - 1) * (c2->S - cd[2][0].S);
+                        double grow = combine(&j, L, &cd[0][a0], &cd[1][a1], &cd[2][a2], E, &acb,
+                                              dcb_cache, &jb, m, e) - x_def;
                         double score = -pf->db_per_pct * 100 * grow / (double)len;
                         for (int t = 0; t < 3; t++) {
                             double db = psnr_of(&j, e[t]);
                             score += db >= pf->floor_db[t] ? 1000 : db - pf->floor_db[t];
                         }
-                        if (set_def + 1.25 * grow > cap - 0.003 * (double)len)  /* a margin */
+                        if (set_def + grow + over > cap - 0.003 * (double)len)
                             continue;
                         if (score > best) {
                             best = score;
@@ -986,24 +1064,16 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
                             pick[2] = a2;
                         }
                     }
-        }
             if (!pk[0] && !pk[1] && !pk[2])
                 break;
         }
-        const struct cand *c0 = &cd[0][pk[0]], *c1 = &cd[1][pk[1]], *c2 = &cd[2][pk[2]];
-        L->side[0] = c0->side;
-        L->ts[0] = c0->ts;
-        int t1_used = c1->side && c1->err < c0->err;
-        L->side[1] = t1_used ? c1->side : 0;
-        L->ts[1] = t1_used ? c1->ts : 0;
-        L->s2 = c2->s2;
-        L->k2[0] = c2->k2[0];
-        L->k2[1] = c2->k2[1];
+        double e_at[3];
+        combine(&j, L, &cd[0][pk[0]], &cd[1][pk[1]], &cd[2][pk[2]], E, &acb, dcb_cache, &jb, m,
+                e_at);   /* sets the layout */
         if (thumbs_make(&jb, 0, L->side[0], 1) || thumbs_make(&jb, 1, L->side[1], 1)) {
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
             goto out;
         }
-        double e_at[3] = { c0->err + ac_all, (t1_used ? c1->err : c0->err) + ac_all, c2->err };
         for (int t = 0; t < 3; t++) {
             double q = (psnr_of(&j, e_at[t]) - 1) * 4;   /* 1 dB under: rounding in the decoder */
             L->est[t] = (uint8_t)(q >= 255 ? 255 : q <= 0 ? 0 : q);
@@ -1020,12 +1090,15 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
             goto out;
         }
-        if (pass == 1) {
-            if ((double)v4j_set_bytes(&alt) <= cap) {
+        if (pass >= 1) {
+            double got = (double)v4j_set_bytes(&alt);
+            if (got <= cap) {
                 v4j_streams_free(out);
                 *out = alt;
-            } else
-                v4j_streams_free(&alt);
+                break;
+            }
+            v4j_streams_free(&alt);
+            over += got - cap + 0.005 * (double)len;
         }
     }
 out:
@@ -1088,8 +1161,10 @@ static int smooth_coef(int64_t num, int q)
 /* Blocks whose low AC coefficients are unknown get the ones JPEG's own smoothing predicts from
  * the 3x3 DC neighbourhood (T.81 K.8, libjpeg's block smoothing for progressive files):
  * zig-zag 1-5 (AC01, AC10, AC20, AC11, AC02), where still zero. A block's AC is known from
- * position 1 with tier 2 and its U share, from K2 with tier 2 alone, not at all without. */
-static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int have_t2)
+ * position 1 with tier 2 and its U share, from K2 with tier 2 alone, from K1 with tier 1
+ * alone (1 unless it is at block resolution). */
+static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int have_t1,
+                       int have_t2)
 {
     const layout *L = &jb->L;
     for (int c = 0; c < j->ncomp; c++) {
@@ -1100,7 +1175,7 @@ static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int ha
         uint32_t tw = L->tw * (j->ncomp > 1 ? k->h : 1), th = L->th * (j->ncomp > 1 ? k->v : 1);
         for (uint32_t y = 0; y < k->bh; y++)
             for (uint32_t x = 0; x < k->bw; x++) {
-                int from = 1;
+                int from = have_t1 && t1_blocks(L) ? L->k1[c > 0] : 1;
                 if (have_t2) {
                     uint64_t id = (x / tw + (uint64_t)L->lattice * (y / th)) % L->n;
                     from = in->u && in->u[id] ? 64 : L->k2[c > 0];
@@ -1236,7 +1311,7 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
         }
     }
     if (rc == 0 && !(in->tier[1] && in->tier[2] && all_u(in)))
-        ac_predict(&j, &jb, in, in->tier[1] && in->tier[2]);
+        ac_predict(&j, &jb, in, in->tier[1] != NULL, in->tier[1] && in->tier[2]);
     v4jc_model_free(m);
     thumbs_free(&jb);
     int have_recipe = rc == 0 && in->tier[3] && recipe_unpack(in->tier[3], in->S[3], &r, err) == 0;
