@@ -150,8 +150,8 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
 
 /* ---- v4_jpeg_tiers.c: the streams of an HO4J chunk set ----------------------------------
  * Tier 0 (m = 1, every chunk): parameters, the DQT/SOF segments, a DC thumbnail. Tier 1
- * (m1): a finer thumbnail. Tier 2 (m2): every block's coarse DC, then the first AC positions
- * (luma before chroma). Tier 3 (m2, or n when large): the recipe (needed for the exact file
+ * (m1): a finer thumbnail; at block resolution also the first AC positions (luma before
+ * chroma). Tier 2 (m2): every block's coarse DC, then the next AC positions. Tier 3 (m2, or n when large): the recipe (needed for the exact file
  * and the original APPn segments). U: DC refined to exact and the remaining AC of tiles of
  * MCUs spread over the chunks. */
 #define V4J_TIERS 4
