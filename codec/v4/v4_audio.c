@@ -87,7 +87,8 @@ static void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
         v4_enc_raw(e, (uint32_t)(a & ((1u << (nb - 2)) - 1)), (int)nb - 2);
 }
 
-static int64_t get_val(v4_dec *d, vmodel *m, unsigned pred)
+/* Inlined into each loop, whose coder state is a local copy (kept in registers). */
+static inline __attribute__((always_inline)) int64_t get_val(v4_dec *d, vmodel *m, unsigned pred)
 {
     if (!v4_dec_bit(d, &m->zero))
         return 0;
@@ -272,6 +273,11 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
         return -1;
     }
     models_init(lm);
+    v4_dec dl;                        /* the decoder's state in registers */
+    if (dec) {
+        dl = *dec;
+        dec = &dl;
+    }
     for (uint64_t f = 0; f < F; f++)
         for (unsigned c = 0; c < p->channels; c++) {
             int32_t *qf = qp[c] + f * hop;
@@ -375,29 +381,28 @@ static int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, 
                 for (unsigned k = 0; k < BAND; k++)
                     if (!par[k] && ((k && par[k - 1] == 2) || (k + 1 < BAND && par[k + 1] == 2)))
                         par[k] = 1;
-                int nz = 0;
+                const unsigned off = p->rev > 1 ? 2 : PRED_NONE;
+                v4_prob *bnz = &lm->bandnz[any ? 1 : 0];
                 if (e) {
+                    int nz = 0;
                     for (unsigned k = 0; k < BAND; k++)
                         nz |= (cur[k] = (int64_t)qt[k] - qb[k]) != 0;
-                    v4_enc_bit(e, &lm->bandnz[any ? 1 : 0], nz);
-                } else
-                    nz = v4_dec_bit(d, &lm->bandnz[any ? 1 : 0]);
-                if (!nz)
+                    v4_enc_bit(e, bnz, nz);
+                    for (unsigned k = 0; nz && k < BAND; k++) {
+                        uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
+                        put_val(e, &lm->v[vctx(est, par[k])], cur[k], vpred(est, off));
+                    }
                     continue;
-                for (unsigned k = 0; k < BAND; k++) {
-                    uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
-                    vmodel *m = &lm->v[vctx(est, par[k])];
-                    unsigned pr = vpred(est, p->rev > 1 ? 2 : PRED_NONE);
-                    if (e)
-                        put_val(e, m, cur[k], pr);
-                    else
-                        cur[k] = get_val(d, m, pr);
                 }
-                if (d)
+                v4_dec dl = *d;           /* the coder's state in registers for the tile */
+                if (v4_dec_bit(&dl, bnz))
                     for (unsigned k = 0; k < BAND; k++) {
+                        uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
+                        cur[k] = get_val(&dl, &lm->v[vctx(est, par[k])], vpred(est, off));
                         int64_t v = qb[k] + cur[k];
                         qb[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
                     }
+                *d = dl;
             }
     free(lms);
     return 0;
@@ -411,6 +416,11 @@ static int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L,
         return -1;
     models_init(lm);
     const unsigned off = p->rev > 1 ? 2 : PRED_NONE;
+    v4_dec dl;                        /* the decoder's state in registers */
+    if (dec) {
+        dl = *dec;
+        dec = &dl;
+    }
     for (unsigned c = 0; c < p->channels; c++) {
         uint64_t a1 = 0, a2 = 0, a3 = 0;
         for (uint64_t t = 0; t < L; t++) {
@@ -432,8 +442,10 @@ static int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L,
     return 0;
 }
 
-/* Rounded inverse MDCT of channel coefficients q (F frames) into y (L samples). */
-static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, double step, int32_t *y)
+/* Rounded inverse MDCT of channel coefficients q (F frames) into y (L samples), plus r[t]
+ * when r is non-NULL (the decoder's exact remainder, added in the same pass). */
+static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, double step, const int32_t *r,
+                      int32_t *y)
 {
     const unsigned hop = m->N;
     double *X = malloc(hop * sizeof *X), *yy = malloc(2 * hop * sizeof *yy), *ola = calloc(2 * hop, sizeof *ola);
@@ -455,7 +467,8 @@ static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, dou
             uint64_t t = (f - 1) * hop + k;
             if (f >= 1 && t < L) {
                 double v = nearbyint(ola[k]);
-                y[t] = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
+                int32_t s = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
+                y[t] = r ? (int32_t)((int64_t)s + r[t]) : s;
             }
         }
         memmove(ola, ola + hop, hop * sizeof *ola);
@@ -487,10 +500,22 @@ static int32_t clamp_bits(int64_t v, unsigned bits)
     return (int32_t)(v > hi ? hi : v < lo ? lo : v);
 }
 
-static void from_channels(int32_t **x, int ms, v4a_pcm *p)
+/* Samples t0..t1 (the two halves of a decode on two cores). */
+typedef struct interleave_job {
+    int32_t **x;
+    int ms;
+    v4a_pcm *p;
+    uint64_t t0, t1;
+} interleave_job;
+
+static void *from_channels(void *arg)
 {
+    const interleave_job *j = arg;
+    int32_t **x = j->x;
+    const int ms = j->ms;
+    v4a_pcm *p = j->p;
     unsigned C = p->channels;
-    for (uint64_t t = 0; t < p->frames; t++) {
+    for (uint64_t t = j->t0; t < j->t1; t++) {
         int64_t v[V4A_MAX_CHANNELS];
         for (unsigned c = 0; c < C; c++)
             v[c] = x[c][t];
@@ -502,6 +527,7 @@ static void from_channels(int32_t **x, int ms, v4a_pcm *p)
         for (unsigned c = 0; c < C; c++)
             p->s[t * C + c] = clamp_bits(v[c], p->bits);
     }
+    return NULL;
 }
 
 static int32_t **alloc_planes(unsigned C, uint64_t len)
@@ -849,7 +875,7 @@ static void *encode_worker(void *arg)
         }
         int bad = 0;
         for (unsigned c = 0; c < C && !bad; c++) {
-            bad = synthesise(&m, j->q[c], j->F, j->L, channel_step(P, c), y);
+            bad = synthesise(&m, j->q[c], j->F, j->L, channel_step(P, c), NULL, y);
             for (uint64_t t = 0; t < j->L; t++)
                 j->x[c][t] -= y[t];
         }
@@ -948,7 +974,7 @@ static void *synth_worker(void *arg)
     if (v4a_mdct_init(&m, hop))
         return NULL;
     for (unsigned c = j->side; c < j->P->channels; c += 2)
-        if (synthesise(&m, j->qp[c], j->F, j->L, channel_step(j->P, c), j->x[c])) {
+        if (synthesise(&m, j->qp[c], j->F, j->L, channel_step(j->P, c), j->r ? j->r[c] : NULL, j->x[c])) {
             v4a_mdct_free(&m);
             return NULL;
         }
@@ -1087,11 +1113,9 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     run2(synth_worker, &jobs[0], synth_worker, &jobs[1]);
     if (jobs[0].rc || jobs[1].rc)
         goto done;
-    if (*exact)
-        for (unsigned c = 0; c < C; c++)
-            for (uint64_t t = 0; t < L; t++)
-                x[c][t] = (int32_t)((int64_t)x[c][t] + r[c][t]);
-    from_channels(x, (int)P.ms, out);
+    interleave_job halves[2] = { { .x = x, .ms = (int)P.ms, .p = out, .t0 = 0, .t1 = L / 2 },
+                                 { .x = x, .ms = (int)P.ms, .p = out, .t0 = L / 2, .t1 = L } };
+    run2(from_channels, &halves[0], from_channels, &halves[1]);
     rc = 0;
 done:
     free_planes(q, C);
