@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 #include "v4_container.h"
@@ -46,6 +47,11 @@ static void models_init(layer_models *lm)
 
 static unsigned bitlen(uint64_t a) { return a ? 64u - (unsigned)__builtin_clzll(a) : 0; }
 
+/* The coding loops are inlined into their callers (encoder or decoder, never both), whose
+ * coder is a local variable: its state stays in registers instead of going through memory at
+ * every decision. */
+#define HOT static inline __attribute__((always_inline))
+
 /* Two independent jobs on two cores: b on a new thread (inline when none can start), a here. */
 typedef void *(*job_fn)(void *);
 static void run2(job_fn fa, void *a, job_fn fb, void *b)
@@ -59,7 +65,7 @@ static void run2(job_fn fa, void *a, job_fn fb, void *b)
         fb(b);
 }
 
-static void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
+HOT void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
 {
     v4_enc_bit(e, &m->zero, v != 0);
     if (!v)
@@ -87,8 +93,7 @@ static void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
         v4_enc_raw(e, (uint32_t)(a & ((1u << (nb - 2)) - 1)), (int)nb - 2);
 }
 
-/* Inlined into each loop, whose coder state is a local copy (kept in registers). */
-static inline __attribute__((always_inline)) int64_t get_val(v4_dec *d, vmodel *m, unsigned pred)
+HOT int64_t get_val(v4_dec *d, vmodel *m, unsigned pred)
 {
     if (!v4_dec_bit(d, &m->zero))
         return 0;
@@ -257,7 +262,7 @@ static unsigned tile_chunk(uint64_t t, unsigned n)
 
 /* Code one coarse layer (0..2) of every frame and channel. enc or dec is non-NULL. q holds
  * the coefficients (encoder only), qp what the layers so far give (both; updated here). */
-static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_t *const *q,
+HOT int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_t *const *q,
                       int32_t *const *qp, uint64_t F)
 {
     const unsigned hop = p->hop, nbands = hop / BAND;
@@ -273,11 +278,6 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
         return -1;
     }
     models_init(lm);
-    v4_dec dl;                        /* the decoder's state in registers */
-    if (dec) {
-        dl = *dec;
-        dec = &dl;
-    }
     for (uint64_t f = 0; f < F; f++)
         for (unsigned c = 0; c < p->channels; c++) {
             int32_t *qf = qp[c] + f * hop;
@@ -348,7 +348,7 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
  * dec[i] non-NULL; a missing share is skipped). Decoding adds the digits of a tile after the
  * tile, so the parent context (the tiers' value) stays the same for encoder and decoder
  * whatever other chunks were applied. */
-static int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, unsigned n,
+HOT int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, unsigned n,
                        unsigned side, int32_t *const *q, int32_t *const *qp, uint64_t F)
 {
     const unsigned hop = p->hop, nbands = hop / BAND;
@@ -409,18 +409,13 @@ static int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, 
 }
 
 /* The exact remainder, channel after channel, each value in the context of the last three. */
-static int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L, int32_t **r)
+HOT int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L, int32_t **r)
 {
     layer_models *lm = malloc(sizeof *lm);
     if (!lm)
         return -1;
     models_init(lm);
     const unsigned off = p->rev > 1 ? 2 : PRED_NONE;
-    v4_dec dl;                        /* the decoder's state in registers */
-    if (dec) {
-        dl = *dec;
-        dec = &dl;
-    }
     for (unsigned c = 0; c < p->channels; c++) {
         uint64_t a1 = 0, a2 = 0, a3 = 0;
         for (uint64_t t = 0; t < L; t++) {
@@ -530,28 +525,51 @@ static void *from_channels(void *arg)
     return NULL;
 }
 
+/* C zeroed planes of len samples. Large planes are mapped with transparent huge pages asked
+ * for: a 30 s stereo decode touches ~40 MB, which in 4 KiB pages costs ~10k page faults. */
+static size_t plane_bytes(uint64_t len) { return (len ? len : 1) * sizeof(int32_t); }
+
+static int32_t *plane_alloc(uint64_t len)
+{
+    size_t bytes = plane_bytes(len);
+    if (bytes < ((size_t)2 << 20))
+        return calloc(bytes, 1);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, bytes, MADV_HUGEPAGE);   /* advice only: without THP, 4 KiB pages */
+    return p;
+}
+
+static void plane_free(int32_t *x, uint64_t len)
+{
+    size_t bytes = plane_bytes(len);
+    if (bytes < ((size_t)2 << 20))
+        free(x);
+    else if (x)
+        munmap(x, bytes);
+}
+
+static void free_planes(int32_t **x, unsigned C, uint64_t len)
+{
+    if (!x)
+        return;
+    for (unsigned c = 0; c < C; c++)
+        plane_free(x[c], len);
+    free(x);
+}
+
 static int32_t **alloc_planes(unsigned C, uint64_t len)
 {
     int32_t **x = calloc(C, sizeof *x);
     if (!x)
         return NULL;
     for (unsigned c = 0; c < C; c++)
-        if (!(x[c] = calloc(len ? len : 1, sizeof **x))) {
-            for (unsigned j = 0; j < c; j++)
-                free(x[j]);
-            free(x);
+        if (!(x[c] = plane_alloc(len))) {
+            free_planes(x, c, len);
             return NULL;
         }
     return x;
-}
-
-static void free_planes(int32_t **x, unsigned C)
-{
-    if (!x)
-        return;
-    for (unsigned c = 0; c < C; c++)
-        free(x[c]);
-    free(x);
 }
 
 /* Mid/side when it shrinks the product of the channel energies (the coding gain). */
@@ -861,11 +879,11 @@ static void *encode_worker(void *arg)
                       finish_stream(&e, &j->s->tier[l], &j->s->tier_len[l], l ? 0 : j->pre_len, j->pre);
             v4_enc_free(&e);
             if (bad) {
-                free_planes(qp0, C);
+                free_planes(qp0, C, j->F * hop);
                 return NULL;
             }
         }
-        free_planes(qp0, C);
+        free_planes(qp0, C, j->F * hop);
     } else {
         v4a_mdct m;
         int32_t *y = malloc((j->L ? j->L : 1) * sizeof *y);
@@ -1051,9 +1069,9 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
         goto done;
     rc = 0;
 done:
-    free_planes(x, C);
-    free_planes(q, C);
-    free_planes(qp, C);
+    free_planes(x, C, L);
+    free_planes(q, C, F * P.hop);
+    free_planes(qp, C, F * P.hop);
     if (rc) {
         v4a_streams_free(out);
         return holo_seterr(err, rc, "HO4A: out of memory");
@@ -1083,7 +1101,7 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     out->bits = P.bits;
     out->rate = P.rate;
     out->frames = L;
-    int32_t **q = alloc_planes(C, F * hop), **x = alloc_planes(C, L), **r = NULL;
+    int32_t **q = alloc_planes(C, F * hop), **x = alloc_planes(C, L);
     out->s = malloc((L * C != 0 ? L * C : 1) * sizeof *out->s);
     rc = HOLO_ENOMEM;
     if (!q || !x || !out->s)
@@ -1095,8 +1113,8 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     for (unsigned i = 0; have == V4A_LAYERS && in->u && i < in->n; i++)
         shares += in->u[i] != NULL;
     *exact = have == V4A_LAYERS && shares == in->n && in->tier[3];
-    if (*exact && !(r = alloc_planes(C, L)))
-        goto done;
+    /* with every chunk the remainder is decoded into x, and synthesis adds to it */
+    int32_t **r = *exact ? x : NULL;
     /* two workers: the layers, the remainder, then the shares; then the channels */
     decode_sync sync = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
     coder_job jobs[2] = {
@@ -1118,9 +1136,8 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     run2(from_channels, &halves[0], from_channels, &halves[1]);
     rc = 0;
 done:
-    free_planes(q, C);
-    free_planes(x, C);
-    free_planes(r, C);
+    free_planes(q, C, F * hop);
+    free_planes(x, C, L);
     if (rc) {
         v4a_pcm_free(out);
         return holo_seterr(err, rc, "HO4A: out of memory");
