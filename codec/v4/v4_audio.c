@@ -158,6 +158,16 @@ static unsigned vpred(uint64_t est, unsigned off)
     return e > off + 1 ? e - off : 1;
 }
 
+/* nearbyint(v) in the default rounding mode (ties to even), without the library call that
+ * saves and restores the floating-point state: below 2^51 in magnitude, adding 1.5 * 2^52
+ * leaves no fraction bits, so the sum rounds v to an integer exactly as nearbyint does (a
+ * zero may lose its sign; callers convert to integers). Larger values are integers already. */
+static inline double round_even(double v)
+{
+    const double big = 6755399441055744.0;
+    return fabs(v) < 2251799813685248.0 ? (v + big) - big : v;
+}
+
 static uint64_t mag(int64_t v) { return v < 0 ? (uint64_t)-v : (uint64_t)v; }
 
 /* ---- parameters (the head of tier 0) ------------------------------------------------------ */
@@ -461,7 +471,7 @@ static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, dou
         for (unsigned k = 0; k < hop; k++) {
             uint64_t t = (f - 1) * hop + k;
             if (f >= 1 && t < L) {
-                double v = nearbyint(ola[k]);
+                double v = round_even(ola[k]);
                 int32_t s = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
                 y[t] = r ? (int32_t)((int64_t)s + r[t]) : s;
             }
@@ -690,7 +700,7 @@ static void *analyse_channels(void *arg)
             }
             v4a_mdct_forward(&m, xb, X);
             for (unsigned k = 0; k < hop; k++) {
-                double v = nearbyint(X[k] / step);
+                double v = round_even(X[k] / step);
                 v = v > 1073741823.0 ? 1073741823.0 : v < -1073741823.0 ? -1073741823.0 : v;
                 j->q[c][f * hop + k] = (int32_t)v;
                 j->efine += w * (X[k] - v * step) * (X[k] - v * step);

@@ -8,6 +8,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* sin(x) for |x| <= pi/2 by its Taylor series (terms to x^25: error far below 1 ulp there). */
 static double series_sin(double x)
@@ -95,11 +98,23 @@ static void fft(const v4a_mdct *m, double *a)
         unsigned step = M / len;
         for (unsigned i = 0; i < M; i += len)
             for (unsigned k = 0; k < len / 2; k++) {
-                double wr = m->fft[2 * k * step], wi = m->fft[2 * k * step + 1];
+                const double *w = m->fft + 2 * k * step;
                 double *p = a + 2 * (i + k), *q = a + 2 * (i + k + len / 2);
+#ifdef __SSE2__
+                /* the same IEEE operations as below, two lanes at a time (x - y is x + (-y)
+                 * exactly, and the sign flip is exact): bit-identical results */
+                __m128d Q = _mm_loadu_pd(q), P = _mm_loadu_pd(p), W = _mm_loadu_pd(w);
+                __m128d A = _mm_mul_pd(_mm_unpacklo_pd(Q, Q), W);                    /* q0 wr, q0 wi */
+                __m128d B = _mm_mul_pd(_mm_unpackhi_pd(Q, Q), _mm_shuffle_pd(W, W, 1)); /* q1 wi, q1 wr */
+                __m128d X = _mm_add_pd(A, _mm_xor_pd(B, _mm_set_pd(0.0, -0.0)));     /* xr, xi */
+                _mm_storeu_pd(q, _mm_sub_pd(P, X));
+                _mm_storeu_pd(p, _mm_add_pd(P, X));
+#else
+                double wr = w[0], wi = w[1];
                 double xr = q[0] * wr - q[1] * wi, xi = q[0] * wi + q[1] * wr;
                 q[0] = p[0] - xr; q[1] = p[1] - xi;
                 p[0] += xr; p[1] += xi;
+#endif
             }
     }
 }
