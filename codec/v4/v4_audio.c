@@ -138,6 +138,10 @@ static unsigned get_tree(v4_dec *d, v4_prob *tree, unsigned bits)
 static int64_t round_div(int64_t v, int64_t D)
 {
     int64_t t = v + D / 2;
+    if ((uint64_t)t < (uint64_t)D)    /* most digits are 0: no division (tens of cycles) */
+        return 0;
+    if (t >= 0 && t <= UINT32_MAX && D <= UINT32_MAX)
+        return (uint32_t)t / (uint32_t)D;   /* a 32-bit division is the faster one */
     return t >= 0 ? t / D : -((-t + D - 1) / D);
 }
 
