@@ -794,7 +794,7 @@ static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp
  * every eighth frame (every fourth or each below 512 frames), then steps down until the whole
  * signal meets the target. */
 static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
-                          double ex, double efine, double snr, unsigned n, unsigned k_shares)
+                          double ex, double efine, double snr, unsigned n, unsigned k_shares, int64_t most)
 {
     double want = ex / pow(10, snr / 10) - efine;
     if (snr <= 0 || ex <= 0)
@@ -802,12 +802,7 @@ static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp
     if (want <= 0)
         return 1;
     unsigned sample = F >= 512 ? 8 : F >= 64 ? 4 : 1;
-    int64_t most = 0;                 /* steps above 2 |q - qp| + 2 all give digits 0 */
-    for (unsigned c = 0; c < P->channels; c++)
-        for (uint64_t i = 0; i < F * P->hop; i++) {
-            int64_t r = (int64_t)q[c][i] - qp[c][i];
-            most = r > most ? r : -r > most ? -r : most;
-        }
+    /* most = max |q - qp|: steps above 2 most + 2 all give digits 0 */
     uint32_t lo = 1, hi = (uint32_t)(2 * most + 2 < (1 << 30) ? 2 * most + 2 : 1 << 30);
     /* invariant: error(lo) meets the target or lo = 1. Bisected geometrically down to 1/32 of
      * the step (the descent below refines by as much): 9 trials instead of ~20. */
@@ -824,13 +819,42 @@ static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp
     return lo;
 }
 
-static void apply_step(const params *P, int32_t *const *q, int32_t **qp, uint64_t count, int64_t D)
+/* Refines qp towards q with step D (samples i0..i1 of every channel) and finds the largest
+ * |q - qp| left, the next layer's search bound. */
+typedef struct step_job {
+    const params *P;
+    int32_t *const *q;
+    int32_t **qp;
+    uint64_t i0, i1;
+    int64_t D, most;
+} step_job;
+
+static void *apply_part(void *arg)
 {
-    for (unsigned c = 0; c < P->channels && D; c++)
-        for (uint64_t i = 0; i < count; i++) {
-            int64_t r = (int64_t)q[c][i] - qp[c][i];
-            qp[c][i] = (int32_t)(qp[c][i] + round_div(r, D) * D);
+    step_job *j = arg;
+    int64_t most = 0;
+    for (unsigned c = 0; c < j->P->channels; c++)
+        for (uint64_t i = j->i0; i < j->i1; i++) {
+            int64_t r = (int64_t)j->q[c][i] - j->qp[c][i];
+            if (j->D) {
+                int64_t v = round_div(r, j->D) * j->D;
+                j->qp[c][i] = (int32_t)(j->qp[c][i] + v);
+                r -= v;
+            }
+            r = r < 0 ? -r : r;
+            most = r > most ? r : most;
         }
+    j->most = most;
+    return NULL;
+}
+
+/* apply_part on the two halves of the coefficients; returns the largest |q - qp| left. */
+static int64_t apply_step(const params *P, int32_t *const *q, int32_t **qp, uint64_t count, int64_t D)
+{
+    step_job a = { .P = P, .q = q, .qp = qp, .i0 = 0, .i1 = count / 2, .D = D },
+             b = { .P = P, .q = q, .qp = qp, .i0 = count / 2, .i1 = count, .D = D };
+    run2(apply_part, &a, apply_part, &b);
+    return a.most > b.most ? a.most : b.most;
 }
 
 /* The work of one of the two threads of an encode or decode. */
@@ -1056,11 +1080,13 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
     if (analyse(&P, x, F, q, &efine))
         goto done;
     /* each layer: the coarsest step that meets its SNR (0 dB target: the layer is empty) */
+    int64_t most = apply_step(&P, q, qp, F * P.hop, 0);   /* max |q| */
     for (unsigned l = 0; l < V4A_LAYERS; l++) {
         /* the last coarse layer is decoded with at least m2 chunks' U shares */
         unsigned shares = l + 1 == V4A_LAYERS ? out->m[l] : 0;
-        P.step[l] = pick_step(&P, q, qp, F, ex, efine, snr[l], o->n, shares);
-        apply_step(&P, q, qp, F * P.hop, P.step[l]);
+        P.step[l] = pick_step(&P, q, qp, F, ex, efine, snr[l], o->n, shares, most);
+        if (P.step[l])
+            most = apply_step(&P, q, qp, F * P.hop, P.step[l]);
     }
     uint8_t *pre = malloc(PARAM_LEN + recipe_len + 1);
     out->u = calloc(o->n, sizeof *out->u);
