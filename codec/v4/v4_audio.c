@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +14,8 @@
 #define HOP_MIN 256u                  /* MDCT coefficients per frame: 256 (speech, transients) */
 #define HOP_MAX 1024u                 /* to 1024 (tonal music), chosen per file */
 #define BAND 16u                      /* coefficients per band (zero flags) and per U tile */
+#define SHARE_GROUPS 8u               /* the U shares are coded in 8 groups (i mod 8), which the
+                                         two threads take in turn as they become free */
 #define PARAM_LEN 40u
 #define DELTA_FINE 2.5                /* the lossless quantiser step (sample units; measured 2-3 best) */
 
@@ -358,33 +361,33 @@ HOT int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_
 
 /* The finest layer (q minus the three coarse layers): U share i holds the tiles t with
  * tile_chunk(t, n) == i, in increasing t, coded with models of its own. One pass over the tiles
- * codes every share whose index has the parity `side` and whose coder is live (enc[i] or
- * dec[i] non-NULL; a missing share is skipped). Decoding adds the digits of a tile after the
+ * codes every share of group g (i % SHARE_GROUPS == g) whose coder is live (enc[i] or dec[i]
+ * non-NULL; a missing share is skipped). Decoding adds the digits of a tile after the
  * tile, so the parent context (the tiers' value) stays the same for encoder and decoder
  * whatever other chunks were applied. */
 HOT int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, unsigned n,
-                       unsigned side, int32_t *const *q, int32_t *const *qp, uint64_t F)
+                    unsigned g, int32_t *const *q, int32_t *const *qp, uint64_t F)
 {
-    const unsigned hop = p->hop, nbands = hop / BAND;
-    layer_models *lms = malloc(((size_t)n + 1) / 2 * sizeof *lms);
+    const unsigned hop = p->hop, nbands = hop / BAND, G = SHARE_GROUPS;
+    layer_models *lms = malloc(((size_t)n + G - 1) / G * sizeof *lms);
     if (!lms)
         return -1;
-    for (unsigned i = side; i < n; i += 2)
+    for (unsigned i = g; i < n; i += G)
         if (enc ? enc[i] != NULL : dec[i] != NULL)
-            models_init(&lms[i / 2]);
+            models_init(&lms[i / G]);
     int64_t cur[BAND];
     uint64_t t = 0;
     for (uint64_t f = 0; f < F; f++)
         for (unsigned c = 0; c < p->channels; c++)
             for (unsigned b = 0; b < nbands; b++, t++) {
                 unsigned i = tile_chunk(t, n);
-                if ((i & 1) != side)
+                if (i % G != g)
                     continue;
                 v4_enc *e = enc ? enc[i] : NULL;
                 v4_dec *d = enc ? NULL : dec[i];
                 if (!e && !d)
                     continue;
-                layer_models *lm = &lms[i / 2];
+                layer_models *lm = &lms[i / G];
                 int32_t *qb = qp[c] + f * hop + b * BAND;
                 const int32_t *qt = e ? q[c] + f * hop + b * BAND : NULL;
                 unsigned par[BAND], any = 0;
@@ -451,10 +454,13 @@ HOT int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L, in
     return 0;
 }
 
-/* Rounded inverse MDCT of channel coefficients q (F frames) into y (L samples), plus r[t]
- * when r is non-NULL (the decoder's exact remainder, added in the same pass). */
-static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, double step, const int32_t *r,
-                      int32_t *y)
+/* Rounded inverse MDCT of channel coefficients q (frames f0..f1 - 1) into y (the samples
+ * those frames complete, [(f0 - 1) hop, (f1 - 1) hop), below L), plus r[t] when r is non-NULL
+ * (the decoder's exact remainder, added in the same pass). Starting one frame early gives the
+ * overlap the same sums as one pass over every frame (0 + the earlier frame + this one), so a
+ * channel can be synthesised in parts on two cores. */
+static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t f0, uint64_t f1, uint64_t L, double step,
+                      const int32_t *r, int32_t *y)
 {
     const unsigned hop = m->N;
     double *X = malloc(hop * sizeof *X), *yy = malloc(2 * hop * sizeof *yy), *ola = calloc(2 * hop, sizeof *ola);
@@ -462,7 +468,7 @@ static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, dou
         free(X); free(yy); free(ola);
         return -1;
     }
-    for (uint64_t f = 0; f < F; f++) {
+    for (uint64_t f = f0 ? f0 - 1 : 0; f < f1; f++) {
         int any = 0;
         for (unsigned k = 0; k < hop; k++)
             any |= (X[k] = q[f * hop + k] * step) != 0;
@@ -474,7 +480,7 @@ static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, dou
         /* samples [(f - 1) hop, f hop) are final now */
         for (unsigned k = 0; k < hop; k++) {
             uint64_t t = (f - 1) * hop + k;
-            if (f >= 1 && t < L) {
+            if (f >= 1 && f >= f0 && t < L) {
                 double v = round_even(ola[k]);
                 int32_t s = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
                 y[t] = r ? (int32_t)((int64_t)s + r[t]) : s;
@@ -867,22 +873,23 @@ typedef struct coder_job {
     const uint8_t *pre;               /* encoding, side 0: tier 0's parameters and recipe */
     size_t pre_len;
     unsigned n, side, use_shares, have;
+    atomic_uint *next_group;          /* the next group of shares no thread has taken */
     struct decode_sync *sync;         /* decoding */
     int rc;
 } coder_job;
 
-/* The shares of parity j->side, in one pass over the tiles. */
-static int encode_shares(coder_job *j)
+/* The shares of group g, in one pass over the tiles. */
+static int encode_group(coder_job *j, unsigned g)
 {
     v4a_streams *s = j->s;
     v4_enc *encs = malloc(s->n * sizeof *encs), **live = calloc(s->n, sizeof *live);
     int bad = !encs || !live;
-    for (unsigned i = j->side; i < s->n && !bad; i += 2) {
+    for (unsigned i = g; i < s->n && !bad; i += SHARE_GROUPS) {
         v4_enc_init(&encs[i]);
         live[i] = &encs[i];
     }
-    bad = bad || code_shares(live, NULL, j->P, s->n, j->side, j->q, j->qp, j->F);
-    for (unsigned i = j->side; live && i < s->n; i += 2) {
+    bad = bad || code_shares(live, NULL, j->P, s->n, g, j->q, j->qp, j->F);
+    for (unsigned i = g; live && i < s->n; i += SHARE_GROUPS) {
         size_t len = 0;
         if (!bad && (encs[i].oom || finish_stream(&encs[i], &s->u[i], &len, 0, NULL) || len > V4C_MAX_U))
             bad = 1;
@@ -895,9 +902,20 @@ static int encode_shares(coder_job *j)
     return bad ? -1 : 0;
 }
 
+/* The groups of shares this thread takes: whichever no thread has taken yet, until none is
+ * left (the threads' first tasks differ in length; this evens them out). fn: encode_group or
+ * decode_group. */
+static int code_groups(coder_job *j, int (*fn)(coder_job *, unsigned))
+{
+    int rc = 0;
+    for (unsigned g; (g = atomic_fetch_add(j->next_group, 1)) < SHARE_GROUPS;)
+        rc |= fn(j, g);
+    return rc;
+}
+
 /* Side 0: the coarse layers (on a zeroed copy of the partial, rebuilt layer by layer as the
- * decoder will), then its shares. Side 1: the remainder (the samples minus the rounded
- * synthesis of every layer, as the decoder makes it), then its shares. The shares see the
+ * decoder will), then groups of shares. Side 1: the remainder (the samples minus the rounded
+ * synthesis of every layer, as the decoder makes it), then groups of shares. The shares see the
  * partial after all coarse layers, as the decoder's do. */
 static void *encode_worker(void *arg)
 {
@@ -931,7 +949,7 @@ static void *encode_worker(void *arg)
         }
         int bad = 0;
         for (unsigned c = 0; c < C && !bad; c++) {
-            bad = synthesise(&m, j->q[c], j->F, j->L, channel_step(P, c), NULL, y);
+            bad = synthesise(&m, j->q[c], 0, j->F, j->L, channel_step(P, c), NULL, y);
             for (uint64_t t = 0; t < j->L; t++)
                 j->x[c][t] -= y[t];
         }
@@ -945,7 +963,7 @@ static void *encode_worker(void *arg)
         if (bad)
             return NULL;
     }
-    j->rc = encode_shares(j);
+    j->rc = code_groups(j, encode_group) ? -1 : 0;
     return NULL;
 }
 
@@ -966,8 +984,8 @@ static int wait_layers(decode_sync *s)
     return rc;
 }
 
-/* The shares present of parity j->side, in one pass over the tiles. */
-static int decode_shares(coder_job *j)
+/* The shares present of group g, in one pass over the tiles. */
+static int decode_group(coder_job *j, unsigned g)
 {
     const v4a_streams *in = j->in;
     if (!j->use_shares || !in->u)
@@ -975,12 +993,12 @@ static int decode_shares(coder_job *j)
     v4_dec *decs = malloc(in->n * sizeof *decs), **live = calloc(in->n, sizeof *live);
     int rc = -1;
     if (decs && live) {
-        for (unsigned i = j->side; i < in->n; i += 2)
+        for (unsigned i = g; i < in->n; i += SHARE_GROUPS)
             if (in->u[i]) {
                 v4_dec_init(&decs[i], in->u[i], in->u_len[i]);
                 live[i] = &decs[i];
             }
-        rc = code_shares(NULL, live, j->P, in->n, j->side, NULL, j->qp, j->F);
+        rc = code_shares(NULL, live, j->P, in->n, g, NULL, j->qp, j->F);
     }
     free(decs);
     free(live);
@@ -988,7 +1006,7 @@ static int decode_shares(coder_job *j)
 }
 
 /* Side 0 decodes the coarse layers, side 1 the remainder (independent of them) meanwhile;
- * then each decodes the U shares of its parity. */
+ * then both decode groups of U shares. */
 static void *decode_worker(void *arg)
 {
     coder_job *j = arg;
@@ -1014,13 +1032,14 @@ static void *decode_worker(void *arg)
         if (code_remainder(NULL, &d, j->P, j->L, j->r))
             return NULL;
     }
-    if (wait_layers(sy) || decode_shares(j))
+    if (wait_layers(sy) || code_groups(j, decode_group))
         return NULL;
     j->rc = 0;
     return NULL;
 }
 
-/* Side s synthesises channels s, s + 2, ... */
+/* Side s synthesises half of the frames of every channel (even with one channel, both cores
+ * work). */
 static void *synth_worker(void *arg)
 {
     coder_job *j = arg;
@@ -1029,8 +1048,9 @@ static void *synth_worker(void *arg)
     j->rc = -1;
     if (v4a_mdct_init(&m, hop))
         return NULL;
-    for (unsigned c = j->side; c < j->P->channels; c += 2)
-        if (synthesise(&m, j->qp[c], j->F, j->L, channel_step(j->P, c), j->r ? j->r[c] : NULL, j->x[c])) {
+    uint64_t half = j->F / 2, f0 = j->side ? half : 0, f1 = j->side ? j->F : half;
+    for (unsigned c = 0; c < j->P->channels; c++)
+        if (synthesise(&m, j->qp[c], f0, f1, j->L, channel_step(j->P, c), j->r ? j->r[c] : NULL, j->x[c])) {
             v4a_mdct_free(&m);
             return NULL;
         }
@@ -1099,9 +1119,11 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
     if (recipe_len)
         memcpy(pre + PARAM_LEN, recipe, recipe_len);
     /* two workers: the coarse layers and half the shares; the remainder and the other half */
+    atomic_uint next_group = 0;
     coder_job jobs[2] = {
-        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .pre = pre, .pre_len = PARAM_LEN + recipe_len, .side = 0 },
-        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1 },
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .pre = pre, .pre_len = PARAM_LEN + recipe_len, .side = 0,
+          .next_group = &next_group },
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1, .next_group = &next_group },
     };
     run2(encode_worker, &jobs[0], encode_worker, &jobs[1]);
     free(pre);
@@ -1157,11 +1179,12 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     int32_t **r = *exact ? x : NULL;
     /* two workers: the layers, the remainder, then the shares; then the channels */
     decode_sync sync = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+    atomic_uint next_group = 0;
     coder_job jobs[2] = {
         { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 0,
-          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
+          .use_shares = have == V4A_LAYERS, .have = have, .next_group = &next_group, .sync = &sync },
         { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 1,
-          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
+          .use_shares = have == V4A_LAYERS, .have = have, .next_group = &next_group, .sync = &sync },
     };
     run2(decode_worker, &jobs[0], decode_worker, &jobs[1]);
     pthread_mutex_destroy(&sync.mu);
