@@ -280,26 +280,32 @@ static unsigned tile_chunk(uint64_t t, unsigned n)
 /* Code one coarse layer (0..2) of every frame and channel. enc or dec is non-NULL. q holds
  * the coefficients (encoder only), qp what the layers so far give (both; updated here). */
 HOT int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_t *const *q,
-                      int32_t *const *qp, uint64_t F)
+                   int32_t *const *qp, uint64_t F)
 {
-    const unsigned hop = p->hop, nbands = hop / BAND;
+    const unsigned hop = p->hop, nbands = hop / BAND, C = p->channels;
     int64_t D = p->step[l];
     if (D == 0)
         return 0;
+    /* Digit magnitudes of this frame (cm, two zeros before) and of each channel's previous
+     * frame (pm, a zero either side), so the neighbourhood needs no bounds tests; digits are
+     * zero from band nb on, so only [0, nb BAND) is cleared and copied per frame. */
     layer_models *lm = malloc(sizeof *lm);
-    int64_t *prev = calloc((size_t)p->channels * hop, sizeof *prev);
-    uint8_t *prevnz = calloc((size_t)p->channels * nbands, 1);
-    int64_t *cur = malloc(hop * sizeof *cur);
-    if (!lm || !prev || !prevnz || !cur) {
-        free(lm); free(prev); free(prevnz); free(cur);
+    uint64_t *prevm = calloc((size_t)C * (hop + 2), sizeof *prevm), *cmb = calloc(hop + 2, sizeof *cmb);
+    unsigned *prevlim = calloc(C, sizeof *prevlim);
+    uint8_t *prevnz = calloc((size_t)C * nbands, 1);
+    int64_t *cur = calloc(hop, sizeof *cur);
+    if (!lm || !prevm || !cmb || !prevlim || !prevnz || !cur) {
+        free(lm); free(prevm); free(cmb); free(prevlim); free(prevnz); free(cur);
         return -1;
     }
     models_init(lm);
+    uint64_t *cm = cmb + 2;
+    const unsigned off = p->rev > 1 ? 3 : PRED_NONE;
     for (uint64_t f = 0; f < F; f++)
-        for (unsigned c = 0; c < p->channels; c++) {
+        for (unsigned c = 0; c < C; c++) {
             int32_t *qf = qp[c] + f * hop;
             const int32_t *qt = enc ? q[c] + f * hop : NULL;
-            int64_t *pv = prev + (size_t)c * hop;
+            uint64_t *pm = prevm + (size_t)c * (hop + 2) + 1;
             uint8_t *pnz = prevnz + (size_t)c * nbands;
             unsigned nb = 0;
             if (enc) {
@@ -313,18 +319,15 @@ HOT int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_
                 nb = get_tree(dec, lm->nb, 7);
                 if (nb > nbands)
                     nb = nbands;      /* damaged stream */
-                memset(cur, 0, hop * sizeof *cur);
             }
-            for (unsigned b = 0; b < nbands; b++) {
-                int nz = 0;
-                if (b < nb) {
-                    int parent = 0;
-                    for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
-                        parent |= qf[k] != 0;
-                    unsigned cx = (unsigned)pnz[b] | (b && pnz[b - 1]) << 1 | (unsigned)parent << 2;
-                    if (b + 1 == nb)
-                        nz = 1;
-                    else if (enc) {
+            for (unsigned b = 0; b < nb; b++) {
+                int nz = 1, parent = 0;
+                for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
+                    parent |= qf[k] != 0;
+                unsigned cx = (unsigned)pnz[b] | (b && pnz[b - 1]) << 1 | (unsigned)parent << 2;
+                if (b + 1 < nb) {
+                    if (enc) {
+                        nz = 0;
                         for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
                             nz |= cur[k] != 0;
                         v4_enc_bit(enc, &lm->bandnz[cx], nz);
@@ -335,27 +338,32 @@ HOT int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_
                 if (!nz)
                     continue;
                 for (unsigned k = b * BAND; k < (b + 1) * BAND; k++) {
-                    uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0)
-                                 + 2 * mag(pv[k]) + (k ? mag(pv[k - 1]) : 0) + (k + 1 < hop ? mag(pv[k + 1]) : 0);
+                    const uint64_t *a = cm + k, *o = pm + k;   /* a[-2], o[-1]: the padding */
+                    uint64_t est = 2 * a[-1] + a[-2] + 2 * o[0] + o[-1] + o[1];
                     /* parent: what the coarser layers already say about this coefficient */
-                    unsigned par = qf[k] != 0;
-                    vmodel *m = &lm->v[vctx(est, par)];
-                    unsigned pr = vpred(est, p->rev > 1 ? 3 : PRED_NONE);
+                    vmodel *m = &lm->v[vctx(est, qf[k] != 0)];
                     if (enc)
-                        put_val(enc, m, cur[k], pr);
+                        put_val(enc, m, cur[k], vpred(est, off));
                     else
-                        cur[k] = get_val(dec, m, pr);
+                        cur[k] = get_val(dec, m, vpred(est, off));
+                    cm[k] = mag(cur[k]);
                 }
             }
-            for (unsigned k = 0; k < hop; k++) {
-                pv[k] = cur[k];
+            memset(pnz + nb, 0, nbands - nb);
+            const unsigned lim = nb * BAND;
+            for (unsigned k = 0; k < lim; k++)
                 if (cur[k]) {
                     int64_t v = qf[k] + cur[k] * D;
                     qf[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
                 }
-            }
+            memcpy(pm, cm, lim * sizeof *cm);
+            if (prevlim[c] > lim)
+                memset(pm + lim, 0, (prevlim[c] - lim) * sizeof *pm);
+            prevlim[c] = lim;
+            memset(cm, 0, lim * sizeof *cm);
+            memset(cur, 0, lim * sizeof *cur);
         }
-    free(lm); free(prev); free(prevnz); free(cur);
+    free(lm); free(prevm); free(cmb); free(prevlim); free(prevnz); free(cur);
     return 0;
 }
 
