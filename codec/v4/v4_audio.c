@@ -3,8 +3,10 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 #include "v4_container.h"
@@ -12,6 +14,8 @@
 #define HOP_MIN 256u                  /* MDCT coefficients per frame: 256 (speech, transients) */
 #define HOP_MAX 1024u                 /* to 1024 (tonal music), chosen per file */
 #define BAND 16u                      /* coefficients per band (zero flags) and per U tile */
+#define SHARE_GROUPS 8u               /* the U shares are coded in 8 groups (i mod 8), which the
+                                         two threads take in turn as they become free */
 #define PARAM_LEN 40u
 #define DELTA_FINE 2.5                /* the lossless quantiser step (sample units; measured 2-3 best) */
 
@@ -46,6 +50,11 @@ static void models_init(layer_models *lm)
 
 static unsigned bitlen(uint64_t a) { return a ? 64u - (unsigned)__builtin_clzll(a) : 0; }
 
+/* The coding loops are inlined into their callers (encoder or decoder, never both), whose
+ * coder is a local variable: its state stays in registers instead of going through memory at
+ * every decision. */
+#define HOT static inline __attribute__((always_inline))
+
 /* Two independent jobs on two cores: b on a new thread (inline when none can start), a here. */
 typedef void *(*job_fn)(void *);
 static void run2(job_fn fa, void *a, job_fn fb, void *b)
@@ -59,7 +68,7 @@ static void run2(job_fn fa, void *a, job_fn fb, void *b)
         fb(b);
 }
 
-static void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
+HOT void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
 {
     v4_enc_bit(e, &m->zero, v != 0);
     if (!v)
@@ -87,7 +96,7 @@ static void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
         v4_enc_raw(e, (uint32_t)(a & ((1u << (nb - 2)) - 1)), (int)nb - 2);
 }
 
-static int64_t get_val(v4_dec *d, vmodel *m, unsigned pred)
+HOT int64_t get_val(v4_dec *d, vmodel *m, unsigned pred)
 {
     if (!v4_dec_bit(d, &m->zero))
         return 0;
@@ -132,6 +141,10 @@ static unsigned get_tree(v4_dec *d, v4_prob *tree, unsigned bits)
 static int64_t round_div(int64_t v, int64_t D)
 {
     int64_t t = v + D / 2;
+    if ((uint64_t)t < (uint64_t)D)    /* most digits are 0: no division (tens of cycles) */
+        return 0;
+    if (t >= 0 && t <= UINT32_MAX && D <= UINT32_MAX)
+        return (uint32_t)t / (uint32_t)D;   /* a 32-bit division is the faster one */
     return t >= 0 ? t / D : -((-t + D - 1) / D);
 }
 
@@ -150,6 +163,16 @@ static unsigned vpred(uint64_t est, unsigned off)
     unsigned e = bitlen(est);
     e = e > 15 ? 15 : e;
     return e > off + 1 ? e - off : 1;
+}
+
+/* nearbyint(v) in the default rounding mode (ties to even), without the library call that
+ * saves and restores the floating-point state: below 2^51 in magnitude, adding 1.5 * 2^52
+ * leaves no fraction bits, so the sum rounds v to an integer exactly as nearbyint does (a
+ * zero may lose its sign; callers convert to integers). Larger values are integers already. */
+static inline double round_even(double v)
+{
+    const double big = 6755399441055744.0;
+    return fabs(v) < 2251799813685248.0 ? (v + big) - big : v;
 }
 
 static uint64_t mag(int64_t v) { return v < 0 ? (uint64_t)-v : (uint64_t)v; }
@@ -256,27 +279,33 @@ static unsigned tile_chunk(uint64_t t, unsigned n)
 
 /* Code one coarse layer (0..2) of every frame and channel. enc or dec is non-NULL. q holds
  * the coefficients (encoder only), qp what the layers so far give (both; updated here). */
-static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_t *const *q,
-                      int32_t *const *qp, uint64_t F)
+HOT int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int32_t *const *q,
+                   int32_t *const *qp, uint64_t F)
 {
-    const unsigned hop = p->hop, nbands = hop / BAND;
+    const unsigned hop = p->hop, nbands = hop / BAND, C = p->channels;
     int64_t D = p->step[l];
     if (D == 0)
         return 0;
+    /* Digit magnitudes of this frame (cm, two zeros before) and of each channel's previous
+     * frame (pm, a zero either side), so the neighbourhood needs no bounds tests; digits are
+     * zero from band nb on, so only [0, nb BAND) is cleared and copied per frame. */
     layer_models *lm = malloc(sizeof *lm);
-    int64_t *prev = calloc((size_t)p->channels * hop, sizeof *prev);
-    uint8_t *prevnz = calloc((size_t)p->channels * nbands, 1);
-    int64_t *cur = malloc(hop * sizeof *cur);
-    if (!lm || !prev || !prevnz || !cur) {
-        free(lm); free(prev); free(prevnz); free(cur);
+    uint64_t *prevm = calloc((size_t)C * (hop + 2), sizeof *prevm), *cmb = calloc(hop + 2, sizeof *cmb);
+    unsigned *prevlim = calloc(C, sizeof *prevlim);
+    uint8_t *prevnz = calloc((size_t)C * nbands, 1);
+    int64_t *cur = calloc(hop, sizeof *cur);
+    if (!lm || !prevm || !cmb || !prevlim || !prevnz || !cur) {
+        free(lm); free(prevm); free(cmb); free(prevlim); free(prevnz); free(cur);
         return -1;
     }
     models_init(lm);
+    uint64_t *cm = cmb + 2;
+    const unsigned off = p->rev > 1 ? 3 : PRED_NONE;
     for (uint64_t f = 0; f < F; f++)
-        for (unsigned c = 0; c < p->channels; c++) {
+        for (unsigned c = 0; c < C; c++) {
             int32_t *qf = qp[c] + f * hop;
             const int32_t *qt = enc ? q[c] + f * hop : NULL;
-            int64_t *pv = prev + (size_t)c * hop;
+            uint64_t *pm = prevm + (size_t)c * (hop + 2) + 1;
             uint8_t *pnz = prevnz + (size_t)c * nbands;
             unsigned nb = 0;
             if (enc) {
@@ -290,18 +319,15 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
                 nb = get_tree(dec, lm->nb, 7);
                 if (nb > nbands)
                     nb = nbands;      /* damaged stream */
-                memset(cur, 0, hop * sizeof *cur);
             }
-            for (unsigned b = 0; b < nbands; b++) {
-                int nz = 0;
-                if (b < nb) {
-                    int parent = 0;
-                    for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
-                        parent |= qf[k] != 0;
-                    unsigned cx = (unsigned)pnz[b] | (b && pnz[b - 1]) << 1 | (unsigned)parent << 2;
-                    if (b + 1 == nb)
-                        nz = 1;
-                    else if (enc) {
+            for (unsigned b = 0; b < nb; b++) {
+                int nz = 1, parent = 0;
+                for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
+                    parent |= qf[k] != 0;
+                unsigned cx = (unsigned)pnz[b] | (b && pnz[b - 1]) << 1 | (unsigned)parent << 2;
+                if (b + 1 < nb) {
+                    if (enc) {
+                        nz = 0;
                         for (unsigned k = b * BAND; k < (b + 1) * BAND; k++)
                             nz |= cur[k] != 0;
                         v4_enc_bit(enc, &lm->bandnz[cx], nz);
@@ -312,59 +338,64 @@ static int code_layer(v4_enc *enc, v4_dec *dec, const params *p, unsigned l, int
                 if (!nz)
                     continue;
                 for (unsigned k = b * BAND; k < (b + 1) * BAND; k++) {
-                    uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0)
-                                 + 2 * mag(pv[k]) + (k ? mag(pv[k - 1]) : 0) + (k + 1 < hop ? mag(pv[k + 1]) : 0);
+                    const uint64_t *a = cm + k, *o = pm + k;   /* a[-2], o[-1]: the padding */
+                    uint64_t est = 2 * a[-1] + a[-2] + 2 * o[0] + o[-1] + o[1];
                     /* parent: what the coarser layers already say about this coefficient */
-                    unsigned par = qf[k] != 0;
-                    vmodel *m = &lm->v[vctx(est, par)];
-                    unsigned pr = vpred(est, p->rev > 1 ? 3 : PRED_NONE);
+                    vmodel *m = &lm->v[vctx(est, qf[k] != 0)];
                     if (enc)
-                        put_val(enc, m, cur[k], pr);
+                        put_val(enc, m, cur[k], vpred(est, off));
                     else
-                        cur[k] = get_val(dec, m, pr);
+                        cur[k] = get_val(dec, m, vpred(est, off));
+                    cm[k] = mag(cur[k]);
                 }
             }
-            for (unsigned k = 0; k < hop; k++) {
-                pv[k] = cur[k];
+            memset(pnz + nb, 0, nbands - nb);
+            const unsigned lim = nb * BAND;
+            for (unsigned k = 0; k < lim; k++)
                 if (cur[k]) {
                     int64_t v = qf[k] + cur[k] * D;
                     qf[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
                 }
-            }
+            memcpy(pm, cm, lim * sizeof *cm);
+            if (prevlim[c] > lim)
+                memset(pm + lim, 0, (prevlim[c] - lim) * sizeof *pm);
+            prevlim[c] = lim;
+            memset(cm, 0, lim * sizeof *cm);
+            memset(cur, 0, lim * sizeof *cur);
         }
-    free(lm); free(prev); free(prevnz); free(cur);
+    free(lm); free(prevm); free(cmb); free(prevlim); free(prevnz); free(cur);
     return 0;
 }
 
 /* The finest layer (q minus the three coarse layers): U share i holds the tiles t with
  * tile_chunk(t, n) == i, in increasing t, coded with models of its own. One pass over the tiles
- * codes every share whose index has the parity `side` and whose coder is live (enc[i] or
- * dec[i] non-NULL; a missing share is skipped). Decoding adds the digits of a tile after the
+ * codes every share of group g (i % SHARE_GROUPS == g) whose coder is live (enc[i] or dec[i]
+ * non-NULL; a missing share is skipped). Decoding adds the digits of a tile after the
  * tile, so the parent context (the tiers' value) stays the same for encoder and decoder
  * whatever other chunks were applied. */
-static int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, unsigned n,
-                       unsigned side, int32_t *const *q, int32_t *const *qp, uint64_t F)
+HOT int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, unsigned n,
+                    unsigned g, int32_t *const *q, int32_t *const *qp, uint64_t F)
 {
-    const unsigned hop = p->hop, nbands = hop / BAND;
-    layer_models *lms = malloc(((size_t)n + 1) / 2 * sizeof *lms);
+    const unsigned hop = p->hop, nbands = hop / BAND, G = SHARE_GROUPS;
+    layer_models *lms = malloc(((size_t)n + G - 1) / G * sizeof *lms);
     if (!lms)
         return -1;
-    for (unsigned i = side; i < n; i += 2)
+    for (unsigned i = g; i < n; i += G)
         if (enc ? enc[i] != NULL : dec[i] != NULL)
-            models_init(&lms[i / 2]);
+            models_init(&lms[i / G]);
     int64_t cur[BAND];
     uint64_t t = 0;
     for (uint64_t f = 0; f < F; f++)
         for (unsigned c = 0; c < p->channels; c++)
             for (unsigned b = 0; b < nbands; b++, t++) {
                 unsigned i = tile_chunk(t, n);
-                if ((i & 1) != side)
+                if (i % G != g)
                     continue;
                 v4_enc *e = enc ? enc[i] : NULL;
                 v4_dec *d = enc ? NULL : dec[i];
                 if (!e && !d)
                     continue;
-                layer_models *lm = &lms[i / 2];
+                layer_models *lm = &lms[i / G];
                 int32_t *qb = qp[c] + f * hop + b * BAND;
                 const int32_t *qt = e ? q[c] + f * hop + b * BAND : NULL;
                 unsigned par[BAND], any = 0;
@@ -375,36 +406,35 @@ static int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, 
                 for (unsigned k = 0; k < BAND; k++)
                     if (!par[k] && ((k && par[k - 1] == 2) || (k + 1 < BAND && par[k + 1] == 2)))
                         par[k] = 1;
-                int nz = 0;
+                const unsigned off = p->rev > 1 ? 2 : PRED_NONE;
+                v4_prob *bnz = &lm->bandnz[any ? 1 : 0];
                 if (e) {
+                    int nz = 0;
                     for (unsigned k = 0; k < BAND; k++)
                         nz |= (cur[k] = (int64_t)qt[k] - qb[k]) != 0;
-                    v4_enc_bit(e, &lm->bandnz[any ? 1 : 0], nz);
-                } else
-                    nz = v4_dec_bit(d, &lm->bandnz[any ? 1 : 0]);
-                if (!nz)
+                    v4_enc_bit(e, bnz, nz);
+                    for (unsigned k = 0; nz && k < BAND; k++) {
+                        uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
+                        put_val(e, &lm->v[vctx(est, par[k])], cur[k], vpred(est, off));
+                    }
                     continue;
-                for (unsigned k = 0; k < BAND; k++) {
-                    uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
-                    vmodel *m = &lm->v[vctx(est, par[k])];
-                    unsigned pr = vpred(est, p->rev > 1 ? 2 : PRED_NONE);
-                    if (e)
-                        put_val(e, m, cur[k], pr);
-                    else
-                        cur[k] = get_val(d, m, pr);
                 }
-                if (d)
+                v4_dec dl = *d;           /* the coder's state in registers for the tile */
+                if (v4_dec_bit(&dl, bnz))
                     for (unsigned k = 0; k < BAND; k++) {
+                        uint64_t est = 2 * (k ? mag(cur[k - 1]) : 0) + (k > 1 ? mag(cur[k - 2]) : 0);
+                        cur[k] = get_val(&dl, &lm->v[vctx(est, par[k])], vpred(est, off));
                         int64_t v = qb[k] + cur[k];
                         qb[k] = (int32_t)(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
                     }
+                *d = dl;
             }
     free(lms);
     return 0;
 }
 
 /* The exact remainder, channel after channel, each value in the context of the last three. */
-static int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L, int32_t **r)
+HOT int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L, int32_t **r)
 {
     layer_models *lm = malloc(sizeof *lm);
     if (!lm)
@@ -432,8 +462,13 @@ static int code_remainder(v4_enc *enc, v4_dec *dec, const params *p, uint64_t L,
     return 0;
 }
 
-/* Rounded inverse MDCT of channel coefficients q (F frames) into y (L samples). */
-static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, double step, int32_t *y)
+/* Rounded inverse MDCT of channel coefficients q (frames f0..f1 - 1) into y (the samples
+ * those frames complete, [(f0 - 1) hop, (f1 - 1) hop), below L), plus r[t] when r is non-NULL
+ * (the decoder's exact remainder, added in the same pass). Starting one frame early gives the
+ * overlap the same sums as one pass over every frame (0 + the earlier frame + this one), so a
+ * channel can be synthesised in parts on two cores. */
+static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t f0, uint64_t f1, uint64_t L, double step,
+                      const int32_t *r, int32_t *y)
 {
     const unsigned hop = m->N;
     double *X = malloc(hop * sizeof *X), *yy = malloc(2 * hop * sizeof *yy), *ola = calloc(2 * hop, sizeof *ola);
@@ -441,7 +476,7 @@ static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, dou
         free(X); free(yy); free(ola);
         return -1;
     }
-    for (uint64_t f = 0; f < F; f++) {
+    for (uint64_t f = f0 ? f0 - 1 : 0; f < f1; f++) {
         int any = 0;
         for (unsigned k = 0; k < hop; k++)
             any |= (X[k] = q[f * hop + k] * step) != 0;
@@ -453,9 +488,10 @@ static int synthesise(v4a_mdct *m, const int32_t *q, uint64_t F, uint64_t L, dou
         /* samples [(f - 1) hop, f hop) are final now */
         for (unsigned k = 0; k < hop; k++) {
             uint64_t t = (f - 1) * hop + k;
-            if (f >= 1 && t < L) {
-                double v = nearbyint(ola[k]);
-                y[t] = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
+            if (f >= 1 && f >= f0 && t < L) {
+                double v = round_even(ola[k]);
+                int32_t s = (int32_t)(v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v);
+                y[t] = r ? (int32_t)((int64_t)s + r[t]) : s;
             }
         }
         memmove(ola, ola + hop, hop * sizeof *ola);
@@ -487,10 +523,22 @@ static int32_t clamp_bits(int64_t v, unsigned bits)
     return (int32_t)(v > hi ? hi : v < lo ? lo : v);
 }
 
-static void from_channels(int32_t **x, int ms, v4a_pcm *p)
+/* Samples t0..t1 (the two halves of a decode on two cores). */
+typedef struct interleave_job {
+    int32_t **x;
+    int ms;
+    v4a_pcm *p;
+    uint64_t t0, t1;
+} interleave_job;
+
+static void *from_channels(void *arg)
 {
+    const interleave_job *j = arg;
+    int32_t **x = j->x;
+    const int ms = j->ms;
+    v4a_pcm *p = j->p;
     unsigned C = p->channels;
-    for (uint64_t t = 0; t < p->frames; t++) {
+    for (uint64_t t = j->t0; t < j->t1; t++) {
         int64_t v[V4A_MAX_CHANNELS];
         for (unsigned c = 0; c < C; c++)
             v[c] = x[c][t];
@@ -502,6 +550,41 @@ static void from_channels(int32_t **x, int ms, v4a_pcm *p)
         for (unsigned c = 0; c < C; c++)
             p->s[t * C + c] = clamp_bits(v[c], p->bits);
     }
+    return NULL;
+}
+
+/* C zeroed planes of len samples. Large planes are mapped with transparent huge pages asked
+ * for: a 30 s stereo decode touches ~40 MB, which in 4 KiB pages costs ~10k page faults. */
+static size_t plane_bytes(uint64_t len) { return (len ? len : 1) * sizeof(int32_t); }
+
+static int32_t *plane_alloc(uint64_t len)
+{
+    size_t bytes = plane_bytes(len);
+    if (bytes < ((size_t)2 << 20))
+        return calloc(bytes, 1);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, bytes, MADV_HUGEPAGE);   /* advice only: without THP, 4 KiB pages */
+    return p;
+}
+
+static void plane_free(int32_t *x, uint64_t len)
+{
+    size_t bytes = plane_bytes(len);
+    if (bytes < ((size_t)2 << 20))
+        free(x);
+    else if (x)
+        munmap(x, bytes);
+}
+
+static void free_planes(int32_t **x, unsigned C, uint64_t len)
+{
+    if (!x)
+        return;
+    for (unsigned c = 0; c < C; c++)
+        plane_free(x[c], len);
+    free(x);
 }
 
 static int32_t **alloc_planes(unsigned C, uint64_t len)
@@ -510,22 +593,11 @@ static int32_t **alloc_planes(unsigned C, uint64_t len)
     if (!x)
         return NULL;
     for (unsigned c = 0; c < C; c++)
-        if (!(x[c] = calloc(len ? len : 1, sizeof **x))) {
-            for (unsigned j = 0; j < c; j++)
-                free(x[j]);
-            free(x);
+        if (!(x[c] = plane_alloc(len))) {
+            free_planes(x, c, len);
             return NULL;
         }
     return x;
-}
-
-static void free_planes(int32_t **x, unsigned C)
-{
-    if (!x)
-        return;
-    for (unsigned c = 0; c < C; c++)
-        free(x[c]);
-    free(x);
 }
 
 /* Mid/side when it shrinks the product of the channel energies (the coding gain). */
@@ -646,7 +718,7 @@ static void *analyse_channels(void *arg)
             }
             v4a_mdct_forward(&m, xb, X);
             for (unsigned k = 0; k < hop; k++) {
-                double v = nearbyint(X[k] / step);
+                double v = round_even(X[k] / step);
                 v = v > 1073741823.0 ? 1073741823.0 : v < -1073741823.0 ? -1073741823.0 : v;
                 j->q[c][f * hop + k] = (int32_t)v;
                 j->efine += w * (X[k] - v * step) * (X[k] - v * step);
@@ -736,7 +808,7 @@ static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp
  * every eighth frame (every fourth or each below 512 frames), then steps down until the whole
  * signal meets the target. */
 static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp, uint64_t F,
-                          double ex, double efine, double snr, unsigned n, unsigned k_shares)
+                          double ex, double efine, double snr, unsigned n, unsigned k_shares, int64_t most)
 {
     double want = ex / pow(10, snr / 10) - efine;
     if (snr <= 0 || ex <= 0)
@@ -744,12 +816,7 @@ static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp
     if (want <= 0)
         return 1;
     unsigned sample = F >= 512 ? 8 : F >= 64 ? 4 : 1;
-    int64_t most = 0;                 /* steps above 2 |q - qp| + 2 all give digits 0 */
-    for (unsigned c = 0; c < P->channels; c++)
-        for (uint64_t i = 0; i < F * P->hop; i++) {
-            int64_t r = (int64_t)q[c][i] - qp[c][i];
-            most = r > most ? r : -r > most ? -r : most;
-        }
+    /* most = max |q - qp|: steps above 2 most + 2 all give digits 0 */
     uint32_t lo = 1, hi = (uint32_t)(2 * most + 2 < (1 << 30) ? 2 * most + 2 : 1 << 30);
     /* invariant: error(lo) meets the target or lo = 1. Bisected geometrically down to 1/32 of
      * the step (the descent below refines by as much): 9 trials instead of ~20. */
@@ -766,13 +833,42 @@ static uint32_t pick_step(const params *P, int32_t *const *q, int32_t *const *qp
     return lo;
 }
 
-static void apply_step(const params *P, int32_t *const *q, int32_t **qp, uint64_t count, int64_t D)
+/* Refines qp towards q with step D (samples i0..i1 of every channel) and finds the largest
+ * |q - qp| left, the next layer's search bound. */
+typedef struct step_job {
+    const params *P;
+    int32_t *const *q;
+    int32_t **qp;
+    uint64_t i0, i1;
+    int64_t D, most;
+} step_job;
+
+static void *apply_part(void *arg)
 {
-    for (unsigned c = 0; c < P->channels && D; c++)
-        for (uint64_t i = 0; i < count; i++) {
-            int64_t r = (int64_t)q[c][i] - qp[c][i];
-            qp[c][i] = (int32_t)(qp[c][i] + round_div(r, D) * D);
+    step_job *j = arg;
+    int64_t most = 0;
+    for (unsigned c = 0; c < j->P->channels; c++)
+        for (uint64_t i = j->i0; i < j->i1; i++) {
+            int64_t r = (int64_t)j->q[c][i] - j->qp[c][i];
+            if (j->D) {
+                int64_t v = round_div(r, j->D) * j->D;
+                j->qp[c][i] = (int32_t)(j->qp[c][i] + v);
+                r -= v;
+            }
+            r = r < 0 ? -r : r;
+            most = r > most ? r : most;
         }
+    j->most = most;
+    return NULL;
+}
+
+/* apply_part on the two halves of the coefficients; returns the largest |q - qp| left. */
+static int64_t apply_step(const params *P, int32_t *const *q, int32_t **qp, uint64_t count, int64_t D)
+{
+    step_job a = { .P = P, .q = q, .qp = qp, .i0 = 0, .i1 = count / 2, .D = D },
+             b = { .P = P, .q = q, .qp = qp, .i0 = count / 2, .i1 = count, .D = D };
+    run2(apply_part, &a, apply_part, &b);
+    return a.most > b.most ? a.most : b.most;
 }
 
 /* The work of one of the two threads of an encode or decode. */
@@ -785,22 +881,23 @@ typedef struct coder_job {
     const uint8_t *pre;               /* encoding, side 0: tier 0's parameters and recipe */
     size_t pre_len;
     unsigned n, side, use_shares, have;
+    atomic_uint *next_group;          /* the next group of shares no thread has taken */
     struct decode_sync *sync;         /* decoding */
     int rc;
 } coder_job;
 
-/* The shares of parity j->side, in one pass over the tiles. */
-static int encode_shares(coder_job *j)
+/* The shares of group g, in one pass over the tiles. */
+static int encode_group(coder_job *j, unsigned g)
 {
     v4a_streams *s = j->s;
     v4_enc *encs = malloc(s->n * sizeof *encs), **live = calloc(s->n, sizeof *live);
     int bad = !encs || !live;
-    for (unsigned i = j->side; i < s->n && !bad; i += 2) {
+    for (unsigned i = g; i < s->n && !bad; i += SHARE_GROUPS) {
         v4_enc_init(&encs[i]);
         live[i] = &encs[i];
     }
-    bad = bad || code_shares(live, NULL, j->P, s->n, j->side, j->q, j->qp, j->F);
-    for (unsigned i = j->side; live && i < s->n; i += 2) {
+    bad = bad || code_shares(live, NULL, j->P, s->n, g, j->q, j->qp, j->F);
+    for (unsigned i = g; live && i < s->n; i += SHARE_GROUPS) {
         size_t len = 0;
         if (!bad && (encs[i].oom || finish_stream(&encs[i], &s->u[i], &len, 0, NULL) || len > V4C_MAX_U))
             bad = 1;
@@ -813,9 +910,20 @@ static int encode_shares(coder_job *j)
     return bad ? -1 : 0;
 }
 
+/* The groups of shares this thread takes: whichever no thread has taken yet, until none is
+ * left (the threads' first tasks differ in length; this evens them out). fn: encode_group or
+ * decode_group. */
+static int code_groups(coder_job *j, int (*fn)(coder_job *, unsigned))
+{
+    int rc = 0;
+    for (unsigned g; (g = atomic_fetch_add(j->next_group, 1)) < SHARE_GROUPS;)
+        rc |= fn(j, g);
+    return rc;
+}
+
 /* Side 0: the coarse layers (on a zeroed copy of the partial, rebuilt layer by layer as the
- * decoder will), then its shares. Side 1: the remainder (the samples minus the rounded
- * synthesis of every layer, as the decoder makes it), then its shares. The shares see the
+ * decoder will), then groups of shares. Side 1: the remainder (the samples minus the rounded
+ * synthesis of every layer, as the decoder makes it), then groups of shares. The shares see the
  * partial after all coarse layers, as the decoder's do. */
 static void *encode_worker(void *arg)
 {
@@ -835,11 +943,11 @@ static void *encode_worker(void *arg)
                       finish_stream(&e, &j->s->tier[l], &j->s->tier_len[l], l ? 0 : j->pre_len, j->pre);
             v4_enc_free(&e);
             if (bad) {
-                free_planes(qp0, C);
+                free_planes(qp0, C, j->F * hop);
                 return NULL;
             }
         }
-        free_planes(qp0, C);
+        free_planes(qp0, C, j->F * hop);
     } else {
         v4a_mdct m;
         int32_t *y = malloc((j->L ? j->L : 1) * sizeof *y);
@@ -849,7 +957,7 @@ static void *encode_worker(void *arg)
         }
         int bad = 0;
         for (unsigned c = 0; c < C && !bad; c++) {
-            bad = synthesise(&m, j->q[c], j->F, j->L, channel_step(P, c), y);
+            bad = synthesise(&m, j->q[c], 0, j->F, j->L, channel_step(P, c), NULL, y);
             for (uint64_t t = 0; t < j->L; t++)
                 j->x[c][t] -= y[t];
         }
@@ -863,7 +971,7 @@ static void *encode_worker(void *arg)
         if (bad)
             return NULL;
     }
-    j->rc = encode_shares(j);
+    j->rc = code_groups(j, encode_group) ? -1 : 0;
     return NULL;
 }
 
@@ -884,8 +992,8 @@ static int wait_layers(decode_sync *s)
     return rc;
 }
 
-/* The shares present of parity j->side, in one pass over the tiles. */
-static int decode_shares(coder_job *j)
+/* The shares present of group g, in one pass over the tiles. */
+static int decode_group(coder_job *j, unsigned g)
 {
     const v4a_streams *in = j->in;
     if (!j->use_shares || !in->u)
@@ -893,12 +1001,12 @@ static int decode_shares(coder_job *j)
     v4_dec *decs = malloc(in->n * sizeof *decs), **live = calloc(in->n, sizeof *live);
     int rc = -1;
     if (decs && live) {
-        for (unsigned i = j->side; i < in->n; i += 2)
+        for (unsigned i = g; i < in->n; i += SHARE_GROUPS)
             if (in->u[i]) {
                 v4_dec_init(&decs[i], in->u[i], in->u_len[i]);
                 live[i] = &decs[i];
             }
-        rc = code_shares(NULL, live, j->P, in->n, j->side, NULL, j->qp, j->F);
+        rc = code_shares(NULL, live, j->P, in->n, g, NULL, j->qp, j->F);
     }
     free(decs);
     free(live);
@@ -906,7 +1014,7 @@ static int decode_shares(coder_job *j)
 }
 
 /* Side 0 decodes the coarse layers, side 1 the remainder (independent of them) meanwhile;
- * then each decodes the U shares of its parity. */
+ * then both decode groups of U shares. */
 static void *decode_worker(void *arg)
 {
     coder_job *j = arg;
@@ -932,13 +1040,14 @@ static void *decode_worker(void *arg)
         if (code_remainder(NULL, &d, j->P, j->L, j->r))
             return NULL;
     }
-    if (wait_layers(sy) || decode_shares(j))
+    if (wait_layers(sy) || code_groups(j, decode_group))
         return NULL;
     j->rc = 0;
     return NULL;
 }
 
-/* Side s synthesises channels s, s + 2, ... */
+/* Side s synthesises half of the frames of every channel (even with one channel, both cores
+ * work). */
 static void *synth_worker(void *arg)
 {
     coder_job *j = arg;
@@ -947,8 +1056,9 @@ static void *synth_worker(void *arg)
     j->rc = -1;
     if (v4a_mdct_init(&m, hop))
         return NULL;
-    for (unsigned c = j->side; c < j->P->channels; c += 2)
-        if (synthesise(&m, j->qp[c], j->F, j->L, channel_step(j->P, c), j->x[c])) {
+    uint64_t half = j->F / 2, f0 = j->side ? half : 0, f1 = j->side ? j->F : half;
+    for (unsigned c = 0; c < j->P->channels; c++)
+        if (synthesise(&m, j->qp[c], f0, f1, j->L, channel_step(j->P, c), j->r ? j->r[c] : NULL, j->x[c])) {
             v4a_mdct_free(&m);
             return NULL;
         }
@@ -998,11 +1108,13 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
     if (analyse(&P, x, F, q, &efine))
         goto done;
     /* each layer: the coarsest step that meets its SNR (0 dB target: the layer is empty) */
+    int64_t most = apply_step(&P, q, qp, F * P.hop, 0);   /* max |q| */
     for (unsigned l = 0; l < V4A_LAYERS; l++) {
         /* the last coarse layer is decoded with at least m2 chunks' U shares */
         unsigned shares = l + 1 == V4A_LAYERS ? out->m[l] : 0;
-        P.step[l] = pick_step(&P, q, qp, F, ex, efine, snr[l], o->n, shares);
-        apply_step(&P, q, qp, F * P.hop, P.step[l]);
+        P.step[l] = pick_step(&P, q, qp, F, ex, efine, snr[l], o->n, shares, most);
+        if (P.step[l])
+            most = apply_step(&P, q, qp, F * P.hop, P.step[l]);
     }
     uint8_t *pre = malloc(PARAM_LEN + recipe_len + 1);
     out->u = calloc(o->n, sizeof *out->u);
@@ -1015,9 +1127,11 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
     if (recipe_len)
         memcpy(pre + PARAM_LEN, recipe, recipe_len);
     /* two workers: the coarse layers and half the shares; the remainder and the other half */
+    atomic_uint next_group = 0;
     coder_job jobs[2] = {
-        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .pre = pre, .pre_len = PARAM_LEN + recipe_len, .side = 0 },
-        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1 },
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .pre = pre, .pre_len = PARAM_LEN + recipe_len, .side = 0,
+          .next_group = &next_group },
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1, .next_group = &next_group },
     };
     run2(encode_worker, &jobs[0], encode_worker, &jobs[1]);
     free(pre);
@@ -1025,9 +1139,9 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
         goto done;
     rc = 0;
 done:
-    free_planes(x, C);
-    free_planes(q, C);
-    free_planes(qp, C);
+    free_planes(x, C, L);
+    free_planes(q, C, F * P.hop);
+    free_planes(qp, C, F * P.hop);
     if (rc) {
         v4a_streams_free(out);
         return holo_seterr(err, rc, "HO4A: out of memory");
@@ -1057,7 +1171,7 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     out->bits = P.bits;
     out->rate = P.rate;
     out->frames = L;
-    int32_t **q = alloc_planes(C, F * hop), **x = alloc_planes(C, L), **r = NULL;
+    int32_t **q = alloc_planes(C, F * hop), **x = alloc_planes(C, L);
     out->s = malloc((L * C != 0 ? L * C : 1) * sizeof *out->s);
     rc = HOLO_ENOMEM;
     if (!q || !x || !out->s)
@@ -1069,15 +1183,16 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     for (unsigned i = 0; have == V4A_LAYERS && in->u && i < in->n; i++)
         shares += in->u[i] != NULL;
     *exact = have == V4A_LAYERS && shares == in->n && in->tier[3];
-    if (*exact && !(r = alloc_planes(C, L)))
-        goto done;
+    /* with every chunk the remainder is decoded into x, and synthesis adds to it */
+    int32_t **r = *exact ? x : NULL;
     /* two workers: the layers, the remainder, then the shares; then the channels */
     decode_sync sync = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+    atomic_uint next_group = 0;
     coder_job jobs[2] = {
         { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 0,
-          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
+          .use_shares = have == V4A_LAYERS, .have = have, .next_group = &next_group, .sync = &sync },
         { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 1,
-          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
+          .use_shares = have == V4A_LAYERS, .have = have, .next_group = &next_group, .sync = &sync },
     };
     run2(decode_worker, &jobs[0], decode_worker, &jobs[1]);
     pthread_mutex_destroy(&sync.mu);
@@ -1087,16 +1202,13 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     run2(synth_worker, &jobs[0], synth_worker, &jobs[1]);
     if (jobs[0].rc || jobs[1].rc)
         goto done;
-    if (*exact)
-        for (unsigned c = 0; c < C; c++)
-            for (uint64_t t = 0; t < L; t++)
-                x[c][t] = (int32_t)((int64_t)x[c][t] + r[c][t]);
-    from_channels(x, (int)P.ms, out);
+    interleave_job halves[2] = { { .x = x, .ms = (int)P.ms, .p = out, .t0 = 0, .t1 = L / 2 },
+                                 { .x = x, .ms = (int)P.ms, .p = out, .t0 = L / 2, .t1 = L } };
+    run2(from_channels, &halves[0], from_channels, &halves[1]);
     rc = 0;
 done:
-    free_planes(q, C);
-    free_planes(x, C);
-    free_planes(r, C);
+    free_planes(q, C, F * hop);
+    free_planes(x, C, L);
     if (rc) {
         v4a_pcm_free(out);
         return holo_seterr(err, rc, "HO4A: out of memory");

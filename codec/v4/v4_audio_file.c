@@ -73,8 +73,12 @@ int v4a_encode_file(const char *input, const char *tmpdir, unsigned n, int compa
     return rc;
 }
 
-int v4a_decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, size_t *out_len,
-                   int *exact, holo_err *err)
+static void fill_info(const v4c_reader *r, const uint8_t *t0, size_t t0_len, holo_info *info);
+
+/* v4a_decode_dir, and the set's holo_info into *info when non-NULL (from the same reader: the
+ * chunks are opened once). */
+static int decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, size_t *out_len,
+                      int *exact, holo_info *info, holo_err *err)
 {
     *out = NULL;
     *out_len = 0;
@@ -85,10 +89,12 @@ int v4a_decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, si
         return rc;
     const v4c_hdr *h = v4c_header(r);
     v4a_streams s = { .n = h->n, .max_pcm_bytes = h->length };
-    if (memcmp(h->magic, "HO4A", 4) || h->ntiers != V4A_TIERS) {
+    if (memcmp(h->magic, "HO4A", 4) || h->ntiers != V4A_TIERS || (info && h->m[0] != 1)) {
         v4c_close(r);
         return holo_seterr(err, HOLO_EINVAL, "%s: not an HO4A chunk set", dir);
     }
+    if (info)
+        fill_info(r, v4c_m1(r, 0), h->S[0], info);
     s.u = calloc(h->n, sizeof *s.u);
     s.u_len = calloc(h->n, sizeof *s.u_len);
     rc = s.u && s.u_len ? 0 : holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir);
@@ -143,6 +149,12 @@ int v4a_decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, si
     return rc;
 }
 
+int v4a_decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out, size_t *out_len,
+                   int *exact, holo_err *err)
+{
+    return decode_dir(dir, o, out, out_len, exact, NULL, err);
+}
+
 /* ---- the library's front door (encode.c, decode.c) -------------------------------------- */
 int holo_v4_audio_encode(const char *input, const char *tmpdir, const holo_encode_opts *o, holo_err *err)
 {
@@ -187,12 +199,9 @@ int holo_v4_audio_info(const char *dir, holo_info *info, holo_err *err)
 int holo_v4_audio_decode(const char *dir, const holo_decode_opts *o, holo_decoded *out, holo_err *err)
 {
     memset(out, 0, sizeof *out);
-    int rc = holo_v4_audio_info(dir, &out->info, err);
-    if (rc)
-        return rc;
     size_t len;
     int exact;
-    rc = v4a_decode_dir(dir, o, &out->bytes, &len, &exact, err);
+    int rc = decode_dir(dir, o, &out->bytes, &len, &exact, &out->info, err);
     if (rc)
         return rc;
     out->info.length = len;

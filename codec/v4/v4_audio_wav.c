@@ -174,7 +174,16 @@ int v4a_wav_join(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, uin
         return holo_seterr(err, HOLO_ENOMEM, "HO4A: out of memory");
     memcpy(*out, recipe + 4, pre);
     uint8_t *d = *out + pre;
-    for (uint64_t i = 0; i < p->frames * p->channels; i++) {
+    const uint64_t n = p->frames * p->channels;
+    if (bps == 2 && !aiff) {          /* the common case, in a loop the compiler vectorises */
+        for (uint64_t i = 0; i < n; i++) {
+            d[2 * i] = (uint8_t)p->s[i];
+            d[2 * i + 1] = (uint8_t)((uint32_t)p->s[i] >> 8);
+        }
+        memcpy(d + 2 * n, recipe + 8 + pre, suf);
+        return 0;
+    }
+    for (uint64_t i = 0; i < n; i++) {
         uint32_t v = (uint32_t)p->s[i];
         if (bps == 1)
             *d++ = (uint8_t)(aiff ? v : v + 128);

@@ -31,7 +31,9 @@ typedef struct v4_dec {
 } v4_dec;
 
 void v4_enc_init(v4_enc *e);
-void v4_enc_bit(v4_enc *e, v4_prob *p, int bit);
+static inline void v4_enc_bit(v4_enc *e, v4_prob *p, int bit);
+/* Moves the top byte of low out (v4_enc_bit's renormalisation; not for callers). */
+void v4_enc_shift_low(v4_enc *e);
 void v4_enc_raw(v4_enc *e, uint32_t v, int nbits);
 /* Flush; returns 0 or -1 on allocation failure. The stream is e->buf[0..e->len). */
 int v4_enc_finish(v4_enc *e);
@@ -64,6 +66,22 @@ static inline int v4_dec_bit(v4_dec *d, v4_prob *p)
         d->code = d->code << 8 | v4_dec_next(d);
     }
     return bit;
+}
+/* Inline: the per-bit encoder is the inner loop of every v4 encode. */
+static inline void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
+{
+    uint32_t bound = (e->range >> 16) * v4_prob_p0(p);
+    if (!bit) {
+        e->range = bound;
+    } else {
+        e->low += bound;
+        e->range -= bound;
+    }
+    v4_prob_adapt(p, bit);
+    while (e->range < V4_RC_TOP) {
+        e->range <<= 8;
+        v4_enc_shift_low(e);
+    }
 }
 /* Raw bits, up to 16 at a time: the range is split into 2^k equal parts. */
 static inline uint32_t v4_dec_raw(v4_dec *d, int nbits)

@@ -1,16 +1,13 @@
 /* v4_rc.c — binary adaptive range coder (16-bit probabilities, mean of two adaptation rates:
- * shifts 4 and 6), with carry propagation through a cached byte. The decoder's per-bit
- * functions are inline in v4_codec.h (they are the inner loop of every v4 decode). The leading byte of such a coder is always 0
- * (the interval starts inside [0, 2^32)), so it is not stored. Reading past the end of a
+ * shifts 4 and 6), with carry propagation through a cached byte. The per-bit functions of the
+ * decoder and v4_enc_bit are inline in v4_container.h (the inner loops of every v4 codec). The
+ * leading byte of such a coder is always 0 (the interval starts inside [0, 2^32)), so it is
+ * not stored. Reading past the end of a
  * stream yields zero bytes: hostile streams decode to garbage values, never out of bounds. */
 #include "v4_container.h"
 #include <stdlib.h>
 
 #define TOP V4_RC_TOP
-#define PBITS 16
-
-#define prob v4_prob_p0
-#define adapt v4_prob_adapt
 
 void v4_enc_init(v4_enc *e)
 {
@@ -33,7 +30,7 @@ static void put(v4_enc *e, uint8_t b)
     e->buf[e->len++] = b;
 }
 
-static void shift_low(v4_enc *e)
+void v4_enc_shift_low(v4_enc *e)
 {
     if ((uint32_t)e->low < 0xFF000000u || (e->low >> 32) != 0) {
         uint8_t carry = (uint8_t)(e->low >> 32);
@@ -48,22 +45,6 @@ static void shift_low(v4_enc *e)
     e->low = (e->low & 0x00FFFFFFu) << 8;
 }
 
-void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
-{
-    uint32_t bound = (e->range >> PBITS) * prob(p);
-    if (!bit) {
-        e->range = bound;
-    } else {
-        e->low += bound;
-        e->range -= bound;
-    }
-    adapt(p, bit);
-    while (e->range < TOP) {
-        e->range <<= 8;
-        shift_low(e);
-    }
-}
-
 /* Raw bits, up to 16 at a time: the range is split into 2^k equal parts. */
 void v4_enc_raw(v4_enc *e, uint32_t v, int nbits)
 {
@@ -74,7 +55,7 @@ void v4_enc_raw(v4_enc *e, uint32_t v, int nbits)
         e->low += (uint64_t)((v >> nbits) & ((1u << k) - 1)) * e->range;
         while (e->range < TOP) {
             e->range <<= 8;
-            shift_low(e);
+            v4_enc_shift_low(e);
         }
     }
 }
@@ -92,7 +73,7 @@ int v4_enc_finish(v4_enc *e)
         }
     }
     for (int i = 0; i < 5; i++)
-        shift_low(e);
+        v4_enc_shift_low(e);
     if (e->oom)
         return -1;
     /* Drop the implicit leading zero byte. */
