@@ -1,7 +1,8 @@
 /* t_fs_stream.c — holofs's shared binary v4 streams (fs/stream.c) on real HO4B chunk sets:
  * handles share one stream until a drop, a dropped stream stays readable for its holders,
  * a pass from byte 0 read slightly out of order (as kernel readahead does) is still verified,
- * holes fail with HOLO_EHOLE and are listed as inclusive byte ranges. */
+ * holes fail with HOLO_EHOLE and are listed as inclusive byte ranges, also for a reader in order
+ * (frames decoded ahead of it on a worker thread). */
 #include "../fs/stream.h"
 #include "tap.h"
 
@@ -119,6 +120,24 @@ int main(void)
            "the bytes just before it read exact");
         ok(fs_sfile_read(c, h1, got, 10, &err) == 10 && memcmp(got, data + h1, 10) == 0,
            "the bytes just after it read exact");
+
+        /* in order, with the read-ahead worker decoding the frames after each read: the reads
+         * touching the hole fail, every other one reads exact, on both sides of it */
+        for (size_t step = 1000; step <= 3 * FRAME; step += 3 * FRAME - 1000) {
+            int bad = 0, holes_hit = 0;
+            for (uint64_t off = 0; off < SIZE; off += step) {
+                size_t len = SIZE - off < step ? (size_t)(SIZE - off) : step;
+                int64_t rr = fs_sfile_read(c, off, got, len, &err);
+                if (off < h1 && off + len > h0) {
+                    holes_hit++;
+                    bad += rr != HOLO_EHOLE;
+                } else {
+                    bad += rr != (int64_t)len || memcmp(got, data + off, len) != 0;
+                }
+            }
+            ok(bad == 0 && holes_hit > 0, "in order by %zu bytes: EIO exactly on the %d reads touching the hole, the rest exact",
+               step, holes_hit);
+        }
     }
     holo_stream_close(hs);
     fs_sfile_put(t, a);
