@@ -386,6 +386,14 @@ uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f)
  * when first used, and a random reader reuses the ones it has (one 64 MiB frame, not two). */
 #define SLOT_BUDGET (8u << 20)
 #define SLOTS_MAX 64
+/* Frames this large are decoded by the worker in steps the reader may copy from as they come
+ * (a 64 MiB frame read 1 MiB at a time: the first bytes after one step, and the reader's hash
+ * and write overlap the rest of the decode). */
+#define PROGRESS_MIN (2u << 20)
+#define PROGRESS_STEP (1u << 20)
+/* zstd's ZSTD_d_stableOutBuffer (experimental in zstd.h, kept since 1.4.4): decode straight
+ * into the slot, no window buffer; a libzstd refusing it decodes the frame in one call. */
+#define ZSTD_D_STABLE_OUT ZSTD_d_experimentalParam2
 
 enum { SLOT_FREE, SLOT_BUSY, SLOT_READY };
 
@@ -393,6 +401,7 @@ typedef struct slot {
     uint64_t frame;           /* the frame decoded (READY) or being decoded (BUSY) */
     uint64_t tick;            /* last use: the least recent is reused first */
     uint8_t *buf;             /* frame_size bytes, or NULL until first used */
+    size_t avail;             /* bytes of buf decoded so far (all of the frame when READY) */
     int state;
     int pinned;               /* the reader is copying out of buf */
 } slot;
@@ -425,6 +434,7 @@ struct holo_stream {
     uint64_t tick;
     uint64_t ra_lo, ra_hi;    /* the window: frames [lo, hi) are wanted, not to be reused */
     uint64_t ra_next;         /* the next frame of the window the worker looks at */
+    uint64_t asked;           /* a large frame the reader waits for (UINT64_MAX: none) */
     int stop;
     int worker_on;
     pthread_t worker;
@@ -471,7 +481,9 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
     pthread_cond_init(&s->cv, NULL);
     s->nslots = (int)(SLOT_BUDGET / s->x.frame_size);
     s->nslots = s->nslots < 2 ? 2 : s->nslots > SLOTS_MAX ? SLOTS_MAX : s->nslots;
-    s->can_ahead = holo_thread_count(o ? o->threads : 0) > 1 && s->x.nframes > 1;
+    s->can_ahead = holo_thread_count(o ? o->threads : 0) > 1 &&
+                   (s->x.nframes > 1 || s->x.frame_size >= PROGRESS_MIN);
+    s->asked = UINT64_MAX;
     sha256_init(&s->seq);
     if (h->length == 0) {
         uint8_t d[32];
@@ -606,12 +618,49 @@ static slot *slot_to_reuse(holo_stream *s, int ahead)
     return best;
 }
 
+/* Decode a large frame f into slot c, publishing c->avail every PROGRESS_STEP bytes; the
+ * stored bytes pass their CRC before any is decoded. 1: zstd refused streaming into the slot
+ * (decode it in one call). */
+static int fill_progressive(holo_stream *s, decoder *d, slot *c, uint64_t f)
+{
+    uint32_t n = (uint32_t)(s->x.off[f + 1] - s->x.off[f]), raw = v4b_raw_len(&s->x, s->h->length, f);
+    if (n == raw) return 1;
+    if (!d->dctx && !(d->dctx = ZSTD_createDCtx())) return -1;
+    ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
+    if (ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_D_STABLE_OUT, 1)) ||
+        (s->dict && ZSTD_isError(ZSTD_DCtx_refDDict(d->dctx, v4d_ddict(s->dict))))) {
+        ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
+        return 1;
+    }
+    if (!d->stored && !(d->stored = malloc(s->x.frame_size))) return -1;
+    if (load_stored(s, f, d->stored, n, NULL)) return -1;
+    ZSTD_outBuffer out = { c->buf, raw, 0 };
+    ZSTD_inBuffer in = { d->stored, 0, 0 };
+    size_t told = 0, left = 1;
+    while (left) {
+        in.size = n - in.size < PROGRESS_STEP / 4 ? n : in.size + PROGRESS_STEP / 4;
+        size_t before = in.pos + out.pos;
+        left = ZSTD_decompressStream(d->dctx, &out, &in);
+        if (ZSTD_isError(left) || (left && in.size == n && in.pos + out.pos == before)) break;
+        if (out.pos - told >= PROGRESS_STEP || !left) {
+            pthread_mutex_lock(&s->mu);
+            c->avail = told = out.pos;
+            pthread_cond_broadcast(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+        }
+    }
+    int rc = left || out.pos != raw ? -1 : 0;
+    ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
+    return rc;
+}
+
 /* Decode frame f into slot c, claimed BUSY under s->mu; called without it. */
-static int fill_slot(holo_stream *s, decoder *d, slot *c, uint64_t f, holo_err *err)
+static int fill_slot(holo_stream *s, decoder *d, slot *c, uint64_t f, int progressive, holo_err *err)
 {
     if (!c->buf && !(c->buf = malloc(s->x.frame_size)))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
-    return decode_frame(s, d, f, c->buf, err);
+    int rc = progressive && v4b_raw_len(&s->x, s->h->length, f) >= PROGRESS_MIN ? fill_progressive(s, d, c, f) : 1;
+    return rc <= 0 ? rc : decode_frame(s, d, f, c->buf, err);
 }
 
 /* The worker: decodes the window's frames in order into slots the reader no longer needs.
@@ -632,15 +681,28 @@ static void *ahead_main(void *arg)
         if (!c) { pthread_cond_wait(&s->cv, &s->mu); continue; }
         c->state = SLOT_BUSY;
         c->frame = f;
+        c->avail = 0;
         pthread_mutex_unlock(&s->mu);
-        int rc = fill_slot(s, &s->wd, c, f, NULL);
+        int rc = fill_slot(s, &s->wd, c, f, 1, NULL);
         pthread_mutex_lock(&s->mu);
         c->state = rc ? SLOT_FREE : SLOT_READY;
+        c->avail = rc ? 0 : v4b_raw_len(&s->x, s->h->length, f);
         c->tick = ++s->tick;
         pthread_cond_broadcast(&s->cv);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
+}
+
+/* With s->mu held: the worker decodes frames [lo, hi) (started the first time). */
+static void set_window(holo_stream *s, uint64_t lo, uint64_t hi)
+{
+    if (lo < s->ra_lo || s->ra_next < lo) s->ra_next = lo;
+    s->ra_lo = lo;
+    s->ra_hi = hi;
+    if (hi > lo && !s->worker_on)
+        s->worker_on = pthread_create(&s->worker, NULL, ahead_main, s) == 0;
+    pthread_cond_broadcast(&s->cv);
 }
 
 /* After a read of [off, end): in order, the window moves to the frames after it (twice as
@@ -656,24 +718,39 @@ static void move_window(holo_stream *s, uint64_t off, uint64_t end, uint64_t fra
     else s->depth = 0;
     if (s->depth > (uint64_t)s->nslots - 1) s->depth = (uint64_t)s->nslots - 1;
     pthread_mutex_lock(&s->mu);
-    if (lo < s->ra_lo || s->ra_next < lo) s->ra_next = lo;
-    s->ra_lo = lo;
-    s->ra_hi = s->depth ? (lo + s->depth < s->x.nframes ? lo + s->depth : s->x.nframes) : lo;
-    if (s->ra_hi > lo && !s->worker_on)
-        s->worker_on = pthread_create(&s->worker, NULL, ahead_main, s) == 0;
-    pthread_cond_broadcast(&s->cv);
+    set_window(s, lo, s->depth ? (lo + s->depth < s->x.nframes ? lo + s->depth : s->x.nframes) : lo);
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Bytes [in, in+take) of frame f into dst: from a slot (waiting for the worker when it is
- * decoding f), else decoded here, into dst directly when the read covers the whole frame. */
+/* With s->mu held: a large frame f, not in a slot, goes to the worker, which decodes it in
+ * steps the reader copies from as they come. 0 when there is no worker to ask. */
+static int ask_worker(holo_stream *s, uint64_t f)
+{
+    if (s->asked == f) return s->ra_next <= f && s->worker_on;   /* not reached yet: wait */
+    s->asked = f;
+    s->ra_next = f;   /* also when the worker passed it (a reader gone back) */
+    set_window(s, f, s->ra_hi > f + 1 && s->ra_lo <= f ? s->ra_hi : f + 1);
+    return s->worker_on;
+}
+
+/* Bytes [in, in+take) of frame f into dst: from a slot (waiting for the worker while it
+ * decodes f; a large frame only until those bytes are out), else decoded here, into dst
+ * directly when the read covers the whole frame. A large frame read in parts goes to the
+ * worker; one it cannot decode (a hole, a bad CRC) is decoded here, reporting the error. */
 static int read_frame(holo_stream *s, uint64_t f, size_t in, size_t take, uint8_t *dst, holo_err *err)
 {
     uint32_t raw = v4b_raw_len(&s->x, s->h->length, f);
+    int whole = in == 0 && take == raw, big = raw >= PROGRESS_MIN && s->can_ahead;
     slot *c;
     pthread_mutex_lock(&s->mu);
-    while ((c = slot_of(s, f)) && c->state == SLOT_BUSY) pthread_cond_wait(&s->cv, &s->mu);
-    if (!c && in == 0 && take == raw) {
+    for (;;) {
+        c = slot_of(s, f);
+        if (c && (c->state == SLOT_READY || c->avail >= in + take)) break;
+        if (!c && (whole || !big || !frame_readable(s, f) || !ask_worker(s, f))) break;
+        pthread_cond_wait(&s->cv, &s->mu);
+    }
+    if (s->asked == f) s->asked = UINT64_MAX;
+    if (!c && whole) {
         pthread_mutex_unlock(&s->mu);
         return decode_frame(s, &s->d, f, dst, err);
     }
@@ -682,13 +759,15 @@ static int read_frame(holo_stream *s, uint64_t f, size_t in, size_t take, uint8_
         while (!(c = slot_to_reuse(s, 0))) pthread_cond_wait(&s->cv, &s->mu);   /* worker's */
         c->state = SLOT_BUSY;
         c->frame = f;
+        c->avail = 0;
         pthread_mutex_unlock(&s->mu);
-        rc = fill_slot(s, &s->d, c, f, err);
+        rc = fill_slot(s, &s->d, c, f, 0, err);
         pthread_mutex_lock(&s->mu);
         c->state = rc ? SLOT_FREE : SLOT_READY;
+        c->avail = rc ? 0 : raw;
         pthread_cond_broadcast(&s->cv);
     }
-    if (!rc) {
+    if (!rc) {   /* the worker may still be decoding past the bytes copied */
         c->tick = ++s->tick;
         c->pinned = 1;
         pthread_mutex_unlock(&s->mu);
