@@ -384,7 +384,7 @@ uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f)
  * each takes about half the work (bench_fs.sh section 4 and bench_binary4.sh measure it).
  * At most SLOT_BUDGET bytes of slots, at least 2 and at most SLOTS_MAX; buffers are allocated
  * when first used, and a random reader reuses the ones it has (one 64 MiB frame, not two). */
-#define SLOT_BUDGET (8u << 20)
+#define SLOT_BUDGET (4u << 20)   /* 31 frames of 128 KiB ahead: 4 FUSE reads of 1 MiB */
 #define SLOTS_MAX 64
 /* Frames this large are decoded by the worker in steps the reader may copy from as they come
  * (a 64 MiB frame read 1 MiB at a time: the first bytes after one step, and the reader's hash
