@@ -212,6 +212,6 @@ done
 rm -rf "$S/big.bin.holo"
 echo "  (/plain, /z19, /z19L: chunk bytes over the file, zstd -19 and zstd -19 --long=27 of it;"
 echo "   first byte: open + 1-byte read on a fresh mount; rand: python pread loop, 3 s, readahead"
-echo "   off; dd: bs=1M, cat: 128 KiB reads, each pass on a fresh mount, SHA-256 checked as it"
+echo "   off; dd: bs=1M, cat: its own reads (1 MiB: st_blksize), each pass on a fresh mount, SHA-256 checked as it"
 echo "   goes; zstd -d: of a zstd -3 copy, to /dev/null; targets above. Ratios to the baselines"
 echo "   of the same round are the fair figure on a loaded machine.)"
