@@ -135,6 +135,9 @@ fi   # sections 1-3
 #    skips them: minutes on 1 GiB); the decode cache is empty at each mount, the page cache warm
 #    targets: first byte < 50 ms; >= 2,000 random 4 KiB reads/s; sequential >= 300 MB/s;
 #    holofs RSS < 64 MiB above idle while reading
+#    The machine may be shared: each sequential figure is printed beside baselines measured
+#    in the same round (dd and cat of the plain file, `zstd -d` of a zstd -3 copy of it, and
+#    holo_stream without FUSE with memcpy) and as ratios to them.
 command -v python3 > /dev/null || { echo "bench_fs: no python3, section 4 skipped"; exit 0; }
 mb=${BENCH_FS_BIN_MB:-1024}
 find /usr/lib /usr/share -type f -size +100k 2> /dev/null | head -5000 | xargs cat 2> /dev/null |
@@ -157,16 +160,19 @@ print("%.0f" % (n / (time.monotonic() - t0)))
 PY
 }
 firstbyte() { python3 -c 'import sys,time; t=time.monotonic(); f=open(sys.argv[1],"rb"); f.read(1); print("%.1f" % ((time.monotonic()-t)*1000))' "$1"; }
+mbs() { echo "$bytes $1" | awk '{ if ($2 > 0) printf "%.0f", $1 / 1e6 / $2; else print "-" }'; }
+div() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "-" }'; }
 cat "$tmp/big.bin" > /dev/null
-t_plain=$(best3 dd if="$tmp/big.bin" of=/dev/null bs=1M)
+command -v zstd > /dev/null && zstd -q -3 -T2 -c "$tmp/big.bin" > "$tmp/big.zst" 2> /dev/null || rm -f "$tmp/big.zst"
 r_plain=$(randreads "$tmp/big.bin" 2)
 z19=; z19l=
 if [ "${BENCH_FS_ZSTD:-1}" != 0 ] && command -v zstd > /dev/null; then
     z19=$(zstd -q -19 -T2 -c "$tmp/big.bin" | wc -c); z19l=$(zstd -q -19 --long=27 -T2 -c "$tmp/big.bin" | wc -c)
 fi
 over() { [ -n "$2" ] && echo "$1 $2" | awk '{printf "%.3f", $1 / $2}' || echo "-"; }
-printf '\n%-40s %9s %9s %8s %8s %9s %7s %7s %7s\n' "binary v4, $((bytes >> 20)) MiB through holofs" "1st byte" "rand 4K/s" "seq MB/s" "RSS+ MiB" "store MiB" "/plain" "/z19" "/z19L"
-printf '%-40s %9s %9s %8s %8s %9s %7s %7s %7s\n' "  baseline: plain file (page cache)" "-" "$r_plain" "$(echo "$bytes $t_plain" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "-" "$((bytes >> 20))" "1.000" "$(over "$bytes" "$z19")" "$(over "$bytes" "$z19l")"
+printf '\n%-40s %9s %9s %8s %8s %8s %9s %7s %7s %7s\n' "binary v4, $((bytes >> 20)) MiB through holofs" "1st byte" "rand 4K/s" "dd MB/s" "cat MB/s" "RSS+ MiB" "store MiB" "/plain" "/z19" "/z19L"
+printf '%-40s %9s %9s %8s %8s %8s %9s %7s %7s %7s\n' "  baseline: plain file (page cache)" "-" "$r_plain" "$(mbs "$(best3 dd if="$tmp/big.bin" of=/dev/null bs=1M)")" \
+    "$(mbs "$(best3 cat "$tmp/big.bin")")" "-" "$((bytes >> 20))" "1.000" "$(over "$bytes" "$z19")" "$(over "$bytes" "$z19l")"
 for fk in ${BENCH_FS_FRAMES:-128 65536}; do   # KiB
     rm -rf "$S/big.bin.holo"
     label="frames $fk KiB"
@@ -181,20 +187,31 @@ for fk in ${BENCH_FS_FRAMES:-128 65536}; do   # KiB
     fb=$(firstbyte "$M/big.bin")
     umount_fs; mount_fs || exit 1                  # decode cache empty again
     rr=$(randreads "$M/big.bin" 3)
+    # this round's baselines, then holofs (a fresh mount for each pass: nothing decoded yet)
+    b_dd=$(secs_of dd if="$tmp/big.bin" of=/dev/null bs=1M); b_cat=$(secs_of cat "$tmp/big.bin")
+    b_z=; [ -f "$tmp/big.zst" ] && b_z=$(secs_of zstd -q -d -c "$tmp/big.zst")
+    lib=; [ -x "${HOLO_BENCH:-}/bench_stream" ] && lib=$("$HOLO_BENCH/bench_stream" "$S/big.bin.holo" 0)
     umount_fs; mount_fs || exit 1
     idle=$(rss_kb)
     ( while :; do rss_kb; sleep 0.1; done ) > "$tmp/rss" 2> /dev/null & sampler=$!
     t_seq=$(secs_of dd if="$M/big.bin" of=/dev/null bs=1M)
     kill $sampler 2> /dev/null; wait $sampler 2> /dev/null
     peak=$(sort -n "$tmp/rss" | tail -1)
+    umount_fs; mount_fs || exit 1
+    t_cat=$(secs_of cat "$M/big.bin")
     cmp -s "$tmp/big.bin" "$M/big.bin" || echo "bench_fs: $label: bytes differ" >&2
     umount_fs
-    printf '%-40s %9s %9s %8s %8s %9s %7s %7s %7s\n' "  holofs, $label" "${fb} ms" "$rr" \
-        "$(echo "$bytes $t_seq" | awk '{printf "%.0f", $1 / 1e6 / $2}')" "$(( (peak - idle) / 1024 ))" "$store" \
-        "$(over "$sbytes" "$bytes")" "$(over "$sbytes" "$z19")" "$(over "$sbytes" "$z19l")"
+    printf '%-40s %9s %9s %8s %8s %8s %9s %7s %7s %7s\n' "  holofs, $label" "${fb} ms" "$rr" "$(mbs "$t_seq")" "$(mbs "$t_cat")" \
+        "$(( (peak - idle) / 1024 ))" "$store" "$(over "$sbytes" "$bytes")" "$(over "$sbytes" "$z19")" "$(over "$sbytes" "$z19l")"
+    printf '    same round: plain dd %s, plain cat %s, zstd -d %s MB/s; holofs dd / plain dd %s, / zstd -d %s; holofs cat / plain cat %s; rand / plain %s\n' \
+        "$(mbs "$b_dd")" "$(mbs "$b_cat")" "${b_z:+$(mbs "$b_z")}" "$(div "$b_dd" "$t_seq")" "${b_z:+$(div "$b_z" "$t_seq")}" \
+        "$(div "$b_cat" "$t_cat")" "$(div "$rr" "$r_plain")"
+    [ -n "$lib" ] && echo "    holo_stream without FUSE: $lib"
+    echo "    load: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 rm -rf "$S/big.bin.holo"
 echo "  (/plain, /z19, /z19L: chunk bytes over the file, zstd -19 and zstd -19 --long=27 of it;"
 echo "   first byte: open + 1-byte read on a fresh mount; rand: python pread loop, 3 s, readahead"
-echo "   off; seq: dd bs=1M, SHA-256 checked as it goes; targets above. Ratios to the plain file"
-echo "   are the fair figure on a loaded machine.)"
+echo "   off; dd: bs=1M, cat: its own reads (1 MiB: st_blksize), each pass on a fresh mount, SHA-256 checked as it"
+echo "   goes; zstd -d: of a zstd -3 copy, to /dev/null; targets above. Ratios to the baselines"
+echo "   of the same round are the fair figure on a loaded machine.)"

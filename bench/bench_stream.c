@@ -2,7 +2,7 @@
  * (SHA-256 checked as it goes) beside memcpy of the same bytes, and the mean time of random
  * 4 KiB reads (each decodes at most one frame; the cache holds a few).
  *
- *   bench_stream DIR [random_reads]      (default 200) */
+ *   bench_stream DIR [random_reads [threads]]      (default 200; threads 1: no read-ahead) */
 #include "holo.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +21,14 @@ static double cpu(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { fprintf(stderr, "usage: bench_stream DIR [random_reads]\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: bench_stream DIR [random_reads [threads]]\n"); return 2; }
     int nrand = argc > 2 ? atoi(argv[2]) : 200;
+    holo_decode_opts o;
+    holo_decode_opts_init(&o);
+    o.threads = argc > 3 ? atoi(argv[3]) : 0;
     holo_err e;
     double t0 = now();
-    holo_stream *s = holo_stream_open(argv[1], NULL, &e);
+    holo_stream *s = holo_stream_open(argv[1], &o, &e);
     double topen = now() - t0;
     if (!s) { fprintf(stderr, "bench_stream: %s\n", e.msg); return 1; }
     uint64_t L = holo_stream_size(s);

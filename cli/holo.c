@@ -394,14 +394,17 @@ static int decode_stream(const char *dir, const holo_decode_opts *o, const char 
     int fd = open_tmp_beside(out, tmp, sizeof tmp);
     if (fd < 0) { fprintf(stderr, "holo: %s: %s\n", out, strerror(errno)); holo_stream_close(s); return 1; }
     FILE *f = fdopen(fd, "wb");
-    size_t unit = si.frame_size ? si.frame_size : 1;
+    /* Reads stay inside a frame (the unit of holes); a large frame is read 1 MiB at a time,
+     * each written while the library decodes the rest. */
+    size_t fs = si.frame_size ? si.frame_size : 1, unit = fs < (1u << 20) ? fs : (1u << 20);
     uint8_t *buf = malloc(unit);
     int rc = f && buf ? 0 : 1, holes = 0;
     if (rc) fprintf(stderr, "holo: %s: out of memory\n", out);
-    for (uint64_t off = 0; !rc && off < si.size; off += unit) {
-        int64_t got = holo_stream_read(s, off, buf, unit, &e);
-        if (got == HOLO_EHOLE && partial) {   /* frames are the unit of holes */
-            got = (int64_t)(si.size - off < unit ? si.size - off : unit);
+    for (uint64_t off = 0, want; !rc && off < si.size; off += want) {
+        want = fs - off % fs < unit ? fs - off % fs : unit;
+        int64_t got = holo_stream_read(s, off, buf, (size_t)want, &e);
+        if (got == HOLO_EHOLE && partial) {
+            got = (int64_t)(si.size - off < want ? si.size - off : want);
             memset(buf, 0, (size_t)got);
             holes = 1;
         }

@@ -270,7 +270,8 @@ int holo_decode_wav_fd(const char *dir, const holo_decode_opts *o, int fd, holo_
 /* ---- streams: random access to a binary v4 (HO4B) chunk set -------------------------- */
 /* The file is cut into independently compressed frames; a read decodes only the frames its
  * range covers, through a small frame cache, so opening is cheap and reads cost bounded
- * memory whatever the file's size. Safe to use from several threads (reads are serialised). */
+ * memory whatever the file's size. Safe to use from several threads (reads are serialised).
+ * Reads in order are followed by a thread decoding the next frames (o->threads = 1: none). */
 typedef struct holo_stream holo_stream;
 typedef struct holo_range { uint64_t off, len; } holo_range;
 typedef struct holo_stream_info {

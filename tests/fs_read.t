@@ -51,7 +51,7 @@ if ! mount_fs; then
         skip_all "cannot mount FUSE here: $(head -1 "$T/holofs.log")"
     fi
 fi
-plan 49
+plan 50
 mounted; ok $? "holofs mounts the store"
 
 # ---- namespace ----------------------------------------------------------------------------
@@ -148,6 +148,7 @@ for i in 1 2 3 4 5 6 7 8; do cmp -s "par$i.bin" large.bin || same=1; done
 ok $same "8 parallel readers get identical, exact bytes"
 is "$(xattr "$M/large.bin" user.holo.codec) $(xattr "$M/large.bin" user.holo.decodes)" "binary v4 0" \
    "... through one shared binary v4 stream, nothing decoded whole"
+is "$(stat -c %o "$M/large.bin")" 1048576 "binary v4: st_blksize 1 MiB (cat reads 1 MiB per FUSE request)"
 
 # ---- live updates: chunks landing behind the mount ------------------------------------------
 # v2: every chunk adds detail (v4 improves by tiers, so not every chunk changes the image)

@@ -378,32 +378,67 @@ uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f)
 }
 
 /* ---- holo_stream ------------------------------------------------------------------------ */
-/* Decoded frames kept for small reads: up to 4, at most ~32 MiB (1 for --level max frames). */
-#define CACHE_SLOTS 4
-#define CACHE_BUDGET (32u << 20)
+/* Decoded frames live in slots: the cache that serves small reads and, while reads run in
+ * order, the frames a worker thread decodes ahead of the reader. The worker loads, checks
+ * (CRC) and decompresses; the reader hashes (SHA-256 of the pass) and copies out: on 2 cores
+ * each takes about half the work (bench_fs.sh section 4 and bench_binary4.sh measure it).
+ * At most SLOT_BUDGET bytes of slots, at least 2 and at most SLOTS_MAX; buffers are allocated
+ * when first used, and a random reader reuses the ones it has (one 64 MiB frame, not two). */
+#define SLOT_BUDGET (4u << 20)   /* 31 frames of 128 KiB ahead: 4 FUSE reads of 1 MiB */
+#define SLOTS_MAX 64
+/* Frames this large are decoded by the worker in steps the reader may copy from as they come
+ * (a 64 MiB frame read 1 MiB at a time: the first bytes after one step, and the reader's hash
+ * and write overlap the rest of the decode). */
+#define PROGRESS_MIN (2u << 20)
+#define PROGRESS_STEP (1u << 20)
+/* zstd's ZSTD_d_stableOutBuffer (experimental in zstd.h, kept since 1.4.4): decode straight
+ * into the slot, no window buffer; a libzstd refusing it decodes the frame in one call. */
+#define ZSTD_D_STABLE_OUT ZSTD_d_experimentalParam2
 
-typedef struct cache_slot {
-    uint64_t frame;           /* UINT64_MAX: empty */
-    uint64_t tick;
-    uint8_t *buf;
-} cache_slot;
+enum { SLOT_FREE, SLOT_BUSY, SLOT_READY };
 
-struct holo_stream {
-    v4c_reader *r;
-    const v4c_hdr *h;
-    v4b_index x;
-    pthread_mutex_t mu;
+typedef struct slot {
+    uint64_t frame;           /* the frame decoded (READY) or being decoded (BUSY) */
+    uint64_t tick;            /* last use: the least recent is reused first */
+    uint8_t *buf;             /* frame_size bytes, or NULL until first used */
+    size_t avail;             /* bytes of buf decoded so far (all of the frame when READY) */
+    int state;
+    int pinned;               /* the reader is copying out of buf */
+} slot;
+
+typedef struct decoder {      /* what one thread needs to decode frames */
     ZSTD_DCtx *dctx;
     uint8_t *stored;          /* one stored frame */
-    cache_slot cache[CACHE_SLOTS];
-    uint64_t tick;
-    int nslots;
+} decoder;
+
+struct holo_stream {
+    v4c_reader *r;            /* thread-safe: preads on chunk files kept open */
+    const v4c_hdr *h;
+    v4b_index x;
+    pthread_mutex_t rd;       /* one read at a time: the reader's decoder and the hash */
+    decoder d;                /* the reader's */
     int verified;             /* 1 hash matched, -1 mismatch, 0 not yet */
     sha256_ctx seq;           /* reads from 0 onwards are hashed as they go */
     uint64_t seq_pos;
+    uint64_t next_off;        /* where the last read ended: a read starting there is in order */
+    uint64_t depth;           /* frames decoded ahead: doubles with each read in order */
     uint32_t corrupt;         /* chunks whose crc_rows failed in holo_stream_verify */
     holo_decode_opts o;       /* for the warning callback */
     v4d_dict *dict;           /* the store dictionary the frames need, or NULL */
+    int can_ahead;            /* a second core to decode ahead on */
+
+    pthread_mutex_t mu;       /* the slots and the window below, shared with the worker */
+    pthread_cond_t cv;        /* a slot changed state, or the window moved */
+    slot slots[SLOTS_MAX];
+    int nslots;
+    uint64_t tick;
+    uint64_t ra_lo, ra_hi;    /* the window: frames [lo, hi) are wanted, not to be reused */
+    uint64_t ra_next;         /* the next frame of the window the worker looks at */
+    uint64_t asked;           /* a large frame the reader waits for (UINT64_MAX: none) */
+    int stop;
+    int worker_on;
+    pthread_t worker;
+    decoder wd;               /* the worker's */
 };
 
 holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_err *err)
@@ -441,10 +476,14 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
             return NULL;
         }
     }
+    pthread_mutex_init(&s->rd, NULL);
     pthread_mutex_init(&s->mu, NULL);
-    for (int i = 0; i < CACHE_SLOTS; i++) s->cache[i].frame = UINT64_MAX;
-    s->nslots = (int)(CACHE_BUDGET / s->x.frame_size);
-    s->nslots = s->nslots < 1 ? 1 : s->nslots > CACHE_SLOTS ? CACHE_SLOTS : s->nslots;
+    pthread_cond_init(&s->cv, NULL);
+    s->nslots = (int)(SLOT_BUDGET / s->x.frame_size);
+    s->nslots = s->nslots < 2 ? 2 : s->nslots > SLOTS_MAX ? SLOTS_MAX : s->nslots;
+    s->can_ahead = holo_thread_count(o ? o->threads : 0) > 1 &&
+                   (s->x.nframes > 1 || s->x.frame_size >= PROGRESS_MIN);
+    s->asked = UINT64_MAX;
     sha256_init(&s->seq);
     if (h->length == 0) {
         uint8_t d[32];
@@ -454,15 +493,30 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
     return s;
 }
 
+static void decoder_free(decoder *d)
+{
+    free(d->stored);
+    ZSTD_freeDCtx(d->dctx);
+}
+
 void holo_stream_close(holo_stream *s)
 {
     if (!s) return;
-    for (int i = 0; i < CACHE_SLOTS; i++) free(s->cache[i].buf);
-    free(s->stored);
-    ZSTD_freeDCtx(s->dctx);
+    if (s->worker_on) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->worker, NULL);
+    }
+    for (int i = 0; i < SLOTS_MAX; i++) free(s->slots[i].buf);
+    decoder_free(&s->d);
+    decoder_free(&s->wd);
     v4d_put(s->dict);
     free(s->x.off);
+    pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->rd);
     v4c_close(s->r);
     free(s);
 }
@@ -479,11 +533,11 @@ static uint64_t frame_crc_ok(const holo_stream *s, uint64_t f, const uint8_t *p,
     return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, n) == holo_rd32(s->x.entries + f * V4B_INDEX_ENTRY + 4);
 }
 
-/* Read frame f's stored bytes into s->stored and check its CRC. When they fail, each present
+/* Read frame f's stored bytes into stored and check its CRC. When they fail, each present
  * chunk is distrusted in turn and the frame rebuilt without it; when that fails too, every
  * chunk failing its whole-chunk CRC counts as missing from then on: any number of corrupt
  * chunks (data or parity) is survived whenever k others remain, else the frame is a hole. */
-static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
+static int load_stored(const holo_stream *s, uint64_t f, uint8_t *stored, uint32_t n, holo_err *err)
 {
     const char *dir = v4c_dir(s->r);
     uint64_t off = s->x.off[f];
@@ -491,12 +545,12 @@ static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
         return holo_seterr(err, HOLO_EHOLE, "%s: bytes %llu-%llu are missing: no chunk set can rebuild them",
                            dir, (unsigned long long)(f * s->x.frame_size),
                            (unsigned long long)(f * s->x.frame_size + v4b_raw_len(&s->x, s->h->length, f) - 1));
-    int rc = v4c_read(s->r, 1, off, s->stored, n, V4C_NO_AVOID, err);
+    int rc = v4c_read(s->r, 1, off, stored, n, V4C_NO_AVOID, err);
     if (rc) return rc;
-    if (frame_crc_ok(s, f, s->stored, n)) return 0;
+    if (frame_crc_ok(s, f, stored, n)) return 0;
     for (unsigned i = 0; i < s->h->n; i++) {
-        if (v4c_has(s->r, i) && v4c_read(s->r, 1, off, s->stored, n, i, NULL) == 0 &&
-            frame_crc_ok(s, f, s->stored, n))
+        if (v4c_has(s->r, i) && v4c_read(s->r, 1, off, stored, n, i, NULL) == 0 &&
+            frame_crc_ok(s, f, stored, n))
             return 0;
     }
     /* More than one corrupt chunk: find them by their CRCs, count them all as missing. */
@@ -507,7 +561,7 @@ static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
             bad++;
         }
     if (bad && frame_readable(s, f)) {
-        if (v4c_read(s->r, 1, off, s->stored, n, V4C_NO_AVOID, NULL) == 0 && frame_crc_ok(s, f, s->stored, n))
+        if (v4c_read(s->r, 1, off, stored, n, V4C_NO_AVOID, NULL) == 0 && frame_crc_ok(s, f, stored, n))
             return 0;
     } else if (bad) {
         return holo_seterr(err, HOLO_EHOLE, "%s: frame %llu (bytes from %llu): %u chunks fail their CRC, too few remain",
@@ -517,42 +571,213 @@ static int load_stored(holo_stream *s, uint64_t f, uint32_t n, holo_err *err)
                        dir, (unsigned long long)f, (unsigned long long)(f * s->x.frame_size));
 }
 
-/* Decode frame f into dst (raw_len bytes). */
-static int decode_frame(holo_stream *s, uint64_t f, uint8_t *dst, holo_err *err)
+/* Decode frame f into dst (raw_len bytes) with decoder d (one thread's). */
+static int decode_frame(const holo_stream *s, decoder *d, uint64_t f, uint8_t *dst, holo_err *err)
 {
     uint32_t n = (uint32_t)(s->x.off[f + 1] - s->x.off[f]), raw = v4b_raw_len(&s->x, s->h->length, f);
-    if (!s->stored && !(s->stored = malloc(s->x.frame_size)))
+    if (!d->stored && !(d->stored = malloc(s->x.frame_size)))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
-    int rc = load_stored(s, f, n, err);
+    int rc = load_stored(s, f, d->stored, n, err);
     if (rc) return rc;
-    if (n == raw) { memcpy(dst, s->stored, n); return 0; }
-    if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
+    if (n == raw) { memcpy(dst, d->stored, n); return 0; }
+    if (!d->dctx && !(d->dctx = ZSTD_createDCtx()))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
-    size_t d = s->dict ? ZSTD_decompress_usingDDict(s->dctx, dst, raw, s->stored, n, v4d_ddict(s->dict))
-                       : ZSTD_decompressDCtx(s->dctx, dst, raw, s->stored, n);
-    if (ZSTD_isError(d) || d != raw)
+    size_t got = s->dict ? ZSTD_decompress_usingDDict(d->dctx, dst, raw, d->stored, n, v4d_ddict(s->dict))
+                         : ZSTD_decompressDCtx(d->dctx, dst, raw, d->stored, n);
+    if (ZSTD_isError(got) || got != raw)
         return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu does not decompress to %u bytes", v4c_dir(s->r),
                            (unsigned long long)f, raw);
     return 0;
 }
 
-static const uint8_t *cached_frame(holo_stream *s, uint64_t f, holo_err *err)
+/* With s->mu held: the slot holding (or decoding) frame f, or NULL. */
+static slot *slot_of(holo_stream *s, uint64_t f)
 {
-    cache_slot *victim = &s->cache[0];
+    for (int i = 0; i < s->nslots; i++)
+        if (s->slots[i].state != SLOT_FREE && s->slots[i].frame == f) return &s->slots[i];
+    return NULL;
+}
+
+static int in_window(const holo_stream *s, uint64_t f) { return f >= s->ra_lo && f < s->ra_hi; }
+
+/* With s->mu held: a slot to decode into, or NULL. Allocated buffers are reused first, least
+ * recently used first; frames the window still wants only by the reader (ahead: never). */
+static slot *slot_to_reuse(holo_stream *s, int ahead)
+{
+    slot *best = NULL;
+    int best_rank = 4;
     for (int i = 0; i < s->nslots; i++) {
-        cache_slot *c = &s->cache[i];
-        if (c->frame == f) { c->tick = ++s->tick; return c->buf; }
-        if (c->tick < victim->tick) victim = c;
+        slot *c = &s->slots[i];
+        int rank;
+        if (c->state == SLOT_BUSY || c->pinned) continue;
+        if (c->state == SLOT_FREE) rank = c->buf ? 0 : 2;
+        else rank = in_window(s, c->frame) ? 3 : 1;
+        if (ahead && rank == 3) continue;
+        if (rank < best_rank || (rank == best_rank && c->tick < best->tick)) { best = c; best_rank = rank; }
     }
-    if (!victim->buf && !(victim->buf = malloc(s->x.frame_size))) {
-        holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
-        return NULL;
+    return best;
+}
+
+/* Decode a large frame f into slot c, publishing c->avail every PROGRESS_STEP bytes; the
+ * stored bytes pass their CRC before any is decoded. 1: zstd refused streaming into the slot
+ * (decode it in one call). */
+static int fill_progressive(holo_stream *s, decoder *d, slot *c, uint64_t f)
+{
+    uint32_t n = (uint32_t)(s->x.off[f + 1] - s->x.off[f]), raw = v4b_raw_len(&s->x, s->h->length, f);
+    if (n == raw) return 1;
+    if (!d->dctx && !(d->dctx = ZSTD_createDCtx())) return -1;
+    ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
+    if (ZSTD_isError(ZSTD_DCtx_setParameter(d->dctx, ZSTD_D_STABLE_OUT, 1)) ||
+        (s->dict && ZSTD_isError(ZSTD_DCtx_refDDict(d->dctx, v4d_ddict(s->dict))))) {
+        ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
+        return 1;
     }
-    victim->frame = UINT64_MAX;
-    if (decode_frame(s, f, victim->buf, err)) return NULL;
-    victim->frame = f;
-    victim->tick = ++s->tick;
-    return victim->buf;
+    if (!d->stored && !(d->stored = malloc(s->x.frame_size))) return -1;
+    if (load_stored(s, f, d->stored, n, NULL)) return -1;
+    ZSTD_outBuffer out = { c->buf, raw, 0 };
+    ZSTD_inBuffer in = { d->stored, 0, 0 };
+    size_t told = 0, left = 1;
+    while (left) {
+        in.size = n - in.size < PROGRESS_STEP / 4 ? n : in.size + PROGRESS_STEP / 4;
+        size_t before = in.pos + out.pos;
+        left = ZSTD_decompressStream(d->dctx, &out, &in);
+        if (ZSTD_isError(left) || (left && in.size == n && in.pos + out.pos == before)) break;
+        if (out.pos - told >= PROGRESS_STEP || !left) {
+            pthread_mutex_lock(&s->mu);
+            c->avail = told = out.pos;
+            pthread_cond_broadcast(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+        }
+    }
+    int rc = left || out.pos != raw ? -1 : 0;
+    ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
+    return rc;
+}
+
+/* Decode frame f into slot c, claimed BUSY under s->mu; called without it. */
+static int fill_slot(holo_stream *s, decoder *d, slot *c, uint64_t f, int progressive, holo_err *err)
+{
+    if (!c->buf && !(c->buf = malloc(s->x.frame_size)))
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    int rc = progressive && v4b_raw_len(&s->x, s->h->length, f) >= PROGRESS_MIN ? fill_progressive(s, d, c, f) : 1;
+    return rc <= 0 ? rc : decode_frame(s, d, f, c->buf, err);
+}
+
+/* The worker: decodes the window's frames in order into slots the reader no longer needs.
+ * A frame it cannot decode (a hole, a bad CRC) is left to the reader, who reports it. */
+static void *ahead_main(void *arg)
+{
+    holo_stream *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        slot *c = NULL;
+        uint64_t f = 0;
+        while (s->ra_next < s->ra_hi) {
+            f = s->ra_next;
+            if (slot_of(s, f) || !frame_readable(s, f)) { s->ra_next++; continue; }
+            if ((c = slot_to_reuse(s, 1))) s->ra_next++;
+            break;
+        }
+        if (!c) { pthread_cond_wait(&s->cv, &s->mu); continue; }
+        c->state = SLOT_BUSY;
+        c->frame = f;
+        c->avail = 0;
+        pthread_mutex_unlock(&s->mu);
+        int rc = fill_slot(s, &s->wd, c, f, 1, NULL);
+        pthread_mutex_lock(&s->mu);
+        c->state = rc ? SLOT_FREE : SLOT_READY;
+        c->avail = rc ? 0 : v4b_raw_len(&s->x, s->h->length, f);
+        c->tick = ++s->tick;
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* With s->mu held: the worker decodes frames [lo, hi) (started the first time). */
+static void set_window(holo_stream *s, uint64_t lo, uint64_t hi)
+{
+    if (lo < s->ra_lo || s->ra_next < lo) s->ra_next = lo;
+    s->ra_lo = lo;
+    s->ra_hi = hi;
+    if (hi > lo && !s->worker_on)
+        s->worker_on = pthread_create(&s->worker, NULL, ahead_main, s) == 0;
+    pthread_cond_broadcast(&s->cv);
+}
+
+/* After a read of [off, end): in order, the window moves to the frames after it (twice as
+ * deep as last time, up to the slots but one) and the worker is woken (started the first
+ * time); out of order, the window closes. */
+static void move_window(holo_stream *s, uint64_t off, uint64_t end, uint64_t frames_read)
+{
+    int in_order = off == s->next_off;
+    s->next_off = end;
+    if (!s->can_ahead) return;
+    uint64_t lo = end / s->x.frame_size, want = frames_read * 2;
+    if (in_order) s->depth = s->depth * 2 > want ? s->depth * 2 : want;
+    else s->depth = 0;
+    if (s->depth > (uint64_t)s->nslots - 1) s->depth = (uint64_t)s->nslots - 1;
+    pthread_mutex_lock(&s->mu);
+    set_window(s, lo, s->depth ? (lo + s->depth < s->x.nframes ? lo + s->depth : s->x.nframes) : lo);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* With s->mu held: a large frame f, not in a slot, goes to the worker, which decodes it in
+ * steps the reader copies from as they come. 0 when there is no worker to ask. */
+static int ask_worker(holo_stream *s, uint64_t f)
+{
+    if (s->asked == f) return s->ra_next <= f && s->worker_on;   /* not reached yet: wait */
+    s->asked = f;
+    s->ra_next = f;   /* also when the worker passed it (a reader gone back) */
+    set_window(s, f, s->ra_hi > f + 1 && s->ra_lo <= f ? s->ra_hi : f + 1);
+    return s->worker_on;
+}
+
+/* Bytes [in, in+take) of frame f into dst: from a slot (waiting for the worker while it
+ * decodes f; a large frame only until those bytes are out), else decoded here, into dst
+ * directly when the read covers the whole frame. A large frame read in parts goes to the
+ * worker; one it cannot decode (a hole, a bad CRC) is decoded here, reporting the error. */
+static int read_frame(holo_stream *s, uint64_t f, size_t in, size_t take, uint8_t *dst, holo_err *err)
+{
+    uint32_t raw = v4b_raw_len(&s->x, s->h->length, f);
+    int whole = in == 0 && take == raw, big = raw >= PROGRESS_MIN && s->can_ahead;
+    slot *c;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        c = slot_of(s, f);
+        if (c && (c->state == SLOT_READY || c->avail >= in + take)) break;
+        if (!c && (whole || !big || !frame_readable(s, f) || !ask_worker(s, f))) break;
+        pthread_cond_wait(&s->cv, &s->mu);
+    }
+    if (s->asked == f) s->asked = UINT64_MAX;
+    if (!c && whole) {
+        pthread_mutex_unlock(&s->mu);
+        return decode_frame(s, &s->d, f, dst, err);
+    }
+    int rc = 0;
+    if (!c) {
+        while (!(c = slot_to_reuse(s, 0))) pthread_cond_wait(&s->cv, &s->mu);   /* worker's */
+        c->state = SLOT_BUSY;
+        c->frame = f;
+        c->avail = 0;
+        pthread_mutex_unlock(&s->mu);
+        rc = fill_slot(s, &s->d, c, f, 0, err);
+        pthread_mutex_lock(&s->mu);
+        c->state = rc ? SLOT_FREE : SLOT_READY;
+        c->avail = rc ? 0 : raw;
+        pthread_cond_broadcast(&s->cv);
+    }
+    if (!rc) {   /* the worker may still be decoding past the bytes copied */
+        c->tick = ++s->tick;
+        c->pinned = 1;
+        pthread_mutex_unlock(&s->mu);
+        memcpy(dst, c->buf + in, take);
+        pthread_mutex_lock(&s->mu);
+        c->pinned = 0;
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, holo_err *err)
@@ -564,20 +789,15 @@ int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, ho
     uint8_t *p = buf;
     uint32_t F = s->x.frame_size;
     int rc = 0;
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->rd);
     for (uint64_t pos = off, end = off + len; pos < end && !rc;) {
         uint64_t f = pos / F, fstart = f * F;
         uint32_t raw = v4b_raw_len(&s->x, L, f);
         size_t in = (size_t)(pos - fstart), take = raw - in < end - pos ? raw - in : (size_t)(end - pos);
-        if (in == 0 && take == raw) {   /* whole frame: decode straight into the caller's buffer */
-            rc = decode_frame(s, f, p + (pos - off), err);
-        } else {
-            const uint8_t *fb = cached_frame(s, f, err);
-            if (fb) memcpy(p + (pos - off), fb + in, take);
-            else rc = err ? err->code : HOLO_EINVAL;
-        }
+        rc = read_frame(s, f, in, take, p + (pos - off), err);
         pos += take;
     }
+    if (!rc) move_window(s, off, off + len, (off + len - 1) / F - off / F + 1);
     /* A sequential pass from byte 0 is checked against the recorded hash as it goes: the read
      * that completes it fails if the bytes differ, so a reader never takes wrong bytes as good. */
     if (!rc && off == s->seq_pos && !s->verified) {
@@ -591,10 +811,9 @@ int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, ho
     }
     if (!rc && s->verified < 0)
         rc = holo_seterr(err, HOLO_EINVAL, "%s: decoded bytes do not match the recorded SHA-256", v4c_dir(s->r));
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->rd);
     return rc ? rc : (int64_t)len;
 }
-
 size_t holo_stream_holes(holo_stream *s, holo_range *ranges, size_t max)
 {
     size_t count = 0;
@@ -636,13 +855,13 @@ int holo_stream_verify(holo_stream *s, holo_err *err)
     uint32_t F = s->x.frame_size;
     uint8_t *buf = malloc(F);
     if (!buf) return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->rd);
     if (s->verified == 0 || s->seq_pos != 0) {   /* restart the sequential hash */
         sha256_init(&s->seq);
         s->seq_pos = 0;
         s->verified = s->h->length ? 0 : s->verified;
     }
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->rd);
     int rc = 0;
     for (uint64_t f = 0; f < s->x.nframes && !rc && s->verified == 0; f++) {
         int64_t got = holo_stream_read(s, f * F, buf, F, err);
