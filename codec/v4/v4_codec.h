@@ -116,7 +116,9 @@ size_t v4_level_off(const v4_hdr *h, unsigned t);
 #define V4_RECON_NUM 6        /* dequantise q to q 2^s + (6/16) 2^s: wavelet magnitudes fall off */
 #endif
 #define V4_SEG 32             /* row segment of one zero flag */
-#define V4_NCTX 21            /* 9 activity classes x parent (0 / significant) + 3 refinement */
+#define V4_NACT 9             /* activity classes */
+#define V4_NCTX (2 * V4_NACT + 3) /* activity classes x parent (0 / significant) + 3 refinement */
+#define V4_REF_CTX (2 * V4_NACT)  /* the first refinement context */
 
 typedef struct v4_model {     /* adaptive binary models of one (band, tier) */
     v4_prob e[V4_NCTX][32];   /* unary bit-length decisions */
