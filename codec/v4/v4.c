@@ -599,6 +599,9 @@ static int encode_streams(v4_image *im, v4_streams *s, int threads)
     int rc = 0;
     v4_coded_shifts(im, model);
     v4_image_reset(im);
+    /* U's counting pass (one thread per component) reads Y's fine[] for Co and Cg: it
+     * holds its final values from the start and that pass only reads it. */
+    fill_fine(im);
     for (int t = 0; t < im->np && !rc; t++) {
         v4_enc_init(&s->t[t]);
         if (v4_code_tier(im, t, &s->t[t], threads))

@@ -167,13 +167,9 @@ static inline int act_class(uint32_t act)
     return c > V4_NACT - 1 ? V4_NACT - 1 : c;
 }
 
-/* A magnitude known at shift s + d in units of 2^s (saturating). */
-static inline uint32_t scale_mag(uint32_t v, int d)
-{
-    if (d <= 0)
-        return d > -32 ? v >> -d : 0;
-    return d >= 24 || v >= (1u << (24 - d)) ? 1u << 24 : v << d;
-}
+/* Zeros read in place of an absent cross-band term (indices below V4_ZROW). */
+#define V4_ZROW 4096
+static const int32_t zero_row[V4_ZROW];
 
 /* U's activity also weighs magnitudes coded before in the same tile (weights measured on the
  * skimage photos: U -1.5 to -2.4 %): the parent, the other orientations at the same place,
@@ -266,7 +262,7 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
     if (rx0 >= rx1 || ry0 >= ry1)
         return;
     if (nb <= 0) {              /* nothing coded: the tier adds no bits */
-        if (cur != prev)
+        if (cur != prev && mode != M_CNT)
             for (uint32_t y = ry0; y < ry1; y++) {
                 size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
                 memcpy(cur + row + rx0, prev + row + rx0, (rx1 - rx0) * sizeof *cur);
@@ -325,6 +321,20 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
             xsd[j] = im->shift[gb - 1 - j][t] - s;
         }
     }
+    /* Below xlim every term is in range (absent ones read zeros), so they add without
+     * tests; the shift to this band's precision is (v << ls) >> rs. */
+    uint32_t xlim = V4_ZROW;
+    if (xpar && 2 * pw < xlim)
+        xlim = 2 * pw;
+    for (int j = 0; j < 2; j++)
+        if (xsib[j] && xsw[j] < xlim)
+            xlim = xsw[j];
+    const int pls = xpd > 0 ? (xpd > 24 ? 24 : xpd) : 0, prs = xpd < 0 ? (xpd < -31 ? 31 : -xpd) : 0;
+    const int sls0 = xsd[0] > 0 ? (xsd[0] > 24 ? 24 : xsd[0]) : 0;
+    const int srs0 = xsd[0] < 0 ? (xsd[0] < -31 ? 31 : -xsd[0]) : 0;
+    const int sls1 = xsd[1] > 0 ? (xsd[1] > 24 ? 24 : xsd[1]) : 0;
+    const int srs1 = xsd[1] < 0 ? (xsd[1] < -31 ? 31 : -xsd[1]) : 0;
+    const int xunit = !(pls | prs | sls0 | srs0 | sls1 | srs1);   /* U: all at this shift */
     for (uint32_t y = ry0; y < ry1; y++) {
         const size_t row = (size_t)(bd->y0 + y) * W + bd->x0;
         const int32_t *prow = par ? par + (size_t)(y >> 1 < ph ? y >> 1 : ph - 1) * W : NULL;
@@ -332,7 +342,12 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
         const int32_t *xsrow0 = xsib[0] && y < xsh[0] ? xsib[0] + (size_t)y * W : NULL;
         const int32_t *xsrow1 = xsib[1] && y < xsh[1] ? xsib[1] + (size_t)y * W : NULL;
         const int32_t *xyrow = xy ? xy + (size_t)y * W : NULL;
+        const int32_t *zp = xprow ? xprow : zero_row, *zs0 = xsrow0 ? xsrow0 : zero_row,
+                      *zs1 = xsrow1 ? xsrow1 : zero_row, *zy = xyrow ? xyrow : zero_row;
         const int hasn = y > ry0, top = y == 0, last = y + 1 >= bh;
+        /* interior coefficients of this row: x - rx0 - 1 < nin (x > rx0, x + 1 < rx1, bw) */
+        const uint32_t xend = rx1 < bw ? rx1 : bw;
+        const uint32_t nin = hasn && !last && xend > rx0 + 2 ? xend - rx0 - 2 : 0;
         int left_nz = 0;
         /* Tile rows are short and far apart: fetch the rows two ahead (their memory is
          * otherwise touched cold, one cache miss per array per row). */
@@ -384,7 +399,7 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
              * every coefficient and selected without a branch: whether p is zero is
              * unpredictable, the interior test is not. */
             uint32_t act;
-            if (x > rx0 && hasn && x + 1 < rx1 && x + 1 < bw && !last) {
+            if (x - rx0 - 1 < nin) {
                 act = 2u * (uint32_t)cur[i - 1] + 2u * (uint32_t)cur[i - W] +
                       (uint32_t)cur[i - W - 1] + (uint32_t)cur[i - W + 1] +
                       (((uint32_t)prev[i + 1] + (uint32_t)prev[i + W]) << nb);
@@ -412,14 +427,23 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
                 if (!last)
                     act += (uint32_t)prev[i + W] << nb;
             }
-            if (xprow && x >> 1 < pw)
-                act += XW_PAR * scale_mag((uint32_t)xprow[x >> 1], xpd);
-            if (xsrow0 && x < xsw[0])
-                act += XW_SIB * scale_mag((uint32_t)xsrow0[x], xsd[0]);
-            if (xsrow1 && x < xsw[1])
-                act += XW_SIB * scale_mag((uint32_t)xsrow1[x], xsd[1]);
-            if (xyrow)
-                act += XW_Y * (uint32_t)xyrow[x];
+            if (x < xlim && xunit) {
+                act += XW_PAR * (uint32_t)zp[x >> 1] + XW_SIB * ((uint32_t)zs0[x] + (uint32_t)zs1[x]) +
+                       XW_Y * (uint32_t)zy[x];
+            } else if (x < xlim) {
+                act += XW_PAR * ((uint32_t)zp[x >> 1] << pls >> prs) +
+                       XW_SIB * (((uint32_t)zs0[x] << sls0 >> srs0) + ((uint32_t)zs1[x] << sls1 >> srs1)) +
+                       XW_Y * (uint32_t)zy[x];
+            } else {
+                if (xprow && x >> 1 < pw)
+                    act += XW_PAR * ((uint32_t)xprow[x >> 1] << pls >> prs);
+                if (xsrow0 && x < xsw[0])
+                    act += XW_SIB * ((uint32_t)xsrow0[x] << sls0 >> srs0);
+                if (xsrow1 && x < xsw[1])
+                    act += XW_SIB * ((uint32_t)xsrow1[x] << sls1 >> srs1);
+                if (xyrow)
+                    act += XW_Y * (uint32_t)xyrow[x];
+            }
             int actx = act_class(act);
             if (prow)
                 actx += (uint32_t)prow[x >> 1 < pw ? x >> 1 : pw - 1] >= pthr ? V4_NACT : 0;
@@ -445,7 +469,8 @@ code_rect_as(v4_image *im, int c, int b, int t, uint32_t rx0, uint32_t ry0, uint
                 else
                     v4_enc_bit(k->e, &md->sgn[sc], exact[i] < 0);
             }
-            cur[i] = (int32_t)(p << nb | v);
+            if (mode != M_CNT)  /* counting: fine[] already holds these values */
+                cur[i] = (int32_t)(p << nb | v);
         }
         }
     }
