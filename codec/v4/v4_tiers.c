@@ -172,7 +172,7 @@ static inline int act_class(uint32_t act)
 static const int32_t zero_row[V4_ZROW];
 
 /* U's activity also weighs magnitudes coded before in the same tile (weights measured on the
- * skimage photos: U -1.5 to -2.4 %): the parent, the other orientations at the same place,
+ * skimage photos: U -1.0 to -2.4 %): the parent, the other orientations at the same place,
  * and for Co / Cg the Y band at the same place. */
 #ifndef XW_PAR
 #define XW_PAR 2
