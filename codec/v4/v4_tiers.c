@@ -559,6 +559,15 @@ static inline int32_t recon(uint32_t q, int s, int neg)
 /* U magnitudes q[0..n) at shift s (signs neg[]) -> reconstruction points; out may be q. */
 static void recon_span(int32_t *out, const int32_t *q, const uint8_t *neg, size_t n, int s)
 {
+    if (s == 0) {
+        /* Lossless U (the usual case): the value itself, signed; without branches, so the
+         * loop vectorises (recon() with s = 0 gives the same). */
+        for (size_t x = 0; x < n; x++) {
+            int32_t m = q[x] > (1 << 24) ? (1 << 24) : q[x], ng = -(int32_t)(neg[x] & 1);
+            out[x] = (m ^ ng) - ng;
+        }
+        return;
+    }
     for (size_t x = 0; x < n; x++)
         out[x] = recon((uint32_t)q[x], s, neg[x]);
 }
