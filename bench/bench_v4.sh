@@ -2,7 +2,8 @@
 # bench_v4.sh — the v4 layered wavelet codec on real photos (bench/v4_eval.c), B = 32:
 #   1. lossless profile: bytes / PNG (libpng level 9, best filter), PSNR mean / worst over
 #      random subsets for k = 1, 4, 8, 16, 24, 31, 32 chunks, and the encoder's guarantees
-#      targets (median): bytes <= 1.0x PNG; k=16 >= 35.0 dB; k=4 >= 28.0 dB; k=32 exact (99)
+#      targets (median): bytes <= 1.0x PNG; k=16 >= 35.0 dB; k=4 >= 28.0 dB; k=32 exact (99);
+#      under each photo its bytes by part / PNG and the copies beyond one (the PET price)
 #   2. lossy profile at v3 q50's bytes, per image (v4_eval --vs-v3): our v3 encoder (quality
 #      50, zlib 9 as the reference) gives each photo's byte budget and the v3 PSNR means; v4
 #      lossy is encoded at those bytes and decoded from the same random subsets; per k: v3
@@ -33,7 +34,7 @@ set -- "$corpus"/*.png "$corpus"/*.jpg
 [ -f "$1" ] || { echo "bench_v4: no photos in $corpus, skipped (see the header of bench/bench_v4.sh)"; exit 0; }
 n=${BENCH_V4_SUBSETS:-8}
 echo "-- lossless profile (B = 32, $n random subsets per k)"
-"$eval" -n "$n" "$@" || exit 1
+V4_EVAL_PARTS=1 "$eval" -n "$n" "$@" || exit 1
 echo "-- lossy profile at v3 q50's bytes, per image (same $n random subsets per k for both)"
 "$eval" -n "$n" --vs-v3 "$@" || exit 1
 echo "-- transfer curve, lossless (B = 32, ${BENCH_V4_ORDERS:-3} random orders): mean PSNR after k chunks"

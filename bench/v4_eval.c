@@ -6,7 +6,9 @@
  * Per image: v4 bytes / PNG bytes (libpng, zlib level 9, best of the five filters and
  * adaptive filtering), encode and decode seconds, then the PSNR mean and worst over SUBSETS
  * random subsets of k chunks for k = 1, 4, 8, 16, 24, 31, 32 (k scaled when B != 32), and
- * the guarantees the encoder stored. Last line: medians. Example:
+ * the guarantees the encoder stored. Last line: medians. With V4_EVAL_PARTS set, each photo
+ * also gets its bytes by part as a share of the PNG (every level as stored, U, headers) and
+ * the copies beyond one (sum of S_t (B/m_t - 1)): what PET adds to any lossless coder. Example:
  *
  *   build/bench/v4_eval /tmp/v4corpus/photos/ *.png
  *   image        ratio  enc s  dec s | k=1 mean/worst | k=4 ... | all   | g4    g16
@@ -772,8 +774,12 @@ int main(int argc, char **argv)
             for (int t = 0; t < st.np; t++)
                 printf(" L%d(x%.1f) %.3f", t, (double)B / st.m[t],
                        (double)st.lvl[t] * B / st.m[t] / pngb);
-            printf("  U %.3f  hdr %.3f\n", (double)st.u / pngb,
-                   (double)B * v4_hdr_size_of((unsigned)st.np, st.lvl) / pngb);
+            /* The PET price: every copy of a level beyond the one its information needs. */
+            double extra = 0;
+            for (int t = 0; t < st.np; t++)
+                extra += (double)st.lvl[t] * ((double)B / st.m[t] - 1);
+            printf("  U %.3f  hdr %.3f  copies beyond one %.3f\n", (double)st.u / pngb,
+                   (double)B * v4_hdr_size_of((unsigned)st.np, st.lvl) / pngb, extra / pngb);
         }
         if (mos_w && mos_h) {
             /* The speed target: best of 3 full decodes, beside libpng decoding the same

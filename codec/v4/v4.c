@@ -599,6 +599,9 @@ static int encode_streams(v4_image *im, v4_streams *s, int threads)
     int rc = 0;
     v4_coded_shifts(im, model);
     v4_image_reset(im);
+    /* U's counting pass (one thread per component) reads Y's fine[] for Co and Cg: it
+     * holds its final values from the start and that pass only reads it. */
+    fill_fine(im);
     for (int t = 0; t < im->np && !rc; t++) {
         v4_enc_init(&s->t[t]);
         if (v4_code_tier(im, t, &s->t[t], threads))
@@ -793,6 +796,7 @@ typedef struct v4_encoder {
     const uint8_t *rgb;
     uint32_t w, h, B;
     int grey, lossy, threads;
+    int doubled;               /* rgb is the W/2 x H/2 image of a pixel-doubled one (w, h) */
     const holo_encode_opts *o;
     const char *name;
     v4_image im;
@@ -1083,7 +1087,8 @@ static int enc_write_chunks(v4_encoder *e, const char *tmpdir, int recipe, v4_st
     int np = im->np;
     /* Content id: the stream bytes and the geometry tie the chunks of this encode together. */
     uint64_t cid = 0xcbf29ce484222325ull;
-    uint32_t geo[4] = { e->w, e->h, B, (uint32_t)e->lossy | (uint32_t)e->graphics << 1 };
+    uint32_t geo[4] = { e->w, e->h, B, (uint32_t)e->lossy | (uint32_t)e->graphics << 1 |
+                                       (uint32_t)e->doubled << 2 };
     cid = fnv1a(cid, geo, sizeof geo);
     for (int t = 0; t < np; t++)
         cid = fnv1a(cid, s->t[t].buf ? s->t[t].buf : (const uint8_t *)"", s->t[t].len);
@@ -1104,8 +1109,9 @@ static int enc_write_chunks(v4_encoder *e, const char *tmpdir, int recipe, v4_st
     v4_hdr hd = { 0 };
     hd.version = V4_REVISION;
     hd.flags = (uint8_t)((e->lossy ? V4_FLAG_LOSSY : 0) | (e->grey ? V4_FLAG_GREY : 0) |
-                         (e->graphics ? V4_FLAG_GRAPHICS : 0) | (recipe ? V4_FLAG_RECIPE : 0));
-    hd.width = e->w; hd.height = e->h; hd.B = (uint16_t)B;
+                         (e->graphics ? V4_FLAG_GRAPHICS : 0) | (recipe ? V4_FLAG_RECIPE : 0) |
+                         (e->doubled ? V4_FLAG_DOUBLED : 0));
+    hd.width = e->w << e->doubled; hd.height = e->h << e->doubled; hd.B = (uint16_t)B;
     hd.levels = (uint8_t)im->levels; hd.tile_log2 = (uint8_t)im->tile_log2;
     hd.lattice = (uint8_t)im->lattice; hd.ncomp = (uint8_t)im->ncomp;
     hd.content_id = cid;
@@ -1174,6 +1180,53 @@ static int enc_write_chunks(v4_encoder *e, const char *tmpdir, int recipe, v4_st
     return rc;
 }
 
+/* Every 2x2 block one colour (W, H even, at least 32 x 32): a picture scaled up by pixel
+ * repetition, which PNG and WebP find by their matches and a wavelet does not. */
+static int pixel_doubled(const uint8_t *rgb, uint32_t w, uint32_t h)
+{
+    if (w % 2 || h % 2 || w < 32 || h < 32)
+        return 0;
+    size_t row = (size_t)w * 3;
+    for (uint32_t y = 0; y < h; y += 2) {
+        const uint8_t *a = rgb + y * row, *b = a + row;
+        if (memcmp(a, b, row))
+            return 0;
+        for (uint32_t x = 0; x < w; x += 2)
+            if (memcmp(a + 3 * x, a + 3 * x + 3, 3))
+                return 0;
+    }
+    return 1;
+}
+
+/* The W/2 x H/2 image of a pixel-doubled one. */
+static uint8_t *halve(const uint8_t *rgb, uint32_t w, uint32_t h)
+{
+    uint8_t *o = malloc((size_t)(w / 2) * (h / 2) * 3);
+    if (!o)
+        return NULL;
+    for (uint32_t y = 0; y < h / 2; y++)
+        for (uint32_t x = 0; x < w / 2; x++)
+            memcpy(o + ((size_t)y * (w / 2) + x) * 3, rgb + ((size_t)2 * y * w + 2 * x) * 3, 3);
+    return o;
+}
+
+/* Decoder: repeat every pixel of the W/2 x H/2 picture into a 2x2 block of out (W x H). */
+static void double_pixels(const uint8_t *in, uint32_t w, uint32_t h, uint8_t *out)
+{
+    for (uint32_t y = 0; y < h; y++) {
+        const uint8_t *src = in + (size_t)(y / 2) * (w / 2) * 3;
+        uint8_t *dst = out + (size_t)y * w * 3;
+        if (y % 2) {
+            memcpy(dst, dst - (size_t)w * 3, (size_t)w * 3);
+            continue;
+        }
+        for (uint32_t x = 0; x < w / 2; x++) {
+            memcpy(dst + 6 * (size_t)x, src + 3 * (size_t)x, 3);
+            memcpy(dst + 6 * (size_t)x + 3, src + 3 * (size_t)x, 3);
+        }
+    }
+}
+
 int holo_v4_encode_rgb(const uint8_t *rgb, uint32_t w, uint32_t h, int grey, const char *tmpdir,
                        const holo_encode_opts *o, const char *name, v4_stats *stats,
                        holo_err *err)
@@ -1193,11 +1246,25 @@ int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
     v4_encoder e = { .rgb = rgb, .w = w, .h = h, .B = B, .grey = grey, .o = o, .name = name };
     e.threads = holo_thread_count(o ? o->threads : 0);
     e.lossy = o && (o->lossy || o->target_psnr > 0 || o->target_bytes > 0);
+    uint8_t *half = NULL;
+    if (pixel_doubled(rgb, w, h)) {
+        /* Code the picture once, not four times (moon of skimage: 2.16x PNG -> 0.77x).
+         * Flat graphics keep the graphics layout, which PNG codes at full size. */
+        if (!(half = halve(rgb, w, h)))
+            return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory (%ux%u)", name, w, h);
+        if (v4_looks_flat(half, w / 2, h / 2)) {
+            free(half);
+            half = NULL;
+        } else {
+            e.rgb = half; e.w = w / 2; e.h = h / 2; e.doubled = 1;
+        }
+    }
     if (!(rc = enc_transform(&e, err)) && !(rc = enc_graphics_candidate(&e, err)) &&
         !(rc = enc_search_shifts(&e, err)) && !(rc = enc_take_graphics(&e, err)) &&
         !(rc = prefix_len ? enc_put_prefix(&e, prefix, prefix_len, err) : 0))
         rc = enc_write_chunks(&e, tmpdir, prefix_len != 0, stats, err);
     enc_free(&e);
+    free(half);
     return rc;
 }
 
@@ -1366,7 +1433,7 @@ static int recover_tier(const v4_set *set, int t, uint8_t **out)
 static int check_claim(const v4_set *set, const char *nm, holo_err *err)
 {
     const v4_hdr *h = &set->ref;
-    if (h->tile_log2 != v4_tile_log2_for(h->width, h->height, h->B))
+    if (h->tile_log2 != v4_tile_log2_for(v4_plane_w(h), v4_plane_h(h), h->B))
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 tile geometry", nm);
     const uint8_t *t0 = NULL;
     for (unsigned i = 0; i < h->B && !t0; i++)
@@ -1380,7 +1447,7 @@ static int check_claim(const v4_set *set, const char *nm, holo_err *err)
         t0 += plen;
         len -= plen;
     }
-    if (v4_check_t0(h->width, h->height, h->ncomp, t0, len))
+    if (v4_check_t0(v4_plane_w(h), v4_plane_h(h), h->ncomp, t0, len))
         return holo_seterr(err, HOLO_EINVAL, "%s: corrupt v4 T0 stream (bad shift table for "
                            "%ux%u)", nm, h->width, h->height);
     return 0;
@@ -1411,7 +1478,7 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         return rc;
     }
     v4_image im;
-    if (v4_image_alloc(&im, h->width, h->height, h->ncomp, h->B, 0)) {
+    if (v4_image_alloc(&im, v4_plane_w(h), v4_plane_h(h), h->ncomp, h->B, 0)) {
         free(set.chunk);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory (%ux%u)", nm, h->width,
                            h->height);
@@ -1494,11 +1561,20 @@ int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t 
         }
     }
     rgb = malloc((size_t)h->width * h->height * 3);
-    if (!rgb || v4_reconstruct(&im, have, have, rgb, holo_thread_count(o ? o->threads : 0))) {
+    uint8_t *plane_rgb = (h->flags & V4_FLAG_DOUBLED) && rgb
+                         ? malloc((size_t)v4_plane_w(h) * v4_plane_h(h) * 3) : rgb;
+    if (!rgb || !plane_rgb ||
+        v4_reconstruct(&im, have, have, plane_rgb, holo_thread_count(o ? o->threads : 0))) {
+        if (plane_rgb != rgb)
+            free(plane_rgb);
         free(rgb);
         rgb = NULL;
         rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", nm);
         goto out;
+    }
+    if (plane_rgb != rgb) {
+        double_pixels(plane_rgb, h->width, h->height, rgb);
+        free(plane_rgb);
     }
 done:
     memset(out, 0, sizeof *out);

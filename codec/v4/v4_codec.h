@@ -50,6 +50,9 @@ void v4_band_weights(uint32_t w, uint32_t h, int levels, double *wt);
  * (doc/holo4.md §Limits) */
 #define V4_FLAG_GRAPHICS 4u
 #define V4_FLAG_RECIPE 8u      /* T0 starts with the file prefix of v4_recipe.c */
+/* every 2x2 block of the image is one colour (a pixel-doubled picture): the planes and
+ * streams are of the W/2 x H/2 image, the decoder repeats each pixel (W, H even) */
+#define V4_FLAG_DOUBLED 16u
 
 typedef struct v4_hdr {
     uint8_t version;          /* V4_REVISION */
@@ -87,6 +90,9 @@ int v4_hdr_parse(const uint8_t *buf, size_t len, const char *name, v4_hdr *h, ho
  * whole size is total (directory listings: headers only). */
 int v4_hdr_parse_head(const uint8_t *buf, size_t len, uint64_t total, const char *name,
                       v4_hdr *h, holo_err *err);
+/* Size of the coded planes: the header's W x H, halved when V4_FLAG_DOUBLED. */
+uint32_t v4_plane_w(const v4_hdr *h);
+uint32_t v4_plane_h(const v4_hdr *h);
 /* Expected sizes. */
 unsigned v4_m1_for(unsigned B);
 unsigned v4_m2_for(unsigned B);
@@ -110,7 +116,9 @@ size_t v4_level_off(const v4_hdr *h, unsigned t);
 #define V4_RECON_NUM 6        /* dequantise q to q 2^s + (6/16) 2^s: wavelet magnitudes fall off */
 #endif
 #define V4_SEG 32             /* row segment of one zero flag */
-#define V4_NCTX 21            /* 9 activity classes x parent (0 / significant) + 3 refinement */
+#define V4_NACT 9             /* activity classes */
+#define V4_NCTX (2 * V4_NACT + 3) /* activity classes x parent (0 / significant) + 3 refinement */
+#define V4_REF_CTX (2 * V4_NACT)  /* the first refinement context */
 
 typedef struct v4_model {     /* adaptive binary models of one (band, tier) */
     v4_prob e[V4_NCTX][32];   /* unary bit-length decisions */

@@ -60,15 +60,17 @@ static void inv_row(int32_t *x, uint32_t n, int32_t *t)
         return;
     uint32_t nh = n / 2, nl = n - nh;
     const int32_t *s = x, *d = x + nl;
-    for (uint32_t i = 0; i < nl; i++) {
-        int32_t dl = i > 0 ? d[i - 1] : d[0];
-        int32_t dr = i < nh ? d[i] : d[i - 1];
-        t[2 * i] = s[i] - ((dl + dr + 2) >> 2);
-    }
-    for (uint32_t i = 0; i < nh; i++) {
-        int32_t right = 2 * i + 2 < n ? t[2 * i + 2] : t[2 * i];
-        t[2 * i + 1] = d[i] + ((t[2 * i] + right) >> 1);
-    }
+    /* The symmetric extension at both ends outside the loops, which then have no tests
+     * (d[-1] = d[0]; past the end d[nh] = d[nh - 1], t[n] = t[n - 2]). */
+    t[0] = s[0] - ((d[0] + d[0] + 2) >> 2);
+    for (uint32_t i = 1; i < nh; i++)
+        t[2 * i] = s[i] - ((d[i - 1] + d[i] + 2) >> 2);
+    if (nl > nh)
+        t[2 * nh] = s[nh] - ((d[nh - 1] + d[nh - 1] + 2) >> 2);
+    for (uint32_t i = 0; i + 1 < nh; i++)
+        t[2 * i + 1] = d[i] + ((t[2 * i] + t[2 * i + 2]) >> 1);
+    int32_t right = 2 * nh < n ? t[2 * nh] : t[2 * nh - 2];
+    t[2 * nh - 1] = d[nh - 1] + ((t[2 * nh - 2] + right) >> 1);
     memcpy(x, t, n * sizeof *x);
 }
 

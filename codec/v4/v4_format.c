@@ -4,7 +4,8 @@
  *   0 magic "HOV4"   4 format revision (2)   5 flags (bit0 lossy, bit1 grey, bit2 graphics:
  *     the top level is a PNG file of the whole image, the levels between are empty, no U;
  *     bit3 recipe: T0 starts with the original file's length, SHA-256 and recipe,
- *     v4_recipe.c; others 0)
+ *     v4_recipe.c; bit4 doubled: every 2x2 block is one colour, the streams code the
+ *     W/2 x H/2 image; others 0)
  *   6 u16 width      8 u16 height           10 B (1..255)   11 chunk id (< B)
  *  12 levels L (= the smallest L with max(W,H) <= 16 * 2^L)   13 log2 tile side
  *  14 lattice multiplier a   15 components (1 grey, 3 YCoCg)
@@ -26,6 +27,9 @@
 #include <math.h>
 #include <string.h>
 #include <zlib.h>
+
+uint32_t v4_plane_w(const v4_hdr *h) { return h->flags & V4_FLAG_DOUBLED ? h->width / 2 : h->width; }
+uint32_t v4_plane_h(const v4_hdr *h) { return h->flags & V4_FLAG_DOUBLED ? h->height / 2 : h->height; }
 
 unsigned v4_m1_for(unsigned B) { return (B + 7) / 8; }
 unsigned v4_m2_for(unsigned B) { return (B + 1) / 2; }
@@ -222,7 +226,7 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
         return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: v4 format revision %u not supported%s",
                            name, h->version, h->version == 1 ? " (written before the level "
                            "ladder; encode the image again)" : "");
-    if (h->flags & ~15u)
+    if (h->flags & ~31u)
         return holo_seterr(err, HOLO_EINVAL, "%s: v4 header has unknown flags", name);
     h->width = rd16(b + 6);
     h->height = rd16(b + 8);
@@ -264,7 +268,10 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
         h->s_len[t] = (uint32_t)v;
         off += n;
     }
-    if (h->levels != v4_levels(h->width, h->height) || h->tile_log2 > 15 ||
+    if ((h->flags & V4_FLAG_DOUBLED) &&
+        ((h->width | h->height) % 2 || (h->flags & V4_FLAG_GRAPHICS)))
+        return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 doubled-pixel chunk", name);
+    if (h->levels != v4_levels(v4_plane_w(h), v4_plane_h(h)) || h->tile_log2 > 15 ||
         (h->ncomp != 1 && h->ncomp != 3) || h->lattice != v4_lattice_for(h->B))
         return holo_seterr(err, HOLO_EINVAL, "%s: inconsistent v4 geometry", name);
     if (h->flags & V4_FLAG_GRAPHICS) {
