@@ -93,6 +93,7 @@ static void usage(FILE *f)
         "                     cheaper small random reads, larger: smaller chunk sets)\n"
         "  -o smallpack       pack the sets of small files written through the mount into\n"
         "                     their directory's .holo-pack by itself, 2 s after the last write\n"
+        "                     (30 s after the first one while writes keep coming)\n"
         "  -o smallpack_kb=N  disk bound in KiB on the copies reads make of packed files\n"
         "                     (default 16384; least recently used go first)\n"
         "  -o poll=SECS       revalidate chunk directories every SECS seconds (decimals allowed)\n"
@@ -264,7 +265,8 @@ int main(int argc, char **argv)
      * teardown waited forever for the thread's wait the fork left behind, and under ASan a
      * thread holding an allocator lock at fork time deadlocked the child */
     fs.dict = fs_dict_start(fs.store, dict_log, &fs);   /* NULL: dictionaries above the store */
-    if (c.smallpack && !fs.ro && sp_auto_start(fs.sp, dict_log, &fs) < 0)
+    if (c.smallpack && !fs.ro &&
+        sp_auto_start(fs.sp, SP_AUTO_QUIET_MS, SP_AUTO_MAX_MS, dict_log, &fs) < 0)
         holofs_log(&fs, "-o smallpack: cannot start the packer; small files stay unpacked");
     fs.watch = fs_watch_start(fs.store, holofs_changed, &fs);
     if (!fs.watch)

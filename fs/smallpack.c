@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define SLOTS 16   /* parsed packs kept: a listing of one directory reuses its scan */
-enum { AUTO_DIRS = 64, AUTO_QUIET_MS = 2000 };
+enum { AUTO_DIRS = 64 };
 
 typedef struct slot {
     char pack[PATH_MAX];
@@ -53,7 +53,10 @@ struct fs_sp {
         int on, stop;
         size_t n;
         char (*dir)[PATH_MAX];  /* directories with sets written since their last packing */
-        struct timespec *last;  /* when the newest of them was written */
+        struct au_time {
+            struct timespec first, last;   /* when the oldest and newest unpacked were noted */
+        } *t;
+        unsigned quiet_ms, max_ms;
         sp_log_fn log;
         void *ctx;
     } au;
@@ -412,7 +415,8 @@ static void *packer(void *arg)
     while (!sp->au.stop) {
         size_t pick = sp->au.n;
         for (size_t i = 0; i < sp->au.n && pick == sp->au.n; i++)
-            if (ms_since(&sp->au.last[i]) >= AUTO_QUIET_MS)
+            if (ms_since(&sp->au.t[i].last) >= sp->au.quiet_ms ||   /* quiet, or busy too long */
+                ms_since(&sp->au.t[i].first) >= sp->au.max_ms)
                 pick = i;
         if (pick == sp->au.n) {
             struct timespec until;
@@ -426,7 +430,7 @@ static void *packer(void *arg)
         memcpy(dir, sp->au.dir[pick], sizeof dir);
         sp->au.n--;
         memcpy(sp->au.dir[pick], sp->au.dir[sp->au.n], sizeof dir);
-        sp->au.last[pick] = sp->au.last[sp->au.n];
+        sp->au.t[pick] = sp->au.t[sp->au.n];
         pthread_mutex_unlock(&sp->au.mu);
         holo_spack_stats st;
         holo_err err = {0};
@@ -443,21 +447,23 @@ static void *packer(void *arg)
     return NULL;
 }
 
-int sp_auto_start(fs_sp *sp, sp_log_fn log, void *ctx)
+int sp_auto_start(fs_sp *sp, unsigned quiet_ms, unsigned max_ms, sp_log_fn log, void *ctx)
 {
     if (!sp || sp->au.on)
         return -EINVAL;
     sp->au.dir = calloc(AUTO_DIRS, sizeof *sp->au.dir);
-    sp->au.last = calloc(AUTO_DIRS, sizeof *sp->au.last);
+    sp->au.t = calloc(AUTO_DIRS, sizeof *sp->au.t);
+    sp->au.quiet_ms = quiet_ms;
+    sp->au.max_ms = max_ms;
     sp->au.log = log;
     sp->au.ctx = ctx;
     sp->au.stop = 0;
     sp->au.n = 0;
-    if (!sp->au.dir || !sp->au.last || pthread_create(&sp->au.th, NULL, packer, sp) != 0) {
+    if (!sp->au.dir || !sp->au.t || pthread_create(&sp->au.th, NULL, packer, sp) != 0) {
         free(sp->au.dir);
-        free(sp->au.last);
+        free(sp->au.t);
         sp->au.dir = NULL;
-        sp->au.last = NULL;
+        sp->au.t = NULL;
         return -ENOMEM;
     }
     sp->au.on = 1;
@@ -479,10 +485,11 @@ void sp_auto_note(fs_sp *sp, const char *set)
     if (i == sp->au.n && sp->au.n < AUTO_DIRS) {   /* full: the next note after a packing gets in */
         memcpy(sp->au.dir[i], set, dl);
         sp->au.dir[i][dl] = 0;
+        clock_gettime(CLOCK_MONOTONIC, &sp->au.t[i].first);
         sp->au.n++;
     }
     if (i < sp->au.n)
-        clock_gettime(CLOCK_MONOTONIC, &sp->au.last[i]);
+        clock_gettime(CLOCK_MONOTONIC, &sp->au.t[i].last);
     pthread_mutex_unlock(&sp->au.mu);
 }
 
@@ -496,8 +503,8 @@ void sp_auto_stop(fs_sp *sp)
     pthread_mutex_unlock(&sp->au.mu);
     pthread_join(sp->au.th, NULL);
     free(sp->au.dir);
-    free(sp->au.last);
+    free(sp->au.t);
     sp->au.dir = NULL;
-    sp->au.last = NULL;
+    sp->au.t = NULL;
     sp->au.on = 0;
 }

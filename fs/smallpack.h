@@ -52,10 +52,13 @@ ino_t sp_ino(const char *path);
 void sp_list(const char *dpath, void (*fn)(void *ctx, const char *name), void *ctx);
 
 /* Packing by itself (holofs -o smallpack): a background thread packs each directory that small
- * files were written to once no write has landed there for 2 s (holo_spack_add: the same rules
- * and safety as holo smallpack); log reports what it did. Off unless started. */
+ * files were written to once no write has landed there for quiet_ms, or max_ms after the first
+ * write it has not packed yet when writes keep coming (holo_spack_add: the same rules and
+ * safety as holo smallpack); log reports what it did. Off unless started; 0 or -errno. */
+#define SP_AUTO_QUIET_MS 2000u
+#define SP_AUTO_MAX_MS 30000u
 typedef void (*sp_log_fn)(void *ctx, const char *msg);
-int sp_auto_start(fs_sp *sp, sp_log_fn log, void *ctx);
+int sp_auto_start(fs_sp *sp, unsigned quiet_ms, unsigned max_ms, sp_log_fn log, void *ctx);
 /* An encode committed the set `set` (STORE/a/X.holo) of a small file. */
 void sp_auto_note(fs_sp *sp, const char *set);
 /* Stop the thread (a packing under way finishes first); sp_free does it too. */

@@ -3,7 +3,8 @@
  * them when the other is freed; the copies stay within the instance's byte cap (least recently
  * used evicted) and a copy evicted and made again decodes exact; a member's inode is sp_ino of
  * its mount path, the same after its copy is made again; each instance's packer packs only
- * the directories noted to it. */
+ * the directories noted to it, and packs a directory written to without pause all the same
+ * once max_ms passed. */
 #include "tap.h"
 #include "holo.h"
 #include "holo_ext.h"
@@ -106,7 +107,7 @@ static int wait_packed(const char *dir, const char *x)
 
 int main(void)
 {
-    plan(15);
+    plan(17);
     snprintf(root, sizeof root, "/tmp/t_fs_smallpack.%d", (int)getpid());
     mkdir(root, 0700);
     char sa[512], sb[512], tmpa[600], tmpb[600], spath[4096], keep[4096];
@@ -165,9 +166,11 @@ int main(void)
     tap_pathf(db, sizeof db, "%s/auto", sb);
     mkdir(da, 0700);
     mkdir(db, 0700);
-    ok(sp_auto_start(a, count_log, &loga) == 0 && sp_auto_start(b, count_log, &logb) == 0,
+    ok(sp_auto_start(a, SP_AUTO_QUIET_MS, SP_AUTO_MAX_MS, count_log, &loga) == 0 &&
+           sp_auto_start(b, SP_AUTO_QUIET_MS, SP_AUTO_MAX_MS, count_log, &logb) == 0,
        "both instances start a packer");
-    ok(sp_auto_start(a, count_log, &loga) < 0, "a second start of one instance is refused");
+    ok(sp_auto_start(a, SP_AUTO_QUIET_MS, SP_AUTO_MAX_MS, count_log, &loga) < 0,
+       "a second start of one instance is refused");
     encode_one(da, "y", 0, 3);
     encode_one(db, "z", 1, 4);
     tap_pathf(set, sizeof set, "%s/y.holo", da);
@@ -178,6 +181,26 @@ int main(void)
     tap_pathf(set, sizeof set, "%s/z.holo", db);
     ok(packed && loga == 1, "A's packer packed the directory noted to it, one log line");
     ok(lstat(set, &st) == 0 && logb == 0, "... and B's packer left B's unnoted directory alone");
+
+    /* a directory that never goes quiet (a new set every 100 ms, quiet_ms one minute) is
+     * packed max_ms = 1.5 s after its first write all the same */
+    char busy[512], pack[600];
+    int logc = 0, n = 0;
+    tap_pathf(busy, sizeof busy, "%s/busy", sa);
+    tap_pathf(pack, sizeof pack, "%s/%s", busy, HOLO_SPACK_NAME);
+    mkdir(busy, 0700);
+    ok(sp_auto_start(a, 60000, 1500, count_log, &logc) == 0, "a packer with quiet_ms 60 s, max_ms 1.5 s");
+    for (; n < 1200 && lstat(pack, &st) < 0; n++) {   /* up to 2 minutes on a loaded machine */
+        char name[32];
+        snprintf(name, sizeof name, "b%d", n);
+        encode_one(busy, name, 0, n % NFILES);
+        tap_pathf(set, sizeof set, "%s/%s.holo", busy, name);
+        sp_auto_note(a, set);
+        struct timespec ts = { 0, 100000000 };
+        nanosleep(&ts, NULL);
+    }
+    sp_auto_stop(a);
+    ok(lstat(pack, &st) == 0 && logc >= 1, "... packs the busy directory while writes go on (after %d sets)", n);
 
     sp_free(a);
     sp_free(b);
