@@ -287,7 +287,11 @@ static void apply_pack(apply_ctx *a, const char *dir)
     for (size_t i = 0; i < sp.n; i++) {
         const holo_spack_member *m = &sp.m[i];
         holo_info in;
-        if (m->name[0] == '.' || shadowed(dir, m->name)) continue;
+        if (m->name[0] == '.') continue;
+        if (shadowed(dir, m->name)) {   /* moved out by a killed run: packed again below */
+            moved = 1;
+            continue;
+        }
         int rc = extract_scratch(&a->sc, pack, m, set, sizeof set, &e);
         if (rc == 0 && holo_info_dir(set, &in, &e) < 0) rc = -1;
         holo_rmtree(set);

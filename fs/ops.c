@@ -1819,7 +1819,7 @@ int holofs_init(holofs *fs)
     char tmpdir[PATH_MAX];
     if (ns_join(tmpdir, sizeof tmpdir, fs->store, "/" NS_TMPDIR, NULL) < 0)
         return -ENAMETOOLONG;
-    fs->sp = sp_new(fs->store, fs->ro, (uint64_t)fs->sp_cache_kb << 10);
+    fs->sp = sp_new(fs->store, fs->ro, (uint64_t)fs->sp_cache_kb << 10, SP_COPY_KEEP_MS);
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, holofs_load, fs);
     fs->streams = fs_streams_new(holofs_warn, fs);
     fs->pend = fs_pending_new(tmpdir);

@@ -31,7 +31,8 @@ typedef struct slot {
 typedef struct copy {      /* one materialised member */
     char *dir;
     uint64_t bytes;        /* on disk, as du counts it */
-    uint64_t tick;
+    uint64_t tick;         /* order of use */
+    struct timespec used;  /* time of the last use */
 } copy;
 
 struct fs_sp {
@@ -45,6 +46,7 @@ struct fs_sp {
     copy *copies;
     size_t ncopies, capcopies;
     uint64_t cache_bytes, cache_max, cticks;
+    unsigned keep_ms;          /* copies used this recently stay: a read may be about to open them */
     unsigned long evicted;     /* names the directories being removed apart */
     struct {                   /* packing by itself (-o smallpack) */
         pthread_t th;
@@ -62,7 +64,14 @@ struct fs_sp {
     } au;
 };
 
-fs_sp *sp_new(const char *store, int ro, uint64_t cache_bytes)
+static int64_t ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+fs_sp *sp_new(const char *store, int ro, uint64_t cache_bytes, unsigned keep_ms)
 {
     fs_sp *sp = calloc(1, sizeof *sp);
     if (!sp)
@@ -74,6 +83,7 @@ fs_sp *sp_new(const char *store, int ro, uint64_t cache_bytes)
     pthread_mutex_init(&sp->au.mu, NULL);
     pthread_cond_init(&sp->au.cv, NULL);
     sp->cache_max = cache_bytes ? cache_bytes : SP_CACHE_DEFAULT;
+    sp->keep_ms = keep_ms;
     if (!ro) {
         if (snprintf(sp->cache_root, sizeof sp->cache_root, "%s/%s/sp", store, NS_TMPDIR) >=
             (int)sizeof sp->cache_root)
@@ -224,9 +234,8 @@ static void copy_drop(fs_sp *sp, size_t i, char *gone, size_t gonesz)
  * one), then evict the least recently used others while all copies take more than the cap. */
 static void copy_use(fs_sp *sp, const char *dir, uint64_t bytes)
 {
-    enum { EVICT_MAX = 8 };   /* a few at a time: each later copy evicts again */
-    char gone[EVICT_MAX][PATH_MAX];
-    int ngone = 0;
+    char **gone = NULL;
+    size_t ngone = 0;
     pthread_mutex_lock(&sp->cmu);
     copy *c = NULL;
     for (size_t i = 0; i < sp->ncopies && !c; i++)
@@ -245,23 +254,53 @@ static void copy_use(fs_sp *sp, const char *dir, uint64_t bytes)
         c->bytes = bytes;
         sp->cache_bytes += bytes;
     }
-    if (c)
+    if (c && bytes > c->bytes) {   /* made again while its entry stayed: count it anew */
+        sp->cache_bytes += bytes - c->bytes;
+        c->bytes = bytes;
+    }
+    if (c) {
         c->tick = ++sp->cticks;
-    while (sp->cache_bytes > sp->cache_max && ngone < EVICT_MAX) {
+        clock_gettime(CLOCK_MONOTONIC, &c->used);
+    }
+    /* least recently used first; none used in the last keep_ms (the cap waits for them) */
+    while (sp->cache_bytes > sp->cache_max) {
         size_t v = sp->ncopies;
         for (size_t i = 0; i < sp->ncopies; i++)
-            if (strcmp(sp->copies[i].dir, dir) &&
-                (v == sp->ncopies || sp->copies[i].tick < sp->copies[v].tick))
+            if ((v == sp->ncopies || sp->copies[i].tick < sp->copies[v].tick) && strcmp(sp->copies[i].dir, dir))
                 v = i;
-        if (v == sp->ncopies)   /* only the one in use is left */
+        if (v == sp->ncopies || ms_since(&sp->copies[v].used) < (int64_t)sp->keep_ms)
             break;
-        copy_drop(sp, v, gone[ngone], sizeof gone[ngone]);
-        if (gone[ngone][0])
+        char **ng = realloc(gone, (ngone + 1) * sizeof *gone), name[PATH_MAX];
+        if (!ng)
+            break;
+        gone = ng;
+        copy_drop(sp, v, name, sizeof name);
+        if (name[0] && (gone[ngone] = strdup(name)))
             ngone++;
     }
     pthread_mutex_unlock(&sp->cmu);
-    for (int i = 0; i < ngone; i++)
+    for (size_t i = 0; i < ngone; i++) {
         ns_rmtree(gone[i]);
+        free(gone[i]);
+    }
+    free(gone);
+}
+
+/* 1 when copy dir is on disk, then counted as used; checked under the lock, so no eviction
+ * comes between the check and the use (keep_ms protects it from then on). */
+static int copy_touch(fs_sp *sp, const char *dir)
+{
+    struct stat st;
+    pthread_mutex_lock(&sp->cmu);
+    int there = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    for (size_t i = 0; there && i < sp->ncopies; i++)
+        if (!strcmp(sp->copies[i].dir, dir)) {
+            sp->copies[i].tick = ++sp->cticks;
+            clock_gettime(CLOCK_MONOTONIC, &sp->copies[i].used);
+            break;
+        }
+    pthread_mutex_unlock(&sp->cmu);
+    return there;
 }
 
 /* The materialised copy of member m of pack (pst): its directory in dir. 0 or -errno. */
@@ -278,10 +317,8 @@ static int materialise(fs_sp *sp, const char *pack, const struct stat *pst,
                  (unsigned long long)pst->st_dev, (unsigned long long)pst->st_ino) >= (int)sizeof pdir ||
         snprintf(dir, dirsz, "%s/%llx-%x", pdir, (unsigned long long)m->offset, m->length) >= (int)dirsz)
         return -ENAMETOOLONG;
-    if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
-        copy_use(sp, dir, 0);   /* counted when made: a use only moves it up */
+    if (copy_touch(sp, dir))   /* counted by its maker (copy_use below) */
         return 0;
-    }
     if (mkdir(sp->cache_root, 0700) < 0 && errno == ENOENT) {   /* STORE/.holofs-tmp too */
         char *slash = strrchr(sp->cache_root, '/');
         *slash = 0;
@@ -400,13 +437,6 @@ int sp_drop_empty(const char *dir)
 }
 
 /* ---- packing by itself (-o smallpack) ---------------------------------------------------- */
-static int64_t ms_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 static void *packer(void *arg)
 {
     fs_sp *sp = arg;

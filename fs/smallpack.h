@@ -23,10 +23,14 @@
 typedef struct fs_sp fs_sp;
 
 /* State for store (absolute); copies go below STORE/.holofs-tmp/sp/ (a private temporary
- * directory when ro) and take at most cache_bytes on disk (0: SP_CACHE_DEFAULT). NULL when out
- * of memory. A store whose cache directory cannot be made still lists members (reads: EIO). */
+ * directory when ro) and take at most cache_bytes on disk (0: SP_CACHE_DEFAULT), least
+ * recently used evicted first, but none used in the last keep_ms (the resolver's caller opens
+ * its copy after sp_resolve returns): a burst of reads may go over the cap for that long.
+ * NULL when out of memory. A store whose cache directory cannot be made still lists members
+ * (reads: EIO). */
 #define SP_CACHE_DEFAULT (16ull << 20)
-fs_sp *sp_new(const char *store, int ro, uint64_t cache_bytes);
+#define SP_COPY_KEEP_MS 2000u
+fs_sp *sp_new(const char *store, int ro, uint64_t cache_bytes, unsigned keep_ms);
 /* Stop the packer, remove the copies, free. NULL is ignored. */
 void sp_free(fs_sp *sp);
 /* Bytes the copies take on disk now (blocks, as du counts them). */

@@ -107,7 +107,7 @@ static int wait_packed(const char *dir, const char *x)
 
 int main(void)
 {
-    plan(17);
+    plan(18);
     snprintf(root, sizeof root, "/tmp/t_fs_smallpack.%d", (int)getpid());
     mkdir(root, 0700);
     char sa[512], sb[512], tmpa[600], tmpb[600], spath[4096], keep[4096];
@@ -122,7 +122,7 @@ int main(void)
     }
 
     /* two instances: each its own copies, below its own store */
-    fs_sp *a = sp_new(sa, 0, 16u << 10), *b = sp_new(sb, 0, 0);
+    fs_sp *a = sp_new(sa, 0, 16u << 10, 0), *b = sp_new(sb, 0, 0, SP_COPY_KEEP_MS);
     ok(a && b, "two instances side by side");
     int ra = sp_resolve(a, "/sub/f0", 0, 0, spath, sizeof spath, &st);
     ok(ra == SP_ENCODED && starts_with(spath, tmpa) && decodes_to(spath, 0, 0),
@@ -158,8 +158,22 @@ int main(void)
     ok(ra == SP_ENCODED && decodes_to(spath, 0, 0), "an evicted member is copied again and reads exact");
     is_int((long long)st.st_ino, (long long)sp_ino("/sub/f0"), "... with the same inode as before");
 
+    /* copies used in the last keep_ms stay (a read may be about to open one): over the cap */
+    b = sp_new(sb, 0, 16u << 10, 600000);
+    exact = 1;
+    for (int i = 0; i < NFILES; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "/sub/f%d", i);
+        if (sp_resolve(b, path, 0, 0, spath, sizeof spath, &st) != SP_ENCODED || !decodes_to(spath, 1, i))
+            exact = 0;
+        if (i == 0)
+            snprintf(keep, sizeof keep, "%s", spath);
+    }
+    ok(exact && lstat(keep, &st) == 0 && sp_cache_bytes(b) > 16u << 10,
+       "copies used within keep_ms are not evicted, the cap waits (%llu bytes)",
+       (unsigned long long)sp_cache_bytes(b));
+
     /* the packers: each instance packs only what was noted to it */
-    b = sp_new(sb, 0, 0);
     int loga = 0, logb = 0;
     char da[512], db[512], set[600];
     tap_pathf(da, sizeof da, "%s/auto", sa);
