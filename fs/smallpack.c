@@ -4,7 +4,6 @@
 #include "ns.h"
 
 #include <dirent.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -266,7 +265,8 @@ static void copy_use(fs_sp *sp, const char *dir, uint64_t bytes)
     while (sp->cache_bytes > sp->cache_max) {
         size_t v = sp->ncopies;
         for (size_t i = 0; i < sp->ncopies; i++)
-            if ((v == sp->ncopies || sp->copies[i].tick < sp->copies[v].tick) && strcmp(sp->copies[i].dir, dir))
+            if ((v == sp->ncopies || sp->copies[i].tick < sp->copies[v].tick) &&
+                strcmp(sp->copies[i].dir, dir))
                 v = i;
         if (v == sp->ncopies || ms_since(&sp->copies[v].used) < (int64_t)sp->keep_ms)
             break;
