@@ -49,18 +49,27 @@ static int dict_dir_of(const char *store, char *out, size_t outsz)
 }
 
 /* ---- packed members ---------------------------------------------------------------------- */
-/* A scratch directory for extracted members ($TMPDIR), made on first use. */
+/* A scratch directory for extracted members, made on first use in `in` as a hidden
+ * temporary of this process (.holo-tmp-PID-0-dict): what a killed run leaves there the next
+ * one's holo_tmp_sweep removes. */
 typedef struct scratch {
+    char in[PATH_MAX];
     char root[PATH_MAX];
     unsigned long n;
 } scratch;
 
+static void scratch_init(scratch *sc, const char *in)
+{
+    memset(sc, 0, sizeof *sc);
+    snprintf(sc->in, sizeof sc->in, "%s", in);
+    holo_tmp_sweep(sc->in);
+}
+
 static int scratch_new(scratch *sc, char *out, size_t outsz)
 {
     if (!sc->root[0]) {
-        const char *t = getenv("TMPDIR");
-        if (snprintf(sc->root, sizeof sc->root, "%s/holo-dict-XXXXXX", t && *t ? t : "/tmp") >=
-                (int)sizeof sc->root || !mkdtemp(sc->root)) {
+        if (snprintf(sc->root, sizeof sc->root, "%s/.holo-tmp-%ld-0-dict", sc->in, (long)getpid()) >=
+                (int)sizeof sc->root || (mkdir(sc->root, 0700) < 0 && errno != EEXIST)) {
             sc->root[0] = 0;
             return -1;
         }
@@ -103,8 +112,10 @@ static int extract_scratch(scratch *sc, const char *pack, const holo_spack_membe
 }
 
 /* The packed members under path (directories recursively, hidden names and chunk sets
- * skipped, as the trainer walks) extracted into sc. The number extracted. */
-static unsigned long train_packed(scratch *sc, const char *path, int depth)
+ * skipped, as the trainer walks): every stride-th of them (counted in *seen) extracted into
+ * sc, none when stride is 0. The number extracted. */
+static unsigned long train_packed(scratch *sc, const char *path, int depth, unsigned long stride,
+                                  unsigned long *seen)
 {
     struct stat st;
     size_t n = strlen(path);
@@ -119,6 +130,8 @@ static unsigned long train_packed(scratch *sc, const char *path, int depth)
         char set[PATH_MAX];
         for (size_t i = 0; i < sp.n; i++) {
             if (sp.m[i].name[0] == '.' || shadowed(path, sp.m[i].name)) continue;
+            (*seen)++;
+            if (!stride || (*seen - 1) % stride) continue;   /* counting only, or not this one */
             if (extract_scratch(sc, sub, &sp.m[i], set, sizeof set, &e) == 0) got++;
             else fprintf(stderr, "holo: %s, not sampled\n", e.msg);
         }
@@ -130,7 +143,7 @@ static unsigned long train_packed(scratch *sc, const char *path, int depth)
     struct dirent *ent;
     while (d && (ent = readdir(d)))
         if (ent->d_name[0] != '.' && snprintf(sub, sizeof sub, "%s/%s", path, ent->d_name) < (int)sizeof sub)
-            got += train_packed(sc, sub, depth + 1);
+            got += train_packed(sc, sub, depth + 1, stride, seen);
     if (d) closedir(d);
     return got;
 }
@@ -171,10 +184,21 @@ static int cmd_train(int argc, char **argv)
     }
     for (int i = optind; i < argc; i++)
         if (stat(argv[i], &st) < 0) { fprintf(stderr, "holo: %s: %s\n", argv[i], strerror(errno)); return 1; }
-    /* packed members: extracted into a scratch directory sampled as one more path */
-    scratch sc = {0};
-    unsigned long packed = 0;
-    for (int i = optind; i < argc; i++) packed += train_packed(&sc, argv[i], 0);
+    /* packed members: extracted into a scratch directory sampled as one more path; an even
+     * selection of at most TRAIN_PACKED_MAX (the sample is 8 MiB by default), so disk and time
+     * stay bounded on big stores */
+    enum { TRAIN_PACKED_MAX = 8192 };
+    scratch sc;
+    char parent[PATH_MAX];   /* beside the dictionary directory (the store by default) */
+    snprintf(parent, sizeof parent, "%s", out);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash > parent) *slash = 0;
+    else snprintf(parent, sizeof parent, "%s", slash ? "/" : ".");
+    scratch_init(&sc, parent);
+    unsigned long packed = 0, total = 0, seen = 0;
+    for (int i = optind; i < argc; i++) train_packed(&sc, argv[i], 0, 0, &total);   /* count */
+    unsigned long stride = total > TRAIN_PACKED_MAX ? (total + TRAIN_PACKED_MAX - 1) / TRAIN_PACKED_MAX : 1;
+    for (int i = optind; i < argc; i++) packed += train_packed(&sc, argv[i], 0, stride, &seen);
     size_t np = (size_t)(argc - optind);
     const char **paths = malloc((np + 1) * sizeof *paths);
     if (!paths) { scratch_free(&sc); fprintf(stderr, "holo: out of memory\n"); return 1; }
@@ -186,8 +210,9 @@ static int cmd_train(int argc, char **argv)
     int rc = holo_dict_train(paths, np, out, &o, id, &s, &e);
     free(paths);
     scratch_free(&sc);
-    printf("%llu small files (%lu of them packed), %llu sampled (%llu bytes)\n", (unsigned long long)s.files,
-           packed, (unsigned long long)s.samples, (unsigned long long)s.sample_bytes);
+    printf("%llu small files (%lu of them packed, of %lu packed in all), %llu sampled (%llu bytes)\n",
+           (unsigned long long)s.files, packed, seen, (unsigned long long)s.samples,
+           (unsigned long long)s.sample_bytes);
     if (s.dict_size)
         printf("estimate for these files: %llu bytes per-file zstd -19, %llu with a %u-byte dictionary "
                "(+ %llu for its chunks)\n", (unsigned long long)s.est_plain, (unsigned long long)s.est_dict,
@@ -361,6 +386,7 @@ static int cmd_apply(int argc, char **argv)
     holo_err e;
     if (dict_dir_of(store, dd, sizeof dd) < 0) return dict_usage_err("path too long");
     a.dict_dir = dd;
+    scratch_init(&a.sc, store);
     if (holo_dict_current(dd, a.id, &e)) return dict_fail(&e);
     if (holo_dict_check(dd, a.id, &e)) return dict_fail(&e);   /* never re-encode with a bad one */
     apply_walk(&a, store, 0);

@@ -229,8 +229,40 @@ static void copy_drop(fs_sp *sp, size_t i, char *gone, size_t gonesz)
     sp->copies[i] = sp->copies[--sp->ncopies];
 }
 
-/* The copy dir, made now or found on disk, is in use: count it (bytes: its size, for a new
- * one), then evict the least recently used others while all copies take more than the cap. */
+/* Evict (under cmu) the least recently used copies other than `except` while all take more
+ * than the cap, none used in the last keep_ms (the cap waits for them). Their directories are
+ * renamed away under the lock (a new copy of a member never meets a half-deleted one); the
+ * names to delete after unlocking go into *gone (malloc'd, *ngone of them). */
+static void evict_locked(fs_sp *sp, const char *except, char ***gone, size_t *ngone)
+{
+    while (sp->cache_bytes > sp->cache_max) {
+        size_t v = sp->ncopies;
+        for (size_t i = 0; i < sp->ncopies; i++)
+            if ((v == sp->ncopies || sp->copies[i].tick < sp->copies[v].tick) &&
+                strcmp(sp->copies[i].dir, except))
+                v = i;
+        if (v == sp->ncopies || ms_since(&sp->copies[v].used) < (int64_t)sp->keep_ms)
+            break;
+        char **ng = realloc(*gone, (*ngone + 1) * sizeof **gone), name[PATH_MAX];
+        if (!ng)
+            break;
+        *gone = ng;
+        copy_drop(sp, v, name, sizeof name);
+        if (name[0] && ((*gone)[*ngone] = strdup(name)))
+            ++*ngone;
+    }
+}
+
+static void gone_free(char **gone, size_t ngone)
+{
+    for (size_t i = 0; i < ngone; i++) {
+        ns_rmtree(gone[i]);
+        free(gone[i]);
+    }
+    free(gone);
+}
+
+/* The copy dir, just made (bytes: its size), is in use: count it, then evict. */
 static void copy_use(fs_sp *sp, const char *dir, uint64_t bytes)
 {
     char **gone = NULL;
@@ -261,36 +293,19 @@ static void copy_use(fs_sp *sp, const char *dir, uint64_t bytes)
         c->tick = ++sp->cticks;
         clock_gettime(CLOCK_MONOTONIC, &c->used);
     }
-    /* least recently used first; none used in the last keep_ms (the cap waits for them) */
-    while (sp->cache_bytes > sp->cache_max) {
-        size_t v = sp->ncopies;
-        for (size_t i = 0; i < sp->ncopies; i++)
-            if ((v == sp->ncopies || sp->copies[i].tick < sp->copies[v].tick) &&
-                strcmp(sp->copies[i].dir, dir))
-                v = i;
-        if (v == sp->ncopies || ms_since(&sp->copies[v].used) < (int64_t)sp->keep_ms)
-            break;
-        char **ng = realloc(gone, (ngone + 1) * sizeof *gone), name[PATH_MAX];
-        if (!ng)
-            break;
-        gone = ng;
-        copy_drop(sp, v, name, sizeof name);
-        if (name[0] && (gone[ngone] = strdup(name)))
-            ngone++;
-    }
+    evict_locked(sp, dir, &gone, &ngone);
     pthread_mutex_unlock(&sp->cmu);
-    for (size_t i = 0; i < ngone; i++) {
-        ns_rmtree(gone[i]);
-        free(gone[i]);
-    }
-    free(gone);
+    gone_free(gone, ngone);
 }
 
-/* 1 when copy dir is on disk, then counted as used; checked under the lock, so no eviction
- * comes between the check and the use (keep_ms protects it from then on). */
+/* 1 when copy dir is on disk, then counted as used and the others evicted as for a new copy
+ * (a burst that made many within keep_ms is trimmed by the reads after it). Checked under the
+ * lock, so no eviction comes between the check and the use (keep_ms protects it from then). */
 static int copy_touch(fs_sp *sp, const char *dir)
 {
     struct stat st;
+    char **gone = NULL;
+    size_t ngone = 0;
     pthread_mutex_lock(&sp->cmu);
     int there = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
     for (size_t i = 0; there && i < sp->ncopies; i++)
@@ -299,7 +314,10 @@ static int copy_touch(fs_sp *sp, const char *dir)
             clock_gettime(CLOCK_MONOTONIC, &sp->copies[i].used);
             break;
         }
+    if (there)
+        evict_locked(sp, dir, &gone, &ngone);
     pthread_mutex_unlock(&sp->cmu);
+    gone_free(gone, ngone);
     return there;
 }
 

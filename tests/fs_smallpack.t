@@ -161,7 +161,7 @@ run "$holo" smallpack "$S"
 like "$out" "200 small set(s) packed" "a store of 200 small HO4B files without a dictionary, packed"
 run "$holo" dict train "$S"
 is "$rc" 0 "holo dict train STORE of packed files exits 0"
-like "$out" "200 small files (200 of them packed), 200 sampled" "... and sampled the 200 packed files"
+like "$out" "200 small files (200 of them packed, of 200 packed in all), 200 sampled" "... and sampled the 200 packed files"
 id=$(cat "$S/.holo-dict/CURRENT")
 run "$holo" dict apply -n "$S"
 like "$out" "200 files would be re-compressed" "holo dict apply -n lists the 200 packed files"

@@ -2,7 +2,8 @@
  * state in one process: each instance makes its read copies below its own store and keeps
  * them when the other is freed; the copies stay within the instance's byte cap (least recently
  * used evicted) and a copy evicted and made again decodes exact; a member's inode is sp_ino of
- * its mount path, the same after its copy is made again; each instance's packer packs only
+ * its mount path, the same after its copy is made again; copies used within keep_ms stay and
+ * the next read trims them to the cap once it passed; each instance's packer packs only
  * the directories noted to it, and packs a directory written to without pause all the same
  * once max_ms passed. */
 #include "tap.h"
@@ -107,7 +108,7 @@ static int wait_packed(const char *dir, const char *x)
 
 int main(void)
 {
-    plan(18);
+    plan(19);
     snprintf(root, sizeof root, "/tmp/t_fs_smallpack.%d", (int)getpid());
     mkdir(root, 0700);
     char sa[512], sb[512], tmpa[600], tmpb[600], spath[4096], keep[4096];
@@ -172,6 +173,25 @@ int main(void)
     ok(exact && lstat(keep, &st) == 0 && sp_cache_bytes(b) > 16u << 10,
        "copies used within keep_ms are not evicted, the cap waits (%llu bytes)",
        (unsigned long long)sp_cache_bytes(b));
+
+    /* a burst that made its copies within keep_ms is trimmed by the next read, even of a copy
+     * still there (a listing with readdirplus makes one per file at once) */
+    sp_free(b);
+    b = sp_new(sb, 0, 16u << 10, 1000);
+    for (int i = 0; i < NFILES; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "/sub/f%d", i);
+        sp_resolve(b, path, 0, 0, spath, sizeof spath, &st);
+    }
+    uint64_t burst = sp_cache_bytes(b);
+    struct timespec pause = { 1, 200000000 };
+    nanosleep(&pause, NULL);
+    ra = sp_resolve(b, "/sub/f9", 0, 0, spath, sizeof spath, &st);
+    ok(ra == SP_ENCODED && decodes_to(spath, 1, 9) && sp_cache_bytes(b) <= 16u << 10,
+       "a read of a copy still there trims a burst's copies to the cap once keep_ms passed "
+       "(%llu -> %llu bytes)", (unsigned long long)burst, (unsigned long long)sp_cache_bytes(b));
+    sp_free(b);
+    b = sp_new(sb, 0, 0, SP_COPY_KEEP_MS);
 
     /* the packers: each instance packs only what was noted to it */
     int loga = 0, logb = 0;
