@@ -3,9 +3,15 @@
  *
  *   holo dict train [-o STORE/.holo-dict] [--size BYTES] [--sample-mb MB] [--force] PATH...
  *   holo dict apply [-n] STORE
+ *
+ * Both see the small files packed in a directory's .holo-pack (holo(5) "SMALL-FILE PACKS")
+ * through holo_spack_*: train extracts them into a temporary directory it samples beside the
+ * paths; apply moves a member that needs it out of its pack, re-compresses it and packs the
+ * directory again.
  */
 #include "dict.h"
 #include "holo.h"
+#include "holo_ext.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +46,106 @@ static int dict_dir_of(const char *store, char *out, size_t outsz)
     size_t n = strlen(store);
     while (n > 1 && store[n - 1] == '/') n--;
     return snprintf(out, outsz, "%.*s/%s", (int)n, store, HOLO_DICT_DIRNAME) < (int)outsz ? 0 : -1;
+}
+
+/* ---- packed members ---------------------------------------------------------------------- */
+/* A scratch directory for extracted members, made on first use in `in` as a hidden
+ * temporary of this process (.holo-tmp-PID-0-dict): what a killed run leaves there the next
+ * one's holo_tmp_sweep removes. */
+typedef struct scratch {
+    char in[PATH_MAX];
+    char root[PATH_MAX];
+    unsigned long n;
+} scratch;
+
+static void scratch_init(scratch *sc, const char *in)
+{
+    memset(sc, 0, sizeof *sc);
+    snprintf(sc->in, sizeof sc->in, "%s", in);
+    holo_tmp_sweep(sc->in);
+}
+
+static int scratch_new(scratch *sc, char *out, size_t outsz)
+{
+    if (!sc->root[0]) {
+        if (snprintf(sc->root, sizeof sc->root, "%s/.holo-tmp-%ld-0-dict", sc->in, (long)getpid()) >=
+                (int)sizeof sc->root || (mkdir(sc->root, 0700) < 0 && errno != EEXIST)) {
+            sc->root[0] = 0;
+            return -1;
+        }
+    }
+    return snprintf(out, outsz, "%s/%lu", sc->root, sc->n++) < (int)outsz ? 0 : -1;
+}
+
+static void scratch_free(scratch *sc)
+{
+    if (sc->root[0]) holo_rmtree(sc->root);
+    sc->root[0] = 0;
+}
+
+/* 1 when dir/X.holo or dir/X exists: the member is shadowed, the walks see that one. */
+static int shadowed(const char *dir, const char *x)
+{
+    char p[PATH_MAX];
+    struct stat st;
+    return snprintf(p, sizeof p, "%s/%s.holo", dir, x) >= (int)sizeof p || lstat(p, &st) == 0 ||
+           (p[strlen(p) - 5] = 0, lstat(p, &st) == 0);
+}
+
+/* Member m of pack extracted (not synced) into a new directory of sc as sub/X.holo, with
+ * sub/.holo-dict naming the pack's dictionary (decoders look for it above a chunk set). The
+ * chunk set's path into set; 0 or -1 (e has why). */
+static int extract_scratch(scratch *sc, const char *pack, const holo_spack_member *m, char *set,
+                           size_t setsz, holo_err *e)
+{
+    char sub[PATH_MAX], dict[PATH_MAX], link[PATH_MAX];
+    if (scratch_new(sc, sub, sizeof sub) < 0 || mkdir(sub, 0700) < 0 ||
+        snprintf(set, setsz, "%s/%s.holo", sub, m->name) >= (int)setsz) {
+        snprintf(e->msg, sizeof e->msg, "%.600s: no scratch directory for its members: %s", pack, strerror(errno));
+        return -1;
+    }
+    if (holo_dict_find(pack, dict, sizeof dict) == 0 &&
+        snprintf(link, sizeof link, "%s/%s", sub, HOLO_DICT_DIRNAME) < (int)sizeof link && symlink(dict, link) < 0) {
+        /* then a member compressed with a dictionary reports it missing */
+    }
+    return holo_spack_extract(pack, m, set, 0, e) < 0 ? -1 : 0;
+}
+
+/* The packed members under path (directories recursively, hidden names and chunk sets
+ * skipped, as the trainer walks): every stride-th of them (counted in *seen) extracted into
+ * sc, none when stride is 0. The number extracted. */
+static unsigned long train_packed(scratch *sc, const char *path, int depth, unsigned long stride,
+                                  unsigned long *seen)
+{
+    struct stat st;
+    size_t n = strlen(path);
+    if (depth > 64 || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || (depth > 0 && n > 5 && !strcmp(path + n - 5, ".holo")))
+        return 0;
+    char sub[PATH_MAX];
+    unsigned long got = 0;
+    holo_spack sp;
+    holo_err e = {0};
+    if (snprintf(sub, sizeof sub, "%s/%s", path, HOLO_SPACK_NAME) < (int)sizeof sub &&
+        lstat(sub, &st) == 0 && holo_spack_read(sub, &sp, &e) == 0) {
+        char set[PATH_MAX];
+        for (size_t i = 0; i < sp.n; i++) {
+            if (sp.m[i].name[0] == '.' || shadowed(path, sp.m[i].name)) continue;
+            (*seen)++;
+            if (!stride || (*seen - 1) % stride) continue;   /* counting only, or not this one */
+            if (extract_scratch(sc, sub, &sp.m[i], set, sizeof set, &e) == 0) got++;
+            else fprintf(stderr, "holo: %s, not sampled\n", e.msg);
+        }
+        holo_spack_free(&sp);
+    } else if (e.msg[0]) {
+        fprintf(stderr, "holo: %s, its members not sampled\n", e.msg);
+    }
+    DIR *d = opendir(path);
+    struct dirent *ent;
+    while (d && (ent = readdir(d)))
+        if (ent->d_name[0] != '.' && snprintf(sub, sizeof sub, "%s/%s", path, ent->d_name) < (int)sizeof sub)
+            got += train_packed(sc, sub, depth + 1, stride, seen);
+    if (d) closedir(d);
+    return got;
 }
 
 static int cmd_train(int argc, char **argv)
@@ -78,12 +184,35 @@ static int cmd_train(int argc, char **argv)
     }
     for (int i = optind; i < argc; i++)
         if (stat(argv[i], &st) < 0) { fprintf(stderr, "holo: %s: %s\n", argv[i], strerror(errno)); return 1; }
+    /* packed members: extracted into a scratch directory sampled as one more path; an even
+     * selection of at most TRAIN_PACKED_MAX (the sample is 8 MiB by default), so disk and time
+     * stay bounded on big stores */
+    enum { TRAIN_PACKED_MAX = 8192 };
+    scratch sc;
+    char parent[PATH_MAX];   /* beside the dictionary directory (the store by default) */
+    snprintf(parent, sizeof parent, "%s", out);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash > parent) *slash = 0;
+    else snprintf(parent, sizeof parent, "%s", slash ? "/" : ".");
+    scratch_init(&sc, parent);
+    unsigned long packed = 0, total = 0, seen = 0;
+    for (int i = optind; i < argc; i++) train_packed(&sc, argv[i], 0, 0, &total);   /* count */
+    unsigned long stride = total > TRAIN_PACKED_MAX ? (total + TRAIN_PACKED_MAX - 1) / TRAIN_PACKED_MAX : 1;
+    for (int i = optind; i < argc; i++) packed += train_packed(&sc, argv[i], 0, stride, &seen);
+    size_t np = (size_t)(argc - optind);
+    const char **paths = malloc((np + 1) * sizeof *paths);
+    if (!paths) { scratch_free(&sc); fprintf(stderr, "holo: out of memory\n"); return 1; }
+    for (size_t i = 0; i < np; i++) paths[i] = argv[optind + (int)i];
+    if (packed) paths[np++] = sc.root;
     uint8_t id[HOLO_DICT_ID_LEN];
     holo_dict_stats s;
     holo_err e;
-    int rc = holo_dict_train((const char *const *)argv + optind, (size_t)(argc - optind), out, &o, id, &s, &e);
-    printf("%llu small files, %llu sampled (%llu bytes)\n", (unsigned long long)s.files,
-           (unsigned long long)s.samples, (unsigned long long)s.sample_bytes);
+    int rc = holo_dict_train(paths, np, out, &o, id, &s, &e);
+    free(paths);
+    scratch_free(&sc);
+    printf("%llu small files (%lu of them packed, of %lu packed in all), %llu sampled (%llu bytes)\n",
+           (unsigned long long)s.files, packed, seen, (unsigned long long)s.samples,
+           (unsigned long long)s.sample_bytes);
     if (s.dict_size)
         printf("estimate for these files: %llu bytes per-file zstd -19, %llu with a %u-byte dictionary "
                "(+ %llu for its chunks)\n", (unsigned long long)s.est_plain, (unsigned long long)s.est_dict,
@@ -102,6 +231,7 @@ typedef struct apply_ctx {
     int dry_run;
     unsigned long done, kept, failed;
     unsigned long long before, after;
+    scratch sc;               /* packed members looked at */
 } apply_ctx;
 
 /* Re-encode one small HO4B file: decode it whole (checked against its hash), hand the bytes to
@@ -155,6 +285,64 @@ static void apply_one(apply_ctx *a, const char *dir, const holo_info *in)
     a->after += holo_info_dir(dir, &now, NULL) == 0 ? now.chunk_bytes : 0;
 }
 
+/* 1 for a small HO4B file that does not use the current dictionary yet. */
+static int wants_apply(const apply_ctx *a, const holo_info *in)
+{
+    return in->kind == HOLO_KIND_BINARY && in->version == 4 && in->length >= 1 && in->length <= HOLO_DICT_MAX_FILE &&
+           !(in->has_dict && !memcmp(in->dict_id, a->id, HOLO_DICT_ID_LEN));
+}
+
+/* The members of dir/.holo-pack: each one that wants the dictionary is moved out to dir/X.holo/
+ * (synced, then dropped from the pack: X.holo/ wins over a member, so a kill at any point
+ * leaves it readable), re-compressed, and the directory packed again. */
+static void apply_pack(apply_ctx *a, const char *dir)
+{
+    char pack[PATH_MAX], set[PATH_MAX];
+    struct stat st;
+    holo_spack sp;
+    holo_err e = {0};
+    if (snprintf(pack, sizeof pack, "%s/%s", dir, HOLO_SPACK_NAME) >= (int)sizeof pack || lstat(pack, &st) < 0)
+        return;
+    if (holo_spack_read(pack, &sp, &e) < 0) {
+        fprintf(stderr, "holo: %s, its members left as they were\n", e.msg);
+        a->failed++;
+        return;
+    }
+    int moved = 0;
+    for (size_t i = 0; i < sp.n; i++) {
+        const holo_spack_member *m = &sp.m[i];
+        holo_info in;
+        if (m->name[0] == '.') continue;
+        if (shadowed(dir, m->name)) {   /* moved out by a killed run: packed again below */
+            moved = 1;
+            continue;
+        }
+        int rc = extract_scratch(&a->sc, pack, m, set, sizeof set, &e);
+        if (rc == 0 && holo_info_dir(set, &in, &e) < 0) rc = -1;
+        holo_rmtree(set);
+        if (rc < 0) {
+            fprintf(stderr, "holo: %s, left as it was\n", e.msg);
+            a->failed++;
+            continue;
+        }
+        if (!wants_apply(a, &in)) { a->kept++; continue; }
+        if (snprintf(set, sizeof set, "%s/%s.holo", dir, m->name) >= (int)sizeof set) continue;
+        if (a->dry_run) { printf("%s (packed)\n", set); a->done++; continue; }
+        if (holo_spack_extract(pack, m, set, 1, &e) < 0 || holo_spack_remove(pack, m->name, set, &e) < 0) {
+            fprintf(stderr, "holo: %s, left as it was\n", e.msg);
+            a->failed++;
+            continue;
+        }
+        moved = 1;
+        apply_one(a, set, &in);
+    }
+    holo_spack_free(&sp);
+    if (moved && holo_spack_add(dir, 0, NULL, &e) < 0) {
+        fprintf(stderr, "holo: %s: not packed again (its files stay readable as chunk sets)\n", e.msg);
+        a->failed++;
+    }
+}
+
 static void apply_walk(apply_ctx *a, const char *path, int depth)
 {
     DIR *d = opendir(path);
@@ -169,8 +357,7 @@ static void apply_walk(apply_ctx *a, const char *path, int depth)
         size_t n = strlen(ent->d_name);
         holo_info in;
         if (n > 5 && !strcmp(ent->d_name + n - 5, ".holo") && holo_info_dir(sub, &in, NULL) == 0) {
-            if (in.kind == HOLO_KIND_BINARY && in.version == 4 && in.length >= 1 && in.length <= HOLO_DICT_MAX_FILE &&
-                !(in.has_dict && !memcmp(in.dict_id, a->id, HOLO_DICT_ID_LEN))) {
+            if (wants_apply(a, &in)) {
                 if (a->dry_run) { printf("%s\n", sub); a->done++; }
                 else apply_one(a, sub, &in);
             } else {
@@ -181,6 +368,7 @@ static void apply_walk(apply_ctx *a, const char *path, int depth)
         apply_walk(a, sub, depth + 1);
     }
     closedir(d);
+    apply_pack(a, path);
 }
 
 static int cmd_apply(int argc, char **argv)
@@ -198,9 +386,11 @@ static int cmd_apply(int argc, char **argv)
     holo_err e;
     if (dict_dir_of(store, dd, sizeof dd) < 0) return dict_usage_err("path too long");
     a.dict_dir = dd;
+    scratch_init(&a.sc, store);
     if (holo_dict_current(dd, a.id, &e)) return dict_fail(&e);
     if (holo_dict_check(dd, a.id, &e)) return dict_fail(&e);   /* never re-encode with a bad one */
     apply_walk(&a, store, 0);
+    scratch_free(&a.sc);
     char hex[2 * HOLO_DICT_ID_LEN + 1];
     holo_dict_hex(a.id, hex);
     if (a.dry_run)

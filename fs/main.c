@@ -1,7 +1,7 @@
 /* main.c — holofs: mount a holo store, showing every X.holo/ chunk directory as a file X.
  *
  *   holofs [-f] [-d] [-o ro,cache_mb=N,decode_mb=N,chunk_kb=N,codec_version=N,pixels,recovery=R,
- *           frame_kb=N,poll=SECS,smallpack,allow_other] STORE MNT
+ *           frame_kb=N,poll=SECS,smallpack,smallpack_kb=N,allow_other] STORE MNT
  *
  *   $ holo encode -o store photo.png          # store/photo.png.holo/chunk_*.holo
  *   $ holofs store mnt && ls -l mnt           # -rw-r--r-- ... photo.png
@@ -45,6 +45,7 @@ struct cli {
     unsigned frame_kb;
     int ro;
     int smallpack;            /* -o smallpack: pack small files by itself (smallpack.h) */
+    unsigned smallpack_kb;    /* -o smallpack_kb=N: disk bound on read copies of members */
     char *poll;               /* -o poll=SECS as given; NULL = by filesystem type */
     char *store;
     int nonopt;
@@ -62,6 +63,7 @@ static const struct fuse_opt cli_opts[] = {
     {"recovery=%lf", offsetof(struct cli, recovery), 0},
     {"frame_kb=%u", offsetof(struct cli, frame_kb), 0},
     {"smallpack", offsetof(struct cli, smallpack), 1},
+    {"smallpack_kb=%u", offsetof(struct cli, smallpack_kb), 0},
     FUSE_OPT_KEY("ro", KEY_RO),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
@@ -91,6 +93,9 @@ static void usage(FILE *f)
         "                     cheaper small random reads, larger: smaller chunk sets)\n"
         "  -o smallpack       pack the sets of small files written through the mount into\n"
         "                     their directory's .holo-pack by itself, 2 s after the last write\n"
+        "                     (30 s after the first one while writes keep coming)\n"
+        "  -o smallpack_kb=N  disk bound in KiB on the copies reads make of packed files\n"
+        "                     (default 16384; least recently used go first)\n"
         "  -o poll=SECS       revalidate chunk directories every SECS seconds (decimals allowed)\n"
         "                     even where inotify works; poll=0: inotify only. Default: poll\n"
         "                     every 1 s on network and FUSE stores (NFS, SMB, Ceph, GlusterFS,\n"
@@ -218,6 +223,7 @@ int main(int argc, char **argv)
     fs.recovery = c.recovery;
     fs.frame_kb = c.frame_kb ? c.frame_kb : FS_FRAME_KB_DEFAULT;
     fs.ro = c.ro;
+    fs.sp_cache_kb = c.smallpack_kb;
     fs.debug = fo.debug;
     fs.foreground = fo.foreground;
     if (!fs.ro) {
@@ -259,7 +265,8 @@ int main(int argc, char **argv)
      * teardown waited forever for the thread's wait the fork left behind, and under ASan a
      * thread holding an allocator lock at fork time deadlocked the child */
     fs.dict = fs_dict_start(fs.store, dict_log, &fs);   /* NULL: dictionaries above the store */
-    if (c.smallpack && !fs.ro && sp_auto_start(dict_log, &fs) < 0)
+    if (c.smallpack && !fs.ro &&
+        sp_auto_start(fs.sp, SP_AUTO_QUIET_MS, SP_AUTO_MAX_MS, dict_log, &fs) < 0)
         holofs_log(&fs, "-o smallpack: cannot start the packer; small files stay unpacked");
     fs.watch = fs_watch_start(fs.store, holofs_changed, &fs);
     if (!fs.watch)
@@ -280,7 +287,7 @@ err_mount:
 err_new:
     fuse_destroy(f);
 err_init:
-    sp_auto_stop();
+    sp_auto_stop(fs.sp);
     fs_dict_stop(fs.dict);
     holofs_fini(&fs);
 err_cmdline:

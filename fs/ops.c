@@ -535,7 +535,7 @@ int resolve(holofs *fs, const char *path, int for_write, resolved *r)
     default:         r->kind = R_MISSING; break;
     }
     if (r->kind == R_MISSING || (for_write && r->kind == R_ENCODED)) {   /* smallpack.h */
-        int sp = sp_resolve(fs->store, path, r->kind == R_ENCODED, for_write, r->spath,
+        int sp = sp_resolve(fs->sp, path, r->kind == R_ENCODED, for_write, r->spath,
                             sizeof r->spath, &r->st);
         if (sp == SP_ENCODED)
             r->kind = R_ENCODED;
@@ -805,10 +805,7 @@ static void list_packed(void *ctx, const char *name)
     }
     memset(&st, 0, sizeof st);
     st.st_mode = S_IFREG;
-    uint64_t h = 14695981039346656037ull;   /* FNV-1a of the path: never 0 (use_ino) */
-    for (const char *c = mpath; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    st.st_ino = (ino_t)(h | 1);
+    st.st_ino = sp_ino(mpath);   /* the number stat gives it */
     d->pf.fill(d->pf.buf, name, &st, 0, 0);
 }
 
@@ -1824,12 +1821,12 @@ int holofs_init(holofs *fs)
     char tmpdir[PATH_MAX];
     if (ns_join(tmpdir, sizeof tmpdir, fs->store, "/" NS_TMPDIR, NULL) < 0)
         return -ENAMETOOLONG;
-    if (sp_init(fs->store, fs->ro) < 0)
-        holofs_log(fs, "%s: no directory for packed small files: they will not read", fs->store);
+    fs->sp = sp_new(fs->store, fs->ro, (uint64_t)fs->sp_cache_kb << 10, SP_COPY_KEEP_MS);
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, holofs_load, fs);
     fs->streams = fs_streams_new(holofs_warn, fs);
     fs->pend = fs_pending_new(tmpdir);
-    if (!fs->cache || !fs->streams || !fs->pend) {
+    if (!fs->cache || !fs->streams || !fs->pend || !fs->sp) {
+        sp_free(fs->sp);
         if (fs->cache)
             fs_cache_free(fs->cache);
         fs_streams_free(fs->streams);
@@ -1843,7 +1840,7 @@ int holofs_init(holofs *fs)
 
 void holofs_fini(holofs *fs)
 {
-    sp_fini();
+    sp_free(fs->sp);
     fs_cache_free(fs->cache);
     fs_streams_free(fs->streams);
     links_free(fs->links);

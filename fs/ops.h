@@ -32,6 +32,7 @@ typedef struct holofs {
     int pixels;               /* encode: holo_encode_opts.pixels (graceful media codecs) */
     double recovery;          /* encode: holo_encode_opts.recovery (parity, 0 = none) */
     unsigned frame_kb;        /* encode: binary v4 frame size in KiB (0 = the library's) */
+    unsigned sp_cache_kb;     /* disk bound on read copies of packed small files (0 = default) */
     int ro;
     int debug, foreground;
     /* runtime */
@@ -41,6 +42,7 @@ typedef struct holofs {
     fs_watch *watch;
     fs_poll *poll;            /* shared stores (fstype.h): revalidation by polling, or NULL */
     struct fs_dict *dict;     /* the store dictionary's trainer (dict.h), or NULL */
+    struct fs_sp *sp;         /* small-file packs of this mount (smallpack.h) */
     pthread_mutex_t mu;       /* guards nodes (info cache, open read handles, warned flag) */
     fs_node **nodes;          /* hash table of per-path state */
     fs_pending *pend;         /* files being written through the mount (pending.h) */

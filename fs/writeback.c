@@ -77,7 +77,7 @@ int rename_encode(holofs *fs, const char *sfrom, const char *to)
     owner_give(out, st.st_uid, st.st_gid);
     fs_dict_note(fs->dict, (uint64_t)st.st_size);
     if (st.st_size <= HOLO_DICT_MAX_FILE)
-        sp_auto_note(out);
+        sp_auto_note(fs->sp, out);
     pass_attrs(fs, to, out, 1, &st, 1);
     unlink(sfrom);
     forget(fs, to, 0, NULL, NULL);
@@ -138,7 +138,7 @@ int pend_commit(holofs *fs, fs_pend *p)
             owner_give(out, p->uid, p->gid);
             fs_dict_note(fs->dict, (uint64_t)st.st_size);
             if (st.st_size <= HOLO_DICT_MAX_FILE)   /* a small file: maybe packed (smallpack.h) */
-                sp_auto_note(out);
+                sp_auto_note(fs->sp, out);
             pass_attrs(fs, path, out, 1, &st, p->times_set);
             /* an empty plain placeholder (touch, then write) gives way to the encoded file */
             if (lstat(plain, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == 0)
