@@ -33,7 +33,7 @@ static void put(v4_enc *e, uint8_t b)
     e->buf[e->len++] = b;
 }
 
-static void shift_low(v4_enc *e)
+void v4_enc_shift_low(v4_enc *e)
 {
     if ((uint32_t)e->low < 0xFF000000u || (e->low >> 32) != 0) {
         uint8_t carry = (uint8_t)(e->low >> 32);
@@ -50,18 +50,8 @@ static void shift_low(v4_enc *e)
 
 void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
 {
-    uint32_t bound = (e->range >> PBITS) * prob(p);
-    if (!bit) {
-        e->range = bound;
-    } else {
-        e->low += bound;
-        e->range -= bound;
-    }
+    v4_enc_bit_p0(e, prob(p), bit);
     adapt(p, bit);
-    while (e->range < TOP) {
-        e->range <<= 8;
-        shift_low(e);
-    }
 }
 
 /* Raw bits, up to 16 at a time: the range is split into 2^k equal parts. */
@@ -74,7 +64,7 @@ void v4_enc_raw(v4_enc *e, uint32_t v, int nbits)
         e->low += (uint64_t)((v >> nbits) & ((1u << k) - 1)) * e->range;
         while (e->range < TOP) {
             e->range <<= 8;
-            shift_low(e);
+            v4_enc_shift_low(e);
         }
     }
 }
@@ -92,7 +82,7 @@ int v4_enc_finish(v4_enc *e)
         }
     }
     for (int i = 0; i < 5; i++)
-        shift_low(e);
+        v4_enc_shift_low(e);
     if (e->oom)
         return -1;
     /* Drop the implicit leading zero byte. */
