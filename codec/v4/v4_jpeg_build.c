@@ -8,6 +8,9 @@
 #include "internal.h"
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_CORR_BITS 1000      /* jcphuff.c: correction bits buffered per EOB run */
 
@@ -15,38 +18,70 @@ typedef struct bitwriter {
     uint8_t *b;
     size_t n, cap;
     uint64_t acc;               /* pending bits, right-aligned */
-    int nacc;
+    int nacc;                   /* < 32 between calls */
     int oom;
     int missing;                /* a symbol without a code */
 } bitwriter;
 
+/* Room for k more bytes. */
+static int bw_reserve(bitwriter *w, size_t k)
+{
+    if (w->n + k <= w->cap)
+        return 0;
+    size_t nc = w->cap ? w->cap * 2 : 65536;
+    while (nc < w->n + k)
+        nc *= 2;
+    uint8_t *nb = realloc(w->b, nc);
+    if (!nb) {
+        w->oom = 1;
+        return -1;
+    }
+    w->b = nb;
+    w->cap = nc;
+    return 0;
+}
+
 static void bw_byte(bitwriter *w, uint8_t v)
 {
-    if (w->n + 2 > w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 65536;
-        uint8_t *nb = realloc(w->b, nc);
-        if (!nb) {
-            w->oom = 1;
-            return;
-        }
-        w->b = nb;
-        w->cap = nc;
-    }
+    if (bw_reserve(w, 2))
+        return;
     w->b[w->n++] = v;
     if (v == 0xFF)
         w->b[w->n++] = 0x00;
 }
 
+/* The 32 oldest pending bits out as 4 bytes; a byte 0xFF takes a stuffed zero after it. */
+static void bw_out32(bitwriter *w)
+{
+    w->nacc -= 32;
+    uint32_t v = (uint32_t)(w->acc >> w->nacc);
+    if (bw_reserve(w, 8))
+        return;
+    uint8_t *o = w->b + w->n;
+    o[0] = (uint8_t)(v >> 24);
+    o[1] = (uint8_t)(v >> 16);
+    o[2] = (uint8_t)(v >> 8);
+    o[3] = (uint8_t)v;
+    uint32_t x = ~v;            /* a byte of v is 0xFF iff that byte of x is zero */
+    if (((x - 0x01010101u) & ~x & 0x80808080u) == 0) {
+        w->n += 4;              /* no byte is 0xFF: the common case */
+        return;
+    }
+    for (int i = 0; i < 4; i++) {
+        uint8_t c = (uint8_t)(v >> (24 - 8 * i));
+        w->b[w->n++] = c;
+        if (c == 0xFF)
+            w->b[w->n++] = 0x00;
+    }
+}
+
+/* k <= 16 bits. */
 static inline void bw_bits(bitwriter *w, uint32_t v, int k)
 {
-    if (k == 0)
-        return;
     w->acc = w->acc << k | (v & ((1u << k) - 1));
     w->nacc += k;
-    while (w->nacc >= 8) {
-        w->nacc -= 8;
-        bw_byte(w, (uint8_t)(w->acc >> w->nacc));
-    }
+    if (w->nacc >= 32)
+        bw_out32(w);
 }
 
 static inline void bw_sym(bitwriter *w, const v4j_huff *h, int sym)
@@ -59,25 +94,19 @@ static inline void bw_sym(bitwriter *w, const v4j_huff *h, int sym)
 /* Pad the last byte with `pad` (its low bits) and stuff it. */
 static void bw_flush(bitwriter *w, uint8_t pad)
 {
-    if (w->nacc) {
-        int k = 8 - w->nacc;
-        bw_bits(w, pad, k);
+    if (w->nacc & 7)
+        bw_bits(w, pad, 8 - (w->nacc & 7));
+    while (w->nacc >= 8) {
+        w->nacc -= 8;
+        bw_byte(w, (uint8_t)(w->acc >> w->nacc));
     }
     w->acc = 0;
 }
 
 static void bw_raw(bitwriter *w, const uint8_t *p, size_t k)
 {
-    if (w->n + k > w->cap) {
-        size_t nc = (w->n + k) * 2;
-        uint8_t *nb = realloc(w->b, nc);
-        if (!nb) {
-            w->oom = 1;
-            return;
-        }
-        w->b = nb;
-        w->cap = nc;
-    }
+    if (bw_reserve(w, k))
+        return;
     memcpy(w->b + w->n, p, k);
     w->n += k;
 }
@@ -98,6 +127,25 @@ typedef struct encstate {
     const v4j_huff *ac;
 } encstate;
 
+/* Bit k set for each non-zero coefficient b[k], ss <= k <= se (16 at a time with SSE2). */
+static inline uint64_t nonzero_mask(const int16_t *b, int ss, int se)
+{
+    uint64_t m = 0;
+#ifdef __SSE2__
+    const __m128i z = _mm_setzero_si128();
+    for (int i = ss >> 4; i <= se >> 4; i++) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
+        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i + 8));
+        __m128i zero = _mm_packs_epi16(_mm_cmpeq_epi16(lo, z), _mm_cmpeq_epi16(hi, z));
+        m |= (uint64_t)(~(unsigned)_mm_movemask_epi8(zero) & 0xFFFFu) << (16 * i);
+    }
+#else
+    for (int k = ss; k <= se; k++)
+        m |= (uint64_t)(b[k] != 0) << k;
+#endif
+    return m & (~0ull >> (63 - se)) & (~0ull << ss);
+}
+
 static void block_sequential(bitwriter *w, const v4j_huff *dc, const v4j_huff *ac,
                              const int16_t *b, int32_t *pred)
 {
@@ -106,21 +154,18 @@ static void block_sequential(bitwriter *w, const v4j_huff *dc, const v4j_huff *a
     int s = nbits((uint32_t)(diff < 0 ? -diff : diff));
     bw_sym(w, dc, s);
     put_value(w, diff, s);
-    int run = 0;
-    for (int k = 1; k < 64; k++) {
+    int prev = 0;
+    for (uint64_t m = nonzero_mask(b, 1, 63); m; m &= m - 1) {
+        int k = __builtin_ctzll(m), run = k - prev - 1;
         int32_t v = b[k];
-        if (v == 0) {
-            run++;
-            continue;
-        }
         for (; run > 15; run -= 16)
             bw_sym(w, ac, 0xF0);
         s = nbits((uint32_t)(v < 0 ? -v : v));
         bw_sym(w, ac, run << 4 | s);
         put_value(w, v, s);
-        run = 0;
+        prev = k;
     }
-    if (run)
+    if (prev < 63)
         bw_sym(w, ac, 0x00);
 }
 
@@ -139,23 +184,23 @@ static void emit_eobrun(bitwriter *w, encstate *st)
 
 static void block_ac_first(bitwriter *w, const v4j_scan *s, const int16_t *b, encstate *st)
 {
-    int run = 0;
-    for (int k = s->ss; k <= s->se; k++) {
+    int prev = s->ss - 1;
+    for (uint64_t m = nonzero_mask(b, s->ss, s->se); m; m &= m - 1) {
+        int k = __builtin_ctzll(m);
         int32_t v = b[k];
         int32_t mag = (v < 0 ? -v : v) >> s->al;
-        if (mag == 0) {
-            run++;
+        if (mag == 0)
             continue;
-        }
+        int run = k - prev - 1;
         emit_eobrun(w, st);
         for (; run > 15; run -= 16)
             bw_sym(w, st->ac, 0xF0);
         int sz = nbits((uint32_t)mag);
         bw_sym(w, st->ac, run << 4 | sz);
         bw_bits(w, (uint32_t)(v < 0 ? ~mag : mag), sz);
-        run = 0;
+        prev = k;
     }
-    if (run) {
+    if (prev < s->se) {
         if (++st->eobrun == 0x7FFF)
             emit_eobrun(w, st);
     }
@@ -164,21 +209,24 @@ static void block_ac_first(bitwriter *w, const v4j_scan *s, const int16_t *b, en
 static void block_ac_refine(bitwriter *w, const v4j_scan *s, const int16_t *b, encstate *st)
 {
     int32_t mag[64];
+    uint64_t live = 0;          /* positions whose magnitude at this scan is non-zero */
     int eob = 0;
-    for (int k = s->ss; k <= s->se; k++) {
+    for (uint64_t m = nonzero_mask(b, s->ss, s->se); m; m &= m - 1) {
+        int k = __builtin_ctzll(m);
         int32_t v = b[k];
         mag[k] = (v < 0 ? -v : v) >> s->al;
+        if (mag[k])
+            live |= 1ull << k;
         if (mag[k] == 1)
             eob = k;
     }
     /* correction bits of this block wait in corr[ncorr + ...] until a symbol is sent */
     uint32_t base = st->ncorr, nb = 0;
-    int run = 0;
-    for (int k = s->ss; k <= s->se; k++) {
-        if (mag[k] == 0) {
-            run++;
-            continue;
-        }
+    int run = 0, prev = s->ss - 1;
+    for (; live; live &= live - 1) {
+        int k = __builtin_ctzll(live);
+        run += k - prev - 1;
+        prev = k;
         while (run > 15 && k <= eob) {
             st->ncorr = base;
             emit_eobrun(w, st);
@@ -203,6 +251,7 @@ static void block_ac_refine(bitwriter *w, const v4j_scan *s, const int16_t *b, e
         nb = 0;
         run = 0;
     }
+    run += s->se - prev;
     st->ncorr = base + nb;
     if (run > 0 || nb > 0) {
         st->eobrun++;
