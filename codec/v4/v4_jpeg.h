@@ -88,6 +88,22 @@ int v4j_mcu_blocks(const v4j_jpeg *j, const v4j_scan *s, uint32_t m,
                    int16_t *blk[V4J_MAX_BLOCKS_PER_MCU], uint8_t sc[V4J_MAX_BLOCKS_PER_MCU]);
 void v4j_free(v4j_jpeg *j);
 
+/* ---- v4_jpeg_par.c: both cores ---------------------------------------------------------- */
+#include <pthread.h>
+/* work(ctx, i) for every i in [0, n), on this thread and a second one when there is a second
+ * core; returns when all are done. */
+void v4j_par_for(unsigned n, void (*work)(void *, unsigned), void *ctx);
+/* fn(ctx) on a second thread (inline, before v4j_bg_start returns, on one core) until
+ * v4j_bg_join. */
+typedef struct v4j_bg {
+    pthread_t th;
+    int started;
+    void (*fn)(void *);
+    void *ctx;
+} v4j_bg;
+void v4j_bg_start(v4j_bg *b, void (*fn)(void *), void *ctx);
+void v4j_bg_join(v4j_bg *b);
+
 /* ---- v4_jpeg_parse.c: JPEG file -> coefficients + recipe -------------------------------- */
 /* Parse a whole JPEG file. Refuses arithmetic-coded, 12-bit, lossless and hierarchical JPEGs
  * and broken files, with the reason in err. */
@@ -95,6 +111,18 @@ int v4j_parse(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err);
 /* Parse, rebuild and compare: 0 when the file comes back byte for byte, else the refusal or
  * HOLO_EUNSUPPORTED "not reproducible: <why>" (the caller falls back to the binary codec). */
 int v4j_parse_exact(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err);
+/* The rebuild and compare of a parsed j on a second core while the caller works on j
+ * (reading only); finish waits and gives what v4j_parse_exact would (j stays the caller's). */
+typedef struct v4j_exact {
+    v4j_bg bg;
+    const v4j_jpeg *j;
+    const uint8_t *buf;
+    size_t len;
+    int rc;
+    holo_err err;
+} v4j_exact;
+void v4j_exact_start(v4j_exact *x, const v4j_jpeg *j, const uint8_t *buf, size_t len);
+int v4j_exact_finish(v4j_exact *x, holo_err *err);
 
 /* ---- v4_jpeg_build.c: coefficients + recipe -> JPEG file ------------------------------- */
 /* Rebuild the file from j's recipe and coefficients; *out is malloc'd. */

@@ -321,6 +321,31 @@ static void encode_scan(bitwriter *w, const v4j_jpeg *j, const v4j_tables *t, co
     free(st);
 }
 
+/* One scan to code: its tables as the markers before it left them, where its segments start
+ * in the file's count and in the padding list, and the bytes it makes. */
+typedef struct scan_job {
+    v4j_scan s;
+    v4j_tables *t;
+    uint32_t segno, next_pad;
+    size_t hdr_start, hdr_end;  /* the recipe bytes before the scan data */
+    bitwriter w;
+} scan_job;
+
+typedef struct rebuild_run {
+    const v4j_jpeg *j;
+    scan_job *sj;
+} rebuild_run;
+
+static void scan_one(void *arg, unsigned i)
+{
+    rebuild_run *r = arg;
+    scan_job *sj = &r->sj[i];
+    encode_scan(&sj->w, r->j, sj->t, &sj->s, &sj->segno, &sj->next_pad);
+}
+
+/* The scans are walked in order (tables, restart interval and the segment count change
+ * between them), then Huffman-coded on both cores: each starts byte-aligned with fresh
+ * state, so their bytes simply follow each other. */
 int v4j_rebuild(const v4j_jpeg *j, uint8_t **out, size_t *outlen, holo_err *err)
 {
     *out = NULL;
@@ -329,16 +354,12 @@ int v4j_rebuild(const v4j_jpeg *j, uint8_t **out, size_t *outlen, holo_err *err)
     v4j_jpeg fr;
     memset(&fr, 0, sizeof fr);
     v4j_tables *t = calloc(1, sizeof *t);
-    bitwriter w = { 0 };
+    scan_job *sj = calloc(j->nscans + 1, sizeof *sj);
     uint32_t segno = 0, next_pad = 0;
-    size_t pos = 0;
-    int rc = t ? 0 : holo_seterr(err, HOLO_ENOMEM, "JPEG: out of memory");
+    size_t pos = 2;
+    int rc = t && sj ? 0 : holo_seterr(err, HOLO_ENOMEM, "JPEG: out of memory");
     if (rc == 0 && (j->hdr_len < 2 || j->hdr[0] != 0xFF || j->hdr[1] != 0xD8))
         rc = holo_seterr(err, HOLO_EINVAL, "JPEG recipe: no SOI marker");
-    if (rc == 0) {
-        bw_raw(&w, j->hdr, 2);
-        pos = 2;
-    }
     for (uint32_t i = 0; rc == 0 && i <= j->nscans; i++) {
         size_t start = pos, end = i < j->nscans ? j->piece_end[i] : j->hdr_len;
         v4j_scan s;
@@ -358,19 +379,48 @@ int v4j_rebuild(const v4j_jpeg *j, uint8_t **out, size_t *outlen, holo_err *err)
             rc = holo_seterr(err, HOLO_EINVAL, "JPEG recipe: frame differs from the planes");
             break;
         }
-        bw_raw(&w, j->hdr + start, (r == 1 ? pos : end) - start);
+        sj[i].hdr_start = start;
+        sj[i].hdr_end = r == 1 ? pos : end;
         if (r == 1) {
-            encode_scan(&w, j, t, &s, &segno, &next_pad);
-            if (w.missing) {
-                rc = holo_seterr(err, HOLO_EUNSUPPORTED,
-                                 "not reproducible: a symbol has no Huffman code");
+            sj[i].s = s;
+            sj[i].segno = segno;
+            sj[i].next_pad = next_pad;
+            if (!(sj[i].t = malloc(sizeof *t))) {
+                rc = holo_seterr(err, HOLO_ENOMEM, "JPEG: out of memory");
                 break;
             }
+            *sj[i].t = *t;
+            /* the segments of this scan, as encode_scan will count them */
+            uint32_t nmcu = v4j_scan_mcus(j, &s), ri = t->restart ? t->restart : nmcu;
+            for (uint32_t g = 0, nseg = (nmcu + ri - 1) / ri; g < nseg; g++, segno++)
+                if (next_pad < j->npad && j->pad[next_pad].seg == segno)
+                    next_pad++;
         }
         pos = end;
-        if (w.oom)
-            rc = holo_seterr(err, HOLO_ENOMEM, "JPEG: out of memory");
     }
+    if (rc == 0) {
+        rebuild_run run = { j, sj };
+        v4j_par_for(j->nscans, scan_one, &run);
+    }
+    bitwriter w = { 0 };
+    if (rc == 0) {
+        bw_raw(&w, j->hdr, 2);
+        for (uint32_t i = 0; i <= j->nscans && rc == 0; i++) {
+            bw_raw(&w, j->hdr + sj[i].hdr_start, sj[i].hdr_end - sj[i].hdr_start);
+            if (i < j->nscans)
+                bw_raw(&w, sj[i].w.b, sj[i].w.n);
+            if (sj[i].w.missing)
+                rc = holo_seterr(err, HOLO_EUNSUPPORTED,
+                                 "not reproducible: a symbol has no Huffman code");
+            else if (w.oom || sj[i].w.oom)
+                rc = holo_seterr(err, HOLO_ENOMEM, "JPEG: out of memory");
+        }
+    }
+    for (uint32_t i = 0; sj && i <= j->nscans; i++) {
+        free(sj[i].t);
+        free(sj[i].w.b);
+    }
+    free(sj);
     v4j_free(&fr);
     free(t);
     if (rc) {

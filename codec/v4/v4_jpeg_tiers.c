@@ -730,39 +730,8 @@ static void choose_t2(job *jb, const v4jc_model *m, const float *cost, const dou
     L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(bk);
 }
 
-/* work(ctx, i) for i in [0, n) on this thread and one more when there is a second core: the
- * U shares are independent (each codes or decodes its own tiles from its own model copy). */
-typedef struct par_run {
-    void (*work)(void *, unsigned);
-    void *ctx;
-    unsigned n, next;
-    pthread_mutex_t mu;
-} par_run;
-
-static void *par_worker(void *arg)
-{
-    par_run *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        unsigned i = p->next++;
-        pthread_mutex_unlock(&p->mu);
-        if (i >= p->n)
-            return NULL;
-        p->work(p->ctx, i);
-    }
-}
-
-static void par_for(unsigned n, void (*work)(void *, unsigned), void *ctx)
-{
-    par_run p = { work, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER };
-    pthread_t th;
-    int two = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
-              pthread_create(&th, NULL, par_worker, &p) == 0;
-    par_worker(&p);
-    if (two)
-        pthread_join(th, NULL);
-}
-
+/* The U shares are independent: each codes or decodes its own tiles from its own model copy
+ * (v4j_par_for spreads them over both cores). */
 typedef struct u_job {
     job *jb;
     const v4jc_model *m;
@@ -836,7 +805,7 @@ static int code_streams(job *jb, const uint8_t *head, size_t hl, size_t len, v4j
         rc = -1;
     if (rc == 0) {
         u_job uj = { jb, m, out, NULL, 0 };
-        par_for(n, u_encode_one, &uj);
+        v4j_par_for(n, u_encode_one, &uj);
         rc = atomic_load(&uj.failed) ? -1 : 0;
     }
     v4_enc_free(&e);
@@ -855,9 +824,11 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     if (!fixed)
         b = &default_budget;
     v4j_jpeg j;
-    int rc = v4j_parse_exact(jpg, len, &j, err);
+    int rc = v4j_parse(jpg, len, &j, err);
     if (rc)
         return rc;
+    v4j_exact exact;            /* the rebuild check runs beside the sizing and coding */
+    v4j_exact_start(&exact, &j, jpg, len);
     job jb = { .j = &j };
     layout *L = &jb.L;
     *L = (layout){ .n = n, .m1 = v4_m1_for(n), .m2 = v4_m2_for(n), .lattice = v4_lattice_for(n) };
@@ -1029,6 +1000,10 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         }
     }
 out:
+    {
+        int xrc = v4j_exact_finish(&exact, rc ? NULL : err);
+        rc = rc ? rc : xrc;
+    }
     v4jc_model_free(m);
     thumbs_free(&jb);
     free(cost);
@@ -1230,7 +1205,7 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
             free(guess[c]);
         if (rc == 0 && in->u) {
             u_job uj = { &jb, m, NULL, in, 0 };
-            par_for(in->n, u_decode_one, &uj);
+            v4j_par_for(in->n, u_decode_one, &uj);
             if (atomic_load(&uj.failed))
                 rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
         }
