@@ -32,6 +32,7 @@ typedef struct v4j_comp {
     uint32_t wb, hb;           /* blocks covering the component (non-interleaved scans) */
     uint32_t bw, bh;           /* blocks of the MCU-padded plane: coef holds bw * bh blocks */
     int16_t *coef;             /* 64 per block, zig-zag order, blocks row by row */
+    int16_t *dc;               /* the blocks' DC side by side (v4j_dc_gather), or NULL */
 } v4j_comp;
 
 typedef struct v4j_scan {
@@ -108,6 +109,8 @@ void v4j_bg_join(v4j_bg *b);
 /* Parse a whole JPEG file. Refuses arithmetic-coded, 12-bit, lossless and hierarchical JPEGs
  * and broken files, with the reason in err. */
 int v4j_parse(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err);
+/* Each plane's DC values into comp[c].dc (left NULL without memory: readers fall back). */
+void v4j_dc_gather(v4j_jpeg *j);
 /* Parse, rebuild and compare: 0 when the file comes back byte for byte, else the refusal or
  * HOLO_EUNSUPPORTED "not reproducible: <why>" (the caller falls back to the binary codec). */
 int v4j_parse_exact(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err);

@@ -387,6 +387,19 @@ int v4j_parse(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err)
     return rc;
 }
 
+void v4j_dc_gather(v4j_jpeg *j)
+{
+    for (int c = 0; c < j->ncomp; c++) {
+        v4j_comp *k = &j->comp[c];
+        size_t nb = (size_t)k->bw * k->bh;
+        free(k->dc);
+        if (!k->coef || !(k->dc = malloc(nb * sizeof *k->dc + 1)))
+            continue;
+        for (size_t b = 0; b < nb; b++)
+            k->dc[b] = k->coef[b * 64];
+    }
+}
+
 static void exact_check(void *arg)
 {
     v4j_exact *x = arg;
