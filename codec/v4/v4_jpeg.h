@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "holo.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define V4J_MAX_COMP 4
 #define V4J_MAX_SCANS 512
@@ -72,6 +75,26 @@ typedef struct v4j_tables {
     int have_frame;
     int alloc_planes;          /* a SOF allocates the coefficient planes (parsing, not rebuilding) */
 } v4j_tables;
+
+/* Bit k set for each non-zero coefficient b[k] of a block, ss <= k <= se (16 at a time with
+ * SSE2): coders walk the non-zeros only. */
+static inline uint64_t v4j_nonzero_mask(const int16_t *b, int ss, int se)
+{
+    uint64_t m = 0;
+#ifdef __SSE2__
+    const __m128i z = _mm_setzero_si128();
+    for (int i = ss >> 4; i <= se >> 4; i++) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
+        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i + 8));
+        __m128i zero = _mm_packs_epi16(_mm_cmpeq_epi16(lo, z), _mm_cmpeq_epi16(hi, z));
+        m |= (uint64_t)(~(unsigned)_mm_movemask_epi8(zero) & 0xFFFFu) << (16 * i);
+    }
+#else
+    for (int k = ss; k <= se; k++)
+        m |= (uint64_t)(b[k] != 0) << k;
+#endif
+    return m & (~0ull >> (63 - se)) & (~0ull << ss);
+}
 
 extern const uint8_t v4j_natural[64];   /* zig-zag index -> natural (row-major) index */
 extern const uint8_t v4j_natural_inv[64];   /* natural index -> zig-zag index */

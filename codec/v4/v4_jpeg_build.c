@@ -8,9 +8,6 @@
 #include "internal.h"
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define MAX_CORR_BITS 1000      /* jcphuff.c: correction bits buffered per EOB run */
 
@@ -127,25 +124,6 @@ typedef struct encstate {
     const v4j_huff *ac;
 } encstate;
 
-/* Bit k set for each non-zero coefficient b[k], ss <= k <= se (16 at a time with SSE2). */
-static inline uint64_t nonzero_mask(const int16_t *b, int ss, int se)
-{
-    uint64_t m = 0;
-#ifdef __SSE2__
-    const __m128i z = _mm_setzero_si128();
-    for (int i = ss >> 4; i <= se >> 4; i++) {
-        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
-        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i + 8));
-        __m128i zero = _mm_packs_epi16(_mm_cmpeq_epi16(lo, z), _mm_cmpeq_epi16(hi, z));
-        m |= (uint64_t)(~(unsigned)_mm_movemask_epi8(zero) & 0xFFFFu) << (16 * i);
-    }
-#else
-    for (int k = ss; k <= se; k++)
-        m |= (uint64_t)(b[k] != 0) << k;
-#endif
-    return m & (~0ull >> (63 - se)) & (~0ull << ss);
-}
-
 static void block_sequential(bitwriter *w, const v4j_huff *dc, const v4j_huff *ac,
                              const int16_t *b, int32_t *pred)
 {
@@ -155,7 +133,7 @@ static void block_sequential(bitwriter *w, const v4j_huff *dc, const v4j_huff *a
     bw_sym(w, dc, s);
     put_value(w, diff, s);
     int prev = 0;
-    for (uint64_t m = nonzero_mask(b, 1, 63); m; m &= m - 1) {
+    for (uint64_t m = v4j_nonzero_mask(b, 1, 63); m; m &= m - 1) {
         int k = __builtin_ctzll(m), run = k - prev - 1;
         int32_t v = b[k];
         for (; run > 15; run -= 16)
@@ -185,7 +163,7 @@ static void emit_eobrun(bitwriter *w, encstate *st)
 static void block_ac_first(bitwriter *w, const v4j_scan *s, const int16_t *b, encstate *st)
 {
     int prev = s->ss - 1;
-    for (uint64_t m = nonzero_mask(b, s->ss, s->se); m; m &= m - 1) {
+    for (uint64_t m = v4j_nonzero_mask(b, s->ss, s->se); m; m &= m - 1) {
         int k = __builtin_ctzll(m);
         int32_t v = b[k];
         int32_t mag = (v < 0 ? -v : v) >> s->al;
@@ -211,7 +189,7 @@ static void block_ac_refine(bitwriter *w, const v4j_scan *s, const int16_t *b, e
     int32_t mag[64];
     uint64_t live = 0;          /* positions whose magnitude at this scan is non-zero */
     int eob = 0;
-    for (uint64_t m = nonzero_mask(b, s->ss, s->se); m; m &= m - 1) {
+    for (uint64_t m = v4j_nonzero_mask(b, s->ss, s->se); m; m &= m - 1) {
         int k = __builtin_ctzll(m);
         int32_t v = b[k];
         mag[k] = (v < 0 ? -v : v) >> s->al;

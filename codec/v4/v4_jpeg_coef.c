@@ -215,28 +215,23 @@ static const float idct_basis[8][8] = {
 
 /* The pixels of a block with its DC left out, in its two outer rows and columns on each side
  * (pix[y][x] for y or x in 0, 1, 6, 7; the rest is computed too, as it costs nothing in
- * vector lanes). Zero coefficients are skipped: adding their +-0 products changes no sum, so
- * the values are bit for bit those of the full product in the same order of terms. */
+ * vector lanes). Only the non-zero coefficients are visited, in zig-zag order, which within a
+ * row of frequencies is the order of u: each sum adds the same products in the same order as
+ * the full product would (whose zero terms change nothing), so the values are bit for bit. */
 static void idct_ac(const int16_t *zz, const uint16_t *q, float pix[8][8])
 {
     float tmp[8][8];
     int rows = 0;
-    for (int v = 0; v < 8; v++) {
-        float a[8] = { 0 };
-        int any = 0;
-        for (int u = v == 0; u < 8; u++) {
-            int i = v4j_natural_inv[v * 8 + u];
-            if (!zz[i])
-                continue;
-            float f = (float)zz[i] * q[i];
-            any = 1;
+    for (uint64_t m = v4j_nonzero_mask(zz, 1, 63); m; m &= m - 1) {
+        int i = __builtin_ctzll(m), v = v4j_natural[i] >> 3, u = v4j_natural[i] & 7;
+        float f = (float)zz[i] * q[i];
+        if (!(rows >> v & 1)) {
+            rows |= 1 << v;
             for (int x = 0; x < 8; x++)
-                a[x] += idct_basis[u][x] * f;
+                tmp[v][x] = 0;
         }
-        if (!any)
-            continue;
-        rows |= 1 << v;
-        memcpy(tmp[v], a, sizeof a);
+        for (int x = 0; x < 8; x++)
+            tmp[v][x] += idct_basis[u][x] * f;
     }
     for (int y = 0; y < 8; y++) {
         float a[8] = { 0 };
