@@ -195,10 +195,9 @@ static int block_ac_refine(bitreader *r, const v4j_huff *ac, const v4j_scan *s, 
             }
         }
     }
-    if (*eobrun) {
-        for (; k <= s->se; k++)
-            if (b[k])
-                refine(r, &b[k], p1);
+    if (*eobrun) {              /* the rest of the band: a correction bit per non-zero */
+        for (uint64_t m = k <= s->se ? v4j_nonzero_mask(b, k, s->se) : 0; m; m &= m - 1)
+            refine(r, &b[__builtin_ctzll(m)], p1);
         (*eobrun)--;
     }
     return 0;
