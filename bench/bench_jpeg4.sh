@@ -7,6 +7,8 @@
 # those floors on every photo within 1.25x the JPEG.
 # Photos: HOLO_JPEG_DIR, default ~/.cache/holofs/wallpapers (`make deps` unpacks the largest
 # image of each theme of Debian's plasma-workspace-wallpapers there).
+# HOLO_BENCH_REPEAT=R runs each timing R times (3); HOLO_BENCH_JPEG_SPEED_ONLY=1 skips the
+# size/PSNR tables.
 : "${HOLO_BIN:?}" "${HOLO_TOOLS:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/holo-bench-jpeg4.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -42,7 +44,7 @@ best() {
     for i in $(seq "$R"); do
         rm -rf "$T/out.holo"
         /usr/bin/time -o "$T/tm" -f "%e %U %S" "$@" > /dev/null 2>&1 || { echo "fail fail"; return; }
-        w=$(awk '{print $1}' "$T/tm"); c=$(awk '{print $2 + $3}' "$T/tm")
+        w=$(awk '{print $1}' "$T/tm"); c=$(awk '{printf "%.2f", $2 + $3}' "$T/tm")
         [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc)" = 1 ] && bw=$w
         [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc)" = 1 ] && bc=$c
     done
