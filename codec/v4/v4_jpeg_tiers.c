@@ -339,9 +339,6 @@ static double dc_step_error(const v4j_jpeg *j, int s)
     return se;
 }
 
-/* Squared pixel error a decoder showing thumbnail t would make, summed over the picture: a
- * DC error e is e * q / 8 grey levels over the block's pixels (a chroma block of a subsampled
- * component covers more of them). */
 /* Where thumb_at interpolates along one axis for each of n blocks: the two values and the
  * weight of the second (the same doubles thumb_at computes, so the same sums). */
 typedef struct axis_w {
@@ -360,6 +357,9 @@ static axis_w *axis_weights(uint32_t n, uint32_t tn, int side)
     return a;
 }
 
+/* Squared pixel error a decoder showing thumbnail t would make, summed over the picture: a
+ * DC error e is e * q / 8 grey levels over the block's pixels (a chroma block of a subsampled
+ * component covers more of them). */
 static double thumb_error(const job *jb, int t)
 {
     const v4j_jpeg *j = jb->j;
@@ -766,8 +766,39 @@ static void choose_t2(job *jb, const v4jc_model *m, const float *cost, const dou
     L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(bk);
 }
 
-/* The U shares are independent: each codes or decodes its own tiles from its own model copy
- * (v4j_par_for spreads them over both cores). */
+/* work(ctx, i) for i in [0, n) on this thread and one more when there is a second core: the
+ * U shares are independent (each codes or decodes its own tiles from its own model copy). */
+typedef struct par_run {
+    void (*work)(void *, unsigned);
+    void *ctx;
+    unsigned n, next;
+    pthread_mutex_t mu;
+} par_run;
+
+static void *par_worker(void *arg)
+{
+    par_run *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        unsigned i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n)
+            return NULL;
+        p->work(p->ctx, i);
+    }
+}
+
+static void par_for(unsigned n, void (*work)(void *, unsigned), void *ctx)
+{
+    par_run p = { work, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER };
+    pthread_t th;
+    int two = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+              pthread_create(&th, NULL, par_worker, &p) == 0;
+    par_worker(&p);
+    if (two)
+        pthread_join(th, NULL);
+}
+
 typedef struct u_job {
     job *jb;
     const v4jc_model *m;
@@ -841,7 +872,7 @@ static int code_streams(job *jb, const uint8_t *head, size_t hl, size_t len, v4j
         rc = -1;
     if (rc == 0) {
         u_job uj = { jb, m, out, NULL, 0 };
-        v4j_par_for(n, u_encode_one, &uj);
+        par_for(n, u_encode_one, &uj);
         rc = atomic_load(&uj.failed) ? -1 : 0;
     }
     v4_enc_free(&e);
@@ -1242,7 +1273,7 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
             free(guess[c]);
         if (rc == 0 && in->u) {
             u_job uj = { &jb, m, NULL, in, 0 };
-            v4j_par_for(in->n, u_decode_one, &uj);
+            par_for(in->n, u_decode_one, &uj);
             if (atomic_load(&uj.failed))
                 rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
         }
