@@ -494,6 +494,11 @@ static int cmd_decode(int argc, char **argv)
         return decode_stream(dir, &o, out, partial, force);
     if (have_info && hi.kind == HOLO_KIND_AUDIO && hi.version == 3)
         return decode_wav(dir, &o, out, force);
+    /* a set that gives back the file, written as that file: its bytes are enough */
+    char orig0[PATH_MAX];
+    o.bytes_only = have_info && hi.exact_bytes && hi.kind == HOLO_KIND_IMAGE && out &&
+                   default_output(dir, hi.kind, orig0, sizeof orig0) == 0 &&
+                   holo_view_for_name(out, hi.kind) == holo_view_for_name(orig0, hi.kind);
     holo_decoded d;
     if (holo_decode_dir(dir, &o, &d, &e)) return fail(&e);
     if (!out) {

@@ -238,6 +238,7 @@ typedef struct holo_decode_opts {
     int verify_chunks;        /* holo_info_dir_opts only: hash the chunks against holo.sum */
     const char *dict_dir;     /* where HO4B dictionaries are: NULL = the nearest .holo-dict/
                                  above the chunk directory (holo(5) "DICTIONARY") */
+    int bytes_only;           /* sets that give back a file (HO4J): its bytes, no pixels */
 } holo_decode_opts;
 
 void holo_decode_opts_init(holo_decode_opts *o);

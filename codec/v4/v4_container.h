@@ -31,9 +31,25 @@ typedef struct v4_dec {
 } v4_dec;
 
 void v4_enc_init(v4_enc *e);
-static inline void v4_enc_bit(v4_enc *e, v4_prob *p, int bit);
-/* Moves the top byte of low out (v4_enc_bit's renormalisation; not for callers). */
+/* The byte output of renormalisation (carry through the cached byte; not for callers). */
 void v4_enc_shift_low(v4_enc *e);
+#define V4_RC_TOP (1u << 24)
+/* One bit with P(0) = p0 / 65536 given by the caller's own model (inline: the inner loop of
+ * coders that adapt their probabilities themselves). */
+static inline void v4_enc_bit_p0(v4_enc *e, uint32_t p0, int bit)
+{
+    uint32_t bound = (e->range >> 16) * p0;
+    if (!bit) {
+        e->range = bound;
+    } else {
+        e->low += bound;
+        e->range -= bound;
+    }
+    while (e->range < V4_RC_TOP) {
+        e->range <<= 8;
+        v4_enc_shift_low(e);
+    }
+}
 void v4_enc_raw(v4_enc *e, uint32_t v, int nbits);
 /* Flush; returns 0 or -1 on allocation failure. The stream is e->buf[0..e->len). */
 int v4_enc_finish(v4_enc *e);
@@ -41,7 +57,6 @@ void v4_enc_free(v4_enc *e);
 
 void v4_dec_init(v4_dec *d, const uint8_t *buf, size_t len);
 
-#define V4_RC_TOP (1u << 24)
 static inline uint32_t v4_prob_p0(const v4_prob *p) { return ((uint32_t)p->fast + p->slow) >> 1; }
 static inline void v4_prob_adapt(v4_prob *p, int bit)
 {
@@ -51,37 +66,33 @@ static inline void v4_prob_adapt(v4_prob *p, int bit)
     p->fast = bit ? f1 : f0;
     p->slow = bit ? s1 : s0;
 }
+/* Inline: the per-bit encoder is the inner loop of every v4 encode. */
+static inline void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
+{
+    v4_enc_bit_p0(e, v4_prob_p0(p), bit);
+    v4_prob_adapt(p, bit);
+}
 /* Reading past the end yields zero bytes: hostile streams decode to garbage, never out of
  * bounds. */
 static inline uint8_t v4_dec_next(v4_dec *d) { return d->pos < d->len ? d->buf[d->pos++] : 0; }
-static inline int v4_dec_bit(v4_dec *d, v4_prob *p)
+/* One bit with P(0) = p0 / 65536 (the counterpart of v4_enc_bit_p0). */
+static inline int v4_dec_bit_p0(v4_dec *d, uint32_t p0)
 {
-    uint32_t bound = (d->range >> 16) * v4_prob_p0(p);
+    uint32_t bound = (d->range >> 16) * p0;
     int bit = d->code >= bound;
     d->code -= bit ? bound : 0;
     d->range = bit ? d->range - bound : bound;
-    v4_prob_adapt(p, bit);
     while (d->range < V4_RC_TOP) {
         d->range <<= 8;
         d->code = d->code << 8 | v4_dec_next(d);
     }
     return bit;
 }
-/* Inline: the per-bit encoder is the inner loop of every v4 encode. */
-static inline void v4_enc_bit(v4_enc *e, v4_prob *p, int bit)
+static inline int v4_dec_bit(v4_dec *d, v4_prob *p)
 {
-    uint32_t bound = (e->range >> 16) * v4_prob_p0(p);
-    if (!bit) {
-        e->range = bound;
-    } else {
-        e->low += bound;
-        e->range -= bound;
-    }
+    int bit = v4_dec_bit_p0(d, v4_prob_p0(p));
     v4_prob_adapt(p, bit);
-    while (e->range < V4_RC_TOP) {
-        e->range <<= 8;
-        v4_enc_shift_low(e);
-    }
+    return bit;
 }
 /* Raw bits, up to 16 at a time: the range is split into 2^k equal parts. */
 static inline uint32_t v4_dec_raw(v4_dec *d, int nbits)

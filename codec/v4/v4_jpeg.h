@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "holo.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define V4J_MAX_COMP 4
 #define V4J_MAX_SCANS 512
@@ -32,6 +35,7 @@ typedef struct v4j_comp {
     uint32_t wb, hb;           /* blocks covering the component (non-interleaved scans) */
     uint32_t bw, bh;           /* blocks of the MCU-padded plane: coef holds bw * bh blocks */
     int16_t *coef;             /* 64 per block, zig-zag order, blocks row by row */
+    int16_t *dc;               /* the blocks' DC side by side (v4j_dc_gather), or NULL */
 } v4j_comp;
 
 typedef struct v4j_scan {
@@ -72,6 +76,26 @@ typedef struct v4j_tables {
     int alloc_planes;          /* a SOF allocates the coefficient planes (parsing, not rebuilding) */
 } v4j_tables;
 
+/* Bit k set for each non-zero coefficient b[k] of a block, ss <= k <= se (16 at a time with
+ * SSE2): coders walk the non-zeros only. */
+static inline uint64_t v4j_nonzero_mask(const int16_t *b, int ss, int se)
+{
+    uint64_t m = 0;
+#ifdef __SSE2__
+    const __m128i z = _mm_setzero_si128();
+    for (int i = ss >> 4; i <= se >> 4; i++) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
+        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i + 8));
+        __m128i zero = _mm_packs_epi16(_mm_cmpeq_epi16(lo, z), _mm_cmpeq_epi16(hi, z));
+        m |= (uint64_t)(~(unsigned)_mm_movemask_epi8(zero) & 0xFFFFu) << (16 * i);
+    }
+#else
+    for (int k = ss; k <= se; k++)
+        m |= (uint64_t)(b[k] != 0) << k;
+#endif
+    return m & (~0ull >> (63 - se)) & (~0ull << ss);
+}
+
 extern const uint8_t v4j_natural[64];   /* zig-zag index -> natural (row-major) index */
 extern const uint8_t v4j_natural_inv[64];   /* natural index -> zig-zag index */
 
@@ -88,13 +112,43 @@ int v4j_mcu_blocks(const v4j_jpeg *j, const v4j_scan *s, uint32_t m,
                    int16_t *blk[V4J_MAX_BLOCKS_PER_MCU], uint8_t sc[V4J_MAX_BLOCKS_PER_MCU]);
 void v4j_free(v4j_jpeg *j);
 
+/* ---- v4_jpeg_par.c: both cores ---------------------------------------------------------- */
+#include <pthread.h>
+/* work(ctx, i) for every i in [0, n), on this thread and a second one when there is a second
+ * core; returns when all are done. */
+void v4j_par_for(unsigned n, void (*work)(void *, unsigned), void *ctx);
+/* fn(ctx) on a second thread (inline, before v4j_bg_start returns, on one core) until
+ * v4j_bg_join. */
+typedef struct v4j_bg {
+    pthread_t th;
+    int started;
+    void (*fn)(void *);
+    void *ctx;
+} v4j_bg;
+void v4j_bg_start(v4j_bg *b, void (*fn)(void *), void *ctx);
+void v4j_bg_join(v4j_bg *b);
+
 /* ---- v4_jpeg_parse.c: JPEG file -> coefficients + recipe -------------------------------- */
 /* Parse a whole JPEG file. Refuses arithmetic-coded, 12-bit, lossless and hierarchical JPEGs
  * and broken files, with the reason in err. */
 int v4j_parse(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err);
+/* Each plane's DC values into comp[c].dc (left NULL without memory: readers fall back). */
+void v4j_dc_gather(v4j_jpeg *j);
 /* Parse, rebuild and compare: 0 when the file comes back byte for byte, else the refusal or
  * HOLO_EUNSUPPORTED "not reproducible: <why>" (the caller falls back to the binary codec). */
 int v4j_parse_exact(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err);
+/* The rebuild and compare of a parsed j on a second core while the caller works on j
+ * (reading only); finish waits and gives what v4j_parse_exact would (j stays the caller's). */
+typedef struct v4j_exact {
+    v4j_bg bg;
+    const v4j_jpeg *j;
+    const uint8_t *buf;
+    size_t len;
+    int rc;
+    holo_err err;
+} v4j_exact;
+void v4j_exact_start(v4j_exact *x, const v4j_jpeg *j, const uint8_t *buf, size_t len);
+int v4j_exact_finish(v4j_exact *x, holo_err *err);
 
 /* ---- v4_jpeg_build.c: coefficients + recipe -> JPEG file ------------------------------- */
 /* Rebuild the file from j's recipe and coefficients; *out is malloc'd. */

@@ -247,7 +247,11 @@ int holo_v4_jpeg_decode(const char *dir, const holo_decode_opts *o, holo_decoded
         else if (!out->info.exact)
             rc = fit_original_size(&s, h->length, &jpg, &jl, err);
     }
-    if (rc == 0) {
+    if (rc == 0 && o && o->bytes_only) {   /* the JPEG is what is asked for: no pixels */
+        out->bytes = jpg;
+        out->info.length = jl;
+        jpg = NULL;
+    } else if (rc == 0) {
         holo_image im;
         rc = holo_image_decode(jpg, jl, dir, &im, err);
         if (rc == 0) {

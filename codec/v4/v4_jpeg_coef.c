@@ -100,11 +100,10 @@ static inline int cbit(v4jc_coder *c, jprob *p, int b)
     uint16_t pm = (uint16_t)(((uint32_t)p->p + p->q) >> 1);
     if (c->cost)                       /* -log2 P(b), to within 0.09 bit: a trial's estimate */
         c->cost[c->costk] += 16.0f - approx_log2(b ? 65536u - pm : pm);
-    v4_prob t = { pm, pm };     /* the range coder codes with P(0) = pm; we adapt it */
     if (c->dec)
-        b = v4_dec_bit(c->d, &t);
+        b = v4_dec_bit_p0(c->d, pm);
     else
-        v4_enc_bit(c->e, &t, b);
+        v4_enc_bit_p0(c->e, pm, b);
     int target = b ? 0 : 65536;
     int np = p->p + (int)((int64_t)(target - p->p) * step_recip[p->n < RATE_FAST ? p->n : RATE_FAST] / 65536);
     int nq = p->q + (int)((int64_t)(target - p->q) * step_recip[p->n] / 65536);
@@ -215,40 +214,32 @@ static const float idct_basis[8][8] = {
 };
 
 /* The pixels of a block with its DC left out, in its two outer rows and columns on each side
- * (pix[y][x] for y or x in 0, 1, 6, 7; the rest is not computed). */
+ * (pix[y][x] for y or x in 0, 1, 6, 7; the rest is computed too, as it costs nothing in
+ * vector lanes). Only the non-zero coefficients are visited, in zig-zag order, which within a
+ * row of frequencies is the order of u: each sum adds the same products in the same order as
+ * the full product would (whose zero terms change nothing), so the values are bit for bit. */
 static void idct_ac(const int16_t *zz, const uint16_t *q, float pix[8][8])
 {
     float tmp[8][8];
     int rows = 0;
-    for (int v = 0; v < 8; v++) {
-        float f[8];
-        int any = 0;
-        for (int u = 0; u < 8; u++) {
-            int i = v4j_natural_inv[v * 8 + u];
-            f[u] = i == 0 ? 0.0f : (float)zz[i] * q[i];
-            any |= zz[i] != 0 && i != 0;
+    for (uint64_t m = v4j_nonzero_mask(zz, 1, 63); m; m &= m - 1) {
+        int i = __builtin_ctzll(m), v = v4j_natural[i] >> 3, u = v4j_natural[i] & 7;
+        float f = (float)zz[i] * q[i];
+        if (!(rows >> v & 1)) {
+            rows |= 1 << v;
+            for (int x = 0; x < 8; x++)
+                tmp[v][x] = 0;
         }
-        if (!any)
-            continue;
-        rows |= 1 << v;
-        for (int x = 0; x < 8; x++) {
-            float a = 0;
-            for (int u = 0; u < 8; u++)
-                a += idct_basis[u][x] * f[u];
-            tmp[v][x] = a;
-        }
+        for (int x = 0; x < 8; x++)
+            tmp[v][x] += idct_basis[u][x] * f;
     }
-    static const uint8_t outer[4] = { 0, 1, 6, 7 };
     for (int y = 0; y < 8; y++) {
-        int full = y < 2 || y > 5;
-        for (int xi = 0; xi < (full ? 8 : 4); xi++) {
-            int x = full ? xi : outer[xi];
-            float a = 0;
-            for (int v = 0; v < 8; v++)
-                if (rows >> v & 1)
-                    a += idct_basis[v][y] * tmp[v][x];
-            pix[y][x] = a;
-        }
+        float a[8] = { 0 };
+        for (int v = 0; v < 8; v++)
+            if (rows >> v & 1)
+                for (int x = 0; x < 8; x++)
+                    a[x] += idct_basis[v][y] * tmp[v][x];
+        memcpy(pix[y], a, sizeof a);
     }
 }
 

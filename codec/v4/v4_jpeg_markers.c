@@ -306,8 +306,10 @@ int v4j_mcu_blocks(const v4j_jpeg *j, const v4j_scan *s, uint32_t m,
 
 void v4j_free(v4j_jpeg *j)
 {
-    for (int c = 0; c < V4J_MAX_COMP; c++)
+    for (int c = 0; c < V4J_MAX_COMP; c++) {
         free(j->comp[c].coef);
+        free(j->comp[c].dc);
+    }
     free(j->hdr);
     free(j->piece_end);
     free(j->pad);

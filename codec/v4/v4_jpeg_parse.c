@@ -195,10 +195,9 @@ static int block_ac_refine(bitreader *r, const v4j_huff *ac, const v4j_scan *s, 
             }
         }
     }
-    if (*eobrun) {
-        for (; k <= s->se; k++)
-            if (b[k])
-                refine(r, &b[k], p1);
+    if (*eobrun) {              /* the rest of the band: a correction bit per non-zero */
+        for (uint64_t m = k <= s->se ? v4j_nonzero_mask(b, k, s->se) : 0; m; m &= m - 1)
+            refine(r, &b[__builtin_ctzll(m)], p1);
         (*eobrun)--;
     }
     return 0;
@@ -387,22 +386,61 @@ int v4j_parse(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err)
     return rc;
 }
 
+void v4j_dc_gather(v4j_jpeg *j)
+{
+    for (int c = 0; c < j->ncomp; c++) {
+        v4j_comp *k = &j->comp[c];
+        size_t nb = (size_t)k->bw * k->bh;
+        free(k->dc);
+        if (!k->coef || !(k->dc = malloc(nb * sizeof *k->dc + 1)))
+            continue;
+        for (size_t b = 0; b < nb; b++)
+            k->dc[b] = k->coef[b * 64];
+    }
+}
+
+static void exact_check(void *arg)
+{
+    v4j_exact *x = arg;
+    uint8_t *back = NULL;
+    size_t blen = 0;
+    x->rc = v4j_rebuild(x->j, &back, &blen, &x->err);
+    if (x->rc == 0 && (blen != x->len || memcmp(back, x->buf, x->len))) {
+        size_t at = 0;
+        while (at < x->len && at < blen && back[at] == x->buf[at])
+            at++;
+        x->rc = holo_seterr(&x->err, HOLO_EUNSUPPORTED,
+                            "not reproducible: the rebuilt file differs at byte %zu of %zu", at,
+                            x->len);
+    }
+    free(back);
+}
+
+void v4j_exact_start(v4j_exact *x, const v4j_jpeg *j, const uint8_t *buf, size_t len)
+{
+    memset(x, 0, sizeof *x);
+    x->j = j;
+    x->buf = buf;
+    x->len = len;
+    v4j_bg_start(&x->bg, exact_check, x);
+}
+
+int v4j_exact_finish(v4j_exact *x, holo_err *err)
+{
+    v4j_bg_join(&x->bg);
+    if (x->rc && err)
+        *err = x->err;
+    return x->rc;
+}
+
 int v4j_parse_exact(const uint8_t *buf, size_t len, v4j_jpeg *j, holo_err *err)
 {
     int rc = v4j_parse(buf, len, j, err);
     if (rc)
         return rc;
-    uint8_t *back = NULL;
-    size_t blen = 0;
-    rc = v4j_rebuild(j, &back, &blen, err);
-    if (rc == 0 && (blen != len || memcmp(back, buf, len))) {
-        size_t at = 0;
-        while (at < len && at < blen && back[at] == buf[at])
-            at++;
-        rc = holo_seterr(err, HOLO_EUNSUPPORTED,
-                         "not reproducible: the rebuilt file differs at byte %zu of %zu", at, len);
-    }
-    free(back);
+    v4j_exact x = { .j = j, .buf = buf, .len = len };
+    exact_check(&x);
+    rc = v4j_exact_finish(&x, err);
     if (rc)
         v4j_free(j);
     return rc;

@@ -127,7 +127,7 @@ static void thumb_fill(const v4j_comp *k, int side, v4j_comp *t)
             int64_t sum = 0, cnt = 0;
             for (uint32_t y = ty * side; y < k->bh && y < (ty + 1) * side; y++)
                 for (uint32_t x = tx * side; x < k->bw && x < (tx + 1) * side; x++, cnt++)
-                    sum += k->coef[((size_t)y * k->bw + x) * 64];
+                    sum += k->dc ? k->dc[(size_t)y * k->bw + x] : k->coef[((size_t)y * k->bw + x) * 64];
             int64_t mean = sum >= 0 ? (sum + cnt / 2) / cnt : -((-sum + cnt / 2) / cnt);
             t->coef[((size_t)ty * t->bw + tx) * 64] = (int16_t)mean;
         }
@@ -350,6 +350,24 @@ static double dc_step_error(const v4j_jpeg *j, int s)
     return se;
 }
 
+/* Where thumb_at interpolates along one axis for each of n blocks: the two values and the
+ * weight of the second (the same doubles thumb_at computes, so the same sums). */
+typedef struct axis_w {
+    int i0, i1;
+    double w;
+} axis_w;
+
+static axis_w *axis_weights(uint32_t n, uint32_t tn, int side)
+{
+    axis_w *a = malloc((size_t)n * sizeof *a + 1);
+    for (uint32_t x = 0; a && x < n; x++) {
+        double f = (x + 0.5) / side - 0.5;
+        int i0 = f < 0 ? 0 : (int)f;
+        a[x] = (axis_w){ i0, i0 + 1 < (int)tn ? i0 + 1 : i0, f < 0 ? 0 : f - i0 };
+    }
+    return a;
+}
+
 /* Squared pixel error a decoder showing thumbnail t would make, summed over the picture: a
  * DC error e is e * q / 8 grey levels over the block's pixels (a chroma block of a subsampled
  * component covers more of them). */
@@ -359,27 +377,45 @@ static double thumb_error(const job *jb, int t)
     double total = 0;
     for (int c = 0; c < j->ncomp; c++) {
         const v4j_comp *k = &j->comp[c], *th = &jb->th[t][c];
-        v4j_comp dec = *th;
         size_t nt = (size_t)th->bw * th->bh;
-        dec.coef = malloc(nt * 64 * sizeof *dec.coef);
-        if (!dec.coef)
+        /* the decoded thumbnail values side by side, and thumb_at's weights per row/column */
+        int16_t *dec = malloc(nt * sizeof *dec + 1);
+        axis_w *ax = axis_weights(k->bw, th->bw, jb->L.side[t]);
+        axis_w *ay = axis_weights(k->bh, th->bh, jb->L.side[t]);
+        if (!dec || !ax || !ay) {
+            free(dec);
+            free(ax);
+            free(ay);
             return 1e300;
+        }
         for (size_t i = 0; i < nt; i++)
-            dec.coef[i * 64] = (int16_t)thumb_decoded(th->coef[i * 64], jb->L.ts[t]);
+            dec[i] = (int16_t)thumb_decoded(th->coef[i * 64], jb->L.ts[t]);
         double q = j->qt[k->tq][0] / 8.0, area = 64.0 * comp_gain(j, c);
         double se = 0;
         /* on large planes every 2nd (4th) block each way: an estimate needs no more */
         size_t nb = (size_t)k->bw * k->bh;
         uint32_t step = nb > (1u << 18) ? 4 : nb > (1u << 15) ? 2 : 1;
-        for (uint32_t y = step / 2; y < k->bh; y += step)
+        for (uint32_t y = step / 2; y < k->bh; y += step) {
+            const int16_t *r0 = dec + (size_t)ay[y].i0 * th->bw, *r1 = dec + (size_t)ay[y].i1 * th->bw;
+            double wy = ay[y].w;
             for (uint32_t x = step / 2; x < k->bw; x += step) {
-                double e = (k->coef[((size_t)y * k->bw + x) * 64] - thumb_at(&dec, jb->L.side[t], x, y)) * q;
+                /* thumb_at(decoded thumbnail, side, x, y) */
+                const axis_w *w = &ax[x];
+                double wx = w->w;
+                double v = (1 - wy) * ((1 - wx) * r0[w->i0] + wx * r0[w->i1]) +
+                           wy * ((1 - wx) * r1[w->i0] + wx * r1[w->i1]);
+                int at = (int)(v < 0 ? v - 0.5 : v + 0.5);
+                size_t b = (size_t)y * k->bw + x;
+                double e = ((k->dc ? k->dc[b] : k->coef[b * 64]) - at) * q;
                 se += e * e;
             }
+        }
         size_t used = (size_t)((k->bh - step / 2 + step - 1) / step) *
                       ((k->bw - step / 2 + step - 1) / step);
         total += se * area * ((double)k->bw * k->bh / (double)(used ? used : 1));
-        free(dec.coef);
+        free(dec);
+        free(ax);
+        free(ay);
     }
     return total;
 }
@@ -951,9 +987,12 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     if (!fixed)
         b = &default_budget;
     v4j_jpeg j;
-    int rc = v4j_parse_exact(jpg, len, &j, err);
+    int rc = v4j_parse(jpg, len, &j, err);
     if (rc)
         return rc;
+    v4j_dc_gather(&j);          /* the sizing reads every DC many times */
+    v4j_exact exact;            /* the rebuild check runs beside the sizing and coding */
+    v4j_exact_start(&exact, &j, jpg, len);
     job jb = { .j = &j };
     layout *L = &jb.L;
     *L = (layout){ .n = n, .m1 = v4_m1_for(n), .m2 = v4_m2_for(n), .lattice = v4_lattice_for(n) };
@@ -1110,6 +1149,10 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         }
     }
 out:
+    {
+        int xrc = v4j_exact_finish(&exact, rc ? NULL : err);
+        rc = rc ? rc : xrc;
+    }
     v4jc_model_free(m);
     thumbs_free(&jb);
     free(cost);
