@@ -1,8 +1,8 @@
 /* v4_jpeg_par.c — HO4J work on both cores: independent pieces (the scans of a JPEG being
  * rebuilt) in parallel, and one task beside the caller's own work (the encoder's exactness
  * check while it sizes the tiers). One helper thread at most: the codec is built for two
- * cores, and a single core runs everything on the caller's thread. (v4_jpeg_tiers.c still has
- * its own copy of par_for for the U shares.) */
+ * cores, and a single core runs everything on the caller's thread. The U shares of
+ * v4_jpeg_tiers.c use v4j_par_for too. */
 #include "v4_jpeg.h"
 #include <pthread.h>
 #include <unistd.h>

@@ -25,9 +25,7 @@
 #include <string.h>
 #include <zstd.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
-#include <unistd.h>
 
 #define PARAM_LEN 18
 #define PARAM_VERSION 3
@@ -862,39 +860,6 @@ static double combine(const v4j_jpeg *j, layout *L, const struct cand *c0, const
     return n * c0->S + n / L->m1 * S1 - (blocks ? S1 : 0) + (n / L->m2 - 1) * S2;
 }
 
-/* work(ctx, i) for i in [0, n) on this thread and one more when there is a second core: the
- * U shares are independent (each codes or decodes its own tiles from its own model copy). */
-typedef struct par_run {
-    void (*work)(void *, unsigned);
-    void *ctx;
-    unsigned n, next;
-    pthread_mutex_t mu;
-} par_run;
-
-static void *par_worker(void *arg)
-{
-    par_run *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        unsigned i = p->next++;
-        pthread_mutex_unlock(&p->mu);
-        if (i >= p->n)
-            return NULL;
-        p->work(p->ctx, i);
-    }
-}
-
-static void par_for(unsigned n, void (*work)(void *, unsigned), void *ctx)
-{
-    par_run p = { work, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER };
-    pthread_t th;
-    int two = n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
-              pthread_create(&th, NULL, par_worker, &p) == 0;
-    par_worker(&p);
-    if (two)
-        pthread_join(th, NULL);
-}
-
 typedef struct u_job {
     job *jb;
     const v4jc_model *m;
@@ -968,7 +933,7 @@ static int code_streams(job *jb, const uint8_t *head, size_t hl, size_t len, v4j
         rc = -1;
     if (rc == 0) {
         u_job uj = { jb, m, out, NULL, 0 };
-        par_for(n, u_encode_one, &uj);
+        v4j_par_for(n, u_encode_one, &uj);
         rc = atomic_load(&uj.failed) ? -1 : 0;
     }
     v4_enc_free(&e);
@@ -1356,7 +1321,7 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
             free(guess[c]);
         if (rc == 0 && in->u) {
             u_job uj = { &jb, m, NULL, in, 0 };
-            par_for(in->n, u_decode_one, &uj);
+            v4j_par_for(in->n, u_decode_one, &uj);
             if (atomic_load(&uj.failed))
                 rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
         }
