@@ -10,6 +10,7 @@
 #include "v4_binary.h"
 #include "v4_container.h"
 #include "v4_dict.h"
+#include "v4_filter_x86.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,7 +38,7 @@ uint32_t v4b_k_for(uint64_t stream_bytes, uint32_t per_chunk)
 
 /* ---- encoder ---------------------------------------------------------------------------- */
 typedef struct frame_job {
-    const uint8_t *raw;
+    uint8_t *raw;             /* filtered in place by the worker */
     size_t raw_len;
     uint8_t *out;             /* ZSTD_compressBound(raw_len) bytes */
     size_t out_len;           /* stored bytes: == raw_len means stored raw */
@@ -51,6 +52,7 @@ typedef struct worker {
     int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (0: none) */
     int ncand;
     int probe;                /* candidate 0 is a fast probe: the others run only if it gains */
+    unsigned filter;          /* V4F_FLAG_*: applied to each frame in place before zstd */
     uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
     frame_job *jobs;
     size_t first, count, stride;
@@ -70,6 +72,7 @@ static void *compress_jobs(void *arg)
     worker *w = arg;
     for (size_t i = w->first; i < w->count; i += w->stride) {
         frame_job *j = &w->jobs[i];
+        v4f_encode(w->filter, j->raw, j->raw_len);   /* hashed before: see the caller */
         size_t bound = ZSTD_compressBound(j->raw_len), r = SIZE_MAX;
         /* --level max: no one setting is smallest everywhere, so every candidate runs and the
          * smallest frame is kept (V4B_MAX_CANDIDATES) */
@@ -210,6 +213,9 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         v4d_put(dict);
         return holo_seterr(err, HOLO_EINVAL, "%s: %llu frames: index over the cap, use larger frames", input, (unsigned long long)nframes);
     }
+    /* x86/ARM64 executables: branch targets made absolute (v4_filter_x86.h); a store
+     * dictionary was trained on unfiltered bytes, so not with one */
+    unsigned filter = dict ? 0 : v4f_choose(in, L);
     int nt = holo_thread_count(o->threads);
     /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
      * cores); small frames (holofs's 128 KiB): one frame per thread. */
@@ -243,6 +249,7 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
             ws[t].cand_max[ws[t].ncand++] = cands[c].max_raw;
             ws[t].inner[c] = cands[c].workers;
             ws[t].probe = probe;
+            ws[t].filter = filter;
             if (!z || (dict ? set_dict_params(z, cdict) : set_params(z, &cands[c], F)))
                 rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
         }
@@ -267,13 +274,15 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
             jobs[nb] = (frame_job){ raw + nb * F, want, out + nb * ZSTD_compressBound(F), 0, 0 };
         }
         if (rc) break;
+        size_t batch_len = (size_t)(jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);
+        if (filter) sha256_update(&sha, raw, batch_len);   /* the workers filter raw in place */
         int started = 0;
         for (int t = 0; t < nt; t++) {
             ws[t].jobs = jobs; ws[t].first = (size_t)t; ws[t].count = nb; ws[t].stride = (size_t)nt;
             if (t > 0 && pthread_create(&ws[t].th, NULL, compress_jobs, &ws[t]) == 0) started |= 1 << t;
         }
         for (int t = 1; t < nt; t++) if (!(started & 1 << t)) compress_jobs(&ws[t]);
-        sha256_update(&sha, raw, jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);   /* while workers run */
+        if (!filter) sha256_update(&sha, raw, batch_len);   /* while workers run */
         compress_jobs(&ws[0]);
         for (int t = 1; t < nt; t++) if (started & 1 << t) pthread_join(ws[t].th, NULL);
         for (int t = 0; t < nt; t++) if (ws[t].failed) rc = holo_seterr(err, HOLO_EINVAL, "%s: zstd failed", input);
@@ -302,7 +311,7 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
                              (unsigned long long)parity, V4C_MAX_CHUNKS);
         } else {
             v4c_spec sp = { .magic = { 'H', 'O', '4', 'B' }, .n = k + (unsigned)parity, .length = L, .ntiers = 2,
-                            .flags = dict ? V4B_FLAG_DICT : 0 };
+                            .flags = (uint8_t)((dict ? V4B_FLAG_DICT : 0) | filter) };
             memcpy(sp.sha256, digest, 32);
             /* Content id: the file's hash, its frames (sizes and CRCs) and the geometry. */
             sha256_ctx c;
@@ -416,7 +425,7 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
         v4c_close(r);
         return NULL;
     }
-    if (h->flags & ~V4B_FLAG_DICT) {
+    if ((h->flags & ~(V4B_FLAG_DICT | V4F_FLAGS)) || (h->flags & V4F_FLAGS) == V4F_FLAGS) {
         holo_seterr(err, HOLO_EUNSUPPORTED, "%s: HO4B flags 0x%02x: written by a newer holo", dir, h->flags);
         v4c_close(r);
         return NULL;
@@ -525,7 +534,7 @@ static int decode_frame(holo_stream *s, uint64_t f, uint8_t *dst, holo_err *err)
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     int rc = load_stored(s, f, n, err);
     if (rc) return rc;
-    if (n == raw) { memcpy(dst, s->stored, n); return 0; }
+    if (n == raw) { memcpy(dst, s->stored, n); v4f_decode(s->h->flags, dst, raw); return 0; }
     if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     size_t d = s->dict ? ZSTD_decompress_usingDDict(s->dctx, dst, raw, s->stored, n, v4d_ddict(s->dict))
@@ -533,6 +542,7 @@ static int decode_frame(holo_stream *s, uint64_t f, uint8_t *dst, holo_err *err)
     if (ZSTD_isError(d) || d != raw)
         return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu does not decompress to %u bytes", v4c_dir(s->r),
                            (unsigned long long)f, raw);
+    v4f_decode(s->h->flags, dst, raw);   /* the executable filter, if any (holo(5)) */
     return 0;
 }
 
