@@ -10,7 +10,7 @@
 #include "v4_binary.h"
 #include "v4_container.h"
 #include "v4_dict.h"
-#include "v4_filter_x86.h"
+#include "v4_filter.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,6 +37,8 @@ uint32_t v4b_k_for(uint64_t stream_bytes, uint32_t per_chunk)
 }
 
 /* ---- encoder ---------------------------------------------------------------------------- */
+#define FILTER_REFUSED 1   /* encode_file: a frame could not take the filter chosen */
+
 typedef struct frame_job {
     uint8_t *raw;             /* filtered in place by the worker */
     size_t raw_len;
@@ -56,7 +58,7 @@ typedef struct worker {
     uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
     frame_job *jobs;
     size_t first, count, stride;
-    int failed;
+    int failed;               /* 1 zstd failed, FILTER_REFUSED + 1 the filter refused a frame */
 } worker;
 
 /* zstd's thread jobs: V4B_MT_JOBS per frame whatever the thread count, so the bytes written do
@@ -72,7 +74,10 @@ static void *compress_jobs(void *arg)
     worker *w = arg;
     for (size_t i = w->first; i < w->count; i += w->stride) {
         frame_job *j = &w->jobs[i];
-        v4f_encode(w->filter, j->raw, j->raw_len);   /* hashed before: see the caller */
+        if (v4f_encode(w->filter, j->raw, j->raw_len)) {   /* hashed before: see the caller */
+            w->failed = FILTER_REFUSED + 1;
+            continue;
+        }
         size_t bound = ZSTD_compressBound(j->raw_len), r = SIZE_MAX;
         /* --level max: no one setting is smallest everywhere, so every candidate runs and the
          * smallest frame is kept (V4B_MAX_CANDIDATES) */
@@ -179,8 +184,9 @@ static int open_spool(const char *dir)
     return fd;
 }
 
-int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
-                          holo_err *err)
+/* try_filter: choose a filter (v4f_choose), else none. */
+static int encode_file(const char *input, const char *tmpdir, const holo_encode_opts *o, int try_filter,
+                       holo_err *err)
 {
     if (o->level && o->level != HOLO_LEVEL_MAX && (o->level < 1 || o->level > 19))
         return holo_seterr(err, HOLO_EINVAL, "%s: level %d (1-19 or max)", input, o->level);
@@ -215,7 +221,7 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     }
     /* x86/ARM64 executables: branch targets made absolute (v4_filter_x86.h); a store
      * dictionary was trained on unfiltered bytes, so not with one */
-    unsigned filter = dict ? 0 : v4f_choose(in, L);
+    unsigned filter = dict || !try_filter ? 0 : v4f_choose(in, L);
     int nt = holo_thread_count(o->threads);
     /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
      * cores); small frames (holofs's 128 KiB): one frame per thread. */
@@ -285,7 +291,8 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         if (!filter) sha256_update(&sha, raw, batch_len);   /* while workers run */
         compress_jobs(&ws[0]);
         for (int t = 1; t < nt; t++) if (started & 1 << t) pthread_join(ws[t].th, NULL);
-        for (int t = 0; t < nt; t++) if (ws[t].failed) rc = holo_seterr(err, HOLO_EINVAL, "%s: zstd failed", input);
+        for (int t = 0; t < nt && !rc; t++)
+            if (ws[t].failed) rc = ws[t].failed > 1 ? FILTER_REFUSED : holo_seterr(err, HOLO_EINVAL, "%s: zstd failed", input);
         for (size_t i = 0; i < nb && !rc; i++, f++) {
             uint8_t *e = index + V4B_INDEX_HEAD + f * V4B_INDEX_ENTRY;
             holo_wr32(e, (uint32_t)jobs[i].out_len);
@@ -337,6 +344,14 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     close(in);
     free(index); free(raw); free(out); free(jobs); free(ws);
     return rc;
+}
+
+int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                          holo_err *err)
+{
+    int rc = encode_file(input, tmpdir, o, 1, err);
+    /* the line filter met a NUL past the sample it was chosen on: again, without it */
+    return rc == FILTER_REFUSED ? encode_file(input, tmpdir, o, 0, err) : rc;
 }
 
 /* ---- index ------------------------------------------------------------------------------ */
@@ -425,7 +440,7 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
         v4c_close(r);
         return NULL;
     }
-    if ((h->flags & ~(V4B_FLAG_DICT | V4F_FLAGS)) || (h->flags & V4F_FLAGS) == V4F_FLAGS) {
+    if ((h->flags & ~(V4B_FLAG_DICT | V4F_FLAGS)) || !V4F_VALID(h->flags)) {
         holo_seterr(err, HOLO_EUNSUPPORTED, "%s: HO4B flags 0x%02x: written by a newer holo", dir, h->flags);
         v4c_close(r);
         return NULL;
