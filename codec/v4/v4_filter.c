@@ -56,16 +56,42 @@ static int pread_full(int fd, uint8_t *p, size_t n, uint64_t off)
     return 0;
 }
 
+static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
+
+int v4f_elf_code(const uint8_t *h, size_t hn, uint64_t *off, uint64_t *len)
+{
+    int is64 = h[4] == 2;
+    uint64_t ph = is64 ? le64(h + 32) : le32(h + 28);
+    unsigned esz = (unsigned)h[is64 ? 54 : 42] | (unsigned)h[is64 ? 55 : 43] << 8;
+    unsigned num = (unsigned)h[is64 ? 56 : 44] | (unsigned)h[is64 ? 57 : 45] << 8;
+    if (esz < (is64 ? 56u : 32u)) return 0;
+    for (unsigned i = 0; i < num && ph <= hn && (uint64_t)(i + 1) * esz <= hn - ph; i++) {
+        const uint8_t *e = h + ph + (uint64_t)i * esz;
+        uint32_t flags = le32(e + (is64 ? 4 : 24));
+        if (le32(e) != 1 || !(flags & 1)) continue;   /* PT_LOAD, PF_X */
+        *off = is64 ? le64(e + 8) : le32(e + 4);
+        *len = is64 ? le64(e + 32) : le32(e + 16);
+        return *len > 0;
+    }
+    return 0;
+}
+
 unsigned v4f_choose(int fd, uint64_t L)
 {
-    uint8_t head[512];
+    uint8_t head[4096];
     size_t hn = L < sizeof head ? (size_t)L : sizeof head;
     if (!hn || pread_full(fd, head, hn, 0)) return 0;
     unsigned fl = v4f_sniff(head, hn);
-    size_t n = L < V4F_TRIAL ? (size_t)L : V4F_TRIAL, bound = ZSTD_compressBound(n);
-    uint8_t *sample = malloc(n), *z = malloc(bound);
+    /* the sample: the middle of an ELF's code, else of the file */
+    uint64_t from = 0, span = L, coff, clen;
+    if (fl && head[0] == 0x7F && v4f_elf_code(head, hn, &coff, &clen) && coff < L) {
+        from = coff;
+        span = clen < L - coff ? clen : L - coff;
+    }
+    size_t n = span < V4F_TRIAL ? (size_t)span : V4F_TRIAL, bound = ZSTD_compressBound(n);
+    uint8_t *sample = malloc(n ? n : 1), *z = malloc(bound);
     size_t plain = 0, filtered = SIZE_MAX;
-    if (sample && z && pread_full(fd, sample, n, (L - n) / 2 & ~(uint64_t)3) == 0) {
+    if (sample && z && pread_full(fd, sample, n, from + ((span - n) / 2 & ~(uint64_t)3)) == 0) {
         if (!fl && !memchr(head, 0, hn)) fl = V4F_FLAG_LINES;   /* text, perhaps */
         plain = ZSTD_compress(z, bound, sample, n, 3);
         if (fl && v4f_encode(fl, sample, n) == 0) filtered = ZSTD_compress(z, bound, sample, n, 3);

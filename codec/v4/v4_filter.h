@@ -35,10 +35,15 @@ void v4f_lines_decode(uint8_t *buf, size_t n);
  * ARM64, else 0. */
 unsigned v4f_sniff(const uint8_t *head, size_t n);
 /* The filter for the file open on fd (L bytes): the one its ELF/PE header names, or for a
- * sample without NUL bytes the line filter, kept only when it makes a sample of up to
- * V4F_TRIAL bytes from the middle of the file smaller at zstd 3; else 0. */
+ * file whose first 4 KiB hold no NUL the line filter; kept only when it makes a sample of up
+ * to V4F_TRIAL bytes smaller at zstd 3 (from the middle of an ELF's executable segment, else
+ * of the file); else 0. */
 #define V4F_TRIAL (1u << 20)
 unsigned v4f_choose(int fd, uint64_t L);
+/* The first executable PT_LOAD segment (file offset, length) of an ELF whose program headers
+ * lie in h[0..hn): the code the filter is for (the middle of a library with debug info is
+ * DWARF). Returns 0 when there is none. */
+int v4f_elf_code(const uint8_t *h, size_t hn, uint64_t *off, uint64_t *len);
 /* Apply (encode) or invert (decode) the filter named by flags (0: none). Encode returns -1 when
  * the frame cannot take it (the line filter on a frame holding a NUL), else 0. */
 int v4f_encode(unsigned flags, uint8_t *buf, size_t n);
