@@ -2,6 +2,7 @@
  * call's displacement differs at every call site; the absolute target it names repeats, which
  * zstd then finds as a match. */
 #include "v4_filter.h"
+#include <string.h>
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -23,6 +24,15 @@ static void x86_pass(uint8_t *buf, size_t n, int sign)
     const size_t last = n - 5;
     size_t i = 0;
     while (i <= last) {
+        if (i + 8 <= n) {   /* 8 bytes at a time to the next E8/E9: x86 code has one per ~30 */
+            uint64_t w;
+            memcpy(&w, buf + i, 8);
+            w = (w ^ 0xE8E8E8E8E8E8E8E8ull) & 0xFEFEFEFEFEFEFEFEull;   /* 0 where E8/E9 */
+            uint64_t z = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+            if (!z) { i += 8; continue; }
+            i += (size_t)__builtin_ctzll(z) / 8;   /* the lowest flagged byte is exact */
+            if (i > last) break;
+        }
         if ((buf[i] & 0xFE) != 0xE8) { i++; continue; }
         if ((uint8_t)(buf[i + 4] + 1) <= 1) {
             uint32_t pos = (uint32_t)(i + 5), v = le32(buf + i + 1);
