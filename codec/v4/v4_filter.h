@@ -34,10 +34,10 @@ void v4f_lines_decode(uint8_t *buf, size_t n);
 /* The filter flag for a file starting with these bytes: an ELF or PE image for x86, x86-64 or
  * ARM64, else 0. */
 unsigned v4f_sniff(const uint8_t *head, size_t n);
-/* The filter for the file open on fd (L bytes): the one its ELF/PE header names, or for a
- * file whose first 4 KiB hold no NUL the line filter; kept only when it makes a sample of up
- * to V4F_TRIAL bytes smaller at zstd 3 (from the middle of an ELF's executable segment, else
- * of the file); else 0. */
+/* The filter for the file open on fd (L bytes): the one its ELF/PE header names, else the line
+ * filter when its first 4 KiB hold no NUL, else x86 (an archive of executables, perhaps); kept
+ * only when it makes a sample of up to V4F_TRIAL bytes (the middle of an ELF's executable
+ * segment, else of the file) 1/256 smaller at zstd 3; else 0. */
 #define V4F_TRIAL (1u << 20)
 unsigned v4f_choose(int fd, uint64_t L);
 /* The first executable PT_LOAD segment (file offset, length) of an ELF whose program headers
