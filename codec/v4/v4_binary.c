@@ -219,8 +219,8 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
         v4d_put(dict);
         return holo_seterr(err, HOLO_EINVAL, "%s: %llu frames: index over the cap, use larger frames", input, (unsigned long long)nframes);
     }
-    /* x86/ARM64 executables: branch targets made absolute (v4_filter_x86.h); a store
-     * dictionary was trained on unfiltered bytes, so not with one */
+    /* executables' branch targets made absolute, text lines' shared starts as NULs
+     * (v4_filter.h); a store dictionary was trained on unfiltered bytes, so not with one */
     unsigned filter = dict || !try_filter ? 0 : v4f_choose(in, L);
     int nt = holo_thread_count(o->threads);
     /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
@@ -557,7 +557,7 @@ static int decode_frame(holo_stream *s, uint64_t f, uint8_t *dst, holo_err *err)
     if (ZSTD_isError(d) || d != raw)
         return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu does not decompress to %u bytes", v4c_dir(s->r),
                            (unsigned long long)f, raw);
-    v4f_decode(s->h->flags, dst, raw);   /* the executable filter, if any (holo(5)) */
+    v4f_decode(s->h->flags, dst, raw);   /* the frame filter, if any (holo(5) "HO4B FILTERS") */
     return 0;
 }
 
