@@ -73,6 +73,21 @@ static void test_passes(void)
 {
     ok(inverts(fill_x86ish, V4F_FLAG_X86, 600), "x86: every length 0..600 of E8/E9-dense bytes inverts");
     ok(inverts(fill_random, V4F_FLAG_X86, 300), "x86: random bytes invert");
+    /* frames over 16 MiB convert wider displacements (k = 26, 27 bits) */
+    int big_ok = 1, wide = 0;
+    for (size_t n = (16u << 20) + 1; n <= (41u << 20); n += 24u << 20) {
+        uint8_t *a = malloc(n), *b = malloc(n);
+        fill_x86ish(a, n);
+        memcpy(a, "\xE8\x00\x00\x00\x01", 5);   /* +16 MiB: beyond k = 25; at 0, always visited */
+        memcpy(b, a, n);
+        v4f_x86_encode(b, n);
+        wide += memcmp(b + 1, "\x00\x00\x00\x01", 4) != 0;
+        v4f_x86_decode(b, n);
+        big_ok &= !memcmp(a, b, n);
+        free(a);
+        free(b);
+    }
+    ok(big_ok && wide == 2, "x86: frames of 16 MiB + 1 and 40 MiB invert, a call 16 MiB away converted");
     ok(inverts(fill_arm64, V4F_FLAG_ARM64, 300), "arm64: BL-dense words of every length invert");
     ok(inverts(fill_lines, V4F_FLAG_LINES, 600), "lines: text of every length 0..600 inverts");
 
