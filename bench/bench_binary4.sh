@@ -11,6 +11,7 @@
 # BENCH_BIG=1: 110 MB, minutes at -19), the first 32 MB of a tar of /usr/bin, the largest
 # readable /var/log file, a tar of /usr/share/perl5. "flt": the frame filter the default
 # encode chose (x86: branch targets, lines: line prefixes; holo(5) "HO4B FILTERS").
+# BENCH_ONLY=REGEX: only the inputs whose names match (e.g. 'libclang|dpkg').
 : "${HOLO_BIN:?}"
 command -v zstd > /dev/null || { echo "bench_binary4: zstd not installed, skipped"; exit 0; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/holo-bench-bin4.XXXXXX")
@@ -44,6 +45,7 @@ chunk_bytes() { cat "$1"/chunk_*.holo | wc -c; }
 printf '%-22s %10s | %11s %6s %5s %7s %7s %7s | %11s %6s | %11s %6s %7s %7s | %7s %7s %7s\n' file bytes \
     "default" "/z19" "flt" "MB/s" "cpuMB/s" "z19MB/s" "fs128" "/z19" "max" "/z19L" "MB/s" "z19L" "dec" "zstd-d" "cat"
 for f in "$T"/doc.tar "$T"/status $libs "$T"/usrbin.tar ${log:+"$T/$(basename "$log")"} $(ls "$T"/perl5.tar 2> /dev/null); do
+    [ -n "${BENCH_ONLY:-}" ] && ! basename "$f" | grep -Eq "$BENCH_ONLY" && continue
     n=$(stat -c %s "$f")
     tz=$(secs zstd -q -19 -T2 -f -o "$f.zst" "$f"); z=$(stat -c %s "$f.zst")
     tzl=$(secs zstd -q -19 --long=27 -T2 -f -o "$f.l.zst" "$f"); zl=$(stat -c %s "$f.l.zst")
