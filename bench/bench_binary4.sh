@@ -8,8 +8,11 @@
 # Encode speed is given twice: wall clock (what a user waits, the machine's load included) and
 # per core of CPU time ("cpu": user + system seconds; 2 cores give at most twice that).
 # Inputs: the first 48 MB of a tar of /usr/share/doc (the whole tree takes minutes at -19),
-# /var/lib/dpkg/status, a large shared library, the largest readable /var/log file, a tar of
-# /usr/share/perl5.
+# /var/lib/dpkg/status, shared libraries (libclang or libz3, libc, libavcodec or another of 12-20 MB; libLLVM with
+# BENCH_BIG=1: 110 MB, minutes at -19), the first 32 MB of a tar of /usr/bin, the largest
+# readable /var/log file, a tar of /usr/share/perl5. "flt": the frame filter the default
+# encode chose (x86: branch targets, lines: line prefixes; holo(5) "HO4B FILTERS").
+# BENCH_ONLY=REGEX: only the inputs whose names match (e.g. 'libclang|dpkg').
 : "${HOLO_BIN:?}"
 command -v zstd > /dev/null || { echo "bench_binary4: zstd not installed, skipped"; exit 0; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/holo-bench-bin4.XXXXXX")
@@ -20,6 +23,14 @@ cp /var/lib/dpkg/status "$T/status"
 lib=$(ls -S /usr/lib/x86_64-linux-gnu/libz3.so* /usr/lib/x86_64-linux-gnu/libclang-*.so* 2>/dev/null | head -1)
 [ -n "$lib" ] || lib=$(ls -S /usr/lib/x86_64-linux-gnu/*.so* | head -1)
 cp "$lib" "$T/$(basename "$lib")"
+libs="$T/$(basename "$lib")"
+for l in "$(ls /usr/lib/x86_64-linux-gnu/libc.so.6 2>/dev/null)" \
+         "$( (ls /usr/lib/x86_64-linux-gnu/libavcodec.so.*.* 2>/dev/null; find /usr/lib/x86_64-linux-gnu -maxdepth 1 \
+               -name '*.so*' -type f -size +12M -size -20M 2>/dev/null | sort) | head -1)" \
+         "$([ -n "${BENCH_BIG:-}" ] && ls -S /usr/lib/x86_64-linux-gnu/libLLVM*.so* 2>/dev/null | head -1)"; do
+    [ -n "$l" ] && [ -f "$l" ] && cp "$l" "$T/$(basename "$l")" && libs="$libs $T/$(basename "$l")"
+done
+tar cf - -C /usr bin 2> /dev/null | head -c 32000000 > "$T/usrbin.tar"
 log=$(ls -S /var/log/*.log 2>/dev/null | head -1)
 [ -n "$log" ] && cp "$log" "$T/$(basename "$log")"
 [ -d /usr/share/perl5 ] && tar cf "$T/perl5.tar" -C /usr/share perl5 2> /dev/null
@@ -32,9 +43,10 @@ cpusecs() { [ -x /usr/bin/time ] || { echo 0; return; }; /usr/bin/time -f "%U %S
 mbs() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s / 1e6 : 0) }'; }
 chunk_bytes() { cat "$1"/chunk_*.holo | wc -c; }
 
-printf '%-22s %10s | %11s %6s %7s %7s %7s | %11s %6s | %11s %6s %7s %7s | %7s %7s %7s %7s\n' file bytes \
-    "default" "/z19" "MB/s" "cpuMB/s" "z19MB/s" "fs128" "/z19" "max" "/z19L" "MB/s" "z19L" "dec" "decCPU" "zstd-d" "cat"
-for f in "$T"/doc.tar "$T"/status "$T/$(basename "$lib")" ${log:+"$T/$(basename "$log")"} $(ls "$T"/perl5.tar 2> /dev/null); do
+printf '%-22s %10s | %11s %6s %5s %7s %7s %7s | %11s %6s | %11s %6s %7s %7s | %7s %7s %7s %7s\n' file bytes \
+    "default" "/z19" "flt" "MB/s" "cpuMB/s" "z19MB/s" "fs128" "/z19" "max" "/z19L" "MB/s" "z19L" "dec" "decCPU" "zstd-d" "cat"
+for f in "$T"/doc.tar "$T"/status $libs "$T"/usrbin.tar ${log:+"$T/$(basename "$log")"} $(ls "$T"/perl5.tar 2> /dev/null); do
+    [ -n "${BENCH_ONLY:-}" ] && ! basename "$f" | grep -Eq "$BENCH_ONLY" && continue
     n=$(stat -c %s "$f")
     tz=$(secs zstd -q -19 -T2 -f -o "$f.zst" "$f"); z=$(stat -c %s "$f.zst")
     tzl=$(secs zstd -q -19 --long=27 -T2 -f -o "$f.l.zst" "$f"); zl=$(stat -c %s "$f.l.zst")
@@ -42,6 +54,9 @@ for f in "$T"/doc.tar "$T"/status "$T/$(basename "$lib")" ${log:+"$T/$(basename 
     "$holo" encode -j 2 --codec-version 4 --frame-kb 128 -o "$f.128.holo" "$f" > /dev/null 2>&1 || echo "bench_binary4: $f: 128 KiB encode failed" >&2
     s=$(chunk_bytes "$f.128.holo")
     td=$(secs "$holo" encode -j 2 --codec-version 4 -o "$f.holo" "$f"); d=$(chunk_bytes "$f.holo")
+    case $(od -An -tu1 -j5 -N1 "$f.holo/chunk_0000.holo" | tr -d ' ') in
+        2|3) flt=x86 ;; 4|5) flt=arm64 ;; 8|9) flt=lines ;; *) flt=- ;;
+    esac
     rm -rf "$f.c.holo"; tc=$(cpusecs "$holo" encode -j 2 --codec-version 4 -o "$f.c.holo" "$f"); rm -rf "$f.c.holo"
     tm=$(secs "$holo" encode -j 2 --codec-version 4 --level max -o "$f.max.holo" "$f"); m=$(chunk_bytes "$f.max.holo")
     # decode: holo decode writes atomically (fsync, rename), so the baselines fsync too
@@ -50,8 +65,8 @@ for f in "$T"/doc.tar "$T"/status "$T/$(basename "$lib")" ${log:+"$T/$(basename 
     rm -f "$f.out"; tcdec=$(cpusecs "$holo" decode -o "$f.out" "$f.holo")
     tzd=$(secs sh -c "zstd -q -d -f -o '$f.zout' '$f.zst' && sync '$f.zout'")
     tcat=$(secs sh -c "cat '$f' > '$f.cat' && sync '$f.cat'")
-    printf '%-22s %10s | %11s %6.3f %7s %7s %7s | %11s %6.3f | %11s %6.3f %7s %7s | %7s %7s %7s %7s\n' "$(basename "$f" | cut -c1-22)" "$n" \
-        "$d" "$(awk -v a="$d" -v b="$z" 'BEGIN { print a / b }')" "$(mbs "$n" "$td")" "$(mbs "$n" "$tc")" "$(mbs "$n" "$tz")" \
+    printf '%-22s %10s | %11s %6.3f %5s %7s %7s %7s | %11s %6.3f | %11s %6.3f %7s %7s | %7s %7s %7s %7s\n' "$(basename "$f" | cut -c1-22)" "$n" \
+        "$d" "$(awk -v a="$d" -v b="$z" 'BEGIN { print a / b }')" "$flt" "$(mbs "$n" "$td")" "$(mbs "$n" "$tc")" "$(mbs "$n" "$tz")" \
         "$s" "$(awk -v a="$s" -v b="$z" 'BEGIN { print a / b }')" \
         "$m" "$(awk -v a="$m" -v b="$zl" 'BEGIN { print a / b }')" "$(mbs "$n" "$tm")" "$(mbs "$n" "$tzl")" \
         "$(mbs "$n" "$tdec")" "$(mbs "$n" "$tcdec")" "$(mbs "$n" "$tzd")" "$(mbs "$n" "$tcat")"

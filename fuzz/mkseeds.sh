@@ -48,6 +48,29 @@ if [ -x bin/holo ] && [ -x build/tools/mkimage ]; then
     rm -rf $tmp
 fi
 
+# fuzz_v4bin: one chunk of a small HO4B set per frame filter (4 KiB frames): a log (line
+# filter) and an ELF cut to its headers and 4 KiB of its code (x86 filter), and no filter
+if [ -x bin/holo ]; then
+    tmp=$(mktemp -d)
+    mkdir -p $out/fuzz_v4bin
+    head -c 7000 /var/log/dpkg.log > $tmp/log
+    python3 - bin/holo $tmp/elf <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+phoff, = struct.unpack_from("<Q", b, 32); esz, num = struct.unpack_from("<HH", b, 54)
+for i in range(num):
+    t, fl, off = struct.unpack_from("<IIQ", b, phoff + i * esz)
+    if t == 1 and fl & 1:
+        open(sys.argv[2], "wb").write(b[:4096] + b[off:off + 4096]); break
+PY
+    head -c 7000 /dev/urandom > $tmp/random
+    for i in log elf random; do
+        bin/holo encode --codec-version 4 --frame-kb 4 -o $tmp/$i.holo $tmp/$i > /dev/null
+        cp $tmp/$i.holo/chunk_0000.holo $out/fuzz_v4bin/$i
+    done
+    rm -rf $tmp
+fi
+
 # fuzz_hnet: byte 0 = limits selector (no HMAC), then 2-byte big-endian length + datagram
 hnet() { # OUT N: the first N datagrams of the capture
     python3 - "$V/transport/hnet/capture.hex" "$1" "$2" <<'PY'

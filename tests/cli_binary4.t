@@ -5,7 +5,7 @@
 # with the holes zero-filled and lists them (exit 3); holo info shows the codec, k, n, frames,
 # holes and "exact: unverified" until --verify; a lying SHA-256 fails the decode.
 . "$(dirname "$0")/lib.sh"
-plan 36
+plan 38
 
 holo="$HOLO_BIN/holo"
 cd "$T"
@@ -107,6 +107,16 @@ nmax=$(ls max.holo | grep -c '^chunk_'); ndef=$(ls def.holo | grep -c '^chunk_')
 [ "$nmax" -lt "$ndef" ]
 ok $? "... in fewer chunks than the default (256 KiB per chunk, not 64: $nmax < $ndef)"
 rm -rf max.holo max.out def.holo
+
+# An executable takes the x86 filter (holo(5) "HO4B FILTERS"); its frame of more than 2 MiB,
+# read 1 MiB at a time by holo decode, is served only once whole and un-filtered.
+cat "$holo" "$holo" | head -c 3000000 > elf.bin
+"$holo" encode --codec-version 4 -o elf.holo elf.bin > /dev/null 2>&1
+is "$(od -An -tu1 -j5 -N1 elf.holo/chunk_0000.holo | tr -d ' ')" 2 "an ELF of 3 MB takes the x86 filter (header flag 0x02)"
+"$holo" decode -o elf.out elf.holo > /dev/null 2>&1
+cmp -s elf.bin elf.out
+ok $? "... and its 3 MB frame decodes to the original bytes"
+rm -rf elf.bin elf.holo elf.out
 
 # zstd's threads share a frame in a fixed number of jobs: the bytes do not depend on -j
 "$holo" encode -j 1 --codec-version 4 -o j1.holo lib.bin > /dev/null 2>&1

@@ -143,7 +143,7 @@ int main(void)
     rc = holo_decode_dir(set, NULL, &d, &e);
     ok(rc == HOLO_EINVAL && strstr(e.msg, "frame index"), "dictionary flag without the id: %s", e.msg);
     tap_pathf(set, sizeof set, "%s/flags.holo", store);
-    write_set(set, "HO4B", 0x02, idx, V4B_INDEX_HEAD + V4B_INDEX_ENTRY, raw, sizeof raw, sizeof raw, 1);
+    write_set(set, "HO4B", 0x80, idx, V4B_INDEX_HEAD + V4B_INDEX_ENTRY, raw, sizeof raw, sizeof raw, 1);
     rc = holo_decode_dir(set, NULL, &d, &e);
     ok(rc == HOLO_EUNSUPPORTED && strstr(e.msg, "flags"), "unknown HO4B flags: %s", e.msg);
     tap_pathf(set, sizeof set, "%s/plain.holo", store);

@@ -10,6 +10,7 @@
 #include "v4_binary.h"
 #include "v4_container.h"
 #include "v4_dict.h"
+#include "v4_filter.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,8 +37,10 @@ uint32_t v4b_k_for(uint64_t stream_bytes, uint32_t per_chunk)
 }
 
 /* ---- encoder ---------------------------------------------------------------------------- */
+#define FILTER_REFUSED 1   /* encode_file: a frame could not take the filter chosen */
+
 typedef struct frame_job {
-    const uint8_t *raw;
+    uint8_t *raw;             /* filtered in place by the worker */
     size_t raw_len;
     uint8_t *out;             /* ZSTD_compressBound(raw_len) bytes */
     size_t out_len;           /* stored bytes: == raw_len means stored raw */
@@ -51,10 +54,11 @@ typedef struct worker {
     int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (0: none) */
     int ncand;
     int probe;                /* candidate 0 is a fast probe: the others run only if it gains */
+    unsigned filter;          /* V4F_FLAG_*: applied to each frame in place before zstd */
     uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
     frame_job *jobs;
     size_t first, count, stride;
-    int failed;
+    int failed;               /* 1 zstd failed, FILTER_REFUSED + 1 the filter refused a frame */
 } worker;
 
 /* zstd's thread jobs: V4B_MT_JOBS per frame whatever the thread count, so the bytes written do
@@ -70,6 +74,10 @@ static void *compress_jobs(void *arg)
     worker *w = arg;
     for (size_t i = w->first; i < w->count; i += w->stride) {
         frame_job *j = &w->jobs[i];
+        if (v4f_encode(w->filter, j->raw, j->raw_len)) {   /* hashed before: see the caller */
+            w->failed = FILTER_REFUSED + 1;
+            continue;
+        }
         size_t bound = ZSTD_compressBound(j->raw_len), r = SIZE_MAX;
         /* --level max: no one setting is smallest everywhere, so every candidate runs and the
          * smallest frame is kept (V4B_MAX_CANDIDATES) */
@@ -176,8 +184,9 @@ static int open_spool(const char *dir)
     return fd;
 }
 
-int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
-                          holo_err *err)
+/* try_filter: choose a filter (v4f_choose), else none. */
+static int encode_file(const char *input, const char *tmpdir, const holo_encode_opts *o, int try_filter,
+                       holo_err *err)
 {
     if (o->level && o->level != HOLO_LEVEL_MAX && (o->level < 1 || o->level > 19))
         return holo_seterr(err, HOLO_EINVAL, "%s: level %d (1-19 or max)", input, o->level);
@@ -210,6 +219,9 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
         v4d_put(dict);
         return holo_seterr(err, HOLO_EINVAL, "%s: %llu frames: index over the cap, use larger frames", input, (unsigned long long)nframes);
     }
+    /* executables' branch targets made absolute, text lines' shared starts as NULs
+     * (v4_filter.h); a store dictionary was trained on unfiltered bytes, so not with one */
+    unsigned filter = dict || !try_filter ? 0 : v4f_choose(in, L);
     int nt = holo_thread_count(o->threads);
     /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
      * cores); small frames (holofs's 128 KiB): one frame per thread. */
@@ -243,6 +255,7 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
             ws[t].cand_max[ws[t].ncand++] = cands[c].max_raw;
             ws[t].inner[c] = cands[c].workers;
             ws[t].probe = probe;
+            ws[t].filter = filter;
             if (!z || (dict ? set_dict_params(z, cdict) : set_params(z, &cands[c], F)))
                 rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
         }
@@ -267,16 +280,19 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
             jobs[nb] = (frame_job){ raw + nb * F, want, out + nb * ZSTD_compressBound(F), 0, 0 };
         }
         if (rc) break;
+        size_t batch_len = (size_t)(jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);
+        if (filter) sha256_update(&sha, raw, batch_len);   /* the workers filter raw in place */
         int started = 0;
         for (int t = 0; t < nt; t++) {
             ws[t].jobs = jobs; ws[t].first = (size_t)t; ws[t].count = nb; ws[t].stride = (size_t)nt;
             if (t > 0 && pthread_create(&ws[t].th, NULL, compress_jobs, &ws[t]) == 0) started |= 1 << t;
         }
         for (int t = 1; t < nt; t++) if (!(started & 1 << t)) compress_jobs(&ws[t]);
-        sha256_update(&sha, raw, jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);   /* while workers run */
+        if (!filter) sha256_update(&sha, raw, batch_len);   /* while workers run */
         compress_jobs(&ws[0]);
         for (int t = 1; t < nt; t++) if (started & 1 << t) pthread_join(ws[t].th, NULL);
-        for (int t = 0; t < nt; t++) if (ws[t].failed) rc = holo_seterr(err, HOLO_EINVAL, "%s: zstd failed", input);
+        for (int t = 0; t < nt && !rc; t++)
+            if (ws[t].failed) rc = ws[t].failed > 1 ? FILTER_REFUSED : holo_seterr(err, HOLO_EINVAL, "%s: zstd failed", input);
         for (size_t i = 0; i < nb && !rc; i++, f++) {
             uint8_t *e = index + V4B_INDEX_HEAD + f * V4B_INDEX_ENTRY;
             holo_wr32(e, (uint32_t)jobs[i].out_len);
@@ -302,7 +318,7 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
                              (unsigned long long)parity, V4C_MAX_CHUNKS);
         } else {
             v4c_spec sp = { .magic = { 'H', 'O', '4', 'B' }, .n = k + (unsigned)parity, .length = L, .ntiers = 2,
-                            .flags = dict ? V4B_FLAG_DICT : 0 };
+                            .flags = (uint8_t)((dict ? V4B_FLAG_DICT : 0) | filter) };
             memcpy(sp.sha256, digest, 32);
             /* Content id: the file's hash, its frames (sizes and CRCs) and the geometry. */
             sha256_ctx c;
@@ -328,6 +344,14 @@ int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_enco
     close(in);
     free(index); free(raw); free(out); free(jobs); free(ws);
     return rc;
+}
+
+int holo_v4_binary_encode(const char *input, const char *tmpdir, const holo_encode_opts *o,
+                          holo_err *err)
+{
+    int rc = encode_file(input, tmpdir, o, 1, err);
+    /* the line filter met a NUL past the sample it was chosen on: again, without it */
+    return rc == FILTER_REFUSED ? encode_file(input, tmpdir, o, 0, err) : rc;
 }
 
 /* ---- index ------------------------------------------------------------------------------ */
@@ -451,7 +475,7 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
         v4c_close(r);
         return NULL;
     }
-    if (h->flags & ~V4B_FLAG_DICT) {
+    if ((h->flags & ~(V4B_FLAG_DICT | V4F_FLAGS)) || !V4F_VALID(h->flags)) {
         holo_seterr(err, HOLO_EUNSUPPORTED, "%s: HO4B flags 0x%02x: written by a newer holo", dir, h->flags);
         v4c_close(r);
         return NULL;
@@ -579,7 +603,7 @@ static int decode_frame(const holo_stream *s, decoder *d, uint64_t f, uint8_t *d
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     int rc = load_stored(s, f, d->stored, n, err);
     if (rc) return rc;
-    if (n == raw) { memcpy(dst, d->stored, n); return 0; }
+    if (n == raw) { memcpy(dst, d->stored, n); v4f_decode(s->h->flags, dst, raw); return 0; }
     if (!d->dctx && !(d->dctx = ZSTD_createDCtx()))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     size_t got = s->dict ? ZSTD_decompress_usingDDict(d->dctx, dst, raw, d->stored, n, v4d_ddict(s->dict))
@@ -587,6 +611,7 @@ static int decode_frame(const holo_stream *s, decoder *d, uint64_t f, uint8_t *d
     if (ZSTD_isError(got) || got != raw)
         return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu does not decompress to %u bytes", v4c_dir(s->r),
                            (unsigned long long)f, raw);
+    v4f_decode(s->h->flags, dst, raw);   /* the frame filter, if any (holo(5) "HO4B FILTERS") */
     return 0;
 }
 
@@ -659,7 +684,9 @@ static int fill_slot(holo_stream *s, decoder *d, slot *c, uint64_t f, int progre
 {
     if (!c->buf && !(c->buf = malloc(s->x.frame_size)))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
-    int rc = progressive && v4b_raw_len(&s->x, s->h->length, f) >= PROGRESS_MIN ? fill_progressive(s, d, c, f) : 1;
+    /* a filtered frame is served only once whole: its bytes are final after v4f_decode */
+    int rc = progressive && !(s->h->flags & V4F_FLAGS) && v4b_raw_len(&s->x, s->h->length, f) >= PROGRESS_MIN
+                 ? fill_progressive(s, d, c, f) : 1;
     return rc <= 0 ? rc : decode_frame(s, d, f, c->buf, err);
 }
 
