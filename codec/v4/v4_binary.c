@@ -945,6 +945,8 @@ void holo_v4_binary_fill_info(const v4c_reader *r, holo_info *info)
         info->has_dict = 1;
         memcpy(info->dict_id, idx + h->S[0] - HOLO_DICT_ID_LEN, HOLO_DICT_ID_LEN);
     }
+    snprintf(info->filter, sizeof info->filter, "%s", h->flags & V4F_FLAG_X86 ? "x86"
+             : h->flags & V4F_FLAG_ARM64 ? "arm64" : h->flags & V4F_FLAG_LINES ? "lines" : "");
 }
 
 int holo_v4_binary_info(const char *dir, holo_info *info, holo_err *err)
