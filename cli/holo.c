@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -283,9 +284,45 @@ static int cmd_encode(int argc, char **argv)
 }
 
 /* ---- decode ------------------------------------------------------------------------------ */
-/* The reference's default name: strip ".holo", insert "_recon" before the extension (images
- * without one get .png, audio always .wav), beside the directory. */
-static int default_output(const char *dir, holo_kind kind, char *out, size_t outsz)
+/* File formats as output names spell them (the extension, any case). holo decode writes an
+ * image as PNG, JPEG or PPM and audio as WAV; a set that gives back the user's file (JPEG v4,
+ * a recipe image, audio v4) writes that file's bytes under a name of its format. */
+typedef enum { FMT_NONE, FMT_PNG, FMT_JPEG, FMT_PNM, FMT_PGM, FMT_WAV, FMT_IMAGE, FMT_AUDIO } out_format;
+
+static out_format format_of_name(const char *name)
+{
+    static const struct { const char *ext; out_format f; } t[] = {
+        { "png", FMT_PNG }, { "jpg", FMT_JPEG }, { "jpeg", FMT_JPEG }, { "ppm", FMT_PNM },
+        { "pnm", FMT_PNM }, { "pgm", FMT_PGM }, { "pbm", FMT_PGM }, { "wav", FMT_WAV },
+        { "gif", FMT_IMAGE }, { "webp", FMT_IMAGE }, { "bmp", FMT_IMAGE }, { "tif", FMT_IMAGE },
+        { "tiff", FMT_IMAGE }, { "jxl", FMT_IMAGE }, { "avif", FMT_IMAGE }, { "heic", FMT_IMAGE },
+        { "flac", FMT_AUDIO }, { "mp3", FMT_AUDIO }, { "ogg", FMT_AUDIO }, { "opus", FMT_AUDIO },
+        { "m4a", FMT_AUDIO }, { "aac", FMT_AUDIO }, { "aiff", FMT_AUDIO } };
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base) return FMT_NONE;
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        if (!strcasecmp(dot + 1, t[i].ext)) return t[i].f;
+    return FMT_NONE;
+}
+
+/* The format of the file an image set gives back byte for byte (holo_info.codec, holo(1)
+ * "STORE POLICY"); FMT_NONE for pixel sets and recipes of another format. */
+static out_format original_format(const holo_info *in)
+{
+    if (in->kind != HOLO_KIND_IMAGE || !in->exact_bytes) return FMT_NONE;
+    if (!strcmp(in->codec, "JPEG v4")) return FMT_JPEG;
+    if (strstr(in->codec, "PNG recipe")) return FMT_PNG;
+    if (strstr(in->codec, "PNM recipe")) return FMT_PNM;
+    return FMT_NONE;
+}
+
+/* The reference's default name: strip ".holo", insert "_recon" before the extension, beside
+ * the directory. Audio always gets .wav; an image that gives back its file the extension of
+ * that file's format when the name has none or another (a JPEG v4 set named V.holo decodes to
+ * V_recon.jpg, never JPEG bytes under .png); other images without one get .png. */
+static int default_output(const char *dir, const holo_info *in, char *out, size_t outsz)
 {
     char base[PATH_MAX];
     size_t n = strlen(dir);
@@ -298,11 +335,41 @@ static int default_output(const char *dir, holo_kind kind, char *out, size_t out
     char *dot = strrchr(slash ? slash + 1 : base, '.');
     if (dot == (slash ? slash + 1 : base)) dot = NULL;   /* ".hidden" has no extension */
     char ext[64] = "";
+    out_format orig = original_format(in), named = format_of_name(base);
     if (dot && strlen(dot) < sizeof ext) { strcpy(ext, dot); *dot = 0; }
-    if (kind == HOLO_KIND_AUDIO) strcpy(ext, ".wav");
-    else if (kind == HOLO_KIND_IMAGE && !ext[0]) strcpy(ext, ".png");
+    if (in->kind == HOLO_KIND_AUDIO) strcpy(ext, ".wav");
+    else if (orig != FMT_NONE && named != orig && !(orig == FMT_PNM && named == FMT_PGM))
+        strcpy(ext, orig == FMT_JPEG ? ".jpg" : orig == FMT_PNG ? ".png" : ".pnm");
+    else if (in->kind == HOLO_KIND_IMAGE && !ext[0]) strcpy(ext, ".png");
     int w = snprintf(out, outsz, "%s_recon%s", base, ext);
     return w < 0 || (size_t)w >= outsz ? -1 : 0;
+}
+
+/* An output name whose extension names a format decode cannot write for this set (an audio
+ * set as x.png, an image as x.wav or x.webp) is refused before any work, naming both: writing
+ * WAV bytes under .png would be wrong content under a right-looking name. Binaries are their
+ * own bytes under any name; names without a known extension get the default view. */
+static int refuse_format(const char *dir, const holo_info *in, const char *out)
+{
+    out_format f = format_of_name(out), orig = original_format(in);
+    if (f == FMT_NONE || in->kind == HOLO_KIND_BINARY) return 0;
+    if (in->kind == HOLO_KIND_AUDIO && f != FMT_WAV)
+        fprintf(stderr, "holo: %s: an audio set decodes to WAV, not to %s (use -o NAME.wav)\n", dir, out);
+    else if (in->kind == HOLO_KIND_IMAGE &&
+             (f == FMT_WAV || f == FMT_AUDIO || f == FMT_IMAGE || (f == FMT_PGM && orig != FMT_PNM)))
+        fprintf(stderr, "holo: %s: an image set decodes to PNG, JPEG or PPM, not to %s "
+                "(use -o NAME.png, .jpg or .ppm)\n", dir, out);
+    else
+        return 0;
+    return 1;
+}
+
+/* Whether writing `out` from this image set is writing its original file (its bytes, no
+ * pixels): the name's format is the file's. */
+static int writes_original(const holo_info *in, const char *out)
+{
+    out_format f = format_of_name(out), orig = original_format(in);
+    return orig != FMT_NONE && (f == orig || (orig == FMT_PNM && f == FMT_PGM));
 }
 
 /* Decode never replaces an existing file unless --force: checked up front (before the work)
@@ -486,23 +553,21 @@ static int cmd_decode(int argc, char **argv)
     int have_info = holo_info_dir(dir, &hi, NULL) == 0;
     char def[PATH_MAX];
     if (!out && have_info) {   /* the name is known before decoding: refuse early */
-        if (default_output(dir, hi.kind, def, sizeof def) < 0) return usage("path too long");
+        if (default_output(dir, &hi, def, sizeof def) < 0) return usage("path too long");
         out = def;
     }
+    if (out && have_info && refuse_format(dir, &hi, out)) return 2;
     if (out && refuse_existing(out, force)) return 1;
     if (have_info && hi.kind == HOLO_KIND_BINARY && hi.version == 4)
         return decode_stream(dir, &o, out, partial, force);
     if (have_info && hi.kind == HOLO_KIND_AUDIO && hi.version == 3)
         return decode_wav(dir, &o, out, force);
     /* a set that gives back the file, written as that file: its bytes are enough */
-    char orig0[PATH_MAX];
-    o.bytes_only = have_info && hi.exact_bytes && hi.kind == HOLO_KIND_IMAGE && out &&
-                   default_output(dir, hi.kind, orig0, sizeof orig0) == 0 &&
-                   holo_view_for_name(out, hi.kind) == holo_view_for_name(orig0, hi.kind);
+    o.bytes_only = have_info && out && writes_original(&hi, out);
     holo_decoded d;
     if (holo_decode_dir(dir, &o, &d, &e)) return fail(&e);
     if (!out) {
-        if (default_output(dir, d.info.kind, def, sizeof def) < 0) {
+        if (default_output(dir, &d.info, def, sizeof def) < 0) {
             holo_decoded_free(&d);
             fprintf(stderr, "holo: %s: path too long\n", dir);
             return 1;
@@ -510,13 +575,11 @@ static int cmd_decode(int argc, char **argv)
         out = def;
         if (refuse_existing(out, force)) { holo_decoded_free(&d); return 1; }
     }
+    if (!have_info && refuse_format(dir, &d.info, out)) { holo_decoded_free(&d); return 2; }
     /* The set gives back the user's file (a recipe image decoded whole and checked against its
-     * SHA-256): write those bytes, unless -o asks for another image format than the default
-     * name's; otherwise the pixel/sample view the output name asks for. */
-    char orig[PATH_MAX];
-    int original = d.info.exact_bytes && d.bytes && d.info.kind == HOLO_KIND_IMAGE &&
-                   default_output(dir, d.info.kind, orig, sizeof orig) == 0 &&
-                   holo_view_for_name(out, d.info.kind) == holo_view_for_name(orig, d.info.kind);
+     * SHA-256, or a JPEG v4 set): write those bytes when the output name is of that file's
+     * format; otherwise the pixel/sample view the output name asks for. */
+    int original = d.bytes && d.info.kind == HOLO_KIND_IMAGE && writes_original(have_info ? &hi : &d.info, out);
     uint8_t *buf = NULL;
     size_t len = 0;
     int rc;
@@ -689,6 +752,14 @@ static int info_container(const char *dir)
 }
 
 /* ---- info -------------------------------------------------------------------------------- */
+/* The HO4B frame filter (holo_info.filter) as holo info names it. */
+static const char *filter_text(const char *filter)
+{
+    return !strcmp(filter, "x86") ? "x86 branch targets"
+         : !strcmp(filter, "arm64") ? "ARM64 branch targets"
+         : !strcmp(filter, "lines") ? "text lines" : "none";
+}
+
 static int info_binary4(const char *dir, const holo_info *in, int verify)
 {
     holo_err e;
@@ -709,6 +780,7 @@ static int info_binary4(const char *dir, const holo_info *in, int verify)
     printf("codec: binary v4\n");
     printf("chunks: %u present of n = %u, any k = %u rebuild the file\n", si.chunks_present, si.n, si.k);
     printf("frames: %llu of %u bytes\n", (unsigned long long)si.frames, si.frame_size);
+    printf("filter: %s\n", filter_text(in->filter));
     size_t nh = holo_stream_holes(s, NULL, 0);
     printf("holes: %zu range%s, %llu bytes\n", nh, nh == 1 ? "" : "s", (unsigned long long)si.hole_bytes);
     if (si.chunks_corrupt)
@@ -803,6 +875,8 @@ static int cmd_info(int argc, char **argv)
             json_object_set_new(j, "frames", json_integer(in.frames));
         } else {
             json_object_set_new(j, "length", json_integer((json_int_t)in.length));
+            if (in.version == 4)
+                json_object_set_new(j, "filter", json_string(in.filter[0] ? in.filter : "none"));
         }
         if (in.has_dict) {
             char hex[2 * HOLO_DICT_ID_LEN + 1];

@@ -3,9 +3,10 @@
 # to the same bytes (exit 0); with chunks missing a decode is one error line naming the
 # directory and the first missing range (exit 1, no output file), --partial writes the file
 # with the holes zero-filled and lists them (exit 3); holo info shows the codec, k, n, frames,
-# holes and "exact: unverified" until --verify; a lying SHA-256 fails the decode.
+# holes, the frame filter (x86, lines, none) and "exact: unverified" until --verify; a lying
+# SHA-256 fails the decode.
 . "$(dirname "$0")/lib.sh"
-plan 38
+plan 43
 
 holo="$HOLO_BIN/holo"
 cd "$T"
@@ -116,6 +117,25 @@ is "$(od -An -tu1 -j5 -N1 elf.holo/chunk_0000.holo | tr -d ' ')" 2 "an ELF of 3 
 "$holo" decode -o elf.out elf.holo > /dev/null 2>&1
 cmp -s elf.bin elf.out
 ok $? "... and its 3 MB frame decodes to the original bytes"
+# holo info names the set's filter (text and JSON): x86 for the ELF, lines for a log, none for
+# random bytes
+run "$holo" info elf.holo
+like "$out" "filter: x86 branch targets" "holo info on the ELF's set: filter: x86 branch targets"
+run "$holo" info --json elf.holo
+like "$out" '"filter": "x86"' "... and in JSON"
+seq 1 100000 | sed 's/^/Dec  3 18:00:00 host kernel: usb 1-2: new device number /' > log.txt
+"$holo" encode --codec-version 4 -o log.holo log.txt > /dev/null 2>&1
+run "$holo" info log.holo
+is "$(od -An -tu1 -j5 -N1 log.holo/chunk_0000.holo | tr -d ' '):$(printf '%s\n' "$out" | grep '^filter:')" \
+   "8:filter: text lines" "a log takes the line filter (flag 0x08) and holo info says so"
+run "$holo" info --json log.holo
+like "$out" '"filter": "lines"' "... and in JSON"
+head -c 200000 /dev/urandom > rnd.bin
+"$holo" encode --codec-version 4 -o rnd.holo rnd.bin > /dev/null 2>&1
+run "$holo" info rnd.holo
+is "$(od -An -tu1 -j5 -N1 rnd.holo/chunk_0000.holo | tr -d ' '):$(printf '%s\n' "$out" | grep '^filter:')" \
+   "0:filter: none" "random bytes take no filter and holo info says none"
+rm -rf log.txt log.holo rnd.bin rnd.holo
 rm -rf elf.bin elf.holo elf.out
 
 # zstd's threads share a frame in a fixed number of jobs: the bytes do not depend on -j

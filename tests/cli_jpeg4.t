@@ -4,9 +4,10 @@
 # PNG output gives its pixels; without a version (the store policy) a camera JPEG becomes HO4J
 # and a tiny one whose set would outgrow the JPEG + 4 KiB stays binary v4; holo info shows the
 # encoder's PSNR estimates; --robust stays within 1.25x and exact; an arithmetic-coded
-# JPEG, which HO4J refuses, is still encoded (HOV4 with a version, binary v4 without).
+# JPEG, which HO4J refuses, is still encoded (HOV4 with a version, binary v4 without); the
+# output name's format picks JPEG bytes or PNG pixels, and a name decode cannot write is refused.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 38
 
 holo="$HOLO_BIN/holo"
 psnr="$HOLO_TOOLS/psnr"
@@ -74,6 +75,34 @@ is "$rc:$(magic r.holo)" "0:HO4J" "--robust: HO4J"
 ok $? "... no larger than 1.25x the JPEG"
 run "$holo" decode -o r.jpg r.holo
 cmp -s photo.jpg r.jpg; ok $? "... and decodes to it byte for byte"
+
+# The output name's format decides what a JPEG v4 set is written as, not the set's name: V.holo
+# (no extension) as V.png is a PNG of the JPEG's pixels (it used to get the JPEG's bytes); no -o
+# or .jpeg gives the JPEG itself; a name of a format decode cannot write is refused up front.
+cp -r p.holo V.holo
+run "$holo" decode -o V.png V.holo
+dims=$(file -b photo.jpg | sed -n 's/.*, \([0-9]*\)x\([0-9]*\),.*/\1 x \2/p')
+like "$rc:$(file -b V.png)" "0:PNG image data, $dims," "a JPEG v4 set named V.holo decoded to V.png: a PNG ($dims)"
+is "$("$psnr" photo.jpg V.png)" inf "... of the JPEG's pixels"
+run "$holo" decode V.holo
+cmp -s photo.jpg V_recon.jpg; ok $? "no -o: V_recon.jpg, the JPEG byte for byte"
+run "$holo" decode -o V2.JPEG V.holo
+cmp -s photo.jpg V2.JPEG; ok $? "-o V2.JPEG: the JPEG byte for byte"
+run "$holo" decode -o V.wav V.holo
+is "$rc:$err" "2:holo: V.holo: an image set decodes to PNG, JPEG or PPM, not to V.wav (use -o NAME.png, .jpg or .ppm)" \
+   "-o V.wav on an image set: a one-line error, exit 2"
+[ ! -e V.wav ]; ok $? "... and no file"
+# audio: its sets decode to a WAV, never under an image's name
+"$HOLO_TOOLS/mkwav" tone.wav 22050 22050 1
+for v in 4 3 2; do
+    "$holo" encode --codec-version $v -o tone$v.holo tone.wav > /dev/null 2>&1
+    run "$holo" decode -o tone$v.png tone$v.holo
+    is "$rc:$err" "2:holo: tone$v.holo: an audio set decodes to WAV, not to tone$v.png (use -o NAME.wav)" \
+       "-o tone$v.png on an audio v$v set: a one-line error, exit 2"
+    [ ! -e tone$v.png ]; ok $? "... and no file"
+done
+run "$holo" decode -o tone4.wav tone4.holo
+cmp -s tone.wav tone4.wav; ok $? "-o tone4.wav on the audio v4 set: the WAV byte for byte"
 
 if command -v cjpeg > /dev/null && "$holo" decode -o img.ppm ref.holo > /dev/null 2>&1 &&
    cjpeg -arithmetic img.ppm > arith.jpg 2> /dev/null; then
