@@ -91,9 +91,10 @@ const char *store_dict_dir(const holofs *fs)
     return fs->dict ? fs_dict_dir(fs->dict) : NULL;
 }
 
-/* Decode and serialise the encoded file `path` (chunk directory `dir`). */
-static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **buf,
-                       size_t *len)
+/* Decode and serialise the encoded file `path` (chunk directory `dir`, whose headers say
+ * `info`). */
+static int decode_view(holofs *fs, const char *path, const char *dir, const holo_info *info,
+                       uint8_t **buf, size_t *len)
 {
     holo_decode_opts o;
     holo_decoded d;
@@ -102,6 +103,9 @@ static int decode_view(holofs *fs, const char *path, const char *dir, uint8_t **
     o.warn = holofs_warn;
     o.warn_ctx = fs;
     o.dict_dir = store_dict_dir(fs);
+    /* a set that gives back its file is served as that file's bytes (below): a JPEG v4 set
+     * then skips decoding pixels nothing reads */
+    o.bytes_only = info->exact_bytes && info->kind != HOLO_KIND_BINARY;
     memset(&d, 0, sizeof d);
     if (holo_decode_dir(dir, &o, &d, &err) < 0) {
         holofs_log(fs, "%s: cannot decode: %s", path, err.msg);
@@ -180,7 +184,7 @@ int holofs_load(void *ctx, const char *path, uint8_t **buf, size_t *len)
     int rc = budget_acquire(fs, path, est);
     if (rc < 0)
         return rc;
-    rc = decode_view(fs, path, dir, buf, len);
+    rc = decode_view(fs, path, dir, &info, buf, len);
     budget_release(fs, est);
     return rc;
 }

@@ -1,12 +1,13 @@
 #!/bin/sh
 # fs_jpeg4.t — a camera JPEG copied into holofs is stored as HO4J (the store policy's default
 # for JPEGs) and reads back as JPEG bytes at every stage: all chunks give the file itself
-# (cmp); with chunks missing it is still a JPEG libjpeg reads, of the same st_size (known from
+# (cmp, also from a fresh mount, where holofs rebuilds the JPEG without decoding its pixels);
+# with chunks missing it is still a JPEG libjpeg reads, of the same st_size (known from
 # the headers, without decoding) and as many bytes as read. Corpus: `make deps`
 # (plasma-workspace-wallpapers in HOLO_JPEG_DIR, default ~/.cache/holofs/wallpapers).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fs_lib.sh"
-plan 16
+plan 18
 
 photo="${HOLO_JPEG_DIR:-$HOME/.cache/holofs/wallpapers}/Kite.jpg"
 [ -f "$photo" ] || { echo "Bail out! no $photo: run make deps"; exit 1; }
@@ -25,6 +26,14 @@ is "$(xattr "$M/photo.jpg" user.holo.codec)" "JPEG v4" "user.holo.codec"
 is "$(xattr "$M/photo.jpg" user.holo.exact_bytes)" 1 "user.holo.exact_bytes"
 stored=$(cat "$set"/chunk_*.holo | wc -c)
 [ "$stored" -le $((size + 4096)) ]; ok $? "the chunks ($stored bytes) are no larger than the JPEG ($size) + 4 KiB"
+umount_fs
+# a fresh mount (nothing cached): every chunk decodes to the JPEG itself, served from its bytes
+# alone (holo_decode_opts.bytes_only: no pixels decoded)
+mount_fs || { echo "Bail out! remount failed"; exit 1; }
+tcat "$M/photo.jpg" > full.jpg
+cmp -s photo.jpg full.jpg; ok $? "remounted with all 32 chunks: the JPEG reads back byte for byte"
+dd if="$M/photo.jpg" bs=4096 skip=7 count=3 2> /dev/null > mid.bin
+dd if=photo.jpg bs=4096 skip=7 count=3 2> /dev/null | cmp -s - mid.bin; ok $? "... and a read in its middle gives its bytes"
 umount_fs
 
 # half of the chunks, then one: st_size stays the JPEG's, the bytes read are a JPEG
