@@ -8,6 +8,7 @@
  * win: a PUT replaces an earlier one of the same name, a DEL removes it. */
 #include "internal.h"
 #include "holo_ext.h"
+#include "leb128.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -51,15 +52,11 @@ typedef struct cur {
 
 static uint64_t rd_v(cur *c)
 {
-    uint64_t v = 0;
-    for (int sh = 0; sh < 64; sh += 7) {
-        if (c->p >= c->end) { c->bad = 1; return 0; }
-        uint8_t b = *c->p++;
-        v |= (uint64_t)(b & 0x7f) << sh;
-        if (!(b & 0x80)) return v;
-    }
-    c->bad = 1;
-    return 0;
+    uint64_t v;
+    size_t n = holo_leb128_get(c->p, (size_t)(c->end - c->p), UINT64_MAX, 0, &v);
+    if (!n) { c->bad = 1; return 0; }
+    c->p += n;
+    return v;
 }
 
 static const uint8_t *rd_n(cur *c, size_t n)
@@ -355,12 +352,8 @@ static int rb_need(rbuf *rb, size_t more)
 
 static int put_v(rbuf *rb, uint64_t v)
 {
-    if (rb_need(rb, 10)) return -1;
-    do {
-        uint8_t b = v & 0x7f;
-        v >>= 7;
-        rb->b[rb->n++] = (uint8_t)(b | (v ? 0x80 : 0));
-    } while (v);
+    if (rb_need(rb, HOLO_LEB128_MAX_BYTES)) return -1;
+    rb->n += holo_leb128_put(rb->b + rb->n, v);
     return 0;
 }
 

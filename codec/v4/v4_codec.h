@@ -73,7 +73,8 @@ typedef struct v4_hdr {
 
 /* Lengths stored up to B times (the level lengths of the header, the component lengths of a
  * level stream): LEB128, 7 bits a byte, low first, high bit = more, 1 to 5 bytes.
- * v4_leb_get returns the bytes read, 0 when cut short, over 5 bytes or not the shortest form. */
+ * v4_leb_get returns the bytes read, 0 when cut short, over 5 bytes or 32 bits, or not the
+ * shortest form. Both are holo_leb128_* (leb128.h) with these bounds. */
 size_t v4_leb_put(uint8_t *p, uint32_t v);
 size_t v4_leb_get(const uint8_t *p, size_t len, uint64_t *v);
 size_t v4_leb_size(uint64_t v);

@@ -23,6 +23,7 @@
  *          row i >= m is sum_j (1 / (i XOR j)) * row_j over GF(2^8), polynomial 0x11D.
  * Level and U stream contents: v4_tiers.c. */
 #include "internal.h"
+#include "leb128.h"
 #include "v4_codec.h"
 #include <math.h>
 #include <string.h>
@@ -101,36 +102,13 @@ unsigned v4_lattice_for(unsigned B)
 static void wr16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static unsigned rd16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
 
-size_t v4_leb_put(uint8_t *p, uint32_t v)
-{
-    size_t n = 0;
-    do {
-        p[n++] = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    return n;
-}
-
+/* The v4 varints (v4_codec.h): 32-bit values, shortest form only (leb128.h). */
+size_t v4_leb_put(uint8_t *p, uint32_t v) { return holo_leb128_put(p, v); }
 size_t v4_leb_get(const uint8_t *p, size_t len, uint64_t *v)
 {
-    *v = 0;
-    for (size_t n = 0; n < 5 && n < len; n++) {
-        *v |= (uint64_t)(p[n] & 0x7F) << (7 * n);
-        if (!(p[n] & 0x80))
-            return n > 0 && p[n] == 0 ? 0 : n + 1;   /* a zero last byte: not the shortest */
-    }
-    return 0;
+    return holo_leb128_get(p, len, UINT32_MAX, 1, v);
 }
-
-size_t v4_leb_size(uint64_t v)
-{
-    size_t n = 1;
-    while (v > 0x7F) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
+size_t v4_leb_size(uint64_t v) { return holo_leb128_size(v); }
 
 size_t v4_hdr_size_of(unsigned np, const uint64_t *len)
 {
