@@ -405,8 +405,9 @@ uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f)
 /* ---- holo_stream ------------------------------------------------------------------------ */
 /* Decoded frames live in slots: the cache that serves small reads and, while reads run in
  * order, the frames a worker thread decodes ahead of the reader. The worker loads, checks
- * (CRC) and decompresses; the reader hashes (SHA-256 of the pass) and copies out: on 2 cores
- * each takes about half the work (bench_fs.sh section 4 and bench_binary4.sh measure it).
+ * (CRC) and decompresses; the reader hashes (SHA-256 of the pass, until one pass has matched
+ * for these chunk files: see "verified once" below) and copies out: on 2 cores each takes about
+ * half the work of a first pass (bench_fs.sh section 4 and bench_binary4.sh measure it).
  * At most SLOT_BUDGET bytes of slots, at least 2 and at most SLOTS_MAX; buffers are allocated
  * when first used, and a random reader reuses the ones it has (one 64 MiB frame, not two). */
 #define SLOT_BUDGET (4u << 20)   /* 31 frames of 128 KiB ahead: 4 FUSE reads of 1 MiB */
