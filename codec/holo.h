@@ -286,6 +286,7 @@ typedef struct holo_stream_info {
     uint64_t hole_bytes;      /* bytes no present chunk set can rebuild */
     int verified;             /* 1 after the whole file matched its SHA-256, -1 mismatch */
     uint32_t chunks_corrupt;  /* found by holo_stream_verify (each also warned about) */
+    uint64_t hashed_bytes;    /* bytes this stream put through the SHA-256 (0: trusted) */
 } holo_stream_info;
 
 /* NULL on failure (err filled): not HO4B (HOLO_EUNSUPPORTED), no valid chunk, bad index. */
@@ -302,6 +303,18 @@ size_t holo_stream_holes(holo_stream *s, holo_range *ranges, size_t max);
  * present chunk whole through its CRC, warning (o->warn) about each corrupt one: a corrupt
  * parity chunk does not make the file wrong, but it no longer protects it. */
 int holo_stream_verify(holo_stream *s, holo_err *err);
+/* A pass from byte 0 is put through the SHA-256 until one matches; the verdict then holds for
+ * the chunk files as they were (a signature of each one's dev, inode, size, mtime and ctime):
+ * later passes rely on the frames' CRCs until a chunk is rewritten, added or removed.
+ * holo_stream_verified: that verdict (as in holo_stream_info), without the hole scan. */
+int holo_stream_verified(holo_stream *s);
+/* 1 and the signature, when the stream is verified for chunk files that had not changed for
+ * seconds before its pass (a change within a timestamp tick could go unseen): a verdict
+ * another stream on the same set can take with holo_stream_trust; 0 otherwise. */
+int holo_stream_verified_sig(holo_stream *s, uint8_t sig[32]);
+/* 1 when the chunk files still have signature sig: the stream counts as verified without a
+ * hashed pass; 0 (nothing changed) when not, or when the stream has begun hashing. */
+int holo_stream_trust(holo_stream *s, const uint8_t sig[32]);
 void holo_stream_close(holo_stream *s);
 
 /* ---- store dictionaries (holo(5) "DICTIONARY") ----------------------------------------- */

@@ -11,6 +11,8 @@
  * a few readahead windows in flight on other threads; a random reader pays at most this. */
 #define CATCHUP_MAX (4u << 20)
 #define CATCHUP_STEP (256u << 10)
+/* Verdicts kept for sets no stream holds: a path and 32 bytes each; the oldest go first. */
+#define VERDICTS_MAX 4096u
 
 struct fs_sfile {
     char *key;
@@ -24,9 +26,20 @@ struct fs_sfile {
     fs_sfile *next;
 };
 
+/* A set whose pass matched its SHA-256, by the chunk files' signature (holo_stream_verified_sig):
+ * the next stream opened on it takes the verdict if the files still match (holo_stream_trust).
+ * Kept across drops: a drop follows any change, and the signature tells changed sets apart. */
+typedef struct verdict {
+    char *key;
+    uint8_t sig[32];
+    struct verdict *next;
+} verdict;
+
 struct fs_streams {
-    pthread_mutex_t mu;       /* guards the list, refs and in_table */
+    pthread_mutex_t mu;       /* guards the lists, refs and in_table */
     fs_sfile *head;
+    verdict *verdicts;        /* newest first */
+    unsigned nverdicts;
     uint64_t next_gen;
     holo_warn_fn warn;
     void *warn_ctx;
@@ -60,8 +73,59 @@ void fs_streams_free(fs_streams *t)
         t->head = f->next;
         sfile_free(f);
     }
+    while (t->verdicts) {
+        verdict *v = t->verdicts;
+        t->verdicts = v->next;
+        free(v->key);
+        free(v);
+    }
     pthread_mutex_destroy(&t->mu);
     free(t);
+}
+
+/* Remember (t->mu held) that key's set verified with signature sig, replacing its old entry. */
+static void verdict_keep(fs_streams *t, const char *key, const uint8_t sig[32])
+{
+    verdict **pp = &t->verdicts, *v = NULL;
+    for (; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->key, key) == 0) {
+            v = *pp;
+            *pp = v->next;
+            t->nverdicts--;
+            break;
+        }
+    }
+    if (!v && t->nverdicts >= VERDICTS_MAX) {   /* drop the oldest */
+        for (pp = &t->verdicts; (*pp)->next; pp = &(*pp)->next)
+            ;
+        v = *pp;
+        *pp = NULL;
+        t->nverdicts--;
+        free(v->key);
+        v->key = NULL;
+    }
+    if (!v && !(v = calloc(1, sizeof *v)))
+        return;
+    if (!v->key && !(v->key = strdup(key))) {
+        free(v);
+        return;
+    }
+    memcpy(v->sig, sig, 32);
+    v->next = t->verdicts;
+    t->verdicts = v;
+    t->nverdicts++;
+}
+
+/* The remembered signature of key's set (t->mu held): 1 and sig, or 0. */
+static int verdict_find(fs_streams *t, const char *key, uint8_t sig[32])
+{
+    for (verdict *v = t->verdicts; v; v = v->next) {
+        if (strcmp(v->key, key) == 0) {
+            memcpy(sig, v->sig, 32);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int fs_streams_get(fs_streams *t, const char *key, const char *dir, fs_sfile **out,
@@ -99,6 +163,12 @@ int fs_streams_get(fs_streams *t, const char *key, const char *dir, fs_sfile **o
         return err ? err->code : HOLO_EINVAL;
     }
     pthread_mutex_init(&nf->mu, NULL);
+    uint8_t sig[32];
+    pthread_mutex_lock(&t->mu);
+    int known = verdict_find(t, key, sig);
+    pthread_mutex_unlock(&t->mu);
+    if (known)                 /* the files still as verified: passes rely on the frame CRCs */
+        holo_stream_trust(nf->s, sig);
     pthread_mutex_lock(&t->mu);
     for (fs_sfile *f = t->head; f; f = f->next) {
         if (strcmp(f->key, key) == 0) {
@@ -122,8 +192,11 @@ int fs_streams_get(fs_streams *t, const char *key, const char *dir, fs_sfile **o
 void fs_sfile_put(fs_streams *t, fs_sfile *f)
 {
     holo_stream_info si;
+    uint8_t sig[32];
     pthread_mutex_lock(&t->mu);
     int last = --f->refs == 0;
+    if (last && holo_stream_verified_sig(f->s, sig))   /* the verdict outlives the stream */
+        verdict_keep(t, f->key, sig);
     if (last && f->in_table) {
         /* wrong bytes: keep the verdict, so later opens fail until the chunks change */
         fs_sfile_stat(f, &si);
@@ -200,7 +273,7 @@ static int64_t read_tracked(fs_sfile *f, uint64_t off, void *buf, size_t len, ho
 /* Read [hashed, off) so that a read landing just past the verified prefix continues it. */
 static void catch_up(fs_sfile *f, uint64_t off)
 {
-    if (off <= f->hashed || off - f->hashed > CATCHUP_MAX)
+    if (off <= f->hashed || off - f->hashed > CATCHUP_MAX || holo_stream_verified(f->s) == 1)
         return;
     uint8_t *tmp = malloc(CATCHUP_STEP);
     if (!tmp)

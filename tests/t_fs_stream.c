@@ -7,9 +7,11 @@
 #include "../fs/stream.h"
 #include "tap.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FRAME 4096u
@@ -85,6 +87,123 @@ static void large_frames(void)
     }
     free(data);
     free(got);
+}
+
+/* One in-order pass of the whole file through f: 1 when every read returned the exact bytes,
+ * 0 when one failed (a negative HOLO_E*) before any wrong byte; -1: wrong bytes served. */
+static int pass(fs_sfile *f, const uint8_t *data, uint8_t *got, holo_err *err)
+{
+    enum { STEP = 3 * FRAME + 17 };
+    for (uint64_t off = 0; off < SIZE; off += STEP) {
+        size_t len = SIZE - off < STEP ? (size_t)(SIZE - off) : STEP;
+        int64_t rr = fs_sfile_read(f, off, got, len, err);
+        if (rr < 0)
+            return 0;
+        if (rr != (int64_t)len || memcmp(got, data + off, len) != 0)
+            return -1;
+    }
+    return 1;
+}
+
+/* The SHA-256 runs once per state of the chunk files: a second pass, and a later open of the
+ * unchanged set (also after a drop, as holofs without a watcher does at each open), rely on
+ * the frame CRCs; a chunk rewritten in place (same size, mtime put back) is hashed again and
+ * its bad frame fails; a recorded hash rewritten after a verified pass fails the next pass. */
+static void verify_once(const uint8_t *data, uint8_t *got)
+{
+    char src[128], dir[128], chunk[160];
+    tap_pathf(src, sizeof src, "%s/once.bin", tmpdir);
+    tap_pathf(dir, sizeof dir, "%s/once.bin.holo", tmpdir);
+    tap_spew(src, data, SIZE);
+    holo_encode_opts eo;
+    holo_encode_opts_init(&eo);
+    eo.codec_version = 4;
+    eo.block_count = 4;
+    eo.frame_size = FRAME;
+    holo_err err = {0};
+    if (!ok(holo_encode_file(src, dir, &eo, &err) == 0, "HO4B encode for the verify-once tests")) {
+        diag("%s", err.msg);
+        return;
+    }
+    sleep(3);                  /* verdicts are kept only for chunks unchanged for 2 s */
+
+    fs_streams *t = fs_streams_new(NULL, NULL);
+    fs_sfile *a, *b;
+    holo_stream_info si;
+    if (!ok(fs_streams_get(t, "/once", dir, &a, &err) == 0, "open the set")) {
+        diag("%s", err.msg);
+        fs_streams_free(t);
+        return;
+    }
+    int p1 = pass(a, data, got, &err);
+    fs_sfile_stat(a, &si);
+    ok(p1 == 1 && si.verified == 1 && si.hashed_bytes == SIZE,
+       "first pass: exact, the whole file hashed once and verified (%llu bytes hashed)",
+       (unsigned long long)si.hashed_bytes);
+    int p2 = pass(a, data, got, &err);
+    fs_sfile_stat(a, &si);
+    ok(p2 == 1 && si.verified == 1 && si.hashed_bytes == SIZE,
+       "second pass on the same stream: exact, not hashed again (%llu)", (unsigned long long)si.hashed_bytes);
+    fs_sfile_put(t, a);        /* the last holder: the stream is freed, its verdict kept */
+
+    fs_streams_drop(t, "/once");
+    ok(fs_streams_get(t, "/once", dir, &b, &err) == 0, "open it again (a new stream, after a drop)");
+    fs_sfile_stat(b, &si);
+    ok(si.verified == 1 && si.hashed_bytes == 0, "... verified from the first byte: the chunk files did not change");
+    int p3 = pass(b, data, got, &err);
+    fs_sfile_stat(b, &si);
+    ok(p3 == 1 && si.hashed_bytes == 0, "... its pass is exact and hashes nothing");
+
+    /* data chunk 1 rewritten in place: one byte of its rows flipped, size and mtime put back */
+    struct stat st0;
+    tap_pathf(chunk, sizeof chunk, "%s/chunk_0001.holo", dir);
+    int fd = open(chunk, O_RDWR);
+    uint8_t byte = 0;
+    int flipped = fd >= 0 && fstat(fd, &st0) == 0 && pread(fd, &byte, 1, st0.st_size / 2) == 1 &&
+                  (byte ^= 0x40, pwrite(fd, &byte, 1, st0.st_size / 2) == 1);
+    struct timespec times[2] = { st0.st_atim, st0.st_mtim };
+    flipped = flipped && futimens(fd, times) == 0;
+    if (fd >= 0)
+        close(fd);
+    ok(flipped, "flip a byte in the middle of data chunk 1, mtime put back");
+    int p4 = pass(b, data, got, &err);
+    fs_sfile_stat(b, &si);
+    ok(p4 == 0 && si.verified != 1 && si.hashed_bytes > 0,
+       "the holder's next pass: hashed again, fails at the bad frame, no wrong byte (%s)", err.msg);
+    fs_sfile_put(t, b);
+    fs_streams_drop(t, "/once");
+    ok(fs_streams_get(t, "/once", dir, &b, &err) == 0, "open the rewritten set");
+    fs_sfile_stat(b, &si);
+    ok(si.verified == 0, "... not taken as verified (ctime moved)");
+    ok(pass(b, data, got, &err) == 0, "... its pass fails, no wrong byte");
+    fs_sfile_put(t, b);
+
+    /* a set verified, then its recorded SHA-256 rewritten (frames still pass their CRCs) */
+    rm_rf(dir);
+    if (holo_encode_file(src, dir, &eo, &err) != 0)
+        diag("%s", err.msg);
+    sleep(3);
+    fs_streams_drop(t, "/once");
+    ok(fs_streams_get(t, "/once", dir, &a, &err) == 0 && pass(a, data, got, &err) == 1,
+       "a fresh set: exact pass");
+    fs_sfile_stat(a, &si);
+    ok(si.verified == 1, "... verified");
+    fs_sfile_put(t, a);
+    char cmd[512];
+    const char *tools = getenv("HOLO_TOOLS");
+    tap_pathf(cmd, sizeof cmd, "'%s/ho4b_badsha' '%s'", tools ? tools : "build/tools", dir);
+    ok(system(cmd) == 0, "ho4b_badsha: every header's SHA-256 rewritten in place");
+    fs_streams_drop(t, "/once");
+    if (ok(fs_streams_get(t, "/once", dir, &b, &err) == 0, "open it again")) {
+        fs_sfile_stat(b, &si);
+        ok(si.verified == 0, "... the old verdict does not hold");
+        int p5 = pass(b, data, got, &err);
+        fs_sfile_stat(b, &si);
+        ok(p5 == 0 && si.verified == -1 && strstr(err.msg, "SHA-256"),
+           "... the completing read fails: %s", err.msg);
+        fs_sfile_put(t, b);
+    }
+    fs_streams_free(t);
 }
 
 int main(void)
@@ -204,6 +323,7 @@ int main(void)
     }
     holo_stream_close(hs);
     large_frames();
+    verify_once(data, got);
     fs_sfile_put(t, a);
     fs_sfile_put(t, b);
     fs_sfile_put(t, c);

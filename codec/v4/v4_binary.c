@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -404,8 +405,9 @@ uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f)
 /* ---- holo_stream ------------------------------------------------------------------------ */
 /* Decoded frames live in slots: the cache that serves small reads and, while reads run in
  * order, the frames a worker thread decodes ahead of the reader. The worker loads, checks
- * (CRC) and decompresses; the reader hashes (SHA-256 of the pass) and copies out: on 2 cores
- * each takes about half the work (bench_fs.sh section 4 and bench_binary4.sh measure it).
+ * (CRC) and decompresses; the reader hashes (SHA-256 of the pass, until one pass has matched
+ * for these chunk files: see "verified once" below) and copies out: on 2 cores each takes about
+ * half the work of a first pass (bench_fs.sh section 4 and bench_binary4.sh measure it).
  * At most SLOT_BUDGET bytes of slots, at least 2 and at most SLOTS_MAX; buffers are allocated
  * when first used, and a random reader reuses the ones it has (one 64 MiB frame, not two). */
 #define SLOT_BUDGET (4u << 20)   /* 31 frames of 128 KiB ahead: 4 FUSE reads of 1 MiB */
@@ -444,6 +446,11 @@ struct holo_stream {
     int verified;             /* 1 hash matched, -1 mismatch, 0 not yet */
     sha256_ctx seq;           /* reads from 0 onwards are hashed as they go */
     uint64_t seq_pos;
+    uint64_t hashed_bytes;    /* bytes put through seq (holo_stream_info) */
+    uint8_t pass_sig[32];     /* the chunk files' signature when the hashed pass began */
+    int pass_settled;
+    uint8_t vsig[32];         /* the signature verified == 1 holds for */
+    int vsig_settled;         /* 0: passes are hashed again (the files may have changed) */
     uint64_t next_off;        /* where the last read ended: a read starting there is in order */
     uint64_t depth;           /* frames decoded ahead: doubles with each read in order */
     uint32_t corrupt;         /* chunks whose crc_rows failed in holo_stream_verify */
@@ -515,6 +522,120 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
         s->verified = memcmp(d, h->sha256, 32) ? -1 : 1;
     }
     return s;
+}
+
+/* ---- verified once per state of the chunk files -------------------------------------------
+ * A pass that matched the SHA-256 is remembered for the chunk files' signature (below); later
+ * passes over files with the same signature rely on the frames' CRCs, and holofs carries the
+ * verdict to later opens of the set (holo_stream_trust). A chunk rewritten, even in place with
+ * the same size, gets a new ctime, so a new signature: its next pass is hashed again.
+ * Timestamps come from a coarse clock (and some filesystems keep whole seconds), so a file
+ * changed twice within one tick can keep its ctime: a pass over chunks whose status changed
+ * less than SETTLE_NS before it began is not remembered (git's "racily clean" rule). */
+#define SETTLE_NS 2000000000LL
+
+/* SHA-256 of the set's hash and each present chunk's id, dev, ino, size, mtime and ctime (ns).
+ * 1 when every chunk's ctime is SETTLE_NS or more before now, 0 when not, -1 when a chunk
+ * cannot be stat'ed (never remembered). */
+static int set_signature(const holo_stream *s, uint8_t sig[32])
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);     /* before the stats: a change after them is later */
+    int64_t settle_before = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec - SETTLE_NS;
+    int settled = 1;
+    sha256_ctx c;
+    sha256_init(&c);
+    sha256_update(&c, s->h->sha256, 32);
+    for (unsigned i = 0; i < s->h->n; i++) {
+        int fd = v4c_fd(s->r, i);
+        struct stat st;
+        if (fd < 0) continue;
+        if (fstat(fd, &st)) return -1;
+        int64_t rec[8] = { i, (int64_t)st.st_dev, (int64_t)st.st_ino, (int64_t)st.st_size,
+                           (int64_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                           (int64_t)st.st_ctim.tv_sec, st.st_ctim.tv_nsec };
+        sha256_update(&c, rec, sizeof rec);
+        if ((int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec > settle_before)
+            settled = 0;
+    }
+    sha256_final(&c, sig);
+    return settled;
+}
+
+/* Forget the decoded frames (s->rd held, so the reader pins none), waiting for those the
+ * worker is decoding: a hashed pass decodes from the chunk files as they were when it began,
+ * so that its verdict holds for their signature. */
+static void drop_slots(holo_stream *s)
+{
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->nslots; i++) {
+        slot *c = &s->slots[i];
+        while (c->state == SLOT_BUSY) pthread_cond_wait(&s->cv, &s->mu);
+        if (c->state == SLOT_READY) {
+            c->state = SLOT_FREE;
+            c->avail = 0;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* A read at byte 0 (s->rd held): a verdict for files that changed since is dropped (the pass is
+ * hashed again); a pass about to be hashed notes the files' signature first. */
+static void pass_begins(holo_stream *s)
+{
+    uint8_t now[32];
+    if (s->verified == 1 &&
+        !(s->vsig_settled && set_signature(s, now) >= 0 && memcmp(now, s->vsig, 32) == 0)) {
+        s->verified = 0;
+        sha256_init(&s->seq);
+        s->seq_pos = 0;
+    }
+    if (s->verified == 0 && s->seq_pos == 0) {
+        s->pass_settled = set_signature(s, s->pass_sig) == 1;
+        drop_slots(s);
+    }
+}
+
+/* The pass just matched the SHA-256 (s->rd held): remembered only when the files were settled
+ * when it began and still have the signature they had then. */
+static void pass_verified(holo_stream *s)
+{
+    uint8_t end[32];
+    memcpy(s->vsig, s->pass_sig, 32);
+    s->vsig_settled = s->pass_settled && set_signature(s, end) >= 0 && memcmp(end, s->pass_sig, 32) == 0;
+}
+
+int holo_stream_verified(holo_stream *s)
+{
+    pthread_mutex_lock(&s->rd);
+    int v = s->verified;
+    pthread_mutex_unlock(&s->rd);
+    return v;
+}
+
+int holo_stream_verified_sig(holo_stream *s, uint8_t sig[32])
+{
+    pthread_mutex_lock(&s->rd);
+    int ok = s->verified == 1 && s->vsig_settled && s->h->length;
+    if (ok) memcpy(sig, s->vsig, 32);
+    pthread_mutex_unlock(&s->rd);
+    return ok;
+}
+
+int holo_stream_trust(holo_stream *s, const uint8_t sig[32])
+{
+    uint8_t now[32];
+    pthread_mutex_lock(&s->rd);
+    int ok = s->verified == 0 && s->seq_pos == 0 && set_signature(s, now) == 1 &&
+             memcmp(now, sig, 32) == 0;
+    if (ok) {
+        s->verified = 1;
+        s->seq_pos = s->h->length;
+        memcpy(s->vsig, sig, 32);
+        s->vsig_settled = 1;
+    }
+    pthread_mutex_unlock(&s->rd);
+    return ok;
 }
 
 static void decoder_free(decoder *d)
@@ -817,6 +938,7 @@ int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, ho
     uint32_t F = s->x.frame_size;
     int rc = 0;
     pthread_mutex_lock(&s->rd);
+    if (off == 0) pass_begins(s);
     for (uint64_t pos = off, end = off + len; pos < end && !rc;) {
         uint64_t f = pos / F, fstart = f * F;
         uint32_t raw = v4b_raw_len(&s->x, L, f);
@@ -826,14 +948,17 @@ int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, ho
     }
     if (!rc) move_window(s, off, off + len, (off + len - 1) / F - off / F + 1);
     /* A sequential pass from byte 0 is checked against the recorded hash as it goes: the read
-     * that completes it fails if the bytes differ, so a reader never takes wrong bytes as good. */
+     * that completes it fails if the bytes differ, so a reader never takes wrong bytes as good.
+     * Once verified for these chunk files (pass_begins), passes rely on the frames' CRCs. */
     if (!rc && off == s->seq_pos && !s->verified) {
         sha256_update(&s->seq, buf, len);
         s->seq_pos += len;
+        s->hashed_bytes += len;
         if (s->seq_pos == L) {
             uint8_t d[32];
             sha256_final(&s->seq, d);
             s->verified = memcmp(d, s->h->sha256, 32) ? -1 : 1;
+            if (s->verified == 1) pass_verified(s);
         }
     }
     if (!rc && s->verified < 0)
@@ -874,6 +999,7 @@ void holo_stream_stat(const holo_stream *s, holo_stream_info *info)
     for (uint64_t f = 0; f < s->x.nframes; f++)
         if (!frame_readable(s, f)) info->hole_bytes += v4b_raw_len(&s->x, s->h->length, f);
     info->verified = s->verified;
+    info->hashed_bytes = s->hashed_bytes;
     info->chunks_corrupt = s->corrupt;
 }
 

@@ -452,6 +452,7 @@ unsigned v4c_skipped(const v4c_reader *r) { return r->skipped; }
 unsigned v4c_files(const v4c_reader *r) { return r->files; }
 uint64_t v4c_bytes(const v4c_reader *r) { return r->bytes; }
 int64_t v4c_newest_mtime(const v4c_reader *r) { return r->newest_mtime_ns; }
+int v4c_fd(const v4c_reader *r, unsigned id) { return id < r->hdr.n ? r->fd[id] : -1; }
 
 void v4c_fill_info(const v4c_reader *r, holo_kind kind, holo_info *info)
 {

@@ -256,6 +256,7 @@ unsigned v4c_skipped(const v4c_reader *r);        /* chunk files not used */
 unsigned v4c_files(const v4c_reader *r);
 uint64_t v4c_bytes(const v4c_reader *r);          /* bytes of the chunks used */
 int64_t v4c_newest_mtime(const v4c_reader *r);
+int v4c_fd(const v4c_reader *r, unsigned id);   /* chunk id's open file, -1: absent */
 /* What every codec's holo_info shares, from the reader: kind, version 4, block count, the
  * original length, chunks present/bad/files, chunk bytes, newest mtime, and exact = every
  * chunk present (a codec with a weaker rule overrides it). */
