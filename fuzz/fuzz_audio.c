@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (v4a_wav_split(p, n, "fuzz", &pcm, &recipe, &rlen, &err) == 0) {
             uint8_t *out = NULL;
             size_t olen = 0;
-            if (v4a_wav_join(&pcm, recipe, rlen, &out, &olen, &err) == 0) free(out);
+            if (v4a_wav_join(&pcm, recipe, rlen, &out, &olen, NULL, &err) == 0) free(out);
             free(recipe);
             v4a_pcm_free(&pcm);
         }

@@ -58,8 +58,7 @@ static unsigned bitlen(uint64_t a) { return a ? 64u - (unsigned)__builtin_clzll(
 #define HOT static inline __attribute__((always_inline))
 
 /* Two independent jobs on two cores: b on a new thread (inline when none can start), a here. */
-typedef void *(*job_fn)(void *);
-static void run2(job_fn fa, void *a, job_fn fb, void *b)
+void v4a_run2(v4a_job_fn fa, void *a, v4a_job_fn fb, void *b)
 {
     pthread_t th;
     int started = pthread_create(&th, NULL, fb, b) == 0;
@@ -679,7 +678,7 @@ static void *hop_cost(void *arg)
 static unsigned choose_hop(params *P, int32_t **x)
 {
     hop_job a = { .P = P, .x = x, .hop = HOP_MIN }, b = { .P = P, .x = x, .hop = HOP_MAX };
-    run2(hop_cost, &a, hop_cost, &b);
+    v4a_run2(hop_cost, &a, hop_cost, &b);
     if (a.rc || b.rc)
         return 0;
     return b.cost < a.cost ? HOP_MAX : HOP_MIN;
@@ -736,7 +735,7 @@ static int analyse(const params *P, int32_t **x, uint64_t F, int32_t **q, double
 {
     analyse_job jobs[2] = { { .P = P, .x = x, .q = q, .F = F, .side = 0 },
                             { .P = P, .x = x, .q = q, .F = F, .side = 1 } };
-    run2(analyse_channels, &jobs[0], analyse_channels, &jobs[1]);
+    v4a_run2(analyse_channels, &jobs[0], analyse_channels, &jobs[1]);
     *efine = jobs[0].efine + jobs[1].efine;
     return jobs[0].rc || jobs[1].rc ? -1 : 0;
 }
@@ -788,7 +787,7 @@ static double layer_error(const params *P, int32_t *const *q, int32_t *const *qp
     uint64_t mid = (F / 2 + fstride - 1) / fstride * fstride;
     error_job a = { .P = P, .q = q, .qp = qp, .f0 = 0, .f1 = mid, .D = D, .n = n, .fstride = fstride },
               b = { .P = P, .q = q, .qp = qp, .f0 = mid, .f1 = F, .D = D, .n = n, .fstride = fstride };
-    run2(error_part, &a, error_part, &b);
+    v4a_run2(error_part, &a, error_part, &b);
     double per[V4C_MAX_CHUNKS], total = a.total + b.total;
     if (!k)
         return total;
@@ -869,7 +868,7 @@ static int64_t apply_step(const params *P, int32_t *const *q, int32_t **qp, uint
 {
     step_job a = { .P = P, .q = q, .qp = qp, .i0 = 0, .i1 = count / 2, .D = D },
              b = { .P = P, .q = q, .qp = qp, .i0 = count / 2, .i1 = count, .D = D };
-    run2(apply_part, &a, apply_part, &b);
+    v4a_run2(apply_part, &a, apply_part, &b);
     return a.most > b.most ? a.most : b.most;
 }
 
@@ -1135,7 +1134,7 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
           .next_group = &next_group },
         { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1, .next_group = &next_group },
     };
-    run2(encode_worker, &jobs[0], encode_worker, &jobs[1]);
+    v4a_run2(encode_worker, &jobs[0], encode_worker, &jobs[1]);
     free(pre);
     if (jobs[0].rc || jobs[1].rc)
         goto done;
@@ -1196,17 +1195,17 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
         { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 1,
           .use_shares = have == V4A_LAYERS, .have = have, .next_group = &next_group, .sync = &sync },
     };
-    run2(decode_worker, &jobs[0], decode_worker, &jobs[1]);
+    v4a_run2(decode_worker, &jobs[0], decode_worker, &jobs[1]);
     pthread_mutex_destroy(&sync.mu);
     pthread_cond_destroy(&sync.cv);
     if (jobs[0].rc || jobs[1].rc)
         goto done;
-    run2(synth_worker, &jobs[0], synth_worker, &jobs[1]);
+    v4a_run2(synth_worker, &jobs[0], synth_worker, &jobs[1]);
     if (jobs[0].rc || jobs[1].rc)
         goto done;
     interleave_job halves[2] = { { .x = x, .ms = (int)P.ms, .p = out, .t0 = 0, .t1 = L / 2 },
                                  { .x = x, .ms = (int)P.ms, .p = out, .t0 = L / 2, .t1 = L } };
-    run2(from_channels, &halves[0], from_channels, &halves[1]);
+    v4a_run2(from_channels, &halves[0], from_channels, &halves[1]);
     rc = 0;
 done:
     free_planes(q, C, F * hop);

@@ -83,6 +83,10 @@ typedef struct v4a_format {
 } v4a_format;
 int v4a_peek_format(const uint8_t *tier0, size_t len, v4a_format *f);
 void v4a_pcm_free(v4a_pcm *p);
+/* Two independent jobs on two cores: b on a new thread (inline when none can start), a on the
+ * caller's; returns when both are done. */
+typedef void *(*v4a_job_fn)(void *);
+void v4a_run2(v4a_job_fn fa, void *a, v4a_job_fn fb, void *b);
 
 /* Layer SNRs (dB) the encoder aims at for tiers 0..2 and the chunk counts it uses (n = 32:
  * 1, 4, 16 by default; compact: tiers 0 and 1 empty, tier 2 any 16). */

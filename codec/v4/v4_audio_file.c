@@ -31,7 +31,7 @@ int v4a_encode_buffer(const uint8_t *buf, size_t len, const char *name, const ch
     if (rc)
         return rc;
     /* the promise is the file back byte for byte: rebuild it before writing anything */
-    rc = v4a_wav_join(&pcm, recipe, rlen, &again, &alen, err);
+    rc = v4a_wav_join(&pcm, recipe, rlen, &again, &alen, NULL, err);
     if (!rc && (alen != len || memcmp(again, buf, len)))
         rc = holo_seterr(err, HOLO_EUNSUPPORTED, "%s: WAV does not rebuild byte for byte", name);
     free(again);
@@ -131,13 +131,12 @@ static int decode_dir(const char *dir, const holo_decode_opts *o, uint8_t **out,
     v4a_pcm pcm = { 0 };
     const uint8_t *recipe;
     size_t rlen;
+    uint8_t got[32];
     if (!rc)
         rc = v4a_decode(&s, &pcm, &recipe, &rlen, exact, err);
     if (!rc)
-        rc = v4a_wav_join(&pcm, recipe, rlen, out, out_len, err);
+        rc = v4a_wav_join(&pcm, recipe, rlen, out, out_len, *exact ? got : NULL, err);
     if (!rc && *exact) {
-        uint8_t got[32];
-        sha256(*out, *out_len, got);
         if (*out_len != length || memcmp(got, want, 32)) {
             free(*out);
             *out = NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "sha256.h"
 
 static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static unsigned le16(const uint8_t *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
@@ -152,8 +153,47 @@ static int split_at(const uint8_t *buf, size_t len, const char *name, const layo
     return 0;
 }
 
+/* Samples i0..i1 of p packed as the file stores them, into d (the payload's start). */
+typedef struct pack_job {
+    const v4a_pcm *p;
+    uint8_t *d;
+    int aiff;
+    uint64_t i0, i1;
+    sha256_ctx *sha;                  /* non-NULL: hash bytes [0, hash_len) of the file after */
+    const uint8_t *file;
+    size_t hash_len;
+} pack_job;
+
+static void *pack(void *arg)
+{
+    const pack_job *j = arg;
+    const int32_t *s = j->p->s;
+    const unsigned bps = j->p->bits / 8;
+    uint8_t *d = j->d + j->i0 * bps;
+    if (bps == 2 && !j->aiff)         /* the common case, in a loop the compiler vectorises */
+        for (uint64_t i = j->i0; i < j->i1; i++, d += 2) {
+            d[0] = (uint8_t)s[i];
+            d[1] = (uint8_t)((uint32_t)s[i] >> 8);
+        }
+    else
+        for (uint64_t i = j->i0; i < j->i1; i++) {
+            uint32_t v = (uint32_t)s[i];
+            if (bps == 1)
+                *d++ = (uint8_t)(j->aiff ? v : v + 128);
+            else if (j->aiff)
+                for (unsigned b = bps; b-- > 0;)
+                    *d++ = (uint8_t)(v >> (8 * b));
+            else
+                for (unsigned b = 0; b < bps; b++)
+                    *d++ = (uint8_t)(v >> (8 * b));
+        }
+    if (j->sha)
+        sha256_update(j->sha, j->file, j->hash_len);
+    return NULL;
+}
+
 int v4a_wav_join(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, uint8_t **out,
-                 size_t *out_len, holo_err *err)
+                 size_t *out_len, uint8_t sha[32], holo_err *err)
 {
     if (recipe_len < 9 || (recipe[0] != 'W' && recipe[0] != 'A'))
         return holo_seterr(err, HOLO_EINVAL, "HO4A: bad recipe");
@@ -174,26 +214,18 @@ int v4a_wav_join(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, uin
         return holo_seterr(err, HOLO_ENOMEM, "HO4A: out of memory");
     memcpy(*out, recipe + 4, pre);
     uint8_t *d = *out + pre;
-    const uint64_t n = p->frames * p->channels;
-    if (bps == 2 && !aiff) {          /* the common case, in a loop the compiler vectorises */
-        for (uint64_t i = 0; i < n; i++) {
-            d[2 * i] = (uint8_t)p->s[i];
-            d[2 * i + 1] = (uint8_t)((uint32_t)p->s[i] >> 8);
-        }
-        memcpy(d + 2 * n, recipe + 8 + pre, suf);
-        return 0;
+    const uint64_t n = p->frames * p->channels, half = n / 2;
+    memcpy(d + n * bps, recipe + 8 + pre, suf);
+    sha256_ctx c;
+    if (sha)
+        sha256_init(&c);
+    pack_job a = { .p = p, .d = d, .aiff = aiff, .i0 = 0, .i1 = half, .sha = sha ? &c : NULL, .file = *out,
+                   .hash_len = pre + half * bps },
+             b = { .p = p, .d = d, .aiff = aiff, .i0 = half, .i1 = n };
+    v4a_run2(pack, &a, pack, &b);
+    if (sha) {
+        sha256_update(&c, *out + a.hash_len, *out_len - a.hash_len);
+        sha256_final(&c, sha);
     }
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t v = (uint32_t)p->s[i];
-        if (bps == 1)
-            *d++ = (uint8_t)(aiff ? v : v + 128);
-        else if (aiff)
-            for (unsigned b = bps; b-- > 0;)
-                *d++ = (uint8_t)(v >> (8 * b));
-        else
-            for (unsigned b = 0; b < bps; b++)
-                *d++ = (uint8_t)(v >> (8 * b));
-    }
-    memcpy(d, recipe + 8 + pre, suf);
     return 0;
 }

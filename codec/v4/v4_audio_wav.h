@@ -8,8 +8,9 @@
  * and the recipe of every other byte. HOLO_EUNSUPPORTED for anything else. */
 int v4a_wav_split(const uint8_t *buf, size_t len, const char *name, v4a_pcm *p, uint8_t **recipe,
                   size_t *recipe_len, holo_err *err);
-/* Rebuild the file from samples and recipe (malloc'd into *out). */
+/* Rebuild the file from samples and recipe (malloc'd into *out), on two threads; with sha
+ * non-NULL, also the SHA-256 of the file (its first half hashed while the second is packed). */
 int v4a_wav_join(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, uint8_t **out,
-                 size_t *out_len, holo_err *err);
+                 size_t *out_len, uint8_t sha[32], holo_err *err);
 
 #endif
