@@ -570,6 +570,14 @@ static int32_t *plane_alloc(uint64_t len)
     return p;
 }
 
+void v4a_advise_huge(void *p, size_t bytes)
+{
+    const uintptr_t huge = (uintptr_t)2 << 20, a = ((uintptr_t)p + huge - 1) & ~(huge - 1),
+                    b = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (p && b > a)
+        madvise((void *)a, b - a, MADV_HUGEPAGE);   /* advice only: without THP, 4 KiB pages */
+}
+
 static void plane_free(int32_t *x, uint64_t len)
 {
     size_t bytes = plane_bytes(len);
@@ -1174,6 +1182,7 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     out->frames = L;
     int32_t **q = alloc_planes(C, F * hop), **x = alloc_planes(C, L);
     out->s = malloc((L * C != 0 ? L * C : 1) * sizeof *out->s);
+    v4a_advise_huge(out->s, L * C * sizeof *out->s);
     rc = HOLO_ENOMEM;
     if (!q || !x || !out->s)
         goto done;

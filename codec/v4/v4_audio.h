@@ -87,6 +87,10 @@ void v4a_pcm_free(v4a_pcm *p);
  * caller's; returns when both are done. */
 typedef void *(*v4a_job_fn)(void *);
 void v4a_run2(v4a_job_fn fa, void *a, v4a_job_fn fb, void *b);
+/* Ask for transparent huge pages on the 2 MiB-aligned part of a fresh large buffer (malloc'd,
+ * not yet written): a 30 s stereo decode writes ~16 MB of output buffers, ~4k page faults in
+ * 4 KiB pages. */
+void v4a_advise_huge(void *p, size_t bytes);
 
 /* Layer SNRs (dB) the encoder aims at for tiers 0..2 and the chunk counts it uses (n = 32:
  * 1, 4, 16 by default; compact: tiers 0 and 1 empty, tier 2 any 16). */

@@ -212,6 +212,7 @@ int v4a_wav_join(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, uin
     *out = malloc(*out_len ? *out_len : 1);
     if (!*out)
         return holo_seterr(err, HOLO_ENOMEM, "HO4A: out of memory");
+    v4a_advise_huge(*out, *out_len);
     memcpy(*out, recipe + 4, pre);
     uint8_t *d = *out + pre;
     const uint64_t n = p->frames * p->channels, half = n / 2;
