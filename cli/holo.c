@@ -578,8 +578,10 @@ static int cmd_decode(int argc, char **argv)
     if (!have_info && refuse_format(dir, &d.info, out)) { holo_decoded_free(&d); return 2; }
     /* The set gives back the user's file (a recipe image decoded whole and checked against its
      * SHA-256, or a JPEG v4 set): write those bytes when the output name is of that file's
-     * format; otherwise the pixel/sample view the output name asks for. */
-    int original = d.bytes && d.info.kind == HOLO_KIND_IMAGE && writes_original(have_info ? &hi : &d.info, out);
+     * format; otherwise the pixel/sample view the output name asks for. An HO4A set decodes to
+     * its WAV/AIFF file, which is what its (only) view would copy: written as it is. */
+    int original = d.bytes && ((d.info.kind == HOLO_KIND_IMAGE && writes_original(have_info ? &hi : &d.info, out)) ||
+                               (d.info.kind == HOLO_KIND_AUDIO && d.info.version == 4));
     uint8_t *buf = NULL;
     size_t len = 0;
     int rc;
