@@ -45,6 +45,8 @@ typedef struct v4a_pcm {
     uint32_t rate;
     uint64_t frames;                  /* samples per channel */
     int32_t *s;                       /* frames * channels, interleaved, signed (8-bit: u - 128) */
+    uint64_t s_plane;                 /* 0: s is malloc'd; else v4a_decode's plane of this many
+                                         samples (v4a_pcm_free knows both) */
 } v4a_pcm;
 
 typedef struct v4a_streams {
