@@ -27,6 +27,17 @@ static void rm_rf(const char *dir)
         diag("could not remove %s", dir);
 }
 
+/* src encoded as HO4B (k = 4) into dir with frames of frame_size bytes; 0 or -1 (err set). */
+static int encode_ho4b(const char *src, const char *dir, uint32_t frame_size, holo_err *err)
+{
+    holo_encode_opts eo;
+    holo_encode_opts_init(&eo);
+    eo.codec_version = 4;
+    eo.block_count = 4;
+    eo.frame_size = frame_size;
+    return holo_encode_file(src, dir, &eo, err);
+}
+
 /* Large frames (4 MiB, compressible) read in order 1 MiB at a time: the worker decodes each
  * frame in steps the reads copy from as they come. Exact bytes and the SHA-256 verdict with
  * every chunk; without data chunk 1, HOLO_EHOLE on exactly the reads touching its frames. */
@@ -43,13 +54,8 @@ static void large_frames(void)
         for (; *w && i < BSIZE; w++) data[i++] = (uint8_t)*w;
     }
     tap_spew(src, data, BSIZE);
-    holo_encode_opts eo;
-    holo_encode_opts_init(&eo);
-    eo.codec_version = 4;
-    eo.block_count = 4;
-    eo.frame_size = BIG;
     holo_err err = {0};
-    if (!ok(holo_encode_file(src, dir, &eo, &err) == 0, "HO4B encode (k=4, 4 MiB frames)")) {
+    if (!ok(encode_ho4b(src, dir, BIG, &err) == 0, "HO4B encode (k=4, 4 MiB frames)")) {
         diag("%s", err.msg);
         free(data);
         free(got);
@@ -115,13 +121,8 @@ static void verify_once(const uint8_t *data, uint8_t *got)
     tap_pathf(src, sizeof src, "%s/once.bin", tmpdir);
     tap_pathf(dir, sizeof dir, "%s/once.bin.holo", tmpdir);
     tap_spew(src, data, SIZE);
-    holo_encode_opts eo;
-    holo_encode_opts_init(&eo);
-    eo.codec_version = 4;
-    eo.block_count = 4;
-    eo.frame_size = FRAME;
     holo_err err = {0};
-    if (!ok(holo_encode_file(src, dir, &eo, &err) == 0, "HO4B encode for the verify-once tests")) {
+    if (!ok(encode_ho4b(src, dir, FRAME, &err) == 0, "HO4B encode for the verify-once tests")) {
         diag("%s", err.msg);
         return;
     }
@@ -180,7 +181,7 @@ static void verify_once(const uint8_t *data, uint8_t *got)
 
     /* a set verified, then its recorded SHA-256 rewritten (frames still pass their CRCs) */
     rm_rf(dir);
-    if (holo_encode_file(src, dir, &eo, &err) != 0)
+    if (encode_ho4b(src, dir, FRAME, &err) != 0)
         diag("%s", err.msg);
     sleep(3);
     fs_streams_drop(t, "/once");
@@ -220,13 +221,8 @@ int main(void)
         data[i] = (uint8_t)(rand() >> 7);
     tap_spew(src, data, SIZE);
 
-    holo_encode_opts eo;
-    holo_encode_opts_init(&eo);
-    eo.codec_version = 4;
-    eo.block_count = 4;
-    eo.frame_size = FRAME;
     holo_err err = {0};
-    if (!ok(holo_encode_file(src, dir, &eo, &err) == 0, "HO4B encode (k=4, 4 KiB frames)")) {
+    if (!ok(encode_ho4b(src, dir, FRAME, &err) == 0, "HO4B encode (k=4, 4 KiB frames)")) {
         diag("%s", err.msg);
         return done_testing();
     }
