@@ -254,8 +254,10 @@ static int pick_reference(const holo_chunklist *l, const peeked *p, const holo_d
                 if (p[j].h.resid_len > max_resid) max_resid = p[j].h.resid_len;
                 set_bytes += p[j].size;
             }
+        /* v3: the coefficient count is in the blob, so its chunk is read (as decoding does) */
         if (!holo_check_limits(&p[i].h, o, l->files[i].name, &e) &&
-            !holo_check_plausible(&p[i].h, max_resid, set_bytes, l->files[i].name, &e)) {
+            !holo_check_plausible(&p[i].h, max_resid, set_bytes, l->files[i].name, &e) &&
+            (p[i].h.version != 3 || !holo_v3_plausible(l->dir, l->files[i].name, &p[i].h, max_resid, &e))) {
             *ref = i;
             return 0;
         }

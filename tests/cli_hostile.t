@@ -7,7 +7,7 @@
 H="$HOLO_BIN/holo"
 C="$(cd "$(dirname "$0")" && pwd)/corpus/chunks"
 [ -x "$H" ] || skip_all "no $H"
-plan 47
+plan 50
 
 # GNU time measures the peak RSS (kB, last line of its -o file); without it RSS is skipped.
 TIME=""; [ -x /usr/bin/time ] && TIME="/usr/bin/time -f %M -o $T/rss"
@@ -43,6 +43,11 @@ refused bomb_v4_2p27 "corrupt v4 T0 stream (bad shift table for 16384x8192)" "th
 # residual cannot inflate to the 134M coefficients the blob implies, so the set is refused
 # before anything is synthesised (the whole-signal decoder took 1.8 GB and wrote 134 MB).
 refused bomb_v3_audio_67m "claims 134741502 coefficients, more than its chunks can carry" "its claim"
+# holo info applies the same rule (headers plus the reference's blob): one line, exit 1
+run "$H" info "$D"
+is "$rc:$(printf '%s\n' "$err" | wc -l)" "1:1" "bomb_v3_audio_67m: info exits 1 with one line"
+like "$err" "$D/chunk_0000.holo: claims 134741502 coefficients, more than its chunks can carry" \
+  "bomb_v3_audio_67m: info names the chunk and its claim"
 # 8M frames from one 2.7 KB chunk of 16 is a plausible partial set: decoded, the WAV written as
 # it is synthesised, in memory that does not follow the claim (the whole-signal decoder took
 # 269 MB); the bytes are the ones that decoder wrote (sha256 recorded from it).
@@ -52,6 +57,8 @@ is "$rc:$(cat "$T/err")" "0:" "bomb_v3_audio_8m: decodes, no message"
 is "$(sha256sum < "$T/a8.wav" | cut -d' ' -f1)" 9e67244c210dee9cf189b4b87335fe3f24d192b885218bce81c57d1cd128ee6f \
   "bomb_v3_audio_8m: the 16 MB WAV of the whole-signal decoder, to the bit"
 rss_ok bomb_v3_audio_8m
+run "$H" info "$D"
+is "$rc" 0 "bomb_v3_audio_8m: a plausible partial set passes info"
 rm -f "$T/a8.wav"
 
 # limits on a real image: 40x30 v2 = 1200 pixels, 3600 bytes

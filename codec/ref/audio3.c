@@ -221,7 +221,7 @@ static void aud3_free(aud3_ctx *x)
     x->have_st = 0;
 }
 
-static uint64_t aud3_count(const holo_chunk_hdr *h, const uint8_t *blob, size_t len)
+uint64_t holo_audio3_count(const holo_chunk_hdr *h, const uint8_t *blob, size_t len)
 {
     oloa m;
     if (oloa_parse(blob, len, "", &m, NULL)) return 0;
@@ -270,7 +270,7 @@ int holo_audio3_stream(const holo_chunklist *l, const holo_decode_opts *o, holo_
                        void *sink_ctx, holo_err *err)
 {
     aud3_ctx x = {0};
-    holo_v3_ops ops = { HOLO_KIND_AUDIO, aud3_count, aud3_set_reference, &x };
+    holo_v3_ops ops = { HOLO_KIND_AUDIO, holo_audio3_count, aud3_set_reference, &x };
     holo_v3_set s;
     int rc = holo_v3_collect(l, &ops, o, &s, err);
     if (rc) { aud3_free(&x); return rc; }

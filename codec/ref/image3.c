@@ -298,7 +298,7 @@ static void block_grid(const holo_chunk_hdr *h, const oloi *m, uint32_t *bh, uin
     if (*bw < 1) *bw = 1;
 }
 
-static uint64_t img3_count(const holo_chunk_hdr *h, const uint8_t *blob, size_t len)
+uint64_t holo_image3_count(const holo_chunk_hdr *h, const uint8_t *blob, size_t len)
 {
     oloi m;
     uint32_t bh, bw;
@@ -342,7 +342,7 @@ int holo_image3_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_
                        holo_err *err)
 {
     img3_ctx x = {0};
-    holo_v3_ops ops = { HOLO_KIND_IMAGE, img3_count, img3_set_reference, &x };
+    holo_v3_ops ops = { HOLO_KIND_IMAGE, holo_image3_count, img3_set_reference, &x };
     holo_v3_set s;
     int rc = holo_v3_collect(l, &ops, o, &s, err);
     if (rc) { free(x.up); free(x.blob); return rc; }

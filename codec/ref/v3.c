@@ -308,6 +308,18 @@ static int dense_layout(const holo_chunklist *l, const peeked *p, const holo_chu
     return 2 * N <= DENSE_BYTES || 2 * N / DENSE_RATIO <= set_bytes;
 }
 
+/* Whether B slices of at most max_resid bytes can carry the N coefficients h claims. */
+static int claim_plausible(const holo_chunk_hdr *h, uint64_t N, uint64_t max_resid,
+                           const char *name, holo_err *e)
+{
+    uint64_t max_N = (uint64_t)h->block_count * slice_values_bound(max_resid);
+    if (N <= max_N) return 0;
+    return holo_seterr(e, HOLO_EINVAL, "%s: claims %llu coefficients, more than its chunks can "
+                       "carry (at most %llu: implausible, zlib inflates at most %u:1)", name,
+                       (unsigned long long)N, (unsigned long long)max_N,
+                       (unsigned)HOLO_ZLIB_MAX_RATIO);
+}
+
 /* A candidate reference's claims, before set_reference allocates: the caller's limits, then
  * whether the chunks of its set could inflate to the N coefficients its blob implies. */
 static int check_claims(const holo_chunklist *l, const peeked *p, const holo_v3_ops *ops,
@@ -320,12 +332,25 @@ static int check_claims(const holo_chunklist *l, const peeked *p, const holo_v3_
     for (size_t i = 0; i < l->n; i++)
         if (p[i].ok && same_set(h, &p[i].h) && p[i].h.resid_len > max_resid)
             max_resid = p[i].h.resid_len;
-    uint64_t max_N = (uint64_t)h->block_count * slice_values_bound(max_resid);
-    if (N <= max_N) return 0;
-    return holo_seterr(e, HOLO_EINVAL, "%s: claims %llu coefficients, more than its chunks can "
-                       "carry (at most %llu: implausible, zlib inflates at most %u:1)", name,
-                       (unsigned long long)N, (unsigned long long)max_N,
-                       (unsigned)HOLO_ZLIB_MAX_RATIO);
+    return claim_plausible(h, N, max_resid, name, e);
+}
+
+int holo_v3_plausible(const char *dir, const char *name, const holo_chunk_hdr *h,
+                      uint64_t max_resid, holo_err *err)
+{
+    char path[PATH_MAX];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (holo_path_join(path, sizeof path, dir, name) < 0 ||
+        holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &buf, &len, NULL))
+        return 0;   /* unreadable: not a claim; decoding reports it */
+    uint64_t N = 0;
+    if ((uint64_t)h->coarse_off + h->coarse_len <= len)
+        N = h->kind == HOLO_KIND_IMAGE ? holo_image3_count(h, buf + h->coarse_off, h->coarse_len)
+                                       : holo_audio3_count(h, buf + h->coarse_off, h->coarse_len);
+    free(buf);
+    if (h->resid_len > max_resid) max_resid = h->resid_len;
+    return claim_plausible(h, N, max_resid, name, err);
 }
 
 int holo_v3_collect(const holo_chunklist *l, const holo_v3_ops *ops, const holo_decode_opts *o,

@@ -45,6 +45,16 @@ void holo_v3_set_free(holo_v3_set *s);
 /* V[p .. p+count) into out: the values placed for those positions, 0 where none arrived. */
 void holo_v3_gather(const holo_v3_set *s, uint64_t p, uint64_t count, int16_t *out);
 
+/* The coefficient count N a v3 image / audio reference claims (holo_v3_ops.count). */
+uint64_t holo_image3_count(const holo_chunk_hdr *h, const uint8_t *blob, size_t len);
+uint64_t holo_audio3_count(const holo_chunk_hdr *h, const uint8_t *blob, size_t len);
+
+/* The v3 plausibility rule for headers-only readers (holo_info_dir): the N that chunk dir/name
+ * (parsed as h) claims against what B slices of at most max_resid bytes can carry, as decoding
+ * checks it. 0, or HOLO_EINVAL naming the chunk and its claim. */
+int holo_v3_plausible(const char *dir, const char *name, const holo_chunk_hdr *h,
+                      uint64_t max_resid, holo_err *err);
+
 /* Common info fields from a collected set. */
 void holo_v3_info(const holo_v3_set *s, holo_info *info);
 
