@@ -198,14 +198,42 @@ static int encode_option(int c, holo_encode_opts *o, unsigned *given)
     }
 }
 
+/* Long options every encoding command takes (encode_option's and -o, -h). */
+#define BUILD_LONG_OPTIONS \
+    { "blocks", required_argument, 0, 'b' }, { "chunk-kb", required_argument, 0, 'k' }, \
+    { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' }, \
+    { "help", no_argument, 0, 'h' }
+
+/* The option loop pack and stack share: -o OUT, -h and encode_option's options; the long
+ * option flag_id (0: none) sets *flag. Returns -1 when the options are read (the inputs are
+ * argv[optind..]), else the exit status: 0 after -h, 2 after a usage error. */
+static int build_options(int argc, char **argv, const struct option *lo, holo_encode_opts *o,
+                         const char **out, unsigned *given, int flag_id, int *flag)
+{
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
+        if (c == 'o') {
+            *out = optarg;
+        } else if (flag_id && c == flag_id) {
+            *flag = 1;
+        } else if (c == 'h') {
+            fputs(usage_text, stdout);
+            return 0;
+        } else {
+            int r = encode_option(c, o, given);
+            if (r != 1) return r == 2 ? 2 : usage(NULL);
+        }
+    }
+    return -1;
+}
+
 static int cmd_encode(int argc, char **argv)
 {
     holo_encode_opts o;
     holo_encode_opts_init(&o);
     const char *out = NULL;
-    static const struct option lo[] = {
-        { "blocks", required_argument, 0, 'b' }, { "chunk-kb", required_argument, 0, 'k' },
-        { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
+    static const struct option lo[] = { BUILD_LONG_OPTIONS,
         { "codec-version", required_argument, 0, O_CV }, { "mode", required_argument, 0, O_MODE },
         { "coarse-side", required_argument, 0, O_SIDE }, { "coarse-frames", required_argument, 0, O_FRAMES },
         { "quality", required_argument, 0, O_QUALITY }, { "block-size", required_argument, 0, O_BLOCKSIZE },
@@ -216,8 +244,7 @@ static int cmd_encode(int argc, char **argv)
         { "level", required_argument, 0, O_LEVEL }, { "frame-kb", required_argument, 0, O_FRAMEKB },
         { "compact", no_argument, 0, O_COMPACT },
         { "robust", no_argument, 0, O_ROBUST },
-        { "pixels", no_argument, 0, O_PIXELS },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+        { "pixels", no_argument, 0, O_PIXELS }, { 0, 0, 0, 0 } };
     int c;
     long v;
     unsigned given = 0;
@@ -604,25 +631,12 @@ static int cmd_pack(int argc, char **argv)
     holo_encode_opts o;
     holo_encode_opts_init(&o);
     const char *out = NULL;
-    static const struct option lo[] = {
-        { "blocks", required_argument, 0, 'b' }, { "chunk-kb", required_argument, 0, 'k' },
-        { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
+    unsigned given = 0;   /* a container has one format (HOPK): format options pick nothing */
+    static const struct option lo[] = { BUILD_LONG_OPTIONS,
         { "coarse-side", required_argument, 0, O_SIDE }, { "coarse-frames", required_argument, 0, O_FRAMES },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        default: {
-            unsigned given = 0;   /* a container has one format: HOPK */
-            int r = encode_option(c, &o, &given);
-            if (r == 1) break;
-            return r == 2 ? 2 : usage(NULL);
-        }
-        }
-    }
+        { 0, 0, 0, 0 } };
+    int r = build_options(argc, argv, lo, &o, &out, &given, 0, NULL);
+    if (r >= 0) return r;
     if (!out) return usage("pack needs -o OUT.holo");
     if (optind >= argc) return usage("pack needs at least one FILE");
     holo_err e;
@@ -698,25 +712,11 @@ static int cmd_stack(int argc, char **argv)
     const char *out = NULL;
     int holo_dirs = 0;
     unsigned given = 0;
-    static const struct option lo[] = {
-        { "blocks", required_argument, 0, 'b' }, { "chunk-kb", required_argument, 0, 'k' },
-        { "output", required_argument, 0, 'o' }, { "threads", required_argument, 0, 'j' },
+    static const struct option lo[] = { BUILD_LONG_OPTIONS,
         { "codec-version", required_argument, 0, O_CV }, { "holo", no_argument, 0, O_HOLO },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "b:k:o:j:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case O_HOLO: holo_dirs = 1; break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        default: {
-            int r = encode_option(c, &o, &given);
-            if (r == 1) break;
-            return r == 2 ? 2 : usage(NULL);
-        }
-        }
-    }
+        { 0, 0, 0, 0 } };
+    int r = build_options(argc, argv, lo, &o, &out, &given, O_HOLO, &holo_dirs);
+    if (r >= 0) return r;
     if (!out) return usage("stack needs -o OUT");
     if (optind >= argc) return usage("stack needs at least one input");
     const char *const *in = (const char *const *)argv + optind;
