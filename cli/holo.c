@@ -880,6 +880,16 @@ static int cmd_info(int argc, char **argv)
             if (in.version == 4)
                 json_object_set_new(j, "filter", json_string(in.filter[0] ? in.filter : "none"));
         }
+        holo_v4_layout lay;   /* HO4J, HO4A: the tiers, as the text shows them */
+        if (in.version == 4 && in.kind != HOLO_KIND_BINARY && holo_v4_layout_read(dir, &lay, NULL) == 0) {
+            json_t *t = json_array();
+            for (unsigned i = 0; i < lay.ntiers; i++)
+                json_array_append_new(t, json_pack("{s:i,s:I,s:i,s:b}", "tier", (int)i, "bytes", (json_int_t)lay.S[i],
+                                                   "any_chunks", (int)lay.m[i], "recoverable", lay.readable[i]));
+            json_object_set_new(j, "format", json_string(lay.magic));
+            json_object_set_new(j, "content_id", json_sprintf("%016llx", (unsigned long long)lay.content_id));
+            json_object_set_new(j, "tiers", t);
+        }
         if (in.has_dict) {
             char hex[2 * HOLO_DICT_ID_LEN + 1];
             holo_dict_hex(in.dict_id, hex);

@@ -1745,6 +1745,11 @@ int holo_v4_info(const holo_chunklist *l, holo_info *info, holo_err *err)
 
 int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err)
 {
+    holo_v4_layout lay;   /* HO4J, HO4A: V4 CONTAINER tiers */
+    if (holo_v4_layout_read(dir, &lay, NULL) == 0) {
+        holo_v4_layout_text(&lay, out, outsz);
+        return 0;
+    }
     holo_chunklist l;
     holo_decode_opts o;
     holo_decode_opts_init(&o);

@@ -245,8 +245,25 @@ int v4_encode_rgb_prefixed(const uint8_t *rgb, uint32_t w, uint32_t h, int grey,
 int holo_v4_decode_mem(const uint8_t *const *chunks, const size_t *lens, size_t n,
                        const char *const *names, const holo_decode_opts *o, holo_decoded *out,
                        int *tiers, holo_err *err);
-/* Describe tiers and guarantees of a chunk directory in text (for holo info). */
+/* Describe tiers and guarantees of a chunk directory in text (for holo info): HOV4 images
+ * and V4 CONTAINER sets (HO4J, HO4A; holo_v4_layout_read). */
 int holo_v4_describe(const char *dir, char *out, size_t outsz, holo_err *err);
+
+/* ---- v4_format.c: the tiers of a V4 CONTAINER set, as holo info shows them --------------- */
+typedef struct holo_v4_layout {
+    char magic[5];            /* "HO4J", "HO4A", "HO4B" */
+    unsigned n, present;      /* chunks in the set, usable chunks present */
+    uint64_t content_id, length;   /* length: the original file's bytes */
+    uint32_t width, height;   /* HO4J: the JPEG's size (from tier 0) */
+    unsigned ntiers;
+    uint64_t S[V4C_MAX_TIERS];     /* tier t's bytes */
+    unsigned m[V4C_MAX_TIERS];     /* any m[t] chunks rebuild it (1: in every chunk) */
+    int readable[V4C_MAX_TIERS];   /* tier t can be rebuilt from the chunks present */
+} holo_v4_layout;
+/* Fill l from dir's headers and replicated tiers; HOLO_EINVAL when dir is not such a set. */
+int holo_v4_layout_read(const char *dir, holo_v4_layout *l, holo_err *err);
+/* Its text for holo info (lines ending in newlines); the length written, as snprintf. */
+int holo_v4_layout_text(const holo_v4_layout *l, char *out, size_t outsz);
 
 /* ---- v4_recipe.c: a v4 image that gives back the user's file (holo(5) "V4 RECIPE") ----- */
 /* T0 of a recipe image starts with: u64 file length | SHA-256 of the file | u32 R | R bytes

@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "leb128.h"
 #include "v4_codec.h"
+#include "v4_jpeg.h"
 #include <math.h>
 #include <string.h>
 #include <zlib.h>
@@ -271,4 +272,62 @@ int v4_hdr_parse_head(const uint8_t *b, size_t len, uint64_t total, const char *
                            "header says %llu)", name, (unsigned long long)total,
                            (unsigned long long)need);
     return 0;
+}
+
+/* ---- the tiers of a V4 CONTAINER set (holo info) ----------------------------------------- */
+int holo_v4_layout_read(const char *dir, holo_v4_layout *l, holo_err *err)
+{
+    memset(l, 0, sizeof *l);
+    v4c_reader *r;
+    int rc = v4c_open(dir, NULL, V4C_VERIFY_M1, &r, err);
+    if (rc)
+        return rc;
+    const v4c_hdr *h = v4c_header(r);
+    memcpy(l->magic, h->magic, 4);
+    l->n = h->n;
+    l->present = v4c_present(r);
+    l->content_id = h->content_id;
+    l->length = h->length;
+    l->ntiers = h->ntiers;
+    for (unsigned t = 0; t < h->ntiers; t++) {
+        l->S[t] = h->S[t];
+        l->m[t] = h->m[t];
+        l->readable[t] = h->m[t] == 1 ? l->present > 0 : v4c_readable(r, t, 0, h->S[t]);
+    }
+    const uint8_t *t0 = v4c_m1(r, 0);
+    if (!memcmp(l->magic, "HO4J", 4) && t0) {
+        double est[3];
+        unsigned k[3];
+        v4j_frame_size(t0, h->S[0], &l->width, &l->height, est, k);
+    }
+    v4c_close(r);
+    return 0;
+}
+
+int holo_v4_layout_text(const holo_v4_layout *l, char *out, size_t outsz)
+{
+    size_t k = 0;
+#define ADD(...) do { int w_ = snprintf(out + k, k < outsz ? outsz - k : 0, __VA_ARGS__); \
+                      if (w_ > 0) k += (size_t)w_; } while (0)
+    int jpeg = !memcmp(l->magic, "HO4J", 4);
+    ADD("%s (%s), ", jpeg ? "JPEG v4" : !memcmp(l->magic, "HO4A", 4) ? "audio v4" : "v4",
+        l->magic);
+    if (jpeg)
+        ADD("%ux%u, ", l->width, l->height);
+    ADD("n=%u, %u/%u chunks present, content id %016llx, original %llu bytes\n", l->n,
+        l->present, l->n, (unsigned long long)l->content_id, (unsigned long long)l->length);
+    for (unsigned t = 0; t < l->ntiers; t++) {
+        const char *state = l->readable[t] ? "recoverable" : "NOT recoverable";
+        if (l->m[t] == 1)
+            ADD("T%u: %llu bytes in every chunk: %s\n", t, (unsigned long long)l->S[t], state);
+        else
+            ADD("T%u: %llu bytes, any %u chunks: %s\n", t, (unsigned long long)l->S[t],
+                l->m[t], state);
+    }
+    /* the last tier gates U (HO4J: U refines tier 2's coefficients; holo(5)) */
+    int got = jpeg ? l->ntiers > 2 && l->readable[2] : 1;
+    ADD("U: %u/%u chunk shares%s; all chunks: the original file byte for byte\n",
+        got ? l->present : 0, l->n, got ? "" : " (need T2)");
+#undef ADD
+    return (int)k;
 }
