@@ -311,45 +311,19 @@ static int cmd_encode(int argc, char **argv)
 }
 
 /* ---- decode ------------------------------------------------------------------------------ */
-/* File formats as output names spell them (the extension, any case). holo decode writes an
- * image as PNG, JPEG or PPM and audio as WAV; a set that gives back the user's file (JPEG v4,
- * a recipe image, audio v4) writes that file's bytes under a name of its format. */
-typedef enum { FMT_NONE, FMT_PNG, FMT_JPEG, FMT_PNM, FMT_PGM, FMT_WAV, FMT_IMAGE, FMT_AUDIO } out_format;
-
-static out_format format_of_name(const char *name)
-{
-    static const struct { const char *ext; out_format f; } t[] = {
-        { "png", FMT_PNG }, { "jpg", FMT_JPEG }, { "jpeg", FMT_JPEG }, { "ppm", FMT_PNM },
-        { "pnm", FMT_PNM }, { "pgm", FMT_PGM }, { "pbm", FMT_PGM }, { "wav", FMT_WAV },
-        { "gif", FMT_IMAGE }, { "webp", FMT_IMAGE }, { "bmp", FMT_IMAGE }, { "tif", FMT_IMAGE },
-        { "tiff", FMT_IMAGE }, { "jxl", FMT_IMAGE }, { "avif", FMT_IMAGE }, { "heic", FMT_IMAGE },
-        { "flac", FMT_AUDIO }, { "mp3", FMT_AUDIO }, { "ogg", FMT_AUDIO }, { "opus", FMT_AUDIO },
-        { "m4a", FMT_AUDIO }, { "aac", FMT_AUDIO }, { "aiff", FMT_AUDIO } };
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    const char *dot = strrchr(base, '.');
-    if (!dot || dot == base) return FMT_NONE;
-    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
-        if (!strcasecmp(dot + 1, t[i].ext)) return t[i].f;
-    return FMT_NONE;
-}
-
-/* The format of the file an image set gives back byte for byte (holo_info.codec, holo(1)
- * "STORE POLICY"); FMT_NONE for pixel sets and recipes of another format. */
-static out_format original_format(const holo_info *in)
-{
-    if (in->kind != HOLO_KIND_IMAGE || !in->exact_bytes) return FMT_NONE;
-    if (!strcmp(in->codec, "JPEG v4")) return FMT_JPEG;
-    if (strstr(in->codec, "PNG recipe")) return FMT_PNG;
-    if (strstr(in->codec, "PNM recipe")) return FMT_PNM;
-    return FMT_NONE;
-}
+/* The output name's format decides what is written (holo_output_for_name, the rule holonet rx
+ * shares): a set that gives back the user's file (JPEG v4, a recipe image, audio v4) writes
+ * that file's bytes under a name of its format, else the pixel/sample view the name asks for;
+ * a name of a format no output of the set has is refused. */
 
 /* The reference's default name: strip ".holo", insert "_recon" before the extension, beside
- * the directory. Audio always gets .wav; an image that gives back its file the extension of
- * that file's format when the name has none or another (a JPEG v4 set named V.holo decodes to
- * V_recon.jpg, never JPEG bytes under .png); other images without one get .png. */
-static int default_output(const char *dir, const holo_info *in, char *out, size_t outsz)
+ * the directory. Audio gets the extension of its format (.wav; .aiff for an HO4A set of an
+ * AIFF file); an image that gives back its file the extension of that file's format when the
+ * name has none or another (a JPEG v4 set named V.holo decodes to V_recon.jpg, never JPEG
+ * bytes under .png); other images without one get .png. d: the decoded set, or NULL (from
+ * the headers in `in`). */
+static int default_output(const char *dir, const holo_info *in, const holo_decoded *d, char *out,
+                          size_t outsz)
 {
     char base[PATH_MAX];
     size_t n = strlen(dir);
@@ -361,42 +335,28 @@ static int default_output(const char *dir, const holo_info *in, char *out, size_
     char *slash = strrchr(base, '/');
     char *dot = strrchr(slash ? slash + 1 : base, '.');
     if (dot == (slash ? slash + 1 : base)) dot = NULL;   /* ".hidden" has no extension */
+    const holo_info *info = d ? &d->info : in;
+    int has_file = info->kind == HOLO_KIND_IMAGE && (d ? d->bytes != NULL : info->exact_bytes);
+    int keeps_file = holo_output_for_name(in, d, base, NULL) == HOLO_OUTPUT_FILE;
     char ext[64] = "";
-    out_format orig = original_format(in), named = format_of_name(base);
     if (dot && strlen(dot) < sizeof ext) { strcpy(ext, dot); *dot = 0; }
-    if (in->kind == HOLO_KIND_AUDIO) strcpy(ext, ".wav");
-    else if (orig != FMT_NONE && named != orig && !(orig == FMT_PNM && named == FMT_PGM))
-        strcpy(ext, orig == FMT_JPEG ? ".jpg" : orig == FMT_PNG ? ".png" : ".pnm");
-    else if (in->kind == HOLO_KIND_IMAGE && !ext[0]) strcpy(ext, ".png");
+    if (info->kind == HOLO_KIND_AUDIO || (info->kind == HOLO_KIND_IMAGE && !ext[0]) ||
+        (has_file && !keeps_file))
+        snprintf(ext, sizeof ext, "%s", holo_output_ext(in, d));
     int w = snprintf(out, outsz, "%s_recon%s", base, ext);
     return w < 0 || (size_t)w >= outsz ? -1 : 0;
 }
 
-/* An output name whose extension names a format decode cannot write for this set (an audio
- * set as x.png, an image as x.wav or x.webp) is refused before any work, naming both: writing
- * WAV bytes under .png would be wrong content under a right-looking name. Binaries are their
- * own bytes under any name; names without a known extension get the default view. */
-static int refuse_format(const char *dir, const holo_info *in, const char *out)
+/* An output name whose format decode cannot write for this set (an audio set as x.png, an
+ * image as x.wav or x.webp) is refused, naming both, before any work when the headers tell
+ * (d = NULL) and else after decoding: never wrong content under a right-looking name.
+ * Returns the HOLO_OUTPUT_* choice, or -1 after printing the refusal. */
+static int output_choice(const char *dir, const holo_info *in, const holo_decoded *d, const char *out)
 {
-    out_format f = format_of_name(out), orig = original_format(in);
-    if (f == FMT_NONE || in->kind == HOLO_KIND_BINARY) return 0;
-    if (in->kind == HOLO_KIND_AUDIO && f != FMT_WAV)
-        fprintf(stderr, "holo: %s: an audio set decodes to WAV, not to %s (use -o NAME.wav)\n", dir, out);
-    else if (in->kind == HOLO_KIND_IMAGE &&
-             (f == FMT_WAV || f == FMT_AUDIO || f == FMT_IMAGE || (f == FMT_PGM && orig != FMT_PNM)))
-        fprintf(stderr, "holo: %s: an image set decodes to PNG, JPEG or PPM, not to %s "
-                "(use -o NAME.png, .jpg or .ppm)\n", dir, out);
-    else
-        return 0;
-    return 1;
-}
-
-/* Whether writing `out` from this image set is writing its original file (its bytes, no
- * pixels): the name's format is the file's. */
-static int writes_original(const holo_info *in, const char *out)
-{
-    out_format f = format_of_name(out), orig = original_format(in);
-    return orig != FMT_NONE && (f == orig || (orig == FMT_PNM && f == FMT_PGM));
+    holo_err e;
+    int how = holo_output_for_name(in, d, out, &e);
+    if (how < 0) fprintf(stderr, "holo: %s: %s\n", dir, e.msg);
+    return how < 0 ? -1 : how;
 }
 
 /* Decode never replaces an existing file unless --force: checked up front (before the work)
@@ -580,39 +540,41 @@ static int cmd_decode(int argc, char **argv)
     int have_info = holo_info_dir(dir, &hi, NULL) == 0;
     char def[PATH_MAX];
     if (!out && have_info) {   /* the name is known before decoding: refuse early */
-        if (default_output(dir, &hi, def, sizeof def) < 0) return usage("path too long");
+        if (default_output(dir, &hi, NULL, def, sizeof def) < 0) return usage("path too long");
         out = def;
     }
-    if (out && have_info && refuse_format(dir, &hi, out)) return 2;
+    int how = out && have_info ? output_choice(dir, &hi, NULL, out) : HOLO_OUTPUT_VIEW;
+    if (how < 0) return 2;
     if (out && refuse_existing(out, force)) return 1;
     if (have_info && hi.kind == HOLO_KIND_BINARY && hi.version == 4)
         return decode_stream(dir, &o, out, partial, force);
     if (have_info && hi.kind == HOLO_KIND_AUDIO && hi.version == 3)
         return decode_wav(dir, &o, out, force);
     /* a set that gives back the file, written as that file: its bytes are enough */
-    o.bytes_only = have_info && out && writes_original(&hi, out);
+    o.bytes_only = how == HOLO_OUTPUT_FILE;
     holo_decoded d;
     if (holo_decode_dir(dir, &o, &d, &e)) return fail(&e);
-    if (!out) {
-        if (default_output(dir, &d.info, def, sizeof def) < 0) {
+    if (!out || out == def) {   /* the decoded file's format may settle the name (HO4A: AIFF) */
+        char name[PATH_MAX];
+        if (default_output(dir, &d.info, &d, name, sizeof name) < 0) {
             holo_decoded_free(&d);
             fprintf(stderr, "holo: %s: path too long\n", dir);
             return 1;
         }
-        out = def;
-        if (refuse_existing(out, force)) { holo_decoded_free(&d); return 1; }
+        if (!out || strcmp(name, def)) {
+            memcpy(def, name, sizeof def);
+            out = def;
+            if (refuse_existing(out, force)) { holo_decoded_free(&d); return 1; }
+        }
     }
-    if (!have_info && refuse_format(dir, &d.info, out)) { holo_decoded_free(&d); return 2; }
-    /* The set gives back the user's file (a recipe image decoded whole and checked against its
-     * SHA-256, or a JPEG v4 set): write those bytes when the output name is of that file's
-     * format; otherwise the pixel/sample view the output name asks for. An HO4A set decodes to
-     * its WAV/AIFF file, which is what its (only) view would copy: written as it is. */
-    int original = d.bytes && ((d.info.kind == HOLO_KIND_IMAGE && writes_original(have_info ? &hi : &d.info, out)) ||
-                               (d.info.kind == HOLO_KIND_AUDIO && d.info.version == 4));
+    /* What the decode gave decides: the user's file (a recipe image decoded whole and checked
+     * against its SHA-256, a JPEG v4 or audio v4 set) when the name is of its format, written
+     * as it is; otherwise the pixel/sample view the output name asks for. */
+    if ((how = output_choice(dir, NULL, &d, out)) < 0) { holo_decoded_free(&d); return 2; }
     uint8_t *buf = NULL;
     size_t len = 0;
     int rc;
-    if (original)
+    if (how == HOLO_OUTPUT_FILE)
         rc = write_output(out, d.bytes, (size_t)d.info.length, force);
     else if (holo_view_render(&d, holo_view_for_name(out, d.info.kind), &buf, &len, &e)) {
         fprintf(stderr, "holo: %s: %s\n", out, e.msg);

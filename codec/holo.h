@@ -373,10 +373,28 @@ typedef enum {
     HOLO_VIEW_PPM,
     HOLO_VIEW_WAV,
     HOLO_VIEW_RAW,        /* binaries: the bytes themselves */
+    HOLO_VIEW_PGM,        /* images whose pixels are grey */
 } holo_view;
 
 /* Pick the view for an output name and kind (audio is always WAV, binary always RAW). */
 holo_view holo_view_for_name(const char *name, holo_kind kind);
+
+/* What decoding a set into a file called `name` writes: the name's extension (any case)
+ * decides, the same rule for holo decode and holonet rx (holo(1) "Outputs").
+ * HOLO_OUTPUT_FILE: the file the set gives back (d->bytes: a JPEG, a recipe's PNG/PPM/PGM, an
+ * HO4A set's WAV/AIFF) has the name's format: write its bytes as they are.
+ * HOLO_OUTPUT_VIEW: write holo_view_render(d, holo_view_for_name(name, kind)).
+ * HOLO_EINVAL (err: "... not to NAME (use -o NAME.x)"; the caller names the set): no output of
+ * this set has that format, e.g. an image as .wav, audio as .png, colour pixels as .pgm.
+ * With d = NULL (before decoding) it answers from the headers in `in`: FILE when the name asks
+ * for the file (decode with bytes_only), an error only when no decode could write the name;
+ * with d, from what the decode gave (in is then ignored). */
+enum { HOLO_OUTPUT_VIEW = 0, HOLO_OUTPUT_FILE = 1 };
+int holo_output_for_name(const holo_info *in, const holo_decoded *d, const char *name,
+                         holo_err *err);
+/* The extension (".jpg", ".png", ".pgm", ".aiff", ".wav", ..., "" for binaries) of the format
+ * a set decodes to when no name decides: its own file's, else its default view's. d as above. */
+const char *holo_output_ext(const holo_info *in, const holo_decoded *d);
 
 /* Exact size in bytes of the view of a file with this geometry, or 0 if it is not known
  * without encoding (PNG, JPEG). Valid for STORED_PNG, PPM, WAV, RAW. */

@@ -699,6 +699,35 @@ static int ppm_header(uint32_t w, uint32_t h, char hdr[40])
     return snprintf(hdr, 40, "P6\n%u %u\n255\n", w, h);
 }
 
+static int pgm_header(uint32_t w, uint32_t h, char hdr[40])
+{
+    return snprintf(hdr, 40, "P5\n%u %u\n255\n", w, h);
+}
+
+uint64_t holo_pgm_size(uint32_t w, uint32_t h)
+{
+    char hdr[40];
+    return (uint64_t)pgm_header(w, h, hdr) + (uint64_t)w * h;
+}
+
+int holo_pgm_encode(const uint8_t *rgb, uint32_t w, uint32_t h, uint8_t **out, size_t *outlen,
+                    holo_err *err)
+{
+    *out = NULL;
+    *outlen = 0;
+    int rc = check_dims(w, h, "pgm", err);
+    if (rc) return rc;
+    char hdr[40];
+    size_t hl = (size_t)pgm_header(w, h, hdr), n = (size_t)w * h;
+    uint8_t *p = malloc(hl + n);
+    if (!p) return holo_seterr(err, HOLO_ENOMEM, "pgm: out of memory");
+    memcpy(p, hdr, hl);
+    for (size_t i = 0; i < n; i++) p[hl + i] = rgb[3 * i];
+    *out = p;
+    *outlen = hl + n;
+    return 0;
+}
+
 uint64_t holo_ppm_size(uint32_t w, uint32_t h)
 {
     char hdr[40];

@@ -54,5 +54,9 @@ int holo_jpeg_encode(const uint8_t *rgb, uint32_t w, uint32_t h, int quality, ui
 int holo_ppm_encode(const uint8_t *rgb, uint32_t w, uint32_t h, uint8_t **out, size_t *outlen,
                     holo_err *err);
 uint64_t holo_ppm_size(uint32_t w, uint32_t h);
+/* Binary PGM "P5\n<w> <h>\n255\n" + the red sample of each (grey) RGB pixel. */
+int holo_pgm_encode(const uint8_t *rgb, uint32_t w, uint32_t h, uint8_t **out, size_t *outlen,
+                    holo_err *err);
+uint64_t holo_pgm_size(uint32_t w, uint32_t h);
 
 #endif
