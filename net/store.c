@@ -99,7 +99,8 @@ static int write_noreplace(int dirfd, const char *final, const uint8_t *buf, siz
     char tmp[320];
     uint8_t rnd[6];
     net_random(rnd, sizeof rnd);
-    snprintf(tmp, sizeof tmp, ".%.255s.tmp%02x%02x%02x%02x%02x%02x", final, rnd[0], rnd[1], rnd[2],
+    /* the name cut to 200 bytes: the temporary fits NAME_MAX whatever final's length */
+    snprintf(tmp, sizeof tmp, ".%.200s.tmp%02x%02x%02x%02x%02x%02x", final, rnd[0], rnd[1], rnd[2],
              rnd[3], rnd[4], rnd[5]);
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return -errno;
@@ -242,10 +243,21 @@ static int candidate(char *out, size_t outsz, const char *stem, int i, const cha
     return n > 0 && (size_t)n < outsz && n <= 255 ? 0 : -1;
 }
 
+/* The transfer's name when it may name entries of base, else NULL (use transfer_<id>). The
+ * reassembler admits only names hnet_name_ok accepts (no '/' or '\\', no leading '.' so not
+ * "." or "..", not empty, printable UTF-8); the store checks again, so no caller can make it
+ * write outside base. It must leave room for "-NN" and ".holo" (or an extension) in NAME_MAX. */
+static const char *usable_name(const hnet_transfer *t)
+{
+    size_t n = strnlen(t->name, sizeof t->name);
+    if (n == sizeof t->name || n + 9 > 255 || !hnet_name_ok((const uint8_t *)t->name, n))
+        return NULL;
+    return t->name;
+}
+
 static void stem_of(const hnet_transfer *t, char *stem, size_t sz)
 {
-    /* a name whose directory would not fit NAME_MAX falls back to transfer_<id> */
-    if (t->name[0] && strlen(t->name) + 9 <= 255) snprintf(stem, sz, "%s", t->name);
+    if (usable_name(t)) snprintf(stem, sz, "%s", t->name);
     else snprintf(stem, sz, "transfer_%u", (unsigned)t->id);
 }
 
@@ -327,7 +339,7 @@ static int ensure_dir(xstate *x, hnet_transfer *t, const holo_chunk_hdr *h, cons
             }
             x->owned = 1;
             x->stored = 0;
-            x->named = t->name[0] != 0 && strcmp(stem, t->name) == 0;
+            x->named = usable_name(t) && strcmp(stem, t->name) == 0;
             marker_write(x, t);
             net_log("transfer %u: started, %u chunks, storing into %s/%s", (unsigned)t->id,
                     (unsigned)t->total, s->base, dir);
@@ -340,7 +352,7 @@ static int ensure_dir(xstate *x, hnet_transfer *t, const holo_chunk_hdr *h, cons
         }
         if (marker_id(s->basefd, dir) >= 0 && try_adopt(x, dir, h, coarse) == 0) {
             x->owned = 0;   /* another transfer's store: add to it, never remove it */
-            x->named = t->name[0] != 0;
+            x->named = usable_name(t) != NULL;
             marker_write(x, t);
             net_log("transfer %u: joining %s (same encoding, %u chunks already stored)",
                     (unsigned)t->id, x->dir, (unsigned)x->stored);
@@ -355,7 +367,7 @@ static int ensure_dir(xstate *x, hnet_transfer *t, const holo_chunk_hdr *h, cons
 static void rename_to_name(xstate *x, hnet_transfer *t)
 {
     char dir[300];
-    if (x->dirfd < 0 || x->named || !t->name[0] || strlen(t->name) + 9 > 255) return;
+    if (x->dirfd < 0 || x->named || !usable_name(t)) return;
     for (int i = 0; i < MAX_CANDIDATES; i++) {
         if (candidate(dir, sizeof dir, t->name, i, ".holo")) return;
         if (shadows(x->s, dir)) continue;
@@ -401,6 +413,28 @@ static void remove_store(xstate *x)
 }
 
 /* ---- finalisation (best / strict) ------------------------------------------------------ */
+/* The name the decoded file gets (without the "-N" of a taken name) and what is written under
+ * it, by the rule holo decode applies to an output name (holo_output_for_name): the sender's
+ * name when what the set gives has that name's format; when it does not (a JPEG sent as
+ * photo.png, audio named x.png), the name plus the extension of what the set gives
+ * (photo.png.jpg: the JPEG's bytes, not a PNG view of them); without a usable name
+ * transfer_<id> and that extension. Never another format's bytes under a name. */
+static int output_name(const hnet_transfer *t, const holo_decoded *d, char *stem, size_t sz)
+{
+    const char *ext = d->info.kind == HOLO_KIND_BINARY ? ".bin" : holo_output_ext(NULL, d);
+    if (!usable_name(t)) {
+        snprintf(stem, sz, "transfer_%u%s", (unsigned)t->id, ext);
+    } else {
+        snprintf(stem, sz, "%s", t->name);
+        int how = holo_output_for_name(NULL, d, stem, NULL);
+        int has_file = d->bytes && d->info.kind != HOLO_KIND_BINARY;
+        if (how == HOLO_OUTPUT_FILE || (how == HOLO_OUTPUT_VIEW && !has_file))
+            return how;
+        snprintf(stem, sz, "%s%s", t->name, ext);
+    }
+    return holo_output_for_name(NULL, d, stem, NULL);
+}
+
 static void finalise(xstate *x, hnet_transfer *t)
 {
     net_store *s = x->s;
@@ -432,11 +466,17 @@ static void finalise(xstate *x, hnet_transfer *t)
     int e = holo_decode_dir(path, &o, &d, &err);
     char stem[300], out[300];
     if (!e) {
-        if (t->name[0]) snprintf(stem, sizeof stem, "%s", t->name);
-        else snprintf(stem, sizeof stem, "transfer_%u%s", (unsigned)t->id,
-                      d.info.kind == HOLO_KIND_IMAGE ? ".png" :
-                      d.info.kind == HOLO_KIND_AUDIO ? ".wav" : ".bin");
-        e = holo_view_render(&d, holo_view_for_name(stem, d.info.kind), &buf, &len, &err);
+        int how = output_name(t, &d, stem, sizeof stem);
+        if (how == HOLO_OUTPUT_FILE && (buf = malloc(d.info.length ? (size_t)d.info.length : 1))) {
+            memcpy(buf, d.bytes, (size_t)d.info.length);
+            len = (size_t)d.info.length;
+        } else if (how != HOLO_OUTPUT_VIEW) {   /* how < 0: not reached, its own extension fits */
+            e = how == HOLO_OUTPUT_FILE ? HOLO_ENOMEM : HOLO_EINVAL;
+            snprintf(err.msg, sizeof err.msg, "%s", how == HOLO_OUTPUT_FILE ? "out of memory"
+                                                    : "no output format fits the set");
+        } else {
+            e = holo_view_render(&d, holo_view_for_name(stem, d.info.kind), &buf, &len, &err);
+        }
     }
     holo_decoded_free(&d);
     if (e) {
