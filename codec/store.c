@@ -33,8 +33,8 @@
  * under 1 GB; larger files are stored as binary v4. */
 #define STORE_MAX_AUDIO_FILE ((uint64_t)64 << 20)
 
-/* Largest image file the recipe path reads whole: a raw PPM at the pixel cap. */
-#define STORE_MAX_IMAGE_FILE ((uint64_t)HOLO_MAX_PIXELS * 3 + (1u << 20))
+/* Largest image file the recipe path reads whole: a raw PPM at the recipe's pixel cap. */
+#define STORE_MAX_IMAGE_FILE ((uint64_t)HOLO_RECIPE_MAX_PIXELS * 3 + (1u << 20))
 
 static holo_sniff_type sniff_file(const char *path)
 {

@@ -379,13 +379,17 @@ int main(void)
         refused("row filter type 7", png, len, HOLO_EINVAL, "bad row filter type");
         free(png);
     }
-    {   /* 65535 x 65535 claimed, a few bytes of IDAT: refused before any big allocation */
+    /* claims at the recipe's pixel cap (HOLO_RECIPE_MAX_PIXELS = 2^27, the default decode
+     * limit) with a few bytes of IDAT: refused before any big allocation, inside the cap for
+     * what the data lacks, one column beyond it as out of range */
+    for (int over = 0; over < 2; over++) {
         membuf m = { 0 };
         m.cap = 256;
         m.b = malloc(m.cap);
         memcpy(m.b, "\x89PNG\r\n\x1a\n", 8);
         m.n = 8;
-        uint8_t ihdr[13] = { 0, 0, 0x40, 0, 0, 0, 0x40, 0, 8, 0, 0, 0, 0 };   /* 16384^2 grey */
+        uint8_t ihdr[13] = { 0, 0, 0x40, 0, 0, 0, 0x20, 0, 8, 0, 0, 0, 0 };   /* 16384x8192 grey */
+        ihdr[3] = (uint8_t)over;                                              /* 16385x8192 */
         put_chunk(&m, "IHDR", ihdr, 13);
         uint8_t zbomb[64];
         uLongf zn = sizeof zbomb;
@@ -393,7 +397,12 @@ int main(void)
         compress2(zbomb, &zn, zeros, sizeof zeros, 9);
         put_chunk(&m, "IDAT", zbomb, (uint32_t)zn);
         put_chunk(&m, "IEND", NULL, 0);
-        refused("16384x16384 with an 11-byte IDAT", m.b, m.n, HOLO_EINVAL, "too short for 16384x16384");
+        if (over)
+            refused("16385x8192 (2^27 + 8192 pixels, over the recipe cap)", m.b, m.n,
+                    HOLO_EUNSUPPORTED, "image size 16385x8192 out of range");
+        else
+            refused("16384x8192 (2^27 pixels, the recipe cap) with an 11-byte IDAT", m.b, m.n,
+                    HOLO_EINVAL, "too short for 16384x8192");
         free(m.b);
     }
 

@@ -81,6 +81,12 @@ int main(void)
     refused("width beyond 65535", (const uint8_t *)"P5\n99999999999 1\n255\n", 22, HOLO_EINVAL, "bad or truncated");
     refused("no whitespace after maxval", (const uint8_t *)"P5\n1 1\n255", 10, HOLO_EINVAL, "bad or truncated");
     refused("65535x65535 claimed (over 2^28 pixels)", (const uint8_t *)"P5\n65535 65535\n255\n", 20, HOLO_EUNSUPPORTED, "out of range");
+    /* the recipe's pixel cap, HOLO_RECIPE_MAX_PIXELS = 2^27 (the default decode limit): at it
+     * the header passes and the samples are missing; one column more is out of range */
+    refused("16384x8192 (2^27 pixels, the cap), no samples", (const uint8_t *)"P5\n16384 8192\n255\n", 18,
+            HOLO_EINVAL, "truncated: 0 sample bytes, 16384x8192 needs 134217728");
+    refused("16385x8192 (over the cap)", (const uint8_t *)"P5\n16385 8192\n255\n", 18, HOLO_EUNSUPPORTED,
+            "image size 16385x8192 out of range");
 
     /* build: a recipe of another family or size, or damaged, fails with a message */
     f = pnm("P6\n5 3\n255\n", 5, 3, 3, 255, "tail", &len);

@@ -304,7 +304,7 @@ static int parse_png(const uint8_t *f, size_t len, const char *name, png_parts *
             p->h = holo_rd32(data + 4);
             p->channels = data[9] == 2 ? 3 : 1;
             if (!p->w || !p->h || p->w > HOLO_MAX_DIM || p->h > HOLO_MAX_DIM ||
-                (uint64_t)p->w * p->h > HOLO_MAX_PIXELS)
+                (uint64_t)p->w * p->h > HOLO_RECIPE_MAX_PIXELS)
                 return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: image size %ux%u out of range",
                                    name, p->w, p->h);
             if (data[10] != 0 || data[11] != 0 || data[12] > 1)
@@ -541,7 +541,7 @@ static int recipe_rows(const recipe_view *v, const uint8_t *pixels, uint32_t w, 
 {
     *raw = NULL;
     if (v->w != w || v->h != h || !w || !h || w > HOLO_MAX_DIM || h > HOLO_MAX_DIM ||
-        (uint64_t)w * h > HOLO_MAX_PIXELS)
+        (uint64_t)w * h > HOLO_RECIPE_MAX_PIXELS)
         return holo_seterr(err, HOLO_EINVAL, "PNG recipe: made for %ux%u, pixels are %ux%u",
                            v->w, v->h, w, h);
     size_t rowbytes = (size_t)w * v->channels;

@@ -61,7 +61,7 @@ int pnm_recipe_make(const uint8_t *b, size_t len, const char *name, holo_recipe 
     if (maxval > 255)
         return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: 16-bit samples (maxval %ld)", name,
                            maxval);
-    if ((uint64_t)w * (uint64_t)h > HOLO_MAX_PIXELS)
+    if ((uint64_t)w * (uint64_t)h > HOLO_RECIPE_MAX_PIXELS)
         return holo_seterr(err, HOLO_EUNSUPPORTED, "%s: image size %ldx%ld out of range", name,
                            w, h);
     size_t head = off + 1, npx = (size_t)w * (size_t)h * (size_t)ch;
@@ -130,7 +130,7 @@ int pnm_recipe_build(const uint8_t *blob, size_t bloblen, const uint8_t *pixels,
     if (blob_read(blob, bloblen, &head, &hlen, &tail, &tlen))
         return holo_seterr(err, HOLO_EINVAL, "PNM recipe: malformed recipe");
     if (holo_rd32(blob + 6) != w || holo_rd32(blob + 10) != h ||
-        (uint64_t)w * h > HOLO_MAX_PIXELS)
+        (uint64_t)w * h > HOLO_RECIPE_MAX_PIXELS)
         return holo_seterr(err, HOLO_EINVAL, "PNM recipe: made for %ux%u, pixels are %ux%u",
                            holo_rd32(blob + 6), holo_rd32(blob + 10), w, h);
     size_t npx = (size_t)w * h * blob[5];

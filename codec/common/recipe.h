@@ -11,6 +11,12 @@
 
 #include "holo.h"
 
+/* The most pixels a recipe image may have (holo(5) "PNG RECIPE", "PNM RECIPE"): the default
+ * decode limit, so every recipe set the store writes decodes under the default --max-pixels
+ * and holofs (a larger one failed the store's own verifying decode after a whole encode),
+ * and recipes are made, rebuilt and read against one cap. Larger images are binary v4. */
+#define HOLO_RECIPE_MAX_PIXELS HOLO_DEFAULT_MAX_PIXELS
+
 typedef struct holo_recipe {
     uint8_t *pixels;          /* w * h * channels bytes, rows top to bottom, malloc'd */
     uint32_t w, h;
