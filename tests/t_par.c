@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* pthread_create as the pool sees it: the real one, or a refusal while fail_create is set. */
 static atomic_int fail_create, creates;
@@ -97,6 +98,9 @@ int main(void)
     is_int(par_threads(1, 8), 1, "par_threads: never more threads than items");
     is_int(par_threads(0, 8), 1, "par_threads: at least one");
     is_int(par_threads(100, 0), 1, "par_threads: a cap of 0 means the caller's thread only");
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    is_int(par_threads(1000, PAR_MAX_THREADS), cpus < 1 ? 1 : cpus > PAR_MAX_THREADS ? PAR_MAX_THREADS : cpus,
+           "par_threads: the online CPUs (%ld) when the cap is higher", cpus);
 
     run *r = fresh();
     is_int(par_for_each(N, 8, work, init, fini, r), 0, "par_for_each of %d items: success", N);
