@@ -1,6 +1,7 @@
 /* par.h — the codec's one thread pool: n independent items over a few threads, and one task
- * beside the caller. Every item runs exactly once whatever happens: a helper thread that
- * cannot start leaves its share to the others (at worst all of it to the caller's thread). */
+ * beside the caller. Every item runs exactly once: a helper thread that cannot start leaves
+ * its share to the others (at worst all of it to the caller's thread). The work split never
+ * reaches the output as long as items write only their own results. */
 #ifndef HOLO_PAR_H
 #define HOLO_PAR_H
 
