@@ -1,11 +1,11 @@
 /* imageio.c — PNG / JPEG / PPM to packed RGB8 and back (see imageio.h for the conversions). */
 #include "imageio.h"
 #include "internal.h"
+#include "par.h"
 
 #include <jpeglib.h>
 #include <jerror.h>
 #include <png.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,11 +474,12 @@ typedef struct seg_job {
     int ok;
 } seg_job;
 
-/* Filter rows [y0, y1) and raw-deflate them; a non-final segment ends with a sync flush so the
+/* Segment t: filter rows [y0, y1) and raw-deflate them; a non-final segment ends with a sync flush so the
  * segments can be concatenated into one deflate stream. */
-static void *seg_main(void *p)
+static int seg_one(void *p, unsigned t, unsigned thread)
 {
-    seg_job *j = p;
+    (void)thread;
+    seg_job *j = (seg_job *)p + t;
     size_t row = (size_t)j->w * 3, batch_rows = 1 + (1u << 16) / (row + 1);
     size_t raw = (size_t)(j->y1 - j->y0) * (row + 1);
     uint8_t *buf = malloc(batch_rows * (row + 1));
@@ -488,7 +489,7 @@ static void *seg_main(void *p)
     j->adler = adler32(0L, NULL, 0);
     if (!buf || deflateInit2(&zs, j->level, Z_DEFLATED, -15, 8, j->strategy) != Z_OK) {
         free(buf);
-        return NULL;
+        return 0;
     }
     size_t cap = deflateBound(&zs, raw) + 16;
     j->z = malloc(cap);
@@ -515,7 +516,7 @@ static void *seg_main(void *p)
 out:
     deflateEnd(&zs);
     free(buf);
-    return NULL;
+    return 0;
 }
 
 /* One contiguous piece of the zlib stream, and a job writing IDAT chunks [c0, c1) of it. */
@@ -526,11 +527,12 @@ typedef struct idat_job {
     uint8_t *out;          /* where chunk 0 starts */
 } idat_job;
 
-/* Chunk c holds stream bytes [c * IDAT_MAX, ...) at out + c * (IDAT_MAX + 12): the same layout
+/* Job t: chunk c holds stream bytes [c * IDAT_MAX, ...) at out + c * (IDAT_MAX + 12): the same layout
  * as idat_sink writes sequentially. */
-static void *idat_main(void *p)
+static int idat_one(void *p, unsigned t, unsigned thread)
 {
-    idat_job *j = p;
+    (void)thread;
+    idat_job *j = (idat_job *)p + t;
     for (size_t c = j->c0; c < j->c1; c++) {
         size_t s0 = c * IDAT_MAX, n = j->zlen - s0 < IDAT_MAX ? j->zlen - s0 : IDAT_MAX;
         uint8_t *o = j->out + c * (IDAT_MAX + 12);
@@ -549,7 +551,7 @@ static void *idat_main(void *p)
         }
         holo_wr32(o + 8 + n, (uint32_t)crc32(0L, o + 4, (uInt)(n + 4)));
     }
-    return NULL;
+    return 0;
 }
 
 int holo_png_encode_ex(const uint8_t *rgb, uint32_t w, uint32_t h, int level, int filter,
@@ -573,8 +575,6 @@ int holo_png_encode_zs(const uint8_t *rgb, uint32_t w, uint32_t h, int level, in
     while (threads > 1 && bytes / threads < (1u << 20)) threads--;
     if ((uint32_t)threads > h) threads = (int)h;
     seg_job job[16];
-    pthread_t tid[16];
-    int started[16] = {0};
     memset(job, 0, sizeof job);
     for (int t = 0; t < threads; t++) {
         job[t] = (seg_job){ .rgb = rgb, .w = w, .level = level, .filter = filter,
@@ -582,12 +582,8 @@ int holo_png_encode_zs(const uint8_t *rgb, uint32_t w, uint32_t h, int level, in
                             .y0 = (uint32_t)((uint64_t)h * t / threads),
                             .y1 = (uint32_t)((uint64_t)h * (t + 1) / threads),
                             .last = t == threads - 1 };
-        if (t > 0) started[t] = pthread_create(&tid[t], NULL, seg_main, &job[t]) == 0;
     }
-    for (int t = 0; t < threads; t++)
-        if (!started[t]) seg_main(&job[t]);
-    for (int t = 1; t < threads; t++)
-        if (started[t]) pthread_join(tid[t], NULL);
+    par_for((unsigned)threads, (unsigned)threads, seg_one, job);   /* the bytes depend on the segments only */
 
     size_t zlen = 2 + 4;
     uLong adler = job[0].adler;
@@ -616,18 +612,12 @@ int holo_png_encode_zs(const uint8_t *rgb, uint32_t w, uint32_t h, int level, in
     for (int t = 0; t < threads; t++) pieces[np++] = (idat_piece){ job[t].z, job[t].zlen };
     pieces[np++] = (idat_piece){ a, 4 };
     idat_job ij[16];
-    pthread_t itid[16];
-    int istarted[16] = {0};
     int ithreads = nchunks < (size_t)threads ? (int)nchunks : threads;
     for (int t = 0; t < ithreads; t++) {
         ij[t] = (idat_job){ .pieces = pieces, .np = np, .out = idat, .zlen = zlen,
                             .c0 = nchunks * t / ithreads, .c1 = nchunks * (t + 1) / ithreads };
-        if (t > 0) istarted[t] = pthread_create(&itid[t], NULL, idat_main, &ij[t]) == 0;
     }
-    for (int t = 0; t < ithreads; t++)
-        if (!istarted[t]) idat_main(&ij[t]);
-    for (int t = 1; t < ithreads; t++)
-        if (istarted[t]) pthread_join(itid[t], NULL);
+    par_for((unsigned)ithreads, (unsigned)ithreads, idat_one, ij);
     uint8_t *end = png_tail(idat + nchunks * 12 + zlen);
     *out = png;
     *outlen = (size_t)(end - png);

@@ -7,11 +7,10 @@
  * no slice-sized intermediate of the whole set is ever built. Slices are inflated a second time
  * only when recovery chunks are actually needed (they want the raw known slices). */
 #include "internal.h"
+#include "par.h"
 #include "recovery.h"
 #include "sha256.h"
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -29,6 +28,8 @@ typedef struct {
     int claim_refused;      /* phase 1: refused as a reference by check_claims (read_err) */
 } cand;
 
+typedef struct wbuf { uint8_t *p; size_t size; } wbuf;   /* a growing inflate buffer */
+
 typedef struct {
     const holo_chunklist *l;
     const holo_kind_ops *ops;
@@ -38,7 +39,7 @@ typedef struct {
     size_t nc;
     int32_t *winner;        /* per block id: index of the last usable candidate, -1 */
     uint8_t **recovered;    /* per block id: slice solved from recovery chunks, or NULL */
-    atomic_size_t next;
+    wbuf (*w)[2];           /* fused path: each thread's two inflate buffers */
     int golden;
     uint64_t cap;           /* inflate cap per slice in bytes */
     int32_t *head;          /* fused path: first candidate of each block, -1 */
@@ -46,7 +47,6 @@ typedef struct {
 } ctx;
 
 /* ---- fused inflate + placement ------------------------------------------------------------ */
-typedef struct { uint8_t *p; size_t size; } wbuf;
 
 /* Inflate into a worker buffer that grows up to cap and is reused from block to block. Same
  * outcomes and messages as holo_inflate (zio.c), which allocates a fresh buffer per slice. */
@@ -99,165 +99,143 @@ static int inflate_into(const uint8_t *src, size_t len, size_t cap, size_t hint,
 /* Per block: inflate every candidate in file order (each failure is warned about, as in the unfused
  * path), keep the last usable one (doc/formats.md §Slices) and place it. Two buffers, so a later
  * corrupt duplicate never spoils an earlier good slice. */
-static void *fused_worker(void *arg)
+static int fused_one(void *arg, unsigned b, unsigned thread)
 {
     ctx *x = arg;
     holo_assembly *a = x->a;
     const holo_kind_ops *ops = x->ops;
     uint32_t B = a->ref.block_count;
-    wbuf w[2] = {{0}};
+    wbuf *w = x->w[thread];
     int cur = 0;
-    for (;;) {
-        size_t b = atomic_fetch_add(&x->next, 1);
-        if (b >= B) break;
-        uint64_t want = holo_slice_len(a->n, B, (uint32_t)b);
-        size_t hint = (size_t)want * (size_t)ops->elem_size + 4096;
-        int have = -1;
-        size_t have_len = 0;
-        for (int32_t i = x->head[b]; i >= 0; i = x->c[i].next) {
-            cand *c = &x->c[i];
-            holo_err e;
-            size_t len = 0;
-            if (inflate_into(c->file + c->h.resid_off, c->h.resid_len, x->cap, hint, &w[cur], &len,
-                             &e, x->l->files[i].name) == 0) {
-                if (ops->elem_size == 2 && (len & 1)) {
-                    snprintf(e.msg, sizeof e.msg, "%s: residual has an odd number of bytes",
-                             x->l->files[i].name);
-                } else {
-                    c->ok = 1;
-                    x->winner[b] = i;
-                    have = cur;
-                    have_len = len;
-                    cur ^= 1;
-                    continue;
-                }
-            }
-            holo_warnf(x->o, "%s/%s: skipped: %s", x->l->dir, x->l->files[i].name, e.msg);
-        }
-        if (have < 0) continue;
-        uint64_t m = have_len / (size_t)ops->elem_size;
-        if (m > want) m = want;
-        ops->place_slice(ops->ctx, a->n, B, (uint32_t)b, x->golden, w[have].p, m);
-        a->present[b] = 1;
-    }
-    free(w[0].p);
-    free(w[1].p);
-    return NULL;
-}
-
-/* Recovery wants the raw bytes of the known slices: inflate the usable candidates again. */
-static void *reinflate_worker(void *arg)
-{
-    ctx *x = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&x->next, 1);
-        if (i >= x->nc) break;
+    uint64_t want = holo_slice_len(a->n, B, (uint32_t)b);
+    size_t hint = (size_t)want * (size_t)ops->elem_size + 4096;
+    int have = -1;
+    size_t have_len = 0;
+    for (int32_t i = x->head[b]; i >= 0; i = x->c[i].next) {
         cand *c = &x->c[i];
         holo_err e;
-        if (c->ok && holo_inflate(c->file + c->h.resid_off, c->h.resid_len, x->cap, &c->raw,
-                                  &c->raw_len, &e, x->l->files[i].name))
-            c->ok = 0;   /* out of memory: the slice is then unknown to the solver */
-    }
-    return NULL;
-}
-
-static void *inflate_worker(void *arg)
-{
-    ctx *x = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&x->next, 1);
-        if (i >= x->nc) break;
-        cand *c = &x->c[i];
-        if (!c->file) continue;
-        holo_err e;
-        if (holo_inflate(c->file + c->h.resid_off, c->h.resid_len, x->cap, &c->raw, &c->raw_len,
+        size_t len = 0;
+        if (inflate_into(c->file + c->h.resid_off, c->h.resid_len, x->cap, hint, &w[cur], &len,
                          &e, x->l->files[i].name) == 0) {
-            if (x->ops->elem_size == 2 && (c->raw_len & 1)) {
-                snprintf(e.msg, sizeof e.msg, "%s: residual has an odd number of bytes", x->l->files[i].name);
+            if (ops->elem_size == 2 && (len & 1)) {
+                snprintf(e.msg, sizeof e.msg, "%s: residual has an odd number of bytes",
+                         x->l->files[i].name);
             } else {
                 c->ok = 1;
+                x->winner[b] = i;
+                have = cur;
+                have_len = len;
+                cur ^= 1;
                 continue;
             }
         }
         holo_warnf(x->o, "%s/%s: skipped: %s", x->l->dir, x->l->files[i].name, e.msg);
-        free(c->raw);
-        c->raw = NULL;
     }
-    return NULL;
+    if (have < 0) return 0;
+    uint64_t m = have_len / (size_t)ops->elem_size;
+    if (m > want) m = want;
+    ops->place_slice(ops->ctx, a->n, B, (uint32_t)b, x->golden, w[have].p, m);
+    a->present[b] = 1;
+    return 0;
 }
 
-static void *place_worker(void *arg)
+static void fused_fini(void *arg, unsigned thread)
 {
+    ctx *x = arg;
+    free(x->w[thread][0].p);
+    free(x->w[thread][1].p);
+}
+
+/* Recovery wants the raw bytes of the known slices: inflate the usable candidates again. */
+static int reinflate_one(void *arg, unsigned i, unsigned thread)
+{
+    (void)thread;
+    ctx *x = arg;
+    cand *c = &x->c[i];
+    holo_err e;
+    if (c->ok && holo_inflate(c->file + c->h.resid_off, c->h.resid_len, x->cap, &c->raw,
+                              &c->raw_len, &e, x->l->files[i].name))
+        c->ok = 0;   /* out of memory: the slice is then unknown to the solver */
+    return 0;
+}
+
+static int inflate_one(void *arg, unsigned i, unsigned thread)
+{
+    (void)thread;
+    ctx *x = arg;
+    cand *c = &x->c[i];
+    if (!c->file) return 0;
+    holo_err e;
+    if (holo_inflate(c->file + c->h.resid_off, c->h.resid_len, x->cap, &c->raw, &c->raw_len,
+                     &e, x->l->files[i].name) == 0) {
+        if (x->ops->elem_size == 2 && (c->raw_len & 1)) {
+            snprintf(e.msg, sizeof e.msg, "%s: residual has an odd number of bytes", x->l->files[i].name);
+        } else {
+            c->ok = 1;
+            return 0;
+        }
+    }
+    holo_warnf(x->o, "%s/%s: skipped: %s", x->l->dir, x->l->files[i].name, e.msg);
+    free(c->raw);
+    c->raw = NULL;
+    return 0;
+}
+
+static int place_one(void *arg, unsigned b, unsigned thread)
+{
+    (void)thread;
     ctx *x = arg;
     holo_assembly *a = x->a;
     uint32_t B = a->ref.block_count;
-    for (;;) {
-        size_t b = atomic_fetch_add(&x->next, 1);
-        if (b >= B) break;
-        const uint8_t *raw;
-        size_t raw_len;
-        uint64_t want = holo_slice_len(a->n, B, (uint32_t)b);
-        if (x->winner[b] >= 0) {
-            raw = x->c[x->winner[b]].raw;
-            raw_len = x->c[x->winner[b]].raw_len;
-        } else if (x->recovered && x->recovered[b]) {
-            raw = x->recovered[b];
-            raw_len = (size_t)want * (size_t)x->ops->elem_size;
-        } else {
-            continue;
-        }
-        if (x->ops->elem_size == 2) {
-            uint64_t m = raw_len / 2;
-            if (m > want) m = want;
-            int16_t *v = malloc(m ? m * 2 : 2);
-            if (!v) continue;   /* leave the slice missing rather than fail the decode */
-            for (uint64_t k = 0; k < m; k++)
-                v[k] = (int16_t)(uint16_t)(raw[2 * k] | raw[2 * k + 1] << 8);
-            holo_slice_scatter_i16(a->resid, a->n, B, (uint32_t)b, x->golden, v, m);
-            free(v);
-        } else {
-            holo_slice_scatter_u8(a->resid, a->n, B, (uint32_t)b, x->golden, raw, raw_len);
-        }
-        a->present[b] = 1;
+    const uint8_t *raw;
+    size_t raw_len;
+    uint64_t want = holo_slice_len(a->n, B, (uint32_t)b);
+    if (x->winner[b] >= 0) {
+        raw = x->c[x->winner[b]].raw;
+        raw_len = x->c[x->winner[b]].raw_len;
+    } else if (x->recovered && x->recovered[b]) {
+        raw = x->recovered[b];
+        raw_len = (size_t)want * (size_t)x->ops->elem_size;
+    } else {
+        return 0;
     }
-    return NULL;
-}
-
-static void run_workers(ctx *x, void *(*fn)(void *), int threads)
-{
-    atomic_store(&x->next, 0);
-    pthread_t tid[64];
-    int started = 0;
-    for (int i = 1; i < threads; i++)
-        if (pthread_create(&tid[started], NULL, fn, x) == 0) started++;
-    fn(x);
-    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    if (x->ops->elem_size == 2) {
+        uint64_t m = raw_len / 2;
+        if (m > want) m = want;
+        int16_t *v = malloc(m ? m * 2 : 2);
+        if (!v) return 0;   /* leave the slice missing rather than fail the decode */
+        for (uint64_t k = 0; k < m; k++)
+            v[k] = (int16_t)(uint16_t)(raw[2 * k] | raw[2 * k + 1] << 8);
+        holo_slice_scatter_i16(a->resid, a->n, B, (uint32_t)b, x->golden, v, m);
+        free(v);
+    } else {
+        holo_slice_scatter_u8(a->resid, a->n, B, (uint32_t)b, x->golden, raw, raw_len);
+    }
+    a->present[b] = 1;
+    return 0;
 }
 
 /* Phase 0, parallel: read the chunk files (the outcome is reported in order by phase 1). */
-static void *read_worker(void *arg)
+static int read_one(void *arg, unsigned i, unsigned thread)
 {
+    (void)thread;
     ctx *x = arg;
     char path[PATH_MAX];
-    for (;;) {
-        size_t i = atomic_fetch_add(&x->next, 1);
-        if (i >= x->nc) break;
-        cand *c = &x->c[i];
-        if (holo_path_join(path, sizeof path, x->l->dir, x->l->files[i].name) < 0) {
-            c->read_rc = 1;   /* silently not a candidate */
-            continue;
-        }
-        c->read_rc = holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &c->file, &c->len, &x->read_err[i]);
-        if (c->read_rc == 0 && x->a->sums.loaded &&
-            !holo_sums_match(&x->a->sums, x->l->files[i].name, c->file, c->len)) {
-            /* a damaged chunk is a missing one: the set's holo.sum says what was written */
-            c->read_rc = holo_seterr(&x->read_err[i], HOLO_EINVAL, "%s: does not match its "
-                                     "SHA-256 in " HOLO_SUM_NAME, x->l->files[i].name);
-            free(c->file);
-            c->file = NULL;
-        }
+    cand *c = &x->c[i];
+    if (holo_path_join(path, sizeof path, x->l->dir, x->l->files[i].name) < 0) {
+        c->read_rc = 1;   /* silently not a candidate */
+        return 0;
     }
-    return NULL;
+    c->read_rc = holo_read_chunk(path, HOLO_MAX_CHUNK_FILE, &c->file, &c->len, &x->read_err[i]);
+    if (c->read_rc == 0 && x->a->sums.loaded &&
+        !holo_sums_match(&x->a->sums, x->l->files[i].name, c->file, c->len)) {
+        /* a damaged chunk is a missing one: the set's holo.sum says what was written */
+        c->read_rc = holo_seterr(&x->read_err[i], HOLO_EINVAL, "%s: does not match its "
+                                 "SHA-256 in " HOLO_SUM_NAME, x->l->files[i].name);
+        free(c->file);
+        c->file = NULL;
+    }
+    return 0;
 }
 
 /* A candidate reference's claims against the limits, before set_reference allocates
@@ -433,7 +411,11 @@ static int assemble_fused(ctx *x, int threads, holo_err *err)
                          (unsigned long long)a->n);
         goto out;
     }
-    run_workers(x, fused_worker, threads);
+    wbuf w[PAR_MAX_THREADS][2];
+    memset(w, 0, sizeof w);
+    x->w = w;
+    par_for_each(B, (unsigned)threads, fused_one, NULL, fused_fini, x);
+    x->w = NULL;
     for (size_t i = 0; i < x->nc; i++) {
         cand *c = &x->c[i];
         if (!c->ok) { if (c->file) a->n_bad++; continue; }
@@ -443,7 +425,7 @@ static int assemble_fused(ctx *x, int threads, holo_err *err)
     size_t nnames;
     char **names = recovery_names(x, &nnames);
     if (!names) goto out;
-    run_workers(x, reinflate_worker, threads);
+    par_for((unsigned)x->nc, (unsigned)threads, reinflate_one, x);
     if ((rc = recover_missing(x, names, nnames, err))) goto out;
     for (uint32_t b = 0; b < B && x->recovered; b++)
         if (x->winner[b] < 0 && x->recovered[b]) {
@@ -470,7 +452,7 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
     }
     int threads = holo_thread_count(o ? o->threads : 0);
     holo_sums_load(l->dir, &a->sums);
-    run_workers(&x, read_worker, threads);
+    par_for((unsigned)x.nc, (unsigned)threads, read_one, &x);
     int rc = select_candidates(&x, err);
     free(x.read_err);
     x.read_err = NULL;
@@ -503,7 +485,7 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
         if (rc) goto out;
         goto count;
     }
-    run_workers(&x, inflate_worker, threads);
+    par_for((unsigned)x.nc, (unsigned)threads, inflate_one, &x);
 
     for (size_t i = 0; i < x.nc; i++) {
         cand *c = &x.c[i];
@@ -525,7 +507,7 @@ int holo_assemble(const holo_chunklist *l, const holo_kind_ops *ops, const holo_
         rc = recover_missing(&x, names, nnames, err);
         if (rc) goto out;
     }
-    run_workers(&x, place_worker, threads);
+    par_for(B, (unsigned)threads, place_one, &x);
 count:
     for (uint32_t b = 0; b < B; b++) a->n_present += a->present[b];
     if (a->n_present == 0 && a->n > 0 && o && o->strict)

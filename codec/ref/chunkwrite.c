@@ -1,25 +1,20 @@
 /* chunkwrite.c — the encode back end: slice, deflate and write every chunk, in parallel, then
  * the HORC recovery chunks over the same uncompressed slices when the plan asks for them. */
 #include "internal.h"
+#include "par.h"
 #include "recovery.h"
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int holo_thread_count(int requested)
 {
-    if (requested > 0) return requested;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+    return requested > 0 ? requested : (int)par_threads(PAR_MAX_THREADS, PAR_MAX_THREADS);
 }
 
 typedef struct {
     const char *dir;
     const holo_enc_plan *p;
-    atomic_uint next;
     double *scores;
     uint8_t **keep;           /* recovery: raw slice bytes per block, else NULL */
     size_t *keep_len;
@@ -106,17 +101,18 @@ static int write_one(job *j, uint32_t b, holo_err *e)
     return rc;
 }
 
-static void *worker(void *arg)
+/* Block b's chunk file; after a failure the remaining blocks are skipped. */
+static int write_item(void *arg, unsigned b, unsigned thread)
 {
+    (void)thread;
     job *j = arg;
     holo_err e = {0};
-    for (;;) {
-        unsigned b = atomic_fetch_add(&j->next, 1);
-        if (b >= j->p->hdr.block_count || j->rc) break;
-        int rc = write_one(j, b, &e);
-        if (rc) { fail(j, rc, &e); break; }
-    }
-    return NULL;
+    pthread_mutex_lock(&j->lock);
+    int failed = j->rc;
+    pthread_mutex_unlock(&j->lock);
+    int rc = failed ? 0 : write_one(j, b, &e);
+    if (rc) fail(j, rc, &e);
+    return rc;
 }
 
 int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo_err *err)
@@ -124,7 +120,6 @@ int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo
     if (p->coarse_len > UINT32_MAX - 64)
         return holo_seterr(err, HOLO_EINVAL, "%s: coarse payload too large", dir);
     job j = { .dir = dir, .p = p, .rc = 0 };
-    atomic_init(&j.next, 0);
     pthread_mutex_init(&j.lock, NULL);
     uint32_t B = p->hdr.block_count;
     uint32_t R = p->n > 0 ? holo_horc_count(B, p->recovery) : 0;
@@ -140,14 +135,7 @@ int holo_write_chunks(const char *dir, const holo_enc_plan *p, int threads, holo
         pthread_mutex_destroy(&j.lock);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", dir);
     }
-    int nt = holo_thread_count(threads);
-    if ((uint32_t)nt > B) nt = (int)B;
-    pthread_t tid[64];
-    int started = 0;
-    for (int i = 1; i < nt; i++)
-        if (pthread_create(&tid[started], NULL, worker, &j) == 0) started++;
-    worker(&j);
-    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    par_for(B, (unsigned)holo_thread_count(threads), write_item, &j);
     int rc = j.rc;
     if (rc && err) *err = j.err;
     if (!rc && p->write_scores)

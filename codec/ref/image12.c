@@ -8,11 +8,11 @@
  */
 #include "imageio.h"
 #include "internal.h"
+#include "par.h"
 #include "sha256.h"
 #include "pngthumb.h"
 #include "resample.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,13 +305,16 @@ static void image_place_slice(void *ctx, uint64_t n, uint32_t B, uint32_t b, int
 }
 
 /* Add the sorted streams to windows [w0, w1) of the output. */
-typedef struct merge_job { image_ref *r; uint64_t n; uint32_t w0, w1; } merge_job;
+typedef struct merge_job { image_ref *r; uint64_t n; unsigned parts; } merge_job;
 
-static void *merge_main(void *p)
+/* Share t of the windows, cut into `parts` contiguous ranges. */
+static int merge_share(void *p, unsigned t, unsigned thread)
 {
+    (void)thread;
     merge_job *mj = p;
     image_ref *r = mj->r;
-    for (uint32_t w = mj->w0; w < mj->w1; w++) {
+    uint32_t w0 = (uint32_t)((uint64_t)r->nwin * t / mj->parts), w1 = (uint32_t)((uint64_t)r->nwin * (t + 1) / mj->parts);
+    for (uint32_t w = w0; w < w1; w++) {
         uint64_t wend = ((uint64_t)w + 1) << WIN_SHIFT;
         if (wend > mj->n) wend = mj->n;
         for (uint32_t b = 0; b < r->B; b++) {
@@ -327,26 +330,16 @@ static void *merge_main(void *p)
             }
         }
     }
-    return NULL;
+    return 0;
 }
 
 static void merge_streams(image_ref *r, uint64_t n, int threads)
 {
-    if (threads > 64) threads = 64;
+    if (threads > PAR_MAX_THREADS) threads = PAR_MAX_THREADS;
     if (threads > (int)r->nwin) threads = (int)r->nwin;
     if (threads < 1) threads = 1;
-    merge_job job[64];
-    pthread_t tid[64];
-    int started[64] = {0};
-    for (int t = 0; t < threads; t++) {
-        job[t] = (merge_job){ r, n, (uint32_t)((uint64_t)r->nwin * t / threads),
-                              (uint32_t)((uint64_t)r->nwin * (t + 1) / threads) };
-        if (t > 0) started[t] = pthread_create(&tid[t], NULL, merge_main, &job[t]) == 0;
-    }
-    for (int t = 0; t < threads; t++)
-        if (!started[t]) merge_main(&job[t]);
-    for (int t = 1; t < threads; t++)
-        if (started[t]) pthread_join(tid[t], NULL);
+    merge_job job = { r, n, (unsigned)threads };
+    par_for(job.parts, job.parts, merge_share, &job);
 }
 
 int holo_image12_decode(const holo_chunklist *l, const holo_decode_opts *o, holo_decoded *out,

@@ -6,7 +6,7 @@
 #include "pngthumb.h"
 #include "resample.h"
 #include <math.h>
-#include <pthread.h>
+#include "par.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +114,12 @@ static uint32_t pad_for(uint32_t v, int n) { return (uint32_t)((n - (int)(v % (u
 /* The residual transform of a whole image, spread over threads by block rows (channel c,
  * block row by): encode reads img - up and writes V; decode reads the collected set block by
  * block and writes pix = trunc(clamp(up + spatial)). Each thread owns its scratch. */
+typedef struct rows_scratch {
+    holo_dct d;
+    float *blk;
+    int16_t *got;               /* decode */
+} rows_scratch;
+
 typedef struct rows_job {
     int n, q, encode;
     uint32_t H, W, bh, bw;
@@ -121,85 +127,89 @@ typedef struct rows_job {
     int16_t *V;                 /* encode */
     const holo_v3_set *set;     /* decode */
     uint8_t *pix;
-    atomic_uint next;
-    atomic_int clipped, fail;
+    rows_scratch *sc;           /* [thread] */
+    atomic_int clipped;
 } rows_job;
 
-static void *rows_worker(void *arg)
+/* Each thread's scratch: a DCT and its block buffers. */
+static int rows_init(void *arg, unsigned t)
+{
+    rows_job *j = arg;
+    rows_scratch *sc = &j->sc[t];
+    const int nn = j->n * j->n;
+    sc->blk = malloc((size_t)nn * sizeof *sc->blk);
+    sc->got = j->encode ? NULL : malloc((size_t)nn * sizeof *sc->got);
+    if (!sc->blk || (!j->encode && !sc->got) || holo_dct_init(&sc->d, j->n, j->q)) {
+        free(sc->blk);
+        free(sc->got);
+        return -1;
+    }
+    return 0;
+}
+
+static void rows_fini(void *arg, unsigned t)
+{
+    rows_job *j = arg;
+    holo_dct_free(&j->sc[t].d);
+    free(j->sc[t].blk);
+    free(j->sc[t].got);
+}
+
+/* Block row `row` (channel row / bh, block row row % bh). */
+static int rows_item(void *arg, unsigned row, unsigned t)
 {
     rows_job *j = arg;
     const int n = j->n, nn = n * n;
-    holo_dct d;
-    float *blk = malloc((size_t)nn * sizeof *blk);
-    int16_t *got = j->encode ? NULL : malloc((size_t)nn * sizeof *got);
-    if (!blk || (!j->encode && !got) || holo_dct_init(&d, n, j->q)) {
-        free(blk);
-        free(got);
-        atomic_store(&j->fail, 1);
-        return NULL;
-    }
+    holo_dct *d = &j->sc[t].d;
+    float *blk = j->sc[t].blk;
+    int16_t *got = j->sc[t].got;
     int clipped = 0;
-    for (;;) {
-        unsigned row = atomic_fetch_add(&j->next, 1);
-        if (row >= 3 * j->bh || atomic_load(&j->fail)) break;
-        uint32_t c = row / j->bh, by = row % j->bh;
-        for (uint32_t bx = 0; bx < j->bw; bx++) {
-            uint64_t at = (((uint64_t)c * j->bh + by) * j->bw + bx) * (uint64_t)nn;
-            if (j->encode) {
-                int16_t *coef = j->V + at;
-                for (int r = 0; r < n; r++) {
-                    uint64_t y = (uint64_t)by * n + r;
-                    if (y >= j->H) y = j->H - 1;            /* replicate the last row ... */
-                    for (int cc = 0; cc < n; cc++) {
-                        uint64_t x = (uint64_t)bx * n + cc;
-                        if (x >= j->W) x = j->W - 1;        /* ... and the last column */
-                        uint64_t i = (y * j->W + x) * 3 + c;
-                        blk[r * n + cc] = (float)((int)j->img[i] - (int)j->up[i]);
-                    }
+    uint32_t c = row / j->bh, by = row % j->bh;
+    for (uint32_t bx = 0; bx < j->bw; bx++) {
+        uint64_t at = (((uint64_t)c * j->bh + by) * j->bw + bx) * (uint64_t)nn;
+        if (j->encode) {
+            int16_t *coef = j->V + at;
+            for (int r = 0; r < n; r++) {
+                uint64_t y = (uint64_t)by * n + r;
+                if (y >= j->H) y = j->H - 1;            /* replicate the last row ... */
+                for (int cc = 0; cc < n; cc++) {
+                    uint64_t x = (uint64_t)bx * n + cc;
+                    if (x >= j->W) x = j->W - 1;        /* ... and the last column */
+                    uint64_t i = (y * j->W + x) * 3 + c;
+                    blk[r * n + cc] = (float)((int)j->img[i] - (int)j->up[i]);
                 }
-                clipped |= holo_dct_forward(&d, blk, coef, nn);
-            } else {
-                holo_v3_gather(j->set, at, (uint64_t)nn, got);
-                holo_dct_inverse(&d, got, nn, blk);
-                for (int r = 0; r < n; r++) {
-                    uint64_t y = (uint64_t)by * n + r;
-                    if (y >= j->H) break;
-                    for (int cc = 0; cc < n; cc++) {
-                        uint64_t x = (uint64_t)bx * n + cc;
-                        if (x >= j->W) break;
-                        uint64_t i = (y * j->W + x) * 3 + c;
-                        /* float32 sum, clamp, then truncation toward zero (quirk Q8). */
-                        float v = (float)j->up[i] + blk[r * n + cc];
-                        j->pix[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
-                    }
+            }
+            clipped |= holo_dct_forward(d, blk, coef, nn);
+        } else {
+            holo_v3_gather(j->set, at, (uint64_t)nn, got);
+            holo_dct_inverse(d, got, nn, blk);
+            for (int r = 0; r < n; r++) {
+                uint64_t y = (uint64_t)by * n + r;
+                if (y >= j->H) break;
+                for (int cc = 0; cc < n; cc++) {
+                    uint64_t x = (uint64_t)bx * n + cc;
+                    if (x >= j->W) break;
+                    uint64_t i = (y * j->W + x) * 3 + c;
+                    /* float32 sum, clamp, then truncation toward zero (quirk Q8). */
+                    float v = (float)j->up[i] + blk[r * n + cc];
+                    j->pix[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
                 }
             }
         }
     }
     if (clipped) atomic_store(&j->clipped, 1);
-    holo_dct_free(&d);
-    free(blk);
-    free(got);
-    return NULL;
+    return 0;
 }
 
 /* Returns 0, or HOLO_ENOMEM; *clipped gets the encoder's clip flag. */
 static int run_rows(rows_job *j, int threads, int *clipped)
 {
-    atomic_init(&j->next, 0);
+    rows_scratch sc[PAR_MAX_THREADS];
+    j->sc = sc;
     atomic_init(&j->clipped, 0);
-    atomic_init(&j->fail, 0);
-    int nt = holo_thread_count(threads);
-    if ((uint32_t)nt > 3 * j->bh) nt = (int)(3 * j->bh);
-    if (nt > 64) nt = 64;
-    pthread_t tid[64];
-    int started = 0;
-    for (int i = 1; i < nt; i++)
-        if (pthread_create(&tid[started], NULL, rows_worker, j) == 0) started++;
-    rows_worker(j);
-    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    int rc = par_for_each(3 * j->bh, (unsigned)holo_thread_count(threads), rows_item, rows_init, rows_fini, j);
     if (clipped) *clipped = atomic_load(&j->clipped);
-    return atomic_load(&j->fail) ? HOLO_ENOMEM : 0;
+    return rc ? HOLO_ENOMEM : 0;
 }
 
 /* ---- coarse models --------------------------------------------------------------------- */

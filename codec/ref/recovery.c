@@ -1,10 +1,9 @@
 /* recovery.c — HORC recovery chunks for v1/v2 images, audio and HOBI: naming, header matching,
  * the parallel writer and the checked solver (see recovery.h; the maths lives in horc.c). */
+#include "par.h"
 #include "recovery.h"
 #include <dirent.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,7 +118,6 @@ typedef struct {
     const size_t *lens;
     size_t S;
     uint64_t seed;
-    atomic_uint next;
     pthread_mutex_t lock;
     int rc;
     holo_err err;
@@ -145,22 +143,22 @@ static int write_one(wjob *j, uint32_t r, holo_err *e)
     return rc;
 }
 
-static void *wworker(void *arg)
+/* Recovery chunk r; after a failure the remaining ones are skipped. */
+static int write_item(void *arg, unsigned r, unsigned thread)
 {
+    (void)thread;
     wjob *j = arg;
     holo_err e = {0};
-    for (;;) {
-        unsigned r = atomic_fetch_add(&j->next, 1);
-        if (r >= j->R || j->rc) break;
-        int rc = write_one(j, r, &e);
-        if (rc) {
-            pthread_mutex_lock(&j->lock);
-            if (!j->rc) { j->rc = rc; j->err = e; }
-            pthread_mutex_unlock(&j->lock);
-            break;
-        }
+    pthread_mutex_lock(&j->lock);
+    int failed = j->rc;
+    pthread_mutex_unlock(&j->lock);
+    int rc = failed ? 0 : write_one(j, r, &e);
+    if (rc) {
+        pthread_mutex_lock(&j->lock);
+        if (!j->rc) { j->rc = rc; j->err = e; }
+        pthread_mutex_unlock(&j->lock);
     }
-    return NULL;
+    return rc;
 }
 
 int holo_recovery_write(const char *dir, uint8_t kind, int version, uint32_t B,
@@ -172,16 +170,8 @@ int holo_recovery_write(const char *dir, uint8_t kind, int version, uint32_t B,
         return holo_seterr(err, HOLO_EINVAL, "%s: slices too large or empty for recovery chunks", dir);
     wjob j = { .dir = dir, .kind = kind, .version = version, .B = B, .R = R, .slices = slices,
                .lens = lens, .S = S, .seed = seed };
-    atomic_init(&j.next, 0);
     pthread_mutex_init(&j.lock, NULL);
-    int nt = holo_thread_count(threads);
-    if ((uint32_t)nt > R) nt = (int)R;
-    pthread_t tid[64];
-    int started = 0;
-    for (int i = 1; i < nt; i++)
-        if (pthread_create(&tid[started], NULL, wworker, &j) == 0) started++;
-    wworker(&j);
-    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    par_for(R, (unsigned)holo_thread_count(threads), write_item, &j);
     pthread_mutex_destroy(&j.lock);
     if (j.rc && err) *err = j.err;
     return j.rc;

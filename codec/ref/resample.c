@@ -6,9 +6,9 @@
  */
 #include "resample.h"
 #include "holo.h"
+#include "par.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,48 +222,36 @@ static void add_rows(const pass_job *j)
     }
 }
 
-typedef struct thread_arg {
-    pass_job job;
+typedef struct rows_run {
     void (*fn)(const pass_job *);
-} thread_arg;
+    const pass_job *tmpl;
+    uint32_t rows;
+    unsigned parts;
+} rows_run;
 
-static void *thread_main(void *p)
+/* Share t of rows [0, rows), cut into `parts` contiguous ranges. */
+static int rows_share(void *arg, unsigned t, unsigned thread)
 {
-    thread_arg *t = p;
-    t->fn(&t->job);
-    return NULL;
+    (void)thread;
+    const rows_run *r = arg;
+    pass_job j = *r->tmpl;
+    j.row0 = (uint32_t)((uint64_t)r->rows * t / r->parts);
+    j.row1 = (uint32_t)((uint64_t)r->rows * (t + 1) / r->parts);
+    r->fn(&j);
+    return 0;
 }
 
 /* Run fn over rows [0, rows) split into `threads` contiguous ranges. */
 static void run_rows(void (*fn)(const pass_job *), const pass_job *tmpl, uint32_t rows,
                      int threads)
 {
-    if (threads > 64) threads = 64;
+    if (threads > PAR_MAX_THREADS) threads = PAR_MAX_THREADS;
     /* Small passes are not worth a thread. */
     if ((uint64_t)rows * tmpl->dst_stride < (1u << 18)) threads = 1;
     if (threads > (int)rows) threads = (int)rows;
-    if (threads <= 1) {
-        pass_job j = *tmpl;
-        j.row0 = 0;
-        j.row1 = rows;
-        fn(&j);
-        return;
-    }
-    thread_arg ta[64];
-    pthread_t tid[64];
-    int started[64];
-    for (int t = 0; t < threads; t++) {
-        ta[t].job = *tmpl;
-        ta[t].job.row0 = (uint32_t)((uint64_t)rows * t / threads);
-        ta[t].job.row1 = (uint32_t)((uint64_t)rows * (t + 1) / threads);
-        ta[t].fn = fn;
-        started[t] = t > 0 && pthread_create(&tid[t], NULL, thread_main, &ta[t]) == 0;
-    }
-    /* Thread 0's share, and any share whose thread could not start, run here. */
-    for (int t = 0; t < threads; t++)
-        if (!started[t]) fn(&ta[t].job);
-    for (int t = 1; t < threads; t++)
-        if (started[t]) pthread_join(tid[t], NULL);
+    if (threads < 1) threads = 1;
+    rows_run r = { fn, tmpl, rows, (unsigned)threads };
+    par_for(r.parts, r.parts, rows_share, &r);
 }
 
 int holo_resize_rgb8(const uint8_t *src, uint32_t W, uint32_t H, uint8_t *dst, uint32_t W2,

@@ -3,10 +3,9 @@
  * bitstream: holo(5) "HOV4"; parts in v4_*.c. */
 #include "internal.h"
 #include "imageio.h"
+#include "par.h"
 #include "v4_codec.h"
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -507,54 +506,46 @@ static int choose_shifts(v4_image *im, const v4_stat *st, v4_targets *tg, double
 }
 
 /* ---- encoding ------------------------------------------------------------------------ */
+#define U_THREADS 8             /* the U shares' threads at most */
 typedef struct u_job {
     v4_image *im;
     v4_enc *enc;               /* [B] */
     int decode;                /* decoder: streams below instead */
     const uint8_t *const *buf; /* [B] or NULL entries */
     const size_t *len;
-    atomic_uint next;
-    atomic_int fail;
+    v4_model *model[U_THREADS];  /* each thread's scratch models */
 } u_job;
 
-static void *u_worker(void *arg)
+static int u_init(void *ctx, unsigned t)
 {
-    u_job *j = arg;
-    v4_model *model = malloc((size_t)j->im->ncomp * j->im->nbands * sizeof *model);
-    if (!model) {
-        atomic_store(&j->fail, 1);
-        return NULL;
+    u_job *j = ctx;
+    j->model[t] = malloc((size_t)j->im->ncomp * j->im->nbands * sizeof *j->model[t]);
+    return j->model[t] ? 0 : -1;
+}
+
+static void u_fini(void *ctx, unsigned t)
+{
+    u_job *j = ctx;
+    free(j->model[t]);
+}
+
+/* Chunk c's U share. */
+static int u_one(void *ctx, unsigned c, unsigned t)
+{
+    u_job *j = ctx;
+    if (j->decode) {
+        if (j->buf[c])
+            v4_decode_u(j->im, c, j->model[t], j->buf[c], j->len[c]);
+        return 0;
     }
-    for (;;) {
-        unsigned c = atomic_fetch_add(&j->next, 1);
-        if (c >= j->im->B)
-            break;
-        if (j->decode) {
-            if (j->buf[c])
-                v4_decode_u(j->im, c, model, j->buf[c], j->len[c]);
-        } else {
-            v4_enc_init(&j->enc[c]);
-            if (v4_code_u(j->im, c, model, &j->enc[c]))
-                atomic_store(&j->fail, 1);
-        }
-    }
-    free(model);
-    return NULL;
+    v4_enc_init(&j->enc[c]);
+    return v4_code_u(j->im, c, j->model[t], &j->enc[c]) ? -1 : 0;
 }
 
 static int run_u(u_job *j, int threads)
 {
-    pthread_t th[8];
-    int nt = threads < 1 ? 1 : threads > 8 ? 8 : threads, started = 0;
-    atomic_init(&j->next, 0);
-    atomic_init(&j->fail, 0);
-    for (int i = 1; i < nt; i++)
-        if (pthread_create(&th[started], NULL, u_worker, j) == 0)
-            started++;
-    u_worker(j);
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    return atomic_load(&j->fail) ? -1 : 0;
+    return par_for_each(j->im->B, threads < 1 ? 1 : threads > U_THREADS ? U_THREADS : (unsigned)threads,
+                        u_one, u_init, u_fini, j);
 }
 
 static void fwd_planes(v4_image *im, const uint8_t *rgb)

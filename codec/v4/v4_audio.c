@@ -3,12 +3,12 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "par.h"
 #include "v4_container.h"
 
 #define HOP_MIN 256u                  /* MDCT coefficients per frame: 256 (speech, transients) */
@@ -57,16 +57,18 @@ static unsigned bitlen(uint64_t a) { return a ? 64u - (unsigned)__builtin_clzll(
  * every decision. */
 #define HOT static inline __attribute__((always_inline))
 
-/* Two independent jobs on two cores: b on a new thread (inline when none can start), a here. */
+/* Two independent jobs on two cores: b beside the caller (par_bg: inline first when no thread
+ * can start), a here. */
+typedef struct run2_job { v4a_job_fn fn; void *arg; } run2_job;
+static void run2_side(void *p) { run2_job *r = p; r->fn(r->arg); }
+
 void v4a_run2(v4a_job_fn fa, void *a, v4a_job_fn fb, void *b)
 {
-    pthread_t th;
-    int started = pthread_create(&th, NULL, fb, b) == 0;
+    run2_job side = { fb, b };
+    par_bg bg;
+    par_bg_start(&bg, run2_side, &side);
     fa(a);
-    if (started)
-        pthread_join(th, NULL);
-    else
-        fb(b);
+    par_bg_join(&bg);
 }
 
 HOT void put_val(v4_enc *e, vmodel *m, int64_t v, unsigned pred)
@@ -890,7 +892,6 @@ typedef struct coder_job {
     const uint8_t *pre;               /* encoding, side 0: tier 0's parameters and recipe */
     size_t pre_len;
     unsigned n, side, use_shares, have;
-    atomic_uint *next_group;          /* the next group of shares no thread has taken */
     struct decode_sync *sync;         /* decoding */
     int rc;
 } coder_job;
@@ -919,21 +920,15 @@ static int encode_group(coder_job *j, unsigned g)
     return bad ? -1 : 0;
 }
 
-/* The groups of shares this thread takes: whichever no thread has taken yet, until none is
- * left (the threads' first tasks differ in length; this evens them out). fn: encode_group or
- * decode_group. */
-static int code_groups(coder_job *j, int (*fn)(coder_job *, unsigned))
-{
-    int rc = 0;
-    for (unsigned g; (g = atomic_fetch_add(j->next_group, 1)) < SHARE_GROUPS;)
-        rc |= fn(j, g);
-    return rc;
-}
+/* The items of an encode or decode (par_for over CODER_ITEMS on two threads): the two sides'
+ * own work first (items 0, 1), then the groups of shares, taken by whichever thread is free
+ * (the sides differ in length; the groups even them out). */
+#define CODER_ITEMS (2 + SHARE_GROUPS)
 
 /* Side 0: the coarse layers (on a zeroed copy of the partial, rebuilt layer by layer as the
- * decoder will), then groups of shares. Side 1: the remainder (the samples minus the rounded
- * synthesis of every layer, as the decoder makes it), then groups of shares. The shares see the
- * partial after all coarse layers, as the decoder's do. */
+ * decoder will). Side 1: the remainder (the samples minus the rounded synthesis of every
+ * layer, as the decoder makes it). The shares see the partial after all coarse layers, as the
+ * decoder's do. */
 static void *encode_worker(void *arg)
 {
     coder_job *j = arg;
@@ -980,8 +975,19 @@ static void *encode_worker(void *arg)
         if (bad)
             return NULL;
     }
-    j->rc = code_groups(j, encode_group) ? -1 : 0;
+    j->rc = 0;
     return NULL;
+}
+
+static int encode_item(void *ctx, unsigned i, unsigned thread)
+{
+    coder_job *jobs = ctx;
+    (void)thread;
+    if (i < 2) {
+        encode_worker(&jobs[i]);
+        return jobs[i].rc;
+    }
+    return encode_group(&jobs[0], i - 2);
 }
 
 /* What the two decode workers share: the shares wait for the coarse layers (their context). */
@@ -1023,7 +1029,8 @@ static int decode_group(coder_job *j, unsigned g)
 }
 
 /* Side 0 decodes the coarse layers, side 1 the remainder (independent of them) meanwhile;
- * then both decode groups of U shares. */
+ * the groups of U shares wait for the layers (item 0 is always taken first, so never in
+ * vain). */
 static void *decode_worker(void *arg)
 {
     coder_job *j = arg;
@@ -1043,16 +1050,27 @@ static void *decode_worker(void *arg)
         sy->layers_rc = rc;
         pthread_cond_broadcast(&sy->cv);
         pthread_mutex_unlock(&sy->mu);
+        if (rc)
+            return NULL;
     } else if (j->r) {
         v4_dec d;
         v4_dec_init(&d, in->tier[3], in->tier_len[3]);
         if (code_remainder(NULL, &d, j->P, j->L, j->r))
             return NULL;
     }
-    if (wait_layers(sy) || code_groups(j, decode_group))
-        return NULL;
     j->rc = 0;
     return NULL;
+}
+
+static int decode_item(void *ctx, unsigned i, unsigned thread)
+{
+    coder_job *jobs = ctx;
+    (void)thread;
+    if (i < 2) {
+        decode_worker(&jobs[i]);
+        return jobs[i].rc;
+    }
+    return wait_layers(jobs[0].sync) || decode_group(&jobs[0], i - 2);
 }
 
 /* Side s synthesises half of the frames of every channel (even with one channel, both cores
@@ -1135,16 +1153,14 @@ int v4a_encode(const v4a_pcm *p, const uint8_t *recipe, size_t recipe_len, const
     params_emit(&P, pre);
     if (recipe_len)
         memcpy(pre + PARAM_LEN, recipe, recipe_len);
-    /* two workers: the coarse layers and half the shares; the remainder and the other half */
-    atomic_uint next_group = 0;
+    /* two threads: the coarse layers and the remainder, then the shares */
     coder_job jobs[2] = {
-        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .pre = pre, .pre_len = PARAM_LEN + recipe_len, .side = 0,
-          .next_group = &next_group },
-        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1, .next_group = &next_group },
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .pre = pre, .pre_len = PARAM_LEN + recipe_len, .side = 0 },
+        { .P = &P, .F = F, .L = L, .q = q, .qp = qp, .x = x, .s = out, .side = 1 },
     };
-    v4a_run2(encode_worker, &jobs[0], encode_worker, &jobs[1]);
+    int bad = par_for(CODER_ITEMS, 2, encode_item, jobs);
     free(pre);
-    if (jobs[0].rc || jobs[1].rc)
+    if (bad)
         goto done;
     rc = 0;
 done:
@@ -1200,17 +1216,16 @@ int v4a_decode(const v4a_streams *in, v4a_pcm *out, const uint8_t **recipe, size
     int32_t **r = *exact ? x : NULL;
     /* two workers: the layers, the remainder, then the shares; then the channels */
     decode_sync sync = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-    atomic_uint next_group = 0;
     coder_job jobs[2] = {
         { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 0,
-          .use_shares = have == V4A_LAYERS, .have = have, .next_group = &next_group, .sync = &sync },
+          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
         { .P = &P, .F = F, .L = L, .qp = q, .x = x, .r = r, .in = in, .n = in->n, .side = 1,
-          .use_shares = have == V4A_LAYERS, .have = have, .next_group = &next_group, .sync = &sync },
+          .use_shares = have == V4A_LAYERS, .have = have, .sync = &sync },
     };
-    v4a_run2(decode_worker, &jobs[0], decode_worker, &jobs[1]);
+    int bad = par_for(CODER_ITEMS, 2, decode_item, jobs);
     pthread_mutex_destroy(&sync.mu);
     pthread_cond_destroy(&sync.cv);
-    if (jobs[0].rc || jobs[1].rc)
+    if (bad)
         goto done;
     v4a_run2(synth_worker, &jobs[0], synth_worker, &jobs[1]);
     if (jobs[0].rc || jobs[1].rc)

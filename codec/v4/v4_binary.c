@@ -6,6 +6,7 @@
  * unlinked spool file inside the temporary directory, then v4c_write lays the spool out in
  * rows: the file is never whole in memory. */
 #include "internal.h"
+#include "par.h"
 #include "sha256.h"
 #include "v4_binary.h"
 #include "v4_container.h"
@@ -48,8 +49,7 @@ typedef struct frame_job {
     uint32_t crc;
 } frame_job;
 
-typedef struct worker {
-    pthread_t th;
+typedef struct worker {       /* one per thread */
     ZSTD_CCtx *cctx[V4B_MAX_CANDIDATES];   /* each frame is compressed with every one ... */
     size_t cand_max[V4B_MAX_CANDIDATES];   /* ... whose limit its raw size is within */
     int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (0: none) */
@@ -57,8 +57,6 @@ typedef struct worker {
     int probe;                /* candidate 0 is a fast probe: the others run only if it gains */
     unsigned filter;          /* V4F_FLAG_*: applied to each frame in place before zstd */
     uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
-    frame_job *jobs;
-    size_t first, count, stride;
     int failed;               /* 1 zstd failed, FILTER_REFUSED + 1 the filter refused a frame */
 } worker;
 
@@ -70,38 +68,51 @@ static size_t job_size(size_t raw_len)
     return j < V4B_MT_JOB_MIN ? V4B_MT_JOB_MIN : j;
 }
 
-static void *compress_jobs(void *arg)
+/* A batch of frames over the threads; with `sha` (no filter), item 0 hashes the batch's raw
+ * bytes meanwhile (a filter rewrites them: then the caller hashes first). */
+typedef struct frame_batch {
+    worker *ws;               /* [thread] */
+    frame_job *jobs;
+    sha256_ctx *sha;
+    const uint8_t *raw;
+    size_t raw_len;
+} frame_batch;
+
+static int compress_item(void *arg, unsigned i, unsigned thread)
 {
-    worker *w = arg;
-    for (size_t i = w->first; i < w->count; i += w->stride) {
-        frame_job *j = &w->jobs[i];
-        if (v4f_encode(w->filter, j->raw, j->raw_len)) {   /* hashed before: see the caller */
-            w->failed = FILTER_REFUSED + 1;
-            continue;
-        }
-        size_t bound = ZSTD_compressBound(j->raw_len), r = SIZE_MAX;
-        /* --level max: no one setting is smallest everywhere, so every candidate runs and the
-         * smallest frame is kept (V4B_MAX_CANDIDATES) */
-        for (int c = 0; c < w->ncand && !w->failed; c++) {
-            if (j->raw_len > w->cand_max[c]) continue;
-            uint8_t *dst = r == SIZE_MAX ? j->out : w->alt_out;
-            if (w->inner[c] > 0)
-                ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(j->raw_len));
-            size_t a = ZSTD_compress2(w->cctx[c], dst, bound, j->raw, j->raw_len);
-            if (ZSTD_isError(a)) w->failed = 1;
-            else if (r == SIZE_MAX) r = a;
-            else if (a < r) { memcpy(j->out, w->alt_out, a); r = a; }
-            if (w->probe && c == 0 && r >= j->raw_len - j->raw_len / V4B_PROBE_GAIN) break;
-        }
-        if (w->failed) continue;
-        if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is */
-            memcpy(j->out, j->raw, j->raw_len);
-            r = j->raw_len;
-        }
-        j->out_len = r;
-        j->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), j->out, (uInt)r);
+    frame_batch *b = arg;
+    worker *w = &b->ws[thread];
+    if (b->sha && i-- == 0) {
+        sha256_update(b->sha, b->raw, b->raw_len);
+        return 0;
     }
-    return NULL;
+    frame_job *j = &b->jobs[i];
+    if (v4f_encode(w->filter, j->raw, j->raw_len)) {
+        w->failed = FILTER_REFUSED + 1;
+        return 0;
+    }
+    size_t bound = ZSTD_compressBound(j->raw_len), r = SIZE_MAX;
+    /* --level max: no one setting is smallest everywhere, so every candidate runs and the
+     * smallest frame is kept (V4B_MAX_CANDIDATES) */
+    for (int c = 0; c < w->ncand && !w->failed; c++) {
+        if (j->raw_len > w->cand_max[c]) continue;
+        uint8_t *dst = r == SIZE_MAX ? j->out : w->alt_out;
+        if (w->inner[c] > 0)
+            ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(j->raw_len));
+        size_t a = ZSTD_compress2(w->cctx[c], dst, bound, j->raw, j->raw_len);
+        if (ZSTD_isError(a)) w->failed = 1;
+        else if (r == SIZE_MAX) r = a;
+        else if (a < r) { memcpy(j->out, w->alt_out, a); r = a; }
+        if (w->probe && c == 0 && r >= j->raw_len - j->raw_len / V4B_PROBE_GAIN) break;
+    }
+    if (w->failed) return 0;
+    if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is */
+        memcpy(j->out, j->raw, j->raw_len);
+        r = j->raw_len;
+    }
+    j->out_len = r;
+    j->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), j->out, (uInt)r);
+    return 0;
 }
 
 /* One way to compress a frame: a zstd level, optionally with a minimum match length other than
@@ -283,15 +294,8 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
         if (rc) break;
         size_t batch_len = (size_t)(jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);
         if (filter) sha256_update(&sha, raw, batch_len);   /* the workers filter raw in place */
-        int started = 0;
-        for (int t = 0; t < nt; t++) {
-            ws[t].jobs = jobs; ws[t].first = (size_t)t; ws[t].count = nb; ws[t].stride = (size_t)nt;
-            if (t > 0 && pthread_create(&ws[t].th, NULL, compress_jobs, &ws[t]) == 0) started |= 1 << t;
-        }
-        for (int t = 1; t < nt; t++) if (!(started & 1 << t)) compress_jobs(&ws[t]);
-        if (!filter) sha256_update(&sha, raw, batch_len);   /* while workers run */
-        compress_jobs(&ws[0]);
-        for (int t = 1; t < nt; t++) if (started & 1 << t) pthread_join(ws[t].th, NULL);
+        frame_batch bt = { ws, jobs, filter ? NULL : &sha, raw, batch_len };
+        par_for((unsigned)nb + !filter, (unsigned)nt, compress_item, &bt);
         for (int t = 0; t < nt && !rc; t++)
             if (ws[t].failed) rc = ws[t].failed > 1 ? FILTER_REFUSED : holo_seterr(err, HOLO_EINVAL, "%s: zstd failed", input);
         for (size_t i = 0; i < nb && !rc; i++, f++) {

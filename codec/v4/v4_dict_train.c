@@ -2,11 +2,11 @@
  * train zstd dictionaries of the candidate sizes (one thread each), measure each against
  * per-file zstd -19 on held-out samples, and store the best one if it pays for its chunk set. */
 #include "internal.h"
+#include "par.h"
 #include "v4_dict.h"
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,7 +112,6 @@ typedef struct samples {
 } samples;
 
 typedef struct trainer {
-    pthread_t th;
     const samples *train, *eval;
     size_t want;              /* dictionary capacity */
     uint8_t *dict;
@@ -151,18 +150,17 @@ static uint64_t measure(const samples *ev, const uint8_t *dict, size_t len)
     return total;
 }
 
-static void *train_one(void *arg)
+static void train_one(void *arg)
 {
     trainer *t = arg;
-    if (!(t->dict = malloc(t->want))) return NULL;
+    if (!(t->dict = malloc(t->want))) return;
     size_t r = ZDICT_trainFromBuffer(t->dict, t->want, t->train->buf, t->train->sizes, (unsigned)t->train->n);
-    if (ZDICT_isError(r)) return NULL;
+    if (ZDICT_isError(r)) return;
     t->len = r;
     uint8_t *packed;
-    if (v4d_pack_bytes(t->dict, r, &packed, &t->stored)) { t->len = 0; return NULL; }
+    if (v4d_pack_bytes(t->dict, r, &packed, &t->stored)) { t->len = 0; return; }
     free(packed);
     t->eval_bytes = measure(t->eval, t->dict, r);
-    return NULL;
 }
 
 static int gather(const cand_list *l, const char *dict_dir, uint64_t cap, samples *tr, samples *ev, holo_err *err)
@@ -227,11 +225,11 @@ int holo_dict_train(const char *const *paths, size_t npaths, const char *dict_di
         t[0].want = o->dict_size ? o->dict_size : big ? 112u << 10 : 32u << 10;
         t[1].want = big ? 224u << 10 : 64u << 10;
         for (int i = 0; i < nt; i++) { t[i].train = &tr; t[i].eval = &ev; }
-        int started = nt > 1 && pthread_create(&t[1].th, NULL, train_one, &t[1]) == 0;
+        par_bg bg = { 0 };
+        if (nt > 1) par_bg_start(&bg, train_one, &t[1]);   /* the second size beside the first */
         train_one(&t[0]);
         uint64_t plain = measure(&ev, NULL, 0);
-        if (started) pthread_join(t[1].th, NULL);
-        else if (nt > 1) train_one(&t[1]);
+        par_bg_join(&bg);
         /* scale the held-out measure to every small file found; a file using a dictionary also
          * carries its id */
         double scale = (double)l.bytes / (double)ev.bytes;

@@ -113,18 +113,13 @@ int v4j_mcu_blocks(const v4j_jpeg *j, const v4j_scan *s, uint32_t m,
 void v4j_free(v4j_jpeg *j);
 
 /* ---- v4_jpeg_par.c: both cores ---------------------------------------------------------- */
-#include <pthread.h>
+#include "par.h"
 /* work(ctx, i) for every i in [0, n), on this thread and a second one when there is a second
  * core; returns when all are done. */
 void v4j_par_for(unsigned n, void (*work)(void *, unsigned), void *ctx);
 /* fn(ctx) on a second thread (inline, before v4j_bg_start returns, on one core) until
- * v4j_bg_join. */
-typedef struct v4j_bg {
-    pthread_t th;
-    int started;
-    void (*fn)(void *);
-    void *ctx;
-} v4j_bg;
+ * v4j_bg_join: par.h's par_bg. */
+typedef par_bg v4j_bg;
 void v4j_bg_start(v4j_bg *b, void (*fn)(void *), void *ctx);
 void v4j_bg_join(v4j_bg *b);
 

@@ -23,9 +23,8 @@
  * diverge. The levels cover whole bands; U covers one tile at a time and reads neighbours
  * outside the tile at the top level's precision, so chunks decode independently. */
 #include "internal.h"
+#include "par.h"
 #include "v4_codec.h"
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
@@ -813,39 +812,16 @@ typedef struct tier_job {
     v4_dec d;
 } tier_job;
 
-static void *tier_worker(void *arg)
+/* Component c of a level (components are independent: each has its own stream). */
+static int tier_one(void *arg, unsigned c, unsigned thread)
 {
-    tier_job *j = arg;
+    (void)thread;
+    tier_job *j = (tier_job *)arg + c;
     coder k = { j->d.buf ? NULL : &j->e, j->d.buf ? &j->d : NULL, NULL };
     j->rc = comp_tier(j->im, j->c, j->t, &k);
     if (!j->d.buf && !j->rc && v4_enc_finish(&j->e))
         j->rc = -2;
-    return NULL;
-}
-
-static void *tier_helper(void *arg)
-{
-    tier_job *jobs = arg;
-    for (int c = 1; c < jobs[0].im->ncomp; c++)
-        tier_worker(&jobs[c]);
-    return NULL;
-}
-
-/* Components 1.. on a second thread, component 0 here. */
-static void run_tier_jobs(tier_job *jobs, int ncomp, int threads)
-{
-    pthread_t th;
-    int started = 0;
-    if (threads > 1 && ncomp > 1) {
-        /* one helper thread takes components 1 and 2 in turn */
-        started = pthread_create(&th, NULL, tier_helper, jobs) == 0;
-    }
-    tier_worker(&jobs[0]);
-    if (started)
-        pthread_join(th, NULL);
-    else
-        for (int c = 1; c < ncomp; c++)
-            tier_worker(&jobs[c]);
+    return 0;
 }
 
 /* Stream of a level: ncomp == 3 -> the lengths of components 0 and 1 (v4_leb_put), then the
@@ -857,7 +833,7 @@ int v4_code_tier(v4_image *im, int t, v4_enc *e, int threads)
         jobs[c] = (tier_job){ .im = im, .c = c, .t = t };
         v4_enc_init(&jobs[c].e);
     }
-    run_tier_jobs(jobs, im->ncomp, threads);
+    par_for((unsigned)im->ncomp, threads > 1 ? 2 : 1, tier_one, jobs);   /* two threads at most */
     int rc = 0;
     for (int c = 0; c < im->ncomp; c++)
         rc = rc ? rc : jobs[c].rc;
@@ -920,31 +896,23 @@ typedef struct pipe_job {
     const uint8_t *sub[V4_MAX_PT][3];  /* [level][component] */
     size_t sl[V4_MAX_PT][3];
     int upto;
-    atomic_uint next;
-    int rc[3];
 } pipe_job;
 
 /* Components are independent through the levels (contexts never cross them), so each one runs
  * its tiers in a row: no barrier between tiers, and three jobs share two cores well. */
-static void *pipe_worker(void *arg)
+static int pipe_one(void *arg, unsigned c, unsigned thread)
 {
+    (void)thread;
     pipe_job *j = arg;
-    for (;;) {
-        unsigned c = atomic_fetch_add(&j->next, 1);
-        if (c >= (unsigned)j->im->ncomp)
-            break;
-        memset(j->im->known[c], 0, (size_t)j->im->w * j->im->h * sizeof(int32_t));
-        for (int t = 0; t <= j->upto; t++) {
-            v4_dec d;
-            v4_dec_init(&d, j->sub[t][c], j->sl[t][c]);
-            coder k = { NULL, &d, NULL };
-            if (comp_tier(j->im, (int)c, t, &k)) {
-                j->rc[c] = -1;
-                break;
-            }
-        }
+    memset(j->im->known[c], 0, (size_t)j->im->w * j->im->h * sizeof(int32_t));
+    for (int t = 0; t <= j->upto; t++) {
+        v4_dec d;
+        v4_dec_init(&d, j->sub[t][c], j->sl[t][c]);
+        coder k = { NULL, &d, NULL };
+        if (comp_tier(j->im, (int)c, t, &k))
+            return -1;
     }
-    return NULL;
+    return 0;
 }
 
 int v4_decode_tiers(v4_image *im, const uint8_t *const *bufs, const size_t *lens, int *upto,
@@ -960,19 +928,7 @@ int v4_decode_tiers(v4_image *im, const uint8_t *const *bufs, const size_t *lens
     if (top < 0)
         return -1;
     *upto = j.upto = top;
-    atomic_init(&j.next, 0);
-    pthread_t th[2];
-    int started = 0;
-    for (int i = 1; i < threads && i < im->ncomp; i++)
-        if (pthread_create(&th[started], NULL, pipe_worker, &j) == 0)
-            started++;
-    pipe_worker(&j);
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    for (int c = 0; c < im->ncomp; c++)
-        if (j.rc[c])
-            return -1;
-    return 0;
+    return par_for((unsigned)im->ncomp, threads < 1 ? 1 : (unsigned)threads, pipe_one, &j);
 }
 
 int v4_check_t0(uint32_t w, uint32_t h, int ncomp, const uint8_t *t0, size_t len)
@@ -1043,22 +999,25 @@ void v4_dequant(v4_image *im, int have, int known_tier)
 
 typedef struct inv_job {
     v4_image *im;
-    int c, rc, have, known_tier;
+    int c, have, known_tier;
     uint8_t *rgb;
     size_t from, to;
 } inv_job;
 
-static void *inv_worker(void *arg)
+/* Component c dequantised and inverse-transformed. */
+static int inv_one(void *arg, unsigned c, unsigned thread)
 {
-    inv_job *j = arg;
+    (void)thread;
+    inv_job *j = (inv_job *)arg + c;
     dequant_comp(j->im, j->c, j->have, j->known_tier);
-    j->rc = v4_dwt_inv(j->im->rec[j->c], j->im->w, j->im->h, j->im->levels);
-    return NULL;
+    return v4_dwt_inv(j->im->rec[j->c], j->im->w, j->im->h, j->im->levels) ? -1 : 0;
 }
 
-static void *colour_worker(void *arg)
+/* Half h of the pixels to RGB. */
+static int colour_one(void *arg, unsigned h, unsigned thread)
 {
-    inv_job *j = arg;
+    (void)thread;
+    inv_job *j = (inv_job *)arg + h;
     v4_image *im = j->im;
     if (im->ncomp == 3) {
         v4_ycocg_inv(im->rec[0] + j->from, im->rec[1] + j->from, im->rec[2] + j->from,
@@ -1070,40 +1029,22 @@ static void *colour_worker(void *arg)
             j->rgb[3 * i] = j->rgb[3 * i + 1] = j->rgb[3 * i + 2] = g;
         }
     }
-    return NULL;
+    return 0;
 }
 
 int v4_reconstruct(v4_image *im, int have, int known_tier, uint8_t *rgb, int threads)
 {
     inv_job jobs[3];
-    pthread_t th[3];
-    int started[3] = { 0 }, rc = 0;
-    /* Components 1..2 on worker threads, component 0 on this one. */
-    for (int c = im->ncomp - 1; c >= 0; c--) {
+    unsigned cap = threads < 1 ? 1 : (unsigned)threads;
+    for (int c = 0; c < im->ncomp; c++)
         jobs[c] = (inv_job){ .im = im, .c = c, .have = have, .known_tier = known_tier };
-        if (threads > 1 && c > 0 && pthread_create(&th[c], NULL, inv_worker, &jobs[c]) == 0)
-            started[c] = 1;
-        else
-            inv_worker(&jobs[c]);
-    }
-    for (int c = 0; c < im->ncomp; c++) {
-        if (started[c])
-            pthread_join(th[c], NULL);
-        rc |= jobs[c].rc;
-    }
-    if (rc)
+    if (par_for((unsigned)im->ncomp, cap, inv_one, jobs))
         return -1;
     /* Colour transform in two halves. */
     size_t n = (size_t)im->w * im->h;
     inv_job cj[2] = { { .im = im, .rgb = rgb, .from = 0, .to = n / 2 },
                       { .im = im, .rgb = rgb, .from = n / 2, .to = n } };
-    pthread_t ct;
-    int cstarted = threads > 1 && pthread_create(&ct, NULL, colour_worker, &cj[1]) == 0;
-    colour_worker(&cj[0]);
-    if (cstarted)
-        pthread_join(ct, NULL);
-    else
-        colour_worker(&cj[1]);
+    par_for(2, cap, colour_one, cj);
     return 0;
 }
 
