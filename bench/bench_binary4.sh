@@ -55,7 +55,7 @@ for f in "$T"/doc.tar "$T"/status $libs "$T"/usrbin.tar ${log:+"$T/$(basename "$
     s=$(chunk_bytes "$f.128.holo")
     td=$(secs "$holo" encode -j 2 --codec-version 4 -o "$f.holo" "$f"); d=$(chunk_bytes "$f.holo")
     case $(od -An -tu1 -j5 -N1 "$f.holo/chunk_0000.holo" | tr -d ' ') in
-        2|3) flt=x86 ;; 4|5) flt=arm64 ;; 8|9) flt=lines ;; *) flt=- ;;
+        2|3) flt=x86 ;; 4|5) flt=arm64 ;; 8|9) flt=lines ;; 16|17) flt=cols ;; *) flt=- ;;
     esac
     rm -rf "$f.c.holo"; tc=$(cpusecs "$holo" encode -j 2 --codec-version 4 -o "$f.c.holo" "$f"); rm -rf "$f.c.holo"
     tm=$(secs "$holo" encode -j 2 --codec-version 4 --level max -o "$f.max.holo" "$f"); m=$(chunk_bytes "$f.max.holo")

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 static uint64_t rd64(const uint8_t *p) { return (uint64_t)holo_rd32(p) << 32 | holo_rd32(p + 4); }
 
@@ -55,7 +56,8 @@ typedef struct worker {
     int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (0: none) */
     int ncand;
     int probe;                /* candidate 0 is a fast probe: the others run only if it gains */
-    unsigned filter;          /* V4F_FLAG_*: applied to each frame in place before zstd */
+    unsigned filter;          /* V4F_FLAG_*: applied to each frame before zstd */
+    uint8_t *cols;            /* V4F_COLUMNS_BOUND(frame) bytes: a frame column by column */
     uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
     frame_job *jobs;
     size_t first, count, stride;
@@ -75,7 +77,12 @@ static void *compress_jobs(void *arg)
     worker *w = arg;
     for (size_t i = w->first; i < w->count; i += w->stride) {
         frame_job *j = &w->jobs[i];
-        if (v4f_encode(w->filter, j->raw, j->raw_len)) {   /* hashed before: see the caller */
+        const uint8_t *src = j->raw;
+        size_t src_len = j->raw_len;
+        if (w->filter & V4F_RESIZING) {   /* into cols: raw stays as it came */
+            src_len = v4f_columns_encode(j->raw, j->raw_len, w->cols, V4F_COLUMNS_SEP, V4F_COLUMNS_MAXF);
+            src = w->cols;
+        } else if (v4f_encode(w->filter, j->raw, j->raw_len)) {   /* hashed before: see the caller */
             w->failed = FILTER_REFUSED + 1;
             continue;
         }
@@ -86,15 +93,19 @@ static void *compress_jobs(void *arg)
             if (j->raw_len > w->cand_max[c]) continue;
             uint8_t *dst = r == SIZE_MAX ? j->out : w->alt_out;
             if (w->inner[c] > 0)
-                ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(j->raw_len));
-            size_t a = ZSTD_compress2(w->cctx[c], dst, bound, j->raw, j->raw_len);
+                ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(src_len));
+            size_t a = ZSTD_compress2(w->cctx[c], dst, bound, src, src_len);
+            /* filtered bytes longer than the frame may not fit: no gain, the frame goes raw */
+            if (ZSTD_isError(a) && src != j->raw && ZSTD_getErrorCode(a) == ZSTD_error_dstSize_tooSmall)
+                a = j->raw_len;
             if (ZSTD_isError(a)) w->failed = 1;
             else if (r == SIZE_MAX) r = a;
             else if (a < r) { memcpy(j->out, w->alt_out, a); r = a; }
             if (w->probe && c == 0 && r >= j->raw_len - j->raw_len / V4B_PROBE_GAIN) break;
         }
         if (w->failed) continue;
-        if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is */
+        if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is (filtered in
+                                  * place, or unfiltered: holo(5) "HO4B FILTERS") */
             memcpy(j->out, j->raw, j->raw_len);
             r = j->raw_len;
         }
@@ -257,6 +268,9 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
             ws[t].inner[c] = cands[c].workers;
             ws[t].probe = probe;
             ws[t].filter = filter;
+            if (c == 0 && (filter & V4F_RESIZING) &&
+                !(ws[t].cols = malloc(V4F_COLUMNS_BOUND((size_t)(L < F ? L : F)))))
+                rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
             if (!z || (dict ? set_dict_params(z, cdict) : set_params(z, &cands[c], F)))
                 rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
         }
@@ -282,14 +296,15 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
         }
         if (rc) break;
         size_t batch_len = (size_t)(jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);
-        if (filter) sha256_update(&sha, raw, batch_len);   /* the workers filter raw in place */
+        int in_place = filter && !(filter & V4F_RESIZING);
+        if (in_place) sha256_update(&sha, raw, batch_len);   /* the workers filter raw in place */
         int started = 0;
         for (int t = 0; t < nt; t++) {
             ws[t].jobs = jobs; ws[t].first = (size_t)t; ws[t].count = nb; ws[t].stride = (size_t)nt;
             if (t > 0 && pthread_create(&ws[t].th, NULL, compress_jobs, &ws[t]) == 0) started |= 1 << t;
         }
         for (int t = 1; t < nt; t++) if (!(started & 1 << t)) compress_jobs(&ws[t]);
-        if (!filter) sha256_update(&sha, raw, batch_len);   /* while workers run */
+        if (!in_place) sha256_update(&sha, raw, batch_len);   /* while workers run */
         compress_jobs(&ws[0]);
         for (int t = 1; t < nt; t++) if (started & 1 << t) pthread_join(ws[t].th, NULL);
         for (int t = 0; t < nt && !rc; t++)
@@ -339,6 +354,7 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
     for (int t = 0; t < nt && ws; t++) {
         for (int c = 0; c < ws[t].ncand; c++) ZSTD_freeCCtx(ws[t].cctx[c]);
         free(ws[t].alt_out);
+        free(ws[t].cols);
     }
     v4d_put(dict);
     if (spool >= 0) close(spool);
@@ -435,6 +451,7 @@ typedef struct slot {
 typedef struct decoder {      /* what one thread needs to decode frames */
     ZSTD_DCtx *dctx;
     uint8_t *stored;          /* one stored frame */
+    uint8_t *cols;            /* one frame column by column (V4F_FLAG_COLUMNS), or NULL */
 } decoder;
 
 struct holo_stream {
@@ -641,6 +658,7 @@ int holo_stream_trust(holo_stream *s, const uint8_t sig[32])
 static void decoder_free(decoder *d)
 {
     free(d->stored);
+    free(d->cols);
     ZSTD_freeDCtx(d->dctx);
 }
 
@@ -716,6 +734,25 @@ static int load_stored(const holo_stream *s, uint64_t f, uint8_t *stored, uint32
                        dir, (unsigned long long)f, (unsigned long long)(f * s->x.frame_size));
 }
 
+/* Frame f, n stored bytes in d->stored, through the column filter into dst (raw bytes): zstd
+ * may write at most V4F_COLUMNS_BOUND(raw) bytes whatever its frame header says, and the
+ * columns must rebuild exactly raw bytes. */
+static int decode_columns(const holo_stream *s, decoder *d, uint64_t f, uint32_t n, uint32_t raw, uint8_t *dst,
+                          holo_err *err)
+{
+    size_t cap = V4F_COLUMNS_BOUND((size_t)v4b_raw_len(&s->x, s->h->length, 0));   /* frame 0 is the largest */
+    if (!d->cols && !(d->cols = malloc(cap)))
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    size_t got = ZSTD_decompressDCtx(d->dctx, d->cols, V4F_COLUMNS_BOUND((size_t)raw), d->stored, n);
+    if (ZSTD_isError(got))
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu does not decompress within %zu bytes", v4c_dir(s->r),
+                           (unsigned long long)f, V4F_COLUMNS_BOUND((size_t)raw));
+    if (v4f_columns_decode(d->cols, got, dst, raw))
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu: its columns do not rebuild %u bytes", v4c_dir(s->r),
+                           (unsigned long long)f, raw);
+    return 0;
+}
+
 /* Decode frame f into dst (raw_len bytes) with decoder d (one thread's). */
 static int decode_frame(const holo_stream *s, decoder *d, uint64_t f, uint8_t *dst, holo_err *err)
 {
@@ -724,9 +761,15 @@ static int decode_frame(const holo_stream *s, decoder *d, uint64_t f, uint8_t *d
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     int rc = load_stored(s, f, d->stored, n, err);
     if (rc) return rc;
-    if (n == raw) { memcpy(dst, d->stored, n); v4f_decode(s->h->flags, dst, raw); return 0; }
+    int resized = (s->h->flags & V4F_RESIZING) != 0;
+    if (n == raw) {   /* stored raw: filtered in place, or as it came (a resizing filter) */
+        memcpy(dst, d->stored, n);
+        if (!resized) v4f_decode(s->h->flags, dst, raw);
+        return 0;
+    }
     if (!d->dctx && !(d->dctx = ZSTD_createDCtx()))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    if (resized) return decode_columns(s, d, f, n, raw, dst, err);
     size_t got = s->dict ? ZSTD_decompress_usingDDict(d->dctx, dst, raw, d->stored, n, v4d_ddict(s->dict))
                          : ZSTD_decompressDCtx(d->dctx, dst, raw, d->stored, n);
     if (ZSTD_isError(got) || got != raw)
@@ -1072,7 +1115,8 @@ void holo_v4_binary_fill_info(const v4c_reader *r, holo_info *info)
         memcpy(info->dict_id, idx + h->S[0] - HOLO_DICT_ID_LEN, HOLO_DICT_ID_LEN);
     }
     snprintf(info->filter, sizeof info->filter, "%s", h->flags & V4F_FLAG_X86 ? "x86"
-             : h->flags & V4F_FLAG_ARM64 ? "arm64" : h->flags & V4F_FLAG_LINES ? "lines" : "");
+             : h->flags & V4F_FLAG_ARM64 ? "arm64" : h->flags & V4F_FLAG_LINES ? "lines"
+             : h->flags & V4F_FLAG_COLUMNS ? "columns" : "");
 }
 
 int holo_v4_binary_info(const char *dir, holo_info *info, holo_err *err)
