@@ -55,7 +55,6 @@ typedef struct worker {
     size_t cand_max[V4B_MAX_CANDIDATES];   /* ... whose limit its raw size is within */
     int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (0: none) */
     int ncand;
-    int probe;                /* candidate 0 is a fast probe: the others run only if it gains */
     unsigned filter;          /* V4F_FLAG_*: applied to each frame before zstd */
     uint8_t *cols;            /* V4F_COLUMNS_BOUND(frame) bytes: a frame column by column */
     uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
@@ -69,7 +68,8 @@ typedef struct worker {
 static size_t job_size(size_t raw_len)
 {
     size_t j = (raw_len + V4B_MT_JOBS - 1) / V4B_MT_JOBS;
-    return j < V4B_MT_JOB_MIN ? V4B_MT_JOB_MIN : j;
+    size_t min = raw_len <= V4B_SMALL_FILE ? V4B_SMALL_JOB_MIN : V4B_MT_JOB_MIN;
+    return j < min ? min : j;
 }
 
 static void *compress_jobs(void *arg)
@@ -101,7 +101,6 @@ static void *compress_jobs(void *arg)
             if (ZSTD_isError(a)) w->failed = 1;
             else if (r == SIZE_MAX) r = a;
             else if (a < r) { memcpy(j->out, w->alt_out, a); r = a; }
-            if (w->probe && c == 0 && r >= j->raw_len - j->raw_len / V4B_PROBE_GAIN) break;
         }
         if (w->failed) continue;
         if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is (filtered in
@@ -117,8 +116,8 @@ static void *compress_jobs(void *arg)
 
 /* One way to compress a frame: a zstd level, optionally with a minimum match length other than
  * the level's (0: the level's), for frames of at most max_raw bytes, with zstd's own threads
- * sharing the frame when workers > 0 (V4B_MT_FRAME). */
-typedef struct zcand { int level, min_match; uint32_t max_raw; int workers; } zcand;
+ * sharing the frame when workers > 0 (V4B_MT_FRAME); small: the settings for a small file. */
+typedef struct zcand { int level, min_match; uint32_t max_raw; int workers, small; } zcand;
 
 static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
 {
@@ -129,7 +128,14 @@ static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
      * archives (licences, copyright notes) are found at any level (bench_binary4.sh). */
     int wlog = 10;
     while (wlog < 27 && (1u << wlog) < frame_size) wlog++;
-    ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, !z->small);
+    /* A small file (V4B_SMALL_FILE) lies whole in the window: no long-distance matching, and
+     * match tables of 2^20 entries, not the level's 2^22 (the same bytes within 0.1%, a third
+     * less CPU: zeroing the larger tables was half the kernel's time). */
+    if (z->small) {
+        ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, V4B_SMALL_TABLE_LOG);
+        ZSTD_CCtx_setParameter(c, ZSTD_c_chainLog, V4B_SMALL_TABLE_LOG);
+    }
     ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
     if (z->min_match) ZSTD_CCtx_setParameter(c, ZSTD_c_minMatch, z->min_match);
     if (z->workers > 0)   /* a libzstd built without threads refuses: one thread, other bytes */
@@ -215,7 +221,9 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
         return holo_seterr(err, HOLO_EINVAL, "%s: not a regular file or larger than the 64 GiB cap", input);
     }
     uint64_t L = (uint64_t)st.st_size, nframes = (L + F - 1) / F;
-    /* the default level: small files afford the stronger parser (V4B_LEVEL_SMALL) */
+    /* frame buffers: a file smaller than a frame needs its own size only */
+    size_t FB = L < F ? (L ? (size_t)L : 1) : F;
+    /* the default level: small files afford a stronger parser (V4B_LEVEL_SMALL) */
     int deflevel = L <= V4B_SMALL_FILE ? V4B_LEVEL_SMALL : V4B_LEVEL_DEFAULT;
     int level = o->level ? o->level : deflevel;
     v4d_dict *dict = dict_for(o, tmpdir, input, L);
@@ -233,48 +241,49 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
     }
     /* executables' branch targets made absolute, text lines' shared starts as NULs
      * (v4_filter.h); a store dictionary was trained on unfiltered bytes, so not with one */
-    unsigned filter = dict || !try_filter ? 0 : v4f_choose(in, L);
     int nt = holo_thread_count(o->threads);
+    /* A small file in one frame at the default level: a shorter filter trial, and zstd's two
+     * thread jobs share the frame (V4B_SMALL_JOB). */
+    int small = !o->level && !dict && L <= V4B_SMALL_FILE && nframes == 1;
+    unsigned filter = dict || !try_filter ? 0 : v4f_choose(in, L, small ? V4F_TRIAL_SMALL : V4F_TRIAL);
     /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
      * cores); small frames (holofs's 128 KiB): one frame per thread. */
-    int inner = !dict && F >= V4B_MT_FRAME ? nt : 0;
+    int inner = !dict && (F >= V4B_MT_FRAME || small) ? nt : 0;
     /* --level max, measured with bench_binary4.sh: zstd 22 with long-distance matching, and the
      * default level exactly as it would run (never larger than the default; level 9 is 4%
      * smaller than 22 on parts of libLLVM); on small frames also 22 with matches of 4 or 5 bytes
      * (dpkg status 0.3%, dpkg.log 0.15% smaller than 22 alone; a 4 MiB frame costs ~2 s). Only
      * the default runs threaded: zstd's thread jobs cost ~0.4% each. */
-    const zcand max_cands[] = { { V4B_ZSTD_MAX, 0, UINT32_MAX, 0 }, { deflevel, 0, UINT32_MAX, inner },
-                                { V4B_ZSTD_MAX, 4, 4u << 20, 0 }, { V4B_ZSTD_MAX, 5, 4u << 20, 0 } };
+    const zcand max_cands[] = { { V4B_ZSTD_MAX, 0, UINT32_MAX, 0, 0 },
+                                { L <= V4B_SMALL_FILE ? V4B_MAX_SMALL : V4B_LEVEL_DEFAULT, 0, UINT32_MAX, inner, 0 },
+                                { V4B_ZSTD_MAX, 4, 4u << 20, 0, 0 }, { V4B_ZSTD_MAX, 5, 4u << 20, 0, 0 } };
     if (level == HOLO_LEVEL_MAX) inner = 0;   /* frames in parallel, as many as threads */
     else if (inner > 0) nt = 1;
     size_t batch = (size_t)nt;   /* one frame per thread in flight: memory 2 x F per thread */
-    uint8_t *index = calloc(1, index_len), *raw = malloc(batch * F), *out = malloc(batch * ZSTD_compressBound(F));
+    uint8_t *index = calloc(1, index_len), *raw = malloc(batch * FB), *out = malloc(batch * ZSTD_compressBound(FB));
     frame_job *jobs = calloc(batch, sizeof *jobs);
     worker *ws = calloc((size_t)nt, sizeof *ws);
     int spool = open_spool(tmpdir), rc = 0;
     if (!index || !raw || !out || !jobs || !ws) rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
     else if (spool < 0) rc = holo_seterr_sys(err, errno, "%s: cannot create a spool file", tmpdir);
-    /* zstd 17 on a small file runs after a level 9 probe, and only when that gains: a JPEG or
-     * an archive gains nothing and 17 would cost 10x the time (0.35 s for a 1.9 MB JPEG) */
-    zcand one[2] = { { V4B_LEVEL_DEFAULT, 0, UINT32_MAX, inner }, { level, 0, UINT32_MAX, inner } };
-    int probe = !o->level && level == V4B_LEVEL_SMALL && !dict;
-    const zcand *cands = level == HOLO_LEVEL_MAX ? max_cands : probe ? one : &one[1];
-    int ncand = level == HOLO_LEVEL_MAX && !dict ? (int)(sizeof max_cands / sizeof *max_cands) : probe ? 2 : 1;
+    const zcand one = { level, 0, UINT32_MAX, inner, small };
+    const zcand *cands = level == HOLO_LEVEL_MAX ? max_cands : &one;
+    int ncand = level == HOLO_LEVEL_MAX && !dict ? (int)(sizeof max_cands / sizeof *max_cands) : 1;
     for (int t = 0; t < nt && !rc; t++) {
+        ws[t].filter = filter;
+        if ((filter & V4F_RESIZING) && !(ws[t].cols = malloc(V4F_COLUMNS_BOUND(FB))))
+            rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
         for (int c = 0; c < ncand && !rc; c++) {
             ZSTD_CCtx *z = ZSTD_createCCtx();
             ws[t].cctx[ws[t].ncand] = z;
             ws[t].cand_max[ws[t].ncand++] = cands[c].max_raw;
             ws[t].inner[c] = cands[c].workers;
-            ws[t].probe = probe;
-            ws[t].filter = filter;
-            if (c == 0 && (filter & V4F_RESIZING) &&
-                !(ws[t].cols = malloc(V4F_COLUMNS_BOUND((size_t)(L < F ? L : F)))))
-                rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
+            if (!z || (dict ? set_dict_params(z, cdict) : set_params(z, &cands[c], F)))
+                rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
             if (!z || (dict ? set_dict_params(z, cdict) : set_params(z, &cands[c], F)))
                 rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
         }
-        if (!rc && ncand > 1 && !(ws[t].alt_out = malloc(ZSTD_compressBound(F))))
+        if (!rc && ncand > 1 && !(ws[t].alt_out = malloc(ZSTD_compressBound(FB))))
             rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
     }
     holo_wr32(index, F);
@@ -288,11 +297,11 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
         size_t nb = 0, got = 0;
         for (; nb < batch && f + nb < nframes; nb++) {
             size_t want = (f + nb + 1) * F <= L ? F : (size_t)(L - (f + nb) * F);
-            if (read_full(in, raw + nb * F, want, &got) || got != want) {
+            if (read_full(in, raw + nb * FB, want, &got) || got != want) {
                 rc = holo_seterr(err, HOLO_EIO, "%s: read failed or the file changed size while encoding", input);
                 break;
             }
-            jobs[nb] = (frame_job){ raw + nb * F, want, out + nb * ZSTD_compressBound(F), 0, 0 };
+            jobs[nb] = (frame_job){ raw + nb * FB, want, out + nb * ZSTD_compressBound(FB), 0, 0 };
         }
         if (rc) break;
         size_t batch_len = (size_t)(jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);

@@ -32,9 +32,12 @@
  * before zstd, libclang 1.138x -> 1.035x, libLLVM 1.150x -> 1.080x; the line filter takes
  * dpkg.log from 1.078x to 1.041x and its --level max from 1.002x to 0.959x zstd -19 --long=27. */
 #define V4B_LEVEL_DEFAULT 9
-#define V4B_LEVEL_SMALL 17                    /* the default for files up to V4B_SMALL_FILE */
+#ifndef V4B_LEVEL_SMALL
+#define V4B_LEVEL_SMALL 10                    /* the default for files up to V4B_SMALL_FILE */
+#endif
 #define V4B_SMALL_FILE (2u << 20)
-#define V4B_PROBE_GAIN 32u                    /* ... when level 9 saves at least 1/32 of a frame */
+#define V4B_MAX_SMALL 17                      /* --level max's second candidate on them */
+#define V4B_SMALL_TABLE_LOG 20                /* zstd's hash and chain tables for them */
 #define V4B_ZSTD_MAX 22                       /* --level max: zstd's ultra level (and 9) */
 #define V4B_FRAME_DEFAULT (64u << 20)         /* 64 MiB */
 #define V4B_FRAME_MAX_LEVEL (64u << 20)       /* --level max: 64 MiB, zstd 19 */
@@ -42,6 +45,7 @@
 #define V4B_MT_FRAME (4u << 20)               /* frames this large: zstd's threads inside each */
 #define V4B_MT_JOBS 2u                        /* zstd thread jobs per frame (each costs ~0.4%) */
 #define V4B_MT_JOB_MIN (1u << 20)             /* and at least this many bytes each */
+#define V4B_SMALL_JOB_MIN (512u << 10)        /* ... in files up to V4B_SMALL_FILE (zstd's least) */
 #define V4B_FRAME_MIN 4096u
 #define V4B_FRAME_CAP (64u << 20)
 #define V4B_BYTES_PER_CHUNK (64u << 10)       /* k = ceil(stream / 64 KiB), clamped */

@@ -56,10 +56,11 @@ int v4f_columns_decode(const uint8_t *in, size_t m, uint8_t *raw, size_t n);
 unsigned v4f_sniff(const uint8_t *head, size_t n);
 /* The filter for the file open on fd (L bytes): the one its ELF/PE header names, else, when its
  * first 4 KiB hold no NUL, the smaller of the line and the column filter, else x86 (an archive
- * of executables, perhaps); kept only when it makes a sample of up to V4F_TRIAL bytes (the
+ * of executables, perhaps); kept only when it makes a sample of up to trial_max bytes (the
  * middle of an ELF's executable segment, else of the file) 1/256 smaller at zstd 3; else 0. */
 #define V4F_TRIAL (1u << 20)
-unsigned v4f_choose(int fd, uint64_t L);
+#define V4F_TRIAL_SMALL (256u << 10)   /* for files of one small frame: 3 trials cost ~3 ms */
+unsigned v4f_choose(int fd, uint64_t L, size_t trial_max);
 /* The first executable PT_LOAD segment (file offset, length) of an ELF whose program headers
  * lie in h[0..hn): the code the filter is for (the middle of a library with debug info is
  * DWARF). Returns 0 when there is none. */
