@@ -422,6 +422,10 @@ static void test_files(void)
         ok(parsed && holo_decode_dir(dir, NULL, &fd, &fe) != 0 && strstr(fe.msg, "CRC"),
            "a flipped byte in a column-filtered frame is reported: %s", fe.msg);
     }
+    /* a small log (one frame, the small-file default: zstd's two jobs, the 256 KiB trial) */
+    tap_spew(in, t, 700000);
+    ok(encode_file(in, dir, 0, 0, &flags) == 0 && flags == V4F_FLAG_COLUMNS && reads_back(dir, t, 700000),
+       "a 700 KB log (small-file default): column filter, reads back");
     /* paths: the line filter; with a NUL past the trial sample, the file re-encodes plain */
     fill_paths(t, ln);
     tap_spew(in, t, ln);
