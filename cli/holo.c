@@ -721,7 +721,7 @@ static const char *filter_text(const char *filter)
 {
     return !strcmp(filter, "x86") ? "x86 branch targets"
          : !strcmp(filter, "arm64") ? "ARM64 branch targets"
-         : !strcmp(filter, "lines") ? "text lines" : "none";
+         : !strcmp(filter, "lines") ? "text lines" : !strcmp(filter, "columns") ? "text columns" : "none";
 }
 
 static int info_binary4(const char *dir, const holo_info *in, int verify)

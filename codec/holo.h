@@ -210,7 +210,7 @@ typedef struct holo_info {
     int has_dict;                      /* HO4B compressed with a store dictionary: its id */
     uint8_t dict_id[16];
     char filter[8];                    /* HO4B frame filter (holo(5) "HO4B FILTERS"): "x86",
-                                          "arm64", "lines"; "" none or not binary v4 */
+                                          "arm64", "lines", "columns"; "" none or not binary v4 */
 } holo_info;
 
 /* Read only the chunk headers of `dir` (no residual is inflated). Cheap: for stat/ls. Applies

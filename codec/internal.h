@@ -113,12 +113,13 @@ int holo_read_chunk(const char *path, size_t cap, uint8_t **buf, size_t *len, ho
 /* Write data to path atomically (a ".holo-tmp-PID-N" file in the same directory, fsync, rename). */
 int holo_write_file_atomic(const char *path, const void *data, size_t len, holo_err *err);
 /* Write a file inside a private temporary directory (no fsync, no rename): the directory is made
- * durable as a whole by holo_tmpdir_commit, which is much cheaper than one fsync per chunk. */
+ * durable as a whole by holo_tmpdir_commit. */
 int holo_write_file_tmp(const char *path, const void *data, size_t len, holo_err *err);
 /* Create a hidden temporary directory ".holo-tmp-PID-N" beside `final_dir` (a short name, so any
  * final name that fits NAME_MAX works); path in tmp. Removes stale temporaries there first. */
 int holo_tmpdir_begin(const char *final_dir, char *tmp, size_t tmpsz, holo_err *err);
-/* Flush tmp's files to disk, then replace final_dir by tmp (old directory removed afterwards). */
+/* Flush tmp's files (fdatasync each) and tmp itself to disk, then replace final_dir by tmp (old
+ * directory removed afterwards). */
 int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err);
 /* Give a chunk directory the permissions of the file it encodes (x where r: a directory needs
  * it), so a private file does not become world-readable by being encoded; holofs serves this

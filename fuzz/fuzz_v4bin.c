@@ -6,10 +6,12 @@
  * The input is one chunk. It goes through v4c_hdr_parse and, when that accepts it, its frame
  * index through v4b_index_parse; then the chunk is written (with its header CRC recomputed, so
  * the content checks behind the CRC are reached) as the only file of a scratch set and read
- * through holo_stream: open, a few ranges, the holes, verify. */
+ * through holo_stream: open, a few ranges, the holes, verify. The input also goes, as filtered
+ * bytes, through the column filter's decoder (its first 2 bytes the raw length). */
 #include "internal.h"
 #include "v4_binary.h"
 #include "v4_container.h"
+#include "v4_filter.h"
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!scratch[0]) {
         snprintf(scratch, sizeof scratch, "/dev/shm/holo-fuzz-v4bin.%d", (int)getpid());
         atexit(clear_scratch);
+    }
+    if (size >= 2) {
+        size_t n = (size_t)data[0] | (size_t)data[1] << 8;
+        uint8_t *raw = malloc(n ? n : 1);
+        if (raw && v4f_columns_decode(data + 2, size - 2, raw, n) == 0) {   /* and back */
+            uint8_t *again = malloc(V4F_COLUMNS_BOUND(n));
+            if (again) v4f_columns_encode(raw, n, again, V4F_COLUMNS_SEP, V4F_COLUMNS_MAXF);
+            free(again);
+        }
+        free(raw);
     }
     v4c_hdr h;
     if (v4c_hdr_parse(data, size, size, "fuzz", &h, NULL)) return 0;

@@ -48,8 +48,10 @@ if [ -x bin/holo ] && [ -x build/tools/mkimage ]; then
     rm -rf $tmp
 fi
 
-# fuzz_v4bin: one chunk of a small HO4B set per frame filter (4 KiB frames): a log (line
-# filter) and an ELF cut to its headers and 4 KiB of its code (x86 filter), and no filter
+# fuzz_v4bin: one chunk of a small HO4B set per frame filter (4 KiB frames): a log (column
+# filter since it exists; line filter before) and an ELF cut to its headers and 4 KiB of its
+# code (x86 filter), and no filter. fuzz/corpus/fuzz_v4bin/columns*: hand-made inputs for the
+# column decoder (2 bytes of raw length, then filtered bytes: a two-line log, the identity form).
 if [ -x bin/holo ]; then
     tmp=$(mktemp -d)
     mkdir -p $out/fuzz_v4bin

@@ -1,7 +1,9 @@
 /* t_v4_filter.c — the HO4B frame filters (v4_filter.h): each inverts exactly on hostile inputs
  * (operands in the last bytes, frames of every length), the encoder picks the x86 filter for
- * an ELF and the line filter for a log, falls back when a frame holds a NUL, random access
- * reads the filtered frames back, and a filter flag that is wrong or unknown fails cleanly. */
+ * an ELF, the column filter for a log and the line filter for a list of paths, falls back when
+ * a frame holds a NUL, random access reads the filtered frames back, a filter flag that is
+ * wrong or unknown fails cleanly, and the column filter rebuilds real and hostile text exactly
+ * and refuses filtered bytes that do not rebuild the frame. */
 #include "tap.h"
 #include "internal.h"
 #include "v4_binary.h"
@@ -38,6 +40,21 @@ static void fill_lines(uint8_t *d, size_t n)
         int len = *what[w] ? snprintf(line, sizeof line, "2026-12-03 10:%02u:%02u %s %s:amd64 %u.%u-%u\n", sec / 60 % 60,
                                       sec % 60, what[w], pkg[rnd8() % 6], rnd8() % 4, rnd8() % 20, rnd8() % 3)
                            : snprintf(line, sizeof line, "\n");
+        for (int c = 0; c < len && i < n; c++) d[i++] = (uint8_t)line[c];
+    }
+}
+
+/* Paths, one a line (no spaces: the column filter has nothing to cut, the line one does). */
+static void fill_paths(uint8_t *d, size_t n)
+{
+    static const char *dir[] = { "/usr/share/doc/", "/usr/share/man/man1/", "/usr/lib/x86_64-linux-gnu/" };
+    size_t i = 0;
+    unsigned which = 0, pkg = 0;
+    while (i < n) {   /* find's order: a directory's files together, names sorted */
+        char line[96];
+        if (rnd8() < 16) which = rnd8() % 3u;
+        pkg += rnd8() % 3u;
+        int len = snprintf(line, sizeof line, "%slib%05u-%c/changelog.Debian.gz\n", dir[which], pkg, 'a' + rnd8() % 26);
         for (int c = 0; c < len && i < n; c++) d[i++] = (uint8_t)line[c];
     }
 }
@@ -133,7 +150,118 @@ static void test_passes(void)
     ok(v4f_sniff(pe, sizeof pe) == V4F_FLAG_X86, "sniff: PE x86-64");
     pe[0x3C] = 126;
     ok(v4f_sniff(pe, sizeof pe) == 0, "sniff: a PE offset past the bytes given is no PE");
-    ok(V4F_VALID(0x02) && V4F_VALID(0x09) && !V4F_VALID(0x06) && !V4F_VALID(0x0A), "one filter flag at most");
+    ok(V4F_VALID(0x02) && V4F_VALID(0x09) && V4F_VALID(0x11) && !V4F_VALID(0x06) && !V4F_VALID(0x0A) &&
+       !V4F_VALID(0x18), "one filter flag at most");
+}
+
+/* Columns: encode then decode n bytes; 1 when exactly back. *filtered: the bytes written. */
+static int columns_back(const uint8_t *d, size_t n, size_t *filtered)
+{
+    uint8_t *f = malloc(V4F_COLUMNS_BOUND(n)), *r = malloc(n + 1);
+    size_t m = v4f_columns_encode(d, n, f, V4F_COLUMNS_SEP, V4F_COLUMNS_MAXF);
+    int good = m <= V4F_COLUMNS_BOUND(n) && v4f_columns_decode(f, m, r, n) == 0 && !memcmp(r, d, n);
+    if (filtered) *filtered = m;
+    free(f);
+    free(r);
+    return good;
+}
+
+static int columns_str(const char *str, size_t *filtered) { return columns_back((const uint8_t *)str, strlen(str), filtered); }
+
+static void test_columns(void)
+{
+    size_t m;
+    /* what the filter writes: sep, counts, column 0, column 1 ... */
+    uint8_t f[128];
+    static const char in[] = "a b c\nd\n\ne  f";
+    m = v4f_columns_encode((const uint8_t *)in, sizeof in - 1, f, ' ', 12);
+    static const char want[] = " \x03\x01\x01\x03" "a\nd\n\ne\n" "b\n\n" "c\nf\n";
+    ok(m == sizeof in - 1 + 4 + 2 && !memcmp(f, want, m), "columns: 'a b c|d||e  f' laid out as documented (%zu bytes)", m);
+    ok(m == sizeof want - 1, "columns: raw + lines + 2 bytes");
+    m = v4f_columns_encode((const uint8_t *)in, sizeof in - 1, f, ' ', 2);
+    ok(m == sizeof in - 1 + 6 && f[1] == 2 && !memcmp(f + 5, "a\nd\n\ne\n" "b c\n f\n", m - 5),
+       "columns: at most maxf fields, the last keeps the rest of the line");
+
+    /* hostile shapes, every one back exactly */
+    ok(columns_str("", &m) && m == 3, "columns: an empty frame (3 bytes)");
+    ok(columns_str("no-spaces-at-all\nnone-here-either\n", NULL), "columns: lines without spaces");
+    ok(columns_str("no trailing newline", NULL) && columns_str("two\nlines no newline", NULL), "columns: no trailing newline");
+    char nls[4097];
+    memset(nls, '\n', 4096);
+    nls[4096] = 0;
+    ok(columns_str(nls, &m) && m == 1 + 4096, "columns: 4096 newlines: over the bound, kept as they are after a 0 byte");
+    ok(columns_str("a  b   c    d\n \n  \n   x \n", NULL), "columns: runs of spaces, spaces alone, empty fields");
+    ok(columns_str("GET / HTTP/1.1\r\nHost: x y\r\n\r\nbody\r\n", NULL), "columns: CR LF lines");
+    ok(columns_str("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n1 2\n", NULL), "columns: more fields than maxf");
+    uint8_t nul[] = { 'a', ' ', 0, ' ', 'b', '\n', 0, 0, ' ', 0, '\n' };
+    ok(columns_back(nul, sizeof nul, NULL), "columns: NUL bytes inside fields");
+    size_t hn = 3u << 20;   /* one huge line, space-dense, then one without spaces */
+    uint8_t *h = malloc(hn);
+    for (size_t i = 0; i < hn; i++) h[i] = i % 7 == 3 ? ' ' : (uint8_t)('a' + i % 26);
+    h[hn / 2] = '\n';
+    ok(columns_back(h, hn, &m) && m == hn + 2 + 2, "columns: a 1.5 MiB line of fields then one without spaces");
+    int good = 1;
+    for (size_t i = 0; i < hn; i++) h[i] = rnd8();   /* binary: a newline every 256 bytes */
+    size_t nl = 0;
+    for (size_t i = 0; i < hn; i++) nl += h[i] == '\n';
+    good &= columns_back(h, hn, &m) && m == hn + nl + 1 + 2;
+    for (size_t i = 0; i < 4096; i++) h[i] = rnd8() < 80 ? '\n' : rnd8() < 80 ? ' ' : rnd8();
+    for (size_t n = 0; n <= 600 && good; n++) good &= columns_back(h, n, NULL);
+    ok(good, "columns: random bytes (few newlines) and every length 0..600 of newline/space-dense bytes");
+    for (size_t n = 0; n <= 600 && good; n++) {
+        fill_lines(h, n);
+        good &= columns_back(h, n, NULL);
+    }
+    ok(good, "columns: a log of every length 0..600");
+
+    /* real text: logs and /etc files */
+    static const char *real[] = { "/var/log/dpkg.log", "/var/log/alternatives.log", "/var/lib/dpkg/status",
+                                  "/etc/services", "/etc/passwd", "/etc/protocols", "/etc/login.defs" };
+    int tried = 0;
+    good = 1;
+    for (size_t i = 0; i < sizeof real / sizeof *real; i++) {
+        size_t n;
+        uint8_t *d = tap_slurp(real[i], &n);
+        if (!d) continue;
+        tried++;
+        if (!columns_back(d, n, NULL)) { diag("%s does not come back", real[i]); good = 0; }
+        free(d);
+    }
+    ok(good && tried >= 4, "columns: %d real text files (/var/log, /var/lib/dpkg, /etc) come back exactly", tried);
+
+    /* filtered bytes that do not rebuild the frame: refused, never past either buffer (ASan) */
+    static const char log[] = "2026-12-03 10:13:01 status installed libc6:amd64 2.41-12\n"
+                              "2026-12-03 10:13:02 configure zlib1g:amd64 1:1.3\n";
+    size_t n = sizeof log - 1;
+    uint8_t *e = malloc(V4F_COLUMNS_BOUND(n)), *r = malloc(n), *x = malloc(V4F_COLUMNS_BOUND(n) + 1);
+    m = v4f_columns_encode((const uint8_t *)log, n, e, ' ', V4F_COLUMNS_MAXF);
+    ok(e[0] == ' ' && v4f_columns_decode(e, m, r, n) == 0 && !memcmp(r, log, n), "columns: a two-line log inverts");
+    uint8_t *r1 = malloc(n + 1);
+    ok(v4f_columns_decode(e, m - 1, r, n) && v4f_columns_decode(e, m, r, n - 1) && v4f_columns_decode(e, m, r1, n + 1),
+       "columns: a filtered frame one byte short, or a raw length one off, is refused");
+    free(r1);
+    int caught = 0, wrong = 0;
+    for (size_t i = 0; i < m; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(x, e, m);
+            x[i] ^= (uint8_t)(1u << bit);
+            if (v4f_columns_decode(x, m, r, n)) caught++;
+            else wrong += !memcmp(r, log, n);   /* a flip that decodes must give other bytes */
+        }
+    ok(caught > 0 && wrong == 0, "columns: of %zu single-bit flips, %d refused, the rest decode to other bytes (SHA-256 catches those)",
+       m * 8, caught);
+    for (int i = 0; i < 2000; i++) {   /* random filtered bytes of random lengths */
+        size_t xm = 1 + rnd8() % 64, xn = rnd8() % 64;
+        for (size_t k = 0; k < xm; k++) x[k] = rnd8() < 40 ? '\n' : rnd8() < 30 ? (uint8_t)(1 + rnd8() % 3) : rnd8();
+        uint8_t *rr = malloc(xn + 1);
+        v4f_columns_decode(x, xm, rr, xn);
+        free(rr);
+    }
+    ok(1, "columns: 2000 random filtered frames decoded without overrun (ASan)");
+    free(e);
+    free(r);
+    free(x);
+    free(h);
 }
 
 /* Encode path with frame size F (0: the default); the chunk set's header flags via *flags. */
@@ -258,14 +386,14 @@ static void test_files(void)
     set_flags(dir, V4F_FLAG_X86 | V4F_FLAG_LINES);
     ok(holo_decode_dir(dir, NULL, &dd, &e) == HOLO_EUNSUPPORTED && strstr(e.msg, "flags"),
        "two filter flags are refused: %s", e.msg);
-    set_flags(dir, 0x10);
+    set_flags(dir, 0x20);
     ok(holo_decode_dir(dir, NULL, &dd, &e) == HOLO_EUNSUPPORTED && strstr(e.msg, "flags"),
        "an unknown flag is refused: %s", e.msg);
     holo_stream *s = holo_stream_open(dir, NULL, &e);
     ok(!s && strstr(e.msg, "flags"), "holo_stream_open refuses it too");
     holo_stream_close(s);
 
-    /* a log: the line filter; with a NUL past the trial sample, the file re-encodes plain */
+    /* a log: the column filter, whole frames and frames cut mid-line */
     size_t ln = 3u << 20;
     uint8_t *t = malloc(ln);
     fill_lines(t, ln);
@@ -273,7 +401,36 @@ static void test_files(void)
     tap_pathf(dir, sizeof dir, "%s/log.holo", root);
     tap_spew(in, t, ln);
     int rc = encode_file(in, dir, 0, 0, &flags);
-    ok(rc == 0 && flags == V4F_FLAG_LINES && reads_back(dir, t, ln), "a 3 MiB log: line filter (0x%02x), reads back", flags);
+    ok(rc == 0 && flags == V4F_FLAG_COLUMNS && reads_back(dir, t, ln), "a 3 MiB log: column filter (0x%02x), reads back", flags);
+    ok(encode_file(in, dir, 4096, 0, &flags) == 0 && flags == V4F_FLAG_COLUMNS && reads_back(dir, t, ln),
+       "... in 4 KiB frames (lines cut at frame ends)");
+    /* a flipped byte in a column-filtered frame: caught (the frame's CRC), never served */
+    {
+        char p[600];
+        tap_pathf(p, sizeof p, "%s/chunk_0000.holo", dir);
+        size_t cn;
+        uint8_t *c = tap_slurp(p, &cn);
+        v4c_hdr h;
+        int parsed = c && v4c_hdr_parse(c, cn, cn, p, &h, NULL) == 0;
+        if (parsed) {
+            c[v4c_row_off(&h, 1) + 1000] ^= 0x20;
+            tap_spew(p, c, cn);
+        }
+        free(c);
+        holo_decoded fd;
+        holo_err fe;
+        ok(parsed && holo_decode_dir(dir, NULL, &fd, &fe) != 0 && strstr(fe.msg, "CRC"),
+           "a flipped byte in a column-filtered frame is reported: %s", fe.msg);
+    }
+    /* a small log (one frame, the small-file default: zstd's two jobs, the 256 KiB trial) */
+    tap_spew(in, t, 700000);
+    ok(encode_file(in, dir, 0, 0, &flags) == 0 && flags == V4F_FLAG_COLUMNS && reads_back(dir, t, 700000),
+       "a 700 KB log (small-file default): column filter, reads back");
+    /* paths: the line filter; with a NUL past the trial sample, the file re-encodes plain */
+    fill_paths(t, ln);
+    tap_spew(in, t, ln);
+    rc = encode_file(in, dir, 0, 0, &flags);
+    ok(rc == 0 && flags == V4F_FLAG_LINES && reads_back(dir, t, ln), "3 MiB of paths: line filter (0x%02x), reads back", flags);
     ok(encode_file(in, dir, 4096, 0, &flags) == 0 && flags == V4F_FLAG_LINES && reads_back(dir, t, ln),
        "... in 4 KiB frames (lines cut at frame ends)");
     size_t at = ln - 2;   /* the start of the last line after a non-empty one */
@@ -297,6 +454,7 @@ int main(void)
     tap_pathf(root, sizeof root, "%s/t_v4_filter.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(root)) { ok(0, "mkdtemp"); return done_testing(); }
     test_passes();
+    test_columns();
     test_files();
     holo_rmtree(root);
     return done_testing();

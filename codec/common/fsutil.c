@@ -235,15 +235,50 @@ int holo_tmpdir_begin(const char *final_dir, char *tmp, size_t tmpsz, holo_err *
     return holo_seterr_sys(err, errno, "%s: cannot create temporary directory", final_dir);
 }
 
+/* fdatasync every regular file in the directory open on dfd, writeback started on all first
+ * so that the disk sees them together; -1 with errno on the first failure. */
+static int flush_dir_files(int dfd)
+{
+    int again = dup(dfd);
+    DIR *d = again < 0 ? NULL : fdopendir(again);
+    if (!d) { if (again >= 0) close(again); return -1; }
+    int rc = 0;
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        rewinddir(d);
+        struct dirent *e;
+        while (rc == 0 && (e = readdir(d)) != NULL) {
+            if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
+            int fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+            if (fd < 0) { if (errno != ELOOP && errno != EISDIR) rc = -1; continue; }
+            struct stat st;
+            if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                if (pass == 0) sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);   /* a hint */
+                else if (fdatasync(fd) < 0) rc = -1;
+            }
+            int e2 = errno;
+            close(fd);
+            errno = e2;
+        }
+    }
+    int e3 = errno;
+    closedir(d);
+    errno = e3;
+    return rc;
+}
+
 int holo_tmpdir_commit(const char *tmp, const char *final_dir, holo_err *err)
 {
     /* rename() cannot replace a non-empty directory: move the old one aside first, so at every
      * moment either the old or the new complete set is under the final name or beside it. */
-    /* One syncfs makes every chunk durable before the directory appears under its name. */
+    /* Every chunk durable before the directory appears under its name: its own files flushed
+     * (writeback started on all, then each waited for) and the directory, not the whole
+     * filesystem (syncfs waited 0.2 s for other writers' data on a shared machine, where
+     * encoding the 0.9 MB file took 0.1 s). */
     int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return holo_seterr_sys(err, errno, "%s", tmp);
-    int synced = syncfs(dfd);
+    int synced = flush_dir_files(dfd);
     int sync_errno = errno;
+    if (synced == 0 && fsync(dfd) < 0) { synced = -1; sync_errno = errno; }
     close(dfd);
     if (synced < 0) return holo_seterr_sys(err, sync_errno, "%s", final_dir);
     if (rename(tmp, final_dir) == 0) return 0;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 static uint64_t rd64(const uint8_t *p) { return (uint64_t)holo_rd32(p) << 32 | holo_rd32(p + 4); }
 
@@ -54,8 +55,8 @@ typedef struct worker {       /* one per thread */
     size_t cand_max[V4B_MAX_CANDIDATES];   /* ... whose limit its raw size is within */
     int inner[V4B_MAX_CANDIDATES];         /* zstd threads inside each frame (0: none) */
     int ncand;
-    int probe;                /* candidate 0 is a fast probe: the others run only if it gains */
-    unsigned filter;          /* V4F_FLAG_*: applied to each frame in place before zstd */
+    unsigned filter;          /* V4F_FLAG_*: applied to each frame before zstd */
+    uint8_t *cols;            /* V4F_COLUMNS_BOUND(frame) bytes: a frame column by column */
     uint8_t *alt_out;         /* ZSTD_compressBound(frame size) bytes, with ncand > 1 */
     int failed;               /* 1 zstd failed, FILTER_REFUSED + 1 the filter refused a frame */
 } worker;
@@ -65,11 +66,12 @@ typedef struct worker {       /* one per thread */
 static size_t job_size(size_t raw_len)
 {
     size_t j = (raw_len + V4B_MT_JOBS - 1) / V4B_MT_JOBS;
-    return j < V4B_MT_JOB_MIN ? V4B_MT_JOB_MIN : j;
+    size_t min = raw_len <= V4B_SMALL_FILE ? V4B_SMALL_JOB_MIN : V4B_MT_JOB_MIN;
+    return j < min ? min : j;
 }
 
-/* A batch of frames over the threads; with `sha` (no filter), item 0 hashes the batch's raw
- * bytes meanwhile (a filter rewrites them: then the caller hashes first). */
+/* A batch of frames over the threads; with `sha` (no in-place filter), item 0 hashes the raw
+ * bytes meanwhile (an in-place filter rewrites them: then the caller hashes first). */
 typedef struct frame_batch {
     worker *ws;               /* [thread] */
     frame_job *jobs;
@@ -87,7 +89,12 @@ static int compress_item(void *arg, unsigned i, unsigned thread)
         return 0;
     }
     frame_job *j = &b->jobs[i];
-    if (v4f_encode(w->filter, j->raw, j->raw_len)) {
+    const uint8_t *src = j->raw;
+    size_t src_len = j->raw_len;
+    if (w->filter & V4F_RESIZING) {   /* into cols: raw stays as it came */
+        src_len = v4f_columns_encode(j->raw, j->raw_len, w->cols, V4F_COLUMNS_SEP, V4F_COLUMNS_MAXF);
+        src = w->cols;
+    } else if (v4f_encode(w->filter, j->raw, j->raw_len)) {   /* hashed before: see the caller */
         w->failed = FILTER_REFUSED + 1;
         return 0;
     }
@@ -98,15 +105,18 @@ static int compress_item(void *arg, unsigned i, unsigned thread)
         if (j->raw_len > w->cand_max[c]) continue;
         uint8_t *dst = r == SIZE_MAX ? j->out : w->alt_out;
         if (w->inner[c] > 0)
-            ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(j->raw_len));
-        size_t a = ZSTD_compress2(w->cctx[c], dst, bound, j->raw, j->raw_len);
+            ZSTD_CCtx_setParameter(w->cctx[c], ZSTD_c_jobSize, (int)job_size(src_len));
+        size_t a = ZSTD_compress2(w->cctx[c], dst, bound, src, src_len);
+        /* filtered bytes longer than the frame may not fit: no gain, the frame goes raw */
+        if (ZSTD_isError(a) && src != j->raw && ZSTD_getErrorCode(a) == ZSTD_error_dstSize_tooSmall)
+            a = j->raw_len;
         if (ZSTD_isError(a)) w->failed = 1;
         else if (r == SIZE_MAX) r = a;
         else if (a < r) { memcpy(j->out, w->alt_out, a); r = a; }
-        if (w->probe && c == 0 && r >= j->raw_len - j->raw_len / V4B_PROBE_GAIN) break;
     }
     if (w->failed) return 0;
-    if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is */
+    if (r >= j->raw_len) {   /* zstd does not gain: store the frame as it is (filtered in
+                              * place, or unfiltered: holo(5) "HO4B FILTERS") */
         memcpy(j->out, j->raw, j->raw_len);
         r = j->raw_len;
     }
@@ -117,8 +127,8 @@ static int compress_item(void *arg, unsigned i, unsigned thread)
 
 /* One way to compress a frame: a zstd level, optionally with a minimum match length other than
  * the level's (0: the level's), for frames of at most max_raw bytes, with zstd's own threads
- * sharing the frame when workers > 0 (V4B_MT_FRAME). */
-typedef struct zcand { int level, min_match; uint32_t max_raw; int workers; } zcand;
+ * sharing the frame when workers > 0 (V4B_MT_FRAME); small: the settings for a small file. */
+typedef struct zcand { int level, min_match; uint32_t max_raw; int workers, small; } zcand;
 
 static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
 {
@@ -129,7 +139,14 @@ static int set_params(ZSTD_CCtx *c, const zcand *z, uint32_t frame_size)
      * archives (licences, copyright notes) are found at any level (bench_binary4.sh). */
     int wlog = 10;
     while (wlog < 27 && (1u << wlog) < frame_size) wlog++;
-    ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1);
+    ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, !z->small);
+    /* A small file (V4B_SMALL_FILE) lies whole in the window: no long-distance matching, and
+     * match tables of 2^20 entries, not the level's 2^22 (the same bytes within 0.1%, a third
+     * less CPU: zeroing the larger tables was half the kernel's time). */
+    if (z->small) {
+        ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, V4B_SMALL_TABLE_LOG);
+        ZSTD_CCtx_setParameter(c, ZSTD_c_chainLog, V4B_SMALL_TABLE_LOG);
+    }
     ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, wlog);
     if (z->min_match) ZSTD_CCtx_setParameter(c, ZSTD_c_minMatch, z->min_match);
     if (z->workers > 0)   /* a libzstd built without threads refuses: one thread, other bytes */
@@ -215,7 +232,9 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
         return holo_seterr(err, HOLO_EINVAL, "%s: not a regular file or larger than the 64 GiB cap", input);
     }
     uint64_t L = (uint64_t)st.st_size, nframes = (L + F - 1) / F;
-    /* the default level: small files afford the stronger parser (V4B_LEVEL_SMALL) */
+    /* frame buffers: a file smaller than a frame needs its own size only */
+    size_t FB = L < F ? (L ? (size_t)L : 1) : F;
+    /* the default level: small files afford a stronger parser (V4B_LEVEL_SMALL) */
     int deflevel = L <= V4B_SMALL_FILE ? V4B_LEVEL_SMALL : V4B_LEVEL_DEFAULT;
     int level = o->level ? o->level : deflevel;
     v4d_dict *dict = dict_for(o, tmpdir, input, L);
@@ -233,45 +252,49 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
     }
     /* executables' branch targets made absolute, text lines' shared starts as NULs
      * (v4_filter.h); a store dictionary was trained on unfiltered bytes, so not with one */
-    unsigned filter = dict || !try_filter ? 0 : v4f_choose(in, L);
     int nt = holo_thread_count(o->threads);
+    /* A small file in one frame at the default level: a shorter filter trial, and zstd's two
+     * thread jobs share the frame (V4B_SMALL_JOB). */
+    int small = !o->level && !dict && L <= V4B_SMALL_FILE && nframes == 1;
+    unsigned filter = dict || !try_filter ? 0 : v4f_choose(in, L, small ? V4F_TRIAL_SMALL : V4F_TRIAL);
     /* Large frames: one at a time, zstd's threads inside it (a file of one frame uses two
      * cores); small frames (holofs's 128 KiB): one frame per thread. */
-    int inner = !dict && F >= V4B_MT_FRAME ? nt : 0;
+    int inner = !dict && (F >= V4B_MT_FRAME || small) ? nt : 0;
     /* --level max, measured with bench_binary4.sh: zstd 22 with long-distance matching, and the
      * default level exactly as it would run (never larger than the default; level 9 is 4%
      * smaller than 22 on parts of libLLVM); on small frames also 22 with matches of 4 or 5 bytes
      * (dpkg status 0.3%, dpkg.log 0.15% smaller than 22 alone; a 4 MiB frame costs ~2 s). Only
      * the default runs threaded: zstd's thread jobs cost ~0.4% each. */
-    const zcand max_cands[] = { { V4B_ZSTD_MAX, 0, UINT32_MAX, 0 }, { deflevel, 0, UINT32_MAX, inner },
-                                { V4B_ZSTD_MAX, 4, 4u << 20, 0 }, { V4B_ZSTD_MAX, 5, 4u << 20, 0 } };
+    const zcand max_cands[] = { { V4B_ZSTD_MAX, 0, UINT32_MAX, 0, 0 },
+                                { L <= V4B_SMALL_FILE ? V4B_MAX_SMALL : V4B_LEVEL_DEFAULT, 0, UINT32_MAX, inner, 0 },
+                                { V4B_ZSTD_MAX, 4, 4u << 20, 0, 0 }, { V4B_ZSTD_MAX, 5, 4u << 20, 0, 0 } };
     if (level == HOLO_LEVEL_MAX) inner = 0;   /* frames in parallel, as many as threads */
     else if (inner > 0) nt = 1;
     size_t batch = (size_t)nt;   /* one frame per thread in flight: memory 2 x F per thread */
-    uint8_t *index = calloc(1, index_len), *raw = malloc(batch * F), *out = malloc(batch * ZSTD_compressBound(F));
+    uint8_t *index = calloc(1, index_len), *raw = malloc(batch * FB), *out = malloc(batch * ZSTD_compressBound(FB));
     frame_job *jobs = calloc(batch, sizeof *jobs);
     worker *ws = calloc((size_t)nt, sizeof *ws);
     int spool = open_spool(tmpdir), rc = 0;
     if (!index || !raw || !out || !jobs || !ws) rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
     else if (spool < 0) rc = holo_seterr_sys(err, errno, "%s: cannot create a spool file", tmpdir);
-    /* zstd 17 on a small file runs after a level 9 probe, and only when that gains: a JPEG or
-     * an archive gains nothing and 17 would cost 10x the time (0.35 s for a 1.9 MB JPEG) */
-    zcand one[2] = { { V4B_LEVEL_DEFAULT, 0, UINT32_MAX, inner }, { level, 0, UINT32_MAX, inner } };
-    int probe = !o->level && level == V4B_LEVEL_SMALL && !dict;
-    const zcand *cands = level == HOLO_LEVEL_MAX ? max_cands : probe ? one : &one[1];
-    int ncand = level == HOLO_LEVEL_MAX && !dict ? (int)(sizeof max_cands / sizeof *max_cands) : probe ? 2 : 1;
+    const zcand one = { level, 0, UINT32_MAX, inner, small };
+    const zcand *cands = level == HOLO_LEVEL_MAX ? max_cands : &one;
+    int ncand = level == HOLO_LEVEL_MAX && !dict ? (int)(sizeof max_cands / sizeof *max_cands) : 1;
     for (int t = 0; t < nt && !rc; t++) {
+        ws[t].filter = filter;
+        if ((filter & V4F_RESIZING) && !(ws[t].cols = malloc(V4F_COLUMNS_BOUND(FB))))
+            rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
         for (int c = 0; c < ncand && !rc; c++) {
             ZSTD_CCtx *z = ZSTD_createCCtx();
             ws[t].cctx[ws[t].ncand] = z;
             ws[t].cand_max[ws[t].ncand++] = cands[c].max_raw;
             ws[t].inner[c] = cands[c].workers;
-            ws[t].probe = probe;
-            ws[t].filter = filter;
+            if (!z || (dict ? set_dict_params(z, cdict) : set_params(z, &cands[c], F)))
+                rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
             if (!z || (dict ? set_dict_params(z, cdict) : set_params(z, &cands[c], F)))
                 rc = holo_seterr(err, HOLO_ENOMEM, "%s: cannot set up zstd", input);
         }
-        if (!rc && ncand > 1 && !(ws[t].alt_out = malloc(ZSTD_compressBound(F))))
+        if (!rc && ncand > 1 && !(ws[t].alt_out = malloc(ZSTD_compressBound(FB))))
             rc = holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", input);
     }
     holo_wr32(index, F);
@@ -285,17 +308,18 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
         size_t nb = 0, got = 0;
         for (; nb < batch && f + nb < nframes; nb++) {
             size_t want = (f + nb + 1) * F <= L ? F : (size_t)(L - (f + nb) * F);
-            if (read_full(in, raw + nb * F, want, &got) || got != want) {
+            if (read_full(in, raw + nb * FB, want, &got) || got != want) {
                 rc = holo_seterr(err, HOLO_EIO, "%s: read failed or the file changed size while encoding", input);
                 break;
             }
-            jobs[nb] = (frame_job){ raw + nb * F, want, out + nb * ZSTD_compressBound(F), 0, 0 };
+            jobs[nb] = (frame_job){ raw + nb * FB, want, out + nb * ZSTD_compressBound(FB), 0, 0 };
         }
         if (rc) break;
         size_t batch_len = (size_t)(jobs[nb - 1].raw + jobs[nb - 1].raw_len - raw);
-        if (filter) sha256_update(&sha, raw, batch_len);   /* the workers filter raw in place */
-        frame_batch bt = { ws, jobs, filter ? NULL : &sha, raw, batch_len };
-        par_for((unsigned)nb + !filter, (unsigned)nt, compress_item, &bt);
+        int in_place = filter && !(filter & V4F_RESIZING);
+        if (in_place) sha256_update(&sha, raw, batch_len);   /* the workers filter raw in place */
+        frame_batch bt = { ws, jobs, in_place ? NULL : &sha, raw, batch_len };
+        par_for((unsigned)nb + !in_place, (unsigned)nt, compress_item, &bt);
         for (int t = 0; t < nt && !rc; t++)
             if (ws[t].failed) rc = ws[t].failed > 1 ? FILTER_REFUSED : holo_seterr(err, HOLO_EINVAL, "%s: zstd failed", input);
         for (size_t i = 0; i < nb && !rc; i++, f++) {
@@ -343,6 +367,7 @@ static int encode_file(const char *input, const char *tmpdir, const holo_encode_
     for (int t = 0; t < nt && ws; t++) {
         for (int c = 0; c < ws[t].ncand; c++) ZSTD_freeCCtx(ws[t].cctx[c]);
         free(ws[t].alt_out);
+        free(ws[t].cols);
     }
     v4d_put(dict);
     if (spool >= 0) close(spool);
@@ -439,6 +464,7 @@ typedef struct slot {
 typedef struct decoder {      /* what one thread needs to decode frames */
     ZSTD_DCtx *dctx;
     uint8_t *stored;          /* one stored frame */
+    uint8_t *cols;            /* one frame column by column (V4F_FLAG_COLUMNS), or NULL */
 } decoder;
 
 struct holo_stream {
@@ -645,6 +671,7 @@ int holo_stream_trust(holo_stream *s, const uint8_t sig[32])
 static void decoder_free(decoder *d)
 {
     free(d->stored);
+    free(d->cols);
     ZSTD_freeDCtx(d->dctx);
 }
 
@@ -720,6 +747,25 @@ static int load_stored(const holo_stream *s, uint64_t f, uint8_t *stored, uint32
                        dir, (unsigned long long)f, (unsigned long long)(f * s->x.frame_size));
 }
 
+/* Frame f, n stored bytes in d->stored, through the column filter into dst (raw bytes): zstd
+ * may write at most V4F_COLUMNS_BOUND(raw) bytes whatever its frame header says, and the
+ * columns must rebuild exactly raw bytes. */
+static int decode_columns(const holo_stream *s, decoder *d, uint64_t f, uint32_t n, uint32_t raw, uint8_t *dst,
+                          holo_err *err)
+{
+    size_t cap = V4F_COLUMNS_BOUND((size_t)v4b_raw_len(&s->x, s->h->length, 0));   /* frame 0 is the largest */
+    if (!d->cols && !(d->cols = malloc(cap)))
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    size_t got = ZSTD_decompressDCtx(d->dctx, d->cols, V4F_COLUMNS_BOUND((size_t)raw), d->stored, n);
+    if (ZSTD_isError(got))
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu does not decompress within %zu bytes", v4c_dir(s->r),
+                           (unsigned long long)f, V4F_COLUMNS_BOUND((size_t)raw));
+    if (v4f_columns_decode(d->cols, got, dst, raw))
+        return holo_seterr(err, HOLO_EINVAL, "%s: frame %llu: its columns do not rebuild %u bytes", v4c_dir(s->r),
+                           (unsigned long long)f, raw);
+    return 0;
+}
+
 /* Decode frame f into dst (raw_len bytes) with decoder d (one thread's). */
 static int decode_frame(const holo_stream *s, decoder *d, uint64_t f, uint8_t *dst, holo_err *err)
 {
@@ -728,9 +774,15 @@ static int decode_frame(const holo_stream *s, decoder *d, uint64_t f, uint8_t *d
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     int rc = load_stored(s, f, d->stored, n, err);
     if (rc) return rc;
-    if (n == raw) { memcpy(dst, d->stored, n); v4f_decode(s->h->flags, dst, raw); return 0; }
+    int resized = (s->h->flags & V4F_RESIZING) != 0;
+    if (n == raw) {   /* stored raw: filtered in place, or as it came (a resizing filter) */
+        memcpy(dst, d->stored, n);
+        if (!resized) v4f_decode(s->h->flags, dst, raw);
+        return 0;
+    }
     if (!d->dctx && !(d->dctx = ZSTD_createDCtx()))
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    if (resized) return decode_columns(s, d, f, n, raw, dst, err);
     size_t got = s->dict ? ZSTD_decompress_usingDDict(d->dctx, dst, raw, d->stored, n, v4d_ddict(s->dict))
                          : ZSTD_decompressDCtx(d->dctx, dst, raw, d->stored, n);
     if (ZSTD_isError(got) || got != raw)
@@ -1076,7 +1128,8 @@ void holo_v4_binary_fill_info(const v4c_reader *r, holo_info *info)
         memcpy(info->dict_id, idx + h->S[0] - HOLO_DICT_ID_LEN, HOLO_DICT_ID_LEN);
     }
     snprintf(info->filter, sizeof info->filter, "%s", h->flags & V4F_FLAG_X86 ? "x86"
-             : h->flags & V4F_FLAG_ARM64 ? "arm64" : h->flags & V4F_FLAG_LINES ? "lines" : "");
+             : h->flags & V4F_FLAG_ARM64 ? "arm64" : h->flags & V4F_FLAG_LINES ? "lines"
+             : h->flags & V4F_FLAG_COLUMNS ? "columns" : "");
 }
 
 int holo_v4_binary_info(const char *dir, holo_info *info, holo_err *err)

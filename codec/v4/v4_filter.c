@@ -31,7 +31,7 @@ unsigned v4f_sniff(const uint8_t *h, size_t n)
 }
 
 int v4f_encode(unsigned flags, uint8_t *buf, size_t n)
-{
+{   /* the column filter is not in place: v4f_columns_encode */
     if (flags & V4F_FLAG_X86) v4f_x86_encode(buf, n);
     else if (flags & V4F_FLAG_ARM64) v4f_arm64_encode(buf, n);
     else if (flags & V4F_FLAG_LINES) return v4f_lines_encode(buf, n);
@@ -76,7 +76,15 @@ int v4f_elf_code(const uint8_t *h, size_t hn, uint64_t *off, uint64_t *len)
     return 0;
 }
 
-unsigned v4f_choose(int fd, uint64_t L)
+/* zstd 3 of n bytes in src: the size, or SIZE_MAX. One context for all trials: its tables are
+ * faulted in once. */
+static size_t trial(ZSTD_CCtx *c, uint8_t *z, size_t bound, const uint8_t *src, size_t n)
+{
+    size_t r = c ? ZSTD_compressCCtx(c, z, bound, src, n, 3) : SIZE_MAX;
+    return ZSTD_isError(r) ? SIZE_MAX : r;
+}
+
+unsigned v4f_choose(int fd, uint64_t L, size_t trial_max)
 {
     uint8_t head[4096];
     size_t hn = L < sizeof head ? (size_t)L : sizeof head;
@@ -88,17 +96,31 @@ unsigned v4f_choose(int fd, uint64_t L)
         from = coff;
         span = clen < L - coff ? clen : L - coff;
     }
-    size_t n = span < V4F_TRIAL ? (size_t)span : V4F_TRIAL, bound = ZSTD_compressBound(n);
-    uint8_t *sample = malloc(n ? n : 1), *z = malloc(bound);
-    size_t plain = 0, filtered = SIZE_MAX;
+    size_t n = span < trial_max ? (size_t)span : trial_max, bound = ZSTD_compressBound(V4F_COLUMNS_BOUND(n));
+    uint8_t *sample = malloc(n ? n : 1), *z = malloc(bound), *cols = NULL;
+    size_t plain = SIZE_MAX, best = SIZE_MAX;
+    unsigned chosen = 0;
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
     if (sample && z && pread_full(fd, sample, n, from + ((span - n) / 2 & ~(uint64_t)3)) == 0) {
-        /* no ELF/PE header: text, perhaps, else perhaps an archive of executables */
-        if (!fl) fl = memchr(head, 0, hn) ? V4F_FLAG_X86 : V4F_FLAG_LINES;
-        plain = ZSTD_compress(z, bound, sample, n, 3);
-        if (fl && v4f_encode(fl, sample, n) == 0) filtered = ZSTD_compress(z, bound, sample, n, 3);
+        plain = trial(cc, z, bound, sample, n);
+        /* no ELF/PE header: text (no NUL in its first 4 KiB), perhaps, else perhaps an
+         * archive of executables */
+        int text = !fl && !memchr(head, 0, hn);
+        if (text && (cols = malloc(V4F_COLUMNS_BOUND(n)))) {
+            size_t m = v4f_columns_encode(sample, n, cols, V4F_COLUMNS_SEP, V4F_COLUMNS_MAXF);
+            if (cols[0] && (best = trial(cc, z, bound, cols, m)) != SIZE_MAX) chosen = V4F_FLAG_COLUMNS;
+        }
+        if (!fl) fl = text ? V4F_FLAG_LINES : V4F_FLAG_X86;
+        size_t r;
+        if (v4f_encode(fl, sample, n) == 0 && (r = trial(cc, z, bound, sample, n)) < best) {
+            best = r;
+            chosen = fl;
+        }
     }
+    ZSTD_freeCCtx(cc);
     free(sample);
     free(z);
+    free(cols);
     /* a gain of 1/256 at least: noise on data the filter is not for stays out */
-    return !ZSTD_isError(plain) && !ZSTD_isError(filtered) && filtered < plain - plain / 256 ? fl : 0;
+    return plain != SIZE_MAX && best < plain - plain / 256 ? chosen : 0;
 }
