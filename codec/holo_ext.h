@@ -22,6 +22,11 @@ extern "C" {
 /* Bytes of the decoded output a header claims (W*H*3, frames*channels*2, binary length):
  * what a decode would allocate, to be checked before anything is inflated. */
 uint64_t holo_claimed_output(const holo_chunk_hdr *h);
+/* Bytes a decode of the set holds for its decoded data at its peak (besides the chunks it
+ * reads and a view rendered from it), from the headers (holo_info_dir): 3 per pixel, 8 for
+ * JPEG v4 (coefficient planes and the rebuilt file), 2 per audio sample, a binary's length.
+ * Saturates. For budgets that must refuse or queue a decode before it starts. */
+uint64_t holo_decode_bytes_estimate(const holo_info *info);
 
 /* ---- stream memory budget --------------------------------------------------------------- */
 /* One bound on the memory of many holo_streams (holofs: one per mount): their decoded frames
