@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,10 +172,6 @@ int main(int argc, char **argv)
     struct fuse_cmdline_opts fo;
     static holofs fs;
     int rc = 1;
-    /* Decoded frames and views are large buffers freed on other threads than the ones that
-     * allocated them: a fixed threshold maps them on their own, so a free gives the memory
-     * back (glibc's sliding threshold would keep it in per-thread arenas, beyond the budgets). */
-    mallopt(M_MMAP_THRESHOLD, 256 << 10);
 
     if (fuse_opt_parse(&args, &c, cli_opts, cli_proc) < 0)
         goto err_args;

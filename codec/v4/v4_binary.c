@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -591,9 +592,22 @@ void holo_stream_set_budget(holo_stream *s, holo_membudget *b)
 
 static uint64_t decoder_bytes(const holo_stream *s) { return (uint64_t)s->stored_bytes + DCTX_BYTES; }
 
-static void decoder_free(decoder *d)
+/* Slot and stored-frame buffers are mapped on their own: freed, they leave the process at
+ * once (freed into a thread's malloc arena they could stay resident, beyond the budget). */
+static void *frame_alloc(size_t n)
 {
-    free(d->stored);
+    void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void frame_free(void *p, size_t n)
+{
+    if (p) munmap(p, n ? n : 1);
+}
+
+static void decoder_free(const holo_stream *s, decoder *d)
+{
+    frame_free(d->stored, s->stored_bytes);
     ZSTD_freeDCtx(d->dctx);
     d->stored = NULL;
     d->dctx = NULL;
@@ -615,7 +629,7 @@ static int reclaim_from(holo_membudget *b, holo_stream *t, uint64_t want)
     for (int i = 0; i < t->nslots && b->used + want > b->cap; i++) {
         slot *c = &t->slots[i];
         if (c->state == SLOT_BUSY || c->pinned || !c->buf) continue;
-        free(c->buf);
+        frame_free(c->buf, t->slot_bytes);
         c->buf = NULL;
         c->state = SLOT_FREE;
         c->avail = 0;
@@ -624,7 +638,7 @@ static int reclaim_from(holo_membudget *b, holo_stream *t, uint64_t want)
     decoder *ds[2] = { &t->wd, &t->d };
     for (int i = 0; i < 2 && b->used + want > b->cap; i++) {
         if (ds[i]->busy || !ds[i]->stored) continue;
-        decoder_free(ds[i]);
+        decoder_free(t, ds[i]);
         b->used -= decoder_bytes(t);
     }
     pthread_cond_broadcast(&t->cv);   /* the worker sees its slots gone */
@@ -686,18 +700,18 @@ static int get_memory(holo_stream *s, decoder *d, slot *c, int required, holo_er
         /* a read waiting for memory holds none it could not give back: what it has goes
          * back first, and the whole need is taken at once (no two reads hold half each) */
         uint64_t had = (c && c->buf ? s->slot_bytes : 0) + (d->stored ? decoder_bytes(s) : 0);
-        if (c && c->buf) { free(c->buf); c->buf = NULL; }
-        if (d->stored) decoder_free(d);
+        if (c && c->buf) { frame_free(c->buf, s->slot_bytes); c->buf = NULL; }
+        if (d->stored) decoder_free(s, d);
         mb_give(s->mb, had);
         cb = c ? s->slot_bytes : 0;
         db = decoder_bytes(s);
         mb_take(s, cb + db, 1);
     }
-    if (cb && !(c->buf = malloc(s->slot_bytes))) {
+    if (cb && !(c->buf = frame_alloc(s->slot_bytes))) {
         mb_give(s->mb, cb + db);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     }
-    if (db && !(d->stored = malloc(s->stored_bytes ? s->stored_bytes : 1))) {
+    if (db && !(d->stored = frame_alloc(s->stored_bytes))) {
         mb_give(s->mb, db);
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     }
@@ -848,11 +862,11 @@ void holo_stream_close(holo_stream *s)
     uint64_t held = 0;
     for (int i = 0; i < SLOTS_MAX; i++) {
         if (s->slots[i].buf) held += s->slot_bytes;
-        free(s->slots[i].buf);
+        frame_free(s->slots[i].buf, s->slot_bytes);
     }
     held += (s->d.stored ? decoder_bytes(s) : 0) + (s->wd.stored ? decoder_bytes(s) : 0);
-    decoder_free(&s->d);
-    decoder_free(&s->wd);
+    decoder_free(s, &s->d);
+    decoder_free(s, &s->wd);
     mb_give(s->mb, held);
     v4d_put(s->dict);
     free(s->x.off);
