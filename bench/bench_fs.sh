@@ -29,7 +29,7 @@ mount_fs() {
 }
 umount_fs() { fusermount3 -u "$M"; i=0; while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; pid=; }
 
-if [ -z "${BENCH_FS_BIN_ONLY:-}" ]; then   # BENCH_FS_BIN_ONLY=1: only section 4
+if [ -z "${BENCH_FS_BIN_ONLY:-}${BENCH_FS_MANY_ONLY:-}" ]; then   # BENCH_FS_BIN_ONLY=1: sections 4-5
 "$mkimage" "$tmp/img.png" "$w" "$h" 7 || exit 1
 "$holo" encode --pixels -o "$S/img.png.holo" "$tmp/img.png" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
 mp=$(awk -v w="$w" -v h="$h" 'BEGIN{printf "%.1f", w * h / 1e6}')

@@ -465,6 +465,7 @@ struct holo_stream {
     uint32_t stored_bytes;    /* the largest stored frame */
     holo_membudget *mb;       /* what slot buffers and decoders are charged to, or NULL */
     holo_stream *mb_next;     /* the budget's list of streams */
+    int64_t used_ns;          /* under mu: when a read last took bytes from a frame */
 
     pthread_mutex_t mu;       /* the slots and the window below, shared with the worker */
     pthread_cond_t cv;        /* a slot changed state, or the window moved */
@@ -542,9 +543,22 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
  * reclaiming the idle buffers of every stream on the budget (not busy, not pinned) until its
  * need fits, or until nothing at all is charged: a need larger than the whole budget runs
  * alone. So the charged memory stays within max(budget, one read's need) whatever the number
- * of streams, and a read never fails for want of budget. */
+ * of streams, and a read never fails for want of budget.
+ * Streams read within MB_HOT_NS keep their buffers until the waiting read has waited
+ * MB_STEAL_NS: taken from a reader between two of its requests, a frame would be decoded again
+ * for each (16 readers of 48 MiB frames under 256 MiB: 35 s where taking turns by file takes
+ * seconds); a handle left open and unread gives its buffers back after MB_HOT_NS. */
 #define DCTX_BYTES (160u << 10)    /* a zstd decompression context (ZSTD_sizeof_DCtx) */
 #define MB_RETRY_NS 20000000L      /* a waiting read looks for idle buffers again this often */
+#define MB_HOT_NS 500000000LL
+#define MB_STEAL_NS 2000000000LL
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 struct holo_membudget {
     pthread_mutex_t mu;       /* taken after a stream's mu, never before (reclaim trylocks) */
@@ -645,13 +659,15 @@ static int reclaim_from(holo_membudget *b, holo_stream *t, uint64_t want)
     return b->used + want <= b->cap;
 }
 
-/* With b->mu held: reclaim idle buffers, other streams' first. */
-static void reclaim(holo_membudget *b, holo_stream *self, uint64_t want)
+/* With b->mu held: reclaim idle buffers, other streams' first; of streams read within
+ * MB_HOT_NS only when hot. */
+static void reclaim(holo_membudget *b, holo_stream *self, uint64_t want, int hot)
 {
+    int64_t now = mono_ns();
     for (int own = 0; own < 2; own++)
         for (holo_stream *t = b->streams; t && b->used + want > b->cap; t = t->mb_next) {
             if ((t == self) != own || pthread_mutex_trylock(&t->mu)) continue;
-            reclaim_from(b, t, want);
+            if (t == self || hot || now - t->used_ns >= MB_HOT_NS) reclaim_from(b, t, want);
             pthread_mutex_unlock(&t->mu);
         }
 }
@@ -670,9 +686,11 @@ static int mb_take(holo_stream *s, uint64_t n, int required)
         return ok;
     }
     uint64_t me = b->next_ticket++;
+    int64_t since = 0;
     for (;;) {
         if (b->serving == me) {
-            if (b->used + n > b->cap) reclaim(b, s, n);
+            if (!since) since = mono_ns();
+            if (b->used + n > b->cap) reclaim(b, s, n, mono_ns() - since >= MB_STEAL_NS);
             if (b->used + n <= b->cap || b->used == 0) break;
         }
         struct timespec until;
@@ -1126,6 +1144,7 @@ static int read_frame(holo_stream *s, uint64_t f, size_t in, size_t take, uint8_
         if (!rc) rc = decode_frame(s, &s->d, f, dst, err);
         pthread_mutex_lock(&s->mu);
         s->d.busy = 0;
+        s->used_ns = mono_ns();
         pthread_mutex_unlock(&s->mu);
         return rc;
     }
@@ -1152,6 +1171,7 @@ static int read_frame(holo_stream *s, uint64_t f, size_t in, size_t take, uint8_
         memcpy(dst, c->buf + in, take);
         pthread_mutex_lock(&s->mu);
         c->pinned = 0;
+        s->used_ns = mono_ns();
         pthread_cond_broadcast(&s->cv);
     }
     pthread_mutex_unlock(&s->mu);
