@@ -244,7 +244,7 @@ fi   # section 4
 #    peak RSS above idle (VmHWM) under the default cache_mb and a small one (BENCH_FS_MEM_MB,
 #    default 32): the stream budget bounds it (holofs(1) Memory); beside the same number of
 #    `zstd -d` of zstd -3 copies at once (their summed peak RSS) and cat of the plain files
-#    target: holofs peak above idle <= cache_mb + 24 MiB (plus one read's need when larger)
+#    target: holofs peak above idle <= cache_mb + 32 MiB (plus one read's need when larger)
 nr=${BENCH_FS_READERS:-16}; small=${BENCH_FS_MEM_MB:-32}
 mkdir -p "$tmp/many"
 find /usr/lib -type f -size +2M -size -64M -printf '%s %p\n' 2> /dev/null | sort -rn | head -"$nr" |

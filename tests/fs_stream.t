@@ -12,7 +12,7 @@ cd "$T"
 N=16
 FILE_MB=4                  # one 4 MiB frame per file: a read needs about 8 MiB (frame + stored)
 BUDGET_MB=32
-ALLOW_MB=24                # FUSE request buffers (1 MiB per worker thread), stacks, file state
+ALLOW_MB=32                # FUSE request and reply buffers (1-2 MiB per read in flight), stacks
 i=0
 while [ $i -lt $N ]; do
     head -c $((FILE_MB << 20)) /dev/urandom > "f$i.bin"
