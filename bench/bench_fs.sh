@@ -29,7 +29,7 @@ mount_fs() {
 }
 umount_fs() { fusermount3 -u "$M"; i=0; while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; pid=; }
 
-if [ -z "${BENCH_FS_BIN_ONLY:-}" ]; then   # BENCH_FS_BIN_ONLY=1: only section 4
+if [ -z "${BENCH_FS_BIN_ONLY:-}${BENCH_FS_MANY_ONLY:-}" ]; then   # BENCH_FS_BIN_ONLY=1: sections 4-5
 "$mkimage" "$tmp/img.png" "$w" "$h" 7 || exit 1
 "$holo" encode --pixels -o "$S/img.png.holo" "$tmp/img.png" > /dev/null 2>&1 || { echo "bench_fs: encode failed" >&2; exit 1; }
 mp=$(awk -v w="$w" -v h="$h" 'BEGIN{printf "%.1f", w * h / 1e6}')
@@ -138,6 +138,7 @@ fi   # sections 1-3
 #    The machine may be shared: each sequential figure is printed beside baselines measured
 #    in the same round (dd and cat of the plain file, `zstd -d` of a zstd -3 copy of it, and
 #    holo_stream without FUSE with memcpy) and as ratios to them.
+if [ -z "${BENCH_FS_MANY_ONLY:-}" ]; then   # BENCH_FS_MANY_ONLY=1: only section 5
 command -v python3 > /dev/null || { echo "bench_fs: no python3, section 4 skipped"; exit 0; }
 mb=${BENCH_FS_BIN_MB:-1024}
 find /usr/lib /usr/share -type f -size +100k 2> /dev/null | head -5000 | xargs cat 2> /dev/null |
@@ -236,3 +237,49 @@ echo "   first byte: open + 1-byte read on a fresh mount; rand: python pread loo
 echo "   off; dd: bs=1M, cat: its own reads (1 MiB: st_blksize), each pass on a fresh mount, SHA-256 checked as it"
 echo "   goes; zstd -d: of a zstd -3 copy, to /dev/null; targets above. Ratios to the baselines"
 echo "   of the same round are the fair figure on a loaded machine.)"
+fi   # section 4
+
+# 5. many binary v4 files read at once (BENCH_FS_READERS, default 16, the largest files of
+#    2-64 MiB under /usr/lib; `holo encode` defaults: each one frame, up to 64 MiB): holofs's
+#    peak RSS above idle (VmHWM) under the default cache_mb and a small one (BENCH_FS_MEM_MB,
+#    default 32): the stream budget bounds it (holofs(1) Memory); beside the same number of
+#    `zstd -d` of zstd -3 copies at once (their summed peak RSS) and cat of the plain files
+#    target: holofs peak above idle <= cache_mb + 32 MiB (plus one read's need when larger)
+nr=${BENCH_FS_READERS:-16}; small=${BENCH_FS_MEM_MB:-32}
+mkdir -p "$tmp/many"
+find /usr/lib -type f -size +2M -size -64M -printf '%s %p\n' 2> /dev/null | sort -rn | head -"$nr" |
+    while read -r _ p; do i=$(( $(ls "$tmp/many" | wc -l) )); cp "$p" "$tmp/many/m$i.bin"; done
+nfiles=$(ls "$tmp/many" | wc -l); total=$(cat "$tmp"/many/* | wc -c)
+for f in "$tmp"/many/*.bin; do
+    "$holo" encode -o "$S/$(basename "$f").holo" "$f" > /dev/null 2>&1 || echo "bench_fs: encode of $f failed" >&2
+    command -v zstd > /dev/null && zstd -q -3 -c "$f" > "$f.zst"
+done
+hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$pid/status"; }
+# many_read DIR SUFFIX CMD...: CMD on every file of DIR at once; wall seconds
+many_read() {
+    d=$1; sfx=$2; shift 2
+    s0=$(now)
+    for f in "$d"/*.bin; do "$@" "$f$sfx" > /dev/null 2>&1 & done
+    wait
+    echo "$s0 $(now)" | awk '{printf "%.2f", $2 - $1}'
+}
+printf '\n%-50s %9s %10s\n' "$nfiles binary v4 files ($((total >> 20)) MiB) read at once" "seconds" "peak MiB"
+for opt in "" "cache_mb=$small"; do
+    cat "$S"/m*.bin.holo/* > /dev/null
+    if [ -n "$opt" ]; then mount_fs -o "$opt" || exit 1; else mount_fs || exit 1; fi
+    idle=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+    t=$(many_read "$M" "" cat)
+    for f in "$tmp"/many/*.bin; do cmp -s "$f" "$M/$(basename "$f")" || echo "bench_fs: $f: bytes differ" >&2; done
+    peak=$(( ($(hwm_kb) - idle) / 1024 ))
+    umount_fs
+    printf '%-50s %9s %10s\n' "  holofs, ${opt:-cache_mb=256 (default)}, above idle" "$t" "$peak"
+done
+if command -v zstd > /dev/null; then
+    s0=$(now)
+    for f in "$tmp"/many/*.bin; do /usr/bin/time -f '%M' -o "$f.rss" zstd -q -d -c "$f.zst" > /dev/null & done
+    wait
+    t=$(echo "$s0 $(now)" | awk '{printf "%.2f", $2 - $1}')
+    printf '%-50s %9s %10s\n' "  baseline: zstd -d of zstd -3 copies (summed)" "$t" "$(cat "$tmp"/many/*.rss | awk '{ s += $1 } END { printf "%d", s / 1024 }')"
+fi
+printf '%-50s %9s %10s\n' "  baseline: cat of the plain files (page cache)" "$(many_read "$tmp/many" "" cat)" "-"
+echo "  (peak: holofs VmHWM minus its RSS at mount; load: $(cut -d' ' -f1-3 /proc/loadavg))"

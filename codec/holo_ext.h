@@ -22,6 +22,27 @@ extern "C" {
 /* Bytes of the decoded output a header claims (W*H*3, frames*channels*2, binary length):
  * what a decode would allocate, to be checked before anything is inflated. */
 uint64_t holo_claimed_output(const holo_chunk_hdr *h);
+/* Bytes a decode of the set holds for its decoded data at its peak (besides the chunks it
+ * reads and a view rendered from it), from the headers (holo_info_dir): 3 per pixel, 8 for
+ * JPEG v4 (coefficient planes and the rebuilt file), 2 per audio sample, a binary's length.
+ * Saturates. For budgets that must refuse or queue a decode before it starts. */
+uint64_t holo_decode_bytes_estimate(const holo_info *info);
+
+/* ---- stream memory budget --------------------------------------------------------------- */
+/* One bound on the memory of many holo_streams (holofs: one per mount): their decoded frames
+ * and decoders (stored-frame buffer, zstd context) are charged to it while allocated.
+ * Read-ahead runs only while it fits; a read needing memory waits its turn (first come, first
+ * served) while idle buffers of every stream on the budget are reclaimed, and runs alone when
+ * its need exceeds the whole budget: the charged memory stays within max(bytes, one read's
+ * need: a frame plus a stored frame), whatever the number of streams; no read fails for it.
+ * Per stream, outside the charge: the frame index, a read-ahead thread, a few KiB. */
+typedef struct holo_membudget holo_membudget;
+holo_membudget *holo_membudget_new(uint64_t bytes);
+void holo_membudget_free(holo_membudget *b);   /* after every stream on it closed */
+/* Bytes charged now and at most so far. */
+void holo_membudget_stat(holo_membudget *b, uint64_t *used, uint64_t *peak);
+/* Before s's first read: s draws its memory from b (until holo_stream_close). */
+void holo_stream_set_budget(holo_stream *s, holo_membudget *b);
 
 /* ---- chunk validation ------------------------------------------------------------------- */
 /* Uncompressed bytes of the residual slice of block b in a v1/v2 or HOBI encoding: the golden

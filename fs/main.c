@@ -17,6 +17,7 @@
 #include "smallpack.h"
 #include "ns.h"
 #include "fstype.h"
+#include "loop.h"
 
 #include <fuse_lowlevel.h>   /* fuse_parse_cmdline */
 
@@ -34,6 +35,8 @@
  * 3,666/s (target 2,000), for 1-4% more bytes than 256 KiB frames and 4-17% more than 8 MiB
  * (holofs(1) "-o frame_kb", bench_fs.sh section 4, bench_binary4.sh). */
 #define FS_FRAME_KB_DEFAULT 128u
+/* FUSE worker threads: a read waiting for the stream budget holds one (loop.c) */
+#define HOLOFS_MAX_THREADS 64u
 
 struct cli {
     unsigned cache_mb;
@@ -79,7 +82,9 @@ static void usage(FILE *f)
         "  -f                 stay in the foreground (log lines go to stderr)\n"
         "  -d                 debug: FUSE trace plus decode/encode/watch log lines\n"
         "  -o ro              read-only mount\n"
-        "  -o cache_mb=N      decoded-output cache bound in MiB (default 256)\n"
+        "  -o cache_mb=N      decoded-output cache bound in MiB (default 256); the same\n"
+        "                     again bounds the frames of binary v4 files being read\n"
+        "  -o max_threads=N   request threads (default 64)\n"
         "  -o decode_mb=N     bound on decodes in flight plus the cache in MiB (default 512)\n"
         "  -o chunk_kb=N      target chunk size for files written through the mount\n"
         "                     (images: selects v2 unless codec_version is given)\n"
@@ -273,9 +278,10 @@ int main(int argc, char **argv)
         holofs_log(&fs, "%s: cannot watch the store (%s); live updates are off", fs.store,
                    strerror(errno));
     start_poll(&fs, real, poll_ms);
-    struct fuse_loop_config lc = {.clone_fd = fo.clone_fd,
-                                  .max_idle_threads = fo.max_idle_threads};
-    rc = fo.singlethread ? fuse_loop(f) : fuse_loop_mt(f, &lc);
+    /* libfuse's default cap (10) unless -o max_threads says otherwise: see loop.c */
+    unsigned max_threads = fo.max_threads && fo.max_threads != 10 ? fo.max_threads : HOLOFS_MAX_THREADS;
+    rc = fo.singlethread ? fuse_loop(f)
+                         : holofs_loop_mt(f, fo.clone_fd, fo.max_idle_threads, max_threads);
     rc = rc < 0;               /* > 0 is the signal that ended the loop: a clean stop */
     fs_poll_free(fs.poll);
     fs.poll = NULL;

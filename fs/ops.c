@@ -1823,7 +1823,8 @@ int holofs_init(holofs *fs)
         return -ENAMETOOLONG;
     fs->sp = sp_new(fs->store, fs->ro, (uint64_t)fs->sp_cache_kb << 10, SP_COPY_KEEP_MS);
     fs->cache = fs_cache_new((size_t)fs->cache_mb << 20, holofs_load, fs);
-    fs->streams = fs_streams_new(holofs_warn, fs);
+    /* binary v4 files being read: their own cache_mb (holofs(1) Memory) */
+    fs->streams = fs_streams_new(holofs_warn, fs, (uint64_t)fs->cache_mb << 20);
     fs->pend = fs_pending_new(tmpdir);
     if (!fs->cache || !fs->streams || !fs->pend || !fs->sp) {
         sp_free(fs->sp);

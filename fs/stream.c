@@ -43,13 +43,18 @@ struct fs_streams {
     uint64_t next_gen;
     holo_warn_fn warn;
     void *warn_ctx;
+    holo_membudget *mem;      /* every stream's decoded frames and decoders, or NULL */
 };
 
-fs_streams *fs_streams_new(holo_warn_fn warn, void *warn_ctx)
+fs_streams *fs_streams_new(holo_warn_fn warn, void *warn_ctx, uint64_t mem_bytes)
 {
     fs_streams *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
+    if (mem_bytes && !(t->mem = holo_membudget_new(mem_bytes))) {
+        free(t);
+        return NULL;
+    }
     pthread_mutex_init(&t->mu, NULL);
     t->warn = warn;
     t->warn_ctx = warn_ctx;
@@ -79,6 +84,7 @@ void fs_streams_free(fs_streams *t)
         free(v->key);
         free(v);
     }
+    holo_membudget_free(t->mem);
     pthread_mutex_destroy(&t->mu);
     free(t);
 }
@@ -163,6 +169,7 @@ int fs_streams_get(fs_streams *t, const char *key, const char *dir, fs_sfile **o
         return err ? err->code : HOLO_EINVAL;
     }
     pthread_mutex_init(&nf->mu, NULL);
+    holo_stream_set_budget(nf->s, t->mem);
     uint8_t sig[32];
     pthread_mutex_lock(&t->mu);
     int known = verdict_find(t, key, sig);
@@ -293,6 +300,13 @@ int64_t fs_sfile_read(fs_sfile *f, uint64_t off, void *buf, size_t len, holo_err
     int64_t got = read_tracked(f, off, buf, len, err);
     pthread_mutex_unlock(&f->mu);
     return got;
+}
+
+void fs_streams_mem(fs_streams *t, uint64_t *used, uint64_t *peak)
+{
+    *used = *peak = 0;
+    if (t->mem)
+        holo_membudget_stat(t->mem, used, peak);
 }
 
 size_t fs_sfile_holes(fs_sfile *f, char *out, size_t cap)

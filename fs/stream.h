@@ -4,7 +4,9 @@
  * the chunks stay the same share one stream (one frame cache, one decoder); a change drops the
  * table's entry, so the next open gets a fresh stream while open handles keep the one they
  * opened (the chunk files stay open inside it: a snapshot, as for decoded files). A stream
- * is closed with its last holder, so idle files hold no memory.
+ * is closed with its last holder, so idle files hold no memory. All streams of a table draw
+ * their decoded frames and decoders from one budget (holo_membudget): many open files degrade
+ * to no read-ahead and fewer cached frames, and wait for memory in turn, rather than grow.
  *
  * Reads never return bytes that are not the file's: a range no chunk set can rebuild fails
  * (HOLO_EHOLE), a frame failing its CRC fails, and the read that completes a pass from byte 0
@@ -19,12 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "holo.h"
+#include "holo_ext.h"
 
 typedef struct fs_streams fs_streams;
 typedef struct fs_sfile fs_sfile;
 
-fs_streams *fs_streams_new(holo_warn_fn warn, void *warn_ctx);
+/* mem_bytes: the budget of all its streams' decoded frames and decoders (0: unbounded). */
+fs_streams *fs_streams_new(holo_warn_fn warn, void *warn_ctx, uint64_t mem_bytes);
+/* Bytes of that budget in use now and at most since the table was made. */
+void fs_streams_mem(fs_streams *t, uint64_t *used, uint64_t *peak);
 void fs_streams_free(fs_streams *t);         /* every fs_sfile must have been put */
 
 /* The shared stream of key (opened on dir if the table has none). 0 or a HOLO_E* (err). */

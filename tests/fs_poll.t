@@ -29,6 +29,12 @@ wait_same() {
     took=$(echo "$t0 $(now)" | awk '{printf "%.1f", $2 - $1}')
     cmp -s got "$2"
 }
+# wait_mode_line: holofs logs its live-update mode after the mount appears (the poller and
+# the watcher start then): wait for that line, bounded, before reading the log
+wait_mode_line() {
+    i=0
+    while ! grep -q "live updates" "$T/holofs.log" && [ $i -lt $wait_steps ]; do sleep 0.1; i=$((i + 1)); done
+}
 # land SRC DST: copy SRC's chunks into DST the way holonet rx does (temporary name, rename)
 land() {
     for c in "$@"; do :; done
@@ -67,6 +73,7 @@ if ! mount_fs; then
 fi
 plan 18
 mounted; ok $? "holofs mounts a store behind bindfs"
+wait_mode_line
 like "$(cat "$T/holofs.log")" "fuse filesystem: live updates by inotify and polling every 1 s" \
     "a FUSE store is polled every second by default (log line)"
 
@@ -115,12 +122,12 @@ fusermount3 -u "$S"
 # ---- local stores: inotify, unless poll= says otherwise -----------------------------------
 S="$U"
 : > "$T/holofs.log"
-mount_fs
+mount_fs && wait_mode_line
 like "$(cat "$T/holofs.log")" "live updates by inotify" "a local store uses inotify (log line)"
 case "$(cat "$T/holofs.log")" in *polling*) ok 1 "... and does not poll" ;; *) ok 0 "... and does not poll" ;; esac
 umount_fs
 : > "$T/holofs.log"
-mount_fs -o poll=0.5
+mount_fs -o poll=0.5 && wait_mode_line
 like "$(cat "$T/holofs.log")" "live updates by inotify and polling every 0.5 s (poll= option)" \
     "-o poll=0.5 polls a local store"
 rm "$U/pic.ppm.holo"/chunk_00[1-3]?.holo

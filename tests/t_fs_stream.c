@@ -3,11 +3,13 @@
  * a pass from byte 0 read slightly out of order (as kernel readahead does) is still verified,
  * holes fail with HOLO_EHOLE and are listed as inclusive byte ranges, also for a reader in order
  * (frames decoded ahead of it on a worker thread), and for large frames read in parts (decoded
- * in steps the reads copy from). */
+ * in steps the reads copy from); many streams on one memory budget read exact bytes together
+ * and keep its charge within max(budget, one read's need). */
 #include "../fs/stream.h"
 #include "tap.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,91 @@ static void large_frames(void)
     free(got);
 }
 
+/* ---- many streams on one memory budget ---- */
+enum { NREADERS = 8, BFRAME = 256u << 10, BSIZE1 = 5 * BFRAME + 999 };
+
+typedef struct reader {
+    fs_streams *t;
+    const char *key, *dir;
+    const uint8_t *data;
+    int bad;                  /* reads that failed or served wrong bytes */
+} reader;
+
+/* An in-order pass by 64 KiB, then 40 reads at pseudo-random offsets, all through one handle. */
+static void *reader_main(void *arg)
+{
+    reader *r = arg;
+    fs_sfile *f;
+    holo_err err = {0};
+    uint8_t *got = malloc(64u << 10);
+    if (!got || fs_streams_get(r->t, r->key, r->dir, &f, &err) != 0) {
+        r->bad = 1000;
+        free(got);
+        return NULL;
+    }
+    unsigned seed = (unsigned)r->data[0];
+    for (int i = -1; i < 40; i++)
+        for (uint64_t off = i < 0 ? 0 : (uint64_t)(rand_r(&seed) % BSIZE1); off < BSIZE1; off += 64u << 10) {
+            size_t len = BSIZE1 - off < (64u << 10) ? (size_t)(BSIZE1 - off) : (size_t)64 << 10;
+            r->bad += fs_sfile_read(f, off, got, len, &err) != (int64_t)len || memcmp(got, r->data + off, len);
+            if (i >= 0)
+                break;
+        }
+    fs_sfile_put(r->t, f);
+    free(got);
+    return NULL;
+}
+
+/* NREADERS threads on NREADERS sets at once, each stream's read-ahead worker beside them: with a
+ * budget of 3 frames' worth, and with one smaller than a single read's need (frame + stored
+ * frame + decoder: they take turns, each alone), every byte is exact and the charge peaks
+ * within max(budget, that need); nothing is charged once every handle is put. */
+static void shared_budget(void)
+{
+    static uint8_t data[NREADERS][BSIZE1];
+    char src[NREADERS][128], dir[NREADERS][128], key[NREADERS][16];
+    holo_err err = {0};
+    int encoded = 1;
+    for (int i = 0; i < NREADERS; i++) {
+        for (size_t j = 0; j < BSIZE1; j++)   /* half random, half runs: frames compress some */
+            data[i][j] = (uint8_t)((j / 512) % 2 ? (size_t)rand() >> 7 : (size_t)i + j / 4096);
+        tap_pathf(src[i], sizeof src[i], "%s/mb%d.bin", tmpdir, i);
+        tap_pathf(dir[i], sizeof dir[i], "%s/mb%d.bin.holo", tmpdir, i);
+        snprintf(key[i], sizeof key[i], "/mb%d", i);
+        tap_spew(src[i], data[i], BSIZE1);
+        encoded &= encode_ho4b(src[i], dir[i], BFRAME, &err) == 0;
+    }
+    if (!ok(encoded, "%d HO4B sets of 256 KiB frames", NREADERS)) {
+        diag("%s", err.msg);
+        return;
+    }
+    /* one read's need: a frame, a stored frame (at most a frame) and a zstd context */
+    const uint64_t need_max = 2 * (uint64_t)BFRAME + (256u << 10);
+    const uint64_t budgets[2] = { 3 * (uint64_t)BFRAME, BFRAME / 2 };
+    for (int b = 0; b < 2; b++) {
+        fs_streams *t = fs_streams_new(NULL, NULL, budgets[b]);
+        reader rd[NREADERS];
+        pthread_t th[NREADERS];
+        int started = 0, bad = 0;
+        for (int i = 0; i < NREADERS; i++) {
+            rd[i] = (reader){ t, key[i], dir[i], data[i], 0 };
+            started += pthread_create(&th[i], NULL, reader_main, &rd[i]) == 0;
+        }
+        for (int i = 0; i < started; i++) {
+            pthread_join(th[i], NULL);
+            bad += rd[i].bad;
+        }
+        uint64_t used, peak, bound = budgets[b] > need_max ? budgets[b] : need_max;
+        fs_streams_mem(t, &used, &peak);
+        ok(started == NREADERS && bad == 0, "budget %llu KiB: %d concurrent readers, every read exact (%d bad)",
+           (unsigned long long)(budgets[b] >> 10), NREADERS, bad);
+        ok(peak > 0 && peak <= bound, "... the charge peaked at %llu KiB (bound %llu KiB)",
+           (unsigned long long)(peak >> 10), (unsigned long long)(bound >> 10));
+        is_int((long long)used, 0, "... nothing charged once every handle is put");
+        fs_streams_free(t);
+    }
+}
+
 /* One in-order pass of the whole file through f: 1 when every read returned the exact bytes,
  * 0 when one failed (a negative HOLO_E*) before any wrong byte; -1: wrong bytes served. */
 static int pass(fs_sfile *f, const uint8_t *data, uint8_t *got, holo_err *err)
@@ -128,7 +215,7 @@ static void verify_once(const uint8_t *data, uint8_t *got)
     }
     sleep(3);                  /* verdicts are kept only for chunks unchanged for 2 s */
 
-    fs_streams *t = fs_streams_new(NULL, NULL);
+    fs_streams *t = fs_streams_new(NULL, NULL, 0);
     fs_sfile *a, *b;
     holo_stream_info si;
     if (!ok(fs_streams_get(t, "/once", dir, &a, &err) == 0, "open the set")) {
@@ -227,7 +314,7 @@ int main(void)
         return done_testing();
     }
 
-    fs_streams *t = fs_streams_new(NULL, NULL);
+    fs_streams *t = fs_streams_new(NULL, NULL, 0);
     fs_sfile *a, *b, *c;
     ok(fs_streams_get(t, "/d", dir, &a, &err) == 0 && fs_streams_get(t, "/d", dir, &b, &err) == 0,
        "two opens of one file");
@@ -319,6 +406,7 @@ int main(void)
     }
     holo_stream_close(hs);
     large_frames();
+    shared_budget();
     verify_once(data, got);
     fs_sfile_put(t, a);
     fs_sfile_put(t, b);

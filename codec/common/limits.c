@@ -3,6 +3,8 @@
  * chunks that are supposed to carry it (a zlib stream inflates at most ~1032:1). */
 #include "internal.h"
 
+#include <string.h>
+
 uint64_t holo_limit_pixels(const holo_decode_opts *o)
 {
     return o && o->max_pixels ? o->max_pixels : HOLO_DEFAULT_MAX_PIXELS;
@@ -20,6 +22,20 @@ uint64_t holo_claimed_output(const holo_chunk_hdr *h)
     case HOLO_KIND_AUDIO: return 2ull * h->frames * h->channels;
     case HOLO_KIND_BINARY: return h->length;
     default: return 0;
+    }
+}
+
+uint64_t holo_decode_bytes_estimate(const holo_info *info)
+{
+    uint64_t px = (uint64_t)info->width * info->height;   /* both < 2^32: no overflow */
+    switch (info->kind) {
+    case HOLO_KIND_IMAGE:   /* HO4J: coefficient planes, the rebuilt file and the
+                             * decoder's tables, measured 7.3 bytes per pixel (14.7 MP) */
+        return strcmp(info->codec, "JPEG v4") == 0 ? (px > UINT64_MAX / 8 ? UINT64_MAX : px * 8)
+                                                   : (px > UINT64_MAX / 3 ? UINT64_MAX : px * 3);
+    case HOLO_KIND_AUDIO: return info->frames > UINT64_MAX / 2 / (info->channels + 1u)
+                                     ? UINT64_MAX : 2ull * info->frames * info->channels;
+    default: return info->length;
     }
 }
 

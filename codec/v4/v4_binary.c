@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -438,7 +439,9 @@ uint32_t v4b_raw_len(const v4b_index *x, uint64_t length, uint64_t f)
  * for these chunk files: see "verified once" below) and copies out: on 2 cores each takes about
  * half the work of a first pass (bench_fs.sh section 4 and bench_binary4.sh measure it).
  * At most SLOT_BUDGET bytes of slots, at least 2 and at most SLOTS_MAX; buffers are allocated
- * when first used, and a random reader reuses the ones it has (one 64 MiB frame, not two). */
+ * when first used, and a random reader reuses the ones it has (one 64 MiB frame, not two).
+ * Streams given a holo_membudget (holofs: one per mount) charge their slot buffers and
+ * decoders to it: see "memory budget" below. */
 #define SLOT_BUDGET (4u << 20)   /* 31 frames of 128 KiB ahead: 4 FUSE reads of 1 MiB */
 #define SLOTS_MAX 64
 /* Frames this large are decoded by the worker in steps the reader may copy from as they come
@@ -463,8 +466,9 @@ typedef struct slot {
 
 typedef struct decoder {      /* what one thread needs to decode frames */
     ZSTD_DCtx *dctx;
-    uint8_t *stored;          /* one stored frame */
-    uint8_t *cols;            /* one frame column by column (V4F_FLAG_COLUMNS), or NULL */
+    uint8_t *stored;          /* one stored frame (stored_bytes); charged with the context */
+    uint8_t *cols;            /* one frame column by column (V4F_FLAG_COLUMNS), or NULL; charged too */
+    int busy;                 /* in use (set under s->mu): not to be reclaimed */
 } decoder;
 
 struct holo_stream {
@@ -487,6 +491,11 @@ struct holo_stream {
     holo_decode_opts o;       /* for the warning callback */
     v4d_dict *dict;           /* the store dictionary the frames need, or NULL */
     int can_ahead;            /* a second core to decode ahead on */
+    uint32_t slot_bytes;      /* a decoded frame: the frame size, or the length if smaller */
+    uint32_t stored_bytes;    /* the largest stored frame */
+    holo_membudget *mb;       /* what slot buffers and decoders are charged to, or NULL */
+    holo_stream *mb_next;     /* the budget's list of streams */
+    int64_t used_ns;          /* under mu: when a read last took bytes from a frame */
 
     pthread_mutex_t mu;       /* the slots and the window below, shared with the worker */
     pthread_cond_t cv;        /* a slot changed state, or the window moved */
@@ -540,7 +549,10 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
     pthread_mutex_init(&s->rd, NULL);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
-    s->nslots = (int)(SLOT_BUDGET / s->x.frame_size);
+    s->slot_bytes = h->length < s->x.frame_size ? (uint32_t)h->length : s->x.frame_size;
+    for (uint64_t f = 0; f < s->x.nframes; f++)
+        if (s->x.off[f + 1] - s->x.off[f] > s->stored_bytes) s->stored_bytes = (uint32_t)(s->x.off[f + 1] - s->x.off[f]);
+    s->nslots = (int)(SLOT_BUDGET / (s->slot_bytes ? s->slot_bytes : 1));
     s->nslots = s->nslots < 2 ? 2 : s->nslots > SLOTS_MAX ? SLOTS_MAX : s->nslots;
     s->can_ahead = holo_thread_count(o ? o->threads : 0) > 1 &&
                    (s->x.nframes > 1 || s->x.frame_size >= PROGRESS_MIN);
@@ -552,6 +564,224 @@ holo_stream *holo_stream_open(const char *dir, const holo_decode_opts *o, holo_e
         s->verified = memcmp(d, h->sha256, 32) ? -1 : 1;
     }
     return s;
+}
+
+/* ---- memory budget -----------------------------------------------------------------------
+ * Slot buffers and decoders (stored-frame buffer and zstd context) are charged to the stream's
+ * budget while allocated. Read-ahead takes memory only while it fits and no read waits; a read
+ * that needs memory (its frame's slot, its decoder) waits its turn, first come first served,
+ * reclaiming the idle buffers of every stream on the budget (not busy, not pinned) until its
+ * need fits, or until nothing at all is charged: a need larger than the whole budget runs
+ * alone. So the charged memory stays within max(budget, one read's need) whatever the number
+ * of streams, and a read never fails for want of budget.
+ * Streams read within MB_HOT_NS keep their buffers until the waiting read has waited
+ * MB_STEAL_NS: taken from a reader between two of its requests, a frame would be decoded again
+ * for each (16 readers of 48 MiB frames under 256 MiB: 35 s where taking turns by file takes
+ * seconds); a handle left open and unread gives its buffers back after MB_HOT_NS. */
+#define DCTX_BYTES (160u << 10)    /* a zstd decompression context (ZSTD_sizeof_DCtx) */
+#define MB_RETRY_NS 20000000L      /* a waiting read looks for idle buffers again this often */
+#define MB_HOT_NS 500000000LL
+#define MB_STEAL_NS 2000000000LL
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+struct holo_membudget {
+    pthread_mutex_t mu;       /* taken after a stream's mu, never before (reclaim trylocks) */
+    pthread_cond_t cv;        /* memory given back, a read ended, or a turn passed */
+    uint64_t cap, used, peak;
+    uint64_t next_ticket, serving;   /* the reads waiting for memory, in turn */
+    holo_stream *streams;
+};
+
+holo_membudget *holo_membudget_new(uint64_t bytes)
+{
+    holo_membudget *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    b->cap = bytes;
+    return b;
+}
+
+void holo_membudget_free(holo_membudget *b)
+{
+    if (!b) return;
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+void holo_membudget_stat(holo_membudget *b, uint64_t *used, uint64_t *peak)
+{
+    pthread_mutex_lock(&b->mu);
+    if (used) *used = b->used;
+    if (peak) *peak = b->peak;
+    pthread_mutex_unlock(&b->mu);
+}
+
+void holo_stream_set_budget(holo_stream *s, holo_membudget *b)
+{
+    if (!b || s->mb) return;
+    pthread_mutex_lock(&b->mu);
+    s->mb = b;
+    s->mb_next = b->streams;
+    b->streams = s;
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* What one decoder holds: its stored-frame buffer and zstd context, and with the column filter
+ * the column buffer decode_columns allocates (bounded by the largest frame, frame 0). */
+static uint64_t decoder_bytes(const holo_stream *s)
+{
+    uint64_t cols = s->h->flags & V4F_RESIZING ? V4F_COLUMNS_BOUND((size_t)v4b_raw_len(&s->x, s->h->length, 0)) : 0;
+    return (uint64_t)s->stored_bytes + DCTX_BYTES + cols;
+}
+
+/* Slot and stored-frame buffers are mapped on their own: freed, they leave the process at
+ * once (freed into a thread's malloc arena they could stay resident, beyond the budget). */
+static void *frame_alloc(size_t n)
+{
+    void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void frame_free(void *p, size_t n)
+{
+    if (p) munmap(p, n ? n : 1);
+}
+
+static void decoder_free(const holo_stream *s, decoder *d)
+{
+    frame_free(d->stored, s->stored_bytes);
+    free(d->cols);
+    ZSTD_freeDCtx(d->dctx);
+    d->stored = NULL;
+    d->cols = NULL;
+    d->dctx = NULL;
+}
+
+static void mb_give(holo_membudget *b, uint64_t n)
+{
+    if (!b || !n) return;
+    pthread_mutex_lock(&b->mu);
+    b->used -= n;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* With b->mu held: free the idle buffers of t (its mu not held by anyone else) until `want`
+ * bytes fit; 1 when they do. */
+static int reclaim_from(holo_membudget *b, holo_stream *t, uint64_t want)
+{
+    for (int i = 0; i < t->nslots && b->used + want > b->cap; i++) {
+        slot *c = &t->slots[i];
+        if (c->state == SLOT_BUSY || c->pinned || !c->buf) continue;
+        frame_free(c->buf, t->slot_bytes);
+        c->buf = NULL;
+        c->state = SLOT_FREE;
+        c->avail = 0;
+        b->used -= t->slot_bytes;
+    }
+    decoder *ds[2] = { &t->wd, &t->d };
+    for (int i = 0; i < 2 && b->used + want > b->cap; i++) {
+        if (ds[i]->busy || !ds[i]->stored) continue;
+        decoder_free(t, ds[i]);
+        b->used -= decoder_bytes(t);
+    }
+    pthread_cond_broadcast(&t->cv);   /* the worker sees its slots gone */
+    return b->used + want <= b->cap;
+}
+
+/* With b->mu held: reclaim idle buffers, other streams' first; of streams read within
+ * MB_HOT_NS only when hot. */
+static void reclaim(holo_membudget *b, holo_stream *self, uint64_t want, int hot)
+{
+    int64_t now = mono_ns();
+    for (int own = 0; own < 2; own++)
+        for (holo_stream *t = b->streams; t && b->used + want > b->cap; t = t->mb_next) {
+            if ((t == self) != own || pthread_mutex_trylock(&t->mu)) continue;
+            if (t == self || hot || now - t->used_ns >= MB_HOT_NS) reclaim_from(b, t, want);
+            pthread_mutex_unlock(&t->mu);
+        }
+}
+
+/* Charge n bytes to s's budget. Optional (read-ahead): 1 only when it fits with no read
+ * waiting, else 0. Required (a read): waits its turn and for room, always 1. */
+static int mb_take(holo_stream *s, uint64_t n, int required)
+{
+    holo_membudget *b = s->mb;
+    if (!b || !n) return 1;
+    pthread_mutex_lock(&b->mu);
+    if (!required) {
+        int ok = b->serving == b->next_ticket && b->used + n <= b->cap;
+        if (ok && (b->used += n) > b->peak) b->peak = b->used;
+        pthread_mutex_unlock(&b->mu);
+        return ok;
+    }
+    uint64_t me = b->next_ticket++;
+    int64_t since = 0;
+    for (;;) {
+        if (b->serving == me) {
+            if (!since) since = mono_ns();
+            if (b->used + n > b->cap) reclaim(b, s, n, mono_ns() - since >= MB_STEAL_NS);
+            if (b->used + n <= b->cap || b->used == 0) break;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += MB_RETRY_NS;
+        if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&b->cv, &b->mu, &until);
+    }
+    if ((b->used += n) > b->peak) b->peak = b->used;
+    b->serving++;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    return 1;
+}
+
+/* Charge and allocate what decoding frame f into slot c (NULL: into the caller's buffer) with
+ * decoder d lacks. c is BUSY and d busy (claimed under s->mu), so no reclaim touches them.
+ * 0; 1 refused (optional); HOLO_ENOMEM. */
+static int get_memory(holo_stream *s, decoder *d, slot *c, int required, holo_err *err)
+{
+    uint64_t cb = c && !c->buf ? s->slot_bytes : 0, db = d->stored ? 0 : decoder_bytes(s);
+    if (!cb && !db) return 0;
+    if (!mb_take(s, cb + db, 0)) {
+        if (!required) return 1;
+        /* a read waiting for memory holds none it could not give back: what it has goes
+         * back first, and the whole need is taken at once (no two reads hold half each) */
+        uint64_t had = (c && c->buf ? s->slot_bytes : 0) + (d->stored ? decoder_bytes(s) : 0);
+        if (c && c->buf) { frame_free(c->buf, s->slot_bytes); c->buf = NULL; }
+        if (d->stored) decoder_free(s, d);
+        mb_give(s->mb, had);
+        cb = c ? s->slot_bytes : 0;
+        db = decoder_bytes(s);
+        mb_take(s, cb + db, 1);
+    }
+    if (cb && !(c->buf = frame_alloc(s->slot_bytes))) {
+        mb_give(s->mb, cb + db);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    }
+    if (db && !(d->stored = frame_alloc(s->stored_bytes))) {
+        mb_give(s->mb, db);
+        return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
+    }
+    return 0;
+}
+
+/* After a read: the reads waiting for memory look again (this stream's buffers are idle). */
+static void mb_poke(holo_stream *s)
+{
+    holo_membudget *b = s->mb;
+    if (!b) return;
+    pthread_mutex_lock(&b->mu);
+    if (b->serving != b->next_ticket) pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
 }
 
 /* ---- verified once per state of the chunk files -------------------------------------------
@@ -668,13 +898,6 @@ int holo_stream_trust(holo_stream *s, const uint8_t sig[32])
     return ok;
 }
 
-static void decoder_free(decoder *d)
-{
-    free(d->stored);
-    free(d->cols);
-    ZSTD_freeDCtx(d->dctx);
-}
-
 void holo_stream_close(holo_stream *s)
 {
     if (!s) return;
@@ -685,9 +908,22 @@ void holo_stream_close(holo_stream *s)
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->worker, NULL);
     }
-    for (int i = 0; i < SLOTS_MAX; i++) free(s->slots[i].buf);
-    decoder_free(&s->d);
-    decoder_free(&s->wd);
+    if (s->mb) {   /* off the list first: no reclaim looks at s from here on */
+        pthread_mutex_lock(&s->mb->mu);
+        holo_stream **pp = &s->mb->streams;
+        while (*pp != s) pp = &(*pp)->mb_next;
+        *pp = s->mb_next;
+        pthread_mutex_unlock(&s->mb->mu);
+    }
+    uint64_t held = 0;
+    for (int i = 0; i < SLOTS_MAX; i++) {
+        if (s->slots[i].buf) held += s->slot_bytes;
+        frame_free(s->slots[i].buf, s->slot_bytes);
+    }
+    held += (s->d.stored ? decoder_bytes(s) : 0) + (s->wd.stored ? decoder_bytes(s) : 0);
+    decoder_free(s, &s->d);
+    decoder_free(s, &s->wd);
+    mb_give(s->mb, held);
     v4d_put(s->dict);
     free(s->x.off);
     pthread_cond_destroy(&s->cv);
@@ -770,7 +1006,7 @@ static int decode_columns(const holo_stream *s, decoder *d, uint64_t f, uint32_t
 static int decode_frame(const holo_stream *s, decoder *d, uint64_t f, uint8_t *dst, holo_err *err)
 {
     uint32_t n = (uint32_t)(s->x.off[f + 1] - s->x.off[f]), raw = v4b_raw_len(&s->x, s->h->length, f);
-    if (!d->stored && !(d->stored = malloc(s->x.frame_size)))
+    if (!d->stored)   /* get_memory gives it */
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     int rc = load_stored(s, f, d->stored, n, err);
     if (rc) return rc;
@@ -834,7 +1070,7 @@ static int fill_progressive(holo_stream *s, decoder *d, slot *c, uint64_t f)
         ZSTD_DCtx_reset(d->dctx, ZSTD_reset_session_and_parameters);
         return 1;
     }
-    if (!d->stored && !(d->stored = malloc(s->x.frame_size))) return -1;
+    if (!d->stored) return -1;
     if (load_stored(s, f, d->stored, n, NULL)) return -1;
     ZSTD_outBuffer out = { c->buf, raw, 0 };
     ZSTD_inBuffer in = { d->stored, 0, 0 };
@@ -856,10 +1092,11 @@ static int fill_progressive(holo_stream *s, decoder *d, slot *c, uint64_t f)
     return rc;
 }
 
-/* Decode frame f into slot c, claimed BUSY under s->mu; called without it. */
+/* Decode frame f into slot c, claimed BUSY under s->mu, its memory given (get_memory); called
+ * without s->mu. */
 static int fill_slot(holo_stream *s, decoder *d, slot *c, uint64_t f, int progressive, holo_err *err)
 {
-    if (!c->buf && !(c->buf = malloc(s->x.frame_size)))
+    if (!c->buf)
         return holo_seterr(err, HOLO_ENOMEM, "%s: out of memory", v4c_dir(s->r));
     /* a filtered frame is served only once whole: its bytes are final after v4f_decode */
     int rc = progressive && !(s->h->flags & V4F_FLAGS) && v4b_raw_len(&s->x, s->h->length, f) >= PROGRESS_MIN
@@ -879,16 +1116,25 @@ static void *ahead_main(void *arg)
         while (s->ra_next < s->ra_hi) {
             f = s->ra_next;
             if (slot_of(s, f) || !frame_readable(s, f)) { s->ra_next++; continue; }
-            if ((c = slot_to_reuse(s, 1))) s->ra_next++;
+            if ((c = slot_to_reuse(s, 1)) && get_memory(s, &s->wd, c, 0, NULL)) {
+                /* no room in the budget: the reader decodes this frame (the one it asked
+                 * for) or, reading on, the window's frames itself */
+                c = NULL;
+                if (f == s->asked) { s->ra_next++; pthread_cond_broadcast(&s->cv); continue; }
+                s->ra_next = s->ra_hi;
+            }
+            if (c) s->ra_next++;
             break;
         }
         if (!c) { pthread_cond_wait(&s->cv, &s->mu); continue; }
         c->state = SLOT_BUSY;
         c->frame = f;
         c->avail = 0;
+        s->wd.busy = 1;
         pthread_mutex_unlock(&s->mu);
         int rc = fill_slot(s, &s->wd, c, f, 1, NULL);
         pthread_mutex_lock(&s->mu);
+        s->wd.busy = 0;
         c->state = rc ? SLOT_FREE : SLOT_READY;
         c->avail = rc ? 0 : v4b_raw_len(&s->x, s->h->length, f);
         c->tick = ++s->tick;
@@ -955,8 +1201,15 @@ static int read_frame(holo_stream *s, uint64_t f, size_t in, size_t take, uint8_
     }
     if (s->asked == f) s->asked = UINT64_MAX;
     if (!c && whole) {
+        s->d.busy = 1;
         pthread_mutex_unlock(&s->mu);
-        return decode_frame(s, &s->d, f, dst, err);
+        int rc = get_memory(s, &s->d, NULL, 1, err);
+        if (!rc) rc = decode_frame(s, &s->d, f, dst, err);
+        pthread_mutex_lock(&s->mu);
+        s->d.busy = 0;
+        s->used_ns = mono_ns();
+        pthread_mutex_unlock(&s->mu);
+        return rc;
     }
     int rc = 0;
     if (!c) {
@@ -964,9 +1217,12 @@ static int read_frame(holo_stream *s, uint64_t f, size_t in, size_t take, uint8_
         c->state = SLOT_BUSY;
         c->frame = f;
         c->avail = 0;
+        s->d.busy = 1;
         pthread_mutex_unlock(&s->mu);
-        rc = fill_slot(s, &s->d, c, f, 0, err);
+        rc = get_memory(s, &s->d, c, 1, err);
+        if (!rc) rc = fill_slot(s, &s->d, c, f, 0, err);
         pthread_mutex_lock(&s->mu);
+        s->d.busy = 0;
         c->state = rc ? SLOT_FREE : SLOT_READY;
         c->avail = rc ? 0 : raw;
         pthread_cond_broadcast(&s->cv);
@@ -978,6 +1234,7 @@ static int read_frame(holo_stream *s, uint64_t f, size_t in, size_t take, uint8_
         memcpy(dst, c->buf + in, take);
         pthread_mutex_lock(&s->mu);
         c->pinned = 0;
+        s->used_ns = mono_ns();
         pthread_cond_broadcast(&s->cv);
     }
     pthread_mutex_unlock(&s->mu);
@@ -1020,6 +1277,7 @@ int64_t holo_stream_read(holo_stream *s, uint64_t off, void *buf, size_t len, ho
     if (!rc && s->verified < 0)
         rc = holo_seterr(err, HOLO_EINVAL, "%s: decoded bytes do not match the recorded SHA-256", v4c_dir(s->r));
     pthread_mutex_unlock(&s->rd);
+    mb_poke(s);
     return rc ? rc : (int64_t)len;
 }
 size_t holo_stream_holes(holo_stream *s, holo_range *ranges, size_t max)
