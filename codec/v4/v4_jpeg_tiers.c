@@ -1194,17 +1194,6 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         goto out;
     }
     ac_energy(&j, E);
-    /* tier 1 at block resolution may carry coarse AC: its bits and error per shift */
-    if (t1_blocks && !fixed) {
-        costa = malloc(COARSE_MAX * sizeof *costa);
-        for (int a = 1; costa && a <= COARSE_MAX; a++)
-            if (position_costs(&j, COARSE_K, a, costa[a - 1])) {
-                free(costa);
-                costa = NULL;
-            }
-        if (costa)
-            coarse_energy(&j, Eq);
-    }
     double cap = pf->cap * (double)len + pf->slack;
     /* The default budgets first. If the estimates miss a floor, each tier's choice reaching
      * 1/8, 1/4, 0.35, 1/2, 0.7 and all of the way to the profile's largest is sized on paper,
@@ -1288,6 +1277,19 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
             if (!short_of) {
                 fixed = 1;
                 break;
+            }
+            /* tiers 1 and 2 may carry coarse AC beyond the defaults: its bits (a trial pass
+             * per shift) and error, sized only now (a sixth of a large photo's encode) */
+            if (t1_blocks && (costa = malloc(COARSE_MAX * sizeof *costa))) {
+                for (int a = 1; costa && a <= COARSE_MAX; a++)
+                    if (position_costs(&j, COARSE_K, a, costa[a - 1])) {
+                        free(costa);
+                        costa = NULL;
+                    }
+                if (costa) {
+                    coarse_energy(&j, Eq);
+                    ac_bands(&j, E, cost, costa, Eq, &acb);
+                }
             }
         }
     }
