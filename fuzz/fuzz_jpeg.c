@@ -6,7 +6,8 @@
  *
  * The first byte picks the path: 0 parses the rest as a JPEG file (and rebuilds it), 1 reads
  * it as a recipe, anything else cuts it into four equal parts, tiers 0, 1 and 2 and the U share
- * of a one-chunk set, and decodes that (seed_streams.bin: a real set so cut, zero padded). */
+ * of a one-chunk set, and decodes that (seed_streams.bin: a real set so cut, zero padded, tier 0
+ * version 4; seed_streams_coarse.bin: the same with tier 1's AC marked coarse, a1 = 2). */
 #include "v4_jpeg.h"
 #include <stdlib.h>
 #include <string.h>

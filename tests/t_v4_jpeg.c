@@ -316,8 +316,9 @@ static void chunks_hostile(void)
 
 /* A profile's promises (issue 18) on one corpus photo: no more than the JPEG + 4 KiB (robust:
  * 1.25x), the worst of 3 random subsets of k = 1, 4, 16 of 32 chunks at >= 15, 20, 27 dB, and
- * the estimates tier 0 carries for holo info no higher than those worst subsets. */
-static void guarantees(const char *dir, const char *name, int robust)
+ * the estimates tier 0 carries for holo info no higher than those worst subsets. coarse: tier
+ * 1 must carry coarse AC (tier 0's parameter byte 18, luma shift in its low 4 bits). */
+static void guarantees(const char *dir, const char *name, int robust, int coarse)
 {
     char path[4096];
     tap_pathf(path, sizeof path, "%s/%s", dir, name);
@@ -333,6 +334,10 @@ static void guarantees(const char *dir, const char *name, int robust)
         free(buf);
         return;
     }
+    if (coarse)
+        ok(s.S[0] > 19 && s.tier[0][16] > 1 && (s.tier[0][18] & 15) > 0,
+           "%s %s: tier 1 carries AC 1..%d coarse (magnitudes >> %d)", name, pn,
+           s.S[0] > 19 ? s.tier[0][16] - 1 : 0, s.S[0] > 19 ? s.tier[0][18] & 15 : 0);
     uint64_t bytes = v4j_set_bytes(&s), cap = robust ? len + len / 4 : len + 4096;
     ok(bytes <= cap, "%s %s: set %llu bytes <= %llu (%.3fx the JPEG)", name, pn,
        (unsigned long long)bytes, (unsigned long long)cap, (double)bytes / (double)len);
@@ -374,7 +379,7 @@ static void guarantees(const char *dir, const char *name, int robust)
 }
 
 /* The corpus `make deps` unpacks (plasma-workspace-wallpapers): every photo byte-exact, the
- * default profile's promises on two of them and the robust profile's on three. */
+ * default profile's promises on two of them and the robust profile's on four. */
 static void photos(const char *dir)
 {
     char def[4096];
@@ -404,13 +409,15 @@ static void photos(const char *dir)
     }
     closedir(d);
     ok(seen >= 10, "%d corpus photos checked", seen);
-    guarantees(dir, "Kite.jpg", 0);
-    guarantees(dir, "ColdRipple.jpg", 0);
-    guarantees(dir, "BytheWater.jpg", 1);
+    guarantees(dir, "Kite.jpg", 0, 0);
+    guarantees(dir, "ColdRipple.jpg", 0, 0);
+    guarantees(dir, "BytheWater.jpg", 1, 0);
     /* the robust profile's worst cases before tier 1 carried AC (Grey: 15.5 dB from 4 chunks,
-     * EveningGlow: 25.0 from 16) */
-    guarantees(dir, "Grey.jpg", 1);
-    guarantees(dir, "EveningGlow.jpg", 1);
+     * EveningGlow: 25.0 from 16), and before its AC could be coarse (OneStandsOut: 18.5 dB
+     * from 4 chunks at 1.199x) */
+    guarantees(dir, "Grey.jpg", 1, 0);
+    guarantees(dir, "EveningGlow.jpg", 1, 0);
+    guarantees(dir, "OneStandsOut.jpg", 1, 1);
 }
 
 int main(void)

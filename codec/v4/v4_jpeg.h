@@ -196,6 +196,15 @@ void v4jc_dc_edge(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, const 
  * positions, magnitudes and signs. */
 void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
              v4jc_rect r);
+/* The same with positions below ka seen coarsely, magnitude >> sh with the sign (sh = 0: as
+ * v4jc_ac): a band inside [1, ka) is coded coarse (a decoder stores the bottom of each step,
+ * sign * (|c| << sh)), and a band above ka takes its contexts from the coarse values. */
+void v4jc_ac_coarse(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
+                    int ka, int sh, v4jc_rect r);
+/* Positions [k0, k1) (k1 <= 16, from <= 8) of blocks known as magnitude >> from (the
+ * encoder's hold the exact values) refined to magnitude >> to (0: exact). */
+void v4jc_ac_refine(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
+                    int from, int to, v4jc_rect r);
 
 /* ---- v4_jpeg_tiers.c: the streams of an HO4J chunk set ----------------------------------
  * Tier 0 (m = 1, every chunk): parameters, the DQT/SOF segments, a DC thumbnail. Tier 1

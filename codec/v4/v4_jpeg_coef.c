@@ -43,6 +43,10 @@ typedef struct group_model {
     jprob exp[KG][MB][5][3][MAXE];
     jprob mant[KG][MAXE][2];
     jprob sign[64][3];
+    /* refinement of coarse AC: a coarse zero's low value (exponent per position and the
+     * neighbours' magnitudes, mantissa) and sign; a non-zero's low bits (position, coarse
+     * magnitude, bit) */
+    jprob ref_exp[16][4][8], ref_mant[8][2], ref_sign[16][3], ref_bit[16][2][8];
 } group_model;
 
 struct v4jc_model {
@@ -376,9 +380,21 @@ static int mag_bucket(int m)
     return imin(nbits((uint32_t)m), MB - 1);
 }
 
+/* A coefficient as a coarse pass sees it: positions below ka by magnitude >> sh (sign kept). */
+static inline int coarse(int v, int sh) { return v >= 0 ? v >> sh : -((-v) >> sh); }
+#define VIEW(v, i) ((i) < ka ? coarse((v), sh) : (v))
+
 void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
              v4jc_rect r)
 {
+    v4jc_ac_coarse(cd, m, chroma, k, k0, k1, 1, 0, r);
+}
+
+void v4jc_ac_coarse(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
+                    int ka, int sh, v4jc_rect r)
+{
+    if (sh == 0)
+        ka = 1;
     group_model *g = &m->g[chroma];
     uint32_t w = r.x1 - r.x0;
     uint8_t *nzrow = calloc(2 * (size_t)w + 2, 1);  /* counts of the row above and this row */
@@ -392,8 +408,10 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
         uint8_t *above = nzrow + ((y - r.y0) & 1 ? 0 : w), *cur = nzrow + ((y - r.y0) & 1 ? w : 0);
         for (uint32_t x = r.x0; x < r.x1; x++) {
             int16_t *p = blk(k, x, y);
-            int16_t q[65];              /* the block with a zero at index 64 */
+            int16_t q[65];              /* the block (as seen) with a zero at index 64 */
             memcpy(q, p, 64 * sizeof *q);
+            for (int i = 1; i < ka; i++)
+                q[i] = (int16_t)coarse(p[i], sh);
             q[64] = 0;
             const int16_t *L = x > r.x0 ? p - 64 : NULL;
             const int16_t *A = y > r.y0 ? p - (size_t)k->bw * 64 : NULL;
@@ -401,9 +419,9 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
             int n = 0, lower = 0;
             if (!cd->dec)
                 for (int i = k0; i < k1; i++)
-                    n += p[i] != 0;
+                    n += q[i] != 0;
             for (int i = 1; i < k0; i++)
-                lower += p[i] != 0;
+                lower += q[i] != 0;
             int pn = L && A ? (cur[x - r.x0 - 1] + above[x - r.x0] + 1) / 2
                    : L ? cur[x - r.x0 - 1] : A ? above[x - r.x0] : 0;
             int lb = k0 == 1 ? 0 : lower == 0 ? 1 : lower < 4 ? 2 : 3;
@@ -413,10 +431,10 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
             cur[x - r.x0] = (uint8_t)n;
             int left = n, prev = 0;
             for (int i = k0; i < k1 && left > 0; i++) {
-                int na = A ? iabs(A[i]) : 0, nl = L ? iabs(L[i]) : 0;
+                int na = A ? iabs(VIEW(A[i], i)) : 0, nl = L ? iabs(VIEW(L[i], i)) : 0;
                 /* Lepton's weights: 13/32 left, 13/32 above, 6/32 above-left */
-                int nb = AL ? (13 * (na + nl) + 6 * iabs(AL[i]) + 8) >> 4 : 2 * (na + nl);
-                int v = p[i];
+                int nb = AL ? (13 * (na + nl) + 6 * iabs(VIEW(AL[i], i)) + 8) >> 4 : 2 * (na + nl);
+                int v = q[i];
                 if (cd->cost)
                     cd->costk = 64 * chroma + i;
                 int fu = iabs(q[freq_up[i]]), fl = iabs(q[freq_left[i]]);
@@ -434,14 +452,69 @@ void v4jc_ac(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int
                 int qm = imin(nbits((uint32_t)(fu + fl + prev)), 4);
                 int lc = left <= 1 ? 0 : left <= 4 ? 1 : 2;
                 int a = (int)code_mag(cd, g->exp[kgroup[i]][mc][qm][lc], g->mant[kgroup[i]], (uint32_t)(iabs(v) - 1)) + 1;
-                int sa = A ? (A[i] > 0) - (A[i] < 0) : 0, sl = L ? (L[i] > 0) - (L[i] < 0) : 0;
+                int va = A ? VIEW(A[i], i) : 0, vl = L ? VIEW(L[i], i) : 0;
+                int sa = (va > 0) - (va < 0), sl = (vl > 0) - (vl < 0);
                 int sc = sa + sl > 0 ? 2 : sa + sl < 0 ? 1 : 0;
                 int neg = cbit(cd, &g->sign[i][sc], v < 0);
-                if (cd->dec)
-                    p[i] = q[i] = (int16_t)(neg ? -a : a);
+                if (cd->dec) {         /* a coarse value sits at the bottom of its step */
+                    q[i] = (int16_t)(neg ? -a : a);
+                    p[i] = (int16_t)(i < ka ? q[i] * (1 << sh) : q[i]);
+                }
                 prev = a;
             }
         }
     }
     free(nzrow);
+}
+
+/* AC positions [k0, k1) (k1 <= 16) known as magnitude >> from (a decoder's blocks hold the
+ * bottom of each step) refined to magnitude >> to. A coarse zero's new value as a unary
+ * exponent (context: position, the neighbours' magnitudes >> to there, inside r and refined
+ * already) and mantissa, then its sign (context: the neighbours' signs); a non-zero's new
+ * bits one by one (context: position, coarse magnitude 1 or more, bit). */
+void v4jc_ac_refine(v4jc_coder *cd, v4jc_model *m, int chroma, v4j_comp *k, int k0, int k1,
+                    int from, int to, v4jc_rect r)
+{
+    group_model *g = &m->g[chroma];
+    int nbit = from - to;
+    if (nbit <= 0 || from > 8 || to < 0 || k1 > 16)
+        return;
+    for (uint32_t y = r.y0; y < r.y1; y++)
+        for (uint32_t x = r.x0; x < r.x1; x++) {
+            int16_t *p = blk(k, x, y);
+            const int16_t *L = x > r.x0 ? p - 64 : NULL;
+            const int16_t *A = y > r.y0 ? p - (size_t)k->bw * 64 : NULL;
+            for (int i = k0; i < k1; i++) {
+                if (cd->cost)
+                    cd->costk = 64 * chroma + i;
+                int v = p[i], c = iabs(coarse(v, from));
+                int low = (iabs(v) >> to) & ((1 << nbit) - 1);
+                int na = A ? coarse(A[i], to) : 0, nl = L ? coarse(L[i], to) : 0;
+                int got = 0, neg = v < 0;
+                if (c) {
+                    for (int b = nbit - 1; b >= 0; b--)
+                        got = got << 1 | cbit(cd, &g->ref_bit[i][c > 1][imin(nbit - 1 - b, 7)],
+                                               (low >> b) & 1);
+                } else {
+                    int nc = imin(nbits((uint32_t)(iabs(na) + iabs(nl))), 3);
+                    int e = nbits((uint32_t)low), kk = 0;
+                    while (kk < nbit && cbit(cd, &g->ref_exp[i][nc][kk], kk < e))
+                        kk++;
+                    if (cd->dec)
+                        e = kk;
+                    got = e ? 1 : 0;
+                    for (int b = e - 2; b >= 0; b--)
+                        got = got << 1 | cbit(cd, &g->ref_mant[e][b == e - 2 ? 0 : 1], (low >> b) & 1);
+                    if (got) {
+                        int sa = (na > 0) - (na < 0), sl = (nl > 0) - (nl < 0);
+                        int sc = sa + sl > 0 ? 2 : sa + sl < 0 ? 1 : 0;
+                        neg = cbit(cd, &g->ref_sign[i][sc], v < 0);
+                    }
+                }
+                if (cd->dec) {
+                    int a = (c << nbit | got) << to;
+                    p[i] = (int16_t)(neg ? -a : a);
+                }
+            }
+        }
 }

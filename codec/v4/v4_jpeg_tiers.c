@@ -6,13 +6,15 @@
  *          budget, the one whose estimated pixel error is least;
  *   tier 1 (m1): a better thumbnail chosen the same way, if one fits; at block resolution
  *          (side 1: every block's DC >> ts1) also AC positions [1, K1) (luma; chroma
- *          [1, kc(K1)));
+ *          [1, kc(K1))), possibly coarse: magnitudes >> a1 (--robust);
  *   tier 2 (m2): every block's DC >> s2 (the finest shift that fits; refined from ts1 when
- *          tier 1 is at block resolution), then AC positions [K1, K2) (K1 = 1 without) chosen
- *          from the bits each position cost in a trial pass over the whole picture;
+ *          tier 1 is at block resolution), tier 1's AC refined to magnitudes >> a2, then AC
+ *          positions [K1, K2) (K1 = 1 without) at >> a2, chosen from the bits each position
+ *          cost in a trial pass over the whole picture;
  *   tier 3: the recipe (see recipe_pack);
- *   U:     tiles of MCUs, tile (tx, ty) in chunk (tx + a ty) mod n: DC refined to exact and
- *          the AC positions [K2, 64), with neighbour contexts inside the tile.
+ *   U:     tiles of MCUs, tile (tx, ty) in chunk (tx + a ty) mod n: the low a2 bits of AC
+ *          [1, K2), the AC positions [K2, 64) and DC refined to exact, with neighbour
+ *          contexts inside the tile.
  *
  * One adaptive model runs through tiers 0, 1 and 2 (a decoder of tier 2 has decoded 0 and 1),
  * and every chunk's U starts from a copy of it as tier 2 left it. A decoder spreads the finest
@@ -27,8 +29,13 @@
 #include <math.h>
 #include <stdatomic.h>
 
-#define PARAM_LEN 18
-#define PARAM_VERSION 3
+#define PARAM_LEN 20
+#define PARAM_VERSION 4
+/* Coarse AC (tiers 1 and 2, --robust): magnitudes >> 1..COARSE_MAX of positions below
+ * COARSE_K. A tier 1 paying n/m1 times for its bytes buys far more error per byte with the
+ * big coefficients alone: OneStandsOut's position 1 costs 4.9% of the JPEG exact, 0.4% >> 5. */
+#define COARSE_MAX 6
+#define COARSE_K 16
 
 typedef struct layout {
     unsigned n, m1, m2, tw, th, lattice;
@@ -36,6 +43,8 @@ typedef struct layout {
                                   coded at DC shift ts; side[1] = 0: tier 1 has none */
     int s2;                    /* tier 2's DC shift (U refines DC to exact) */
     int k1[2];                 /* tier 1 at block resolution (side[1] = 1): AC [1, k1) too */
+    int a1[2];                 /* ... coarse: magnitudes >> a1 */
+    int a2[2];                 /* tier 2: [1, k1) refined to >> a2, [k1, k2) at >> a2; U the rest */
     int k2[2];                 /* AC [k1, k2) in tier 2, [k2, 64) in U; luma, chroma */
     uint8_t est[3];            /* the encoder's PSNR estimate from 1, m1, m2 chunks, dB * 4 */
 } layout;
@@ -179,7 +188,8 @@ static void code_t1(v4jc_coder *cd, v4jc_model *m, job *jb)
         code_thumbs(cd, m, jb, 1);
     for (int c = 0; t1_blocks(&jb->L) && c < jb->j->ncomp; c++)
         if (jb->L.k1[c > 0] > 1)
-            v4jc_ac(cd, m, c > 0, &jb->j->comp[c], 1, jb->L.k1[c > 0], plane(&jb->j->comp[c]));
+            v4jc_ac_coarse(cd, m, c > 0, &jb->j->comp[c], 1, jb->L.k1[c > 0], jb->L.k1[c > 0],
+                           jb->L.a1[c > 0], plane(&jb->j->comp[c]));
 }
 
 static void dc_only_t2(v4jc_coder *cd, v4jc_model *m, job *jb)
@@ -194,9 +204,12 @@ static void code_t2(v4jc_coder *cd, v4jc_model *m, job *jb)
     const layout *L = &jb->L;
     for (int c = 0; c < j->ncomp; c++) {
         v4j_comp *k = &j->comp[c];
-        v4jc_dc(cd, m, c > 0, k, t1_blocks(L) ? L->ts[1] : V4JC_DC_NONE, L->s2, plane(k));
-        if (L->k2[c > 0] > L->k1[c > 0])
-            v4jc_ac(cd, m, c > 0, k, L->k1[c > 0], L->k2[c > 0], plane(k));
+        int g = c > 0;
+        v4jc_dc(cd, m, g, k, t1_blocks(L) ? L->ts[1] : V4JC_DC_NONE, L->s2, plane(k));
+        if (L->k1[g] > 1 && L->a1[g] > L->a2[g])
+            v4jc_ac_refine(cd, m, g, k, 1, L->k1[g], L->a1[g], L->a2[g], plane(k));
+        if (L->k2[g] > L->k1[g])
+            v4jc_ac_coarse(cd, m, g, k, L->k1[g], L->k2[g], L->k2[g], L->a2[g], plane(k));
     }
 }
 
@@ -206,8 +219,8 @@ static uint32_t units_y(const v4j_jpeg *j) { return j->ncomp > 1 ? j->mcuy : j->
 static uint32_t tiles_x(const v4j_jpeg *j, const layout *L) { return (units_x(j) + L->tw - 1) / L->tw; }
 static uint32_t tiles_y(const v4j_jpeg *j, const layout *L) { return (units_y(j) + L->th - 1) / L->th; }
 
-/* The U share of chunk `id`: its tiles in raster order; per component DC refined to exact
- * and the rest of AC. */
+/* The U share of chunk `id`: its tiles in raster order; per component the low bits of tier
+ * 2's coarse AC, the rest of AC and DC refined to exact. */
 static void code_u(v4jc_coder *cd, v4jc_model *m, job *jb, unsigned id)
 {
     v4j_jpeg *j = jb->j;
@@ -226,6 +239,8 @@ static void code_u(v4jc_coder *cd, v4jc_model *m, job *jb, unsigned id)
                 if (r.x0 >= r.x1 || r.y0 >= r.y1)
                     continue;
                 /* AC first: DC is predicted from the pixels across the block edges */
+                if (L->a2[c > 0] && L->k2[c > 0] > 1)
+                    v4jc_ac_refine(cd, m, c > 0, k, 1, L->k2[c > 0], L->a2[c > 0], 0, r);
                 if (L->k2[c > 0] < 64)
                     v4jc_ac(cd, m, c > 0, k, L->k2[c > 0], 64, r);
                 if (L->s2 > 0)
@@ -465,11 +480,111 @@ static int thumb_table_fill(job *jb, int t, const v4jc_model *m, double budget, 
     return 0;
 }
 
-/* The AC a tier at block resolution can add: for each cut K, the error AC positions [K, 64)
- * leave (luma; chroma from kc(K)) and the bytes [1, K) cost. */
+/* The AC a tier at block resolution can add: for each coarse shift a (0: exact; 1..COARSE_MAX
+ * only for cuts K <= COARSE_K) and cut K, the error AC positions [K, 64) leave plus what the coarse steps of
+ * [1, K) leave (luma; chroma from kc(K)), and the bytes [1, K) cost at that shift. */
 typedef struct ac_band {
-    double err[65], bytes[65];
+    double err[COARSE_MAX + 1][65], bytes[COARSE_MAX + 1][65];
+    double qerr[COARSE_MAX + 1][65];   /* the coarse steps' part of err */
+    int amax;                          /* coarse shifts sized (0: exact only) */
+    /* --robust: the error of zig-zag positions 1..5 when the decoder predicts them from a
+     * block-resolution DC (coded at shift ts0 + k; [NSHIFTS]: exact), missing (a = 0) or
+     * coarse at shift a (a coarse zero's prediction clamped into its step); per luma/chroma */
+    int pred, ts0;
+    double P[NSHIFTS + 1][COARSE_MAX + 1][2][6];
+    double Eq[COARSE_MAX + 1][128];
+    const double *E;
+    int ncomp;
 } ac_band;
+
+/* The error AC leaves with block-resolution DC (shift index k; NSHIFTS exact) when
+ * positions [1, K1) are coarse at a1 (exact at a1 = 0), [K1, K2) exact and [K2, 64) missing;
+ * chroma from the chroma cuts. With ab->pred, positions 1..5 count the decoder's prediction. */
+static double ac_err(const ac_band *ab, int k, int a1, int K1, int K2)
+{
+    double s = 0;
+    for (int g = 0; g < (ab->ncomp > 1 ? 2 : 1); g++) {
+        int k1 = g ? (ab->ncomp == 1 ? 1 : chroma_cut(K1)) : K1;
+        int k2 = g ? (K2 == K1 ? k1 : chroma_cut(K2)) : K2;
+        for (int i = 1; i < 64; i++) {
+            if (i < k1 && !a1)
+                continue;
+            if (i >= k1 && i < k2)
+                continue;
+            int a = i < k1 ? a1 : 0;
+            s += ab->pred && i <= 5 ? ab->P[k][a][g][i] : a ? ab->Eq[a][64 * g + i] : ab->E[64 * g + i];
+        }
+    }
+    return s;
+}
+
+static int smooth_coef(int64_t num, int q);
+
+/* ab->P's index for DC known to a step of 2^s (the decoder takes about the middle) */
+static int pred_at(const ac_band *ab, int s)
+{
+    return s < ab->ts0 ? NSHIFTS : s - ab->ts0 < NSHIFTS ? s - ab->ts0 : NSHIFTS - 1;
+}
+
+static int pdc(int dc, int ts) { return ts < 0 ? dc : thumb_decoded(dc, ts); }
+
+/* ab->P: per block the prediction libjpeg's block smoothing makes from the 3x3 DC
+ * neighbourhood as the decoder has it (ac_predict), against the coefficients. */
+static void pred_energy(const v4j_jpeg *j, ac_band *ab)
+{
+    memset(ab->P, 0, sizeof ab->P);
+    for (int c = 0; c < j->ncomp; c++) {
+        const v4j_comp *k = &j->comp[c];
+        const uint16_t *q = j->qt[k->tq];
+        double g = comp_gain(j, c);
+        if (!q[0] || !q[1] || !q[2] || !q[3] || !q[4] || !q[5])
+            continue;
+        /* on large planes every 2nd (4th) block each way, as thumb_error */
+        size_t nb = (size_t)k->bw * k->bh;
+        uint32_t step = nb > (1u << 18) ? 4 : nb > (1u << 15) ? 2 : 1;
+        double scale = 0, Pc[NSHIFTS + 1][COARSE_MAX + 1][6];
+        memset(Pc, 0, sizeof Pc);
+        for (uint32_t y = step / 2; y < k->bh; y += step)
+            for (uint32_t x = step / 2; x < k->bw; x += step) {
+                scale++;
+                const int16_t *b = k->coef + ((size_t)y * k->bw + x) * 64;
+                for (int t = 0; t <= NSHIFTS; t++) {
+                    int ts = t == NSHIFTS ? -1 : ab->ts0 + t;
+#define DCAT(dx, dy) pdc(k->dc ? k->dc[(size_t)((int64_t)y + (dy) < 0 || y + (dy) >= k->bh ? y : y + (dy)) * \
+                              k->bw + ((int64_t)x + (dx) < 0 || x + (dx) >= k->bw ? x : x + (dx))] \
+                         : k->coef[((size_t)((int64_t)y + (dy) < 0 || y + (dy) >= k->bh ? y : y + (dy)) * \
+                              k->bw + ((int64_t)x + (dx) < 0 || x + (dx) >= k->bw ? x : x + (dx))) * 64], ts)
+                    int64_t d1 = DCAT(-1, -1), d2 = DCAT(0, -1), d3 = DCAT(1, -1), d4 = DCAT(-1, 0),
+                            d5 = DCAT(0, 0), d6 = DCAT(1, 0), d7 = DCAT(-1, 1), d8 = DCAT(0, 1),
+                            d9 = DCAT(1, 1);
+#undef DCAT
+                    int64_t q0 = q[0];
+                    int pred[6] = { 0, smooth_coef(36 * q0 * (d4 - d6), q[1]),
+                                    smooth_coef(36 * q0 * (d2 - d8), q[2]),
+                                    smooth_coef(9 * q0 * (d2 + d8 - 2 * d5), q[3]),
+                                    smooth_coef(5 * q0 * (d1 - d3 - d7 + d9), q[4]),
+                                    smooth_coef(9 * q0 * (d4 + d6 - 2 * d5), q[5]) };
+                    for (int z = 1; z <= 5; z++) {
+                        int v = b[z], av = v < 0 ? -v : v;
+                        for (int a = 0; a <= ab->amax; a++) {
+                            int cq = av >> a, lim = (1 << a) - 1, r;
+                            if (a && cq)
+                                r = (v < 0 ? -1 : 1) * ((cq << a) + (lim >> 1));
+                            else
+                                r = pred[z] < -lim && a ? -lim : pred[z] > lim && a ? lim : pred[z];
+                            double d = (double)(v - r) * q[z];
+                            Pc[t][a][z] += g * d * d;
+                        }
+                    }
+                }
+            }
+        double f = scale ? (double)nb / scale : 0;
+        for (int t = 0; t <= NSHIFTS; t++)
+            for (int a = 0; a <= ab->amax; a++)
+                for (int z = 1; z <= 5; z++)
+                    ab->P[t][a][c > 0][z] += f * Pc[t][a][z];
+    }
+}
 
 /* Tier t's thumbnail from the table, with tier 1 at block resolution also the AC cut K1; all
  * errors are the whole picture's (thumbnail and the AC left out). The least error within
@@ -477,49 +592,58 @@ typedef struct ac_band {
  * it, else the least error within `most`. Tier 1 only if it beats tier 0's error `prev`
  * (side 0: none). Sets the layout and makes the planes; *err_out: the error a decoder of this
  * tier gets, *bytes_out its bytes. */
-static int thumb_pick(job *jb, int t, const thumb_table *tt, const ac_band *ab, double least,
-                      double most, double enough, double prev, double *err_out, double *bytes_out)
+static int thumb_pick(job *jb, int t, const thumb_table *tt, const ac_band *ab, int amax,
+                      double least, double most, double enough, double prev, double *err_out,
+                      double *bytes_out)
 {
-    int bs = -1, bk = 0, bK = 1;
+    int bs = -1, bk = 0, bK = 1, ba = 0;
     double best = prev, bbytes = 0;
     for (int pass = 0; pass < 2; pass++) {
         double lim = pass == 0 ? least : most;
         if (pass == 1 && !(enough > 0 && best > enough))
             break;
         double ebytes = 1e300, eerr = 0;
-        int es = -1, ek = 0, eK = 1;
+        int es = -1, ek = 0, eK = 1, ea = 0;
         for (int i = 0; i <= tt->top; i++)
             for (int k = 0; k < NSHIFTS; k++)
-                for (int K = 1; K <= (t == 1 && thumb_sides[i] == 1 ? 64 : 1); K++) {
-                    if (tt->bytes[i][k] < 0)
-                        break;
-                    double b = tt->bytes[i][k] + ab->bytes[K], e = tt->err[i][k] + ab->err[K];
-                    if (b > lim && !(t == 0 && i == tt->top))
-                        break;
-                    if (pass == 1 && e <= enough && e < prev && b < ebytes) {
-                        ebytes = b;
-                        eerr = e;
-                        es = i;
-                        ek = k;
-                        eK = K;
+                for (int a = 0; a <= (t == 1 && thumb_sides[i] == 1 ? amax : 0); a++)
+                    for (int K = 1; K <= (t == 1 && thumb_sides[i] == 1 ? a ? COARSE_K : 64 : 1);
+                         K++) {
+                        if (tt->bytes[i][k] < 0 || (a && K == 1))
+                            continue;
+                        double b = tt->bytes[i][k] + ab->bytes[a][K];
+                        double e = tt->err[i][k] + (ab->pred && t == 1 && thumb_sides[i] == 1
+                                                    ? ac_err(ab, k, a, K, K) : ab->err[a][K]);
+                        if (b > lim && !(t == 0 && i == tt->top))
+                            break;
+                        if (pass == 1 && e <= enough && e < prev && b < ebytes) {
+                            ebytes = b;
+                            eerr = e;
+                            es = i;
+                            ek = k;
+                            eK = K;
+                            ea = a;
+                        }
+                        if (e < best && (pass == 0 || es < 0)) {
+                            best = e;
+                            bbytes = b;
+                            bs = i;
+                            bk = k;
+                            bK = K;
+                            ba = a;
+                        }
                     }
-                    if (e < best && (pass == 0 || es < 0)) {
-                        best = e;
-                        bbytes = b;
-                        bs = i;
-                        bk = k;
-                        bK = K;
-                    }
-                }
         if (pass == 1 && es >= 0) {
             bs = es;
             bk = ek;
             bK = eK;
+            ba = ea;
             best = eerr;
             bbytes = ebytes;
         }
     }
     jb->L.k1[0] = jb->L.k1[1] = 1;
+    jb->L.a1[0] = jb->L.a1[1] = 0;
     if (bs < 0) {                    /* tier 1: nothing beats tier 0 */
         jb->L.side[t] = 0;
         jb->L.ts[t] = 0;
@@ -532,6 +656,8 @@ static int thumb_pick(job *jb, int t, const thumb_table *tt, const ac_band *ab, 
     if (t == 1) {
         jb->L.k1[0] = bK;
         jb->L.k1[1] = jb->j->ncomp == 1 ? 1 : chroma_cut(bK);
+        jb->L.a1[0] = ba;
+        jb->L.a1[1] = jb->L.k1[1] > 1 ? ba : 0;
     }
     *err_out = best;
     *bytes_out = bbytes;
@@ -541,7 +667,7 @@ static int thumb_pick(job *jb, int t, const thumb_table *tt, const ac_band *ab, 
 /* Bits each AC position costs (per luma/chroma), from one pass over the picture; on large
  * planes over bands of 4 block rows out of every 16, scaled up (an estimate for tier 2's cut
  * needs no more, and the pass is a sixth of the encoder's time). */
-static int position_costs(v4j_jpeg *j, float cost[V4JC_COST_SLOTS])
+static int position_costs(v4j_jpeg *j, int k1, int sh, float cost[V4JC_COST_SLOTS])
 {
     v4jc_model *m = v4jc_model_new();
     if (!m)
@@ -562,7 +688,7 @@ static int position_costs(v4j_jpeg *j, float cost[V4JC_COST_SLOTS])
             r.y0 = y;
             r.y1 = sample && y + 4 < k->bh ? y + 4 : k->bh;
             coded += r.y1 - r.y0;
-            v4jc_ac(&cd, m, c > 0, k, 1, 64, r);
+            v4jc_ac_coarse(&cd, m, c > 0, k, 1, k1, k1, sh, r);
         }
         float f = (float)k->bh / (float)coded;
         for (int i = 0; i < V4JC_COST_SLOTS; i++)
@@ -578,16 +704,18 @@ static int position_costs(v4j_jpeg *j, float cost[V4JC_COST_SLOTS])
 /* Bits the AC positions [1, K) (chroma [1, kc(K))) cost: the positions' own bits from the
  * trial pass over [1, 64), and the counts of non-zeros of that pass scaled down to a band of
  * K - 1 positions (a count of fewer positions has fewer values). */
-static double band_bits(const float *cost, int ncomp, int K)
+static double band_bits_of(const float *cost, int ncomp, int K, int pass_bits)
 {
     double b = 0;
     for (int i = 1; i < K; i++)
         b += cost[i];
     for (int i = 1; ncomp > 1 && i < chroma_cut(K); i++)
         b += cost[64 + i];
-    double f = K <= 1 ? 0 : (double)(32 - __builtin_clz((unsigned)(K - 1))) / 6;
+    double f = K <= 1 ? 0 : (double)(32 - __builtin_clz((unsigned)(K - 1))) / pass_bits;
     return b + f * (cost[130] + (ncomp > 1 ? cost[131] : 0));
 }
+
+static double band_bits(const float *cost, int ncomp, int K) { return band_bits_of(cost, ncomp, K, 6); }
 
 /* Largest luma cut K >= 1 whose band [1, K) fits in `bits`. */
 static int cut_for(const float *cost, int ncomp, double bits)
@@ -618,6 +746,8 @@ static size_t param_emit(uint8_t *p, const layout *L)
     p[15] = L->est[2];
     p[16] = (uint8_t)L->k1[0];
     p[17] = (uint8_t)L->k1[1];
+    p[18] = (uint8_t)(L->a1[0] | L->a1[1] << 4);
+    p[19] = (uint8_t)(L->a2[0] | L->a2[1] << 4);
     return PARAM_LEN;
 }
 
@@ -626,14 +756,18 @@ static int param_parse(const uint8_t *p, layout *L)
     *L = (layout){ .n = p[1], .m1 = p[2], .m2 = p[3], .tw = p[4], .th = p[5], .lattice = p[6],
                    .side = { p[7], p[8] }, .ts = { p[9] >> 4, p[9] & 15 }, .s2 = p[10],
                    .k2 = { p[11], p[12] }, .est = { p[13], p[14], p[15] },
-                   .k1 = { p[16], p[17] } };
+                   .k1 = { p[16], p[17] }, .a1 = { p[18] & 15, p[18] >> 4 },
+                   .a2 = { p[19] & 15, p[19] >> 4 } };
     if (p[0] != PARAM_VERSION || L->n < 1 || L->m1 != v4_m1_for(L->n) ||
         L->m2 != v4_m2_for(L->n) || L->tw < 1 || L->th < 1 || L->lattice != v4_lattice_for(L->n) ||
         L->side[0] < 1 || L->s2 > 15)
         return -1;
     for (int g = 0; g < 2; g++)
         if (L->k2[g] < 1 || L->k2[g] > 64 || L->k1[g] < 1 || L->k1[g] > L->k2[g] ||
-            (L->k1[g] > 1 && !t1_blocks(L)) || (t1_blocks(L) && L->s2 > L->ts[1]))
+            (L->k1[g] > 1 && !t1_blocks(L)) || (t1_blocks(L) && L->s2 > L->ts[1]) ||
+            L->a1[g] > COARSE_MAX || (L->a1[g] && (L->k1[g] < 2 || L->k1[g] > COARSE_K)) ||
+            (L->a2[g] && (L->k2[g] < 2 || L->k2[g] > COARSE_K)) ||
+            (L->k1[g] > 1 ? L->a2[g] > L->a1[g] : L->a1[g] != 0))
             return -1;
     return 0;
 }
@@ -713,8 +847,8 @@ uint64_t v4j_set_bytes(const v4j_streams *s)
 }
 
 /* What a profile aims at: from any one chunk, any m1 (4 of 32) and any n/2, the estimated
- * PSNR of the floors (with a margin: the estimate leaves out the decoder's AC prediction,
- * so it is low by 0-2.5 dB on photos), inside a set of at most cap * JPEG + slack bytes;
+ * PSNR of the floors (with a margin: the default profile's estimate leaves out the decoder's
+ * AC prediction, so it is low by 0-2.5 dB on photos; --robust counts it at block resolution), inside a set of at most cap * JPEG + slack bytes;
  * tiers grow from the default budgets up to `most` (fractions of the JPEG) to get there. */
 typedef struct profile {
     double floor_db[3];
@@ -809,21 +943,95 @@ static void choose_t2(job *jb, const v4jc_model *m, const float *cost, const dou
     L->k2[1] = j->ncomp == 1 ? 64 : chroma_cut(bk);
 }
 
-/* The AC band a tier at block resolution may carry: cut K's error and bytes (K = 1: none). */
-static void ac_bands(const v4j_jpeg *j, const double E[128], const float *cost, ac_band *ab)
+/* What coarse AC leaves at positions [1, COARSE_K) for shifts 1..COARSE_MAX, weighted as
+ * ac_energy: a decoder without the low bits takes the bottom of each step plus half of it
+ * (rounded down) and zero for a coarse zero. */
+static void coarse_energy(const v4j_jpeg *j, double Eq[COARSE_MAX + 1][128])
 {
-    for (int K = 1; K <= 64; K++) {
-        int kk[2] = { K, chroma_cut(K) };
-        ab->err[K] = ac_from(E, j->ncomp, kk);
-        ab->bytes[K] = band_bits(cost, j->ncomp, K) / 8;
+    memset(Eq, 0, (COARSE_MAX + 1) * sizeof *Eq);
+    for (int c = 0; c < j->ncomp; c++) {
+        const v4j_comp *k = &j->comp[c];
+        const uint16_t *q = j->qt[k->tq];
+        double g = comp_gain(j, c);
+        size_t nb = (size_t)k->bw * k->bh;
+        for (size_t b = 0; b < nb; b++) {
+            const int16_t *p = k->coef + b * 64;
+            for (int i = 1; i < COARSE_K; i++) {
+                int v = p[i] < 0 ? -p[i] : p[i];
+                if (!v)
+                    continue;
+                for (int a = 1; a <= COARSE_MAX; a++) {
+                    int cq = v >> a, rec = cq ? (cq << a) + (((1 << a) - 1) >> 1) : 0;
+                    double d = (double)(v - rec) * q[i];
+                    Eq[a][64 * (c > 0) + i] += g * d * d;
+                }
+            }
+        }
     }
-    ab->err[0] = ab->bytes[0] = 0;
+}
+
+/* --robust: tier 2 with coarse AC at shift a (1..COARSE_MAX): of DC shifts s <= 8 and cuts
+ * K in [2, COARSE_K], the cheapest whose error from n/2 chunks reaches `enough` within
+ * `most` bytes, else the least error within them; 0 when none fits. */
+static struct ab_pick { int s2, K; } t2_coarse(job *jb, const v4jc_model *m, const ac_band *ab,
+                                               double dcb[16], int a, double most, double enough)
+{
+    struct ab_pick best = { -1, 0 };
+    double bb = 1e300, be = 1e300;
+    for (int s = 0; s <= 8; s++) {
+        double dcs = dc_bytes(jb, m, dcb, s), dce = dc_step_error(jb->j, s);
+        for (int K = 2; K <= COARSE_K; K++) {
+            double b = dcs + ab->bytes[a][K];
+            if (b > most)
+                break;
+            double e = 0.5 * (dce + ac_err(ab, pred_at(ab, s), a, K, K));
+            int better = e <= enough ? (be > enough || b < bb) : (be > enough && e < be);
+            if (better) {
+                best = (struct ab_pick){ s, K };
+                bb = b;
+                be = e;
+            }
+        }
+    }
+    return best;
+}
+
+/* The AC band a tier at block resolution may carry: cut K's error and bytes (K = 1: none),
+ * exact and (costa: the bits of a coarse trial pass over [1, COARSE_K) per shift, or NULL)
+ * coarse. */
+static void ac_bands(const v4j_jpeg *j, const double E[128], const float *cost,
+                     float (*costa)[V4JC_COST_SLOTS], const double Eq[COARSE_MAX + 1][128],
+                     ac_band *ab)
+{
+    memset(ab, 0, sizeof *ab);
+    ab->amax = costa ? COARSE_MAX : 0;
+    ab->E = E;
+    ab->ncomp = j->ncomp;
+    memcpy(ab->Eq, Eq, sizeof ab->Eq);
+    if (costa) {            /* --robust: the estimates count the decoder's AC prediction */
+        ab->pred = 1;
+        ab->ts0 = thumb_shift(j) > 2 ? thumb_shift(j) - 2 : 0;
+        pred_energy(j, ab);
+    }
+    for (int a = 0; a <= ab->amax; a++)
+        for (int K = 1; K <= (a ? COARSE_K : 64); K++) {
+            int kk[2] = { K, chroma_cut(K) };
+            double qe = 0;
+            for (int i = 1; a && i < K; i++)
+                qe += Eq[a][i];
+            for (int i = 1; a && j->ncomp > 1 && i < kk[1]; i++)
+                qe += Eq[a][64 + i];
+            ab->qerr[a][K] = qe;
+            ab->err[a][K] = ac_from(E, j->ncomp, kk) + qe;
+            ab->bytes[a][K] = (a ? band_bits_of(costa[a - 1], j->ncomp, K, 4)
+                                 : band_bits(cost, j->ncomp, K)) / 8;
+        }
 }
 
 /* A choice for one tier: a thumbnail (side, ts; tier 1 at side 1 also the AC cut k1) with its
  * bytes and whole-picture error, or tier 2's DC shift and AC cut. */
 struct cand {
-    int side, ts, k1, s2, k2[2];
+    int side, ts, k1, a1, s2, k2[2], a2;
     double S, err;
 };
 
@@ -844,18 +1052,28 @@ static double combine(const v4j_jpeg *j, layout *L, const struct cand *c0, const
     int K1 = blocks ? c1->k1 : 1, K2 = c2->k2[0] > K1 ? c2->k2[0] : K1;
     L->k1[0] = K1;
     L->k1[1] = j->ncomp == 1 ? 1 : chroma_cut(K1);
+    int A1 = blocks && K1 > 1 ? c1->a1 : 0;
+    L->a1[0] = A1;
+    L->a1[1] = L->k1[1] > 1 ? A1 : 0;
     L->k2[0] = K2;
     L->k2[1] = j->ncomp == 1 ? 64 : K2 == c2->k2[0] ? c2->k2[1] : chroma_cut(K2);
     L->s2 = blocks && c2->s2 > c1->ts ? c1->ts : c2->s2;
-    double S2 = dc_bytes(jb, m, dcb, L->s2) + ab->bytes[K2] - ab->bytes[K1];
+    /* tier 2's AC no coarser than tier 1's and coarse only below COARSE_K */
+    int A2 = K1 > 1 && c2->a2 > A1 ? A1 : c2->a2;
+    if (K2 > COARSE_K)
+        A2 = 0;
+    L->a2[0] = A2;
+    L->a2[1] = L->k2[1] > 1 && L->k2[1] <= COARSE_K ? A2 : 0;
+    double S2 = dc_bytes(jb, m, dcb, L->s2) + ab->bytes[A2][K2] - ab->bytes[A1][K1];
     if (blocks)   /* the DC tier 1 codes already */
-        S2 -= c1->S - ab->bytes[K1];
+        S2 -= c1->S - ab->bytes[A1][K1];
     if (S2 < 0)
         S2 = 0;
     int kk[2] = { L->k2[0], L->k2[1] };
     e[0] = c0->err;
     e[1] = t1_used ? c1->err : c0->err;
-    e[2] = 0.5 * (dc_step_error(j, L->s2) + ac_from(E, j->ncomp, kk));
+    e[2] = 0.5 * (dc_step_error(j, L->s2) + (ab->pred ? ac_err(ab, pred_at(ab, L->s2), A2, K2, K2)
+                                              : ac_from(E, j->ncomp, kk)));
     double n = L->n, S1 = t1_used ? c1->S : 0;
     return n * c0->S + n / L->m1 * S1 - (blocks ? S1 : 0) + (n / L->m2 - 1) * S2;
 }
@@ -968,8 +1186,9 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     float *cost = malloc(V4JC_COST_SLOTS * sizeof *cost);
     uint8_t *mini = NULL, *head = NULL;
     size_t mini_len = 0;
-    double E[128];
-    if (!m || !cost || position_costs(&j, cost) || mini_header(&j, &mini, &mini_len) ||
+    double E[128], Eq[COARSE_MAX + 1][128] = { { 0 } };
+    float (*costa)[V4JC_COST_SLOTS] = NULL;
+    if (!m || !cost || position_costs(&j, 64, 0, cost) || mini_header(&j, &mini, &mini_len) ||
         mini_len > 65535 || !(head = malloc(PARAM_LEN + 2 + mini_len))) {
         rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
         goto out;
@@ -986,8 +1205,13 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
     enum { NR = 7 };   /* the largest first: the thumbnail tables are sized for it */
     static const double reaches[NR] = { 0, 1, 0.7, 0.5, 0.35, 0.25, 0.125 };
     struct cand cd[3][NR];
+    enum { NA = 5 };
+    static const int amax_of[NA] = { COARSE_MAX, 4, 3, 2, 0 };
+    struct cand cd1[NR * NA];  /* tier 1's (cd[1] unused) */
+    struct cand cd2[NR * 5];   /* tier 2's: exact, and coarse at shifts 1..4 */
+    int n1 = 0, n2 = 0;
     ac_band acb;
-    ac_bands(&j, E, cost, &acb);
+    ac_bands(&j, E, cost, costa, Eq, &acb);
     double enough[3];
     for (int t = 0; t < 3; t++)
         enough[t] = error_for(&j, pf->floor_db[t]);
@@ -1016,33 +1240,56 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         for (int k = 0; !t1_blocks && r <= 1 && k < NSHIFTS; k++)
             tt[1].bytes[0][k] = -1;             /* side 1: block resolution */
         double terr = 0, tbytes = 0;
-        int nomem = thumb_pick(&jb, 0, &tt[0], &acb, B0, most[0], r ? enough[0] : 0, 1e300,
+        int nomem = thumb_pick(&jb, 0, &tt[0], &acb, 0, B0, most[0], r ? enough[0] : 0, 1e300,
                                &terr, &tbytes);
         cd[0][r] = (struct cand){ .side = L->side[0], .ts = L->ts[0], .err = terr, .S = tbytes };
         if (r == 0)
             t0_def_err = terr;
-        nomem |= thumb_pick(&jb, 1, &tt[1], &acb, B1, most[1], r ? enough[1] : 0, t0_def_err,
-                            &terr, &tbytes);
-        cd[1][r] = (struct cand){ .side = L->side[1], .ts = L->ts[1], .k1 = L->k1[0], .err = terr,
-                                  .S = tbytes };
+        /* tier 1's candidates: with tier 1 at block resolution, also with AC no coarser than
+         * shift 4, 3, 2 or exact (coarse AC there is coarse in tier 2's view too) */
+        for (int ai = 0; ai < (acb.amax ? NA : 1); ai++) {
+            nomem |= thumb_pick(&jb, 1, &tt[1], &acb, amax_of[ai], B1, most[1],
+                                r ? enough[1] : 0, t0_def_err, &terr, &tbytes);
+            cd1[n1++] = (struct cand){ .side = L->side[1], .ts = L->ts[1], .k1 = L->k1[0],
+                                       .a1 = L->a1[0], .err = terr, .S = tbytes };
+        }
         if (nomem) {
             free(tt);
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
             goto out;
         }
         choose_t2(&jb, m, cost, E, dcb_cache, B2, most[2], r ? enough[2] : 0);
-        cd[2][r] = (struct cand){ .s2 = L->s2, .k2 = { L->k2[0], L->k2[1] } };
+        cd2[n2++] = (struct cand){ .s2 = L->s2, .k2 = { L->k2[0], L->k2[1] } };
+        for (int a = 1; r && a <= acb.amax && a <= 4; a++) {
+            struct ab_pick pk2 = t2_coarse(&jb, m, &acb, dcb_cache, a, most[2], enough[2]);
+            if (pk2.s2 >= 0)
+                cd2[n2++] = (struct cand){ .s2 = pk2.s2, .a2 = a,
+                                           .k2 = { pk2.K, j.ncomp == 1 ? 64 : chroma_cut(pk2.K) } };
+        }
         if (fixed)
             break;
         if (r == 0) {                /* the defaults meet every floor: nothing to explore */
             double e[3];
-            combine(&j, &jb.L, &cd[0][0], &cd[1][0], &cd[2][0], E, &acb, dcb_cache, &jb, m, e);
+            combine(&j, &jb.L, &cd[0][0], &cd1[0], &cd2[0], E, &acb, dcb_cache, &jb, m, e);
             int short_of = 0;
             for (int t = 0; t < 3; t++)
                 short_of |= psnr_of(&j, e[t]) < pf->floor_db[t];
             if (!short_of) {
                 fixed = 1;
                 break;
+            }
+            /* tiers 1 and 2 may carry coarse AC beyond the defaults: its bits (a trial pass
+             * per shift) and error, sized only now (a sixth of a large photo's encode) */
+            if (t1_blocks && (costa = malloc(COARSE_MAX * sizeof *costa))) {
+                for (int a = 1; costa && a <= COARSE_MAX; a++)
+                    if (position_costs(&j, COARSE_K, a, costa[a - 1])) {
+                        free(costa);
+                        costa = NULL;
+                    }
+                if (costa) {
+                    coarse_energy(&j, Eq);
+                    ac_bands(&j, E, cost, costa, Eq, &acb);
+                }
             }
         }
     }
@@ -1054,13 +1301,13 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
         if (pass >= 1) {
             memset(pick, 0, sizeof pick);
             double set_def = (double)v4j_set_bytes(out);
-            double e[3], x_def = combine(&j, L, &cd[0][0], &cd[1][0], &cd[2][0], E, &acb,
+            double e[3], x_def = combine(&j, L, &cd[0][0], &cd1[0], &cd2[0], E, &acb,
                                              dcb_cache, &jb, m, e);
             double best = -1e300;
             for (int a0 = 0; !fixed && a0 < NR; a0++)
-                for (int a1 = 0; a1 < NR; a1++)
-                    for (int a2 = 0; a2 < NR; a2++) {
-                        double grow = combine(&j, L, &cd[0][a0], &cd[1][a1], &cd[2][a2], E, &acb,
+                for (int a1 = 0; a1 < n1; a1++)
+                    for (int a2 = 0; a2 < n2; a2++) {
+                        double grow = combine(&j, L, &cd[0][a0], &cd1[a1], &cd2[a2], E, &acb,
                                               dcb_cache, &jb, m, e) - x_def;
                         double score = -pf->db_per_pct * 100 * grow / (double)len;
                         for (int t = 0; t < 3; t++) {
@@ -1080,7 +1327,7 @@ int v4j_encode(const uint8_t *jpg, size_t len, unsigned n, const v4j_budget *b,
                 break;
         }
         double e_at[3];
-        combine(&j, L, &cd[0][pk[0]], &cd[1][pk[1]], &cd[2][pk[2]], E, &acb, dcb_cache, &jb, m,
+        combine(&j, L, &cd[0][pk[0]], &cd1[pk[1]], &cd2[pk[2]], E, &acb, dcb_cache, &jb, m,
                 e_at);   /* sets the layout */
         if (thumbs_make(&jb, 0, L->side[0], 1) || thumbs_make(&jb, 1, L->side[1], 1)) {
             rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
@@ -1121,6 +1368,7 @@ out:
     v4jc_model_free(m);
     thumbs_free(&jb);
     free(cost);
+    free(costa);
     free(mini);
     free(head);
     v4j_free(&j);
@@ -1196,7 +1444,16 @@ static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int ha
                     uint64_t id = (x / tw + (uint64_t)L->lattice * (y / th)) % L->n;
                     from = in->u && in->u[id] ? 64 : L->k2[c > 0];
                 }
-                if (from > 5)
+                /* coarse AC without its low bits (tier 1's, or tier 2's without the U share):
+                 * the bottom of each step */
+                int sh = from == 64 ? 0 : have_t2 ? L->a2[c > 0]
+                       : have_t1 && t1_blocks(L) ? L->a1[c > 0] : 0;
+                int16_t *b = k->coef + ((size_t)y * k->bw + x) * 64;
+                int lim = (1 << sh) - 1, ka = sh ? from : 1;
+                for (int z = 1; z < ka; z++)
+                    if (b[z])
+                        b[z] = (int16_t)(b[z] + (b[z] > 0 ? lim >> 1 : -(lim >> 1)));
+                if (from > 5 && ka == 1)
                     continue;
 #define DCAT(dx, dy) k->coef[((size_t)((int64_t)y + (dy) < 0 || y + (dy) >= k->bh ? y : y + (dy)) * \
                               k->bw + ((int64_t)x + (dx) < 0 || x + (dx) >= k->bw ? x : x + (dx))) * 64]
@@ -1204,7 +1461,6 @@ static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int ha
                         d5 = DCAT(0, 0), d6 = DCAT(1, 0), d7 = DCAT(-1, 1), d8 = DCAT(0, 1),
                         d9 = DCAT(1, 1);
 #undef DCAT
-                int16_t *b = k->coef + ((size_t)y * k->bw + x) * 64;
                 int64_t q0 = q[0];
                 int pred[6] = { 0, smooth_coef(36 * q0 * (d4 - d6), q[1]),
                                 smooth_coef(36 * q0 * (d2 - d8), q[2]),
@@ -1214,6 +1470,9 @@ static void ac_predict(v4j_jpeg *j, const job *jb, const v4j_streams *in, int ha
                 for (int z = from; z <= 5; z++)
                     if (b[z] == 0)
                         b[z] = (int16_t)pred[z];
+                for (int z = 1; z < ka && z <= 5; z++)   /* a coarse zero: |AC| <= lim */
+                    if (b[z] == 0)
+                        b[z] = (int16_t)(pred[z] < -lim ? -lim : pred[z] > lim ? lim : pred[z]);
             }
     }
 }
@@ -1313,9 +1572,14 @@ int v4j_decode(const v4j_streams *in, uint8_t **jpg, size_t *len, holo_err *err)
                 rc = holo_seterr(err, HOLO_ENOMEM, "HO4J: out of memory");
         if (rc == 0) {
             decode_pass(code_t2, m, &jb, in->tier[2], in->S[2]);
-            /* DC known to a step of 2^s2: the thumbnail's guess inside the step */
+            /* DC known to a step of 2^s2: the thumbnail's guess inside the step; a tier 1
+             * at block resolution only knew a coarser step of the same value, so then the
+             * middle of the step */
             for (int c = 0; c < j.ncomp; c++)
-                dc_clamp(&j.comp[c], guess[c], jb.L.s2);
+                if (t1_blocks(&jb.L))
+                    dc_centre(&j.comp[c], jb.L.s2);
+                else
+                    dc_clamp(&j.comp[c], guess[c], jb.L.s2);
         }
         for (int c = 0; c < j.ncomp; c++)
             free(guess[c]);
