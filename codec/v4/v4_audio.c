@@ -386,9 +386,38 @@ HOT int code_shares(v4_enc *const *enc, v4_dec *const *dec, const params *p, uns
             models_init(&lms[i / G]);
     int64_t cur[BAND];
     uint64_t t = 0;
+    /* A group touches one tile in 16 of qp (10 MB for 30 s stereo), scattered: each is a cache
+     * miss the hardware prefetcher does not foresee (11% of decode CPU measured on the load of
+     * qb). A cursor PREFETCH_AHEAD tiles ahead asks for the group's next tiles early. */
+    enum { PREFETCH_AHEAD = 64 };
+    uint64_t ta = PREFETCH_AHEAD, fa = 0;
+    unsigned ca = 0, ba = PREFETCH_AHEAD;
+    while (ba >= nbands && fa < F) {
+        ba -= nbands;
+        if (++ca == p->channels) {
+            ca = 0;
+            fa++;
+        }
+    }
     for (uint64_t f = 0; f < F; f++)
         for (unsigned c = 0; c < p->channels; c++)
             for (unsigned b = 0; b < nbands; b++, t++) {
+                if (fa < F) {
+                    unsigned ia = tile_chunk(ta, n);
+                    if (ia % G == g && (enc ? enc[ia] != NULL : dec[ia] != NULL)) {
+                        __builtin_prefetch(qp[ca] + fa * hop + ba * BAND, enc ? 0 : 1);
+                        if (enc)
+                            __builtin_prefetch(q[ca] + fa * hop + ba * BAND, 0);
+                    }
+                    ta++;
+                    if (++ba == nbands) {
+                        ba = 0;
+                        if (++ca == p->channels) {
+                            ca = 0;
+                            fa++;
+                        }
+                    }
+                }
                 unsigned i = tile_chunk(t, n);
                 if (i % G != g)
                     continue;
