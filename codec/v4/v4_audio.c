@@ -552,7 +552,7 @@ HOT int code_shares_t(v4_enc *const *enc, v4_dec *const *dec, const params *p, u
                 if (fa < F) {
                     unsigned ia = tile_chunk(ta, n);
                     if (ia % G == g && (enc ? enc[ia] != NULL : dec[ia] != NULL)) {
-                        __builtin_prefetch(qp[ca] + fa * hop + ba * BAND, enc ? 0 : 1);
+                        __builtin_prefetch(qp[ca] + fa * hop + ba * BAND, 1);
                         if (enc)
                             __builtin_prefetch(q[ca] + fa * hop + ba * BAND, 0);
                     }
