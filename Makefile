@@ -73,8 +73,9 @@ $(BUILD)/%.o: %.c
 
 -include $(shell find $(BUILD) build/fuzz -name '*.d' 2>/dev/null)
 
-# The v4 entropy coder and wavelet are the decode hot path: -O3 measured 3-4% faster there.
-$(BUILD)/codec/v4/v4_tiers.o $(BUILD)/codec/v4/v4_dwt.o: ALL_CFLAGS += -O3
+# The v4 entropy coder and wavelet are the decode hot path: -O3 measured 3-4% faster there;
+# HO4A's coding loops: decode task-clock min 163 -> 160 ms, median 170 -> 164 (30 s stereo).
+$(BUILD)/codec/v4/v4_tiers.o $(BUILD)/codec/v4/v4_dwt.o $(BUILD)/codec/v4/v4_audio.o: ALL_CFLAGS += -O3
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -64,8 +64,9 @@ typedef struct v4a_streams {
 typedef struct v4a_opts {
     unsigned n;                       /* chunks, 1..255 */
     int compact;                      /* less redundancy: only any n/2 chunks are protected */
-    unsigned revision;                /* 0: the current layout (2); 1: the first (plain unary bit
-                                         lengths), kept so tests prove such sets still decode */
+    unsigned revision;                /* 0: the current layout (3: U values as letters); 2
+                                         (binary length steps) and 1 (plain unary bit lengths)
+                                         are kept so tests prove such sets still decode */
 } v4a_opts;
 
 /* Encode p (and the container recipe, kept verbatim in tier 0) into streams. */
